@@ -1,0 +1,113 @@
+"""English figures: "35,000 GPUs", "$500 billion", "500 billion yuan", "44.4 dollars", "about 2,000", "33rd".
+
+Same contract as the Korean parser: exact Decimal values, the span of the figure as written (currency sign,
+number, scale word and unit), and an approximate flag for hedges (about, around, roughly, some, nearly, ...).
+Model names ("H100", "A100") and years are not figures.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .numbers_ko import Quantity, RankMention, _normal
+
+SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12,
+          "k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9, "tn": 10**12}
+SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW"}
+CURRENCY_WORDS = {
+    "dollars": "USD", "dollar": "USD", "usd": "USD", "yuan": "CNY", "renminbi": "CNY", "cny": "CNY",
+    "won": "KRW", "krw": "KRW", "yen": "JPY", "jpy": "JPY", "euros": "EUR", "euro": "EUR", "eur": "EUR",
+    "pounds": "GBP", "gbp": "GBP",
+}
+COUNT_WORDS = {
+    "gpus": "unit", "gpu": "unit", "chips": "unit", "units": "unit", "accelerators": "unit", "h100s": "unit",
+    "people": "person", "workers": "person", "engineers": "person", "researchers": "person",
+    "specialists": "person", "experts": "person", "professionals": "person", "employees": "person",
+    "companies": "company", "firms": "company", "startups": "company", "businesses": "company",
+    "countries": "country", "nations": "country", "economies": "country", "patents": "item",
+    "percent": "percent", "per cent": "percent", "%": "percent",
+}
+HEDGES = ("about", "around", "roughly", "approximately", "some", "nearly", "almost", "an estimated",
+          "estimated", "approx.", "close to", "just under", "just over", "circa", "~")
+
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_SCALE = r"(?:\s?(?:thousand|million|billion|trillion)\b|(?:k|bn|mn|tn|m)\b)"
+_SIGN = r"(?:US\$|\$|€|£|¥|₩)"
+_UNIT_WORDS = sorted(list(CURRENCY_WORDS) + list(COUNT_WORDS), key=len, reverse=True)
+_UNIT = r"(?:" + "|".join(re.escape(w) for w in _UNIT_WORDS if w != "%") + r")\b|%"
+QUANTITY_RE = re.compile(
+    rf"(?<![\w.,$€£¥₩-])(?P<sign>{_SIGN})?\s?(?P<num>{_DIGITS})(?P<scale>{_SCALE})?"
+    rf"(?:(?P<gap>\s?)(?P<unit>{_UNIT}))?",
+    re.IGNORECASE,
+)
+NUMBER_RE = re.compile(rf"(?P<num>{_DIGITS})(?P<scale>{_SCALE})?", re.IGNORECASE)
+ORDINAL_RE = re.compile(r"(?<![\w.,])(?:No\.\s?)?(\d{1,3})(?:st|nd|rd|th)\b|\bNo\.\s?(\d{1,3})\b")
+WORD_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+                 "eighth": 8, "ninth": 9, "tenth": 10}
+WORD_ORDINAL_RE = re.compile(r"\b(" + "|".join(WORD_ORDINALS) + r")\b", re.IGNORECASE)
+
+
+def parse_en_number(text: str) -> Decimal:
+    """The exact value of "35,000", "1.2 billion", "3.5bn", "44.4"."""
+    m = NUMBER_RE.fullmatch(text.strip())
+    if not m:
+        raise ValueError(f"not an English number: {text!r}")
+    value = Decimal(m.group("num").replace(",", ""))
+    if m.group("scale"):
+        value *= SCALES[m.group("scale").strip().lower()]
+    return _normal(value)
+
+
+def find_en_quantities(text: str) -> list[Quantity]:
+    out: list[Quantity] = []
+    for m in QUANTITY_RE.finditer(text):
+        sign, unit = m.group("sign"), m.group("unit")
+        nstart = m.start("num")
+        if nstart > 0 and text[nstart - 1].isalpha():
+            continue
+        num_scale = m.group("num") + (m.group("scale") or "")
+        try:
+            value = parse_en_number(num_scale)
+        except ValueError:
+            continue
+        start = m.start("sign") if sign else nstart
+        end = m.end()
+        if not sign and not unit:
+            if re.fullmatch(r"(19|20)\d\d", m.group("num")):
+                continue      # a year
+            end = m.end("scale") if m.group("scale") else m.end("num")
+            nxt = text[end:end + 1]
+            if nxt and (nxt.isalpha() or nxt == "-"):
+                continue
+        key = None
+        kind = None
+        if sign:
+            key, kind = SIGNS[sign.upper() if sign.upper() == "US$" else sign], "currency"
+            if unit and unit.lower() in COUNT_WORDS:
+                end = m.end("scale") if m.group("scale") else m.end("num")
+        elif unit:
+            low = unit.lower()
+            if low in CURRENCY_WORDS:
+                key, kind = CURRENCY_WORDS[low], "currency"
+            else:
+                key = COUNT_WORDS[low]
+                kind = "ratio" if key == "percent" else "count"
+        before = text[max(0, start - 16):start].lower().rstrip()
+        approx = any(before.endswith(h) for h in HEDGES)
+        after = text[end:end + 12].lower()
+        approx = approx or after.startswith((" or so", " or more", "-odd"))
+        out.append(Quantity(value, key, kind, unit or sign, approx, start, end, text[start:end]))
+    return out
+
+
+def find_en_ranks(text: str) -> list[RankMention]:
+    """Ordinals used as ranks: "33rd", "No. 4", "first" (word ordinals only up to tenth)."""
+    out = []
+    for m in ORDINAL_RE.finditer(text):
+        n = int(m.group(1) or m.group(2))
+        if n > 0:
+            out.append(RankMention(n, m.start(), m.end(), m.group(0)))
+    for m in WORD_ORDINAL_RE.finditer(text):
+        out.append(RankMention(WORD_ORDINALS[m.group(1).lower()], m.start(), m.end(), m.group(0)))
+    out.sort(key=lambda r: r.start)
+    return out

@@ -1,0 +1,212 @@
+"""Korean figures: "35만", "3만5000", "3.5만", "5000억", "1조2000억", "47만8000", "2,500", "44.4".
+
+``parse_ko_number`` turns the digits-and-myriads part into an exact Decimal; ``find_ko_quantities`` finds figures
+with their counter or currency (대, 개, 명, 개사, 개국, 원, 달러, 위안, 엔, 유로, %) and approximate markers
+(약, 정도, 가량, 여, 안팎) in a text, with the character span of the figure as written. Ranks ("33위") are found by
+``find_ko_ranks``. Things that look like numbers but are not figures are skipped: model names ("H100"),
+ages and decades ("20대", "2000년대"), ordinal groups ("2군"), years and dates ("2023년").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+MYRIADS = {"조": Decimal(10) ** 12, "억": Decimal(10) ** 8, "만": Decimal(10) ** 4}
+SMALL = {"천": Decimal(1000), "백": Decimal(100)}
+
+# a run of digits, with thousands separators or a decimal part
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_UNIT = r"(?:[천백]?[조억만]|[천백])"
+NUMBER_RE = re.compile(rf"(?<![\w.,]){_DIGITS}(?:{_UNIT}(?:{_DIGITS}{_UNIT})*(?:{_DIGITS})?)?")
+_PART_RE = re.compile(rf"({_DIGITS})([천백]?)([조억만]?)")
+
+# counters and currencies, longest first; value: (unit key, kind)
+COUNTERS: dict[str, tuple[str, str]] = {
+    "개국": ("country", "count"),
+    "개사": ("company", "count"),
+    "개소": ("site", "count"),
+    "달러": ("USD", "currency"),
+    "위안": ("CNY", "currency"),
+    "유로": ("EUR", "currency"),
+    "파운드": ("GBP", "currency"),
+    "엔": ("JPY", "currency"),
+    "원": ("KRW", "currency"),
+    "퍼센트": ("percent", "ratio"),
+    "%": ("percent", "ratio"),
+    "대": ("unit", "count"),
+    "개": ("item", "count"),
+    "명": ("person", "count"),
+    "건": ("case", "count"),
+    "곳": ("place", "count"),
+    "배": ("times", "ratio"),
+}
+_COUNTER_RE = "|".join(re.escape(c) for c in sorted(COUNTERS, key=len, reverse=True))
+APPROX_BEFORE = ("약", "대략", "무려", "최대", "최소", "거의", "얼추")
+APPROX_BEFORE_HEDGE = {"약", "대략", "얼추", "거의"}
+APPROX_AFTER_RE = re.compile(r"^\s?(정도|가량|여|안팎|남짓|내외|수준|쯤|이상|이하|미만|넘게|남짓)")
+HEDGES_AFTER = {"정도", "가량", "여", "안팎", "남짓", "내외", "쯤"}
+
+QUANTITY_RE = re.compile(
+    rf"(?P<num>{NUMBER_RE.pattern})(?P<gap>\s?)(?P<more>여\s?)?(?P<unit>{_COUNTER_RE})?"
+)
+HANGUL = re.compile(r"[가-힣]")
+
+
+class NotANumber(ValueError):
+    """The text is not a Korean figure."""
+
+
+def parse_ko_number(text: str) -> Decimal:
+    """The exact value of a Korean figure ("3만5000" → 35000, "1조2000억" → 1200000000000, "44.4" → 44.4)."""
+    s = text.strip()
+    if not s or not NUMBER_RE.fullmatch(s):
+        raise NotANumber(f"not a Korean number: {text!r}")
+    total = Decimal(0)
+    section = Decimal(0)
+    last_myriad = None
+    last_small = None
+    pos = 0
+    for m in _PART_RE.finditer(s):
+        if m.start() != pos or not m.group(0):
+            raise NotANumber(f"not a Korean number: {text!r}")
+        pos = m.end()
+        digits = Decimal(m.group(1).replace(",", ""))
+        small, myriad = m.group(2), m.group(3)
+        if small:
+            mult = SMALL[small]
+            if last_small is not None and mult >= last_small:
+                raise NotANumber(f"out of order in {text!r}")
+            digits *= mult
+            last_small = mult
+        elif not myriad and pos != len(s):
+            raise NotANumber(f"digits in the middle of {text!r}")
+        section += digits
+        if myriad:
+            mult = MYRIADS[myriad]
+            if last_myriad is not None and mult >= last_myriad:
+                raise NotANumber(f"myriads out of order in {text!r}")
+            total += section * mult
+            section = Decimal(0)
+            last_myriad = mult
+            last_small = None
+    if pos != len(s):
+        raise NotANumber(f"not a Korean number: {text!r}")
+    total += section
+    return _normal(total)
+
+
+def _normal(value: Decimal) -> Decimal:
+    """Integral values without exponent or trailing zeros ("35000", not "3.5E+4"); decimals kept as written."""
+    if value == value.to_integral_value():
+        return Decimal(int(value))
+    return value.normalize()
+
+
+def format_ko_number(value: int, style: str = "mixed") -> str:
+    """Write an integer the way Korean news does: "3만5000" (mixed), "35,000" (comma), "35000" (plain)."""
+    if style == "plain":
+        return str(value)
+    if style == "comma":
+        return f"{value:,}"
+    if value == 0:
+        return "0"
+    parts = []
+    rest = value
+    for name, mult in MYRIADS.items():
+        q, rest = divmod(rest, int(mult))
+        if q:
+            parts.append(f"{q}{name}")
+    if rest:
+        parts.append(str(rest))
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A figure found in a text. ``start``/``end`` span ``as_written`` (number and unit), offsets into the text."""
+
+    value: Decimal
+    unit: str | None          # unit key: KRW, USD, CNY, person, unit, percent, ... (None: a bare number)
+    kind: str | None          # count | currency | ratio | None
+    counter: str | None       # the counter or currency as written (대, 달러 ...)
+    approximate: bool
+    start: int
+    end: int
+    as_written: str
+
+
+def _is_age_or_decade(text: str, m: re.Match) -> bool:
+    num, unit = m.group("num"), m.group("unit")
+    if unit != "대" or not num.isdigit():
+        return False
+    n = int(num)
+    after = text[m.end():m.end() + 3]
+    if n % 10 == 0 and 10 <= n <= 90:          # 20대, 30대: ages
+        return True
+    return after.startswith(("초반", "중반", "후반"))
+
+
+def find_ko_quantities(text: str) -> list[Quantity]:
+    """Every figure with a counter or currency in ``text`` (bare numbers only when followed by no Hangul)."""
+    out: list[Quantity] = []
+    for m in QUANTITY_RE.finditer(text):
+        start = m.start()
+        before = text[max(0, start - 1):start]
+        if before and (before.isalpha() and not HANGUL.match(before) or before in "-./:"):
+            continue            # H100, A-100, 3.5.2, 12:30
+        num = m.group("num").rstrip()
+        unit = m.group("unit")
+        after_idx = m.end()
+        if unit is None:
+            nxt = text[m.start() + len(num):m.start() + len(num) + 1]
+            if nxt and (HANGUL.match(nxt) or nxt.isalpha()):
+                continue        # 2023년, 2군, 3세대, 5G
+            nxt2 = text[m.end():m.end() + 1]
+            if nxt2 and nxt2.isalpha():
+                continue
+            end = m.start() + len(num)
+        else:
+            if text.startswith("년대", after_idx - 1) or _is_age_or_decade(text, m):
+                continue
+            # counters must end the word or be followed by a particle-like syllable, never "대학", "개발"
+            follow = text[after_idx:after_idx + 1]
+            if unit in ("대", "개", "명", "원", "엔", "배", "곳", "건") and follow and follow in "학회표기월선전형발념":
+                continue
+            end = after_idx
+        try:
+            value = parse_ko_number(num)
+        except NotANumber:
+            continue
+        approx = bool(m.group("more"))
+        prefix = text[max(0, start - 4):start].rstrip()
+        if any(prefix.endswith(w) for w in APPROX_BEFORE_HEDGE):
+            approx = True
+        am = APPROX_AFTER_RE.match(text[end:end + 4])
+        if am and am.group(1) in HEDGES_AFTER:
+            approx = True
+        key, kind = COUNTERS.get(unit, (None, None)) if unit else (None, None)
+        out.append(Quantity(value, key, kind, unit, approx, start, end, text[start:end]))
+    return out
+
+
+@dataclass(frozen=True)
+class RankMention:
+    rank: int
+    start: int
+    end: int
+    as_written: str
+
+
+def find_ko_ranks(text: str) -> list[RankMention]:
+    """Every "N위" in ``text`` ("33위", "4위지만"), skipping "위안" (yuan) and words such as "위원"."""
+    out = []
+    for m in re.finditer(r"(?<![\w.,])(\d{1,3})\s?위", text):
+        nxt = text[m.end():m.end() + 1]
+        if nxt and nxt in "안원치험기협상해":
+            continue
+        n = int(m.group(1))
+        if n <= 0:
+            continue
+        out.append(RankMention(n, m.start(), m.end(), m.group(0)))
+    return out
