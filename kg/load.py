@@ -1,0 +1,511 @@
+"""Load and check registries and fact sheets into the typed model (``kg.model``).
+
+Everything is checked before anything is mapped or stored: the first problem stops the load with an
+``InputError`` naming file:line:column and what to do. Nothing here writes anything.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from pathlib import Path
+
+import pycountry
+from babel import Locale
+
+from .errors import InputError, Location, display_path
+from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, UNIT_KINDS, Article, ArticleMeta, Classification,
+                    Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Origin, RankingSeries, Registry,
+                    Unit)
+from .yamlsource import Mapping, Node, Source
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ISO_RE = re.compile(r"^[A-Z]{2}$")
+UNIT_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+REGISTRY_SECTIONS = ("countries", "entities", "units", "indicators", "rankings", "classifications")
+ISO_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+_LABEL_LOCALES = ("en", "ko")
+
+
+def country_name(code: str, lang: str) -> str | None:
+    """The CLDR name of an ISO country in ``lang`` (babel), or None."""
+    return Locale.parse(lang).territories.get(code)
+
+
+def _origin(node: Node) -> Origin:
+    return Origin(display_path(node.source.path), node.line)
+
+
+def _suggest(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    return f"did you mean {', '.join(close)}?" if close else "define it in the registries first"
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _labels(node: Node | None, what: str) -> dict[str, str]:
+    if node is None:
+        return {}
+    mapping = node.mapping(what)
+    out: dict[str, str] = {}
+    for lang, key, value in mapping.items():
+        if not LANG_RE.match(lang):
+            raise key.fail(f"{what}: {lang!r} is not a language tag", hint="use en, ko, ...")
+        out[lang] = value.string(f"{what}.{lang}")
+    return out
+
+
+def _aliases(node: Node | None, what: str) -> dict[str, list[str]]:
+    if node is None:
+        return {}
+    mapping = node.mapping(what)
+    out: dict[str, list[str]] = {}
+    for lang, key, value in mapping.items():
+        if not LANG_RE.match(lang):
+            raise key.fail(f"{what}: {lang!r} is not a language tag", hint="use en, ko, ...")
+        out[lang] = [item.text_or_number(f"{what}.{lang}") for item in value.sequence(f"{what}.{lang}")]
+    return out
+
+
+def _slug(node: Node, what: str) -> str:
+    value = node.text_or_number(what)
+    if not SLUG_RE.match(value):
+        raise node.fail(f"{what} {value!r} is not a valid key",
+                        hint="use lowercase letters, digits and '-' (e.g. air-street-capital)")
+    return value
+
+
+def _opt_string(mapping: Mapping, key: str, what: str) -> str | None:
+    node = mapping.get(key)
+    return node.string(f"{what}.{key}") if node is not None else None
+
+
+# ------------------------------------------------------------------------------------------------ registries
+class _RegistryBuilder:
+    def __init__(self) -> None:
+        self.registry = Registry()
+        self.defined: dict[tuple[str, str], Origin] = {}
+        self.country_extras: dict[str, tuple[Node, Mapping]] = {}
+        self.pending_refs: list[tuple[Node, str, str]] = []   # (node, kind, key)
+
+    def _claim(self, section: str, key: str, key_node: Node) -> None:
+        ident = ("entity" if section in ("countries", "entities") else section, key)
+        if ident in self.defined:
+            raise key_node.fail(f"{key!r} is defined twice in the registries (first at {self.defined[ident]})",
+                                hint="keep one definition")
+        self.defined[ident] = _origin(key_node)
+
+    def read(self, path: Path) -> None:
+        source = Source(path)
+        top = source.root.mapping("a registry file")
+        top.check_keys(set(REGISTRY_SECTIONS))
+        for section, _, body in top.items():
+            node = top.get(section)
+            if node is None:
+                continue
+            entries = node.mapping(section)
+            for key, key_node, value in entries.items():
+                getattr(self, f"_read_{section}")(key, key_node, value)
+        self.registry.files.append(path)
+
+    def _read_countries(self, key: str, key_node: Node, value: Node) -> None:
+        if key not in ISO_CODES:
+            raise key_node.fail(f"{key!r} is not an ISO 3166-1 alpha-2 country code",
+                                hint="countries are keyed by their two-letter code, e.g. KR, US")
+        self._claim("countries", key, key_node)
+        body = value.mapping(f"country {key}")
+        body.check_keys({"label", "aliases"})
+        entity = make_country(key, _origin(key_node))
+        entity.label.update(_labels(body.get("label"), f"country {key} label"))
+        entity.aliases = _aliases(body.get("aliases"), f"country {key} aliases")
+        self.registry.entities[key] = entity
+
+    def _read_entities(self, key: str, key_node: Node, value: Node) -> None:
+        if ISO_RE.match(key):
+            raise key_node.fail(f"entity key {key!r} looks like a country code",
+                                hint="list countries under 'countries:', other entities with lowercase keys")
+        _slug(key_node, "entity key")
+        self._claim("entities", key, key_node)
+        what = f"entity {key}"
+        body = value.mapping(what)
+        body.check_keys({"type", "label", "aliases", "country", "parent", "role", "employer", "description"})
+        type_node = body.require("type")
+        etype = type_node.string(f"{what}.type")
+        if etype not in ENTITY_TYPES or etype == "country":
+            allowed = ", ".join(t for t in ENTITY_TYPES if t != "country")
+            raise type_node.fail(f"{what}: unknown type {etype!r}", hint=f"use one of: {allowed}")
+        label = _labels(body.require("label"), f"{what} label")
+        if "en" not in label:
+            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        entity = Entity(key=key, type=etype, label=label, origin=_origin(key_node),
+                        aliases=_aliases(body.get("aliases"), f"{what} aliases"),
+                        role=_labels(body.get("role"), f"{what} role"),
+                        description=_labels(body.get("description"), f"{what} description"))
+        for ref, kind in (("country", "country"), ("parent", "entity"), ("employer", "entity")):
+            node = body.get(ref)
+            if node is not None:
+                setattr(entity, ref, node.text_or_number(f"{what}.{ref}"))
+                self.pending_refs.append((node, kind, getattr(entity, ref)))
+        if entity.role and etype != "person":
+            raise body.key_node("role").fail(f"{what}: only people have a role")
+        self.registry.entities[key] = entity
+
+    def _read_units(self, key: str, key_node: Node, value: Node) -> None:
+        if not UNIT_KEY_RE.match(key):
+            raise key_node.fail(f"unit key {key!r} is not valid", hint="use letters, digits and '-'")
+        self._claim("units", key, key_node)
+        what = f"unit {key}"
+        body = value.mapping(what)
+        body.check_keys({"label", "kind"})
+        kind_node = body.require("kind")
+        kind = kind_node.string(f"{what}.kind")
+        if kind not in UNIT_KINDS:
+            raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(UNIT_KINDS)}")
+        label = _labels(body.require("label"), f"{what} label")
+        if "en" not in label:
+            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        self.registry.units[key] = Unit(key, label, kind, _origin(key_node))
+
+    def _read_indicators(self, key: str, key_node: Node, value: Node) -> None:
+        _slug(key_node, "indicator key")
+        self._claim("indicators", key, key_node)
+        what = f"indicator {key}"
+        body = value.mapping(what)
+        body.check_keys({"label", "unit", "description", "non_negative"})
+        label = _labels(body.require("label"), f"{what} label")
+        if "en" not in label:
+            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        unit_node = body.require("unit")
+        unit = unit_node.text_or_number(f"{what}.unit")
+        self.pending_refs.append((unit_node, "unit", unit))
+        nn = body.get("non_negative")
+        self.registry.indicators[key] = Indicator(
+            key, label, unit, _origin(key_node), _labels(body.get("description"), f"{what} description"),
+            nn.boolean(f"{what}.non_negative") if nn is not None else True)
+
+    def _read_rankings(self, key: str, key_node: Node, value: Node) -> None:
+        _slug(key_node, "ranking key")
+        self._claim("rankings", key, key_node)
+        what = f"ranking {key}"
+        body = value.mapping(what)
+        body.check_keys({"label", "publisher", "criterion", "size", "description"})
+        label = _labels(body.require("label"), f"{what} label")
+        if "en" not in label:
+            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        series = RankingSeries(key, label, None, _origin(key_node),
+                               description=_labels(body.get("description"), f"{what} description"))
+        if (node := body.get("publisher")) is not None:
+            series.publisher = node.text_or_number(f"{what}.publisher")
+            self.pending_refs.append((node, "entity", series.publisher))
+        if (node := body.get("criterion")) is not None:
+            series.criterion = node.text_or_number(f"{what}.criterion")
+            self.pending_refs.append((node, "indicator", series.criterion))
+        if (node := body.get("size")) is not None:
+            series.size = node.integer(f"{what}.size", minimum=1)
+        self.registry.rankings[key] = series
+
+    def _read_classifications(self, key: str, key_node: Node, value: Node) -> None:
+        _slug(key_node, "classification key")
+        self._claim("classifications", key, key_node)
+        what = f"classification {key}"
+        body = value.mapping(what)
+        body.check_keys({"label", "publisher", "groups", "description"})
+        label = _labels(body.require("label"), f"{what} label")
+        if "en" not in label:
+            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        scheme = Classification(key, label, None, _origin(key_node),
+                                description=_labels(body.get("description"), f"{what} description"))
+        if (node := body.get("publisher")) is not None:
+            scheme.publisher = node.text_or_number(f"{what}.publisher")
+            self.pending_refs.append((node, "entity", scheme.publisher))
+        groups = body.require("groups").mapping(f"{what} groups")
+        for gkey, gkey_node, gvalue in groups.items():
+            _slug(gkey_node, "group key")
+            gwhat = f"group {key}/{gkey}"
+            gbody = gvalue.mapping(gwhat)
+            gbody.check_keys({"label", "tier"})
+            glabel = _labels(gbody.require("label"), f"{gwhat} label")
+            if "en" not in glabel:
+                raise gbody.require("label").fail(f"{gwhat} has no English label", hint="add label.en")
+            tier = gbody.get("tier")
+            scheme.groups[gkey] = Group(f"{key}/{gkey}", gkey, key, glabel, _origin(gkey_node),
+                                        tier.integer(f"{gwhat}.tier", minimum=1) if tier is not None else None)
+        self.registry.classifications[key] = scheme
+
+    def finish(self) -> Registry:
+        # Every ISO 3166-1 country is an entity, listed or not, so the registry graph never depends on which
+        # countries the articles happen to name (and unchanged articles can be skipped on a rebuild).
+        for code in sorted(ISO_CODES - set(self.registry.entities)):
+            self.registry.entities[code] = make_country(code, None)
+        for node, kind, key in self.pending_refs:
+            resolve(self.registry, node, kind, key)
+        return self.registry
+
+
+def make_country(code: str, origin: Origin | None) -> Entity:
+    label = {lang: name for lang in _LABEL_LOCALES if (name := country_name(code, lang))}
+    if "en" not in label:  # pragma: no cover - every ISO code has an English CLDR name
+        label["en"] = pycountry.countries.get(alpha_2=code).name
+    return Entity(key=code, type="country", label=label, origin=origin, iso_code=code)
+
+
+def resolve(registry: Registry, node: Node, kind: str, key: str) -> None:
+    """Check that ``key`` names a ``kind`` the registry defines (every ISO country is always defined)."""
+    if kind in ("entity", "country"):
+        if key in registry.entities:
+            if kind == "country" and registry.entities[key].type != "country":
+                raise node.fail(f"{key!r} is not a country", hint="give an ISO 3166-1 alpha-2 code such as KR")
+            return
+        if ISO_RE.match(key):
+            raise node.fail(f"{key!r} is not an ISO 3166-1 alpha-2 country code", hint="e.g. KR, US, CN")
+        if kind == "country":
+            raise node.fail(f"{key!r} is not a country code", hint="give an ISO 3166-1 alpha-2 code such as KR")
+        raise node.fail(f"unknown entity {key!r}", hint=_suggest(key, registry.entities))
+    table = {"unit": registry.units, "indicator": registry.indicators, "ranking": registry.rankings}.get(kind)
+    if table is not None:
+        if key not in table:
+            raise node.fail(f"unknown {kind} {key!r}", hint=_suggest(key, table))
+        return
+    if kind == "group":
+        if registry.group(key) is None:
+            known = [g.key for c in registry.classifications.values() for g in c.groups.values()]
+            raise node.fail(f"unknown group {key!r}",
+                            hint="write it as CLASSIFICATION/GROUP; " + _suggest(key, known))
+        return
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def load_registries(folders: list[Path]) -> Registry:
+    builder = _RegistryBuilder()
+    seen: set[Path] = set()
+    for folder in folders:
+        for path in sorted(folder.glob("*.yaml")):
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                builder.read(path)
+    return builder.finish()
+
+
+# ------------------------------------------------------------------------------------------------ articles
+_ARTICLE_KEYS = {"id", "title", "title_en", "publisher", "language", "published", "published_note", "url",
+                 "text_sha256", "mentions", "draft"}
+_COMMON_FACT_KEYS = {"id", "kind", "subject", "approximate", "period", "period_note", "source", "attribution",
+                     "evidence", "confidence", "note"}
+_KIND_KEYS = {
+    "observation": {"indicator", "value", "unit", "as_written", "equivalent"},
+    "rank": {"ranking", "rank", "out_of", "as_written"},
+    "membership": {"group"},
+}
+
+
+def load_article(path: Path, registry: Registry, *, text_dir: Path | None = None) -> Article:
+    source = Source(path)
+    top = source.root.mapping("a fact sheet")
+    top.check_keys({"article", "facts"})
+    meta = _read_meta(top.require("article"), registry, path)
+    text = _article_text(meta, text_dir, top.require("article"))
+    facts: list[Fact] = []
+    seen: dict[str, int] = {}
+    facts_node = top.get("facts")
+    for item in facts_node.sequence("facts") if facts_node is not None else []:
+        fact = _read_fact(item, registry, meta, text)
+        if fact.id in seen:
+            raise item.mapping("a fact").require("id").fail(
+                f"duplicate fact id {fact.id!r} (first at line {seen[fact.id]})", hint="fact ids must be unique")
+        seen[fact.id] = fact.origin.line
+        facts.append(fact)
+    return Article(meta=meta, facts=facts, path=path, content=source.text.encode("utf-8"))
+
+
+def _read_meta(node: Node, registry: Registry, path: Path) -> ArticleMeta:
+    body = node.mapping("article")
+    body.check_keys(_ARTICLE_KEYS)
+    id_node = body.require("id")
+    article_id = _slug(id_node, "article id")
+    if path.stem != article_id:
+        raise id_node.fail(f"article id {article_id!r} does not match the file name {path.name!r}",
+                           hint=f"rename the file to {article_id}.yaml or change the id")
+    publisher_node = body.require("publisher")
+    publisher = publisher_node.text_or_number("article.publisher")
+    resolve(registry, publisher_node, "entity", publisher)
+    language_node = body.require("language")
+    language = language_node.string("article.language")
+    if not LANG_RE.match(language):
+        raise language_node.fail(f"{language!r} is not a language tag", hint="use ko, en, ...")
+    meta = ArticleMeta(
+        id=article_id, title=body.require("title").string("article.title"), publisher=publisher,
+        language=language, published=body.require("published").date("article.published"), origin=_origin(id_node),
+        title_en=_opt_string(body, "title_en", "article"),
+        published_note=_opt_string(body, "published_note", "article"),
+        url=_opt_string(body, "url", "article"),
+        text_sha256=_opt_string(body, "text_sha256", "article"))
+    if meta.text_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", meta.text_sha256):
+        raise body.require("text_sha256").fail("article.text_sha256 must be 64 lowercase hex digits")
+    if (node := body.get("draft")) is not None:
+        meta.draft = node.boolean("article.draft")
+    if (node := body.get("mentions")) is not None:
+        for item in node.sequence("article.mentions"):
+            key = item.text_or_number("a mention")
+            resolve(registry, item, "entity", key)
+            if key in meta.mentions:
+                raise item.fail(f"{key!r} is mentioned twice", hint="list each entity once")
+            meta.mentions.append(key)
+    return meta
+
+
+def _article_text(meta: ArticleMeta, text_dir: Path | None, node: Node) -> str | None:
+    if text_dir is None:
+        return None
+    path = text_dir / f"{meta.id}.txt"
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    if meta.text_sha256 is not None and hashlib.sha256(data).hexdigest() != meta.text_sha256:
+        raise node.fail(f"{display_path(path)} does not match article.text_sha256",
+                        hint="the evidence offsets were taken from a different version of the text")
+    return data.decode("utf-8")
+
+
+def _read_fact(node: Node, registry: Registry, meta: ArticleMeta, text: str | None) -> Fact:
+    body = node.mapping("a fact")
+    id_node = body.require("id")
+    fact_id = _slug(id_node, "fact id")
+    what = f"fact {fact_id}"
+    kind_node = body.require("kind")
+    kind = kind_node.string(f"{what}.kind")
+    if kind not in FACT_KINDS:
+        raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(FACT_KINDS)}")
+    body.check_keys(_COMMON_FACT_KEYS | _KIND_KEYS[kind])
+
+    subject_node = body.require("subject")
+    subject = subject_node.text_or_number(f"{what}.subject")
+    resolve(registry, subject_node, "entity", subject)
+
+    source = None
+    if (source_node := body.get("source")) is not None:
+        source = source_node.text_or_number(f"{what}.source")
+        resolve(registry, source_node, "entity", source)
+    attribution_node = body.require("attribution")
+    attribution = attribution_node.string(f"{what}.attribution")
+    if attribution not in ATTRIBUTIONS:
+        raise attribution_node.fail(f"{what}: attribution {attribution!r} is not one of {', '.join(ATTRIBUTIONS)}")
+    if (attribution == "none") != (source is None):
+        raise attribution_node.fail(
+            f"{what}: attribution is {attribution!r} but " + ("a source is given" if source else "no source is given"),
+            hint="use 'none' exactly when the article names no source")
+
+    fact = Fact(id=fact_id, kind=kind, subject=subject, evidence=_read_evidence(body.require("evidence"), what, text),
+                attribution=attribution, origin=_origin(node), source=source,
+                period_note=_opt_string(body, "period_note", what), note=_opt_string(body, "note", what))
+    if (n := body.get("approximate")) is not None:
+        fact.approximate = n.boolean(f"{what}.approximate")
+    if (n := body.get("period")) is not None:
+        fact.period = n.period(f"{what}.period")
+    if (n := body.get("confidence")) is not None:
+        fact.confidence = n.decimal(f"{what}.confidence")
+        if not 0 <= fact.confidence <= 1:
+            raise n.fail(f"{what}.confidence must lie between 0 and 1, found {fact.confidence}")
+
+    if kind == "observation":
+        ind_node = body.require("indicator")
+        fact.indicator = ind_node.text_or_number(f"{what}.indicator")
+        resolve(registry, ind_node, "indicator", fact.indicator)
+        fact.value = body.require("value").decimal(f"{what}.value")
+        fact.unit = registry.indicators[fact.indicator].unit
+        if (n := body.get("unit")) is not None:
+            fact.unit = n.text_or_number(f"{what}.unit")
+            resolve(registry, n, "unit", fact.unit)
+        if (n := body.get("equivalent")) is not None:
+            eq = n.mapping(f"{what}.equivalent")
+            eq.check_keys({"value", "unit", "approximate"})
+            unit_node = eq.require("unit")
+            unit = unit_node.text_or_number(f"{what}.equivalent.unit")
+            resolve(registry, unit_node, "unit", unit)
+            approx = eq.get("approximate")
+            fact.equivalent = Equivalent(eq.require("value").decimal(f"{what}.equivalent.value"), unit,
+                                         approx.boolean(f"{what}.equivalent.approximate") if approx else False)
+    elif kind == "rank":
+        rk_node = body.require("ranking")
+        fact.ranking = rk_node.text_or_number(f"{what}.ranking")
+        resolve(registry, rk_node, "ranking", fact.ranking)
+        rank_node = body.require("rank")
+        fact.rank = rank_node.integer(f"{what}.rank", minimum=1)
+        if (n := body.get("out_of")) is not None:
+            fact.out_of = n.integer(f"{what}.out_of", minimum=1)
+            if fact.rank > fact.out_of:
+                raise rank_node.fail(f"{what}: rank {fact.rank} is larger than out_of {fact.out_of}",
+                                     hint="check both numbers against the article")
+    else:
+        group_node = body.require("group")
+        fact.group = group_node.text_or_number(f"{what}.group")
+        resolve(registry, group_node, "group", fact.group)
+    if (n := body.get("as_written")) is not None:
+        fact.as_written = n.text_or_number(f"{what}.as_written")
+        if fact.as_written not in fact.evidence.text:
+            raise n.fail(f"{what}: as_written {fact.as_written!r} does not occur in the evidence text",
+                         hint="copy the figure exactly as the sentence prints it")
+    return fact
+
+
+def _read_evidence(node: Node, what: str, text: str | None) -> Evidence:
+    body = node.mapping(f"{what}.evidence")
+    body.check_keys({"text", "start", "end"})
+    evidence = Evidence(body.require("text").string(f"{what}.evidence.text"))
+    start, end = body.get("start"), body.get("end")
+    if (start is None) != (end is None):
+        raise node.fail(f"{what}.evidence needs both start and end, or neither")
+    if start is not None and end is not None:
+        evidence.start = start.integer(f"{what}.evidence.start", minimum=0)
+        evidence.end = end.integer(f"{what}.evidence.end", minimum=1)
+        if evidence.end <= evidence.start:
+            raise end.fail(f"{what}.evidence.end ({evidence.end}) must be larger than start ({evidence.start})")
+        if text is not None and text[evidence.start:evidence.end] != evidence.text:
+            raise start.fail(f"{what}: the article text at {evidence.start}..{evidence.end} is not the quoted "
+                             "evidence", hint="fix the offsets or the quote")
+    return evidence
+
+
+# ------------------------------------------------------------------------------------------------ corpus
+def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    registry_dirs: list[Path] = []
+    article_files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            if (path / "registries").is_dir() or (path / "articles").is_dir():
+                registry_dirs.append(path / "registries")
+                article_files.extend(sorted((path / "articles").glob("*.yaml")))
+            else:
+                article_files.extend(sorted(path.glob("*.yaml")))
+                registry_dirs.append(path.parent / "registries")
+        elif path.is_file():
+            article_files.append(path)
+            registry_dirs.append(path.parent.parent / "registries")
+        else:
+            raise InputError("no such file or folder", location=Location.of(path),
+                             hint="give a data folder (with registries/ and articles/) or fact sheet files")
+    unique_dirs = []
+    for folder in registry_dirs:
+        if folder.is_dir() and folder.resolve() not in {d.resolve() for d in unique_dirs}:
+            unique_dirs.append(folder)
+    unique_files: dict[Path, Path] = {}
+    for path in article_files:
+        unique_files.setdefault(path.resolve(), path)
+    return unique_dirs, list(unique_files.values())
+
+
+def load_corpus(paths: list[Path] | list[str], *, text_dir: Path | None = None) -> Corpus:
+    """Load every registry and fact sheet under ``paths``; raises ``InputError`` at the first problem."""
+    roots, files = discover([Path(p) for p in paths])
+    registry = load_registries(roots)
+    articles: list[Article] = []
+    by_id: dict[str, Path] = {}
+    for path in files:
+        article = load_article(path, registry, text_dir=text_dir)
+        if article.id in by_id:
+            raise InputError(f"article id {article.id!r} is also used by {display_path(by_id[article.id])}",
+                             location=Location.of(path), hint="article ids must be unique")
+        by_id[article.id] = path
+        articles.append(article)
+    articles.sort(key=lambda a: a.id)
+    return Corpus(registry=registry, articles=articles)

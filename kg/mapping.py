@@ -1,0 +1,346 @@
+"""Map the typed model to RDF: deterministic IRIs, one named graph per article, provenance on every fact.
+
+The output is plain lists of pyoxigraph quads keyed by graph IRI; the store and the exporters take it from there.
+The IRI scheme and the vocabulary are described in docs/model.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import quote
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from .model import Article, Corpus, Entity, Fact, Registry
+
+DEFAULT_BASE = "https://w3id.org/newskg/id/"
+NKG = "https://w3id.org/newskg/ontology#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+SCHEMA = "https://schema.org/"
+PROV = "http://www.w3.org/ns/prov#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SH = "http://www.w3.org/ns/shacl#"
+
+PREFIXES = {
+    "nkg": NKG, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS, "schema": SCHEMA,
+    "prov": PROV, "owl": OWL,
+}
+
+ENTITY_CLASS = {
+    "country": "Country", "company": "Company", "organization": "Organization", "person": "Person",
+    "country-group": "CountryGroup", "event": "Event", "publisher": "Publisher",
+}
+FACT_CLASS = {"observation": "Observation", "rank": "RankEntry", "membership": "GroupMembership"}
+ATTRIBUTION_INDIVIDUAL = {"stated": "Stated", "implied": "Implied", "none": "Unattributed"}
+
+
+def n(term: str) -> NamedNode:
+    return NamedNode(NKG + term)
+
+
+TYPE = NamedNode(RDF + "type")
+LABEL = NamedNode(RDFS + "label")
+ALT_LABEL = NamedNode(SKOS + "altLabel")
+DESCRIPTION = NamedNode(DCTERMS + "description")
+NOTE = NamedNode(SKOS + "note")
+IDENTIFIER = NamedNode(DCTERMS + "identifier")
+
+
+def lit_decimal(value: Decimal) -> Literal:
+    """A canonical xsd:decimal lexical form: no exponent, no trailing zeros after the point."""
+    text = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".") or "0"
+    if text in ("-0", ""):
+        text = "0"
+    return Literal(text, datatype=NamedNode(XSD + "decimal"))
+
+
+def lit_int(value: int, datatype: str = "integer") -> Literal:
+    return Literal(str(value), datatype=NamedNode(XSD + datatype))
+
+
+def lit_bool(value: bool) -> Literal:
+    return Literal("true" if value else "false", datatype=NamedNode(XSD + "boolean"))
+
+
+def lit_str(value: str) -> Literal:
+    return Literal(value)
+
+
+def lit_lang(value: str, lang: str) -> Literal:
+    return Literal(value, language=lang)
+
+
+def format_decimal(value: Decimal) -> str:
+    return lit_decimal(value).value
+
+
+@dataclass(frozen=True)
+class Iris:
+    """All IRIs under one base. Keys are percent-encoded so any slug stays a valid IRI."""
+
+    base: str = DEFAULT_BASE
+
+    def _iri(self, *parts: str) -> NamedNode:
+        return NamedNode(self.base + "/".join(quote(p, safe="-_.~") for p in parts))
+
+    def entity(self, key: str) -> NamedNode:
+        return self._iri("entity", key)
+
+    def indicator(self, key: str) -> NamedNode:
+        return self._iri("indicator", key)
+
+    def unit(self, key: str) -> NamedNode:
+        return self._iri("unit", key)
+
+    def ranking_series(self, key: str) -> NamedNode:
+        return self._iri("ranking", key)
+
+    def ranking(self, key: str, year: int | None) -> NamedNode:
+        return self._iri("ranking", key, str(year) if year is not None else "undated")
+
+    def classification(self, key: str) -> NamedNode:
+        return self._iri("classification", key)
+
+    def group(self, key: str) -> NamedNode:
+        scheme, _, local = key.partition("/")
+        return self._iri("classification", scheme, local)
+
+    def article(self, article_id: str) -> NamedNode:
+        return self._iri("article", article_id)
+
+    def fact(self, article_id: str, fact_id: str) -> NamedNode:
+        return self._iri("article", article_id, "fact", fact_id)
+
+    def article_graph(self, article_id: str) -> NamedNode:
+        return self._iri("graph", "article", article_id)
+
+    def registry_graph(self) -> NamedNode:
+        return self._iri("graph", "registry")
+
+
+class _Emitter:
+    def __init__(self, graph: NamedNode):
+        self.graph = graph
+        self.quads: list[Quad] = []
+
+    def add(self, s, p, o) -> None:
+        self.quads.append(Quad(s, p, o, self.graph))
+
+    def labels(self, s, labels: dict[str, str], predicate=LABEL) -> None:
+        for lang in sorted(labels):
+            self.add(s, predicate, lit_lang(labels[lang], lang))
+
+    def aliases(self, s, aliases: dict[str, list[str]]) -> None:
+        for lang in sorted(aliases):
+            for alias in aliases[lang]:
+                self.add(s, ALT_LABEL, lit_lang(alias, lang))
+
+
+# ------------------------------------------------------------------------------------------------ registry
+def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
+    e = _Emitter(iris.registry_graph())
+    for key in sorted(registry.entities):
+        _entity(e, registry.entities[key], iris)
+    for key in sorted(registry.units):
+        unit = registry.units[key]
+        s = iris.unit(key)
+        e.add(s, TYPE, n("Unit"))
+        e.labels(s, unit.label)
+        e.add(s, n("code"), lit_str(key))
+        e.add(s, n("unitKind"), lit_str(unit.kind))
+        e.add(s, n("definedAt"), lit_str(str(unit.origin)))
+    for key in sorted(registry.indicators):
+        ind = registry.indicators[key]
+        s = iris.indicator(key)
+        e.add(s, TYPE, n("Indicator"))
+        e.labels(s, ind.label)
+        e.labels(s, ind.description, DESCRIPTION)
+        e.add(s, n("unit"), iris.unit(ind.unit))
+        e.add(s, n("nonNegative"), lit_bool(ind.non_negative))
+        e.add(s, n("definedAt"), lit_str(str(ind.origin)))
+    for key in sorted(registry.rankings):
+        series = registry.rankings[key]
+        s = iris.ranking_series(key)
+        e.add(s, TYPE, n("RankingSeries"))
+        e.labels(s, series.label)
+        e.labels(s, series.description, DESCRIPTION)
+        if series.publisher:
+            e.add(s, n("publisher"), iris.entity(series.publisher))
+        if series.criterion:
+            e.add(s, n("criterion"), iris.indicator(series.criterion))
+        if series.size:
+            e.add(s, n("size"), lit_int(series.size, "positiveInteger"))
+        e.add(s, n("definedAt"), lit_str(str(series.origin)))
+    for key in sorted(registry.classifications):
+        scheme = registry.classifications[key]
+        s = iris.classification(key)
+        e.add(s, TYPE, n("Classification"))
+        e.labels(s, scheme.label)
+        e.labels(s, scheme.description, DESCRIPTION)
+        if scheme.publisher:
+            e.add(s, n("publisher"), iris.entity(scheme.publisher))
+        e.add(s, n("definedAt"), lit_str(str(scheme.origin)))
+        for gkey in sorted(scheme.groups):
+            group = scheme.groups[gkey]
+            g = iris.group(group.key)
+            e.add(g, TYPE, n("Group"))
+            e.labels(g, group.label)
+            e.add(g, NamedNode(SKOS + "inScheme"), s)
+            if group.tier is not None:
+                e.add(g, n("tier"), lit_int(group.tier, "positiveInteger"))
+            e.add(g, n("definedAt"), lit_str(str(group.origin)))
+    return e.quads
+
+
+def _entity(e: _Emitter, entity: Entity, iris: Iris) -> None:
+    s = iris.entity(entity.key)
+    e.add(s, TYPE, n(ENTITY_CLASS[entity.type]))
+    e.add(s, IDENTIFIER, lit_str(entity.key))
+    e.labels(s, entity.label)
+    e.aliases(s, entity.aliases)
+    e.labels(s, entity.description, DESCRIPTION)
+    if entity.iso_code:
+        e.add(s, n("isoCode"), lit_str(entity.iso_code))
+    if entity.country:
+        e.add(s, n("country"), iris.entity(entity.country))
+    if entity.parent:
+        e.add(s, n("parentOrganization"), iris.entity(entity.parent))
+    if entity.role:
+        e.labels(s, entity.role, NamedNode(SCHEMA + "jobTitle"))
+    if entity.employer:
+        e.add(s, NamedNode(SCHEMA + "worksFor"), iris.entity(entity.employer))
+    if entity.origin is not None:
+        e.add(s, n("definedAt"), lit_str(str(entity.origin)))
+
+
+# ------------------------------------------------------------------------------------------------ articles
+def article_quads(article: Article, registry: Registry, iris: Iris) -> list[Quad]:
+    meta = article.meta
+    e = _Emitter(iris.article_graph(meta.id))
+    a = iris.article(meta.id)
+    e.add(a, TYPE, n("Article"))
+    e.add(a, IDENTIFIER, lit_str(meta.id))
+    e.add(a, NamedNode(DCTERMS + "title"), lit_lang(meta.title, meta.language))
+    if meta.title_en:
+        e.add(a, NamedNode(DCTERMS + "title"), lit_lang(meta.title_en, "en"))
+    e.add(a, LABEL, lit_lang(meta.title_en or meta.title, "en" if meta.title_en else meta.language))
+    e.add(a, NamedNode(DCTERMS + "publisher"), iris.entity(meta.publisher))
+    e.add(a, NamedNode(DCTERMS + "language"), lit_str(meta.language))
+    e.add(a, NamedNode(DCTERMS + "issued"), Literal(meta.published.isoformat(), datatype=NamedNode(XSD + "date")))
+    if meta.published_note:
+        e.add(a, n("dateNote"), lit_lang(meta.published_note, "en"))
+    if meta.url:
+        e.add(a, NamedNode(SCHEMA + "url"), Literal(meta.url, datatype=NamedNode(XSD + "anyURI")))
+    if meta.text_sha256:
+        e.add(a, n("textSha256"), lit_str(meta.text_sha256))
+    e.add(a, n("draft"), lit_bool(meta.draft))
+    for key in meta.mentions:
+        e.add(a, NamedNode(SCHEMA + "mentions"), iris.entity(key))
+    e.add(a, n("definedIn"), lit_str(meta.origin.path))
+    e.add(a, n("definedAt"), lit_str(str(meta.origin)))
+
+    editions: dict[NamedNode, tuple[str, int | None]] = {}
+    for fact in article.facts:
+        _fact(e, article, fact, registry, iris, editions)
+    for node in sorted(editions, key=lambda x: x.value):
+        key, year = editions[node]
+        series = registry.rankings[key]
+        e.add(node, TYPE, n("Ranking"))
+        e.add(node, n("rankingSeries"), iris.ranking_series(key))
+        for lang in sorted(series.label):
+            text = series.label[lang] + (f" {year}" if year is not None else "")
+            e.add(node, LABEL, lit_lang(text, lang))
+        if series.publisher:
+            e.add(node, n("publisher"), iris.entity(series.publisher))
+        if series.criterion:
+            e.add(node, n("criterion"), iris.indicator(series.criterion))
+        if year is not None:
+            e.add(node, n("year"), Literal(f"{year:04d}", datatype=NamedNode(XSD + "gYear")))
+        if series.size:
+            e.add(node, n("size"), lit_int(series.size, "positiveInteger"))
+    return e.quads
+
+
+def _period_literal(fact: Fact) -> Literal:
+    p = fact.period
+    datatype = {"year": "gYear", "month": "gYearMonth", "day": "date"}[p.precision]
+    return Literal(p.iso(), datatype=NamedNode(XSD + datatype))
+
+
+def fact_label(fact: Fact, registry: Registry) -> str:
+    """A one-line English label of a fact, e.g. "Tesla — NVIDIA H100 GPUs held: 35000 GPUs"."""
+    subject = registry.entities[fact.subject].label["en"]
+    approx = "about " if fact.approximate else ""
+    if fact.kind == "observation":
+        unit = registry.units[fact.unit].label["en"]
+        measure = registry.indicators[fact.indicator].label["en"]
+        return f"{subject} — {measure}: {approx}{format_decimal(fact.value)} {unit}"
+    if fact.kind == "rank":
+        measure = registry.rankings[fact.ranking].label["en"]
+        when = f" {fact.period.year}" if fact.period else ""
+        of = f" of {fact.out_of}" if fact.out_of else ""
+        return f"{subject} — {measure}{when}: rank {approx}{fact.rank}{of}"
+    group = registry.group(fact.group)
+    scheme = registry.classifications[group.classification].label["en"]
+    return f"{subject} — {scheme}: {group.label['en']}"
+
+
+def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: Iris,
+          editions: dict[NamedNode, tuple[str, int | None]]) -> None:
+    s = iris.fact(article.id, fact.id)
+    lang = article.meta.language
+    e.add(s, TYPE, n(FACT_CLASS[fact.kind]))
+    e.add(s, LABEL, lit_lang(fact_label(fact, registry), "en"))
+    e.add(s, n("subject"), iris.entity(fact.subject))
+    e.add(s, n("reportedIn"), iris.article(article.id))
+    if fact.source:
+        e.add(s, n("attributedTo"), iris.entity(fact.source))
+    e.add(s, n("attribution"), n(ATTRIBUTION_INDIVIDUAL[fact.attribution]))
+    e.add(s, n("evidence"), lit_lang(fact.evidence.text, lang))
+    if fact.evidence.start is not None:
+        e.add(s, n("evidenceStart"), lit_int(fact.evidence.start, "nonNegativeInteger"))
+        e.add(s, n("evidenceEnd"), lit_int(fact.evidence.end, "nonNegativeInteger"))
+    e.add(s, n("approximate"), lit_bool(fact.approximate))
+    if fact.period:
+        e.add(s, n("period"), _period_literal(fact))
+    if fact.period_note:
+        e.add(s, n("periodNote"), lit_lang(fact.period_note, "en"))
+    if fact.confidence is not None:
+        e.add(s, n("confidence"), lit_decimal(fact.confidence))
+    if fact.note:
+        e.add(s, NOTE, lit_lang(fact.note, "en"))
+    if fact.as_written:
+        e.add(s, n("asWritten"), lit_lang(fact.as_written, lang))
+    e.add(s, n("definedAt"), lit_str(str(fact.origin)))
+    if fact.kind == "observation":
+        e.add(s, n("indicator"), iris.indicator(fact.indicator))
+        e.add(s, n("value"), lit_decimal(fact.value))
+        e.add(s, n("unit"), iris.unit(fact.unit))
+        if fact.equivalent:
+            e.add(s, n("equivalentValue"), lit_decimal(fact.equivalent.value))
+            e.add(s, n("equivalentUnit"), iris.unit(fact.equivalent.unit))
+            e.add(s, n("equivalentApproximate"), lit_bool(fact.equivalent.approximate))
+    elif fact.kind == "rank":
+        year = fact.period.year if fact.period else None
+        edition = iris.ranking(fact.ranking, year)
+        editions[edition] = (fact.ranking, year)
+        e.add(s, n("ranking"), edition)
+        e.add(s, n("rank"), lit_int(fact.rank, "positiveInteger"))
+        if fact.out_of:
+            e.add(s, n("outOf"), lit_int(fact.out_of, "positiveInteger"))
+    else:
+        e.add(s, n("group"), iris.group(fact.group))
+
+
+def corpus_quads(corpus: Corpus, iris: Iris) -> dict[str, list[Quad]]:
+    """Every graph of the corpus: graph IRI -> quads (registry first, then articles by id)."""
+    graphs = {iris.registry_graph().value: registry_quads(corpus.registry, iris)}
+    for article in corpus.articles:
+        graphs[iris.article_graph(article.id).value] = article_quads(article, corpus.registry, iris)
+    return graphs

@@ -1,0 +1,183 @@
+"""The typed facts a fact sheet holds, after loading and checking, before mapping to RDF."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .yamlsource import Period
+
+ENTITY_TYPES = ("country", "company", "organization", "person", "country-group", "event", "publisher")
+UNIT_KINDS = ("currency", "count", "rate", "ratio", "other")
+FACT_KINDS = ("observation", "rank", "membership")
+ATTRIBUTIONS = ("stated", "implied", "none")
+
+Labels = dict[str, str]          # language tag -> text
+Aliases = dict[str, list[str]]   # language tag -> names
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a registry entry or fact was defined: path as shown to users, and 1-based line."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class Entity:
+    key: str
+    type: str
+    label: Labels
+    origin: Origin | None
+    aliases: Aliases = field(default_factory=dict)
+    country: str | None = None          # ISO code of the home country
+    parent: str | None = None
+    role: Labels = field(default_factory=dict)
+    employer: str | None = None
+    description: Labels = field(default_factory=dict)
+    iso_code: str | None = None         # countries only
+
+
+@dataclass
+class Unit:
+    key: str
+    label: Labels
+    kind: str
+    origin: Origin
+
+
+@dataclass
+class Indicator:
+    key: str
+    label: Labels
+    unit: str
+    origin: Origin
+    description: Labels = field(default_factory=dict)
+    non_negative: bool = True
+
+
+@dataclass
+class RankingSeries:
+    key: str
+    label: Labels
+    publisher: str | None
+    origin: Origin
+    criterion: str | None = None
+    size: int | None = None
+    description: Labels = field(default_factory=dict)
+
+
+@dataclass
+class Group:
+    key: str                 # "classification/group"
+    local_key: str
+    classification: str
+    label: Labels
+    origin: Origin
+    tier: int | None = None
+
+
+@dataclass
+class Classification:
+    key: str
+    label: Labels
+    publisher: str | None
+    origin: Origin
+    groups: dict[str, Group] = field(default_factory=dict)
+    description: Labels = field(default_factory=dict)
+
+
+@dataclass
+class Registry:
+    entities: dict[str, Entity] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    rankings: dict[str, RankingSeries] = field(default_factory=dict)
+    classifications: dict[str, Classification] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def group(self, key: str) -> Group | None:
+        classification, _, local = key.partition("/")
+        scheme = self.classifications.get(classification)
+        return scheme.groups.get(local) if scheme else None
+
+
+@dataclass
+class Evidence:
+    text: str
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass
+class Equivalent:
+    value: Decimal
+    unit: str
+    approximate: bool = False
+
+
+@dataclass
+class Fact:
+    id: str
+    kind: str
+    subject: str
+    evidence: Evidence
+    attribution: str
+    origin: Origin
+    source: str | None = None
+    approximate: bool = False
+    period: Period | None = None
+    period_note: str | None = None
+    confidence: Decimal | None = None
+    note: str | None = None
+    # observation
+    indicator: str | None = None
+    value: Decimal | None = None
+    unit: str | None = None
+    as_written: str | None = None
+    equivalent: Equivalent | None = None
+    # rank
+    ranking: str | None = None
+    rank: int | None = None
+    out_of: int | None = None
+    # membership
+    group: str | None = None
+
+
+@dataclass
+class ArticleMeta:
+    id: str
+    title: str
+    publisher: str
+    language: str
+    published: dt.date
+    origin: Origin
+    title_en: str | None = None
+    published_note: str | None = None
+    url: str | None = None
+    text_sha256: str | None = None
+    mentions: list[str] = field(default_factory=list)
+    draft: bool = False
+
+
+@dataclass
+class Article:
+    meta: ArticleMeta
+    facts: list[Fact]
+    path: Path
+    content: bytes            # the fact sheet's bytes, for change detection
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+@dataclass
+class Corpus:
+    registry: Registry
+    articles: list[Article]

@@ -1,0 +1,279 @@
+"""Saved and ad-hoc SPARQL queries against the Oxigraph store.
+
+A saved query is a ``.rq`` file whose leading comment lines describe it::
+
+    # title: H100 GPU holdings, largest first
+    # description: Every observation of H100 GPUs held, with who the figure is attributed to.
+    #   Continuation lines of the description are indented.
+    # param: country string = KR -- ISO 3166-1 alpha-2 code of the country
+    # param: article string (optional) -- article id; every article when omitted
+
+Parameters are bound as RDF terms (pyoxigraph substitutions, SEP-0007), never pasted into the query text.
+The default graph of every query is the union of all named graphs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Variable
+
+from .assets import queries_dir
+from .errors import InputError, Location, QueryError, display_path
+from .mapping import PREFIXES, XSD
+
+PARAM_TYPES = ("string", "integer", "decimal", "iri", "date", "boolean")
+_PARAM_RE = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)"
+    r"(?:\s*=\s*(?P<default>.*?)|\s+(?P<optional>\(optional\)))?\s*(?:--\s*(?P<doc>.*))?$")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None
+    optional: bool
+    doc: str
+
+
+@dataclass
+class SavedQuery:
+    name: str
+    path: Path
+    text: str
+    title: str = ""
+    description: str = ""
+    params: list[Param] = field(default_factory=list)
+
+
+@dataclass
+class QueryResult:
+    """``kind`` is "select", "ask" or "graph"; rows hold pyoxigraph terms (None for unbound)."""
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list = field(default_factory=list)
+
+    def records(self) -> list[dict[str, object]]:
+        """Rows as dicts of plain Python values (str, int, Decimal, bool, date), None when unbound."""
+        return [{v: plain(t) for v, t in zip(self.variables, row)} for row in self.rows]
+
+    def dataframe(self):
+        """The rows as a pandas DataFrame (pandas must be installed)."""
+        try:
+            import pandas
+        except ImportError as exc:  # pragma: no cover - pandas is an optional extra
+            raise InputError("pandas is not installed", hint="pip install 'newskg[pandas]'") from exc
+        return pandas.DataFrame(self.records(), columns=self.variables)
+
+
+# ------------------------------------------------------------------------------------------------ saved queries
+def parse_header(path: Path, text: str) -> SavedQuery:
+    query = SavedQuery(name=path.stem, path=path, text=text)
+    last = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        body = stripped[1:].strip()
+        key, sep, value = body.partition(":")
+        key = key.strip().lower()
+        if sep and key in ("title", "description", "param"):
+            value = value.strip()
+            if key == "title":
+                query.title = value
+            elif key == "description":
+                query.description = (query.description + " " + value).strip()
+            else:
+                match = _PARAM_RE.match(value)
+                if not match or match.group("type") not in PARAM_TYPES:
+                    raise QueryError("malformed param line", location=Location.of(path, number),
+                                     hint="write '# param: NAME TYPE [= DEFAULT] -- description' with TYPE one of "
+                                          + ", ".join(PARAM_TYPES))
+                default = match.group("default")
+                query.params.append(Param(match.group("name"), match.group("type"),
+                                          default.strip() if default else None,
+                                          bool(match.group("optional")), (match.group("doc") or "").strip()))
+            last = key
+        elif last == "description" and line.startswith("#  "):
+            query.description = (query.description + " " + body).strip()
+    return query
+
+
+def saved_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
+    folder = folder or queries_dir()
+    out = {}
+    for path in sorted(folder.glob("*.rq")):
+        out[path.stem] = parse_header(path, path.read_text(encoding="utf-8"))
+    return out
+
+
+def find_query(name_or_file: str) -> SavedQuery:
+    """A saved query by name, or a ``.rq`` file by path."""
+    path = Path(name_or_file)
+    if path.suffix == ".rq" or path.is_file():
+        if not path.is_file():
+            raise InputError("no such query file", location=Location.of(path))
+        return parse_header(path, path.read_text(encoding="utf-8"))
+    queries = saved_queries()
+    if name_or_file not in queries:
+        raise InputError(f"no saved query named {name_or_file!r}",
+                         hint="'kg queries' lists them: " + ", ".join(sorted(queries)))
+    return queries[name_or_file]
+
+
+# ------------------------------------------------------------------------------------------------ parameters
+def to_term(param: Param, raw: str):
+    """Turn a parameter's text into an RDF term of its declared type, or raise QueryError."""
+    def bad(expected: str) -> QueryError:
+        return QueryError(f"parameter {param.name!r} must be {expected}, got {raw!r}")
+
+    if param.type == "string":
+        return Literal(raw)
+    if param.type == "integer":
+        if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+            raise bad("a whole number")
+        return Literal(str(int(raw)), datatype=NamedNode(XSD + "integer"))
+    if param.type == "decimal":
+        try:
+            value = Decimal(raw.strip())
+        except InvalidOperation:
+            raise bad("a number") from None
+        if not value.is_finite():
+            raise bad("a finite number")
+        return Literal(format(value, "f"), datatype=NamedNode(XSD + "decimal"))
+    if param.type == "date":
+        try:
+            return Literal(dt.date.fromisoformat(raw.strip()).isoformat(), datatype=NamedNode(XSD + "date"))
+        except ValueError:
+            raise bad("a date YYYY-MM-DD") from None
+    if param.type == "boolean":
+        if raw.strip().lower() not in ("true", "false"):
+            raise bad("true or false")
+        return Literal(raw.strip().lower(), datatype=NamedNode(XSD + "boolean"))
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*", raw.strip()):
+        raise bad("an absolute IRI")
+    return NamedNode(raw.strip())
+
+
+def bind_params(query: SavedQuery | None, given: dict[str, str]) -> dict[str, object]:
+    """Check ``given`` against the query's declared parameters and return variable name -> RDF term."""
+    declared = {p.name: p for p in query.params} if query else {}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise QueryError(f"unknown parameter {unknown[0]!r}", hint=f"this query takes: {known}")
+    bound = {}
+    for name, param in declared.items():
+        raw = given.get(name, param.default)
+        if raw is None:
+            if param.optional:
+                continue
+            raise QueryError(f"missing parameter {name!r} ({param.doc or param.type})",
+                             hint=f"pass --param {name}=VALUE")
+        bound[name] = to_term(param, raw)
+    return bound
+
+
+def parse_param_args(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(f"malformed parameter {pair!r}", hint="write --param NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ execution
+_LOCATION_RE = re.compile(r"(?:line|at) (\d+)(?:[:,]? ?(?:column )?(\d+))?", re.I)
+
+
+def run_query(store, text: str, params: dict[str, object] | None = None, *, source: str = "query") -> QueryResult:
+    """Run ``text`` on a pyoxigraph store (or a KgStore); parameters are already-bound RDF terms."""
+    raw_store = getattr(store, "store", store)
+    substitutions = {Variable(k): v for k, v in (params or {}).items()}
+    try:
+        result = raw_store.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES),
+                                 substitutions=substitutions or None)
+    except SyntaxError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        raise QueryError(f"SPARQL syntax error: {message}", location=_query_location(source, message)) from exc
+    except (OSError, ValueError) as exc:
+        raise QueryError(f"the query failed: {exc}", location=Location(source)) from exc
+    return collect(result)
+
+
+def _query_location(source: str, message: str) -> Location:
+    match = _LOCATION_RE.search(message)
+    if match:
+        return Location(source, int(match.group(1)), int(match.group(2)) if match.group(2) else None)
+    return Location(source)
+
+
+def collect(result) -> QueryResult:
+    if isinstance(result, QueryBoolean):
+        return QueryResult(kind="ask", boolean=bool(result))
+    if isinstance(result, QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = [tuple(solution[v] for v in variables) for solution in result]
+        return QueryResult(kind="select", variables=variables, rows=rows)
+    if isinstance(result, QueryTriples):
+        return QueryResult(kind="graph", triples=list(result))
+    raise AssertionError(type(result))  # pragma: no cover
+
+
+def run_saved(store, name_or_file: str, given: dict[str, str] | None = None) -> QueryResult:
+    query = find_query(name_or_file)
+    params = bind_params(query, given or {})
+    return run_query(store, query.text, params, source=display_path(query.path))
+
+
+def run_text(store, text: str) -> QueryResult:
+    return run_query(store, text, {}, source="<query>")
+
+
+# ------------------------------------------------------------------------------------------------ values
+_NUMERIC = {XSD + t for t in ("integer", "positiveInteger", "nonNegativeInteger", "int", "long")}
+
+
+def plain(term):
+    """A Python value for a term: str for IRIs and strings, int/Decimal/bool/date by datatype."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        dtype = term.datatype.value if term.datatype else None
+        try:
+            if dtype in _NUMERIC:
+                return int(term.value)
+            if dtype == XSD + "decimal":
+                return Decimal(term.value)
+            if dtype == XSD + "boolean":
+                return term.value in ("true", "1")
+            if dtype == XSD + "date":
+                return dt.date.fromisoformat(term.value)
+        except ValueError:
+            return term.value
+        return term.value
+    return term.value if hasattr(term, "value") else str(term)
+
+
+def lexical(term) -> str:
+    """The text of a term for CSV/TSV/table cells (empty for unbound)."""
+    if term is None:
+        return ""
+    return term.value if hasattr(term, "value") else str(term)
+
+
+def triples_turtle(result: QueryResult) -> bytes:
+    triples = sorted(result.triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=dict(PREFIXES))

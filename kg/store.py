@@ -1,0 +1,91 @@
+"""The on-disk Oxigraph store and the small build state kept beside it.
+
+The store holds one named graph per article plus the registry graph. Beside it, ``<store>.state.json`` records
+the content hash of each graph and its validation results, so a rebuild re-maps and re-validates only what
+changed. The state is written after the store, atomically; if the two ever disagree (a crash in between), the
+next build sees a hash mismatch and redoes that work.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph
+from pyoxigraph import NamedNode, Quad
+
+from .atomic import write_text
+from .errors import StoreError
+
+DEFAULT_STORE = Path(".kg/store")
+STATE_VERSION = 1
+
+
+class KgStore:
+    """A pyoxigraph store on disk (``.store``), opened read-write or read-only."""
+
+    def __init__(self, path: str | Path = DEFAULT_STORE, *, read_only: bool = False):
+        self.path = Path(path)
+        try:
+            if read_only:
+                if not self.path.exists():
+                    raise StoreError(f"no store at {self.path}", hint="run 'kg build' first")
+                self.store = pyoxigraph.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self.store = pyoxigraph.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {self.path}: {exc}",
+                             hint="is another kg process using it?") from exc
+
+    # -- graphs ---------------------------------------------------------------------------------------
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
+
+    def quads(self, graphs: Iterable[str] | None = None) -> list[Quad]:
+        """All quads of the given graphs (default: every named graph), in a stable order."""
+        names = self.graph_names() if graphs is None else list(graphs)
+        out: list[Quad] = []
+        for name in names:
+            out.extend(self.store.quads_for_pattern(None, None, None, NamedNode(name)))
+        return sort_quads(out)
+
+    def replace_graphs(self, graphs: dict[str, list[Quad]], remove: Iterable[str] = ()) -> None:
+        """Replace each given graph by its new quads and drop the graphs named in ``remove``."""
+        try:
+            for name in remove:
+                self.store.remove_graph(NamedNode(name))
+            for name, quads in graphs.items():
+                graph = NamedNode(name)
+                if self.store.contains_named_graph(graph):
+                    self.store.remove_graph(graph)
+                self.store.add_graph(graph)
+                self.store.extend(quads)
+            self.store.flush()
+        except OSError as exc:
+            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+
+    # -- state ----------------------------------------------------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".state.json")
+
+    def read_state(self) -> dict:
+        try:
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {"version": STATE_VERSION, "graphs": {}}
+        if state.get("version") != STATE_VERSION:
+            return {"version": STATE_VERSION, "graphs": {}}
+        return state
+
+    def write_state(self, state: dict) -> None:
+        write_text(self.state_path, json.dumps(state, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+
+
+def sort_key(quad: Quad) -> tuple[str, str, str, str]:
+    return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
+
+
+def sort_quads(quads: Iterable[Quad]) -> list[Quad]:
+    return sorted(quads, key=sort_key)
