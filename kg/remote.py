@@ -1,0 +1,464 @@
+"""External SPARQL 1.1 servers: push the named graphs there, and run queries there.
+
+Pushing uses the SPARQL 1.1 Graph Store HTTP Protocol: each named graph of the local store (the registry graph
+and one per article) is sent with ``PUT`` (which replaces that graph, so pushing twice changes nothing); a graph
+larger than the batch size is sent as one ``PUT`` followed by ``POST`` requests that add the remaining batches.
+
+Querying uses the SPARQL 1.1 Protocol (``GET``, or form ``POST`` for long queries) and asks for SPARQL JSON
+results. Remote servers do not know pyoxigraph's substitutions, so parameters are bound by a ``VALUES`` block,
+built from serialized RDF terms, placed at the start of the outermost ``WHERE`` group (:func:`bind_values`).
+
+Servers differ in small ways (see docs/remote.md): Virtuoso wants HTTP Digest authentication for writes and
+hangs on ``POST`` with ``application/sparql-query``; Oxigraph serves the union of its graphs as the default graph
+only when started with ``--union-default-graph``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+import pyoxigraph
+import requests
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+
+from .errors import InputError, QueryError, RemoteError
+
+DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_TIMEOUT = 120.0
+AUTH_TYPES = ("basic", "digest")
+# Longer queries are sent by form POST instead of GET, to stay clear of URL length limits.
+MAX_GET_QUERY = 2_000
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+Term = NamedNode | BlankNode | Literal
+
+
+# -- connection -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A SPARQL server: its query endpoint, its Graph Store endpoint and how to authenticate."""
+
+    query_url: str
+    graph_store_url: str | None = None
+    auth: tuple[str, str] | None = None
+    auth_type: str = "digest"
+    timeout: float = DEFAULT_TIMEOUT
+
+    def __post_init__(self) -> None:
+        check_url(self.query_url, "--endpoint")
+        if self.graph_store_url is not None:
+            check_url(self.graph_store_url, "--graph-store")
+        if self.auth_type not in AUTH_TYPES:
+            raise InputError(f"unknown authentication type {self.auth_type!r}", hint="use basic or digest")
+
+    def store_url(self) -> str:
+        """The Graph Store endpoint: the one given, or the one this kind of server has beside its query URL."""
+        if self.graph_store_url:
+            return self.graph_store_url
+        return graph_store_url_for(self.query_url, authenticated=self.auth is not None)
+
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        if self.auth is not None:
+            user, password = self.auth
+            if self.auth_type == "digest":
+                session.auth = requests.auth.HTTPDigestAuth(user, password)
+            else:
+                session.auth = requests.auth.HTTPBasicAuth(user, password)
+        session.headers["User-Agent"] = "kg (newskg)"
+        return session
+
+
+def check_url(url: str, what: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"{what} {url!r} is not an http(s) URL", hint="e.g. http://127.0.0.1:7878/query")
+
+
+def parse_auth(text: str) -> tuple[str, str]:
+    """``user:password`` (the password may contain ``:``)."""
+    user, sep, password = text.partition(":")
+    if not sep or not user:
+        raise InputError(f"--auth {text!r} is not of the form user:password")
+    return user, password
+
+
+def graph_store_url_for(query_url: str, *, authenticated: bool = False) -> str:
+    """Derive the Graph Store endpoint of the well-known servers from their query endpoint.
+
+    Oxigraph ``/query`` → ``/store``; Virtuoso ``/sparql`` → ``/sparql-graph-crud-auth`` (or
+    ``/sparql-graph-crud`` without credentials); Fuseki ``/DATASET/query`` or ``/DATASET/sparql`` →
+    ``/DATASET/data``. Anything else needs ``--graph-store``.
+    """
+    parts = urlsplit(query_url)
+    path = parts.path.rstrip("/")
+    if path == "/query":
+        new = "/store"
+    elif path == "/sparql":
+        new = "/sparql-graph-crud-auth" if authenticated else "/sparql-graph-crud"
+    elif path.endswith("/query") or path.endswith("/sparql"):
+        new = path.rsplit("/", 1)[0] + "/data"
+    else:
+        raise InputError(f"cannot tell the Graph Store endpoint of {query_url}", hint="give it with --graph-store")
+    return urlunsplit((parts.scheme, parts.netloc, new, "", ""))
+
+
+def _request(session: requests.Session, method: str, url: str, *, timeout: float, **kwargs) -> requests.Response:
+    """One HTTP request; any failure becomes a one-line RemoteError naming the server URL and the status."""
+    try:
+        response = session.request(method, url, timeout=timeout, **kwargs)
+    except requests.exceptions.Timeout:
+        raise RemoteError(f"{url}: no answer within {timeout:g} s") from None
+    except requests.exceptions.ConnectionError as exc:
+        raise RemoteError(f"{url}: cannot connect ({_reason(exc)})") from None
+    except requests.exceptions.RequestException as exc:
+        raise RemoteError(f"{url}: request failed ({_reason(exc)})") from None
+    if response.status_code >= 400:
+        detail = _first_line(response.text)
+        hint = None
+        if response.status_code == 401:
+            hint = "check --auth (Virtuoso wants --auth-type digest)"
+        text = f"{url}: HTTP {response.status_code} {response.reason or ''}".rstrip()
+        if detail:
+            text += f": {detail}"
+        raise RemoteError(text, hint=hint)
+    return response
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "No route to host",
+                   "Temporary failure in name resolution", "timed out"):
+        if marker in text:
+            return marker.lower()
+    return _first_line(text)[:200] or type(exc).__name__
+
+
+def _first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        line = re.sub(r"<[^>]+>", " ", line)  # HTML error pages: keep the words
+        line = " ".join(line.split())
+        if line:
+            return line[:200]
+    return ""
+
+
+# -- push -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GraphPush:
+    graph: str
+    triples: int
+    requests: int
+
+
+@dataclass
+class PushSummary:
+    graph_store: str
+    graphs: list[GraphPush] = field(default_factory=list)
+
+    @property
+    def triples(self) -> int:
+        return sum(g.triples for g in self.graphs)
+
+
+def graph_lines(store: pyoxigraph.Store, graph: str) -> tuple[list[str], bool]:
+    """The triples of one named graph as sorted N-Triples lines, and whether any holds a blank node."""
+    lines = []
+    blank = False
+    for quad in store.quads_for_pattern(None, None, None, NamedNode(graph)):
+        blank = blank or isinstance(quad.subject, BlankNode) or isinstance(quad.object, BlankNode)
+        lines.append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
+    lines.sort()
+    return lines, blank
+
+
+def batches(lines: list[str], size: int, *, splittable: bool = True) -> list[list[str]]:
+    """Split into batches of at most ``size`` triples. A graph with blank nodes is not splittable: labels
+    are scoped to one request, so splitting it would break the links between its triples."""
+    if size < 1:
+        raise InputError(f"batch size must be at least 1, not {size}")
+    if len(lines) <= size or not splittable:
+        return [lines]
+    return [lines[i:i + size] for i in range(0, len(lines), size)]
+
+
+def push_graph(session: requests.Session, store_url: str, graph: str, lines: list[str], *,
+               batch_size: int = DEFAULT_BATCH_SIZE, splittable: bool = True,
+               timeout: float = DEFAULT_TIMEOUT) -> GraphPush:
+    """Replace ``graph`` on the server by ``lines``: PUT the first batch, POST the others."""
+    parts = batches(lines, batch_size, splittable=splittable)
+    for index, part in enumerate(parts):
+        body = "".join(part).encode("utf-8")
+        _request(session, "PUT" if index == 0 else "POST", store_url, timeout=timeout,
+                 params={"graph": graph}, data=body,
+                 headers={"Content-Type": "text/turtle; charset=utf-8"})
+    return GraphPush(graph, len(lines), len(parts))
+
+
+def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[str] | None = None,
+               batch_size: int = DEFAULT_BATCH_SIZE,
+               progress: Callable[[GraphPush], None] | None = None) -> PushSummary:
+    """Push each named graph of ``store`` (default: all of them, in IRI order) to ``endpoint``."""
+    names = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode)) if graphs is None \
+        else list(graphs)
+    summary = PushSummary(endpoint.store_url())
+    with endpoint.session() as session:
+        for name in names:
+            lines, blank = graph_lines(store, name)
+            pushed = push_graph(session, summary.graph_store, name, lines, batch_size=batch_size,
+                                splittable=not blank, timeout=endpoint.timeout)
+            summary.graphs.append(pushed)
+            if progress is not None:
+                progress(pushed)
+    return summary
+
+
+# -- binding parameters as VALUES -------------------------------------------------------------------------
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_LANG = re.compile(r"^[a-zA-Z]+(-[a-zA-Z0-9]+)*$")
+_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def sparql_term(term: Term) -> str:
+    """An RDF term written as SPARQL (and N-Triples) syntax; raises QueryError for terms that cannot be."""
+    if isinstance(term, NamedNode):
+        if _IRI_FORBIDDEN.search(term.value):
+            raise QueryError(f"cannot use {term.value!r} as an IRI: it contains a character IRIs may not hold")
+        return f"<{term.value}>"
+    if isinstance(term, Literal):
+        text = '"' + "".join(_STRING_ESCAPES.get(c, c) for c in term.value) + '"'
+        if term.language:
+            if not _LANG.match(term.language):
+                raise QueryError(f"bad language tag {term.language!r}")
+            return f"{text}@{term.language}"
+        if term.datatype.value in (XSD_STRING, RDF_LANG_STRING):
+            return text
+        return f"{text}^^{sparql_term(term.datatype)}"
+    if isinstance(term, BlankNode):
+        raise QueryError("a blank node cannot be bound as a parameter of a remote query")
+    raise QueryError(f"cannot bind {term!r} as a parameter of a remote query")
+
+
+_TOKEN = re.compile(r'''
+    (?P<comment>\#[^\n]*)
+  | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<name>(?:[A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7-\uFFFF]*)?:[^\s{}()<>,;"'\#\[\]]*|[A-Za-z_]\w*)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<space>\s+)
+  | (?P<other>.)
+''', re.X | re.S)
+
+_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """The query form (``SELECT`` …) and where its outermost WHERE group opens (index after ``{``)."""
+
+    form: str
+    where_start: int | None
+    short_construct: bool = False
+
+
+def query_shape(query: str) -> QueryShape:
+    """Find the query form and the outermost WHERE group of ``query``.
+
+    Comments, strings, IRIs, variables and prefixed names are skipped as whole tokens, so ``?where``,
+    ``ex:where`` or ``"{"`` do not confuse it. Raises QueryError when there is no query form at all.
+    """
+    depth = 0
+    form: str | None = None
+    saw_where = False
+    top_groups = 0
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup
+        if kind == "name" and depth == 0:
+            word = match.group().upper()
+            if form is None and word in _FORMS:
+                form = word
+            elif form is not None and word == "WHERE":
+                saw_where = True
+                if form == "CONSTRUCT" and top_groups == 0:
+                    return QueryShape(form, None, short_construct=True)
+        elif kind == "open":
+            if depth == 0 and form is not None:
+                top_groups += 1
+                if saw_where or form != "CONSTRUCT" or top_groups == 2:
+                    return QueryShape(form, match.end())
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+    if form is None:
+        raise QueryError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
+    return QueryShape(form, None)
+
+
+def where_group_start(query: str) -> int:
+    """Index just after the ``{`` that opens the outermost WHERE group; QueryError when there is none."""
+    shape = query_shape(query)
+    if shape.short_construct:
+        raise QueryError("cannot bind parameters in the short form 'CONSTRUCT WHERE { ... }'",
+                         hint="write CONSTRUCT { template } WHERE { pattern }")
+    if shape.where_start is None:
+        raise QueryError(f"cannot bind parameters: this {shape.form} query has no WHERE group")
+    return shape.where_start
+
+
+def values_block(bindings: Mapping[str, Term]) -> str:
+    """``VALUES (?a ?b) { (t1 t2) }`` for the given variable → term bindings, variables in name order."""
+    names = sorted(bindings)
+    for name in names:
+        if not _VAR.match(name):
+            raise QueryError(f"bad parameter name {name!r}", hint="use letters, digits and _")
+    variables = " ".join(f"?{name}" for name in names)
+    terms = " ".join(sparql_term(bindings[name]) for name in names)
+    return f"VALUES ({variables}) {{ ({terms}) }}"
+
+
+def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
+    """``query`` with ``bindings`` as a VALUES block at the start of its outermost WHERE group."""
+    if not bindings:
+        return query
+    at = where_group_start(query)
+    return f"{query[:at]} {values_block(bindings)} {query[at:]}"
+
+
+# -- remote query -----------------------------------------------------------------------------------------
+
+@dataclass
+class RemoteResult:
+    """What a server answered: ``kind`` is ``select`` (variables, rows of terms or None), ``ask`` (boolean)
+    or ``graph`` (triples)."""
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[list[Term | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[pyoxigraph.Triple] = field(default_factory=list)
+
+
+_ACCEPT = {
+    "SELECT": "application/sparql-results+json",
+    "ASK": "application/sparql-results+json",
+    "CONSTRUCT": "application/n-triples, text/turtle;q=0.9",
+    "DESCRIBE": "application/n-triples, text/turtle;q=0.9",
+}
+
+
+def query_endpoint(endpoint: Endpoint, query: str, bindings: Mapping[str, Term] | None = None) -> RemoteResult:
+    """Run ``query`` on the server with ``bindings`` bound as VALUES; the answer parsed into terms."""
+    form = query_shape(query).form
+    text = bind_values(query, bindings or {})
+    url = endpoint.query_url
+    headers = {"Accept": _ACCEPT[form]}
+    with endpoint.session() as session:
+        # Form POST, never application/sparql-query: Virtuoso hangs on that (docs/remote.md).
+        if len(text.encode("utf-8")) <= MAX_GET_QUERY:
+            response = _request(session, "GET", url, timeout=endpoint.timeout, params={"query": text},
+                                headers=headers)
+        else:
+            response = _request(session, "POST", url, timeout=endpoint.timeout, data={"query": text},
+                                headers=headers)
+    result = parse_response(url, response.headers.get("Content-Type", ""), response.content)
+    if form == "ASK" and result.kind == "select":
+        # Virtuoso answers ASK in JSON as a one-row table {"__ASK_RETVAL": 1}.
+        values = [row[0] for row in result.rows if row and row[0] is not None]
+        result = RemoteResult("ask", boolean=bool(values) and values[0].value not in ("0", "false"))
+    return result
+
+
+def parse_response(url: str, content_type: str, body: bytes) -> RemoteResult:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media in ("application/sparql-results+json", "application/json"):
+        return parse_json_results(url, body)
+    formats = {"text/turtle": pyoxigraph.RdfFormat.TURTLE, "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
+               "text/plain": pyoxigraph.RdfFormat.N_TRIPLES, "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML}
+    if media in formats:
+        try:
+            quads = list(pyoxigraph.parse(body, format=formats[media]))
+        except SyntaxError as exc:
+            raise RemoteError(f"{url}: unreadable {media} answer: {_first_line(str(exc))}") from None
+        return RemoteResult("graph", triples=[q.triple for q in quads])
+    raise RemoteError(f"{url}: unexpected answer of type {media or 'unknown'}")
+
+
+def parse_json_results(url: str, body: bytes) -> RemoteResult:
+    """SPARQL 1.1 Query Results JSON (also Virtuoso's older ``typed-literal``) → terms."""
+    try:
+        data = json.loads(body)
+        if "boolean" in data:
+            return RemoteResult("ask", boolean=bool(data["boolean"]))
+        variables = list(data["head"]["vars"])
+        rows = [[_json_term(binding.get(v)) for v in variables] for binding in data["results"]["bindings"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RemoteError(f"{url}: unreadable SPARQL JSON results ({type(exc).__name__}: {exc})") from None
+    return RemoteResult("select", variables=variables, rows=rows)
+
+
+def _json_term(value: Mapping | None) -> Term | None:
+    if value is None:
+        return None
+    kind = value["type"]
+    text = value["value"]
+    if kind == "uri":
+        return NamedNode(text)
+    if kind == "bnode":
+        return BlankNode(text)
+    if kind in ("literal", "typed-literal"):
+        lang = value.get("xml:lang") or value.get("lang")
+        if lang:
+            return Literal(text, language=lang.lower())
+        datatype = value.get("datatype")
+        if datatype and datatype != XSD_STRING:
+            return Literal(text, datatype=NamedNode(datatype))
+        return Literal(text)
+    raise ValueError(f"unsupported term type {kind!r}")
+
+
+# -- saved queries on a remote server ---------------------------------------------------------------------
+
+_PREFIX_DECL = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+
+
+def with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
+    """Declare the prefixes the local runner predefines and the query does not declare itself.
+
+    The declarations go on the query's first line, so line numbers in a server's error message still match
+    the file.
+    """
+    declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(query)}
+    missing = [f"PREFIX {name}: {sparql_term(NamedNode(iri))}" for name, iri in sorted(prefixes.items())
+               if name not in declared]
+    return " ".join(missing + [query]) if missing else query
+
+
+def run_remote_query(endpoint: Endpoint, text: str, params: Mapping[str, Term] | None = None):
+    """Run a query on the server; the result is the same :class:`kg.query.QueryResult` the local runner
+    returns (rows of pyoxigraph terms), so local and remote results compare."""
+    from .mapping import PREFIXES
+    from .query import QueryResult
+
+    bound = bind_values(text, params or {})
+    remote = query_endpoint(endpoint, with_prefixes(bound, PREFIXES))
+    return QueryResult(kind=remote.kind, variables=remote.variables, rows=[tuple(r) for r in remote.rows],
+                       boolean=remote.boolean, triples=remote.triples)
+
+
+def run_remote_saved(endpoint: Endpoint, name_or_file: str, given: Mapping[str, str] | None = None):
+    """A saved query (by name or ``.rq`` path) on the server, parameters checked as for local queries."""
+    from .query import bind_params, find_query
+
+    query = find_query(name_or_file)
+    return run_remote_query(endpoint, query.text, bind_params(query, dict(given or {})))
