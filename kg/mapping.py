@@ -159,6 +159,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         ind = registry.indicators[key]
         s = iris.indicator(key)
         e.add(s, TYPE, n("Indicator"))
+        e.add(s, IDENTIFIER, lit_str(key))
         e.labels(s, ind.label)
         e.labels(s, ind.description, DESCRIPTION)
         e.add(s, n("unit"), iris.unit(ind.unit))
@@ -168,6 +169,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         series = registry.rankings[key]
         s = iris.ranking_series(key)
         e.add(s, TYPE, n("RankingSeries"))
+        e.add(s, IDENTIFIER, lit_str(key))
         e.labels(s, series.label)
         e.labels(s, series.description, DESCRIPTION)
         if series.publisher:
@@ -181,6 +183,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         scheme = registry.classifications[key]
         s = iris.classification(key)
         e.add(s, TYPE, n("Classification"))
+        e.add(s, IDENTIFIER, lit_str(key))
         e.labels(s, scheme.label)
         e.labels(s, scheme.description, DESCRIPTION)
         if scheme.publisher:
@@ -190,6 +193,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             group = scheme.groups[gkey]
             g = iris.group(group.key)
             e.add(g, TYPE, n("Group"))
+            e.add(g, IDENTIFIER, lit_str(group.key))
             e.labels(g, group.label)
             e.add(g, NamedNode(SKOS + "inScheme"), s)
             if group.tier is not None:
