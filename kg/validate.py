@@ -1,0 +1,362 @@
+"""Validate an RDF graph against the SHACL shapes and turn pySHACL's report into data.
+
+``validate(graph)`` returns a :class:`ValidationReport`: a sorted list of :class:`ValidationResult` (one per
+problem, with the label of the node, the rule in plain words and the fact sheet line the node came from) that
+renders itself as text (``to_text``) or JSON (``to_json``), both deterministic.
+
+The ontology is handed to pySHACL as ``ont_graph``: pySHACL mixes it into a copy of the data (we never validate
+in place), so ``sh:targetClass nkg:Fact`` reaches observations through ``rdfs:subClassOf`` without RDFS inference.
+A dataset is validated as the union of its graphs (pySHACL on its own would validate each named graph apart).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Union
+
+import pyshacl
+from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.graph import ConjunctiveGraph
+from rdflib.namespace import DCTERMS, SKOS, XSD, NamespaceManager
+
+from .assets import ontology_path, shapes_path
+from .errors import InputError, Location
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+NKG = Namespace("https://w3id.org/newskg/ontology#")
+NKGSH = Namespace("https://w3id.org/newskg/shapes#")
+DEFAULT_BASE = "https://w3id.org/newskg/id/"
+
+SEVERITIES = ("Violation", "Warning", "Info")
+_SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+# Prefixes used to shorten IRIs in reports (paths and shapes); fixed so output does not depend on the input.
+_PREFIXES = {
+    "nkg": str(NKG),
+    "nkgsh": str(NKGSH),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "schema": "https://schema.org/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "sh": str(SH),
+}
+
+GraphSource = Union[Graph, str, Path, None]
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One problem SHACL found, in terms an analyst can act on."""
+
+    severity: str  # "Violation" | "Warning" | "Info"
+    focus: str  # IRI of the node the problem is on
+    focus_label: str  # its English label, else a short form of the IRI
+    path: str | None  # the property concerned, as a prefixed name
+    value: str | None  # the offending value, if any
+    message: str  # the rule in plain English (the shape's sh:message)
+    shape: str  # the shape that reported it, as a prefixed name (nkgsh:...)
+    defined_at: str | None  # "data/articles/x.yaml:42": where the node is defined
+
+    def sort_key(self) -> tuple:
+        return (
+            _SEVERITY_RANK.get(self.severity, len(SEVERITIES)),
+            _location_key(self.defined_at),
+            self.focus,
+            self.shape,
+            self.path or "",
+            self.value or "",
+            self.message,
+        )
+
+    def to_line(self) -> str:
+        where = f"{self.defined_at}: " if self.defined_at else ""
+        line = f"{where}{self.severity}: {self.focus_label} ({self.focus}): {self.message}"
+        if self.path is not None or self.value is not None:
+            detail = self.path or "?"
+            if self.value is not None:
+                detail = f"{detail}={self.value}"
+            line = f"{line} [{detail}]"
+        return line
+
+
+@dataclass
+class ValidationReport:
+    """All results of one validation run. ``conforms`` is true when there is no result of severity Violation."""
+
+    conforms: bool
+    results: list[ValidationResult] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_results(cls, results: Iterable[ValidationResult]) -> "ValidationReport":
+        ordered = sorted(set(results), key=ValidationResult.sort_key)
+        counts = {name: 0 for name in SEVERITIES}
+        for result in ordered:
+            counts[result.severity] = counts.get(result.severity, 0) + 1
+        return cls(conforms=counts["Violation"] == 0, results=ordered, counts=counts)
+
+    @property
+    def violations(self) -> int:
+        return self.counts.get("Violation", 0)
+
+    def summary(self) -> str:
+        parts = ", ".join(_plural(self.counts.get(name, 0), name.lower()) for name in SEVERITIES)
+        verdict = "conforms" if self.conforms else "does not conform"
+        return f"SHACL validation: {verdict} ({parts})"
+
+    def to_text(self) -> str:
+        lines = [result.to_line() for result in self.results]
+        lines.append(self.summary())
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> str:
+        document = {
+            "conforms": self.conforms,
+            "counts": dict(self.counts),
+            "results": [asdict(result) for result in self.results],
+        }
+        return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def validate(
+    data: Graph | Dataset,
+    *,
+    shapes: GraphSource = None,
+    ontology: GraphSource = None,
+) -> ValidationReport:
+    """Validate ``data`` (a graph, or a dataset taken as the union of its graphs) against the shapes.
+
+    ``shapes`` and ``ontology`` default to the package's ``ontology/shapes.ttl`` and ``ontology/kg.ttl``
+    (parsed once and cached); either may also be a graph or a path to a Turtle file.
+    Raises :class:`~kg.errors.InputError` when the shapes or ontology cannot be read or used.
+    """
+    shapes_graph = _resolve(shapes, shapes_path)
+    ontology_graph = _resolve(ontology, ontology_path)
+    data_graph = union_graph(data) if isinstance(data, ConjunctiveGraph) else data
+    try:
+        _conforms, report_graph, _text = pyshacl.validate(
+            data_graph,
+            shacl_graph=shapes_graph,
+            ont_graph=ontology_graph,
+            inference="none",
+            inplace=False,
+            advanced=False,
+            allow_infos=True,
+            allow_warnings=True,
+        )
+    except Exception as err:  # pySHACL raises its own errors for unusable shapes
+        raise InputError(f"SHACL validation could not run: {_one_line(err)}") from err
+    return _read_report(report_graph, data_graph, shapes_graph)
+
+
+def union_graph(dataset: Graph) -> Graph:
+    """One graph holding every triple of every graph (default and named) of ``dataset``."""
+    union = Graph()
+    for s, p, o, _ctx in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return union
+
+
+def graph_from_oxigraph(quads: Iterable) -> Graph:
+    """An rdflib graph holding the triples of pyoxigraph quads (or triples), graph names dropped (a union).
+
+    Lets callers validate what is in a pyoxigraph store: ``validate(graph_from_oxigraph(store))``.
+    """
+    graph = Graph()
+    cache: dict = {}
+    for quad in quads:
+        graph.add((_term(quad.subject, cache), _term(quad.predicate, cache), _term(quad.object, cache)))
+    return graph
+
+
+def _term(term, cache: dict):
+    converted = cache.get(term)
+    if converted is not None:
+        return converted
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        converted = URIRef(term.value)
+    elif kind == "BlankNode":
+        converted = BNode(term.value)
+    elif kind == "Literal":
+        if term.language:
+            converted = Literal(term.value, lang=term.language)
+        elif term.datatype.value == str(XSD.string):
+            # RDF 1.1: a plain literal is an xsd:string; rdflib keeps them apart, shapes use the plain form.
+            converted = Literal(term.value)
+        else:
+            converted = Literal(term.value, datatype=URIRef(term.datatype.value))
+    else:
+        raise InputError(f"cannot validate an RDF term of type {kind}: {term}")
+    cache[term] = converted
+    return converted
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loading the shapes and the ontology (once)
+
+
+def _resolve(source: GraphSource, default_path) -> Graph:
+    if source is None:
+        return _load_cached(str(default_path()))
+    if isinstance(source, Graph):
+        return source
+    return _load_cached(str(Path(source).resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str) -> Graph:
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle")
+    except FileNotFoundError as err:
+        raise InputError("file not found", location=Location.of(path)) from err
+    except Exception as err:  # rdflib raises several unrelated types for bad Turtle
+        raise InputError(f"not valid Turtle: {_one_line(err)}", location=Location.of(path)) from err
+    return graph
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading pySHACL's report graph
+
+
+def _read_report(report: Graph, data: Graph, shapes: Graph) -> ValidationReport:
+    names = _namespaces()
+    results = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(node, SH.focusNode)
+        severity_iri = report.value(node, SH.resultSeverity)
+        severity = str(severity_iri).rsplit("#", 1)[-1] if severity_iri is not None else "Violation"
+        path = report.value(node, SH.resultPath)
+        value = report.value(node, SH.value)
+        shape = report.value(node, SH.sourceShape)
+        results.append(
+            ValidationResult(
+                severity=severity,
+                focus=_node_text(focus),
+                focus_label=_label(data, focus),
+                path=_path_text(path, shapes, names),
+                value=None if value is None else _node_text(value),
+                message=_message(report, node, shapes, shape),
+                shape=_shape_text(shape, names),
+                defined_at=_defined_at(data, focus),
+            )
+        )
+    return ValidationReport.from_results(results)
+
+
+def _namespaces() -> NamespaceManager:
+    manager = NamespaceManager(Graph(), bind_namespaces="none")
+    for prefix, iri in _PREFIXES.items():
+        manager.bind(prefix, iri, override=True, replace=True)
+    return manager
+
+
+def _message(report: Graph, node, shapes: Graph, shape) -> str:
+    messages = [m for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal)]
+    if not messages and shape is not None:
+        messages = [m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)]
+    english = [m for m in messages if (m.language or "").lower().startswith("en")]
+    chosen = sorted(english or messages, key=str)
+    return _one_line(chosen[0]) if chosen else "the data does not satisfy this shape"
+
+
+def _label(data: Graph, node) -> str:
+    if node is None:
+        return "(none)"
+    labels = [label for label in data.objects(node, RDFS.label) if isinstance(label, Literal)]
+    for wanted in (lambda lang: lang == "en", lambda lang: lang.startswith("en-"), lambda lang: lang == ""):
+        matches = sorted(str(label) for label in labels if wanted((label.language or "").lower()))
+        if matches:
+            return matches[0]
+    return short_iri(node)
+
+
+def _defined_at(data: Graph, node) -> str | None:
+    if node is None:
+        return None
+    for prop in (NKG.definedAt, NKG.definedIn):
+        values = sorted(str(v) for v in data.objects(node, prop))
+        if values:
+            return values[0]
+    return None
+
+
+def short_iri(node) -> str:
+    """A readable short form of a node: the IRI without the default base (``entity/tesla``)."""
+    if isinstance(node, BNode):
+        return "(blank node)"
+    text = str(node)
+    if text.startswith(DEFAULT_BASE):
+        return text[len(DEFAULT_BASE):]
+    marker = text.find("/id/")
+    if marker != -1 and marker + 4 < len(text):
+        return text[marker + 4:]
+    return re.split(r"[#/]", text.rstrip("/#"))[-1] or text
+
+
+def _node_text(node) -> str:
+    if node is None:
+        return "(none)"
+    if isinstance(node, BNode):
+        return "(blank node)"
+    return str(node)
+
+
+def _shape_text(shape, names: NamespaceManager) -> str:
+    if shape is None or isinstance(shape, BNode):
+        return "(anonymous shape)"
+    return _prefixed(shape, names)
+
+
+def _prefixed(iri, names: NamespaceManager) -> str:
+    text = str(iri)
+    for prefix, namespace in _PREFIXES.items():
+        if text.startswith(namespace) and re.fullmatch(r"[A-Za-z_][\w.-]*", text[len(namespace):]):
+            return f"{prefix}:{text[len(namespace):]}"
+    return f"<{text}>"
+
+
+def _path_text(path, shapes: Graph, names: NamespaceManager) -> str | None:
+    """A SHACL property path as text: ``nkg:value``, ``^nkg:subject``, ``nkg:ranking/nkg:size``."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return _prefixed(path, names)
+    inverse = shapes.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + (_path_text(inverse, shapes, names) or "?")
+    if (path, RDF.first, None) in shapes:
+        return "/".join(_path_text(step, shapes, names) or "?" for step in shapes.items(path))
+    for prop, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = shapes.value(path, prop)
+        if inner is not None:
+            return f"({_path_text(inner, shapes, names)}){suffix}"
+    alternatives = shapes.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_path_text(step, shapes, names) or "?" for step in shapes.items(alternatives))
+    return "(complex path)"
+
+
+def _location_key(defined_at: str | None) -> tuple:
+    """Sort "a.yaml:9" before "a.yaml:10"; unknown locations last."""
+    if not defined_at:
+        return (1, "", 0)
+    head, _, tail = defined_at.rpartition(":")
+    if head and tail.isdigit():
+        return (0, head, int(tail))
+    return (0, defined_at, 0)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _one_line(value) -> str:
+    return " ".join(str(value).split())
