@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -13,6 +14,183 @@ from .errors import EXIT_INPUT, KgError
 @click.version_option(__version__, prog_name="kg")
 def cli() -> None:
     """Build, check, query and show a knowledge graph of the facts reported in news articles."""
+
+
+# -- shared options --------------------------------------------------------------------------------------
+def _store_option(func):
+    return click.option("--store", "store_path", default=".kg/store", show_default=True, type=click.Path(),
+                        envvar="KG_STORE", help="Path of the on-disk Oxigraph store (env KG_STORE).")(func)
+
+
+def _base_option(func):
+    from .mapping import DEFAULT_BASE
+
+    return click.option("--base", default=DEFAULT_BASE, show_default=True, envvar="KG_BASE", metavar="IRI",
+                        help="Base IRI of every node the build mints (env KG_BASE).")(func)
+
+
+class _Progress:
+    """A tqdm bar per stage on a terminal; silent when stderr is not a terminal (piped, CI, tests)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bars: dict = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total < 2:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="file", leave=False, file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+
+def _render_result(result, fmt: str) -> str:
+    from .query import lexical, triples_turtle
+    from .render import render_rows
+
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    if result.kind == "graph":
+        return triples_turtle(result).decode("utf-8")
+    rows = [[lexical(term) for term in row] for row in result.rows]
+    return render_rows(result.variables, rows, fmt)
+
+
+# -- build, validate, export -----------------------------------------------------------------------------
+@cli.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
+              help="Folder the outputs are written to.")
+@_store_option
+@_base_option
+@click.option("--text-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder with <article-id>.txt texts; evidence offsets are then checked against them.")
+@click.option("--no-html", is_flag=True, help="Do not write out/graph.html.")
+def build_command(paths, out_dir, store_path, base, text_dir, no_html) -> int:
+    """Load registries and fact sheets (default: data/), store, validate and write the outputs.
+
+    Exit status: 0 the graph conforms, 1 SHACL violations, 2 bad input, 3 store or output error.
+    """
+    from .build import build
+
+    summary = build(list(paths) or [Path("data")], out_dir=out_dir, store_path=Path(store_path), base=base,
+                    text_dir=text_dir, progress=_Progress(sys.stderr.isatty()), html=not no_html)
+    if summary.report is not None and summary.report.results:
+        click.echo(summary.report.to_text().rstrip("\n"), err=True)
+    reuse = f", {len(summary.unchanged)} unchanged" if summary.unchanged else ""
+    dropped = f", {len(summary.removed)} removed" if summary.removed else ""
+    click.echo(f"articles: {summary.articles} ({len(summary.changed)} rebuilt{reuse}{dropped})")
+    click.echo(f"entities: {summary.entities}  facts: {summary.facts}  triples: {summary.triples}")
+    click.echo(f"violations: {summary.violations}  warnings: {summary.warnings}")
+    if summary.outputs:
+        click.echo("wrote: " + " ".join(p.as_posix() for p in summary.outputs))
+    return 0 if summary.conforms else 1
+
+
+@cli.command("validate")
+@_store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate_command(store_path, fmt) -> int:
+    """Re-run SHACL validation on everything the store holds. Exit 1 when there are violations."""
+    from .build import validate_store
+    from .store import KgStore
+
+    with KgStore(store_path, read_only=True) as store:
+        report = validate_store(store)
+    click.echo(report.to_json() if fmt == "json" else report.to_text(), nl=False)
+    return 0 if report.conforms else 1
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["turtle", "trig", "jsonld", "nt", "nquads"]),
+              default="turtle", show_default=True, help="turtle and nt hold the union of all graphs.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write (atomically); standard output when omitted.")
+@_store_option
+@_base_option
+def export_command(fmt, output, store_path, base) -> None:
+    """Write the stored graph as Turtle, TriG, JSON-LD, N-Triples or N-Quads."""
+    from .export import export
+    from .store import KgStore
+
+    with KgStore(store_path, read_only=True) as store:
+        data = export(store, fmt, base, output)
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+
+
+# -- facts and queries -----------------------------------------------------------------------------------
+@cli.command("facts")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv"]), default="table",
+              show_default=True)
+@click.option("--article", default=None, metavar="ID", help="Only the facts of this article.")
+@_store_option
+def facts_command(fmt, article, store_path) -> None:
+    """One row per fact, read from the stored graph by SPARQL (queries/facts.rq)."""
+    from .facts import facts_table
+    from .render import render_rows
+
+    columns, rows = facts_table(store_path, article=article)
+    click.echo(render_rows(columns, rows, fmt), nl=False)
+
+
+@cli.command("queries")
+def queries_command() -> None:
+    """List the saved queries with their descriptions and parameters."""
+    from .query import saved_queries
+
+    for name, query in saved_queries().items():
+        click.echo(f"{name}: {query.title}")
+        if query.description:
+            click.echo(f"    {query.description}")
+        for p in query.params:
+            default = " (optional)" if p.optional else f" = {p.default}" if p.default is not None else ""
+            click.echo(f"    --param {p.name}=<{p.type}>{default}  {p.doc}")
+
+
+@cli.command("query")
+@click.argument("name_or_file", required=False)
+@click.option("-e", "--execute", "text", metavar="SPARQL", help="Run this query text instead of a saved one.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a parameter of a saved query (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv"]), default="table",
+              show_default=True, help="For SELECT; CONSTRUCT/DESCRIBE results are always Turtle.")
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Run on a remote SPARQL 1.1 endpoint instead of the local store.")
+@click.option("--auth", metavar="USER:PASSWORD", default=None, help="Credentials for --endpoint.")
+@click.option("--auth-type", type=click.Choice(["basic", "digest"]), default="digest", show_default=True)
+@_store_option
+def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, store_path) -> None:
+    """Run a saved query (by name or .rq file) or, with -e, ad-hoc SPARQL text."""
+    from .errors import InputError
+    from .query import bind_params, find_query, parse_param_args, run_saved, run_text
+
+    if (name_or_file is None) == (text is None):
+        raise InputError("give a saved query name or file, or -e 'SPARQL text' (not both)")
+    given = parse_param_args(params)
+    if text is not None and given:
+        raise InputError("--param works with saved queries only", hint="write the value into the -e text")
+    if endpoint is not None:
+        from .remote import Endpoint, parse_auth, run_remote_query
+
+        target = Endpoint(endpoint, None, parse_auth(auth) if auth else None, auth_type, 120.0)
+        if text is not None:
+            result = run_remote_query(target, text)
+        else:
+            saved = find_query(name_or_file)
+            result = run_remote_query(target, saved.text, bind_params(saved, given))
+    else:
+        from .store import KgStore
+
+        with KgStore(store_path, read_only=True) as store:
+            result = run_text(store, text) if text is not None else run_saved(store, name_or_file, given)
+    click.echo(_render_result(result, fmt), nl=False)
 
 
 @cli.command("push")
@@ -39,6 +217,47 @@ def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size,
     summary = push_store(store.store, target, batch_size=batch_size,
                          progress=lambda g: click.echo(f"{g.triples:>9} triples  {g.graph}"))
     click.echo(f"pushed {summary.triples} triples in {len(summary.graphs)} graphs to {summary.graph_store}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback exposes the graph to the network.")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free one).")
+@_store_option
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a query may run before it is stopped (503).")
+@click.option("--max-results", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Rows (or triples) per result; longer results are cut and flagged by X-KG-Truncated.")
+@click.option("--max-request", "max_request", default=1_000_000, show_default=True, type=click.IntRange(min=1024),
+              help="Largest request (body or URL) in bytes; larger ones get 413.")
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="Query worker processes (default: CPUs, between 2 and 4).")
+@click.option("--allow-updates", is_flag=True, help="Accept SPARQL updates (refused with 403 otherwise).")
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
+              help="Folder holding graph.html, served at /graph.")
+@click.option("--quiet", is_flag=True, help="No access log on stderr.")
+def serve_command(host, port, store_path, timeout, max_results, max_request, workers, allow_updates, out_dir,
+                  quiet) -> None:
+    """Serve the stored graph over the SPARQL 1.1 Protocol, with a query page at /.
+
+    Read-only unless --allow-updates. Stop with Ctrl-C.
+    """
+    from .serve import ServeConfig, serve
+
+    config = ServeConfig(store_path=Path(store_path), host=host, port=port, timeout=timeout,
+                         max_results=max_results, max_request_bytes=max_request, allow_updates=allow_updates,
+                         out_dir=out_dir, log=None if quiet else (lambda line: click.echo(line, err=True)))
+    if workers:
+        config.workers = workers
+
+    def ready(server) -> None:
+        click.echo(f"serving {store_path} at {server.url} (SPARQL endpoint {server.url}sparql); Ctrl-C stops",
+                   err=True)
+
+    try:
+        serve(config, ready=ready)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -250,7 +250,9 @@ def _case_from_gold(gold_path: Path, text_path: Path, group: str) -> EvalCase:
 def find_cases(
     gold_dir: Path, articles_dir: Path, *, seed_text: Path | None = None, seed_gold: Path | None = None
 ) -> tuple[list[EvalCase], list[str]]:
-    """Pair every ``gold_dir/<id>.yaml`` with ``articles_dir/<id>.txt`` (or ``.html``); add the seed article.
+    """Pair every ``gold_dir/<id>.yaml`` with its article ``articles_dir/<id>.html`` (preferred, so the HTML path
+    of the extractor is exercised), ``.txt`` or ``.md``; add the seed article. Gold evidence offsets always refer
+    to the ``.txt`` text; scoring does not use offsets.
 
     Returns the cases in a stable order (seed first, then by id) and notes about anything skipped.
     """
@@ -267,7 +269,7 @@ def find_cases(
     if not articles_dir.is_dir():
         raise InputError("articles folder not found", location=Location.of(articles_dir), hint="pass --articles DIR")
     for gold_path in sorted(gold_dir.glob("*.yaml")):
-        candidates = [articles_dir / f"{gold_path.stem}{ext}" for ext in (".txt", ".html", ".md")]
+        candidates = [articles_dir / f"{gold_path.stem}{ext}" for ext in (".html", ".txt", ".md")]
         text_path = next((p for p in candidates if p.is_file()), None)
         if text_path is None:
             raise InputError(
@@ -352,10 +354,10 @@ def run_evaluation(
     seed_gold: Path | None = None,
 ) -> Evaluation:
     """Extract every article of the evaluation set (and the seed article) and score the drafts."""
-    from .load import load_registry  # lazy: keeps ``import kg.evaluate`` light for the scorer alone
+    from .load import load_registries  # lazy: keeps ``import kg.evaluate`` light for the scorer alone
 
     cases, notes = find_cases(gold_dir, articles_dir, seed_text=seed_text, seed_gold=seed_gold)
-    registry = load_registry(data_dir / "registries")
+    registry = load_registries([data_dir / "registries"])
     return evaluate(cases, extractor_for(registry), notes)
 
 
