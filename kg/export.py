@@ -25,7 +25,9 @@ FORMATS = {
 
 def prefixes_for(base: str) -> dict[str, str]:
     table = dict(PREFIXES)
-    for name in ("entity", "indicator", "unit", "ranking", "classification", "article"):
+    # Only namespaces whose local names have no '/': a prefixed name with an escaped slash
+    # ("article:x\/fact\/y") is harder to read than the full IRI.
+    for name in ("entity", "indicator", "unit"):
         table[name] = f"{base}{name}/"
     return table
 

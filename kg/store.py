@@ -7,6 +7,7 @@ next build sees a hash mismatch and redoes that work.
 """
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Iterable
@@ -37,6 +38,17 @@ class KgStore:
         except OSError as exc:
             raise StoreError(f"cannot open the store at {self.path}: {exc}",
                              hint="is another kg process using it?") from exc
+
+    def close(self) -> None:
+        """Release the store (pyoxigraph closes it when the last reference goes), so it can be reopened."""
+        self.store = None
+        gc.collect()
+
+    def __enter__(self) -> "KgStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- graphs ---------------------------------------------------------------------------------------
     def graph_names(self) -> list[str]:

@@ -1,0 +1,208 @@
+"""``kg build``: load, check, map, store, validate and export, re-doing only what changed.
+
+Order matters for the guarantees we make:
+1. every input is loaded and checked before anything is written (bad input leaves store and outputs as they were);
+2. changed graphs replace their old versions in the store; articles no longer in the input are dropped;
+3. only the changed graphs (with the registry graph they refer to) are validated; earlier results of unchanged
+   articles are reused from the build state;
+4. outputs are written atomically from the store, so they always show what the store holds.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pyoxigraph
+
+from . import __version__
+from .assets import ontology_path, shapes_path
+from .atomic import write_text
+from .errors import InputError, Location
+from .export import export
+from .load import discover, load_article, load_registries
+from .mapping import DEFAULT_BASE, Iris, article_quads, registry_quads
+from .store import DEFAULT_STORE, KgStore
+from .validate import ValidationReport, ValidationResult, graph_from_oxigraph, validate
+
+Progress = Callable[[str, int, int], None]   # (stage, done, total)
+OUTPUT_FORMATS = {"turtle": "kg.ttl", "trig": "kg.trig", "jsonld": "kg.jsonld"}
+REGISTRY_KEY = "registry"
+
+
+@dataclass
+class BuildSummary:
+    articles: int = 0
+    entities: int = 0
+    facts: int = 0
+    triples: int = 0
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    registry_changed: bool = False
+    outputs: list[Path] = field(default_factory=list)
+    report: ValidationReport | None = None
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for r in self.report.results if r.severity == "Violation") if self.report else 0
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for r in self.report.results if r.severity != "Violation") if self.report else 0
+
+    @property
+    def conforms(self) -> bool:
+        return self.violations == 0
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def _graph_of(quads_by_graph: dict[str, list[pyoxigraph.Quad]]) -> dict[str, str]:
+    """Subject IRI -> state key of the graph that defines it; article graphs win over the registry graph."""
+    owner: dict[str, str] = {}
+    for key, quads in quads_by_graph.items():  # the registry comes first
+        for quad in quads:
+            owner[getattr(quad.subject, "value", str(quad.subject))] = key
+    return owner
+
+
+def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out"),
+          store_path: Path = DEFAULT_STORE, base: str = DEFAULT_BASE, text_dir: Path | None = None,
+          progress: Progress | None = None, html: bool = True) -> BuildSummary:
+    paths = [Path(p) for p in (paths or [Path("data")])]
+    if not base.endswith(("/", "#")):
+        raise InputError(f"base IRI {base!r} must end with '/' or '#'", location=Location("--base"))
+    iris = Iris(base)
+    tick = progress or (lambda stage, done, total: None)
+
+    # 1. load and check everything; nothing is written before this completes
+    registry_dirs, files = discover(paths)
+    registry = load_registries(registry_dirs)
+    reg_quads = registry_quads(registry, iris)
+    assets = ontology_path().read_bytes() + shapes_path().read_bytes()
+    reg_hash = _digest(pyoxigraph.serialize([q.triple for q in reg_quads], format=pyoxigraph.RdfFormat.N_TRIPLES),
+                       base.encode(), assets, __version__.encode())
+
+    with KgStore(store_path) as store:
+        return _build(store, registry, reg_quads, reg_hash, files, iris, base, out_dir, text_dir, tick, html)
+
+
+def _build(store, registry, reg_quads, reg_hash, files, iris, base, out_dir, text_dir, tick, html) -> BuildSummary:
+    state = store.read_state()
+    old_graphs: dict[str, dict] = state.get("graphs", {})
+    summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash)
+
+    new_quads: dict[str, list[pyoxigraph.Quad]] = {}
+    hashes: dict[str, str] = {REGISTRY_KEY: reg_hash}
+    seen: dict[str, Path] = {}
+    for number, path in enumerate(files, start=1):
+        tick("load", number, len(files))
+        article_id = path.stem
+        if article_id in seen:
+            raise InputError(f"article id {article_id!r} is also used by {seen[article_id]}",
+                             location=Location.of(path), hint="article ids must be unique")
+        seen[article_id] = path
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", location=Location.of(path)) from exc
+        text_part = b""
+        if text_dir is not None and (text_dir / f"{article_id}.txt").is_file():
+            text_part = (text_dir / f"{article_id}.txt").read_bytes()
+        digest = _digest(content, reg_hash.encode(), text_part)
+        hashes[article_id] = digest
+        if old_graphs.get(article_id, {}).get("hash") == digest and not summary.registry_changed:
+            summary.unchanged.append(article_id)
+            continue
+        article = load_article(path, registry, text_dir=text_dir)
+        new_quads[article_id] = article_quads(article, registry, iris)
+        summary.changed.append(article_id)
+    summary.removed = sorted(k for k in old_graphs if k != REGISTRY_KEY and k not in hashes)
+
+    # 2. validate what changed, together with the registry it refers to
+    fresh: dict[str, list[dict]] = {}
+    if new_quads or summary.registry_changed or summary.removed:
+        validated = {REGISTRY_KEY: reg_quads, **new_quads}
+        tick("validate", 0, 1)
+        everything = [q for quads in validated.values() for q in quads]
+        report = validate(graph_from_oxigraph(everything))
+        tick("validate", 1, 1)
+        owner = _graph_of(validated)
+        fresh = {key: [] for key in validated}
+        for result in report.results:
+            fresh[owner.get(result.focus, REGISTRY_KEY)].append(asdict(result))
+
+    # 3. store
+    def graph_name(key: str) -> str:
+        return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
+
+    replace = {graph_name(k): q for k, q in new_quads.items()}
+    if summary.registry_changed or not store.store.contains_named_graph(iris.registry_graph()):
+        replace[graph_name(REGISTRY_KEY)] = reg_quads
+    tick("store", 0, 1)
+    store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
+    tick("store", 1, 1)
+
+    graphs_state = {}
+    for key, digest in hashes.items():
+        results = fresh[key] if key in fresh else old_graphs.get(key, {}).get("results", [])
+        graphs_state[key] = {"hash": digest, "results": results}
+    store.write_state({"version": state["version"], "base": base, "graphs": graphs_state})
+
+    all_results = [ValidationResult(**r) for key in sorted(graphs_state)
+                   for r in graphs_state[key]["results"]]
+    summary.report = ValidationReport.from_results(all_results)
+    summary.articles = len(hashes) - 1
+    _count(store, summary)
+
+    # 4. outputs
+    if out_dir is not None:
+        summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html)
+    return summary
+
+
+_COUNTS = """
+PREFIX nkg: <https://w3id.org/newskg/ontology#>
+PREFIX schema: <https://schema.org/>
+SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities) WHERE {
+  { ?fact nkg:reportedIn ?a } UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?entity }
+}"""
+
+
+def _count(store: KgStore, summary: BuildSummary) -> None:
+    row = next(iter(store.store.query(_COUNTS, use_default_graph_as_union=True)))
+    summary.facts = int(row["facts"].value)
+    summary.entities = int(row["entities"].value)
+    summary.triples = len(store.store)
+
+
+def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base: str, *,
+                  html: bool = True) -> list[Path]:
+    written = []
+    for fmt, name in OUTPUT_FORMATS.items():
+        export(store, fmt, base, out_dir / name)
+        written.append(out_dir / name)
+    write_text(out_dir / "validation.txt", report.to_text())
+    write_text(out_dir / "validation.json", report.to_json())
+    written += [out_dir / "validation.txt", out_dir / "validation.json"]
+    if html:
+        try:
+            from .viz import write_html
+        except ImportError:  # the view is optional while it is being built
+            write_html = None
+        if write_html is not None:
+            write_html(store, out_dir / "graph.html")
+            written.append(out_dir / "graph.html")
+    return written
+
+
+def validate_store(store: KgStore) -> ValidationReport:
+    """Re-run validation on everything the store holds (``kg validate``)."""
+    return validate(graph_from_oxigraph(store.quads()))

@@ -1,0 +1,22 @@
+"""The flat facts table: one row per fact, read from the stored RDF by the saved query ``facts``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .query import lexical, run_saved
+from .store import KgStore
+
+COLUMNS = ["article", "kind", "subject", "subject_id", "measure", "value", "unit", "rank", "out_of", "group",
+           "period", "source", "approximate"]
+
+
+def facts_rows(store, *, article: str | None = None) -> list[list[str]]:
+    """Rows of plain text cells in ``COLUMNS`` order, from an open store (KgStore or pyoxigraph.Store)."""
+    result = run_saved(store, "facts", {"article": article} if article else {})
+    index = [result.variables.index(c) for c in COLUMNS]
+    return [[lexical(row[i]) for i in index] for row in result.rows]
+
+
+def facts_table(store_path: str | Path, *, article: str | None = None) -> tuple[list[str], list[list[str]]]:
+    with KgStore(store_path, read_only=True) as store:
+        return list(COLUMNS), facts_rows(store, article=article)
