@@ -1,0 +1,89 @@
+"""The interactive network view: ``kg viz`` and the ``graph.html`` that ``kg build`` writes.
+
+    from kg.viz import write_html
+    write_html(store, "out/graph.html", lang="en")          # store: KgStore or pyoxigraph.Store
+
+Steps, one module each: ``collect`` reads facts and resources from the store (SPARQL), ``project`` turns
+them into a networkx graph and cuts large graphs down, ``from_query`` draws a CONSTRUCT/SELECT result
+instead, ``render`` writes the page with pyvis and our own template (``template.html.j2``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..atomic import write_text
+from ..errors import InputError
+from . import collect
+from .from_query import project_query, read_query
+from .project import LANGS, Projection, label_of, limit, project_facts
+from .render import render
+
+DEFAULT_MAX_NODES = 300
+DEFAULT_MAX_EDGES = 1500
+
+
+@dataclass(frozen=True)
+class VizSummary:
+    """What was written: shown counts, and the totals before a large graph was cut down."""
+
+    path: Path | None
+    nodes: int
+    edges: int
+    total_nodes: int
+    total_facts: int
+    shown_facts: int
+    truncated: bool
+    size: int
+
+
+def _raw_store(store):
+    return getattr(store, "store", store)
+
+
+def _articles(resources: dict[str, collect.Resource]) -> dict[str, dict]:
+    out = {}
+    for iri, res in resources.items():
+        if res.cls != "Article":
+            continue
+        out[iri] = {"id": collect.local_name(iri), "labels": {lang: label_of(res, iri, lang) for lang in LANGS},
+                    "issued": min(res.props.get("issued", {""}))}
+    return out
+
+
+def build_html(store, *, lang: str = "en", article: str | None = None, subject: str | None = None,
+               query: str | Path | None = None, max_nodes: int = DEFAULT_MAX_NODES,
+               max_edges: int = DEFAULT_MAX_EDGES) -> tuple[str, Projection]:
+    """The page as a string, and the projection it shows. Same store and options: same bytes."""
+    if lang not in LANGS:
+        raise InputError(f"unknown language {lang!r}", hint=f"use one of {', '.join(LANGS)}")
+    if max_nodes < 1 or max_edges < 1:
+        raise InputError("--max-nodes and the edge limit must be at least 1")
+    if query is not None and (article is not None or subject is not None):
+        raise InputError("--query cannot be combined with --article or --subject", hint="filter in the query")
+    ox_store = _raw_store(store)
+    resources = collect.read_resources(ox_store)
+    title = {"en": "News knowledge graph", "ko": "뉴스 지식 그래프"}
+    if query is not None:
+        graph = project_query(ox_store, read_query(query), resources, name=str(query))
+        title = {lang_: f"{title[lang_]} · {Path(query).name}" for lang_ in LANGS}
+    else:
+        article_iri = collect.find_article(ox_store, article) if article is not None else None
+        subject_iri = collect.find_subject(ox_store, subject) if subject is not None else None
+        facts = collect.read_facts(ox_store, article=article_iri, subject=subject_iri)
+        graph = project_facts(facts, resources)
+        focus = article_iri or subject_iri
+        if focus is not None:
+            res = resources.get(focus)
+            title = {lang_: f"{title[lang_]} · {label_of(res, focus, lang_)}" for lang_ in LANGS}
+    proj = limit(graph, max_nodes=max_nodes, max_edges=max_edges)
+    return render(proj, lang=lang, title=title, articles=_articles(resources)), proj
+
+
+def write_html(store, path: str | Path, **options) -> VizSummary:
+    """Write the page to ``path`` atomically; options as for :func:`build_html`."""
+    html, proj = build_html(store, **options)
+    data = html.encode("utf-8")
+    write_text(path, html)
+    return VizSummary(Path(path), proj.graph.number_of_nodes(), proj.graph.number_of_edges(), proj.total_nodes,
+                      proj.total_facts, proj.shown_facts, proj.truncated, len(data))

@@ -1,0 +1,245 @@
+"""Read what the network view needs from the store: facts and the resources they mention.
+
+Everything is read with SPARQL over the union of the named graphs. Values supplied by the user (an article
+id, a subject key) reach the queries as bound values, never as query text. Names are matched by local name
+(``.../entity/KR``), so the view works with any base IRI.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ..errors import InputError, StoreError
+
+NKG = "https://w3id.org/newskg/ontology#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
+DCT_TITLE = "http://purl.org/dc/terms/title"
+
+# Classes of the resources the view draws, most specific first: a node takes the first class it has.
+NODE_CLASSES = (
+    "Person", "Publisher", "Company", "Organization", "Country", "CountryGroup", "Event", "Indicator",
+    "Ranking", "RankingSeries", "Group", "Classification", "Article", "Unit", "Agent", "Place", "Source",
+)
+FACT_KINDS = {"Observation": "observation", "RankEntry": "rank", "GroupMembership": "membership"}
+
+# Literal properties shown in a node's details (by local name), in display order.
+DETAIL_PROPERTIES = (
+    "isoCode", "jobTitle", "description", "year", "size", "tier", "issued", "language", "url", "dateNote",
+    "unitKind", "code", "draft", "definedIn",
+)
+# Links between resources that the view draws as context edges (by local name).
+RELATIONS = ("worksFor", "parentOrganization", "publisher")
+
+_PREFIX = f"PREFIX nkg: <{NKG}>\n"
+_CLASS_VALUES = " ".join(f"nkg:{name}" for name in NODE_CLASSES)
+
+RESOURCES_QUERY = _PREFIX + f"""
+SELECT DISTINCT ?s ?p ?o WHERE {{
+  VALUES ?type {{ {_CLASS_VALUES} }}
+  ?s a ?type ; ?p ?o .
+}}"""
+
+FACTS_QUERY = _PREFIX + """
+SELECT ?fact ?kind ?subject ?target ?article ?source ?attribution ?value ?unit ?rank ?outOf ?period
+       ?periodNote ?approximate ?asWritten ?evidence ?eqValue ?eqUnit ?eqApproximate ?definedAt ?note
+WHERE {
+  VALUES ?kind { nkg:Observation nkg:RankEntry nkg:GroupMembership }
+  ?fact a ?kind ; nkg:subject ?subject ; nkg:reportedIn ?article .
+  OPTIONAL { ?fact nkg:indicator ?indicator }
+  OPTIONAL { ?fact nkg:ranking ?ranking }
+  OPTIONAL { ?fact nkg:group ?group }
+  BIND(COALESCE(?indicator, ?ranking, ?group) AS ?target)
+  OPTIONAL { ?fact nkg:attributedTo ?source }
+  OPTIONAL { ?fact nkg:attribution ?attribution }
+  OPTIONAL { ?fact nkg:value ?value }
+  OPTIONAL { ?fact nkg:unit ?unit }
+  OPTIONAL { ?fact nkg:rank ?rank }
+  OPTIONAL { ?fact nkg:outOf ?outOf }
+  OPTIONAL { ?fact nkg:period ?period }
+  OPTIONAL { ?fact nkg:periodNote ?periodNote }
+  OPTIONAL { ?fact nkg:approximate ?approximate }
+  OPTIONAL { ?fact nkg:asWritten ?asWritten }
+  OPTIONAL { ?fact nkg:evidence ?evidence }
+  OPTIONAL { ?fact nkg:equivalentValue ?eqValue }
+  OPTIONAL { ?fact nkg:equivalentUnit ?eqUnit }
+  OPTIONAL { ?fact nkg:equivalentApproximate ?eqApproximate }
+  OPTIONAL { ?fact nkg:definedAt ?definedAt }
+  OPTIONAL { ?fact <http://www.w3.org/2004/02/skos/core#note> ?note }
+}"""
+
+FIND_ARTICLE_QUERY = _PREFIX + """
+SELECT ?a WHERE { ?a a nkg:Article . FILTER(STRENDS(STR(?a), ?suffix)) }"""
+
+FIND_SUBJECT_QUERY = _PREFIX + """
+SELECT DISTINCT ?e WHERE {
+  { ?f nkg:subject ?e } UNION { ?e a ?t }
+  FILTER(isIRI(?e))
+  OPTIONAL { ?e nkg:isoCode ?iso }
+  FILTER(STRENDS(STR(?e), ?suffix) || (BOUND(?iso) && STR(?iso) = ?iso_code))
+}"""
+
+
+@dataclass
+class Resource:
+    """A thing the view may draw as a node, with what its details panel shows."""
+
+    iri: str
+    types: set[str] = field(default_factory=set)
+    labels: dict[str, str] = field(default_factory=dict)      # language tag ("" untagged) -> label
+    aliases: set[str] = field(default_factory=set)
+    props: dict[str, set[str]] = field(default_factory=dict)  # local name -> literal values
+    links: set[tuple[str, str]] = field(default_factory=set)  # (relation local name, target IRI)
+
+    @property
+    def cls(self) -> str:
+        for name in NODE_CLASSES:
+            if name in self.types:
+                return name
+        return "Other"
+
+
+@dataclass
+class Fact:
+    """One fact as the view shows it; values are the literals' lexical forms."""
+
+    iri: str
+    kind: str
+    subject: str
+    target: str | None
+    article: str
+    source: str | None = None
+    attribution: str | None = None
+    value: str | None = None
+    unit: str | None = None
+    rank: str | None = None
+    out_of: str | None = None
+    period: str | None = None
+    period_note: str | None = None
+    approximate: bool = False
+    as_written: str | None = None
+    evidence: str | None = None
+    eq_value: str | None = None
+    eq_unit: str | None = None
+    eq_approximate: bool = False
+    defined_at: str | None = None
+    note: str | None = None
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI (after ``#`` or ``/``)."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[cut + 1:] if cut >= 0 and cut + 1 < len(iri) else iri
+
+
+def term_text(term) -> str:
+    """A term's string: the IRI of a named node, the lexical form of a literal, ``_:id`` for a blank node."""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def run(store: ox.Store, query: str, substitutions: dict | None = None):
+    """Run a query over the union of the named graphs; a store failure becomes a StoreError."""
+    try:
+        return store.query(query, use_default_graph_as_union=True, substitutions=substitutions)
+    except OSError as exc:  # pragma: no cover - the store broke underneath us
+        raise StoreError(f"cannot read the store: {exc}") from exc
+
+
+def read_resources(store: ox.Store) -> dict[str, Resource]:
+    """Every entity, indicator, ranking, group, article and unit, with labels, aliases and details."""
+    resources: dict[str, Resource] = {}
+    for row in run(store, RESOURCES_QUERY):
+        s, p, o = row["s"], row["p"].value, row["o"]
+        iri = term_text(s)
+        res = resources.get(iri)
+        if res is None:
+            res = resources[iri] = Resource(iri)
+        if p == RDF_TYPE:
+            if o.value.startswith(NKG):
+                res.types.add(o.value[len(NKG):])
+        elif p in (RDFS_LABEL, DCT_TITLE) and isinstance(o, ox.Literal):
+            lang = o.language or ""
+            # keep the smallest label per language, so a resource with two labels renders the same every time
+            if lang not in res.labels or o.value < res.labels[lang]:
+                res.labels[lang] = o.value
+        elif p == SKOS_ALT and isinstance(o, ox.Literal):
+            res.aliases.add(o.value)
+        elif isinstance(o, ox.Literal):
+            name = local_name(p)
+            if name in DETAIL_PROPERTIES:
+                res.props.setdefault(name, set()).add(o.value)
+        elif isinstance(o, ox.NamedNode):
+            name = local_name(p)
+            if name in RELATIONS:
+                res.links.add((name, o.value))
+    return resources
+
+
+def _flag(term) -> bool:
+    return term is not None and term.value in ("true", "1")
+
+
+def _opt(term) -> str | None:
+    return None if term is None else term_text(term)
+
+
+def read_facts(store: ox.Store, *, article: str | None = None, subject: str | None = None) -> list[Fact]:
+    """Facts, optionally only those reported in ``article`` or about ``subject`` (IRIs)."""
+    subs = {}
+    if article is not None:
+        subs[ox.Variable("article")] = ox.NamedNode(article)
+    if subject is not None:
+        subs[ox.Variable("subject")] = ox.NamedNode(subject)
+    facts: dict[str, Fact] = {}
+    for row in run(store, FACTS_QUERY, subs or None):
+        iri = term_text(row["fact"])
+        if iri in facts:  # a second value of a single-valued property: keep the first, deterministically
+            continue
+        facts[iri] = Fact(
+            iri=iri,
+            kind=FACT_KINDS.get(local_name(row["kind"].value), "observation"),
+            subject=term_text(row["subject"]),
+            target=_opt(row["target"]),
+            article=term_text(row["article"]),
+            source=_opt(row["source"]),
+            attribution=None if row["attribution"] is None else local_name(row["attribution"].value),
+            value=_opt(row["value"]),
+            unit=_opt(row["unit"]),
+            rank=_opt(row["rank"]),
+            out_of=_opt(row["outOf"]),
+            period=_opt(row["period"]),
+            period_note=_opt(row["periodNote"]),
+            approximate=_flag(row["approximate"]),
+            as_written=_opt(row["asWritten"]),
+            evidence=_opt(row["evidence"]),
+            eq_value=_opt(row["eqValue"]),
+            eq_unit=_opt(row["eqUnit"]),
+            eq_approximate=_flag(row["eqApproximate"]),
+            defined_at=_opt(row["definedAt"]),
+            note=_opt(row["note"]),
+        )
+    return [facts[k] for k in sorted(facts)]
+
+
+def find_article(store: ox.Store, article_id: str) -> str:
+    """The IRI of the article with id ``article_id``; InputError when the store has none."""
+    rows = run(store, FIND_ARTICLE_QUERY, {ox.Variable("suffix"): ox.Literal(f"/article/{article_id}")})
+    found = sorted(term_text(r["a"]) for r in rows)
+    if not found:
+        raise InputError(f"no article with id {article_id!r} in the store", hint="check the id with `kg query`")
+    return found[0]
+
+
+def find_subject(store: ox.Store, key: str) -> str:
+    """The IRI of the entity keyed ``key`` (registry key or ISO 3166 code, any case); InputError if none."""
+    subs = {ox.Variable("suffix"): ox.Literal(f"/entity/{key}"), ox.Variable("iso_code"): ox.Literal(key.upper())}
+    found = sorted(term_text(r["e"]) for r in run(store, FIND_SUBJECT_QUERY, subs))
+    if not found:
+        raise InputError(f"no entity with key or ISO code {key!r} in the store",
+                         hint="use a registry key (tesla) or an ISO 3166 code (KR)")
+    exact = [iri for iri in found if iri.endswith(f"/entity/{key}")]
+    return (exact or found)[0]

@@ -1,0 +1,221 @@
+"""Project facts onto a network a reader can take in at a glance.
+
+The projection (why: docs/viz.md): entities, indicators, rankings and groups are nodes; each fact is one
+labelled edge from its subject to what it measures ("Tesla —35,000 GPUs (Air Street Capital)→ H100 GPUs
+held"); whoever a fact is attributed to is a node with one "reports" edge per thing it reports on; a few
+registry links (works for, subsidiary of, publishes) give context. Everything is a networkx MultiDiGraph
+whose node and edge attributes are exactly what the page shows.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import networkx as nx
+
+from .collect import Fact, Resource, local_name
+
+LANGS = ("en", "ko")
+RELATION_LABELS = {
+    "worksFor": ("works for", "소속"),
+    "parentOrganization": ("subsidiary of", "자회사"),
+    "publisher": ("publishes", "발표"),
+}
+SOURCE_LABEL = ("reports", "출처")
+MEMBER_LABEL = ("member", "소속")
+
+
+def label_of(res: Resource | None, iri: str, lang: str) -> str:
+    """The label of a resource in ``lang``, falling back to English, untagged, any, then the IRI's name."""
+    if res is not None:
+        for key in (lang, "en", ""):
+            if res.labels.get(key):
+                return res.labels[key]
+        if res.labels:
+            return res.labels[sorted(res.labels)[0]]
+    return local_name(iri)
+
+
+def format_number(lexical: str | None) -> str:
+    """A decimal's lexical form with thousands separators and no exponent or trailing zeros."""
+    if lexical is None:
+        return ""
+    try:
+        num = Decimal(lexical.strip())
+    except InvalidOperation:
+        return lexical
+    if not num.is_finite():
+        return lexical
+    if num == num.to_integral_value():
+        return f"{int(num):,}"
+    return f"{num.normalize():,f}"
+
+
+def format_amount(value: str | None, unit_label: str, approximate: bool, lang: str) -> str:
+    num = format_number(value)
+    if lang == "ko":
+        return f"{'약 ' if approximate else ''}{num}{unit_label}"
+    return f"{'≈' if approximate else ''}{num} {unit_label}".rstrip()
+
+
+@dataclass
+class Projection:
+    """The network, plus what the page says about how it was cut down."""
+
+    graph: nx.MultiDiGraph
+    total_nodes: int
+    total_facts: int
+    shown_facts: int
+    aggregated: bool = False
+
+    @property
+    def truncated(self) -> bool:
+        return self.graph.number_of_nodes() < self.total_nodes or self.shown_facts < self.total_facts
+
+
+def _node_attrs(iri: str, resources: dict[str, Resource]) -> dict:
+    res = resources.get(iri)
+    return {
+        "cls": res.cls if res is not None else "Other",
+        "labels": {lang: label_of(res, iri, lang) for lang in LANGS},
+        "aliases": sorted(res.aliases) if res is not None else [],
+        "props": {k: sorted(v) for k, v in sorted(res.props.items())} if res is not None else {},
+    }
+
+
+def add_node(graph: nx.MultiDiGraph, iri: str, resources: dict[str, Resource]) -> None:
+    if iri not in graph:
+        graph.add_node(iri, **_node_attrs(iri, resources))
+
+
+def fact_detail(fact: Fact, resources: dict[str, Resource]) -> dict:
+    """What the page shows about one fact, both languages prepared."""
+    detail = {
+        "iri": fact.iri, "kind": fact.kind, "subject": fact.subject, "target": fact.target,
+        "article": fact.article, "source": fact.source, "attribution": fact.attribution,
+        "period": fact.period, "periodNote": fact.period_note, "approximate": fact.approximate,
+        "asWritten": fact.as_written, "evidence": fact.evidence, "definedAt": fact.defined_at,
+        "note": fact.note, "rank": fact.rank, "outOf": fact.out_of,
+    }
+    for lang in LANGS:
+        if fact.kind == "observation":
+            unit = label_of(resources.get(fact.unit), fact.unit, lang) if fact.unit else ""
+            detail[f"value_{lang}"] = format_amount(fact.value, unit, fact.approximate, lang)
+            if fact.eq_value is not None:
+                eq_unit = label_of(resources.get(fact.eq_unit), fact.eq_unit, lang) if fact.eq_unit else ""
+                detail[f"equivalent_{lang}"] = format_amount(fact.eq_value, eq_unit, fact.eq_approximate, lang)
+        elif fact.kind == "rank":
+            if lang == "ko":
+                detail[f"value_{lang}"] = f"{fact.out_of}개 중 {fact.rank}위" if fact.out_of else f"{fact.rank}위"
+            else:
+                detail[f"value_{lang}"] = f"#{fact.rank} of {fact.out_of}" if fact.out_of else f"#{fact.rank}"
+        else:
+            detail[f"value_{lang}"] = MEMBER_LABEL[LANGS.index(lang)]
+    return {k: v for k, v in detail.items() if v not in (None, "", False)}
+
+
+def fact_label(detail: dict, resources: dict[str, Resource], lang: str) -> str:
+    text = detail.get(f"value_{lang}", "")
+    source = detail.get("source")
+    if source:
+        text = f"{text} ({label_of(resources.get(source), source, lang)})"
+    return text
+
+
+def project_facts(facts: list[Fact], resources: dict[str, Resource]) -> nx.MultiDiGraph:
+    """The full network of ``facts``: fact edges, source edges and registry context."""
+    graph = nx.MultiDiGraph()
+    reports: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for fact in facts:
+        if fact.target is None:
+            continue
+        add_node(graph, fact.subject, resources)
+        add_node(graph, fact.target, resources)
+        detail = fact_detail(fact, resources)
+        graph.add_edge(
+            fact.subject, fact.target, key=fact.iri, kind="fact", facts=[detail], articles=[fact.article],
+            labels={lang: fact_label(detail, resources, lang) for lang in LANGS},
+        )
+        if fact.source:
+            add_node(graph, fact.source, resources)
+            reports[(fact.source, fact.target)].add(fact.article)
+    for (source, target), articles in sorted(reports.items()):
+        graph.add_edge(source, target, key=f"reports:{source}>{target}", kind="source", facts=[],
+                       articles=sorted(articles), labels=dict(zip(LANGS, SOURCE_LABEL)))
+    _add_context(graph, resources)
+    return graph
+
+
+def _add_context(graph: nx.MultiDiGraph, resources: dict[str, Resource]) -> None:
+    """Registry links from nodes already drawn: employer, parent company, publisher of a ranking."""
+    for iri in sorted(graph.nodes):
+        res = resources.get(iri)
+        if res is None:
+            continue
+        for relation, other in sorted(res.links):
+            if other not in resources or other == iri:
+                continue
+            if relation == "publisher":
+                if res.cls not in ("Ranking", "RankingSeries", "Classification"):
+                    continue  # an article's publisher is not part of the fact network
+                src, dst = other, iri
+            else:
+                src, dst = iri, other
+            key = f"{relation}:{src}>{dst}"
+            if graph.has_edge(src, dst, key=key) or graph.has_edge(src, dst, key=f"reports:{src}>{dst}"):
+                continue  # drawn already, or the publisher is also the source of facts about it
+            add_node(graph, src, resources)
+            add_node(graph, dst, resources)
+            graph.add_edge(src, dst, key=key, kind="relation", facts=[], articles=[],
+                           labels=dict(zip(LANGS, RELATION_LABELS[relation])))
+
+
+def _degree_rank(graph: nx.MultiDiGraph) -> list[str]:
+    return sorted(graph.nodes, key=lambda n: (-graph.degree(n), n))
+
+
+def limit(graph: nx.MultiDiGraph, *, max_nodes: int, max_edges: int) -> Projection:
+    """Cut a large network down to what a browser draws fluently, saying what was left out.
+
+    Keeps the ``max_nodes`` best-connected nodes; if more than ``max_edges`` fact edges remain, parallel facts
+    between two nodes become one edge ("12 facts"), and if that is still too many, the heaviest edges stay.
+    """
+    total_nodes = graph.number_of_nodes()
+    total_facts = sum(1 for *_, d in graph.edges(data=True) if d["kind"] == "fact")
+    if total_nodes > max_nodes:
+        graph = graph.subgraph(_degree_rank(graph)[:max_nodes]).copy()
+    facts = [(u, v, k, d) for u, v, k, d in graph.edges(keys=True, data=True) if d["kind"] == "fact"]
+    aggregated = False
+    if len(facts) > max_edges:
+        aggregated = True
+        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for u, v, k, d in facts:
+            graph.remove_edge(u, v, key=k)
+            groups[(u, v)].append(d)
+        for (u, v), items in groups.items():
+            details = sorted((f for d in items for f in d["facts"]), key=lambda f: f["iri"])
+            articles = sorted({a for d in items for a in d["articles"]})
+            if len(items) == 1:
+                graph.add_edge(u, v, key=details[0]["iri"], **items[0])
+            else:
+                graph.add_edge(u, v, key=f"facts:{u}>{v}", kind="aggregate", facts=details[:20],
+                               count=len(items), articles=articles,
+                               labels={"en": f"{len(items)} facts", "ko": f"사실 {len(items)}건"})
+        edges = sorted(graph.edges(keys=True, data=True),
+                       key=lambda e: (-e[3].get("count", 1), e[0], e[1], e[2]))
+        for u, v, k, _ in edges[max_edges:]:
+            graph.remove_edge(u, v, key=k)
+        graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
+    shown = sum(d.get("count", 1) for *_, d in graph.edges(data=True) if d["kind"] in ("fact", "aggregate"))
+    return Projection(graph, total_nodes, total_facts, shown, aggregated)
+
+
+def layout(graph: nx.MultiDiGraph) -> dict[str, tuple[int, int]]:
+    """Fixed positions for a graph too large to lay out in the browser (deterministic: seeded)."""
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(graph.nodes))
+    simple.add_edges_from(sorted((u, v) for u, v in graph.edges() if u != v))
+    scale = 60 * max(1.0, len(simple) ** 0.5)
+    pos = nx.spring_layout(simple, seed=20250130, iterations=60, scale=scale)
+    return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in pos.items()}
