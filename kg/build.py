@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import pyoxigraph
+from pyoxigraph import NamedNode
 
 from . import __version__
 from .assets import ontology_path, shapes_path
@@ -23,7 +24,7 @@ from .errors import InputError, Location
 from .export import export
 from .load import discover, load_article, load_registries
 from .mapping import DEFAULT_BASE, Iris, article_quads, registry_quads
-from .store import DEFAULT_STORE, KgStore
+from .store import DEFAULT_STORE, KgStore, read_state
 from .validate import ValidationReport, ValidationResult, graph_from_oxigraph, validate
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
@@ -90,25 +91,20 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     reg_hash = _digest(pyoxigraph.serialize([q.triple for q in reg_quads], format=pyoxigraph.RdfFormat.N_TRIPLES),
                        base.encode(), assets, __version__.encode())
 
-    with KgStore(store_path) as store:
-        return _build(store, registry, reg_quads, reg_hash, files, iris, base, out_dir, text_dir, tick, html)
-
-
-def _build(store, registry, reg_quads, reg_hash, files, iris, base, out_dir, text_dir, tick, html) -> BuildSummary:
-    state = store.read_state()
+    state = read_state(store_path)
     old_graphs: dict[str, dict] = state.get("graphs", {})
     summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash)
 
     new_quads: dict[str, list[pyoxigraph.Quad]] = {}
     hashes: dict[str, str] = {REGISTRY_KEY: reg_hash}
-    seen: dict[str, Path] = {}
+    paths_by_id: dict[str, Path] = {}
     for number, path in enumerate(files, start=1):
         tick("load", number, len(files))
         article_id = path.stem
-        if article_id in seen:
-            raise InputError(f"article id {article_id!r} is also used by {seen[article_id]}",
+        if article_id in paths_by_id:
+            raise InputError(f"article id {article_id!r} is also used by {paths_by_id[article_id]}",
                              location=Location.of(path), hint="article ids must be unique")
-        seen[article_id] = path
+        paths_by_id[article_id] = path
         try:
             content = path.read_bytes()
         except OSError as exc:
@@ -139,17 +135,26 @@ def _build(store, registry, reg_quads, reg_hash, files, iris, base, out_dir, tex
         for result in report.results:
             fresh[owner.get(result.focus, REGISTRY_KEY)].append(asdict(result))
 
-    # 3. store
+    # 3. store (opened only now: bad input above never touches it)
     def graph_name(key: str) -> str:
         return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
 
-    replace = {graph_name(k): q for k, q in new_quads.items()}
-    if summary.registry_changed or not store.store.contains_named_graph(iris.registry_graph()):
-        replace[graph_name(REGISTRY_KEY)] = reg_quads
-    tick("store", 0, 1)
-    store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
-    tick("store", 1, 1)
+    with KgStore(store_path) as store:
+        # The state says these are stored; if the store lost them (deleted by hand), map them again.
+        for article_id in summary.unchanged:
+            if not store.store.contains_named_graph(NamedNode(graph_name(article_id))):
+                article = load_article(paths_by_id[article_id], registry, text_dir=text_dir)
+                new_quads[article_id] = article_quads(article, registry, iris)
+        replace = {graph_name(k): q for k, q in new_quads.items()}
+        if summary.registry_changed or not store.store.contains_named_graph(iris.registry_graph()):
+            replace[graph_name(REGISTRY_KEY)] = reg_quads
+        tick("store", 0, 1)
+        store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
+        tick("store", 1, 1)
+        return _finish(store, summary, state, old_graphs, hashes, fresh, base, out_dir, html)
 
+
+def _finish(store, summary, state, old_graphs, hashes, fresh, base, out_dir, html) -> BuildSummary:
     graphs_state = {}
     for key, digest in hashes.items():
         results = fresh[key] if key in fresh else old_graphs.get(key, {}).get("results", [])

@@ -80,19 +80,30 @@ class KgStore:
     # -- state ----------------------------------------------------------------------------------------
     @property
     def state_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".state.json")
+        return state_path(self.path)
 
     def read_state(self) -> dict:
-        try:
-            state = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {"version": STATE_VERSION, "graphs": {}}
-        if state.get("version") != STATE_VERSION:
-            return {"version": STATE_VERSION, "graphs": {}}
-        return state
+        return read_state(self.path)
 
     def write_state(self, state: dict) -> None:
         write_text(self.state_path, json.dumps(state, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+
+
+def state_path(store_path: str | Path) -> Path:
+    path = Path(store_path)
+    return path.with_name(path.name + ".state.json")
+
+
+def read_state(store_path: str | Path) -> dict:
+    """The build state of the store at ``store_path``; empty when missing, unreadable or the store is gone."""
+    empty = {"version": STATE_VERSION, "graphs": {}}
+    if not Path(store_path).exists():
+        return empty
+    try:
+        state = json.loads(state_path(store_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return empty
+    return state if isinstance(state, dict) and state.get("version") == STATE_VERSION else empty
 
 
 def sort_key(quad: Quad) -> tuple[str, str, str, str]:

@@ -1,0 +1,78 @@
+"""Helpers shared by the core tests: a small corpus written on the fly, and an in-process CLI runner."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SEED_TEXT = ROOT.parent / "shared" / "seed" / "seed-article.ko.txt"
+
+# A fact sheet small enough that each test can point at its exact lines.
+MINI_ARTICLE = textwrap.dedent("""\
+    article:
+      id: mini
+      title: 테슬라 3만5000대
+      publisher: maeil-business
+      language: ko
+      published: 2025-01-30
+      mentions: [tesla, KR]
+    facts:
+      - id: h100-tesla
+        kind: observation
+        subject: tesla
+        indicator: h100-gpus-held
+        value: 35000
+        as_written: 3만5000대
+        approximate: false
+        period: 2024
+        source: air-street-capital
+        attribution: stated
+        evidence:
+          text: "테슬라는 3만5000대의 GPU를 보유하고 있다."
+      - id: productivity-rank-kr
+        kind: rank
+        subject: KR
+        ranking: oecd-labour-productivity
+        rank: 33
+        out_of: 38
+        attribution: stated
+        source: oecd
+        evidence:
+          text: "38개국 가운데 33위다."
+    """)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(capsys, *argv: str) -> Run:
+    capsys.readouterr()
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return Run(code, captured.out, captured.err)
+
+
+def make_corpus(tmp_path: Path, article: str | None = MINI_ARTICLE, name: str = "mini") -> Path:
+    """A data folder with the project's registries and, when given, one article."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "registries", data / "registries")
+    (data / "articles").mkdir(parents=True)
+    if article is not None:
+        (data / "articles" / f"{name}.yaml").write_text(article, encoding="utf-8")
+    return data
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` with its bytes (empty when the folder does not exist)."""
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
