@@ -283,6 +283,32 @@ def eval_extract_command(gold_dir, articles_dir, data_dir, seed_text, seed_gold,
     click.echo(to_json(result) if fmt == "json" else render_table(result, verbose=verbose), nl=False)
 
 
+@cli.command("viz")
+@click.option("-o", "--out", "out_path", default="out/graph.html", show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="HTML file to write (one self-contained page).")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+              help="Language of the labels when the page opens (the page can switch).")
+@click.option("--article", "article", default=None, metavar="ID", help="Only the facts of this article.")
+@click.option("--subject", "subject", default=None, metavar="ISO_OR_KEY",
+              help="Only the facts about this entity (registry key or ISO 3166 code).")
+@click.option("--query", "query_file", default=None, type=click.Path(path_type=Path, dir_okay=False),
+              help="Draw the result of this SPARQL CONSTRUCT or SELECT query instead (see docs/viz.md).")
+@click.option("--max-nodes", default=300, show_default=True, type=click.IntRange(min=1),
+              help="Larger graphs keep their best-connected nodes, with a note on the page.")
+@_store_option
+def viz_command(out_path, lang, article, subject, query_file, max_nodes, store_path) -> None:
+    """Write an interactive network view of the stored graph that works offline (no request leaves the page)."""
+    from .store import KgStore
+    from .viz import write_html
+
+    with KgStore(store_path, read_only=True) as store:
+        summary = write_html(store, out_path, lang=lang, article=article, subject=subject, query=query_file,
+                             max_nodes=max_nodes)
+    note = (f" (cut down from {summary.total_nodes:,} nodes and {summary.total_facts:,} facts)"
+            if summary.truncated else "")
+    click.echo(f"wrote {out_path}: {summary.nodes:,} nodes, {summary.edges:,} edges{note}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: runs the command, turns library errors into a one-line message and exit code."""
     try:

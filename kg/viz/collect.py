@@ -71,10 +71,10 @@ WHERE {
 }"""
 
 FIND_ARTICLE_QUERY = _PREFIX + """
-SELECT ?a WHERE { ?a a nkg:Article . FILTER(STRENDS(STR(?a), ?suffix)) }"""
+SELECT ?a ?suffix WHERE { ?a a nkg:Article . FILTER(STRENDS(STR(?a), ?suffix)) }"""
 
 FIND_SUBJECT_QUERY = _PREFIX + """
-SELECT DISTINCT ?e WHERE {
+SELECT DISTINCT ?e ?suffix ?iso_code WHERE {
   { ?f nkg:subject ?e } UNION { ?e a ?t }
   FILTER(isIRI(?e))
   OPTIONAL { ?e nkg:isoCode ?iso }
