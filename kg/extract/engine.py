@@ -1,0 +1,353 @@
+"""The language-neutral part of the extractor: sentences in, candidate facts out.
+
+For every sentence of the article body it finds entity mentions (``resolve``), figures and ranks (``numbers_*``),
+and the language rules (``patterns_ko`` / ``patterns_en``) tell it where attributions, subjects, list
+separators, "after X" rank phrases, "out of N" and years are. The engine then decides, per figure:
+
+- the subject: the nearest entity in the figure's list segment, else the sentence's topic, else the subject of the
+  previous sentence in the same paragraph (each fallback lowers the confidence);
+- the measure: the indicator or ranking series whose keywords (``keywords.py`` plus the registry's own labels) are
+  nearest to the figure and whose unit fits the figure's counter or currency;
+- the source: a stated attribution before the figure in the same sentence ("X에 따르면", "according to X", a quoted
+  speaker), else the attribution carried from an earlier sentence of the paragraph (recorded as implied), else none.
+
+A figure whose subject or measure cannot be decided is not guessed: it is reported back (``unmatched``) for the
+reviewer, and a subject name the registries do not know becomes a proposed registry entry.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from ..model import Registry
+from .keywords import INDICATOR_KEYWORDS, INDICATOR_REQUIRED, RANKING_KEYWORDS, UNATTRIBUTED_MARKERS
+from .numbers_ko import Quantity, RankMention
+from .resolve import Gazetteer, Mention
+
+NOT_SUBJECT_TYPES = {"publisher", "event"}
+SOURCE_TYPES = {"company", "organization", "person", "publisher"}
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    text: str
+    para: int
+    headline: bool = False
+    proper_nouns: list[tuple[int, int, str]] = field(default_factory=list)   # local offsets, unknown-name hints
+
+
+@dataclass
+class Candidate:
+    kind: str
+    subject: str | None
+    measure: str | None
+    sentence: Sentence
+    span: tuple[int, int]                      # local offsets of the figure or group label in the sentence
+    confidence: float
+    value: Decimal | None = None
+    unit: str | None = None
+    as_written: str | None = None
+    equivalent: dict | None = None
+    approximate: bool = False
+    rank: int | None = None
+    out_of: int | None = None
+    period: str | None = None
+    period_note: str | None = None
+    source: str | None = None
+    attribution: str = "none"
+    note: str | None = None
+    subject_name: str | None = None            # a name the registries do not know
+    problem: str | None = None                 # why the candidate cannot go into the draft
+
+
+class Rules(Protocol):
+    lang: str
+
+    def sentences(self, text: str, body_end: int) -> list[Sentence]: ...
+    def quantities(self, text: str) -> list[Quantity]: ...
+    def ranks(self, text: str) -> list[RankMention]: ...
+    def source_marks(self, text: str, mentions: list[Mention]) -> list[tuple[int, Mention, str]]: ...
+    def quote_spans(self, text: str) -> list[tuple[int, int]]: ...
+    def speaker(self, text: str, mentions: list[Mention]) -> Mention | None: ...
+    def is_topic(self, text: str, mention: Mention) -> bool: ...
+    def segment_start(self, text: str, pos: int) -> int: ...
+    def others_before_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
+    def out_of(self, text: str, rank: RankMention) -> int | None: ...
+    def period_before(self, text: str, start: int, end: int, window_start: int,
+                      published_year: int) -> tuple[str, str | None] | None: ...
+    def equivalent_after(self, text: str, q: Quantity, quantities: list[Quantity]) -> Quantity | None: ...
+    def list_before(self, text: str, pos: int, mentions: list[Mention]) -> list[Mention]: ...
+    def unknown_subject(self, sentence: Sentence, seg_start: int, pos: int) -> str | None: ...
+    def is_size_counter(self, q: Quantity) -> bool: ...
+
+
+def _words(label: str) -> list[str]:
+    return [w for w in re.split(r"[\s()\-,/]+", label) if len(w) >= 2]
+
+
+class Engine:
+    def __init__(self, registry: Registry, gazetteer: Gazetteer, rules: Rules):
+        self.registry = registry
+        self.gaz = gazetteer
+        self.rules = rules
+        lang = rules.lang
+        self.ind_keywords = self._table(INDICATOR_KEYWORDS, registry.indicators, lang)
+        self.rank_keywords = self._table(RANKING_KEYWORDS, registry.rankings, lang)
+        self.required = {k: v.get(lang, []) for k, v in INDICATOR_REQUIRED.items() if k in registry.indicators}
+        self.groups = []
+        for c in registry.classifications.values():
+            for g in c.groups.values():
+                for text in {g.label.get(lang), g.label.get("en")} - {None}:
+                    self.groups.append((text, g.key, c.publisher))
+        self.groups.sort(key=lambda t: len(t[0]), reverse=True)
+        self.unattributed = UNATTRIBUTED_MARKERS.get(lang, [])
+
+    @staticmethod
+    def _table(table: dict, registry_part: dict, lang: str) -> dict[str, list[tuple[str, float]]]:
+        out: dict[str, list[tuple[str, float]]] = {}
+        for key, item in registry_part.items():
+            words: dict[str, float] = {}
+            for w in table.get(key, {}).get(lang, []):
+                words[w] = max(words.get(w, 0), 1.0 + 0.1 * len(w.split()))
+            label = item.label.get(lang)
+            if label:
+                words.setdefault(label, 2.0)
+                for w in _words(label):
+                    if w.upper() != "AI":
+                        words.setdefault(w, 0.5)
+            out[key] = sorted(words.items(), key=lambda kv: -len(kv[0]))
+        return out
+
+    # ------------------------------------------------------------------------------------------ scoring
+    def _score(self, table: dict[str, list[tuple[str, float]]], contexts: list[tuple[str, float]]) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        flags = 0 if self.rules.lang == "ko" else re.IGNORECASE
+        for key, words in table.items():
+            total = 0.0
+            for text, weight in contexts:
+                for w, wt in words:
+                    if re.search(re.escape(w), text, flags):
+                        total += wt * weight
+            if total > 0:
+                scores[key] = total
+        return scores
+
+    def _unit_fits(self, indicator_key: str, q: Quantity, sentence_text: str) -> tuple[bool, str | None]:
+        """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None)."""
+        ind = self.registry.indicators[indicator_key]
+        unit = self.registry.units.get(ind.unit)
+        kind = unit.kind if unit else "other"
+        if q.kind == "currency":
+            if kind == "currency":
+                if q.unit == ind.unit:
+                    return True, None
+                return (q.unit in self.registry.units), q.unit
+            if kind == "rate":
+                return ind.unit.split("-")[0] == q.unit, None
+            return False, None
+        if kind in ("currency", "rate"):
+            return False, None
+        if kind == "ratio":
+            return q.unit == "percent", None
+        if kind == "count":
+            label_ko = (unit.label.get("ko") if unit else None) or ""
+            label_en = ((unit.label.get("en") if unit else None) or "").lower()
+            if q.unit is None:
+                return True, None
+            if q.unit == "person":
+                return label_ko == "명" or label_en in ("persons", "people"), None
+            if q.unit == "company":
+                return label_ko in ("개사", "곳", "개") or "compan" in label_en, None
+            if q.unit in ("unit", "item"):
+                return label_ko not in ("명",) and label_en not in ("persons", "people"), None
+            if q.unit == "place":
+                return label_ko in ("곳", "개사") or "compan" in label_en, None
+            return False, None
+        return False, None
+
+    # ------------------------------------------------------------------------------------------ main loop
+    def run(self, text: str, body_end: int, published_year: int) -> tuple[list[Candidate], list[Mention]]:
+        rules = self.rules
+        out: list[Candidate] = []
+        all_mentions: list[Mention] = []
+        carried: str | None = None
+        prev_subject: str | None = None
+        prev_text: str = ""
+        para = -1
+        for s in rules.sentences(text, body_end):
+            if s.para != para:
+                para, carried, prev_subject, prev_text = s.para, None, None, ""
+            mentions = self.gaz.find(s.text)
+            all_mentions.extend(mentions)
+            marks = rules.source_marks(s.text, mentions)
+            source_positions = {(m.start, m.end) for _, m, _ in marks}
+            speaker = rules.speaker(s.text, mentions)
+            if speaker is not None:
+                source_positions.add((speaker.start, speaker.end))
+            quotes = rules.quote_spans(s.text)
+            unattributed = any(w in s.text for w in self.unattributed)
+            topic = next((m for m in mentions if (m.start, m.end) not in source_positions
+                          and m.type not in NOT_SUBJECT_TYPES and rules.is_topic(s.text, m)), None)
+
+            def source_at(pos: int) -> tuple[str | None, str]:
+                forward = [m for p, m, scope in marks if scope == "forward" and p <= pos]
+                if forward:
+                    return forward[-1].key, "stated"
+                whole = [m for p, m, scope in marks if scope == "sentence"]
+                if whole:
+                    return whole[0].key, "stated"
+                if speaker is not None and any(a <= pos < b for a, b in quotes):
+                    return speaker.key, "stated"
+                if speaker is not None and not quotes:
+                    return speaker.key, "stated"
+                if unattributed:
+                    return None, "none"
+                if carried:
+                    return carried, "implied"
+                return None, "none"
+
+            source_keys = {m.key for _, m, _ in marks} | ({speaker.key} if speaker is not None else set())
+            excluded = set(source_positions) | {(m.start, m.end) for m in mentions if m.key in source_keys}
+
+            def subject_at(pos: int) -> tuple[str | None, float, str | None]:
+                seg = rules.segment_start(s.text, pos)
+                inseg = [m for m in mentions if seg <= m.start and m.end <= pos and (m.start, m.end) not in excluded
+                         and m.type not in NOT_SUBJECT_TYPES]
+                topical = [m for m in inseg if rules.is_topic(s.text, m)]
+                if topical:
+                    return topical[-1].key, 0.9, None
+                if inseg:
+                    return inseg[-1].key, 0.8, None
+                unknown = rules.unknown_subject(s, seg, pos)
+                if unknown:
+                    return None, 0.6, unknown
+                if topic is not None and topic.start < pos:
+                    return topic.key, 0.8, None
+                if topic is not None:
+                    return topic.key, 0.7, None
+                if prev_subject:
+                    return prev_subject, 0.6, None
+                return None, 0.0, None
+
+            last_subject = None
+            # ranks first: "after others" lists must not be taken as subjects of figures
+            rank_list = rules.ranks(s.text)
+            others_for: dict[int, list[Mention]] = {}
+            for r in rank_list:
+                others = rules.others_before_rank(s.text, r, mentions)
+                if others:
+                    others_for[r.start] = others
+                    excluded.update((m.start, m.end) for m in others)
+            quantities = [q for q in rules.quantities(s.text)
+                          if not any(m.start <= q.start < m.end for m in mentions)]
+            equivalents = set()
+            prev_rank_end = 0
+            for r in rank_list:
+                subj, conf, unknown = subject_at(r.start)
+                src, attribution = source_at(r.start)
+                seg = rules.segment_start(s.text, r.start)
+                contexts = [(s.text[prev_rank_end:r.end], 3.0), (s.text, 1.0), (prev_text, 0.5)]
+                scores = self._score(self.rank_keywords, contexts)
+                for key in list(scores):
+                    pub = self.registry.rankings[key].publisher
+                    if pub and (pub == src or any(m.key == pub for m in mentions)):
+                        scores[key] += 2.0
+                series = max(scores, key=lambda k: (scores[k], k)) if scores else None
+                if series and src is None:
+                    pub = self.registry.rankings[series].publisher
+                    if pub and any(m.key == pub for m in mentions):
+                        src, attribution = pub, "stated"
+                    elif pub and carried == pub:
+                        src, attribution = pub, "implied"
+                period = rules.period_before(s.text, r.start, r.end, max(seg, prev_rank_end), published_year)
+                out_of = rules.out_of(s.text, r)
+                base = dict(sentence=s, measure=series, kind="rank", source=src, attribution=attribution,
+                            period=period[0] if period else None, period_note=period[1] if period else None)
+                problem = None if series else "no ranking series matches the context"
+                out.append(Candidate(subject=subj, span=(r.start, r.end), confidence=conf * (0.6 if s.headline else 1),
+                                     rank=r.rank, out_of=out_of, as_written=r.as_written, subject_name=unknown,
+                                     problem=problem or (None if subj else "no subject found"), **base))
+                for i, other in enumerate(others_for.get(r.start, [])):
+                    rank = r.rank - len(others_for[r.start]) + i
+                    if rank >= 1:
+                        out.append(Candidate(subject=other.key, span=(r.start, r.end), confidence=0.75,
+                                             rank=rank, out_of=out_of, problem=problem,
+                                             note=f"rank inferred from the order of “{s.text[other.start:r.end]}”",
+                                             **base))
+                if subj:
+                    last_subject = subj
+                prev_rank_end = r.end
+            for q in quantities:
+                if id(q) in equivalents or rules.is_size_counter(q):
+                    continue
+                eq = rules.equivalent_after(s.text, q, quantities)
+                if eq is not None:
+                    equivalents.add(id(eq))
+                subj, conf, unknown = subject_at(q.start)
+                src, attribution = source_at(q.start)
+                seg = rules.segment_start(s.text, q.start)
+                contexts = [(s.text[seg:q.end + 12], 3.0), (s.text, 1.5), (prev_text, 0.7)]
+                scores = self._score(self.ind_keywords, contexts)
+                fitting = {}
+                for key, score in scores.items():
+                    fits, unit = self._unit_fits(key, q, s.text)
+                    need = self.required.get(key)
+                    if need and not any(w in s.text or w in prev_text for w in need):
+                        fits = False
+                    if fits:
+                        fitting[key] = (score, unit)
+                indicator = max(fitting, key=lambda k: (fitting[k][0], k)) if fitting else None
+                unit = fitting[indicator][1] if indicator else None
+                period = rules.period_before(s.text, q.start, q.end, seg, published_year)
+                equivalent = None
+                if eq is not None and eq.unit in self.registry.units:
+                    equivalent = {"value": eq.value, "unit": eq.unit, "approximate": eq.approximate}
+                problem = None
+                if indicator is None:
+                    problem = "no indicator matches the context and unit"
+                elif subj is None:
+                    problem = "no subject found"
+                if q.unit is None and q.kind is None and indicator:
+                    conf *= 0.8
+                out.append(Candidate(
+                    kind="observation", subject=subj, measure=indicator, sentence=s, span=(q.start, q.end),
+                    confidence=conf * (0.6 if s.headline else 1), value=q.value, unit=unit,
+                    as_written=q.as_written, equivalent=equivalent, approximate=q.approximate,
+                    period=period[0] if period else None, period_note=period[1] if period else None,
+                    source=src, attribution=attribution, subject_name=unknown, problem=problem))
+                if subj:
+                    last_subject = subj
+            for label, group_key, publisher in self.groups:
+                for gm in re.finditer(re.escape(label) + ("s?" if rules.lang == "en" else ""), s.text,
+                                      re.IGNORECASE if rules.lang == "en" else 0):
+                    members = rules.list_before(s.text, gm.start(), [m for m in mentions
+                                                                   if (m.start, m.end) not in excluded])
+                    if not members:
+                        subj, conf, unknown = subject_at(gm.start())
+                        if subj is None:
+                            continue
+                        members_keys = [(subj, conf)]
+                    else:
+                        members_keys = [(m.key, 0.85) for m in members]
+                    src, attribution = source_at(gm.start())
+                    if src is None and publisher and carried == publisher:
+                        src, attribution = publisher, "implied"
+                    for key, conf in members_keys:
+                        out.append(Candidate(kind="membership", subject=key, measure=group_key, sentence=s,
+                                             span=(gm.start(), gm.end()), confidence=conf, source=src,
+                                             attribution=attribution))
+            # what carries to the next sentence
+            if marks:
+                carried = marks[-1][1].key
+            elif speaker is not None or unattributed:
+                carried = None
+            if topic is not None:
+                prev_subject = topic.key
+            elif last_subject:
+                prev_subject = last_subject
+            prev_text = s.text
+        return out, all_mentions

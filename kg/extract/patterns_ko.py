@@ -1,0 +1,230 @@
+"""Korean rules: sentences and morphemes from kiwipiepy, and the phrase patterns of Korean business news.
+
+- attribution: "X에 따르면", "X 보고서에 따르면", "X가 발표한 …에 따르면", "X 기준", "(X 발표)", "X가 밝혔다";
+  a person quoted with “…” is the source of the figures inside the quote (and of the sentence when no quote);
+- topic/subject: a name followed by 은/는/이/가 ("메타는 35만대");
+- list segments split at commas and "vs" ("메타는 35만대, xAI는 10만대");
+- rank after others: "독일, 중국, 아일랜드에 이은 4위", "미국에 이어 2위";
+- rank out of N: "38개국 가운데 33위", "38개국 중 33위";
+- years: "2023년 13위에서 지난해 5위로" (지난해/작년 = publication year - 1, 올해 = publication year);
+- equivalents in brackets: "5000억위안(약 100조원)";
+- group lists: "미국, 중국, 캐나다, 싱가포르, 영국 5개국만 ‘AI 선도국가’".
+"""
+from __future__ import annotations
+
+import re
+import threading
+
+from .engine import Sentence, SOURCE_TYPES
+from .numbers_ko import Quantity, RankMention, find_ko_quantities, find_ko_ranks
+from .resolve import Mention
+
+_KIWI = None
+_KIWI_WORDS: frozenset[str] = frozenset()
+_LOCK = threading.Lock()
+
+_HANGUL = re.compile(r"[가-힣]")
+_PAREN = re.compile(r"^\s?\([^()]{0,30}\)")
+_SEGMENT = re.compile(r"[,;，]|\bvs\.?|VS|…")
+_AFTER_RANK = re.compile(r"에\s?(?:이은|이어|이어서|뒤이은|뒤진|뒤져|이어진)\s*(?:세계\s*|전체\s*)?$")
+_OUT_OF = re.compile(r"(\d+)\s?개\s?(?:국|국가|회원국|사|기업|대학|도시|업체)?\s?(?:가운데|중에서|중|에서)\s*"
+                     r"(?:[가-힣]{1,4}\s)?$")
+_YEAR = re.compile(r"((?:19|20)\d\d)\s?년(?!대)|재작년|지난해|작년|올해|전년|금년")
+_LIST_SEP = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
+_LIST_GAP = re.compile(r"^\s*(?:등\s?)?(?:\d+\s?개국|\d+\s?개\s?나라|\d+\s?곳|\d+\s?개사)?\s?(?:만|만이|은|는|이|가|도|이\s|모두)?\s*"
+                       r"(?:모두\s*)?['‘\"“「『]?\s*$")
+_TOPIC_AFTER = re.compile(r"^(?:은|는|도|만)(?![가-힣])|^(?:이|가)(?![가-힣])|^(?:은|는)")
+_QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
+_ACCORDING = re.compile(r"따르면|따른\s|의하면")
+_STATED_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가|은|는)?\s?(?:[^,.]{0,25}?)"
+                        r"(?:밝혔다|발표했다|전했다|추산했다|집계했다|분석했다|전망했다|추정했다|내다봤다|말했다)")
+_FORWARD_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가)?\s?(?:발표한|내놓은|공개한|펴낸|집계한|조사한)")
+_BASIS = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:기준|집계|통계|자료|조사)(?![가-힣])")
+_PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
+
+
+def kiwi(words: list[str]):
+    """The process's analyser, loaded once; registry names added as proper nouns."""
+    global _KIWI, _KIWI_WORDS
+    with _LOCK:
+        if _KIWI is None or not set(words) <= _KIWI_WORDS:
+            from kiwipiepy import Kiwi
+
+            analyser = Kiwi(num_workers=-1)
+            for w in words:
+                analyser.add_user_word(w, "NNP", 0.0)
+            _KIWI, _KIWI_WORDS = analyser, frozenset(words)
+        return _KIWI
+
+
+class KoreanRules:
+    lang = "ko"
+
+    def __init__(self, user_words: list[str]):
+        self.user_words = user_words
+
+    # -------------------------------------------------------------------------------------- sentences
+    def sentences(self, text: str, body_end: int) -> list[Sentence]:
+        body = text[:body_end]
+        out: list[Sentence] = []
+        analysed = kiwi(self.user_words).split_into_sents(body, return_tokens=True)
+        line_starts = [0] + [m.end() for m in re.finditer(r"\n", body)]
+        para_of = {}
+        import bisect
+        for s in analysed:
+            pieces = []
+            pos = s.start
+            for part in re.split(r"(\n)", body[s.start:s.end]):
+                if part == "\n":
+                    pos += 1
+                    continue
+                if part.strip():
+                    lead = len(part) - len(part.lstrip())
+                    pieces.append((pos + lead, pos + len(part.rstrip())))
+                pos += len(part)
+            for a, b in pieces:
+                para = bisect.bisect_right(line_starts, a) - 1
+                line_end = body.find("\n", a)
+                line = body[line_starts[para]:line_end if line_end >= 0 else len(body)].strip()
+                headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80
+                nouns = [(t.start - a, t.start - a + t.len, t.form) for t in s.tokens
+                         if t.tag in ("NNP", "SL") and a <= t.start and t.start + t.len <= b]
+                para_of[(a, b)] = para
+                out.append(Sentence(a, b, body[a:b], para, headline, nouns))
+        return out
+
+    # -------------------------------------------------------------------------------------- figures
+    def quantities(self, text: str) -> list[Quantity]:
+        return find_ko_quantities(text)
+
+    def ranks(self, text: str) -> list[RankMention]:
+        return [r for r in find_ko_ranks(text) if not text.startswith("권", r.end)]
+
+    def is_size_counter(self, q: Quantity) -> bool:
+        return q.unit == "country"
+
+    # -------------------------------------------------------------------------------------- attribution
+    def source_marks(self, text: str, mentions: list[Mention]) -> list[tuple[int, Mention, str]]:
+        marks: list[tuple[int, Mention, str]] = []
+        sources = [m for m in mentions if m.type in SOURCE_TYPES]
+        for acc in _ACCORDING.finditer(text):
+            before = [m for m in sources if m.end <= acc.start() and acc.start() - m.end <= 45]
+            if before:
+                m = before[-1]
+                # "X가 발표한 …에 따르면": prefer the agent of 발표한 when it is nearer the start of the phrase
+                marks.append((m.start, m, "forward"))
+        for m in sources:
+            tail = text[m.end:m.end + 60]
+            if _BASIS.match(tail) or _PAREN_BY.match(tail) or _FORWARD_BY.match(tail):
+                marks.append((m.start, m, "forward"))
+            elif _STATED_BY.match(tail):
+                marks.append((m.start, m, "sentence"))
+        marks.sort(key=lambda t: t[0])
+        seen = set()
+        unique = []
+        for mark in marks:
+            if (mark[1].start, mark[2]) not in seen:
+                seen.add((mark[1].start, mark[2]))
+                unique.append(mark)
+        return unique
+
+    def quote_spans(self, text: str) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
+
+    def speaker(self, text: str, mentions: list[Mention]) -> Mention | None:
+        quotes = self.quote_spans(text)
+        if not quotes:
+            return None
+        people = [m for m in mentions if m.type == "person" and not any(a <= m.start < b for a, b in quotes)]
+        return people[0] if people else None
+
+    # -------------------------------------------------------------------------------------- structure
+    def is_topic(self, text: str, mention: Mention) -> bool:
+        tail = text[mention.end:mention.end + 40]
+        paren = _PAREN.match(tail)
+        if paren:
+            tail = tail[paren.end():]
+        return bool(_TOPIC_AFTER.match(tail))
+
+    def segment_start(self, text: str, pos: int) -> int:
+        start = 0
+        depth = 0
+        for i, ch in enumerate(text[:pos]):
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth = max(0, depth - 1)
+        for m in _SEGMENT.finditer(text, 0, pos):
+            inside = text[:m.start()].count("(") > text[:m.start()].count(")")
+            if not inside:
+                start = m.end()
+        return start
+
+    def others_before_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]:
+        m = _AFTER_RANK.search(text[:rank.start])
+        if not m:
+            return []
+        return _chain(text, m.start(), mentions, _LIST_SEP, re.compile(r"^\s*$"))
+
+    def out_of(self, text: str, rank: RankMention) -> int | None:
+        m = _OUT_OF.search(text[max(0, rank.start - 40):rank.start])
+        if m:
+            n = int(m.group(1))
+            return n if n >= rank.rank else None
+        return None
+
+    def period_before(self, text: str, start: int, end: int, window_start: int, year: int) -> tuple[str, str] | None:
+        found = list(_YEAR.finditer(text, window_start, start))
+        if not found:
+            return None
+        return _period(found[-1], year)
+
+    def equivalent_after(self, text: str, q: Quantity, quantities: list[Quantity]) -> Quantity | None:
+        return _equivalent(text, q, quantities, r"^\s?[(\[]\s?(?:약|대략|한화\s?약?|우리\s?돈\s?약?)?\s?$")
+
+    def list_before(self, text: str, pos: int, mentions: list[Mention]) -> list[Mention]:
+        return _chain(text, pos, mentions, _LIST_SEP, _LIST_GAP)
+
+    def unknown_subject(self, sentence: Sentence, seg_start: int, pos: int) -> str | None:
+        text = sentence.text
+        for a, b, form in reversed(sentence.proper_nouns):
+            if seg_start <= a and b <= pos and _TOPIC_AFTER.match(text[b:b + 2]) and len(form) >= 2:
+                if re.fullmatch(r"[A-Z]?\d+[A-Za-z]*|[A-Z]\d*", form):
+                    continue
+                return form
+        return None
+
+
+def _period(m: re.Match, year: int) -> tuple[str, str]:
+    word = m.group(0)
+    if m.group(1):
+        return m.group(1), None
+    offset = {"지난해": -1, "작년": -1, "전년": -1, "재작년": -2, "올해": 0, "금년": 0}[word]
+    return str(year + offset), f"“{word}” read relative to the publication year {year}"
+
+
+def _chain(text: str, end: int, mentions: list[Mention], sep: re.Pattern, gap: re.Pattern) -> list[Mention]:
+    """Mentions forming a list that ends just before ``end`` ("독일, 중국, 아일랜드" + gap + end)."""
+    before = [m for m in mentions if m.end <= end]
+    if not before:
+        return []
+    last = before[-1]
+    if not gap.match(text[last.end:end]):
+        return []
+    chain = [last]
+    for m in reversed(before[:-1]):
+        if sep.match(text[m.end:chain[0].start]):
+            chain.insert(0, m)
+        else:
+            break
+    return chain
+
+
+def _equivalent(text: str, q: Quantity, quantities: list[Quantity], opener: str) -> Quantity | None:
+    for other in quantities:
+        if other.start >= q.end and other.start - q.end <= 12:
+            if re.match(opener, text[q.end:other.start]) and re.match(r"^\s?[)\]]", text[other.end:other.end + 2]):
+                if (q.kind == "currency") == (other.kind == "currency"):
+                    return other
+            return None
+    return None

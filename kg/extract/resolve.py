@@ -1,0 +1,124 @@
+"""Entity resolution: find registry entities named in a text (labels, aliases, CLDR country names, Hanja).
+
+A ``Gazetteer`` is built once per process from a ``kg.model.Registry``. ``find`` returns non-overlapping
+mentions, longest name first. Care taken with ambiguity:
+- a Korean name must not be glued to Hangul before it, and what follows must be a particle or a non-letter
+  ("메타는" is Meta, "메타버스" is not);
+- a single Hanja abbreviation (韓 美 中 佛 英 獨 日 加) counts only when it stands alone: not inside a run of
+  other Chinese characters ("中小企業"), except next to another country abbreviation ("美中");
+- English names match on word boundaries and case-sensitively (so "Meta" is not "metadata"); of the
+  ISO codes only "US" is taken as a name, because most two-letter codes are ordinary words ("IT", "AI").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..model import Registry
+
+PARTICLE_START = set("은는이가을를의에와과도로으만보처까부및께엔서랑하나")
+HANJA_ABBREV = {"韓": "KR", "美": "US", "中": "CN", "佛": "FR", "英": "GB", "獨": "DE", "日": "JP", "加": "CA",
+                "露": "RU", "濠": "AU", "伊": "IT", "印": "IN"}
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HANGUL = re.compile(r"[가-힣]")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class Mention:
+    key: str
+    type: str
+    start: int
+    end: int
+    text: str
+
+
+@lru_cache(maxsize=None)
+def _iso_names() -> dict[str, dict[str, str]]:
+    import pycountry
+
+    from ..load import country_name
+
+    names: dict[str, dict[str, str]] = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        names[code] = {lang: n for lang in ("en", "ko") if (n := country_name(code, lang))}
+    return names
+
+
+class Gazetteer:
+    """Names → entity keys for one registry, with a Korean and an English matcher."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.types: dict[str, str] = {}
+        names: dict[str, str] = {}
+
+        def add(name: str | None, key: str, etype: str, *, weak: bool = False) -> None:
+            if not name or len(name) < 2 and name not in HANJA_ABBREV:
+                return
+            self.types.setdefault(key, etype)
+            if weak and name in names:
+                return
+            names.setdefault(name, key)
+
+        for key, ent in registry.entities.items():
+            for text in ent.label.values():
+                add(text, key, ent.type)
+            for values in ent.aliases.values():
+                for text in values:
+                    add(text, key, ent.type)
+        for code, labels in _iso_names().items():
+            for text in labels.values():
+                add(text, code, "country", weak=True)
+                # CLDR has "대한민국"; articles write "한국" (in countries.yaml), "South Korea" also as "Korea"
+        for hanja, code in HANJA_ABBREV.items():
+            add(hanja, code, "country", weak=True)
+        add("US", "US", "country", weak=True)
+        self.names = names
+        ordered = sorted(names, key=len, reverse=True)
+        self._re = re.compile("|".join(re.escape(n) for n in ordered))
+
+    def korean_words(self) -> list[str]:
+        """Names to add to the Korean analyser as proper nouns (no spaces, some Hangul)."""
+        return sorted(n for n in self.names if " " not in n and _HANGUL.search(n) and len(n) >= 2)
+
+    def label(self, key: str, lang: str) -> str:
+        ent = self.registry.entities.get(key)
+        if ent is not None:
+            return ent.label.get(lang) or ent.label.get("en") or key
+        return _iso_names().get(key, {}).get(lang) or key
+
+    def find(self, text: str) -> list[Mention]:
+        out: list[Mention] = []
+        pos = 0
+        while True:
+            m = self._re.search(text, pos)
+            if m is None:
+                break
+            name = m.group(0)
+            if self._accept(text, m.start(), m.end(), name):
+                key = self.names[name]
+                out.append(Mention(key, self.types.get(key, "country"), m.start(), m.end(), name))
+                pos = m.end()
+            else:
+                pos = m.start() + 1
+        return out
+
+    def _accept(self, text: str, start: int, end: int, name: str) -> bool:
+        before = text[start - 1] if start > 0 else ""
+        after = text[end] if end < len(text) else ""
+        if len(name) == 1 and _HAN.match(name):
+            ok_before = not before or not _HAN.match(before) or before in HANJA_ABBREV
+            ok_after = not after or not _HAN.match(after) or after in HANJA_ABBREV
+            return ok_before and ok_after
+        if _HANGUL.match(name[0]) and before and _HANGUL.match(before):
+            return False
+        if _HANGUL.match(name[-1]) and after and _HANGUL.match(after) and after not in PARTICLE_START:
+            return False
+        if _LATIN.match(name[0]) and before and _LATIN.match(before):
+            return False
+        if _LATIN.match(name[-1]) and after and (_LATIN.match(after) and not name.endswith(".")):
+            return False
+        return True
