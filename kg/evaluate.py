@@ -338,7 +338,7 @@ def extractor_for(registry: Any) -> Extractor:
 
     def run(case: EvalCase) -> Any:
         draft = extract_module.extract_file(
-            case.text_path, registry, lang=case.language or "auto", date=case.published
+            case.text_path, registry, lang=case.language or "auto", date=case.published, article_id=case.article
         )
         return draft_as_mapping(draft)
 
@@ -373,7 +373,7 @@ def render_table(evaluation: Evaluation, *, verbose: bool = False) -> str:
         c = s.counts
         name = s.article + (" (extractor failed)" if s.error else "")
         rows.append((name, s.group, s.language, str(c.gold), str(c.drafted), str(c.matched),
-                     _fmt(c.precision), _fmt(c.recall), _fmt(c.f1)))
+                     _fmt(c.precision) if c.drafted else "-", _fmt(c.recall), _fmt(c.f1)))
     totals: list[tuple[str, ...]] = []
     for label, group in [(f"overall {g}", g) for g in evaluation.groups()] + [("overall all", None)]:
         c = evaluation.total(group)
