@@ -131,6 +131,7 @@ class ArticleScore:
     false_positives: tuple[FactKey, ...] = ()
     misses: tuple[FactKey, ...] = ()
     group: str = HELD_OUT_GROUP
+    matches: tuple[FactKey, ...] = ()
     language: str = ""
     error: str | None = None  # the extractor failed on this article: everything counts as missed
 
@@ -158,6 +159,7 @@ def score_facts(
         counts=counts,
         false_positives=tuple(sorted(extra.elements())),
         misses=tuple(sorted(missing.elements())),
+        matches=tuple(sorted(matched.elements())),
     )
 
 
@@ -197,6 +199,19 @@ class Evaluation:
                 total = total + score.counts
         return total
 
+    def by_kind(self, group: str | None = None) -> dict[str, Counts]:
+        """Micro-averaged counts per fact kind (observation, rank, membership)."""
+        out = {}
+        for kind in KINDS:
+            total = Counts()
+            for s in self.articles:
+                if group is None or s.group == group:
+                    m = sum(k.kind == kind for k in s.matches)
+                    total = total + Counts(m, m + sum(k.kind == kind for k in s.false_positives),
+                                           m + sum(k.kind == kind for k in s.misses))
+            out[kind] = total
+        return out
+
     def groups(self) -> list[str]:
         seen = [s.group for s in self.articles]
         return [g for g in (SEED_GROUP, HELD_OUT_GROUP) if g in seen]
@@ -207,6 +222,10 @@ class Evaluation:
             "overall": {
                 **{g: self.total(g).as_dict() for g in self.groups()},
                 "all": self.total().as_dict(),
+            },
+            "by_kind": {
+                g or "all": {k: c.as_dict() for k, c in self.by_kind(g).items()}
+                for g in [*self.groups(), None]
             },
             "notes": list(self.notes),
         }
@@ -301,6 +320,7 @@ def evaluate(cases: Sequence[EvalCase], extract: Extractor, notes: Sequence[str]
                 counts=score.counts,
                 false_positives=score.false_positives,
                 misses=score.misses,
+                matches=score.matches,
                 group=case.group,
                 language=case.language,
                 error=error,
@@ -379,6 +399,10 @@ def render_table(evaluation: Evaluation, *, verbose: bool = False) -> str:
         c = evaluation.total(group)
         totals.append((label, "", "", str(c.gold), str(c.drafted), str(c.matched),
                        _fmt(c.precision), _fmt(c.recall), _fmt(c.f1)))
+    if HELD_OUT_GROUP in evaluation.groups():
+        for kind, c in evaluation.by_kind(HELD_OUT_GROUP).items():
+            totals.append((f"  held-out {kind}", "", "", str(c.gold), str(c.drafted), str(c.matched),
+                           _fmt(c.precision), _fmt(c.recall), _fmt(c.f1)))
     widths = [max(len(r[i]) for r in [header, *rows, *totals]) for i in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:

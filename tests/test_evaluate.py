@@ -242,7 +242,13 @@ def test_evaluate_scores_each_case_and_survives_a_failing_extractor(small_set):
     assert "b (extractor failed)" in table
     assert "+ false positive: KR h100-gpus-held = 1" in table
     assert "- missed:         KR oecd-labour-productivity #33" in table
+    by_kind = result.by_kind()
+    assert by_kind["observation"] == ev.Counts(matched=1, drafted=2, gold=1)
+    assert by_kind["rank"] == ev.Counts(matched=0, drafted=0, gold=1)
+    assert by_kind["membership"] == ev.Counts(matched=0, drafted=0, gold=1)
+    assert "held-out rank" in table
     data = json.loads(ev.to_json(result))
+    assert data["by_kind"]["all"]["observation"]["precision"] == 0.5
     assert data["overall"]["all"] == {"matched": 1, "drafted": 2, "gold": 3, "precision": 0.5,
                                       "recall": 0.3333, "f1": 0.4}
     assert data["articles"][1]["error"] == "RuntimeError: boom"
