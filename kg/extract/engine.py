@@ -83,6 +83,8 @@ class Rules(Protocol):
     def list_before(self, text: str, pos: int, mentions: list[Mention]) -> list[Mention]: ...
     def unknown_subject(self, sentence: Sentence, seg_start: int, pos: int) -> str | None: ...
     def is_size_counter(self, q: Quantity) -> bool: ...
+    def rank_window(self, text: str, rank: RankMention, prev_end: int, next_start: int) -> tuple[int, int]: ...
+    def bare_ok(self, text: str, q: Quantity) -> bool: ...
 
 
 def _words(label: str) -> list[str]:
@@ -245,20 +247,25 @@ class Engine:
             quantities = [q for q in rules.quantities(s.text)
                           if not any(m.start <= q.start < m.end for m in mentions)]
             equivalents = set()
+            count_context = any(o.kind == "count" or (o.unit is None and rules.bare_ok(s.text, o)) for o in quantities)
             prev_rank_end = 0
-            for r in rank_list:
+            for i_rank, r in enumerate(rank_list):
+                next_start = rank_list[i_rank + 1].start if i_rank + 1 < len(rank_list) else len(s.text)
+                win = rules.rank_window(s.text, r, prev_rank_end, next_start)
                 subj, conf, unknown = subject_at(r.start)
                 src, attribution = source_at(r.start)
                 seg = rules.segment_start(s.text, r.start)
-                contexts = [(s.text[prev_rank_end:r.end], 3.0), (s.text, 1.0), (prev_text, 0.5)]
+                contexts = [(s.text[win[0]:win[1]], 3.0), (s.text, 1.0), (prev_text, 0.5)]
                 scores = self._score(self.rank_keywords, contexts)
                 for key in list(scores):
                     pub = self.registry.rankings[key].publisher
                     if pub and (pub == src or any(m.key == pub for m in mentions)):
                         scores[key] += 2.0
                 series = max(scores, key=lambda k: (scores[k], k)) if scores else None
+                pub = self.registry.rankings[series].publisher if series else None
+                if pub and src != pub and any(m.key == pub for m in mentions):
+                    src, attribution = pub, "stated"
                 if series and src is None:
-                    pub = self.registry.rankings[series].publisher
                     if pub and any(m.key == pub for m in mentions):
                         src, attribution = pub, "stated"
                     elif pub and carried == pub:
@@ -283,6 +290,8 @@ class Engine:
                 prev_rank_end = r.end
             for q in quantities:
                 if id(q) in equivalents or rules.is_size_counter(q):
+                    continue
+                if q.unit is None and not count_context:
                     continue
                 eq = rules.equivalent_after(s.text, q, quantities)
                 if eq is not None:

@@ -103,6 +103,12 @@ class KoreanRules:
     def is_size_counter(self, q: Quantity) -> bool:
         return q.unit == "country"
 
+    def rank_window(self, text: str, rank: RankMention, prev_end: int, next_start: int) -> tuple[int, int]:
+        return prev_end, rank.end          # Korean names the ranking before the rank
+
+    def bare_ok(self, text: str, q: Quantity) -> bool:
+        return False
+
     # -------------------------------------------------------------------------------------- attribution
     def source_marks(self, text: str, mentions: list[Mention]) -> list[tuple[int, Mention, str]]:
         marks: list[tuple[int, Mention, str]] = []

@@ -1,0 +1,215 @@
+"""English rules: sentence splitting with abbreviations, and the phrase patterns of English business news.
+
+- attribution: "according to X", "X said/says/reported/estimates", "X's report/index/data", "data from X",
+  a person quoted with “…” (the speaker is a registered person named in the sentence);
+- subject: a name followed by a verb such as has/holds/ranks/is ("Meta holds 350,000 GPUs"), or with "'s";
+- list segments split at commas, semicolons, "and", "while", "but";
+- rank after others: "fourth behind Germany, China and Ireland"; "second after the US";
+- rank out of N: "33rd of 38", "33rd out of 38 countries", "33rd among 38 OECD members";
+- years: "13th in 2023", "fifth last year" (last year = publication year - 1, this year = publication year);
+- equivalents in brackets: "500 billion yuan (about $69 billion)";
+- group lists: "The US, China, Canada, Singapore and the UK are 'AI pioneers'".
+"""
+from __future__ import annotations
+
+import re
+
+from .engine import Sentence, SOURCE_TYPES
+from .numbers_en import find_en_quantities, find_en_ranks
+from .numbers_ko import Quantity, RankMention
+from .patterns_ko import _chain, _equivalent
+from .resolve import Mention
+
+_ABBREV = re.compile(r"(?:\b(?:U\.S|U\.K|U\.N|No|Mr|Mrs|Ms|Dr|Prof|Inc|Corp|Ltd|Co|St|vs|etc|e\.g|i\.e|Jan|Feb|Mar|"
+                     r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$")
+_BREAK = re.compile(r"[.!?][\"”’')]*\s+(?=[\"“‘'(]?[A-Z0-9])")
+_VERBS = (r"has|have|had|holds|held|hold|owns|owned|operates|operated|is|was|are|were|ranks|ranked|came|comes|"
+          r"placed|places|sits|sat|stood|stands|employs|employed|counts|counted|boasts|possesses|accounts|rose|"
+          r"fell|climbed|dropped|slipped|jumped|leads|led|spent|invested|reached|reaches|follows|trails|trailed|"
+          r"finished|took|takes|remains|remained|moved|secured|secures|amassed|bought|acquired|deployed|runs|ran|"
+          r"plans|planned|will|would|now|also|alone|still|currently")
+_TOPIC_AFTER = re.compile(rf"^(?:\s?\([^()]{{0,30}}\))?(?:'s|’s|\s(?:{_VERBS})\b)")
+_SEGMENT = re.compile(r"[,;]|\s(?:and|while|whereas|but|vs\.?|versus|compared with)\s")
+_OTHERS_AFTER = re.compile(r"^\s*(?:place|position|spot)?,?\s*(?:behind|after|trailing|following)\s+(?:only\s+)?")
+_OTHERS_BEFORE = re.compile(r"(?:behind|after|trailing|following)\s+(?:only\s+)?$")
+_OUT_OF_AFTER = re.compile(r"^\s*(?:place|position|spot)?\s*(?:out\s+of|of|among)\s+(?:the\s+)?(\d+)")
+_OUT_OF_BEFORE = re.compile(r"\b(?:[Oo]f|[Aa]mong|[Oo]ut of)\s+(?:the\s+)?(\d+)\b[^.;]{0,40}$")
+_YEAR = re.compile(r"\b(?:in\s+|for\s+)?((?:19|20)\d\d)\b|\blast year\b|\bthis year\b|\ba year earlier\b|"
+                   r"\bthe previous year\b|\ba year ago\b")
+_LIST_SEP = re.compile(r"^\s*(?:,|,?\s*and|&|/)\s*(?:the\s+)?$")
+_LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|remain|remained|qualify as|qualified as|count as|"
+                       r"counted as|rank as|ranked as|made|make|form|formed|belong to|fall into|fell into|"
+                       r"were named|are named|were classed as|are classed as|were classified as|are classified as|"
+                       r"were rated|are rated)?\s*(?:the\s+)?(?:only\s+)?(?:(?:five|four|three|six|seven|two|\d+)\s+)?"
+                       r"(?:countries\s+)?(?:among\s+the\s+|in\s+the\s+|as\s+)?(?:an?\s+)?(?:the\s+)?['‘\"“]?\s*$",
+                       re.IGNORECASE)
+_ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Dd]ata from|[Ff]igures from|[Ee]stimates by|[Ee]stimates from|"
+                        r"[Pp]er|[Cc]ited by|[Cc]ompiled by|[Pp]ublished by|[Rr]eleased by|[Bb]y)\s+(?:the\s+)?$")
+_SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:'s|’s)?\s?(?:[\w\s,-]{0,50}?)\s?(?:said|says|reported|reports|estimated|"
+                   r"estimates|found|finds|shows|showed|noted|notes|told|calculated|calculates|counted|counts|"
+                   r"published|released)\b")
+_POSSESSIVE_DOC = re.compile(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index|survey|study|data|ranking|rankings|"
+                             r"analysis|estimates?|figures|statistics|matrix|list)\b", re.IGNORECASE)
+_QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
+_STRONG = re.compile(r",?\s+(?:but|while|whereas|although)\s+|;")
+_BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
+                        r"workers|specialists|engineers|researchers|professionals)\b")
+
+
+class EnglishRules:
+    lang = "en"
+
+    def sentences(self, text: str, body_end: int) -> list[Sentence]:
+        body = text[:body_end]
+        out: list[Sentence] = []
+        para = 0
+        for lm in re.finditer(r"[^\n]+", body):
+            line = lm.group(0)
+            if not line.strip():
+                continue
+            headline = not re.search(r"[.!?][\"”’')]*\s*$", line) and len(line) < 120
+            start = 0
+            pieces = []
+            for bm in _BREAK.finditer(line):
+                if _ABBREV.search(line[max(0, bm.start() - 6):bm.start() + 1]):
+                    continue
+                pieces.append((start, bm.start() + 1 + len(bm.group(0)) - len(bm.group(0).lstrip(".!?"))))
+                start = bm.end()
+            pieces.append((start, len(line)))
+            for a, b in pieces:
+                seg = line[a:b]
+                lead = len(seg) - len(seg.lstrip())
+                a2, b2 = lm.start() + a + lead, lm.start() + a + len(seg.rstrip())
+                if b2 > a2:
+                    out.append(Sentence(a2, b2, body[a2:b2], para, headline, []))
+            para += 1
+        return out
+
+    def quantities(self, text: str) -> list[Quantity]:
+        return find_en_quantities(text)
+
+    def ranks(self, text: str) -> list[RankMention]:
+        out = []
+        for r in find_en_ranks(text):
+            after = text[r.end:r.end + 30].lower()
+            before = text[max(0, r.start - 30):r.start].lower()
+            if r.as_written.isalpha():     # "first", "fifth": only as ranks ("ranked fifth", "fifth place")
+                if not (re.search(r"(rank(?:ed|s)?|plac(?:ed|es)|came|comes|finished|sits|sat|stood|stands|"
+                                  r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:the\s+)?$", before)
+                        or re.match(r"^\s*(?:place|position|spot)", after)):
+                    continue
+            elif re.match(r"^\s*(?:century|anniversary|edition|time|quarter|generation)", after):
+                continue
+            out.append(r)
+        return out
+
+    def is_size_counter(self, q: Quantity) -> bool:
+        return q.unit == "country"
+
+    def rank_window(self, text: str, rank: RankMention, prev_end: int, next_start: int) -> tuple[int, int]:
+        before = [m.end() for m in _STRONG.finditer(text, 0, rank.start)]
+        after = [m.start() for m in _STRONG.finditer(text, rank.end)]
+        start = max([prev_end] + before)
+        end = min([next_start] + after)
+        return start, max(end, rank.end)
+
+    def bare_ok(self, text: str, q: Quantity) -> bool:
+        return bool(_BARE_UNIT.match(text[q.end:q.end + 40]))
+
+    def source_marks(self, text: str, mentions: list[Mention]) -> list[tuple[int, Mention, str]]:
+        marks = []
+        for m in mentions:
+            if m.type not in SOURCE_TYPES:
+                continue
+            head = text[max(0, m.start - 30):m.start]
+            tail = text[m.end:m.end + 60]
+            if _ACCORDING.search(head):
+                marks.append((m.start, m, "sentence"))
+            elif _POSSESSIVE_DOC.match(tail) or _SAID.match(tail):
+                marks.append((m.start, m, "sentence"))
+        return marks
+
+    def quote_spans(self, text: str) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
+
+    def speaker(self, text: str, mentions: list[Mention]) -> Mention | None:
+        quotes = self.quote_spans(text)
+        if not quotes:
+            return None
+        people = [m for m in mentions if m.type == "person" and not any(a <= m.start < b for a, b in quotes)]
+        return people[0] if people else None
+
+    def is_topic(self, text: str, mention: Mention) -> bool:
+        return bool(_TOPIC_AFTER.match(text[mention.end:mention.end + 40]))
+
+    def segment_start(self, text: str, pos: int) -> int:
+        start = 0
+        for m in _SEGMENT.finditer(text, 0, pos):
+            if text[:m.start()].count("(") <= text[:m.start()].count(")"):
+                start = m.end()
+        return start
+
+    def others_before_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]:
+        m = _OTHERS_AFTER.match(text[rank.end:])
+        if m:
+            begin = rank.end + m.end()
+            after = [x for x in mentions if x.start >= begin]
+            if not after or not re.fullmatch(r"\s*(?:the\s+)?", text[begin:after[0].start]):
+                return []
+            chain = [after[0]]
+            for x in after[1:]:
+                if _LIST_SEP.match(text[chain[-1].end:x.start]):
+                    chain.append(x)
+                else:
+                    break
+            return chain
+        return []
+
+    def out_of(self, text: str, rank: RankMention) -> int | None:
+        m = _OUT_OF_AFTER.match(text[rank.end:rank.end + 40])
+        if not m:
+            m = _OUT_OF_BEFORE.search(text[max(0, rank.start - 60):rank.start])
+        if m:
+            n = int(m.group(1))
+            return n if n >= rank.rank else None
+        return None
+
+    def period_before(self, text: str, start: int, end: int, window_start: int, year: int):
+        after = _YEAR.match(text, end) or _YEAR.match(text[end:end + 20].lstrip(" ,"))
+        m = re.match(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year)", text[end:end + 30])
+        if m:
+            return _period(_YEAR.search(m.group(1)), year)
+        found = list(_YEAR.finditer(text, window_start, start))
+        if found:
+            return _period(found[-1], year)
+        del after
+        return None
+
+    def equivalent_after(self, text: str, q: Quantity, quantities: list[Quantity]) -> Quantity | None:
+        return _equivalent(text, q, quantities, r"^\s?[(\[]\s?(?:about|around|roughly|some|approximately|or)?\s?$")
+
+    def list_before(self, text: str, pos: int, mentions: list[Mention]) -> list[Mention]:
+        return _chain(text, pos, mentions, _LIST_SEP, _LIST_GAP)
+
+    def unknown_subject(self, sentence: Sentence, seg_start: int, pos: int) -> str | None:
+        seg = sentence.text[seg_start:pos]
+        m = None
+        for m in re.finditer(rf"\b([A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,3}})(?=\s(?:{_VERBS})\b|'s\b)", seg):
+            pass
+        if m is None:
+            return None
+        name = m.group(1)
+        if name.split()[0] in {"The", "A", "An", "It", "This", "That", "These", "Its", "In", "On", "At", "By",
+                               "According", "Some", "Other", "Its", "Their", "He", "She", "They", "We"}:
+            return None
+        return name
+
+
+def _period(m: re.Match | None, year: int):
+    if m is None:
+        return None
+    if m.group(1):
+        return m.group(1), None
+    word = m.group(0).strip()
+    offset = -1 if word in ("last year", "a year earlier", "the previous year", "a year ago") else 0
+    return str(year + offset), f"“{word}” read relative to the publication year {year}"
