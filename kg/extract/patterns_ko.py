@@ -87,8 +87,8 @@ class KoreanRules:
                 line_end = body.find("\n", a)
                 line = body[line_starts[para]:line_end if line_end >= 0 else len(body)].strip()
                 headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80
-                nouns = [(t.start - a, t.start - a + t.len, t.form) for t in s.tokens
-                         if t.tag in ("NNP", "SL") and a <= t.start and t.start + t.len <= b]
+                nouns = [(t.start - a, t.start - a + t.len, t.form, t.tag) for t in s.tokens
+                         if a <= t.start and t.start + t.len <= b]
                 para_of[(a, b)] = para
                 out.append(Sentence(a, b, body[a:b], para, headline, nouns))
         return out
@@ -192,13 +192,27 @@ class KoreanRules:
         return _chain(text, pos, mentions, _LIST_SEP, _LIST_GAP)
 
     def unknown_subject(self, sentence: Sentence, seg_start: int, pos: int) -> str | None:
+        """A name the registries do not know, in subject position before the figure ("코어위브는 25만대")."""
         text = sentence.text
-        for a, b, form in reversed(sentence.proper_nouns):
-            if seg_start <= a and b <= pos and _TOPIC_AFTER.match(text[b:b + 2]) and len(form) >= 2:
-                if re.fullmatch(r"[A-Z]?\d+[A-Za-z]*|[A-Z]\d*", form):
+        tokens = [t for t in sentence.proper_nouns if seg_start <= t[0] and t[1] <= pos]
+        for i, (a, b, form, tag) in reversed(list(enumerate(tokens))):
+            if tag in ("NNP", "SL") and _TOPIC_AFTER.match(text[b:b + 2]) and len(form) >= 2:
+                if re.fullmatch(r"[A-Z]?\d+[A-Za-z]*|[A-Z]\d*", form) or form in _NOT_NAMES:
                     continue
                 return form
+        if seg_start > 0 and len(tokens) >= 2:
+            a, b, form, tag = tokens[0]
+            nxt = tokens[1]
+            if (tag in ("NNG", "NNP", "SL") and nxt[3] in ("JX", "JKS") and nxt[2] in ("은", "는", "이", "가")
+                    and len(form) >= 2 and form not in _NOT_NAMES and text[b:nxt[0]] == ""):
+                return form
         return None
+
+
+_NOT_NAMES = {"기업", "인력", "규모", "시장", "매출", "정부", "업계", "국내", "해외", "세계", "전체", "투자", "수출", "수입",
+              "생산성", "점유율", "비중", "인재", "특허", "예산", "가격", "비용", "수요", "공급", "이익", "영업이익", "순이익",
+              "자산", "부채", "인구", "가구", "지원", "성장률", "비율", "전년", "올해", "지난해", "작년", "이번", "당시", "현재",
+              "일각", "업체", "기관", "대학", "개발자", "연구자", "전문가", "보유량", "데이터", "모델", "서비스", "제품", "사업"}
 
 
 def _period(m: re.Match, year: int) -> tuple[str, str]:
