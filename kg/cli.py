@@ -309,6 +309,39 @@ def viz_command(out_path, lang, article, subject, query_file, max_nodes, store_p
     click.echo(f"wrote {out_path}: {summary.nodes:,} nodes, {summary.edges:,} edges{note}", err=True)
 
 
+@cli.command("extract")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["auto", "ko", "en"]), default="auto", show_default=True,
+              help="Language of the articles (auto: decided per file from its script).")
+@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Publication date, when the file does not carry one; relative years are read against it.")
+@click.option("-o", "--out", "out_dir", default="drafts", show_default=True,
+              type=click.Path(path_type=Path, file_okay=False), help="Folder for the draft fact sheets.")
+@click.option("--data", "data_dir", default="data", show_default=True,
+              type=click.Path(path_type=Path, file_okay=False), help="Data folder whose registries/ names resolve.")
+@click.option("--publisher", default=None, metavar="KEY", help="Registry key of the publisher, if not detected.")
+@click.option("-j", "--jobs", default=None, type=click.IntRange(min=1), help="Worker processes (default: cores).")
+def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs) -> None:
+    """Draft fact sheets from article text (.txt, .md, .html; files or folders) for an analyst to review."""
+    from .extract import extract_paths
+
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(desc="extract", unit="article", file=sys.stderr, leave=False)
+    results = extract_paths(list(paths), data_dir=data_dir, out_dir=out_dir, lang=lang,
+                            date=date.date() if date else None, publisher=publisher, jobs=jobs,
+                            on_done=(lambda _r: bar.update(1)) if bar is not None else None)
+    if bar is not None:
+        bar.close()
+    for r in results:
+        for warning in r.warnings:
+            click.echo(f"kg: warning: {warning}", err=True)
+        extra = f", {r.pending} pending in {r.proposed_path}" if r.proposed_path else ""
+        click.echo(f"{r.draft_path}: {r.facts} facts{extra}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: runs the command, turns library errors into a one-line message and exit code."""
     try:
