@@ -32,6 +32,7 @@ AUTH_TYPES = ("basic", "digest")
 # Longer queries are sent by form POST instead of GET, to stay clear of URL length limits.
 MAX_GET_QUERY = 2_000
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 Term = NamedNode | BlankNode | Literal
@@ -421,6 +422,8 @@ def _json_term(value: Mapping | None) -> Term | None:
         if lang:
             return Literal(text, language=lang.lower())
         datatype = value.get("datatype")
+        if datatype == XSD_BOOLEAN and text in ("0", "1"):
+            text = "true" if text == "1" else "false"  # Virtuoso writes booleans as 0/1
         if datatype and datatype != XSD_STRING:
             return Literal(text, datatype=NamedNode(datatype))
         return Literal(text)

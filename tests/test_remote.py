@@ -1,0 +1,436 @@
+"""kg push and remote queries: unit tests of the pieces, then integration tests against real servers.
+
+The integration tests (marker ``server``) start the Oxigraph server and Virtuoso themselves (tests/servers.py)
+and skip with the reason when a server is not installed.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Variable
+
+from kg import remote
+from kg.cli import main
+from kg.errors import InputError, QueryError, RemoteError
+from kg.query import find_query, run_query, run_saved, saved_queries
+from kg.remote import (Endpoint, batches, bind_values, graph_store_url_for, parse_auth, parse_json_results,
+                       push_store, query_shape, run_remote_query, run_remote_saved, sparql_term)
+from servers import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+EX = "http://example.org/"
+SEED = "mk-2025-korea-ai-competitiveness"
+
+
+# ------------------------------------------------------------------------------------------ terms and VALUES
+
+def roundtrip(term):
+    """Parse ``term`` as SPARQL text with pyoxigraph's parser and give back what it evaluates to."""
+    query = f"SELECT ?x WHERE {{ VALUES ?x {{ {sparql_term(term)} }} }}"
+    return [row["x"] for row in pyoxigraph.Store().query(query)]
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_text, lang=st.sampled_from([None, "ko", "en", "en-GB", "zh-Hant-TW"]))
+def test_string_literals_survive_serialisation(value, lang):
+    term = Literal(value, language=lang) if lang else Literal(value)
+    assert roundtrip(term) == [term]
+
+
+def test_backslash_u_in_a_string_is_not_an_escape():
+    # SPARQL processes \\u escapes before parsing; text that merely contains a backslash and "u0022" must
+    # stay what it is and not close the string.
+    term = Literal('a\\u0022 } ; DROP ALL')
+    assert roundtrip(term) == [term]
+
+
+@given(value=st.decimals(allow_nan=False, allow_infinity=False, places=4))
+def test_typed_literals_survive_serialisation(value):
+    term = Literal(format(value, "f"), datatype=NamedNode(XSD + "decimal"))
+    [back] = roundtrip(term)  # pyoxigraph canonicalises the lexical form (0.0000 -> 0)
+    assert back.datatype == term.datatype and Decimal(back.value) == value
+
+
+@given(path=st.text(st.one_of(st.characters(whitelist_categories=("L", "N")), st.sampled_from("-._~/=&+!$'()*,;:@")),
+                    max_size=30))
+def test_iris_survive_serialisation(path):
+    term = NamedNode(EX + path)
+    assert roundtrip(term) == [term]
+
+
+def test_blank_nodes_cannot_be_parameters():
+    # pyoxigraph already refuses malformed IRIs and language tags; a blank node is the one term that parses
+    # but means nothing to a remote server.
+    with pytest.raises(QueryError, match="blank node"):
+        sparql_term(BlankNode("b1"))
+
+
+# A small dataset in two named graphs; VALUES-bound queries must return what pyoxigraph's substitutions return.
+# (pyoxigraph only substitutes variables of the projection, so the examples project what they bind.)
+def _small_store() -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    g1, g2 = NamedNode(EX + "g1"), NamedNode(EX + "g2")
+    p, q = NamedNode(EX + "p"), NamedNode(EX + "q")
+    for i in range(6):
+        graph = g1 if i % 2 else g2
+        store.add(Quad(NamedNode(f"{EX}s{i}"), p, Literal(str(i), datatype=NamedNode(XSD + "integer")), graph))
+        store.add(Quad(NamedNode(f"{EX}s{i}"), q, Literal(f"where {{ {i} }}", language="en"), graph))
+    return store
+
+
+QUERIES = [
+    # plain WHERE, prefixed names and comments/strings holding braces and the word WHERE
+    ("PREFIX ex: <http://example.org/>\n# WHERE { in a comment\nSELECT ?s ?o WHERE { ?s ex:p ?o "
+     "FILTER(?o != \"WHERE {\") } ORDER BY ?s", {"s": NamedNode(EX + "s3")}),
+    # no WHERE keyword; variables called ?where and a prefixed name ex:where
+    ("PREFIX ex: <http://example.org/>\nSELECT ?where ?n { ?where ex:p ?n OPTIONAL { ?where ex:where ?x } }",
+     {"n": Literal("4", datatype=NamedNode(XSD + "integer"))}),
+    # a subquery and an aggregate
+    ("SELECT ?l (COUNT(*) AS ?c) WHERE { { SELECT ?s WHERE { ?s ?p ?o } } ?s <http://example.org/q> ?l } GROUP BY ?l",
+     {"l": Literal("where { 2 }", language="en")}),
+    # CONSTRUCT with a template before the WHERE group (with and without the WHERE keyword)
+    ("CONSTRUCT { ?s <http://example.org/r> ?o } WHERE { ?s <http://example.org/p> ?o }",
+     {"o": Literal("5", datatype=NamedNode(XSD + "integer"))}),
+    ("CONSTRUCT { ?s <http://example.org/r> ?o } { ?s <http://example.org/p> ?o }",
+     {"s": NamedNode(EX + "s1")}),
+    ("ASK { ?s <http://example.org/p> ?o }", {"o": Literal("5", datatype=NamedNode(XSD + "integer"))}),
+    ("ask{?s <http://example.org/p> ?o}", {"s": NamedNode(EX + "s0")}),
+    # several parameters at once, and a GRAPH pattern
+    ("SELECT ?g ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"s": NamedNode(EX + "s2"), "o": Literal(
+        "where { 2 }", language="en")}),
+    ("DESCRIBE ?s WHERE { ?s ?p ?o }", {"s": NamedNode(EX + "s1")}),
+]
+
+
+def _outcome(result):
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        return bool(result)
+    if isinstance(result, pyoxigraph.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        return sorted(tuple(str(row[v]) for v in variables) for row in result)
+    return sorted(str(t) for t in result)
+
+
+@pytest.mark.parametrize("query,bindings", QUERIES)
+def test_values_binding_gives_the_same_answer_as_substitution(query, bindings):
+    store = _small_store()
+    expected = _outcome(store.query(query, use_default_graph_as_union=True,
+                                    substitutions={Variable(k): v for k, v in bindings.items()}))
+    got = _outcome(store.query(bind_values(query, bindings), use_default_graph_as_union=True))
+    assert got == expected
+    assert expected not in ([], False), "the example should select something"
+
+
+def test_values_block_is_the_first_thing_in_the_where_group():
+    text = bind_values("SELECT * WHERE {\n  ?s ?p ?o\n}", {"s": NamedNode(EX + "a"), "o": Literal("x")})
+    assert text == 'SELECT * WHERE { VALUES (?o ?s) { ("x" <http://example.org/a>) } \n  ?s ?p ?o\n}'
+
+
+def test_no_bindings_leave_the_query_untouched():
+    assert bind_values("DESCRIBE <http://example.org/a>", {}) == "DESCRIBE <http://example.org/a>"
+
+
+@pytest.mark.parametrize("query,message", [
+    ("CONSTRUCT WHERE { ?s ?p ?o }", "short form"),
+    ("DESCRIBE <http://example.org/a>", "no WHERE group"),
+    ("INSERT DATA { <a:b> <a:c> <a:d> }", "not a SPARQL query"),
+    ("# SELECT { in a comment only", "not a SPARQL query"),
+])
+def test_queries_without_a_place_for_values_are_refused(query, message):
+    with pytest.raises(QueryError, match=message):
+        bind_values(query, {"s": NamedNode(EX + "a")})
+
+
+def test_bad_parameter_name_is_refused():
+    with pytest.raises(QueryError, match="parameter name"):
+        bind_values("SELECT * { ?s ?p ?o }", {"s o": NamedNode(EX + "a")})
+
+
+def test_query_form_is_found_after_the_prologue():
+    assert query_shape("PREFIX select: <http://x/>\nBASE <http://y/> # ASK\nconstruct {} {}").form == "CONSTRUCT"
+
+
+def test_predefined_prefixes_are_declared_for_the_server():
+    text = remote.with_prefixes("PREFIX nkg: <http://other/>\nSELECT * { ?s a xsd:integer }",
+                                {"nkg": "https://w3id.org/newskg/ontology#", "xsd": XSD})
+    assert text.startswith(f"PREFIX xsd: <{XSD}> PREFIX nkg: <http://other/>")
+    assert text.count("\n") == 1  # line numbers of server errors still match the file
+
+
+# ------------------------------------------------------------------------------------------ small helpers
+
+@pytest.mark.parametrize("url,auth,expected", [
+    ("http://h:7878/query", False, "http://h:7878/store"),
+    ("http://h:8890/sparql", True, "http://h:8890/sparql-graph-crud-auth"),
+    ("http://h:8890/sparql/", False, "http://h:8890/sparql-graph-crud"),
+    ("https://h/fuseki/ds/query", True, "https://h/fuseki/ds/data"),
+    ("https://h/ds/sparql", False, "https://h/ds/data"),
+])
+def test_graph_store_url_is_derived_for_known_servers(url, auth, expected):
+    assert graph_store_url_for(url, authenticated=auth) == expected
+
+
+def test_unknown_server_needs_graph_store_option():
+    with pytest.raises(InputError, match="--graph-store"):
+        Endpoint("http://h/repositories/x").store_url()
+    assert Endpoint("http://h/x", graph_store_url="http://h/gsp").store_url() == "http://h/gsp"
+
+
+@pytest.mark.parametrize("text,expected", [("dba:dba", ("dba", "dba")), ("u:p:w", ("u", "p:w")), ("u:", ("u", ""))])
+def test_auth_is_user_colon_password(text, expected):
+    assert parse_auth(text) == expected
+
+
+@pytest.mark.parametrize("text", ["dba", ":pw", ""])
+def test_malformed_auth_is_an_input_error(text):
+    with pytest.raises(InputError):
+        parse_auth(text)
+
+
+def test_bad_urls_and_auth_types_are_input_errors():
+    with pytest.raises(InputError, match="http"):
+        Endpoint("ftp://h/sparql")
+    with pytest.raises(InputError, match="authentication"):
+        Endpoint("http://h/sparql", auth_type="ntlm")
+
+
+def test_large_graphs_are_batched_but_blank_nodes_keep_a_graph_whole():
+    lines = [f"<{EX}s{i}> <{EX}p> \"{i}\" .\n" for i in range(25)]
+    parts = batches(lines, 10)
+    assert [len(p) for p in parts] == [10, 10, 5] and sum(parts, []) == lines
+    assert batches(lines, 10, splittable=False) == [lines]
+    assert batches(lines, 100) == [lines]
+    with pytest.raises(InputError):
+        batches(lines, 0)
+
+
+def test_json_results_of_both_dialects_become_terms():
+    body = json.dumps({"head": {"vars": ["a", "b", "c", "d"]}, "results": {"bindings": [
+        {"a": {"type": "uri", "value": EX + "x"},
+         "b": {"type": "typed-literal", "datatype": XSD + "decimal", "value": "1.5"},
+         "c": {"type": "literal", "xml:lang": "ko-KR", "value": "한국"}},
+        {"d": {"type": "literal", "datatype": XSD + "string", "value": "s"}, "a": {"type": "bnode", "value": "b0"}},
+    ]}}).encode()
+    result = parse_json_results("http://h/sparql", body)
+    assert result.variables == ["a", "b", "c", "d"]
+    assert result.rows[0] == [NamedNode(EX + "x"), Literal("1.5", datatype=NamedNode(XSD + "decimal")),
+                              Literal("한국", language="ko-kr"), None]
+    assert result.rows[1][3] == Literal("s") and isinstance(result.rows[1][0], BlankNode)
+    assert parse_json_results("u", b'{"head": {}, "boolean": true}').boolean is True
+
+
+@pytest.mark.parametrize("body", [b"<html>oops</html>", b'{"head": {}}', b'{"head": {"vars": ["a"]}, '
+                                  b'"results": {"bindings": [{"a": {"type": "triple", "value": "x"}}]}}'])
+def test_unreadable_results_are_remote_errors(body):
+    with pytest.raises(RemoteError, match="http://h/sparql"):
+        parse_json_results("http://h/sparql", body)
+
+
+def test_unreachable_server_is_a_remote_error_naming_the_url():
+    url = f"http://127.0.0.1:{free_port()}/query"
+    with pytest.raises(RemoteError, match=f"{url}: cannot connect"):
+        remote.query_endpoint(Endpoint(url, timeout=5), "ASK {}")
+    with pytest.raises(RemoteError, match="/store: cannot connect"):
+        push_store(_small_store(), Endpoint(url, timeout=5))
+
+
+# ------------------------------------------------------------------------------------------ CLI without a server
+
+def test_push_without_a_store_exits_3(tmp_path, capsys):
+    code = main(["push", "--endpoint", "http://127.0.0.1:1/query", "--store", str(tmp_path / "none")])
+    assert code == 3
+    assert "no store at" in capsys.readouterr().err
+
+
+def test_push_with_malformed_auth_exits_2(tmp_path, capsys):
+    code = main(["push", "--endpoint", "http://127.0.0.1:1/query", "--auth", "nopassword",
+                 "--store", str(tmp_path)])
+    assert code == 2
+    assert "user:password" in capsys.readouterr().err
+
+
+def test_push_to_a_closed_port_exits_4(built, capsys):
+    code = main(["push", "--endpoint", f"http://127.0.0.1:{free_port()}/query", "--store", str(built),
+                 "--timeout", "5"])
+    err = capsys.readouterr().err
+    assert code == 4 and err.startswith("kg: error: http://127.0.0.1:") and "Traceback" not in err
+
+
+def test_push_help_names_its_options():
+    from click.testing import CliRunner
+    from kg.cli import cli
+    result = CliRunner().invoke(cli, ["push", "--help"])
+    assert result.exit_code == 0
+    for option in ("--endpoint", "--graph-store", "--auth", "--auth-type", "--store", "--batch-size"):
+        assert option in result.output
+
+
+# ------------------------------------------------------------------------------------------ real servers
+
+def build_store(data: Path, store: Path) -> Path:
+    from kg.build import build
+    build([data], out_dir=None, store_path=store, html=False)
+    return store
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The first article (and the registries) built into a store of its own."""
+    return build_store(DATA, tmp_path_factory.mktemp("built") / "store")
+
+
+def local_store(path: Path) -> pyoxigraph.Store:
+    return pyoxigraph.Store.read_only(str(path))
+
+
+def graph_counts(endpoint: Endpoint, prefix: str = "https://w3id.org/newskg/") -> dict[str, int]:
+    result = run_remote_query(endpoint, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                              "FILTER(STRSTARTS(STR(?g), ?prefix)) } GROUP BY ?g", {"prefix": Literal(prefix)})
+    return {row[0].value: int(row[1].value) for row in result.rows}
+
+
+def local_counts(store: pyoxigraph.Store) -> dict[str, int]:
+    return {g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()}
+
+
+def clear(server) -> None:
+    """Drop the graphs an earlier test pushed (only ours: Virtuoso keeps its own system graphs)."""
+    endpoint = server.endpoint()
+    with endpoint.session() as session:
+        for graph in graph_counts(endpoint):
+            response = session.delete(server.graph_store_url, params={"graph": graph}, timeout=30)
+            assert response.status_code < 300, response.text
+
+
+@pytest.fixture
+def server(sparql_server):
+    clear(sparql_server)
+    return sparql_server
+
+
+@pytest.mark.server
+def test_push_sends_every_graph_and_twice_changes_nothing(server, built, capsys):
+    store = local_store(built)
+    expected = local_counts(store)
+    assert len(expected) >= 2  # the registry graph and the article's
+    assert main(["push", *server.push_args(), "--store", str(built)]) == 0
+    out = capsys.readouterr().out
+    for graph, count in expected.items():
+        assert f"{count} triples  {graph}" in out
+    assert graph_counts(server.endpoint()) == expected
+
+    # again, in small batches (PUT then POSTs): still exactly the local triples
+    summary = push_store(store, server.endpoint(), batch_size=100)
+    assert {g.graph: g.triples for g in summary.graphs} == expected
+    assert max(g.requests for g in summary.graphs) > 1
+    assert graph_counts(server.endpoint()) == expected
+
+
+@pytest.mark.server
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory) -> Path:
+    """The same corpus with one figure of the article changed (Meta's H100s: 350000 -> 350001)."""
+    folder = tmp_path_factory.mktemp("changed")
+    data = folder / "data"
+    shutil.copytree(DATA, data)
+    sheet = data / "articles" / f"{SEED}.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    assert "value: 350000\n" in text
+    sheet.write_text(text.replace("value: 350000\n", "value: 350001\n", 1), encoding="utf-8")
+    return build_store(data, folder / "store")
+
+
+@pytest.mark.server
+def test_pushing_an_article_again_replaces_its_graph(server, built, changed):
+    push_store(local_store(built), server.endpoint())
+    push_store(local_store(changed), server.endpoint())
+
+    values = run_remote_query(server.endpoint(), "SELECT ?v WHERE { ?f nkg:subject ?s ; nkg:value ?v . "
+                              "?s dcterms:identifier \"meta\" }")
+    assert [row[0].value for row in values.rows] == ["350001"]
+    assert graph_counts(server.endpoint()) == local_counts(local_store(changed))
+
+
+def _params_for(name: str) -> dict[str, str] | None:
+    """Values for required parameters without defaults (None: the query cannot run with defaults alone)."""
+    query = find_query(name)
+    given = {}
+    for param in query.params:
+        if param.default is None and not param.optional:
+            return None
+    return given
+
+
+def canonical(result) -> list:
+    """Rows in a comparable form: every term as its N-Triples text; order kept (queries order their rows)."""
+    if result.kind == "ask":
+        return [result.boolean]
+    if result.kind == "graph":
+        return sorted(str(t) for t in result.triples)
+    return [tuple(None if t is None else str(t) for t in row) for row in result.rows]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("name", sorted(saved_queries()) or ["facts"])
+def test_saved_queries_give_the_same_rows_locally_and_remotely(server, built, name):
+    given = _params_for(name)
+    if given is None:
+        pytest.skip(f"saved query {name!r} has a required parameter without default")
+    push_store(local_store(built), server.endpoint())
+    local = run_saved(local_store(built), name, given)
+    there = run_remote_saved(server.endpoint(), name, given)
+    assert there.variables == local.variables
+    assert canonical(there) == canonical(local)
+
+
+@pytest.mark.server
+def test_parameters_reach_the_server_as_values(server, built):
+    push_store(local_store(built), server.endpoint())
+    for given in ({"article": SEED}, {"article": "no-such-article"}):
+        local = run_saved(local_store(built), "facts", given)
+        there = run_remote_saved(server.endpoint(), "facts", given)
+        assert canonical(there) == canonical(local)
+    assert len(run_saved(local_store(built), "facts", {"article": SEED}).rows) > 0
+
+
+@pytest.mark.server
+def test_a_hostile_parameter_is_only_a_value(server, built):
+    push_store(local_store(built), server.endpoint())
+    hostile = '" } } ; DROP ALL ; SELECT * { "'
+    assert run_remote_saved(server.endpoint(), "facts", {"article": hostile}).rows == []
+    assert graph_counts(server.endpoint()) == local_counts(local_store(built))
+
+
+@pytest.mark.server
+def test_refused_or_wrong_urls_are_remote_errors(server, built):
+    store = local_store(built)
+    wrong = server.endpoint(graph_store_url=server.graph_store_url.rsplit("/", 1)[0] + "/no-such-endpoint")
+    with pytest.raises(RemoteError, match=r"no-such-endpoint: HTTP (404|405|501)"):
+        push_store(store, wrong)
+    with pytest.raises(RemoteError, match=r"HTTP 4\d\d"):
+        remote.query_endpoint(server.endpoint(query_url=server.query_url + "-nothing-here"), "ASK {}")
+
+
+@pytest.mark.server
+def test_virtuoso_refuses_wrong_credentials(virtuoso_server, built, capsys):
+    store = local_store(built)
+    with pytest.raises(RemoteError, match=r"sparql-graph-crud-auth: HTTP 401"):
+        push_store(store, virtuoso_server.endpoint(auth=("dba", "wrong")))
+    with pytest.raises(RemoteError, match=r"HTTP 401.*digest"):
+        push_store(store, virtuoso_server.endpoint(auth_type="basic"))
+    args = ["push", "--endpoint", virtuoso_server.query_url, "--auth", "dba:wrong", "--store", str(built)]
+    assert main(args) == 4
+    assert "HTTP 401" in capsys.readouterr().err
