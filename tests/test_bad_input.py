@@ -1,0 +1,96 @@
+"""Every kind of bad input gets one line naming file:line:column, exit code 2, and nothing written."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from kg.cli import main
+
+from kgtest import MINI_ARTICLE, make_corpus, run_cli, snapshot
+
+# (case id, text to replace in MINI_ARTICLE, replacement, expected line, expected column, words in the message)
+CASES = [
+    ("yaml-syntax", "    value: 35000\n", "    value: [35000\n", None, None, "YAML syntax error"),
+    ("unknown-entity", "subject: tesla\n", "subject: tesla-motors\n", 11, 14, "unknown entity 'tesla-motors'"),
+    ("unknown-indicator", "indicator: h100-gpus-held", "indicator: h100-gpu", 12, 16, "unknown indicator"),
+    ("wrong-type", "    value: 35000\n", "    value: {amount: 35000}\n", 13, 12, "must be a single value"),
+    ("not-a-number", "    value: 35000\n", "    value: 3만5000\n", 13, 12, "must be a number"),
+    ("duplicate-fact-id", "  - id: productivity-rank-kr", "  - id: h100-tesla", 21, 9, "duplicate fact id"),
+    ("impossible-date", "published: 2025-01-30", "published: 2025-02-30", 6, 14, "not a real calendar date"),
+    ("impossible-period", "period: 2024\n", "period: 2024-13\n", 16, 13, "not a real calendar date"),
+    ("rank-zero", "    rank: 33\n", "    rank: 0\n", 25, 11, "must be at least 1"),
+    ("rank-above-out-of", "out_of: 38", "out_of: 30", 25, 11, "larger than out_of"),
+    ("unknown-key", "    kind: observation\n", "    kind: observation\n    colour: red\n", 11, 5,
+     "unknown key 'colour'"),
+    ("missing-key", "    indicator: h100-gpus-held\n", "", 9, 5, "missing the required key 'indicator'"),
+    ("bad-country-code", "    subject: KR\n", "    subject: XK\n", 23, 14, "not an ISO 3166-1 alpha-2"),
+    ("attribution-without-source", "    source: oecd\n", "", 27, 18, "no source is given"),
+    ("as-written-not-in-evidence", "as_written: 3만5000대", "as_written: 35만대", 14, 17, "does not occur"),
+    ("duplicate-key", "    approximate: false\n", "    approximate: false\n    approximate: true\n", 16, 5,
+     "duplicate key 'approximate'"),
+    ("id-file-mismatch", "  id: mini\n", "  id: other\n", 2, 7, "does not match the file name"),
+]
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """A corpus built once; each case copies it, so only the failing build runs per case."""
+    root = tmp_path_factory.mktemp("built")
+    data = make_corpus(root)
+    code = main(["build", str(data), "--store", str(root / "store"), "-o", str(root / "out"), "--no-html"])
+    assert code == 0
+    return root
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_fact_sheet_is_rejected_with_its_place(tmp_path, capsys, built_once, case):
+    _, old, new, line, column, words = case
+    assert old in MINI_ARTICLE
+    work = tmp_path / "w"
+    shutil.copytree(built_once, work)
+    data, store, out = work / "data", work / "store", work / "out"
+    before_out, before_state = snapshot(out), (work / "store.state.json").read_bytes()
+    before_facts = run_cli(capsys, "facts", "--store", store, "--format", "csv").out
+
+    (data / "articles" / "mini.yaml").write_text(MINI_ARTICLE.replace(old, new, 1), encoding="utf-8")
+    result = run_cli(capsys, "build", data, "--store", store, "-o", out, "--no-html")
+
+    assert result.code == 2
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert "Traceback" not in result.err
+    match = re.search(r"mini\.yaml:(\d+):(\d+): (.*)$", lines[0])
+    assert match, lines[0]
+    if line is not None:
+        assert (int(match.group(1)), int(match.group(2))) == (line, column), lines[0]
+    assert words in match.group(3)
+    # nothing written: the outputs, the build state and what the store holds are as they were
+    assert snapshot(out) == before_out
+    assert (work / "store.state.json").read_bytes() == before_state
+    assert run_cli(capsys, "facts", "--store", store, "--format", "csv").out == before_facts
+
+
+def test_registry_error_points_into_the_registry(tmp_path, capsys):
+    data = make_corpus(tmp_path)
+    path = data / "registries" / "zz-extra.yaml"
+    path.write_text("entities:\n  tesla:\n    type: company\n    label: {en: Tesla again}\n", encoding="utf-8")
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o")
+    assert result.code == 2
+    assert re.search(r"zz-extra\.yaml:2:3: 'tesla' is defined twice", result.err)
+    assert not (tmp_path / "o").exists() and not (tmp_path / "s").exists()
+
+
+def test_missing_path_is_bad_input(tmp_path, capsys):
+    result = run_cli(capsys, "build", tmp_path / "nowhere", "--store", tmp_path / "s", "-o", tmp_path / "o")
+    assert result.code == 2
+    assert "no such file or folder" in result.err
+
+
+def test_not_utf8(tmp_path, capsys):
+    data = make_corpus(tmp_path)
+    (data / "articles" / "mini.yaml").write_bytes("title: 한국".encode("euc-kr"))
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o")
+    assert result.code == 2
+    assert "not valid UTF-8" in result.err
