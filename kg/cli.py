@@ -213,9 +213,9 @@ def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size,
     from .store import KgStore
 
     target = Endpoint(endpoint, graph_store, parse_auth(auth) if auth else None, auth_type, timeout)
-    store = KgStore(store_path, read_only=True)
-    summary = push_store(store.store, target, batch_size=batch_size,
-                         progress=lambda g: click.echo(f"{g.triples:>9} triples  {g.graph}"))
+    with KgStore(store_path, read_only=True) as store:
+        summary = push_store(store.store, target, batch_size=batch_size,
+                             progress=lambda g: click.echo(f"{g.triples:>9} triples  {g.graph}"))
     click.echo(f"pushed {summary.triples} triples in {len(summary.graphs)} graphs to {summary.graph_store}")
 
 

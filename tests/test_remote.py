@@ -339,7 +339,6 @@ def test_push_sends_every_graph_and_twice_changes_nothing(server, built, capsys)
     assert graph_counts(server.endpoint()) == expected
 
 
-@pytest.mark.server
 @pytest.fixture(scope="module")
 def changed(tmp_path_factory) -> Path:
     """The same corpus with one figure of the article changed (Meta's H100s: 350000 -> 350001)."""
@@ -434,3 +433,24 @@ def test_virtuoso_refuses_wrong_credentials(virtuoso_server, built, capsys):
     args = ["push", "--endpoint", virtuoso_server.query_url, "--auth", "dba:wrong", "--store", str(built)]
     assert main(args) == 4
     assert "HTTP 401" in capsys.readouterr().err
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_kg_query_endpoint_prints_what_the_local_query_prints(server, built, fmt, capsys):
+    assert main(["push", *server.push_args(), "--store", str(built)]) == 0
+    capsys.readouterr()
+    auth = ["--auth", ":".join(server.auth)] if server.auth else []
+    for args in (["facts", "--param", f"article={SEED}"], ["-e", "SELECT ?c WHERE { ?c nkg:isoCode \"KR\" }"]):
+        assert main(["query", *args, "--format", fmt, "--store", str(built)]) == 0
+        local = capsys.readouterr().out
+        assert main(["query", *args, "--format", fmt, "--endpoint", server.query_url, *auth]) == 0
+        assert capsys.readouterr().out == local
+        assert local.count("\n") > 1
+
+
+@pytest.mark.server
+def test_kg_query_endpoint_reports_a_server_error_in_one_line(server, capsys):
+    code = main(["query", "-e", "SELECT * WHERE { ?s ?p }", "--endpoint", server.query_url])
+    err = capsys.readouterr().err
+    assert code == 4 and err.startswith(f"kg: error: {server.query_url}: HTTP 400") and err.count("\n") == 1
