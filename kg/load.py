@@ -34,8 +34,16 @@ def country_name(code: str, lang: str) -> str | None:
     return Locale.parse(lang).territories.get(code)
 
 
+def data_path(path: Path) -> str:
+    """How the graph names a source file: its last three path parts ("data/articles/x.yaml").
+
+    Independent of the working directory and of where the data folder lies, so builds from anywhere give the
+    same bytes; error messages use the full path instead (``display_path``) so the file can be opened."""
+    return "/".join(Path(path).resolve().parts[-3:])
+
+
 def _origin(node: Node) -> Origin:
-    return Origin(display_path(node.source.path), node.line)
+    return Origin(data_path(node.source.path), node.line)
 
 
 def _suggest(name: str, known) -> str:

@@ -1,0 +1,178 @@
+"""kg build end to end: outputs, determinism, incremental rebuilds, and the two RDF parsers agreeing."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib
+from rdflib.compare import isomorphic, to_isomorphic
+
+from kg.build import build
+from kg.cli import main
+from kgtest import DATA, MINI_ARTICLE, make_corpus, run_cli, snapshot
+
+GOLDEN = Path(__file__).parent / "golden"
+BASE = "https://w3id.org/newskg/id/"
+
+
+@pytest.fixture(scope="module")
+def seed_build(tmp_path_factory):
+    """The real data folder built once (store + outputs) for the read-only tests of this module."""
+    root = tmp_path_factory.mktemp("seed")
+    summary = build([DATA], out_dir=root / "out", store_path=root / "store", html=False)
+    return root, summary
+
+
+def test_seed_build_conforms_and_writes_every_output(seed_build):
+    root, summary = seed_build
+    assert summary.conforms, summary.report.to_text()
+    assert summary.articles == 1 and summary.facts >= 25
+    names = sorted(p.name for p in (root / "out").iterdir())
+    assert names == ["kg.jsonld", "kg.trig", "kg.ttl", "validation.json", "validation.txt"]
+    assert "conforms" in (root / "out" / "validation.txt").read_text()
+
+
+def test_turtle_parses_identically_in_rdflib_and_pyoxigraph(seed_build):
+    root, _ = seed_build
+    data = (root / "out" / "kg.ttl").read_bytes()
+    by_rdflib = rdflib.Graph().parse(data=data, format="turtle")
+    by_oxigraph = rdflib.Graph().parse(
+        data=pyoxigraph.serialize(pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.TURTLE),
+                                  format=pyoxigraph.RdfFormat.N_TRIPLES).decode(), format="nt")
+    assert len(by_rdflib) > 1000
+    assert isomorphic(by_rdflib, by_oxigraph)
+
+
+def test_trig_keeps_one_graph_per_article_and_jsonld_holds_the_same_quads(seed_build):
+    root, _ = seed_build
+    trig = list(pyoxigraph.parse((root / "out" / "kg.trig").read_bytes(), format=pyoxigraph.RdfFormat.TRIG))
+    graphs = {q.graph_name.value for q in trig}
+    assert graphs == {BASE + "graph/registry", BASE + "graph/article/mk-2025-korea-ai-competitiveness"}
+    jsonld = list(pyoxigraph.parse((root / "out" / "kg.jsonld").read_bytes(), format=pyoxigraph.RdfFormat.JSON_LD))
+    assert set(map(str, jsonld)) == set(map(str, trig))
+    ds = rdflib.Dataset()
+    ds.parse(data=(root / "out" / "kg.trig").read_bytes(), format="trig")
+    assert len(list(ds.quads((None, None, None, None)))) == len(trig)
+
+
+def test_two_builds_give_byte_identical_files(tmp_path):
+    first = build([DATA], out_dir=tmp_path / "o1", store_path=tmp_path / "s1", html=False)
+    second = build([DATA], out_dir=tmp_path / "o2", store_path=tmp_path / "s2", html=False)
+    assert first.triples == second.triples
+    assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2")
+
+
+def test_rebuild_replaces_exactly_the_edited_article(tmp_path):
+    data = make_corpus(tmp_path)
+    other = MINI_ARTICLE.replace("id: mini", "id: other").replace("value: 35000", "value: 36000") \
+        .replace("3만5000대", "3만6000대")
+    (data / "articles" / "other.yaml").write_text(other, encoding="utf-8")
+    store = tmp_path / "store"
+    first = build([data], out_dir=None, store_path=store)
+    assert sorted(first.changed) == ["mini", "other"]
+    other_before = _graph(store, "other")
+
+    edited = MINI_ARTICLE.replace("value: 35000", "value: 35500").replace("3만5000대", "3만5500대")
+    (data / "articles" / "mini.yaml").write_text(edited, encoding="utf-8")
+    second = build([data], out_dir=None, store_path=store)
+
+    assert second.changed == ["mini"] and second.unchanged == ["other"]
+    assert _graph(store, "other") == other_before
+    values = {q.object.value for q in _graph(store, "mini") if q.predicate.value.endswith("#value")}
+    assert values == {"35500"}   # the old figure is gone, not kept beside the new one
+
+    (data / "articles" / "other.yaml").unlink()
+    third = build([data], out_dir=None, store_path=store)
+    assert third.removed == ["other"] and _graph(store, "other") == set()
+
+
+def test_changing_a_registry_revalidates_every_article(tmp_path):
+    data = make_corpus(tmp_path)
+    store = tmp_path / "store"
+    build([data], out_dir=None, store_path=store)
+    with open(data / "registries" / "units.yaml", "a", encoding="utf-8") as fh:
+        fh.write("\n  test-widget: {label: {en: widgets}, kind: count}\n")
+    again = build([data], out_dir=None, store_path=store)
+    assert again.registry_changed and again.changed == ["mini"]
+
+
+def test_violation_is_reported_with_label_rule_and_line(tmp_path, capsys):
+    data = make_corpus(tmp_path)
+    negative = MINI_ARTICLE.replace("value: 35000", "value: -35000")
+    (data / "articles" / "mini.yaml").write_text(negative, encoding="utf-8")
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html")
+    assert result.code == 1
+    line = next(l for l in result.err.splitlines() if "Violation" in l)
+    assert "mini.yaml:9" in line          # the fact starts on line 9 of the fact sheet
+    assert "Tesla" in line                # the node's label
+    assert "violations: 1" in result.out
+    assert "mini.yaml:9" in (tmp_path / "o" / "validation.txt").read_text()
+
+
+def test_validate_command_rechecks_the_store(tmp_path, capsys):
+    data = make_corpus(tmp_path)
+    build([data], out_dir=None, store_path=tmp_path / "s")
+    result = run_cli(capsys, "validate", "--store", tmp_path / "s", "--format", "json")
+    assert result.code == 0 and '"conforms": true' in result.out
+
+
+def test_base_iri_is_configurable(tmp_path, capsys):
+    data = make_corpus(tmp_path)
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html",
+                     "--base", "https://example.org/kg/")
+    assert result.code == 0
+    graph = rdflib.Graph().parse(tmp_path / "o" / "kg.ttl")
+    subjects = {str(s) for s in graph.subjects()}
+    assert "https://example.org/kg/entity/tesla" in subjects
+    assert not any(s.startswith(BASE) for s in subjects)
+    assert run_cli(capsys, "build", data, "--store", tmp_path / "s2", "--base", "no-slash").code == 2
+
+
+@pytest.mark.parametrize("fmt,parser", [("turtle", "turtle"), ("nt", "nt"), ("trig", "trig"),
+                                        ("jsonld", "json-ld"), ("nquads", "nquads")])
+def test_export_formats_round_trip(tmp_path, capsys, fmt, parser):
+    data = make_corpus(tmp_path)
+    build([data], out_dir=None, store_path=tmp_path / "s")
+    out = tmp_path / f"export.{fmt}"
+    assert run_cli(capsys, "export", "--format", fmt, "-o", out, "--store", tmp_path / "s").code == 0
+    triples = rdflib.Dataset()
+    triples.parse(out, format=parser)
+    labels = {str(o) for o in triples.objects(rdflib.URIRef(BASE + "entity/tesla"), rdflib.RDFS.label)}
+    assert "Tesla" in labels
+
+
+def test_mini_article_graph_matches_golden(tmp_path):
+    """The mapping of a small fact sheet, compared with a reviewed golden graph by isomorphism.
+
+    Regenerate after an intended change with KG_UPDATE_GOLDEN=1 and review the diff.
+    """
+    data = make_corpus(tmp_path)
+    build([data], out_dir=None, store_path=tmp_path / "s")
+    quads = _graph(tmp_path / "s", "mini")
+    text = pyoxigraph.serialize(sorted((q.triple for q in quads), key=str), format=pyoxigraph.RdfFormat.TURTLE,
+                                prefixes={"nkg": "https://w3id.org/newskg/ontology#", "id": BASE})
+    actual = rdflib.Graph().parse(data=text, format="turtle")
+    golden = GOLDEN / "mini-article.ttl"
+    if os.environ.get("KG_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(text)
+    expected = rdflib.Graph().parse(golden, format="turtle")
+    assert isomorphic(actual, expected), _diff(actual, expected)
+
+
+def _diff(a, b) -> str:
+    from rdflib.compare import graph_diff
+    _, only_a, only_b = graph_diff(to_isomorphic(a), to_isomorphic(b))
+    return f"only in build: {sorted(map(str, only_a))[:5]}\nonly in golden: {sorted(map(str, only_b))[:5]}"
+
+
+def _graph(store_path, article_id) -> set:
+    store = pyoxigraph.Store.read_only(str(store_path))
+    try:
+        return set(store.quads_for_pattern(None, None, None,
+                                           pyoxigraph.NamedNode(BASE + "graph/article/" + article_id)))
+    finally:
+        del store
