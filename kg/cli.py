@@ -293,7 +293,7 @@ def eval_extract_command(gold_dir, articles_dir, data_dir, seed_text, seed_gold,
               help="Only the facts about this entity (registry key or ISO 3166 code).")
 @click.option("--query", "query_file", default=None, type=click.Path(path_type=Path, dir_okay=False),
               help="Draw the result of this SPARQL CONSTRUCT or SELECT query instead (see docs/viz.md).")
-@click.option("--max-nodes", default=300, show_default=True, type=click.IntRange(min=1),
+@click.option("--max-nodes", default=250, show_default=True, type=click.IntRange(min=1),
               help="Larger graphs keep their best-connected nodes, with a note on the page.")
 @_store_option
 def viz_command(out_path, lang, article, subject, query_file, max_nodes, store_path) -> None:

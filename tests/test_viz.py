@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.cli import main
-from kg.viz import build_html, write_html
+from kg.viz import DEFAULT_MAX_EDGES, build_html, write_html
 from kg.viz.project import format_number
 from kg.viz.render import script_json
 
@@ -124,7 +124,7 @@ def test_large_graph_is_cut_down_with_a_note():
     html, proj = build_html(synthetic_store(5000), max_nodes=120)
     meta = embedded(html, "kg-meta")
     assert proj.total_facts == 5000 and proj.truncated
-    assert meta["counts"]["nodes"] <= 120 and meta["counts"]["edges"] <= 1500
+    assert meta["counts"]["nodes"] <= 120 and meta["counts"]["edges"] <= DEFAULT_MAX_EDGES
     shown = f"showing the {meta['counts']['nodes']} best-connected of {proj.total_nodes} nodes"
     assert shown in meta["note"]["en"] and "of 5,000 facts" in meta["note"]["en"] and "--max-nodes" in meta["note"]["ko"]
     assert meta["physics"] is False  # fixed positions computed in Python

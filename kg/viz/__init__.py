@@ -19,8 +19,8 @@ from .from_query import project_query, read_query
 from .project import LANGS, Projection, label_of, limit, project_facts
 from .render import render
 
-DEFAULT_MAX_NODES = 300
-DEFAULT_MAX_EDGES = 1500
+DEFAULT_MAX_NODES = 250
+DEFAULT_MAX_EDGES = 1000
 
 
 @dataclass(frozen=True)

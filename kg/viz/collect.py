@@ -36,10 +36,11 @@ RELATIONS = ("worksFor", "parentOrganization", "publisher")
 _PREFIX = f"PREFIX nkg: <{NKG}>\n"
 _CLASS_VALUES = " ".join(f"nkg:{name}" for name in NODE_CLASSES)
 
+# (the inner SELECT first finds the resources; joining ?s ?p ?o before that is ~1000x slower in Oxigraph)
 RESOURCES_QUERY = _PREFIX + f"""
 SELECT DISTINCT ?s ?p ?o WHERE {{
-  VALUES ?type {{ {_CLASS_VALUES} }}
-  ?s a ?type ; ?p ?o .
+  {{ SELECT DISTINCT ?s WHERE {{ VALUES ?type {{ {_CLASS_VALUES} }} ?s a ?type }} }}
+  ?s ?p ?o .
 }}"""
 
 FACTS_QUERY = _PREFIX + """

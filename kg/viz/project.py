@@ -23,6 +23,7 @@ RELATION_LABELS = {
     "publisher": ("publishes", "발표"),
 }
 SOURCE_LABEL = ("reports", "출처")
+AGGREGATE_DETAILS = 10  # facts listed in the details of a merged edge
 MEMBER_LABEL = ("member", "소속")
 
 
@@ -126,7 +127,7 @@ def fact_label(detail: dict, resources: dict[str, Resource], lang: str) -> str:
 def project_facts(facts: list[Fact], resources: dict[str, Resource]) -> nx.MultiDiGraph:
     """The full network of ``facts``: fact edges, source edges and registry context."""
     graph = nx.MultiDiGraph()
-    reports: dict[tuple[str, str], set[str]] = defaultdict(set)
+    reports: dict[tuple[str, str], list[str]] = defaultdict(list)
     for fact in facts:
         if fact.target is None:
             continue
@@ -139,10 +140,10 @@ def project_facts(facts: list[Fact], resources: dict[str, Resource]) -> nx.Multi
         )
         if fact.source:
             add_node(graph, fact.source, resources)
-            reports[(fact.source, fact.target)].add(fact.article)
+            reports[(fact.source, fact.target)].append(fact.article)
     for (source, target), articles in sorted(reports.items()):
         graph.add_edge(source, target, key=f"reports:{source}>{target}", kind="source", facts=[],
-                       articles=sorted(articles), labels=dict(zip(LANGS, SOURCE_LABEL)))
+                       count=len(articles), articles=sorted(set(articles)), labels=dict(zip(LANGS, SOURCE_LABEL)))
     _add_context(graph, resources)
     return graph
 
@@ -172,7 +173,8 @@ def _add_context(graph: nx.MultiDiGraph, resources: dict[str, Resource]) -> None
 
 
 def _degree_rank(graph: nx.MultiDiGraph) -> list[str]:
-    return sorted(graph.nodes, key=lambda n: (-graph.degree(n), n))
+    # a source counts every fact it reports, so that the organisations behind the figures stay in view
+    return sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="count"), n))
 
 
 def limit(graph: nx.MultiDiGraph, *, max_nodes: int, max_edges: int) -> Projection:
@@ -199,7 +201,7 @@ def limit(graph: nx.MultiDiGraph, *, max_nodes: int, max_edges: int) -> Projecti
             if len(items) == 1:
                 graph.add_edge(u, v, key=details[0]["iri"], **items[0])
             else:
-                graph.add_edge(u, v, key=f"facts:{u}>{v}", kind="aggregate", facts=details[:20],
+                graph.add_edge(u, v, key=f"facts:{u}>{v}", kind="aggregate", facts=details[:AGGREGATE_DETAILS],
                                count=len(items), articles=articles,
                                labels={"en": f"{len(items)} facts", "ko": f"사실 {len(items)}건"})
         edges = sorted(graph.edges(keys=True, data=True),

@@ -149,14 +149,16 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
         colour, dashes = EDGE_STYLES[d["kind"]]
         width = 1.5 if d["kind"] in ("fact", "query") else 1.0
         if d["kind"] == "aggregate":
-            width = round(1.5 + math.log2(d["count"]), 2)
-        options = {"id": eid, "color": {"color": colour, "highlight": "#c0392b", "hover": "#222222"},
+            width = round(min(5.0, 1.0 + math.log2(d["count"]) / 2), 2)
+        # in a large graph edges are faint, so that nodes and the selected node's edges stand out
+        options = {"id": eid, "color": {"color": colour, "highlight": "#c0392b", "hover": "#222222",
+                                        "opacity": 1.0 if physics else 0.35},
                    "width": width, "dashes": dashes, "smooth": smooth[(u, v, k)]}
         if show_edge_labels and d["labels"][lang]:
             options["label"] = d["labels"][lang]
         net.add_edge(u, v, **options)
         meta_edges[eid] = {"kind": d["kind"], "from": u, "to": v, "labels": d["labels"],
-                           "articles": d["articles"], "facts": d["facts"], "count": d.get("count", len(d["facts"]))}
+                           "articles": d["articles"], "facts": d["facts"], "count": d.get("count", max(1, len(d["facts"])))}
 
     used_articles = sorted({a for e in meta_edges.values() for a in e["articles"]})
     meta = {
