@@ -124,7 +124,11 @@ def test_large_graph_is_cut_down_with_a_note():
     html, proj = build_html(synthetic_store(5000), max_nodes=120)
     meta = embedded(html, "kg-meta")
     assert proj.total_facts == 5000 and proj.truncated
-    assert meta["counts"]["nodes"] <= 120 and meta["counts"]["edges"] <= DEFAULT_MAX_EDGES
+    kinds = [e["kind"] for e in meta["edges"].values()]
+    assert meta["counts"]["nodes"] <= 120
+    assert sum(k in ("fact", "aggregate") for k in kinds) <= DEFAULT_MAX_EDGES
+    assert sum(k in ("source", "relation") for k in kinds) <= DEFAULT_MAX_EDGES // 2
+    assert "Organization" in {n["cls"] for n in meta["nodes"].values()}  # the sources stay in view
     shown = f"showing the {meta['counts']['nodes']} best-connected of {proj.total_nodes} nodes"
     assert shown in meta["note"]["en"] and "of 5,000 facts" in meta["note"]["en"] and "--max-nodes" in meta["note"]["ko"]
     assert meta["physics"] is False  # fixed positions computed in Python

@@ -56,7 +56,8 @@ def format_number(lexical: str | None) -> str:
 def format_amount(value: str | None, unit_label: str, approximate: bool, lang: str) -> str:
     num = format_number(value)
     if lang == "ko":
-        return f"{'약 ' if approximate else ''}{num}{unit_label}"
+        sep = " " if " " in unit_label else ""  # 35,000대, 44.4 시간당 달러
+        return f"{'약 ' if approximate else ''}{num}{sep}{unit_label}"
     return f"{'≈' if approximate else ''}{num} {unit_label}".rstrip()
 
 
@@ -181,7 +182,8 @@ def limit(graph: nx.MultiDiGraph, *, max_nodes: int, max_edges: int) -> Projecti
     """Cut a large network down to what a browser draws fluently, saying what was left out.
 
     Keeps the ``max_nodes`` best-connected nodes; if more than ``max_edges`` fact edges remain, parallel facts
-    between two nodes become one edge ("12 facts"), and if that is still too many, the heaviest edges stay.
+    between two nodes become one edge ("12 facts"), and if that is still too many, the heaviest ``max_edges``
+    fact edges and the heaviest ``max_edges / 2`` source and registry edges stay.
     """
     total_nodes = graph.number_of_nodes()
     total_facts = sum(1 for *_, d in graph.edges(data=True) if d["kind"] == "fact")
@@ -204,9 +206,12 @@ def limit(graph: nx.MultiDiGraph, *, max_nodes: int, max_edges: int) -> Projecti
                 graph.add_edge(u, v, key=f"facts:{u}>{v}", kind="aggregate", facts=details[:AGGREGATE_DETAILS],
                                count=len(items), articles=articles,
                                labels={"en": f"{len(items)} facts", "ko": f"사실 {len(items)}건"})
-        edges = sorted(graph.edges(keys=True, data=True),
-                       key=lambda e: (-e[3].get("count", 1), e[0], e[1], e[2]))
-        for u, v, k, _ in edges[max_edges:]:
+        # facts compete with facts, context (sources, registry links) with context, heaviest first
+        heaviest = lambda e: (-e[3].get("count", 1), e[0], e[1], e[2])  # noqa: E731
+        edges = sorted(graph.edges(keys=True, data=True), key=heaviest)
+        fact_edges = [e for e in edges if e[3]["kind"] in ("fact", "aggregate")]
+        context = [e for e in edges if e[3]["kind"] not in ("fact", "aggregate")]
+        for u, v, k, _ in fact_edges[max_edges:] + context[max(1, max_edges // 2):]:
             graph.remove_edge(u, v, key=k)
         graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
     shown = sum(d.get("count", 1) for *_, d in graph.edges(data=True) if d["kind"] in ("fact", "aggregate"))
