@@ -203,6 +203,7 @@ _FORM = "application/x-www-form-urlencoded"
 class _Handler(BaseHTTPRequestHandler):
     server_version = "newskg-sparql"
     protocol_version = "HTTP/1.1"
+    timeout = 60  # seconds a client may stall while sending its request (socket timeout)
 
     @property
     def app(self) -> SparqlServer:

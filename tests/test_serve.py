@@ -384,3 +384,45 @@ def test_results_round_trip_through_rdflib_parsers(rows, fmt):
 def _has_control(term) -> bool:
     value = getattr(term, "value", "") if term is not None else ""
     return any(ord(c) < 0x20 or c in "\x7f" for c in value)
+
+
+# ------------------------------------------------------------------------------------------------ the page, in a browser
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+def test_page_runs_saved_and_typed_queries_in_a_browser(server):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    errors, dialogs, foreign = [], [], []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("request", lambda r: r.url.startswith(server.url) or foreign.append(r.url))
+            page.goto(server.url)
+            # (selectors only: the page's CSP forbids the eval that wait_for_function needs)
+            page.wait_for_selector("#saved option:nth-child(2)", state="attached")
+            page.select_option("#saved", "facts-per-article")
+            page.click("#run")
+            page.wait_for_selector("#results table tr:nth-child(2)")
+            assert page.inner_text("#results th") == "article"
+            assert "result" in page.inner_text("#status")
+            # typed text goes to /sparql; whatever the graph holds is shown as text, never run as HTML
+            page.fill("#query", 'SELECT ?x WHERE { BIND("<img src=x onerror=alert(1)>" AS ?x) }')
+            page.click("#run")
+            page.wait_for_selector("#results th:text-is('x')")
+            assert page.inner_text("#results td") == "<img src=x onerror=alert(1)>"
+            page.fill("#query", "SELECT WHERE {")
+            page.click("#run")
+            page.wait_for_selector("#status.error")
+            assert page.inner_text("#status").startswith("400")
+        finally:
+            browser.close()
+    assert not dialogs and not foreign
+    assert all("400" in e for e in errors)  # the refused query logs its 400; nothing else may fail
