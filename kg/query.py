@@ -208,8 +208,9 @@ def run_query(store, text: str, params: dict[str, object] | None = None, *, sour
     except SyntaxError as exc:
         message = str(exc).splitlines()[0] if str(exc) else "syntax error"
         raise QueryError(f"SPARQL syntax error: {message}", location=_query_location(source, message)) from exc
-    except (OSError, ValueError) as exc:
-        raise QueryError(f"the query failed: {exc}", location=Location(source)) from exc
+    except (OSError, ValueError, RuntimeError) as exc:
+        # RuntimeError: e.g. a parameter bound to a variable the query does not project
+        raise QueryError(f"the query failed: {' '.join(str(exc).split())}", location=Location(source)) from exc
     return collect(result)
 
 
