@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph
 import requests
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+from pyoxigraph import BlankNode, Literal, NamedNode
 
 from .errors import InputError, QueryError, RemoteError
 
@@ -455,8 +455,21 @@ def run_remote_query(endpoint: Endpoint, text: str, params: Mapping[str, Term] |
 
     bound = bind_values(text, params or {})
     remote = query_endpoint(endpoint, with_prefixes(bound, PREFIXES))
+    if not (remote.rows or remote.boolean or remote.triples):
+        check_union_default_graph(endpoint)
     return QueryResult(kind=remote.kind, variables=remote.variables, rows=[tuple(r) for r in remote.rows],
                        boolean=remote.boolean, triples=remote.triples)
+
+
+def check_union_default_graph(endpoint: Endpoint) -> None:
+    """Raise RemoteError when the server's default graph is empty although its named graphs are not: such a
+    server answers every saved query with nothing (Oxigraph started without ``--union-default-graph``)."""
+    if query_endpoint(endpoint, "ASK { ?s ?p ?o }").boolean:
+        return
+    if query_endpoint(endpoint, "ASK { GRAPH ?g { ?s ?p ?o } }").boolean:
+        raise RemoteError(f"{endpoint.query_url}: the default graph is empty but the named graphs are not, so "
+                          "queries see no data", hint="serve the union of the named graphs as the default graph "
+                          "(oxigraph serve --union-default-graph; see docs/remote.md)")
 
 
 def run_remote_saved(endpoint: Endpoint, name_or_file: str, given: Mapping[str, str] | None = None):

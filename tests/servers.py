@@ -113,17 +113,16 @@ def oxigraph_binary() -> str | None:
     return shutil.which("oxigraph")
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
+def run_oxigraph(folder: Path, *options: str):
+    """Start an Oxigraph server in ``folder``; a generator yielding the Server, stopping it when closed."""
     binary = oxigraph_binary()
     if binary is None:
         missing("the Oxigraph server is not installed (pip install oxigraph)")
-    folder = tmp_path_factory.mktemp("oxigraph")
     port = free_port()
     log = folder / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([binary, "serve", "--location", str(folder / "data"),
-                                 "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                 "--bind", f"127.0.0.1:{port}", *options],
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -131,6 +130,18 @@ def oxigraph_server(tmp_path_factory):
         yield Server("oxigraph", f"{base}/query", f"{base}/store", log=log)
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """Oxigraph serving the union of its named graphs as the default graph, as the local store is queried."""
+    yield from run_oxigraph(tmp_path_factory.mktemp("oxigraph"), "--union-default-graph")
+
+
+@pytest.fixture
+def oxigraph_server_without_union(tmp_path):
+    """A misconfigured Oxigraph server: its default graph is only its own (empty) default graph."""
+    yield from run_oxigraph(tmp_path)
 
 
 def virtuoso_ini(folder: Path, http_port: int, isql_port: int) -> Path:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph
 import pytest
-import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Variable
@@ -20,16 +20,22 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Variable
 from kg import remote
 from kg.cli import main
 from kg.errors import InputError, QueryError, RemoteError
-from kg.query import find_query, run_query, run_saved, saved_queries
+from kg.query import find_query, run_saved, saved_queries
 from kg.remote import (Endpoint, batches, bind_values, graph_store_url_for, parse_auth, parse_json_results,
                        push_store, query_shape, run_remote_query, run_remote_saved, sparql_term)
-from servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 EX = "http://example.org/"
 SEED = "mk-2025-korea-ai-competitiveness"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 # ------------------------------------------------------------------------------------------ terms and VALUES
@@ -317,7 +323,18 @@ def clear(server) -> None:
 
 @pytest.fixture
 def server(sparql_server):
+    """A server holding none of our graphs."""
     clear(sparql_server)
+    return sparql_server
+
+
+@pytest.fixture
+def loaded(sparql_server, built):
+    """A server holding exactly the graphs of ``built`` (pushed only when it does not already)."""
+    endpoint = sparql_server.endpoint()
+    if graph_counts(endpoint) != local_counts(local_store(built)):
+        clear(sparql_server)
+        push_store(local_store(built), endpoint)
     return sparql_server
 
 
@@ -355,22 +372,32 @@ def changed(tmp_path_factory) -> Path:
 @pytest.mark.server
 def test_pushing_an_article_again_replaces_its_graph(server, built, changed):
     push_store(local_store(built), server.endpoint())
-    push_store(local_store(changed), server.endpoint())
+    try:
+        push_store(local_store(changed), server.endpoint())
+        values = run_remote_query(server.endpoint(), "SELECT ?v WHERE { ?f nkg:subject ?s ; nkg:value ?v . "
+                                  "?s dcterms:identifier \"meta\" }")
+        assert [row[0].value for row in values.rows] == ["350001"]
+        assert graph_counts(server.endpoint()) == local_counts(local_store(changed))
+    finally:
+        clear(server)  # same triple counts as `built`: the `loaded` fixture must not mistake it for that
 
-    values = run_remote_query(server.endpoint(), "SELECT ?v WHERE { ?f nkg:subject ?s ; nkg:value ?v . "
-                              "?s dcterms:identifier \"meta\" }")
-    assert [row[0].value for row in values.rows] == ["350001"]
-    assert graph_counts(server.endpoint()) == local_counts(local_store(changed))
+
+# Second values for the parameters the saved queries declare, so binding is tested beyond the defaults.
+OTHER_VALUES = {
+    "country": "US", "article": SEED, "indicator": "ai-workforce", "ranking": "tortoise-global-ai-index",
+    "fact": f"https://w3id.org/newskg/id/article/{SEED}/fact/h100-meta",
+}
 
 
-def _params_for(name: str) -> dict[str, str] | None:
-    """Values for required parameters without defaults (None: the query cannot run with defaults alone)."""
+def _params_for(name: str, variant: str) -> dict[str, str] | None:
+    """The parameters to run a saved query with; None when the variant does not apply to the query."""
     query = find_query(name)
-    given = {}
-    for param in query.params:
-        if param.default is None and not param.optional:
-            return None
-    return given
+    if any(p.default is None and not p.optional and p.name not in OTHER_VALUES for p in query.params):
+        return None
+    if variant == "defaults":
+        return {p.name: OTHER_VALUES[p.name] for p in query.params if p.default is None and not p.optional}
+    values = {p.name: OTHER_VALUES[p.name] for p in query.params if p.name in OTHER_VALUES}
+    return values or None
 
 
 def canonical(result) -> list:
@@ -382,32 +409,34 @@ def canonical(result) -> list:
     return [tuple(None if t is None else str(t) for t in row) for row in result.rows]
 
 
+SAVED_CASES = [(name, variant) for name in sorted(saved_queries()) or ["facts"]
+               for variant in ("defaults", "other values") if _params_for(name, variant) is not None]
+
+
 @pytest.mark.server
-@pytest.mark.parametrize("name", sorted(saved_queries()) or ["facts"])
-def test_saved_queries_give_the_same_rows_locally_and_remotely(server, built, name):
-    given = _params_for(name)
-    if given is None:
-        pytest.skip(f"saved query {name!r} has a required parameter without default")
-    push_store(local_store(built), server.endpoint())
-    local = run_saved(local_store(built), name, given)
-    there = run_remote_saved(server.endpoint(), name, given)
+@pytest.mark.parametrize("name,variant", SAVED_CASES)
+def test_saved_queries_give_the_same_rows_locally_and_remotely(loaded, built, name, variant):
+    server = loaded
+    values = _params_for(name, variant)
+    local = run_saved(local_store(built), name, values)
+    there = run_remote_saved(server.endpoint(), name, values)
     assert there.variables == local.variables
     assert canonical(there) == canonical(local)
 
 
 @pytest.mark.server
-def test_parameters_reach_the_server_as_values(server, built):
-    push_store(local_store(built), server.endpoint())
-    for given in ({"article": SEED}, {"article": "no-such-article"}):
-        local = run_saved(local_store(built), "facts", given)
-        there = run_remote_saved(server.endpoint(), "facts", given)
+def test_parameters_reach_the_server_as_values(loaded, built):
+    server = loaded
+    for values in ({"article": SEED}, {"article": "no-such-article"}):
+        local = run_saved(local_store(built), "facts", values)
+        there = run_remote_saved(server.endpoint(), "facts", values)
         assert canonical(there) == canonical(local)
     assert len(run_saved(local_store(built), "facts", {"article": SEED}).rows) > 0
 
 
 @pytest.mark.server
-def test_a_hostile_parameter_is_only_a_value(server, built):
-    push_store(local_store(built), server.endpoint())
+def test_a_hostile_parameter_is_only_a_value(loaded, built):
+    server = loaded
     hostile = '" } } ; DROP ALL ; SELECT * { "'
     assert run_remote_saved(server.endpoint(), "facts", {"article": hostile}).rows == []
     assert graph_counts(server.endpoint()) == local_counts(local_store(built))
@@ -454,3 +483,20 @@ def test_kg_query_endpoint_reports_a_server_error_in_one_line(server, capsys):
     code = main(["query", "-e", "SELECT * WHERE { ?s ?p }", "--endpoint", server.query_url])
     err = capsys.readouterr().err
     assert code == 4 and err.startswith(f"kg: error: {server.query_url}: HTTP 400") and err.count("\n") == 1
+
+
+@pytest.mark.server
+def test_a_server_without_the_union_default_graph_is_reported(oxigraph_server_without_union, built):
+    endpoint = oxigraph_server_without_union.endpoint()
+    push_store(local_store(built), endpoint)
+    with pytest.raises(RemoteError, match="default graph is empty.*--union-default-graph"):
+        run_remote_saved(endpoint, "facts")
+    # a query naming its graphs still works there
+    rows = run_remote_query(endpoint, "SELECT ?g WHERE { GRAPH ?g { ?s nkg:isoCode \"KR\" } }").rows
+    assert rows and all(row[0].value.endswith("graph/registry") for row in rows)
+
+
+@pytest.mark.server
+def test_an_empty_answer_on_a_well_configured_server_is_just_empty(loaded):
+    server = loaded
+    assert run_remote_saved(server.endpoint(), "facts", {"article": "no-such-article"}).rows == []
