@@ -1,0 +1,65 @@
+"""The library API for notebooks and scripts: build, query with parameters, facts.
+
+    >>> from kg import api
+    >>> api.build(["data"])                                   # doctest: +SKIP
+    >>> api.query("country-rankings", {"country": "FR"}).records()   # doctest: +SKIP
+    >>> api.facts(as_frame=True)                              # a pandas DataFrame   # doctest: +SKIP
+
+Everything returns plain rows (lists of dicts); ``as_frame=True`` or ``QueryResult.dataframe()`` gives a pandas
+DataFrame when pandas is installed. Errors are ``kg.errors.KgError`` subclasses with one-line messages.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .build import BuildSummary
+from .build import build as _build
+from .facts import COLUMNS, facts_rows
+from .mapping import DEFAULT_BASE
+from .query import QueryResult, run_saved, run_text
+from .store import DEFAULT_STORE, KgStore
+
+
+def build(paths=("data",), *, out_dir: str | Path | None = "out", store: str | Path = DEFAULT_STORE,
+          base: str = DEFAULT_BASE, html: bool = True) -> BuildSummary:
+    """Build the graph from fact sheets (see ``kg build``); returns counts and the validation report."""
+    return _build([Path(p) for p in paths], out_dir=Path(out_dir) if out_dir is not None else None,
+                  store_path=Path(store), base=base, html=html)
+
+
+def _looks_like_sparql(text: str) -> bool:
+    words = {w.upper() for w in text.replace("{", " ").split()[:50]}
+    return bool(words & {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"})
+
+
+def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str | Path = DEFAULT_STORE,
+          endpoint: str | None = None, auth: tuple[str, str] | None = None) -> QueryResult:
+    """Run a saved query (name or .rq path) with parameters, or SPARQL text, locally or on ``endpoint``.
+
+    The result has ``.variables``, ``.rows`` (RDF terms), ``.records()`` (plain Python values) and
+    ``.dataframe()``.
+    """
+    if endpoint is not None:
+        from .query import bind_params, find_query
+        from .remote import Endpoint, run_remote_query
+
+        target = Endpoint(endpoint, None, auth, "digest", 120.0)
+        if _looks_like_sparql(name_or_text):
+            return run_remote_query(target, name_or_text)
+        saved = find_query(name_or_text)
+        return run_remote_query(target, saved.text, bind_params(saved, dict(params or {})))
+    with KgStore(store, read_only=True) as opened:
+        if _looks_like_sparql(name_or_text):
+            return run_text(opened, name_or_text)
+        return run_saved(opened, name_or_text, dict(params or {}))
+
+
+def facts(article: str | None = None, *, store: str | Path = DEFAULT_STORE, as_frame: bool = False):
+    """The flat facts table as a list of dicts (or a DataFrame with ``as_frame=True``)."""
+    with KgStore(store, read_only=True) as opened:
+        rows = [dict(zip(COLUMNS, row)) for row in facts_rows(opened, article=article)]
+    if as_frame:
+        import pandas
+
+        return pandas.DataFrame(rows, columns=COLUMNS)
+    return rows
