@@ -201,22 +201,26 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, st
 @click.option("--auth", metavar="USER:PASSWORD", help="Credentials for the server.")
 @click.option("--auth-type", type=click.Choice(["basic", "digest"]), default="digest", show_default=True,
               help="HTTP authentication scheme (Virtuoso wants digest).")
-@click.option("--store", "store_path", default=".kg/store", show_default=True, type=click.Path(),
-              help="Local store to push.")
+@_store_option
 @click.option("--batch-size", default=20_000, show_default=True, type=click.IntRange(min=1),
               help="Triples per request; larger graphs are sent as one PUT and then POSTs.")
+@click.option("--prune", is_flag=True,
+              help="Also delete the server's graphs (under BASE graph/) that the local store no longer has.")
 @click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds to wait for each answer.")
-def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size, timeout) -> None:
+def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size, prune, timeout) -> None:
     """Upload every named graph of the store to a SPARQL server, replacing the graphs there."""
     from .remote import Endpoint, parse_auth, push_store
     from .store import KgStore
 
     target = Endpoint(endpoint, graph_store, parse_auth(auth) if auth else None, auth_type, timeout)
     with KgStore(store_path, read_only=True) as store:
-        summary = push_store(store.store, target, batch_size=batch_size,
+        summary = push_store(store.store, target, batch_size=batch_size, prune=prune,
                              progress=lambda g: click.echo(f"{g.triples:>9} triples  {g.graph}"))
-    click.echo(f"pushed {summary.triples} triples in {len(summary.graphs)} graphs to {summary.graph_store}")
+    for graph in summary.removed:
+        click.echo(f"  removed  {graph}")
+    click.echo(f"pushed {summary.triples} triples in {len(summary.graphs)} graphs to {summary.graph_store}"
+               + (f"; removed {len(summary.removed)} graphs" if prune else ""))
 
 
 @cli.command("serve")

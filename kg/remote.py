@@ -109,8 +109,10 @@ def graph_store_url_for(query_url: str, *, authenticated: bool = False) -> str:
     return urlunsplit((parts.scheme, parts.netloc, new, "", ""))
 
 
-def _request(session: requests.Session, method: str, url: str, *, timeout: float, **kwargs) -> requests.Response:
-    """One HTTP request; any failure becomes a one-line RemoteError naming the server URL and the status."""
+def _request(session: requests.Session, method: str, url: str, *, timeout: float, allow: tuple[int, ...] = (),
+             **kwargs) -> requests.Response:
+    """One HTTP request; any failure becomes a one-line RemoteError naming the server URL and the status
+    (statuses in ``allow`` are not failures)."""
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)
     except requests.exceptions.Timeout:
@@ -119,7 +121,7 @@ def _request(session: requests.Session, method: str, url: str, *, timeout: float
         raise RemoteError(f"{url}: cannot connect ({_reason(exc)})") from None
     except requests.exceptions.RequestException as exc:
         raise RemoteError(f"{url}: request failed ({_reason(exc)})") from None
-    if response.status_code >= 400:
+    if response.status_code >= 400 and response.status_code not in allow:
         detail = _first_line(response.text)
         hint = None
         if response.status_code == 401:
@@ -162,6 +164,7 @@ class GraphPush:
 class PushSummary:
     graph_store: str
     graphs: list[GraphPush] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     @property
     def triples(self) -> int:
@@ -203,11 +206,15 @@ def push_graph(session: requests.Session, store_url: str, graph: str, lines: lis
 
 
 def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[str] | None = None,
-               batch_size: int = DEFAULT_BATCH_SIZE,
+               batch_size: int = DEFAULT_BATCH_SIZE, prune: bool = False,
                progress: Callable[[GraphPush], None] | None = None) -> PushSummary:
-    """Push each named graph of ``store`` (default: all of them, in IRI order) to ``endpoint``."""
-    names = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode)) if graphs is None \
-        else list(graphs)
+    """Push each named graph of ``store`` (default: all of them, in IRI order) to ``endpoint``.
+
+    With ``prune``, graphs the server holds in the same graph namespace (``BASE graph/``) that the store does
+    not have any more (articles removed from the corpus) are deleted afterwards; nothing else is touched.
+    """
+    local = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode))
+    names = local if graphs is None else list(graphs)
     summary = PushSummary(endpoint.store_url())
     with endpoint.session() as session:
         for name in names:
@@ -217,7 +224,28 @@ def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[
             summary.graphs.append(pushed)
             if progress is not None:
                 progress(pushed)
+        if prune:
+            keep = set(local)
+            for namespace in graph_namespaces(local):
+                for name in remote_graphs(endpoint, namespace):
+                    if name not in keep:
+                        _request(session, "DELETE", summary.graph_store, timeout=endpoint.timeout,
+                                 params={"graph": name}, allow=(404,))
+                        summary.removed.append(name)
     return summary
+
+
+def graph_namespaces(names: Iterable[str]) -> list[str]:
+    """The namespaces our graphs are named in: each name up to and including ``/graph/``."""
+    return sorted({name[:name.index("/graph/") + len("/graph/")] for name in names if "/graph/" in name})
+
+
+def remote_graphs(endpoint: Endpoint, namespace: str) -> list[str]:
+    """The named graphs on the server whose IRI starts with ``namespace`` (graphs with triples)."""
+    query = bind_values("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), ?ns)) }",
+                        {"ns": Literal(namespace)})
+    result = query_endpoint(endpoint, query)
+    return sorted(row[0].value for row in result.rows if isinstance(row[0], NamedNode))
 
 
 # -- binding parameters as VALUES -------------------------------------------------------------------------

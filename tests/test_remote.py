@@ -500,3 +500,24 @@ def test_a_server_without_the_union_default_graph_is_reported(oxigraph_server_wi
 def test_an_empty_answer_on_a_well_configured_server_is_just_empty(loaded):
     server = loaded
     assert run_remote_saved(server.endpoint(), "facts", {"article": "no-such-article"}).rows == []
+
+
+@pytest.mark.server
+def test_prune_removes_graphs_of_deleted_articles_and_nothing_else(server, built, capsys):
+    gone = "https://w3id.org/newskg/id/graph/article/deleted-article"
+    other = "http://example.org/someone-elses-graph"
+    extra = pyoxigraph.Store()
+    for graph in (gone, other):
+        extra.add(Quad(NamedNode(EX + "s"), NamedNode(EX + "p"), Literal("o"), NamedNode(graph)))
+    push_store(extra, server.endpoint())
+    try:
+        assert main(["push", *server.push_args(), "--store", str(built)]) == 0
+        assert gone in graph_counts(server.endpoint())  # without --prune it stays
+        assert main(["push", *server.push_args(), "--store", str(built), "--prune"]) == 0
+        out = capsys.readouterr().out
+        assert f"removed  {gone}" in out and "removed 1 graphs" in out
+        assert graph_counts(server.endpoint()) == local_counts(local_store(built))
+        assert graph_counts(server.endpoint(), "http://example.org/") == {other: 1}
+    finally:
+        with server.endpoint().session() as session:
+            session.delete(server.graph_store_url, params={"graph": other}, timeout=30)
