@@ -140,6 +140,19 @@ def test_values_binding_gives_the_same_answer_as_substitution(query, bindings):
     assert expected not in ([], False), "the example should select something"
 
 
+@settings(max_examples=150, deadline=None)
+@given(noise=_text)
+def test_braces_and_keywords_in_comments_and_strings_do_not_move_the_values_block(noise):
+    store = _small_store()
+    comment = noise.replace("\n", " ").replace("\r", " ")
+    query = (f"# {comment}\nSELECT ?s ?o WHERE {{ # {comment}\n ?s <http://example.org/p> ?o "
+             f"FILTER(STR(?o) != {sparql_term(Literal(noise))}) }}")
+    bindings = {"s": NamedNode(EX + "s3")}
+    expected = _outcome(store.query(query, substitutions={Variable("s"): bindings["s"]},
+                                    use_default_graph_as_union=True))
+    assert _outcome(store.query(bind_values(query, bindings), use_default_graph_as_union=True)) == expected
+
+
 def test_values_block_is_the_first_thing_in_the_where_group():
     text = bind_values("SELECT * WHERE {\n  ?s ?p ?o\n}", {"s": NamedNode(EX + "a"), "o": Literal("x")})
     assert text == 'SELECT * WHERE { VALUES (?o ?s) { ("x" <http://example.org/a>) } \n  ?s ?p ?o\n}'
