@@ -24,7 +24,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import ConjunctiveGraph
-from rdflib.namespace import DCTERMS, SKOS, XSD, NamespaceManager
+from rdflib.namespace import DCTERMS, SKOS, XSD
 
 from .assets import ontology_path, shapes_path
 from .errors import InputError, Location
@@ -260,7 +260,6 @@ def _load_cached(path: str) -> Graph:
 
 
 def _read_report(report: Graph, data: Graph, shapes: Graph) -> ValidationReport:
-    names = _namespaces()
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(node, SH.focusNode)
@@ -274,21 +273,14 @@ def _read_report(report: Graph, data: Graph, shapes: Graph) -> ValidationReport:
                 severity=severity,
                 focus=_node_text(focus),
                 focus_label=_label(data, focus),
-                path=_path_text(path, shapes, names),
+                path=_path_text(path, shapes),
                 value=None if value is None else _node_text(value),
                 message=_message(report, node, shapes, shape),
-                shape=_shape_text(shape, names),
+                shape=_shape_text(shape),
                 defined_at=_defined_at(data, focus),
             )
         )
     return ValidationReport.from_results(results)
-
-
-def _namespaces() -> NamespaceManager:
-    manager = NamespaceManager(Graph(), bind_namespaces="none")
-    for prefix, iri in _PREFIXES.items():
-        manager.bind(prefix, iri, override=True, replace=True)
-    return manager
 
 
 def _message(report: Graph, node, shapes: Graph, shape) -> str:
@@ -342,13 +334,13 @@ def _node_text(node) -> str:
     return str(node)
 
 
-def _shape_text(shape, names: NamespaceManager) -> str:
+def _shape_text(shape) -> str:
     if shape is None or isinstance(shape, BNode):
         return "(anonymous shape)"
-    return _prefixed(shape, names)
+    return _prefixed(shape)
 
 
-def _prefixed(iri, names: NamespaceManager) -> str:
+def _prefixed(iri) -> str:
     text = str(iri)
     for prefix, namespace in _PREFIXES.items():
         if text.startswith(namespace) and re.fullmatch(r"[A-Za-z_][\w.-]*", text[len(namespace):]):
@@ -356,24 +348,24 @@ def _prefixed(iri, names: NamespaceManager) -> str:
     return f"<{text}>"
 
 
-def _path_text(path, shapes: Graph, names: NamespaceManager) -> str | None:
+def _path_text(path, shapes: Graph) -> str | None:
     """A SHACL property path as text: ``nkg:value``, ``^nkg:subject``, ``nkg:ranking/nkg:size``."""
     if path is None:
         return None
     if isinstance(path, URIRef):
-        return _prefixed(path, names)
+        return _prefixed(path)
     inverse = shapes.value(path, SH.inversePath)
     if inverse is not None:
-        return "^" + (_path_text(inverse, shapes, names) or "?")
+        return "^" + (_path_text(inverse, shapes) or "?")
     if (path, RDF.first, None) in shapes:
-        return "/".join(_path_text(step, shapes, names) or "?" for step in shapes.items(path))
+        return "/".join(_path_text(step, shapes) or "?" for step in shapes.items(path))
     for prop, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
         inner = shapes.value(path, prop)
         if inner is not None:
-            return f"({_path_text(inner, shapes, names)}){suffix}"
+            return f"({_path_text(inner, shapes)}){suffix}"
     alternatives = shapes.value(path, SH.alternativePath)
     if alternatives is not None:
-        return "|".join(_path_text(step, shapes, names) or "?" for step in shapes.items(alternatives))
+        return "|".join(_path_text(step, shapes) or "?" for step in shapes.items(alternatives))
     return "(complex path)"
 
 

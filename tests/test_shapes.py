@@ -370,3 +370,24 @@ def test_decimal_values_keep_their_datatype(context):
     graph.add((URIRef(ID + "article/a1/fact/x"), NKG.value, Literal(Decimal("35000"))))
     assert str(Literal(Decimal("1")).datatype) == "http://www.w3.org/2001/XMLSchema#decimal"
     assert validate(graph).results == []
+
+
+def test_complex_paths_are_rendered_as_sparql_property_paths(context):
+    shapes = Graph().parse(data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix nkg: <https://w3id.org/newskg/ontology#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <{NKGSH}Seq> a sh:PropertyShape ; sh:targetNode <{ID}entity/tesla> ;
+            sh:path ( nkg:country rdfs:label ) ; sh:maxCount 1 ; sh:message "seq."@en .
+        <{NKGSH}Inv> a sh:PropertyShape ; sh:targetNode <{ID}entity/FR> ;
+            sh:path [ sh:inversePath nkg:country ] ; sh:minCount 1 ; sh:message "inv."@en .
+        <{NKGSH}Alt> a sh:PropertyShape ; sh:targetNode <{ID}entity/KR> ;
+            sh:path [ sh:alternativePath ( nkg:isoCode [ sh:zeroOrMorePath rdfs:label ] ) ] ;
+            sh:maxCount 1 ; sh:message "alt."@en .
+    """, format="turtle")
+    paths = {r.shape: r.path for r in validate(context, shapes=shapes).results}
+    assert paths == {
+        "nkgsh:Seq": "nkg:country/rdfs:label",
+        "nkgsh:Inv": "^nkg:country",
+        "nkgsh:Alt": "nkg:isoCode|(rdfs:label)*",
+    }
