@@ -11,8 +11,9 @@ A dataset is validated as the union of its graphs (pySHACL on its own would vali
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -160,6 +161,9 @@ def validate(
     return _read_report(report_graph, data_graph, shapes_graph)
 
 
+_SPARQL_PATCH_LOCK = threading.Lock()
+
+
 @contextmanager
 def _prepared_sparql():
     """Parse each SPARQL text once while pySHACL runs.
@@ -169,23 +173,24 @@ def _prepared_sparql():
     A translated query is reusable with other bindings (it is what rdflib's prepareQuery returns), so we cache
     the translation by text for the duration of one validation.
     """
-    original = SPARQLProcessor.query
-    cache: dict = {}
+    with _SPARQL_PATCH_LOCK:  # one validation at a time patches and restores rdflib, even across threads
+        original = SPARQLProcessor.query
+        cache: dict = {}
 
-    def query(self, str_or_query, initBindings=None, initNs=None, base=None, DEBUG=False):
-        if isinstance(str_or_query, str):
-            key = (str_or_query, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
-            prepared = cache.get(key)
-            if prepared is None:
-                prepared = cache[key] = translateQuery(parseQuery(str_or_query), base, initNs)
-            str_or_query = prepared
-        return original(self, str_or_query, initBindings, initNs, base, DEBUG)
+        def query(self, str_or_query, initBindings=None, initNs=None, base=None, DEBUG=False):
+            if isinstance(str_or_query, str):
+                key = (str_or_query, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
+                prepared = cache.get(key)
+                if prepared is None:
+                    prepared = cache[key] = translateQuery(parseQuery(str_or_query), base, initNs)
+                str_or_query = prepared
+            return original(self, str_or_query, initBindings, initNs, base, DEBUG)
 
-    SPARQLProcessor.query = query
-    try:
-        yield
-    finally:
-        SPARQLProcessor.query = original
+        SPARQLProcessor.query = query
+        try:
+            yield
+        finally:
+            SPARQLProcessor.query = original
 
 
 def union_graph(dataset: Graph) -> Graph:

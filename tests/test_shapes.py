@@ -391,3 +391,16 @@ def test_complex_paths_are_rendered_as_sparql_property_paths(context):
         "nkgsh:Inv": "^nkg:country",
         "nkgsh:Alt": "nkg:isoCode|(rdfs:label)*",
     }
+
+
+def test_concurrent_validations_agree_and_leave_rdflib_unpatched(context):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rdflib.plugins.sparql.processor import SPARQLProcessor
+
+    before = SPARQLProcessor.query
+    graph = case_graph(context, CASES_DIR / "negative-count.ttl")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        texts = list(pool.map(lambda _: validate(graph).to_text(), range(3)))
+    assert len(set(texts)) == 1 and "NonNegative" not in texts[0] and "-35000" in texts[0]
+    assert SPARQLProcessor.query is before
