@@ -134,7 +134,7 @@ def query_jobs() -> list[dict]:
 
 
 def engine_latency(engine: str, path: Path, jobs: list[dict], *, repeat: int, limit: float,
-                   load_limit: float) -> dict:
+                   load_limit: float, memory_mib: float) -> dict:
     """Query times in a child process (bench.engine); a query over ``limit`` seconds is stopped and skipped."""
     results: dict = {"queries": {}}
     pending = list(jobs)
@@ -143,11 +143,11 @@ def engine_latency(engine: str, path: Path, jobs: list[dict], *, repeat: int, li
         process = subprocess.Popen([sys.executable, "-m", "bench.engine", engine, str(path)], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env(), cwd=ROOT,
                                    text=True, bufsize=1)
-        lines = _Lines(process)
+        lines = _Lines(process, memory_mib)
         try:
             line = lines.read(load_limit)
             if line is None:
-                results["skipped"] = f"loading took over {load_limit:.0f} s"
+                results["skipped"] = f"loading: {lines.why}"
                 for job in pending:
                     results["queries"][job["name"]] = {"skipped": results["skipped"]}
                 return results
@@ -156,6 +156,7 @@ def engine_latency(engine: str, path: Path, jobs: list[dict], *, repeat: int, li
             results["triples"] = loaded["triples"]
             while pending:
                 job = pending.pop(0)
+                log(f"  {engine}: {job['name']}")
                 process.stdin.write(json.dumps({"name": job["name"], "text": job["text"],
                                                 "params": job["params"], "repeat": repeat}) + "\n")
                 process.stdin.flush()
@@ -163,7 +164,7 @@ def engine_latency(engine: str, path: Path, jobs: list[dict], *, repeat: int, li
                 if line is not None and '"first"' in line:
                     line = lines.read(limit * repeat)
                 if line is None:
-                    results["queries"][job["name"]] = {"skipped": f"over {limit:.0f} s"}
+                    results["queries"][job["name"]] = {"skipped": lines.why}
                     restarts += 1
                     if restarts > 2:  # reloading is expensive: give up on the rest
                         for rest in pending:
@@ -180,21 +181,48 @@ def engine_latency(engine: str, path: Path, jobs: list[dict], *, repeat: int, li
     return results
 
 
-class _Lines:
-    """Lines from a child's stdout with a timeout (select on the raw fd; our own buffer, none of Python's)."""
+def _rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
-    def __init__(self, process: subprocess.Popen):
+
+class _Lines:
+    """Lines from a child's stdout with a timeout (select on the raw fd; our own buffer, none of Python's).
+
+    The child is killed when its resident memory passes ``memory_mib`` (a query whose intermediate results
+    explode must not take the machine down); ``self.why`` then says so.
+    """
+
+    def __init__(self, process: subprocess.Popen, memory_mib: float):
+        self.process = process
         self.fd = process.stdout.fileno()
         self.buffer = b""
+        self.memory_mib = memory_mib
+        self.why = ""
 
     def read(self, timeout: float) -> str | None:
         deadline = time.monotonic() + timeout
         while b"\n" not in self.buffer:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+            if remaining <= 0:
+                self.why = f"over {timeout:.0f} s"
                 return None
+            if not select.select([self.fd], [], [], min(remaining, 0.5))[0]:
+                rss = _rss_mib(self.process.pid)
+                if rss > self.memory_mib:
+                    self.process.kill()
+                    self.why = f"stopped at {rss / 1024:.1f} GiB of memory"
+                    return None
+                continue
             chunk = os.read(self.fd, 65536)
             if not chunk:
+                self.why = "the engine process ended"
                 return None
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
@@ -227,13 +255,13 @@ def bench_size(size: int, args, work: Path) -> dict:
     jobs = query_jobs()
     log(f"N={size}: {len(jobs)} saved queries on Oxigraph")
     row["oxigraph"] = engine_latency("oxigraph", store, jobs, repeat=args.repeat, limit=args.query_limit,
-                                     load_limit=300)
+                                     load_limit=300, memory_mib=args.memory_limit * 1024)
     if args.no_baseline or size > args.baseline_max_articles:
         row["rdflib"] = {"skipped": "baseline not run for this size (--baseline-max-articles)", "queries": {}}
     else:
         log(f"N={size}: the same queries on rdflib (limit {args.baseline_limit:.0f} s each)")
         row["rdflib"] = engine_latency("rdflib", trig, jobs, repeat=1, limit=args.baseline_limit,
-                                       load_limit=args.baseline_load_limit)
+                                       load_limit=args.baseline_load_limit, memory_mib=args.memory_limit * 1024)
     if size == args.incremental:
         log(f"N={size}: incremental builds")
         # a no-change build first, so anything else that changed since the full build (assets edited in a
@@ -347,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds rdflib may take to parse the dataset before the baseline is skipped")
     parser.add_argument("--baseline-max-articles", type=int, default=10_000,
                         help="no rdflib baseline above this many articles")
+    parser.add_argument("--memory-limit", type=float, default=6.0,
+                        help="GiB a query engine process may use before it is stopped (default 6)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the rdflib baseline")
     parser.add_argument("--incremental", type=int, default=1000,
                         help="size at which incremental builds are measured (default 1000)")
