@@ -138,7 +138,7 @@ def test_export_formats_round_trip(tmp_path, capsys, fmt, parser):
     build([data], out_dir=None, store_path=tmp_path / "s")
     out = tmp_path / f"export.{fmt}"
     assert run_cli(capsys, "export", "--format", fmt, "-o", out, "--store", tmp_path / "s").code == 0
-    triples = rdflib.Dataset()
+    triples = rdflib.Dataset(default_union=True)
     triples.parse(out, format=parser)
     labels = {str(o) for o in triples.objects(rdflib.URIRef(BASE + "entity/tesla"), rdflib.RDFS.label)}
     assert "Tesla" in labels
