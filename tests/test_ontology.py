@@ -164,3 +164,22 @@ def test_attribution_individuals():
     kinds = {NKG.Stated, NKG.Implied, NKG.Unattributed}
     assert set(graph.subjects(RDF.type, NKG.AttributionKind)) == kinds
     assert set(graph.items(graph.value(NKG.AttributionKind, OWL.oneOf))) == kinds
+
+
+def test_the_mapper_uses_only_declared_terms():
+    """What kg.mapping writes for data/ uses no nkg: class or property the ontology lacks."""
+    if not (ROOT / "data" / "registries").is_dir():
+        pytest.skip("data/ is not in this checkout")
+    from kg.load import load_corpus
+    from kg.mapping import Iris, corpus_quads
+
+    graphs = corpus_quads(load_corpus([ROOT / "data"]), Iris())
+    used = set()
+    for quads in graphs.values():
+        for quad in quads:
+            used.add(quad.predicate.value)
+            if quad.predicate.value == str(RDF.type) or quad.predicate.value == str(NKG.attribution):
+                used.add(quad.object.value)
+    used = {URIRef(term) for term in used if term.startswith(str(NKG))}
+    assert len(used) > 30
+    assert used - declared() == set()
