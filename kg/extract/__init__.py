@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -36,6 +37,21 @@ def _gazetteer(registry: Registry) -> Gazetteer:
         _GAZETTEERS.clear()
         _GAZETTEERS[id(registry)] = gaz
     return gaz
+
+
+_ENGINES: dict[tuple[int, str], Engine] = {}
+
+
+def _engine(registry: Registry, lang: str) -> Engine:
+    """One engine per registry and language in a process (keyword tables and analyser built once)."""
+    engine = _ENGINES.get((id(registry), lang))
+    if engine is None or engine.registry is not registry:
+        gaz = _gazetteer(registry)
+        engine = Engine(registry, gaz, _rules(lang, gaz))
+        if len(_ENGINES) > 8:
+            _ENGINES.clear()
+        _ENGINES[(id(registry), lang)] = engine
+    return engine
 
 
 def _rules(lang: str, gaz: Gazetteer):
@@ -78,9 +94,8 @@ def extract_text(article: ArticleText, registry: Registry, *, article_id: str | 
     if article.published is None:
         raise InputError("the publication date is unknown", location=Location.of(article.path),
                          hint="pass --date YYYY-MM-DD (relative dates such as 지난해 are read against it)")
-    gaz = _gazetteer(registry)
-    rules = _rules(article.language, gaz)
-    engine = Engine(registry, gaz, rules)
+    engine = _engine(registry, article.language)
+    gaz = engine.gaz
     candidates, mentions = engine.run(article.text, article.body_end, article.published.year)
     warnings: list[str] = []
     proposed: dict = {}
@@ -185,8 +200,9 @@ def extract_paths(paths: list[Path], *, data_dir: Path = Path("data"), out_dir: 
             if on_done:
                 on_done(result)
         return results
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=([str(registry_dir)],)) as pool:
+    # spawn, not fork: a forked child inherits kiwipiepy's worker threads mid-state and can hang forever
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=([str(registry_dir)],),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
         for result in pool.map(_work, tasks, chunksize=max(1, len(tasks) // (workers * 8))):
             results.append(result)
             if on_done:

@@ -127,12 +127,13 @@ class Engine:
     # ------------------------------------------------------------------------------------------ scoring
     def _score(self, table: dict[str, list[tuple[str, float]]], contexts: list[tuple[str, float]]) -> dict[str, float]:
         scores: dict[str, float] = {}
-        flags = 0 if self.rules.lang == "ko" else re.IGNORECASE
+        fold = self.rules.lang != "ko"
+        texts = [(text.lower() if fold else text, weight) for text, weight in contexts if text]
         for key, words in table.items():
             total = 0.0
-            for text, weight in contexts:
+            for text, weight in texts:
                 for w, wt in words:
-                    if re.search(re.escape(w), text, flags):
+                    if (w.lower() if fold else w) in text:
                         total += wt * weight
             if total > 0:
                 scores[key] = total

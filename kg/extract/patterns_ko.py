@@ -24,6 +24,17 @@ _KIWI_WORDS: frozenset[str] = frozenset()
 _LOCK = threading.Lock()
 
 _HANGUL = re.compile(r"[가-힣]")
+_DIGIT = re.compile(r"\d")
+_SENT_END = re.compile(r"(?<=[가-힣\w”’\"')])[.!?](?=[”’\"']?\s)[”’\"']?\s+")
+
+
+def _regex_sentences(line: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENT_END.finditer(line):
+        spans.append((start, m.end()))
+        start = m.end()
+    spans.append((start, len(line)))
+    return spans
 _PAREN = re.compile(r"^\s?\([^()]{0,30}\)")
 _SEGMENT = re.compile(r"[,;，]|\bvs\.?|VS|…")
 _AFTER_RANK = re.compile(r"에\s?(?:이은|이어|이어서|뒤이은|뒤진|뒤져|이어진)\s*(?:세계\s*|전체\s*)?$")
@@ -65,32 +76,32 @@ class KoreanRules:
 
     # -------------------------------------------------------------------------------------- sentences
     def sentences(self, text: str, body_end: int) -> list[Sentence]:
+        """Sentences of the body, one paragraph per line. Lines with a digit (the only ones that can hold a
+        figure or a rank) go through kiwipiepy, in one batch, for sentence boundaries and morphemes; the other
+        lines are split at sentence-final punctuation (they only carry context: topics and attributions)."""
         body = text[:body_end]
+        lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", body) if m.group(0).strip()]
+        analysed_lines = [i for i, (_, line) in enumerate(lines) if _DIGIT.search(line)]
+        analysed = {}
+        if analysed_lines:
+            batch = kiwi(self.user_words).split_into_sents([lines[i][1] for i in analysed_lines], return_tokens=True)
+            analysed = dict(zip(analysed_lines, batch))
         out: list[Sentence] = []
-        analysed = kiwi(self.user_words).split_into_sents(body, return_tokens=True)
-        line_starts = [0] + [m.end() for m in re.finditer(r"\n", body)]
-        para_of = {}
-        import bisect
-        for s in analysed:
-            pieces = []
-            pos = s.start
-            for part in re.split(r"(\n)", body[s.start:s.end]):
-                if part == "\n":
-                    pos += 1
+        for para, (offset, line) in enumerate(lines):
+            headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80
+            if para in analysed:
+                spans = [(s.start, s.end, s.tokens) for s in analysed[para]]
+            else:
+                spans = [(a, b, []) for a, b in _regex_sentences(line)]
+            for a, b, tokens in spans:
+                seg = line[a:b]
+                lead = len(seg) - len(seg.lstrip())
+                a2, b2 = a + lead, a + len(seg.rstrip())
+                if b2 <= a2:
                     continue
-                if part.strip():
-                    lead = len(part) - len(part.lstrip())
-                    pieces.append((pos + lead, pos + len(part.rstrip())))
-                pos += len(part)
-            for a, b in pieces:
-                para = bisect.bisect_right(line_starts, a) - 1
-                line_end = body.find("\n", a)
-                line = body[line_starts[para]:line_end if line_end >= 0 else len(body)].strip()
-                headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80
-                nouns = [(t.start - a, t.start - a + t.len, t.form, t.tag) for t in s.tokens
-                         if a <= t.start and t.start + t.len <= b]
-                para_of[(a, b)] = para
-                out.append(Sentence(a, b, body[a:b], para, headline, nouns))
+                nouns = [(t.start - a2, t.start - a2 + t.len, t.form, t.tag) for t in tokens
+                         if a2 <= t.start and t.start + t.len <= b2]
+                out.append(Sentence(offset + a2, offset + b2, line[a2:b2], para, headline, nouns))
         return out
 
     # -------------------------------------------------------------------------------------- figures
