@@ -177,7 +177,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         if series.criterion:
             e.add(s, n("criterion"), iris.indicator(series.criterion))
         if series.size:
-            e.add(s, n("size"), lit_int(series.size, "positiveInteger"))
+            e.add(s, n("size"), lit_int(series.size))
         e.add(s, n("definedAt"), lit_str(str(series.origin)))
     for key in sorted(registry.classifications):
         scheme = registry.classifications[key]
@@ -197,7 +197,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             e.labels(g, group.label)
             e.add(g, NamedNode(SKOS + "inScheme"), s)
             if group.tier is not None:
-                e.add(g, n("tier"), lit_int(group.tier, "positiveInteger"))
+                e.add(g, n("tier"), lit_int(group.tier))
             e.add(g, n("definedAt"), lit_str(str(group.origin)))
     return e.quads
 
@@ -267,7 +267,7 @@ def article_quads(article: Article, registry: Registry, iris: Iris) -> list[Quad
         if year is not None:
             e.add(node, n("year"), Literal(f"{year:04d}", datatype=NamedNode(XSD + "gYear")))
         if series.size:
-            e.add(node, n("size"), lit_int(series.size, "positiveInteger"))
+            e.add(node, n("size"), lit_int(series.size))
     return e.quads
 
 
@@ -308,8 +308,8 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
     e.add(s, n("attribution"), n(ATTRIBUTION_INDIVIDUAL[fact.attribution]))
     e.add(s, n("evidence"), lit_lang(fact.evidence.text, lang))
     if fact.evidence.start is not None:
-        e.add(s, n("evidenceStart"), lit_int(fact.evidence.start, "nonNegativeInteger"))
-        e.add(s, n("evidenceEnd"), lit_int(fact.evidence.end, "nonNegativeInteger"))
+        e.add(s, n("evidenceStart"), lit_int(fact.evidence.start))
+        e.add(s, n("evidenceEnd"), lit_int(fact.evidence.end))
     e.add(s, n("approximate"), lit_bool(fact.approximate))
     if fact.period:
         e.add(s, n("period"), _period_literal(fact))
@@ -335,9 +335,9 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
         edition = iris.ranking(fact.ranking, year)
         editions[edition] = (fact.ranking, year)
         e.add(s, n("ranking"), edition)
-        e.add(s, n("rank"), lit_int(fact.rank, "positiveInteger"))
+        e.add(s, n("rank"), lit_int(fact.rank))
         if fact.out_of:
-            e.add(s, n("outOf"), lit_int(fact.out_of, "positiveInteger"))
+            e.add(s, n("outOf"), lit_int(fact.out_of))
     else:
         e.add(s, n("group"), iris.group(fact.group))
 
