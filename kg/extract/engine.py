@@ -161,6 +161,10 @@ class Engine:
             label_en = ((unit.label.get("en") if unit else None) or "").lower()
             if q.unit is None:
                 return True, None
+            if q.unit == ind.unit or (q.counter and (q.counter == label_ko or q.counter.lower() == label_en)):
+                return True, None
+            if q.unit == "hour" or label_ko == "시간" or label_en == "hours":
+                return False, None
             if q.unit == "person":
                 return label_ko == "명" or label_en in ("persons", "people"), None
             if q.unit == "company":

@@ -35,8 +35,7 @@ INDICATOR_KEYWORDS: dict[str, dict[str, list[str]]] = {
 
 # Words that must be in the sentence for a figure to be read as the indicator at all (besides a unit match).
 INDICATOR_REQUIRED: dict[str, dict[str, list[str]]] = {
-    "h100-gpus-held": {"ko": ["H100", "GPU", "그래픽처리장치", "엔비디아", "칩"],
-                       "en": ["H100", "GPU", "Nvidia", "NVIDIA", "chips", "accelerators"]},
+    "h100-gpus-held": {"ko": ["H100"], "en": ["H100"]},
     "labour-productivity-per-hour": {"ko": ["생산성", "시간당"], "en": ["productivity", "per hour", "an hour"]},
 }
 

@@ -25,7 +25,7 @@ COUNT_WORDS = {
     "specialists": "person", "experts": "person", "professionals": "person", "employees": "person",
     "companies": "company", "firms": "company", "startups": "company", "businesses": "company",
     "countries": "country", "nations": "country", "economies": "country", "patents": "item",
-    "percent": "percent", "per cent": "percent", "%": "percent",
+    "percent": "percent", "per cent": "percent", "%": "percent", "hours": "hour", "models": "model",
 }
 HEDGES = ("about", "around", "roughly", "approximately", "some", "nearly", "almost", "an estimated",
           "estimated", "approx.", "close to", "just under", "just over", "circa", "~")

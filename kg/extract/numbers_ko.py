@@ -33,6 +33,7 @@ COUNTERS: dict[str, tuple[str, str]] = {
     "엔": ("JPY", "currency"),
     "원": ("KRW", "currency"),
     "퍼센트": ("percent", "ratio"),
+    "시간": ("hour", "count"),
     "%": ("percent", "ratio"),
     "대": ("unit", "count"),
     "개": ("item", "count"),
