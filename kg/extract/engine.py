@@ -120,7 +120,7 @@ class Engine:
                 words.setdefault(label, 2.0)
                 for w in _words(label):
                     if w.upper() != "AI":
-                        words.setdefault(w, 0.5)
+                        words.setdefault(w, 1.0)
             out[key] = sorted(words.items(), key=lambda kv: -len(kv[0]))
         return out
 
@@ -336,7 +336,8 @@ class Engine:
                 if subj:
                     last_subject = subj
             for label, group_key, publisher in self.groups:
-                for gm in re.finditer(re.escape(label) + ("s?" if rules.lang == "en" else ""), s.text,
+                pattern = re.escape(label[:-1] if rules.lang == "en" and label.endswith("s") else label)
+                for gm in re.finditer(pattern + ("s?" if rules.lang == "en" else ""), s.text,
                                       re.IGNORECASE if rules.lang == "en" else 0):
                     members = rules.list_before(s.text, gm.start(), [m for m in mentions
                                                                    if (m.start, m.end) not in excluded])

@@ -41,7 +41,8 @@ QUANTITY_RE = re.compile(
     re.IGNORECASE,
 )
 NUMBER_RE = re.compile(rf"(?P<num>{_DIGITS})(?P<scale>{_SCALE})?", re.IGNORECASE)
-ORDINAL_RE = re.compile(r"(?<![\w.,])(?:No\.\s?)?(\d{1,3})(?:st|nd|rd|th)\b|\bNo\.\s?(\d{1,3})\b")
+ORDINAL_RE = re.compile(r"(?<![\w.,])(?:No\.\s?)?(\d{1,3})(?:st|nd|rd|th)\b|\bNo\.\s?(\d{1,3})\b|"
+                        r"\b(?:[Nn]umber|[Nn]o\.)\s(\d{1,2})\b")
 WORD_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
                  "eighth": 8, "ninth": 9, "tenth": 10}
 WORD_ORDINAL_RE = re.compile(r"\b(" + "|".join(WORD_ORDINALS) + r")\b", re.IGNORECASE)
@@ -104,7 +105,7 @@ def find_en_ranks(text: str) -> list[RankMention]:
     """Ordinals used as ranks: "33rd", "No. 4", "first" (word ordinals only up to tenth)."""
     out = []
     for m in ORDINAL_RE.finditer(text):
-        n = int(m.group(1) or m.group(2))
+        n = int(m.group(1) or m.group(2) or m.group(3))
         if n > 0:
             out.append(RankMention(n, m.start(), m.end(), m.group(0)))
     for m in WORD_ORDINAL_RE.finditer(text):

@@ -94,6 +94,9 @@ class EnglishRules:
             after = text[r.end:r.end + 30].lower()
             before = text[max(0, r.start - 30):r.start].lower()
             if r.as_written.isalpha():     # "first", "fifth": only as ranks ("ranked fifth", "fifth place")
+                if re.match(r"^-(?:largest|biggest|highest|most)", text[r.end:r.end + 10]):
+                    out.append(r)
+                    continue
                 if not (re.search(r"(rank(?:ed|s)?|plac(?:ed|es)|came|comes|finished|sits|sat|stood|stands|"
                                   r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:the\s+)?$", before)
                         or re.match(r"^\s*(?:place|position|spot)", after)):
@@ -140,7 +143,11 @@ class EnglishRules:
         return people[0] if people else None
 
     def is_topic(self, text: str, mention: Mention) -> bool:
-        return bool(_TOPIC_AFTER.match(text[mention.end:mention.end + 40]))
+        if _TOPIC_AFTER.match(text[mention.end:mention.end + 40]):
+            return True
+        # the first words of a sentence or clause: "Korea, ...", "South Korea ranked ..."
+        return bool(re.fullmatch(r"\s*(?:[A-Z][a-z]+\s)?(?:the\s|The\s)?", text[max(0, mention.start - 12):mention.start])
+                    and (mention.start < 12 or text[max(0, mention.start - 14):mention.start].rstrip().endswith((",", ";"))))
 
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
