@@ -135,3 +135,22 @@ def test_unknown_subject_is_proposed_not_drafted(registry):
     assert keys(draft.sheet["facts"]) == {("meta", "observation", "h100-gpus-held", 350000)}
     assert any(p.get("subject_name") == "코어위브" for p in draft.proposed["pending_facts"])
     assert any(e["label"].get("ko") == "코어위브" for e in draft.proposed["proposed_entities"].values())
+
+
+def test_unknown_quoted_person_is_proposed_with_title_and_employer(registry):
+    text = "홍길동 SK텔레콤 부사장은 “국내 H100 GPU는 3000대 정도”라고 말했다."
+    article = ArticleText(path=Path("t.txt"), text=text, title="t", body_end=len(text), language="ko",
+                          published=dt.date(2025, 1, 30), published_note=None, publisher_name=None, url=None,
+                          from_html=False)
+    draft = extract_text(article, registry, article_id="t", publisher="maeil-business")
+    proposals = draft.proposed["proposed_entities"]
+    person = next(e for e in proposals.values() if e["type"] == "person")
+    assert person["label"]["ko"] == "홍길동" and person["role"]["ko"] == "부사장"
+    assert person["employer"] == "sk-telecom"
+    english = "“We hold about 3,000 H100 GPUs,” said Jane Park, chief executive of SK Telecom."
+    article = ArticleText(path=Path("e.txt"), text=english, title="t", body_end=len(english), language="en",
+                          published=dt.date(2025, 1, 30), published_note=None, publisher_name=None, url=None,
+                          from_html=False)
+    draft = extract_text(article, registry, article_id="e", publisher="maeil-business")
+    person = next(e for e in draft.proposed["proposed_entities"].values() if e["type"] == "person")
+    assert person["label"] == {"en": "Jane Park"} and person["employer"] == "sk-telecom"

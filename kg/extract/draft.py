@@ -164,6 +164,15 @@ def build_draft(*, article_id: str, title: str, publisher: str, language: str, p
     article["mentions"] = mentions
     article["draft"] = True
     sheet = {"article": article, "facts": facts}
+    for c in candidates:
+        if c.speaker:
+            key = slugify(c.speaker["name"], "person-" + hashlib.sha1(c.speaker["name"].encode()).hexdigest()[:8])
+            entry = {"type": "person", "label": {language: c.speaker["name"]},
+                     "role": {language: c.speaker["role"]}, "employer": c.speaker["employer"],
+                     "note": "quoted in the article; add an English label"}
+            if language == "en":
+                entry["label"] = {"en": c.speaker["name"]}
+            proposed_entities.setdefault(key, entry)
     for c in pending:
         if c.subject_name and c.subject is None:
             key = slugify(c.subject_name, "entity-" + hashlib.sha1(c.subject_name.encode()).hexdigest()[:8])

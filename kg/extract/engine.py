@@ -61,6 +61,7 @@ class Candidate:
     attribution: str = "none"
     note: str | None = None
     subject_name: str | None = None            # a name the registries do not know
+    speaker: dict | None = None                # an unregistered quoted person: {name, role, employer}
     problem: str | None = None                 # why the candidate cannot go into the draft
 
 
@@ -73,6 +74,7 @@ class Rules(Protocol):
     def source_marks(self, text: str, mentions: list[Mention]) -> list[tuple[int, Mention, str]]: ...
     def quote_spans(self, text: str) -> list[tuple[int, int]]: ...
     def speaker(self, text: str, mentions: list[Mention]) -> Mention | None: ...
+    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict | None: ...
     def is_topic(self, text: str, mention: Mention) -> bool: ...
     def segment_start(self, text: str, pos: int) -> int: ...
     def others_before_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
@@ -196,6 +198,7 @@ class Engine:
             if speaker is not None:
                 source_positions.add((speaker.start, speaker.end))
             quotes = rules.quote_spans(s.text)
+            new_speaker = rules.unknown_speaker(s.text, mentions) if speaker is None and quotes else None
             unattributed = any(w in s.text for w in self.unattributed)
             topic = next((m for m in mentions if (m.start, m.end) not in source_positions
                           and m.type not in NOT_SUBJECT_TYPES and rules.is_topic(s.text, m)), None)
@@ -355,10 +358,16 @@ class Engine:
                         out.append(Candidate(kind="membership", subject=key, measure=group_key, sentence=s,
                                              span=(gm.start(), gm.end()), confidence=conf, source=src,
                                              attribution=attribution))
+            if new_speaker is not None:
+                for c in out:
+                    if c.sentence is s and c.source is None and any(a <= c.span[0] < b for a, b in quotes):
+                        c.speaker = new_speaker
+                        c.note = (f"quoted: {new_speaker['name']} ({new_speaker.get('role') or '?'}), "
+                                  "not in the registries; proposed as a new entity")
             # what carries to the next sentence
             if marks:
                 carried = marks[-1][1].key
-            elif speaker is not None or unattributed:
+            elif speaker is not None or unattributed or new_speaker is not None:
                 carried = None
             if topic is not None:
                 prev_subject = topic.key

@@ -50,6 +50,9 @@ _SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:'s|’s)?\s?(?:[\w\s,-]{0,50}?)\
                    r"published|released)\b")
 _POSSESSIVE_DOC = re.compile(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index|survey|study|data|ranking|rankings|"
                              r"analysis|estimates?|figures|statistics|matrix|list)\b", re.IGNORECASE)
+_EN_TITLES = (r"chief executive officer|chief executive|chief technology officer|CEO|CTO|president|chairman|"
+              r"chairwoman|chair|founder|co-founder|professor|minister|director|head|vice president|analyst|"
+              r"senior analyst|researcher|spokesperson|spokesman|spokeswoman")
 _QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
 _STRONG = re.compile(r",?\s+(?:but|while|whereas|although)\s+|;")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
@@ -142,6 +145,21 @@ class EnglishRules:
         people = [m for m in mentions if m.type == "person" and not any(a <= m.start < b for a, b in quotes)]
         return people[0] if people else None
 
+    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict | None:
+        """"Jane Kim, chief executive of Naver, said" / "Naver CEO Jane Kim said": a quoted person not in the
+        registries, with title and employer."""
+        for m in mentions:
+            if m.type not in ("company", "organization", "publisher"):
+                continue
+            before = re.search(rf"([A-Z][a-z]+(?:[ -][A-Z][a-z]+){{1,2}}),\s({_EN_TITLES})\s(?:of|at)\s(?:the\s)?$",
+                               text[max(0, m.start - 80):m.start])
+            if before:
+                return {"name": before.group(1), "role": before.group(2), "employer": m.key}
+            after = re.match(rf"^\s({_EN_TITLES})\s([A-Z][a-z]+(?:[ -][A-Z][a-z]+){{1,2}})\b", text[m.end:m.end + 80])
+            if after:
+                return {"name": after.group(2), "role": after.group(1), "employer": m.key}
+        return None
+
     def is_topic(self, text: str, mention: Mention) -> bool:
         if _TOPIC_AFTER.match(text[mention.end:mention.end + 40]):
             return True
@@ -182,14 +200,12 @@ class EnglishRules:
         return None
 
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int):
-        after = _YEAR.match(text, end) or _YEAR.match(text[end:end + 20].lstrip(" ,"))
         m = re.match(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year)", text[end:end + 30])
         if m:
             return _period(_YEAR.search(m.group(1)), year)
         found = list(_YEAR.finditer(text, window_start, start))
         if found:
             return _period(found[-1], year)
-        del after
         return None
 
     def equivalent_after(self, text: str, q: Quantity, quantities: list[Quantity]) -> Quantity | None:

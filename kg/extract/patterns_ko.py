@@ -155,6 +155,18 @@ class KoreanRules:
         people = [m for m in mentions if m.type == "person" and not any(a <= m.start < b for a, b in quotes)]
         return people[0] if people else None
 
+    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict | None:
+        """"홍길동 네이버 대표는 “…”": a quoted person the registries lack, with title and employer."""
+        quotes = self.quote_spans(text)
+        for m in mentions:
+            if m.type not in ("company", "organization", "publisher") or any(a <= m.start < b for a, b in quotes):
+                continue
+            before = re.search(r"([가-힣]{2,4})\s$", text[max(0, m.start - 6):m.start])
+            after = re.match(rf"^\s?({_TITLES})(?:은|는|이|가)(?![가-힣])", text[m.end:m.end + 20])
+            if before and after and before.group(1) not in _NOT_NAMES:
+                return {"name": before.group(1), "role": after.group(1), "employer": m.key}
+        return None
+
     # -------------------------------------------------------------------------------------- structure
     def is_topic(self, text: str, mention: Mention) -> bool:
         tail = text[mention.end:mention.end + 40]
@@ -165,12 +177,6 @@ class KoreanRules:
 
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
-        depth = 0
-        for i, ch in enumerate(text[:pos]):
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth = max(0, depth - 1)
         for m in _SEGMENT.finditer(text, 0, pos):
             inside = text[:m.start()].count("(") > text[:m.start()].count(")")
             if not inside:
@@ -220,6 +226,8 @@ class KoreanRules:
         return None
 
 
+_TITLES = (r"대표이사|대표|사장|부회장|회장|최고경영자\(CEO\)|최고경영자|CEO|CTO|교수|장관|차관|원장|소장|연구위원|"
+           r"연구원|부사장|전무|상무|이사장|이사|총리|대통령|위원장|실장|본부장|센터장|팀장|수석")
 _NOT_NAMES = {"기업", "인력", "규모", "시장", "매출", "정부", "업계", "국내", "해외", "세계", "전체", "투자", "수출", "수입",
               "생산성", "점유율", "비중", "인재", "특허", "예산", "가격", "비용", "수요", "공급", "이익", "영업이익", "순이익",
               "자산", "부채", "인구", "가구", "지원", "성장률", "비율", "전년", "올해", "지난해", "작년", "이번", "당시", "현재",
