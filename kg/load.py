@@ -497,6 +497,8 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         if folder.is_dir() and folder.resolve() not in {d.resolve() for d in unique_dirs}:
             unique_dirs.append(folder)
     unique_files: dict[Path, Path] = {}
+    # `kg extract` writes <id>.proposed.yaml (suggested registry entries) beside a draft; it is not a fact sheet
+    article_files = [p for p in article_files if not p.name.endswith(".proposed.yaml")]
     for path in article_files:
         unique_files.setdefault(path.resolve(), path)
     return unique_dirs, list(unique_files.values())
