@@ -76,6 +76,14 @@ def _aliases(node: Node | None, what: str) -> dict[str, list[str]]:
     return out
 
 
+def _english_labels(body: Mapping, what: str) -> dict[str, str]:
+    """The required ``label`` of a registry entry, which must have an English text."""
+    labels = _labels(body.require("label"), f"{what} label")
+    if "en" not in labels:
+        raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+    return labels
+
+
 def _slug(node: Node, what: str) -> str:
     value = node.text_or_number(what)
     if not SLUG_RE.match(value):
@@ -143,9 +151,7 @@ class _RegistryBuilder:
         if etype not in ENTITY_TYPES or etype == "country":
             allowed = ", ".join(t for t in ENTITY_TYPES if t != "country")
             raise type_node.fail(f"{what}: unknown type {etype!r}", hint=f"use one of: {allowed}")
-        label = _labels(body.require("label"), f"{what} label")
-        if "en" not in label:
-            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        label = _english_labels(body, what)
         entity = Entity(key=key, type=etype, label=label, origin=_origin(key_node),
                         aliases=_aliases(body.get("aliases"), f"{what} aliases"),
                         role=_labels(body.get("role"), f"{what} role"),
@@ -170,9 +176,7 @@ class _RegistryBuilder:
         kind = kind_node.string(f"{what}.kind")
         if kind not in UNIT_KINDS:
             raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(UNIT_KINDS)}")
-        label = _labels(body.require("label"), f"{what} label")
-        if "en" not in label:
-            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        label = _english_labels(body, what)
         self.registry.units[key] = Unit(key, label, kind, _origin(key_node))
 
     def _read_indicators(self, key: str, key_node: Node, value: Node) -> None:
@@ -181,9 +185,7 @@ class _RegistryBuilder:
         what = f"indicator {key}"
         body = value.mapping(what)
         body.check_keys({"label", "unit", "description", "non_negative"})
-        label = _labels(body.require("label"), f"{what} label")
-        if "en" not in label:
-            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        label = _english_labels(body, what)
         unit_node = body.require("unit")
         unit = unit_node.text_or_number(f"{what}.unit")
         self.pending_refs.append((unit_node, "unit", unit))
@@ -198,9 +200,7 @@ class _RegistryBuilder:
         what = f"ranking {key}"
         body = value.mapping(what)
         body.check_keys({"label", "publisher", "criterion", "size", "description"})
-        label = _labels(body.require("label"), f"{what} label")
-        if "en" not in label:
-            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        label = _english_labels(body, what)
         series = RankingSeries(key, label, None, _origin(key_node),
                                description=_labels(body.get("description"), f"{what} description"))
         if (node := body.get("publisher")) is not None:
@@ -219,9 +219,7 @@ class _RegistryBuilder:
         what = f"classification {key}"
         body = value.mapping(what)
         body.check_keys({"label", "publisher", "groups", "description"})
-        label = _labels(body.require("label"), f"{what} label")
-        if "en" not in label:
-            raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+        label = _english_labels(body, what)
         scheme = Classification(key, label, None, _origin(key_node),
                                 description=_labels(body.get("description"), f"{what} description"))
         if (node := body.get("publisher")) is not None:
@@ -233,9 +231,7 @@ class _RegistryBuilder:
             gwhat = f"group {key}/{gkey}"
             gbody = gvalue.mapping(gwhat)
             gbody.check_keys({"label", "tier"})
-            glabel = _labels(gbody.require("label"), f"{gwhat} label")
-            if "en" not in glabel:
-                raise gbody.require("label").fail(f"{gwhat} has no English label", hint="add label.en")
+            glabel = _english_labels(gbody, gwhat)
             tier = gbody.get("tier")
             scheme.groups[gkey] = Group(f"{key}/{gkey}", gkey, key, glabel, _origin(gkey_node),
                                         tier.integer(f"{gwhat}.tier", minimum=1) if tier is not None else None)

@@ -94,3 +94,24 @@ def test_not_utf8(tmp_path, capsys):
     result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o")
     assert result.code == 2
     assert "not valid UTF-8" in result.err
+
+
+REGISTRY_CASES = [
+    ("entities:\n  acme:\n    type: company\n    label: {ko: 애크미}\n", 4, 12, "has no English label"),
+    ("entities:\n  acme:\n    type: startup\n    label: {en: Acme}\n", 3, 11, "unknown type 'startup'"),
+    ("units:\n  widget: {label: {en: widgets}, kind: pieces}\n", 2, 40, "unknown kind 'pieces'"),
+    ("entities:\n  acme:\n    type: company\n    label: {en: Acme}\n    country: Korea\n", 5, 14,
+     "'Korea' is not a country code"),
+    ("countries:\n  ZZ: {}\n", 2, 3, "not an ISO 3166-1 alpha-2"),
+    ("rankings:\n  r:\n    label: {en: R}\n    size: 0\n", 4, 11, "must be at least 1"),
+]
+
+
+@pytest.mark.parametrize("text,line,column,words", REGISTRY_CASES, ids=[c[3] for c in REGISTRY_CASES])
+def test_bad_registry_entry(tmp_path, capsys, text, line, column, words):
+    data = make_corpus(tmp_path)
+    (data / "registries" / "zz-extra.yaml").write_text(text, encoding="utf-8")
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o")
+    assert result.code == 2
+    assert f"zz-extra.yaml:{line}:{column}: " in result.err and words in result.err, result.err
+    assert not (tmp_path / "s").exists()
