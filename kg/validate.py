@@ -77,6 +77,10 @@ class ValidationResult:
             self.path or "",
             self.value or "",
             self.message,
+            # the rest makes the order total, so equal keys never fall back on input order
+            self.severity,
+            self.focus_label,
+            self.defined_at or "",
         )
 
     def to_line(self) -> str:
