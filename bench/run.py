@@ -166,7 +166,8 @@ def engine_latency(engine: str, path: Path, jobs: list[dict], *, repeat: int, li
                 if line is None:
                     results["queries"][job["name"]] = {"skipped": lines.why}
                     restarts += 1
-                    if restarts > 2:  # reloading is expensive: give up on the rest
+                    # restarting means loading again: fine when that is quick, not when it takes minutes
+                    if restarts > 2 and results.get("load_seconds", 0) > 60:
                         for rest in pending:
                             results["queries"][rest["name"]] = {"skipped": "not run (earlier queries timed out)"}
                         pending = []
