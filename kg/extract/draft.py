@@ -78,6 +78,15 @@ def select(candidates: list[Candidate]) -> tuple[list[Candidate], list[Candidate
         key = fact_key(c)
         if key not in best or c.confidence > best[key].confidence:
             best[key] = c
+    # A headline repeats the body in fewer words; where the body states the same subject and figure under another
+    # measure, the body's reading (with its full context) wins and the headline's is left to the reviewer.
+    body = {(k[0], k[1], k[3]) for k, c in best.items() if not c.sentence.headline}
+    for key, c in list(best.items()):
+        if c.sentence.headline and (key[0], key[1], key[3]) in body \
+                and not any(k == key for k, b in best.items() if not b.sentence.headline):
+            del best[key]
+            c.problem = "the body states this figure under another measure"
+            pending.append(c)
     chosen = sorted(best.values(), key=lambda c: (c.sentence.start + c.span[0], c.kind, str(c.subject)))
     return chosen, pending
 

@@ -22,7 +22,8 @@ from decimal import Decimal
 from typing import Protocol
 
 from ..model import Registry
-from .keywords import INDICATOR_KEYWORDS, INDICATOR_REQUIRED, RANKING_KEYWORDS, UNATTRIBUTED_MARKERS
+from .keywords import (INDICATOR_KEYWORDS, INDICATOR_REQUIRED, OVERALL_WORDS, RANKING_KEYWORDS,
+                       UNATTRIBUTED_MARKERS)
 from .numbers_ko import Quantity, RankMention
 from .resolve import Gazetteer, Mention
 
@@ -86,11 +87,33 @@ class Rules(Protocol):
     def unknown_subject(self, sentence: Sentence, seg_start: int, pos: int) -> str | None: ...
     def is_size_counter(self, q: Quantity) -> bool: ...
     def rank_window(self, text: str, rank: RankMention, prev_end: int, next_start: int) -> tuple[int, int]: ...
+    def near_end(self, text: str, rank: RankMention, window_end: int) -> int: ...
     def bare_ok(self, text: str, q: Quantity) -> bool: ...
 
 
-def _words(label: str) -> list[str]:
-    return [w for w in re.split(r"[\s()\-,/]+", label) if len(w) >= 2]
+# Label words that say nothing about which measure is meant ("AI workforce of 20 major countries (MSIT survey)":
+# "workforce" and "MSIT" count, "of", "20", "major", "countries" do not).
+_LABEL_STOPWORDS = {
+    "en": {"of", "the", "by", "and", "in", "per", "for", "to", "a", "an", "on", "at", "or", "with", "from", "as",
+           "major", "countries", "country", "number", "ranking", "rankings", "rank", "share", "held", "produced",
+           "worked", "survey", "growth", "size", "total", "global", "world"},
+    "ko": {"순위", "규모", "주요", "국가별", "부문", "수", "기준", "세계", "글로벌", "전체", "보유량"},
+}
+
+
+def _words(label: str, lang: str = "en") -> list[str]:
+    stop = _LABEL_STOPWORDS.get(lang, set())
+    return [w for w in re.split(r"[\s()\-,/]+", label)
+            if len(w) >= 2 and w.lower() not in stop and not re.fullmatch(r"[\d.,]+\w{0,3}", w)]
+
+
+def _contains(text: str, word: str, fold: bool) -> bool:
+    """``word`` in ``text``; for English on word boundaries ("of" is not in "offer", "GPU" is in "GPUs")."""
+    if word not in text:
+        return False
+    if not fold:
+        return True
+    return re.search(r"(?<![a-z0-9])" + re.escape(word), text) is not None
 
 
 class Engine:
@@ -109,6 +132,51 @@ class Engine:
                     self.groups.append((text, g.key, c.publisher))
         self.groups.sort(key=lambda t: len(t[0]), reverse=True)
         self.unattributed = UNATTRIBUTED_MARKERS.get(lang, [])
+        self.parent, self.distinctive = self._sub_series(registry, lang)
+
+    def _sub_series(self, registry: Registry, lang: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Sub-indices of a ranking ("Tortoise Global AI Index - talent" of "Tortoise Global AI Index"): a series
+        of the same publisher whose English label holds all the words of another series' label and more. A
+        sub-index is only chosen when one of its own words (not the parent's) is near the rank."""
+        def label_words(key):
+            return {w.lower() for w in re.split(r"[\s()\-,/]+", registry.rankings[key].label.get("en", "")) if w}
+        parent: dict[str, str] = {}
+        for key, series in registry.rankings.items():
+            mine = label_words(key)
+            best = None
+            for other, o in registry.rankings.items():
+                if other == key or o.publisher != series.publisher or not series.publisher:
+                    continue
+                theirs = label_words(other)
+                if theirs and theirs < mine and (best is None or len(theirs) > len(label_words(best))):
+                    best = other
+            if best:
+                parent[key] = best
+        distinctive: dict[str, list[str]] = {}
+        for key, par in parent.items():
+            theirs = {w for w, _ in self.rank_keywords.get(par, [])}
+            distinctive[key] = [w for w, _ in self.rank_keywords.get(key, []) if w not in theirs
+                                and not any(w in t for t in theirs)]
+        return parent, distinctive
+
+    def _choose_series(self, scores: dict[str, float], near: str) -> dict[str, float]:
+        """Drop sub-indices whose own words are not near the rank (their score goes to the parent index)."""
+        fold = self.rules.lang != "ko"
+        text = near.lower() if fold else near
+        overall = any(w in text for w in OVERALL_WORDS.get(self.rules.lang, []))
+        out = dict(scores)
+        for key in list(out):
+            par = self.parent.get(key)
+            if par is None:
+                continue
+            own = [w for w in self.distinctive.get(key, []) if _contains(text, w.lower() if fold else w, fold)]
+            if overall or not own:
+                out[par] = max(out.get(par, 0.0), out.pop(key))
+        return out
+
+    def _etype(self, key: str | None) -> str | None:
+        ent = self.registry.entities.get(key) if key else None
+        return ent.type if ent else None
 
     @staticmethod
     def _table(table: dict, registry_part: dict, lang: str) -> dict[str, list[tuple[str, float]]]:
@@ -120,7 +188,7 @@ class Engine:
             label = item.label.get(lang)
             if label:
                 words.setdefault(label, 2.0)
-                for w in _words(label):
+                for w in _words(label, lang):
                     if w.upper() != "AI":
                         words.setdefault(w, 1.0)
             out[key] = sorted(words.items(), key=lambda kv: -len(kv[0]))
@@ -134,8 +202,11 @@ class Engine:
         for key, words in table.items():
             total = 0.0
             for text, weight in texts:
-                for w, wt in words:
-                    if (w.lower() if fold else w) in text:
+                matched: list[str] = []
+                for w, wt in words:             # longest first; a word inside a matched keyword counts once
+                    lw = w.lower() if fold else w
+                    if not any(lw in m for m in matched) and _contains(text, lw, fold):
+                        matched.append(lw)
                         total += wt * weight
             if total > 0:
                 scores[key] = total
@@ -187,6 +258,7 @@ class Engine:
         prev_subject: str | None = None
         prev_text: str = ""
         para = -1
+        current_series: tuple[str, set] | None = None     # the ranking the article is talking about, subject types
         for s in rules.sentences(text, body_end):
             if s.para != para:
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
@@ -269,17 +341,41 @@ class Engine:
                     pub = self.registry.rankings[key].publisher
                     if pub and (pub == src or any(m.key == pub for m in mentions)):
                         scores[key] += 2.0
+                out_of = rules.out_of(s.text, r)
+                for key in scores:
+                    size = self.registry.rankings[key].size
+                    if size and out_of == size:          # "주요 20개국 가운데 9위" for a ranking of 20
+                        scores[key] += 4.0
+                    elif size and out_of:
+                        scores[key] -= 2.0
+                if current_series is not None:
+                    # the article keeps talking about one publisher's ranking unless the words say otherwise
+                    family = self.registry.rankings[current_series[0]].publisher
+                    for key in scores:
+                        if key == current_series[0] or (family and self.registry.rankings[key].publisher == family):
+                            scores[key] += 1.5
+                scores = self._choose_series(scores, s.text[win[0]:rules.near_end(s.text, r, win[1])])
                 series = max(scores, key=lambda k: (scores[k], k)) if scores else None
+                carried_in = False
+                if series is None and current_series is not None and subj is not None \
+                        and self._etype(subj) in current_series[1]:
+                    # the ranking named earlier in the article ("1위는 미국이 차지했고" after "… AI 지수에서 6위")
+                    series, carried_in = current_series[0], True
+                    conf *= 0.9
+                elif series is not None and not s.headline:
+                    current_series = (self.parent.get(series, series),
+                                      {self._etype(subj)} | ({"country", "country-group"}
+                                                             if self._etype(subj) in ("country", "country-group")
+                                                             else set()))
                 pub = self.registry.rankings[series].publisher if series else None
                 if pub and src != pub and any(m.key == pub for m in mentions):
                     src, attribution = pub, "stated"
                 if series and src is None:
                     if pub and any(m.key == pub for m in mentions):
                         src, attribution = pub, "stated"
-                    elif pub and carried == pub:
+                    elif pub and (carried == pub or carried_in):
                         src, attribution = pub, "implied"
                 period = rules.period_before(s.text, r.start, r.end, max(seg, prev_rank_end), published_year)
-                out_of = rules.out_of(s.text, r)
                 base = dict(sentence=s, measure=series, kind="rank", source=src, attribution=attribution,
                             period=period[0] if period else None, period_note=period[1] if period else None)
                 problem = None if series else "no ranking series matches the context"

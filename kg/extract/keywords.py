@@ -71,3 +71,9 @@ UNATTRIBUTED_MARKERS = {
     "ko": ["일각에서는", "일각에선", "업계에서는", "업계에선", "시장에서는", "다른 추정", "일부에서는"],
     "en": ["Some estimate", "some estimate", "Other estimates", "other estimates", "Some analysts", "Others put"],
 }
+
+# Words that say a rank is the overall one, not a sub-index's ("종합 12위", "12th overall").
+OVERALL_WORDS = {
+    "ko": ["종합", "전체 순위", "총점"],
+    "en": ["overall", "composite", "total score"],
+}

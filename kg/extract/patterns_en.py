@@ -55,6 +55,8 @@ _EN_TITLES = (r"chief executive officer|chief executive|chief technology officer
               r"senior analyst|researcher|spokesperson|spokesman|spokeswoman")
 _QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
 _STRONG = re.compile(r",?\s+(?:but|while|whereas|although)\s+|;")
+_NEAR_AFTER = re.compile(r"(?:\s+(?:place|position|spot))?(?:\s+overall\b|,?\s+(?:in|for|on)\s+(?:the\s+)?"
+                         r"(?:[\w-]+(?:\s|$)){1,3})?")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals)\b")
 
@@ -118,6 +120,11 @@ class EnglishRules:
         start = max([prev_end] + before)
         end = min([next_start] + after)
         return start, max(end, rank.end)
+
+    def near_end(self, text: str, rank: RankMention, window_end: int) -> int:
+        """Where the words naming a sub-index may end: "third for talent", "12th overall", "fifth in infrastructure"."""
+        m = _NEAR_AFTER.match(text, rank.end)
+        return max(rank.end, min(window_end, m.end())) if m else rank.end
 
     def bare_ok(self, text: str, q: Quantity) -> bool:
         return bool(_BARE_UNIT.match(text[q.end:q.end + 40]))

@@ -39,7 +39,7 @@ _PAREN = re.compile(r"^\s?\([^()]{0,30}\)")
 _SEGMENT = re.compile(r"[,;，]|\bvs\.?|VS|…")
 _AFTER_RANK = re.compile(r"에\s?(?:이은|이어|이어서|뒤이은|뒤진|뒤져|이어진)\s*(?:세계\s*|전체\s*)?$")
 _OUT_OF = re.compile(r"(\d+)\s?개\s?(?:국|국가|회원국|사|기업|대학|도시|업체)?\s?(?:가운데|중에서|중|에서)\s*"
-                     r"(?:[가-힣]{1,4}\s)?$")
+                     r"(?:[^\d.,;…]{0,24}\s)?$")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s?년(?!대)|재작년|지난해|작년|올해|전년|금년")
 _LIST_SEP = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
 _LIST_GAP = re.compile(r"^\s*(?:등\s?)?(?:\d+\s?개국|\d+\s?개\s?나라|\d+\s?곳|\d+\s?개사)?\s?(?:만|만이|은|는|이|가|도|이\s|모두)?\s*"
@@ -116,6 +116,9 @@ class KoreanRules:
 
     def rank_window(self, text: str, rank: RankMention, prev_end: int, next_start: int) -> tuple[int, int]:
         return prev_end, rank.end          # Korean names the ranking before the rank
+
+    def near_end(self, text: str, rank: RankMention, window_end: int) -> int:
+        return window_end
 
     def bare_ok(self, text: str, q: Quantity) -> bool:
         return False
