@@ -96,7 +96,7 @@ class Rules(Protocol):
 _LABEL_STOPWORDS = {
     "en": {"of", "the", "by", "and", "in", "per", "for", "to", "a", "an", "on", "at", "or", "with", "from", "as",
            "major", "countries", "country", "number", "ranking", "rankings", "rank", "share", "held", "produced",
-           "worked", "survey", "growth", "size", "total", "global", "world"},
+           "worked", "survey", "growth", "size", "total", "global", "world", "index"},
     "ko": {"순위", "규모", "주요", "국가별", "부문", "수", "기준", "세계", "글로벌", "전체", "보유량"},
 }
 
@@ -335,8 +335,9 @@ class Engine:
                 subj, conf, unknown = subject_at(r.start)
                 src, attribution = source_at(r.start)
                 seg = rules.segment_start(s.text, r.start)
-                contexts = [(s.text[win[0]:win[1]], 3.0), (s.text, 1.0), (prev_text, 0.5)]
-                scores = self._score(self.rank_keywords, contexts)
+                # the nearest evidence decides: the previous sentence only counts when this one names no ranking
+                scores = self._score(self.rank_keywords, [(s.text[win[0]:win[1]], 3.0), (s.text, 1.0)]) \
+                    or self._score(self.rank_keywords, [(prev_text, 0.5)])
                 for key in list(scores):
                     pub = self.registry.rankings[key].publisher
                     if pub and (pub == src or any(m.key == pub for m in mentions)):
