@@ -358,6 +358,7 @@ def _snapshot_and_reexec(args, argv: list[str]) -> None:
     for name in ("kg", "ontology", "queries", "bench"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "results", "*.pyc"))
     env = dict(os.environ, PYTHONPATH=str(src), KG_BENCH_CODE=_code_version(ROOT))
+    os.chdir(src)  # `python -m` puts the working directory first on sys.path
     os.execve(sys.executable, [sys.executable, "-m", "bench", *argv, "--no-snapshot",
                                "--work", str(args.work.resolve()), "--out", str(args.out.resolve())], env)
 
@@ -397,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes must be numbers separated by commas, got {args.sizes!r}")
     if args.nice:
         os.nice(args.nice)
+    log(f"running the code in {ROOT}")
     args.work.mkdir(parents=True, exist_ok=True)
     report = {"started": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
