@@ -353,14 +353,15 @@ def _code_version(root: Path) -> str:
 def _snapshot_and_reexec(args, argv: list[str]) -> None:
     """Copy the code, ontology and queries aside and run from the copy, so edits made to the working tree
     while a long benchmark runs cannot change what is measured (or invalidate the incremental build)."""
-    src = args.work.resolve() / "src"
+    work, out = args.work.resolve(), args.out.resolve()
+    src = work / "src"
     shutil.rmtree(src, ignore_errors=True)
     for name in ("kg", "ontology", "queries", "bench"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "results", "*.pyc"))
     env = dict(os.environ, PYTHONPATH=str(src), KG_BENCH_CODE=_code_version(ROOT))
     os.chdir(src)  # `python -m` puts the working directory first on sys.path
     os.execve(sys.executable, [sys.executable, "-m", "bench", *argv, "--no-snapshot",
-                               "--work", str(args.work.resolve()), "--out", str(args.out.resolve())], env)
+                               "--work", str(work), "--out", str(out)], env)
 
 
 def main(argv: list[str] | None = None) -> int:
