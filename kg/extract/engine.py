@@ -89,6 +89,7 @@ class Rules(Protocol):
     def rank_window(self, text: str, rank: RankMention, prev_end: int, next_start: int) -> tuple[int, int]: ...
     def near_end(self, text: str, rank: RankMention, window_end: int) -> int: ...
     def bare_ok(self, text: str, q: Quantity) -> bool: ...
+    def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None: ...
 
 
 # Label words that say nothing about which measure is meant ("AI workforce of 20 major countries (MSIT survey)":
@@ -96,7 +97,8 @@ class Rules(Protocol):
 _LABEL_STOPWORDS = {
     "en": {"of", "the", "by", "and", "in", "per", "for", "to", "a", "an", "on", "at", "or", "with", "from", "as",
            "major", "countries", "country", "number", "ranking", "rankings", "rank", "share", "held", "produced",
-           "worked", "survey", "growth", "size", "total", "global", "world", "index"},
+           "worked", "survey", "growth", "size", "total", "global", "world", "index", "top", "leading", "largest",
+           "biggest", "best", "year", "annual", "yearly", "list", "report", "new", "first", "second", "third"},
     "ko": {"순위", "규모", "주요", "국가별", "부문", "수", "기준", "세계", "글로벌", "전체", "보유량"},
 }
 
@@ -132,44 +134,47 @@ class Engine:
                     self.groups.append((text, g.key, c.publisher))
         self.groups.sort(key=lambda t: len(t[0]), reverse=True)
         self.unattributed = UNATTRIBUTED_MARKERS.get(lang, [])
-        self.parent, self.distinctive = self._sub_series(registry, lang)
+        self.parent, self.distinctive = self._sub_series(registry.rankings, self.rank_keywords, "publisher")
+        self.ind_parent, self.ind_distinctive = self._sub_series(registry.indicators, self.ind_keywords, "unit")
 
-    def _sub_series(self, registry: Registry, lang: str) -> tuple[dict[str, str], dict[str, list[str]]]:
-        """Sub-indices of a ranking ("Tortoise Global AI Index - talent" of "Tortoise Global AI Index"): a series
-        of the same publisher whose English label holds all the words of another series' label and more. A
-        sub-index is only chosen when one of its own words (not the parent's) is near the rank."""
+    def _sub_series(self, items: dict, table: dict[str, list[tuple[str, float]]],
+                    same: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Narrower measures: a ranking series ("Tortoise Global AI Index - talent" of "Tortoise Global AI Index")
+        or an indicator whose English label holds all the words of another one's label and more, with the same
+        publisher (rankings) or unit (indicators). A narrower measure is only chosen when one of its own words
+        (not the broader one's) is near the figure or rank."""
         def label_words(key):
-            return {w.lower() for w in re.split(r"[\s()\-,/]+", registry.rankings[key].label.get("en", "")) if w}
+            return {w.lower() for w in re.split(r"[\s()\-,/]+", items[key].label.get("en", "")) if w}
+        words = {key: label_words(key) for key in items}
         parent: dict[str, str] = {}
-        for key, series in registry.rankings.items():
-            mine = label_words(key)
+        for key, item in items.items():
             best = None
-            for other, o in registry.rankings.items():
-                if other == key or o.publisher != series.publisher or not series.publisher:
+            for other, o in items.items():
+                if other == key or not getattr(item, same) or getattr(o, same) != getattr(item, same):
                     continue
-                theirs = label_words(other)
-                if theirs and theirs < mine and (best is None or len(theirs) > len(label_words(best))):
+                if words[other] and words[other] < words[key] and (best is None or len(words[other]) > len(words[best])):
                     best = other
             if best:
                 parent[key] = best
         distinctive: dict[str, list[str]] = {}
         for key, par in parent.items():
-            theirs = {w for w, _ in self.rank_keywords.get(par, [])}
-            distinctive[key] = [w for w, _ in self.rank_keywords.get(key, []) if w not in theirs
+            theirs = {w for w, _ in table.get(par, [])}
+            distinctive[key] = [w for w, _ in table.get(key, []) if w not in theirs
                                 and not any(w in t for t in theirs)]
         return parent, distinctive
 
-    def _choose_series(self, scores: dict[str, float], near: str) -> dict[str, float]:
-        """Drop sub-indices whose own words are not near the rank (their score goes to the parent index)."""
+    def _narrowest(self, scores: dict[str, float], near: str, parent: dict[str, str],
+                   distinctive: dict[str, list[str]]) -> dict[str, float]:
+        """Drop narrower measures whose own words are not near the figure (their score goes to the broader one)."""
         fold = self.rules.lang != "ko"
         text = near.lower() if fold else near
         overall = any(w in text for w in OVERALL_WORDS.get(self.rules.lang, []))
         out = dict(scores)
         for key in list(out):
-            par = self.parent.get(key)
+            par = parent.get(key)
             if par is None:
                 continue
-            own = [w for w in self.distinctive.get(key, []) if _contains(text, w.lower() if fold else w, fold)]
+            own = [w for w in distinctive.get(key, []) if _contains(text, w.lower() if fold else w, fold)]
             if overall or not own:
                 out[par] = max(out.get(par, 0.0), out.pop(key))
         return out
@@ -349,21 +354,25 @@ class Engine:
                         scores[key] += 4.0
                     elif size and out_of:
                         scores[key] -= 2.0
-                if current_series is not None:
-                    # the article keeps talking about one publisher's ranking unless the words say otherwise
+                own_words = bool(scores)
+                fits_current = current_series is not None and subj is not None \
+                    and self._etype(subj) in current_series[1]
+                if fits_current:
+                    # the article keeps talking about one publisher's ranking unless its words say otherwise: the
+                    # ranking named earlier competes like a keyword of this sentence
                     family = self.registry.rankings[current_series[0]].publisher
                     for key in scores:
-                        if key == current_series[0] or (family and self.registry.rankings[key].publisher == family):
+                        if key != current_series[0] and family and self.registry.rankings[key].publisher == family:
                             scores[key] += 1.5
-                scores = self._choose_series(scores, s.text[win[0]:rules.near_end(s.text, r, win[1])])
+                    scores[current_series[0]] = scores.get(current_series[0], 0.0) + 1.5
+                scores = self._narrowest(scores, s.text[win[0]:rules.near_end(s.text, r, win[1])], self.parent,
+                                         self.distinctive)
                 series = max(scores, key=lambda k: (scores[k], k)) if scores else None
                 carried_in = False
-                if series is None and current_series is not None and subj is not None \
-                        and self._etype(subj) in current_series[1]:
-                    # the ranking named earlier in the article ("1위는 미국이 차지했고" after "… AI 지수에서 6위")
-                    series, carried_in = current_series[0], True
+                if fits_current and series == current_series[0] and not own_words:
+                    carried_in = True
                     conf *= 0.9
-                elif series is not None and not s.headline:
+                if series is not None and not s.headline and not carried_in:
                     current_series = (self.parent.get(series, series),
                                       {self._etype(subj)} | ({"country", "country-group"}
                                                              if self._etype(subj) in ("country", "country-group")
@@ -398,6 +407,7 @@ class Engine:
                     continue
                 if q.unit is None and not count_context:
                     continue
+                not_fact = rules.not_a_fact(s.text, q, published_year)
                 eq = rules.equivalent_after(s.text, q, quantities)
                 if eq is not None:
                     equivalents.add(id(eq))
@@ -406,6 +416,7 @@ class Engine:
                 seg = rules.segment_start(s.text, q.start)
                 contexts = [(s.text[seg:q.end + 12], 3.0), (s.text, 1.5), (prev_text, 0.7)]
                 scores = self._score(self.ind_keywords, contexts)
+                scores = self._narrowest(scores, s.text[seg:q.end + 12], self.ind_parent, self.ind_distinctive)
                 fitting = {}
                 for key, score in scores.items():
                     fits, unit = self._unit_fits(key, q, s.text)
@@ -420,8 +431,10 @@ class Engine:
                 equivalent = None
                 if eq is not None and eq.unit in self.registry.units:
                     equivalent = {"value": eq.value, "unit": eq.unit, "approximate": eq.approximate}
-                problem = None
-                if indicator is None:
+                problem = not_fact
+                if problem:
+                    pass
+                elif indicator is None:
                     problem = "no indicator matches the context and unit"
                 elif subj is None:
                     problem = "no subject found"

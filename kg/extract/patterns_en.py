@@ -57,6 +57,14 @@ _QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
 _STRONG = re.compile(r",?\s+(?:but|while|whereas|although)\s+|;")
 _NEAR_AFTER = re.compile(r"(?:\s+(?:place|position|spot))?(?:\s+overall\b|,?\s+(?:in|for|on)\s+(?:the\s+)?"
                          r"(?:[\w-]+(?:\s|$)){1,3})?")
+_BOUND_BEFORE = re.compile(r"\b(?:fewer than|less than|more than|over|at least|up to|under|as many as|as much as|"
+                           r"upwards of|in excess of|below|above|exceeding|exceeds?|at most|no more than|"
+                           r"not even)\s*$", re.IGNORECASE)
+_DIFF_AFTER = re.compile(r"^(?:\s[\w-]+){0,2}\s(?:more|less|fewer|higher|lower|longer|shorter|bigger|smaller|larger|"
+                         r"greater|cheaper)\s(?:than)\b", re.IGNORECASE)
+_TARGET = re.compile(r"\b(?:aims?|aimed|targets?|targeted|goal|plans?|planned|wants?|seeks?|hopes?|intends?|"
+                     r"pledged?|vows?|vowed|promised?)\s(?:is\s)?to\b|\btarget of\b|\bgoal of\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals)\b")
 
@@ -125,6 +133,26 @@ class EnglishRules:
         """Where the words naming a sub-index may end: "third for talent", "12th overall", "fifth in infrastructure"."""
         m = _NEAR_AFTER.match(text, rank.end)
         return max(rank.end, min(window_end, m.end())) if m else rank.end
+
+    def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None:
+        """Figures that are not a value of anything: bounds ("fewer than 200,000", "more than $2 an hour"),
+        differences ("150 hours more than the average"), targets ("aims to raise growth to 2% by 2030"; an
+        amount of money pledged or planned is a commitment and stays a fact)."""
+        before = text[max(0, q.start - 24):q.start]
+        after = text[q.end:q.end + 40]
+        if _BOUND_BEFORE.search(before) and not re.search(r"\bjust\s+(?:over|under)\s*$", before, re.IGNORECASE):
+            return "a bound (more or less than the figure), not a value"
+        if _DIFF_AFTER.match(after):
+            return "a difference between two values, not a value"
+        if q.kind != "currency":
+            clause_start = max([0] + [m.end() for m in _CLAUSE.finditer(text, 0, q.start)])
+            clause = text[clause_start:]
+            if _TARGET.search(clause[:q.end - clause_start + 60]):
+                return "a target or plan, not a value"
+            by = re.search(r"\b(?:by|until|through)\s((?:19|20)\d\d)\b", text[q.end:q.end + 50])
+            if by and int(by.group(1)) > year:
+                return "a target or plan, not a value"
+        return None
 
     def bare_ok(self, text: str, q: Quantity) -> bool:
         return bool(_BARE_UNIT.match(text[q.end:q.end + 40]))

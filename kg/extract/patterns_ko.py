@@ -51,6 +51,14 @@ _STATED_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가|은|는)?\s?(?:[
                         r"(?:밝혔다|발표했다|전했다|추산했다|집계했다|분석했다|전망했다|추정했다|내다봤다|말했다)")
 _FORWARD_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가)?\s?(?:발표한|내놓은|공개한|펴낸|집계한|조사한)")
 _BASIS = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:기준|집계|통계|자료|조사)(?![가-힣])")
+_FRACTION = re.compile(r"분의\s?$")
+_FRACTION_AFTER = re.compile(r"^\s?분의")
+_BOUND_AFTER = re.compile(r"^\s?(?:이|가|을|를|도|은|는)?\s?(?:채\s?|족히\s?|훨씬\s?)?"
+                          r"(?:되지\s?않|되지\s?못|안\s?되|넘|웃돌|밑돌|이상|이하|미만|초과|넘게|못\s?되)")
+_DIFF_BEFORE = re.compile(r"보다\s?(?:약|대략|무려|겨우|불과)?\s?$")
+_DIFF_AFTER = re.compile(r"^\s?(?:더\s?)?(?:많|길|높|적|짧|낮|크|작|앞서|뒤처|뒤져|비싸|싸)")
+_TARGET_AFTER = re.compile(r"겠다|겠습니다|겠다는|목표(?:로|다|이다|를)|계획이다|할\s?계획|할\s?방침|키로\s?했다|기로\s?했다")
+_UNTIL = re.compile(r"((?:19|20)\d\d)\s?년\s?까지")
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
 
 
@@ -122,6 +130,26 @@ class KoreanRules:
 
     def bare_ok(self, text: str, q: Quantity) -> bool:
         return False
+
+    def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None:
+        """Figures that are not a value of anything: bounds ("2만대가 채 되지 않는다", "2달러를 넘는다"),
+        differences ("평균보다 약 150시간 길었다"), fractions ("10분의 1") and targets ("2027년까지 10만명을
+        양성하겠다"; an amount of money announced as a plan is a commitment and stays a fact)."""
+        after = text[q.end:q.end + 16]
+        before = text[max(0, q.start - 12):q.start]
+        if _FRACTION.search(before) or _FRACTION_AFTER.match(after):
+            return "a fraction, not a value"
+        if _BOUND_AFTER.match(after):
+            return "a bound (more or less than the figure), not a value"
+        if _DIFF_BEFORE.search(before) and _DIFF_AFTER.match(after):
+            return "a difference between two values, not a value"
+        if q.kind != "currency":
+            if _TARGET_AFTER.search(text, q.end):
+                return "a target or plan, not a value"
+            until = [m for m in _UNTIL.finditer(text, 0, q.start)]
+            if until and int(until[-1].group(1)) >= year:
+                return "a target or plan, not a value"
+        return None
 
     # -------------------------------------------------------------------------------------- attribution
     def source_marks(self, text: str, mentions: list[Mention]) -> list[tuple[int, Mention, str]]:
