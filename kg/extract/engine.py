@@ -88,6 +88,7 @@ class Rules(Protocol):
     def is_size_counter(self, q: Quantity) -> bool: ...
     def rank_window(self, text: str, rank: RankMention, prev_end: int, next_start: int) -> tuple[int, int]: ...
     def near_end(self, text: str, rank: RankMention, window_end: int) -> int: ...
+    def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
     def bare_ok(self, text: str, q: Quantity) -> bool: ...
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None: ...
 
@@ -264,6 +265,7 @@ class Engine:
         prev_text: str = ""
         para = -1
         current_series: tuple[str, set] | None = None     # the ranking the article is talking about, subject types
+        current_indicator: str | None = None              # the measure the article is talking about
         for s in rules.sentences(text, body_end):
             if s.para != para:
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
@@ -300,7 +302,13 @@ class Engine:
             source_keys = {m.key for _, m, _ in marks} | ({speaker.key} if speaker is not None else set())
             excluded = set(source_positions) | {(m.start, m.end) for m in mentions if m.key in source_keys}
 
-            def subject_at(pos: int) -> tuple[str | None, float, str | None]:
+            def subject_at(pos: int, end: int | None = None) -> tuple[str | None, float, str | None]:
+                if end is not None:
+                    # "1위는 미국이 차지했고", "About 42% of the researchers worked at US institutions"
+                    after = rules.subject_after(s.text, pos, end, [m for m in mentions if (m.start, m.end) not in excluded
+                                                                   and m.type not in NOT_SUBJECT_TYPES])
+                    if after is not None:
+                        return after.key, 0.8, None
                 seg = rules.segment_start(s.text, pos)
                 inseg = [m for m in mentions if seg <= m.start and m.end <= pos and (m.start, m.end) not in excluded
                          and m.type not in NOT_SUBJECT_TYPES]
@@ -337,7 +345,7 @@ class Engine:
             for i_rank, r in enumerate(rank_list):
                 next_start = rank_list[i_rank + 1].start if i_rank + 1 < len(rank_list) else len(s.text)
                 win = rules.rank_window(s.text, r, prev_rank_end, next_start)
-                subj, conf, unknown = subject_at(r.start)
+                subj, conf, unknown = subject_at(r.start, r.end)
                 src, attribution = source_at(r.start)
                 seg = rules.segment_start(s.text, r.start)
                 # the nearest evidence decides: the previous sentence only counts when this one names no ranking
@@ -411,7 +419,7 @@ class Engine:
                 eq = rules.equivalent_after(s.text, q, quantities)
                 if eq is not None:
                     equivalents.add(id(eq))
-                subj, conf, unknown = subject_at(q.start)
+                subj, conf, unknown = subject_at(q.start, q.end)
                 src, attribution = source_at(q.start)
                 seg = rules.segment_start(s.text, q.start)
                 contexts = [(s.text[seg:q.end + 12], 3.0), (s.text, 1.5), (prev_text, 0.7)]
@@ -425,6 +433,12 @@ class Engine:
                         fits = False
                     if fits:
                         fitting[key] = (score, unit)
+                if not fitting and current_indicator is not None and self._unit_fits(current_indicator, q, s.text)[0]:
+                    # the measure named earlier in the article ("미국은 97.1달러로 8위" after "시간당 노동생산성은 …")
+                    fitting[current_indicator] = (0.0, self._unit_fits(current_indicator, q, s.text)[1])
+                    conf *= 0.85
+                elif fitting and not s.headline:
+                    current_indicator = max(fitting, key=lambda k: (fitting[k][0], k))
                 indicator = max(fitting, key=lambda k: (fitting[k][0], k)) if fitting else None
                 unit = fitting[indicator][1] if indicator else None
                 period = rules.period_before(s.text, q.start, q.end, seg, published_year)

@@ -134,6 +134,19 @@ class EnglishRules:
         m = _NEAR_AFTER.match(text, rank.end)
         return max(rank.end, min(window_end, m.end())) if m else rank.end
 
+    def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
+        """The holder named after a figure that opens its sentence ("About 42% of the researchers worked at US
+        institutions"), or after a rank ("first place went to Ireland")."""
+        went = re.match(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?", text[end:end + 40])
+        if went:
+            nxt = [x for x in mentions if x.start == end + went.end()]
+            return nxt[0] if nxt else None
+        if not re.fullmatch(r"\s*(?:[A-Z][a-z]+\s+){0,2}(?:\$|€|£|¥)?", text[:start]):
+            return None
+        clause_end = min([m.start() for m in _CLAUSE.finditer(text, end)] + [len(text)])
+        later = [x for x in mentions if end <= x.start < clause_end]
+        return later[0] if later else None
+
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None:
         """Figures that are not a value of anything: bounds ("fewer than 200,000", "more than $2 an hour"),
         differences ("150 hours more than the average"), targets ("aims to raise growth to 2% by 2030"; an

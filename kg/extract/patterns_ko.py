@@ -131,6 +131,16 @@ class KoreanRules:
     def bare_ok(self, text: str, q: Quantity) -> bool:
         return False
 
+    def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
+        """"1위는 미국이 차지했고", "1위는 아일랜드로": a rank as the topic, its holder named right after."""
+        m = re.match(r"(?:는|은)\s?(?:[가-힣]{1,4}\s)?", text[end:end + 8]) if text[start:end].endswith("위") else None
+        if not m:
+            return None
+        nxt = [x for x in mentions if x.start == end + m.end()]
+        if nxt and re.match(r"(?:이|가|로|으로|였|이었|이다|다)(?![가-힣])|(?:이|가|로)", text[nxt[0].end:nxt[0].end + 3]):
+            return nxt[0]
+        return None
+
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None:
         """Figures that are not a value of anything: bounds ("2만대가 채 되지 않는다", "2달러를 넘는다"),
         differences ("평균보다 약 150시간 길었다"), fractions ("10분의 1") and targets ("2027년까지 10만명을
