@@ -89,6 +89,7 @@ class Rules(Protocol):
     def rank_window(self, text: str, rank: RankMention, prev_end: int, next_start: int) -> tuple[int, int]: ...
     def near_end(self, text: str, rank: RankMention, window_end: int) -> int: ...
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
+    def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
     def bare_ok(self, text: str, q: Quantity) -> bool: ...
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None: ...
 
@@ -332,11 +333,16 @@ class Engine:
             # ranks first: "after others" lists must not be taken as subjects of figures
             rank_list = rules.ranks(s.text)
             others_for: dict[int, list[Mention]] = {}
+            followers_for: dict[int, list[Mention]] = {}
             for r in rank_list:
                 others = rules.others_before_rank(s.text, r, mentions)
                 if others:
                     others_for[r.start] = others
                     excluded.update((m.start, m.end) for m in others)
+                followers = rules.followers_after_rank(s.text, r, mentions)
+                if followers:
+                    followers_for[r.start] = followers
+                    excluded.update((m.start, m.end) for m in followers)
             quantities = [q for q in rules.quantities(s.text)
                           if not any(m.start <= q.start < m.end for m in mentions)]
             equivalents = set()
@@ -406,6 +412,13 @@ class Engine:
                         out.append(Candidate(subject=other.key, span=(r.start, r.end), confidence=0.75,
                                              rank=rank, out_of=out_of, problem=problem,
                                              note=f"rank inferred from the order of “{s.text[other.start:r.end]}”",
+                                             **base))
+                if subj and series:
+                    # "first …, followed by Norway and Luxembourg": the next places in order
+                    for i, other in enumerate(followers_for.get(r.start, []), start=1):
+                        out.append(Candidate(subject=other.key, span=(r.start, r.end), confidence=0.75,
+                                             rank=r.rank + i, out_of=out_of, problem=problem,
+                                             note=f"rank inferred from the order of “{s.text[r.start:other.end]}”",
                                              **base))
                 if subj:
                     last_subject = subj

@@ -64,6 +64,9 @@ _DIFF_AFTER = re.compile(r"^(?:\s[\w-]+){0,2}\s(?:more|less|fewer|higher|lower|l
                          r"greater|cheaper)\s(?:than)\b", re.IGNORECASE)
 _TARGET = re.compile(r"\b(?:aims?|aimed|targets?|targeted|goal|plans?|planned|wants?|seeks?|hopes?|intends?|"
                      r"pledged?|vows?|vowed|promised?)\s(?:is\s)?to\b|\btarget of\b|\bgoal of\b", re.IGNORECASE)
+_TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|retained|retains|claimed|claims|"
+                       r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in)\s+"
+                       r"(?:the\s+|its\s+)?((?:top|first)\s+(?:spot|place|position))\b")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals)\b")
@@ -102,8 +105,10 @@ class EnglishRules:
         return find_en_quantities(text)
 
     def ranks(self, text: str) -> list[RankMention]:
-        out = []
+        out = [RankMention(1, m.start(1), m.end(1), m.group(1)) for m in _TOP_SPOT.finditer(text)]
         for r in find_en_ranks(text):
+            if any(t.start <= r.start < t.end for t in out):
+                continue
             after = text[r.end:r.end + 30].lower()
             before = text[max(0, r.start - 30):r.start].lower()
             if r.as_written.isalpha():     # "first", "fifth": only as ranks ("ranked fifth", "fifth place")
@@ -117,6 +122,7 @@ class EnglishRules:
             elif re.match(r"^\s*(?:century|anniversary|edition|time|quarter|generation)", after):
                 continue
             out.append(r)
+        out.sort(key=lambda r: r.start)
         return out
 
     def is_size_counter(self, q: Quantity) -> bool:
@@ -133,6 +139,24 @@ class EnglishRules:
         """Where the words naming a sub-index may end: "third for talent", "12th overall", "fifth in infrastructure"."""
         m = _NEAR_AFTER.match(text, rank.end)
         return max(rank.end, min(window_end, m.end())) if m else rank.end
+
+    def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]:
+        """"Ireland ranked first …, followed by Norway and Luxembourg": the places after the rank, in order."""
+        clause_end = min([m.start() for m in re.finditer(r"[;.]\s|\s(?:while|but|whereas)\s", text[rank.end:])] + [len(text)])
+        m = re.search(r",?\s+followed by\s+(?:the\s+)?", text[rank.end:rank.end + clause_end])
+        if not m:
+            return []
+        begin = rank.end + m.end()
+        after = [x for x in mentions if x.start >= begin]
+        if not after or after[0].start != begin:
+            return []
+        chain = [after[0]]
+        for x in after[1:]:
+            if _LIST_SEP.match(text[chain[-1].end:x.start]):
+                chain.append(x)
+            else:
+                break
+        return chain
 
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """The holder named after a figure that opens its sentence ("About 42% of the researchers worked at US

@@ -131,6 +131,9 @@ class KoreanRules:
     def bare_ok(self, text: str, q: Quantity) -> bool:
         return False
 
+    def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]:
+        return []
+
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """"1위는 미국이 차지했고", "1위는 아일랜드로": a rank as the topic, its holder named right after."""
         m = re.match(r"(?:는|은)\s?(?:[가-힣]{1,4}\s)?", text[end:end + 8]) if text[start:end].endswith("위") else None
