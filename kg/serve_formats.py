@@ -175,6 +175,14 @@ def _csv_value(term) -> str:
     return str(term)
 
 
+_LINE_BREAKS = {c: f"\\u{ord(c):04X}" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def _tsv_term(term) -> str:
+    """N-Triples form, with the characters some readers take for line breaks escaped as well."""
+    return str(term).translate(str.maketrans(_LINE_BREAKS))
+
+
 def serialize_select(variables: list[str], rows: list[tuple], fmt: str) -> bytes:
     if fmt == "json":
         bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
@@ -198,7 +206,7 @@ def serialize_select(variables: list[str], rows: list[tuple], fmt: str) -> bytes
         return buffer.getvalue().encode("utf-8")
     if fmt == "tsv":
         lines = ["\t".join("?" + v for v in variables)]
-        lines.extend("\t".join("" if t is None else str(t) for t in row) for row in rows)
+        lines.extend("\t".join("" if t is None else _tsv_term(t) for t in row) for row in rows)
         return ("\n".join(lines) + "\n").encode("utf-8")
     raise ValueError(f"not a results format: {fmt}")
 

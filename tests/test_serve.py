@@ -367,13 +367,13 @@ def _as_rdflib(term):
     return rdflib.Literal(term.value, lang=term.language or None, datatype=datatype)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_terms, _terms), max_size=6), st.sampled_from(["json", "xml", "tsv"]))
 def test_results_round_trip_through_rdflib_parsers(rows, fmt):
     """What we write, an independent parser (rdflib's) reads back term for term."""
     if fmt == "xml":  # XML 1.0 cannot carry control characters; the writer replaces them
         rows = [r for r in rows if not any(_has_control(t) for t in r)]
-    if fmt == "tsv":  # rdflib's TSV reader does not take \r escapes or blank nodes
+    if fmt == "tsv":  # rdflib's TSV reader takes neither blank nodes nor escaped C0 control characters
         rows = [r for r in rows if not any(isinstance(t, BlankNode) or _has_control(t) for t in r)]
     body = serialize_select(["a", "b"], rows, fmt)
     parsed = rdflib.query.Result.parse(io.BytesIO(body), format=fmt)
@@ -382,8 +382,9 @@ def test_results_round_trip_through_rdflib_parsers(rows, fmt):
 
 
 def _has_control(term) -> bool:
+    """C0 controls, DEL, and what Python's splitlines() takes for a line break (rdflib's readers trip on them)."""
     value = getattr(term, "value", "") if term is not None else ""
-    return any(ord(c) < 0x20 or c in "\x7f" for c in value)
+    return any(ord(c) < 0x20 or c == "\x7f" or len(f"a{c}b".splitlines()) > 1 for c in value)
 
 
 # ------------------------------------------------------------------------------------------------ the page, in a browser
