@@ -31,6 +31,19 @@ INDICATOR_KEYWORDS: dict[str, dict[str, list[str]]] = {
         "ko": ["투자", "투자액", "투자 규모"],
         "en": ["investment", "invested", "investing", "private investment"],
     },
+    "ai-investment-commitment": {
+        "ko": ["투자 계획", "펀드", "조성", "투자하기로", "투입하기로", "투자를 약속", "출자"],
+        "en": ["pledged", "pledge", "will invest", "commitment", "committed", "earmarked", "fund", "mobilise",
+               "mobilize", "initiative", "plans to invest"],
+    },
+    "government-ai-budget": {
+        "ko": ["예산", "정부 예산", "예산안"],
+        "en": ["budget", "government said it would spend", "will spend", "would spend"],
+    },
+    "private-ai-investment": {
+        "ko": ["민간 투자", "민간 AI 투자"],
+        "en": ["private investment", "private AI investment", "venture"],
+    },
 }
 
 # Words that must be in the sentence for a figure to be read as the indicator at all (besides a unit match).

@@ -59,6 +59,7 @@ _DIFF_BEFORE = re.compile(r"보다\s?(?:약|대략|무려|겨우|불과)?\s?$")
 _DIFF_AFTER = re.compile(r"^\s?(?:더\s?)?(?:많|길|높|적|짧|낮|크|작|앞서|뒤처|뒤져|비싸|싸)")
 _TARGET_AFTER = re.compile(r"겠다|겠습니다|겠다는|목표(?:로|다|이다|를)|계획이다|할\s?계획|할\s?방침|키로\s?했다|기로\s?했다")
 _UNTIL = re.compile(r"((?:19|20)\d\d)\s?년\s?까지")
+_REPORTED_END = re.compile(r"(?:다|라|이라)고\s?(?:집계|분석|밝|발표|추산|추정|전망|평가|설명|말|전|보고)했다[.\s”\"]*$")
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
 
 
@@ -174,6 +175,13 @@ class KoreanRules:
                 m = before[-1]
                 # "X가 발표한 …에 따르면": prefer the agent of 발표한 when it is nearer the start of the phrase
                 marks.append((m.start, m, "forward"))
+        final = _REPORTED_END.search(text)
+        if final:
+            # "트렌드포스는 삼성전자의 점유율이 7.3%로 2위라고 집계했다": the topic who reports is the source
+            first = [m for m in sources if m.start < 20 and m.end < final.start()
+                     and re.match(r"(?:\s?\([^()]{0,30}\))?(?:은|는|이|가)(?![가-힣])", text[m.end:m.end + 34])]
+            if first:
+                marks.append((first[0].start, first[0], "sentence"))
         for m in sources:
             tail = text[m.end:m.end + 60]
             if _BASIS.match(tail) or _PAREN_BY.match(tail) or _FORWARD_BY.match(tail):
@@ -188,6 +196,15 @@ class KoreanRules:
                 seen.add((mark[1].start, mark[2]))
                 unique.append(mark)
         return unique
+
+    def attribution_spans(self, text: str) -> list[tuple[int, int]]:
+        """"한국생산성본부가 OECD 통계를 분석한 보고서에 따르면": names in the phrase are sources, never subjects."""
+        spans, start = [], 0
+        for acc in _ACCORDING.finditer(text):
+            clause = max([start] + [m.end() for m in re.finditer(r"[,.]\s", text[:acc.start()])])
+            spans.append((clause, acc.start()))
+            start = acc.end()
+        return spans
 
     def quote_spans(self, text: str) -> list[tuple[int, int]]:
         return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
