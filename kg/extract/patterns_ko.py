@@ -137,12 +137,12 @@ class KoreanRules:
 
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """"1위는 미국이 차지했고", "1위는 아일랜드로": a rank as the topic, its holder named right after."""
-        m = re.match(r"(?:는|은)\s?(?:[가-힣]{1,4}\s)?", text[end:end + 8]) if text[start:end].endswith("위") else None
-        if not m:
+        if not text[start:end].endswith("위"):
             return None
-        nxt = [x for x in mentions if x.start == end + m.end()]
-        if nxt and re.match(r"(?:이|가|로|으로|였|이었|이다|다)(?![가-힣])|(?:이|가|로)", text[nxt[0].end:nxt[0].end + 3]):
-            return nxt[0]
+        for x in mentions:
+            if end < x.start <= end + 10 and re.fullmatch(r"(?:는|은)\s?(?:[가-힣]{1,4}\s)?", text[end:x.start]) \
+                    and re.match(r"이|가|로|으로|였|이었|이다|다(?![가-힣])", text[x.end:x.end + 3]):
+                return x
         return None
 
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None:
@@ -176,6 +176,7 @@ class KoreanRules:
                 # "X가 발표한 …에 따르면": prefer the agent of 발표한 when it is nearer the start of the phrase
                 marks.append((m.start, m, "forward"))
         final = _REPORTED_END.search(text)
+        first: list[Mention] = []
         if final:
             # "트렌드포스는 삼성전자의 점유율이 7.3%로 2위라고 집계했다": the topic who reports is the source
             first = [m for m in sources if m.start < 20 and m.end < final.start()
@@ -186,7 +187,7 @@ class KoreanRules:
             tail = text[m.end:m.end + 60]
             if _BASIS.match(tail) or _PAREN_BY.match(tail) or _FORWARD_BY.match(tail):
                 marks.append((m.start, m, "forward"))
-            elif _STATED_BY.match(tail):
+            elif _STATED_BY.match(tail) and not tail.startswith("의") and not (final and first and m is not first[0]):
                 marks.append((m.start, m, "sentence"))
         marks.sort(key=lambda t: t[0])
         seen = set()

@@ -1,0 +1,209 @@
+"""General rules added so `kg extract` works beyond the seed article (issue 5, extractor quality).
+
+Every sentence here is written for the test; none is taken from the evaluation articles. Each test pins one rule:
+it fails when the rule is removed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kg.extract import extract_text
+from kg.extract.text import ArticleText
+from kg.load import load_registries
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registries([ROOT / "data" / "registries"])
+
+
+def draft(registry, text: str, lang: str, published=dt.date(2025, 6, 2)):
+    article = ArticleText(path=Path("t.txt"), text=text, title="t", body_end=len(text), language=lang,
+                          published=published, published_note=None, publisher_name=None, url=None, from_html=False)
+    return extract_text(article, registry, article_id="t", publisher="maeil-business")
+
+
+def keys(d):
+    out = set()
+    for f in d.sheet["facts"]:
+        measure = f.get("indicator") or f.get("ranking") or f.get("group")
+        amount = Decimal(str(f["value"])) if f["kind"] == "observation" else f.get("rank")
+        out.add((f["subject"], f["kind"], measure, amount))
+    return out
+
+
+def values(d):
+    return {Decimal(str(f["value"])) for f in d.sheet["facts"] if f["kind"] == "observation"}
+
+
+# ------------------------------------------------------------------------------------------ choosing the ranking
+def test_ranking_named_earlier_carries_to_later_paragraphs_ko(registry):
+    text = ("토터스미디어의 글로벌 AI 지수에서 이스라엘이 7위에 올랐다.\n\n"
+            "1위는 미국이 차지했다. 스페인은 15위, 이탈리아는 20위였다.")
+    got = keys(draft(registry, text, "ko"))
+    assert {("IL", "rank", "tortoise-global-ai-index", 7), ("US", "rank", "tortoise-global-ai-index", 1),
+            ("ES", "rank", "tortoise-global-ai-index", 15), ("IT", "rank", "tortoise-global-ai-index", 20)} <= got
+
+
+def test_ranking_named_earlier_carries_en(registry):
+    text = ("Israel ranked 7th in Tortoise Media's Global AI Index this year.\n\n"
+            "Spain came 15th. Italy placed 20th.")
+    got = keys(draft(registry, text, "en"))
+    assert {("ES", "rank", "tortoise-global-ai-index", 15), ("IT", "rank", "tortoise-global-ai-index", 20)} <= got
+
+
+def test_sub_index_only_with_its_own_words_near_the_rank(registry):
+    text = ("토터스미디어의 글로벌 AI 지수에서 캐나다는 9위를 기록했다. 캐나다는 인재 부문에서는 4위였다. "
+            "스웨덴은 종합 14위로 한 계단 내려갔다.")
+    got = keys(draft(registry, text, "ko"))
+    assert ("CA", "rank", "tortoise-global-ai-index", 9) in got
+    assert ("CA", "rank", "tortoise-ai-talent", 4) in got
+    assert ("SE", "rank", "tortoise-global-ai-index", 14) in got
+    assert not any(k[2] == "tortoise-ai-talent" and k[0] == "SE" for k in got)
+
+
+def test_sub_index_word_far_after_the_rank_does_not_choose_it(registry):
+    text = ("In Tortoise Media's Global AI Index, Spain ranked 11th, up from 14th last year, "
+            "helped by strong marks for infrastructure.")
+    got = keys(draft(registry, text, "en"))
+    assert ("ES", "rank", "tortoise-global-ai-index", 14) in got
+    assert not any(k[2] == "tortoise-ai-infrastructure" for k in got)
+
+
+def test_declared_size_of_a_ranking_picks_it(registry):
+    text = "조사 대상 주요 20개국 가운데 일본의 AI 인력 규모는 11위였다."
+    assert ("JP", "rank", "msit-ai-workforce", 11) in keys(draft(registry, text, "ko"))
+
+
+def test_english_filler_words_of_labels_choose_nothing(registry):
+    # "of", "countries", "20", "major" are words of the MSIT ranking's label; they must not pick it
+    text = "Of the 20 major countries surveyed, Spain was ninth."
+    assert not any(k[2] == "msit-ai-workforce" for k in keys(draft(registry, text, "en")))
+
+
+# ------------------------------------------------------------------------------------------ rank phrases
+def test_rank_as_topic_then_its_holder_ko(registry):
+    text = "OECD 시간당 노동생산성 순위에서 1위는 덴마크가 차지했다."
+    assert ("DK", "rank", "oecd-labour-productivity", 1) in keys(draft(registry, text, "ko"))
+
+
+def test_top_spot_and_followed_by_en(registry):
+    text = ("Denmark kept the top spot in the OECD ranking of labour productivity per hour, "
+            "followed by Norway and Switzerland.")
+    got = keys(draft(registry, text, "en"))
+    assert {("DK", "rank", "oecd-labour-productivity", 1), ("NO", "rank", "oecd-labour-productivity", 2),
+            ("CH", "rank", "oecd-labour-productivity", 3)} <= got
+
+
+def test_followed_by_en_after_an_ordinal(registry):
+    text = "In the Tortoise Global AI Index, Canada was fifth, followed by Israel and Spain."
+    got = keys(draft(registry, text, "en"))
+    assert {("CA", "rank", "tortoise-global-ai-index", 5), ("IL", "rank", "tortoise-global-ai-index", 6),
+            ("ES", "rank", "tortoise-global-ai-index", 7)} <= got
+
+
+# ------------------------------------------------------------------------------------------ subjects and sources
+def test_english_demonyms_name_the_country(registry):
+    text = "South Korean workers produced $51.20 of GDP per hour worked in 2024, OECD data show."
+    assert ("KR", "observation", "labour-productivity-per-hour", Decimal("51.2")) in keys(draft(registry, text, "en"))
+
+
+def test_korean_domestic_means_korea(registry):
+    text = "과학기술정보통신부에 따르면 국내 AI 인력은 6만1000명으로 집계됐다."
+    assert ("KR", "observation", "ai-workforce", 61000) in keys(draft(registry, text, "ko"))
+
+
+def test_names_inside_an_according_to_phrase_are_not_subjects_ko(registry):
+    text = "한국개발연구원이 OECD 자료를 분석한 보고서에 따르면 2024년 한국의 시간당 노동생산성은 50.3달러였다."
+    d = draft(registry, text, "ko")
+    assert keys(d) == {("KR", "observation", "labour-productivity-per-hour", Decimal("50.3"))}
+
+
+def test_names_inside_an_according_to_phrase_are_not_subjects_en(registry):
+    text = ("Canadian workers produced $70.10 of GDP per hour worked, according to a review of OECD data by "
+            "the Korea Development Institute.")
+    assert keys(draft(registry, text, "en")) == {("CA", "observation", "labour-productivity-per-hour",
+                                                  Decimal("70.1"))}
+
+
+def test_reporting_topic_is_the_source_not_the_subject_ko(registry):
+    text = "트렌드포스는 마이크론의 HBM 시장 점유율이 19%라고 집계했다."
+    d = draft(registry, text, "ko")
+    facts = d.sheet["facts"]
+    assert {(f["subject"], f.get("source")) for f in facts} == {("micron", "trendforce")}
+
+
+def test_subject_named_after_a_figure_that_opens_the_sentence_en(registry):
+    text = "About 37% of the top-tier AI researchers tracked by MacroPolo worked at Chinese institutions in 2024."
+    assert ("CN", "observation", "top-ai-researchers-share", 37) in keys(draft(registry, text, "en"))
+
+
+def test_measure_named_earlier_carries_to_a_bare_list(registry):
+    text = ("2024년 덴마크의 시간당 노동생산성은 98.2달러였다.\n\n"
+            "스웨덴은 88.4달러, 핀란드는 80.6달러였다.")
+    got = keys(draft(registry, text, "ko"))
+    assert {("SE", "observation", "labour-productivity-per-hour", Decimal("88.4")),
+            ("FI", "observation", "labour-productivity-per-hour", Decimal("80.6"))} <= got
+
+
+# ------------------------------------------------------------------------------------------ not facts
+@pytest.mark.parametrize("text,lang,figure", [
+    ("국내 대학들이 보유한 H100 GPU는 모두 합쳐도 5000대가 채 되지 않는다.", "ko", 5000),
+    ("엔비디아 H100 한 대의 임대료는 시간당 3달러를 넘는다.", "ko", 3),
+    ("Fewer than 30,000 H100 GPUs are installed across Korean universities.", "en", 30000),
+    ("Renting an H100 in Seoul costs more than $3 an hour.", "en", 3),
+])
+def test_bounds_are_not_facts(registry, text, lang, figure):
+    d = draft(registry, text, lang)
+    assert Decimal(figure) not in values(d)
+    assert any("bound" in (p.get("reason") or p.get("problem") or str(p)) for p in d.proposed.get("pending_facts", []))
+
+
+@pytest.mark.parametrize("text,lang,figure", [
+    ("한국의 1인당 연간 노동시간은 1872시간으로 OECD 평균보다 약 200시간 길었다.", "ko", 200),
+    ("Koreans worked 1,872 hours in 2024, some 200 hours more than the OECD average.", "en", 200),
+])
+def test_differences_are_not_facts(registry, text, lang, figure):
+    got = values(draft(registry, text, lang))
+    assert Decimal(figure) not in got and Decimal(1872) in got
+
+
+@pytest.mark.parametrize("text,lang,figure", [
+    ("정부는 2030년까지 AI 인재 5만명을 양성하겠다고 밝혔다.", "ko", 50000),
+    ("The ministry aims to train 50,000 AI specialists by 2030.", "en", 50000),
+    ("The plan is to raise labour productivity growth to 3% a year by 2031.", "en", 3),
+])
+def test_targets_are_not_facts(registry, text, lang, figure):
+    assert Decimal(figure) not in values(draft(registry, text, lang))
+
+
+def test_money_pledged_is_a_commitment_fact(registry):
+    text = "Germany pledged €5 billion for AI research and compute, the government said."
+    assert ("DE", "observation", "ai-investment-commitment", Decimal(5000000000)) in keys(draft(registry, text, "en"))
+
+
+def test_fraction_is_not_a_figure_ko(registry):
+    text = "한국 AI 인력 6만명, 미국의 10분의 1 수준"
+    assert Decimal(1) not in values(draft(registry, text, "ko"))
+
+
+def test_every_new_reading_keeps_the_figure_in_its_evidence(registry):
+    """The never-invent-a-number property over the sentences of this file."""
+    texts = [("토터스미디어의 글로벌 AI 지수에서 이스라엘이 7위에 올랐다.\n\n1위는 미국이 차지했다.", "ko"),
+             ("Denmark kept the top spot in the OECD labour productivity ranking, followed by Norway.", "en"),
+             ("About 37% of the top-tier AI researchers tracked by MacroPolo worked at Chinese institutions.", "en")]
+    for text, lang in texts:
+        for f in draft(registry, text, lang).sheet["facts"]:
+            ev = f["evidence"]
+            assert text[ev["start"]:ev["end"]] == ev["text"]
+            if f.get("as_written"):
+                assert f["as_written"] in ev["text"]
+                digits = re.sub(r"\D", "", f["as_written"])
+                assert not digits or digits in re.sub(r"\D", "", ev["text"])
