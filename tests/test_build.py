@@ -176,3 +176,19 @@ def _graph(store_path, article_id) -> set:
                                            pyoxigraph.NamedNode(BASE + "graph/article/" + article_id)))
     finally:
         del store
+
+
+def test_validation_in_batches_gives_the_same_report(tmp_path, monkeypatch):
+    import kg.build as kg_build
+
+    data = make_corpus(tmp_path, article=None)
+    for n in range(3):
+        text = MINI_ARTICLE.replace("id: mini", f"id: a{n}").replace("value: 35000", f"value: -3500{n}") \
+            .replace("    as_written: 3만5000대\n", "")
+        (data / "articles" / f"a{n}.yaml").write_text(text, encoding="utf-8")
+    whole = build([data], out_dir=tmp_path / "o1", store_path=tmp_path / "s1", html=False)
+    monkeypatch.setattr(kg_build, "VALIDATION_BATCH_TRIPLES", 1)   # every article its own batch
+    batched = build([data], out_dir=tmp_path / "o2", store_path=tmp_path / "s2", html=False)
+    assert whole.violations == batched.violations == 3
+    assert whole.report.to_json() == batched.report.to_json()
+    assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2")
