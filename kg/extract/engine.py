@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Protocol
 
 from ..model import Registry
@@ -118,7 +119,12 @@ def _contains(text: str, word: str, fold: bool) -> bool:
         return False
     if not fold:
         return True
-    return re.search(r"(?<![a-z0-9])" + re.escape(word), text) is not None
+    return _boundary(word).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _boundary(word: str) -> re.Pattern:
+    return re.compile(r"(?<![a-z0-9])" + re.escape(word))
 
 
 class Engine:
