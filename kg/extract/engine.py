@@ -92,6 +92,8 @@ class Rules(Protocol):
     def near_end(self, text: str, rank: RankMention, window_end: int) -> int: ...
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
+    def home_subject(self, text: str) -> str | None: ...
+    def scope_mentions(self, text: str, mentions: list[Mention], ranks: list[RankMention]) -> list[Mention]: ...
     def bare_ok(self, text: str, q: Quantity) -> bool: ...
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None: ...
 
@@ -328,7 +330,7 @@ class Engine:
                 if inseg:
                     return inseg[-1].key, 0.8, None
                 unknown = rules.unknown_subject(s, seg, pos)
-                if unknown:
+                if unknown and not any(unknown in m.text or m.text in unknown for m in mentions):
                     return None, 0.6, unknown
                 if topic is not None and topic.start < pos:
                     return topic.key, 0.8, None
@@ -336,11 +338,16 @@ class Engine:
                     return topic.key, 0.7, None
                 if prev_subject:
                     return prev_subject, 0.6, None
+                home = rules.home_subject(s.text)
+                if home:
+                    return home, 0.6, None
                 return None, 0.0, None
 
             last_subject = None
             # ranks first: "after others" lists must not be taken as subjects of figures
             rank_list = rules.ranks(s.text)
+            # "세계 11위", "OECD 38개국 중 31위": the place a rank is counted in is not its holder
+            excluded.update((m.start, m.end) for m in rules.scope_mentions(s.text, mentions, rank_list))
             others_for: dict[int, list[Mention]] = {}
             followers_for: dict[int, list[Mention]] = {}
             for r in rank_list:

@@ -45,7 +45,7 @@ _LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|remain|remai
                        re.IGNORECASE)
 _ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Dd]ata from|[Ff]igures from|[Ee]stimates by|[Ee]stimates from|"
                         r"[Pp]er|[Cc]ited by|[Cc]ompiled by|[Pp]ublished by|[Rr]eleased by|[Bb]y)\s+(?:the\s+)?$")
-_SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:'s|’s)?\s?(?:[\w\s,-]{0,50}?)\s?(?:said|says|reported|reports|estimated|"
+_SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:'s|’s)?\s?(?:[\w\s,-]{0,50}?)\s?(?<![\w-])(?:said|says|reported|reports|estimated|"
                    r"estimates|found|finds|shows|showed|noted|notes|told|calculated|calculates|counted|counts|"
                    r"published|released)\b")
 _POSSESSIVE_DOC = re.compile(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index|survey|study|data|ranking|rankings|"
@@ -139,6 +139,14 @@ class EnglishRules:
         """Where the words naming a sub-index may end: "third for talent", "12th overall", "fifth in infrastructure"."""
         m = _NEAR_AFTER.match(text, rank.end)
         return max(rank.end, min(window_end, m.end())) if m else rank.end
+
+    def home_subject(self, text: str) -> str | None:
+        return None
+
+    def scope_mentions(self, text: str, mentions: list[Mention], ranks: list[RankMention]) -> list[Mention]:
+        """"the world's 11th", "Asia's third-largest": the place a rank is counted in is not its holder."""
+        return [m for m in mentions if m.type == "country-group"
+                and any(r.start > m.end and re.fullmatch(r"(?:'s|’s)\s+", text[m.end:r.start]) for r in ranks)]
 
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]:
         """"Ireland ranked first …, followed by Norway and Luxembourg": the places after the rank, in order."""
