@@ -207,3 +207,41 @@ def test_every_new_reading_keeps_the_figure_in_its_evidence(registry):
                 assert f["as_written"] in ev["text"]
                 digits = re.sub(r"\D", "", f["as_written"])
                 assert not digits or digits in re.sub(r"\D", "", ev["text"])
+
+
+# ------------------------------------------------------------------------------------------ memberships
+def test_same_group_takes_the_group_named_before_ko(registry):
+    text = "BCG의 AI 성숙도 분류에서 프랑스는 'AI 안정적 경쟁국가'에 속했고, 스페인과 이탈리아도 같은 그룹으로 분류됐다."
+    got = keys(draft(registry, text, "ko"))
+    assert {("FR", "membership", "bcg-ai-maturity/steady-contenders", None),
+            ("ES", "membership", "bcg-ai-maturity/steady-contenders", None),
+            ("IT", "membership", "bcg-ai-maturity/steady-contenders", None)} <= got
+
+
+def test_same_tier_en(registry):
+    text = 'BCG counts Israel among the "AI pioneers". Sweden and Finland are in the same tier.'
+    got = keys(draft(registry, text, "en"))
+    assert {("SE", "membership", "bcg-ai-maturity/ai-pioneers", None),
+            ("FI", "membership", "bcg-ai-maturity/ai-pioneers", None)} <= got
+
+
+def test_members_set_off_by_dashes_before_the_group_en(registry):
+    text = 'BCG puts three economies — Israel, Sweden and Finland — in its top tier of "AI pioneers".'
+    got = keys(draft(registry, text, "en"))
+    assert {("IL", "membership", "bcg-ai-maturity/ai-pioneers", None),
+            ("SE", "membership", "bcg-ai-maturity/ai-pioneers", None),
+            ("FI", "membership", "bcg-ai-maturity/ai-pioneers", None)} <= got
+
+
+# ------------------------------------------------------------------------------------------ scope of a rank
+def test_the_place_a_rank_is_counted_in_is_not_its_holder_ko(registry):
+    text = "스탠퍼드대 AI 인덱스에 따르면 지난해 캐나다의 민간 AI 투자는 세계 9위였다."
+    got = keys(draft(registry, text, "ko"))
+    assert ("CA", "rank", "stanford-private-ai-investment", 9) in got
+    assert not any(k[0] == "world" for k in got)
+
+
+def test_reporting_verb_must_be_a_word_of_its_own_en(registry):
+    text = "Micron itself accounts for about 19% of the HBM market, analysts estimate."
+    got = keys(draft(registry, text, "en"))
+    assert ("micron", "observation", "hbm-market-share", 19) in got

@@ -93,6 +93,8 @@ class Rules(Protocol):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
     def home_subject(self, text: str) -> str | None: ...
+    def same_group(self, text: str) -> list[tuple[int, int]]: ...
+    def same_group_members(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]: ...
     def scope_mentions(self, text: str, mentions: list[Mention], ranks: list[RankMention]) -> list[Mention]: ...
     def bare_ok(self, text: str, q: Quantity) -> bool: ...
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None: ...
@@ -276,6 +278,8 @@ class Engine:
         para = -1
         current_series: tuple[str, set] | None = None     # the ranking the article is talking about, subject types
         current_indicator: str | None = None              # the measure the article is talking about
+        last_group: tuple | None = None                   # the group named last in the paragraph ("같은 그룹")
+        last_group_para = -1
         for s in rules.sentences(text, body_end):
             if s.para != para:
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
@@ -491,6 +495,8 @@ class Engine:
                     source=src, attribution=attribution, subject_name=unknown, problem=problem))
                 if subj:
                     last_subject = subj
+            if s.para != last_group_para:
+                last_group, last_group_para = None, s.para
             for label, group_key, publisher in self.groups:
                 pattern = re.escape(label[:-1] if rules.lang == "en" and label.endswith("s") else label)
                 for gm in re.finditer(pattern + ("s?" if rules.lang == "en" else ""), s.text,
@@ -511,6 +517,17 @@ class Engine:
                         out.append(Candidate(kind="membership", subject=key, measure=group_key, sentence=s,
                                              span=(gm.start(), gm.end()), confidence=conf, source=src,
                                              attribution=attribution))
+                    last_group = (group_key, src, attribution)
+            if last_group is not None:
+                # "일본과 독일도 같은 그룹으로 분류됐다", "France and Japan are in the same tier"
+                for same in rules.same_group(s.text):
+                    members = rules.same_group_members(s.text, same, [m for m in mentions
+                                                                     if (m.start, m.end) not in excluded])
+                    for m in members:
+                        out.append(Candidate(kind="membership", subject=m.key, measure=last_group[0], sentence=s,
+                                             span=same, confidence=0.75, source=last_group[1],
+                                             attribution=last_group[2] if last_group[1] else "none",
+                                             note=f"the group named before “{s.text[same[0]:same[1]]}”"))
             if new_speaker is not None:
                 for c in out:
                     if c.sentence is s and c.source is None and any(a <= c.span[0] < b for a, b in quotes):

@@ -41,7 +41,9 @@ _LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|remain|remai
                        r"counted as|rank as|ranked as|made|make|form|formed|belong to|fall into|fell into|"
                        r"were named|are named|were classed as|are classed as|were classified as|are classified as|"
                        r"were rated|are rated)?\s*(?:the\s+)?(?:only\s+)?(?:(?:five|four|three|six|seven|two|\d+)\s+)?"
-                       r"(?:countries\s+)?(?:among\s+the\s+|in\s+the\s+|as\s+)?(?:an?\s+)?(?:the\s+)?['‘\"“]?\s*$",
+                       r"(?:countries\s+)?(?:among\s+the\s+|in\s+the\s+|as\s+)?(?:an?\s+)?(?:the\s+)?['‘\"“]?\s*$|"
+                       r"^\s*(?:—|–|-)\s*(?:in|among|into|as)\s+(?:its|the|their)\s+(?:[\w-]+\s+){0,4}?(?:of\s+)?"
+                       r"(?:the\s+)?['‘\"“]?\s*$",
                        re.IGNORECASE)
 _ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Dd]ata from|[Ff]igures from|[Ee]stimates by|[Ee]stimates from|"
                         r"[Pp]er|[Cc]ited by|[Cc]ompiled by|[Pp]ublished by|[Rr]eleased by|[Bb]y)\s+(?:the\s+)?$")
@@ -139,6 +141,14 @@ class EnglishRules:
         """Where the words naming a sub-index may end: "third for talent", "12th overall", "fifth in infrastructure"."""
         m = _NEAR_AFTER.match(text, rank.end)
         return max(rank.end, min(window_end, m.end())) if m else rank.end
+
+    def same_group(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in re.finditer(r"\bthe same\s+(?:group|tier|category|band|bracket|cluster)\b", text)]
+
+    def same_group_members(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
+        return _chain(text, span[0], mentions, _LIST_SEP,
+                      re.compile(r"^\s*(?:are|were|is|was|sit|sat|fall|fell|belong|belonged)?\s*(?:also\s+)?"
+                                 r"(?:in|to|into)?\s*$"))
 
     def home_subject(self, text: str) -> str | None:
         return None

@@ -60,6 +60,9 @@ _DIFF_AFTER = re.compile(r"^\s?(?:더\s?)?(?:많|길|높|적|짧|낮|크|작|앞
 _TARGET_AFTER = re.compile(r"겠다|겠습니다|겠다는|목표(?:로|다|이다|를)|계획이다|할\s?계획|할\s?방침|키로\s?했다|기로\s?했다")
 _UNTIL = re.compile(r"((?:19|20)\d\d)\s?년\s?까지")
 _REPORTED_END = re.compile(r"(?:다|라|이라)고\s?(?:집계|분석|밝|발표|추산|추정|전망|평가|설명|말|전|보고)했다[.\s”\"]*$")
+_SAME_GROUP = re.compile(r"(?:같은|동일한)\s?(?:그룹|군|등급|범주|부류|티어|그룹군)")
+_SAME_GAP = re.compile(r"^\s*(?:도|역시|또한|는|은|이|가)?\s*(?:모두\s*)?$")
+_LIST_SEP_SAME = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
 _HOME = re.compile(r"(?<![가-힣\w]\s)(?<![가-힣])(?:정부|국내)(?:는|가|의|에|\s)")
 _SCOPE_OF = re.compile(r"^\s?(?:\d+\s?개\s?(?:국|국가|회원국)?|회원국)\s?(?:가운데|중에서|중)")
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
@@ -133,6 +136,12 @@ class KoreanRules:
 
     def bare_ok(self, text: str, q: Quantity) -> bool:
         return False
+
+    def same_group(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in _SAME_GROUP.finditer(text)]
+
+    def same_group_members(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
+        return _chain(text, span[0], mentions, _LIST_SEP_SAME, _SAME_GAP)
 
     def home_subject(self, text: str) -> str | None:
         """Korean papers write "정부" (the government) and "국내" (at home) for Korea: the subject of last resort
