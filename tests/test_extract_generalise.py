@@ -245,3 +245,25 @@ def test_reporting_verb_must_be_a_word_of_its_own_en(registry):
     text = "Micron itself accounts for about 19% of the HBM market, analysts estimate."
     got = keys(draft(registry, text, "en"))
     assert ("micron", "observation", "hbm-market-share", 19) in got
+
+
+@pytest.mark.parametrize("text,lang,figure", [
+    ("정부는 2028년까지 AI 예산을 3조원으로 늘릴 계획이다.", "ko", 3000000000000),
+    ("The government plans to lift the AI budget to 3 trillion won by 2028.", "en", 3000000000000),
+])
+def test_raising_money_to_a_level_is_a_target(registry, text, lang, figure):
+    assert Decimal(figure) not in values(draft(registry, text, lang))
+
+
+def test_relative_clause_keeps_its_antecedent_as_subject_en(registry):
+    text = "Israel came seventh in Tortoise Media's Global AI Index, ahead of Switzerland, which placed ninth."
+    got = keys(draft(registry, text, "en"))
+    assert {("IL", "rank", "tortoise-global-ai-index", 7), ("CH", "rank", "tortoise-global-ai-index", 9)} <= got
+    assert ("IL", "rank", "tortoise-global-ai-index", 9) not in got
+
+
+def test_rank_out_of_another_number_does_not_take_the_carried_ranking(registry):
+    text = ("Tortoise Media's Global AI Index ranked Israel 7th of 83 countries.\n\n"
+            "Spain was 3rd of 12 southern European economies.")
+    got = keys(draft(registry, text, "en"))
+    assert ("ES", "rank", "tortoise-global-ai-index", 3) not in got

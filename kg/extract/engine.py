@@ -276,7 +276,7 @@ class Engine:
         prev_subject: str | None = None
         prev_text: str = ""
         para = -1
-        current_series: tuple[str, set] | None = None     # the ranking the article is talking about, subject types
+        current_series: tuple | None = None    # the ranking the article is talking about: key, subject types, size
         current_indicator: str | None = None              # the measure the article is talking about
         last_group: tuple | None = None                   # the group named last in the paragraph ("같은 그룹")
         last_group_para = -1
@@ -389,8 +389,10 @@ class Engine:
                     elif size and out_of:
                         scores[key] -= 2.0
                 own_words = bool(scores)
+                # a rank "out of" another number than the ranking's belongs to another list
                 fits_current = current_series is not None and subj is not None \
-                    and self._etype(subj) in current_series[1]
+                    and self._etype(subj) in current_series[1] \
+                    and (out_of is None or current_series[2] is None or out_of == current_series[2])
                 if fits_current:
                     # the article keeps talking about one publisher's ranking unless its words say otherwise: the
                     # ranking named earlier competes like a keyword of this sentence
@@ -407,10 +409,12 @@ class Engine:
                     carried_in = True
                     conf *= 0.9
                 if series is not None and not s.headline and not carried_in:
+                    kept_size = current_series[2] if current_series and current_series[0] == series else None
                     current_series = (self.parent.get(series, series),
                                       {self._etype(subj)} | ({"country", "country-group"}
                                                              if self._etype(subj) in ("country", "country-group")
-                                                             else set()))
+                                                             else set()),
+                                      out_of or kept_size or self.registry.rankings[series].size)
                 pub = self.registry.rankings[series].publisher if series else None
                 if pub and src != pub and any(m.key == pub for m in mentions):
                     src, attribution = pub, "stated"

@@ -29,7 +29,7 @@ _VERBS = (r"has|have|had|holds|held|hold|owns|owned|operates|operated|is|was|are
           r"finished|took|takes|remains|remained|moved|secured|secures|amassed|bought|acquired|deployed|runs|ran|"
           r"plans|planned|will|would|now|also|alone|still|currently")
 _TOPIC_AFTER = re.compile(rf"^(?:\s?\([^()]{{0,30}}\))?(?:'s|’s|\s(?:{_VERBS})\b)")
-_SEGMENT = re.compile(r"[,;]|\s(?:and|while|whereas|but|vs\.?|versus|compared with)\s")
+_SEGMENT = re.compile(r"[,;](?!\s(?:which|who)\b)|\s(?:and|while|whereas|but|vs\.?|versus|compared with)\s")
 _OTHERS_AFTER = re.compile(r"^\s*(?:place|position|spot)?,?\s*(?:behind|after|trailing|following)\s+(?:only\s+)?")
 _OTHERS_BEFORE = re.compile(r"(?:behind|after|trailing|following)\s+(?:only\s+)?$")
 _OUT_OF_AFTER = re.compile(r"^\s*(?:place|position|spot)?\s*(?:out\s+of|of|among)\s+(?:the\s+)?(\d+)")
@@ -69,6 +69,10 @@ _TARGET = re.compile(r"\b(?:aims?|aimed|targets?|targeted|goal|plans?|planned|wa
 _TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|retained|retains|claimed|claims|"
                        r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in)\s+"
                        r"(?:the\s+|its\s+)?((?:top|first)\s+(?:spot|place|position))\b")
+_RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|triple|cut|reduce|bring)\w*\b[^.;]{0,50}"
+                       r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
+                     r"\bby\s20\d\d\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals)\b")
@@ -199,6 +203,8 @@ class EnglishRules:
             return "a bound (more or less than the figure), not a value"
         if _DIFF_AFTER.match(after):
             return "a difference between two values, not a value"
+        if _RAISE_TO.search(text[max(0, q.start - 80):q.start]) and _FUTURE.search(text):
+            return "a target or plan, not a value"
         if q.kind != "currency":
             clause_start = max([0] + [m.end() for m in _CLAUSE.finditer(text, 0, q.start)])
             clause = text[clause_start:]

@@ -57,12 +57,13 @@ _BOUND_AFTER = re.compile(r"^\s?(?:이|가|을|를|도|은|는)?\s?(?:채\s?|족
                           r"(?:되지\s?않|되지\s?못|안\s?되|넘|웃돌|밑돌|이상|이하|미만|초과|넘게|못\s?되)")
 _DIFF_BEFORE = re.compile(r"보다\s?(?:약|대략|무려|겨우|불과)?\s?$")
 _DIFF_AFTER = re.compile(r"^\s?(?:더\s?)?(?:많|길|높|적|짧|낮|크|작|앞서|뒤처|뒤져|비싸|싸)")
-_TARGET_AFTER = re.compile(r"겠다|겠습니다|겠다는|목표(?:로|다|이다|를)|계획이다|할\s?계획|할\s?방침|키로\s?했다|기로\s?했다")
+_TARGET_AFTER = re.compile(r"겠다|겠습니다|겠다는|목표(?:로|다|이다|를)|계획이다|[할릴일울낼]\s?계획|[할릴일울낼]\s?방침|키로\s?했다|기로\s?했다")
 _UNTIL = re.compile(r"((?:19|20)\d\d)\s?년\s?까지")
 _REPORTED_END = re.compile(r"(?:다|라|이라)고\s?(?:집계|분석|밝|발표|추산|추정|전망|평가|설명|말|전|보고)했다[.\s”\"]*$")
 _SAME_GROUP = re.compile(r"(?:같은|동일한)\s?(?:그룹|군|등급|범주|부류|티어|그룹군)")
 _SAME_GAP = re.compile(r"^\s*(?:도|역시|또한|는|은|이|가)?\s*(?:모두\s*)?$")
 _LIST_SEP_SAME = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
+_RAISE_TO_AFTER = re.compile(r"^\s?(?:으로|로)\s?(?:[가-힣]{1,4}\s)?(?:늘리|늘릴|확대|높이|높일|끌어올|증액|키우|키울|줄이|줄일|낮추|낮출)")
 _HOME = re.compile(r"(?<![가-힣\w]\s)(?<![가-힣])(?:정부|국내)(?:는|가|의|에|\s)")
 _SCOPE_OF = re.compile(r"^\s?(?:\d+\s?개\s?(?:국|국가|회원국)?|회원국)\s?(?:가운데|중에서|중)")
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
@@ -183,6 +184,8 @@ class KoreanRules:
             return "a bound (more or less than the figure), not a value"
         if _DIFF_BEFORE.search(before) and _DIFF_AFTER.match(after):
             return "a difference between two values, not a value"
+        if _RAISE_TO_AFTER.match(after) and _TARGET_AFTER.search(text, q.end):
+            return "a target or plan, not a value"          # "예산을 3조원으로 늘릴 계획이다"
         if q.kind != "currency":
             if _TARGET_AFTER.search(text, q.end):
                 return "a target or plan, not a value"
