@@ -267,3 +267,15 @@ def test_rank_out_of_another_number_does_not_take_the_carried_ranking(registry):
             "Spain was 3rd of 12 southern European economies.")
     got = keys(draft(registry, text, "en"))
     assert ("ES", "rank", "tortoise-global-ai-index", 3) not in got
+
+
+def test_aside_between_commas_keeps_its_name_as_subject_en(registry):
+    text = "In the Tortoise Global AI Index, Britain rose to 4th, while Japan, at 12th, slipped."
+    got = keys(draft(registry, text, "en"))
+    assert ("JP", "rank", "tortoise-global-ai-index", 12) in got and ("GB", "rank", "tortoise-global-ai-index", 12) not in got
+
+
+def test_the_company_said_makes_it_subject_and_source_en(registry):
+    text = "Naver operates about 12,000 H100 GPUs, the company said."
+    facts = draft(registry, text, "en").sheet["facts"]
+    assert [(f["subject"], f["value"], f.get("source")) for f in facts] == [("naver", 12000, "naver")]

@@ -93,6 +93,7 @@ class Rules(Protocol):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
     def home_subject(self, text: str) -> str | None: ...
+    def self_source(self, text: str, mentions: list[Mention]) -> Mention | None: ...
     def same_group(self, text: str) -> list[tuple[int, int]]: ...
     def same_group_members(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]: ...
     def scope_mentions(self, text: str, mentions: list[Mention], ranks: list[RankMention]) -> list[Mention]: ...
@@ -296,6 +297,8 @@ class Engine:
             topic = next((m for m in mentions if (m.start, m.end) not in source_positions
                           and m.type not in NOT_SUBJECT_TYPES and rules.is_topic(s.text, m)), None)
 
+            self_source = rules.self_source(s.text, mentions)
+
             def source_at(pos: int) -> tuple[str | None, str]:
                 forward = [m for p, m, scope in marks if scope == "forward" and p <= pos]
                 if forward:
@@ -307,6 +310,8 @@ class Engine:
                     return speaker.key, "stated"
                 if speaker is not None and not quotes:
                     return speaker.key, "stated"
+                if self_source is not None:
+                    return self_source.key, "stated"
                 if unattributed:
                     return None, "none"
                 if carried:
@@ -333,6 +338,12 @@ class Engine:
                     return topical[-1].key, 0.9, None
                 if inseg:
                     return inseg[-1].key, 0.8, None
+                if seg > 0:
+                    # an aside set off by commas: "Japan, at 12th, slipped"
+                    lead = [m for m in mentions if m.end <= seg and (m.start, m.end) not in excluded
+                            and m.type not in NOT_SUBJECT_TYPES and re.fullmatch(r",\s*", s.text[m.end:seg])]
+                    if lead:
+                        return lead[-1].key, 0.75, None
                 unknown = rules.unknown_subject(s, seg, pos)
                 if unknown and not any(unknown in m.text or m.text in unknown for m in mentions):
                     return None, 0.6, unknown

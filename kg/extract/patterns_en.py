@@ -47,7 +47,7 @@ _LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|remain|remai
                        re.IGNORECASE)
 _ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Dd]ata from|[Ff]igures from|[Ee]stimates by|[Ee]stimates from|"
                         r"[Pp]er|[Cc]ited by|[Cc]ompiled by|[Pp]ublished by|[Rr]eleased by|[Bb]y)\s+(?:the\s+)?$")
-_SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:'s|’s)?\s?(?:[\w\s,-]{0,50}?)\s?(?<![\w-])(?:said|says|reported|reports|estimated|"
+_SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:'s|’s)?\s?(?:[^\W\d]|[\s,-]){0,50}?\s?(?<![\w-])(?:said|says|reported|reports|estimated|"
                    r"estimates|found|finds|shows|showed|noted|notes|told|calculated|calculates|counted|counts|"
                    r"published|released)\b")
 _POSSESSIVE_DOC = re.compile(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index|survey|study|data|ranking|rankings|"
@@ -73,6 +73,8 @@ _RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|tripl
                        r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
                      r"\bby\s20\d\d\b", re.IGNORECASE)
+_SELF_SAID = re.compile(r",\s(?:the\s)?(?:company|firm|group|ministry|agency|institute|bank|chipmaker|"
+                        r"government|organisation|organization)\s(?:said|says|reported|reports|estimated|added|noted)\b")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals)\b")
@@ -153,6 +155,13 @@ class EnglishRules:
         return _chain(text, span[0], mentions, _LIST_SEP,
                       re.compile(r"^\s*(?:are|were|is|was|sit|sat|fall|fell|belong|belonged)?\s*(?:also\s+)?"
                                  r"(?:in|to|into)?\s*$"))
+
+    def self_source(self, text: str, mentions: list[Mention]) -> Mention | None:
+        """"Naver runs 12,000 GPUs, the company said": the company is both the subject and the source."""
+        if not _SELF_SAID.search(text):
+            return None
+        first = [m for m in mentions if m.type in ("company", "organization") and self.is_topic(text, m)]
+        return first[0] if first else None
 
     def home_subject(self, text: str) -> str | None:
         return None

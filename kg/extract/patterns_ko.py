@@ -144,6 +144,9 @@ class KoreanRules:
     def same_group_members(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
         return _chain(text, span[0], mentions, _LIST_SEP_SAME, _SAME_GAP)
 
+    def self_source(self, text: str, mentions: list[Mention]) -> Mention | None:
+        return None
+
     def home_subject(self, text: str) -> str | None:
         """Korean papers write "정부" (the government) and "국내" (at home) for Korea: the subject of last resort
         when no country or company is named before."""
