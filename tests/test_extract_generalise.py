@@ -279,3 +279,25 @@ def test_the_company_said_makes_it_subject_and_source_en(registry):
     text = "Naver operates about 12,000 H100 GPUs, the company said."
     facts = draft(registry, text, "en").sheet["facts"]
     assert [(f["subject"], f["value"], f.get("source")) for f in facts] == [("naver", 12000, "naver")]
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("국내 AI 인력은 6만1000명으로 전년보다 약 7% 늘었다.", "ko"),
+    ("Korea's AI workforce grew 7% to 61,000 people last year.", "en"),
+])
+def test_a_change_in_percent_goes_to_a_growth_indicator(registry, text, lang):
+    got = keys(draft(registry, text, lang))
+    assert ("KR", "observation", "ai-workforce-growth", 7) in got
+    assert ("KR", "observation", "ai-workforce", 61000) in got
+
+
+def test_a_change_in_percent_never_becomes_a_share(registry):
+    text = "SK하이닉스의 HBM 시장 점유율은 55%였다. 매출은 전년 대비 12% 증가했다."
+    got = keys(draft(registry, text, "ko"))
+    assert ("sk-hynix", "observation", "hbm-market-share", 55) in got
+    assert not any(k[3] == 12 and k[2] == "hbm-market-share" for k in got)
+
+
+def test_curated_keywords_outweigh_label_words_en(registry):
+    text = "The US government will invest $500 billion in AI infrastructure."
+    assert ("US", "observation", "ai-investment-commitment", 500000000000) in keys(draft(registry, text, "en"))

@@ -93,6 +93,7 @@ class Rules(Protocol):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
     def home_subject(self, text: str) -> str | None: ...
+    def is_change(self, text: str, q: Quantity) -> bool: ...
     def self_source(self, text: str, mentions: list[Mention]) -> Mention | None: ...
     def same_group(self, text: str) -> list[tuple[int, int]]: ...
     def same_group_members(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]: ...
@@ -148,6 +149,10 @@ class Engine:
                     self.groups.append((text, g.key, c.publisher))
         self.groups.sort(key=lambda t: len(t[0]), reverse=True)
         self.unattributed = UNATTRIBUTED_MARKERS.get(lang, [])
+        self.change_indicators = {k for k, ind in registry.indicators.items()
+                                  if re.search(r"\b(?:growth|change|increase|decrease|decline)\b",
+                                               ind.label.get("en", ""), re.IGNORECASE)
+                                  or re.search(r"증가율|증감률|성장률|변화율", ind.label.get("ko", ""))}
         self.parent, self.distinctive = self._sub_series(registry.rankings, self.rank_keywords, "publisher")
         self.ind_parent, self.ind_distinctive = self._sub_series(registry.indicators, self.ind_keywords, "unit")
 
@@ -191,6 +196,8 @@ class Engine:
             own = [w for w in distinctive.get(key, []) if _contains(text, w.lower() if fold else w, fold)]
             if overall or not own:
                 out[par] = max(out.get(par, 0.0), out.pop(key))
+            else:
+                out[key] += 2.0          # the narrower measure's own words are there: it is the more specific
         return out
 
     def _etype(self, key: str | None) -> str | None:
@@ -203,7 +210,7 @@ class Engine:
         for key, item in registry_part.items():
             words: dict[str, float] = {}
             for w in table.get(key, {}).get(lang, []):
-                words[w] = max(words.get(w, 0), 1.0 + 0.1 * len(w.split()))
+                words[w] = max(words.get(w, 0), 1.5 + 0.1 * len(w.split()))   # curated words beat label words
             label = item.label.get(lang)
             if label:
                 words.setdefault(label, 2.0)
@@ -474,14 +481,18 @@ class Engine:
                 scores = self._score(self.ind_keywords, contexts)
                 scores = self._narrowest(scores, s.text[seg:q.end + 12], self.ind_parent, self.ind_distinctive)
                 fitting = {}
+                change = q.unit == "percent" and rules.is_change(s.text, q)
                 for key, score in scores.items():
                     fits, unit = self._unit_fits(key, q, s.text)
+                    if q.unit == "percent" and change != (key in self.change_indicators):
+                        fits = False         # "12% 늘었다" is a growth rate, "a 12% share" is not
                     need = self.required.get(key)
                     if need and not any(w in s.text or w in prev_text for w in need):
                         fits = False
                     if fits:
                         fitting[key] = (score, unit)
-                if not fitting and current_indicator is not None and self._unit_fits(current_indicator, q, s.text)[0]:
+                if not fitting and current_indicator is not None and self._unit_fits(current_indicator, q, s.text)[0] \
+                        and (q.unit != "percent" or change == (current_indicator in self.change_indicators)):
                     # the measure named earlier in the article ("미국은 97.1달러로 8위" after "시간당 노동생산성은 …")
                     fitting[current_indicator] = (0.0, self._unit_fits(current_indicator, q, s.text)[1])
                     conf *= 0.85

@@ -36,6 +36,10 @@ INDICATOR_KEYWORDS: dict[str, dict[str, list[str]]] = {
         "en": ["pledged", "pledge", "will invest", "commitment", "committed", "earmarked", "fund", "mobilise",
                "mobilize", "initiative", "plans to invest"],
     },
+    "hopper-gpus-purchased": {
+        "ko": ["구매", "사들", "구입", "매입", "주문"],
+        "en": ["bought", "buy", "buys", "purchased", "purchases", "ordered", "acquired"],
+    },
     "government-ai-budget": {
         "ko": ["예산", "정부 예산", "예산안"],
         "en": ["budget", "government said it would spend", "will spend", "would spend"],

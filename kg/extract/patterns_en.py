@@ -75,6 +75,13 @@ _FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|woul
                      r"\bby\s20\d\d\b", re.IGNORECASE)
 _SELF_SAID = re.compile(r",\s(?:the\s)?(?:company|firm|group|ministry|agency|institute|bank|chipmaker|"
                         r"government|organisation|organization)\s(?:said|says|reported|reports|estimated|added|noted)\b")
+_CHANGE_BEFORE = re.compile(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|rises|rising|fell|fall|falls|jumped|jumps|"
+                            r"climbed|climbs|increased|increases|decreased|decreases|declined|declines|dropped|drops|"
+                            r"gained|gains|surged|surges|slipped|slid|shrank|shrinks|expanded|expands|growth of|"
+                            r"increase of|rise of|decline of|drop of)\s+(?:by\s+)?(?:about\s+|around\s+|nearly\s+|"
+                            r"roughly\s+|some\s+|almost\s+|an estimated\s+|a\s+|just\s+)?$", re.IGNORECASE)
+_CHANGE_AFTER = re.compile(r"\s+(?:increase|rise|growth|jump|gain|drop|decline|decrease|fall|surge|year-on-year|"
+                           r"year on year|on the year|from a year)\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals)\b")
@@ -155,6 +162,10 @@ class EnglishRules:
         return _chain(text, span[0], mentions, _LIST_SEP,
                       re.compile(r"^\s*(?:are|were|is|was|sit|sat|fall|fell|belong|belonged)?\s*(?:also\s+)?"
                                  r"(?:in|to|into)?\s*$"))
+
+    def is_change(self, text: str, q: Quantity) -> bool:
+        """"grew 12%", "up 35%", "a 20% increase": the figure is a change, not a level ("rose to 28%")."""
+        return bool(_CHANGE_BEFORE.search(text, max(0, q.start - 40), q.start) or _CHANGE_AFTER.match(text, q.end))
 
     def self_source(self, text: str, mentions: list[Mention]) -> Mention | None:
         """"Naver runs 12,000 GPUs, the company said": the company is both the subject and the source."""

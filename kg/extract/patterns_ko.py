@@ -64,6 +64,9 @@ _SAME_GROUP = re.compile(r"(?:같은|동일한)\s?(?:그룹|군|등급|범주|�
 _SAME_GAP = re.compile(r"^\s*(?:도|역시|또한|는|은|이|가)?\s*(?:모두\s*)?$")
 _LIST_SEP_SAME = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
 _RAISE_TO_AFTER = re.compile(r"^\s?(?:으로|로)\s?(?:[가-힣]{1,4}\s)?(?:늘리|늘릴|확대|높이|높일|끌어올|증액|키우|키울|줄이|줄일|낮추|낮출)")
+_CHANGE_AFTER = re.compile(r"\s?(?:가량|정도|안팎|남짓|이상)?\s?(?:이|가|를|을)?\s?(?:증가|늘|감소|줄|상승|하락|성장|급증|급감|"
+                           r"뛰|올랐|오른|내렸|내린|떨어|확대|축소|커졌|불어)")
+_CHANGE_BEFORE = re.compile(r"(?:증가율|감소율|증감률|성장률|상승률|하락률)(?:은|는|이|가)?\s?(?:약\s?)?$")
 _HOME = re.compile(r"(?<![가-힣\w]\s)(?<![가-힣])(?:정부|국내)(?:는|가|의|에|\s)")
 _SCOPE_OF = re.compile(r"^\s?(?:\d+\s?개\s?(?:국|국가|회원국)?|회원국)\s?(?:가운데|중에서|중)")
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
@@ -143,6 +146,10 @@ class KoreanRules:
 
     def same_group_members(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
         return _chain(text, span[0], mentions, _LIST_SEP_SAME, _SAME_GAP)
+
+    def is_change(self, text: str, q: Quantity) -> bool:
+        """"12% 늘었다", "35% 증가했다", "증가율은 12%": the figure is a change, not a level or share."""
+        return bool(_CHANGE_AFTER.match(text, q.end) or _CHANGE_BEFORE.search(text, max(0, q.start - 10), q.start))
 
     def self_source(self, text: str, mentions: list[Mention]) -> Mention | None:
         return None
