@@ -301,3 +301,35 @@ def test_a_change_in_percent_never_becomes_a_share(registry):
 def test_curated_keywords_outweigh_label_words_en(registry):
     text = "The US government will invest $500 billion in AI infrastructure."
     assert ("US", "observation", "ai-investment-commitment", 500000000000) in keys(draft(registry, text, "en"))
+
+
+@pytest.mark.parametrize("text,lang,figure", [
+    ("Nvidia's market value topped $4 trillion on Thursday.", "en", 4000000000000),
+    ("국내 생성형 AI 스타트업 수는 올해 1000개사를 돌파했다.", "ko", 1000),
+])
+def test_passing_a_mark_is_a_bound(registry, text, lang, figure):
+    assert Decimal(figure) not in values(draft(registry, text, lang))
+
+
+def test_n_out_of_m_people_is_a_proportion_not_a_count_ko(registry):
+    text = "해외로 떠난 AI 인력 10명 중 7명은 미국 기업에 취업했다."
+    assert not values(draft(registry, text, "ko"))
+
+
+def test_holder_after_for_en(registry):
+    text = "SK Hynix controls about 60% of the HBM market, compared with 20% for Micron."
+    got = keys(draft(registry, text, "en"))
+    assert {("sk-hynix", "observation", "hbm-market-share", 60), ("micron", "observation", "hbm-market-share", 20)} <= got
+
+
+def test_company_reporting_its_own_figure_en(registry):
+    text = "Elon Musk's xAI said its cluster in Memphis had reached 150,000 GPUs."
+    facts = draft(registry, text, "en").sheet["facts"]
+    assert [(f["subject"], f["value"], f.get("source")) for f in facts] == [("xai", 150000, "xai")]
+
+
+def test_possessive_noun_phrase_is_not_a_reporter_en(registry):
+    text = "SK Hynix, which supplies most of Nvidia's high-bandwidth memory, said it controls about 60% of the HBM market."
+    facts = draft(registry, text, "en").sheet["facts"]
+    assert all(f.get("source") != "nvidia" for f in facts)
+    assert ("sk-hynix", "observation", "hbm-market-share", 60) in keys(draft(registry, text, "en"))

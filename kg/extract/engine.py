@@ -149,6 +149,9 @@ class Engine:
                     self.groups.append((text, g.key, c.publisher))
         self.groups.sort(key=lambda t: len(t[0]), reverse=True)
         self.unattributed = UNATTRIBUTED_MARKERS.get(lang, [])
+        # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
+        self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
+                        for part in (registry.indicators, registry.rankings) for k, item in part.items()}
         self.change_indicators = {k for k, ind in registry.indicators.items()
                                   if re.search(r"\b(?:growth|change|increase|decrease|decline)\b",
                                                ind.label.get("en", ""), re.IGNORECASE)
@@ -310,6 +313,8 @@ class Engine:
                 forward = [m for p, m, scope in marks if scope == "forward" and p <= pos]
                 if forward:
                     return forward[-1].key, "stated"
+                if self_source is not None and self_source.start < pos:
+                    return self_source.key, "stated"
                 whole = [m for p, m, scope in marks if scope == "sentence"]
                 if whole:
                     return whole[0].key, "stated"
@@ -421,7 +426,7 @@ class Engine:
                     scores[current_series[0]] = scores.get(current_series[0], 0.0) + 1.5
                 scores = self._narrowest(scores, s.text[win[0]:rules.near_end(s.text, r, win[1])], self.parent,
                                          self.distinctive)
-                series = max(scores, key=lambda k: (scores[k], k)) if scores else None
+                series = max(scores, key=lambda k: (round(scores[k], 6), -self.breadth[k], k)) if scores else None
                 carried_in = False
                 if fits_current and series == current_series[0] and not own_words:
                     carried_in = True
@@ -497,8 +502,8 @@ class Engine:
                     fitting[current_indicator] = (0.0, self._unit_fits(current_indicator, q, s.text)[1])
                     conf *= 0.85
                 elif fitting and not s.headline:
-                    current_indicator = max(fitting, key=lambda k: (fitting[k][0], k))
-                indicator = max(fitting, key=lambda k: (fitting[k][0], k)) if fitting else None
+                    current_indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -self.breadth[k], k))
+                indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -self.breadth[k], k)) if fitting else None
                 unit = fitting[indicator][1] if indicator else None
                 period = rules.period_before(s.text, q.start, q.end, seg, published_year)
                 equivalent = None

@@ -47,7 +47,7 @@ _LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|remain|remai
                        re.IGNORECASE)
 _ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Dd]ata from|[Ff]igures from|[Ee]stimates by|[Ee]stimates from|"
                         r"[Pp]er|[Cc]ited by|[Cc]ompiled by|[Pp]ublished by|[Rr]eleased by|[Bb]y)\s+(?:the\s+)?$")
-_SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:'s|’s)?\s?(?:[^\W\d]|[\s,-]){0,50}?\s?(?<![\w-])(?:said|says|reported|reports|estimated|"
+_SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:(?:'s|’s)(?=\s[^\W\d][\w\s-]{0,30}?\s(?:said|says|reported|estimated|estimates|found)\b))?\s?(?:[^\W\d]|[\s,-]){0,50}?\s?(?<![\w-])(?:said|says|reported|reports|estimated|"
                    r"estimates|found|finds|shows|showed|noted|notes|told|calculated|calculates|counted|counts|"
                    r"published|released)\b")
 _POSSESSIVE_DOC = re.compile(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index|survey|study|data|ranking|rankings|"
@@ -60,6 +60,7 @@ _STRONG = re.compile(r",?\s+(?:but|while|whereas|although)\s+|;")
 _NEAR_AFTER = re.compile(r"(?:\s+(?:place|position|spot))?(?:\s+overall\b|,?\s+(?:in|for|on)\s+(?:the\s+)?"
                          r"(?:[\w-]+(?:\s|$)){1,3})?")
 _BOUND_BEFORE = re.compile(r"\b(?:fewer than|less than|more than|over|at least|up to|under|as many as|as much as|"
+                           r"topped|tops|top|exceeded|exceeds|exceed|surpassed|surpasses|passed|crossed|broke|"
                            r"upwards of|in excess of|below|above|exceeding|exceeds?|at most|no more than|"
                            r"not even)\s*$", re.IGNORECASE)
 _DIFF_AFTER = re.compile(r"^(?:\s[\w-]+){0,2}\s(?:more|less|fewer|higher|lower|longer|shorter|bigger|smaller|larger|"
@@ -82,6 +83,7 @@ _CHANGE_BEFORE = re.compile(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|ris
                             r"roughly\s+|some\s+|almost\s+|an estimated\s+|a\s+|just\s+)?$", re.IGNORECASE)
 _CHANGE_AFTER = re.compile(r"\s+(?:increase|rise|growth|jump|gain|drop|decline|decrease|fall|surge|year-on-year|"
                            r"year on year|on the year|from a year)\b", re.IGNORECASE)
+_SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces|disclosed)\s+(?:that\s+)?(?:its|it)\b")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals)\b")
@@ -169,6 +171,9 @@ class EnglishRules:
 
     def self_source(self, text: str, mentions: list[Mention]) -> Mention | None:
         """"Naver runs 12,000 GPUs, the company said": the company is both the subject and the source."""
+        for m in mentions:
+            if m.type in ("company", "organization") and _SELF_REPORT.match(text[m.end:m.end + 40]):
+                return m
         if not _SELF_SAID.search(text):
             return None
         first = [m for m in mentions if m.type in ("company", "organization") and self.is_topic(text, m)]
@@ -203,6 +208,12 @@ class EnglishRules:
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """The holder named after a figure that opens its sentence ("About 42% of the researchers worked at US
         institutions"), or after a rank ("first place went to Ireland")."""
+        of = re.match(r"(?:\s+(?:[\w-]+\s+){0,2}?(?:share|stake))?\s+(?:for|from)\s+(?:the\s+)?", text[end:end + 40])
+        if of:
+            # "compared with 20% for Micron", "against 15 from China"
+            nxt = [x for x in mentions if x.start == end + of.end()]
+            if nxt:
+                return nxt[0]
         went = re.match(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?", text[end:end + 40])
         if went:
             nxt = [x for x in mentions if x.start == end + went.end()]
@@ -245,6 +256,8 @@ class EnglishRules:
                 continue
             head = text[max(0, m.start - 30):m.start]
             tail = text[m.end:m.end + 60]
+            if _SELF_REPORT.match(tail):
+                continue                      # "xAI said its cluster had reached …": subject and source (self_source)
             if _ACCORDING.search(head):
                 marks.append((m.start, m, "sentence"))
             elif _POSSESSIVE_DOC.match(tail) or _SAID.match(tail):
