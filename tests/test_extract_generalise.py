@@ -333,3 +333,17 @@ def test_possessive_noun_phrase_is_not_a_reporter_en(registry):
     facts = draft(registry, text, "en").sheet["facts"]
     assert all(f.get("source") != "nvidia" for f in facts)
     assert ("sk-hynix", "observation", "hbm-market-share", 60) in keys(draft(registry, text, "en"))
+
+
+def test_appositive_between_name_and_rank_en(registry):
+    text = ("In the Tortoise Global AI Index the US was first, and China, the second-largest AI economy, "
+            "stayed in second place.")
+    got = keys(draft(registry, text, "en"))
+    assert ("CN", "rank", "tortoise-global-ai-index", 2) in got
+    assert ("US", "rank", "tortoise-global-ai-index", 2) not in got
+
+
+def test_a_year_earlier_after_a_rank_is_its_period_en(registry):
+    text = "In the Tortoise Global AI Index, Spain improved to 11th from 14th a year earlier."
+    facts = draft(registry, text, "en").sheet["facts"]
+    assert {f["rank"]: f.get("period") for f in facts if f["subject"] == "ES"}[14] == 2024

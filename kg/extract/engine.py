@@ -128,6 +128,11 @@ def _contains(text: str, word: str, fold: bool) -> bool:
     return _boundary(word).search(text) is not None
 
 
+# between a name and the clause it is the subject of: a comma, or an aside set off by commas
+# ("China, the second-largest AI economy, stayed …")
+_ASIDE_GAP = re.compile(r",\s*(?:(?:the|a|an|its|which|who|once|now|still)\b[^,;]{0,60},\s*)?")
+
+
 @lru_cache(maxsize=4096)
 def _boundary(word: str) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])" + re.escape(word))
@@ -353,7 +358,7 @@ class Engine:
                 if seg > 0:
                     # an aside set off by commas: "Japan, at 12th, slipped"
                     lead = [m for m in mentions if m.end <= seg and (m.start, m.end) not in excluded
-                            and m.type not in NOT_SUBJECT_TYPES and re.fullmatch(r",\s*", s.text[m.end:seg])]
+                            and m.type not in NOT_SUBJECT_TYPES and _ASIDE_GAP.fullmatch(s.text[m.end:seg])]
                     if lead:
                         return lead[-1].key, 0.75, None
                 unknown = rules.unknown_subject(s, seg, pos)

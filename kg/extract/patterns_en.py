@@ -337,7 +337,8 @@ class EnglishRules:
         return None
 
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int):
-        m = re.match(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year)", text[end:end + 30])
+        m = re.match(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year|a year earlier|a year ago|"
+                     r"the previous year)", text[end:end + 30])
         if m:
             return _period(_YEAR.search(m.group(1)), year)
         found = list(_YEAR.finditer(text, window_start, start))
