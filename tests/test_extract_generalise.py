@@ -347,3 +347,25 @@ def test_a_year_earlier_after_a_rank_is_its_period_en(registry):
     text = "In the Tortoise Global AI Index, Spain improved to 11th from 14th a year earlier."
     facts = draft(registry, text, "en").sheet["facts"]
     assert {f["rank"]: f.get("period") for f in facts if f["subject"] == "ES"}[14] == 2024
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("D램 시장에서는 SK하이닉스가 매출 기준 38%로 삼성전자(34.1%)를 앞섰다.", "ko"),
+    ("In DRAM revenue, SK Hynix took 38% against Samsung Electronics (34.1%).", "en"),
+])
+def test_a_figure_in_brackets_belongs_to_the_name_before(registry, text, lang):
+    got = keys(draft(registry, text, lang))
+    assert ("samsung-electronics", "observation", "dram-revenue-share", Decimal("34.1")) in got
+    assert ("sk-hynix", "observation", "dram-revenue-share", Decimal("34.1")) not in got
+
+
+def test_a_market_size_is_the_worlds_not_a_companys(registry):
+    text = "삼성전자의 HBM 점유율은 30%였다. 업계는 내년 HBM 시장 규모를 약 500억달러로 본다."
+    got = keys(draft(registry, text, "ko"))
+    assert ("world", "observation", "hbm-market-size", 50000000000) in got
+    assert not any(k[0] == "samsung-electronics" and k[2] == "hbm-market-size" for k in got)
+
+
+def test_spelled_out_memory_names_choose_the_market_en(registry):
+    text = "In high-bandwidth memory, the stacked DRAM used in AI chips, Micron held a 24% share."
+    assert ("micron", "observation", "hbm-market-share", 24) in keys(draft(registry, text, "en"))

@@ -130,6 +130,7 @@ def _contains(text: str, word: str, fold: bool) -> bool:
 
 # between a name and the clause it is the subject of: a comma, or an aside set off by commas
 # ("China, the second-largest AI economy, stayed …")
+_BRACKET_BEFORE = re.compile(r"\s?\(\s?$")
 _ASIDE_GAP = re.compile(r",\s*(?:(?:the|a|an|its|which|who|once|now|still)\b[^,;]{0,60},\s*)?")
 
 
@@ -157,6 +158,10 @@ class Engine:
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
+        # the size of a market is the market's, not a company's: without a named country it is the world's
+        self.market_indicators = {k for k, ind in registry.indicators.items()
+                                  if re.search(r"\bmarket size\b", ind.label.get("en", ""), re.IGNORECASE)
+                                  or "시장 규모" in ind.label.get("ko", "")}
         self.change_indicators = {k for k, ind in registry.indicators.items()
                                   if re.search(r"\b(?:growth|change|increase|decrease|decline)\b",
                                                ind.label.get("en", ""), re.IGNORECASE)
@@ -341,6 +346,12 @@ class Engine:
             excluded |= {(m.start, m.end) for m in mentions if any(a <= m.start < b for a, b in attribution)}
 
             def subject_at(pos: int, end: int | None = None) -> tuple[str | None, float, str | None]:
+                # "삼성전자(33.7%)", "SK Hynix (36%)": the name the bracket belongs to
+                opener = _BRACKET_BEFORE.search(s.text, max(0, pos - 3), pos)
+                if opener:
+                    named = [m for m in mentions if m.end == opener.start() and m.type not in NOT_SUBJECT_TYPES]
+                    if named:
+                        return named[0].key, 0.85, None
                 if end is not None:
                     # "1위는 미국이 차지했고", "About 42% of the researchers worked at US institutions"
                     after = rules.subject_after(s.text, pos, end, [m for m in mentions if (m.start, m.end) not in excluded
@@ -510,6 +521,9 @@ class Engine:
                     current_indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -self.breadth[k], k))
                 indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -self.breadth[k], k)) if fitting else None
                 unit = fitting[indicator][1] if indicator else None
+                if indicator in self.market_indicators and "world" in self.registry.entities \
+                        and (self._etype(subj) == "company" or (subj is not None and conf <= 0.6)):
+                    subj, conf = "world", 0.6
                 period = rules.period_before(s.text, q.start, q.end, seg, published_year)
                 equivalent = None
                 if eq is not None and eq.unit in self.registry.units:

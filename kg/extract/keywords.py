@@ -40,6 +40,18 @@ INDICATOR_KEYWORDS: dict[str, dict[str, list[str]]] = {
         "ko": ["구매", "사들", "구입", "매입", "주문"],
         "en": ["bought", "buy", "buys", "purchased", "purchases", "ordered", "acquired"],
     },
+    "hbm-market-share": {
+        "ko": ["고대역폭메모리", "HBM"],
+        "en": ["high-bandwidth memory", "high bandwidth memory", "HBM"],
+    },
+    "dram-revenue-share": {
+        "ko": ["D램", "디램"],
+        "en": ["DRAM revenue", "DRAM market", "DRAM sales"],
+    },
+    "foundry-market-share": {
+        "ko": ["파운드리", "위탁생산"],
+        "en": ["foundry", "contract chipmaking", "contract chip-making", "contract manufacturing"],
+    },
     "government-ai-budget": {
         "ko": ["예산", "정부 예산", "예산안"],
         "en": ["budget", "government said it would spend", "will spend", "would spend"],
