@@ -369,3 +369,33 @@ def test_a_market_size_is_the_worlds_not_a_companys(registry):
 def test_spelled_out_memory_names_choose_the_market_en(registry):
     text = "In high-bandwidth memory, the stacked DRAM used in AI chips, Micron held a 24% share."
     assert ("micron", "observation", "hbm-market-share", 24) in keys(draft(registry, text, "en"))
+
+
+def test_sentence_naming_no_one_continues_the_articles_subject_en(registry):
+    text = ("South Korean workers produced $51.20 of GDP per hour worked in 2024, OECD data show.\n\n"
+            "Economists blame the services sector.\n\n"
+            "Productivity per hour grew 1.3% in 2024, the statistics office said.")
+    assert ("KR", "observation", "labour-productivity-growth", Decimal("1.3")) in keys(draft(registry, text, "en"))
+
+
+def test_government_word_is_korea_in_korean_papers(registry):
+    text = "과기정통부 발표에 따르면 내년 AI 분야 정부 예산은 1조5000억원으로 잡혔다."
+    assert ("KR", "observation", "government-ai-budget", 1500000000000) in keys(draft(registry, text, "ko"))
+
+
+def test_a_ministrys_budget_is_its_countrys(registry):
+    text = "과기정통부는 올해 AI 예산 2500억원을 편성했다."
+    got = keys(draft(registry, text, "ko"))
+    assert ("KR", "observation", "government-ai-budget", 250000000000) in got
+    assert not any(k[0] == "msit" for k in got)
+
+
+def test_a_market_size_needs_a_market_named(registry):
+    text = "Samsung Electronics plans to spend 10 trillion won on new HBM lines."
+    assert not any(k[2] == "hbm-market-size" for k in keys(draft(registry, text, "en")))
+
+
+def test_unknown_name_inside_an_attribution_phrase_is_not_proposed_as_subject(registry):
+    text = "과학기술정책연구원이 발표한 보고서에 따르면 국내 AI 인력은 6만2000명이다."
+    d = draft(registry, text, "ko")
+    assert ("KR", "observation", "ai-workforce", 62000) in keys(d)

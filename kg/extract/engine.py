@@ -162,6 +162,8 @@ class Engine:
         self.market_indicators = {k for k, ind in registry.indicators.items()
                                   if re.search(r"\bmarket size\b", ind.label.get("en", ""), re.IGNORECASE)
                                   or "시장 규모" in ind.label.get("ko", "")}
+        self.government_indicators = {k for k, ind in registry.indicators.items()
+                                      if re.search(r"\bgovernment\b", ind.label.get("en", ""), re.IGNORECASE)}
         self.change_indicators = {k for k, ind in registry.indicators.items()
                                   if re.search(r"\b(?:growth|change|increase|decrease|decline)\b",
                                                ind.label.get("en", ""), re.IGNORECASE)
@@ -299,10 +301,12 @@ class Engine:
         para = -1
         current_series: tuple | None = None    # the ranking the article is talking about: key, subject types, size
         current_indicator: str | None = None              # the measure the article is talking about
+        article_subject: str | None = None                # the last subject of an earlier paragraph
         last_group: tuple | None = None                   # the group named last in the paragraph ("같은 그룹")
         last_group_para = -1
         for s in rules.sentences(text, body_end):
             if s.para != para:
+                article_subject = prev_subject or article_subject
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
             mentions = self.gaz.find(s.text)
             all_mentions.extend(mentions)
@@ -342,8 +346,8 @@ class Engine:
 
             source_keys = {m.key for _, m, _ in marks} | ({speaker.key} if speaker is not None else set())
             excluded = set(source_positions) | {(m.start, m.end) for m in mentions if m.key in source_keys}
-            attribution = rules.attribution_spans(s.text)
-            excluded |= {(m.start, m.end) for m in mentions if any(a <= m.start < b for a, b in attribution)}
+            attr_spans = rules.attribution_spans(s.text)
+            excluded |= {(m.start, m.end) for m in mentions if any(a <= m.start < b for a, b in attr_spans)}
 
             def subject_at(pos: int, end: int | None = None) -> tuple[str | None, float, str | None]:
                 # "삼성전자(33.7%)", "SK Hynix (36%)": the name the bracket belongs to
@@ -373,7 +377,8 @@ class Engine:
                     if lead:
                         return lead[-1].key, 0.75, None
                 unknown = rules.unknown_subject(s, seg, pos)
-                if unknown and not any(unknown in m.text or m.text in unknown for m in mentions):
+                if unknown and not any(unknown in m.text or m.text in unknown for m in mentions) \
+                        and not any(unknown in s.text[a:b] for a, b in attr_spans):
                     return None, 0.6, unknown
                 if topic is not None and topic.start < pos:
                     return topic.key, 0.8, None
@@ -384,6 +389,10 @@ class Engine:
                 home = rules.home_subject(s.text)
                 if home:
                     return home, 0.6, None
+                if article_subject and not any(m.type not in NOT_SUBJECT_TYPES and (m.start, m.end) not in excluded
+                                               for m in mentions):
+                    # a sentence naming no one continues the article's last subject across a paragraph break
+                    return article_subject, 0.5, None
                 return None, 0.0, None
 
             last_subject = None
@@ -521,9 +530,16 @@ class Engine:
                     current_indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -self.breadth[k], k))
                 indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -self.breadth[k], k)) if fitting else None
                 unit = fitting[indicator][1] if indicator else None
+                if indicator in self.market_indicators and not re.search(r"market|시장", s.text, re.IGNORECASE):
+                    indicator, unit = None, None          # a market's size is only read where a market is named
                 if indicator in self.market_indicators and "world" in self.registry.entities \
                         and (self._etype(subj) == "company" or (subj is not None and conf <= 0.6)):
                     subj, conf = "world", 0.6
+                if indicator in self.government_indicators and self._etype(subj) == "organization":
+                    # a ministry's budget is its government's: the country the registry gives it
+                    country = getattr(self.registry.entities[subj], "country", None)
+                    if country:
+                        subj = country
                 period = rules.period_before(s.text, q.start, q.end, seg, published_year)
                 equivalent = None
                 if eq is not None and eq.unit in self.registry.units:
