@@ -399,3 +399,22 @@ def test_unknown_name_inside_an_attribution_phrase_is_not_proposed_as_subject(re
     text = "과학기술정책연구원이 발표한 보고서에 따르면 국내 AI 인력은 6만2000명이다."
     d = draft(registry, text, "ko")
     assert ("KR", "observation", "ai-workforce", 62000) in keys(d)
+
+
+def test_gpus_counted_in_jang_ko(registry):
+    text = "기업별로는 네이버가 GPU 1만5000장으로 가장 많았고 카카오(6000장)가 뒤를 이었다. 장관은 GPU 장비를 점검했다."
+    got = keys(draft(registry, text, "ko"))
+    assert ("naver", "observation", "ai-gpus-held", 15000) in got
+    assert ("kakao", "observation", "ai-gpus-held", 6000) in got
+    assert not any(k[2] == "ai-companies" for k in got)
+
+
+def test_the_n_in_country_en(registry):
+    text = "Korea had about 60,000 AI workers last year, roughly a tenth of the 580,000 in the United States."
+    got = keys(draft(registry, text, "en"))
+    assert ("US", "observation", "ai-workforce", 580000) in got and ("KR", "observation", "ai-workforce", 580000) not in got
+
+
+def test_talent_leaving_en(registry):
+    text = "Some 1,300 AI graduates left to work abroad in 2024, according to the Korea Development Institute."
+    assert ("KR", "observation", "ai-talent-outflow", 1300) in keys(draft(registry, "Korea lost talent.\n\n" + text, "en"))

@@ -283,7 +283,10 @@ class Engine:
                 return label_ko == "명" or label_en in ("persons", "people"), None
             if q.unit == "company":
                 return label_ko in ("개사", "곳", "개") or "compan" in label_en, None
-            if q.unit in ("unit", "item"):
+            if q.unit == "unit":          # 대, 장: machines and cards, never people or companies
+                return label_ko not in ("명", "개사", "곳", "시간") and label_en not in ("persons", "people") \
+                    and "compan" not in label_en, None
+            if q.unit == "item":
                 return label_ko not in ("명",) and label_en not in ("persons", "people"), None
             if q.unit == "place":
                 return label_ko in ("곳", "개사") or "compan" in label_en, None

@@ -52,6 +52,11 @@ INDICATOR_KEYWORDS: dict[str, dict[str, list[str]]] = {
         "ko": ["파운드리", "위탁생산"],
         "en": ["foundry", "contract chipmaking", "contract chip-making", "contract manufacturing"],
     },
+    "ai-talent-outflow": {
+        "ko": ["해외로 떠난", "해외 유출", "유출", "해외로 이직", "해외 취업", "두뇌 유출"],
+        "en": ["left to work abroad", "left the country", "moved abroad", "went abroad", "brain drain", "outflow",
+               "emigrated", "leaving the country"],
+    },
     "government-ai-budget": {
         "ko": ["예산", "정부 예산", "예산안"],
         "en": ["budget", "government said it would spend", "will spend", "would spend"],

@@ -41,6 +41,7 @@ COUNTERS: dict[str, tuple[str, str]] = {
     "건": ("case", "count"),
     "곳": ("place", "count"),
     "배": ("times", "ratio"),
+    "장": ("unit", "count"),        # GPUs and cards are counted in 장 ("GPU 3만장")
 }
 _COUNTER_RE = "|".join(re.escape(c) for c in sorted(COUNTERS, key=len, reverse=True))
 APPROX_BEFORE = ("약", "대략", "무려", "최대", "최소", "거의", "얼추")
@@ -173,6 +174,10 @@ def find_ko_quantities(text: str) -> list[Quantity]:
             # counters must end the word or be followed by a particle-like syllable, never "대학", "개발"
             follow = text[after_idx:after_idx + 1]
             if unit in ("대", "개", "명", "원", "엔", "배", "곳", "건") and follow and follow in "학회표기월선전형발념":
+                continue
+            if unit == "장" and follow and HANGUL.match(follow) and follow not in "을를이가은는의에으과와도만씩정여":
+                continue        # 장관, 장비, 장기, 장점: not the counter
+            if unit == "장" and follow == "정" and not text.startswith("정도", after_idx):
                 continue
             end = after_idx
         try:

@@ -86,7 +86,8 @@ _CHANGE_AFTER = re.compile(r"\s+(?:increase|rise|growth|jump|gain|drop|decline|d
 _SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces|disclosed)\s+(?:that\s+)?(?:its|it)\b")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
-                        r"workers|specialists|engineers|researchers|professionals)\b")
+                        r"workers|specialists|engineers|researchers|professionals|graduates|students|employees|"
+                        r"staff|models|superchips|servers|PhDs|doctorates)\b")
 
 
 class EnglishRules:
@@ -208,7 +209,10 @@ class EnglishRules:
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """The holder named after a figure that opens its sentence ("About 42% of the researchers worked at US
         institutions"), or after a rank ("first place went to Ireland")."""
-        of = re.match(r"(?:\s+(?:[\w-]+\s+){0,2}?(?:share|stake))?\s+(?:for|from)\s+(?:the\s+)?", text[end:end + 40])
+        figure = text[start:end]
+        is_amount = bool(re.search(r"\d", figure)) and not re.search(r"\d(?:st|nd|rd|th)$", figure)
+        prep = r"for|from|in" if is_amount and re.search(r"\bthe\s+$", text[max(0, start - 5):start]) else r"for|from"
+        of = re.match(rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:share|stake))?\s+(?:{prep})\s+(?:the\s+)?", text[end:end + 40])
         if of:
             # "compared with 20% for Micron", "against 15 from China"
             nxt = [x for x in mentions if x.start == end + of.end()]
