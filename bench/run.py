@@ -328,7 +328,9 @@ def render(report: dict) -> str:
             base = rd.get("queries", {}).get(name, {})
             if "seconds" not in ox:
                 why = ox.get("skipped") or ox.get("error")
-                lines.append(f"| {name} | - | skipped: {why} | {_fmt_s(base.get('seconds'))} | - |")
+                other = _fmt_s(base["seconds"]) if "seconds" in base else \
+                    "skipped: " + str(base.get("skipped") or base.get("error") or rd.get("skipped", "not run"))
+                lines.append(f"| {name} | - | skipped: {why} | {other} | - |")
             elif "seconds" in base:
                 ratio = _ratio(base["seconds"], ox["seconds"])
                 rows = str(ox["rows"]) + ("" if base["rows"] == ox["rows"] else f" (rdflib: {base['rows']})")
