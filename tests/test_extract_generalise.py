@@ -418,3 +418,28 @@ def test_the_n_in_country_en(registry):
 def test_talent_leaving_en(registry):
     text = "Some 1,300 AI graduates left to work abroad in 2024, according to the Korea Development Institute."
     assert ("KR", "observation", "ai-talent-outflow", 1300) in keys(draft(registry, "Korea lost talent.\n\n" + text, "en"))
+
+
+def test_topped_the_table_and_bare_ordinals_after_names_en(registry):
+    text = ("In the OECD ranking of labour productivity per hour, Luxembourg topped the table at $160.20, "
+            "with Ireland second and Norway third.")
+    got = keys(draft(registry, text, "en"))
+    assert {("LU", "rank", "oecd-labour-productivity", 1), ("IE", "rank", "oecd-labour-productivity", 2),
+            ("NO", "rank", "oecd-labour-productivity", 3),
+            ("LU", "observation", "labour-productivity-per-hour", Decimal("160.2"))} <= got
+
+
+def test_a_yardstick_is_not_the_subject(registry):
+    text = "In labour productivity per hour, Japan ranked 30th, three places above Korea, at $52.90."
+    got = keys(draft(registry, text, "en"))
+    assert ("JP", "observation", "labour-productivity-per-hour", Decimal("52.9")) in got
+    assert not any(k[0] == "KR" for k in got)
+    text_ko = "시간당 노동생산성에서 일본은 한국보다 높은 52.9달러를 기록했다."
+    got = keys(draft(registry, text_ko, "ko"))
+    assert ("JP", "observation", "labour-productivity-per-hour", Decimal("52.9")) in got
+
+
+def test_the_year_before_after_a_rank(registry):
+    text = "Korea's labour productivity ranked 33rd in the OECD in 2024, down from 31st the year before."
+    facts = draft(registry, text, "en").sheet["facts"]
+    assert {f["rank"]: f.get("period") for f in facts if f["kind"] == "rank"}.get(31) == 2024

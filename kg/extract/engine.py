@@ -93,6 +93,7 @@ class Rules(Protocol):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
     def home_subject(self, text: str) -> str | None: ...
+    def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]: ...
     def is_change(self, text: str, q: Quantity) -> bool: ...
     def self_source(self, text: str, mentions: list[Mention]) -> Mention | None: ...
     def same_group(self, text: str) -> list[tuple[int, int]]: ...
@@ -131,7 +132,8 @@ def _contains(text: str, word: str, fold: bool) -> bool:
 # between a name and the clause it is the subject of: a comma, or an aside set off by commas
 # ("China, the second-largest AI economy, stayed …")
 _BRACKET_BEFORE = re.compile(r"\s?\(\s?$")
-_ASIDE_GAP = re.compile(r",\s*(?:(?:the|a|an|its|which|who|once|now|still)\b[^,;]{0,60},\s*)?")
+_ASIDE_GAP = re.compile(r",\s*(?:(?:the|a|an|its|which|who|once|now|still|up|down|ahead|behind|above|below|"
+                        r"\w+\s+(?:places?|spots?|notches?|rungs?))\b[^,;]{0,60},\s*)?")
 
 
 @lru_cache(maxsize=4096)
@@ -349,6 +351,7 @@ class Engine:
 
             source_keys = {m.key for _, m, _ in marks} | ({speaker.key} if speaker is not None else set())
             excluded = set(source_positions) | {(m.start, m.end) for m in mentions if m.key in source_keys}
+            excluded |= {(m.start, m.end) for m in rules.compared_with(s.text, mentions)}
             attr_spans = rules.attribution_spans(s.text)
             excluded |= {(m.start, m.end) for m in mentions if any(a <= m.start < b for a, b in attr_spans)}
 
@@ -378,7 +381,9 @@ class Engine:
                     lead = [m for m in mentions if m.end <= seg and (m.start, m.end) not in excluded
                             and m.type not in NOT_SUBJECT_TYPES and _ASIDE_GAP.fullmatch(s.text[m.end:seg])]
                     if lead:
-                        return lead[-1].key, 0.75, None
+                        # "Japan ranked 30th, three places above Korea, at $52.90": the name before the aside
+                        aside = [m for m in lead if s.text[m.end:seg].count(",") >= 2]
+                        return (aside[0] if aside else lead[-1]).key, 0.75, None
                 unknown = rules.unknown_subject(s, seg, pos)
                 if unknown and not any(unknown in m.text or m.text in unknown for m in mentions) \
                         and not any(unknown in s.text[a:b] for a, b in attr_spans):

@@ -35,7 +35,7 @@ _OTHERS_BEFORE = re.compile(r"(?:behind|after|trailing|following)\s+(?:only\s+)?
 _OUT_OF_AFTER = re.compile(r"^\s*(?:place|position|spot)?\s*(?:out\s+of|of|among)\s+(?:the\s+)?(\d+)")
 _OUT_OF_BEFORE = re.compile(r"\b(?:[Oo]f|[Aa]mong|[Oo]ut of)\s+(?:the\s+)?(\d+)\b[^.;]{0,40}$")
 _YEAR = re.compile(r"\b(?:in\s+|for\s+)?((?:19|20)\d\d)\b|\blast year\b|\bthis year\b|\ba year earlier\b|"
-                   r"\bthe previous year\b|\ba year ago\b")
+                   r"\bthe previous year\b|\ba year ago\b|\bthe year before\b")
 _LIST_SEP = re.compile(r"^\s*(?:,|,?\s*and|&|/)\s*(?:the\s+)?$")
 _LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|remain|remained|qualify as|qualified as|count as|"
                        r"counted as|rank as|ranked as|made|make|form|formed|belong to|fall into|fell into|"
@@ -69,7 +69,9 @@ _TARGET = re.compile(r"\b(?:aims?|aimed|targets?|targeted|goal|plans?|planned|wa
                      r"pledged?|vows?|vowed|promised?)\s(?:is\s)?to\b|\btarget of\b|\bgoal of\b", re.IGNORECASE)
 _TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|retained|retains|claimed|claims|"
                        r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in)\s+"
-                       r"(?:the\s+|its\s+)?((?:top|first)\s+(?:spot|place|position))\b")
+                       r"(?:the\s+|its\s+)?((?:top|first)\s+(?:spot|place|position))\b|"
+                       r"\b((?:topped|tops|top|led|leads|lead|headed|heads)\s+the\s+(?:table|ranking|rankings|list|"
+                       r"index|league table|chart))\b")
 _RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|triple|cut|reduce|bring)\w*\b[^.;]{0,50}"
                        r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
@@ -84,6 +86,8 @@ _CHANGE_BEFORE = re.compile(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|ris
 _CHANGE_AFTER = re.compile(r"\s+(?:increase|rise|growth|jump|gain|drop|decline|decrease|fall|surge|year-on-year|"
                            r"year on year|on the year|from a year)\b", re.IGNORECASE)
 _SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces|disclosed)\s+(?:that\s+)?(?:its|it)\b")
+_COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|overtaking|overtook|overtaken|"
+                       r"surpassing|versus|vs\.?)\s+(?:the\s+)?$")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals|graduates|students|employees|"
@@ -123,7 +127,8 @@ class EnglishRules:
         return find_en_quantities(text)
 
     def ranks(self, text: str) -> list[RankMention]:
-        out = [RankMention(1, m.start(1), m.end(1), m.group(1)) for m in _TOP_SPOT.finditer(text)]
+        out = [RankMention(1, m.start(m.lastindex), m.end(m.lastindex), m.group(m.lastindex))
+               for m in _TOP_SPOT.finditer(text)]
         for r in find_en_ranks(text):
             if any(t.start <= r.start < t.end for t in out):
                 continue
@@ -135,6 +140,8 @@ class EnglishRules:
                     continue
                 if not (re.search(r"(rank(?:ed|s)?|plac(?:ed|es)|came|comes|finished|sits|sat|stood|stands|"
                                   r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:the\s+)?$", before)
+                        or re.search(r"(?:^|,\s|\bwith\s|\band\s)[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s$",
+                                     text[max(0, r.start - 40):r.start])
                         or re.match(r"^\s*(?:place|position|spot)", after)):
                     continue
             elif re.match(r"^\s*(?:century|anniversary|edition|time|quarter|generation)", after):
@@ -180,6 +187,12 @@ class EnglishRules:
         first = [m for m in mentions if m.type in ("company", "organization") and self.is_topic(text, m)]
         return first[0] if first else None
 
+    def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """"three places above Korea", "more than China", "ahead of Germany": the yardstick, not the subject."""
+        return [m for m in mentions if _COMPARED.search(text, max(0, m.start - 14), m.start)
+                and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b",
+                                 text[m.end:m.end + 20])]
+
     def home_subject(self, text: str) -> str | None:
         return None
 
@@ -222,7 +235,8 @@ class EnglishRules:
         if went:
             nxt = [x for x in mentions if x.start == end + went.end()]
             return nxt[0] if nxt else None
-        if not re.fullmatch(r"\s*(?:[A-Z][a-z]+\s+){0,2}(?:\$|€|£|¥)?", text[:start]):
+        if not re.search(r"\d", text[start:end]) or not re.fullmatch(r"\s*(?:[A-Z][a-z]+\s+){0,2}(?:\$|€|£|¥)?",
+                                                                  text[:start]):
             return None
         clause_end = min([m.start() for m in _CLAUSE.finditer(text, end)] + [len(text)])
         later = [x for x in mentions if end <= x.start < clause_end]
@@ -342,7 +356,7 @@ class EnglishRules:
 
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int):
         m = re.match(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year|a year earlier|a year ago|"
-                     r"the previous year)", text[end:end + 30])
+                     r"the previous year|the year before)", text[end:end + 30])
         if m:
             return _period(_YEAR.search(m.group(1)), year)
         found = list(_YEAR.finditer(text, window_start, start))
@@ -376,5 +390,5 @@ def _period(m: re.Match | None, year: int):
     if m.group(1):
         return m.group(1), None
     word = m.group(0).strip()
-    offset = -1 if word in ("last year", "a year earlier", "the previous year", "a year ago") else 0
+    offset = -1 if word in ("last year", "a year earlier", "the previous year", "a year ago", "the year before") else 0
     return str(year + offset), f"“{word}” read relative to the publication year {year}"

@@ -155,6 +155,11 @@ class KoreanRules:
     def self_source(self, text: str, mentions: list[Mention]) -> Mention | None:
         return None
 
+    def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """"한국보다 여섯 계단 낮았다", "삼성전자를 제쳤다": the yardstick, not the subject."""
+        return [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져)",
+                                                text[m.end:m.end + 36])]
+
     def home_subject(self, text: str) -> str | None:
         """Korean papers write "정부" (the government) and "국내" (at home) for Korea: the subject of last resort
         when no country or company is named before."""
