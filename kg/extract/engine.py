@@ -157,6 +157,8 @@ class Engine:
                     self.groups.append((text, g.key, c.publisher))
         self.groups.sort(key=lambda t: len(t[0]), reverse=True)
         self.unattributed = UNATTRIBUTED_MARKERS.get(lang, [])
+        self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
+        self._fold_cache: dict[tuple[int, str], list[tuple[str, float]]] = {}
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
@@ -240,20 +242,44 @@ class Engine:
     # ------------------------------------------------------------------------------------------ scoring
     def _score(self, table: dict[str, list[tuple[str, float]]], contexts: list[tuple[str, float]]) -> dict[str, float]:
         scores: dict[str, float] = {}
+        for text, weight in contexts:
+            if not text:
+                continue
+            for key, raw in self._text_score(table, text).items():
+                scores[key] = scores.get(key, 0.0) + raw * weight
+        return scores
+
+    def _text_score(self, table: dict[str, list[tuple[str, float]]], text: str) -> dict[str, float]:
+        """Keyword weight found in one text per key (cached: a sentence is scored for each of its figures)."""
+        cache = self._score_cache
+        ck = (id(table), text)
+        hit = cache.get(ck)
+        if hit is not None:
+            return hit
         fold = self.rules.lang != "ko"
-        texts = [(text.lower() if fold else text, weight) for text, weight in contexts if text]
+        low = text.lower() if fold else text
+        out: dict[str, float] = {}
         for key, words in table.items():
             total = 0.0
-            for text, weight in texts:
-                matched: list[str] = []
-                for w, wt in words:             # longest first; a word inside a matched keyword counts once
-                    lw = w.lower() if fold else w
-                    if not any(lw in m for m in matched) and _contains(text, lw, fold):
-                        matched.append(lw)
-                        total += wt * weight
+            matched: list[str] = []
+            for lw, wt in self._folded(table, key, fold):   # longest first; a word inside a match counts once
+                if lw in low and not any(lw in m for m in matched) and _contains(low, lw, fold):
+                    matched.append(lw)
+                    total += wt
             if total > 0:
-                scores[key] = total
-        return scores
+                out[key] = total
+        if len(cache) > 4096:
+            cache.clear()
+        cache[ck] = out
+        return out
+
+    def _folded(self, table: dict, key: str, fold: bool) -> list[tuple[str, float]]:
+        ck = (id(table), key)
+        words = self._fold_cache.get(ck)
+        if words is None:
+            words = [(w.lower() if fold else w, wt) for w, wt in table[key]]
+            self._fold_cache[ck] = words
+        return words
 
     def _unit_fits(self, indicator_key: str, q: Quantity, sentence_text: str) -> tuple[bool, str | None]:
         """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None)."""
