@@ -21,7 +21,7 @@ from . import __version__
 from .assets import ontology_path, shapes_path
 from .atomic import write_text
 from .errors import InputError, Location
-from .export import export
+from .export import Snapshot, export
 from .load import discover, load_article, load_registries
 from .mapping import DEFAULT_BASE, Iris, article_quads, registry_quads
 from .store import DEFAULT_STORE, KgStore, read_state
@@ -220,8 +220,9 @@ def _count(store: KgStore, summary: BuildSummary) -> None:
 def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base: str, *,
                   html: bool = True) -> list[Path]:
     written = []
+    snapshot = Snapshot(store)
     for fmt, name in OUTPUT_FORMATS.items():
-        export(store, fmt, base, out_dir / name)
+        export(store, fmt, base, out_dir / name, snapshot=snapshot)
         written.append(out_dir / name)
     write_text(out_dir / "validation.txt", report.to_text())
     write_text(out_dir / "validation.json", report.to_json())
@@ -238,5 +239,14 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
 
 
 def validate_store(store: KgStore) -> ValidationReport:
-    """Re-run validation on everything the store holds (``kg validate``)."""
-    return validate(graph_from_oxigraph(store.quads()))
+    """Re-run validation on everything the store holds (``kg validate``), article graphs in batches."""
+    registry: list[pyoxigraph.Quad] = []
+    articles: dict[str, list[pyoxigraph.Quad]] = {}
+    for name in store.graph_names():
+        quads = list(store.store.quads_for_pattern(None, None, None, NamedNode(name)))
+        if name.endswith("/graph/registry"):
+            registry.extend(quads)
+        else:
+            articles[name] = quads
+    fresh = _validate_in_batches(registry, articles, lambda stage, done, total: None)
+    return ValidationReport.from_results(ValidationResult(**r) for results in fresh.values() for r in results)

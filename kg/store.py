@@ -54,14 +54,6 @@ class KgStore:
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
 
-    def quads(self, graphs: Iterable[str] | None = None) -> list[Quad]:
-        """All quads of the given graphs (default: every named graph), in a stable order."""
-        names = self.graph_names() if graphs is None else list(graphs)
-        out: list[Quad] = []
-        for name in names:
-            out.extend(self.store.quads_for_pattern(None, None, None, NamedNode(name)))
-        return sort_quads(out)
-
     def replace_graphs(self, graphs: dict[str, list[Quad]], remove: Iterable[str] = ()) -> None:
         """Replace each given graph by its new quads and drop the graphs named in ``remove``."""
         try:
@@ -104,11 +96,3 @@ def read_state(store_path: str | Path) -> dict:
     except (OSError, ValueError):
         return empty
     return state if isinstance(state, dict) and state.get("version") == STATE_VERSION else empty
-
-
-def sort_key(quad: Quad) -> tuple[str, str, str, str]:
-    return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
-
-
-def sort_quads(quads: Iterable[Quad]) -> list[Quad]:
-    return sorted(quads, key=sort_key)
