@@ -10,6 +10,9 @@ Order matters for the guarantees we make:
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -186,20 +189,53 @@ def _validate_in_batches(reg_quads, new_quads, tick) -> dict[str, list[dict]]:
         size += len(new_quads[key])
     fresh: dict[str, list[dict]] = {REGISTRY_KEY: [], **{key: [] for key in new_quads}}
     registry_results: set = set()
-    for number, batch in enumerate(batches, start=1):
-        tick("validate", number - 1, len(batches))
-        validated = {REGISTRY_KEY: reg_quads, **{key: new_quads[key] for key in batch}}
-        report = validate(graph_from_oxigraph([q for quads in validated.values() for q in quads]))
-        owner = _graph_of(validated)
-        for result in report.results:
-            key = owner.get(result.focus, REGISTRY_KEY)
-            if key == REGISTRY_KEY:
-                registry_results.add(result)   # the registry is in every batch: keep its results once
-            else:
-                fresh[key].append(asdict(result))
-    tick("validate", len(batches), len(batches))
+    owner = _graph_of({REGISTRY_KEY: reg_quads, **new_quads})
+
+    def payload(batch: list[str]) -> bytes:
+        quads = [q for quads in [reg_quads, *(new_quads[key] for key in batch)] for q in quads]
+        return pyoxigraph.serialize([q.triple for q in quads], format=pyoxigraph.RdfFormat.N_TRIPLES)
+
+    jobs = _validation_jobs(len(batches))
+    if jobs > 1:
+        # spawn: a forked child would inherit the parent's threads (store, tqdm) mid-state
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        reports = pool.map(_validate_ntriples, (payload(batch) for batch in batches))
+    else:
+        pool = None
+        reports = (_validate_ntriples(payload(batch)) for batch in batches)
+    try:
+        for number, results in enumerate(reports, start=1):
+            tick("validate", number, len(batches))
+            for result in results:
+                key = owner.get(result["focus"], REGISTRY_KEY)
+                if key == REGISTRY_KEY:
+                    registry_results.add(ValidationResult(**result))  # in every batch: keep its results once
+                else:
+                    fresh[key].append(result)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     fresh[REGISTRY_KEY] = [asdict(r) for r in sorted(registry_results, key=ValidationResult.sort_key)]
     return fresh
+
+
+def _validation_jobs(batches: int) -> int:
+    """Worker processes for validation: KG_JOBS if set, else one per core, never more than there are batches.
+
+    Starting a worker costs a second or two (imports), so a single batch is always validated in-process."""
+    if batches < 2:
+        return 1
+    try:
+        wanted = int(os.environ.get("KG_JOBS", "0")) or (os.cpu_count() or 1)
+    except ValueError:
+        raise InputError(f"KG_JOBS must be a whole number, not {os.environ['KG_JOBS']!r}") from None
+    return max(1, min(wanted, batches))
+
+
+def _validate_ntriples(data: bytes) -> list[dict]:
+    """Validate one batch given as N-Triples (picklable both ways, so it can run in a worker process)."""
+    triples = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return [asdict(result) for result in validate(graph_from_oxigraph(triples)).results]
 
 
 _COUNTS = """

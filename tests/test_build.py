@@ -188,7 +188,10 @@ def test_validation_in_batches_gives_the_same_report(tmp_path, monkeypatch):
         (data / "articles" / f"a{n}.yaml").write_text(text, encoding="utf-8")
     whole = build([data], out_dir=tmp_path / "o1", store_path=tmp_path / "s1", html=False)
     monkeypatch.setattr(kg_build, "VALIDATION_BATCH_TRIPLES", 1)   # every article its own batch
+    monkeypatch.setenv("KG_JOBS", "1")
     batched = build([data], out_dir=tmp_path / "o2", store_path=tmp_path / "s2", html=False)
-    assert whole.violations == batched.violations == 3
-    assert whole.report.to_json() == batched.report.to_json()
-    assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2")
+    monkeypatch.setenv("KG_JOBS", "2")                               # and in two worker processes
+    parallel = build([data], out_dir=tmp_path / "o3", store_path=tmp_path / "s3", html=False)
+    assert whole.violations == batched.violations == parallel.violations == 3
+    assert whole.report.to_json() == batched.report.to_json() == parallel.report.to_json()
+    assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2") == snapshot(tmp_path / "o3")
