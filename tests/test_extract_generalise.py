@@ -443,3 +443,17 @@ def test_the_year_before_after_a_rank(registry):
     text = "Korea's labour productivity ranked 33rd in the OECD in 2024, down from 31st the year before."
     facts = draft(registry, text, "en").sheet["facts"]
     assert {f["rank"]: f.get("period") for f in facts if f["kind"] == "rank"}.get(31) == 2024
+
+
+@pytest.mark.parametrize("text,lang,figure", [
+    ('한 업계 관계자는 "5년 안에 AI 예산 10조원을 달성하는 것이 목표"라고 말했다.', "ko", 10000000000000),
+    ("The ministry set a target of $10 billion in AI investment.", "en", 10000000000),
+    ("Korea aims to reach $12 billion of private AI investment by 2027.", "en", 12000000000),
+])
+def test_money_goals_are_targets(registry, text, lang, figure):
+    assert Decimal(figure) not in values(draft(registry, text, lang))
+
+
+def test_a_forecast_is_not_a_goal_en(registry):
+    text = "The global HBM market is expected to reach about $40 billion this year."
+    assert ("world", "observation", "hbm-market-size", 40000000000) in keys(draft(registry, text, "en"))

@@ -88,6 +88,11 @@ _CHANGE_AFTER = re.compile(r"\s+(?:increase|rise|growth|jump|gain|drop|decline|d
 _SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces|disclosed)\s+(?:that\s+)?(?:its|it)\b")
 _COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|overtaking|overtook|overtaken|"
                        r"surpassing|versus|vs\.?)\s+(?:the\s+)?$")
+_GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
+                   r"\b(?:aims?|aiming|aimed|plans?|planning|wants?|seeks?|hopes?|goal is|target is|intends?)\s+"
+                   r"(?:to achieve|to reach|to hit)\s+(?:about\s+|around\s+)?"
+                   r"(?:sales|revenue|revenues|exports|output)?\s*(?:of\s+)?(?:US)?[$€£¥]?\s?$", re.IGNORECASE)
+_GOAL_AFTER = re.compile(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(?:met|hit|reached))", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals|graduates|students|employees|"
@@ -252,6 +257,8 @@ class EnglishRules:
             return "a bound (more or less than the figure), not a value"
         if _DIFF_AFTER.match(after):
             return "a difference between two values, not a value"
+        if _GOAL.search(text[max(0, q.start - 60):q.start]) or _GOAL_AFTER.match(text, q.end):
+            return "a target or plan, not a value"          # "a target of $10 billion in sales" (money too)
         if _RAISE_TO.search(text[max(0, q.start - 80):q.start]) and _FUTURE.search(text):
             return "a target or plan, not a value"
         if q.kind != "currency":

@@ -64,6 +64,7 @@ _REPORTED_END = re.compile(r"(?:다|라|이라)고\s?(?:집계|분석|밝|발표
 _SAME_GROUP = re.compile(r"(?:같은|동일한)\s?(?:그룹|군|등급|범주|부류|티어|그룹군)")
 _SAME_GAP = re.compile(r"^\s*(?:도|역시|또한|는|은|이|가)?\s*(?:모두\s*)?$")
 _LIST_SEP_SAME = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
+_GOAL_AFTER = re.compile(r"[^.!?]{0,30}?(?:달성|목표(?![가-힣]{0,2}치를\s?(?:넘|웃))|도달하겠)")
 _RAISE_TO_AFTER = re.compile(r"^\s?(?:으로|로)\s?(?:[가-힣]{1,4}\s)?(?:늘리|늘릴|확대|높이|높일|끌어올|증액|키우|키울|줄이|줄일|낮추|낮출)")
 _CHANGE_AFTER = re.compile(r"\s?(?:가량|정도|안팎|남짓|이상)?\s?(?:이|가|를|을)?\s?(?:증가|늘|감소|줄|상승|하락|성장|급증|급감|"
                            r"뛰|올랐|오른|내렸|내린|떨어|확대|축소|커졌|불어)")
@@ -202,6 +203,8 @@ class KoreanRules:
             return "a bound (more or less than the figure), not a value"
         if _DIFF_BEFORE.search(before) and _DIFF_AFTER.match(after):
             return "a difference between two values, not a value"
+        if _GOAL_AFTER.match(text, q.end):
+            return "a target or plan, not a value"          # "매출 10조원을 달성하는 것이 목표" (money too)
         if _RAISE_TO_AFTER.match(after) and _TARGET_AFTER.search(text, q.end):
             return "a target or plan, not a value"          # "예산을 3조원으로 늘릴 계획이다"
         if q.kind != "currency":
