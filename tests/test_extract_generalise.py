@@ -457,3 +457,19 @@ def test_money_goals_are_targets(registry, text, lang, figure):
 def test_a_forecast_is_not_a_goal_en(registry):
     text = "The global HBM market is expected to reach about $40 billion this year."
     assert ("world", "observation", "hbm-market-size", 40000000000) in keys(draft(registry, text, "en"))
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("토터스미디어 글로벌 AI 지수에서 캐나다와 독일이 각각 8위와 9위를 기록했다.", "ko"),
+    ("In the Tortoise Global AI Index, Canada and Germany ranked eighth and ninth, respectively.", "en"),
+])
+def test_respectively_pairs_names_and_ranks_in_order(registry, text, lang):
+    got = keys(draft(registry, text, lang))
+    assert {("CA", "rank", "tortoise-global-ai-index", 8), ("DE", "rank", "tortoise-global-ai-index", 9)} <= got
+    assert ("DE", "rank", "tortoise-global-ai-index", 8) not in got
+
+
+def test_respectively_pairs_names_and_figures_ko(registry):
+    text = "메타와 xAI는 H100을 각각 35만대, 10만대 보유했다."
+    got = keys(draft(registry, text, "ko"))
+    assert {("meta", "observation", "h100-gpus-held", 350000), ("xai", "observation", "h100-gpus-held", 100000)} <= got

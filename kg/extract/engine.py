@@ -93,6 +93,7 @@ class Rules(Protocol):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
     def home_subject(self, text: str) -> str | None: ...
+    def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]: ...
     def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]: ...
     def is_change(self, text: str, q: Quantity) -> bool: ...
     def self_source(self, text: str, mentions: list[Mention]) -> Mention | None: ...
@@ -381,7 +382,11 @@ class Engine:
             attr_spans = rules.attribution_spans(s.text)
             excluded |= {(m.start, m.end) for m in mentions if any(a <= m.start < b for a, b in attr_spans)}
 
+            respective: dict[int, Mention] = {}
+
             def subject_at(pos: int, end: int | None = None) -> tuple[str | None, float, str | None]:
+                if pos in respective:                 # "미국과 중국이 각각 1위와 2위", "… respectively"
+                    return respective[pos].key, 0.85, None
                 # "삼성전자(33.7%)", "SK Hynix (36%)": the name the bracket belongs to
                 opener = _BRACKET_BEFORE.search(s.text, max(0, pos - 3), pos)
                 if opener:
@@ -447,6 +452,9 @@ class Engine:
                     excluded.update((m.start, m.end) for m in followers)
             quantities = [q for q in rules.quantities(s.text)
                           if not any(m.start <= q.start < m.end for m in mentions)]
+            free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES]
+            respective.update(rules.respectively(s.text, free, [(r.start, r.end) for r in rank_list]))
+            respective.update(rules.respectively(s.text, free, [(q.start, q.end) for q in quantities]))
             equivalents = set()
             count_context = any(o.kind == "count" or (o.unit is None and rules.bare_ok(s.text, o)) for o in quantities)
             prev_rank_end = 0

@@ -147,6 +147,7 @@ class EnglishRules:
                                   r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:the\s+)?$", before)
                         or re.search(r"(?:^|,\s|\bwith\s|\band\s)[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s$",
                                      text[max(0, r.start - 40):r.start])
+                        or (out and re.fullmatch(r",?\s+(?:and\s+)?", text[out[-1].end:r.start]))
                         or re.match(r"^\s*(?:place|position|spot)", after)):
                     continue
             elif re.match(r"^\s*(?:century|anniversary|edition|time|quarter|generation)", after):
@@ -197,6 +198,20 @@ class EnglishRules:
         return [m for m in mentions if _COMPARED.search(text, max(0, m.start - 14), m.start)
                 and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b",
                                  text[m.end:m.end + 20])]
+
+    def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
+        """"The US and China ranked first and second, respectively": names and figures paired in order."""
+        m = re.search(r"\brespectively\b", text)
+        if not m:
+            return {}
+        before = [it for it in items if it[1] <= m.start()]
+        if len(before) < 2:
+            return {}
+        chain = _chain(text, before[0][0], mentions, _LIST_SEP,
+                       re.compile(r"^\s*(?:[a-z][\w-]*\s+){1,4}(?:at\s+|with\s+|of\s+)?(?:about\s+)?(?:US)?[$€£¥]?$"))
+        if len(chain) == len(before):
+            return {it[0]: who for it, who in zip(before, chain)}
+        return {}
 
     def home_subject(self, text: str) -> str | None:
         return None

@@ -161,6 +161,18 @@ class KoreanRules:
         return [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져)",
                                                 text[m.end:m.end + 36])]
 
+    def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
+        """"미국과 중국이 각각 1위와 2위를 지켰다": names and figures paired in order."""
+        m = re.search(r"각각", text)
+        if not m:
+            return {}
+        chain = _chain(text, m.start(), mentions, _LIST_SEP,
+                       re.compile(r"^\s*(?:이|가|은|는|도)?\s*(?:[^\s,.]+\s+){0,2}$"))
+        after = [it for it in items if it[0] >= m.end()]
+        if len(chain) >= 2 and len(after) == len(chain):
+            return {it[0]: who for it, who in zip(after, chain)}
+        return {}
+
     def home_subject(self, text: str) -> str | None:
         """Korean papers write "정부" (the government) and "국내" (at home) for Korea: the subject of last resort
         when no country or company is named before."""
