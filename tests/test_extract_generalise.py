@@ -473,3 +473,14 @@ def test_respectively_pairs_names_and_figures_ko(registry):
     text = "메타와 xAI는 H100을 각각 35만대, 10만대 보유했다."
     got = keys(draft(registry, text, "ko"))
     assert {("meta", "observation", "h100-gpus-held", 350000), ("xai", "observation", "h100-gpus-held", 100000)} <= got
+
+
+@pytest.mark.parametrize("text,lang", [
+    ('BCG defines "AI pioneers" as economies with strong talent. Korea is not among the AI pioneers. '
+     'The report lists Israel as an AI pioneer.', "en"),
+    ("BCG는 'AI 선도국가'를 인재와 인프라를 갖춘 나라로 정의했다. 한국은 'AI 선도국가'에 들지 못했다. "
+     "이스라엘은 'AI 선도국가'로 분류됐다.", "ko"),
+])
+def test_negated_or_defining_mentions_of_a_group_are_not_memberships(registry, text, lang):
+    got = keys(draft(registry, text, lang))
+    assert got == {("IL", "membership", "bcg-ai-maturity/ai-pioneers", None)}

@@ -93,6 +93,7 @@ class Rules(Protocol):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None: ...
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
     def home_subject(self, text: str) -> str | None: ...
+    def negated_group(self, text: str, start: int, end: int) -> bool: ...
     def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]: ...
     def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]: ...
     def is_change(self, text: str, q: Quantity) -> bool: ...
@@ -609,8 +610,11 @@ class Engine:
                 pattern = re.escape(label[:-1] if rules.lang == "en" and label.endswith("s") else label)
                 for gm in re.finditer(pattern + ("s?" if rules.lang == "en" else ""), s.text,
                                       re.IGNORECASE if rules.lang == "en" else 0):
+                    if rules.negated_group(s.text, gm.start(), gm.end()):
+                        continue                  # "한국은 'AI 선도국가'에 들지 못했다", "Korea is not among the …"
                     members = rules.list_before(s.text, gm.start(), [m for m in mentions
-                                                                   if (m.start, m.end) not in excluded])
+                                                                   if (m.start, m.end) not in excluded
+                                                                   and m.key != publisher])
                     if not members:
                         subj, conf, unknown = subject_at(gm.start())
                         if subj is None:
@@ -621,6 +625,8 @@ class Engine:
                     src, attribution = source_at(gm.start())
                     if src is None and publisher and carried == publisher:
                         src, attribution = publisher, "implied"
+                    members_keys = [(k, c) for k, c in members_keys
+                                    if k != publisher and self._etype(k) not in ("organization", "publisher")]
                     for key, conf in members_keys:
                         out.append(Candidate(kind="membership", subject=key, measure=group_key, sentence=s,
                                              span=(gm.start(), gm.end()), confidence=conf, source=src,

@@ -213,6 +213,11 @@ class EnglishRules:
             return {it[0]: who for it, who in zip(before, chain)}
         return {}
 
+    def negated_group(self, text: str, start: int, end: int) -> bool:
+        clause = text[max([0] + [m.end() for m in _CLAUSE.finditer(text, 0, start)]):start]
+        return bool(re.search(r"\b(?:not|never|no longer|isn't|aren't|wasn't|weren't|failed to|fell out of|dropped out of|"
+                              r"missed out on)\b", clause)) or bool(re.search(r"\bdefin\w*\b", clause))
+
     def home_subject(self, text: str) -> str | None:
         return None
 

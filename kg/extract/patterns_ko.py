@@ -173,6 +173,10 @@ class KoreanRules:
             return {it[0]: who for it, who in zip(after, chain)}
         return {}
 
+    def negated_group(self, text: str, start: int, end: int) -> bool:
+        return bool(re.match(r"[’'\"”」』]?\s?(?:에|으로|로)?(?:는|도)?\s?(?:들지|포함되지|속하지|오르지|이름을 올리지|분류되지|선정되지)\s?"
+                             r"(?:못|않)", text[end:end + 24]))
+
     def home_subject(self, text: str) -> str | None:
         """Korean papers write "정부" (the government) and "국내" (at home) for Korea: the subject of last resort
         when no country or company is named before."""
