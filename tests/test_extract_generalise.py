@@ -484,3 +484,13 @@ def test_respectively_pairs_names_and_figures_ko(registry):
 def test_negated_or_defining_mentions_of_a_group_are_not_memberships(registry, text, lang):
     got = keys(draft(registry, text, lang))
     assert got == {("IL", "membership", "bcg-ai-maturity/ai-pioneers", None)}
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("토터스미디어 AI 지수에서 영국은 3위 자리를 싱가포르에 내줬다. 싱가포르가 3위에 올랐다.", "ko"),
+    ("In the Tortoise Global AI Index, Britain no longer ranks third. Singapore is now third.", "en"),
+])
+def test_a_place_lost_is_not_held(registry, text, lang):
+    got = keys(draft(registry, text, lang))
+    assert ("SG", "rank", "tortoise-global-ai-index", 3) in got
+    assert ("GB", "rank", "tortoise-global-ai-index", 3) not in got

@@ -93,6 +93,8 @@ _GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|s
                    r"(?:to achieve|to reach|to hit)\s+(?:about\s+|around\s+)?"
                    r"(?:sales|revenue|revenues|exports|output)?\s*(?:of\s+)?(?:US)?[$€£¥]?\s?$", re.IGNORECASE)
 _GOAL_AFTER = re.compile(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(?:met|hit|reached))", re.IGNORECASE)
+_NOT_RANK = re.compile(r"\b(?:no longer|not|never|lost|loses|lose|ceded|cedes|gave up|surrendered|relinquished)\s+"
+                       r"(?:\w+\s+){0,2}$")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals|graduates|students|employees|"
@@ -144,7 +146,8 @@ class EnglishRules:
                     out.append(r)
                     continue
                 if not (re.search(r"(rank(?:ed|s)?|plac(?:ed|es)|came|comes|finished|sits|sat|stood|stands|"
-                                  r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:the\s+)?$", before)
+                                  r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:(?:now|still|again|also|currently|once again)\s+)?"
+                                  r"(?:the\s+)?$", before)
                         or re.search(r"(?:^|,\s|\bwith\s|\band\s)[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s$",
                                      text[max(0, r.start - 40):r.start])
                         or (out and re.fullmatch(r",?\s+(?:and\s+)?", text[out[-1].end:r.start]))
@@ -154,7 +157,8 @@ class EnglishRules:
                 continue
             out.append(r)
         out.sort(key=lambda r: r.start)
-        return out
+        # "no longer ranks first", "lost the top spot": a place not held
+        return [r for r in out if not _NOT_RANK.search(text, max(0, r.start - 30), r.start)]
 
     def is_size_counter(self, q: Quantity) -> bool:
         return q.unit == "country"

@@ -69,6 +69,7 @@ _RAISE_TO_AFTER = re.compile(r"^\s?(?:으로|로)\s?(?:[가-힣]{1,4}\s)?(?:늘�
 _CHANGE_AFTER = re.compile(r"\s?(?:가량|정도|안팎|남짓|이상)?\s?(?:이|가|를|을)?\s?(?:증가|늘|감소|줄|상승|하락|성장|급증|급감|"
                            r"뛰|올랐|오른|내렸|내린|떨어|확대|축소|커졌|불어)")
 _CHANGE_BEFORE = re.compile(r"(?:증가율|감소율|증감률|성장률|상승률|하락률)(?:은|는|이|가)?\s?(?:약\s?)?$")
+_LOST_RANK = re.compile(r"\s?(?:자리|자리를|자리도|를|을|는|도)?\s?(?:[^\s.,]+\s){0,2}(?:내줬|내주|내준|빼앗|잃|놓쳤|놓치|넘겨)")
 _HOME = re.compile(r"(?<![가-힣])(?:정부|국내)(?:는|가|의|에|\s)")
 _SCOPE_OF = re.compile(r"^\s?(?:\d+\s?개\s?(?:국|국가|회원국)?|회원국)\s?(?:가운데|중에서|중)")
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
@@ -129,7 +130,9 @@ class KoreanRules:
         return find_ko_quantities(text)
 
     def ranks(self, text: str) -> list[RankMention]:
-        return [r for r in find_ko_ranks(text) if not text.startswith("권", r.end)]
+        # "1위 자리를 내줬다", "1위를 빼앗겼다": a place lost is not held
+        return [r for r in find_ko_ranks(text) if not text.startswith("권", r.end)
+                and not _LOST_RANK.match(text, r.end)]
 
     def is_size_counter(self, q: Quantity) -> bool:
         return q.unit == "country"
