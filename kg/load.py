@@ -184,7 +184,7 @@ class _RegistryBuilder:
         self._claim("indicators", key, key_node)
         what = f"indicator {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "unit", "description", "non_negative"})
+        body.check_keys({"label", "unit", "description", "non_negative", "keywords"})
         label = _english_labels(body, what)
         unit_node = body.require("unit")
         unit = unit_node.text_or_number(f"{what}.unit")
@@ -192,17 +192,19 @@ class _RegistryBuilder:
         nn = body.get("non_negative")
         self.registry.indicators[key] = Indicator(
             key, label, unit, _origin(key_node), _labels(body.get("description"), f"{what} description"),
-            nn.boolean(f"{what}.non_negative") if nn is not None else True)
+            nn.boolean(f"{what}.non_negative") if nn is not None else True,
+            _aliases(body.get("keywords"), f"{what} keywords"))
 
     def _read_rankings(self, key: str, key_node: Node, value: Node) -> None:
         _slug(key_node, "ranking key")
         self._claim("rankings", key, key_node)
         what = f"ranking {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "publisher", "criterion", "size", "description"})
+        body.check_keys({"label", "publisher", "criterion", "size", "description", "keywords"})
         label = _english_labels(body, what)
         series = RankingSeries(key, label, None, _origin(key_node),
-                               description=_labels(body.get("description"), f"{what} description"))
+                               description=_labels(body.get("description"), f"{what} description"),
+                               keywords=_aliases(body.get("keywords"), f"{what} keywords"))
         if (node := body.get("publisher")) is not None:
             series.publisher = node.text_or_number(f"{what}.publisher")
             self.pending_refs.append((node, "entity", series.publisher))
@@ -230,11 +232,12 @@ class _RegistryBuilder:
             _slug(gkey_node, "group key")
             gwhat = f"group {key}/{gkey}"
             gbody = gvalue.mapping(gwhat)
-            gbody.check_keys({"label", "tier"})
+            gbody.check_keys({"label", "tier", "keywords"})
             glabel = _english_labels(gbody, gwhat)
             tier = gbody.get("tier")
             scheme.groups[gkey] = Group(f"{key}/{gkey}", gkey, key, glabel, _origin(gkey_node),
-                                        tier.integer(f"{gwhat}.tier", minimum=1) if tier is not None else None)
+                                        tier.integer(f"{gwhat}.tier", minimum=1) if tier is not None else None,
+                                        _aliases(gbody.get("keywords"), f"{gwhat} keywords"))
         self.registry.classifications[key] = scheme
 
     def finish(self) -> Registry:

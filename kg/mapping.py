@@ -45,6 +45,7 @@ def n(term: str) -> NamedNode:
 TYPE = NamedNode(RDF + "type")
 LABEL = NamedNode(RDFS + "label")
 ALT_LABEL = NamedNode(SKOS + "altLabel")
+HIDDEN_LABEL = NamedNode(SKOS + "hiddenLabel")
 DESCRIPTION = NamedNode(DCTERMS + "description")
 NOTE = NamedNode(SKOS + "note")
 IDENTIFIER = NamedNode(DCTERMS + "identifier")
@@ -136,10 +137,10 @@ class _Emitter:
         for lang in sorted(labels):
             self.add(s, predicate, lit_lang(labels[lang], lang))
 
-    def aliases(self, s, aliases: dict[str, list[str]]) -> None:
+    def aliases(self, s, aliases: dict[str, list[str]], predicate=ALT_LABEL) -> None:
         for lang in sorted(aliases):
             for alias in aliases[lang]:
-                self.add(s, ALT_LABEL, lit_lang(alias, lang))
+                self.add(s, predicate, lit_lang(alias, lang))
 
 
 # ------------------------------------------------------------------------------------------------ registry
@@ -164,6 +165,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.labels(s, ind.description, DESCRIPTION)
         e.add(s, n("unit"), iris.unit(ind.unit))
         e.add(s, n("nonNegative"), lit_bool(ind.non_negative))
+        e.aliases(s, ind.keywords, HIDDEN_LABEL)
         e.add(s, n("definedAt"), lit_str(str(ind.origin)))
     for key in sorted(registry.rankings):
         series = registry.rankings[key]
@@ -172,6 +174,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.add(s, IDENTIFIER, lit_str(key))
         e.labels(s, series.label)
         e.labels(s, series.description, DESCRIPTION)
+        e.aliases(s, series.keywords, HIDDEN_LABEL)
         if series.publisher:
             e.add(s, n("publisher"), iris.entity(series.publisher))
         if series.criterion:
@@ -195,6 +198,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             e.add(g, TYPE, n("Group"))
             e.add(g, IDENTIFIER, lit_str(group.key))
             e.labels(g, group.label)
+            e.aliases(g, group.keywords, HIDDEN_LABEL)
             e.add(g, NamedNode(SKOS + "inScheme"), s)
             if group.tier is not None:
                 e.add(g, n("tier"), lit_int(group.tier))

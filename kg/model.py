@@ -59,6 +59,7 @@ class Indicator:
     origin: Origin
     description: Labels = field(default_factory=dict)
     non_negative: bool = True
+    keywords: Aliases = field(default_factory=dict)   # words that signal it in text (for kg extract)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class RankingSeries:
     criterion: str | None = None
     size: int | None = None
     description: Labels = field(default_factory=dict)
+    keywords: Aliases = field(default_factory=dict)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Group:
     label: Labels
     origin: Origin
     tier: int | None = None
+    keywords: Aliases = field(default_factory=dict)
 
 
 @dataclass

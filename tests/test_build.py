@@ -195,3 +195,14 @@ def test_validation_in_batches_gives_the_same_report(tmp_path, monkeypatch):
     assert whole.violations == batched.violations == parallel.violations == 3
     assert whole.report.to_json() == batched.report.to_json() == parallel.report.to_json()
     assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2") == snapshot(tmp_path / "o3")
+
+
+def test_registry_keywords_become_hidden_labels(tmp_path):
+    data = make_corpus(tmp_path)
+    (data / "registries" / "zz-extra.yaml").write_text(
+        "indicators:\n  robots-installed:\n    label: {en: Industrial robots installed}\n    unit: GPU\n"
+        "    keywords: {ko: [로봇 설치], en: [robot installations]}\n", encoding="utf-8")
+    build([data], out_dir=tmp_path / "o", store_path=tmp_path / "s", html=False)
+    graph = rdflib.Graph().parse(tmp_path / "o" / "kg.ttl")
+    hidden = set(graph.objects(rdflib.URIRef(BASE + "indicator/robots-installed"), rdflib.SKOS.hiddenLabel))
+    assert hidden == {rdflib.Literal("로봇 설치", lang="ko"), rdflib.Literal("robot installations", lang="en")}
