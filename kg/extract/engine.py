@@ -138,6 +138,19 @@ _ASIDE_GAP = re.compile(r",\s*(?:(?:the|a|an|its|which|who|once|now|still|up|dow
                         r"\w+\s+(?:places?|spots?|notches?|rungs?))\b[^,;]{0,60},\s*)?")
 
 
+def _is_score_unit(unit) -> bool:
+    """A unit of index scores (its label says points / 점), whatever its declared kind."""
+    if unit is None:
+        return False
+    return (unit.label.get("ko") or "").strip() == "점" or bool(
+        re.search(r"\bpoints?\b|\bscore", unit.label.get("en") or "", re.IGNORECASE))
+
+
+_SCORE_CONTEXT = re.compile(r"\bscor\w*|\bpoints?\b|\brates?\b|\brated\b|점수|지수", re.IGNORECASE)
+_SCORE_BOUND = re.compile(r"^\s?(?:점\s?)?만점|^\s?points?\s+possible", re.IGNORECASE)
+_OUT_OF_BEFORE = re.compile(r"(?:out\s+of|\bof\s+a\s+possible)\s*$", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
 def _boundary(word: str) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])" + re.escape(word))
@@ -150,7 +163,7 @@ class Engine:
         self.rules = rules
         lang = rules.lang
         self.ind_keywords = self._table(INDICATOR_KEYWORDS, registry.indicators, lang)
-        self.rank_keywords = self._table(RANKING_KEYWORDS, registry.rankings, lang)
+        self.rank_keywords = self._table(RANKING_KEYWORDS, registry.rankings, lang, registry.entities)
         self.required = {k: v.get(lang, []) for k, v in INDICATOR_REQUIRED.items() if k in registry.indicators}
         self.groups = []
         for c in registry.classifications.values():
@@ -159,6 +172,8 @@ class Engine:
                     self.groups.append((text, g.key, c.publisher))
         self.groups.sort(key=lambda t: len(t[0]), reverse=True)
         self.unattributed = UNATTRIBUTED_MARKERS.get(lang, [])
+        self.score_indicators = {k for k, ind in registry.indicators.items()
+                                 if _is_score_unit(registry.units.get(ind.unit))}
         self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
         self._fold_cache: dict[tuple[int, str], list[tuple[str, float]]] = {}
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
@@ -226,11 +241,16 @@ class Engine:
         return ent.type if ent else None
 
     @staticmethod
-    def _table(table: dict, registry_part: dict, lang: str) -> dict[str, list[tuple[str, float]]]:
+    def _table(table: dict, registry_part: dict, lang: str,
+               entities: dict | None = None) -> dict[str, list[tuple[str, float]]]:
+        """Words that signal each measure, with weights: the registry entry's own ``keywords`` (and any left in
+        ``keywords.py``) weigh most, then its label as a whole, then the label's content words; a ranking's
+        publisher (its labels and aliases) counts like a label word."""
         out: dict[str, list[tuple[str, float]]] = {}
         for key, item in registry_part.items():
             words: dict[str, float] = {}
-            for w in table.get(key, {}).get(lang, []):
+            curated = list(table.get(key, {}).get(lang, [])) + list((getattr(item, "keywords", None) or {}).get(lang, []))
+            for w in curated:
                 words[w] = max(words.get(w, 0), 1.5 + 0.1 * len(w.split()))   # curated words beat label words
             label = item.label.get(lang)
             if label:
@@ -238,6 +258,19 @@ class Engine:
                 for w in _words(label, lang):
                     if w.upper() != "AI":
                         words.setdefault(w, 1.0)
+            if lang != "en" and item.label.get("en"):
+                # Korean articles write Latin acronyms and brand words as in English ("DRAM", "IMD", "Gartner")
+                for w in _words(item.label["en"], "en"):
+                    if re.fullmatch(r"[A-Z][A-Za-z0-9&]*[A-Z0-9][A-Za-z0-9&]*", w) and w.upper() != "AI":
+                        words.setdefault(w, 1.0)
+            publisher = entities.get(getattr(item, "publisher", None) or "") if entities else None
+            if publisher is not None:
+                names = [publisher.label.get(lang), publisher.label.get("en")]
+                names += list((getattr(publisher, "aliases", None) or {}).get(lang, []))
+                names += list((getattr(publisher, "aliases", None) or {}).get("en", []))
+                for n in names:
+                    if n and len(n) >= 2:
+                        words.setdefault(n, 1.0)
             out[key] = sorted(words.items(), key=lambda kv: -len(kv[0]))
         return out
 
@@ -297,6 +330,11 @@ class Engine:
                 return ind.unit.split("-")[0] == q.unit, None
             return False, None
         if kind in ("currency", "rate"):
+            return False, None
+        if _is_score_unit(unit):
+            # index scores: "84.3점", "70.1 points", or a bare number in a sentence about scores
+            return q.unit == "point" or (q.unit is None and q.kind is None), None
+        if q.unit == "point":
             return False, None
         if kind == "ratio":
             return q.unit == "percent", None
@@ -541,8 +579,11 @@ class Engine:
             for q in quantities:
                 if id(q) in equivalents or rules.is_size_counter(q):
                     continue
-                if q.unit is None and not count_context:
+                if q.unit is None and not count_context and not (self.score_indicators and
+                                                                 _SCORE_CONTEXT.search(s.text)):
                     continue
+                if _SCORE_BOUND.match(s.text, q.end) or _OUT_OF_BEFORE.search(s.text, max(0, q.start - 20), q.start):
+                    continue          # "100점 만점", "out of 100": the scale, not a score
                 not_fact = rules.not_a_fact(s.text, q, published_year)
                 eq = rules.equivalent_after(s.text, q, quantities)
                 if eq is not None:

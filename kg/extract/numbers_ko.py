@@ -42,6 +42,7 @@ COUNTERS: dict[str, tuple[str, str]] = {
     "곳": ("place", "count"),
     "배": ("times", "ratio"),
     "장": ("unit", "count"),        # GPUs and cards are counted in 장 ("GPU 3만장")
+    "점": ("point", "score"),       # index scores ("100점 만점에 84.3점")
 }
 _COUNTER_RE = "|".join(re.escape(c) for c in sorted(COUNTERS, key=len, reverse=True))
 APPROX_BEFORE = ("약", "대략", "무려", "최대", "최소", "거의", "얼추")
@@ -179,6 +180,8 @@ def find_ko_quantities(text: str) -> list[Quantity]:
                 continue        # 장관, 장비, 장기, 장점: not the counter
             if unit == "장" and follow == "정" and not text.startswith("정도", after_idx):
                 continue
+            if unit == "점" and follow and follow in "유포검심차거령멸선":
+                continue        # 점유율, 점포, 점검: not the counter
             end = after_idx
         try:
             value = parse_ko_number(num)
