@@ -26,7 +26,7 @@ from .atomic import write_text
 from .errors import InputError, Location
 from .export import Snapshot, export
 from .load import discover, load_article, load_registries
-from .mapping import DEFAULT_BASE, Iris, article_quads, registry_quads
+from .mapping import DEFAULT_BASE, Iris, article_editions, article_quads, editions_quads, registry_quads
 from .store import DEFAULT_STORE, KgStore, read_state
 from .validate import ValidationReport, ValidationResult, graph_from_oxigraph, validate
 
@@ -99,6 +99,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash)
 
     new_quads: dict[str, list[pyoxigraph.Quad]] = {}
+    editions: dict[str, list] = {}    # article id -> [[series key, year or None], ...]
     hashes: dict[str, str] = {REGISTRY_KEY: reg_hash}
     paths_by_id: dict[str, Path] = {}
     for number, path in enumerate(files, start=1):
@@ -119,16 +120,23 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         hashes[article_id] = digest
         if old_graphs.get(article_id, {}).get("hash") == digest and not summary.registry_changed:
             summary.unchanged.append(article_id)
+            editions[article_id] = old_graphs[article_id].get("editions", [])
             continue
         article = load_article(path, registry, text_dir=text_dir)
         new_quads[article_id] = article_quads(article, registry, iris)
+        editions[article_id] = sorted([list(e) for e in article_editions(article)], key=str)
         summary.changed.append(article_id)
     summary.removed = sorted(k for k in old_graphs if k != REGISTRY_KEY and k not in hashes)
 
-    # 2. validate what changed, together with the registry it refers to
+    # the ranking editions graph is shared by all articles: rebuilt from every article's editions
+    all_editions = {(key, year) for used in editions.values() for key, year in used}
+    shared_quads = reg_quads + editions_quads(all_editions, registry, iris)
+    anything_changed = bool(new_quads or summary.registry_changed or summary.removed)
+
+    # 2. validate what changed, together with the registry and editions it refers to
     fresh: dict[str, list[dict]] = {}
-    if new_quads or summary.registry_changed or summary.removed:
-        fresh = _validate_in_batches(reg_quads, new_quads, tick)
+    if anything_changed:
+        fresh = _validate_in_batches(shared_quads, new_quads, tick)
 
     # 3. store (opened only now: bad input above never touches it)
     def graph_name(key: str) -> str:
@@ -143,17 +151,21 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         replace = {graph_name(k): q for k, q in new_quads.items()}
         if summary.registry_changed or not store.store.contains_named_graph(iris.registry_graph()):
             replace[graph_name(REGISTRY_KEY)] = reg_quads
+        if anything_changed or not store.store.contains_named_graph(iris.rankings_graph()):
+            replace[iris.rankings_graph().value] = shared_quads[len(reg_quads):]
         tick("store", 0, 1)
         store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
         tick("store", 1, 1)
-        return _finish(store, summary, state, old_graphs, hashes, fresh, base, out_dir, html)
+        return _finish(store, summary, state, old_graphs, hashes, editions, fresh, base, out_dir, html)
 
 
-def _finish(store, summary, state, old_graphs, hashes, fresh, base, out_dir, html) -> BuildSummary:
+def _finish(store, summary, state, old_graphs, hashes, editions, fresh, base, out_dir, html) -> BuildSummary:
     graphs_state = {}
     for key, digest in hashes.items():
         results = fresh[key] if key in fresh else old_graphs.get(key, {}).get("results", [])
         graphs_state[key] = {"hash": digest, "results": results}
+        if key != REGISTRY_KEY:
+            graphs_state[key]["editions"] = editions[key]
     store.write_state({"version": state["version"], "base": base, "graphs": graphs_state})
 
     all_results = [ValidationResult(**r) for key in sorted(graphs_state)
@@ -280,7 +292,7 @@ def validate_store(store: KgStore) -> ValidationReport:
     articles: dict[str, list[pyoxigraph.Quad]] = {}
     for name in store.graph_names():
         quads = list(store.store.quads_for_pattern(None, None, None, NamedNode(name)))
-        if name.endswith("/graph/registry"):
+        if name.endswith(("/graph/registry", "/graph/rankings")):
             registry.extend(quads)
         else:
             articles[name] = quads

@@ -124,6 +124,9 @@ class Iris:
     def registry_graph(self) -> NamedNode:
         return self._iri("graph", "registry")
 
+    def rankings_graph(self) -> NamedNode:
+        return self._iri("graph", "rankings")
+
 
 class _Emitter:
     def __init__(self, graph: NamedNode):
@@ -253,11 +256,28 @@ def article_quads(article: Article, registry: Registry, iris: Iris) -> list[Quad
     e.add(a, n("definedIn"), lit_str(meta.origin.path))
     e.add(a, n("definedAt"), lit_str(str(meta.origin)))
 
-    editions: dict[NamedNode, tuple[str, int | None]] = {}
     for fact in article.facts:
-        _fact(e, article, fact, registry, iris, editions)
-    for node in sorted(editions, key=lambda x: x.value):
-        key, year = editions[node]
+        _fact(e, article, fact, registry, iris)
+    return e.quads
+
+
+Edition = tuple[str, "int | None"]   # (ranking series key, year or None)
+
+
+def article_editions(article: Article) -> set[Edition]:
+    """The ranking editions an article's rank entries point to."""
+    return {(f.ranking, f.period.year if f.period else None) for f in article.facts if f.kind == "rank"}
+
+
+def editions_quads(editions: set[Edition], registry: Registry, iris: Iris) -> list[Quad]:
+    """The ranking editions graph: one node per (series, year) used by any article.
+
+    Editions live in one shared graph rather than in each article graph that uses them: the union default graph
+    of a SPARQL store is a multiset, so copies in many graphs multiplied every join through an edition.
+    """
+    e = _Emitter(iris.rankings_graph())
+    for key, year in sorted(editions, key=lambda k: (k[0], -1 if k[1] is None else k[1])):
+        node = iris.ranking(key, year)
         series = registry.rankings[key]
         e.add(node, TYPE, n("Ranking"))
         e.add(node, n("rankingSeries"), iris.ranking_series(key))
@@ -299,8 +319,7 @@ def fact_label(fact: Fact, registry: Registry) -> str:
     return f"{subject} — {scheme}: {group.label['en']}"
 
 
-def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: Iris,
-          editions: dict[NamedNode, tuple[str, int | None]]) -> None:
+def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: Iris) -> None:
     s = iris.fact(article.id, fact.id)
     lang = article.meta.language
     e.add(s, TYPE, n(FACT_CLASS[fact.kind]))
@@ -335,10 +354,7 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
             e.add(s, n("equivalentUnit"), iris.unit(fact.equivalent.unit))
             e.add(s, n("equivalentApproximate"), lit_bool(fact.equivalent.approximate))
     elif fact.kind == "rank":
-        year = fact.period.year if fact.period else None
-        edition = iris.ranking(fact.ranking, year)
-        editions[edition] = (fact.ranking, year)
-        e.add(s, n("ranking"), edition)
+        e.add(s, n("ranking"), iris.ranking(fact.ranking, fact.period.year if fact.period else None))
         e.add(s, n("rank"), lit_int(fact.rank))
         if fact.out_of:
             e.add(s, n("outOf"), lit_int(fact.out_of))
@@ -347,8 +363,10 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
 
 
 def corpus_quads(corpus: Corpus, iris: Iris) -> dict[str, list[Quad]]:
-    """Every graph of the corpus: graph IRI -> quads (registry first, then articles by id)."""
-    graphs = {iris.registry_graph().value: registry_quads(corpus.registry, iris)}
+    """Every graph of the corpus: graph IRI -> quads (registry, ranking editions, then articles by id)."""
+    editions = set().union(*(article_editions(a) for a in corpus.articles))
+    graphs = {iris.registry_graph().value: registry_quads(corpus.registry, iris),
+              iris.rankings_graph().value: editions_quads(editions, corpus.registry, iris)}
     for article in corpus.articles:
         graphs[iris.article_graph(article.id).value] = article_quads(article, corpus.registry, iris)
     return graphs

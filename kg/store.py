@@ -19,7 +19,7 @@ from .atomic import write_text
 from .errors import StoreError
 
 DEFAULT_STORE = Path(".kg/store")
-STATE_VERSION = 1
+STATE_VERSION = 2   # 2: per-article ranking editions
 
 
 class KgStore:

@@ -50,7 +50,8 @@ def test_trig_keeps_one_graph_per_article_and_jsonld_holds_the_same_quads(seed_b
     root, _ = seed_build
     trig = list(pyoxigraph.parse((root / "out" / "kg.trig").read_bytes(), format=pyoxigraph.RdfFormat.TRIG))
     graphs = {q.graph_name.value for q in trig}
-    assert graphs == {BASE + "graph/registry", BASE + "graph/article/mk-2025-korea-ai-competitiveness"}
+    assert graphs == {BASE + "graph/registry", BASE + "graph/rankings",
+                      BASE + "graph/article/mk-2025-korea-ai-competitiveness"}
     jsonld = list(pyoxigraph.parse((root / "out" / "kg.jsonld").read_bytes(), format=pyoxigraph.RdfFormat.JSON_LD))
     assert set(map(str, jsonld)) == set(map(str, trig))
     ds = rdflib.Dataset()
