@@ -207,3 +207,32 @@ def test_registry_keywords_become_hidden_labels(tmp_path):
     graph = rdflib.Graph().parse(tmp_path / "o" / "kg.ttl")
     hidden = set(graph.objects(rdflib.URIRef(BASE + "indicator/robots-installed"), rdflib.SKOS.hiddenLabel))
     assert hidden == {rdflib.Literal("로봇 설치", lang="ko"), rdflib.Literal("robot installations", lang="en")}
+
+
+def test_rankings_graph_follows_the_articles_that_use_each_edition(tmp_path):
+    data = make_corpus(tmp_path)
+    def with_year(text, year):
+        return text.replace("    out_of: 38\n", f"    out_of: 38\n    period: {year}\n")
+    (data / "articles" / "mini.yaml").write_text(with_year(MINI_ARTICLE, 2023), encoding="utf-8")
+    other = with_year(MINI_ARTICLE, 2024).replace("id: mini", "id: other")
+    (data / "articles" / "other.yaml").write_text(other, encoding="utf-8")
+    store = tmp_path / "store"
+
+    def editions():
+        s = pyoxigraph.Store.read_only(str(store))
+        try:
+            graph = pyoxigraph.NamedNode(BASE + "graph/rankings")
+            return sorted(q.subject.value.rsplit("/", 1)[1] for q in s.quads_for_pattern(
+                None, pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None, graph))
+        finally:
+            del s
+
+    build([data], out_dir=None, store_path=store)
+    assert editions() == ["2023", "2024"]
+    (data / "articles" / "mini.yaml").write_text(with_year(MINI_ARTICLE, 2023).replace("value: 35000", "value: 1")
+                                                 .replace("    as_written: 3만5000대\n", ""), encoding="utf-8")
+    assert build([data], out_dir=None, store_path=store).unchanged == ["other"]
+    assert editions() == ["2023", "2024"]          # the unchanged article's edition is kept
+    (data / "articles" / "other.yaml").unlink()
+    build([data], out_dir=None, store_path=store)
+    assert editions() == ["2023"]                  # and dropped when no article uses it any more
