@@ -151,6 +151,78 @@ _SCORE_BOUND = re.compile(r"^\s?(?:점\s?)?만점|^\s?points?\s+possible", re.IG
 _OUT_OF_BEFORE = re.compile(r"(?:out\s+of|\bof\s+a\s+possible)\s*$", re.IGNORECASE)
 
 
+_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
+                  8: "eighth", 9: "ninth", 10: "tenth"}
+_GROUP_HEAD = re.compile(r"\s*(?:countries|nations|economies|states|국가|나라)$", re.IGNORECASE)
+
+
+def _group_pattern(group, lang: str) -> tuple[re.Pattern, re.Pattern | None]:
+    """How articles name a group: its labels (English plural optional), its ``keywords``, the label without a
+    generic head noun ("Tier 1 countries" → "Tier 1", "1등급 국가" → "1등급") and, for a numbered tier, the
+    ordinal forms ("the second tier", "the first of three tiers")."""
+    texts = {group.label.get(lang), group.label.get("en")} - {None}
+    texts |= set((group.keywords or {}).get(lang, [])) | set((group.keywords or {}).get("en", []))
+    alts: set[str] = set()
+    for text in texts:
+        for t in {text}:
+            t = t.strip()
+            if len(t) < 2:
+                continue
+            if re.fullmatch(r"[\x00-\x7f]+", t):
+                body = re.escape(t[:-1] if t.endswith("s") else t) + "s?"
+                alts.add(r"(?<![\w-])" + body + r"(?![\w-])")
+            else:
+                alts.add(r"(?<![\d가-힣])" + re.escape(t) if t[0].isdigit() else re.escape(t))
+    strong = "|".join(sorted(alts, key=len, reverse=True))
+    alts = set()
+    for text in texts:
+        t = _GROUP_HEAD.sub("", text).strip()
+        if t != text and len(t) >= 2:
+            if re.fullmatch(r"[\x00-\x7f]+", t):
+                alts.add(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])")
+            else:
+                alts.add((r"(?<![\d가-힣])" if t[0].isdigit() else "") + re.escape(t))
+    n = group.tier
+    if n:
+        for text in texts:
+            m = re.search(rf"\b([A-Za-z]+)\s+{n}\b", text) or re.search(rf"\b{n}(?:st|nd|rd|th)?\s+([A-Za-z]+)", text)
+            if m and m.group(1).lower() not in ("the", "of", "a") and n in _ORDINAL_WORDS:
+                word = re.escape(m.group(1).lower())
+                alts.add(rf"(?<![\w-])(?:{_ORDINAL_WORDS[n]}(?:-|\s+){word}|{_ORDINAL_WORDS[n]}\s+of\s+(?:two|three|"
+                         rf"four|five|six|\d+)\s+{word}s|{word}[-\s]{n})(?![\w-])")
+            k = re.search(rf"(?<!\d){n}\s?([가-힣]{{1,2}})", text)
+            if k and k.group(1) in ("등급", "군", "그룹", "단계", "티어"):
+                alts.add(rf"(?<![\d.]){n}\s?{k.group(1)}(?![가-힣]{{0}}[0-9])")
+    weak = "|".join(sorted(alts, key=len, reverse=True))
+    return re.compile(strong, re.IGNORECASE), (re.compile(weak, re.IGNORECASE) if weak else None)
+
+
+_MEMBERS_INTRO = {
+    "en": re.compile(r"^\s*(?:countries\s+|nations\s+)?(?:includes?|included|comprises?|comprised|consists?\s+of|"
+                     r"covers?|covered|takes?\s+in|took\s+in|:)\s+(?:the\s+)?"),
+    "ko": re.compile(r"^\s*(?:국가|나라)?(?:에는|으로는|로는|엔)\s+"),
+}
+_MEMBERS_SEP = re.compile(r"^\s*(?:,|,?\s*and|&|/|및|와|과|·|,?\s*그리고)\s*(?:the\s+)?$")
+
+
+def _members_after(text: str, pos: int, mentions: list[Mention], lang: str) -> list[Mention]:
+    """Members listed right after a group phrase and an introducing word ("… tier includes A, B and C")."""
+    intro = _MEMBERS_INTRO.get(lang)
+    m = intro.match(text[pos:]) if intro else None
+    if m is None:
+        return []
+    at = pos + m.end()
+    out: list[Mention] = []
+    for men in sorted(mentions, key=lambda x: x.start):
+        if men.start < at:
+            continue
+        if men.start != at and not (out and _MEMBERS_SEP.match(text[at:men.start])) and not (not out and men.start == at):
+            break
+        out.append(men)
+        at = men.end
+    return out
+
+
 @lru_cache(maxsize=4096)
 def _boundary(word: str) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])" + re.escape(word))
@@ -168,10 +240,17 @@ class Engine:
         self.groups = []
         for c in registry.classifications.values():
             for g in c.groups.values():
-                for text in {g.label.get(lang), g.label.get("en")} - {None}:
-                    self.groups.append((text, g.key, c.publisher))
-        self.groups.sort(key=lambda t: len(t[0]), reverse=True)
+                strong, weak = _group_pattern(g, lang)
+                self.groups.append((strong, weak, g.key, c.publisher, c.key))
         self.unattributed = UNATTRIBUTED_MARKERS.get(lang, [])
+        counted = {(u.label.get("en") or "").lower() for u in registry.units.values() if u.kind == "count"}
+        for ind in registry.indicators.values():      # "9,500 cobots": a keyword of an indicator of counts
+            unit = registry.units.get(ind.unit)
+            if unit is not None and unit.kind == "count":
+                counted |= {w.lower() for w in (ind.keywords or {}).get("en", []) if re.fullmatch(r"[A-Za-z-]{3,}s", w)}
+        nouns = sorted(counted - {""}, key=len, reverse=True)
+        self._count_nouns = re.compile(r"\s+(?:[\w-]+\s+){0,2}?(?:" + "|".join(re.escape(n) for n in nouns)
+                                       + r")\b", re.IGNORECASE) if nouns and lang == "en" else None
         self.score_indicators = {k for k, ind in registry.indicators.items()
                                  if _is_score_unit(registry.units.get(ind.unit))}
         self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
@@ -235,6 +314,12 @@ class Engine:
             else:
                 out[key] += 2.0          # the narrower measure's own words are there: it is the more specific
         return out
+
+    def _unit_noun_after(self, text: str, q: Quantity) -> bool:
+        """A bare English count followed by the noun of a registry count unit ("46,000 industrial robots")."""
+        if self._count_nouns is None:
+            return False
+        return bool(self._count_nouns.match(text, q.end))
 
     def _etype(self, key: str | None) -> str | None:
         ent = self.registry.entities.get(key) if key else None
@@ -375,6 +460,7 @@ class Engine:
         article_subject: str | None = None                # the last subject of an earlier paragraph
         last_group: tuple | None = None                   # the group named last in the paragraph ("같은 그룹")
         last_group_para = -1
+        seen_classifications: set[str] = set()            # classifications whose groups the article named
         for s in rules.sentences(text, body_end):
             if s.para != para:
                 article_subject = prev_subject or article_subject
@@ -495,7 +581,9 @@ class Engine:
             respective.update(rules.respectively(s.text, free, [(r.start, r.end) for r in rank_list]))
             respective.update(rules.respectively(s.text, free, [(q.start, q.end) for q in quantities]))
             equivalents = set()
-            count_context = any(o.kind == "count" or (o.unit is None and rules.bare_ok(s.text, o)) for o in quantities)
+            count_context = any(o.kind == "count" or (o.unit is None and (rules.bare_ok(s.text, o)
+                                                                          or self._unit_noun_after(s.text, o)))
+                                for o in quantities)
             prev_rank_end = 0
             for i_rank, r in enumerate(rank_list):
                 next_start = rank_list[i_rank + 1].start if i_rank + 1 < len(rank_list) else len(s.text)
@@ -582,7 +670,7 @@ class Engine:
                 if q.unit is None and not count_context and not (self.score_indicators and
                                                                  _SCORE_CONTEXT.search(s.text)):
                     continue
-                if _SCORE_BOUND.match(s.text, q.end) or _OUT_OF_BEFORE.search(s.text, max(0, q.start - 20), q.start):
+                if _SCORE_BOUND.match(s.text[q.end:q.end + 12]) or _OUT_OF_BEFORE.search(s.text, max(0, q.start - 20), q.start):
                     continue          # "100점 만점", "out of 100": the scale, not a score
                 not_fact = rules.not_a_fact(s.text, q, published_year)
                 eq = rules.equivalent_after(s.text, q, quantities)
@@ -647,15 +735,23 @@ class Engine:
                     last_subject = subj
             if s.para != last_group_para:
                 last_group, last_group_para = None, s.para
-            for label, group_key, publisher in self.groups:
-                pattern = re.escape(label[:-1] if rules.lang == "en" and label.endswith("s") else label)
-                for gm in re.finditer(pattern + ("s?" if rules.lang == "en" else ""), s.text,
-                                      re.IGNORECASE if rules.lang == "en" else 0):
+            strong_hits = [(gm, g) for g in self.groups for gm in g[0].finditer(s.text)]
+            # "the second tier", "3등급": only for a classification named here or earlier in the article, and not
+            # when the sentence names a group of another classification ("'steady AI contenders' in the second tier")
+            named = {m.key for m in mentions}
+            strong_cls = {g[4] for _, g in strong_hits}
+            weak_hits = [(gm, g) for g in self.groups if g[1] is not None and strong_cls <= {g[4]}
+                         and (g[3] in named or g[4] in seen_classifications) for gm in g[1].finditer(s.text)
+                         if not any(a.start() < gm.end() and gm.start() < a.end() for a, _ in strong_hits)]
+            for gm, (_, _, group_key, publisher, classification) in strong_hits + weak_hits:
+                seen_classifications.add(classification)
+                if True:
                     if rules.negated_group(s.text, gm.start(), gm.end()):
                         continue                  # "한국은 'AI 선도국가'에 들지 못했다", "Korea is not among the …"
-                    members = rules.list_before(s.text, gm.start(), [m for m in mentions
-                                                                   if (m.start, m.end) not in excluded
-                                                                   and m.key != publisher])
+                    candidates_m = [m for m in mentions if (m.start, m.end) not in excluded and m.key != publisher]
+                    # "The second tier includes India and Saudi Arabia", "2등급에는 인도와 사우디가 포함됐다"
+                    members = _members_after(s.text, gm.end(), candidates_m, rules.lang) \
+                        or rules.list_before(s.text, gm.start(), candidates_m)
                     if not members:
                         subj, conf, unknown = subject_at(gm.start())
                         if subj is None:

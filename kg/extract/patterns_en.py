@@ -37,7 +37,7 @@ _OUT_OF_BEFORE = re.compile(r"\b(?:[Oo]f|[Aa]mong|[Oo]ut of)\s+(?:the\s+)?(\d+)\
 _YEAR = re.compile(r"\b(?:in\s+|for\s+)?((?:19|20)\d\d)\b|\blast year\b|\bthis year\b|\ba year earlier\b|"
                    r"\bthe previous year\b|\ba year ago\b|\bthe year before\b")
 _LIST_SEP = re.compile(r"^\s*(?:,|,?\s*and|&|/)\s*(?:the\s+)?$")
-_LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|remain|remained|qualify as|qualified as|count as|"
+_LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|sit|sits|sat|remain|remained|qualify as|qualified as|count as|"
                        r"counted as|rank as|ranked as|made|make|form|formed|belong to|fall into|fell into|"
                        r"were named|are named|were classed as|are classed as|were classified as|are classified as|"
                        r"were rated|are rated)?\s*(?:the\s+)?(?:only\s+)?(?:(?:five|four|three|six|seven|two|\d+)\s+)?"

@@ -1,0 +1,130 @@
+"""The extractor reads measures and groups from the registry, not from tables in code (issue 5, round 2).
+
+A measure or group an analyst adds to the registry must be found in text without code changes: by its labels'
+content words, its ``keywords``, its ranking's publisher and its unit. Every sentence here is written for the test;
+the registry entries are made up for it and added to a copy of the project's registries.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kg.extract import extract_text
+from kg.extract.text import ArticleText
+from kg.load import load_registries
+from kg.model import Classification, Group, Indicator, Origin, RankingSeries, Unit
+
+ROOT = Path(__file__).resolve().parent.parent
+O = Origin("test", 1)
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_registries([ROOT / "data" / "registries"])
+
+
+@pytest.fixture(scope="module")
+def registry(base):
+    reg = copy.deepcopy(base)
+    reg.units["robot"] = Unit("robot", {"en": "robots", "ko": "대"}, "count", O)
+    reg.units["pt"] = Unit("pt", {"en": "score points", "ko": "점"}, "other", O)
+    reg.indicators["robot-installations"] = Indicator(
+        "robot-installations", {"en": "Industrial robot installations", "ko": "산업용 로봇 설치 대수"}, "robot", O)
+    reg.indicators["x17"] = Indicator("x17", {"en": "Indicator X-17", "ko": "지표 X-17"}, "robot", O,
+                                      keywords={"en": ["cobots"], "ko": ["협동로봇"]})
+    reg.indicators["robot-readiness-score"] = Indicator(
+        "robot-readiness-score", {"en": "Robot readiness score", "ko": "로봇 준비도 점수"}, "pt", O)
+    reg.rankings["zq-league"] = RankingSeries("zq-league", {"en": "ZQ league table", "ko": "ZQ 리그"}, "imf", O)
+    cls = Classification("trade-bands", {"en": "Trade bands", "ko": "교역 등급"}, "oecd", O)
+    for n in (1, 2, 3):
+        cls.groups[f"band-{n}"] = Group(f"trade-bands/band-{n}", f"band-{n}", "trade-bands",
+                                        {"en": f"Band {n} economies", "ko": f"{n}군 국가"}, O, tier=n)
+    reg.classifications["trade-bands"] = cls
+    return reg
+
+
+def draft(registry, text: str, lang: str):
+    article = ArticleText(path=Path("t.txt"), text=text, title="t", body_end=len(text), language=lang,
+                          published=dt.date(2025, 6, 2), published_note=None, publisher_name=None, url=None,
+                          from_html=False)
+    return extract_text(article, registry, article_id="t", publisher="maeil-business")
+
+
+def keys(d):
+    out = set()
+    for f in d.sheet["facts"]:
+        measure = f.get("indicator") or f.get("ranking") or f.get("group")
+        amount = Decimal(str(f["value"])) if f["kind"] == "observation" else f.get("rank")
+        out.add((f["subject"], f["kind"], measure, amount))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ measures from labels
+@pytest.mark.parametrize("text,lang", [
+    ("Japan installed 46,000 industrial robots last year.", "en"),
+    ("일본은 지난해 산업용 로봇 4만6000대를 설치했다.", "ko"),
+])
+def test_a_new_indicator_is_found_by_its_label_and_unit(registry, text, lang):
+    assert ("JP", "observation", "robot-installations", Decimal(46000)) in keys(draft(registry, text, lang))
+
+
+def test_without_the_registry_entry_the_figure_is_not_a_fact(base):
+    got = keys(draft(base, "Japan installed 46,000 industrial robots last year.", "en"))
+    assert not any(k[2] == "robot-installations" for k in got)
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Germany runs 9,500 cobots in its car plants.", "en"),
+    ("독일은 자동차 공장에서 협동로봇 9500대를 운용한다.", "ko"),
+])
+def test_a_new_indicator_is_found_by_its_registry_keywords(registry, text, lang):
+    assert ("DE", "observation", "x17", Decimal(9500)) in keys(draft(registry, text, lang))
+
+
+def test_a_ranking_is_found_by_its_publisher(registry):
+    got = keys(draft(registry, "Norway ranked fourth in the ZQ table of the IMF this year.", "en"))
+    assert ("NO", "rank", "zq-league", 4) in got
+
+
+# ------------------------------------------------------------------------------------------ index scores
+@pytest.mark.parametrize("text,lang", [
+    ("Korea scored 71.5 out of 100 in the robot readiness assessment.", "en"),
+    ("한국은 로봇 준비도 평가에서 100점 만점에 71.5점을 받았다.", "ko"),
+])
+def test_an_index_score_fits_a_score_indicator_and_the_scale_is_no_fact(registry, text, lang):
+    d = draft(registry, text, lang)
+    got = keys(d)
+    assert ("KR", "observation", "robot-readiness-score", Decimal("71.5")) in got
+    assert not any(k[3] == Decimal(100) for k in got if k[1] == "observation")
+
+
+def test_a_score_is_never_a_count_of_people(registry):
+    got = keys(draft(registry, "한국은 AI 인력 평가에서 84.3점을 받았다.", "ko"))
+    assert not any(k[2] == "ai-workforce" for k in got)
+
+
+# ------------------------------------------------------------------------------------------ groups
+def test_ordinal_tier_names_from_the_group_labels_en(registry):
+    text = ("Under the OECD's new scheme, Canada and Mexico sit in the second of three bands, "
+            "while Chile is in the third band. The first band includes Norway, Denmark and Finland.")
+    got = keys(draft(registry, text, "en"))
+    assert {("CA", "membership", "trade-bands/band-2", None), ("MX", "membership", "trade-bands/band-2", None),
+            ("CL", "membership", "trade-bands/band-3", None), ("NO", "membership", "trade-bands/band-1", None),
+            ("DK", "membership", "trade-bands/band-1", None), ("FI", "membership", "trade-bands/band-1", None)} <= got
+
+
+def test_tier_names_and_members_after_the_group_ko(registry):
+    text = "OECD의 새 분류에서 캐나다와 멕시코는 2군에 속했다. 3군에는 칠레, 페루, 콜롬비아가 포함됐다."
+    got = keys(draft(registry, text, "ko"))
+    assert {("CA", "membership", "trade-bands/band-2", None), ("MX", "membership", "trade-bands/band-2", None),
+            ("CL", "membership", "trade-bands/band-3", None), ("PE", "membership", "trade-bands/band-3", None),
+            ("CO", "membership", "trade-bands/band-3", None)} <= got
+
+
+def test_a_bare_ordinal_tier_needs_its_classification_named(registry):
+    got = keys(draft(registry, "Canada and Mexico sit in the second band of the league.", "en"))
+    assert not any(k[1] == "membership" for k in got)
