@@ -339,10 +339,11 @@ class Engine:
                 words[w] = max(words.get(w, 0), 1.5 + 0.1 * len(w.split()))   # curated words beat label words
             label = item.label.get(lang)
             if label:
-                words.setdefault(label, 2.0)
-                for w in _words(label, lang):
-                    if w.upper() != "AI":
-                        words.setdefault(w, 1.0)
+                parts = [w for w in _words(label, lang) if w.upper() != "AI"]
+                for w in parts:
+                    words.setdefault(w, 1.0)
+                # the whole label outweighs its words found apart (a word inside a matched label counts once)
+                words.setdefault(label, max(2.0, 0.5 + sum(words.get(w, 1.0) for w in set(parts))))
             if lang != "en" and item.label.get("en"):
                 # Korean articles write Latin acronyms and brand words as in English ("DRAM", "IMD", "Gartner")
                 for w in _words(item.label["en"], "en"):
