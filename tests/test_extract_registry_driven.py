@@ -128,3 +128,29 @@ def test_tier_names_and_members_after_the_group_ko(registry):
 def test_a_bare_ordinal_tier_needs_its_classification_named(registry):
     got = keys(draft(registry, "Canada and Mexico sit in the second band of the league.", "en"))
     assert not any(k[1] == "membership" for k in got)
+
+
+# ------------------------------------------------------------------------------------------ choosing among measures
+@pytest.fixture(scope="module")
+def shares(registry):
+    reg = copy.deepcopy(registry)
+    reg.indicators["lidar-sales-share"] = Indicator(
+        "lidar-sales-share", {"en": "Share of lidar sales", "ko": "라이다 매출 점유율"}, "percent", O)
+    reg.indicators["radar-market-share"] = Indicator(
+        "radar-market-share", {"en": "Radar market share", "ko": "레이더 시장 점유율"}, "percent", O)
+    return reg
+
+
+def test_a_whole_label_beats_words_of_another_label_found_apart(shares):
+    text = "시장조사업체들이 발표한 자료에 따르면 삼성전자의 라이다 매출 점유율은 40.5%로 집계됐다."
+    got = keys(draft(shares, text, "ko"))
+    assert ("samsung-electronics", "observation", "lidar-sales-share", Decimal("40.5")) in got
+    assert not any(k[2] == "radar-market-share" for k in got)
+
+
+def test_how_many_are_ranked_is_not_a_figure_and_does_not_change_the_measure(registry):
+    text = ("2023년 한국의 시간당 노동생산성은 49.2달러로 OECD 38개 회원국 중 31위였다. "
+            "미국은 97.4달러로 7위였다.")
+    got = keys(draft(registry, text, "ko"))
+    assert not any(k[3] == Decimal(38) for k in got if k[1] == "observation")
+    assert ("US", "observation", "labour-productivity-per-hour", Decimal("97.4")) in got

@@ -151,6 +151,8 @@ _SCORE_BOUND = re.compile(r"^\s?(?:점\s?)?만점|^\s?points?\s+possible", re.IG
 _OUT_OF_BEFORE = re.compile(r"(?:out\s+of|\bof\s+a\s+possible)\s*$", re.IGNORECASE)
 
 
+_SIZE_AFTER = re.compile(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])")
+
 _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
                   8: "eighth", 9: "ninth", 10: "tenth"}
 _GROUP_HEAD = re.compile(r"\s*(?:countries|nations|economies|states|국가|나라)$", re.IGNORECASE)
@@ -666,8 +668,9 @@ class Engine:
                     last_subject = subj
                 prev_rank_end = r.end
             for q in quantities:
-                if id(q) in equivalents or rules.is_size_counter(q):
-                    continue
+                if id(q) in equivalents or rules.is_size_counter(q) \
+                        or (q.kind == "count" and _SIZE_AFTER.match(s.text[q.end:q.end + 12])):
+                    continue          # "38개 회원국 중", "188개국 가운데": how many are ranked, not a figure
                 if q.unit is None and not count_context and not (self.score_indicators and
                                                                  _SCORE_CONTEXT.search(s.text)):
                     continue
@@ -684,6 +687,7 @@ class Engine:
                 scores = self._score(self.ind_keywords, contexts)
                 scores = self._narrowest(scores, s.text[seg:q.end + 12], self.ind_parent, self.ind_distinctive)
                 fitting = {}
+                market_named = bool(re.search(r"market|시장", s.text, re.IGNORECASE))
                 change = q.unit == "percent" and rules.is_change(s.text, q)
                 for key, score in scores.items():
                     fits, unit = self._unit_fits(key, q, s.text)
@@ -692,6 +696,8 @@ class Engine:
                     need = self.required.get(key)
                     if need and not any(w in s.text or w in prev_text for w in need):
                         fits = False
+                    if key in self.market_indicators and not market_named:
+                        fits = False         # a market's size is only read where a market is named
                     if fits:
                         fitting[key] = (score, unit)
                 if not fitting and current_indicator is not None and self._unit_fits(current_indicator, q, s.text)[0] \
