@@ -154,3 +154,16 @@ def test_how_many_are_ranked_is_not_a_figure_and_does_not_change_the_measure(reg
     got = keys(draft(registry, text, "ko"))
     assert not any(k[3] == Decimal(38) for k in got if k[1] == "observation")
     assert ("US", "observation", "labour-productivity-per-hour", Decimal("97.4")) in got
+
+
+# ------------------------------------------------------------------------------------------ not a level
+@pytest.mark.parametrize("text,lang,value", [
+    ("SK하이닉스의 HBM 점유율은 선두와의 격차가 12.5%포인트로 벌어졌다.", "ko", "12.5"),
+    ("SK Hynix's HBM share is 12.5 percentage points ahead of the rest.", "en", "12.5"),
+    ("삼성전자는 HBM 점유율 30%대 회복을 노린다.", "ko", "30"),
+    ("SK하이닉스의 HBM 점유율은 10%에도 못 미친다.", "ko", "10"),
+])
+def test_points_ranges_and_shortfalls_are_not_levels(registry, text, lang, value):
+    d = draft(registry, text, lang)
+    assert Decimal(value) not in {k[3] for k in keys(d) if k[1] == "observation"}
+    assert any(Decimal(str(p.get("value"))) == Decimal(value) for p in d.proposed.get("pending_facts", []))

@@ -151,6 +151,25 @@ _SCORE_BOUND = re.compile(r"^\s?(?:점\s?)?만점|^\s?points?\s+possible", re.IG
 _OUT_OF_BEFORE = re.compile(r"(?:out\s+of|\bof\s+a\s+possible)\s*$", re.IGNORECASE)
 
 
+# differences in percentage points, ranges ("30%대", "in the 30s") and shortfalls ("10%에도 못 미친다"): not a level
+_POINTS_AFTER = re.compile(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z가-힣]))|\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b"
+                           r"|\s?pp\b|\s*points?\s+(?:higher|lower|more|less|above|below|ahead|behind)\b",
+                           re.IGNORECASE)
+_RANGE_AFTER = re.compile(r"대(?:로|의|에|를|까지|초반|중반|후반|였|이|가|\s|$|[.,])")
+_SHORT_AFTER = re.compile(r"\s?(?:에도|에)\s?(?:못|채\s?못)\s?미(?:친|치|쳤|칩)")
+
+
+def _not_a_level(text: str, q: Quantity) -> str | None:
+    after = text[q.end:q.end + 24]
+    if _POINTS_AFTER.match(after):
+        return "a difference in percentage points, not a level"
+    if q.unit == "percent" and _RANGE_AFTER.match(after):
+        return "a range (\u201c30%대\u201d), not a figure"
+    if _SHORT_AFTER.match(after):
+        return "a bound (falls short of the figure), not the figure"
+    return None
+
+
 _SIZE_AFTER = re.compile(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])")
 
 _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
@@ -676,7 +695,7 @@ class Engine:
                     continue
                 if _SCORE_BOUND.match(s.text[q.end:q.end + 12]) or _OUT_OF_BEFORE.search(s.text, max(0, q.start - 20), q.start):
                     continue          # "100점 만점", "out of 100": the scale, not a score
-                not_fact = rules.not_a_fact(s.text, q, published_year)
+                not_fact = rules.not_a_fact(s.text, q, published_year) or _not_a_level(s.text, q)
                 eq = rules.equivalent_after(s.text, q, quantities)
                 if eq is not None:
                     equivalents.add(id(eq))
