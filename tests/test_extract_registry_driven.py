@@ -167,3 +167,24 @@ def test_points_ranges_and_shortfalls_are_not_levels(registry, text, lang, value
     d = draft(registry, text, lang)
     assert Decimal(value) not in {k[3] for k in keys(d) if k[1] == "observation"}
     assert any(Decimal(str(p.get("value"))) == Decimal(value) for p in d.proposed.get("pending_facts", []))
+
+
+# ------------------------------------------------------------------------------------------ subjects and sources
+def test_an_institute_estimating_mid_sentence_is_the_source_not_the_subject(registry):
+    text = "KDI는 국내 AI 인력을 4만2000명으로 추산했는데, 이는 3년 전의 두 배다."
+    d = draft(registry, text, "ko")
+    facts = [f for f in d.sheet["facts"] if f["kind"] == "observation" and Decimal(str(f["value"])) == 42000]
+    assert facts and facts[0]["subject"] == "KR" and facts[0]["source"] == "kdi"
+
+
+def test_looking_at_a_report_is_an_attribution(registry):
+    text = "과학기술정보통신부가 공개한 자료를 보면 국내 AI 인력은 4만2000명이다."
+    d = draft(registry, text, "ko")
+    facts = [f for f in d.sheet["facts"] if f["kind"] == "observation"]
+    assert facts and facts[0]["subject"] == "KR" and facts[0]["source"] == "msit"
+
+
+def test_a_rank_right_before_a_name_is_that_names(registry):
+    text = "토터스미디어의 글로벌 AI 지수에서 한국은 6위였다. 1위 미국은 압도적이었고, 2위 중국은 격차를 좁혔다."
+    got = keys(draft(registry, text, "ko"))
+    assert {("US", "rank", "tortoise-global-ai-index", 1), ("CN", "rank", "tortoise-global-ai-index", 2)} <= got

@@ -46,7 +46,7 @@ _LIST_GAP = re.compile(r"^\s*(?:등\s?)?(?:\d+\s?개국|\d+\s?개\s?나라|\d+\s
                        r"(?:모두\s*)?['‘\"“「『]?\s*$")
 _TOPIC_AFTER = re.compile(r"^(?:은|는|도|만)(?![가-힣])|^(?:이|가)(?![가-힣])|^(?:은|는)")
 _QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
-_ACCORDING = re.compile(r"따르면|따른\s|의하면")
+_ACCORDING = re.compile(r"따르면|따른\s|의하면|(?:자료|보고서|조사|통계|집계|분석|결과)(?:를|을)\s?보면")
 _STATED_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가|은|는)?\s?(?:[^,.]{0,25}?)"
                         r"(?:밝혔다|발표했다|전했다|추산했다|집계했다|분석했다|전망했다|추정했다|내다봤다|말했다)")
 _FORWARD_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가)?\s?(?:발표한|내놓은|공개한|펴낸|집계한|조사한)")
@@ -61,6 +61,9 @@ _DIFF_AFTER = re.compile(r"^\s?(?:더\s?)?(?:많|길|높|적|짧|낮|크|작|앞
 _TARGET_AFTER = re.compile(r"겠다|겠습니다|겠다는|목표(?:로|다|이다|를)|계획이다|[할릴일울낼]\s?계획|[할릴일울낼]\s?방침|키로\s?했다|기로\s?했다")
 _UNTIL = re.compile(r"((?:19|20)\d\d)\s?년\s?까지")
 _REPORTED_END = re.compile(r"(?:다|라|이라)고\s?(?:집계|분석|밝|발표|추산|추정|전망|평가|설명|말|전|보고)했다[.\s”\"]*$")
+# "KDI는 국내 연구자를 2300여명으로 추산했는데, …": a reporting verb ending a clause, not only the sentence
+_REPORTED_MID = re.compile(r"(?:으로|로|다고|라고|이라고)\s?(?:집계|분석|발표|추산|추정|전망|평가|보고)"
+                           r"(?:했|하였)(?:는데|으며|고|지만|다)")
 _SAME_GROUP = re.compile(r"(?:같은|동일한)\s?(?:그룹|군|등급|범주|부류|티어|그룹군)")
 _SAME_GAP = re.compile(r"^\s*(?:도|역시|또한|는|은|이|가)?\s*(?:모두\s*)?$")
 _LIST_SEP_SAME = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
@@ -206,6 +209,10 @@ class KoreanRules:
             if end < x.start <= end + 10 and re.fullmatch(r"(?:는|은)\s?(?:[가-힣]{1,4}\s)?", text[end:x.start]) \
                     and re.match(r"이|가|로|으로|였|이었|이다|다(?![가-힣])", text[x.end:x.end + 3]):
                 return x
+            # "1위 미국은 약 62만명, 2위 인도는 …": the rank as an apposition right before its holder
+            if end < x.start <= end + 2 and re.fullmatch(r"\s", text[end:x.start]) \
+                    and re.match(r"(?:은|는|이|가)(?![가-힣])", text[x.end:x.end + 2]):
+                return x
         return None
 
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None:
@@ -244,7 +251,7 @@ class KoreanRules:
                 m = before[-1]
                 # "X가 발표한 …에 따르면": prefer the agent of 발표한 when it is nearer the start of the phrase
                 marks.append((m.start, m, "forward"))
-        final = _REPORTED_END.search(text)
+        final = _REPORTED_END.search(text) or _REPORTED_MID.search(text)
         first: list[Mention] = []
         if final:
             # "트렌드포스는 삼성전자의 점유율이 7.3%로 2위라고 집계했다": the topic who reports is the source
