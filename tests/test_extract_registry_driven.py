@@ -188,3 +188,27 @@ def test_a_rank_right_before_a_name_is_that_names(registry):
     text = "토터스미디어의 글로벌 AI 지수에서 한국은 6위였다. 1위 미국은 압도적이었고, 2위 중국은 격차를 좁혔다."
     got = keys(draft(registry, text, "ko"))
     assert {("US", "rank", "tortoise-global-ai-index", 1), ("CN", "rank", "tortoise-global-ai-index", 2)} <= got
+
+
+# ------------------------------------------------------------------------------------------ numbers as words
+def test_english_number_words_with_a_unit_or_scale_are_figures(registry):
+    d = draft(registry, "Canada employs three million AI workers, the ministry said.", "en")
+    assert ("CA", "observation", "ai-workforce", Decimal(3000000)) in keys(d)
+    fact = next(f for f in d.sheet["facts"] if f["kind"] == "observation")
+    assert fact["as_written"] == "three million" and fact["as_written"] in fact["evidence"]["text"]
+
+
+@pytest.mark.parametrize("text", [
+    "Two-thirds of Canadian AI workers are in Toronto.",
+    "Canada is one of the three largest employers of AI workers.",
+    "Canada trained AI workers for three years.",
+])
+def test_fractions_and_bare_number_words_are_not_figures(registry, text):
+    assert not any(k[1] == "observation" for k in keys(draft(registry, text, "en")))
+
+
+def test_a_day_of_the_month_is_never_a_figure(registry):
+    text = "SEOUL, June 18 (Wire) — Naver now runs about 4,000 Nvidia H100 processors, two people said."
+    got = keys(draft(registry, text, "en"))
+    assert ("naver", "observation", "h100-gpus-held", Decimal(4000)) in got
+    assert not any(k[3] == Decimal(18) for k in got)

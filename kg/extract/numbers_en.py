@@ -20,7 +20,7 @@ CURRENCY_WORDS = {
     "pounds": "GBP", "gbp": "GBP",
 }
 COUNT_WORDS = {
-    "gpus": "unit", "gpu": "unit", "chips": "unit", "units": "unit", "accelerators": "unit", "h100s": "unit",
+    "gpus": "unit", "gpu": "unit", "chips": "unit", "processors": "unit", "units": "unit", "accelerators": "unit", "h100s": "unit",
     "people": "person", "workers": "person", "engineers": "person", "researchers": "person",
     "specialists": "person", "experts": "person", "professionals": "person", "employees": "person",
     "companies": "company", "firms": "company", "startups": "company", "businesses": "company",
@@ -46,6 +46,21 @@ ORDINAL_RE = re.compile(r"(?<![\w.,])(?:No\.\s?)?(\d{1,3})(?:st|nd|rd|th)\b|\bNo
 WORD_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
                  "eighth": 8, "ninth": 9, "tenth": 10}
 WORD_ORDINAL_RE = re.compile(r"\b(" + "|".join(WORD_ORDINALS) + r")\b", re.IGNORECASE)
+
+
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+                "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+                "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+# "three companies", "two million GPUs", "twelve billion dollars": a number word is a figure only with a scale word
+# or a unit right after it ("one" and "a" are left alone: "one of the", "a third"); "two-thirds" is a ratio.
+WORD_QUANTITY_RE = re.compile(
+    r"(?<![\w-])(?P<num>" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?![\w-])"
+    r"(?P<scale>\s(?:thousand|million|billion|trillion)\b)?(?:\s(?P<unit>" + _UNIT + r"))?",
+    re.IGNORECASE)
+
+
+_MONTH_BEFORE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s$")
 
 
 def parse_en_number(text: str) -> Decimal:
@@ -76,6 +91,8 @@ def find_en_quantities(text: str) -> list[Quantity]:
         if not sign and not unit:
             if re.fullmatch(r"(19|20)\d\d", m.group("num")):
                 continue      # a year
+            if _MONTH_BEFORE.search(text, max(0, nstart - 12), nstart):
+                continue      # a day of the month ("June 18")
             end = m.end("scale") if m.group("scale") else m.end("num")
             nxt = text[end:end + 1]
             if nxt and (nxt.isalpha() or nxt == "-"):
@@ -98,6 +115,24 @@ def find_en_quantities(text: str) -> list[Quantity]:
         after = text[end:end + 12].lower()
         approx = approx or after.startswith((" or so", " or more", "-odd"))
         out.append(Quantity(value, key, kind, unit or sign, approx, start, end, text[start:end]))
+    for m in WORD_QUANTITY_RE.finditer(text):
+        unit, scale = m.group("unit"), m.group("scale")
+        if not unit and not scale:
+            continue
+        value = Decimal(NUMBER_WORDS[m.group("num").lower()]) * (SCALES[scale.strip().lower()] if scale else 1)
+        key = kind = None
+        if unit:
+            low = unit.lower()
+            if low in CURRENCY_WORDS:
+                key, kind = CURRENCY_WORDS[low], "currency"
+            else:
+                key = COUNT_WORDS[low]
+                kind = "ratio" if key == "percent" else "count"
+        start, end = m.start(), m.end()
+        before = text[max(0, start - 16):start].lower().rstrip()
+        approx = any(before.endswith(h) for h in HEDGES)
+        out.append(Quantity(_normal(value), key, kind, unit, approx, start, end, text[start:end]))
+    out.sort(key=lambda q: q.start)
     return out
 
 

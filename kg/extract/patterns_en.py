@@ -96,7 +96,7 @@ _GOAL_AFTER = re.compile(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(
 _NOT_RANK = re.compile(r"\b(?:no longer|not|never|lost|loses|lose|ceded|cedes|gave up|surrendered|relinquished)\s+"
                        r"(?:\w+\s+){0,2}$")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
-_BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|accelerators|companies|firms|startups|people|"
+_BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals|graduates|students|employees|"
                         r"staff|models|superchips|servers|PhDs|doctorates)\b")
 
