@@ -212,3 +212,36 @@ def test_a_day_of_the_month_is_never_a_figure(registry):
     got = keys(draft(registry, text, "en"))
     assert ("naver", "observation", "h100-gpus-held", Decimal(4000)) in got
     assert not any(k[3] == Decimal(18) for k in got)
+
+
+# ------------------------------------------------------------------------------------------ Korean rank phrasing
+def test_respectively_pairs_only_its_own_clause_ko(registry):
+    text = ("토터스미디어의 글로벌 AI 지수에서 한국은 6위였다. "
+            "미국과 중국이 각각 1위와 2위에 올랐고, 독일(7위)과 일본(8위)이 한국의 뒤를 이었다.")
+    got = keys(draft(registry, text, "ko"))
+    assert {("US", "rank", "tortoise-global-ai-index", 1), ("CN", "rank", "tortoise-global-ai-index", 2),
+            ("DE", "rank", "tortoise-global-ai-index", 7), ("JP", "rank", "tortoise-global-ai-index", 8)} <= got
+
+
+@pytest.mark.parametrize("pair", ["2·3위", "2, 3위"])
+def test_two_places_with_one_wi_pair_with_two_names(registry, pair):
+    text = f"토터스미디어의 글로벌 AI 지수에서 한국은 6위였다. 1위는 미국이었으며 중국과 영국이 {pair}로 뒤를 이었다."
+    got = keys(draft(registry, text, "ko"))
+    assert {("US", "rank", "tortoise-global-ai-index", 1), ("CN", "rank", "tortoise-global-ai-index", 2),
+            ("GB", "rank", "tortoise-global-ai-index", 3)} <= got
+    assert ("GB", "rank", "tortoise-global-ai-index", 2) not in got
+
+
+def test_a_name_before_the_copula_is_a_name(registry):
+    got = keys(draft(registry, "토터스미디어의 글로벌 AI 지수에서 1위는 싱가포르였다.", "ko"))
+    assert ("SG", "rank", "tortoise-global-ai-index", 1) in got
+
+
+def test_a_score_goes_to_the_criterion_of_the_ranking_the_article_is_about(registry):
+    reg = copy.deepcopy(registry)
+    reg.indicators["zz-readiness-score"] = Indicator(
+        "zz-readiness-score", {"en": "Other readiness score", "ko": "다른 준비도 점수"}, "pt", O)
+    reg.rankings["zq-league"].criterion = "robot-readiness-score"
+    text = "IMF의 ZQ 리그에서 한국은 5위였다. 한국의 점수는 100점 만점에 71.5점이었다."
+    got = keys(draft(reg, text, "ko"))
+    assert ("KR", "observation", "robot-readiness-score", Decimal("71.5")) in got

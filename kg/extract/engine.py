@@ -705,6 +705,9 @@ class Engine:
                 contexts = [(s.text[seg:q.end + 12], 3.0), (s.text, 1.5), (prev_text, 0.7)]
                 scores = self._score(self.ind_keywords, contexts)
                 scores = self._narrowest(scores, s.text[seg:q.end + 12], self.ind_parent, self.ind_distinctive)
+                criterion = self.registry.rankings[current_series[0]].criterion if current_series else None
+                if criterion in scores:
+                    scores[criterion] += 1.5  # the ranking the article is about orders by this measure
                 fitting = {}
                 market_named = bool(re.search(r"market|시장", s.text, re.IGNORECASE))
                 change = q.unit == "percent" and rules.is_change(s.text, q)

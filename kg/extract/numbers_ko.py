@@ -218,4 +218,10 @@ def find_ko_ranks(text: str) -> list[RankMention]:
         if n <= 0:
             continue
         out.append(RankMention(n, m.start(), m.end(), m.group(0)))
+    # "2·3위", "2, 3위": two places written with one 위 (the first is a rank of its own)
+    for m in re.finditer(r"(?<![\w.,])(\d{1,3})\s?[·,]\s?(?=\d{1,3}\s?위(?![안원치험기협상해]))", text):
+        first, second = int(m.group(1)), int(re.match(r"\d+", text[m.end():]).group(0))
+        if 0 < first < second <= first + 2:
+            out.append(RankMention(first, m.start(1), m.end(1), m.group(1)))
+    out.sort(key=lambda r: r.start)
     return out

@@ -64,6 +64,7 @@ _REPORTED_END = re.compile(r"(?:다|라|이라)고\s?(?:집계|분석|밝|발표
 # "KDI는 국내 연구자를 2300여명으로 추산했는데, …": a reporting verb ending a clause, not only the sentence
 _REPORTED_MID = re.compile(r"(?:으로|로|다고|라고|이라고)\s?(?:집계|분석|발표|추산|추정|전망|평가|보고)"
                            r"(?:했|하였)(?:는데|으며|고|지만|다)")
+_RANK_PAIR = re.compile(r"(?<![\d.,])\d{1,3}\s?[·,]\s?\d{1,3}\s?위")
 _SAME_GROUP = re.compile(r"(?:같은|동일한)\s?(?:그룹|군|등급|범주|부류|티어|그룹군)")
 _SAME_GAP = re.compile(r"^\s*(?:도|역시|또한|는|은|이|가)?\s*(?:모두\s*)?$")
 _LIST_SEP_SAME = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
@@ -169,12 +170,17 @@ class KoreanRules:
 
     def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
         """"미국과 중국이 각각 1위와 2위를 지켰다": names and figures paired in order."""
-        m = re.search(r"각각", text)
+        m = re.search(r"각각", text) or _RANK_PAIR.search(text)   # "스위스와 덴마크가 2·3위로"
         if not m:
             return {}
         chain = _chain(text, m.start(), mentions, _LIST_SEP,
                        re.compile(r"^\s*(?:이|가|은|는|도)?\s*(?:[^\s,.]+\s+){0,2}$"))
-        after = [it for it in items if it[0] >= m.end()]
+        after = [it for it in items if it[0] >= (m.end() if m.group(0) == "각각" else m.start())]
+        if len(after) > len(chain) >= 2:
+            # only the items of the 각각 clause: "각각 1위와 2위에 올랐고, 프랑스(4위)와 …" pairs two, not four
+            after = after[:len(chain)]
+            if re.search(r"[,;]|[고며](?=\s)", text[after[0][0]:after[-1][0]]):
+                after = []
         if len(chain) >= 2 and len(after) == len(chain):
             return {it[0]: who for it, who in zip(after, chain)}
         return {}

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ..model import Registry
 
-PARTICLE_START = set("은는이가을를의에와과도로으만보처까부및께엔서랑하나")
+PARTICLE_START = set("은는이가을를의에와과도로으만보처까부및께엔서랑하나였")   # 였: the copula ("싱가포르였다")
 HANJA_ABBREV = {"韓": "KR", "美": "US", "中": "CN", "佛": "FR", "英": "GB", "獨": "DE", "日": "JP", "加": "CA",
                 "露": "RU", "濠": "AU", "伊": "IT", "印": "IN"}
 DEMONYMS = {
