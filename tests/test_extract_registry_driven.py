@@ -245,3 +245,23 @@ def test_a_score_goes_to_the_criterion_of_the_ranking_the_article_is_about(regis
     text = "IMF의 ZQ 리그에서 한국은 5위였다. 한국의 점수는 100점 만점에 71.5점이었다."
     got = keys(draft(reg, text, "ko"))
     assert ("KR", "observation", "robot-readiness-score", Decimal("71.5")) in got
+
+
+# ------------------------------------------------------------------------------------------ English rank phrasing
+def test_put_x_first_and_rates_x_highest_are_ranks_en(registry):
+    text = ("Tortoise Media's Global AI Index put Canada first this year. "
+            "Another index from Tortoise rates Israel highest among 60 economies.")
+    got = keys(draft(registry, text, "en"))
+    assert {("CA", "rank", "tortoise-global-ai-index", 1), ("IL", "rank", "tortoise-global-ai-index", 1)} <= got
+
+
+def test_respectively_pairs_the_figures_right_before_it_with_followers(registry):
+    registry = copy.deepcopy(registry)
+    registry.rankings["zq-league"].criterion = "robot-readiness-score"
+    text = ("The ZQ table of the IMF rates Norway highest with a score of 0.91, followed by Sweden and Finland at "
+            "0.88 and 0.86 respectively.")
+    got = keys(draft(registry, text, "en"))
+    assert {("NO", "rank", "zq-league", 1), ("SE", "rank", "zq-league", 2), ("FI", "rank", "zq-league", 3)} <= got
+    assert {("NO", "observation", "robot-readiness-score", Decimal("0.91")),
+            ("SE", "observation", "robot-readiness-score", Decimal("0.88")),
+            ("FI", "observation", "robot-readiness-score", Decimal("0.86"))} <= got

@@ -601,7 +601,11 @@ class Engine:
                           if not any(m.start <= q.start < m.end for m in mentions)]
             free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES]
             respective.update(rules.respectively(s.text, free, [(r.start, r.end) for r in rank_list]))
-            respective.update(rules.respectively(s.text, free, [(q.start, q.end) for q in quantities]))
+            # names that follow a rank ("first, followed by Denmark and the US at 0.78 and 0.77 respectively")
+            # still pair with figures
+            followed = [m for ms in followers_for.values() for m in ms]
+            respective.update(rules.respectively(s.text, sorted(free + followed, key=lambda m: m.start),
+                                                 [(q.start, q.end) for q in quantities]))
             equivalents = set()
             count_context = any(o.kind == "count" or (o.unit is None and (rules.bare_ok(s.text, o)
                                                                           or self._unit_noun_after(s.text, o)))

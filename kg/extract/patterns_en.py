@@ -101,6 +101,10 @@ _BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|a
                         r"staff|models|superchips|servers|PhDs|doctorates)\b")
 
 
+_RATES_HIGHEST = re.compile(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|places)\s+(?:the\s+)?[A-Z][\w.]*"
+                            r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
+
+
 class EnglishRules:
     lang = "en"
 
@@ -136,6 +140,8 @@ class EnglishRules:
     def ranks(self, text: str) -> list[RankMention]:
         out = [RankMention(1, m.start(m.lastindex), m.end(m.lastindex), m.group(m.lastindex))
                for m in _TOP_SPOT.finditer(text)]
+        # "rates Singapore highest among 174 economies": the top place
+        out += [RankMention(1, m.start(1), m.end(1), m.group(1)) for m in _RATES_HIGHEST.finditer(text)]
         for r in find_en_ranks(text):
             if any(t.start <= r.start < t.end for t in out):
                 continue
@@ -150,6 +156,8 @@ class EnglishRules:
                                   r"(?:the\s+)?$", before)
                         or re.search(r"(?:^|,\s|\bwith\s|\band\s)[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s$",
                                      text[max(0, r.start - 40):r.start])
+                        or re.search(r"\b(?:put|puts|placed|places|rated|rates|ranked|ranks|named|names)\s+"
+                                     r"(?:the\s+)?[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2}\s$", text[max(0, r.start - 50):r.start])
                         or (out and re.fullmatch(r",?\s+(?:and\s+)?", text[out[-1].end:r.start]))
                         or re.match(r"^\s*(?:place|position|spot)", after)):
                     continue
@@ -211,10 +219,14 @@ class EnglishRules:
         before = [it for it in items if it[1] <= m.start()]
         if len(before) < 2:
             return {}
-        chain = _chain(text, before[0][0], mentions, _LIST_SEP,
-                       re.compile(r"^\s*(?:[a-z][\w-]*\s+){1,4}(?:at\s+|with\s+|of\s+)?(?:about\s+)?(?:US)?[$€£¥]?$"))
-        if len(chain) == len(before):
-            return {it[0]: who for it, who in zip(before, chain)}
+        gap = re.compile(r"^\s*(?:[a-z][\w-]*\s+){1,4}(?:at\s+|with\s+|of\s+)?(?:about\s+)?(?:US)?[$€£¥]?$")
+        # the items right before "respectively" ("Singapore first with 0.80, followed by Denmark and the US at
+        # 0.78 and 0.77 respectively": the last two, not all three)
+        for k in range(len(before) - 1):
+            tail = before[k:]
+            chain = _chain(text, tail[0][0], mentions, _LIST_SEP, gap)
+            if len(chain) == len(tail):
+                return {it[0]: who for it, who in zip(tail, chain)}
         return {}
 
     def negated_group(self, text: str, start: int, end: int) -> bool:
