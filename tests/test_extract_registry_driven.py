@@ -265,3 +265,10 @@ def test_respectively_pairs_the_figures_right_before_it_with_followers(registry)
     assert {("NO", "observation", "robot-readiness-score", Decimal("0.91")),
             ("SE", "observation", "robot-readiness-score", Decimal("0.88")),
             ("FI", "observation", "robot-readiness-score", Decimal("0.86"))} <= got
+
+
+def test_the_publisher_of_a_country_ranking_is_not_its_holder(registry):
+    d = draft(registry, "韓 노동생산성 OECD 31위\n\n한국의 시간당 노동생산성은 OECD 38개국 가운데 31위였다.", "ko")
+    got = keys(d)
+    assert ("KR", "rank", "oecd-labour-productivity", 31) in got
+    assert not any(k[0] == "oecd" for k in got)

@@ -670,9 +670,17 @@ class Engine:
                 base = dict(sentence=s, measure=series, kind="rank", source=src, attribution=attribution,
                             period=period[0] if period else None, period_note=period[1] if period else None)
                 problem = None if series else "no ranking series matches the context"
+                holder_problem = None
+                if series and self._etype(subj) in ("organization", "publisher") and (
+                        subj in (pub, src) or (current_series and current_series[0] == self.parent.get(series, series)
+                                               and "country" in current_series[1])):
+                    # "OECD 31위", "IMD … 6위": the publisher, the reporter or an institute is not a holder of a
+                    # ranking of countries
+                    holder_problem = "an organisation that publishes or reports a ranking is not its holder"
                 out.append(Candidate(subject=subj, span=(r.start, r.end), confidence=conf * (0.6 if s.headline else 1),
                                      rank=r.rank, out_of=out_of, as_written=r.as_written, subject_name=unknown,
-                                     problem=problem or (None if subj else "no subject found"), **base))
+                                     problem=problem or holder_problem or (None if subj else "no subject found"),
+                                     **base))
                 for i, other in enumerate(others_for.get(r.start, [])):
                     rank = r.rank - len(others_for[r.start]) + i
                     if rank >= 1:
