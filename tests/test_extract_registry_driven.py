@@ -272,3 +272,23 @@ def test_the_publisher_of_a_country_ranking_is_not_its_holder(registry):
     got = keys(d)
     assert ("KR", "rank", "oecd-labour-productivity", 31) in got
     assert not any(k[0] == "oecd" for k in got)
+
+
+# ------------------------------------------------------------------------------------------ English subjects/measures
+def test_a_compared_figure_in_a_named_place_is_that_places(registry):
+    text = "Canada's AI workforce stood at 150,000 people, against 2.1 million in the European Union as a whole."
+    got = keys(draft(registry, text, "en"))
+    assert ("CA", "observation", "ai-workforce", Decimal(150000)) in got
+    assert ("european-union", "observation", "ai-workforce", Decimal(2100000)) in got
+
+
+def test_a_narrower_measure_named_after_the_figure_in_its_clause_en(registry):
+    reg = copy.deepcopy(registry)
+    reg.indicators["robot-share"] = Indicator(
+        "robot-share", {"en": "Share of industrial robots", "ko": "산업용 로봇 비중"}, "percent", O)
+    reg.indicators["robot-share-by-maker"] = Indicator(
+        "robot-share-by-maker", {"en": "Share of industrial robots by maker country", "ko": "제조국별 산업용 로봇 비중"},
+        "percent", O)
+    text = "Japan accounts for 45% of the world's industrial robots by maker country, the federation said."
+    got = keys(draft(reg, text, "en"))
+    assert ("JP", "observation", "robot-share-by-maker", Decimal(45)) in got

@@ -716,7 +716,13 @@ class Engine:
                 seg = rules.segment_start(s.text, q.start)
                 contexts = [(s.text[seg:q.end + 12], 3.0), (s.text, 1.5), (prev_text, 0.7)]
                 scores = self._score(self.ind_keywords, contexts)
-                scores = self._narrowest(scores, s.text[seg:q.end + 12], self.ind_parent, self.ind_distinctive)
+                near_end = q.end + 12
+                if rules.lang == "en":
+                    # English names the measure after the figure too: "47% of the world's top AI researchers by
+                    # undergraduate degree" (to the end of the clause)
+                    stop = re.search(r"[,;:]|\s(?:but|while|whereas|and)\s", s.text[q.end:q.end + 90])
+                    near_end = q.end + (stop.start() if stop else 90)
+                scores = self._narrowest(scores, s.text[seg:near_end], self.ind_parent, self.ind_distinctive)
                 criterion = self.registry.rankings[current_series[0]].criterion if current_series else None
                 if criterion in scores:
                     scores[criterion] += 1.5  # the ranking the article is about orders by this measure

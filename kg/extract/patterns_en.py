@@ -265,7 +265,11 @@ class EnglishRules:
         institutions"), or after a rank ("first place went to Ireland")."""
         figure = text[start:end]
         is_amount = bool(re.search(r"\d", figure)) and not re.search(r"\d(?:st|nd|rd|th)$", figure)
-        prep = r"for|from|in" if is_amount and re.search(r"\bthe\s+$", text[max(0, start - 5):start]) else r"for|from"
+        # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure
+        compared = re.search(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s+(?:about\s+|roughly\s+|some\s+)?$",
+                             text[max(0, start - 30):start])
+        prep = r"for|from|in" if is_amount and (re.search(r"\bthe\s+$", text[max(0, start - 5):start]) or compared) \
+            else r"for|from"
         of = re.match(rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:share|stake))?\s+(?:{prep})\s+(?:the\s+)?", text[end:end + 40])
         if of:
             # "compared with 20% for Micron", "against 15 from China"
