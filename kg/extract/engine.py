@@ -319,10 +319,12 @@ class Engine:
         return parent, distinctive
 
     def _narrowest(self, scores: dict[str, float], near: str, parent: dict[str, str],
-                   distinctive: dict[str, list[str]]) -> dict[str, float]:
-        """Drop narrower measures whose own words are not near the figure (their score goes to the broader one)."""
+                   distinctive: dict[str, list[str]], nearest: str | None = None) -> dict[str, float]:
+        """Drop narrower measures whose own words are not near the figure (their score goes to the broader one);
+        a narrower measure whose own words are in ``nearest`` (default: ``near``) gets a bonus."""
         fold = self.rules.lang != "ko"
         text = near.lower() if fold else near
+        close = text if nearest is None else (nearest.lower() if fold else nearest)
         overall = any(w in text for w in OVERALL_WORDS.get(self.rules.lang, []))
         out = dict(scores)
         for key in list(out):
@@ -332,7 +334,7 @@ class Engine:
             own = [w for w in distinctive.get(key, []) if _contains(text, w.lower() if fold else w, fold)]
             if overall or not own:
                 out[par] = max(out.get(par, 0.0), out.pop(key))
-            else:
+            elif any(_contains(close, w.lower() if fold else w, fold) for w in distinctive.get(key, [])):
                 out[key] += 2.0          # the narrower measure's own words are there: it is the more specific
         return out
 
@@ -722,7 +724,8 @@ class Engine:
                     # undergraduate degree" (to the end of the clause)
                     stop = re.search(r"[,;:]|\s(?:but|while|whereas|and)\s", s.text[q.end:q.end + 90])
                     near_end = q.end + (stop.start() if stop else 90)
-                scores = self._narrowest(scores, s.text[seg:near_end], self.ind_parent, self.ind_distinctive)
+                scores = self._narrowest(scores, s.text[seg:near_end], self.ind_parent, self.ind_distinctive,
+                                         s.text[seg:q.end + 12])
                 criterion = self.registry.rankings[current_series[0]].criterion if current_series else None
                 if criterion in scores:
                     scores[criterion] += 1.5  # the ranking the article is about orders by this measure
