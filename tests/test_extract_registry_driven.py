@@ -292,3 +292,24 @@ def test_a_narrower_measure_named_after_the_figure_in_its_clause_en(registry):
     text = "Japan accounts for 45% of the world's industrial robots by maker country, the federation said."
     got = keys(draft(reg, text, "en"))
     assert ("JP", "observation", "robot-share-by-maker", Decimal(45)) in got
+
+
+# ------------------------------------------------------------------------------------------ more not-facts, currencies
+@pytest.mark.parametrize("text,value", [
+    ("미 상무부 규칙에서 한국은 1등급 국가 18곳에 포함됐다.", "18"),
+    ("업계에 따르면 GPU 1장 값이 5000만원을 웃도는 상황이다.", "1"),
+    ("업계에 따르면 GPU 1장 값이 5000만원을 웃도는 상황이다.", "50000000"),
+])
+def test_group_sizes_unit_prices_and_exceeded_marks_are_not_facts(registry, text, value):
+    d = draft(registry, text, "ko")
+    assert Decimal(value) not in {k[3] for k in keys(d) if k[1] == "observation"}
+
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("Canada will invest C$2.6 billion in AI compute, the government said.", 2600000000, "CAD"),
+    ("India will invest ₹10,372 crore in AI compute, the government said.", 103720000000, "INR"),
+])
+def test_more_currency_signs_and_scales(registry, text, value, unit):
+    from kg.extract.numbers_en import find_en_quantities
+    q = find_en_quantities(text)[0]
+    assert (q.value, q.unit) == (Decimal(value), unit) and q.as_written in text

@@ -167,9 +167,12 @@ def _not_a_level(text: str, q: Quantity) -> str | None:
         return "a range (\u201c30%대\u201d), not a figure"
     if _SHORT_AFTER.match(after):
         return "a bound (falls short of the figure), not the figure"
+    if q.kind == "count" and _PRICE_AFTER.match(after):
+        return "the count a price is quoted for (\u201cGPU 1장 값\u201d), not a figure"
     return None
 
 
+_PRICE_AFTER = re.compile(r"\s?(?:값|가격|당\s?(?:가격|값))|\s+(?:costs?|sells?)\s", re.IGNORECASE)
 _SIZE_AFTER = re.compile(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])")
 
 _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
@@ -612,6 +615,7 @@ class Engine:
             count_context = any(o.kind == "count" or (o.unit is None and (rules.bare_ok(s.text, o)
                                                                           or self._unit_noun_after(s.text, o)))
                                 for o in quantities)
+            group_spans = [(gm, g) for g in self.groups for gm in g[0].finditer(s.text)]
             prev_rank_end = 0
             for i_rank, r in enumerate(rank_list):
                 next_start = rank_list[i_rank + 1].start if i_rank + 1 < len(rank_list) else len(s.text)
@@ -707,6 +711,8 @@ class Engine:
                 if q.unit is None and not count_context and not (self.score_indicators and
                                                                  _SCORE_CONTEXT.search(s.text)):
                     continue
+                if any(0 <= q.start - gm.end() <= 1 for gm, _ in group_spans):
+                    continue          # "1등급 국가 18곳", "AI pioneers, 5 countries": the size of the group
                 if _SCORE_BOUND.match(s.text[q.end:q.end + 12]) or _OUT_OF_BEFORE.search(s.text, max(0, q.start - 20), q.start):
                     continue          # "100점 만점", "out of 100": the scale, not a score
                 not_fact = rules.not_a_fact(s.text, q, published_year) or _not_a_level(s.text, q)

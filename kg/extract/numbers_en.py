@@ -11,9 +11,10 @@ from decimal import Decimal
 
 from .numbers_ko import Quantity, RankMention, _normal
 
-SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12,
+SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "crore": 10**7, "lakh": 10**5,
           "k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9, "tn": 10**12}
-SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW"}
+SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "C$": "CAD", "A$": "AUD",
+         "₹": "INR", "Rs": "INR"}
 CURRENCY_WORDS = {
     "dollars": "USD", "dollar": "USD", "usd": "USD", "yuan": "CNY", "renminbi": "CNY", "cny": "CNY",
     "won": "KRW", "krw": "KRW", "yen": "JPY", "jpy": "JPY", "euros": "EUR", "euro": "EUR", "eur": "EUR",
@@ -31,12 +32,12 @@ HEDGES = ("about", "around", "roughly", "approximately", "some", "nearly", "almo
           "estimated", "approx.", "close to", "just under", "just over", "circa", "~")
 
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_SCALE = r"(?:\s?(?:thousand|million|billion|trillion)\b|(?:k|bn|mn|tn|m)\b)"
-_SIGN = r"(?:US\$|\$|€|£|¥|₩)"
+_SCALE = r"(?:\s?(?:thousand|million|billion|trillion|crore|lakh)\b|(?:k|bn|mn|tn|m)\b)"
+_SIGN = r"(?:US\$|C\$|A\$|\$|€|£|¥|₩|₹|Rs\.?\s?)"
 _UNIT_WORDS = sorted(list(CURRENCY_WORDS) + list(COUNT_WORDS), key=len, reverse=True)
 _UNIT = r"(?:" + "|".join(re.escape(w) for w in _UNIT_WORDS if w != "%") + r")\b|%"
 QUANTITY_RE = re.compile(
-    rf"(?<![\w.,$€£¥₩-])(?P<sign>{_SIGN})?\s?(?P<num>{_DIGITS})(?P<scale>{_SCALE})?"
+    rf"(?<![\w.,$€£¥₩₹-])(?P<sign>{_SIGN})?\s?(?P<num>{_DIGITS})(?P<scale>{_SCALE})?"
     rf"(?:(?P<gap>\s?)(?P<unit>{_UNIT}))?",
     re.IGNORECASE,
 )
@@ -100,7 +101,7 @@ def find_en_quantities(text: str) -> list[Quantity]:
         key = None
         kind = None
         if sign:
-            key, kind = SIGNS[sign.upper() if sign.upper() == "US$" else sign], "currency"
+            key, kind = SIGNS[sign.rstrip(". ") if sign.upper() != "US$" else "US$"], "currency"
             if unit and unit.lower() in COUNT_WORDS:
                 end = m.end("scale") if m.group("scale") else m.end("num")
         elif unit:

@@ -54,7 +54,7 @@ _BASIS = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:기준|집계|통계|자료|
 _FRACTION = re.compile(r"분의\s?$")
 _FRACTION_AFTER = re.compile(r"^\s?분의")
 _BOUND_AFTER = re.compile(r"^\s?(?:이|가|을|를|도|은|는)?\s?(?:채\s?|족히\s?|훨씬\s?)?"
-                          r"(?:되지\s?않|되지\s?못|안\s?되|넘|웃돌|밑돌|이상|이하|미만|초과|넘게|못\s?되|돌파)")
+                          r"(?:되지\s?않|되지\s?못|안\s?되|넘|웃돌|밑돌|웃도|밑도|이상|이하|미만|초과|넘게|못\s?되|돌파)")
 _PROPORTION = re.compile(r"^\s?(?:중|가운데)\s?\d")
 _DIFF_BEFORE = re.compile(r"보다\s?(?:약|대략|무려|겨우|불과)?\s?$")
 _DIFF_AFTER = re.compile(r"^\s?(?:더\s?)?(?:많|길|높|적|짧|낮|크|작|앞서|뒤처|뒤져|비싸|싸)")
