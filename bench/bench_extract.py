@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from kg.extract import extract_file, extract_paths
     from kg.load import load_registries
 
-    registry = load_registries([ROOT / "data" / "registries"])
+    registry = load_registries([ROOT / "data" / "registries", ROOT / "eval" / "registries"])
     date = dt.date(2025, 1, 30)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "articles"

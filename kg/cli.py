@@ -275,14 +275,19 @@ def serve_command(host, port, store_path, timeout, max_results, max_request, wor
               type=click.Path(path_type=Path, dir_okay=False), help="Text of the seed article (rules tuned on it).")
 @click.option("--seed-gold", default="data/articles/mk-2025-korea-ai-competitiveness.yaml", show_default=True,
               type=click.Path(path_type=Path, dir_okay=False), help="Gold fact sheet of the seed article.")
+@click.option("--eval-registries", default="eval/registries", show_default=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Registry entries only the evaluation articles need (read besides DATA/registries; never "
+                   "part of the knowledge graph, since the evaluation articles and their people are made up).")
 @click.option("--no-seed", is_flag=True, help="Score the held-out articles only.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="List the false positives and misses of every article.")
-def eval_extract_command(gold_dir, articles_dir, data_dir, seed_text, seed_gold, no_seed, fmt, verbose) -> None:
+def eval_extract_command(gold_dir, articles_dir, data_dir, eval_registries, seed_text, seed_gold, no_seed, fmt,
+                         verbose) -> None:
     """Run `kg extract` on the evaluation set and report precision, recall and F1 per article and overall."""
     from .evaluate import render_table, run_evaluation, to_json
 
-    result = run_evaluation(gold_dir, articles_dir, data_dir=data_dir,
+    result = run_evaluation(gold_dir, articles_dir, data_dir=data_dir, extra_registries=eval_registries,
                             seed_text=None if no_seed else seed_text, seed_gold=None if no_seed else seed_gold)
     click.echo(to_json(result) if fmt == "json" else render_table(result, verbose=verbose), nl=False)
 

@@ -372,12 +372,19 @@ def run_evaluation(
     data_dir: Path,
     seed_text: Path | None = None,
     seed_gold: Path | None = None,
+    extra_registries: Path | None = None,
 ) -> Evaluation:
-    """Extract every article of the evaluation set (and the seed article) and score the drafts."""
+    """Extract every article of the evaluation set (and the seed article) and score the drafts.
+
+    ``extra_registries`` holds entries only the evaluation articles need (made-up publishers and people, and the
+    measures they report); they are read besides ``data_dir/registries`` but never built into the graph."""
     from .load import load_registries  # lazy: keeps ``import kg.evaluate`` light for the scorer alone
 
     cases, notes = find_cases(gold_dir, articles_dir, seed_text=seed_text, seed_gold=seed_gold)
-    registry = load_registries([data_dir / "registries"])
+    folders = [data_dir / "registries"]
+    if extra_registries is not None and Path(extra_registries).is_dir():
+        folders.append(Path(extra_registries))
+    registry = load_registries(folders)
     return evaluate(cases, extractor_for(registry), notes)
 
 

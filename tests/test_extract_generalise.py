@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_registries([ROOT / "data" / "registries"])
+    return load_registries([ROOT / "data" / "registries", ROOT / "eval" / "registries"])
 
 
 def draft(registry, text: str, lang: str, published=dt.date(2025, 6, 2)):

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_registries([ROOT / "data" / "registries"])
+    return load_registries([ROOT / "data" / "registries", ROOT / "eval" / "registries"])
 
 
 def draft_of(registry, text: str, lang: str, published=dt.date(2025, 1, 30)):

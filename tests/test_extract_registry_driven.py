@@ -24,7 +24,7 @@ O = Origin("test", 1)
 
 @pytest.fixture(scope="module")
 def base():
-    return load_registries([ROOT / "data" / "registries"])
+    return load_registries([ROOT / "data" / "registries", ROOT / "eval" / "registries"])
 
 
 @pytest.fixture(scope="module")
