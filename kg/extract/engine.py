@@ -252,6 +252,23 @@ def _boundary(word: str) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])" + re.escape(word))
 
 
+QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
+
+
+class QuotedSpeakers:
+    """What both languages' rules share about quotations: where they are, and the registered person speaking."""
+
+    def quote_spans(self, text: str) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in QUOTE.finditer(text)]
+
+    def speaker(self, text: str, mentions: list[Mention]) -> Mention | None:
+        quotes = self.quote_spans(text)
+        if not quotes:
+            return None
+        people = [m for m in mentions if m.type == "person" and not any(a <= m.start < b for a, b in quotes)]
+        return people[0] if people else None
+
+
 class Engine:
     def __init__(self, registry: Registry, gazetteer: Gazetteer, rules: Rules):
         self.registry = registry

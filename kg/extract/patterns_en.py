@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .engine import Sentence, SOURCE_TYPES
+from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from .numbers_en import find_en_quantities, find_en_ranks
 from .numbers_ko import Quantity, RankMention
 from .patterns_ko import _chain, _equivalent
@@ -55,7 +55,6 @@ _POSSESSIVE_DOC = re.compile(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index
 _EN_TITLES = (r"chief executive officer|chief executive|chief technology officer|CEO|CTO|president|chairman|"
               r"chairwoman|chair|founder|co-founder|professor|minister|director|head|vice president|analyst|"
               r"senior analyst|researcher|spokesperson|spokesman|spokeswoman")
-_QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
 _STRONG = re.compile(r",?\s+(?:but|while|whereas|although)\s+|;")
 _NEAR_AFTER = re.compile(r"(?:\s+(?:place|position|spot))?(?:\s+overall\b|,?\s+(?:in|for|on)\s+(?:the\s+)?"
                          r"(?:[\w-]+(?:\s|$)){1,3})?")
@@ -105,7 +104,7 @@ _RATES_HIGHEST = re.compile(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|place
                             r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
 
 
-class EnglishRules:
+class EnglishRules(QuotedSpeakers):
     lang = "en"
 
     def sentences(self, text: str, body_end: int) -> list[Sentence]:
@@ -336,16 +335,6 @@ class EnglishRules:
             end = re.search(r"[,;.](?:\s|$)", text[m.end():])
             spans.append((m.start(), m.end() + (end.start() if end else len(text) - m.end())))
         return spans
-
-    def quote_spans(self, text: str) -> list[tuple[int, int]]:
-        return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
-
-    def speaker(self, text: str, mentions: list[Mention]) -> Mention | None:
-        quotes = self.quote_spans(text)
-        if not quotes:
-            return None
-        people = [m for m in mentions if m.type == "person" and not any(a <= m.start < b for a, b in quotes)]
-        return people[0] if people else None
 
     def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict | None:
         """"Jane Kim, chief executive of Naver, said" / "Naver CEO Jane Kim said": a quoted person not in the

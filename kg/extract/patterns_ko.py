@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 
-from .engine import Sentence, SOURCE_TYPES
+from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from .numbers_ko import Quantity, RankMention, find_ko_quantities, find_ko_ranks
 from .resolve import Mention
 
@@ -45,7 +45,6 @@ _LIST_SEP = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
 _LIST_GAP = re.compile(r"^\s*(?:등\s?)?(?:\d+\s?개국|\d+\s?개\s?나라|\d+\s?곳|\d+\s?개사)?\s?(?:만|만이|은|는|이|가|도|이\s|모두)?\s*"
                        r"(?:모두\s*)?['‘\"“「『]?\s*$")
 _TOPIC_AFTER = re.compile(r"^(?:은|는|도|만)(?![가-힣])|^(?:이|가)(?![가-힣])|^(?:은|는)")
-_QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
 _ACCORDING = re.compile(r"따르면|따른\s|의하면|(?:자료|보고서|조사|통계|집계|분석|결과)(?:를|을)\s?보면")
 _STATED_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가|은|는)?\s?(?:[^,.]{0,25}?)"
                         r"(?:밝혔다|발표했다|전했다|추산했다|집계했다|분석했다|전망했다|추정했다|내다봤다|말했다)")
@@ -93,7 +92,7 @@ def kiwi(words: list[str]):
         return _KIWI
 
 
-class KoreanRules:
+class KoreanRules(QuotedSpeakers):
     lang = "ko"
 
     def __init__(self, user_words: list[str]):
@@ -288,16 +287,6 @@ class KoreanRules:
             spans.append((clause, acc.start()))
             start = acc.end()
         return spans
-
-    def quote_spans(self, text: str) -> list[tuple[int, int]]:
-        return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
-
-    def speaker(self, text: str, mentions: list[Mention]) -> Mention | None:
-        quotes = self.quote_spans(text)
-        if not quotes:
-            return None
-        people = [m for m in mentions if m.type == "person" and not any(a <= m.start < b for a, b in quotes)]
-        return people[0] if people else None
 
     def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict | None:
         """"홍길동 네이버 대표는 “…”": a quoted person the registries lack, with title and employer."""
