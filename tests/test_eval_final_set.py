@@ -6,7 +6,6 @@ These tests check the set itself and never run the extractor, so they hold whate
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -90,18 +89,3 @@ def test_subjects_and_sources_are_mentioned_and_scoring_keys_are_unique(path):
         measure = fact.get("indicator") or fact.get("ranking") or fact.get("group")
         keys.append((fact["subject"], fact["kind"], measure, str(fact.get("value", fact.get("rank"))), fact.get("period")))
     assert len(keys) == len(set(keys))
-
-
-@pytest.mark.slow
-def test_the_set_builds_into_a_graph_without_shacl_violations(tmp_path):
-    from kg.build import build
-
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data" / "registries", data / "registries")
-    for extra in (ROOT / "eval" / "registries").glob("*.yaml"):  # the evaluation articles' own entries
-        shutil.copy(extra, data / "registries" / extra.name)
-    shutil.copytree(GOLD, data / "articles")
-    summary = build([data], out_dir=None, store_path=tmp_path / "store", text_dir=TEXTS, html=False)
-    assert summary.articles == 12
-    assert summary.facts == sum(len(_sheet(p)["facts"]) for p in SHEETS)
-    assert summary.violations == 0

@@ -6,7 +6,6 @@ only check the set itself (they never run the extractor), so they stay valid wha
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -106,20 +105,3 @@ def test_no_two_gold_facts_share_a_scoring_key(path):
             amount = (amount, fact.get("period"))  # the same position in two editions is two facts
         keys.append((fact["subject"], fact["kind"], measure, str(amount)))
     assert len(keys) == len(set(keys))
-
-
-# ---------------------------------------------------------------------------------------------- into the graph
-@pytest.mark.slow
-def test_the_set_builds_into_a_graph_without_shacl_violations(tmp_path):
-    from kg.build import build
-
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data" / "registries", data / "registries")
-    for extra in (ROOT / "eval" / "registries").glob("*.yaml"):  # the evaluation articles' own entries
-        shutil.copy(extra, data / "registries" / extra.name)
-    shutil.copytree(GOLD_DIR, data / "articles")
-    summary = build([data], out_dir=None, store_path=tmp_path / "store", text_dir=ARTICLES_DIR, html=False)
-    assert summary.articles == len(GOLD_SHEETS)
-    assert summary.facts == sum(len(sheet_of(p)["facts"]) for p in GOLD_SHEETS)
-    assert summary.report is not None
-    assert summary.violations == 0, [str(r) for r in summary.report.results]
