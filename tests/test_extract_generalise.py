@@ -5,15 +5,13 @@ it fails when the rule is removed.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from kg.extract import extract_text
-from kg.extract.text import ArticleText
+from extracthelp import draft, keys
 from kg.load import load_registries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,21 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def registry():
     return load_registries([ROOT / "data" / "registries", ROOT / "eval" / "registries"])
-
-
-def draft(registry, text: str, lang: str, published=dt.date(2025, 6, 2)):
-    article = ArticleText(path=Path("t.txt"), text=text, title="t", body_end=len(text), language=lang,
-                          published=published, published_note=None, publisher_name=None, url=None, from_html=False)
-    return extract_text(article, registry, article_id="t", publisher="maeil-business")
-
-
-def keys(d):
-    out = set()
-    for f in d.sheet["facts"]:
-        measure = f.get("indicator") or f.get("ranking") or f.get("group")
-        amount = Decimal(str(f["value"])) if f["kind"] == "observation" else f.get("rank")
-        out.add((f["subject"], f["kind"], measure, amount))
-    return out
 
 
 def values(d):

@@ -7,14 +7,12 @@ the registry entries are made up for it and added to a copy of the project's reg
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from kg.extract import extract_text
-from kg.extract.text import ArticleText
+from extracthelp import draft, keys
 from kg.load import load_registries
 from kg.model import Classification, Group, Indicator, Origin, RankingSeries, Unit
 
@@ -45,22 +43,6 @@ def registry(base):
                                         {"en": f"Band {n} economies", "ko": f"{n}군 국가"}, O, tier=n)
     reg.classifications["trade-bands"] = cls
     return reg
-
-
-def draft(registry, text: str, lang: str):
-    article = ArticleText(path=Path("t.txt"), text=text, title="t", body_end=len(text), language=lang,
-                          published=dt.date(2025, 6, 2), published_note=None, publisher_name=None, url=None,
-                          from_html=False)
-    return extract_text(article, registry, article_id="t", publisher="maeil-business")
-
-
-def keys(d):
-    out = set()
-    for f in d.sheet["facts"]:
-        measure = f.get("indicator") or f.get("ranking") or f.get("group")
-        amount = Decimal(str(f["value"])) if f["kind"] == "observation" else f.get("rank")
-        out.add((f["subject"], f["kind"], measure, amount))
-    return out
 
 
 # ------------------------------------------------------------------------------------------ measures from labels
