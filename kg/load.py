@@ -14,7 +14,7 @@ import pycountry
 from babel import Locale
 
 from .errors import InputError, Location, display_path
-from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, UNIT_KINDS, Article, ArticleMeta, Classification,
+from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, QUALIFIERS, UNIT_KINDS, Article, ArticleMeta, Classification,
                     Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Origin, RankingSeries, Registry,
                     Unit)
 from .yamlsource import Mapping, Node, Source
@@ -298,9 +298,9 @@ def load_registries(folders: list[Path]) -> Registry:
 _ARTICLE_KEYS = {"id", "title", "title_en", "publisher", "language", "published", "published_note", "url",
                  "text_sha256", "mentions", "draft"}
 _COMMON_FACT_KEYS = {"id", "kind", "subject", "approximate", "period", "period_note", "source", "attribution",
-                     "evidence", "confidence", "note"}
+                     "evidence", "confidence", "note", "qualifier", "inferred"}
 _KIND_KEYS = {
-    "observation": {"indicator", "value", "unit", "as_written", "equivalent"},
+    "observation": {"indicator", "value", "value_high", "unit", "as_written", "equivalent"},
     "rank": {"ranking", "rank", "out_of", "as_written"},
     "membership": {"group"},
 }
@@ -447,12 +447,52 @@ def _read_fact(node: Node, registry: Registry, meta: ArticleMeta, text: str | No
         group_node = body.require("group")
         fact.group = group_node.text_or_number(f"{what}.group")
         resolve(registry, group_node, "group", fact.group)
+    _read_qualifier(body, fact, what)
     if (n := body.get("as_written")) is not None:
         fact.as_written = n.text_or_number(f"{what}.as_written")
         if fact.as_written not in fact.evidence.text:
             raise n.fail(f"{what}: as_written {fact.as_written!r} does not occur in the evidence text",
                          hint="copy the figure exactly as the sentence prints it")
     return fact
+
+
+# Which qualifiers each kind of fact may carry: a membership can be planned or forecast but not bounded, and a
+# rank has no second number to close a range with.
+_KIND_QUALIFIERS = {
+    "observation": QUALIFIERS,
+    "rank": tuple(q for q in QUALIFIERS if q != "range"),
+    "membership": ("target", "forecast", "estimate"),
+}
+
+
+def _read_qualifier(body: Mapping, fact: Fact, what: str) -> None:
+    """``qualifier``, ``value_high`` (the high end of a range, nothing else) and ``inferred`` (a reason)."""
+    if (n := body.get("inferred")) is not None:
+        fact.inferred = n.string(f"{what}.inferred").strip()
+        if not fact.inferred:
+            raise n.fail(f"{what}.inferred is empty", hint="say why the fact was inferred rather than read, or "
+                         "leave the key out when the text states it")
+    q_node = body.get("qualifier")
+    if q_node is not None:
+        fact.qualifier = q_node.string(f"{what}.qualifier")
+        allowed = _KIND_QUALIFIERS[fact.kind]
+        if fact.qualifier not in allowed:
+            known = fact.qualifier in QUALIFIERS
+            raise q_node.fail(f"{what}: " + (f"a {fact.kind} fact cannot be qualified as {fact.qualifier!r}" if known
+                                             else f"unknown qualifier {fact.qualifier!r}"),
+                              hint=f"use one of: {', '.join(allowed)}")
+    high_node = body.get("value_high")
+    if high_node is not None:
+        fact.value_high = high_node.decimal(f"{what}.value_high")
+        if fact.qualifier != "range":
+            raise high_node.fail(f"{what}: value_high is only for a range",
+                                 hint="add 'qualifier: range' (value is then the low end), or remove value_high")
+        if fact.value_high < fact.value:
+            raise high_node.fail(f"{what}: value_high {fact.value_high} is below value {fact.value}",
+                                 hint="a range gives its low end as value and its high end as value_high")
+    elif fact.qualifier == "range":
+        raise q_node.fail(f"{what}: a range needs value_high",
+                          hint="give the low end as value and the high end as value_high")
 
 
 def _read_evidence(node: Node, what: str, text: str | None) -> Evidence:

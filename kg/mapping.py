@@ -36,6 +36,11 @@ ENTITY_CLASS = {
 }
 FACT_CLASS = {"observation": "Observation", "rank": "RankEntry", "membership": "GroupMembership"}
 ATTRIBUTION_INDIVIDUAL = {"stated": "Stated", "implied": "Implied", "none": "Unattributed"}
+QUALIFIER_INDIVIDUAL = {"lower-bound": "LowerBound", "upper-bound": "UpperBound", "range": "Range",
+                        "target": "Target", "forecast": "Forecast", "estimate": "Estimate"}
+# How a qualified figure reads in a fact's label ("at least 10000 GPUs"); a range reads "10000–20000 GPUs".
+_QUALIFIER_WORDS = {"lower-bound": "at least ", "upper-bound": "at most ", "range": "", "target": "target ",
+                    "forecast": "forecast ", "estimate": "estimated "}
 
 
 def n(term: str) -> NamedNode:
@@ -304,11 +309,15 @@ def _period_literal(fact: Fact) -> Literal:
 def fact_label(fact: Fact, registry: Registry) -> str:
     """A one-line English label of a fact, e.g. "Tesla — NVIDIA H100 GPUs held: 35000 GPUs"."""
     subject = registry.entities[fact.subject].label["en"]
-    approx = "about " if fact.approximate else ""
+    approx = _QUALIFIER_WORDS[fact.qualifier] if fact.qualifier else ""
+    approx += "about " if fact.approximate else ""
     if fact.kind == "observation":
         unit = registry.units[fact.unit].label["en"]
         measure = registry.indicators[fact.indicator].label["en"]
-        return f"{subject} — {measure}: {approx}{format_decimal(fact.value)} {unit}"
+        figure = format_decimal(fact.value)
+        if fact.value_high is not None:
+            figure += "–" + format_decimal(fact.value_high)
+        return f"{subject} — {measure}: {approx}{figure} {unit}"
     if fact.kind == "rank":
         measure = registry.rankings[fact.ranking].label["en"]
         when = f" {fact.period.year}" if fact.period else ""
@@ -316,7 +325,7 @@ def fact_label(fact: Fact, registry: Registry) -> str:
         return f"{subject} — {measure}{when}: rank {approx}{fact.rank}{of}"
     group = registry.group(fact.group)
     scheme = registry.classifications[group.classification].label["en"]
-    return f"{subject} — {scheme}: {group.label['en']}"
+    return f"{subject} — {scheme}: {approx}{group.label['en']}"
 
 
 def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: Iris) -> None:
@@ -334,6 +343,13 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
         e.add(s, n("evidenceStart"), lit_int(fact.evidence.start))
         e.add(s, n("evidenceEnd"), lit_int(fact.evidence.end))
     e.add(s, n("approximate"), lit_bool(fact.approximate))
+    if fact.qualifier:
+        e.add(s, n("qualifier"), n(QUALIFIER_INDIVIDUAL[fact.qualifier]))
+    e.add(s, n("derivation"), n("Inferred" if fact.inferred else "ReadFromText"))
+    if fact.inferred:
+        e.add(s, n("derivationNote"), lit_str(fact.inferred))
+    if article.meta.draft:
+        e.add(s, n("draft"), lit_bool(True))
     if fact.period:
         e.add(s, n("period"), _period_literal(fact))
     if fact.period_note:
@@ -348,6 +364,8 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
     if fact.kind == "observation":
         e.add(s, n("indicator"), iris.indicator(fact.indicator))
         e.add(s, n("value"), lit_decimal(fact.value))
+        if fact.value_high is not None:
+            e.add(s, n("valueHigh"), lit_decimal(fact.value_high))
         e.add(s, n("unit"), iris.unit(fact.unit))
         if fact.equivalent:
             e.add(s, n("equivalentValue"), lit_decimal(fact.equivalent.value))

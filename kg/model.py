@@ -12,6 +12,9 @@ ENTITY_TYPES = ("country", "company", "organization", "person", "country-group",
 UNIT_KINDS = ("currency", "count", "rate", "ratio", "other")
 FACT_KINDS = ("observation", "rank", "membership")
 ATTRIBUTIONS = ("stated", "implied", "none")
+# How the text bounds or frames a figure (absent: the figure is stated as it is). A range keeps its low end in
+# ``value`` and its high end in ``value_high``; bounds and ranges are observations' and ranks' business only.
+QUALIFIERS = ("lower-bound", "upper-bound", "range", "target", "forecast", "estimate")
 
 Labels = dict[str, str]          # language tag -> text
 Aliases = dict[str, list[str]]   # language tag -> names
@@ -138,9 +141,12 @@ class Fact:
     period_note: str | None = None
     confidence: Decimal | None = None
     note: str | None = None
+    qualifier: str | None = None        # one of QUALIFIERS
+    inferred: str | None = None         # why the analyst inferred the fact; None: read from the text
     # observation
     indicator: str | None = None
     value: Decimal | None = None
+    value_high: Decimal | None = None   # the high end of a range
     unit: str | None = None
     as_written: str | None = None
     equivalent: Equivalent | None = None

@@ -240,11 +240,15 @@ def test_statements_attributed_to_people(store):
 def test_flat_facts_table(store):
     result = run_saved(store, "facts", {})
     assert result.variables == ["article", "kind", "subject", "subject_id", "measure", "value", "unit", "rank",
-                                "out_of", "group", "period", "source", "approximate"]
+                                "out_of", "group", "period", "source", "approximate",
+                                "qualifier", "value_high", "inferred", "draft", "proposed"]
     records = result.records()
     assert len(records) == 29
     china_size = [r for r in records if r["subject_id"] == "CN" and r["unit"] == "CNY"]
     assert [(r["value"], r["approximate"]) for r in china_size] == [(500000000000, "false")]
+    # the first article states every figure as is, reads every fact from the text, and is reviewed
+    assert {(r["qualifier"], r["value_high"], r["inferred"], r["draft"], r["proposed"]) for r in records} == {
+        (None, None, None, "false", "false")}
 
 
 # ------------------------------------------------------------------------------------------------ properties
