@@ -163,6 +163,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.labels(s, unit.label)
         e.add(s, n("code"), lit_str(key))
         e.add(s, n("unitKind"), lit_str(unit.kind))
+        _proposed(e, s, unit.proposed)
         e.add(s, n("definedAt"), lit_str(str(unit.origin)))
     for key in sorted(registry.indicators):
         ind = registry.indicators[key]
@@ -174,6 +175,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.add(s, n("unit"), iris.unit(ind.unit))
         e.add(s, n("nonNegative"), lit_bool(ind.non_negative))
         e.aliases(s, ind.keywords, HIDDEN_LABEL)
+        _proposed(e, s, ind.proposed)
         e.add(s, n("definedAt"), lit_str(str(ind.origin)))
     for key in sorted(registry.rankings):
         series = registry.rankings[key]
@@ -189,6 +191,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             e.add(s, n("criterion"), iris.indicator(series.criterion))
         if series.size:
             e.add(s, n("size"), lit_int(series.size))
+        _proposed(e, s, series.proposed)
         e.add(s, n("definedAt"), lit_str(str(series.origin)))
     for key in sorted(registry.classifications):
         scheme = registry.classifications[key]
@@ -199,6 +202,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.labels(s, scheme.description, DESCRIPTION)
         if scheme.publisher:
             e.add(s, n("publisher"), iris.entity(scheme.publisher))
+        _proposed(e, s, scheme.proposed)
         e.add(s, n("definedAt"), lit_str(str(scheme.origin)))
         for gkey in sorted(scheme.groups):
             group = scheme.groups[gkey]
@@ -210,6 +214,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             e.add(g, NamedNode(SKOS + "inScheme"), s)
             if group.tier is not None:
                 e.add(g, n("tier"), lit_int(group.tier))
+            _proposed(e, g, group.proposed)
             e.add(g, n("definedAt"), lit_str(str(group.origin)))
     return e.quads
 
@@ -231,8 +236,15 @@ def _entity(e: _Emitter, entity: Entity, iris: Iris) -> None:
         e.labels(s, entity.role, NamedNode(SCHEMA + "jobTitle"))
     if entity.employer:
         e.add(s, NamedNode(SCHEMA + "worksFor"), iris.entity(entity.employer))
+    _proposed(e, s, entity.proposed)
     if entity.origin is not None:
         e.add(s, n("definedAt"), lit_str(str(entity.origin)))
+
+
+def _proposed(e: _Emitter, s: NamedNode, proposed: bool) -> None:
+    """A registry entry a draft proposed and nobody has reviewed yet says so; reviewed entries say nothing."""
+    if proposed:
+        e.add(s, n("proposed"), lit_bool(True))
 
 
 # ------------------------------------------------------------------------------------------------ articles

@@ -44,6 +44,7 @@ class Entity:
     employer: str | None = None
     description: Labels = field(default_factory=dict)
     iso_code: str | None = None         # countries only
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Unit:
     label: Labels
     kind: str
     origin: Origin
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Indicator:
     description: Labels = field(default_factory=dict)
     non_negative: bool = True
     keywords: Aliases = field(default_factory=dict)   # words that signal it in text (for kg extract)
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -75,6 +78,7 @@ class RankingSeries:
     size: int | None = None
     description: Labels = field(default_factory=dict)
     keywords: Aliases = field(default_factory=dict)
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Group:
     origin: Origin
     tier: int | None = None
     keywords: Aliases = field(default_factory=dict)
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -96,6 +101,7 @@ class Classification:
     origin: Origin
     groups: dict[str, Group] = field(default_factory=dict)
     description: Labels = field(default_factory=dict)
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass

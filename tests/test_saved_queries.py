@@ -251,10 +251,16 @@ def test_flat_facts_table(store):
         (None, None, None, "false", "false")}
 
 
+def test_review_queue_is_empty_for_the_reviewed_first_article(store):
+    """Nothing in the first article or the shipped registries is a draft or a proposal (tests/test_review.py
+    builds drafts and proposals and checks the rows the queue lists for them)."""
+    assert rows(store, "review-queue", ["item_kind", "key", "label", "article", "defined_at"]) == []
+
+
 # ------------------------------------------------------------------------------------------------ properties
 TESTED = {"h100-holdings", "country-rankings", "conflicting-figures", "facts-per-source", "facts-per-article",
           "classification-groups", "country-profile", "companies-by-country", "implied-only-facts",
-          "unsourced-facts", "fact-provenance", "ranking-table", "person-statements", "facts"}
+          "unsourced-facts", "fact-provenance", "ranking-table", "person-statements", "facts", "review-queue"}
 
 
 def test_every_saved_query_has_an_expected_result_test():
