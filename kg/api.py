@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .build import BuildSummary
 from .build import build as _build
-from .facts import COLUMNS, facts_rows
+from .facts import columns, facts_rows
 from .mapping import DEFAULT_BASE
 from .query import QueryResult, run_saved, run_text
 from .store import DEFAULT_STORE, KgStore
@@ -54,12 +54,15 @@ def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str
         return run_saved(opened, name_or_text, dict(params or {}))
 
 
-def facts(article: str | None = None, *, store: str | Path = DEFAULT_STORE, as_frame: bool = False):
-    """The flat facts table as a list of dicts (or a DataFrame with ``as_frame=True``)."""
+def facts(article: str | None = None, *, store: str | Path = DEFAULT_STORE, as_frame: bool = False,
+          extended: bool = False):
+    """The flat facts table as a list of dicts (or a DataFrame with ``as_frame=True``); ``extended=True`` adds
+    the columns of ``kg facts --extended`` (qualifier, value_high, inferred, draft, proposed)."""
+    names = columns(extended)
     with KgStore(store, read_only=True) as opened:
-        rows = [dict(zip(COLUMNS, row)) for row in facts_rows(opened, article=article)]
+        rows = [dict(zip(names, row)) for row in facts_rows(opened, article=article, extended=extended)]
     if as_frame:
         import pandas
 
-        return pandas.DataFrame(rows, columns=COLUMNS)
+        return pandas.DataFrame(rows, columns=names)
     return rows

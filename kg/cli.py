@@ -130,13 +130,15 @@ def export_command(fmt, output, store_path, base) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv"]), default="table",
               show_default=True)
 @click.option("--article", default=None, metavar="ID", help="Only the facts of this article.")
+@click.option("--extended", is_flag=True,
+              help="Add the columns qualifier, value_high, inferred, draft, proposed after the usual 13.")
 @_store_option
-def facts_command(fmt, article, store_path) -> None:
+def facts_command(fmt, article, extended, store_path) -> None:
     """One row per fact, read from the stored graph by SPARQL (queries/facts.rq)."""
     from .facts import facts_table
     from .render import render_rows
 
-    columns, rows = facts_table(store_path, article=article)
+    columns, rows = facts_table(store_path, article=article, extended=extended)
     click.echo(render_rows(columns, rows, fmt), nl=False)
 
 

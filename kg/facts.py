@@ -8,15 +8,22 @@ from .store import KgStore
 
 COLUMNS = ["article", "kind", "subject", "subject_id", "measure", "value", "unit", "rank", "out_of", "group",
            "period", "source", "approximate"]
+# `kg facts --extended`: the 13 columns above (which the corpus scorer requires exactly), then these.
+EXTENDED_COLUMNS = COLUMNS + ["qualifier", "value_high", "inferred", "draft", "proposed"]
 
 
-def facts_rows(store, *, article: str | None = None) -> list[list[str]]:
-    """Rows of plain text cells in ``COLUMNS`` order, from an open store (KgStore or pyoxigraph.Store)."""
+def columns(extended: bool = False) -> list[str]:
+    return list(EXTENDED_COLUMNS if extended else COLUMNS)
+
+
+def facts_rows(store, *, article: str | None = None, extended: bool = False) -> list[list[str]]:
+    """Rows of plain text cells in ``columns(extended)`` order, from an open store (KgStore or pyoxigraph.Store)."""
     result = run_saved(store, "facts", {"article": article} if article else {})
-    index = [result.variables.index(c) for c in COLUMNS]
+    index = [result.variables.index(c) for c in columns(extended)]
     return [[lexical(row[i]) for i in index] for row in result.rows]
 
 
-def facts_table(store_path: str | Path, *, article: str | None = None) -> tuple[list[str], list[list[str]]]:
+def facts_table(store_path: str | Path, *, article: str | None = None,
+                extended: bool = False) -> tuple[list[str], list[list[str]]]:
     with KgStore(store_path, read_only=True) as store:
-        return list(COLUMNS), facts_rows(store, article=article)
+        return columns(extended), facts_rows(store, article=article, extended=extended)

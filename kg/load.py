@@ -5,6 +5,7 @@ Everything is checked before anything is mapped or stored: the first problem sto
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import re
@@ -14,7 +15,7 @@ import pycountry
 from babel import Locale
 
 from .errors import InputError, Location, display_path
-from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, UNIT_KINDS, Article, ArticleMeta, Classification,
+from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, QUALIFIERS, UNIT_KINDS, Article, ArticleMeta, Classification,
                     Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Origin, RankingSeries, Registry,
                     Unit)
 from .yamlsource import Mapping, Node, Source
@@ -97,22 +98,61 @@ def _opt_string(mapping: Mapping, key: str, what: str) -> str | None:
     return node.string(f"{what}.{key}") if node is not None else None
 
 
+def _proposed(body: Mapping, what: str) -> bool:
+    """The optional ``proposed: true`` of a registry entry (written by ``kg extract``, removed on review)."""
+    node = body.get("proposed")
+    return node.boolean(f"{what}.proposed") if node is not None else False
+
+
+def _content(entry) -> dict:
+    """A registry entry as data, without where it was defined and whether it is proposed."""
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("origin", "proposed")}
+        return value
+    return strip(dataclasses.asdict(entry))
+
+
 # ------------------------------------------------------------------------------------------------ registries
 class _RegistryBuilder:
+    """Reads registry files folder by folder. A key defined twice in one folder is an error; a key defined in two
+    folders (data/registries and a draft's X/registries) must have the same content there, and is proposed only
+    if every definition says so (so accepting a proposal in data/registries clears the mark)."""
+
     def __init__(self) -> None:
         self.registry = Registry()
-        self.defined: dict[tuple[str, str], Origin] = {}
+        self.defined: dict[tuple[str, str], tuple[Origin, Path | None]] = {}
         self.country_extras: dict[str, tuple[Node, Mapping]] = {}
         self.pending_refs: list[tuple[Node, str, str]] = []   # (node, kind, key)
+        self.folder: Path | None = None
 
     def _claim(self, section: str, key: str, key_node: Node) -> None:
         ident = ("entity" if section in ("countries", "entities") else section, key)
         if ident in self.defined:
-            raise key_node.fail(f"{key!r} is defined twice in the registries (first at {self.defined[ident]})",
-                                hint="keep one definition")
-        self.defined[ident] = _origin(key_node)
+            origin, folder = self.defined[ident]
+            if folder == self.folder:
+                raise key_node.fail(f"{key!r} is defined twice in the registries (first at {origin})",
+                                    hint="keep one definition")
+            return   # defined in another registry folder: _put checks that both say the same
+        self.defined[ident] = (_origin(key_node), self.folder)
 
-    def read(self, path: Path) -> None:
+    def _put(self, table: dict, key: str, entry, key_node: Node) -> None:
+        old = table.get(key)
+        if old is None:
+            table[key] = entry
+            return
+        before, now = _content(old), _content(entry)
+        if before != now:
+            differ = ", ".join(k for k in now if before.get(k) != now[k])
+            raise key_node.fail(f"{key!r} is also defined in another registry folder, differently ({differ}; "
+                                f"first at {old.origin})",
+                                hint="keep one definition, or make the two the same")
+        old.proposed = old.proposed and entry.proposed
+        for gkey, group in getattr(old, "groups", {}).items():
+            group.proposed = group.proposed and entry.groups[gkey].proposed
+
+    def read(self, path: Path, folder: Path | None = None) -> None:
+        self.folder = folder
         source = Source(path)
         top = source.root.mapping("a registry file")
         top.check_keys(set(REGISTRY_SECTIONS))
@@ -135,7 +175,7 @@ class _RegistryBuilder:
         entity = make_country(key, _origin(key_node))
         entity.label.update(_labels(body.get("label"), f"country {key} label"))
         entity.aliases = _aliases(body.get("aliases"), f"country {key} aliases")
-        self.registry.entities[key] = entity
+        self._put(self.registry.entities, key, entity, key_node)
 
     def _read_entities(self, key: str, key_node: Node, value: Node) -> None:
         if ISO_RE.match(key):
@@ -145,7 +185,8 @@ class _RegistryBuilder:
         self._claim("entities", key, key_node)
         what = f"entity {key}"
         body = value.mapping(what)
-        body.check_keys({"type", "label", "aliases", "country", "parent", "role", "employer", "description"})
+        body.check_keys({"type", "label", "aliases", "country", "parent", "role", "employer", "description",
+                         "proposed"})
         type_node = body.require("type")
         etype = type_node.string(f"{what}.type")
         if etype not in ENTITY_TYPES or etype == "country":
@@ -155,7 +196,8 @@ class _RegistryBuilder:
         entity = Entity(key=key, type=etype, label=label, origin=_origin(key_node),
                         aliases=_aliases(body.get("aliases"), f"{what} aliases"),
                         role=_labels(body.get("role"), f"{what} role"),
-                        description=_labels(body.get("description"), f"{what} description"))
+                        description=_labels(body.get("description"), f"{what} description"),
+                        proposed=_proposed(body, what))
         for ref, kind in (("country", "country"), ("parent", "entity"), ("employer", "entity")):
             node = body.get(ref)
             if node is not None:
@@ -163,7 +205,7 @@ class _RegistryBuilder:
                 self.pending_refs.append((node, kind, getattr(entity, ref)))
         if entity.role and etype != "person":
             raise body.key_node("role").fail(f"{what}: only people have a role")
-        self.registry.entities[key] = entity
+        self._put(self.registry.entities, key, entity, key_node)
 
     def _read_units(self, key: str, key_node: Node, value: Node) -> None:
         if not UNIT_KEY_RE.match(key):
@@ -171,40 +213,42 @@ class _RegistryBuilder:
         self._claim("units", key, key_node)
         what = f"unit {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "kind"})
+        body.check_keys({"label", "kind", "proposed"})
         kind_node = body.require("kind")
         kind = kind_node.string(f"{what}.kind")
         if kind not in UNIT_KINDS:
             raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(UNIT_KINDS)}")
         label = _english_labels(body, what)
-        self.registry.units[key] = Unit(key, label, kind, _origin(key_node))
+        self._put(self.registry.units, key, Unit(key, label, kind, _origin(key_node), _proposed(body, what)),
+                  key_node)
 
     def _read_indicators(self, key: str, key_node: Node, value: Node) -> None:
         _slug(key_node, "indicator key")
         self._claim("indicators", key, key_node)
         what = f"indicator {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "unit", "description", "non_negative", "keywords"})
+        body.check_keys({"label", "unit", "description", "non_negative", "keywords", "proposed"})
         label = _english_labels(body, what)
         unit_node = body.require("unit")
         unit = unit_node.text_or_number(f"{what}.unit")
         self.pending_refs.append((unit_node, "unit", unit))
         nn = body.get("non_negative")
-        self.registry.indicators[key] = Indicator(
+        self._put(self.registry.indicators, key, Indicator(
             key, label, unit, _origin(key_node), _labels(body.get("description"), f"{what} description"),
             nn.boolean(f"{what}.non_negative") if nn is not None else True,
-            _aliases(body.get("keywords"), f"{what} keywords"))
+            _aliases(body.get("keywords"), f"{what} keywords"), _proposed(body, what)), key_node)
 
     def _read_rankings(self, key: str, key_node: Node, value: Node) -> None:
         _slug(key_node, "ranking key")
         self._claim("rankings", key, key_node)
         what = f"ranking {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "publisher", "criterion", "size", "description", "keywords"})
+        body.check_keys({"label", "publisher", "criterion", "size", "description", "keywords", "proposed"})
         label = _english_labels(body, what)
         series = RankingSeries(key, label, None, _origin(key_node),
                                description=_labels(body.get("description"), f"{what} description"),
-                               keywords=_aliases(body.get("keywords"), f"{what} keywords"))
+                               keywords=_aliases(body.get("keywords"), f"{what} keywords"),
+                               proposed=_proposed(body, what))
         if (node := body.get("publisher")) is not None:
             series.publisher = node.text_or_number(f"{what}.publisher")
             self.pending_refs.append((node, "entity", series.publisher))
@@ -213,17 +257,18 @@ class _RegistryBuilder:
             self.pending_refs.append((node, "indicator", series.criterion))
         if (node := body.get("size")) is not None:
             series.size = node.integer(f"{what}.size", minimum=1)
-        self.registry.rankings[key] = series
+        self._put(self.registry.rankings, key, series, key_node)
 
     def _read_classifications(self, key: str, key_node: Node, value: Node) -> None:
         _slug(key_node, "classification key")
         self._claim("classifications", key, key_node)
         what = f"classification {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "publisher", "groups", "description"})
+        body.check_keys({"label", "publisher", "groups", "description", "proposed"})
         label = _english_labels(body, what)
         scheme = Classification(key, label, None, _origin(key_node),
-                                description=_labels(body.get("description"), f"{what} description"))
+                                description=_labels(body.get("description"), f"{what} description"),
+                                proposed=_proposed(body, what))
         if (node := body.get("publisher")) is not None:
             scheme.publisher = node.text_or_number(f"{what}.publisher")
             self.pending_refs.append((node, "entity", scheme.publisher))
@@ -232,13 +277,14 @@ class _RegistryBuilder:
             _slug(gkey_node, "group key")
             gwhat = f"group {key}/{gkey}"
             gbody = gvalue.mapping(gwhat)
-            gbody.check_keys({"label", "tier", "keywords"})
+            gbody.check_keys({"label", "tier", "keywords", "proposed"})
             glabel = _english_labels(gbody, gwhat)
             tier = gbody.get("tier")
             scheme.groups[gkey] = Group(f"{key}/{gkey}", gkey, key, glabel, _origin(gkey_node),
                                         tier.integer(f"{gwhat}.tier", minimum=1) if tier is not None else None,
-                                        _aliases(gbody.get("keywords"), f"{gwhat} keywords"))
-        self.registry.classifications[key] = scheme
+                                        _aliases(gbody.get("keywords"), f"{gwhat} keywords"),
+                                        scheme.proposed or _proposed(gbody, gwhat))
+        self._put(self.registry.classifications, key, scheme, key_node)
 
     def finish(self) -> Registry:
         # Every ISO 3166-1 country is an entity, listed or not, so the registry graph never depends on which
@@ -290,7 +336,7 @@ def load_registries(folders: list[Path]) -> Registry:
         for path in sorted(folder.glob("*.yaml")):
             if path.resolve() not in seen:
                 seen.add(path.resolve())
-                builder.read(path)
+                builder.read(path, folder.resolve())
     return builder.finish()
 
 
@@ -298,9 +344,9 @@ def load_registries(folders: list[Path]) -> Registry:
 _ARTICLE_KEYS = {"id", "title", "title_en", "publisher", "language", "published", "published_note", "url",
                  "text_sha256", "mentions", "draft"}
 _COMMON_FACT_KEYS = {"id", "kind", "subject", "approximate", "period", "period_note", "source", "attribution",
-                     "evidence", "confidence", "note"}
+                     "evidence", "confidence", "note", "qualifier", "inferred"}
 _KIND_KEYS = {
-    "observation": {"indicator", "value", "unit", "as_written", "equivalent"},
+    "observation": {"indicator", "value", "value_high", "unit", "as_written", "equivalent"},
     "rank": {"ranking", "rank", "out_of", "as_written"},
     "membership": {"group"},
 }
@@ -447,12 +493,52 @@ def _read_fact(node: Node, registry: Registry, meta: ArticleMeta, text: str | No
         group_node = body.require("group")
         fact.group = group_node.text_or_number(f"{what}.group")
         resolve(registry, group_node, "group", fact.group)
+    _read_qualifier(body, fact, what)
     if (n := body.get("as_written")) is not None:
         fact.as_written = n.text_or_number(f"{what}.as_written")
         if fact.as_written not in fact.evidence.text:
             raise n.fail(f"{what}: as_written {fact.as_written!r} does not occur in the evidence text",
                          hint="copy the figure exactly as the sentence prints it")
     return fact
+
+
+# Which qualifiers each kind of fact may carry: a membership can be planned or forecast but not bounded, and a
+# rank has no second number to close a range with.
+_KIND_QUALIFIERS = {
+    "observation": QUALIFIERS,
+    "rank": tuple(q for q in QUALIFIERS if q != "range"),
+    "membership": ("target", "forecast", "estimate"),
+}
+
+
+def _read_qualifier(body: Mapping, fact: Fact, what: str) -> None:
+    """``qualifier``, ``value_high`` (the high end of a range, nothing else) and ``inferred`` (a reason)."""
+    if (n := body.get("inferred")) is not None:
+        fact.inferred = n.string(f"{what}.inferred").strip()
+        if not fact.inferred:
+            raise n.fail(f"{what}.inferred is empty", hint="say why the fact was inferred rather than read, or "
+                         "leave the key out when the text states it")
+    q_node = body.get("qualifier")
+    if q_node is not None:
+        fact.qualifier = q_node.string(f"{what}.qualifier")
+        allowed = _KIND_QUALIFIERS[fact.kind]
+        if fact.qualifier not in allowed:
+            known = fact.qualifier in QUALIFIERS
+            raise q_node.fail(f"{what}: " + (f"a {fact.kind} fact cannot be qualified as {fact.qualifier!r}" if known
+                                             else f"unknown qualifier {fact.qualifier!r}"),
+                              hint=f"use one of: {', '.join(allowed)}")
+    high_node = body.get("value_high")
+    if high_node is not None:
+        fact.value_high = high_node.decimal(f"{what}.value_high")
+        if fact.qualifier != "range":
+            raise high_node.fail(f"{what}: value_high is only for a range",
+                                 hint="add 'qualifier: range' (value is then the low end), or remove value_high")
+        if fact.value_high < fact.value:
+            raise high_node.fail(f"{what}: value_high {fact.value_high} is below value {fact.value}",
+                                 hint="a range gives its low end as value and its high end as value_high")
+    elif fact.qualifier == "range":
+        raise q_node.fail(f"{what}: a range needs value_high",
+                          hint="give the low end as value and the high end as value_high")
 
 
 def _read_evidence(node: Node, what: str, text: str | None) -> Evidence:

@@ -36,6 +36,11 @@ ENTITY_CLASS = {
 }
 FACT_CLASS = {"observation": "Observation", "rank": "RankEntry", "membership": "GroupMembership"}
 ATTRIBUTION_INDIVIDUAL = {"stated": "Stated", "implied": "Implied", "none": "Unattributed"}
+QUALIFIER_INDIVIDUAL = {"lower-bound": "LowerBound", "upper-bound": "UpperBound", "range": "Range",
+                        "target": "Target", "forecast": "Forecast", "estimate": "Estimate"}
+# How a qualified figure reads in a fact's label ("at least 10000 GPUs"); a range reads "10000–20000 GPUs".
+_QUALIFIER_WORDS = {"lower-bound": "at least ", "upper-bound": "at most ", "range": "", "target": "target ",
+                    "forecast": "forecast ", "estimate": "estimated "}
 
 
 def n(term: str) -> NamedNode:
@@ -158,6 +163,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.labels(s, unit.label)
         e.add(s, n("code"), lit_str(key))
         e.add(s, n("unitKind"), lit_str(unit.kind))
+        _proposed(e, s, unit.proposed)
         e.add(s, n("definedAt"), lit_str(str(unit.origin)))
     for key in sorted(registry.indicators):
         ind = registry.indicators[key]
@@ -169,6 +175,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.add(s, n("unit"), iris.unit(ind.unit))
         e.add(s, n("nonNegative"), lit_bool(ind.non_negative))
         e.aliases(s, ind.keywords, HIDDEN_LABEL)
+        _proposed(e, s, ind.proposed)
         e.add(s, n("definedAt"), lit_str(str(ind.origin)))
     for key in sorted(registry.rankings):
         series = registry.rankings[key]
@@ -184,6 +191,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             e.add(s, n("criterion"), iris.indicator(series.criterion))
         if series.size:
             e.add(s, n("size"), lit_int(series.size))
+        _proposed(e, s, series.proposed)
         e.add(s, n("definedAt"), lit_str(str(series.origin)))
     for key in sorted(registry.classifications):
         scheme = registry.classifications[key]
@@ -194,6 +202,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.labels(s, scheme.description, DESCRIPTION)
         if scheme.publisher:
             e.add(s, n("publisher"), iris.entity(scheme.publisher))
+        _proposed(e, s, scheme.proposed)
         e.add(s, n("definedAt"), lit_str(str(scheme.origin)))
         for gkey in sorted(scheme.groups):
             group = scheme.groups[gkey]
@@ -205,6 +214,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             e.add(g, NamedNode(SKOS + "inScheme"), s)
             if group.tier is not None:
                 e.add(g, n("tier"), lit_int(group.tier))
+            _proposed(e, g, group.proposed)
             e.add(g, n("definedAt"), lit_str(str(group.origin)))
     return e.quads
 
@@ -226,8 +236,15 @@ def _entity(e: _Emitter, entity: Entity, iris: Iris) -> None:
         e.labels(s, entity.role, NamedNode(SCHEMA + "jobTitle"))
     if entity.employer:
         e.add(s, NamedNode(SCHEMA + "worksFor"), iris.entity(entity.employer))
+    _proposed(e, s, entity.proposed)
     if entity.origin is not None:
         e.add(s, n("definedAt"), lit_str(str(entity.origin)))
+
+
+def _proposed(e: _Emitter, s: NamedNode, proposed: bool) -> None:
+    """A registry entry a draft proposed and nobody has reviewed yet says so; reviewed entries say nothing."""
+    if proposed:
+        e.add(s, n("proposed"), lit_bool(True))
 
 
 # ------------------------------------------------------------------------------------------------ articles
@@ -304,11 +321,15 @@ def _period_literal(fact: Fact) -> Literal:
 def fact_label(fact: Fact, registry: Registry) -> str:
     """A one-line English label of a fact, e.g. "Tesla — NVIDIA H100 GPUs held: 35000 GPUs"."""
     subject = registry.entities[fact.subject].label["en"]
-    approx = "about " if fact.approximate else ""
+    approx = _QUALIFIER_WORDS[fact.qualifier] if fact.qualifier else ""
+    approx += "about " if fact.approximate else ""
     if fact.kind == "observation":
         unit = registry.units[fact.unit].label["en"]
         measure = registry.indicators[fact.indicator].label["en"]
-        return f"{subject} — {measure}: {approx}{format_decimal(fact.value)} {unit}"
+        figure = format_decimal(fact.value)
+        if fact.value_high is not None:
+            figure += "–" + format_decimal(fact.value_high)
+        return f"{subject} — {measure}: {approx}{figure} {unit}"
     if fact.kind == "rank":
         measure = registry.rankings[fact.ranking].label["en"]
         when = f" {fact.period.year}" if fact.period else ""
@@ -316,7 +337,7 @@ def fact_label(fact: Fact, registry: Registry) -> str:
         return f"{subject} — {measure}{when}: rank {approx}{fact.rank}{of}"
     group = registry.group(fact.group)
     scheme = registry.classifications[group.classification].label["en"]
-    return f"{subject} — {scheme}: {group.label['en']}"
+    return f"{subject} — {scheme}: {approx}{group.label['en']}"
 
 
 def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: Iris) -> None:
@@ -334,6 +355,13 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
         e.add(s, n("evidenceStart"), lit_int(fact.evidence.start))
         e.add(s, n("evidenceEnd"), lit_int(fact.evidence.end))
     e.add(s, n("approximate"), lit_bool(fact.approximate))
+    if fact.qualifier:
+        e.add(s, n("qualifier"), n(QUALIFIER_INDIVIDUAL[fact.qualifier]))
+    e.add(s, n("derivation"), n("Inferred" if fact.inferred else "ReadFromText"))
+    if fact.inferred:
+        e.add(s, n("derivationNote"), lit_str(fact.inferred))
+    if article.meta.draft:
+        e.add(s, n("draft"), lit_bool(True))
     if fact.period:
         e.add(s, n("period"), _period_literal(fact))
     if fact.period_note:
@@ -348,6 +376,8 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
     if fact.kind == "observation":
         e.add(s, n("indicator"), iris.indicator(fact.indicator))
         e.add(s, n("value"), lit_decimal(fact.value))
+        if fact.value_high is not None:
+            e.add(s, n("valueHigh"), lit_decimal(fact.value_high))
         e.add(s, n("unit"), iris.unit(fact.unit))
         if fact.equivalent:
             e.add(s, n("equivalentValue"), lit_decimal(fact.equivalent.value))

@@ -12,6 +12,9 @@ ENTITY_TYPES = ("country", "company", "organization", "person", "country-group",
 UNIT_KINDS = ("currency", "count", "rate", "ratio", "other")
 FACT_KINDS = ("observation", "rank", "membership")
 ATTRIBUTIONS = ("stated", "implied", "none")
+# How the text bounds or frames a figure (absent: the figure is stated as it is). A range keeps its low end in
+# ``value`` and its high end in ``value_high``; bounds and ranges are observations' and ranks' business only.
+QUALIFIERS = ("lower-bound", "upper-bound", "range", "target", "forecast", "estimate")
 
 Labels = dict[str, str]          # language tag -> text
 Aliases = dict[str, list[str]]   # language tag -> names
@@ -41,6 +44,7 @@ class Entity:
     employer: str | None = None
     description: Labels = field(default_factory=dict)
     iso_code: str | None = None         # countries only
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Unit:
     label: Labels
     kind: str
     origin: Origin
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Indicator:
     description: Labels = field(default_factory=dict)
     non_negative: bool = True
     keywords: Aliases = field(default_factory=dict)   # words that signal it in text (for kg extract)
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -72,6 +78,7 @@ class RankingSeries:
     size: int | None = None
     description: Labels = field(default_factory=dict)
     keywords: Aliases = field(default_factory=dict)
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -83,6 +90,7 @@ class Group:
     origin: Origin
     tier: int | None = None
     keywords: Aliases = field(default_factory=dict)
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -93,6 +101,7 @@ class Classification:
     origin: Origin
     groups: dict[str, Group] = field(default_factory=dict)
     description: Labels = field(default_factory=dict)
+    proposed: bool = False              # proposed by a draft, not yet reviewed
 
 
 @dataclass
@@ -138,9 +147,12 @@ class Fact:
     period_note: str | None = None
     confidence: Decimal | None = None
     note: str | None = None
+    qualifier: str | None = None        # one of QUALIFIERS
+    inferred: str | None = None         # why the analyst inferred the fact; None: read from the text
     # observation
     indicator: str | None = None
     value: Decimal | None = None
+    value_high: Decimal | None = None   # the high end of a range
     unit: str | None = None
     as_written: str | None = None
     equivalent: Equivalent | None = None
