@@ -267,12 +267,20 @@ def serve_command(host, port, store_path, timeout, max_results, max_request, wor
 
 
 @cli.command("eval-extract")
+@click.option("--corpus", "corpus_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
+              help="Evaluate the whole chain (extract, build, facts) on this folder of <id>.txt texts with "
+                   "<id>.gold.yaml gold files (the format of ../shared/corpus), instead of the fact-sheet sets.")
+@click.option("--article", "only", multiple=True, metavar="ID",
+              help="With --corpus: only this article (repeatable).")
+@click.option("--keep", "keep_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
+              help="With --corpus: keep each article's drafts and store in KEEP/<id>/ (X/ and store/).")
 @click.option("--gold", "gold_dir", default="eval/gold", show_default=True,
               type=click.Path(path_type=Path, file_okay=False), help="Folder of gold fact sheets (<id>.yaml).")
 @click.option("--articles", "articles_dir", default="eval/articles", show_default=True,
               type=click.Path(path_type=Path, file_okay=False), help="Folder of article texts (<id>.html/.txt).")
 @click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Data folder whose registries/ the extractor resolves names against.")
+              help="Data folder whose registries/ the extractor resolves names against (with --corpus, also built "
+                   "with each draft).")
 @click.option("--seed-text", default="../shared/seed/seed-article.ko.txt", show_default=True,
               type=click.Path(path_type=Path, dir_okay=False), help="Text of the seed article (rules tuned on it).")
 @click.option("--seed-gold", default="data/articles/mk-2025-korea-ai-competitiveness.yaml", show_default=True,
@@ -283,15 +291,66 @@ def serve_command(host, port, store_path, timeout, max_results, max_request, wor
                    "part of the knowledge graph, since the evaluation articles and their people are made up).")
 @click.option("--no-seed", is_flag=True, help="Score the held-out articles only.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("-v", "--verbose", is_flag=True, help="List the false positives and misses of every article.")
-def eval_extract_command(gold_dir, articles_dir, data_dir, eval_registries, seed_text, seed_gold, no_seed, fmt,
-                         verbose) -> None:
-    """Run `kg extract` on the evaluation set and report precision, recall and F1 per article and overall."""
-    from .evaluate import render_table, run_evaluation, to_json
+@click.option("-v", "--verbose", is_flag=True,
+              help="List the misses and false positives (with --corpus: unmatched rows) of every article.")
+@click.option("--min-recall", type=click.FloatRange(0, 1), default=None, metavar="R",
+              help="Exit 1 when the overall (micro) recall is below R.")
+@click.option("--min-precision", type=click.FloatRange(0, 1), default=None, metavar="P",
+              help="Exit 1 when the overall (micro) precision is below P.")
+@click.pass_context
+def eval_extract_command(ctx, corpus_dir, only, keep_dir, gold_dir, articles_dir, data_dir, eval_registries,
+                         seed_text, seed_gold, no_seed, fmt, verbose, min_recall, min_precision) -> int:
+    """Measure `kg extract` against gold facts and report precision and recall per article and overall.
 
-    result = run_evaluation(gold_dir, articles_dir, data_dir=data_dir, extra_registries=eval_registries,
-                            seed_text=None if no_seed else seed_text, seed_gold=None if no_seed else seed_gold)
-    click.echo(to_json(result) if fmt == "json" else render_table(result, verbose=verbose), nl=False)
+    Without --corpus: drafts of the evaluation sets (eval/, eval-test/, eval-final/) compared with gold fact
+    sheets. With --corpus DIR: the chain a user runs (extract with the gold date, build DATA with the draft, read
+    the facts table) on every text of DIR, scored like the corpus's reference scorer, per article, overall, per
+    kind and per language.
+
+    Exit status: 0, or 1 when --min-recall / --min-precision is not met; 2 bad input.
+    """
+    from .errors import InputError
+    from .evaluate import threshold_failures
+
+    if corpus_dir is not None:
+        from click.core import ParameterSource
+
+        for name in ("gold_dir", "articles_dir", "seed_text", "seed_gold", "eval_registries", "no_seed"):
+            if ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
+                raise InputError(f"--{name.removesuffix('_dir').replace('_', '-')} does not apply with --corpus")
+        from .eval_corpus import corpus_json, render_corpus_table, run_corpus_evaluation
+
+        bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(desc="eval-extract", unit="article", file=sys.stderr, leave=False)
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.total = total
+                bar.update(1)
+
+        corpus = run_corpus_evaluation(corpus_dir, data_dir=data_dir, only=only, keep_dir=keep_dir,
+                                       progress=progress)
+        if bar is not None:
+            bar.close()
+        click.echo(corpus_json(corpus) if fmt == "json" else render_corpus_table(corpus, verbose=verbose), nl=False)
+        total = corpus.total()
+        recall, precision = total.recall, total.precision
+    else:
+        if only or keep_dir is not None:
+            raise InputError("--article and --keep work with --corpus only")
+        from .evaluate import render_table, run_evaluation, to_json
+
+        result = run_evaluation(gold_dir, articles_dir, data_dir=data_dir, extra_registries=eval_registries,
+                                seed_text=None if no_seed else seed_text, seed_gold=None if no_seed else seed_gold)
+        click.echo(to_json(result) if fmt == "json" else render_table(result, verbose=verbose), nl=False)
+        recall, precision = result.total().recall, result.total().precision
+    failures = threshold_failures(recall, precision, min_recall=min_recall, min_precision=min_precision)
+    for failure in failures:
+        click.echo(f"kg: {failure}", err=True)
+    return 1 if failures else 0
 
 
 @cli.command("viz")

@@ -433,3 +433,276 @@ def render_table(evaluation: Evaluation, *, verbose: bool = False) -> str:
 
 def to_json(evaluation: Evaluation) -> str:
     return json.dumps(evaluation.as_dict(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+# ================================================================================================================
+# Corpus gold files (``<id>.gold.yaml`` beside ``<id>.txt``, the format of ../shared/corpus/README.md) and the
+# rules that match them against rows of the flat facts table (``kg facts --format csv``).
+#
+# The rules are those of the corpus's reference scorer (check_facts.py), written here in our own code so that
+# ``kg eval-extract --corpus`` agrees with it on the same table (a test checks this):
+#   - kind must be equal;
+#   - subject: an ISO code is compared with the row's subject id (case-insensitive), a list of name words matches
+#     when any word occurs in "<subject label> <subject id>", ``any`` always matches;
+#   - measure (optional): any keyword occurs in "<measure label> <group label>";
+#   - observation: the row's value (thousands separators removed) is within 0.5% of the gold value;
+#   - rank: the rank is equal, and so is out_of when the gold gives one;
+#   - membership: any ``group`` keyword occurs in "<measure label> <group label>";
+#   - period (optional): the row's period starts with the gold period.
+# All text comparisons are on stripped, lower-cased text. A gold fact is found when at least one row matches it;
+# a row is matched when it matches at least one gold fact. Found facts are "attributed right" when the gold gives
+# no ``source`` or a matching row's source contains one of its keywords. ``qualifier`` is not part of the match.
+# ================================================================================================================
+QUALIFIERS = ("lower-bound", "upper-bound", "range", "target", "forecast", "estimate")
+VALUE_TOLERANCE = 0.005
+_GOLD_FACT_KEYS = {"id", "kind", "subject", "measure", "value", "rank", "out_of", "group", "period", "qualifier",
+                   "source", "note"}
+
+
+@dataclass(frozen=True)
+class GoldFact:
+    """One fact of a corpus gold file. ``subject`` is an ISO code (str), name words (tuple) or "any"."""
+
+    id: str
+    kind: str
+    subject: str | tuple[str, ...]
+    measure: tuple[str, ...] | None = None
+    value: float | None = None
+    rank: int | None = None
+    out_of: int | None = None
+    group: tuple[str, ...] | None = None
+    period: str | None = None
+    qualifier: str | None = None
+    source: tuple[str, ...] | None = None
+
+    def __str__(self) -> str:
+        subject = self.subject if isinstance(self.subject, str) else "/".join(self.subject)
+        measure = f" [{', '.join(self.measure)}]" if self.measure else ""
+        if self.kind == "observation":
+            amount = f" = {self.value:g}"
+        elif self.kind == "rank":
+            amount = f" #{self.rank}" + (f" of {self.out_of}" if self.out_of is not None else "")
+        else:
+            amount = f" in [{', '.join(self.group or ())}]"
+        period = f" ({self.period})" if self.period else ""
+        qualifier = f" {{{self.qualifier}}}" if self.qualifier else ""
+        return f"{self.id}: {self.kind} {subject}{measure}{amount}{period}{qualifier}"
+
+
+@dataclass(frozen=True)
+class GoldFile:
+    """A corpus gold file: the article id, its language and publication date, and its facts."""
+
+    id: str
+    lang: str
+    date: date
+    facts: tuple[GoldFact, ...]
+    path: Path
+
+
+def _keywords(node, what: str) -> tuple[str, ...]:
+    items = node.sequence(what)
+    if not items:
+        raise node.fail(f"{what} is an empty list", hint="give at least one keyword")
+    return tuple(item.text_or_number(f"{what} item") for item in items)
+
+
+def _gold_fact(node, number: int) -> GoldFact:
+    what = f"fact {number}"
+    body = node.mapping(what)
+    body.check_keys(_GOLD_FACT_KEYS)
+    fid = body.require("id").text_or_number(f"{what}.id")
+    what = f"fact {fid!r}"
+    kind_node = body.require("kind")
+    kind = kind_node.string(f"{what}.kind")
+    if kind not in KINDS:
+        raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(KINDS)}")
+    subject_node = body.require("subject")
+    if isinstance(subject_node.node, yaml.SequenceNode):
+        subject: str | tuple[str, ...] = _keywords(subject_node, f"{what}.subject")
+    else:
+        subject = subject_node.string(f"{what}.subject")
+    fields: dict[str, Any] = {"id": fid, "kind": kind, "subject": subject}
+    for key in ("measure", "group", "source"):
+        if (n := body.get(key)) is not None:
+            fields[key] = _keywords(n, f"{what}.{key}")
+    needed = {"observation": "value", "rank": "rank", "membership": "group"}[kind]
+    if needed not in body or body.get(needed) is None:
+        raise body.node.fail(f"{what}: kind {kind} needs {needed!r}")
+    if (n := body.get("value")) is not None:
+        fields["value"] = float(n.decimal(f"{what}.value"))
+    for key in ("rank", "out_of"):
+        if (n := body.get(key)) is not None:
+            fields[key] = n.integer(f"{what}.{key}", minimum=1)
+    if (n := body.get("period")) is not None:
+        fields["period"] = n.text_or_number(f"{what}.period")
+    if (n := body.get("qualifier")) is not None:
+        qualifier = n.string(f"{what}.qualifier")
+        if qualifier not in QUALIFIERS:
+            raise n.fail(f"{what}: unknown qualifier {qualifier!r}", hint=f"use one of: {', '.join(QUALIFIERS)}")
+        fields["qualifier"] = qualifier
+    return GoldFact(**fields)
+
+
+def read_gold(path: Path) -> GoldFile:
+    """Read and check one ``<id>.gold.yaml``; a problem is an ``InputError`` naming file:line:column."""
+    from .yamlsource import Source  # the checked YAML reader, with places for every value
+
+    root = Source(Path(path)).root.mapping("a gold file")
+    stem = Path(path).name.removesuffix(".gold.yaml")
+    gid = stem
+    if (n := root.get("id")) is not None:
+        gid = n.text_or_number("id")
+        if gid != stem:
+            raise n.fail(f"id {gid!r} differs from the file name {Path(path).name!r}",
+                         hint=f"name the file {gid}.gold.yaml or change the id")
+    lang = root.require("lang").string("lang")
+    published = root.require("date").date("date")
+    if "facts" not in root:
+        root.require("facts")  # raises: the gold file must list its facts (an empty list is fine)
+    facts_node = root.get("facts")
+    facts = tuple(_gold_fact(n, i) for i, n in enumerate(facts_node.sequence("facts"), start=1)) if facts_node else ()
+    seen: dict[str, GoldFact] = {}
+    for fact in facts:
+        if fact.id in seen:
+            raise InputError(f"fact id {fact.id!r} is used twice", location=Location.of(path),
+                             hint="give every gold fact its own id")
+        seen[fact.id] = fact
+    return GoldFile(id=gid, lang=lang, date=published, facts=facts, path=Path(path))
+
+
+def _norm(text: Any) -> str:
+    return ("" if text is None else str(text)).strip().lower()
+
+
+def _row_number(text: Any) -> float | None:
+    try:
+        return float(str(text).replace(",", ""))
+    except ValueError:
+        return None
+
+
+def subject_matches(gold: GoldFact, row: Mapping[str, Any]) -> bool:
+    if gold.subject == "any":
+        return True
+    if isinstance(gold.subject, str):
+        return _norm(row.get("subject_id")) == gold.subject.lower()
+    names = _norm(row.get("subject")) + " " + _norm(row.get("subject_id"))
+    return any(word.lower() in names for word in gold.subject)
+
+
+def row_matches(gold: GoldFact, row: Mapping[str, Any]) -> bool:
+    """Whether one facts-table row (column name -> text) states this gold fact, by the rules above."""
+    if _norm(row.get("kind")) != gold.kind or not subject_matches(gold, row):
+        return False
+    label = _norm(row.get("measure")) + " " + _norm(row.get("group"))
+    if gold.measure is not None and not any(k.lower() in label for k in gold.measure):
+        return False
+    if gold.kind == "observation":
+        value = _row_number(row.get("value"))
+        if value is None or abs(value - gold.value) > VALUE_TOLERANCE * abs(gold.value):
+            return False
+    elif gold.kind == "rank":
+        if _row_number(row.get("rank")) != gold.rank:
+            return False
+        if gold.out_of is not None and _row_number(row.get("out_of")) != gold.out_of:
+            return False
+    elif not any(k.lower() in label for k in gold.group or ()):
+        return False
+    if gold.period is not None and not _norm(row.get("period")).startswith(gold.period):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts behind recall (found / gold) and precision (matched rows / rows); summed for micro averages."""
+
+    gold: int = 0
+    found: int = 0
+    rows: int = 0
+    matched: int = 0
+    sourced: int = 0         # found facts attributed right
+    qualified: int = 0       # found facts whose gold has a qualifier
+    qualifier_ok: int = 0    # ... and a matching row carries that qualifier
+    qualified_gold: int = 0  # gold facts with a qualifier, found or not
+
+    @property
+    def recall(self) -> float | None:
+        return self.found / self.gold if self.gold else None
+
+    @property
+    def precision(self) -> float | None:
+        return self.matched / self.rows if self.rows else None
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(*(a + b for a, b in zip(self._values(), other._values())))
+
+    def _values(self) -> tuple[int, ...]:
+        return (self.gold, self.found, self.rows, self.matched, self.sourced, self.qualified, self.qualifier_ok,
+                self.qualified_gold)
+
+    def as_dict(self) -> dict[str, Any]:
+        r, p = self.recall, self.precision
+        return {"gold": self.gold, "found": self.found, "rows": self.rows, "matched": self.matched,
+                "recall": None if r is None else round(r, 4), "precision": None if p is None else round(p, 4),
+                "attributed_right": self.sourced, "gold_with_qualifier": self.qualified_gold,
+                "found_with_qualifier": self.qualified, "qualifier_carried": self.qualifier_ok}
+
+
+@dataclass(frozen=True)
+class RowScore:
+    """How one gold file fares against the facts-table rows of its article."""
+
+    tally: Tally
+    by_kind: dict[str, Tally]
+    misses: tuple[GoldFact, ...]
+    unmatched: tuple[Mapping[str, Any], ...]
+    qualifier_known: bool   # the rows have a ``qualifier`` column (``kg facts --extended``)
+
+
+def score_rows(gold: Sequence[GoldFact], rows: Sequence[Mapping[str, Any]]) -> RowScore:
+    """Score facts-table rows against gold facts: recall over gold facts, precision over rows, per kind too."""
+    qualifier_known = any("qualifier" in row for row in rows)
+    per_kind: dict[str, Counter] = {k: Counter() for k in KINDS}
+    misses = []
+    matched_rows: set[int] = set()
+    for g in gold:
+        c = per_kind.setdefault(g.kind, Counter())
+        c["gold"] += 1
+        c["qualified_gold"] += g.qualifier is not None
+        hits = [i for i, row in enumerate(rows) if row_matches(g, row)]
+        if not hits:
+            misses.append(g)
+            continue
+        matched_rows.update(hits)
+        c["found"] += 1
+        if g.source is None or any(any(k.lower() in _norm(rows[i].get("source")) for k in g.source) for i in hits):
+            c["sourced"] += 1
+        if g.qualifier is not None:
+            c["qualified"] += 1
+            if any(_norm(rows[i].get("qualifier")) == g.qualifier for i in hits):
+                c["qualifier_ok"] += 1
+    for i, row in enumerate(rows):
+        c = per_kind.setdefault(_norm(row.get("kind")), Counter())
+        c["rows"] += 1
+        c["matched"] += i in matched_rows
+    fields = ("gold", "found", "rows", "matched", "sourced", "qualified", "qualifier_ok", "qualified_gold")
+    by_kind = {k: Tally(**{f: c[f] for f in fields}) for k, c in per_kind.items()}
+    total = Tally()
+    for t in by_kind.values():
+        total = total + t
+    unmatched = tuple(row for i, row in enumerate(rows) if i not in matched_rows)
+    return RowScore(total, by_kind, tuple(misses), unmatched, qualifier_known)
+
+
+def threshold_failures(recall: float | None, precision: float | None, *, min_recall: float | None = None,
+                       min_precision: float | None = None) -> list[str]:
+    """What falls short of the thresholds, one line each (empty: all met). An undefined figure (no gold facts, no
+    rows) does not meet a threshold."""
+    failures = []
+    for name, value, need in (("recall", recall, min_recall), ("precision", precision, min_precision)):
+        if need is not None and (value is None or value < need):
+            shown = "undefined" if value is None else f"{value:.4f}"
+            failures.append(f"overall {name} {shown} is below --min-{name} {need:g}")
+    return failures
