@@ -73,8 +73,8 @@ _ENTITY_KEYS = ("type", "label", "aliases", "country", "parent", "role", "employ
 def adopt_old_layout(folder: Path) -> bool:
     """Turn what the extractor wrote before the shared layout (``X/<id>.yaml`` and ``X/<id>.proposed.yaml``) into
     the layout ``kg build data X`` reads: ``X/articles/<id>.yaml``, the proposed entities registered in
-    ``X/registries/entities.yaml`` (only the keys the registry format has; an entry without an English label gets
-    its other label as English) and the pending figures in ``X/pending/<id>.yaml``.
+    ``X/registries/entities.yaml`` marked ``proposed: true`` (only the keys the registry format has; an entry
+    without an English label gets its other label as English) and the pending figures in ``X/pending/<id>.yaml``.
 
     This stands in for the reviewer's "register what the draft proposes" until the extractor writes the shared
     layout itself; a folder that already has ``articles/`` is left as it is. Returns whether anything changed."""
@@ -111,6 +111,7 @@ def _registry_entity(entry: Mapping[str, Any]) -> dict:
     if label and "en" not in label:
         label = {"en": next(iter(label.values())), **label}
     out["label"] = label
+    out["proposed"] = True
     return out
 
 
@@ -160,15 +161,17 @@ def run_chain(case: CorpusCase, data_dir: Path, work: Path) -> ChainOutput:
 
 
 def _facts_rows(store_path: Path, article_ids: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
-    """The rows of ``kg facts --format csv`` for these articles, as column -> text."""
-    from .facts import COLUMNS, facts_rows
+    """The rows of ``kg facts --extended --format csv`` for these articles, as column -> text: the 13 columns the
+    reference scorer reads, then ``qualifier`` and the other extended columns."""
+    from .facts import columns as facts_columns
+    from .facts import facts_rows
     from .store import KgStore
 
-    columns = list(COLUMNS)
+    columns = facts_columns(extended=True)
     rows: list[dict[str, str]] = []
     with KgStore(store_path, read_only=True) as store:
         for article_id in article_ids:
-            for row in facts_rows(store, article=article_id):
+            for row in facts_rows(store, article=article_id, extended=True):
                 rows.append({c: "" if v is None else str(v) for c, v in zip(columns, row)})
     return columns, rows
 

@@ -370,7 +370,7 @@ def test_the_old_draft_layout_is_turned_into_the_shared_one(tmp_path):
         "articles/a.yaml", "pending/a.yaml", "registries/entities.yaml"]
     entities = yaml.safe_load((x / "registries" / "entities.yaml").read_text(encoding="utf-8"))
     assert entities == {"entities": {"kim": {"type": "person", "label": {"en": "김", "ko": "김"},
-                                             "role": {"ko": "대표"}}}}
+                                             "role": {"ko": "대표"}, "proposed": True}}}
     assert yaml.safe_load((x / "pending" / "a.yaml").read_text(encoding="utf-8"))["pending"][0]["rank"] == 3
     assert not ec.adopt_old_layout(x)  # the shared layout is left as it is
 
@@ -411,7 +411,7 @@ def test_the_chain_scores_the_rows_kg_facts_gives_for_the_drafted_article(made_u
     keep = tmp_path / "keep"
     result = ec.run_corpus_evaluation(made_up_corpus, data_dir=ROOT / "data", keep_dir=keep)
     (article,) = result.articles
-    assert article.error is None and article.lang == "en"
+    assert article.error is None and article.lang == "en" and article.qualifier_known
     assert (keep / "made-up-en" / "X" / "articles" / "made-up-en.yaml").is_file()
     rows = list(csv.DictReader(io.StringIO(facts_csv(keep / "made-up-en" / "store", "made-up-en"))))
     expected = ev.score_rows(ev.read_gold(made_up_corpus / "made-up-en.gold.yaml").facts, rows)
