@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -208,7 +208,6 @@ class CorpusEvaluation:
     """Every article's result; the overall, per-kind and per-language figures are micro averages."""
 
     articles: tuple[ArticleResult, ...]
-    notes: tuple[str, ...] = field(default=())
 
     def total(self) -> Tally:
         return _sum(a.tally for a in self.articles)
@@ -232,7 +231,6 @@ class CorpusEvaluation:
             "by_kind": {k: t.as_dict() for k, t in self.by_kind().items()},
             "by_language": {k: t.as_dict() for k, t in self.by_language().items()},
             "qualifier_measured": self.qualifier_known,
-            "notes": list(self.notes),
         }
 
 
@@ -306,11 +304,13 @@ def describe_row(row: Mapping[str, str]) -> str:
     else:
         figure = f"in {row.get('group', '')}"
     period = f" ({row['period']})" if row.get("period") else ""
-    return f"{kind} {subject} {row.get('measure', '')} {figure}{period}"
+    qualifier = f" {{{row['qualifier']}}}" if row.get("qualifier") else ""
+    return f"{kind} {subject} {row.get('measure', '')} {figure}{period}{qualifier}"
 
 
 def render_corpus_table(evaluation: CorpusEvaluation, *, verbose: bool = False) -> str:
-    """Per-article rows, then overall, per-kind and per-language micro figures, then errors and notes."""
+    """Per-article rows, then overall, per-kind and per-language micro figures, then the qualifier figure and
+    errors; with ``verbose`` every miss and unmatched row."""
     known = evaluation.qualifier_known
     rows = [_cells(a.id + (" (failed)" if a.error else ""), a.lang, a.tally, known) for a in evaluation.articles]
     totals = [_cells("overall", "", evaluation.total(), known)]
@@ -326,14 +326,14 @@ def render_corpus_table(evaluation: CorpusEvaluation, *, verbose: bool = False) 
     out = [line(_HEADER), rule, *map(line, rows), rule, *map(line, totals)]
     total = evaluation.total()
     if total.qualified_gold:
-        line_ = (f"qualifier (not part of the match): {total.qualified_gold} gold facts have one, "
+        summary = (f"qualifier (not part of the match): {total.qualified_gold} gold facts have one, "
                  f"{total.qualified} of them were found")
         if not total.qualified:
-            out.append(line_)
+            out.append(summary)
         elif known:
-            out.append(f"{line_}, {total.qualifier_ok} of those carry it")
+            out.append(f"{summary}, {total.qualifier_ok} of those carry it")
         else:
-            out.append(f"{line_}; the facts table has no qualifier column, so whether they carry it is not measured")
+            out.append(f"{summary}; the facts table has no qualifier column, so whether they carry it is not measured")
     for a in evaluation.articles:
         if a.error:
             out.append(f"{a.id}: {a.error}")
@@ -347,7 +347,6 @@ def render_corpus_table(evaluation: CorpusEvaluation, *, verbose: bool = False) 
             out.append(f"{a.id}:")
             out.extend(f"  - missed {g}" for g in a.score.misses)
             out.extend(f"  + unmatched row: {describe_row(r)}" for r in a.score.unmatched)
-    out.extend(f"note: {n}" for n in evaluation.notes)
     return "\n".join(out) + "\n"
 
 
