@@ -436,6 +436,14 @@ def test_a_build_failure_is_that_articles_error_and_the_others_are_still_evaluat
     assert "made-up-en (failed)" in table and "other: build failed: " in table
 
 
+def test_an_extraction_failure_is_that_articles_one_line_error(tmp_path):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    write_gold(tmp_path / "empty.gold.yaml", MADE_UP_GOLD[:2])
+    (article,) = ec.run_corpus_evaluation(tmp_path, data_dir=ROOT / "data").articles
+    assert article.error.startswith("extract failed: ") and "empty.txt" in article.error
+    assert (article.tally.gold, article.tally.found, article.tally.rows) == (2, 0, 0)
+
+
 def test_cli_corpus_mode_table_json_verbose_and_thresholds(made_up_corpus, capsys):
     base = ["eval-extract", "--corpus", str(made_up_corpus), "--data", str(ROOT / "data")]
     assert main([*base, "--verbose", "--min-recall", "1"]) == 1  # jp-rank is not in the text
