@@ -300,7 +300,8 @@ class _Ticket:
 class WorkerPool:
     """``size`` worker processes serving queries against the store at ``store_path``.
 
-    Waiting queries are served round-robin by client address, so one client's queue does not delay others';
+    Waiting queries are served by client address, fewest running first and round-robin among equals, so one
+    client's queue does not delay others';
     at most ``size - 1`` workers run queries past ``admission.short_time`` seconds, so one is always kept for
     short ones.
     """
@@ -316,7 +317,8 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._waiting: dict[str, list[_Ticket]] = {}
         self._turns: list[str] = []          # clients with waiting queries, in round-robin order
-        self._in_flight: dict[str, int] = {}
+        self._in_flight: dict[str, int] = {}  # per client: running or waiting
+        self._running: dict[str, int] = {}    # per client: running
         self._long = 0                       # workers running a query allowed the full time limit
         self._closed = False
         self._all: set[_Worker] = set()
@@ -332,9 +334,14 @@ class WorkerPool:
 
     # -- admission --------------------------------------------------------------------------------
     def _dispatch(self) -> None:
-        """Hand idle workers to waiting queries, one client at a time in turn. Caller holds the lock."""
+        """Hand idle workers to waiting queries. Caller holds the lock.
+
+        The next query comes from the waiting client with the fewest queries running (a client that holds no
+        worker goes before one that does), and among those, from the one whose turn came first.
+        """
         while self._idle and self._turns:
-            client = self._turns.pop(0)
+            client = min(self._turns, key=lambda c: self._running.get(c, 0))
+            self._turns.remove(client)
             queue_ = self._waiting[client]
             ticket = queue_.pop(0)
             if queue_:
@@ -342,6 +349,7 @@ class WorkerPool:
             else:
                 del self._waiting[client]
             ticket.worker = self._idle.pop()
+            self._running[client] = self._running.get(client, 0) + 1
             ticket.long = self._long < self.long_slots
             if ticket.long:
                 self._long += 1
@@ -386,6 +394,11 @@ class WorkerPool:
             if ticket.long:
                 self._long -= 1
             self._leave(ticket.client)
+            running = self._running.get(ticket.client, 1) - 1
+            if running:
+                self._running[ticket.client] = running
+            else:
+                self._running.pop(ticket.client, None)
             if worker is not None and not self._closed:
                 self._idle.append(worker)
             self._dispatch()

@@ -275,3 +275,16 @@ def test_tokens_keep_iris_variables_and_prefixed_names_apart():
     kinds = [(t.kind, t.text) for t in tokens('PREFIX a: <http://x/> SELECT ?service { ?s a:load "SERVICE" }')]
     assert ("pname", "a:load") in kinds and ("var", "?service") in kinds and ("iri", "http://x/") in kinds
     assert ("word", "SERVICE") not in kinds
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def test_cli_refuses_allow_service_without_federation(store, capsys):
+    from kg.cli import main
+
+    code = main(["serve", "--store", str(store), "--port", "0", "--allow-service", "http://127.0.0.1:9/"])
+    assert code == 2 and "--federation" in capsys.readouterr().err
+    assert main(["serve", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in ("--federation", "--allow-service", "--per-client", "--worker-memory", "--short-time",
+                   "--request-time", "--max-connections", "--max-waiting"):
+        assert option in out
