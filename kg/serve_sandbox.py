@@ -7,7 +7,7 @@ before any thread exists, so every later thread (pyoxigraph's and RocksDB's) inh
 The worker still talks to the server over the socket pair it inherited (AF_UNIX, untouched).
 
 Where seccomp is not available (another OS, another CPU architecture) ``deny_network`` returns False and the
-scan is the only fence; the server records that (``WorkerPool.sandboxed``) and the docs say so.
+scan is the only fence (docs/serve.md says so).
 """
 from __future__ import annotations
 
