@@ -257,13 +257,13 @@ class _Worker:
         except (OSError, ValueError, subprocess.TimeoutExpired):
             self.kill()
 
-    def died_of_memory(self) -> bool:
-        """Whether the process ended by abort (an allocation over the cap) or a memory error exit."""
+    def aborted(self) -> bool:
+        """Whether the process ended by abort: what pyoxigraph (Rust) does when an allocation fails."""
         try:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return False
-        return code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, 134)
+        return code in (-signal.SIGABRT, 128 + signal.SIGABRT)
 
 
 class ClientBusy(Exception):
@@ -301,9 +301,8 @@ class WorkerPool:
     """``size`` worker processes serving queries against the store at ``store_path``.
 
     Waiting queries are served by client address, fewest running first and round-robin among equals, so one
-    client's queue does not delay others';
-    at most ``size - 1`` workers run queries past ``admission.short_time`` seconds, so one is always kept for
-    short ones.
+    client's queue does not delay others'; at most ``size - 1`` workers run queries past
+    ``admission.short_time`` seconds, so one is always kept for short ones (see ``Admission``).
     """
 
     def __init__(self, store_path: str | Path, size: int = 2, admission: Admission | None = None):
@@ -449,7 +448,7 @@ class WorkerPool:
                     worker = self._replace(worker)
                     raise ShortLaneTimeout()
         except (EOFError, OSError, BrokenPipeError):
-            memory = worker.died_of_memory()
+            memory = self.admission.memory_mb > 0 and worker.aborted()
             worker = self._replace(worker)  # the worker died (crash, out of memory): replace it
             if memory:
                 self.memory_kills += 1
