@@ -212,7 +212,13 @@ def _confine(network: bool, memory_mb: int) -> None:
         import resource
 
         limit = memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)  # a lower cap set from outside stays
+        try:
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        except (ValueError, OSError):
+            pass
 
 
 def _launch(mode: str, store_path: str, *, network: bool = False, memory_mb: int = 0
