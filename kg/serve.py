@@ -218,6 +218,9 @@ class SparqlServer:
             return Reply.text(403, refused)
         try:
             return self.pool.update(text, self.prefixes, self.config.timeout)
+        except PoolBusy:
+            return Reply.text(503, f"another update kept the store busy for {self.config.timeout:g} s; try again",
+                              **{"Retry-After": "2"})
         except QueryTimeout:
             return Reply.text(503, f"the update ran longer than the {self.config.timeout:g} s time limit "
                                    "and was stopped")

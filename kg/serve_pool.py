@@ -327,6 +327,7 @@ class WorkerPool:
         self._long = 0                       # workers running a query allowed the full time limit
         self._closed = False
         self._all: set[_Worker] = set()
+        self._update_lock = threading.Lock()
         self.memory_kills = 0
         for _ in range(size):
             self._idle.append(self._spawn())
@@ -465,7 +466,17 @@ class WorkerPool:
             self._release(ticket, worker)
 
     def update(self, text: str, prefixes: dict, timeout: float) -> Reply:
-        """Run a SPARQL update in a process of its own that opens the store for writing."""
+        """Run a SPARQL update in a process of its own that opens the store for writing, one at a time
+        (the store has one writer): waiting for the one before counts against ``timeout`` (PoolBusy)."""
+        deadline = time.monotonic() + timeout
+        if not self._update_lock.acquire(timeout=timeout):
+            raise PoolBusy("update")
+        try:
+            return self._update(text, prefixes, max(0.0, deadline - time.monotonic()))
+        finally:
+            self._update_lock.release()
+
+    def _update(self, text: str, prefixes: dict, timeout: float) -> Reply:
         process, conn = _launch("update", self.store_path, network=self.admission.network,
                                 memory_mb=self.admission.memory_mb)
         try:

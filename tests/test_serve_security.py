@@ -174,6 +174,28 @@ def test_cross_origin_updates_change_nothing(writable):
     assert count_quads(writable) == before
 
 
+def test_concurrent_updates_run_one_at_a_time_and_all_apply(writable):
+    """The store has one writer: concurrent updates used to fail on its lock; now they wait their turn."""
+    import threading
+
+    statuses = []
+
+    def insert(k):
+        update = f"INSERT DATA {{ GRAPH <urn:g> {{ <urn:c{k}> <urn:p> {k} }} }}"
+        statuses.append(request(writable, "POST", body=update.encode(),
+                                headers={"Content-Type": "application/sparql-update"})[0])
+
+    threads = [threading.Thread(target=insert, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses == [204] * 4
+    count = "SELECT (COUNT(*) AS ?n) { GRAPH <urn:g> { ?s <urn:p> ?o } }"
+    status, _, body = request(writable, "GET", params={"query": count, "format": "csv"})
+    assert status == 200 and body.decode().splitlines()[1] == "4"
+
+
 # ------------------------------------------------------------------------------------------------ smaller findings
 def test_invalid_graph_iris_get_400_not_500(server):
     for name, value in (("default-graph-uri", "not an iri"), ("named-graph-uri", "http://a b/"),
