@@ -114,6 +114,8 @@ class SparqlServer:
             raise InputError(str(exc)) from exc
         if self.allow_service and not config.federation:
             raise InputError("--allow-service needs --federation (SERVICE is refused without it)")
+        if config.federation and not self.allow_service:
+            raise InputError("--federation needs at least one --allow-service URL (the endpoints SERVICE may reach)")
         for name in ("per_client", "max_waiting", "max_connections", "max_client_connections"):
             if getattr(config, name) < 1:
                 raise InputError(f"{name.replace('_', '-')} must be at least 1, got {getattr(config, name)}")

@@ -143,13 +143,15 @@ def test_federation_reaches_allowed_endpoints_only(store, listener):
         other.close()
 
 
-def test_allow_service_without_federation_is_an_input_error(store):
+def test_federation_and_allow_service_go_together(store):
     from kg.errors import InputError
 
     with pytest.raises(InputError, match="--federation"):
         SparqlServer(ServeConfig(store_path=store, port=0, allow_service=("http://127.0.0.1:9/",)))
     with pytest.raises(InputError, match="not an absolute"):
         SparqlServer(ServeConfig(store_path=store, port=0, federation=True, allow_service=("127.0.0.1:9",)))
+    with pytest.raises(InputError, match="at least one --allow-service"):
+        SparqlServer(ServeConfig(store_path=store, port=0, federation=True))
 
 
 # ------------------------------------------------------------------------------------------------ CSRF
