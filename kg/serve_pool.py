@@ -246,6 +246,18 @@ def _launch(mode: str, store_path: str, *, network: bool = False, memory_mb: int
 class _Worker:
     def __init__(self, store_path: str, *, network: bool, memory_mb: int):
         self.process, self.conn = _launch("query", store_path, network=network, memory_mb=memory_mb)
+        # a first query at once, so the worker has started and opened the store before a client's query comes
+        # (its answer is read and dropped before the first real job: ``warm_up``)
+        self.conn.send(Job(text="ASK {}"))
+        self.warming = True
+
+    def warm_up(self, deadline: float) -> None:
+        """Wait (until ``deadline``) for the answer to the start-up query; QueryTimeout when it does not come."""
+        if self.warming:
+            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                raise QueryTimeout()
+            self.conn.recv()
+            self.warming = False
 
     def kill(self) -> None:
         try:
@@ -324,13 +336,18 @@ class WorkerPool:
         self._turns: list[str] = []          # clients with waiting queries, in round-robin order
         self._in_flight: dict[str, int] = {}  # per client: running or waiting
         self._running: dict[str, int] = {}    # per client: running
+        self._served: dict[str, int] = {}     # per client with queries in flight: when it last got a worker
+        self._serial = 0
         self._long = 0                       # workers running a query allowed the full time limit
         self._closed = False
         self._all: set[_Worker] = set()
         self._update_lock = threading.Lock()
+        self._spare: _Worker | None = None   # a started worker that takes the place of the next one replaced
         self.memory_kills = 0
         for _ in range(size):
             self._idle.append(self._spawn())
+        if size > 1:  # with a worker kept for short queries, replacements are to be expected
+            self._spare = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
@@ -343,11 +360,14 @@ class WorkerPool:
         """Hand idle workers to waiting queries. Caller holds the lock.
 
         The next query comes from the waiting client with the fewest queries running (a client that holds no
-        worker goes before one that does), and among those, from the one whose turn came first.
+        worker goes before one that does), and among those, from the one served longest ago (or never, since
+        it last had nothing in flight).
         """
         while self._idle and self._turns:
-            client = min(self._turns, key=lambda c: self._running.get(c, 0))
+            client = min(self._turns, key=lambda c: (self._running.get(c, 0), self._served.get(c, 0)))
             self._turns.remove(client)
+            self._serial += 1
+            self._served[client] = self._serial
             queue_ = self._waiting[client]
             ticket = queue_.pop(0)
             if queue_:
@@ -393,6 +413,7 @@ class WorkerPool:
             self._in_flight[client] = left
         else:
             self._in_flight.pop(client, None)
+            self._served.pop(client, None)
 
     def _release(self, ticket: _Ticket, worker: _Worker | None) -> None:
         """The query is done: give its worker (or its replacement) back and let the next one in."""
@@ -420,10 +441,25 @@ class WorkerPool:
             return False
 
     def _replace(self, worker: _Worker) -> _Worker | None:
+        """Kill ``worker``; its place goes to the spare, already started (a Python start takes a while on a
+        loaded machine, and the next query should not wait for it), and a new spare starts."""
+        worker.kill()
         with self._cond:
             self._all.discard(worker)
-        worker.kill()
-        return None if self._closed else self._spawn()
+            if self._closed:
+                return None
+            fresh, self._spare = self._spare, None
+            if fresh is not None:
+                self._all.add(fresh)
+        if fresh is None:
+            fresh = self._spawn()
+        spare = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
+        with self._cond:
+            if self._closed or self._spare is not None:
+                spare.stop()
+            else:
+                self._spare = spare
+        return fresh
 
     # -- running ----------------------------------------------------------------------------------
     def run(self, job: Job, timeout: float, client: str = "") -> Reply:
@@ -436,6 +472,11 @@ class WorkerPool:
         ticket = self._admit(client, deadline)
         worker = ticket.worker
         try:
+            try:
+                worker.warm_up(deadline)  # (the short time counts from here: a worker's start is not the query's)
+            except QueryTimeout:
+                worker = self._replace(worker)
+                raise
             worker.conn.send(job)
             while True:
                 if ticket.long or self.size == 1:
@@ -497,9 +538,10 @@ class WorkerPool:
     def close(self) -> None:
         with self._cond:
             self._closed = True
-            workers = list(self._all)
+            workers = list(self._all) + ([self._spare] if self._spare else [])
             self._all.clear()
             self._idle.clear()
+            self._spare = None
             self._cond.notify_all()
         for worker in workers:
             worker.stop()
