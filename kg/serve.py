@@ -16,8 +16,8 @@ Results by ``Accept`` or ``format=``: SPARQL JSON (default), XML, CSV, TSV; CONS
 ``X-KG-Truncated`` header). Request bodies and query strings above the size limit get 413.
 
 The endpoint makes no outbound request: ``SERVICE`` (and ``LOAD`` in updates) is refused with 403 unless
-federation is on and the target is allow-listed (``kg.serve_federation``), and the workers cannot open network
-sockets anyway (``kg.serve_sandbox``). Updates, when allowed, must come from this origin (``Origin`` /
+federation is on and the target is allow-listed (``kg.serve_federation``; queries are scanned in the worker,
+updates here), and the workers cannot open network sockets anyway (``kg.serve_sandbox``). Updates, when allowed, must come from this origin (``Origin`` /
 ``Sec-Fetch-Site`` checked; form-encoded ones need a same-origin ``Origin``). Queries are admitted per client
 (``kg.serve_pool.Admission``); connections are bounded in number and must send their request within
 ``request_time`` seconds. docs/serve.md and docs/security.md state the guarantees.
@@ -179,10 +179,6 @@ class SparqlServer:
     # ------------------------------------------------------------------------------------------ handling
     def query(self, text: str, *, accept: str | None, fmt: str | None, default_graphs=(), named_graphs=(),
               substitutions=None, client: str = "") -> Reply:
-        refused = refusal(text, update=False, federation=self.config.federation, allow_list=self.allow_service,
-                          prefixes=self.prefixes)
-        if refused:
-            return Reply.text(403, refused)
         for name, graphs in (("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
             for graph in graphs:
                 problem = _iri_problem(graph)
@@ -190,7 +186,8 @@ class SparqlServer:
                     return Reply.text(400, f"{name} {graph!r} is not an absolute IRI: {problem}")
         job = Job(text=text, accept=parse_accept(accept), format=fmt, max_results=self.config.max_results,
                   default_graphs=list(default_graphs), named_graphs=list(named_graphs),
-                  substitutions=dict(substitutions or {}), prefixes=self.prefixes)
+                  substitutions=dict(substitutions or {}), prefixes=self.prefixes,
+                  federation=self.config.federation, allow_service=self.allow_service)
         try:
             return self.pool.run(job, self.config.timeout, client)
         except ClientBusy:

@@ -15,18 +15,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
-_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_VAR_CHARS = re.compile(r"[\w\u00B7]*", re.UNICODE)        # variable names and bare words (keywords)
-_PREFIX_CHARS = re.compile(r"[\w\-.\u00B7]*", re.UNICODE)   # a prefix of a prefixed name
-_LOCAL_CHARS = re.compile(r"(?:[\w\-.:\u00B7]|%[0-9A-Fa-f]{2}|\\.)*", re.UNICODE)
+_LC = r"(?:[\w\-:\u00B7]|%[0-9A-Fa-f]{2}|\\.)"  # a character of a local name (a '.' only between two of them)
+_TQ, _TA = '"' * 3, "'" * 3
+# One alternative per token kind, tried in this order at each position, as SPARQL's lexer does: strings,
+# comments and IRIs first, so that nothing they contain is read as a keyword.
+_TOKEN = re.compile("|".join([
+    r"(?P<skip>\s+|#[^\r\n]*)",
+    "(?P<string>" + "|".join([
+        _TQ + r'(?:[^"\\]|\\.|"(?!""))*(?:' + _TQ + r"|\Z)",     # """long"""
+        _TA + r"(?:[^'\\]|\\.|'(?!''))*(?:" + _TA + r"|\Z)",     # '''long'''
+        r'"(?:[^"\\\r\n]|\\.)*"?',                                  # "short" (unterminated: up to the line end)
+        r"'(?:[^'\\\r\n]|\\.)*'?"]) + ")",
+    r'(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)',
+    r"(?P<var>[?$][\w\u00B7]*)",
+    r"(?P<pname>_:[\w\-.\u00B7]*|(?:[^\W\d_](?:[\w\-.\u00B7]*[\w\-\u00B7])?)?:"
+    + f"(?:{_LC}(?:(?:{_LC}|\\.)*{_LC})?)?)",
+    r"(?P<word>[\w\u00B7]+)",
+    r"""(?P<punct>[^\s\w"'<?$#:\\]+|.)""",
+]), re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Token:
-    kind: str    # "iri", "var", "pname", "word", "punct"
+class Token(NamedTuple):
+    kind: str    # "iri", "var", "pname", "word", "string", "punct"
     text: str    # for "word": upper case; for "iri": the IRI without brackets
 
 
@@ -40,71 +54,19 @@ class Outbound:
 
 
 def tokens(text: str) -> list[Token]:
-    """SPARQL tokens, enough to find keywords: strings and comments are dropped, the rest is kept in order."""
-    out: list[Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
-        elif c == "#":
-            while i < n and text[i] not in "\r\n":
-                i += 1
-        elif c in "\"'":
-            i = _skip_string(text, i)
-            out.append(Token("punct", "STRING"))
-        elif c == "<":
-            m = _IRIREF.match(text, i)
-            if m:
-                out.append(Token("iri", m.group()[1:-1]))
-                i = m.end()
-            else:
-                out.append(Token("punct", c))
-                i += 1
-        elif c in "?$":
-            m = _VAR_CHARS.match(text, i + 1)
-            out.append(Token("var", text[i:m.end()]))
-            i = max(m.end(), i + 1)
-        elif c == "_" and text.startswith("_:", i):
-            m = _LOCAL_CHARS.match(text, i + 2)
-            out.append(Token("pname", text[i:m.end()]))
-            i = m.end()
-        elif c == ":" or c.isalnum() or c == "_":
-            j = _PREFIX_CHARS.match(text, i).end()
-            while j > i and text[j - 1] == ".":  # a prefix does not end with '.'
-                j -= 1
-            if j < n and text[j] == ":":         # a prefixed name (the prefix may be empty)
-                end = _LOCAL_CHARS.match(text, j + 1).end()
-                while end > j + 1 and text[end - 1] == ".":  # nor does a local name
-                    end -= 1
-                out.append(Token("pname", text[i:end]))
-                i = end
-            else:
-                j = _VAR_CHARS.match(text, i).end()
-                out.append(Token("word", text[i:j].upper()))
-                i = max(j, i + 1)
-        else:
-            out.append(Token("punct", c))
-            i += 1
+    """SPARQL tokens, enough to find keywords: whitespace and comments dropped, the rest kept in order."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "skip":
+            continue
+        value = m.group()
+        if kind == "word":
+            value = value.upper()
+        elif kind == "iri":
+            value = value[1:-1]
+        out.append(Token(kind, value))
     return out
-
-
-def _skip_string(text: str, i: int) -> int:
-    quote = text[i]
-    long = text.startswith(quote * 3, i)
-    close = quote * 3 if long else quote
-    j = i + (3 if long else 1)
-    n = len(text)
-    while j < n:
-        if text[j] == "\\":
-            j += 2
-        elif text.startswith(close, j):
-            return j + len(close)
-        elif not long and text[j] in "\r\n":
-            return j  # a short string cannot span lines: the parser will refuse it; keep scanning after it
-        else:
-            j += 1
-    return n
 
 
 def _decoded(text: str) -> str:
@@ -118,7 +80,7 @@ def _decoded(text: str) -> str:
 def _prefixes_declared(toks: list[Token], predeclared: dict[str, str]) -> dict[str, str]:
     found = dict(predeclared)
     for k in range(len(toks) - 2):
-        if toks[k] == Token("word", "PREFIX") and toks[k + 1].kind == "pname" and toks[k + 2].kind == "iri":
+        if toks[k] == ("word", "PREFIX") and toks[k + 1].kind == "pname" and toks[k + 2].kind == "iri":
             name = toks[k + 1].text
             if name.endswith(":"):
                 found[name[:-1]] = toks[k + 2].text
@@ -150,7 +112,7 @@ def _scan(text: str, *, update: bool, predeclared: dict[str, str]) -> list[Outbo
             continue
         rest = tok.text[tok.text.index(keyword) + len(keyword):]
         j = k + 1
-        if rest == "" and j < len(toks) and toks[j] == Token("word", "SILENT"):
+        if rest == "" and j < len(toks) and toks[j] == ("word", "SILENT"):
             j += 1
         if rest in ("", "SILENT") and j < len(toks):
             target = toks[j]
@@ -166,9 +128,12 @@ def _written(tok: Token) -> str:
 
 def outbound(text: str, *, update: bool = False, prefixes: dict[str, str] | None = None) -> list[Outbound]:
     """Every ``SERVICE`` (and, in updates, ``LOAD``) in ``text``, as written and with ``\\u`` escapes decoded."""
+    decoded = _decoded(text) if "\\" in text else text
+    folded = text.casefold() + " " + decoded.casefold()
+    if "service" not in folded and (not update or "load" not in folded):
+        return []  # no keyword can be spelt without its letters: the common case costs a search, no tokens
     predeclared = dict(prefixes or {})
     found = _scan(text, update=update, predeclared=predeclared)
-    decoded = _decoded(text)
     if decoded != text:
         found += [o for o in _scan(decoded, update=update, predeclared=predeclared) if o not in found]
     return found

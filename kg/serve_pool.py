@@ -37,6 +37,8 @@ class Job:
     substitutions: dict = field(default_factory=dict)
     prefixes: dict = field(default_factory=dict)
     update: bool = False
+    federation: bool = False      # SERVICE may reach the endpoints under allow_service (else it is refused)
+    allow_service: tuple = ()
 
 
 @dataclass
@@ -87,6 +89,13 @@ def _run_query(store, job: Job) -> Reply:
     import pyoxigraph
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Variable
 
+    from .serve_federation import refusal
+
+    # here rather than in the server: a long text costs this worker's time (bounded), not the server's
+    refused = refusal(job.text, update=False, federation=job.federation, allow_list=job.allow_service,
+                      prefixes=job.prefixes)
+    if refused:
+        return Reply.text(403, refused)
     kwargs = {"prefixes": job.prefixes or None,
               "substitutions": {Variable(k): v for k, v in job.substitutions.items()} or None}
     if job.default_graphs:
