@@ -1,7 +1,8 @@
 """Which outbound requests a SPARQL text would make, and whether ``kg serve`` lets it make them.
 
 pyoxigraph fetches ``SERVICE <url>`` patterns (queries and updates) and ``LOAD <url>`` (updates) over HTTP itself
-and has no switch to turn that off, so the endpoint looks for them before a worker sees the text. The scan is a
+and has no switch to turn that off, so the endpoint looks for them before pyoxigraph sees the text (queries: in
+the worker, first thing; updates: in the server). The scan is a
 small SPARQL tokenizer, not a substring search: strings, comments, IRIs, variables and prefixed names are skipped,
 so ``"SERVICE"`` in a literal or ``<http://x/service>`` in an IRI is not mistaken for the keyword, and ``service``
 written in any case, glued to the next token (``SERVICE<http://...>``) or after ``SILENT`` is found. SPARQL allows
