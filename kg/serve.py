@@ -15,12 +15,12 @@ Results by ``Accept`` or ``format=``: SPARQL JSON (default), XML, CSV, TSV; CONS
 (``kg.serve_pool``) under a time limit (503 when exceeded) and a result-size limit (cut, with an
 ``X-KG-Truncated`` header). Request bodies and query strings above the size limit get 413.
 
-The endpoint makes no outbound request: ``SERVICE`` (and ``LOAD`` in updates) is refused with 403 unless
-federation is on and the target is allow-listed (``kg.serve_federation``; queries are scanned in the worker,
-updates here), and the workers cannot open network sockets anyway (``kg.serve_sandbox``). Updates, when allowed, must come from this origin (``Origin`` /
-``Sec-Fetch-Site`` checked; form-encoded ones need a same-origin ``Origin``). Queries are admitted per client
-(``kg.serve_pool.Admission``); connections are bounded in number and must send their request within
-``request_time`` seconds. docs/serve.md and docs/security.md state the guarantees.
+The endpoint makes no outbound request: ``SERVICE`` (and ``LOAD`` in updates) is refused with 403 unless federation
+is on and the target is allow-listed (``kg.serve_federation``; queries are scanned in the worker, updates here),
+and the workers cannot open network sockets anyway (``kg.serve_sandbox``). Updates, when allowed, must come from
+this origin (``Origin`` / ``Sec-Fetch-Site`` checked; form-encoded ones need a same-origin ``Origin``). Queries are
+admitted per client (``kg.serve_pool.Admission``); connections are bounded in number and must send their request
+within ``request_time`` seconds. docs/serve.md and docs/security.md state the guarantees.
 """
 from __future__ import annotations
 
