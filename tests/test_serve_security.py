@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import platform
 import shutil
 import socket
 import subprocess
@@ -115,6 +116,12 @@ def test_load_and_service_in_updates_are_refused_even_with_updates_allowed(writa
     assert count_quads(writable) == before
 
 
+linux_seccomp = pytest.mark.skipif(not sys.platform.startswith("linux") or platform.machine() not in ("x86_64",
+                                                                                                   "aarch64"),
+                                   reason="the seccomp fence exists on Linux x86-64 and arm64 only")
+
+
+@linux_seccomp
 def test_the_sandbox_stops_pyoxigraph_from_connecting_even_without_the_scan(listener):
     """The second fence on its own: a process under deny_network() runs a SERVICE query; nothing is contacted."""
     code = ("import sys, pyoxigraph; from kg.serve_sandbox import deny_network; assert deny_network(); "
@@ -126,6 +133,7 @@ def test_the_sandbox_stops_pyoxigraph_from_connecting_even_without_the_scan(list
     assert listener.settle() == []
 
 
+@linux_seccomp
 def test_query_workers_run_under_the_sandbox(server):
     """Every worker of a server without federation has the seccomp filter (Linux reports it in /proc)."""
     for pid in server.pool.pids():
