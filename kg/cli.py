@@ -238,20 +238,42 @@ def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size,
               help="Largest request (body or URL) in bytes; larger ones get 413.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Query worker processes (default: CPUs, between 2 and 4).")
-@click.option("--allow-updates", is_flag=True, help="Accept SPARQL updates (refused with 403 otherwise).")
+@click.option("--allow-updates", is_flag=True,
+              help="Accept SPARQL updates from this origin (refused with 403 otherwise).")
+@click.option("--federation", is_flag=True,
+              help="Let SERVICE (and LOAD) reach the endpoints given with --allow-service; refused otherwise.")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
+              help="URL prefix of an endpoint SERVICE may reach (repeatable; needs --federation).")
+@click.option("--per-client", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Queries one client address may have running or waiting (429 beyond).")
+@click.option("--max-waiting", default=16, show_default=True, type=click.IntRange(min=1),
+              help="Queries waiting for a worker, all clients together (503 beyond).")
+@click.option("--short-time", default=2.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a query may hold the worker kept for short queries.")
+@click.option("--worker-memory", default=1024, show_default=True, type=click.IntRange(min=0),
+              help="Data memory per worker process in MiB (0: no cap).")
+@click.option("--max-connections", default=64, show_default=True, type=click.IntRange(min=1),
+              help="Open connections, all clients together (503 beyond).")
+@click.option("--request-time", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a client has to send a whole request.")
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
               help="Folder holding graph.html, served at /graph.")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
-def serve_command(host, port, store_path, timeout, max_results, max_request, workers, allow_updates, out_dir,
-                  quiet) -> None:
+def serve_command(host, port, store_path, timeout, max_results, max_request, workers, allow_updates, federation,
+                  allow_service, per_client, max_waiting, short_time, worker_memory, max_connections, request_time,
+                  out_dir, quiet) -> None:
     """Serve the stored graph over the SPARQL 1.1 Protocol, with a query page at /.
 
-    Read-only unless --allow-updates. Stop with Ctrl-C.
+    Read-only unless --allow-updates; no outbound request (SERVICE, LOAD) unless --federation. Stop with Ctrl-C.
     """
     from .serve import ServeConfig, serve
 
     config = ServeConfig(store_path=Path(store_path), host=host, port=port, timeout=timeout,
                          max_results=max_results, max_request_bytes=max_request, allow_updates=allow_updates,
+                         federation=federation, allow_service=tuple(allow_service), per_client=per_client,
+                         max_waiting=max_waiting, short_time=short_time, worker_memory_mb=worker_memory,
+                         max_connections=max_connections, max_client_connections=max(1, max_connections // 4),
+                         request_time=request_time,
                          out_dir=out_dir, log=None if quiet else (lambda line: click.echo(line, err=True)))
     if workers:
         config.workers = workers

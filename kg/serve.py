@@ -14,12 +14,22 @@ Results by ``Accept`` or ``format=``: SPARQL JSON (default), XML, CSV, TSV; CONS
 ``kg query``, unless the request names ``default-graph-uri``s. Every query runs in a worker process
 (``kg.serve_pool``) under a time limit (503 when exceeded) and a result-size limit (cut, with an
 ``X-KG-Truncated`` header). Request bodies and query strings above the size limit get 413.
+
+The endpoint makes no outbound request: ``SERVICE`` (and ``LOAD`` in updates) is refused with 403 unless federation
+is on and the target is allow-listed (``kg.serve_federation``; queries are scanned in the worker, updates here),
+and the workers cannot open network sockets anyway (``kg.serve_sandbox``). Updates, when allowed, must come from
+this origin (``Origin`` / ``Sec-Fetch-Site`` checked; form-encoded ones need a same-origin ``Origin``). Queries are
+admitted per client (``kg.serve_pool.Admission``); connections are bounded in number and must send their request
+within ``request_time`` seconds. docs/serve.md and docs/security.md state the guarantees.
 """
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
+import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,8 +37,10 @@ from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import InputError, KgError, StoreError
+from .serve_federation import check_allow_list, refusal
 from .serve_formats import parse_accept
-from .serve_pool import Job, PoolBusy, QueryTimeout, Reply, WorkerPool, default_workers
+from .serve_pool import (Admission, ClientBusy, Job, PoolBusy, QueryTimeout, Reply, ShortLaneTimeout, WorkerPool,
+                         default_workers)
 
 PAGE = Path(__file__).with_name("serve_page.html")
 DEFAULT_PORT = 7878
@@ -44,6 +56,15 @@ class ServeConfig:
     max_request_bytes: int = 1_000_000
     allow_updates: bool = False
     workers: int = field(default_factory=default_workers)
+    federation: bool = False          # let SERVICE (and LOAD) reach the endpoints in allow_service
+    allow_service: tuple[str, ...] = ()   # URL prefixes SERVICE/LOAD may reach when federation is on
+    per_client: int = 4               # queries one client address may have running or waiting (429 beyond)
+    max_waiting: int = 16             # queries waiting for a worker, all clients together (503 beyond)
+    short_time: float = 2.0           # seconds a query may hold the worker kept for short queries
+    worker_memory_mb: int = 1024      # data memory per worker process, MiB (0: no cap)
+    max_connections: int = 64         # open connections, all clients together (503 beyond)
+    max_client_connections: int = 16  # open connections per client address (503 beyond)
+    request_time: float = 20.0        # seconds a client has to send a whole request (and idle keep-alive)
     out_dir: Path = Path("out")       # where `kg viz` wrote graph.html
     queries_dir: Path | None = None   # saved queries; default: the package's queries/
     log: Callable[[str], None] | None = None   # access log sink (the CLI passes stderr)
@@ -87,15 +108,30 @@ class SparqlServer:
             raise InputError(f"the timeout must be positive, got {config.timeout}")
         if config.max_results < 1:
             raise InputError(f"the result limit must be at least 1, got {config.max_results}")
-        self.prefixes = _prefixes()
-        self.pool = WorkerPool(store, size=config.workers)
         try:
-            self.httpd = ThreadingHTTPServer((config.host, config.port), _Handler)
+            self.allow_service = check_allow_list(config.allow_service)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+        if self.allow_service and not config.federation:
+            raise InputError("--allow-service needs --federation (SERVICE is refused without it)")
+        if config.federation and not self.allow_service:
+            raise InputError("--federation needs at least one --allow-service URL (the endpoints SERVICE may reach)")
+        for name in ("per_client", "max_waiting", "max_connections", "max_client_connections"):
+            if getattr(config, name) < 1:
+                raise InputError(f"{name.replace('_', '-')} must be at least 1, got {getattr(config, name)}")
+        if config.short_time <= 0 or config.request_time <= 0 or config.worker_memory_mb < 0:
+            raise InputError("--short-time and --request-time must be positive, --worker-memory at least 0")
+        self.prefixes = _prefixes()
+        self.pool = WorkerPool(store, size=config.workers, admission=Admission(
+            per_client=config.per_client, max_waiting=config.max_waiting, short_time=config.short_time,
+            memory_mb=config.worker_memory_mb, network=config.federation))
+        try:
+            self.httpd = _HTTPServer((config.host, config.port), _Handler, config.max_connections,
+                                     config.max_client_connections)
         except OSError as exc:
             self.pool.close()
             raise InputError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}",
                              hint="pick another --port or --host") from exc
-        self.httpd.daemon_threads = True
         self.httpd.app = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
         # when bound to loopback only, refuse other Host headers (DNS rebinding from a web page)
@@ -142,16 +178,32 @@ class SparqlServer:
 
     # ------------------------------------------------------------------------------------------ handling
     def query(self, text: str, *, accept: str | None, fmt: str | None, default_graphs=(), named_graphs=(),
-              substitutions=None) -> Reply:
+              substitutions=None, client: str = "") -> Reply:
+        for name, graphs in (("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
+            for graph in graphs:
+                problem = _iri_problem(graph)
+                if problem:
+                    return Reply.text(400, f"{name} {graph!r} is not an absolute IRI: {problem}")
         job = Job(text=text, accept=parse_accept(accept), format=fmt, max_results=self.config.max_results,
                   default_graphs=list(default_graphs), named_graphs=list(named_graphs),
-                  substitutions=dict(substitutions or {}), prefixes=self.prefixes)
+                  substitutions=dict(substitutions or {}), prefixes=self.prefixes,
+                  federation=self.config.federation, allow_service=self.allow_service)
         try:
-            return self.pool.run(job, self.config.timeout)
+            return self.pool.run(job, self.config.timeout, client)
+        except ClientBusy:
+            return Reply.text(429, f"this client already has {self.config.per_client} queries running or waiting; "
+                                   "wait for one to finish", **{"Retry-After": "2"})
+        except ShortLaneTimeout:
+            return Reply.text(503, f"every other query worker is busy with a long query, and this query ran longer "
+                                   f"than the {self.config.short_time:g} s allowed on the worker kept for short "
+                                   "queries; try again later", **{"Retry-After": "5"})
         except QueryTimeout:
             return Reply.text(503, f"the query ran longer than the {self.config.timeout:g} s time limit and "
                                    "was stopped; add a LIMIT or narrow the pattern", **{"Retry-After": "1"})
-        except PoolBusy:
+        except PoolBusy as exc:
+            if exc.args and exc.args[0] == "queue":
+                return Reply.text(503, f"{self.config.max_waiting} queries are already waiting for a worker; "
+                                       "try again", **{"Retry-After": "2"})
             return Reply.text(503, f"all {self.pool.size} query workers stayed busy for "
                                    f"{self.config.timeout:g} s; try again", **{"Retry-After": "1"})
 
@@ -159,13 +211,21 @@ class SparqlServer:
         if not self.config.allow_updates:
             return Reply.text(403, "this endpoint is read-only: SPARQL updates are refused "
                                    "(start 'kg serve --allow-updates' to accept them)")
+        refused = refusal(text, update=True, federation=self.config.federation, allow_list=self.allow_service,
+                          prefixes=self.prefixes)
+        if refused:
+            return Reply.text(403, refused)
         try:
             return self.pool.update(text, self.prefixes, self.config.timeout)
+        except PoolBusy:
+            return Reply.text(503, f"another update kept the store busy for {self.config.timeout:g} s; try again",
+                              **{"Retry-After": "2"})
         except QueryTimeout:
             return Reply.text(503, f"the update ran longer than the {self.config.timeout:g} s time limit "
                                    "and was stopped")
 
-    def saved(self, name: str, params: dict[str, str], *, accept: str | None, fmt: str | None) -> Reply:
+    def saved(self, name: str, params: dict[str, str], *, accept: str | None, fmt: str | None,
+              client: str = "") -> Reply:
         from . import query as kgquery
 
         queries = _saved_queries(self.config.queries_dir)
@@ -175,7 +235,7 @@ class SparqlServer:
             bound = kgquery.bind_params(queries[name], params)
         except KgError as exc:
             return Reply.text(400, str(exc))
-        return self.query(queries[name].text, accept=accept, fmt=fmt, substitutions=bound)
+        return self.query(queries[name].text, accept=accept, fmt=fmt, substitutions=bound, client=client)
 
     def queries_json(self) -> Reply:
         out = []
@@ -200,14 +260,122 @@ class SparqlServer:
 _FORM = "application/x-www-form-urlencoded"
 
 
+def _iri_problem(value: str) -> str | None:
+    """Why ``value`` cannot name a graph (None when it can)."""
+    from pyoxigraph import NamedNode
+
+    if not urlsplit(value).scheme:
+        return "it has no scheme"
+    try:
+        NamedNode(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """A threading server with a bound on open connections, in all and per client address.
+
+    A connection over either bound gets an immediate 503 and is closed, without a thread of its own, so clients
+    that open connections and send nothing cannot make the server start threads without end.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, address, handler, max_connections: int, max_client_connections: int):
+        super().__init__(address, handler)
+        self.max_connections = max_connections
+        self.max_client_connections = max_client_connections
+        self._open: dict[str, int] = {}
+        self._open_lock = threading.Lock()
+
+    def open_connections(self) -> int:
+        with self._open_lock:
+            return sum(self._open.values())
+
+    def process_request(self, request, client_address) -> None:
+        client = client_address[0]
+        with self._open_lock:
+            total = sum(self._open.values())
+            admitted = total < self.max_connections and self._open.get(client, 0) < self.max_client_connections
+            if admitted:
+                self._open[client] = self._open.get(client, 0) + 1
+        if not admitted:
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self._closed(client)
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._closed(client_address[0])
+
+    def _closed(self, client: str) -> None:
+        with self._open_lock:
+            left = self._open.get(client, 1) - 1
+            if left:
+                self._open[client] = left
+            else:
+                self._open.pop(client, None)
+
+    def _refuse(self, request) -> None:
+        body = b"too many open connections; try again\n"
+        try:
+            request.settimeout(1.0)
+            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                            b"Retry-After: 1\r\nConnection: close\r\nContent-Length: "
+                            + str(len(body)).encode() + b"\r\n\r\n" + body)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads from the socket, but only until the handler's deadline: a whole request must arrive in time,
+    however slowly its bytes trickle in (the socket timeout alone bounds only the pause between two reads)."""
+
+    def __init__(self, sock: socket.socket, handler: "_Handler"):
+        self.sock = sock
+        self.handler = handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        remaining = self.handler.read_deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request was not received within the time allowed")
+        self.sock.settimeout(remaining)
+        return self.sock.recv_into(buffer)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "newskg-sparql"
     protocol_version = "HTTP/1.1"
-    timeout = 60  # seconds a client may stall while sending its request (socket timeout)
+    timeout = 60  # socket timeout while sending a reply (sendall: the whole reply)
+    read_deadline = 0.0
 
     @property
     def app(self) -> SparqlServer:
         return self.server.app  # type: ignore[attr-defined]
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self))
+
+    def handle_one_request(self) -> None:
+        # the next request (and the idle time before it, on a kept-alive connection) must arrive in time
+        self.read_deadline = time.monotonic() + self.app.config.request_time
+        super().handle_one_request()
+
+    @property
+    def client(self) -> str:
+        return str(self.client_address[0])
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
         if self.app.config.log is not None:
@@ -215,6 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------------------
     def send(self, reply: Reply, *, head_only: bool = False) -> None:
+        self.connection.settimeout(self.timeout)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -279,7 +448,8 @@ class _Handler(BaseHTTPRequestHandler):
             name = path[len("/saved/"):]
             fmt = _first(params, "format") or _first(params, "output")
             given = {k: v[-1] for k, v in params.items() if k not in ("format", "output")}
-            return self.send(self.app.saved(name, given, accept=self.headers.get("Accept"), fmt=fmt))
+            return self.send(self.app.saved(name, given, accept=self.headers.get("Accept"), fmt=fmt,
+                                            client=self.client))
         if path in ("/graph", "/graph.html"):
             return self.send(self.app.graph_page())
         return self.fail(404, f"nothing at {path}; try / (the query page) or /sparql")
@@ -316,19 +486,57 @@ class _Handler(BaseHTTPRequestHandler):
         if media == "application/sparql-query":
             return self.run_protocol_query([text], params)
         if media == "application/sparql-update":
-            return self.send(self.app.update(text))
+            return self.run_update(text, media)
         if media == _FORM:
             form = parse_qs(text, keep_blank_values=True)
             merged = {**params, **form}
             if "update" in form:
                 if "query" in form:
                     return self.fail(400, "send either 'query' or 'update', not both")
-                return self.send(self.app.update(form["update"][-1]))
+                return self.run_update(form["update"][-1], media)
             if "query" in form:
                 return self.run_protocol_query(form["query"], merged)
             return self.fail(400, "the form has neither a 'query' nor an 'update' field")
         return self.fail(415, f"unsupported Content-Type {media or '(none)'!r}; send application/sparql-query, "
                               f"{_FORM} or application/sparql-update")
+
+    def run_update(self, text: str, media: str) -> None:
+        if self.app.config.allow_updates:
+            problem = self.foreign_origin(media)
+            if problem:
+                return self.fail(403, f"update refused: {problem}")
+        self.send(self.app.update(text))
+
+    def foreign_origin(self, media: str) -> str | None:
+        """Why this state-changing request may come from another site (None when it is this site's own).
+
+        A browser names the page's origin in ``Origin`` on every cross-origin POST (``null`` from sandboxed
+        frames and some redirects) and says ``Sec-Fetch-Site: cross-site``/``same-site``; both must point here.
+        A form-encoded POST is what another site's page can send without asking (no CORS preflight), so it
+        must also carry ``Origin``: clients that are not browsers send updates as application/sparql-update,
+        which no page on another origin can send without a preflight this server never grants.
+        """
+        site = (self.headers.get("Sec-Fetch-Site") or "").strip().lower()
+        if site and site not in ("same-origin", "none"):
+            return f"Sec-Fetch-Site: {site} (updates are only accepted from this server's own page)"
+        origin = self.headers.get("Origin")
+        if origin is not None:
+            if not self.same_origin(origin.strip()):
+                return f"Origin {origin.strip()!r} is not this server"
+        elif media == _FORM:
+            return ("a form-encoded update needs an Origin header naming this server; "
+                    "send updates as application/sparql-update")
+        return None
+
+    def same_origin(self, origin: str) -> bool:
+        parts = urlsplit(origin)
+        host = (self.headers.get("Host") or "").strip().lower()
+        if parts.scheme not in ("http", "https") or not host or parts.path or parts.query:
+            return False
+        default = ":80" if parts.scheme == "http" else ":443"
+        netloc = parts.netloc.lower()
+        return netloc == host or netloc + default == host or netloc == host + default \
+            or (netloc.endswith(default) and netloc[: -len(default)] == host)
 
     def run_protocol_query(self, queries: list[str], params: dict[str, list[str]]) -> None:
         if len(queries) != 1:
@@ -339,7 +547,7 @@ class _Handler(BaseHTTPRequestHandler):
         fmt = _first(params, "format") or _first(params, "output")
         reply = self.app.query(text, accept=self.headers.get("Accept"), fmt=fmt,
                                default_graphs=params.get("default-graph-uri", []),
-                               named_graphs=params.get("named-graph-uri", []))
+                               named_graphs=params.get("named-graph-uri", []), client=self.client)
         self.send(reply)
 
 

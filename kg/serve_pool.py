@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import queue
 import signal
 import socket
 import subprocess
@@ -38,6 +37,8 @@ class Job:
     substitutions: dict = field(default_factory=dict)
     prefixes: dict = field(default_factory=dict)
     update: bool = False
+    federation: bool = False      # SERVICE may reach the endpoints under allow_service (else it is refused)
+    allow_service: tuple = ()
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Reply:
     content_type: str
     body: bytes
     headers: dict = field(default_factory=dict)
+    retire: bool = False  # the worker that made this reply must be replaced (not sent to the client)
 
     @classmethod
     def text(cls, status: int, message: str, **headers) -> "Reply":
@@ -58,6 +60,11 @@ class PoolBusy(Exception):
 
 class QueryTimeout(Exception):
     """The query ran past the time limit; its worker was killed."""
+
+
+class ShortLaneTimeout(Exception):
+    """The query ran on the worker kept for short queries past the short time, while every other worker was
+    busy with a long query; it was stopped so that short queries keep being answered."""
 
 
 # ------------------------------------------------------------------------------------------------ in the worker
@@ -82,6 +89,13 @@ def _run_query(store, job: Job) -> Reply:
     import pyoxigraph
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Variable
 
+    from .serve_federation import refusal
+
+    # here rather than in the server: a long text costs this worker's time (bounded), not the server's
+    refused = refusal(job.text, update=False, federation=job.federation, allow_list=job.allow_service,
+                      prefixes=job.prefixes)
+    if refused:
+        return Reply.text(403, refused)
     kwargs = {"prefixes": job.prefixes or None,
               "substitutions": {Variable(k): v for k, v in job.substitutions.items()} or None}
     if job.default_graphs:
@@ -147,6 +161,11 @@ def _worker_main(conn, store_path: str) -> None:
             reply = _run_query(store, job)
         except OSError as exc:
             reply = Reply.text(500, f"cannot read the store at {path}: {exc}")
+        except MemoryError:  # over the worker's memory cap in Python code: answer, then be replaced
+            store = None
+            reply = Reply.text(500, "the query needed more memory than a query worker may use and was stopped; "
+                                    "narrow it or add a LIMIT")
+            reply.retire = True
         except Exception as exc:  # noqa: BLE001 - a worker must answer, whatever happens
             reply = Reply.text(500, f"internal error: {type(exc).__name__}: {exc}")
         try:
@@ -176,8 +195,12 @@ def _update_main(conn, store_path: str, text: str, prefixes: dict) -> None:
 
 # ------------------------------------------------------------------------------------------------ in the server
 def _child_main() -> None:
-    """Entry point of a worker process: ``python -c`` calls this with the connection's fd and the mode."""
+    """Entry point of a worker process: ``python -c`` calls this with the connection's fd, the mode, the store,
+    whether it may use the network (``net``/``nonet``) and its memory cap in MiB (0: none)."""
     fd, mode, store_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    network = len(sys.argv) > 4 and sys.argv[4] == "net"
+    memory_mb = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    _confine(network, memory_mb)
     conn = Connection(fd)
     if mode == "query":
         _worker_main(conn, store_path)
@@ -186,7 +209,29 @@ def _child_main() -> None:
         _update_main(conn, store_path, job.text, job.prefixes)
 
 
-def _launch(mode: str, store_path: str) -> tuple[subprocess.Popen, Connection]:
+def _confine(network: bool, memory_mb: int) -> None:
+    """Limits of a worker, set before any thread starts: no network sockets (unless federation is on) and at
+    most ``memory_mb`` MiB of data memory (heap and anonymous mappings: RLIMIT_DATA). An allocation beyond
+    the cap fails; pyoxigraph then aborts the process and the pool answers with a memory error."""
+    if not network:
+        from .serve_sandbox import deny_network
+
+        deny_network()
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 2**20
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)  # a lower cap set from outside stays
+        try:
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def _launch(mode: str, store_path: str, *, network: bool = False, memory_mb: int = 0
+            ) -> tuple[subprocess.Popen, Connection]:
     """Start ``python -c`` running ``_child_main`` with one end of a socket pair.
 
     A plain subprocess rather than multiprocessing's spawn: spawn re-imports the parent's ``__main__``,
@@ -196,10 +241,11 @@ def _launch(mode: str, store_path: str) -> tuple[subprocess.Popen, Connection]:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)  # so the child finds this very package
     env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env["RUST_BACKTRACE"] = "0"  # an allocation failure prints one line, not a backtrace
     try:
         process = subprocess.Popen(
             [sys.executable, "-c", "from kg.serve_pool import _child_main; _child_main()",
-             str(theirs.fileno()), mode, store_path],
+             str(theirs.fileno()), mode, store_path, "net" if network else "nonet", str(int(memory_mb))],
             pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)
     finally:
         theirs.close()
@@ -207,8 +253,20 @@ def _launch(mode: str, store_path: str) -> tuple[subprocess.Popen, Connection]:
 
 
 class _Worker:
-    def __init__(self, store_path: str):
-        self.process, self.conn = _launch("query", store_path)
+    def __init__(self, store_path: str, *, network: bool, memory_mb: int):
+        self.process, self.conn = _launch("query", store_path, network=network, memory_mb=memory_mb)
+        # a first query at once, so the worker has started and opened the store before a client's query comes
+        # (its answer is read and dropped before the first real job: ``warm_up``)
+        self.conn.send(Job(text="ASK {}"))
+        self.warming = True
+
+    def warm_up(self, deadline: float) -> None:
+        """Wait (until ``deadline``) for the answer to the start-up query; QueryTimeout when it does not come."""
+        if self.warming:
+            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                raise QueryTimeout()
+            self.conn.recv()
+            self.warming = False
 
     def kill(self) -> None:
         try:
@@ -226,57 +284,251 @@ class _Worker:
         except (OSError, ValueError, subprocess.TimeoutExpired):
             self.kill()
 
+    def aborted(self) -> bool:
+        """Whether the process ended by abort: what pyoxigraph (Rust) does when an allocation fails."""
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return False
+        return code in (-signal.SIGABRT, 128 + signal.SIGABRT)
+
+
+class ClientBusy(Exception):
+    """The client already has as many queries in flight (running or waiting) as one client may have."""
+
+
+@dataclass
+class Admission:
+    """How the pool shares its workers (see docs/serve.md, "Admission control").
+
+    ``per_client``: queries one client address may have running or waiting at once (429 beyond).
+    ``max_waiting``: queries waiting for a worker, all clients together (503 beyond).
+    ``short_time``: with two workers or more, one worker is kept for short queries: a query that finds every
+    other worker taken by a long-running query gets that last worker for ``short_time`` seconds only; if it is
+    not done by then and no other worker has become free, it is stopped (503) so the next query gets its turn.
+    ``memory_mb``: data-memory cap per worker process in MiB (0: none).
+    ``network``: whether workers may open network sockets (only with federation).
+    """
+
+    per_client: int = 4
+    max_waiting: int = 16
+    short_time: float = 2.0
+    memory_mb: int = 1024
+    network: bool = False
+
+
+@dataclass(eq=False)
+class _Ticket:
+    client: str
+    worker: "_Worker | None" = None
+    long: bool = False
+
 
 class WorkerPool:
-    """``size`` worker processes serving queries against the store at ``store_path``."""
+    """``size`` worker processes serving queries against the store at ``store_path``.
 
-    def __init__(self, store_path: str | Path, size: int = 2):
+    Waiting queries are served by client address, fewest running first and round-robin among equals, so one
+    client's queue does not delay others'; at most ``size - 1`` workers run queries past
+    ``admission.short_time`` seconds, so one is always kept for short ones (see ``Admission``).
+    """
+
+    def __init__(self, store_path: str | Path, size: int = 2, admission: Admission | None = None):
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.store_path = str(store_path)
         self.size = size
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self.admission = admission or Admission()
+        self.long_slots = max(1, size - 1)
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._waiting: dict[str, list[_Ticket]] = {}
+        self._turns: list[str] = []          # clients with waiting queries, in round-robin order
+        self._in_flight: dict[str, int] = {}  # per client: running or waiting
+        self._running: dict[str, int] = {}    # per client: running
+        self._served: dict[str, int] = {}     # per client with queries in flight: when it last got a worker
+        self._serial = 0
+        self._long = 0                       # workers running a query allowed the full time limit
         self._closed = False
-        self._lock = threading.Lock()
         self._all: set[_Worker] = set()
+        self._update_lock = threading.Lock()
+        self._spare: _Worker | None = None   # a started worker that takes the place of the next one replaced
+        self.memory_kills = 0
         for _ in range(size):
-            self._idle.put(self._spawn())
+            self._idle.append(self._spawn())
+        if size > 1:  # with a worker kept for short queries, replacements are to be expected
+            self._spare = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self.store_path)
-        with self._lock:
+        worker = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
+        with self._cond:
             self._all.add(worker)
         return worker
 
-    def _retire(self, worker: _Worker) -> None:
-        with self._lock:
-            self._all.discard(worker)
-        worker.kill()
-        if not self._closed:
-            self._idle.put(self._spawn())
+    # -- admission --------------------------------------------------------------------------------
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting queries. Caller holds the lock.
 
-    def run(self, job: Job, timeout: float) -> Reply:
-        """Run ``job`` within ``timeout`` seconds (waiting for a free worker included)."""
+        The next query comes from the waiting client with the fewest queries running (a client that holds no
+        worker goes before one that does), and among those, from the one served longest ago (or never, since
+        it last had nothing in flight).
+        """
+        while self._idle and self._turns:
+            client = min(self._turns, key=lambda c: (self._running.get(c, 0), self._served.get(c, 0)))
+            self._turns.remove(client)
+            self._serial += 1
+            self._served[client] = self._serial
+            queue_ = self._waiting[client]
+            ticket = queue_.pop(0)
+            if queue_:
+                self._turns.append(client)
+            else:
+                del self._waiting[client]
+            ticket.worker = self._idle.pop()
+            self._running[client] = self._running.get(client, 0) + 1
+            ticket.long = self._long < self.long_slots
+            if ticket.long:
+                self._long += 1
+            self._cond.notify_all()
+
+    def _admit(self, client: str, deadline: float) -> _Ticket:
+        adm = self.admission
+        with self._cond:
+            if self._in_flight.get(client, 0) >= adm.per_client:
+                raise ClientBusy()
+            if sum(len(q) for q in self._waiting.values()) >= adm.max_waiting:
+                raise PoolBusy("queue")
+            ticket = _Ticket(client)
+            self._in_flight[client] = self._in_flight.get(client, 0) + 1
+            if client not in self._waiting:
+                self._waiting[client] = []
+                self._turns.append(client)
+            self._waiting[client].append(ticket)
+            self._dispatch()
+            while ticket.worker is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    self._waiting[client].remove(ticket)
+                    if not self._waiting[client]:
+                        del self._waiting[client]
+                        self._turns.remove(client)
+                    self._leave(client)
+                    raise PoolBusy("wait")
+                self._cond.wait(remaining)
+            return ticket
+
+    def _leave(self, client: str) -> None:
+        left = self._in_flight.get(client, 1) - 1
+        if left:
+            self._in_flight[client] = left
+        else:
+            self._in_flight.pop(client, None)
+            self._served.pop(client, None)
+
+    def _release(self, ticket: _Ticket, worker: _Worker | None) -> None:
+        """The query is done: give its worker (or its replacement) back and let the next one in."""
+        with self._cond:
+            if ticket.long:
+                self._long -= 1
+            self._leave(ticket.client)
+            running = self._running.get(ticket.client, 1) - 1
+            if running:
+                self._running[ticket.client] = running
+            else:
+                self._running.pop(ticket.client, None)
+            if worker is not None and not self._closed:
+                self._idle.append(worker)
+            self._dispatch()
+            self._cond.notify_all()
+
+    def _promote(self, ticket: _Ticket) -> bool:
+        """A short-lane query ran out of its short time: it may go on if a long slot has become free."""
+        with self._cond:
+            if self._long < self.long_slots:
+                self._long += 1
+                ticket.long = True
+                return True
+            return False
+
+    def _replace(self, worker: _Worker) -> _Worker | None:
+        """Kill ``worker``; its place goes to the spare, already started (a Python start takes a while on a
+        loaded machine, and the next query should not wait for it), and a new spare starts."""
+        worker.kill()
+        with self._cond:
+            self._all.discard(worker)
+            if self._closed:
+                return None
+            fresh, self._spare = self._spare, None
+            if fresh is not None:
+                self._all.add(fresh)
+        if fresh is None:
+            fresh = self._spawn()
+        spare = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
+        with self._cond:
+            if self._closed or self._spare is not None:
+                spare.stop()
+            else:
+                self._spare = spare
+        return fresh
+
+    # -- running ----------------------------------------------------------------------------------
+    def run(self, job: Job, timeout: float, client: str = "") -> Reply:
+        """Run ``job`` within ``timeout`` seconds (waiting for a free worker included).
+
+        Raises ClientBusy (this client has too many queries in flight), PoolBusy (the waiting line is full,
+        or no worker became free in time) or QueryTimeout (the query ran too long and was stopped).
+        """
         deadline = time.monotonic() + timeout
+        ticket = self._admit(client, deadline)
+        worker = ticket.worker
         try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise PoolBusy() from None
-        try:
+            try:
+                worker.warm_up(deadline)  # (the short time counts from here: a worker's start is not the query's)
+            except QueryTimeout:
+                worker = self._replace(worker)
+                raise
             worker.conn.send(job)
-            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                reply = worker.conn.recv()
-                self._idle.put(worker)
-                return reply
+            while True:
+                if ticket.long or self.size == 1:
+                    wait = deadline - time.monotonic()
+                else:
+                    wait = min(deadline, time.monotonic() + self.admission.short_time) - time.monotonic()
+                if worker.conn.poll(max(0.0, wait)):
+                    reply = worker.conn.recv()
+                    if getattr(reply, "retire", False):  # the worker ran out of memory in Python code
+                        self.memory_kills += 1
+                        worker = self._replace(worker)
+                    return reply
+                if time.monotonic() >= deadline:
+                    worker = self._replace(worker)
+                    raise QueryTimeout()
+                if not self._promote(ticket):
+                    worker = self._replace(worker)
+                    raise ShortLaneTimeout()
         except (EOFError, OSError, BrokenPipeError):
-            self._retire(worker)  # the worker died (crash, out of memory): replace it
+            memory = self.admission.memory_mb > 0 and worker.aborted()
+            worker = self._replace(worker)  # the worker died (crash, out of memory): replace it
+            if memory:
+                self.memory_kills += 1
+                return Reply.text(500, f"the query needed more than the {self.admission.memory_mb} MiB of memory "
+                                       "a query worker may use and was stopped; narrow it or add a LIMIT")
             return Reply.text(500, "the query worker stopped unexpectedly; the query was not completed")
-        self._retire(worker)
-        raise QueryTimeout()
+        finally:
+            self._release(ticket, worker)
 
     def update(self, text: str, prefixes: dict, timeout: float) -> Reply:
-        """Run a SPARQL update in a process of its own that opens the store for writing."""
-        process, conn = _launch("update", self.store_path)
+        """Run a SPARQL update in a process of its own that opens the store for writing, one at a time
+        (the store has one writer): waiting for the one before counts against ``timeout`` (PoolBusy)."""
+        deadline = time.monotonic() + timeout
+        if not self._update_lock.acquire(timeout=timeout):
+            raise PoolBusy("update")
+        try:
+            return self._update(text, prefixes, max(0.0, deadline - time.monotonic()))
+        finally:
+            self._update_lock.release()
+
+    def _update(self, text: str, prefixes: dict, timeout: float) -> Reply:
+        process, conn = _launch("update", self.store_path, network=self.admission.network,
+                                memory_mb=self.admission.memory_mb)
         try:
             conn.send(Job(text=text, prefixes=prefixes, update=True))
             if conn.poll(timeout):
@@ -293,16 +545,25 @@ class WorkerPool:
             conn.close()
 
     def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            workers = list(self._all)
+        with self._cond:
+            self._closed = True
+            workers = list(self._all) + ([self._spare] if self._spare else [])
             self._all.clear()
+            self._idle.clear()
+            self._spare = None
+            self._cond.notify_all()
         for worker in workers:
             worker.stop()
 
     def pids(self) -> list[int]:
-        with self._lock:
+        with self._cond:
             return sorted(w.process.pid for w in self._all)
+
+    def load(self) -> dict:
+        """What the pool is doing now (for tests and the log): running, long-running and waiting queries."""
+        with self._cond:
+            return {"running": len(self._all) - len(self._idle), "long": self._long,
+                    "waiting": sum(len(q) for q in self._waiting.values())}
 
 
 def default_workers() -> int:

@@ -305,10 +305,17 @@ def test_allowed_updates_are_seen_by_later_queries(corpus, tmp_path):
     config = ServeConfig(store_path=store, port=0, timeout=20, workers=1, allow_updates=True)
     with SparqlServer(config).start() as srv:
         assert wrapper(srv, "ASK { <urn:a> ?p ?o }", JSON).queryAndConvert()["boolean"] is False
-        data = urllib.parse.urlencode({"update": "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 'c' } }"}).encode()
-        status, _, _ = http(srv, data=data, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        # a client that is not a browser: application/sparql-update, no Origin
+        status, _, _ = http(srv, data=b"INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 'c' } }",
+                            headers={"Content-Type": "application/sparql-update"})
         assert status == 204
         assert wrapper(srv, "ASK { <urn:a> ?p ?o }", JSON).queryAndConvert()["boolean"] is True
+        # the server's own page: a form with this server as Origin
+        data = urllib.parse.urlencode({"update": "INSERT DATA { GRAPH <urn:g> { <urn:d> <urn:b> 'c' } }"}).encode()
+        status, _, _ = http(srv, data=data, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                     "Origin": srv.url.rstrip("/")})
+        assert status == 204
+        assert wrapper(srv, "ASK { <urn:d> ?p ?o }", JSON).queryAndConvert()["boolean"] is True
 
 
 # ------------------------------------------------------------------------------------------------ CLI
