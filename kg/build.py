@@ -81,9 +81,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
           store_path: Path = DEFAULT_STORE, base: str = DEFAULT_BASE, text_dir: Path | None = None,
           progress: Progress | None = None, html: bool = True) -> BuildSummary:
     paths = [Path(p) for p in (paths or [Path("data")])]
-    if not base.endswith(("/", "#")):
-        raise InputError(f"base IRI {base!r} must end with '/' or '#'", location=Location("--base"))
-    iris = Iris(base)
+    iris = Iris(base)  # checks the base IRI before anything is read
     tick = progress or (lambda stage, done, total: None)
 
     # 1. load and check everything; nothing is written before this completes

@@ -1,13 +1,15 @@
 """The ``kg`` command: parse options, call the library, render the result. Nothing else lives here."""
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import EXIT_INPUT, KgError
+from .errors import EXIT_INPUT, EXIT_INTERNAL, KgError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -439,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = cli.main(args=argv, prog_name="kg", standalone_mode=False)
     except KgError as err:
-        click.echo(f"kg: error: {err}", err=True)
+        click.echo(f"kg: error: {_one_line(str(err))}", err=True)
         return err.exit_code
     except click.exceptions.Abort:
         click.echo("kg: aborted", err=True)
@@ -449,7 +451,28 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT if err.exit_code == 2 else err.exit_code
     except click.exceptions.Exit as err:
         return err.exit_code
+    except Exception as err:  # noqa: BLE001 - the last resort: a bug must not look like a result
+        if os.environ.get("KG_DEBUG"):
+            traceback.print_exc()
+        where = _innermost_frame(err)
+        click.echo(f"kg: internal error: {type(err).__name__}: {_one_line(str(err))[:300]}{where}; this is a bug "
+                   "in kg, please report it with the command that caused it (KG_DEBUG=1 shows the traceback)",
+                   err=True)
+        return EXIT_INTERNAL
     return result if isinstance(result, int) else 0
+
+
+def _one_line(text: str) -> str:
+    """A message on one line: line breaks in it (from a value or a library) become spaces."""
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
+
+
+def _innermost_frame(err: BaseException) -> str:
+    frames = traceback.extract_tb(err.__traceback__)
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" (at {Path(frame.filename).name}:{frame.lineno})"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ Exit codes (documented in the README):
     2  bad input: a fact sheet, registry, parameter, query or option is wrong
     3  the store or an output file could not be read or written
     4  a remote SPARQL server failed or refused
+   70  internal error: an unexpected exception (a bug in kg; the CLI prints one line, KG_DEBUG=1 the traceback)
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
 EXIT_STORE = 3
 EXIT_REMOTE = 4
+EXIT_INTERNAL = 70   # EX_SOFTWARE in sysexits.h: distinct from 1 (violations) and from every documented cause
 
 
 @dataclass(frozen=True)

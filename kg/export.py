@@ -14,7 +14,7 @@ from pyoxigraph import NamedNode, RdfFormat
 
 from .atomic import write_bytes
 from .errors import InputError
-from .mapping import PREFIXES
+from .mapping import PREFIXES, check_base
 from .store import KgStore
 
 FORMATS = {
@@ -27,6 +27,7 @@ FORMATS = {
 
 
 def prefixes_for(base: str) -> dict[str, str]:
+    check_base(base)
     table = dict(PREFIXES)
     # Only namespaces whose local names have no '/': a prefixed name with an escaped slash
     # ("article:x\/fact\/y") is harder to read than the full IRI.

@@ -18,7 +18,7 @@ from .errors import InputError, Location, display_path
 from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, QUALIFIERS, UNIT_KINDS, Article, ArticleMeta, Classification,
                     Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Origin, RankingSeries, Registry,
                     Unit)
-from .yamlsource import Mapping, Node, Source
+from .yamlsource import Mapping, Node, Source, decode_utf8
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ISO_RE = re.compile(r"^[A-Z]{2}$")
@@ -125,6 +125,7 @@ class _RegistryBuilder:
         self.country_extras: dict[str, tuple[Node, Mapping]] = {}
         self.pending_refs: list[tuple[Node, str, str]] = []   # (node, kind, key)
         self.folder: Path | None = None
+        self.parent_nodes: dict[str, Node] = {}                 # entity key -> its 'parent:' value
 
     def _claim(self, section: str, key: str, key_node: Node) -> None:
         ident = ("entity" if section in ("countries", "entities") else section, key)
@@ -203,6 +204,8 @@ class _RegistryBuilder:
             if node is not None:
                 setattr(entity, ref, node.text_or_number(f"{what}.{ref}"))
                 self.pending_refs.append((node, kind, getattr(entity, ref)))
+                if ref == "parent":
+                    self.parent_nodes[key] = node
         if entity.role and etype != "person":
             raise body.key_node("role").fail(f"{what}: only people have a role")
         self._put(self.registry.entities, key, entity, key_node)
@@ -293,7 +296,25 @@ class _RegistryBuilder:
             self.registry.entities[code] = make_country(code, None)
         for node, kind, key in self.pending_refs:
             resolve(self.registry, node, kind, key)
+        self._check_parent_cycles()
         return self.registry
+
+    def _check_parent_cycles(self) -> None:
+        """Refuse x -> y -> x: an entity cannot be its own ancestor. The error points at the link that closes
+        the cycle and names every entity on it."""
+        acyclic: set[str] = set()
+        for start in sorted(self.parent_nodes):
+            chain: list[str] = []
+            key: str | None = start
+            while key is not None and key not in acyclic:
+                if key in chain:
+                    cycle = chain[chain.index(key):] + [key]
+                    raise self.parent_nodes[chain[-1]].fail(
+                        f"parent cycle: {' -> '.join(cycle)}",
+                        hint="an entity cannot be its own parent or ancestor; remove one of these parent links")
+                chain.append(key)
+                key = self.registry.entities[key].parent
+            acyclic.update(chain)
 
 
 def make_country(code: str, origin: Origin | None) -> Entity:
@@ -417,7 +438,7 @@ def _article_text(meta: ArticleMeta, text_dir: Path | None, node: Node) -> str |
     if meta.text_sha256 is not None and hashlib.sha256(data).hexdigest() != meta.text_sha256:
         raise node.fail(f"{display_path(path)} does not match article.text_sha256",
                         hint="the evidence offsets were taken from a different version of the text")
-    return data.decode("utf-8")
+    return decode_utf8(data, path)
 
 
 def _read_fact(node: Node, registry: Registry, meta: ArticleMeta, text: str | None) -> Fact:

@@ -5,12 +5,14 @@ The IRI scheme and the vocabulary are described in docs/model.md.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from .errors import InputError, Location
 from .model import Article, Corpus, Entity, Fact, Registry
 
 DEFAULT_BASE = "https://w3id.org/newskg/id/"
@@ -86,11 +88,44 @@ def format_decimal(value: Decimal) -> str:
     return lit_decimal(value).value
 
 
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]')
+
+
+def check_base(base: str) -> str:
+    """``base`` when it can prefix every IRI a build mints; InputError (at ``--base``) otherwise.
+
+    It must be an absolute IRI (a scheme, and a host for http(s)), hold no space or character IRIs forbid, and
+    end with '/' or '#' so that keys are appended as path segments or fragments."""
+    def refuse(why: str, hint: str = "e.g. https://w3id.org/newskg/id/") -> InputError:
+        return InputError(f"base IRI {base!r} {why}", location=Location("--base"), hint=hint)
+
+    if not _SCHEME_RE.match(base):
+        raise refuse("is not an absolute IRI (it has no scheme such as https:)")
+    bad = _NOT_IN_IRI.search(base)
+    if bad:
+        raise refuse(f"contains {'a space' if bad.group() == ' ' else f'the character U+{ord(bad.group()):04X}'}, "
+                     "which IRIs may not hold")
+    if not base.endswith(("/", "#")):
+        raise refuse("must end with '/' or '#'")
+    try:
+        parts = urlsplit(base)
+        if parts.scheme.lower() in ("http", "https") and not parts.hostname:
+            raise refuse("has no host")
+        NamedNode(base + "x")
+    except ValueError as exc:
+        raise refuse(f"is not a valid IRI ({exc})") from None
+    return base
+
+
 @dataclass(frozen=True)
 class Iris:
     """All IRIs under one base. Keys are percent-encoded so any slug stays a valid IRI."""
 
     base: str = DEFAULT_BASE
+
+    def __post_init__(self) -> None:
+        check_base(self.base)
 
     def _iri(self, *parts: str) -> NamedNode:
         return NamedNode(self.base + "/".join(quote(p, safe="-_.~") for p in parts))

@@ -3,6 +3,11 @@
 PyYAML's composer gives a node tree with marks; we walk it ourselves instead of constructing Python objects, so
 every complaint can point at the exact place in the file. Only the subset of YAML a fact sheet needs is accepted:
 mappings with string keys, sequences, and plain or quoted scalars (no anchors across documents, no custom tags).
+
+Hostile or broken files end in an ``InputError`` at file:line:column, never in a crash: files above
+``MAX_FILE_BYTES``, nesting deeper than ``MAX_DEPTH``, values longer than ``MAX_SCALAR_CHARS``, control characters
+(raw or escaped), lone surrogates (escaped, e.g. ``"\\ud800"``) and tags other than YAML's plain ones
+(``!foo``, ``!!binary``, ``!!python/...``) are refused while the file is composed.
 """
 from __future__ import annotations
 
@@ -25,6 +30,97 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 _DECIMAL_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+# Limits that keep absurd input from exhausting memory or the stack (docs/security.md, "Input hardening").
+MAX_FILE_BYTES = 8 * 1024 * 1024   # a fact sheet is a few KB; a registry of 50,000 entities about 5 MB
+MAX_DEPTH = 64                   # a fact sheet needs 6 levels
+MAX_SCALAR_CHARS = 100_000       # one value (a title, an evidence sentence); the store's limit is 16 MB per term
+MAX_INTEGER_DIGITS = 18          # ranks, sizes, offsets: 64-bit integers in the store
+MAX_DECIMAL_NUMBER_CHARS = 60    # the written form of a value, before it is even parsed
+# xsd:decimal as the store computes with it (Oxigraph: 128-bit, 18 fractional digits): values outside this
+# range could be stored but not compared, summed or sorted, so they are refused (magnitude below 10^20).
+MAX_DECIMAL_PLACES = 18
+# Tags a fact sheet may spell out; everything else (!foo, !!binary, !!set, !!python/...) is refused.
+ALLOWED_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
+                         for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map"))
+# What YAML itself forbids in a file (as PyYAML's reader does), and what we forbid inside values.
+_NOT_IN_FILE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
+_NOT_IN_VALUE = re.compile("[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uD800-\uDFFF\uFFFE\uFFFF]")
+
+
+_DECIMAL_RANGE_HINT = (f"values must lie within ±10^20 with at most {MAX_DECIMAL_PLACES} decimal places (what the "
+                       "store computes with exactly); use a larger unit for larger figures")
+
+
+def _strip_zeros(value: Decimal) -> int:
+    """Decimal places of ``value`` once trailing zeros are dropped (without Decimal arithmetic)."""
+    _, digits, exponent = value.as_tuple()
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing))
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """``repr(value)``, cut to about ``limit`` characters so that a message about a huge value stays short."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value):,} characters)"
+
+
+def _char_name(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"a lone surrogate U+{code:04X} (not valid Unicode)"
+    return f"the control character U+{code:04X}"
+
+
+def line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+class _Refused(Exception):
+    """Raised inside the composer; turned into an InputError at the mark."""
+
+    def __init__(self, message: str, mark, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.mark, self.hint = message, mark, hint
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe composer with a nesting limit, a tag allow-list and checks on every scalar."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark,
+                           "fact sheets and registries need only a few levels")
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and tag not in ALLOWED_TAGS:
+            raise _Refused(f"unknown YAML tag {_show_tag(tag)!r}", event.start_mark,
+                           "remove the tag: fact sheets hold plain text, numbers, lists and mappings")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def compose_scalar_node(self, anchor):
+        node = super().compose_scalar_node(anchor)
+        value = node.value
+        if len(value) > MAX_SCALAR_CHARS:
+            raise _Refused(f"this value is {len(value):,} characters long; values are limited to "
+                           f"{MAX_SCALAR_CHARS:,}", node.start_mark, "shorten it")
+        bad = _NOT_IN_VALUE.search(value)
+        if bad:
+            raise _Refused(f"this value contains {_char_name(bad.group())}", node.start_mark, "remove it")
+        return node
 _PERIOD_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -53,15 +149,19 @@ class Source:
 
     def __init__(self, path: Path, text: str | None = None):
         self.path = path
+        if text is None:
+            text = read_text_file(path, MAX_FILE_BYTES, "fact sheets and registries")
+        self.text = text
+        bad = _NOT_IN_FILE.search(text)
+        if bad:
+            line, column = line_column(text, bad.start())
+            raise InputError(f"{_char_name(bad.group())} is not allowed in YAML",
+                             location=Location.of(path, line, column), hint="remove it")
+        loader = _Loader(text)
         try:
-            self.text = text if text is not None else path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError("file is not valid UTF-8", location=Location.of(path),
-                             hint="save it as UTF-8") from exc
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror or exc}", location=Location.of(path)) from exc
-        try:
-            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            root = loader.get_single_node()
+        except _Refused as exc:
+            raise InputError(exc.message, location=self._loc(exc.mark), hint=exc.hint) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = (exc.problem or exc.context or "syntax error").strip()
@@ -69,13 +169,40 @@ class Source:
                              location=self._loc(mark) if mark else Location.of(path),
                              hint="fix the YAML syntax (indentation, quotes, colons)") from exc
         except yaml.YAMLError as exc:
-            raise InputError(f"YAML error: {exc}", location=Location.of(path)) from exc
+            raise InputError("YAML error: " + " ".join(str(exc).split()), location=Location.of(path)) from exc
+        finally:
+            loader.dispose()
         if root is None:
             raise InputError("file is empty", location=Location.of(path, 1, 1))
         self.root = Node(self, root)
 
     def _loc(self, mark) -> Location:
         return Location.of(self.path, mark.line + 1, mark.column + 1)
+
+
+def read_text_file(path: Path, limit: int, what: str) -> str:
+    """The UTF-8 text of ``path``; InputError (with the line and column of a bad byte) when it cannot be read,
+    is larger than ``limit`` bytes, or is not UTF-8."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"file is {size:,} bytes; {what} are limited to {limit:,}",
+                             location=Location.of(path), hint="split it or shorten it")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", location=Location.of(path)) from None
+    return decode_utf8(data, path)
+
+
+def decode_utf8(data: bytes, path: Path) -> str:
+    """``data`` decoded as UTF-8; InputError at the line and column of the first bad byte otherwise."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start].decode("utf-8", "replace")
+        line, column = line_column(before, len(before))
+        raise InputError(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                         location=Location.of(path, line, column), hint="save it as UTF-8") from None
 
 
 class Node:
@@ -114,7 +241,7 @@ class Node:
             return "a list"
         if self.node.tag == _NULL_TAG:
             return "nothing"
-        return f"{self.node.value!r}"
+        return shown(self.node.value)
 
     def _scalar(self, what: str) -> yaml.ScalarNode:
         if not isinstance(self.node, yaml.ScalarNode):
@@ -127,7 +254,7 @@ class Node:
         if node.tag == _NULL_TAG or (node.style is None and node.value == ""):
             raise self.fail(f"{what} is empty", hint="give a value")
         if node.tag in (_BOOL_TAG,) and node.style is None:
-            raise self.fail(f"{what} must be text, found {node.value!r}", hint="quote it")
+            raise self.fail(f"{what} must be text, found {shown(node.value)}", hint="quote it")
         return node.value
 
     def text_or_number(self, what: str) -> str:
@@ -141,26 +268,39 @@ class Node:
         node = self._scalar(what)
         if node.tag == _BOOL_TAG and node.style is None:
             return node.value.lower() in ("true", "yes", "on")
-        raise self.fail(f"{what} must be true or false, found {node.value!r}")
+        raise self.fail(f"{what} must be true or false, found {shown(node.value)}")
 
     def decimal(self, what: str) -> Decimal:
         node = self._scalar(what)
         raw = node.value.strip().replace("_", "") if node.tag in (_INT_TAG, _FLOAT_TAG, _STR_TAG) else None
-        if raw is not None and _DECIMAL_RE.match(raw):
+        value = None
+        if raw is not None and len(raw) <= MAX_DECIMAL_NUMBER_CHARS and _DECIMAL_RE.match(raw):
             try:
                 value = Decimal(raw)
             except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
                 value = None
-            if value is not None and value.is_finite():
-                return value
-        raise self.fail(f"{what} must be a number, found {node.value!r}",
+        elif raw is not None and _DECIMAL_RE.match(raw):
+            raise self.fail(f"{what} is written with {len(raw):,} characters, too many for a number",
+                            hint=_DECIMAL_RANGE_HINT)
+        if value is not None and value.is_finite():
+            # Exponents and digits only: Decimal arithmetic on 1e1000000 would overflow.
+            if value and value.adjusted() >= 20:
+                raise self.fail(f"{what} {node.value.strip()} is out of range", hint=_DECIMAL_RANGE_HINT)
+            if value and _strip_zeros(value) > MAX_DECIMAL_PLACES:
+                raise self.fail(f"{what} {node.value.strip()} has more than {MAX_DECIMAL_PLACES} decimal places",
+                                hint=_DECIMAL_RANGE_HINT)
+            return value
+        raise self.fail(f"{what} must be a number, found {shown(node.value)}",
                         hint="write a plain number such as 35000 or 44.4 (no units, no 만/억, no thousands separators)")
 
     def integer(self, what: str, *, minimum: int | None = None) -> int:
         node = self._scalar(what)
-        if node.tag != _INT_TAG or not re.fullmatch(r"[+-]?\d+", node.value.replace("_", "")):
-            raise self.fail(f"{what} must be a whole number, found {node.value!r}")
-        value = int(node.value.replace("_", ""))
+        digits = node.value.replace("_", "")
+        if node.tag != _INT_TAG or not re.fullmatch(r"[+-]?\d+", digits):
+            raise self.fail(f"{what} must be a whole number, found {shown(node.value)}")
+        if len(digits.lstrip("+-").lstrip("0")) > MAX_INTEGER_DIGITS:
+            raise self.fail(f"{what} is out of range: whole numbers have at most {MAX_INTEGER_DIGITS} digits")
+        value = int(digits)
         if minimum is not None and value < minimum:
             raise self.fail(f"{what} must be at least {minimum}, found {value}",
                             hint="ranks and counts of ranked items start at 1" if minimum == 1 else None)
@@ -170,7 +310,7 @@ class Node:
         node = self._scalar(what)
         match = _PERIOD_RE.match(node.value.strip())
         if not match or not match.group(3):
-            raise self.fail(f"{what} must be a date YYYY-MM-DD, found {node.value!r}")
+            raise self.fail(f"{what} must be a date YYYY-MM-DD, found {shown(node.value)}")
         try:
             return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError as exc:
@@ -182,7 +322,7 @@ class Node:
         match = _PERIOD_RE.match(node.value.strip())
         if not match:
             raise self.fail(f"{what} must be a year (2024), year-month (2024-10) or date (2024-10-07), "
-                            f"found {node.value!r}")
+                            f"found {shown(node.value)}")
         year = int(match.group(1))
         month = int(match.group(2)) if match.group(2) else None
         day = int(match.group(3)) if match.group(3) else None

@@ -31,6 +31,26 @@ CASES = [
     ("duplicate-key", "    approximate: false\n", "    approximate: false\n    approximate: true\n", 16, 5,
      "duplicate key 'approximate'"),
     ("id-file-mismatch", "  id: mini\n", "  id: other\n", 2, 7, "does not match the file name"),
+    # issue 8: inputs that used to end in a traceback (exit 1) or in a message without its place
+    ("nesting-10k-deep", "  title: 테슬라 3만5000대\n", "  title: " + "[" * 10_000 + "]" * 10_000 + "\n", 3, 72,
+     "nested more than 64 levels deep"),
+    ("value-1e1000000", "    value: 35000\n", "    value: 1e1000000\n", 13, 12, "out of range"),
+    ("value-1e-1000000", "    value: 35000\n", "    value: 1e-1000000\n", 13, 12, "more than 18 decimal places"),
+    ("value-1e25", "    value: 35000\n", "    value: 1e25\n", 13, 12, "within ±10^20"),
+    ("value-5000-digits", "    value: 35000\n", "    value: " + "9" * 5000 + "\n", 13, 12, "too many for a number"),
+    ("rank-5000-digits", "    rank: 33\n", "    rank: " + "9" * 5000 + "\n", 25, 11, "at most 18 digits"),
+    ("title-200k-characters", "  title: 테슬라 3만5000대\n", "  title: " + "a" * 200_000 + "\n", 3, 10,
+     "values are limited to 100,000"),
+    ("lone-surrogate", "  title: 테슬라 3만5000대\n", '  title: "테슬라 \\ud800"\n', 3, 10, "lone surrogate U+D800"),
+    ("nul-character", "  title: 테슬라", "  title: 테\x00슬라", 3, 11, "control character U+0000"),
+    ("escape-character", "  title: 테슬라", "  title: 테\x1b슬라", 3, 11, "control character U+001B"),
+    ("escaped-control-character", "  title: 테슬라 3만5000대\n", '  title: "a\\x07b"\n', 3, 10,
+     "control character U+0007"),
+    ("tag-foo", "  title: 테슬라", "  title: !foo 테슬라", 3, 10, "unknown YAML tag '!foo'"),
+    ("tag-binary", "  title: 테슬라 3만5000대\n", "  title: !!binary aGVsbG8=\n", 3, 10, "unknown YAML tag '!!binary'"),
+    ("tag-python", "  title: 테슬라 3만5000대\n", "  title: !!python/object/apply:os.system [echo]\n", 3, 10,
+     "unknown YAML tag '!!python/object/apply:os.system'"),
+    ("tag-set-on-a-fact", "  - id: h100-tesla\n", "  - !!set\n    id: h100-tesla\n", 9, 5, "unknown YAML tag '!!set'"),
 ]
 
 
@@ -115,3 +135,97 @@ def test_bad_registry_entry(tmp_path, capsys, text, line, column, words):
     assert result.code == 2
     assert f"zz-extra.yaml:{line}:{column}: " in result.err and words in result.err, result.err
     assert not (tmp_path / "s").exists()
+
+
+# ------------------------------------------------------------------------------------------ issue 8, finding 7 and 9
+
+def one_error_line(result) -> str:
+    assert "Traceback" not in result.err, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("kg: error: "), lines[0]
+    return lines[0]
+
+
+def test_a_20_mb_title_is_refused_before_it_is_parsed(tmp_path, capsys):
+    data = make_corpus(tmp_path, MINI_ARTICLE.replace("테슬라 3만5000대\n", "a" * 20_000_000 + "\n", 1))
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html")
+    assert result.code == 2
+    assert re.search(r"mini\.yaml: file is 20,000,\d+ bytes; fact sheets and registries are limited to",
+                     one_error_line(result))
+    assert not (tmp_path / "s").exists() and not (tmp_path / "o").exists()
+
+
+def test_a_text_dir_file_that_is_not_utf8_is_bad_input_at_its_place(tmp_path, capsys):
+    data = make_corpus(tmp_path)
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "mini.txt").write_bytes("첫 줄\n둘째 줄 ".encode() + b"\xff\xfe" + "끝".encode())
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html",
+                     "--text-dir", texts)
+    assert result.code == 2
+    assert re.search(r"texts/mini\.txt:2:6: file is not valid UTF-8 \(byte 0xff\)", one_error_line(result))
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("base,words", [
+    ("not an iri/", "no scheme"),
+    ("https://example.org/a b/", "a space"),
+    ("https://example.org/a<b>/", "U+003C"),
+    ("http:///id/", "no host"),
+    ("https://[::1/id/", "not a valid IRI"),
+    ("https://example.org/id", "must end with '/' or '#'"),
+])
+@pytest.mark.parametrize("command", ["build", "export"])
+def test_a_base_that_is_not_an_absolute_iri_is_bad_input(tmp_path, capsys, built_once, base, words, command):
+    if command == "build":
+        args = ["build", make_corpus(tmp_path), "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html"]
+    else:
+        args = ["export", "--format", "turtle", "--store", built_once / "store"]
+    result = run_cli(capsys, *args, "--base", base)
+    assert result.code == 2
+    line = one_error_line(result)
+    assert line.startswith("kg: error: --base: base IRI") and words in line, line
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("entities,cycle,line", [
+    ("  xx-a:\n    type: company\n    label: {en: A}\n    parent: xx-b\n"
+     "  xx-b:\n    type: company\n    label: {en: B}\n    parent: xx-a\n", "xx-a -> xx-b -> xx-a", 9),
+    ("  xx-a:\n    type: company\n    label: {en: A}\n    parent: xx-a\n", "xx-a -> xx-a", 5),
+    ("  xx-a:\n    type: company\n    label: {en: A}\n    parent: xx-b\n"
+     "  xx-b:\n    type: company\n    label: {en: B}\n    parent: xx-c\n"
+     "  xx-c:\n    type: company\n    label: {en: C}\n    parent: xx-b\n", "xx-b -> xx-c -> xx-b", 13),
+])
+def test_parent_cycles_in_the_registries_are_named(tmp_path, capsys, entities, cycle, line):
+    data = make_corpus(tmp_path)
+    (data / "registries" / "zz-extra.yaml").write_text("entities:\n" + entities, encoding="utf-8")
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html")
+    assert result.code == 2
+    message = one_error_line(result)
+    assert f"zz-extra.yaml:{line}:13: parent cycle: {cycle}" in message, message
+
+
+def test_a_parent_chain_without_a_cycle_is_accepted(tmp_path, capsys):
+    data = make_corpus(tmp_path)
+    (data / "registries" / "zz-extra.yaml").write_text(
+        "entities:\n  xx-a:\n    type: company\n    label: {en: A}\n    parent: xx-b\n"
+        "  xx-b:\n    type: company\n    label: {en: B}\n    parent: tesla\n", encoding="utf-8")
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html")
+    assert result.code == 0, result.err
+
+
+def test_an_unexpected_exception_is_one_line_with_its_own_exit_code(tmp_path, capsys, monkeypatch):
+    import kg.build
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    monkeypatch.setattr(kg.build, "build", broken)
+    monkeypatch.delenv("KG_DEBUG", raising=False)
+    result = run_cli(capsys, "build", make_corpus(tmp_path), "--store", tmp_path / "s")
+    assert result.code == 70
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.err
+    assert lines[0].startswith("kg: internal error: ZeroDivisionError: division by zero second line (at ")
+    assert "this is a bug in kg" in lines[0]
