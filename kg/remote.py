@@ -4,6 +4,13 @@ Pushing uses the SPARQL 1.1 Graph Store HTTP Protocol: each named graph of the l
 and one per article) is sent with ``PUT`` (which replaces that graph, so pushing twice changes nothing); a graph
 larger than the batch size is sent as one ``PUT`` followed by ``POST`` requests that add the remaining batches.
 
+Every upload is verified: a write counts as done only when the server answers 200, 201 or 204 (the successes
+the Graph Store Protocol allows) with no HTML page as the answer (a login or proxy page served with 200 is a
+failure), a redirect is never followed (the body would be dropped on the way: a 3xx is a failure naming where
+it pointed), and after the last upload the server is asked, by one COUNT query per hundred graphs on the query
+endpoint, whether each graph holds exactly the number of triples sent. Anything else is a ``RemoteError``
+(exit 4) that says what the server did.
+
 Querying uses the SPARQL 1.1 Protocol (``GET``, or form ``POST`` for long queries) and asks for SPARQL JSON
 results. Remote servers do not know pyoxigraph's substitutions, so parameters are bound by a ``VALUES`` block,
 built from serialized RDF terms, placed at the start of the outermost ``WHERE`` group (:func:`bind_values`).
@@ -76,9 +83,22 @@ class Endpoint:
 
 
 def check_url(url: str, what: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"{what} {url!r} is not an http(s) URL", hint="e.g. http://127.0.0.1:7878/query")
+    """InputError (exit 2) unless ``url`` is an http(s) URL with a host and a valid port and nothing a URL may
+    not hold, so that a typo is reported as such and not as an unreachable server (exit 4)."""
+    def refuse(why: str) -> InputError:
+        return InputError(f"{what} {url!r} is not an http(s) URL: {why}", hint="e.g. http://127.0.0.1:7878/query")
+
+    if re.search(r"[\x00-\x20\x7f]", url):
+        raise refuse("it contains a space or control character")
+    try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise refuse("the scheme must be http or https")
+        if not parts.hostname:
+            raise refuse("it names no host")
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+    except ValueError as exc:
+        raise refuse(str(exc)) from None
 
 
 def parse_auth(text: str) -> tuple[str, str]:
@@ -112,15 +132,25 @@ def graph_store_url_for(query_url: str, *, authenticated: bool = False) -> str:
 def _request(session: requests.Session, method: str, url: str, *, timeout: float, allow: tuple[int, ...] = (),
              **kwargs) -> requests.Response:
     """One HTTP request; any failure becomes a one-line RemoteError naming the server URL and the status
-    (statuses in ``allow`` are not failures)."""
+    (statuses in ``allow`` are not failures).
+
+    Only GET follows redirects. Any other method would be re-sent as a body-less GET (or not at all), so a
+    3xx answer to it is a failure that says where the server pointed."""
+    follow = method == "GET"
     try:
-        response = session.request(method, url, timeout=timeout, **kwargs)
+        response = session.request(method, url, timeout=timeout, allow_redirects=follow, **kwargs)
     except requests.exceptions.Timeout:
         raise RemoteError(f"{url}: no answer within {timeout:g} s") from None
     except requests.exceptions.ConnectionError as exc:
         raise RemoteError(f"{url}: cannot connect ({_reason(exc)})") from None
     except requests.exceptions.RequestException as exc:
         raise RemoteError(f"{url}: request failed ({_reason(exc)})") from None
+    if 300 <= response.status_code < 400 and not follow and response.status_code not in allow:
+        target = response.headers.get("Location") or "nowhere (no Location header)"
+        raise RemoteError(f"{url}: HTTP {response.status_code} {response.reason or ''}".rstrip()
+                          + f" to {method}, redirecting to {target[:200]}; kg never follows a redirect with an "
+                          "upload", hint="give the final address with --endpoint/--graph-store; a login page "
+                          "means the server wants other credentials (--auth)")
     if response.status_code >= 400 and response.status_code not in allow:
         detail = _first_line(response.text)
         hint = None
@@ -131,6 +161,37 @@ def _request(session: requests.Session, method: str, url: str, *, timeout: float
             text += f": {detail}"
         raise RemoteError(text, hint=hint)
     return response
+
+
+# What the Graph Store Protocol allows as the answer to a successful PUT, POST or DELETE.
+WRITE_SUCCESS = (200, 201, 204)
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _write(session: requests.Session, method: str, url: str, *, timeout: float, allow: tuple[int, ...] = (),
+           **kwargs) -> requests.Response:
+    """A PUT, POST or DELETE that must have succeeded: 200, 201 or 204 and no HTML page as the answer.
+
+    Virtuoso answers writes with an empty body labelled text/html, which is fine; a body that is an HTML page
+    (a login form, a proxy's error page served with 200) means the graph was not stored."""
+    response = _request(session, method, url, timeout=timeout, allow=allow, **kwargs)
+    if response.status_code in allow:
+        return response
+    status = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
+    if response.status_code not in WRITE_SUCCESS:
+        raise RemoteError(f"{url}: {status} to {method} is not a success the Graph Store Protocol allows "
+                          "(200, 201 or 204)", hint="check that --graph-store is the server's Graph Store endpoint")
+    if _is_html_page(response):
+        raise RemoteError(f"{url}: {status} to {method} came back as an HTML page ({_first_line(response.text)!r}), "
+                          "not as a Graph Store answer, so the graph was not stored",
+                          hint="check --graph-store and --auth (a login or proxy page?)")
+    return response
+
+
+def _is_html_page(response: requests.Response) -> bool:
+    media = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    head = response.content[:512].lstrip().lower()
+    return (media in _HTML_TYPES and bool(head)) or head.startswith((b"<!doctype html", b"<html"))
 
 
 def _reason(exc: Exception) -> str:
@@ -199,9 +260,9 @@ def push_graph(session: requests.Session, store_url: str, graph: str, lines: lis
     parts = batches(lines, batch_size, splittable=splittable)
     for index, part in enumerate(parts):
         body = "".join(part).encode("utf-8")
-        _request(session, "PUT" if index == 0 else "POST", store_url, timeout=timeout,
-                 params={"graph": graph}, data=body,
-                 headers={"Content-Type": "text/turtle; charset=utf-8"})
+        _write(session, "PUT" if index == 0 else "POST", store_url, timeout=timeout,
+               params={"graph": graph}, data=body,
+               headers={"Content-Type": "text/turtle; charset=utf-8"})
     return GraphPush(graph, len(lines), len(parts))
 
 
@@ -212,6 +273,9 @@ def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[
 
     With ``prune``, graphs the server holds in the same graph namespace (``BASE graph/``) that the store does
     not have any more (articles removed from the corpus) are deleted afterwards; nothing else is touched.
+
+    Afterwards the server must hold exactly the triples sent in each graph (and none of the pruned graphs);
+    RemoteError otherwise.
     """
     local = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode))
     names = local if graphs is None else list(graphs)
@@ -224,15 +288,52 @@ def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[
             summary.graphs.append(pushed)
             if progress is not None:
                 progress(pushed)
+        verify_counts(endpoint, {g.graph: g.triples for g in summary.graphs}, summary.graph_store)
         if prune:
             keep = set(local)
-            for namespace in graph_namespaces(local):
+            namespaces = graph_namespaces(local)
+            for namespace in namespaces:
                 for name in remote_graphs(endpoint, namespace):
                     if name not in keep:
-                        _request(session, "DELETE", summary.graph_store, timeout=endpoint.timeout,
-                                 params={"graph": name}, allow=(404,))
+                        _write(session, "DELETE", summary.graph_store, timeout=endpoint.timeout,
+                               params={"graph": name}, allow=(404,))
                         summary.removed.append(name)
+            if summary.removed:
+                left = sorted(set(summary.removed) & {g for ns in namespaces for g in remote_graphs(endpoint, ns)})
+                if left:
+                    raise RemoteError(f"{summary.graph_store}: the server still holds {left[0]} after deleting it"
+                                      + (f" (and {len(left) - 1} more)" if len(left) > 1 else ""))
     return summary
+
+
+VERIFY_GRAPHS_PER_QUERY = 100
+
+
+def verify_counts(endpoint: Endpoint, expected: Mapping[str, int], store_url: str | None = None) -> None:
+    """Ask the server how many triples each graph holds; RemoteError naming the first graph that does not hold
+    the number in ``expected`` (what was sent), and how many more differ."""
+    wrong: list[tuple[str, int, int]] = []
+    names = sorted(expected)
+    for start in range(0, len(names), VERIFY_GRAPHS_PER_QUERY):
+        part = names[start:start + VERIFY_GRAPHS_PER_QUERY]
+        values = " ".join(sparql_term(NamedNode(name)) for name in part)
+        result = query_endpoint(endpoint, f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
+                                          "GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        held: dict[str, int] = {}
+        for row in result.rows:
+            try:
+                held[row[0].value] = int(row[1].value)
+            except (AttributeError, IndexError, TypeError, ValueError):
+                raise RemoteError(f"{endpoint.query_url}: unreadable answer to the triple count after the push "
+                                  f"({row!r:.200})") from None
+        wrong += [(name, held.get(name, 0), expected[name]) for name in part if held.get(name, 0) != expected[name]]
+    if wrong:
+        name, got, sent = wrong[0]
+        more = f" (and {len(wrong) - 1} more graphs differ)" if len(wrong) > 1 else ""
+        raise RemoteError(f"{store_url or endpoint.store_url()}: the upload was not stored: after the push "
+                          f"{endpoint.query_url} holds {got} triples in {name}, not the {sent} sent{more}",
+                          hint="check that --graph-store and --endpoint are the same server and that --auth may "
+                               "write")
 
 
 def graph_namespaces(names: Iterable[str]) -> list[str]:

@@ -288,6 +288,126 @@ def test_push_to_a_closed_port_exits_4(built, capsys):
     assert code == 4 and err.startswith("kg: error: http://127.0.0.1:") and "Traceback" not in err
 
 
+@pytest.mark.parametrize("option", ["--endpoint", "--graph-store"])
+@pytest.mark.parametrize("url", ["notaurl", "ftp://h/sparql", "http:///sparql", "http://:8890/sparql",
+                                 "http://user@/sparql", "http://h:99999/sparql", "http://h:abc/sparql",
+                                 "http://[::1/sparql", "http://ex ample/sparql", "http://h/sparql\n"])
+def test_push_to_an_invalid_url_is_bad_input_not_a_remote_failure(built, capsys, url, option):
+    args = ["--endpoint", url] if option == "--endpoint" else ["--endpoint", "http://127.0.0.1:1/query",
+                                                               "--graph-store", url]
+    code = main(["push", *args, "--store", str(built), "--timeout", "5"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith(f"kg: error: {option} ") and "is not an http(s) URL" in err and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------------ servers that lie
+
+@pytest.fixture
+def fake_server():
+    """Start fake Graph Store servers (tests/fakeserver.py) with a given behaviour; stopped after the test."""
+    from fakeserver import start
+
+    running = []
+
+    def make(**behaviour):
+        from fakeserver import Behaviour
+
+        server, httpd = start(Behaviour(**behaviour))
+        running.append(httpd)
+        return server
+
+    yield make
+    for httpd in running:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def push_to(server, built, *extra):
+    return main(["push", "--endpoint", server.query_url, "--store", str(built), "--timeout", "10", *extra])
+
+
+def test_an_honest_fake_server_gets_every_triple(fake_server, built, capsys):
+    # the control for the tests below: the fake server stores what it is sent and answers queries from it
+    server = fake_server(status=204)
+    assert push_to(server, built) == 0, capsys.readouterr().err
+    assert local_counts(server.store) == local_counts(local_store(built))
+    assert "pushed" in capsys.readouterr().out
+
+
+def test_a_200_html_page_in_answer_to_put_is_a_failure(fake_server, built, capsys):
+    from fakeserver import LOGIN_PAGE
+
+    server = fake_server(status=200, content_type="text/html; charset=utf-8", body=LOGIN_PAGE, store_puts=False)
+    assert push_to(server, built) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{server.url}/store: HTTP 200 OK to PUT came back as an HTML page ('Sign in Password')" in err
+    assert "the graph was not stored" in err
+
+
+def test_an_empty_html_labelled_answer_is_virtuosos_way_of_saying_ok(fake_server, built, capsys):
+    server = fake_server(status=201, content_type="text/html; charset=UTF-8")
+    assert push_to(server, built) == 0, capsys.readouterr().err
+
+
+def test_a_redirect_to_a_login_page_is_never_followed(fake_server, built, capsys):
+    server = fake_server(status=302, location="/login", store_puts=False)
+    assert push_to(server, built) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{server.url}/store: HTTP 302 Found to PUT, redirecting to {server.url}/login" in err
+    assert ("GET", "/login") not in server.requests  # the redirect was not followed
+    assert [m for m, path in server.requests if path == "/store"] == ["PUT"]  # and nothing else was sent
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_redirect_that_would_keep_the_body_is_not_followed_either(fake_server, built, capsys, status):
+    server = fake_server(status=status, location="/elsewhere", store_puts=False)
+    assert push_to(server, built) == 4
+    assert f"HTTP {status}" in capsys.readouterr().err
+    assert all(path == "/store" for _, path in server.requests)
+
+
+def test_a_server_that_says_204_but_stores_nothing_fails_the_count(fake_server, built, capsys):
+    server = fake_server(status=204, store_puts=False, store_posts=False)
+    assert push_to(server, built) == 4
+    err = capsys.readouterr().err
+    graph, sent = min(local_counts(local_store(built)).items())
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert (f"kg: error: {server.url}/store: the upload was not stored: after the push {server.query_url} holds 0 "
+            f"triples in {graph}, not the {sent} sent (and ") in err
+
+
+def test_a_server_that_drops_the_later_batches_fails_the_count(fake_server, built, capsys):
+    server = fake_server(status=204, store_posts=False)
+    assert push_to(server, built, "--batch-size", "100") == 4
+    err = capsys.readouterr().err
+    assert "the upload was not stored" in err and "triples in" in err
+
+
+@pytest.mark.parametrize("deletes", [True, False])
+def test_pruned_graphs_must_be_gone_afterwards(fake_server, built, capsys, deletes):
+    server = fake_server(status=204, store_deletes=deletes)
+    gone = NamedNode("https://w3id.org/newskg/id/graph/article/deleted-article")
+    server.store.add(Quad(NamedNode(EX + "s"), NamedNode(EX + "p"), Literal("o"), gone))
+    code = push_to(server, built, "--prune")
+    err = capsys.readouterr().err
+    if deletes:
+        assert code == 0, err
+        assert not server.store.contains_named_graph(gone)
+    else:
+        assert code == 4
+        assert f"{server.url}/store: the server still holds {gone.value} after deleting it" in err
+
+
+@pytest.mark.parametrize("status", [202, 203, 206])
+def test_a_success_the_graph_store_protocol_does_not_allow_is_a_failure(fake_server, built, capsys, status):
+    server = fake_server(status=status)
+    assert push_to(server, built) == 4
+    assert f"HTTP {status}" in capsys.readouterr().err
+
+
 def test_push_help_names_its_options():
     from click.testing import CliRunner
     from kg.cli import cli
