@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -438,8 +439,17 @@ def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs) -> No
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: runs the command, turns library errors into a one-line message and exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    for position, arg in enumerate(args, start=1):
+        bad = _SURROGATE.search(arg)
+        if bad:  # undecodable bytes in argv (Python's surrogateescape): no name, value or path can hold them
+            what = (f"undecodable byte 0x{ord(bad.group()) - 0xDC00:02x}" if ord(bad.group()) >= 0xDC80
+                    else "a lone surrogate")
+            click.echo(f"kg: error: argument {position} is not valid UTF-8 ({what}); give names, values and paths "
+                       "as UTF-8", err=True)
+            return EXIT_INPUT
     try:
-        result = cli.main(args=argv, prog_name="kg", standalone_mode=False)
+        result = cli.main(args=args, prog_name="kg", standalone_mode=False)
     except KgError as err:
         click.echo(f"kg: error: {_one_line(str(err))}", err=True)
         return err.exit_code
@@ -462,8 +472,13 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _one_line(text: str) -> str:
-    """A message on one line: line breaks in it (from a value or a library) become spaces."""
+    """A message on one line that any stream can print: line breaks in it (from a value or a library) become
+    spaces, and lone surrogates (a file name with undecodable bytes) are written as \\udcff."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return " ".join(text.split()) if "\n" in text or "\r" in text else text
 
 

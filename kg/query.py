@@ -123,7 +123,12 @@ def find_query(name_or_file: str) -> SavedQuery:
     if path.suffix == ".rq" or path.is_file():
         if not path.is_file():
             raise InputError("no such query file", location=Location.of(path))
-        return parse_header(path, path.read_text(encoding="utf-8"))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read query file: {' '.join(str(exc).split())}", location=Location.of(path),
+                             hint="save it as UTF-8") from None
+        return parse_header(path, text)
     queries = saved_queries()
     if name_or_file not in queries:
         raise InputError(f"no saved query named {name_or_file!r}",
@@ -205,13 +210,14 @@ def run_query(store, text: str, params: dict[str, object] | None = None, *, sour
     try:
         result = raw_store.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES),
                                  substitutions=substitutions or None)
+        # results are computed while they are read, so errors (e.g. a SERVICE call failing) surface here
+        return collect(result)
     except SyntaxError as exc:
         message = str(exc).splitlines()[0] if str(exc) else "syntax error"
         raise QueryError(f"SPARQL syntax error: {message}", location=_query_location(source, message)) from exc
     except (OSError, ValueError, RuntimeError) as exc:
         # RuntimeError: e.g. a parameter bound to a variable the query does not project
         raise QueryError(f"the query failed: {' '.join(str(exc).split())}", location=Location(source)) from exc
-    return collect(result)
 
 
 def _query_location(source: str, message: str) -> Location:

@@ -45,6 +45,7 @@ ALLOWED_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
                          for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map"))
 # What YAML itself forbids in a file (as PyYAML's reader does), and what we forbid inside values.
 _NOT_IN_FILE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
+_SURROGATES = re.compile("[\uD800-\uDFFF]")
 _NOT_IN_VALUE = re.compile("[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uD800-\uDFFF\uFFFE\uFFFF]")
 
 
@@ -149,6 +150,9 @@ class Source:
 
     def __init__(self, path: Path, text: str | None = None):
         self.path = path
+        if _SURROGATES.search(str(Path(path).resolve())):  # undecodable bytes in the name (surrogateescape)
+            raise InputError("the file name is not valid UTF-8", location=Location.of(path),
+                             hint="rename it (its path is recorded in the graph as text)")
         if text is None:
             text = read_text_file(path, MAX_FILE_BYTES, "fact sheets and registries")
         self.text = text

@@ -229,3 +229,42 @@ def test_an_unexpected_exception_is_one_line_with_its_own_exit_code(tmp_path, ca
     assert len(lines) == 1 and "Traceback" not in result.err
     assert lines[0].startswith("kg: internal error: ZeroDivisionError: division by zero second line (at ")
     assert "this is a bug in kg" in lines[0]
+
+
+@pytest.mark.parametrize("argv", [
+    ["facts", "--article", "a\udcffb"],
+    ["query", "facts", "--param", "article=\udcff"],
+    ["viz", "--subject", "\udcff", "-o", "v.html"],
+    ["export", "--base", "https://example.org/\udcff/"],
+])
+def test_arguments_that_are_not_utf8_are_bad_input(capsys, built_once, argv):
+    # what Python makes of undecodable bytes in argv (surrogateescape); they used to reach pyoxigraph and crash
+    result = run_cli(capsys, *argv, "--store", built_once / "store")
+    assert result.code == 2
+    assert "is not valid UTF-8 (undecodable byte 0xff)" in one_error_line(result)
+
+
+def test_a_query_file_that_is_not_utf8_is_bad_input(tmp_path, capsys, built_once):
+    query = tmp_path / "bad.rq"
+    query.write_bytes(b"SELECT * WHERE { ?s ?p ?o } # \xff\n")
+    result = run_cli(capsys, "query", query, "--store", built_once / "store")
+    assert result.code == 2
+    assert "bad.rq: cannot read query file" in one_error_line(result)
+
+
+def test_an_error_while_results_are_read_is_a_query_error(capsys, built_once):
+    # pyoxigraph computes results lazily: a failing SERVICE call raised OSError outside the error handling
+    result = run_cli(capsys, "query", "-e", "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+                     "--store", built_once / "store")
+    assert result.code == 2
+    assert one_error_line(result).startswith("kg: error: <query>: the query failed")
+
+
+def test_a_registry_file_whose_name_is_not_utf8_is_bad_input(tmp_path, capsys):
+    data = make_corpus(tmp_path)
+    name = (data / "registries").as_posix().encode() + b"/units-\xff.yaml"
+    with open(name, "w", encoding="utf-8") as out:
+        out.write("units:\n  widget: {label: {en: widgets}, kind: count}\n")
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html")
+    assert result.code == 2
+    assert "the file name is not valid UTF-8" in one_error_line(result)
