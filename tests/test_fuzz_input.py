@@ -1,9 +1,9 @@
 """Property-based fuzzing of everything `kg build` reads: no input may end in a traceback (issue 8, finding 7).
 
-Each example mutates one of the real files in data/ (the first article's fact sheet or a registry) — random bytes
-inserted, deleted or replaced, hostile tokens spliced in (NUL, lone surrogates, huge numbers, deep nesting,
-unknown tags, anchors), or a value of the parsed document replaced by a random YAML structure — and runs
-`kg build` on it through the CLI in-process. Whatever the input, the exit code must be 0 or 1 (built; 1 = SHACL
+Each example mutates one of the real files in data/ (the first article's fact sheet, a registry, or the article's
+text given with --text-dir) — random bytes inserted, deleted or replaced, hostile tokens spliced in (NUL, lone
+surrogates, huge numbers, deep nesting, unknown tags, anchors), or a value of the parsed document replaced by a
+random YAML structure — and runs `kg build` on it through the CLI in-process. Whatever the input, the exit code must be 0 or 1 (built; 1 = SHACL
 violations) or 2 (bad input) with exactly one error line that points at the file and line (`path:line[:column]:
 message`), and never a traceback or the internal-error exit code.
 """
@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from kgtest import DATA, run_cli
+from kgtest import DATA, SEED_TEXT, run_cli
 
 SHEET = "mk-2025-korea-ai-competitiveness.yaml"
 REGISTRIES = sorted(p.name for p in (DATA / "registries").glob("*.yaml"))
@@ -81,13 +81,20 @@ def replace_somewhere(document, value, choices: list[int]):
     return document
 
 
-def run_build(capsys, target: str, content: bytes):
-    """`kg build` on a copy of data/ whose file ``target`` (articles/… or registries/…) holds ``content``."""
+def run_build(capsys, target: str, content: bytes, text: bytes | None = None):
+    """`kg build` on a copy of data/ whose file ``target`` (articles/… or registries/…) holds ``content``; with
+    ``text``, that is the first article's text in --text-dir."""
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         shutil.copytree(DATA, data)
         (data / target).write_bytes(content)
-        return run_cli(capsys, "build", data, "--store", Path(tmp) / "store", "-o", Path(tmp) / "out", "--no-html")
+        extra = []
+        if text is not None:
+            (Path(tmp) / "texts").mkdir()
+            (Path(tmp) / "texts" / SHEET.replace(".yaml", ".txt")).write_bytes(text)
+            extra = ["--text-dir", Path(tmp) / "texts"]
+        return run_cli(capsys, "build", data, "--store", Path(tmp) / "store", "-o", Path(tmp) / "out", "--no-html",
+                       *extra)
 
 
 def check_outcome(result, *, record: bool = True) -> None:
@@ -129,6 +136,17 @@ def test_random_values_in_real_documents_never_crash(capsys, target, value, choi
     except yaml.YAMLError:  # PyYAML cannot write this value (e.g. a key it cannot represent): nothing to test
         return
     check_outcome(run_build(capsys, target, text.encode("utf-8", "surrogatepass")))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SEED_TEXT.is_file(), reason="the seed article's text (../shared/seed) is not here")
+@settings(_settings, max_examples=40)
+@given(ops=byte_ops)
+def test_mutated_article_texts_never_crash(capsys, ops):
+    # without text_sha256 the evidence offsets are checked against whatever the text now holds
+    sheet = (DATA / "articles" / SHEET).read_bytes()
+    sheet = re.sub(rb"\n  text_sha256: [0-9a-f]+", b"", sheet)
+    check_outcome(run_build(capsys, f"articles/{SHEET}", sheet, mutate_bytes(SEED_TEXT.read_bytes(), ops)))
 
 
 @pytest.mark.parametrize("depth", [100, 1_000, 10_000, 100_000])
