@@ -268,3 +268,13 @@ def test_a_registry_file_whose_name_is_not_utf8_is_bad_input(tmp_path, capsys):
     result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html")
     assert result.code == 2
     assert "the file name is not valid UTF-8" in one_error_line(result)
+
+
+def test_extract_survives_a_figure_with_thousands_of_digits(tmp_path, capsys):
+    # int() refuses strings of more than 4,300 digits: the age/decade check of "NNN대" raised ValueError
+    text = tmp_path / "long.txt"
+    text.write_text("테슬라는 " + "9" * 5000 + "대의 GPU를 보유하고 있다.\n", encoding="utf-8")
+    result = run_cli(capsys, "extract", text, "-o", tmp_path / "drafts", "--date", "2025-01-30", "-j", "1")
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    assert (tmp_path / "drafts" / "long.yaml").is_file()

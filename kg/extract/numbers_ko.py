@@ -141,8 +141,8 @@ class Quantity:
 
 def _is_age_or_decade(text: str, m: re.Match) -> bool:
     num, unit = m.group("num"), m.group("unit")
-    if unit != "대" or not num.isdigit():
-        return False
+    if unit != "대" or not num.isdigit() or len(num) > 2:   # ages and decades have two digits (and int()
+        return False                                        # refuses thousands of digits)
     n = int(num)
     after = text[m.end():m.end() + 3]
     if n % 10 == 0 and 10 <= n <= 90:          # 20대, 30대: ages
