@@ -278,3 +278,15 @@ def test_extract_survives_a_figure_with_thousands_of_digits(tmp_path, capsys):
     assert result.code == 0, result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
     assert (tmp_path / "drafts" / "long.yaml").is_file()
+
+
+def test_extract_turns_control_characters_into_spaces_so_the_draft_loads(tmp_path, capsys):
+    from kg.yamlsource import Source
+
+    text = tmp_path / "ctrl.txt"
+    text.write_text("테슬라\x00 GPU\x1b 보유 현황\n\n테슬라는 3만5000대의 GPU를\x07 보유하고 있다.\n", encoding="utf-8")
+    result = run_cli(capsys, "extract", text, "-o", tmp_path / "drafts", "--date", "2025-01-30", "-j", "1")
+    assert result.code == 0, result.err
+    draft = Source(tmp_path / "drafts" / "ctrl.yaml")  # the loader refuses control characters: it must not fail
+    assert draft.root.mapping("draft").require("article").mapping("article").require("title").string("title") == \
+        "테슬라  GPU  보유 현황"

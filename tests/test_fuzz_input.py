@@ -58,7 +58,8 @@ byte_ops = st.lists(st.tuples(st.sampled_from(["insert", "delete", "replace"]), 
 # dates, booleans, nesting of lists and mappings with the keys fact sheets and registries really use.
 KEYS = ["id", "kind", "subject", "indicator", "value", "unit", "rank", "out_of", "ranking", "group", "period",
         "source", "attribution", "evidence", "text", "start", "end", "as_written", "approximate", "label", "en",
-        "ko", "type", "parent", "country", "aliases", "groups", "tier", "size", "publisher", "published", "title"]
+        "ko", "type", "parent", "country", "aliases", "groups", "tier", "size", "publisher", "published", "title",
+        "qualifier", "value_high", "inferred", "proposed", "draft"]
 _text = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)
 _scalar = st.one_of(
     _text, st.sampled_from(KEYS), st.integers(-10**30, 10**30), st.integers(-5, 40).map(lambda e: f"1e{e * 10**5}"),

@@ -19,6 +19,9 @@ _LATIN = re.compile(r"[A-Za-z]")
 # where an article's body ends and the site's boilerplate (copyright, related links) begins
 _BODY_END = re.compile(r"^(?:Copyright|ⓒ|©|\[?저작권자|무단\s?전재|All rights reserved|Related (?:articles|stories))",
                        re.IGNORECASE | re.MULTILINE)
+# Control characters (not tab or newline): the loader refuses them in fact sheets, so they become spaces here
+# (one for one, so offsets into the text stay right).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DATE_IN_TEXT = re.compile(r"(?:입력|발행|Published|Updated|수정)?\s*[:：]?\s*(20\d\d)[-./년]\s?(\d{1,2})[-./월]\s?(\d{1,2})")
 
 
@@ -52,7 +55,7 @@ def _read(path: Path) -> str:
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", location=Location.of(path),
                          hint="convert the file to UTF-8") from exc
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub(" ", unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def _html(path: Path, source: str) -> tuple[str, dict]:
@@ -62,7 +65,7 @@ def _html(path: Path, source: str) -> tuple[str, dict]:
     if doc is None:
         raise InputError("no article text found in the HTML", location=Location.of(path))
     data = doc if isinstance(doc, dict) else doc.as_dict()
-    text = unicodedata.normalize("NFC", data.get("text") or "")
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", data.get("text") or ""))
     if not text.strip():
         raise InputError("no article text found in the HTML", location=Location.of(path))
     return text, data
@@ -82,7 +85,7 @@ def read_article(path: Path, *, lang: str = "auto", date: dt.date | None = None)
         text = source
     if not text.strip():
         raise InputError("the article is empty", location=Location.of(path))
-    title = (meta.get("title") or "").strip() or next(
+    title = _CONTROL.sub(" ", meta.get("title") or "").strip() or next(
         (line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()), path.stem)
     m = _BODY_END.search(text)
     body_end = m.start() if m and m.start() > len(text) // 3 else len(text)
