@@ -53,6 +53,19 @@ _DECIMAL_RANGE_HINT = (f"values must lie within ±10^20 with at most {MAX_DECIMA
                        "store computes with exactly); use a larger unit for larger figures")
 
 
+def decimal_problem(value: Decimal) -> str | None:
+    """Why ``value`` cannot be a fact sheet number (outside ±10^20 or more than 18 decimal places), or None.
+
+    Looks at exponent and digits only: Decimal arithmetic on 1e1000000 would overflow."""
+    if not value.is_finite():
+        return "is not a number"
+    if value and value.adjusted() >= 20:
+        return "is out of range"
+    if value and _strip_zeros(value) > MAX_DECIMAL_PLACES:
+        return f"has more than {MAX_DECIMAL_PLACES} decimal places"
+    return None
+
+
 def _strip_zeros(value: Decimal) -> int:
     """Decimal places of ``value`` once trailing zeros are dropped (without Decimal arithmetic)."""
     _, digits, exponent = value.as_tuple()
@@ -287,12 +300,9 @@ class Node:
             raise self.fail(f"{what} is written with {len(raw):,} characters, too many for a number",
                             hint=_DECIMAL_RANGE_HINT)
         if value is not None and value.is_finite():
-            # Exponents and digits only: Decimal arithmetic on 1e1000000 would overflow.
-            if value and value.adjusted() >= 20:
-                raise self.fail(f"{what} {node.value.strip()} is out of range", hint=_DECIMAL_RANGE_HINT)
-            if value and _strip_zeros(value) > MAX_DECIMAL_PLACES:
-                raise self.fail(f"{what} {node.value.strip()} has more than {MAX_DECIMAL_PLACES} decimal places",
-                                hint=_DECIMAL_RANGE_HINT)
+            problem = decimal_problem(value)
+            if problem:
+                raise self.fail(f"{what} {node.value.strip()} {problem}", hint=_DECIMAL_RANGE_HINT)
             return value
         raise self.fail(f"{what} must be a number, found {shown(node.value)}",
                         hint="write a plain number such as 35000 or 44.4 (no units, no 만/억, no thousands separators)")

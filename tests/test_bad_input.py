@@ -290,3 +290,20 @@ def test_extract_turns_control_characters_into_spaces_so_the_draft_loads(tmp_pat
     draft = Source(tmp_path / "drafts" / "ctrl.yaml")  # the loader refuses control characters: it must not fail
     assert draft.root.mapping("draft").require("article").mapping("article").require("title").string("title") == \
         "테슬라  GPU  보유 현황"
+
+
+def test_extract_leaves_figures_the_loader_would_refuse_to_the_reviewer(tmp_path, capsys):
+    from kg.yamlsource import Source
+
+    text = tmp_path / "huge.txt"
+    text.write_text("Tesla GPUs\n\nTesla holds 350,000,000,000,000,000,000,000 NVIDIA H100 GPUs, according to Air "
+                    "Street Capital.\n\nMeta holds 350,000 NVIDIA H100 GPUs, according to Air Street Capital.\n",
+                    encoding="utf-8")
+    result = run_cli(capsys, "extract", text, "-o", tmp_path / "drafts", "--date", "2025-01-30", "-j", "1")
+    assert result.code == 0, result.err
+    draft = Source(tmp_path / "drafts" / "huge.yaml").root.mapping("draft")
+    facts = draft.require("facts").sequence("facts")
+    values = [f.mapping("fact").require("value").decimal("value") for f in facts]
+    assert values == [350000]  # every value in the draft loads; the huge one is pending, with the reason
+    assert "outside what a fact sheet may hold" in "".join(p.read_text(encoding="utf-8")
+                                                          for p in (tmp_path / "drafts").rglob("*.yaml"))

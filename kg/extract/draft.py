@@ -10,10 +10,11 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import yaml
 
+from ..yamlsource import MAX_INTEGER_DIGITS, decimal_problem
 from .engine import Candidate
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -67,11 +68,24 @@ def fact_key(c: Candidate) -> tuple:
     return (c.subject, c.kind, c.measure, amount)
 
 
+def _within_limits(c: Candidate) -> bool:
+    """Whether the loader will accept the candidate's numbers (kg.yamlsource's limits), so a draft always loads."""
+    numbers = [c.value, (c.equivalent or {}).get("value")]
+    try:
+        if any(decimal_problem(Decimal(str(n))) for n in numbers if n is not None):
+            return False
+    except InvalidOperation:
+        return False
+    return c.rank is None or abs(c.rank) < 10 ** MAX_INTEGER_DIGITS
+
+
 def select(candidates: list[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
     """Facts for the draft (one per key, the most confident), and the candidates left for the reviewer."""
     best: dict[tuple, Candidate] = {}
     pending: list[Candidate] = []
     for c in candidates:
+        if not c.problem and not _within_limits(c):
+            c.problem = "the figure is outside what a fact sheet may hold (within ±10^20, 18 decimal places)"
         if c.problem or c.subject is None or c.measure is None:
             pending.append(c)
             continue
