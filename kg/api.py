@@ -36,18 +36,18 @@ def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str
           endpoint: str | None = None, auth: tuple[str, str] | None = None) -> QueryResult:
     """Run a saved query (name or .rq path) with parameters, or SPARQL text, locally or on ``endpoint``.
 
-    The result has ``.variables``, ``.rows`` (RDF terms), ``.records()`` (plain Python values) and
-    ``.dataframe()``.
+    The result has ``.variables``, ``.rows`` (RDF terms), ``.records()`` (plain Python values),
+    ``.dataframe()``, and ``.resolved``: what friendly parameter values (``{"country": "Korea"}``,
+    ``{"indicator": "H100"}``) were resolved to, e.g. ``country=Korea → KR (South Korea)``.
     """
     if endpoint is not None:
-        from .query import bind_params, find_query
+        from .query import run_saved_remote
         from .remote import Endpoint, run_remote_query
 
         target = Endpoint(endpoint, None, auth, "digest", 120.0)
         if _looks_like_sparql(name_or_text):
             return run_remote_query(target, name_or_text)
-        saved = find_query(name_or_text)
-        return run_remote_query(target, saved.text, bind_params(saved, dict(params or {})))
+        return run_saved_remote(target, name_or_text, dict(params or {}))
     with KgStore(store, read_only=True) as opened:
         if _looks_like_sparql(name_or_text):
             return run_text(opened, name_or_text)

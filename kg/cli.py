@@ -174,7 +174,7 @@ def queries_command() -> None:
 def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, store_path) -> None:
     """Run a saved query (by name or .rq file) or, with -e, ad-hoc SPARQL text."""
     from .errors import InputError
-    from .query import bind_params, find_query, parse_param_args, run_saved, run_text
+    from .query import parse_param_args, run_saved, run_saved_remote, run_text
 
     if (name_or_file is None) == (text is None):
         raise InputError("give a saved query name or file, or -e 'SPARQL text' (not both)")
@@ -188,13 +188,15 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, st
         if text is not None:
             result = run_remote_query(target, text)
         else:
-            saved = find_query(name_or_file)
-            result = run_remote_query(target, saved.text, bind_params(saved, given))
+            result = run_saved_remote(target, name_or_file, given)
     else:
         from .store import KgStore
 
         with KgStore(store_path, read_only=True) as store:
             result = run_text(store, text) if text is not None else run_saved(store, name_or_file, given)
+    for resolution in result.resolved:
+        if resolution.changed:
+            click.echo(f"kg: note: {resolution}", err=True)
     click.echo(_render_result(result, fmt), nl=False)
 
 

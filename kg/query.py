@@ -60,6 +60,8 @@ class QueryResult:
     rows: list[tuple] = field(default_factory=list)
     boolean: bool | None = None
     triples: list = field(default_factory=list)
+    # what friendly parameter values were resolved to (kg.resolve.Resolution), e.g. country=Korea → KR
+    resolved: list = field(default_factory=list)
 
     def records(self) -> list[dict[str, object]]:
         """Rows as dicts of plain Python values (str, int, Decimal, bool, date), None when unbound."""
@@ -204,9 +206,15 @@ _LOCATION_RE = re.compile(r"(?:line|at) (\d+)(?:[:,]? ?(?:column )?(\d+))?", re.
 
 
 def run_query(store, text: str, params: dict[str, object] | None = None, *, source: str = "query") -> QueryResult:
-    """Run ``text`` on a pyoxigraph store (or a KgStore); parameters are already-bound RDF terms."""
+    """Run ``text`` on a pyoxigraph store (or a KgStore); parameters are already-bound RDF terms.
+
+    Parameters the query projects are bound by pyoxigraph's substitutions (SEP-0007), which pre-bind the variable
+    everywhere in the query; pyoxigraph refuses a substitution of a variable the SELECT does not project, so
+    the others are bound by a VALUES block at the start of the outermost WHERE group (as for remote servers).
+    """
     raw_store = getattr(store, "store", store)
-    substitutions = {Variable(k): v for k, v in (params or {}).items()}
+    text, substituted = split_bindings(text, params or {})
+    substitutions = {Variable(k): v for k, v in substituted.items()}
     try:
         result = raw_store.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES),
                                  substitutions=substitutions or None)
@@ -216,8 +224,53 @@ def run_query(store, text: str, params: dict[str, object] | None = None, *, sour
         message = str(exc).splitlines()[0] if str(exc) else "syntax error"
         raise QueryError(f"SPARQL syntax error: {message}", location=_query_location(source, message)) from exc
     except (OSError, ValueError, RuntimeError) as exc:
-        # RuntimeError: e.g. a parameter bound to a variable the query does not project
         raise QueryError(f"the query failed: {' '.join(str(exc).split())}", location=Location(source)) from exc
+
+
+def projected_variables(text: str) -> set[str] | None:
+    """The variables a SELECT or DESCRIBE projects (``None`` for ``SELECT *``, ASK and CONSTRUCT, which
+    accept a substitution of any variable): bare variables of the clause and the targets of ``AS``."""
+    from .remote import _TOKEN
+
+    form = None
+    names: set[str] = set()
+    depth = 0
+    after_as = False
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("comment", "space"):
+            continue
+        if form is None:
+            if kind == "name" and token.upper() in ("SELECT", "DESCRIBE", "ASK", "CONSTRUCT"):
+                form = token.upper()
+                if form in ("ASK", "CONSTRUCT"):
+                    return None
+            continue
+        if kind == "open" or (kind == "name" and token.upper() in ("WHERE", "FROM")):
+            break
+        if token == "*" and depth == 0:
+            return None
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif kind == "var" and (depth == 0 or after_as):
+            names.add(token[1:])
+        after_as = kind == "name" and token.upper() == "AS"
+    return names
+
+
+def split_bindings(text: str, params: dict[str, object]) -> tuple[str, dict[str, object]]:
+    """``(text, substitutions)``: the projected parameters stay substitutions, the others become VALUES."""
+    if not params:
+        return text, {}
+    projected = projected_variables(text)
+    if projected is None:
+        return text, dict(params)
+    from .remote import bind_values
+
+    rest = {k: v for k, v in params.items() if k not in projected}
+    return bind_values(text, rest), {k: v for k, v in params.items() if k in projected}
 
 
 def _query_location(source: str, message: str) -> Location:
@@ -240,9 +293,36 @@ def collect(result) -> QueryResult:
 
 
 def run_saved(store, name_or_file: str, given: dict[str, str] | None = None) -> QueryResult:
+    """Run a saved query; friendly values of country, entity, indicator, ranking … parameters are resolved to
+    registry keys against the store first (``result.resolved`` says to what)."""
     query = find_query(name_or_file)
-    params = bind_params(query, given or {})
-    return run_query(store, query.text, params, source=display_path(query.path))
+    given, resolved = resolve_saved_params(query, given or {}, lambda text: run_query(store, text).records())
+    params = bind_params(query, given)
+    result = run_query(store, query.text, params, source=display_path(query.path))
+    result.resolved = resolved
+    return result
+
+
+def run_saved_remote(endpoint, name_or_file: str, given: dict[str, str] | None = None) -> QueryResult:
+    """A saved query on a remote SPARQL endpoint (kg.remote.Endpoint), parameters resolved against what the
+    endpoint holds and bound as VALUES."""
+    from .remote import run_remote_query
+
+    query = find_query(name_or_file)
+    given, resolved = resolve_saved_params(query, given or {},
+                                           lambda text: run_remote_query(endpoint, text).records())
+    result = run_remote_query(endpoint, query.text, bind_params(query, given))
+    result.resolved = resolved
+    return result
+
+
+def resolve_saved_params(query: SavedQuery, given: dict[str, str], names) -> tuple[dict[str, str], list]:
+    """``given`` with resolvable string parameters replaced by registry keys (see kg.resolve), and the list of
+    resolutions; ``names(text)`` runs a SELECT where the registry lives (store or endpoint) as dict rows."""
+    from .resolve import resolve_params
+
+    declared = [p.name for p in query.params if p.type == "string"]
+    return resolve_params(declared, given, names)
 
 
 def run_text(store, text: str) -> QueryResult:

@@ -654,3 +654,17 @@ def test_prune_removes_graphs_of_deleted_articles_and_nothing_else(server, built
     finally:
         with server.endpoint().session() as session:
             session.delete(server.graph_store_url, params={"graph": other}, timeout=30)
+
+
+@pytest.mark.server
+def test_friendly_parameters_resolve_against_what_the_server_holds(loaded, built):
+    """`kg query --endpoint` resolves 한국 / Korea with the names the server holds (issue 12, item 5)."""
+    from kg.query import run_saved_remote
+
+    local = run_saved(local_store(built), "country-rankings", {"country": "KR"})
+    for given in ("한국", "south korea"):
+        there = run_saved_remote(loaded.endpoint(), "country-rankings", {"country": given})
+        assert [(r.key, r.label) for r in there.resolved] == [("KR", "South Korea")]
+        assert canonical(there) == canonical(local) and local.rows
+    with pytest.raises(QueryError, match="closest matches: KR"):
+        run_saved_remote(loaded.endpoint(), "country-rankings", {"country": "Koreaa"})
