@@ -6,7 +6,8 @@
     >>> api.facts(as_frame=True)                              # a pandas DataFrame   # doctest: +SKIP
 
 Everything returns plain rows (lists of dicts); ``as_frame=True`` or ``QueryResult.dataframe()`` gives a pandas
-DataFrame when pandas is installed. Errors are ``kg.errors.KgError`` subclasses with one-line messages.
+DataFrame with real column types (numbers, nullable integers, booleans, dates, categories; see kg.frames) when
+pandas is installed (``pip install 'newskg[pandas]'``), and a one-line KgError saying so when it is not. Errors are ``kg.errors.KgError`` subclasses with one-line messages.
 """
 from __future__ import annotations
 
@@ -55,14 +56,23 @@ def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str
 
 
 def facts(article: str | None = None, *, store: str | Path = DEFAULT_STORE, as_frame: bool = False,
-          extended: bool = False):
-    """The flat facts table as a list of dicts (or a DataFrame with ``as_frame=True``); ``extended=True`` adds
-    the columns of ``kg facts --extended`` (qualifier, value_high, inferred, draft, proposed)."""
-    names = columns(extended)
-    with KgStore(store, read_only=True) as opened:
-        rows = [dict(zip(names, row)) for row in facts_rows(opened, article=article, extended=extended)]
-    if as_frame:
-        import pandas
+          extended: bool = False, exact: bool = False):
+    """The flat facts table as a list of dicts of text cells, as ``kg facts --format csv`` writes them.
 
-        return pandas.DataFrame(rows, columns=names)
-    return rows
+    ``as_frame=True`` gives a typed pandas DataFrame instead: ``value``/``value_high`` float64 (``exact=True``:
+    Decimal objects), ``rank``/``out_of`` Int64, ``approximate``/``draft``/``proposed`` boolean, ``kind``/``unit``/
+    ``qualifier`` categories, the rest strings (``period`` too: it mixes years, months and dates), empty cells
+    ``<NA>`` (see kg.frames). ``extended=True`` adds the columns of ``kg facts --extended`` (qualifier,
+    value_high, inferred, draft, proposed)."""
+    names = columns(extended)
+    if as_frame:
+        from .frames import require_pandas
+
+        require_pandas()  # before opening the store: a missing extra is said first
+    with KgStore(store, read_only=True) as opened:
+        cells = facts_rows(opened, article=article, extended=extended)
+    if as_frame:
+        from .frames import facts_frame
+
+        return facts_frame(names, cells, exact=exact)
+    return [dict(zip(names, row)) for row in cells]

@@ -67,13 +67,13 @@ class QueryResult:
         """Rows as dicts of plain Python values (str, int, Decimal, bool, date), None when unbound."""
         return [{v: plain(t) for v, t in zip(self.variables, row)} for row in self.rows]
 
-    def dataframe(self):
-        """The rows as a pandas DataFrame (pandas must be installed)."""
-        try:
-            import pandas
-        except ImportError as exc:  # pragma: no cover - pandas is an optional extra
-            raise InputError("pandas is not installed", hint="pip install 'newskg[pandas]'") from exc
-        return pandas.DataFrame(self.records(), columns=self.variables)
+    def dataframe(self, *, exact: bool = False):
+        """The rows as a pandas DataFrame with a type per column from the RDF datatypes (Int64, float64,
+        boolean, datetime64, string; see kg.frames); ``exact=True`` keeps decimals as Decimal objects.
+        Raises KgError when pandas is not installed."""
+        from .frames import result_frame
+
+        return result_frame(self.variables, self.rows, exact=exact)
 
 
 # ------------------------------------------------------------------------------------------------ saved queries

@@ -21,7 +21,8 @@ def test_facts_as_rows_and_frame(store):
     rows = kg.facts(store=store)
     assert [(r["subject_id"], r["kind"]) for r in rows] == [("tesla", "observation"), ("KR", "rank")]
     frame = kg.facts(store=store, as_frame=True)
-    assert isinstance(frame, pandas.DataFrame) and list(frame["value"]) == ["35000", ""]
+    assert isinstance(frame, pandas.DataFrame) and list(frame["subject_id"]) == ["tesla", "KR"]
+    assert frame["value"].iloc[0] == 35000.0 and pandas.isna(frame["value"].iloc[1])  # typed: tests/test_frames.py
 
 
 def test_query_saved_with_params_and_text(store):
