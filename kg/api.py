@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .build import BuildSummary
 from .build import build as _build
-from .facts import columns, facts_rows
+from .facts import ARTICLE_COLUMNS, articles_rows, columns, facts_rows
 from .mapping import DEFAULT_BASE
 from .query import QueryResult, run_saved, run_text
 from .store import DEFAULT_STORE, KgStore
@@ -76,3 +76,19 @@ def facts(article: str | None = None, *, store: str | Path = DEFAULT_STORE, as_f
 
         return facts_frame(names, cells, exact=exact)
     return [dict(zip(names, row)) for row in cells]
+
+
+def articles(*, store: str | Path = DEFAULT_STORE, as_frame: bool = False):
+    """The articles in the store (``kg articles``) as dicts of text cells: article, title, published, publisher,
+    facts, status (``draft`` or ``reviewed``). ``as_frame=True``: a DataFrame with ``published`` as datetime64,
+    ``facts`` as Int64 and ``status`` as a category."""
+    if as_frame:
+        from .frames import require_pandas
+
+        pandas = require_pandas()
+    with KgStore(store, read_only=True) as opened:
+        if not as_frame:
+            return [dict(zip(ARTICLE_COLUMNS, row)) for row in articles_rows(opened)]
+        frame = run_saved(opened, "articles").dataframe()[ARTICLE_COLUMNS]
+    frame["status"] = frame["status"].astype(pandas.CategoricalDtype(["draft", "reviewed"]))
+    return frame

@@ -145,6 +145,19 @@ def facts_command(fmt, article, extended, store_path) -> None:
     click.echo(render_rows(columns, rows, fmt), nl=False)
 
 
+@cli.command("articles")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv"]), default="table",
+              show_default=True)
+@_store_option
+def articles_command(fmt, store_path) -> None:
+    """List the articles in the store: id, title, date, publisher, facts, draft or reviewed (queries/articles.rq)."""
+    from .facts import articles_table
+    from .render import render_rows
+
+    columns, rows = articles_table(store_path)
+    click.echo(render_rows(columns, rows, fmt), nl=False)
+
+
 @cli.command("queries")
 def queries_command() -> None:
     """List the saved queries with their descriptions and parameters."""

@@ -1,4 +1,5 @@
-"""The flat facts table: one row per fact, read from the stored RDF by the saved query ``facts``."""
+"""The flat tables read from the stored RDF by saved queries: the facts table (one row per fact, ``facts``) and
+the articles list (one row per article, ``articles``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,3 +28,19 @@ def facts_table(store_path: str | Path, *, article: str | None = None,
                 extended: bool = False) -> tuple[list[str], list[list[str]]]:
     with KgStore(store_path, read_only=True) as store:
         return columns(extended), facts_rows(store, article=article, extended=extended)
+
+
+ARTICLE_COLUMNS = ["article", "title", "published", "publisher", "facts", "status"]
+
+
+def articles_rows(store) -> list[list[str]]:
+    """One row of text cells per article (``ARTICLE_COLUMNS``), newest first, from an open store."""
+    result = run_saved(store, "articles")
+    index = [result.variables.index(c) for c in ARTICLE_COLUMNS]
+    return [[lexical(row[i]) for i in index] for row in result.rows]
+
+
+def articles_table(store_path: str | Path) -> tuple[list[str], list[list[str]]]:
+    """What ``kg articles`` prints: id, title, publication date, publisher, number of facts, draft or reviewed."""
+    with KgStore(store_path, read_only=True) as store:
+        return list(ARTICLE_COLUMNS), articles_rows(store)

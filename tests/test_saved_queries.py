@@ -125,6 +125,14 @@ def test_facts_per_article(store):
     assert got == [(ARTICLE, "Maeil Business Newspaper", dt.date(2025, 1, 30), "ko", 29, 12, 11, 6, 7, 42)]
 
 
+def test_articles(store):
+    got = rows(store, "articles", ["article", "published", "publisher", "facts", "status"])
+    import datetime as dt
+    assert got == [(ARTICLE, dt.date(2025, 1, 30), "Maeil Business Newspaper", 29, "reviewed")]
+    title = rows(store, "articles", ["title"])[0][0]
+    assert title.startswith("“AI 전쟁") and title.endswith("어쩌다")  # the title as published, in Korean
+
+
 def test_countries_per_bcg_tier(store):
     got = rows(store, "classification-groups", ["tier", "group", "group_ko", "member_id", "attribution"])
     pioneers = [(1, "AI pioneers", "AI 선도국가", code, "implied") for code in ["CA", "CN", "GB", "SG", "US"]]
@@ -260,7 +268,8 @@ def test_review_queue_is_empty_for_the_reviewed_first_article(store):
 # ------------------------------------------------------------------------------------------------ properties
 TESTED = {"h100-holdings", "country-rankings", "conflicting-figures", "facts-per-source", "facts-per-article",
           "classification-groups", "country-profile", "companies-by-country", "implied-only-facts",
-          "unsourced-facts", "fact-provenance", "ranking-table", "person-statements", "facts", "review-queue"}
+          "unsourced-facts", "fact-provenance", "ranking-table", "person-statements", "facts", "review-queue",
+          "articles"}
 
 
 def test_every_saved_query_has_an_expected_result_test():
