@@ -102,7 +102,7 @@ def _closest(param: str, raw: str, rows: list[dict], english: dict[str, str]) ->
     by_name: dict[str, set[str]] = {}
     for row in rows:
         by_name.setdefault(normalise(str(row["name"])), set()).add(str(row["key"]))
-    close = difflib.get_close_matches(normalise(raw), list(by_name), n=8, cutoff=0.6)
+    close = difflib.get_close_matches(normalise(raw), list(by_name), n=8, cutoff=0.5)
     keys: list[str] = []
     for name in close:
         for key in sorted(by_name[name]):

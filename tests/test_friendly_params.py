@@ -89,6 +89,8 @@ def test_an_unknown_value_is_exit_2_with_the_closest_matches(store, capsys):
     assert run.code == 2 and run.out == ""
     assert len(run.err.splitlines()) == 1
     assert "unknown country 'Koria'" in run.err and "KR (South Korea)" in run.err
+    korean = run_cli(capsys, "query", "country-rankings", "-p", "country=한극", "--store", store)
+    assert korean.code == 2 and "closest matches: KR (South Korea)" in korean.err  # short Korean names too
     typo = run_cli(capsys, "query", "h100-holdings", "-p", "indicator=h100-gpu-held", "--store", store)
     assert typo.code == 2 and "closest matches: h100-gpus-held (NVIDIA H100 GPUs held)" in typo.err
 
