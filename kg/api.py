@@ -7,7 +7,8 @@
 
 Everything returns plain rows (lists of dicts); ``as_frame=True`` or ``QueryResult.dataframe()`` gives a pandas
 DataFrame with real column types (numbers, nullable integers, booleans, dates, categories; see kg.frames) when
-pandas is installed (``pip install 'newskg[pandas]'``), and a one-line KgError saying so when it is not. Errors are ``kg.errors.KgError`` subclasses with one-line messages.
+pandas is installed (``pip install 'newskg[pandas]'``), and a one-line KgError saying so when it is not.
+Errors are ``kg.errors.KgError`` subclasses with one-line messages.
 """
 from __future__ import annotations
 
@@ -90,5 +91,4 @@ def articles(*, store: str | Path = DEFAULT_STORE, as_frame: bool = False):
         if not as_frame:
             return [dict(zip(ARTICLE_COLUMNS, row)) for row in articles_rows(opened)]
         frame = run_saved(opened, "articles").dataframe()[ARTICLE_COLUMNS]
-    frame["status"] = frame["status"].astype(pandas.CategoricalDtype(["draft", "reviewed"]))
-    return frame
+    return frame.assign(status=frame["status"].astype(pandas.CategoricalDtype(["draft", "reviewed"])))
