@@ -64,7 +64,8 @@ def test_an_entity_and_an_indicator_by_name(store, tmp_path):
     result = api.query(str(query), {"entity": "테슬라", "indicator": "nvidia h100 gpus held"}, store=store)
     assert [r["value"] for r in result.records()] == [35000]
     assert [str(r) for r in result.resolved] == [
-        "entity=테슬라 → tesla (Tesla)", "indicator=nvidia h100 gpus held → h100-gpus-held (NVIDIA H100 GPUs held)"]
+        "entity=테슬라 → tesla (Tesla)",
+        "indicator=nvidia h100 gpus held → h100-gpus-held (NVIDIA H100 GPUs held)"]
     nvidia = api.query(str(query), {"entity": "엔비디아"}, store=store)
     assert nvidia.resolved[0].key == "nvidia" and nvidia.records() == []
 
