@@ -72,6 +72,45 @@ class Candidate:
     value_high: Decimal | None = None          # the high end of a range (``value`` is the low end)
 
 
+# A sentence longer than this is read in pieces (cut at a comma or space): rules look around each figure within
+# its sentence, so an unbounded "sentence" (a table flattened into one line, a page without full stops) would make
+# extraction quadratic in the line's length; real sentences are far shorter.
+MAX_SENTENCE = 600
+
+
+def _bounded(sentences: list[Sentence]) -> list[Sentence]:
+    out: list[Sentence] = []
+    for s in sentences:
+        if len(s.text) <= MAX_SENTENCE:
+            out.append(s)
+            continue
+        a = 0
+        n = len(s.text)
+        tokens = sorted(s.proper_nouns)
+        t = 0
+        while a < n:
+            b = min(n, a + MAX_SENTENCE)
+            if b < n:
+                cut = max(s.text.rfind(", ", a + MAX_SENTENCE // 2, b), s.text.rfind(" ", a + MAX_SENTENCE // 2, b))
+                if cut > a:
+                    b = cut + 1
+            piece = s.text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            piece_text = piece.strip()
+            if piece_text:
+                start = a + lead
+                end = start + len(piece_text)
+                mine = []
+                while t < len(tokens) and tokens[t][0] < end:     # tokens in order: one pass over them
+                    x, y, *rest = tokens[t]
+                    if start <= x and y <= end:
+                        mine.append((x - start, y - start, *rest))
+                    t += 1
+                out.append(Sentence(s.start + start, s.start + end, piece_text, s.para, s.headline, mine))
+            a = b
+    return out
+
+
 class Rules(Protocol):
     lang: str
 
@@ -664,7 +703,7 @@ class Engine:
         last_group_para = -1
         seen_classifications: set[str] = set()            # classifications whose groups the article named
         opened: dict = {}                                 # open world: the ranking title and proposals in use
-        for s in rules.sentences(text, body_end):
+        for s in _bounded(rules.sentences(text, body_end)):
             if s.para != para:
                 article_subject = prev_subject or article_subject
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
