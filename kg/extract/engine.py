@@ -78,6 +78,10 @@ class Candidate:
 MAX_SENTENCE = 600
 
 
+_ORG_AFTER = re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
+                        r"위원회|미디어|통신|방송)(?![가-힣])")
+
+
 def _bounded(sentences: list[Sentence]) -> list[Sentence]:
     out: list[Sentence] = []
     for s in sentences:
@@ -586,7 +590,7 @@ class Engine:
                 and re.fullmatch(between[1], text[a.end:b.start])
             plain = gap is not None and re.fullmatch(gap, text[a.end:b.start]) \
                 and not (not_after and re.search(not_after, lead))
-            if not (between_gap or plain) or b.unit is None or a.unit not in (None, b.unit) or a.value >= b.value:
+            if not (between_gap or plain) or a.unit not in (None, b.unit) or a.value >= b.value:
                 continue
             high[id(a)] = b
             skip.add(id(b))
@@ -597,6 +601,29 @@ class Engine:
         if self.rules.lang == "ko":
             return phrases.measure_ko(s, q, seg, names)
         return phrases.measure_en(s, q, seg, names)
+
+    _JOINT_SEP = re.compile(r"\s*(?:,|,?\s*and|&|와|과|및|·|,?\s*그리고)\s*(?:the\s+)?")
+
+    def _joint_holders(self, text: str, q: Quantity, subj: str, mentions: list[Mention], excluded: set,
+                       quantities: list[Quantity], respective: dict) -> list[str]:
+        if q.start in respective or any(o is not q and o.start < q.start and o.end > q.start - 120 for o in quantities):
+            return []
+        free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES
+                and m.end <= q.start]
+        holder = next((m for m in reversed(free) if m.key == subj), None)
+        if holder is None or any(m.start > holder.end for m in free):
+            return []
+        between = text[holder.end:q.start]
+        if re.search(r"[;.]|respectively|각각\s?\S+\s?,|\b(?:than|against|compared|versus|vs)\b|보다", between):
+            return []
+        chain = []
+        first = holder
+        for m in reversed([m for m in free if m.end <= holder.start]):
+            if m.type != holder.type or not self._JOINT_SEP.fullmatch(text[m.end:first.start]):
+                break
+            chain.insert(0, m.key)
+            first = m
+        return [k for k in dict.fromkeys(chain) if k != subj]
 
     def _unknown_names(self, s: Sentence, mentions: list[Mention], proposals: Proposals, article: str) -> list[Mention]:
         """Names the registries lack, as provisional mentions of proposed entities (kept only if a fact uses
@@ -647,13 +674,18 @@ class Engine:
         return key, (unit if unit != default else None), conf
 
     def _open_series(self, s: Sentence, r: RankMention, prev_end: int, mentions: list[Mention], src: str | None,
-                     proposals: Proposals, opened: dict, current_series) -> str | None:
-        """No registry ranking fits a rank: a pillar named before it ("인재(12위→10위)") is a sub-ranking of the
-        ranking the article is about; a ranking named by its title here or earlier in the article is proposed;
-        else the ranking proposed earlier carries over."""
+                     proposals: Proposals, opened: dict, current_series, strict: bool = False) -> str | None:
+        """No registry ranking fits a rank: a pillar named with it ("인재(12위→10위)") is a sub-ranking of the
+        ranking the article is about; "12위→10위" continues the rank before; a ranking named by its title here
+        or earlier in the article is proposed; else the ranking proposed earlier carries over. ``strict``: a
+        registry ranking was found, only a pillar or a title in this sentence replaces it."""
         lang = self.rules.lang
         note = "proposed by kg extract from the article's name for the ranking; check the name and publisher"
+        last = opened.get("last_rank")
+        if last and last[0] is s and re.fullmatch(r"\s?(?:→|->|에서|위에서|에서\s?\d{4}년\s?)\s?", s.text[last[1]:r.start]):
+            return last[2]
         parent = opened.get("series") or (current_series[0] if current_series else None)
+        key = None
         if lang == "ko" and parent:
             pillar = phrases.sub_ranking_ko(s.text, r, prev_end)
             if pillar and pillar not in NOT_PILLAR and not any(pillar in m.text or m.text in pillar for m in mentions):
@@ -663,13 +695,18 @@ class Engine:
                 else:
                     e = proposals.entries["rankings"][parent]
                     label_ko, label_en, pub = e["label"].get("ko", e["label"]["en"]), e["label"]["en"], e.get("publisher")
-                return proposals.ranking(f"{label_ko} - {pillar}", lang, pub, note, en=f"{label_en} - {pillar}")
-        title = opened.get("title")
-        if title is None:
-            return opened.get("series")
-        publisher = opened.get("publisher")
-        key = proposals.ranking(title, lang, publisher, note)
-        opened["series"] = key
+                key = proposals.ranking(f"{label_ko} - {pillar}", lang, pub, note, en=f"{label_en} - {pillar}")
+        if key is None:
+            title = opened.get("title")
+            if strict and opened.get("title_sentence") is not s:
+                return None
+            if title is not None:
+                key = proposals.ranking(title, lang, opened.get("publisher"), note)
+                opened["series"] = key
+            else:
+                key = None if strict else opened.get("series")
+        if key is not None:
+            opened["last_rank"] = (s, r.end, key)
         return key
 
     def _see_titles(self, s: Sentence, mentions: list[Mention], src: str | None, opened: dict) -> None:
@@ -680,6 +717,9 @@ class Engine:
         if title is None:
             return
         orgs = [m for m in mentions if m.type in ("organization", "company", "publisher") and m.start < len(s.text)]
+        if opened.get("title") is not None and not self.rules.ranks(s.text):
+            return                        # a sentence listing other indices does not change the article's ranking
+        opened["title_sentence"] = s
         if title != opened.get("title"):
             opened["title"] = title
             opened["series"] = None
@@ -703,12 +743,14 @@ class Engine:
         last_group_para = -1
         seen_classifications: set[str] = set()            # classifications whose groups the article named
         opened: dict = {}                                 # open world: the ranking title and proposals in use
+        named_so_far: set[str] = set()                    # registry entities the article has named
         for s in _bounded(rules.sentences(text, body_end)):
             if s.para != para:
                 article_subject = prev_subject or article_subject
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
             mentions = self.gaz.find(s.text)
             all_mentions.extend(mentions)
+            named_so_far.update(m.key for m in mentions)
             registered = mentions
             if not s.headline:
                 mentions = sorted(mentions + self._unknown_names(s, mentions, proposals, text), key=lambda m: m.start)
@@ -722,6 +764,19 @@ class Engine:
             new_speaker = rules.unknown_speaker(s.text, registered) if speaker is None and quotes else None
             if new_speaker is not None:       # the quoted person is not a holder of what they say
                 mentions = [m for m in mentions if m in registered or m.text not in new_speaker["name"]]
+            elif speaker is None and quotes:
+                # "요미우리는 “…”고 분석했다": an unregistered name speaking outside the quotation is its source
+                outside = [m for m in mentions if m not in registered and rules.is_topic(s.text, m)
+                           and not any(a <= m.start < b for a, b in quotes)]
+                if outside:
+                    speaker = outside[0]
+                    source_positions.add((speaker.start, speaker.end))
+            if rules.lang == "ko":
+                # "스위스 국제경영개발대학원(IMD)", "영국 옥스퍼드인사이츠": a country naming where an organisation is from
+                for m in mentions:
+                    if m.type == "country" and (any(o.start == m.end + 1 and o.type != "country" and s.text[m.end] == " "
+                                                    for o in mentions) or _ORG_AFTER.match(s.text, m.end)):
+                        source_positions.add((m.start, m.end))
             unattributed = any(w in s.text for w in self.unattributed)
             topic = next((m for m in mentions if (m.start, m.end) not in source_positions
                           and m.type not in NOT_SUBJECT_TYPES and rules.is_topic(s.text, m)), None)
@@ -879,9 +934,13 @@ class Engine:
                     carried_in = True
                     conf *= 0.9
                 proposed_series = None
-                if series is None or (series is not None and opened.get("pillar_of") and own_words is False):
+                pub_named = series in self.registry.rankings and \
+                    self.registry.rankings[series].publisher in named_so_far
+                if series is None or not pub_named:
+                    # no registry ranking, or one of a publisher the article never names: the article's own
+                    # ranking (a pillar of it, or the one it names by title) when it has one
                     proposed_series = self._open_series(s, r, prev_rank_end, mentions, src, proposals, opened,
-                                                        current_series)
+                                                        current_series, strict=series is not None)
                 if proposed_series is not None:
                     series = proposed_series
                 elif series is not None and not s.headline and not carried_in:
@@ -1036,6 +1095,17 @@ class Engine:
                     period=period[0] if period else None, period_note=period[1] if period else None,
                     source=src, attribution=attribution, subject_name=unknown, problem=problem,
                     qualifier=qualifier, value_high=high.value if high is not None and qualifier == "range" else None))
+                if subj and not problem:
+                    # "Meta and Microsoft … 150,000 units", "Google, Amazon, Oracle, and Tencent jointly … 50,000":
+                    # one figure for every name of the list that is its subject
+                    for other in self._joint_holders(s.text, q, subj, mentions, excluded, quantities, respective):
+                        out.append(Candidate(kind="observation", subject=other, measure=indicator, sentence=s,
+                                             span=(q.start, q.end), confidence=conf * 0.9, value=q.value, unit=unit,
+                                             as_written=q.as_written, equivalent=equivalent,
+                                             approximate=q.approximate, period=period[0] if period else None,
+                                             period_note=period[1] if period else None, source=src,
+                                             attribution=attribution, qualifier=qualifier,
+                                             note="the figure of every name in the list before it"))
                 if subj:
                     last_subject = subj
             if s.para != last_group_para:

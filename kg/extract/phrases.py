@@ -21,7 +21,8 @@ _NOUN_TAGS = {"NNG", "NNP", "SL", "SH", "XSN", "XPN", "NNB"}
 _KO_NOT_MEASURE = {"지난해", "올해", "작년", "내년", "이번", "당시", "현재", "분기", "기준", "약", "총", "전년", "동기",
                    "이날", "최근", "이후", "이전", "중", "가운데", "등", "전", "세계", "전체", "각각", "모두", "역대", "만",
                    "당", "여", "개", "곳", "대", "명", "위", "점", "배", "년", "월", "일", "때", "수준", "정도", "대비",
-                   "순", "차지", "기록", "규모", "비중", "이상", "이하", "미만", "초과", "평가", "조사", "결과", "전망"}
+                   "순", "차지", "기록", "규모", "비중", "이상", "이하", "미만", "초과", "평가", "조사", "결과", "전망",
+                   "나라", "국가", "곳", "기업", "회사", "부문", "항목", "분야", "지역", "업체"}
 _KO_TIME = re.compile(r"^(?:\d+(?:년|분기|월|일)|[1-4]분기|상반기|하반기|지난해|올해|작년|내년|이번|당시|현재|최근)$")
 
 
@@ -75,6 +76,12 @@ def measure_ko(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
                 a = nb
         return text[a:b].strip()
 
+    # "기술(62.95점) 부문에서": the noun the bracketed figure belongs to
+    m = re.search(r"([가-힣A-Za-z·]{1,10})\s?\($", text[max(0, q.start - 12):q.start])
+    if m and not any(b == q.start - 1 or b == q.start - 2 for a, b in names):
+        phrase = _clean_ko(m.group(1), name_texts)
+        if phrase:
+            return phrase, "strong"
     # "67.7%의 점유율을", "N점의 평균"
     m = re.match(r"\s?의\s?", text[q.end:q.end + 3])
     if m:
@@ -223,13 +230,29 @@ def ranking_en(text: str, start: int, end: int) -> str | None:
     return name if len(name) >= 3 else None
 
 
+_PILLAR_WORD = r"[가-힣A-Za-z][가-힣A-Za-z·]{0,7}(?:\s[가-힣A-Za-z][가-힣A-Za-z·]{0,7})?"
+
+
 def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
-    """A pillar named right before its rank: "인재(12위→10위)", "정부 전략 3위", "인재 부문에서 13위"."""
-    m = re.search(r"([가-힣A-Za-z]{1,6}(?:\s[가-힣A-Za-z]{1,6})?)\s?(?:\(|부문에서\s|부문\s|항목에서\s|분야에서\s|순위는?\s|)$",
-                  text[max(prev_end, rank.start - 20):rank.start])
-    if not m:
+    """A pillar named with its rank: "인재(12위→10위)", "정부 부문에서 84.59점(3위)", "인재 부문에서 13위",
+    "정부 전략 3위, 운영 환경 45위" (two or more "pillar N위" in a row)."""
+    before = text[max(prev_end, rank.start - 40):rank.start]
+    m = re.search(rf"(?<![\d가-힣A-Za-z·])({_PILLAR_WORD})\s?\($", before) \
+        or re.search(rf"(?<![\d가-힣A-Za-z·])({_PILLAR_WORD})\s?(?:부문|항목|분야)(?:에서|은|는|이|도|의)?\s(?:[^,.]|\d\.\d)*?(?:\(|\s)$", before) \
+        or re.search(rf"(?<![\d가-힣A-Za-z·])({_PILLAR_WORD})\s?(?:부문|항목|분야)(?:에서|은|는|이|도)?\s$", before)
+    if m is None:
+        listed = re.search(rf"(?:^|,\s?)({_PILLAR_WORD})\s$", before)
+        pairs = re.findall(rf"{_PILLAR_WORD}\s\d{{1,3}}위", text)
+        if listed and len(pairs) >= 2:
+            m = listed
+    if m is None:
         return None
-    return m.group(1).strip()
+    word = m.group(1).strip()
+    parts = word.split()
+    if len(parts) == 2 and re.search(r"(?:은|는|이|가|도|의|에서|을|를)$", parts[0]):
+        word = parts[1]                   # "한국은 정부 부문에서": the topic is not part of the pillar
+    word = re.sub(r"(?:에서|은|는|이|가|도|의)$", "", word) if len(word) > 2 else word
+    return word or None
 
 
 # ---------------------------------------------------------------------------------------------- unknown names
