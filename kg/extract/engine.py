@@ -200,7 +200,7 @@ _OUT_OF_BEFORE = re.compile(r"(?:out\s+of|\bof\s+a\s+possible)\s*$", re.IGNORECA
 
 
 # differences in percentage points, ranges ("30%대", "in the 30s") and shortfalls ("10%에도 못 미친다"): not a level
-_POINTS_AFTER = re.compile(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z가-힣]))|\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b"
+_POINTS_AFTER = re.compile(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z]))|\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b"
                            r"|\s?pp\b|\s*points?\s+(?:higher|lower|more|less|above|below|ahead|behind)\b",
                            re.IGNORECASE)
 _RANGE_AFTER = re.compile(r"대(?:로|의|에|를|까지|초반|중반|후반|였|이|가|\s|$|[.,])")
@@ -209,6 +209,8 @@ _SHORT_AFTER = re.compile(r"\s?(?:에도|에)\s?(?:못|채\s?못)\s?미(?:친|�
 
 def _not_a_level(text: str, q: Quantity) -> str | None:
     after = text[q.end:q.end + 24]
+    if q.unit == "times":
+        return "a ratio (\u201c9배\u201d, \u201c12 times\u201d), not a value"
     if _POINTS_AFTER.match(after):
         return "a difference in percentage points, not a level"
     if q.unit == "percent" and _RANGE_AFTER.match(after):
@@ -668,7 +670,7 @@ class Engine:
                 key = proposals.indicator(f"{label} {word}", self.rules.lang, unit, note)
         if key is None:
             return None, None, conf
-        opened[("indicator", q.unit)] = key
+        opened.setdefault(("indicator", q.unit), key)   # the article's first measure of this unit carries
         default = self.registry.indicators[key].unit if key in self.registry.indicators else \
             proposals.entries["indicators"][key]["unit"]
         return key, (unit if unit != default else None), conf
@@ -689,17 +691,18 @@ class Engine:
         if lang == "ko" and parent:
             pillar = phrases.sub_ranking_ko(s.text, r, prev_end)
             if pillar and pillar not in NOT_PILLAR and not any(pillar in m.text or m.text in pillar for m in mentions):
-                if parent in self.registry.rankings:
-                    p = self.registry.rankings[parent]
-                    label_ko, label_en, pub = p.label.get("ko") or p.label["en"], p.label["en"], p.publisher
-                else:
-                    e = proposals.entries["rankings"][parent]
-                    label_ko, label_en, pub = e["label"].get("ko", e["label"]["en"]), e["label"]["en"], e.get("publisher")
-                key = proposals.ranking(f"{label_ko} - {pillar}", lang, pub, note, en=f"{label_en} - {pillar}")
+                key = self._pillar(parent, pillar, proposals)
+                opened["sentence_pillar"] = (s, key)
+        if key is None and opened.get("pillar_title") and opened["pillar_title"][0] is s and parent:
+            key = self._pillar(parent, opened["pillar_title"][1], proposals)
+        if key is None and opened.get("sentence_pillar") and opened["sentence_pillar"][0] is s:
+            key = opened["sentence_pillar"][1]     # a later rank of the sentence that named a pillar
         if key is None:
             title = opened.get("title")
             if strict and opened.get("title_sentence") is not s:
-                return None
+                # a registry ranking of a publisher the article never names: the article's own ranking instead
+                return parent if parent and parent not in self.registry.rankings else (
+                    parent if parent and self.registry.rankings[parent].publisher in self._named else None)
             if title is not None:
                 key = proposals.ranking(title, lang, opened.get("publisher"), note)
                 opened["series"] = key
@@ -709,6 +712,16 @@ class Engine:
             opened["last_rank"] = (s, r.end, key)
         return key
 
+    def _pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
+        note = "proposed by kg extract: a pillar of a ranking the article names; check the name"
+        if parent in self.registry.rankings:
+            p = self.registry.rankings[parent]
+            label_ko, label_en, pub = p.label.get("ko") or p.label["en"], p.label["en"], p.publisher
+        else:
+            e = proposals.entries["rankings"][parent]
+            label_ko, label_en, pub = e["label"].get("ko", e["label"]["en"]), e["label"]["en"], e.get("publisher")
+        return proposals.ranking(f"{label_ko} - {pillar}", self.rules.lang, pub, note, en=f"{label_en} - {pillar}")
+
     def _see_titles(self, s: Sentence, mentions: list[Mention], src: str | None, opened: dict) -> None:
         """Remember the ranking a sentence names by its title (and the organisation it names), for the ranks
         of this and later sentences that no registry ranking fits."""
@@ -717,6 +730,10 @@ class Engine:
         if title is None:
             return
         orgs = [m for m in mentions if m.type in ("organization", "company", "publisher") and m.start < len(s.text)]
+        if (opened.get("title") is not None or opened.get("series_known")) and title.endswith("순위") \
+                and not re.search(r"지수|인덱스|평가|랭킹", title):
+            opened["pillar_title"] = (s, title[:-2].strip())     # "'운영 환경 순위'": a pillar of the ranking
+            return
         if opened.get("title") is not None and not self.rules.ranks(s.text):
             return                        # a sentence listing other indices does not change the article's ranking
         opened["title_sentence"] = s
@@ -744,6 +761,7 @@ class Engine:
         seen_classifications: set[str] = set()            # classifications whose groups the article named
         opened: dict = {}                                 # open world: the ranking title and proposals in use
         named_so_far: set[str] = set()                    # registry entities the article has named
+        self._named = named_so_far
         for s in _bounded(rules.sentences(text, body_end)):
             if s.para != para:
                 article_subject = prev_subject or article_subject
@@ -935,12 +953,14 @@ class Engine:
                     conf *= 0.9
                 proposed_series = None
                 pub_named = series in self.registry.rankings and \
-                    self.registry.rankings[series].publisher in named_so_far
+                    self.registry.rankings[series].publisher in named_so_far | {None}
                 if series is None or not pub_named:
                     # no registry ranking, or one of a publisher the article never names: the article's own
                     # ranking (a pillar of it, or the one it names by title) when it has one
                     proposed_series = self._open_series(s, r, prev_rank_end, mentions, src, proposals, opened,
                                                         current_series, strict=series is not None)
+                if current_series is not None:
+                    opened["series_known"] = True
                 if proposed_series is not None:
                     series = proposed_series
                 elif series is not None and not s.headline and not carried_in:

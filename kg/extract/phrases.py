@@ -233,13 +233,23 @@ def ranking_en(text: str, start: int, end: int) -> str | None:
 _PILLAR_WORD = r"[가-힣A-Za-z][가-힣A-Za-z·]{0,7}(?:\s[가-힣A-Za-z][가-힣A-Za-z·]{0,7})?"
 
 
+_MARKER = r"(?:부문|항목|분야|순위|지표)"
+_NOT_NOUN_END = re.compile(r"(?:고|며|면|서|와|과|를|을|게|지|다|던|한|된|인|적)$")
+
+
 def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
     """A pillar named with its rank: "인재(12위→10위)", "정부 부문에서 84.59점(3위)", "인재 부문에서 13위",
-    "정부 전략 3위, 운영 환경 45위" (two or more "pillar N위" in a row)."""
-    before = text[max(prev_end, rank.start - 40):rank.start]
-    m = re.search(rf"(?<![\d가-힣A-Za-z·])({_PILLAR_WORD})\s?\($", before) \
-        or re.search(rf"(?<![\d가-힣A-Za-z·])({_PILLAR_WORD})\s?(?:부문|항목|분야)(?:에서|은|는|이|도|의)?\s(?:[^,.]|\d\.\d)*?(?:\(|\s)$", before) \
-        or re.search(rf"(?<![\d가-힣A-Za-z·])({_PILLAR_WORD})\s?(?:부문|항목|분야)(?:에서|은|는|이|도)?\s$", before)
+    "운영 환경 순위에서 한국은 35위", "상업생태계도 3위에서", "정부 전략 3위, 운영 환경 45위" (two or more
+    "pillar N위" in a row)."""
+    before = text[max(prev_end, rank.start - 60):rank.start]
+    after = text[rank.end:rank.end + 4]
+    lead = r"(?<![\d가-힣A-Za-z·])"
+    m = re.search(rf"{lead}({_PILLAR_WORD})\s?\($", before) \
+        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_MARKER}(?:에서는|에서|은|는|이|도|의)?\s(?:[^,.]|\d\.\d)*?(?:\(|\s)$",
+                     before) \
+        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_MARKER}(?:에서는|에서|은|는|이|도)?\s$", before)
+    if m is None and re.match(r"에서|→", after):
+        m = re.search(rf"{lead}([가-힣A-Za-z][가-힣A-Za-z·]{{1,7}})(?:도|은|는)\s$", before)   # "상업생태계도 3위에서"
     if m is None:
         listed = re.search(rf"(?:^|,\s?)({_PILLAR_WORD})\s$", before)
         pairs = re.findall(rf"{_PILLAR_WORD}\s\d{{1,3}}위", text)
@@ -252,7 +262,9 @@ def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
     if len(parts) == 2 and re.search(r"(?:은|는|이|가|도|의|에서|을|를)$", parts[0]):
         word = parts[1]                   # "한국은 정부 부문에서": the topic is not part of the pillar
     word = re.sub(r"(?:에서|은|는|이|가|도|의)$", "", word) if len(word) > 2 else word
-    return word or None
+    if not word or any(len(w) < 2 or _NOT_NOUN_END.search(w) and len(w) > 2 and not w.endswith("인") for w in word.split()):
+        return None
+    return word
 
 
 # ---------------------------------------------------------------------------------------------- unknown names
