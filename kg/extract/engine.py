@@ -347,6 +347,7 @@ class Engine:
                               for item in part.values()
                               for text in list(item.label.values()) + [k for v in (getattr(item, "keywords", None) or {}).values() for k in v]
                               for w in re.split(r"[\s()/,]+", text) if w}
+        self.measure_words_folded = {w.lower() for w in self.measure_words}
         self.score_indicators = {k for k, ind in registry.indicators.items()
                                  if _is_score_unit(registry.units.get(ind.unit))}
         self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
@@ -634,7 +635,7 @@ class Engine:
         if self.rules.lang == "ko":
             found = phrases.names_ko(s, known, self.measure_words)
         else:
-            found = phrases.names_en(s.text, known, self.measure_words, article)
+            found = phrases.names_en(s.text, known, self.measure_words | self.measure_words_folded, article)
         out = []
         for a, b, name in found:
             key = proposals.known_entity(name)
@@ -848,6 +849,10 @@ class Engine:
                 seg = rules.segment_start(s.text, pos)
                 inseg = [m for m in mentions if seg <= m.start and m.end <= pos and (m.start, m.end) not in excluded
                          and m.type not in NOT_SUBJECT_TYPES]
+                if any(m in registered for m in inseg):
+                    # a registered holder beats a name the registries lack ("xAI's Colossus cluster holds …"),
+                    # unless that name is the topic ("중국의 SMIC가")
+                    inseg = [m for m in inseg if m in registered or rules.is_topic(s.text, m)]
                 topical = [m for m in inseg if rules.is_topic(s.text, m)]
                 if topical:
                     return topical[-1].key, 0.9, None
@@ -1095,6 +1100,8 @@ class Engine:
                 if indicator is None and q.unit is not None and not (not_fact and not qualifier):
                     indicator, unit, conf = self._open_indicator(s, q, seg, mentions, proposals, opened,
                                                                  current_series, conf)
+                if unknown and (any(ch.isdigit() for ch in unknown) or unknown.lower() in self.measure_words_folded):
+                    unknown = None                # "H100", "Productivity …": a product or a measure word, not a name
                 if subj is None and unknown and indicator is not None:
                     subj, conf = proposals.entity(unknown, rules.lang, "company",
                                                   "named as the holder of a figure; type and labels are guesses"), 0.6

@@ -293,7 +293,7 @@ def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], artic
     for m in _EN_NAME.finditer(text):
         a, b = m.start(1), m.end(1)
         words = m.group(1).split()
-        while words and (words[0] in _EN_NOT_NAMES or words[0] in not_names):
+        while words and (words[0] in _EN_NOT_NAMES or words[0] in not_names or words[0].lower() in not_names):
             a = text.index(words[0], a) + len(words[0])
             a = a + (len(text[a:]) - len(text[a:].lstrip()))
             words.pop(0)
@@ -305,13 +305,12 @@ def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], artic
         b = a + len(name) if text[a:a + len(name)] == name else b
         if text[a:b] != name or any(x < b and a < y for x, y in known):
             continue
-        if len(name) < 2 or name.isupper() and len(name) <= 2:
-            continue
+        if len(name) < 2 or name.isupper() and len(name) <= 2 or any(ch.isdigit() for ch in name):
+            continue                      # "H100", "B200": products, not holders
         if re.search(r"\b(?:in|at|near|from|to|into)\s+$", text[max(0, a - 6):a]):
             continue                      # "its cluster in Memphis": a place, not a holder
         initial = a == 0 or re.search(r"[.!?:\-–—\"“]\s*$", text[max(0, a - 3):a]) is not None
-        if initial and not (re.search(rf"(?<![.!?]\s)(?<!^)\b{re.escape(words[0])}\b", article[1:])
-                            and article.count(words[0]) > 1
+        if initial and not (re.search(rf"[a-z,]\s+{re.escape(words[0])}\b", article)
                             or re.match(r",\s[A-Z]|\sand\s[A-Z]|’s\s|'s\s", text[b:b + 6])):
             continue
         out.append((a, b, name))

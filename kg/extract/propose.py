@@ -76,23 +76,43 @@ def currency_labels(code: str) -> dict[str, str] | None:
     return {"en": get_currency_name(code, locale="en"), "ko": get_currency_name(code, locale="ko")}
 
 
+_INDEXES: dict[int, tuple[Registry, dict[tuple[str, str], str]]] = {}
+
+
+def _registry_index(registry: Registry) -> dict[tuple[str, str], str]:
+    """Normalised labels and aliases of the registry's entries → keys (built once per registry)."""
+    hit = _INDEXES.get(id(registry))
+    if hit is not None and hit[0] is registry:
+        return hit[1]
+    index: dict[tuple[str, str], str] = {}
+    for section, items in (("indicators", registry.indicators), ("rankings", registry.rankings)):
+        for key, item in items.items():
+            for text in item.label.values():
+                index.setdefault((section, normal(text)), key)
+    for key, ent in registry.entities.items():
+        for text in list(ent.label.values()) + [a for v in ent.aliases.values() for a in v]:
+            index.setdefault(("entities", normal(text)), key)
+    for key, cls in registry.classifications.items():
+        for text in cls.label.values():
+            index.setdefault(("classifications", normal(text)), key)
+    if len(_INDEXES) > 4:
+        _INDEXES.clear()
+    _INDEXES[id(registry)] = (registry, index)
+    return index
+
+
 class Proposals:
     """The registry entries one article's draft proposes (each marked ``proposed: true``)."""
 
     def __init__(self, registry: Registry):
         self.registry = registry
         self.entries: dict[str, dict[str, dict]] = {s: {} for s in SECTIONS}
-        self._index: dict[tuple[str, str], str] = {}
-        for section, items in (("indicators", registry.indicators), ("rankings", registry.rankings)):
-            for key, item in items.items():
-                for text in item.label.values():
-                    self._index.setdefault((section, normal(text)), key)
-        for key, ent in registry.entities.items():
-            for text in list(ent.label.values()) + [a for v in ent.aliases.values() for a in v]:
-                self._index.setdefault(("entities", normal(text)), key)
-        for key, cls in registry.classifications.items():
-            for text in cls.label.values():
-                self._index.setdefault(("classifications", normal(text)), key)
+        self._base = _registry_index(registry)          # shared by the articles of a process
+        self._index: dict[tuple[str, str], str] = {}     # this article's proposals
+
+    def _lookup(self, section: str, name: str) -> str | None:
+        k = (section, normal(name))
+        return self._index.get(k) or self._base.get(k)
 
     def _taken(self, section: str, key: str) -> bool:
         if key in self.entries[section]:
@@ -105,7 +125,7 @@ class Proposals:
 
     def _add(self, section: str, names: list[str], base: str, entry: dict) -> str:
         for name in names:
-            hit = self._index.get((section, normal(name)))
+            hit = self._lookup(section, name)
             if hit is not None:
                 return hit
         key, n = base, 2
@@ -165,7 +185,7 @@ class Proposals:
         return self._add("entities", [name], key_for(name, "entity"), entry)
 
     def known_entity(self, name: str) -> str | None:
-        return self._index.get(("entities", normal(name)))
+        return self._lookup("entities", name)
 
     def label(self, section: str, key: str) -> str | None:
         entry = self.entries[section].get(key)
