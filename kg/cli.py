@@ -426,13 +426,18 @@ def viz_command(out_path, lang, article, subject, query_file, max_nodes, store_p
 @click.option("--date", "date", default=None, metavar="YYYY-MM-DD", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Publication date, when the file does not carry one; relative years are read against it.")
 @click.option("-o", "--out", "out_dir", default="drafts", show_default=True,
-              type=click.Path(path_type=Path, file_okay=False), help="Folder for the draft fact sheets.")
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Output folder: articles/, registries/ (proposals), pending/.")
 @click.option("--data", "data_dir", default="data", show_default=True,
               type=click.Path(path_type=Path, file_okay=False), help="Data folder whose registries/ names resolve.")
 @click.option("--publisher", default=None, metavar="KEY", help="Registry key of the publisher, if not detected.")
 @click.option("-j", "--jobs", default=None, type=click.IntRange(min=1), help="Worker processes (default: cores).")
 def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs) -> None:
-    """Draft fact sheets from article text (.txt, .md, .html; files or folders) for an analyst to review."""
+    """Draft fact sheets from article text (.txt, .md, .html; files or folders) for an analyst to review.
+
+    Writes OUT/articles/<id>.yaml (drafts), OUT/registries/*.yaml (proposed registry entries, merged with what
+    is there) and OUT/pending/<id>.yaml (figures that are not facts, with the reason); `kg build data OUT`
+    reads them as they are."""
     from .extract import extract_paths
 
     bar = None
@@ -448,8 +453,11 @@ def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs) -> No
     for r in results:
         for warning in r.warnings:
             click.echo(f"kg: warning: {warning}", err=True)
-        extra = f", {r.pending} pending in {r.proposed_path}" if r.proposed_path else ""
-        click.echo(f"{r.draft_path}: {r.facts} facts{extra}")
+        extra = f", {r.pending} pending in {r.pending_path}" if r.pending_path else ""
+        proposed = f", {r.proposed} registry entries proposed" if r.proposed else ""
+        click.echo(f"{r.draft_path}: {r.facts} facts{proposed}{extra}")
+    if any(r.proposed for r in results):
+        click.echo(f"proposed registry entries: {out_dir / 'registries'} (marked proposed: true)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,14 +81,13 @@ def test_seed_draft_is_accepted_by_the_loader_with_offsets_checked(tmp_path):
     shutil.copytree(ROOT / "data" / "registries", data / "registries")
     for extra in (ROOT / "eval" / "registries").glob("*.yaml"):  # the evaluation articles' own entries
         shutil.copy(extra, data / "registries" / extra.name)
-    (data / "articles").mkdir()
-    assert main(["extract", str(SEED), "--date", "2025-01-30", "-o", str(data / "articles")]) == 0
+    out = tmp_path / "drafts"
+    assert main(["extract", str(SEED), "--date", "2025-01-30", "--data", str(data), "-o", str(out)]) == 0
+    assert (out / "articles" / "seed-article-ko.yaml").is_file()
     text_dir = tmp_path / "text"
     text_dir.mkdir()
     shutil.copy(SEED, text_dir / "seed-article-ko.txt")
-    for extra in (data / "articles").glob("*.proposed.yaml"):
-        extra.unlink()        # proposals are for the reviewer; the loader reads only fact sheets
-    corpus = load_corpus([data], text_dir=text_dir)
+    corpus = load_corpus([data, out], text_dir=text_dir)     # drafts and proposals as written, no hand edit
     article = corpus.articles[0]
     assert article.meta.draft is True and len(article.facts) >= 25
     assert all(f.confidence is not None for f in article.facts)
@@ -146,9 +145,10 @@ def test_cli_folder_of_articles_and_html(tmp_path):
     out = tmp_path / "out"
     code = main(["extract", str(src), "--publisher", "maeil-business", "-o", str(out), "-j", "2"])
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["english.yaml", "page.txt", "page.yaml"]
-    page = yaml.safe_load((out / "page.yaml").read_text(encoding="utf-8"))
-    text = (out / "page.txt").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (out / "articles").iterdir()) == ["english.yaml", "page.yaml"]
+    assert sorted(p.name for p in (out / "texts").iterdir()) == ["page.txt"]
+    page = yaml.safe_load((out / "articles" / "page.yaml").read_text(encoding="utf-8"))
+    text = (out / "texts" / "page.txt").read_text(encoding="utf-8")
     assert page["article"]["published"] == "2025-01-30"
     assert ("KR", "observation", "ai-workforce", Decimal(2500)) in fact_keys(page["facts"])
     assert_values_as_written(page, text)
@@ -161,7 +161,7 @@ def test_cli_without_a_date_is_a_clean_input_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("kg: error: ") and "--date" in err and "Traceback" not in err
-    assert not (tmp_path / "out" / "a.yaml").exists()
+    assert not (tmp_path / "out" / "articles" / "a.yaml").exists()
 
 
 def test_cli_missing_path_is_an_input_error(tmp_path, capsys):

@@ -23,7 +23,15 @@ def registry():
 
 
 def values(d):
-    return {Decimal(str(f["value"])) for f in d.sheet["facts"] if f["kind"] == "observation"}
+    """Values drafted as plain facts (a bound, target or forecast carries its qualifier instead)."""
+    return {Decimal(str(f["value"])) for f in d.sheet["facts"] if f["kind"] == "observation" and not f.get("qualifier")}
+
+
+def qualifiers(d, figure):
+    """The qualifiers the draft gives ``figure`` (issue 9: a bound or a target is a qualified fact; with no
+    subject it stays pending, still qualified)."""
+    return {f.get("qualifier") for f in d.sheet["facts"] + d.pending
+            if f["kind"] == "observation" and Decimal(str(f["value"])) == Decimal(figure)}
 
 
 # ------------------------------------------------------------------------------------------ choosing the ranking
@@ -143,10 +151,11 @@ def test_measure_named_earlier_carries_to_a_bare_list(registry):
     ("Fewer than 30,000 H100 GPUs are installed across Korean universities.", "en", 30000),
     ("Renting an H100 in Seoul costs more than $3 an hour.", "en", 3),
 ])
-def test_bounds_are_not_facts(registry, text, lang, figure):
+def test_bounds_are_qualified_facts(registry, text, lang, figure):
     d = draft(registry, text, lang)
     assert Decimal(figure) not in values(d)
-    assert any("bound" in (p.get("reason") or p.get("problem") or str(p)) for p in d.proposed.get("pending_facts", []))
+    expected = "upper-bound" if re.search(r"채|Fewer", text) else "lower-bound"
+    assert qualifiers(d, figure) == {expected}
 
 
 @pytest.mark.parametrize("text,lang,figure", [
@@ -163,8 +172,10 @@ def test_differences_are_not_facts(registry, text, lang, figure):
     ("The ministry aims to train 50,000 AI specialists by 2030.", "en", 50000),
     ("The plan is to raise labour productivity growth to 3% a year by 2031.", "en", 3),
 ])
-def test_targets_are_not_facts(registry, text, lang, figure):
-    assert Decimal(figure) not in values(draft(registry, text, lang))
+def test_targets_are_qualified_facts(registry, text, lang, figure):
+    d = draft(registry, text, lang)
+    assert Decimal(figure) not in values(d)
+    assert qualifiers(d, figure) <= {"target"}
 
 
 def test_money_pledged_is_a_commitment_fact(registry):
@@ -235,7 +246,8 @@ def test_reporting_verb_must_be_a_word_of_its_own_en(registry):
     ("The government plans to lift the AI budget to 3 trillion won by 2028.", "en", 3000000000000),
 ])
 def test_raising_money_to_a_level_is_a_target(registry, text, lang, figure):
-    assert Decimal(figure) not in values(draft(registry, text, lang))
+    d = draft(registry, text, lang)
+    assert Decimal(figure) not in values(d) and qualifiers(d, figure) == {"target"}
 
 
 def test_relative_clause_keeps_its_antecedent_as_subject_en(registry):
@@ -291,7 +303,8 @@ def test_curated_keywords_outweigh_label_words_en(registry):
     ("국내 생성형 AI 스타트업 수는 올해 1000개사를 돌파했다.", "ko", 1000),
 ])
 def test_passing_a_mark_is_a_bound(registry, text, lang, figure):
-    assert Decimal(figure) not in values(draft(registry, text, lang))
+    d = draft(registry, text, lang)
+    assert Decimal(figure) not in values(d) and qualifiers(d, figure) <= {"lower-bound"}
 
 
 def test_n_out_of_m_people_is_a_proportion_not_a_count_ko(registry):
@@ -434,7 +447,8 @@ def test_the_year_before_after_a_rank(registry):
     ("Korea aims to reach $12 billion of private AI investment by 2027.", "en", 12000000000),
 ])
 def test_money_goals_are_targets(registry, text, lang, figure):
-    assert Decimal(figure) not in values(draft(registry, text, lang))
+    d = draft(registry, text, lang)
+    assert Decimal(figure) not in values(d) and qualifiers(d, figure) == {"target"}
 
 
 def test_a_forecast_is_not_a_goal_en(registry):

@@ -126,15 +126,17 @@ def test_english_patterns(registry):
     assert fr == {13: 2023, 5: 2024}
 
 
-def test_unknown_subject_is_proposed_not_drafted(registry):
+def test_unknown_subject_is_proposed_and_drafted(registry):
     text = "에어스트리트캐피털 보고서에 따르면 H100 기준으로 메타는 35만대, 코어위브는 25만대의 GPU를 보유하고 있다."
     article = ArticleText(path=Path("t.txt"), text=text, title="t", body_end=len(text), language="ko",
                           published=dt.date(2025, 1, 30), published_note=None, publisher_name=None, url=None,
                           from_html=False)
     draft = extract_text(article, registry, article_id="t", publisher="maeil-business")
-    assert keys(draft.sheet["facts"]) == {("meta", "observation", "h100-gpus-held", 350000)}
-    assert any(p.get("subject_name") == "코어위브" for p in draft.proposed["pending_facts"])
-    assert any(e["label"].get("ko") == "코어위브" for e in draft.proposed["proposed_entities"].values())
+    entities = draft.proposals["entities"]
+    key = next(k for k, e in entities.items() if e["label"].get("ko") == "코어위브")
+    assert entities[key]["proposed"] is True
+    assert keys(draft.sheet["facts"]) == {("meta", "observation", "h100-gpus-held", 350000),
+                                          (key, "observation", "h100-gpus-held", 250000)}
 
 
 def test_unknown_quoted_person_is_proposed_with_title_and_employer(registry):
@@ -143,7 +145,7 @@ def test_unknown_quoted_person_is_proposed_with_title_and_employer(registry):
                           published=dt.date(2025, 1, 30), published_note=None, publisher_name=None, url=None,
                           from_html=False)
     draft = extract_text(article, registry, article_id="t", publisher="maeil-business")
-    proposals = draft.proposed["proposed_entities"]
+    proposals = draft.proposals["entities"]
     person = next(e for e in proposals.values() if e["type"] == "person")
     assert person["label"]["ko"] == "홍길동" and person["role"]["ko"] == "부사장"
     assert person["employer"] == "sk-telecom"
@@ -152,5 +154,5 @@ def test_unknown_quoted_person_is_proposed_with_title_and_employer(registry):
                           published=dt.date(2025, 1, 30), published_note=None, publisher_name=None, url=None,
                           from_html=False)
     draft = extract_text(article, registry, article_id="e", publisher="maeil-business")
-    person = next(e for e in draft.proposed["proposed_entities"].values() if e["type"] == "person")
+    person = next(e for e in draft.proposals["entities"].values() if e["type"] == "person")
     assert person["label"] == {"en": "Jane Park"} and person["employer"] == "sk-telecom"

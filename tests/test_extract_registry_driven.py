@@ -148,7 +148,7 @@ def test_how_many_are_ranked_is_not_a_figure_and_does_not_change_the_measure(reg
 def test_points_ranges_and_shortfalls_are_not_levels(registry, text, lang, value):
     d = draft(registry, text, lang)
     assert Decimal(value) not in {k[3] for k in keys(d) if k[1] == "observation"}
-    assert any(Decimal(str(p.get("value"))) == Decimal(value) for p in d.proposed.get("pending_facts", []))
+    assert any(Decimal(str(p.get("value"))) == Decimal(value) for p in d.pending)
 
 
 # ------------------------------------------------------------------------------------------ subjects and sources

@@ -17,15 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 from ..atomic import write_text
 from ..errors import InputError, Location
 from ..model import Registry
-from .draft import Draft, build_draft, slugify
+from .draft import Draft, build_draft, dump_yaml, slugify
 from .engine import Engine
+from .propose import SECTIONS, normal
 from .resolve import Gazetteer
 from .text import ArticleText, article_files, read_article
 
-__all__ = ["extract_file", "extract_text", "extract_paths", "ExtractResult", "Draft"]
+__all__ = ["extract_file", "extract_text", "extract_paths", "write_batch", "ExtractResult", "Draft"]
 
 _GAZETTEERS: dict[int, Gazetteer] = {}
 
@@ -96,15 +99,17 @@ def extract_text(article: ArticleText, registry: Registry, *, article_id: str | 
                          hint="pass --date YYYY-MM-DD (relative dates such as 지난해 are read against it)")
     engine = _engine(registry, article.language)
     gaz = engine.gaz
-    candidates, mentions = engine.run(article.text, article.body_end, article.published.year)
+    candidates, mentions, proposals = engine.run(article.text, article.body_end, article.published.year)
     warnings: list[str] = []
-    proposed: dict = {}
     pub_key, pub_name = _publisher(article, gaz, publisher)
     if pub_key is None:
+        # the article must name a publisher: propose one (its name as the page gives it, when it does)
         name = pub_name or "unknown publisher"
-        pub_key = slugify(name, "unknown-publisher")
-        proposed[pub_key] = {"type": "publisher", "label": {"en": name}, "note": "the publisher is not in the registries"}
+        pub_key = proposals.entity(name, "en", "publisher", "the publisher of a drafted article; check the name")
         warnings.append(f"{article.path}: publisher {name!r} is not in the registries; proposed as {pub_key!r}")
+    elif pub_key not in registry.entities and pub_key not in proposals.entries["entities"]:
+        raise InputError(f"unknown publisher {pub_key!r}", location=Location.of(article.path),
+                         hint="give a registry key with --publisher")
     seen: list[str] = []
     for m in mentions:
         if m.key not in seen and m.type != "publisher":
@@ -114,7 +119,7 @@ def extract_text(article: ArticleText, registry: Registry, *, article_id: str | 
     aid = article_id or slugify(article.path.stem, "article-" + hashlib.sha1(article.text.encode()).hexdigest()[:10])
     return build_draft(article_id=aid, title=article.title, publisher=pub_key, language=article.language,
                        published=article.published, published_note=article.published_note, url=article.url,
-                       text=article.text, mentions=seen, candidates=candidates, proposed_entities=proposed,
+                       text=article.text, mentions=seen, candidates=candidates, proposals=proposals,
                        warnings=warnings)
 
 
@@ -129,28 +134,81 @@ def extract_file(path: str | Path, registry: Registry, *, lang: str = "auto", da
 class ExtractResult:
     source: Path
     draft_path: Path
-    proposed_path: Path | None
+    pending_path: Path | None
     text_path: Path | None
     facts: int
     pending: int
+    proposed: int
     warnings: list[str]
 
 
-def write_draft(draft: Draft, article: Path, out_dir: Path, *, from_html: bool) -> ExtractResult:
-    draft_path = out_dir / f"{draft.article_id}.yaml"
-    write_text(draft_path, draft.to_yaml())
-    proposed_path = out_dir / f"{draft.article_id}.proposed.yaml"
-    proposed = draft.proposed_yaml()
-    if proposed:
-        write_text(proposed_path, proposed)
-    elif proposed_path.exists():
-        proposed_path.unlink()
-    text_path = None
-    if from_html:
-        text_path = out_dir / f"{draft.article_id}.txt"
-        write_text(text_path, draft.text)
-    return ExtractResult(article, draft_path, proposed_path if proposed else None, text_path,
-                         len(draft.sheet["facts"]), len(draft.proposed.get("pending_facts", [])), draft.warnings)
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise InputError(f"cannot read the proposals file: {err}", location=Location.of(path)) from err
+    if not isinstance(data, dict):
+        raise InputError("a registry file must be a mapping of sections", location=Location.of(path))
+    return data
+
+
+def merge_proposals(drafts: list[Draft], out_dir: Path) -> dict[str, int]:
+    """Merge the drafts' proposals into ``out_dir/registries/<section>.yaml`` (kept: what is already there).
+
+    One thing gets one key across the batch: a proposal whose key is already taken by an entry with the same
+    label is that entry; by another label, the draft is renamed to a free key."""
+    reg_dir = out_dir / "registries"
+    files = {s: reg_dir / f"{s}.yaml" for s in SECTIONS}
+    merged = {s: dict((_read_yaml(files[s]).get(s) or {})) for s in SECTIONS}
+    added = {s: 0 for s in SECTIONS}
+    for draft in drafts:
+        for section in SECTIONS:
+            for key, entry in sorted(draft.proposals.get(section, {}).items()):
+                have = merged[section].get(key)
+                if have is None:
+                    merged[section][key] = entry
+                    added[section] += 1
+                    continue
+                if normal(str(have.get("label", {}).get("en", ""))) == normal(str(entry.get("label", {}).get("en", ""))):
+                    continue
+                n = 2
+                while f"{key}-{n}" in merged[section] or f"{key}-{n}" in draft.proposals.get(section, {}):
+                    n += 1
+                draft.rename(section, key, f"{key}-{n}")
+                merged[section][f"{key}-{n}"] = entry
+                added[section] += 1
+    for section in SECTIONS:
+        if added[section]:
+            header = (f"# Registry entries proposed by `kg extract` (proposed: true): check, rename or move them into\n"
+                      f"# the data folder's registries. Drafts in ../articles refer to these keys.\n")
+            write_text(files[section], header + dump_yaml({section: dict(sorted(merged[section].items()))}))
+    return added
+
+
+def write_batch(drafts: list[tuple[Draft, Path, bool]], out_dir: Path) -> list[ExtractResult]:
+    """Write drafts to ``out_dir/articles``, their pending figures to ``out_dir/pending`` and the merged proposals
+    to ``out_dir/registries``."""
+    merge_proposals([d for d, _, _ in drafts], out_dir)
+    results = []
+    for draft, source, from_html in drafts:
+        draft_path = out_dir / "articles" / f"{draft.article_id}.yaml"
+        write_text(draft_path, draft.to_yaml())
+        pending_path = out_dir / "pending" / f"{draft.article_id}.yaml"
+        pending = draft.pending_yaml()
+        if pending:
+            write_text(pending_path, pending)
+        elif pending_path.exists():
+            pending_path.unlink()
+        text_path = None
+        if from_html:
+            text_path = out_dir / "texts" / f"{draft.article_id}.txt"
+            write_text(text_path, draft.text)
+        results.append(ExtractResult(source, draft_path, pending_path if pending else None, text_path,
+                                     len(draft.sheet["facts"]), len(draft.pending),
+                                     sum(len(v) for v in draft.proposals.values()), draft.warnings))
+    return results
 
 
 # ------------------------------------------------------------------------------------------------ parallel
@@ -163,19 +221,24 @@ def _init_worker(registry_dirs: list[str]) -> None:
     _WORKER["registry"] = load_registries([Path(d) for d in registry_dirs])
 
 
-def _work(args: tuple) -> ExtractResult:
-    path, out_dir, lang, date, publisher = args
+def _work(args: tuple) -> tuple[Draft, Path, bool]:
+    path, lang, date, publisher = args
     article = read_article(Path(path), lang=lang, date=date)
     draft = extract_text(article, _WORKER["registry"], publisher=publisher)
-    return write_draft(draft, Path(path), Path(out_dir), from_html=article.from_html)
+    return draft, Path(path), article.from_html
 
 
 def extract_paths(paths: list[Path], *, data_dir: Path = Path("data"), out_dir: Path = Path("drafts"),
                   lang: str = "auto", date: dt.date | None = None, publisher: str | None = None,
-                  jobs: int | None = None, on_done: Callable[[ExtractResult], None] | None = None
+                  jobs: int | None = None, on_done: Callable[[Path], None] | None = None
                   ) -> list[ExtractResult]:
-    """Extract every article file under ``paths`` into ``out_dir``; several files run in parallel processes."""
+    """Extract every article file under ``paths`` into ``out_dir`` (articles/, pending/, registries/; see
+    docs/extract.md); several files run in parallel processes. Proposals already in ``out_dir/registries`` are
+    read with the data folder's registries, so a later batch reuses them."""
     registry_dir = data_dir / "registries"
+    registry_dirs = [str(registry_dir)]
+    if (out_dir / "registries").is_dir() and (out_dir / "registries").resolve() != registry_dir.resolve():
+        registry_dirs.append(str(out_dir / "registries"))
     if not registry_dir.is_dir():
         raise InputError("no registries folder", location=Location.of(registry_dir),
                          hint="give the data folder with --data (it holds registries/)")
@@ -189,22 +252,21 @@ def extract_paths(paths: list[Path], *, data_dir: Path = Path("data"), out_dir: 
             raise InputError(f"two articles would get the id {aid!r} (also {ids[aid]})", location=Location.of(f),
                              hint="rename one of the files")
         ids[aid] = f
-    tasks = [(str(f), str(out_dir), lang, date, publisher) for f in files]
+    tasks = [(str(f), lang, date, publisher) for f in files]
     workers = min(jobs or os.cpu_count() or 1, len(files))
-    results: list[ExtractResult] = []
+    drafts: list[tuple[Draft, Path, bool]] = []
     if workers <= 1:
-        _init_worker([str(registry_dir)])
+        _init_worker(registry_dirs)
         for task in tasks:
-            result = _work(task)
-            results.append(result)
+            drafts.append(_work(task))
             if on_done:
-                on_done(result)
-        return results
-    # spawn, not fork: a forked child inherits kiwipiepy's worker threads mid-state and can hang forever
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=([str(registry_dir)],),
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
-        for result in pool.map(_work, tasks, chunksize=max(1, len(tasks) // (workers * 8))):
-            results.append(result)
-            if on_done:
-                on_done(result)
-    return results
+                on_done(drafts[-1][1])
+    else:
+        # spawn, not fork: a forked child inherits kiwipiepy's worker threads mid-state and can hang forever
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(registry_dirs,),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            for item in pool.map(_work, tasks, chunksize=max(1, len(tasks) // (workers * 8))):
+                drafts.append(item)
+                if on_done:
+                    on_done(item[1])
+    return write_batch(drafts, out_dir)

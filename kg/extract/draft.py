@@ -1,8 +1,8 @@
-"""Assembling a draft fact sheet (docs/fact-sheets.md format, ``draft: true``) and its proposals file.
+"""Assembling a draft fact sheet (docs/fact-sheets.md format, ``draft: true``), its proposals and its pending list.
 
-The draft only refers to registry keys that exist, so ``kg build`` accepts it as is. Everything the reviewer
-has to decide lands in ``<id>.proposed.yaml`` beside it: names the registries do not know (proposed entities)
-and figures the extractor found but could not pin to a subject and a measure (pending).
+The draft refers to registry keys that exist or that the draft proposes (``proposals``: registry entries in the
+registries' own format, marked ``proposed: true``), so ``kg build`` accepts the output folder as is. Figures the
+extractor found but could not turn into a fact are listed in ``pending``, each with the reason.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import yaml
 
 from ..yamlsource import MAX_INTEGER_DIGITS, decimal_problem
 from .engine import Candidate
+from .propose import Proposals
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -45,11 +46,13 @@ def dump_yaml(data) -> str:
 
 @dataclass
 class Draft:
-    """A draft fact sheet (``sheet``) and what the reviewer must decide (``proposed``)."""
+    """A draft fact sheet (``sheet``), the registry entries it proposes (``proposals``: section → key → entry)
+    and the figures left for the reviewer (``pending``, each with its ``problem``)."""
 
     article_id: str
     sheet: dict
-    proposed: dict
+    proposals: dict
+    pending: list[dict]
     text: str
     warnings: list[str] = field(default_factory=list)
 
@@ -59,8 +62,35 @@ class Draft:
     def to_yaml(self) -> str:
         return dump_yaml(self.sheet)
 
-    def proposed_yaml(self) -> str | None:
-        return dump_yaml(self.proposed) if any(self.proposed.values()) else None
+    def pending_yaml(self) -> str | None:
+        return dump_yaml({"article": self.article_id, "pending_facts": self.pending}) if self.pending else None
+
+    def rename(self, section: str, old: str, new: str) -> None:
+        """Refer to a proposed entry by another key (a batch already proposed ``old`` for something else)."""
+        entry = self.proposals.get(section, {}).pop(old)
+        self.proposals[section][new] = entry
+        fields = {"entities": ("subject", "source", "publisher", "employer", "country", "parent"),
+                  "units": ("unit",), "indicators": ("indicator", "criterion"), "rankings": ("ranking",),
+                  "classifications": ()}[section]
+
+        def walk(node):
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if k in fields and v == old:
+                        node[k] = new
+                    elif section == "classifications" and k == "group" and isinstance(v, str) \
+                            and v.startswith(old + "/"):
+                        node[k] = new + v[len(old):]
+                    else:
+                        walk(v)
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    if section == "entities" and v == old:
+                        node[i] = new
+                    else:
+                        walk(v)
+        walk(self.sheet)
+        walk(self.proposals)
 
 
 def fact_key(c: Candidate) -> tuple:
@@ -124,6 +154,8 @@ def fact_dict(c: Candidate, fid: str) -> dict:
     if c.kind == "observation":
         d["indicator"] = c.measure
         d["value"] = c.value
+        if c.value_high is not None:
+            d["value_high"] = c.value_high
         if c.unit:
             d["unit"] = c.unit
         d["as_written"] = c.as_written
@@ -139,6 +171,8 @@ def fact_dict(c: Candidate, fid: str) -> dict:
     else:
         d["group"] = c.measure
     d["approximate"] = bool(c.approximate)
+    if c.qualifier:
+        d["qualifier"] = c.qualifier
     if c.period:
         d["period"] = int(c.period) if c.period.isdigit() else c.period
         if c.period_note:
@@ -160,10 +194,16 @@ def pending_dict(c: Candidate) -> dict:
         d["subject"] = c.subject
     if c.subject_name:
         d["subject_name"] = c.subject_name
+    if c.source:
+        d["source"] = c.source
     if c.measure:
         d["measure"] = c.measure
     if c.kind == "observation":
         d["value"] = c.value
+        if c.value_high is not None:
+            d["value_high"] = c.value_high
+        if c.qualifier:
+            d["qualifier"] = c.qualifier
         d["as_written"] = c.as_written
     elif c.kind == "rank":
         d["rank"] = c.rank
@@ -173,7 +213,21 @@ def pending_dict(c: Candidate) -> dict:
 
 def build_draft(*, article_id: str, title: str, publisher: str, language: str, published: dt.date,
                 published_note: str | None, url: str | None, text: str, mentions: list[str],
-                candidates: list[Candidate], proposed_entities: dict, warnings: list[str]) -> Draft:
+                candidates: list[Candidate], proposals: Proposals, warnings: list[str]) -> Draft:
+    for c in candidates:
+        if c.speaker and c.source is None:
+            # a quoted person the registries lack: proposed, and the source of what they say
+            name = c.speaker["name"]
+            c.source = proposals.entity(name, language, "person", "quoted in the article; check the labels")
+            entry = proposals.entries["entities"].get(c.source)
+            if entry is not None:
+                entry["type"] = "person"          # also when the name was first seen as an unknown holder
+                entry["description"] = {"en": "quoted in the article; check the labels"}
+                if c.speaker.get("role"):
+                    entry.setdefault("role", {language: c.speaker["role"]})
+                if c.speaker.get("employer"):
+                    entry.setdefault("employer", c.speaker["employer"])
+            c.attribution = "stated"
     chosen, pending = select(candidates)
     used: set[str] = set()
     facts = [fact_dict(c, _fact_id(c, used)) for c in chosen]
@@ -184,23 +238,48 @@ def build_draft(*, article_id: str, title: str, publisher: str, language: str, p
     if url:
         article["url"] = url
     article["text_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    article["mentions"] = mentions
+    used_keys = {f["subject"] for f in facts} | {f["source"] for f in facts if "source" in f}
+    article["mentions"] = [m for m in mentions if m not in proposals.entries["entities"] or m in used_keys]
     article["draft"] = True
     sheet = {"article": article, "facts": facts}
-    for c in candidates:
-        if c.speaker:
-            key = slugify(c.speaker["name"], "person-" + hashlib.sha1(c.speaker["name"].encode()).hexdigest()[:8])
-            entry = {"type": "person", "label": {language: c.speaker["name"]},
-                     "role": {language: c.speaker["role"]}, "employer": c.speaker["employer"],
-                     "note": "quoted in the article; add an English label"}
-            if language == "en":
-                entry["label"] = {"en": c.speaker["name"]}
-            proposed_entities.setdefault(key, entry)
-    for c in pending:
-        if c.subject_name and c.subject is None:
-            key = slugify(c.subject_name, "entity-" + hashlib.sha1(c.subject_name.encode()).hexdigest()[:8])
-            proposed_entities.setdefault(key, {"type": "company", "label": {"en": c.subject_name, language: c.subject_name},
-                                               "note": "type and labels are guesses; check them"})
-    proposed = {"proposed_entities": proposed_entities,
-                "pending_facts": [pending_dict(c) for c in pending if c.kind != "observation" or c.as_written]}
-    return Draft(article_id, sheet, proposed, text, warnings)
+    pending_out = [pending_dict(c) for c in pending if c.kind != "observation" or c.as_written]
+    _prune(proposals, sheet, pending_out)
+    return Draft(article_id, sheet, proposals.to_dict(), pending_out, text, warnings)
+
+
+def _prune(proposals: Proposals, sheet: dict, pending: list[dict]) -> None:
+    """Keep only the proposals the draft or its pending figures refer to (directly, or through another
+    proposal)."""
+    refs: set[tuple[str, str]] = set()
+    for p in pending:
+        refs |= {("entities", p[k]) for k in ("subject", "source") if p.get(k)}
+    art = sheet["article"]
+    refs.add(("entities", art["publisher"]))
+    refs |= {("entities", m) for m in art.get("mentions", [])}
+    for f in sheet["facts"]:
+        refs.add(("entities", f["subject"]))
+        if "source" in f:
+            refs.add(("entities", f["source"]))
+        for field_, section in (("indicator", "indicators"), ("ranking", "rankings"), ("unit", "units")):
+            if field_ in f:
+                refs.add((section, f[field_]))
+        if "group" in f:
+            refs.add(("classifications", f["group"].split("/")[0]))
+        if "equivalent" in f:
+            refs.add(("units", f["equivalent"]["unit"]))
+    changed = True
+    while changed:
+        changed = False
+        for section, key in list(refs):
+            entry = proposals.entries[section].get(key)
+            if not entry:
+                continue
+            for field_, target in (("unit", "units"), ("publisher", "entities"), ("employer", "entities"),
+                                   ("criterion", "indicators"), ("country", "entities")):
+                if field_ in entry and (target, entry[field_]) not in refs:
+                    refs.add((target, entry[field_]))
+                    changed = True
+    for section, entries in proposals.entries.items():
+        for key in list(entries):
+            if (section, key) not in refs:
+                del entries[key]

@@ -23,9 +23,12 @@ from functools import lru_cache
 from typing import Protocol
 
 from ..model import Registry
-from .keywords import (INDICATOR_KEYWORDS, INDICATOR_REQUIRED, OVERALL_WORDS, RANKING_KEYWORDS,
+from . import phrases
+from .keywords import (FORECAST_WORDS, INDICATOR_KEYWORDS, INDICATOR_REQUIRED, NOT_PILLAR, OVERALL_WORDS,
+                       QUALIFIER_WORDS, RANGE_BETWEEN, RANGE_GAP, RANGE_NOT_AFTER, RANKING_KEYWORDS,
                        UNATTRIBUTED_MARKERS)
 from .numbers_ko import Quantity, RankMention
+from .propose import Proposals
 from .resolve import Gazetteer, Mention
 
 NOT_SUBJECT_TYPES = {"publisher", "event"}
@@ -65,6 +68,51 @@ class Candidate:
     subject_name: str | None = None            # a name the registries do not know
     speaker: dict | None = None                # an unregistered quoted person: {name, role, employer}
     problem: str | None = None                 # why the candidate cannot go into the draft
+    qualifier: str | None = None               # lower-bound, upper-bound, range, target, forecast, estimate
+    value_high: Decimal | None = None          # the high end of a range (``value`` is the low end)
+
+
+# A sentence longer than this is read in pieces (cut at a comma or space): rules look around each figure within
+# its sentence, so an unbounded "sentence" (a table flattened into one line, a page without full stops) would make
+# extraction quadratic in the line's length; real sentences are far shorter.
+MAX_SENTENCE = 600
+
+
+_ORG_AFTER = re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
+                        r"위원회|미디어|통신|방송)(?![가-힣])")
+
+
+def _bounded(sentences: list[Sentence]) -> list[Sentence]:
+    out: list[Sentence] = []
+    for s in sentences:
+        if len(s.text) <= MAX_SENTENCE:
+            out.append(s)
+            continue
+        a = 0
+        n = len(s.text)
+        tokens = sorted(s.proper_nouns)
+        t = 0
+        while a < n:
+            b = min(n, a + MAX_SENTENCE)
+            if b < n:
+                cut = max(s.text.rfind(", ", a + MAX_SENTENCE // 2, b), s.text.rfind(" ", a + MAX_SENTENCE // 2, b))
+                if cut > a:
+                    b = cut + 1
+            piece = s.text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            piece_text = piece.strip()
+            if piece_text:
+                start = a + lead
+                end = start + len(piece_text)
+                mine = []
+                while t < len(tokens) and tokens[t][0] < end:     # tokens in order: one pass over them
+                    x, y, *rest = tokens[t]
+                    if start <= x and y <= end:
+                        mine.append((x - start, y - start, *rest))
+                    t += 1
+                out.append(Sentence(s.start + start, s.start + end, piece_text, s.para, s.headline, mine))
+            a = b
+    return out
 
 
 class Rules(Protocol):
@@ -152,7 +200,7 @@ _OUT_OF_BEFORE = re.compile(r"(?:out\s+of|\bof\s+a\s+possible)\s*$", re.IGNORECA
 
 
 # differences in percentage points, ranges ("30%대", "in the 30s") and shortfalls ("10%에도 못 미친다"): not a level
-_POINTS_AFTER = re.compile(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z가-힣]))|\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b"
+_POINTS_AFTER = re.compile(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z]))|\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b"
                            r"|\s?pp\b|\s*points?\s+(?:higher|lower|more|less|above|below|ahead|behind)\b",
                            re.IGNORECASE)
 _RANGE_AFTER = re.compile(r"대(?:로|의|에|를|까지|초반|중반|후반|였|이|가|\s|$|[.,])")
@@ -161,6 +209,8 @@ _SHORT_AFTER = re.compile(r"\s?(?:에도|에)\s?(?:못|채\s?못)\s?미(?:친|�
 
 def _not_a_level(text: str, q: Quantity) -> str | None:
     after = text[q.end:q.end + 24]
+    if q.unit == "times":
+        return "a ratio (\u201c9배\u201d, \u201c12 times\u201d), not a value"
     if _POINTS_AFTER.match(after):
         return "a difference in percentage points, not a level"
     if q.unit == "percent" and _RANGE_AFTER.match(after):
@@ -292,6 +342,12 @@ class Engine:
         nouns = sorted(counted - {""}, key=len, reverse=True)
         self._count_nouns = re.compile(r"\s+(?:[\w-]+\s+){0,2}?(?:" + "|".join(re.escape(n) for n in nouns)
                                        + r")\b", re.IGNORECASE) if nouns and lang == "en" else None
+        # words of measure names are not names of holders ("DRAM", "GPU", "AI")
+        self.measure_words = {w for part in (registry.indicators, registry.rankings, registry.units)
+                              for item in part.values()
+                              for text in list(item.label.values()) + [k for v in (getattr(item, "keywords", None) or {}).values() for k in v]
+                              for w in re.split(r"[\s()/,]+", text) if w}
+        self.measure_words_folded = {w.lower() for w in self.measure_words}
         self.score_indicators = {k for k, ind in registry.indicators.items()
                                  if _is_score_unit(registry.units.get(ind.unit))}
         self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
@@ -490,9 +546,208 @@ class Engine:
             return False, None
         return False, None
 
+
+    # ------------------------------------------------------------------------------------------ open world
+    def _qualifier(self, text: str, q: Quantity, reason: str | None) -> str | None:
+        """The qualifier of a figure the language rules set aside as a bound or a target (then a fact), or of
+        a fact framed as a forecast; None when neither."""
+        lang = self.rules.lang
+        words = QUALIFIER_WORDS.get(lang, {})
+        before = text[max(0, q.start - 24):q.start]
+        after = text[q.end:q.end + 16]
+        if reason is None or reason.startswith("a bound"):
+            for qual in ("upper-bound", "lower-bound"):
+                w = words.get(qual, {})
+                if any(before.rstrip().lower().endswith(x) for x in w.get("before", [])) \
+                        or any(after.lstrip("을를은는이가 ").lower().startswith(x)
+                               or after.lower().startswith(x) for x in w.get("after", [])):
+                    if reason is not None or qual == "upper-bound" and lang == "ko" and "최대" in before:
+                        return qual
+            if reason is not None:
+                return None
+        if reason is not None and reason.startswith("a target"):
+            return "target"
+        if reason is not None:
+            return None
+        clause = self._clause(text, q)
+        if any(w in clause for w in FORECAST_WORDS.get(lang, [])):
+            return "forecast"
+        return None
+
+    def _clause(self, text: str, q: Quantity) -> str:
+        cut = max(text.rfind(",", 0, q.start), text.rfind(";", 0, q.start))
+        end = min([i for i in (text.find(";", q.end),) if i >= 0] + [len(text)])
+        return text[cut + 1:end] if self.rules.lang == "en" else text[q.start:]
+
+    def _ranges(self, text: str, quantities: list[Quantity]) -> tuple[dict[int, Quantity], set[int]]:
+        """"35,000~85,000명", "between $2 billion and $3 billion": the low figure → the high one."""
+        lang = self.rules.lang
+        gap = RANGE_GAP.get(lang)
+        between = RANGE_BETWEEN.get(lang)
+        not_after = RANGE_NOT_AFTER.get(lang)
+        high: dict[int, Quantity] = {}
+        skip: set[int] = set()
+        for a, b in zip(quantities, quantities[1:]):
+            lead = text[max(0, a.start - 40):a.start]
+            between_gap = between is not None and re.search(between[0], lead) \
+                and re.fullmatch(between[1], text[a.end:b.start])
+            plain = gap is not None and re.fullmatch(gap, text[a.end:b.start]) \
+                and not (not_after and re.search(not_after, lead))
+            if not (between_gap or plain) or a.unit not in (None, b.unit) or a.value >= b.value:
+                continue
+            high[id(a)] = b
+            skip.add(id(b))
+        return high, skip
+
+    def _phrase(self, s: Sentence, q: Quantity, seg: int, mentions: list[Mention]) -> tuple[str, str] | None:
+        names = [(m.start, m.end) for m in mentions]
+        if self.rules.lang == "ko":
+            return phrases.measure_ko(s, q, seg, names)
+        return phrases.measure_en(s, q, seg, names)
+
+    _JOINT_SEP = re.compile(r"\s*(?:,|,?\s*and|&|와|과|및|·|,?\s*그리고)\s*(?:the\s+)?")
+
+    def _joint_holders(self, text: str, q: Quantity, subj: str, mentions: list[Mention], excluded: set,
+                       quantities: list[Quantity], respective: dict) -> list[str]:
+        if q.start in respective or any(o is not q and o.start < q.start and o.end > q.start - 120 for o in quantities):
+            return []
+        free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES
+                and m.end <= q.start]
+        holder = next((m for m in reversed(free) if m.key == subj), None)
+        if holder is None or any(m.start > holder.end for m in free):
+            return []
+        between = text[holder.end:q.start]
+        if re.search(r"[;.]|respectively|각각\s?\S+\s?,|\b(?:than|against|compared|versus|vs)\b|보다", between):
+            return []
+        chain = []
+        first = holder
+        for m in reversed([m for m in free if m.end <= holder.start]):
+            if m.type != holder.type or not self._JOINT_SEP.fullmatch(text[m.end:first.start]):
+                break
+            chain.insert(0, m.key)
+            first = m
+        return [k for k in dict.fromkeys(chain) if k != subj]
+
+    def _unknown_names(self, s: Sentence, mentions: list[Mention], proposals: Proposals, article: str) -> list[Mention]:
+        """Names the registries lack, as provisional mentions of proposed entities (kept only if a fact uses
+        them)."""
+        known = [(m.start, m.end) for m in mentions]
+        if self.rules.lang == "ko":
+            found = phrases.names_ko(s, known, self.measure_words)
+        else:
+            found = phrases.names_en(s.text, known, self.measure_words | self.measure_words_folded, article)
+        out = []
+        for a, b, name in found:
+            key = proposals.known_entity(name)
+            etype = self._etype(key) if key in self.registry.entities else None
+            if key is None:
+                etype = phrases.guess_type(name)
+                key = proposals.entity(name, self.rules.lang, etype,
+                                       "a name the article gives and the registries lack; type and labels are guesses")
+            out.append(Mention(key, etype or phrases.guess_type(name), a, b, name))
+        return out
+
+    def _open_indicator(self, s: Sentence, q: Quantity, seg: int, mentions: list[Mention], proposals: Proposals,
+                        opened: dict, current_series, conf: float) -> tuple[str | None, str | None, float]:
+        """No registry indicator fits: the article's own noun phrase for the measure becomes a proposed one, or
+        the measure proposed earlier in the article for figures of this unit carries over."""
+        unit = proposals.unit(q.unit, q.counter)
+        found = self._phrase(s, q, seg, mentions)
+        carried = opened.get(("indicator", q.unit))
+        key = None
+        note = "proposed by kg extract from the article's words for the measure; check the label and unit"
+        if found and found[1] == "strong":
+            key = proposals.indicator(found[0], self.rules.lang, unit, note)
+        elif carried:
+            key, conf = carried, conf * 0.85
+        elif found:
+            key = proposals.indicator(found[0], self.rules.lang, unit, note)
+        elif q.unit == "point":
+            series = opened.get("series") or (current_series[0] if current_series else None)
+            label = proposals.label("rankings", series) if series in proposals.entries["rankings"] else \
+                (self.registry.rankings[series].label.get("en") if series in self.registry.rankings else None)
+            if label:
+                word = "점수" if self.rules.lang == "ko" else "score"
+                key = proposals.indicator(f"{label} {word}", self.rules.lang, unit, note)
+        if key is None:
+            return None, None, conf
+        opened.setdefault(("indicator", q.unit), key)   # the article's first measure of this unit carries
+        default = self.registry.indicators[key].unit if key in self.registry.indicators else \
+            proposals.entries["indicators"][key]["unit"]
+        return key, (unit if unit != default else None), conf
+
+    def _open_series(self, s: Sentence, r: RankMention, prev_end: int, mentions: list[Mention], src: str | None,
+                     proposals: Proposals, opened: dict, current_series, strict: bool = False) -> str | None:
+        """No registry ranking fits a rank: a pillar named with it ("인재(12위→10위)") is a sub-ranking of the
+        ranking the article is about; "12위→10위" continues the rank before; a ranking named by its title here
+        or earlier in the article is proposed; else the ranking proposed earlier carries over. ``strict``: a
+        registry ranking was found, only a pillar or a title in this sentence replaces it."""
+        lang = self.rules.lang
+        note = "proposed by kg extract from the article's name for the ranking; check the name and publisher"
+        last = opened.get("last_rank")
+        if last and last[0] is s and re.fullmatch(r"\s?(?:→|->|에서|위에서|에서\s?\d{4}년\s?)\s?", s.text[last[1]:r.start]):
+            return last[2]
+        parent = opened.get("series") or (current_series[0] if current_series else None)
+        key = None
+        if lang == "ko" and parent:
+            pillar = phrases.sub_ranking_ko(s.text, r, prev_end)
+            if pillar and pillar not in NOT_PILLAR and not any(pillar in m.text or m.text in pillar for m in mentions):
+                key = self._pillar(parent, pillar, proposals)
+                opened["sentence_pillar"] = (s, key)
+        if key is None and opened.get("pillar_title") and opened["pillar_title"][0] is s and parent:
+            key = self._pillar(parent, opened["pillar_title"][1], proposals)
+        if key is None and opened.get("sentence_pillar") and opened["sentence_pillar"][0] is s:
+            key = opened["sentence_pillar"][1]     # a later rank of the sentence that named a pillar
+        if key is None:
+            title = opened.get("title")
+            if strict and opened.get("title_sentence") is not s:
+                # a registry ranking of a publisher the article never names: the article's own ranking instead
+                return parent if parent and parent not in self.registry.rankings else (
+                    parent if parent and self.registry.rankings[parent].publisher in self._named else None)
+            if title is not None:
+                key = proposals.ranking(title, lang, opened.get("publisher"), note)
+                opened["series"] = key
+            else:
+                key = None if strict else opened.get("series")
+        if key is not None:
+            opened["last_rank"] = (s, r.end, key)
+        return key
+
+    def _pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
+        note = "proposed by kg extract: a pillar of a ranking the article names; check the name"
+        if parent in self.registry.rankings:
+            p = self.registry.rankings[parent]
+            label_ko, label_en, pub = p.label.get("ko") or p.label["en"], p.label["en"], p.publisher
+        else:
+            e = proposals.entries["rankings"][parent]
+            label_ko, label_en, pub = e["label"].get("ko", e["label"]["en"]), e["label"]["en"], e.get("publisher")
+        return proposals.ranking(f"{label_ko} - {pillar}", self.rules.lang, pub, note, en=f"{label_en} - {pillar}")
+
+    def _see_titles(self, s: Sentence, mentions: list[Mention], src: str | None, opened: dict) -> None:
+        """Remember the ranking a sentence names by its title (and the organisation it names), for the ranks
+        of this and later sentences that no registry ranking fits."""
+        find = phrases.ranking_ko if self.rules.lang == "ko" else phrases.ranking_en
+        title = find(s.text, 0, len(s.text))
+        if title is None:
+            return
+        orgs = [m for m in mentions if m.type in ("organization", "company", "publisher") and m.start < len(s.text)]
+        if (opened.get("title") is not None or opened.get("series_known")) and title.endswith("순위") \
+                and not re.search(r"지수|인덱스|평가|랭킹", title):
+            opened["pillar_title"] = (s, title[:-2].strip())     # "'운영 환경 순위'": a pillar of the ranking
+            return
+        if opened.get("title") is not None and not self.rules.ranks(s.text):
+            return                        # a sentence listing other indices does not change the article's ranking
+        opened["title_sentence"] = s
+        if title != opened.get("title"):
+            opened["title"] = title
+            opened["series"] = None
+            opened["publisher"] = orgs[0].key if orgs else (src if self._etype(src) in ("organization", "company")
+                                                            else None)
+
     # ------------------------------------------------------------------------------------------ main loop
-    def run(self, text: str, body_end: int, published_year: int) -> tuple[list[Candidate], list[Mention]]:
+    def run(self, text: str, body_end: int, published_year: int) -> tuple[list[Candidate], list[Mention], Proposals]:
         rules = self.rules
+        proposals = Proposals(self.registry)
         out: list[Candidate] = []
         all_mentions: list[Mention] = []
         carried: str | None = None
@@ -505,19 +760,42 @@ class Engine:
         last_group: tuple | None = None                   # the group named last in the paragraph ("같은 그룹")
         last_group_para = -1
         seen_classifications: set[str] = set()            # classifications whose groups the article named
-        for s in rules.sentences(text, body_end):
+        opened: dict = {}                                 # open world: the ranking title and proposals in use
+        named_so_far: set[str] = set()                    # registry entities the article has named
+        self._named = named_so_far
+        for s in _bounded(rules.sentences(text, body_end)):
             if s.para != para:
                 article_subject = prev_subject or article_subject
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
             mentions = self.gaz.find(s.text)
             all_mentions.extend(mentions)
+            named_so_far.update(m.key for m in mentions)
+            registered = mentions
+            if not s.headline:
+                mentions = sorted(mentions + self._unknown_names(s, mentions, proposals, text), key=lambda m: m.start)
+            self._see_titles(s, mentions, None, opened)
             marks = rules.source_marks(s.text, mentions)
             source_positions = {(m.start, m.end) for _, m, _ in marks}
             speaker = rules.speaker(s.text, mentions)
             if speaker is not None:
                 source_positions.add((speaker.start, speaker.end))
             quotes = rules.quote_spans(s.text)
-            new_speaker = rules.unknown_speaker(s.text, mentions) if speaker is None and quotes else None
+            new_speaker = rules.unknown_speaker(s.text, registered) if speaker is None and quotes else None
+            if new_speaker is not None:       # the quoted person is not a holder of what they say
+                mentions = [m for m in mentions if m in registered or m.text not in new_speaker["name"]]
+            elif speaker is None and quotes:
+                # "요미우리는 “…”고 분석했다": an unregistered name speaking outside the quotation is its source
+                outside = [m for m in mentions if m not in registered and rules.is_topic(s.text, m)
+                           and not any(a <= m.start < b for a, b in quotes)]
+                if outside:
+                    speaker = outside[0]
+                    source_positions.add((speaker.start, speaker.end))
+            if rules.lang == "ko":
+                # "스위스 국제경영개발대학원(IMD)", "영국 옥스퍼드인사이츠": a country naming where an organisation is from
+                for m in mentions:
+                    if m.type == "country" and (any(o.start == m.end + 1 and o.type != "country" and s.text[m.end] == " "
+                                                    for o in mentions) or _ORG_AFTER.match(s.text, m.end)):
+                        source_positions.add((m.start, m.end))
             unattributed = any(w in s.text for w in self.unattributed)
             topic = next((m for m in mentions if (m.start, m.end) not in source_positions
                           and m.type not in NOT_SUBJECT_TYPES and rules.is_topic(s.text, m)), None)
@@ -571,6 +849,10 @@ class Engine:
                 seg = rules.segment_start(s.text, pos)
                 inseg = [m for m in mentions if seg <= m.start and m.end <= pos and (m.start, m.end) not in excluded
                          and m.type not in NOT_SUBJECT_TYPES]
+                if any(m in registered for m in inseg):
+                    # a registered holder beats a name the registries lack ("xAI's Colossus cluster holds …"),
+                    # unless that name is the topic ("중국의 SMIC가")
+                    inseg = [m for m in inseg if m in registered or rules.is_topic(s.text, m)]
                 topical = [m for m in inseg if rules.is_topic(s.text, m)]
                 if topical:
                     return topical[-1].key, 0.9, None
@@ -674,14 +956,26 @@ class Engine:
                 if fits_current and series == current_series[0] and not own_words:
                     carried_in = True
                     conf *= 0.9
-                if series is not None and not s.headline and not carried_in:
+                proposed_series = None
+                pub_named = series in self.registry.rankings and \
+                    self.registry.rankings[series].publisher in named_so_far | {None}
+                if series is None or not pub_named:
+                    # no registry ranking, or one of a publisher the article never names: the article's own
+                    # ranking (a pillar of it, or the one it names by title) when it has one
+                    proposed_series = self._open_series(s, r, prev_rank_end, mentions, src, proposals, opened,
+                                                        current_series, strict=series is not None)
+                if current_series is not None:
+                    opened["series_known"] = True
+                if proposed_series is not None:
+                    series = proposed_series
+                elif series is not None and not s.headline and not carried_in:
                     kept_size = current_series[2] if current_series and current_series[0] == series else None
                     current_series = (self.parent.get(series, series),
                                       {self._etype(subj)} | ({"country", "country-group"}
                                                              if self._etype(subj) in ("country", "country-group")
                                                              else set()),
                                       out_of or kept_size or self.registry.rankings[series].size)
-                pub = self.registry.rankings[series].publisher if series else None
+                pub = self.registry.rankings[series].publisher if series in self.registry.rankings else None
                 if pub and src != pub and any(m.key == pub for m in mentions):
                     src, attribution = pub, "stated"
                 if series and src is None:
@@ -694,7 +988,7 @@ class Engine:
                             period=period[0] if period else None, period_note=period[1] if period else None)
                 problem = None if series else "no ranking series matches the context"
                 holder_problem = None
-                if series and self._etype(subj) in ("organization", "publisher") and (
+                if series in self.registry.rankings and self._etype(subj) in ("organization", "publisher") and (
                         subj in (pub, src) or (current_series and current_series[0] == self.parent.get(series, series)
                                                and "country" in current_series[1])):
                     # "OECD 31위", "IMD … 6위": the publisher, the reporter or an institute is not a holder of a
@@ -721,7 +1015,14 @@ class Engine:
                 if subj:
                     last_subject = subj
                 prev_rank_end = r.end
+            range_high, range_skip = self._ranges(s.text, quantities)
             for q in quantities:
+                if id(q) in range_skip:
+                    continue          # the high end of a range, drafted with its low end
+                high = range_high.get(id(q))
+                if high is not None and q.unit is None:
+                    q = Quantity(q.value, high.unit, high.kind, high.counter, q.approximate, q.start, q.end,
+                                 q.as_written)
                 if id(q) in equivalents or rules.is_size_counter(q) \
                         or (q.kind == "count" and _SIZE_AFTER.match(s.text[q.end:q.end + 12])):
                     continue          # "38개 회원국 중", "188개국 가운데": how many are ranked, not a figure
@@ -733,6 +1034,11 @@ class Engine:
                 if _SCORE_BOUND.match(s.text[q.end:q.end + 12]) or _OUT_OF_BEFORE.search(s.text, max(0, q.start - 20), q.start):
                     continue          # "100점 만점", "out of 100": the scale, not a score
                 not_fact = rules.not_a_fact(s.text, q, published_year) or _not_a_level(s.text, q)
+                qualifier = self._qualifier(s.text, q, not_fact)
+                if qualifier is not None:
+                    not_fact = None   # a bound or a target is a fact that says so (docs/fact-sheets.md)
+                elif high is not None and not not_fact:
+                    qualifier = "range"
                 eq = rules.equivalent_after(s.text, q, quantities)
                 if eq is not None:
                     equivalents.add(id(eq))
@@ -787,8 +1093,18 @@ class Engine:
                         subj = country
                 period = rules.period_before(s.text, q.start, q.end, seg, published_year)
                 equivalent = None
-                if eq is not None and eq.unit in self.registry.units:
+                if eq is not None and proposals.unit(eq.unit, eq.counter) is not None:
                     equivalent = {"value": eq.value, "unit": eq.unit, "approximate": eq.approximate}
+                if unit is not None and unit not in self.registry.units:
+                    proposals.unit(unit, q.counter)
+                if indicator is None and q.unit is not None and not (not_fact and not qualifier):
+                    indicator, unit, conf = self._open_indicator(s, q, seg, mentions, proposals, opened,
+                                                                 current_series, conf)
+                if unknown and (any(ch.isdigit() for ch in unknown) or unknown.lower() in self.measure_words_folded):
+                    unknown = None                # "H100", "Productivity …": a product or a measure word, not a name
+                if subj is None and unknown and indicator is not None:
+                    subj, conf = proposals.entity(unknown, rules.lang, "company",
+                                                  "named as the holder of a figure; type and labels are guesses"), 0.6
                 problem = not_fact
                 if problem:
                     pass
@@ -801,9 +1117,22 @@ class Engine:
                 out.append(Candidate(
                     kind="observation", subject=subj, measure=indicator, sentence=s, span=(q.start, q.end),
                     confidence=conf * (0.6 if s.headline else 1), value=q.value, unit=unit,
-                    as_written=q.as_written, equivalent=equivalent, approximate=q.approximate,
+                    as_written=(s.text[q.start:high.end] if high is not None and qualifier == "range" else q.as_written),
+                    equivalent=equivalent, approximate=q.approximate,
                     period=period[0] if period else None, period_note=period[1] if period else None,
-                    source=src, attribution=attribution, subject_name=unknown, problem=problem))
+                    source=src, attribution=attribution, subject_name=unknown, problem=problem,
+                    qualifier=qualifier, value_high=high.value if high is not None and qualifier == "range" else None))
+                if subj and not problem:
+                    # "Meta and Microsoft … 150,000 units", "Google, Amazon, Oracle, and Tencent jointly … 50,000":
+                    # one figure for every name of the list that is its subject
+                    for other in self._joint_holders(s.text, q, subj, mentions, excluded, quantities, respective):
+                        out.append(Candidate(kind="observation", subject=other, measure=indicator, sentence=s,
+                                             span=(q.start, q.end), confidence=conf * 0.9, value=q.value, unit=unit,
+                                             as_written=q.as_written, equivalent=equivalent,
+                                             approximate=q.approximate, period=period[0] if period else None,
+                                             period_note=period[1] if period else None, source=src,
+                                             attribution=attribution, qualifier=qualifier,
+                                             note="the figure of every name in the list before it"))
                 if subj:
                     last_subject = subj
             if s.para != last_group_para:
@@ -868,4 +1197,4 @@ class Engine:
             elif last_subject:
                 prev_subject = last_subject
             prev_text = s.text
-        return out, all_mentions
+        return out, all_mentions, proposals

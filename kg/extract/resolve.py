@@ -54,6 +54,20 @@ def _iso_names() -> dict[str, dict[str, str]]:
     return names
 
 
+def _short_forms(name: str) -> list[str]:
+    """How articles write a CLDR name: without its bracketed or "SAR China" qualifier ("홍콩(중국 특별행정구)" →
+    "홍콩", "Hong Kong SAR China" → "Hong Kong"), and a Korean name also without its spaces ("유럽 연합" →
+    "유럽연합")."""
+    out = []
+    short = re.sub(r"\s*\([^)]*\)$", "", name)
+    short = re.sub(r"\s+SAR\s+China$", "", short)
+    if short != name and len(short) >= 2:
+        out.append(short)
+    if " " in name and _HANGUL.search(name):
+        out.append(name.replace(" ", ""))
+    return out
+
+
 class Gazetteer:
     """Names → entity keys for one registry, with a Korean and an English matcher."""
 
@@ -79,6 +93,8 @@ class Gazetteer:
         for code, labels in _iso_names().items():
             for text in labels.values():
                 add(text, code, "country", weak=True)
+                for variant in _short_forms(text):
+                    add(variant, code, "country", weak=True)
                 # CLDR has "대한민국"; articles write "한국" (in countries.yaml), "South Korea" also as "Korea"
         for hanja, code in HANJA_ABBREV.items():
             add(hanja, code, "country", weak=True)

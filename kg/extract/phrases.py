@@ -1,0 +1,346 @@
+"""The article's own words for what a figure measures or which ranking a rank belongs to.
+
+Used when no registry entry fits (open world, ``kg.extract.propose``): the noun phrase becomes the label of a
+proposed indicator or ranking series, so the label carries the article's words for the measure. One function per
+language and kind; each returns the phrase and its strength (``strong``: the phrase is attached to the figure,
+e.g. "점유율 6.0%", "67.7%의 점유율", "a 36% share of the DRAM market"; ``weak``: the clause's subject, e.g.
+"Hourly output by Korean workers was 20.40 dollars"), or None.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .numbers_ko import Quantity, RankMention
+
+if TYPE_CHECKING:
+    from .engine import Sentence
+
+_NOUN_TAGS = {"NNG", "NNP", "SL", "SH", "XSN", "XPN", "NNB"}
+# nouns that say when or how, not what: never the head of a measure phrase
+_KO_NOT_MEASURE = {"지난해", "올해", "작년", "내년", "이번", "당시", "현재", "분기", "기준", "약", "총", "전년", "동기",
+                   "이날", "최근", "이후", "이전", "중", "가운데", "등", "전", "세계", "전체", "각각", "모두", "역대", "만",
+                   "당", "여", "개", "곳", "대", "명", "위", "점", "배", "년", "월", "일", "때", "수준", "정도", "대비",
+                   "순", "차지", "기록", "규모", "비중", "이상", "이하", "미만", "초과", "평가", "조사", "결과", "전망",
+                   "나라", "국가", "곳", "기업", "회사", "부문", "항목", "분야", "지역", "업체"}
+_KO_TIME = re.compile(r"^(?:\d+(?:년|분기|월|일)|[1-4]분기|상반기|하반기|지난해|올해|작년|내년|이번|당시|현재|최근)$")
+
+
+def _runs(tokens: list[tuple], text: str) -> list[tuple[int, int]]:
+    """Maximal runs of noun tokens separated by at most one space (local offsets)."""
+    out: list[tuple[int, int]] = []
+    start = end = None
+    for a, b, form, tag in tokens:
+        if tag in _NOUN_TAGS and not (tag == "NNB" and form in ("등", "중", "때", "수", "것")):
+            if start is not None and a - end <= 1 and text[end:a].strip() == "":
+                end = b
+            else:
+                if start is not None:
+                    out.append((start, end))
+                start, end = a, b
+        else:
+            if start is not None:
+                out.append((start, end))
+            start = end = None
+    if start is not None:
+        out.append((start, end))
+    return out
+
+
+def _clean_ko(phrase: str, names: list[str]) -> str | None:
+    words = phrase.split()
+    # drop leading time words and names ("2023년 한국의 …" is handled by the particle; "올해 1분기 매출" → "매출")
+    while words and (_KO_TIME.match(words[0]) or words[0] in _KO_NOT_MEASURE or any(words[0] == n for n in names)):
+        words.pop(0)
+    phrase = " ".join(words)
+    if not phrase or phrase in _KO_NOT_MEASURE or _KO_TIME.match(phrase) or any(phrase == n for n in names):
+        return None
+    if len(phrase) < 2 or re.fullmatch(r"[\d.,A-Z]{1,2}", phrase):
+        return None
+    return phrase
+
+
+def measure_ko(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]]) -> tuple[str, str] | None:
+    """"점유율 6.0%", "매출은 255억 달러", "67.7%의 점유율", "정부 부문에서 84.59점" → the noun phrase."""
+    text = s.text
+    tokens = [t for t in s.proper_nouns if len(t) == 4]
+    if not tokens:
+        return None
+    name_texts = [text[a:b] for a, b in names]
+    runs = [r for r in _runs(tokens, text) if not any(a <= r[0] and r[1] <= b for a, b in names)]
+
+    def trim(r):
+        a, b = r
+        for na, nb in names:          # a run glued to a name ("한국의" is a particle, but "TSMC 매출"): cut the name
+            if na <= a < nb:
+                a = nb
+        return text[a:b].strip()
+
+    # "기술(62.95점) 부문에서": the noun the bracketed figure belongs to
+    m = re.search(r"([가-힣A-Za-z·]{1,10})\s?\($", text[max(0, q.start - 12):q.start])
+    if m and not any(b == q.start - 1 or b == q.start - 2 for a, b in names):
+        phrase = _clean_ko(m.group(1), name_texts)
+        if phrase:
+            return phrase, "strong"
+    # "67.7%의 점유율을", "N점의 평균"
+    m = re.match(r"\s?의\s?", text[q.end:q.end + 3])
+    if m:
+        after = [r for r in runs if r[0] == q.end + m.end()]
+        if after:
+            phrase = _clean_ko(trim(after[0]), name_texts)
+            if phrase:
+                return phrase, "strong"
+    # "점유율 67.1%", "종합점수 27.26점", "매출 22억5천만 달러"
+    before = [r for r in runs if r[1] <= q.start and text[r[1]:q.start].strip() in ("", "약", "총", "무려")
+              and r[0] >= seg]
+    if before:
+        phrase = _clean_ko(trim(before[-1]), name_texts)
+        if phrase:
+            return phrase, "strong"
+    # "TSMC의 매출은 255억…", "실질 노동생산성 상승률은 1.2%로", "정부 부문에서 84.59점"
+    for r in reversed([r for r in runs if seg <= r[0] and r[1] <= q.start]):
+        tail = text[r[1]:r[1] + 3]
+        if re.match(r"(?:은|는|이|가|에서)(?![가-힣])", tail):
+            between = text[r[1]:q.start]
+            if re.search(r"[,.]", between):
+                break
+            phrase = _clean_ko(trim(r), name_texts)
+            if phrase:
+                return phrase, "strong"
+    return None
+
+
+_EN_STOP = {"in", "for", "by", "with", "to", "from", "than", "and", "but", "which", "that", "was", "were", "is",
+            "are", "had", "has", "have", "compared", "according", "followed", "during", "this", "last", "while",
+            "as", "at", "on", "over", "since", "each", "respectively", "after", "before", "or", "its", "their",
+            "his", "her", "against", "more", "less", "higher", "lower", "up", "down", "a", "an", "will", "would",
+            "said", "says", "when", "where", "who", "per", "between", "of", "the", "year", "years", "month",
+            "months", "quarter", "times", "percent", "points", "point"}
+_EN_UNIT_WORDS = {"units", "unit", "dollars", "dollar", "won", "yuan", "yen", "euros", "hours", "people", "persons"}
+_EN_WORD = re.compile(r"\s+([A-Za-z][\w&'’.-]*|\([A-Z][\w&-]*\))")
+
+
+def _en_words(text: str, pos: int, limit: int = 6) -> list[tuple[str, int]]:
+    out = []
+    while len(out) < limit:
+        m = _EN_WORD.match(text, pos)
+        if m is None:
+            break
+        out.append((m.group(1), m.end()))
+        pos = m.end()
+    return out
+
+
+def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]]) -> tuple[str, str] | None:
+    """"a 36% share of the DRAM market", "150,000 units of H100 GPUs", "six AI-related listed firms",
+    "Hourly output by Korean workers was 20.40 dollars" → the noun phrase."""
+    text = s.text
+    name_spans = names
+    # after the figure: nouns, joined once by "of"/"in" ("share of the DRAM market", "market share in HBM")
+    words = _en_words(text, q.end, 9)
+    phrase: list[str] = []
+    joined = False
+    i = 0
+    while i < len(words):
+        w, end = words[i]
+        lw = w.lower().rstrip(".")
+        if lw in ("of", "in") and phrase and not joined and i + 1 < len(words):
+            nxt = words[i + 1][0].lower()
+            if nxt in ("the", "a", "an") and i + 2 < len(words):
+                phrase += [w, words[i + 1][0]]
+                i += 2
+            else:
+                phrase.append(w)
+                i += 1
+            joined = True
+            continue
+        if w.startswith("("):
+            if phrase:
+                phrase.append(w)
+            break
+        if lw in _EN_STOP or (not phrase and lw in _EN_UNIT_WORDS and len(words) > i + 1
+                              and words[i + 1][0].lower() not in ("of",)):
+            if not phrase and lw in _EN_UNIT_WORDS:
+                i += 1
+                continue
+            break
+        if re.fullmatch(r"\d[\d,.]*", w) or w.endswith(","):
+            if w.endswith(",") and not re.fullmatch(r"\d[\d,.]*,?", w):
+                phrase.append(w.rstrip(","))
+            break
+        phrase.append(w.rstrip(".") if w.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", w) else w)
+        if w.endswith("."):
+            break
+        i += 1
+    while phrase and phrase[-1].lower() in ("of", "in", "the", "a", "an"):
+        phrase.pop()
+    if phrase and phrase[0].lower() in _EN_UNIT_WORDS and len(phrase) == 1:
+        phrase = []
+    if phrase and not (len(phrase) == 1 and phrase[0].lower() in ("more", "less", "each")):
+        return " ".join(phrase), "strong"
+    # before the figure: "… purchase volume of 150,000", "a market share of 36%"
+    m = re.search(r"((?:[A-Za-z][\w-]*\s+){1,3})(?:of|at)\s+(?:about\s+|around\s+|some\s+|only\s+|nearly\s+)?(?:US)?\$?$",
+                  text[max(seg, q.start - 60):q.start])
+    if m:
+        ws = [w for w in m.group(1).split() if w.lower() not in ("a", "an", "the", "with", "its", "their")]
+        ws = [w for w in ws if w.lower() not in _EN_STOP]
+        if ws and not any(w[0].isupper() for w in ws[-1:]):
+            return " ".join(ws), "strong"
+    # the clause's subject: "Hourly output by Korean workers was 20.40 dollars"
+    clause = text[seg:q.start]
+    m = re.match(r"\s*(?:The\s+|the\s+)?((?:[A-Za-z][\w-]*\s+){1,4}?)(?:was|were|is|are|stood\s+at|reached|totaled|"
+                 r"totalled|came\s+to|amounted\s+to)\s+(?:about\s+|around\s+|only\s+|some\s+)?(?:US)?\$?$", clause)
+    if m:
+        ws = m.group(1).split()
+        cut = next((i for i, w in enumerate(ws) if w.lower() in ("by", "of", "for", "in", "from")), len(ws))
+        ws = ws[:cut]
+        if ws and not any(seg + clause.find(w) >= a and seg + clause.find(w) < b for w in ws for a, b in name_spans):
+            return " ".join(ws), "weak"
+    return None
+
+
+def ranking_ko(text: str, start: int, end: int) -> str | None:
+    """The ranking a Korean rank belongs to, named by its title: "'2024년 글로벌 AI지수'", "IMD 국가경쟁력 평가에서"."""
+    window = text[start:end]
+    m = None
+    for m in re.finditer(r"[‘'\"“「『]([^’'\"”」』]{2,40}?(?:지수|순위|평가|랭킹|인덱스|지표|보고서|조사))[’'\"”」』]", window):
+        pass
+    if m is None:
+        for m in re.finditer(r"((?:[A-Za-z가-힣]+\s?){1,4}?(?:지수|순위|평가|랭킹|인덱스))(?:\s?(?:결과|조사))?\s?에서", window):
+            pass
+    if m is None:
+        return None
+    name = re.sub(r"^\s*(?:19|20)\d\d\s?(?:년|~\d+년)?\s*", "", m.group(1)).strip()
+    return name if len(name) >= 2 else None
+
+
+def ranking_en(text: str, start: int, end: int) -> str | None:
+    """"its "Global AI Index"", "the World Competitiveness Ranking 2024" → the title."""
+    window = text[start:end]
+    m = None
+    for m in re.finditer(r"[\"“]([^\"”]{2,60}?(?:Index|Ranking|Rankings|Report|Survey|League Table))[\"”]", window):
+        pass
+    if m is None:
+        for m in re.finditer(r"((?:[A-Z][\w&-]*\s+){1,5}(?:Index|Ranking|Rankings|League Table))\b", window):
+            pass
+    if m is None:
+        return None
+    name = re.sub(r"\s+(?:19|20)\d\d$", "", m.group(1)).strip()
+    name = re.sub(r"^(?:The|Its|the|its)\s+", "", name)
+    return name if len(name) >= 3 else None
+
+
+_PILLAR_WORD = r"[가-힣A-Za-z][가-힣A-Za-z·]{0,7}(?:\s[가-힣A-Za-z][가-힣A-Za-z·]{0,7})?"
+
+
+_MARKER = r"(?:부문|항목|분야|순위|지표)"
+_NOT_NOUN_END = re.compile(r"(?:고|며|면|서|와|과|를|을|게|지|다|던|한|된|인|적)$")
+
+
+def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
+    """A pillar named with its rank: "인재(12위→10위)", "정부 부문에서 84.59점(3위)", "인재 부문에서 13위",
+    "운영 환경 순위에서 한국은 35위", "상업생태계도 3위에서", "정부 전략 3위, 운영 환경 45위" (two or more
+    "pillar N위" in a row)."""
+    before = text[max(prev_end, rank.start - 60):rank.start]
+    after = text[rank.end:rank.end + 4]
+    lead = r"(?<![\d가-힣A-Za-z·])"
+    m = re.search(rf"{lead}({_PILLAR_WORD})\s?\($", before) \
+        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_MARKER}(?:에서는|에서|은|는|이|도|의)?\s(?:[^,.]|\d\.\d)*?(?:\(|\s)$",
+                     before) \
+        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_MARKER}(?:에서는|에서|은|는|이|도)?\s$", before)
+    if m is None and re.match(r"에서|→", after):
+        m = re.search(rf"{lead}([가-힣A-Za-z][가-힣A-Za-z·]{{1,7}})(?:도|은|는)\s$", before)   # "상업생태계도 3위에서"
+    if m is None:
+        listed = re.search(rf"(?:^|,\s?)({_PILLAR_WORD})\s$", before)
+        pairs = re.findall(rf"{_PILLAR_WORD}\s\d{{1,3}}위", text)
+        if listed and len(pairs) >= 2:
+            m = listed
+    if m is None:
+        return None
+    word = m.group(1).strip()
+    parts = word.split()
+    if len(parts) == 2 and re.search(r"(?:은|는|이|가|도|의|에서|을|를)$", parts[0]):
+        word = parts[1]                   # "한국은 정부 부문에서": the topic is not part of the pillar
+    word = re.sub(r"(?:에서|은|는|이|가|도|의)$", "", word) if len(word) > 2 else word
+    if not word or any(len(w) < 2 or _NOT_NOUN_END.search(w) and len(w) > 2 and not w.endswith("인") for w in word.split()):
+        return None
+    return word
+
+
+# ---------------------------------------------------------------------------------------------- unknown names
+_EN_NOT_NAMES = {"The", "A", "An", "It", "This", "That", "These", "Those", "Its", "In", "On", "At", "By", "For",
+                 "According", "Some", "Other", "Their", "He", "She", "They", "We", "I", "You", "Our", "His", "Her",
+                 "However", "But", "And", "Or", "As", "If", "When", "While", "Yet", "Also", "Only", "Most", "Many",
+                 "Finally", "Meanwhile", "Still", "Last", "Next", "First", "Second", "Third", "Of", "With", "From",
+                 "To", "After", "Before", "Since", "Regarding", "Experts", "Rep", "Mr", "Ms", "Dr", "Go", "Posted",
+                 "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                 "Sunday", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept"}
+_EN_NAME = re.compile(r"(?<![\w’'])((?:[A-Z][\w&’'-]*[A-Za-z0-9]|[A-Z])(?:\s+(?:[A-Z][\w&-]*[A-Za-z0-9]|[A-Z]))*)")
+_ORG_HEAD = re.compile(r"(?:Research|Institute|University|Agency|Bank|Association|Center|Centre|Foundation|"
+                       r"Council|Ministry|Office|Commission|Forum|Group|Intelligence|Insights|대학교?|연구소|연구원|"
+                       r"재단|협회|기관|본부|신문|일보|위원회|부|청)$")
+
+
+def guess_type(name: str) -> str:
+    return "organization" if _ORG_HEAD.search(name) else "company"
+
+
+def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], article: str) -> list[tuple[int, int, str]]:
+    """Capitalised names the registries lack ("SK Hynix", "Lambda Labs"): not a word opening the sentence
+    unless the article also writes it inside a sentence or it opens a list of names ("Google, Amazon …")."""
+    out = []
+    for m in _EN_NAME.finditer(text):
+        a, b = m.start(1), m.end(1)
+        words = m.group(1).split()
+        while words and (words[0] in _EN_NOT_NAMES or words[0] in not_names or words[0].lower() in not_names):
+            a = text.index(words[0], a) + len(words[0])
+            a = a + (len(text[a:]) - len(text[a:].lstrip()))
+            words.pop(0)
+        while words and (words[-1] in not_names or words[-1] in _EN_NOT_NAMES):
+            words.pop()
+        if not words:
+            continue
+        name = " ".join(words)
+        b = a + len(name) if text[a:a + len(name)] == name else b
+        if text[a:b] != name or any(x < b and a < y for x, y in known):
+            continue
+        if len(name) < 2 or name.isupper() and len(name) <= 2 or any(ch.isdigit() for ch in name):
+            continue                      # "H100", "B200": products, not holders
+        if re.search(r"\b(?:in|at|near|from|to|into)\s+$", text[max(0, a - 6):a]):
+            continue                      # "its cluster in Memphis": a place, not a holder
+        initial = a == 0 or re.search(r"[.!?:\-–—\"“]\s*$", text[max(0, a - 3):a]) is not None
+        if initial and not (re.search(rf"[a-z,]\s+{re.escape(words[0])}\b", article)
+                            or re.match(r",\s[A-Z]|\sand\s[A-Z]|’s\s|'s\s", text[b:b + 6])):
+            continue
+        out.append((a, b, name))
+    return out
+
+
+def names_ko(s: Sentence, known: list[tuple[int, int]], not_names: set[str]) -> list[tuple[int, int, str]]:
+    """Proper nouns the registries lack ("SMIC가", "옥스퍼드인사이츠는"), as kiwipiepy tags them, followed by a
+    particle."""
+    out = []
+    text = s.text
+    tokens = [t for t in s.proper_nouns if len(t) == 4]
+    for i, (a, b, form, tag) in enumerate(tokens):
+        if tag not in ("NNP", "SL") or len(form) < 2 or form in not_names:
+            continue
+        if tag == "SL" and not re.fullmatch(r"[A-Z][A-Za-z0-9&-]*[A-Za-z]", form):
+            continue
+        # extend over adjacent proper nouns ("옥스퍼드 인사이츠")
+        end = b
+        j = i + 1
+        while j < len(tokens) and tokens[j][3] in ("NNP", "SL") and tokens[j][0] - end <= 1:
+            end = tokens[j][1]
+            j += 1
+        if i > 0 and tokens[i - 1][3] in ("NNP", "SL") and a - tokens[i - 1][1] <= 1:
+            continue                      # inside a longer name, found from its first word
+        if any(x < end and a < y for x, y in known):
+            continue
+        nxt = tokens[j] if j < len(tokens) else None
+        if nxt is None or nxt[0] != end or nxt[3] not in ("JKS", "JX", "JKG", "JC", "JKB", "JKO", "VCP"):
+            if not (text[end:end + 1] == "(" or text[end:end + 1] == ","):
+                continue
+        out.append((a, end, text[a:end]))
+    return out
