@@ -277,7 +277,7 @@ def test_extract_survives_a_figure_with_thousands_of_digits(tmp_path, capsys):
     result = run_cli(capsys, "extract", text, "-o", tmp_path / "drafts", "--date", "2025-01-30", "-j", "1")
     assert result.code == 0, result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
-    assert (tmp_path / "drafts" / "long.yaml").is_file()
+    assert (tmp_path / "drafts" / "articles" / "long.yaml").is_file()
 
 
 def test_extract_turns_control_characters_into_spaces_so_the_draft_loads(tmp_path, capsys):
@@ -287,7 +287,7 @@ def test_extract_turns_control_characters_into_spaces_so_the_draft_loads(tmp_pat
     text.write_text("테슬라\x00 GPU\x1b 보유 현황\n\n테슬라는 3만5000대의 GPU를\x07 보유하고 있다.\n", encoding="utf-8")
     result = run_cli(capsys, "extract", text, "-o", tmp_path / "drafts", "--date", "2025-01-30", "-j", "1")
     assert result.code == 0, result.err
-    draft = Source(tmp_path / "drafts" / "ctrl.yaml")  # the loader refuses control characters: it must not fail
+    draft = Source(tmp_path / "drafts" / "articles" / "ctrl.yaml")  # the loader refuses control characters: it must not fail
     assert draft.root.mapping("draft").require("article").mapping("article").require("title").string("title") == \
         "테슬라  GPU  보유 현황"
 
@@ -301,7 +301,7 @@ def test_extract_leaves_figures_the_loader_would_refuse_to_the_reviewer(tmp_path
                     encoding="utf-8")
     result = run_cli(capsys, "extract", text, "-o", tmp_path / "drafts", "--date", "2025-01-30", "-j", "1")
     assert result.code == 0, result.err
-    draft = Source(tmp_path / "drafts" / "huge.yaml").root.mapping("draft")
+    draft = Source(tmp_path / "drafts" / "articles" / "huge.yaml").root.mapping("draft")
     facts = draft.require("facts").sequence("facts")
     values = [f.mapping("fact").require("value").decimal("value") for f in facts]
     assert values == [350000]  # every value in the draft loads; the huge one is pending, with the reason
