@@ -91,6 +91,9 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html) -> int:
     click.echo(f"articles: {summary.articles} ({len(summary.changed)} rebuilt{reuse}{dropped})")
     click.echo(f"entities: {summary.entities}  facts: {summary.facts}  triples: {summary.triples}")
     click.echo(f"violations: {summary.violations}  warnings: {summary.warnings}")
+    if summary.entities_without_wikidata:
+        click.echo(f"warning: {summary.entities_without_wikidata} of {summary.entities} entities have no Wikidata id "
+                   "(add wikidata: Q… to their registry entries)")
     if summary.outputs:
         click.echo("wrote: " + " ".join(p.as_posix() for p in summary.outputs))
     return 0 if summary.conforms else 1
