@@ -135,6 +135,8 @@ def export_command(fmt, output, text_dir, store_path, base) -> None:
     from .store import KgStore
     from .views import VIEWS, render_view
 
+    if text_dir is not None and fmt != "annotations":
+        raise click.UsageError("--text-dir only applies to --format annotations")
     with KgStore(store_path, read_only=True) as store:
         if fmt in VIEWS:
             data = render_view(store, fmt, base, text_dir=text_dir)

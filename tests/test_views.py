@@ -361,3 +361,8 @@ def test_quote_selectors_always_point_at_the_quote(before, evidence, after, cut,
         source, at = (text, q.start) if known is not None else (evidence, q.start - start)
         assert source[at - len(q.prefix):at] == q.prefix and source[at + len(q.exact):][:len(q.suffix)] == q.suffix
         assert len(q.prefix) == min(32, at) and len(q.suffix) == min(32, len(source) - at - len(q.exact))
+
+
+def test_text_dir_with_another_format_is_a_usage_error(capsys, seed_store, tmp_path):
+    result = run_cli(capsys, "export", "--format", "datacube", "--text-dir", tmp_path, "--store", seed_store)
+    assert result.code == 2 and "--text-dir only applies to --format annotations" in result.err
