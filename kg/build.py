@@ -39,6 +39,7 @@ REGISTRY_KEY = "registry"
 class BuildSummary:
     articles: int = 0
     entities: int = 0
+    entities_without_wikidata: int = 0   # of ``entities``: those with no owl:sameAs to a Wikidata item
     facts: int = 0
     triples: int = 0
     changed: list[str] = field(default_factory=list)
@@ -251,8 +252,13 @@ def _validate_ntriples(data: bytes) -> list[dict]:
 _COUNTS = """
 PREFIX nkg: <https://w3id.org/newskg/ontology#>
 PREFIX schema: <https://schema.org/>
-SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities) WHERE {
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities)
+       (COUNT(DISTINCT ?unlinked) AS ?without_wikidata) WHERE {
   { ?fact nkg:reportedIn ?a } UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?entity }
+  UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?unlinked .
+          FILTER NOT EXISTS { ?unlinked owl:sameAs ?item .
+                              FILTER(STRSTARTS(STR(?item), "http://www.wikidata.org/entity/Q")) } }
 }"""
 
 
@@ -260,6 +266,7 @@ def _count(store: KgStore, summary: BuildSummary) -> None:
     row = next(iter(store.store.query(_COUNTS, use_default_graph_as_union=True)))
     summary.facts = int(row["facts"].value)
     summary.entities = int(row["entities"].value)
+    summary.entities_without_wikidata = int(row["without_wikidata"].value)
     summary.triples = len(store.store)
 
 

@@ -91,6 +91,9 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html) -> int:
     click.echo(f"articles: {summary.articles} ({len(summary.changed)} rebuilt{reuse}{dropped})")
     click.echo(f"entities: {summary.entities}  facts: {summary.facts}  triples: {summary.triples}")
     click.echo(f"violations: {summary.violations}  warnings: {summary.warnings}")
+    if summary.entities_without_wikidata:
+        click.echo(f"warning: {summary.entities_without_wikidata} of {summary.entities} entities have no Wikidata id "
+                   "(add wikidata: Q… to their registry entries)")
     if summary.outputs:
         click.echo("wrote: " + " ".join(p.as_posix() for p in summary.outputs))
     return 0 if summary.conforms else 1
@@ -111,19 +114,36 @@ def validate_command(store_path, fmt) -> int:
 
 
 @cli.command("export")
-@click.option("--format", "fmt", type=click.Choice(["turtle", "trig", "jsonld", "nt", "nquads"]),
-              default="turtle", show_default=True, help="turtle and nt hold the union of all graphs.")
+@click.option("--format", "fmt",
+              type=click.Choice(["turtle", "trig", "jsonld", "nt", "nquads",
+                                 "datacube", "schemaorg", "annotations", "quickstatements"]),
+              default="turtle", show_default=True,
+              help="turtle and nt hold the union of all graphs; datacube (RDF Data Cube, Turtle), schemaorg "
+                   "(schema.org Observation JSON-LD), annotations (Web Annotation, Turtle) and quickstatements "
+                   "(Wikidata QuickStatements v1) are standard views of the facts (docs/model.md).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="File to write (atomically); standard output when omitted.")
+@click.option("--text-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="annotations: folder with <article-id>.txt texts; quote prefixes and suffixes are then taken "
+                   "from the article text rather than from the evidence sentence.")
 @_store_option
 @_base_option
-def export_command(fmt, output, store_path, base) -> None:
-    """Write the stored graph as Turtle, TriG, JSON-LD, N-Triples or N-Quads."""
+def export_command(fmt, output, text_dir, store_path, base) -> None:
+    """Write the stored graph as Turtle, TriG, JSON-LD, N-Triples or N-Quads, or one of its standard views."""
+    from .atomic import write_bytes
     from .export import export
     from .store import KgStore
+    from .views import VIEWS, render_view
 
+    if text_dir is not None and fmt != "annotations":
+        raise click.UsageError("--text-dir only applies to --format annotations")
     with KgStore(store_path, read_only=True) as store:
-        data = export(store, fmt, base, output)
+        if fmt in VIEWS:
+            data = render_view(store, fmt, base, text_dir=text_dir)
+            if output is not None:
+                write_bytes(output, data)
+        else:
+            data = export(store, fmt, base, output)
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
 
@@ -135,14 +155,26 @@ def export_command(fmt, output, store_path, base) -> None:
 @click.option("--article", default=None, metavar="ID", help="Only the facts of this article.")
 @click.option("--extended", is_flag=True,
               help="Add the columns qualifier, value_high, inferred, draft, proposed after the usual 13.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File to write (atomically) instead of standard output; with --format csv, its CSVW metadata "
+                   "is written beside it as FILE-metadata.json.")
 @_store_option
-def facts_command(fmt, article, extended, store_path) -> None:
+def facts_command(fmt, article, extended, output, store_path) -> None:
     """One row per fact, read from the stored graph by SPARQL (queries/facts.rq)."""
+    from .atomic import write_text
     from .facts import facts_table
     from .render import render_rows
+    from .views.csvw import write_csv_with_metadata
 
     columns, rows = facts_table(store_path, article=article, extended=extended)
-    click.echo(render_rows(columns, rows, fmt), nl=False)
+    text = render_rows(columns, rows, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    elif fmt == "csv":
+        meta = write_csv_with_metadata(output, columns, text)
+        click.echo(f"wrote: {output.as_posix()} {meta.as_posix()}", err=True)
+    else:
+        write_text(output, text)
 
 
 @cli.command("articles")

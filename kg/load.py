@@ -104,6 +104,21 @@ def _proposed(body: Mapping, what: str) -> bool:
     return node.boolean(f"{what}.proposed") if node is not None else False
 
 
+WIKIDATA_RE = re.compile(r"Q[1-9][0-9]*")
+
+
+def _wikidata(body: Mapping, what: str) -> str | None:
+    """The optional ``wikidata: Q…`` item id of a registry entry."""
+    node = body.get("wikidata")
+    if node is None:
+        return None
+    value = node.string(f"{what}.wikidata")
+    if not WIKIDATA_RE.fullmatch(value):
+        raise node.fail(f"{what}.wikidata {value!r} is not a Wikidata item id",
+                        hint="write Q followed by its number, e.g. Q884")
+    return value
+
+
 def _content(entry) -> dict:
     """A registry entry as data, without where it was defined and whether it is proposed."""
     def strip(value):
@@ -172,8 +187,9 @@ class _RegistryBuilder:
                                 hint="countries are keyed by their two-letter code, e.g. KR, US")
         self._claim("countries", key, key_node)
         body = value.mapping(f"country {key}")
-        body.check_keys({"label", "aliases"})
+        body.check_keys({"label", "aliases", "wikidata"})
         entity = make_country(key, _origin(key_node))
+        entity.wikidata = _wikidata(body, f"country {key}")
         entity.label.update(_labels(body.get("label"), f"country {key} label"))
         entity.aliases = _aliases(body.get("aliases"), f"country {key} aliases")
         self._put(self.registry.entities, key, entity, key_node)
@@ -187,7 +203,7 @@ class _RegistryBuilder:
         what = f"entity {key}"
         body = value.mapping(what)
         body.check_keys({"type", "label", "aliases", "country", "parent", "role", "employer", "description",
-                         "proposed"})
+                         "proposed", "wikidata"})
         type_node = body.require("type")
         etype = type_node.string(f"{what}.type")
         if etype not in ENTITY_TYPES or etype == "country":
@@ -198,7 +214,7 @@ class _RegistryBuilder:
                         aliases=_aliases(body.get("aliases"), f"{what} aliases"),
                         role=_labels(body.get("role"), f"{what} role"),
                         description=_labels(body.get("description"), f"{what} description"),
-                        proposed=_proposed(body, what))
+                        proposed=_proposed(body, what), wikidata=_wikidata(body, what))
         for ref, kind in (("country", "country"), ("parent", "entity"), ("employer", "entity")):
             node = body.get(ref)
             if node is not None:
@@ -216,21 +232,21 @@ class _RegistryBuilder:
         self._claim("units", key, key_node)
         what = f"unit {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "kind", "proposed"})
+        body.check_keys({"label", "kind", "proposed", "wikidata"})
         kind_node = body.require("kind")
         kind = kind_node.string(f"{what}.kind")
         if kind not in UNIT_KINDS:
             raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(UNIT_KINDS)}")
         label = _english_labels(body, what)
-        self._put(self.registry.units, key, Unit(key, label, kind, _origin(key_node), _proposed(body, what)),
-                  key_node)
+        self._put(self.registry.units, key, Unit(key, label, kind, _origin(key_node), _proposed(body, what),
+                                                 _wikidata(body, what)), key_node)
 
     def _read_indicators(self, key: str, key_node: Node, value: Node) -> None:
         _slug(key_node, "indicator key")
         self._claim("indicators", key, key_node)
         what = f"indicator {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "unit", "description", "non_negative", "keywords", "proposed"})
+        body.check_keys({"label", "unit", "description", "non_negative", "keywords", "proposed", "wikidata"})
         label = _english_labels(body, what)
         unit_node = body.require("unit")
         unit = unit_node.text_or_number(f"{what}.unit")
@@ -239,19 +255,21 @@ class _RegistryBuilder:
         self._put(self.registry.indicators, key, Indicator(
             key, label, unit, _origin(key_node), _labels(body.get("description"), f"{what} description"),
             nn.boolean(f"{what}.non_negative") if nn is not None else True,
-            _aliases(body.get("keywords"), f"{what} keywords"), _proposed(body, what)), key_node)
+            _aliases(body.get("keywords"), f"{what} keywords"), _proposed(body, what), _wikidata(body, what)),
+            key_node)
 
     def _read_rankings(self, key: str, key_node: Node, value: Node) -> None:
         _slug(key_node, "ranking key")
         self._claim("rankings", key, key_node)
         what = f"ranking {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "publisher", "criterion", "size", "description", "keywords", "proposed"})
+        body.check_keys({"label", "publisher", "criterion", "size", "description", "keywords", "proposed",
+                         "wikidata"})
         label = _english_labels(body, what)
         series = RankingSeries(key, label, None, _origin(key_node),
                                description=_labels(body.get("description"), f"{what} description"),
                                keywords=_aliases(body.get("keywords"), f"{what} keywords"),
-                               proposed=_proposed(body, what))
+                               proposed=_proposed(body, what), wikidata=_wikidata(body, what))
         if (node := body.get("publisher")) is not None:
             series.publisher = node.text_or_number(f"{what}.publisher")
             self.pending_refs.append((node, "entity", series.publisher))
@@ -267,11 +285,11 @@ class _RegistryBuilder:
         self._claim("classifications", key, key_node)
         what = f"classification {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "publisher", "groups", "description", "proposed"})
+        body.check_keys({"label", "publisher", "groups", "description", "proposed", "wikidata"})
         label = _english_labels(body, what)
         scheme = Classification(key, label, None, _origin(key_node),
                                 description=_labels(body.get("description"), f"{what} description"),
-                                proposed=_proposed(body, what))
+                                proposed=_proposed(body, what), wikidata=_wikidata(body, what))
         if (node := body.get("publisher")) is not None:
             scheme.publisher = node.text_or_number(f"{what}.publisher")
             self.pending_refs.append((node, "entity", scheme.publisher))
@@ -280,13 +298,13 @@ class _RegistryBuilder:
             _slug(gkey_node, "group key")
             gwhat = f"group {key}/{gkey}"
             gbody = gvalue.mapping(gwhat)
-            gbody.check_keys({"label", "tier", "keywords", "proposed"})
+            gbody.check_keys({"label", "tier", "keywords", "proposed", "wikidata"})
             glabel = _english_labels(gbody, gwhat)
             tier = gbody.get("tier")
             scheme.groups[gkey] = Group(f"{key}/{gkey}", gkey, key, glabel, _origin(gkey_node),
                                         tier.integer(f"{gwhat}.tier", minimum=1) if tier is not None else None,
                                         _aliases(gbody.get("keywords"), f"{gwhat} keywords"),
-                                        scheme.proposed or _proposed(gbody, gwhat))
+                                        scheme.proposed or _proposed(gbody, gwhat), _wikidata(gbody, gwhat))
         self._put(self.registry.classifications, key, scheme, key_node)
 
     def finish(self) -> Registry:
@@ -321,7 +339,9 @@ def make_country(code: str, origin: Origin | None) -> Entity:
     label = {lang: name for lang in _LABEL_LOCALES if (name := country_name(code, lang))}
     if "en" not in label:  # pragma: no cover - every ISO code has an English CLDR name
         label["en"] = pycountry.countries.get(alpha_2=code).name
-    return Entity(key=code, type="country", label=label, origin=origin, iso_code=code)
+    country = pycountry.countries.get(alpha_2=code)
+    return Entity(key=code, type="country", label=label, origin=origin, iso_code=code,
+                  iso_alpha3=country.alpha_3, iso_numeric=country.numeric)
 
 
 def resolve(registry: Registry, node: Node, kind: str, key: str) -> None:

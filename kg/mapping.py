@@ -199,6 +199,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.add(s, n("code"), lit_str(key))
         e.add(s, n("unitKind"), lit_str(unit.kind))
         _proposed(e, s, unit.proposed)
+        _same_as(e, s, unit.wikidata)
         e.add(s, n("definedAt"), lit_str(str(unit.origin)))
     for key in sorted(registry.indicators):
         ind = registry.indicators[key]
@@ -211,6 +212,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.add(s, n("nonNegative"), lit_bool(ind.non_negative))
         e.aliases(s, ind.keywords, HIDDEN_LABEL)
         _proposed(e, s, ind.proposed)
+        _same_as(e, s, ind.wikidata)
         e.add(s, n("definedAt"), lit_str(str(ind.origin)))
     for key in sorted(registry.rankings):
         series = registry.rankings[key]
@@ -227,6 +229,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         if series.size:
             e.add(s, n("size"), lit_int(series.size))
         _proposed(e, s, series.proposed)
+        _same_as(e, s, series.wikidata)
         e.add(s, n("definedAt"), lit_str(str(series.origin)))
     for key in sorted(registry.classifications):
         scheme = registry.classifications[key]
@@ -238,6 +241,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         if scheme.publisher:
             e.add(s, n("publisher"), iris.entity(scheme.publisher))
         _proposed(e, s, scheme.proposed)
+        _same_as(e, s, scheme.wikidata)
         e.add(s, n("definedAt"), lit_str(str(scheme.origin)))
         for gkey in sorted(scheme.groups):
             group = scheme.groups[gkey]
@@ -250,6 +254,7 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             if group.tier is not None:
                 e.add(g, n("tier"), lit_int(group.tier))
             _proposed(e, g, group.proposed)
+            _same_as(e, g, group.wikidata)
             e.add(g, n("definedAt"), lit_str(str(group.origin)))
     return e.quads
 
@@ -263,6 +268,11 @@ def _entity(e: _Emitter, entity: Entity, iris: Iris) -> None:
     e.labels(s, entity.description, DESCRIPTION)
     if entity.iso_code:
         e.add(s, n("isoCode"), lit_str(entity.iso_code))
+    if entity.iso_alpha3:
+        e.add(s, n("isoAlpha3"), lit_str(entity.iso_alpha3))
+    if entity.iso_numeric:
+        e.add(s, n("isoNumeric"), lit_str(entity.iso_numeric))
+    _same_as(e, s, entity.wikidata)
     if entity.country:
         e.add(s, n("country"), iris.entity(entity.country))
     if entity.parent:
@@ -274,6 +284,17 @@ def _entity(e: _Emitter, entity: Entity, iris: Iris) -> None:
     _proposed(e, s, entity.proposed)
     if entity.origin is not None:
         e.add(s, n("definedAt"), lit_str(str(entity.origin)))
+
+
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+
+
+def _same_as(e: _Emitter, s: NamedNode, wikidata: str | None) -> None:
+    """A registry entry with a Wikidata id is the same as that item: owl:sameAs and schema:sameAs to its IRI."""
+    if wikidata:
+        item = NamedNode(WIKIDATA_ENTITY + wikidata)
+        e.add(s, NamedNode(OWL + "sameAs"), item)
+        e.add(s, NamedNode(SCHEMA + "sameAs"), item)
 
 
 def _proposed(e: _Emitter, s: NamedNode, proposed: bool) -> None:

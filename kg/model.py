@@ -44,7 +44,10 @@ class Entity:
     employer: str | None = None
     description: Labels = field(default_factory=dict)
     iso_code: str | None = None         # countries only
+    iso_alpha3: str | None = None       # countries only, from pycountry
+    iso_numeric: str | None = None      # countries only, three digits, from pycountry
     proposed: bool = False              # proposed by a draft, not yet reviewed
+    wikidata: str | None = None         # Wikidata item id (Q…), when known
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Unit:
     kind: str
     origin: Origin
     proposed: bool = False              # proposed by a draft, not yet reviewed
+    wikidata: str | None = None         # Wikidata item id (Q…), when known
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Indicator:
     non_negative: bool = True
     keywords: Aliases = field(default_factory=dict)   # words that signal it in text (for kg extract)
     proposed: bool = False              # proposed by a draft, not yet reviewed
+    wikidata: str | None = None         # Wikidata item id (Q…), when known
 
 
 @dataclass
@@ -79,6 +84,7 @@ class RankingSeries:
     description: Labels = field(default_factory=dict)
     keywords: Aliases = field(default_factory=dict)
     proposed: bool = False              # proposed by a draft, not yet reviewed
+    wikidata: str | None = None         # Wikidata item id (Q…), when known
 
 
 @dataclass
@@ -91,6 +97,7 @@ class Group:
     tier: int | None = None
     keywords: Aliases = field(default_factory=dict)
     proposed: bool = False              # proposed by a draft, not yet reviewed
+    wikidata: str | None = None         # Wikidata item id (Q…), when known
 
 
 @dataclass
@@ -102,6 +109,7 @@ class Classification:
     groups: dict[str, Group] = field(default_factory=dict)
     description: Labels = field(default_factory=dict)
     proposed: bool = False              # proposed by a draft, not yet reviewed
+    wikidata: str | None = None         # Wikidata item id (Q…), when known
 
 
 @dataclass

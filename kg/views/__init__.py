@@ -1,0 +1,53 @@
+"""Standard views of the stored facts: RDF Data Cube, schema.org/Data Commons JSON-LD, Web Annotation,
+QuickStatements, and CSVW metadata for the facts CSV.
+
+Each view is computed from the store by SPARQL (a CONSTRUCT or SELECT in this folder), so it shows what the graph
+holds, and is written in a canonical order so that the same store always gives byte-identical output.
+The shapes are described in docs/model.md ("Standard views").
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+from pyoxigraph import RdfFormat
+
+from ..errors import InputError
+from ..query import run_query
+from ..store import KgStore
+
+HERE = Path(__file__).resolve().parent
+VIEWS = ("datacube", "schemaorg", "annotations", "quickstatements")
+
+
+def view_query(store, name: str, params: dict | None = None):
+    """Run the SPARQL file ``kg/views/<name>.rq`` on the store (union default graph)."""
+    path = HERE / f"{name}.rq"
+    return run_query(store, path.read_text(encoding="utf-8"), params, source=f"kg/views/{name}.rq")
+
+
+def canonical_turtle(triples, prefixes: dict[str, str]) -> bytes:
+    """Turtle in a canonical order: statements sorted by their N-Triples lines, duplicates dropped."""
+    lines = sorted(set(pyoxigraph.serialize(list(triples), format=RdfFormat.N_TRIPLES).splitlines()))
+    data = b"\n".join(lines) + b"\n"
+    ordered = list(pyoxigraph.parse(data, format=RdfFormat.N_TRIPLES))
+    used = {name: ns for name, ns in prefixes.items() if b"<" + ns.encode("utf-8") in data}
+    out = pyoxigraph.serialize(ordered, format=RdfFormat.TURTLE, prefixes=used)
+    return out if out.endswith(b"\n") else out + b"\n"
+
+
+def render_view(store: KgStore, name: str, base: str, *, text_dir: Path | None = None) -> bytes:
+    """The bytes of view ``name`` of everything the store holds."""
+    if name == "datacube":
+        from .datacube import datacube
+        return datacube(store, base)
+    if name == "schemaorg":
+        from .schemaorg import schemaorg
+        return schemaorg(store, base)
+    if name == "annotations":
+        from .annotations import annotations
+        return annotations(store, base, text_dir=text_dir)
+    if name == "quickstatements":
+        from .quickstatements import quickstatements
+        return quickstatements(store)
+    raise InputError(f"unknown view {name!r}", hint=f"use one of: {', '.join(VIEWS)}")
