@@ -84,6 +84,8 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html) -> int:
 
     summary = build(list(paths) or [Path("data")], out_dir=out_dir, store_path=Path(store_path), base=base,
                     text_dir=text_dir, progress=_Progress(sys.stderr.isatty()), html=not no_html)
+    for note in summary.notes:
+        click.echo(f"kg: note: {note}", err=True)
     if summary.report is not None and summary.report.results:
         click.echo(summary.report.to_text().rstrip("\n"), err=True)
     reuse = f", {len(summary.unchanged)} unchanged" if summary.unchanged else ""
