@@ -136,6 +136,11 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
 
     # the ranking editions graph is shared by all articles: rebuilt from every article's editions
     all_editions = {(key, year) for used in editions.values() for key, year in used}
+    unknown = sorted(key for key, _ in all_editions if key not in registry.rankings)
+    if unknown:  # only kept editions can name a series the registry lacks: a damaged state
+        raise StoreError(f"the build state of {store_path} names ranking series the registries lack: "
+                         f"{', '.join(unknown[:3])}", hint=f"delete the store folder {store_path} and run "
+                         "'kg build' again")
     shared_quads = reg_quads + editions_quads(all_editions, registry, iris)
     anything_changed = bool(new_quads or summary.registry_changed or summary.removed)
 
@@ -147,6 +152,9 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     # 3. store (opened only now: bad input above never touches it)
     def graph_name(key: str) -> str:
         return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
+
+    graphs_state = _graphs_state(old_graphs, hashes, editions, fresh)
+    summary.report = _report(graphs_state, store_path)
 
     with KgStore(store_path, fresh=not usable) as store:
         if store.base_version != base_version:
@@ -164,12 +172,11 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             replace[iris.rankings_graph().value] = shared_quads[len(reg_quads):]
         tick("store", 0, 1)
         store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
-        graphs_state = _graphs_state(old_graphs, hashes, editions, fresh)
         store.write_state({"version": STATE_VERSION, "base": base, "graphs": graphs_state})
         store.commit()   # the new version is live from here on
         tick("store", 1, 1)
         summary.notes = list(store.notes)
-        return _finish(store, summary, graphs_state, hashes, base, out_dir, html)
+        return _finish(store, summary, hashes, base, out_dir, html)
 
 
 def _graphs_state(old_graphs, hashes, editions, fresh) -> dict:
@@ -182,14 +189,19 @@ def _graphs_state(old_graphs, hashes, editions, fresh) -> dict:
     return graphs_state
 
 
-def _finish(store, summary, graphs_state, hashes, base, out_dir, html) -> BuildSummary:
+def _report(graphs_state: dict, store_path: Path) -> ValidationReport:
+    """The validation report of the whole graph: fresh results for what changed, kept ones for the rest."""
     try:
-        all_results = [ValidationResult(**r) for key in sorted(graphs_state)
-                       for r in graphs_state[key]["results"]]
-    except TypeError as exc:  # a hand-edited state whose results lack fields
-        raise StoreError(f"the build state of {store.path} holds a malformed validation result: {exc}",
-                         hint=f"delete the store folder {store.path} and run 'kg build' again") from exc
-    summary.report = ValidationReport.from_results(all_results)
+        report = ValidationReport.from_results(ValidationResult(**r) for key in sorted(graphs_state)
+                                               for r in graphs_state[key]["results"])
+        report.to_text()
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # results kept from a damaged state
+        raise StoreError(f"the build state of {store_path} holds a malformed validation result ({exc})",
+                         hint=f"delete the store folder {store_path} and run 'kg build' again") from None
+    return report
+
+
+def _finish(store, summary, hashes, base, out_dir, html) -> BuildSummary:
     summary.articles = len(hashes) - 1
     _count(store, summary)
 

@@ -6,7 +6,7 @@ Layout of the store folder (default ``.kg/store``)::
     writer.lock           held (flock) by the one process writing a new version
     v000006/              the previous version, kept for readers that opened it before the last switch
     v000007/db/           the live version's Oxigraph (RocksDB) database
-    v000007/state.json    its build state: content hash, validation results, editions of every graph
+    v000007/state.json    its build state: content hash, validation results, editions of every graph; checksummed
     v000007/readers.lock  held shared (flock) by every process reading this version
 
 A version is never changed once ``LIVE`` names it. Writing (``KgStore(path)``) is a transaction: take
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import hashlib
 import json
 import os
 import re
@@ -167,11 +168,14 @@ def _open_oxigraph(db: Path, store_path: Path, *, read_only: bool) -> pyoxigraph
 
 
 def _fsync_tree(folder: Path) -> None:
+    """Make every file and folder below ``folder`` durable. Files with other links are the table files shared
+    with the version this one was copied from: they were synced when that version was committed."""
     for root, _dirs, files in os.walk(folder):
         for name in files:
             fd = os.open(os.path.join(root, name), os.O_RDONLY)
             try:
-                os.fsync(fd)
+                if os.fstat(fd).st_nlink == 1:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
         fsync_dir(root)
@@ -278,7 +282,8 @@ class KgStore:
             raise StoreError("nothing to commit: this store was not opened for writing, or was closed")
         folder = self.version_path
         if self._state is not None:
-            write_text(folder / STATE, json.dumps(self._state, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+            sealed = {**self._state, "checksum": _checksum(self._state)}
+            write_text(folder / STATE, json.dumps(sealed, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
         elif self._cloned and (self.path / self.base_version / STATE).is_file():
             shutil.copyfile(self.path / self.base_version / STATE, folder / STATE)  # an update keeps the state
         try:
@@ -371,7 +376,8 @@ class KgStore:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
 
     def replace_graphs(self, graphs: dict[str, list[Quad]], remove: Iterable[str] = ()) -> None:
-        """Replace each given graph by its new quads and drop the graphs named in ``remove``."""
+        """Replace each given graph by its new quads and drop the graphs named in ``remove`` (in this
+        transaction's version: ``commit`` flushes and publishes it)."""
         if self.read_only or self.committed:
             raise StoreError(f"the store at {self.path} was opened for reading; it cannot be written")
         try:
@@ -384,7 +390,6 @@ class KgStore:
                 self.store.add_graph(graph)
                 self.store.extend(quads)
                 crash_point("graph-written")
-            self.store.flush()
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
         crash_point("graphs-written")
@@ -408,6 +413,12 @@ class KgStore:
         if self.read_only or self.committed:
             raise StoreError(f"the store at {self.path} was opened for reading; it cannot be written")
         self._state = state
+
+
+def _checksum(state: dict) -> str:
+    """SHA-256 of the state's canonical JSON: any change to a state file, by hand or by the disk, shows."""
+    canonical = json.dumps(state, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def empty_state() -> dict:
@@ -435,12 +446,15 @@ def _load_state(path: Path, store_path: Path) -> dict:
     if not isinstance(state, dict) or not isinstance(state.get("graphs"), dict):
         raise damaged("expected an object with 'version' and 'graphs'")
     if state.get("version") != STATE_VERSION:
-        return state   # another release's state: the caller rebuilds from scratch (see is_usable_state)
+        return state   # another release's state format: the build maps everything again (is_usable_state)
+    if state.pop("checksum", None) != _checksum(state):
+        raise damaged("its checksum does not match its content (edited or corrupted)")
     for key, entry in state["graphs"].items():
         if not (isinstance(entry, dict) and isinstance(entry.get("hash"), str)
                 and isinstance(entry.get("results", []), list) and isinstance(entry.get("editions", []), list)
                 and all(isinstance(r, dict) for r in entry.get("results", []))
-                and all(isinstance(e, list) and len(e) == 2 for e in entry.get("editions", []))):
+                and all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
+                        and (e[1] is None or type(e[1]) is int) for e in entry.get("editions", []))):
             raise damaged(f"the entry for {key!r} is not a graph record")
     return state
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kg.atomic import CRASH_ENV
 from kg.build import OUTPUT_FORMATS, build
@@ -366,3 +368,48 @@ def test_updates_through_the_endpoint_are_transactions(built, tmp_path):
         pool.close()
     with KgStore(store, read_only=True) as opened:
         assert opened.store.contains_named_graph(pyoxigraph.NamedNode("urn:g"))
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+                    max_leaves=6)
+
+
+def _places(value, path=()):
+    """Every place in a JSON value, as the path of keys and indexes that leads to it."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _places(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _places(item, (*path, index))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_change_to_the_build_state_is_refused_or_repaired(built_once, tmp_path, capsys, data):
+    """Property: whatever replaces any part of the state, the next build either ends exactly as a clean build
+    (e.g. a state of another format: everything is mapped again) or stops with exit 3 and one line."""
+    work = tmp_path / f"w{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(built_once, work)
+    store = work / "store"
+    path = store / live_version(store) / "state.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    place = data.draw(st.sampled_from(list(_places(state))[1:]), label="place")
+    value = data.draw(JSON, label="value")
+    target = state
+    for step in place[:-1]:
+        target = target[step]
+    target[place[-1]] = value
+    path.write_text(json.dumps(state), encoding="utf-8")
+    before = run_cli(capsys, "facts", "--store", store, "--format", "csv").out
+
+    result = run_cli(capsys, "build", work / "data", "--store", store, "-o", work / "out", "--no-html")
+    if result.code == 3:
+        one_line_exit_3(result)
+        assert "build state" in result.err
+    else:
+        assert result.code == 0, result.err
+        assert run_cli(capsys, "facts", "--store", store, "--format", "csv").out == before
+        assert read_state(store)["graphs"].keys() == {"registry", "mini"}
