@@ -22,7 +22,7 @@ def cli() -> None:
 # -- shared options --------------------------------------------------------------------------------------
 def _store_option(func):
     return click.option("--store", "store_path", default=".kg/store", show_default=True, type=click.Path(),
-                        envvar="KG_STORE", help="Path of the on-disk Oxigraph store (env KG_STORE).")(func)
+                        envvar="KG_STORE", help="Folder of the on-disk store: versions of an Oxigraph database (env KG_STORE).")(func)
 
 
 def _base_option(func):

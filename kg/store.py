@@ -126,6 +126,8 @@ def _open_error(store_path: Path, kind: str) -> StoreError:
     if kind == "old":
         return StoreError(f"the store at {store_path} has the layout of an earlier kg release",
                           hint="run 'kg build' to rebuild it in the current layout")
+    if store_path.is_file():
+        return StoreError(f"{store_path} is a file, not a store folder", hint="pass --store a folder")
     return StoreError(f"{store_path} is not a kg store (it holds other files)",
                       hint="pass --store a new or empty folder, or the folder 'kg build' made")
 
