@@ -1,13 +1,35 @@
-"""Atomic file output: write to a temporary file beside the target, then rename over it."""
+"""Atomic file output: write to a temporary file beside the target, flush it to disk, then rename over it.
+
+A process killed while writing leaves the old file (or none) plus a temporary ``.<name>.<random>.tmp``
+beside it; ``remove_stale_temps`` deletes those, and ``kg build`` calls it for the files it writes.
+
+``crash_point(name)`` is the fault-injection hook the crash tests use: when the environment variable
+``KG_CRASH_AT`` equals ``name``, the process kills itself with SIGKILL right there, exactly as ``kill -9``
+would. Every atomic write is such a point (``atomic:<file name>``, after the temporary file is written and
+before it is renamed); the store adds its own (``kg.store.CRASH_POINTS``).
+"""
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .errors import StoreError
+
+CRASH_ENV = "KG_CRASH_AT"
+
+
+def crash_point(name: str) -> None:
+    """Kill this process with SIGKILL when ``KG_CRASH_AT`` names this point (tests only; a no-op otherwise)."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _temp_prefix(name: str) -> str:
+    return f".{name}."
 
 
 @contextmanager
@@ -16,15 +38,18 @@ def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target.name), suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as fh:
             yield fh
+            fh.flush()
+            os.fsync(fh.fileno())  # the data is on disk before the name points at it
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
+        crash_point(f"atomic:{target.name}")
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -41,3 +66,39 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 
 def write_text(path: str | Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
+
+
+def fsync_dir(path: str | Path) -> None:
+    """Make a rename or a new entry in ``path`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(folder: str | Path, names: Iterable[str]) -> list[Path]:
+    """Delete the temporary files an interrupted ``atomic_writer`` left for any of ``names`` in ``folder``.
+
+    Only files of the exact form ``.<name>.<random>.tmp`` are touched. Returns what was removed.
+    """
+    folder = Path(folder)
+    prefixes = tuple(_temp_prefix(name) for name in names)
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name.startswith(prefixes) and entry.name.endswith(".tmp") and entry.is_file():
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass
+    return removed

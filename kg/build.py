@@ -2,10 +2,13 @@
 
 Order matters for the guarantees we make:
 1. every input is loaded and checked before anything is written (bad input leaves store and outputs as they were);
-2. changed graphs replace their old versions in the store; articles no longer in the input are dropped;
-3. only the changed graphs (with the registry graph they refer to) are validated; earlier results of unchanged
+2. only the changed graphs (with the registry graph they refer to) are validated; earlier results of unchanged
    articles are reused from the build state;
-4. outputs are written atomically from the store, so they always show what the store holds.
+3. the store is written as one transaction (``kg.store``): a new version, copied from the live one, gets the
+   changed graphs (articles no longer in the input are dropped) and the new build state, and becomes live in one
+   atomic step; a build killed before that step leaves the previous build live, with the state that matches it;
+4. outputs are written atomically from the new version, so they always show what the store holds; temporary
+   files an interrupted build left in the output folder are removed first.
 """
 from __future__ import annotations
 
@@ -22,16 +25,17 @@ from pyoxigraph import NamedNode
 
 from . import __version__
 from .assets import ontology_path, shapes_path
-from .atomic import write_text
-from .errors import InputError, Location
+from .atomic import remove_stale_temps, write_text
+from .errors import InputError, Location, StoreError
 from .export import Snapshot, export
 from .load import discover, load_article, load_registries
 from .mapping import DEFAULT_BASE, Iris, article_editions, article_quads, editions_quads, registry_quads
-from .store import DEFAULT_STORE, KgStore, read_state
+from .store import DEFAULT_STORE, STATE_VERSION, KgStore, is_usable_state, read_live_state
 from .validate import ValidationReport, ValidationResult, graph_from_oxigraph, validate
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 OUTPUT_FORMATS = {"turtle": "kg.ttl", "trig": "kg.trig", "jsonld": "kg.jsonld"}
+OUTPUT_FILES = [*OUTPUT_FORMATS.values(), "validation.txt", "validation.json", "graph.html"]
 REGISTRY_KEY = "registry"
 
 
@@ -48,6 +52,7 @@ class BuildSummary:
     registry_changed: bool = False
     outputs: list[Path] = field(default_factory=list)
     report: ValidationReport | None = None
+    notes: list[str] = field(default_factory=list)   # e.g. a store of the earlier layout was rebuilt
 
     @property
     def violations(self) -> int:
@@ -93,8 +98,11 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     reg_hash = _digest(pyoxigraph.serialize([q.triple for q in reg_quads], format=pyoxigraph.RdfFormat.N_TRIPLES),
                        base.encode(), assets, __version__.encode())
 
-    state = read_state(store_path)
-    old_graphs: dict[str, dict] = state.get("graphs", {})
+    base_version, state = read_live_state(store_path)
+    # a state of another format, or one made with another base IRI, says nothing reliable about the store:
+    # then everything is mapped again into an empty new version
+    usable = is_usable_state(state) and state.get("base", base) == base
+    old_graphs: dict[str, dict] = state["graphs"] if usable else {}
     summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash)
 
     new_quads: dict[str, list[pyoxigraph.Quad]] = {}
@@ -129,6 +137,11 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
 
     # the ranking editions graph is shared by all articles: rebuilt from every article's editions
     all_editions = {(key, year) for used in editions.values() for key, year in used}
+    unknown = sorted(key for key, _ in all_editions if key not in registry.rankings)
+    if unknown:  # only kept editions can name a series the registry lacks: a damaged state
+        raise StoreError(f"the build state of {store_path} names ranking series the registries lack: "
+                         f"{', '.join(unknown[:3])}", hint=f"delete the store folder {store_path} and run "
+                         "'kg build' again")
     shared_quads = reg_quads + editions_quads(all_editions, registry, iris)
     anything_changed = bool(new_quads or summary.registry_changed or summary.removed)
 
@@ -141,7 +154,13 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     def graph_name(key: str) -> str:
         return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
 
-    with KgStore(store_path) as store:
+    graphs_state = _graphs_state(old_graphs, hashes, editions, fresh)
+    summary.report = _report(graphs_state, store_path)
+
+    with KgStore(store_path, fresh=not usable) as store:
+        if store.base_version != base_version:
+            raise StoreError(f"the store at {store_path} changed while this build was loading its input "
+                             "(another build finished meanwhile)", hint="run 'kg build' again")
         # The state says these are stored; if the store lost them (deleted by hand), map them again.
         for article_id in summary.unchanged:
             if not store.store.contains_named_graph(NamedNode(graph_name(article_id))):
@@ -154,27 +173,42 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             replace[iris.rankings_graph().value] = shared_quads[len(reg_quads):]
         tick("store", 0, 1)
         store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
+        store.write_state({"version": STATE_VERSION, "base": base, "graphs": graphs_state})
+        store.commit()   # the new version is live from here on
         tick("store", 1, 1)
-        return _finish(store, summary, state, old_graphs, hashes, editions, fresh, base, out_dir, html)
+        summary.notes = list(store.notes)
+        return _finish(store, summary, hashes, base, out_dir, html)
 
 
-def _finish(store, summary, state, old_graphs, hashes, editions, fresh, base, out_dir, html) -> BuildSummary:
+def _graphs_state(old_graphs, hashes, editions, fresh) -> dict:
     graphs_state = {}
     for key, digest in hashes.items():
         results = fresh[key] if key in fresh else old_graphs.get(key, {}).get("results", [])
         graphs_state[key] = {"hash": digest, "results": results}
         if key != REGISTRY_KEY:
             graphs_state[key]["editions"] = editions[key]
-    store.write_state({"version": state["version"], "base": base, "graphs": graphs_state})
+    return graphs_state
 
-    all_results = [ValidationResult(**r) for key in sorted(graphs_state)
-                   for r in graphs_state[key]["results"]]
-    summary.report = ValidationReport.from_results(all_results)
+
+def _report(graphs_state: dict, store_path: Path) -> ValidationReport:
+    """The validation report of the whole graph: fresh results for what changed, kept ones for the rest."""
+    try:
+        report = ValidationReport.from_results(ValidationResult(**r) for key in sorted(graphs_state)
+                                               for r in graphs_state[key]["results"])
+        report.to_text()
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # results kept from a damaged state
+        raise StoreError(f"the build state of {store_path} holds a malformed validation result ({exc})",
+                         hint=f"delete the store folder {store_path} and run 'kg build' again") from None
+    return report
+
+
+def _finish(store, summary, hashes, base, out_dir, html) -> BuildSummary:
     summary.articles = len(hashes) - 1
     _count(store, summary)
 
-    # 4. outputs
+    # 4. outputs (the writer lock is still held: no other build writes them meanwhile)
     if out_dir is not None:
+        remove_stale_temps(Path(out_dir), OUTPUT_FILES)
         summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html)
     return summary
 

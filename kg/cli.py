@@ -22,7 +22,7 @@ def cli() -> None:
 # -- shared options --------------------------------------------------------------------------------------
 def _store_option(func):
     return click.option("--store", "store_path", default=".kg/store", show_default=True, type=click.Path(),
-                        envvar="KG_STORE", help="Path of the on-disk Oxigraph store (env KG_STORE).")(func)
+                        envvar="KG_STORE", help="Folder of the on-disk store: versions of an Oxigraph database (env KG_STORE).")(func)
 
 
 def _base_option(func):
@@ -84,6 +84,8 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html) -> int:
 
     summary = build(list(paths) or [Path("data")], out_dir=out_dir, store_path=Path(store_path), base=base,
                     text_dir=text_dir, progress=_Progress(sys.stderr.isatty()), html=not no_html)
+    for note in summary.notes:
+        click.echo(f"kg: note: {note}", err=True)
     if summary.report is not None and summary.report.results:
         click.echo(summary.report.to_text().rstrip("\n"), err=True)
     reuse = f", {len(summary.unchanged)} unchanged" if summary.unchanged else ""

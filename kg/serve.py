@@ -41,6 +41,7 @@ from .serve_federation import check_allow_list, refusal
 from .serve_formats import parse_accept
 from .serve_pool import (Admission, ClientBusy, Job, PoolBusy, QueryTimeout, Reply, ShortLaneTimeout, WorkerPool,
                          default_workers)
+from .store import KgStore
 
 PAGE = Path(__file__).with_name("serve_page.html")
 DEFAULT_PORT = 7878
@@ -102,8 +103,7 @@ class SparqlServer:
     def __init__(self, config: ServeConfig):
         self.config = config
         store = Path(config.store_path)
-        if not store.is_dir():
-            raise StoreError(f"no store at {store}", hint="run 'kg build' first or pass --store")
+        KgStore(store, read_only=True).close()   # a missing, old-layout or damaged store: StoreError (exit 3)
         if config.timeout <= 0:
             raise InputError(f"the timeout must be positive, got {config.timeout}")
         if config.max_results < 1:

@@ -3,8 +3,10 @@
 pyoxigraph has no query timeout and a long query holds the interpreter, so every query runs in a worker
 process that opens the store read-only. The HTTP front hands a ``Job`` to an idle worker and waits at most the
 time limit; a worker that overruns is killed and replaced, so a runaway query costs one worker for ``timeout``
-seconds and nothing else. Workers reopen the store when it changed on disk (after ``kg build`` or an update).
-Updates, when allowed at all, run in a short-lived process of their own that opens the store for writing.
+seconds and nothing else. A worker reads one version of the store (``kg.store``) and moves to the new live one
+before its next query once a build or an update switched versions, so every query sees one complete build.
+Updates, when allowed at all, run in a short-lived process of their own as a store transaction (a new version,
+made live only when the update succeeded).
 """
 from __future__ import annotations
 
@@ -68,16 +70,11 @@ class ShortLaneTimeout(Exception):
 
 
 # ------------------------------------------------------------------------------------------------ in the worker
-def _store_version(path: Path) -> tuple:
-    """Something that changes whenever the store on disk changes (new RocksDB files, a new build state)."""
-    state = path.with_name(path.name + ".state.json")
-    stamps = []
-    for p in (path, state):
-        try:
-            stamps.append(p.stat().st_mtime_ns)
-        except OSError:
-            stamps.append(None)
-    return tuple(stamps)
+def _store_version(path: Path) -> str | None:
+    """The live version of the store (changes exactly when a build or an update switched versions)."""
+    from .store import live_version
+
+    return live_version(path)
 
 
 def _syntax_message(exc: SyntaxError) -> str:
@@ -141,11 +138,12 @@ def _run_query(store, job: Job) -> Reply:
 
 
 def _worker_main(conn, store_path: str) -> None:
-    import pyoxigraph
+    from .errors import StoreError
+    from .store import KgStore
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business
     path = Path(store_path)
-    store, version = None, None
+    opened = None   # the KgStore of the version this worker reads
     while True:
         try:
             job = conn.recv()
@@ -154,15 +152,18 @@ def _worker_main(conn, store_path: str) -> None:
         if job is None:
             return
         try:
-            current = _store_version(path)
-            if store is None or current != version:
-                store, version = None, current
-                store = pyoxigraph.Store.read_only(str(path))
-            reply = _run_query(store, job)
+            if opened is None or _store_version(path) != opened.version:
+                if opened is not None:
+                    opened.close()   # lets the next build delete that version
+                opened = None
+                opened = KgStore(path, read_only=True)
+            reply = _run_query(opened.store, job)
+        except StoreError as exc:
+            reply = Reply.text(500, f"cannot read the store: {exc}")
         except OSError as exc:
             reply = Reply.text(500, f"cannot read the store at {path}: {exc}")
         except MemoryError:  # over the worker's memory cap in Python code: answer, then be replaced
-            store = None
+            opened = None
             reply = Reply.text(500, "the query needed more memory than a query worker may use and was stopped; "
                                     "narrow it or add a LIMIT")
             reply.retire = True
@@ -175,17 +176,19 @@ def _worker_main(conn, store_path: str) -> None:
 
 
 def _update_main(conn, store_path: str, text: str, prefixes: dict) -> None:
-    import pyoxigraph
+    from .errors import StoreError
+    from .store import KgStore
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        store = pyoxigraph.Store(store_path)
-        store.update(text, prefixes=prefixes or None)
-        store.flush()
-        del store
+        # a transaction: a new version copied from the live one, made live only if the update succeeds
+        with KgStore(store_path) as store:
+            store.store.update(text, prefixes=prefixes or None)
         reply = Reply(204, "text/plain; charset=utf-8", b"")
     except SyntaxError as exc:
         reply = Reply.text(400, _syntax_message(exc))
+    except StoreError as exc:
+        reply = Reply.text(503, f"cannot write the store: {exc}")
     except OSError as exc:
         reply = Reply.text(503, f"cannot write the store at {store_path}: {exc}")
     except Exception as exc:  # noqa: BLE001

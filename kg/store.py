@@ -1,61 +1,387 @@
-"""The on-disk Oxigraph store and the small build state kept beside it.
+"""The on-disk store: versions of an Oxigraph database, each with its build state, and a pointer to the live one.
 
-The store holds one named graph per article plus the registry graph. Beside it, ``<store>.state.json`` records
-the content hash of each graph and its validation results, so a rebuild re-maps and re-validates only what
-changed. The state is written after the store, atomically; if the two ever disagree (a crash in between), the
-next build sees a hash mismatch and redoes that work.
+Layout of the store folder (default ``.kg/store``)::
+
+    LIVE                  the name of the live version ("v000007"), replaced atomically
+    writer.lock           held (flock) by the one process writing a new version
+    v000006/              the previous version, kept for readers that opened it before the last switch
+    v000007/db/           the live version's Oxigraph (RocksDB) database
+    v000007/state.json    its build state: content hash, validation results, editions of every graph; checksummed
+    v000007/readers.lock  held shared (flock) by every process reading this version
+
+A version is never changed once ``LIVE`` names it. Writing (``KgStore(path)``) is a transaction: take
+``writer.lock``, make a new version from the live one (``Store.backup``: a RocksDB checkpoint that hard-links
+the immutable table files, so it is cheap), write the changed graphs and the state into it, close and fsync
+it, then switch ``LIVE`` (write a temporary file, fsync, rename). A process killed at any point before the
+rename leaves the old version live, with the state that matches it; the next writer deletes the unfinished
+version. Readers (``KgStore(path, read_only=True)``) resolve ``LIVE`` once and read that version until they
+close, so they always see one complete build. Old versions are deleted by the next writer once no reader holds
+them (it takes ``readers.lock`` exclusively before deleting); the previous one is always kept.
+
+A store in the layout of earlier releases (a bare RocksDB folder with ``<store>.state.json`` beside it) is not
+migrated: its state cannot be trusted (an interrupted build could leave it out of step with the data), so the
+next build rebuilds it from the fact sheets into the versioned layout and says so; readers refuse it until then.
 """
 from __future__ import annotations
 
+import errno
 import gc
+import hashlib
 import json
+import os
+import re
+import shutil
+import time
 from pathlib import Path
 from typing import Iterable
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
 
-from .atomic import write_text
+from .atomic import crash_point, fsync_dir, write_text
 from .errors import StoreError
+
+try:  # POSIX advisory locks; elsewhere the store works without them (one process at a time)
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None
 
 DEFAULT_STORE = Path(".kg/store")
 STATE_VERSION = 2   # 2: per-article ranking editions
 
+LIVE = "LIVE"
+WRITER_LOCK = "writer.lock"
+READERS_LOCK = "readers.lock"
+DB = "db"
+STATE = "state.json"
+_VERSION = re.compile(r"v(\d{6,})")
+_TRASH = ".trash-"
+# files of a bare RocksDB folder (the layout before versions)
+_ROCKSDB = re.compile(r"(CURRENT|IDENTITY|LOCK|LOG|LOG\.old\.\d+|MANIFEST-\d+|OPTIONS-\d+|\d+\.(sst|log|blob))")
 
+# Where a writer can be killed by the crash tests (KG_CRASH_AT=<point>), in the order they are passed.
+CRASH_POINTS = ("store-locked", "version-created", "graph-written", "graphs-written", f"atomic:{STATE}",
+                "version-closed", f"atomic:{LIVE}", "switched", "cleaned")
+
+_DAMAGED_HINT = "delete that folder and run 'kg build' again to rebuild it from the fact sheets"
+
+
+# ------------------------------------------------------------------------------------------------ layout
+def state_path(store_path: str | Path) -> Path:
+    """Where stores of the earlier layout kept their build state (beside the store folder)."""
+    path = Path(store_path)
+    return path.with_name(path.name + ".state.json")
+
+
+def version_number(name: str) -> int | None:
+    match = _VERSION.fullmatch(name)
+    return int(match.group(1)) if match else None
+
+
+def live_version(store_path: str | Path) -> str | None:
+    """The name of the live version, or None when there is no complete build (or the folder is not a store)."""
+    path = Path(store_path) / LIVE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    name = raw.decode("utf-8", "replace").strip()
+    if version_number(name) is None:
+        raise StoreError(f"the store at {store_path} is damaged: {path} does not name a version ({raw[:40]!r})",
+                         hint=_DAMAGED_HINT)
+    if not (Path(store_path) / name / DB).is_dir():
+        raise StoreError(f"the store at {store_path} is damaged: {path} names {name}, which is missing",
+                         hint=_DAMAGED_HINT)
+    return name
+
+
+def layout(store_path: str | Path) -> str:
+    """'missing', 'empty' (nothing built yet), 'versioned', 'old' (bare RocksDB folder) or 'foreign'."""
+    path = Path(store_path)
+    if not path.exists():
+        return "missing"
+    if not path.is_dir():
+        return "foreign"
+    names = {p.name for p in path.iterdir()}
+    if LIVE in names:
+        return "versioned"
+    if "CURRENT" in names and any(n.startswith("MANIFEST-") for n in names):
+        return "old"
+    ours = {WRITER_LOCK, *(n for n in names if version_number(n) is not None or n.startswith((_TRASH, f".{LIVE}.")))}
+    return "empty" if names <= ours else "foreign"
+
+
+def _versions(store_path: Path) -> list[str]:
+    return sorted((p.name for p in store_path.iterdir() if version_number(p.name) is not None and p.is_dir()),
+                  key=version_number)
+
+
+def _open_error(store_path: Path, kind: str) -> StoreError:
+    if kind == "missing":
+        return StoreError(f"no store at {store_path}", hint="run 'kg build' first")
+    if kind == "empty":
+        return StoreError(f"the store at {store_path} holds no complete build yet", hint="run 'kg build'")
+    if kind == "old":
+        return StoreError(f"the store at {store_path} has the layout of an earlier kg release",
+                          hint="run 'kg build' to rebuild it in the current layout")
+    if store_path.is_file():
+        return StoreError(f"{store_path} is a file, not a store folder", hint="pass --store a folder")
+    return StoreError(f"{store_path} is not a kg store (it holds other files)",
+                      hint="pass --store a new or empty folder, or the folder 'kg build' made")
+
+
+# ------------------------------------------------------------------------------------------------ locks
+def _lock(path: Path, shared: bool, create: bool = True) -> int | None:
+    """Open ``path`` (created if ``create``) and flock it without waiting; the fd, or None when it is held."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666) if create else os.open(path, os.O_RDONLY)
+    if fcntl is None:  # pragma: no cover
+        return fd
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return None
+        raise
+    return fd
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except OSError:
+        return False
+
+
+def _unlock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _open_oxigraph(db: Path, store_path: Path, *, read_only: bool) -> pyoxigraph.Store:
+    try:
+        return pyoxigraph.Store.read_only(str(db)) if read_only else pyoxigraph.Store(str(db))
+    except (OSError, RuntimeError, ValueError) as exc:  # RocksDB reports corruption as RuntimeError
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StoreError(f"the store at {store_path} is damaged: cannot open {db}: {message}",
+                         hint=_DAMAGED_HINT) from exc
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Make every file and folder below ``folder`` durable. Files with other links are the table files shared
+    with the version this one was copied from: they were synced when that version was committed."""
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                if os.fstat(fd).st_nlink == 1:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(root)
+
+
+# ------------------------------------------------------------------------------------------------ the store
 class KgStore:
-    """A pyoxigraph store on disk (``.store``), opened read-write or read-only."""
+    """One version of the store: ``.store`` is its pyoxigraph Store.
 
-    def __init__(self, path: str | Path = DEFAULT_STORE, *, read_only: bool = False):
+    ``KgStore(path, read_only=True)`` reads the live version (a snapshot: later builds do not change it).
+    ``KgStore(path)`` starts a write transaction on a new version copied from the live one (``fresh=True``:
+    an empty one); ``commit()`` makes it live, ``close()`` without commit discards it. As a context manager a
+    writer commits when the block ends normally and discards the version when it raises.
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_STORE, *, read_only: bool = False, fresh: bool = False):
         self.path = Path(path)
+        self.read_only = read_only
+        self.store: pyoxigraph.Store | None = None
+        self.version: str | None = None          # the version read, or being written
+        self.base_version: str | None = None     # writer: the live version it started from
+        self.notes: list[str] = []               # what a writer did besides the build (for the user)
+        self.committed = False
+        self.closed = False
+        self._readers_fd: int | None = None
+        self._writer_fd: int | None = None
+        self._state: dict | None = None          # writer: the state to commit with the version
+        self._old_layout = False
+        self._cloned = False
         try:
             if read_only:
-                if not self.path.exists():
-                    raise StoreError(f"no store at {self.path}", hint="run 'kg build' first")
-                self.store = pyoxigraph.Store.read_only(str(self.path))
+                self._open_reader()
             else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self.store = pyoxigraph.Store(str(self.path))
+                self._open_writer(fresh)
         except OSError as exc:
-            raise StoreError(f"cannot open the store at {self.path}: {exc}",
-                             hint="is another kg process using it?") from exc
+            self.close()
+            raise StoreError(f"cannot open the store at {self.path}: {exc.strerror or exc}") from exc
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def version_path(self) -> Path:
+        return self.path / self.version
+
+    # -- opening ---------------------------------------------------------------------------------------
+    def _open_reader(self) -> None:
+        kind = layout(self.path)
+        if kind != "versioned":
+            raise _open_error(self.path, kind)
+        for _attempt in range(50):
+            name = live_version(self.path)
+            lock_path = self.path / name / READERS_LOCK
+            try:
+                fd = _lock(lock_path, shared=True, create=False)
+            except FileNotFoundError:  # deleted since we read LIVE (two builds in between): read LIVE again
+                fd = None
+            if fd is not None and _same_file(fd, lock_path):
+                # held shared and still in place: no writer deletes this version until we close
+                self._readers_fd, self.version = fd, name
+                self.store = _open_oxigraph(self.path / name / DB, self.path, read_only=True)
+                return
+            _unlock(fd)
+            time.sleep(0.01)
+        raise StoreError(f"cannot get a stable version of the store at {self.path}",
+                         hint="is a build deleting versions right now? try again")
+
+    def _open_writer(self, fresh: bool) -> None:
+        kind = layout(self.path)
+        if kind == "foreign":
+            raise _open_error(self.path, kind)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._writer_fd = _lock(self.path / WRITER_LOCK, shared=False)
+        if self._writer_fd is None:
+            raise StoreError(f"another kg process is writing the store at {self.path}",
+                             hint="wait for the other build (or update) to finish")
+        crash_point("store-locked")
+        self._old_layout = kind == "old"
+        base = live_version(self.path) if kind == "versioned" else None
+        self.base_version = base
+        self._remove_debris(base)
+        numbers = [version_number(n) for n in _versions(self.path)]
+        self.version = f"v{max(numbers, default=0) + 1:06d}"
+        folder = self.path / self.version
+        folder.mkdir()
+        if base is not None and not fresh:
+            source = _open_oxigraph(self.path / base / DB, self.path, read_only=True)
+            try:
+                source.backup(str(folder / DB))
+            except (OSError, RuntimeError) as exc:
+                raise StoreError(f"the store at {self.path} is damaged: cannot copy version {base}: {exc}",
+                                 hint=_DAMAGED_HINT) from exc
+            finally:
+                del source   # RocksDB closes when the last reference goes
+                gc.collect()
+            self._cloned = True
+        crash_point("version-created")
+        self.store = _open_oxigraph(folder / DB, self.path, read_only=False)
+
+    # -- closing ---------------------------------------------------------------------------------------
+    def commit(self) -> None:
+        """Make the version written by this transaction the live one; ``.store`` then reads it (read-only)."""
+        if self.read_only or self.committed or self.closed:
+            raise StoreError("nothing to commit: this store was not opened for writing, or was closed")
+        folder = self.version_path
+        if self._state is not None:
+            sealed = {**self._state, "checksum": _checksum(self._state)}
+            write_text(folder / STATE, json.dumps(sealed, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+        elif self._cloned and (self.path / self.base_version / STATE).is_file():
+            shutil.copyfile(self.path / self.base_version / STATE, folder / STATE)  # an update keeps the state
+        try:
+            self.store.flush()
+            self.store = None
+            gc.collect()   # RocksDB is closed (background work finished): nothing writes in this version any more
+            (folder / READERS_LOCK).touch()
+            _fsync_tree(folder)
+            fsync_dir(self.path)
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+        crash_point("version-closed")
+        write_text(self.path / LIVE, self.version + "\n")   # the switch: atomic rename, then fsync of the folder
+        fsync_dir(self.path)
+        self.committed = True
+        crash_point("switched")
+        if self._old_layout:
+            self._remove_old_layout()
+        self._remove_debris(self.version)
+        crash_point("cleaned")
+        self._readers_fd = _lock(folder / READERS_LOCK, shared=True, create=False)
+        self.store = _open_oxigraph(folder / DB, self.path, read_only=True)
 
     def close(self) -> None:
-        """Release the store (pyoxigraph closes it when the last reference goes), so it can be reopened."""
-        self.store = None
-        gc.collect()
+        """Release the store and its locks; a writer that did not commit discards its version."""
+        self.closed = True
+        if self.store is not None:
+            self.store = None
+            gc.collect()   # RocksDB closes when the last reference goes
+        if self._writer_fd is not None and not self.committed and self.version is not None:
+            shutil.rmtree(self.path / self.version, ignore_errors=True)
+        _unlock(self._readers_fd)
+        _unlock(self._writer_fd)
+        self._readers_fd = self._writer_fd = None
 
     def __enter__(self) -> "KgStore":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        try:
+            if exc_type is None and not self.read_only and not self.committed and not self.closed:
+                self.commit()
+        finally:
+            self.close()
+
+    # -- housekeeping (writer only, under writer.lock) --------------------------------------------------
+    def _remove_debris(self, live: str | None) -> None:
+        """Delete unfinished versions, versions older than the one before ``live`` that no reader holds,
+        leftovers of earlier deletions and temporary pointer files."""
+        versions = _versions(self.path)
+        keep = set()
+        if live is not None:
+            older = [v for v in versions if version_number(v) < version_number(live)]
+            keep = {live, *older[-1:]}
+        for name in versions:
+            if name not in keep:
+                self._delete_version(name)
+        for entry in self.path.iterdir():
+            if entry.name.startswith(_TRASH):
+                shutil.rmtree(entry, ignore_errors=True)
+            elif entry.name.startswith(f".{LIVE}.") and entry.name.endswith(".tmp"):
+                entry.unlink(missing_ok=True)
+
+    def _delete_version(self, name: str) -> None:
+        folder = self.path / name
+        try:
+            fd = _lock(folder / READERS_LOCK, shared=False, create=False)
+        except FileNotFoundError:
+            fd = -1      # an unfinished version: nobody ever read it
+        if fd is None:
+            return       # a reader still has it open; a later build deletes it
+        try:
+            trash = self.path / f"{_TRASH}{name}"
+            os.rename(folder, trash)  # one step out of sight, then at leisure
+            shutil.rmtree(trash, ignore_errors=True)
+        finally:
+            if fd != -1:
+                _unlock(fd)
+
+    def _remove_old_layout(self) -> None:
+        for entry in self.path.iterdir():
+            if entry.is_file() and _ROCKSDB.fullmatch(entry.name):
+                entry.unlink(missing_ok=True)
+        state_path(self.path).unlink(missing_ok=True)
+        self.notes.append(f"the store at {self.path} had the layout of an earlier kg release; it was rebuilt "
+                          "from the fact sheets in the versioned layout")
 
     # -- graphs ---------------------------------------------------------------------------------------
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
 
     def replace_graphs(self, graphs: dict[str, list[Quad]], remove: Iterable[str] = ()) -> None:
-        """Replace each given graph by its new quads and drop the graphs named in ``remove``."""
+        """Replace each given graph by its new quads and drop the graphs named in ``remove`` (in this
+        transaction's version: ``commit`` flushes and publishes it)."""
+        if self.read_only or self.committed:
+            raise StoreError(f"the store at {self.path} was opened for reading; it cannot be written")
         try:
             for name in remove:
                 self.store.remove_graph(NamedNode(name))
@@ -65,34 +391,95 @@ class KgStore:
                     self.store.remove_graph(graph)
                 self.store.add_graph(graph)
                 self.store.extend(quads)
-            self.store.flush()
-        except OSError as exc:
+                crash_point("graph-written")
+        except (OSError, RuntimeError) as exc:
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+        crash_point("graphs-written")
 
     # -- state ----------------------------------------------------------------------------------------
     @property
     def state_path(self) -> Path:
-        return state_path(self.path)
+        return self.version_path / STATE
 
     def read_state(self) -> dict:
-        return read_state(self.path)
+        """The build state of the version this store reads (a writer: the one it started from)."""
+        if self._state is not None:
+            return self._state
+        name = self.version if self.read_only or self.committed else self.base_version
+        if name is None or self._old_layout:
+            return empty_state()
+        return _load_state(self.path / name / STATE, self.path)
 
     def write_state(self, state: dict) -> None:
-        write_text(self.state_path, json.dumps(state, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+        """Set the state committed with this version (written into it by ``commit``)."""
+        if self.read_only or self.committed:
+            raise StoreError(f"the store at {self.path} was opened for reading; it cannot be written")
+        self._state = state
 
 
-def state_path(store_path: str | Path) -> Path:
+def _checksum(state: dict) -> str:
+    """SHA-256 of the state's canonical JSON: any change to a state file, by hand or by the disk, shows."""
+    canonical = json.dumps(state, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def empty_state() -> dict:
+    return {"version": STATE_VERSION, "graphs": {}}
+
+
+def _load_state(path: Path, store_path: Path) -> dict:
+    """A version's build state, checked for shape; a damaged one is a StoreError (exit 3)."""
+    def damaged(why: str) -> StoreError:
+        return StoreError(f"the build state {path} is damaged: {why}", hint=_DAMAGED_HINT.replace(
+            "that folder", f"the store folder {store_path}"))
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise damaged("the file is missing") from None
+    except UnicodeDecodeError:
+        raise damaged("not UTF-8 text") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        state = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise damaged(f"not JSON ({str(exc).splitlines()[0][:80]})") from None
+    if not isinstance(state, dict) or not isinstance(state.get("graphs"), dict):
+        raise damaged("expected an object with 'version' and 'graphs'")
+    if state.get("version") != STATE_VERSION:
+        return state   # another release's state format: the build maps everything again (is_usable_state)
+    if state.pop("checksum", None) != _checksum(state):
+        raise damaged("its checksum does not match its content (edited or corrupted)")
+    for key, entry in state["graphs"].items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("hash"), str)
+                and isinstance(entry.get("results", []), list) and isinstance(entry.get("editions", []), list)
+                and all(isinstance(r, dict) for r in entry.get("results", []))
+                and all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
+                        and (e[1] is None or type(e[1]) is int) for e in entry.get("editions", []))):
+            raise damaged(f"the entry for {key!r} is not a graph record")
+    return state
+
+
+def is_usable_state(state: dict) -> bool:
+    """Whether a build can trust ``state`` to say what the store holds (same state format)."""
+    return state.get("version") == STATE_VERSION
+
+
+def read_live_state(store_path: str | Path) -> tuple[str | None, dict]:
+    """(live version, its build state); (None, empty state) when nothing is built or the layout is the old one.
+
+    A damaged state, pointer or a folder that is not a store is a StoreError (exit 3)."""
     path = Path(store_path)
-    return path.with_name(path.name + ".state.json")
+    kind = layout(path)
+    if kind == "foreign":
+        raise _open_error(path, kind)
+    if kind != "versioned":
+        return None, empty_state()
+    name = live_version(path)
+    return name, _load_state(path / name / STATE, path)
 
 
 def read_state(store_path: str | Path) -> dict:
-    """The build state of the store at ``store_path``; empty when missing, unreadable or the store is gone."""
-    empty = {"version": STATE_VERSION, "graphs": {}}
-    if not Path(store_path).exists():
-        return empty
-    try:
-        state = json.loads(state_path(store_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return empty
-    return state if isinstance(state, dict) and state.get("version") == STATE_VERSION else empty
+    """The build state of the live version of the store at ``store_path`` (empty when nothing is built)."""
+    return read_live_state(store_path)[1]

@@ -8,6 +8,7 @@ import pytest
 
 from kg.cli import main
 
+from kg.store import read_state
 from kgtest import MINI_ARTICLE, make_corpus, run_cli, snapshot
 
 # (case id, text to replace in MINI_ARTICLE, replacement, expected line, expected column, words in the message)
@@ -71,7 +72,7 @@ def test_bad_fact_sheet_is_rejected_with_its_place(tmp_path, capsys, built_once,
     work = tmp_path / "w"
     shutil.copytree(built_once, work)
     data, store, out = work / "data", work / "store", work / "out"
-    before_out, before_state = snapshot(out), (work / "store.state.json").read_bytes()
+    before_out, before_state, before_store = snapshot(out), read_state(store), snapshot(store)
     before_facts = run_cli(capsys, "facts", "--store", store, "--format", "csv").out
 
     (data / "articles" / "mini.yaml").write_text(MINI_ARTICLE.replace(old, new, 1), encoding="utf-8")
@@ -88,7 +89,7 @@ def test_bad_fact_sheet_is_rejected_with_its_place(tmp_path, capsys, built_once,
     assert words in match.group(3)
     # nothing written: the outputs, the build state and what the store holds are as they were
     assert snapshot(out) == before_out
-    assert (work / "store.state.json").read_bytes() == before_state
+    assert read_state(store) == before_state and snapshot(store) == before_store
     assert run_cli(capsys, "facts", "--store", store, "--format", "csv").out == before_facts
 
 

@@ -12,6 +12,7 @@ from rdflib.compare import isomorphic, to_isomorphic
 
 from kg.build import build
 from kg.cli import main
+from kg.store import KgStore
 from kgtest import DATA, MINI_ARTICLE, make_corpus, run_cli, snapshot
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -171,12 +172,9 @@ def _diff(a, b) -> str:
 
 
 def _graph(store_path, article_id) -> set:
-    store = pyoxigraph.Store.read_only(str(store_path))
-    try:
-        return set(store.quads_for_pattern(None, None, None,
-                                           pyoxigraph.NamedNode(BASE + "graph/article/" + article_id)))
-    finally:
-        del store
+    with KgStore(store_path, read_only=True) as store:
+        return set(store.store.quads_for_pattern(None, None, None,
+                                                 pyoxigraph.NamedNode(BASE + "graph/article/" + article_id)))
 
 
 def test_validation_in_batches_gives_the_same_report(tmp_path, monkeypatch):
@@ -219,13 +217,10 @@ def test_rankings_graph_follows_the_articles_that_use_each_edition(tmp_path):
     store = tmp_path / "store"
 
     def editions():
-        s = pyoxigraph.Store.read_only(str(store))
-        try:
+        with KgStore(store, read_only=True) as s:
             graph = pyoxigraph.NamedNode(BASE + "graph/rankings")
-            return sorted(q.subject.value.rsplit("/", 1)[1] for q in s.quads_for_pattern(
+            return sorted(q.subject.value.rsplit("/", 1)[1] for q in s.store.quads_for_pattern(
                 None, pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None, graph))
-        finally:
-            del s
 
     build([data], out_dir=None, store_path=store)
     assert editions() == ["2023", "2024"]

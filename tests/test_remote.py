@@ -432,7 +432,8 @@ def built(tmp_path_factory) -> Path:
 
 
 def local_store(path: Path) -> pyoxigraph.Store:
-    return pyoxigraph.Store.read_only(str(path))
+    from kg.store import KgStore
+    return KgStore(path, read_only=True).store   # the version it reads stays locked until the process ends
 
 
 def graph_counts(endpoint: Endpoint, prefix: str = "https://w3id.org/newskg/") -> dict[str, int]:
