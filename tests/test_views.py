@@ -251,15 +251,17 @@ def test_csvw_processor_rejects_a_cell_of_the_wrong_type(capsys, seed_store, tmp
 def _with_wikidata(seed_store, tmp_path) -> Path:
     """A copy of the seed store where Korea and the OECD productivity series have (made-up) Wikidata ids."""
     copy = tmp_path / "store"
+    same_as = "http://www.w3.org/2002/07/owl#sameAs"
+    links = [pyoxigraph.Quad(pyoxigraph.NamedNode(f"{BASE}{node}"), pyoxigraph.NamedNode(same_as),
+                             pyoxigraph.NamedNode(f"http://www.wikidata.org/entity/{qid}"),
+                             pyoxigraph.NamedNode("urn:test"))
+             for node, qid in (("entity/KR", "Q884"), ("ranking/oecd-labour-productivity", "Q1000001"))]
+    graphs: dict[str, list] = {"urn:test": links}
     with KgStore(seed_store, read_only=True) as src:
-        quads = list(src.store)
-    store = pyoxigraph.Store(str(copy))
-    store.extend(quads)
-    store.update("PREFIX owl: <http://www.w3.org/2002/07/owl#> INSERT DATA { GRAPH <urn:test> { "
-                 f"<{BASE}entity/KR> owl:sameAs <http://www.wikidata.org/entity/Q884> . "
-                 f"<{BASE}ranking/oecd-labour-productivity> owl:sameAs <http://www.wikidata.org/entity/Q1000001> ."
-                 " } }")
-    del store
+        for quad in src.store:
+            graphs.setdefault(quad.graph_name.value, []).append(quad)  # every stored triple is in a named graph
+    with KgStore(copy) as store:   # a writer: its version goes live when the block ends
+        store.replace_graphs(graphs)
     return copy
 
 
