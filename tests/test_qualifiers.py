@@ -242,3 +242,23 @@ def test_rank_bounds_respect_qualifiers(tmp_path):
     assert _conflicts(tmp_path / "a", [rank("top", "10", "upper-bound"), rank("exact", "7")]) == []
     assert _conflicts(tmp_path / "b", [rank("top", "10", "upper-bound"), rank("exact", "12")]) == [
         (10, "upper-bound", None, 12, "")]
+
+
+# ------------------------------------------------------------------------------------------------ the page
+def test_the_page_shows_qualified_figures_as_qualified(qualified_store):
+    import pyoxigraph as ox
+
+    from kg.viz.collect import read_facts, read_resources
+    from kg.viz.project import fact_detail
+
+    store = ox.Store.read_only(str(qualified_store))
+    resources = read_resources(store)
+    details = {f.iri.rsplit("/", 1)[-1]: fact_detail(f, resources) for f in read_facts(store)}
+    assert details["more-than"]["value_en"] == "≥ ≈10,000 GPUs"
+    assert details["more-than"]["value_ko"] == "약 10,000대 이상"
+    assert details["between"]["value_en"] == "35,000–85,000 GPUs"
+    assert details["between"]["value_ko"] == "35,000~85,000대"
+    assert details["plan"]["value_en"] == "target 50,000 GPUs"
+    assert details["plan"]["value_ko"] == "목표 50,000대"
+    assert details["guess"]["inferred"] == "the article counts xAI's cluster as 100,000"
+    assert "inferred" not in details["plan"]
