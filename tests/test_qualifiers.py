@@ -262,3 +262,13 @@ def test_the_page_shows_qualified_figures_as_qualified(qualified_store):
     assert details["plan"]["value_ko"] == "목표 50,000대"
     assert details["guess"]["inferred"] == "the article counts xAI's cluster as 100,000"
     assert "inferred" not in details["plan"]
+
+
+def test_holdings_and_country_profile_show_the_qualifier(qualified_store):
+    with KgStore(qualified_store, read_only=True) as store:
+        holdings = run_saved(store, "h100-holdings", {}).records()
+        profile = run_saved(store, "country-profile", {"country": "KR"}).records()
+    got = [(r["subject_id"], r["value"], r["qualifier"], r["value_high"]) for r in holdings]
+    assert got == [("xai", 100000, None, None), ("KR", 50000, "target", None), ("meta", 35000, "range", 85000),
+                   ("tesla", 10000, "lower-bound", None)]
+    assert [(r["value"], r["qualifier"]) for r in profile] == [(50000, "target")]
