@@ -272,3 +272,30 @@ def test_holdings_and_country_profile_show_the_qualifier(qualified_store):
     assert got == [("xai", 100000, None, None), ("KR", 50000, "target", None), ("meta", 35000, "range", 85000),
                    ("tesla", 10000, "lower-bound", None)]
     assert [(r["value"], r["qualifier"]) for r in profile] == [(50000, "target")]
+
+
+# ------------------------------------------------------------------------------------------------ offsets
+OFFSET_CASES = [
+    ("span-shorter-than-quote", "5", "10", 22, 12, "spans 5 characters (5..10) but its text has 27"),
+    ("span-longer-than-quote", "0", "40", 22, 12, "spans 40 characters (0..40) but its text has 27"),
+]
+
+
+@pytest.mark.parametrize("case", OFFSET_CASES, ids=[c[0] for c in OFFSET_CASES])
+def test_evidence_offsets_must_span_the_quote(tmp_path, capsys, case):
+    _, start, end, line, column, words = case
+    quote = "      text: \"테슬라는 3만5000대의 GPU를 보유하고 있다.\"\n"
+    assert quote in MINI_ARTICLE
+    sheet = MINI_ARTICLE.replace(quote, quote + f"      start: {start}\n      end: {end}\n", 1)
+    data = make_corpus(tmp_path, sheet)
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "out", "--no-html")
+    assert result.code == 2, result.err
+    assert f"mini.yaml:{line}:{column}: " in result.err and words in result.err, result.err
+
+
+def test_offsets_that_span_the_quote_load(tmp_path, capsys):
+    quote = "      text: \"테슬라는 3만5000대의 GPU를 보유하고 있다.\"\n"
+    sheet = MINI_ARTICLE.replace(quote, quote + "      start: 100\n      end: 127\n", 1)
+    data = make_corpus(tmp_path, sheet)
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "out", "--no-html")
+    assert result.code == 0, result.err
