@@ -246,14 +246,12 @@ def test_rank_bounds_respect_qualifiers(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ the page
 def test_the_page_shows_qualified_figures_as_qualified(qualified_store):
-    import pyoxigraph as ox
-
     from kg.viz.collect import read_facts, read_resources
     from kg.viz.project import fact_detail
 
-    store = ox.Store.read_only(str(qualified_store))
-    resources = read_resources(store)
-    details = {f.iri.rsplit("/", 1)[-1]: fact_detail(f, resources) for f in read_facts(store)}
+    with KgStore(qualified_store, read_only=True) as opened:
+        resources = read_resources(opened.store)
+        details = {f.iri.rsplit("/", 1)[-1]: fact_detail(f, resources) for f in read_facts(opened.store)}
     assert details["more-than"]["value_en"] == "≥ ≈10,000 GPUs"
     assert details["more-than"]["value_ko"] == "약 10,000대 이상"
     assert details["between"]["value_en"] == "35,000–85,000 GPUs"
