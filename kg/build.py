@@ -25,7 +25,7 @@ from pyoxigraph import NamedNode
 
 from . import __version__
 from .assets import ontology_path, shapes_path
-from .atomic import remove_stale_temps, write_text
+from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
 from .export import Snapshot, export
 from .load import discover, load_article, load_registries
@@ -313,7 +313,9 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
         written.append(out_dir / name)
     write_text(out_dir / "validation.txt", report.to_text())
     write_text(out_dir / "validation.json", report.to_json())
-    written += [out_dir / "validation.txt", out_dir / "validation.json"]
+    # the ontology beside the data, so the published files explain themselves (the shapes need it not)
+    write_bytes(out_dir / "ontology.ttl", ontology_path().read_bytes())
+    written += [out_dir / "validation.txt", out_dir / "validation.json", out_dir / "ontology.ttl"]
     if html:
         try:
             from .viz import write_html

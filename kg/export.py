@@ -1,5 +1,9 @@
 """Serialise the stored graph: Turtle (union of all graphs), TriG (graph per article), JSON-LD, N-Triples, N-Quads.
 
+The formats that keep graphs (TriG, JSON-LD, N-Quads) also carry the ontology (ontology/kg.ttl) as its own graph
+``https://w3id.org/newskg/ontology``, so the published dataset explains its own classes; Turtle and N-Triples hold
+the data only (the ontology is published beside them as out/ontology.ttl by ``kg build``).
+
 The same store always gives byte-identical files: graphs are written in IRI order and, within a graph, statements
 in the byte order of their N-Quads lines. Sorting serialised lines (done in C) rather than Python term objects
 keeps this cheap on large stores: the store writes N-Quads, we sort the lines, the parser reads them back in
@@ -10,8 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph
-from pyoxigraph import NamedNode, RdfFormat
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
 
+from .assets import ontology_path
 from .atomic import write_bytes
 from .errors import InputError
 from .mapping import PREFIXES, check_base
@@ -36,6 +41,30 @@ def prefixes_for(base: str) -> dict[str, str]:
     return table
 
 
+ONTOLOGY_GRAPH = "https://w3id.org/newskg/ontology"
+
+
+def ontology_quads() -> list[Quad]:
+    """The ontology in its own graph, statements in N-Quads byte order.
+
+    Its blank nodes (owl:unionOf lists) are relabelled in the order the parser meets them, since a parser names
+    blank nodes afresh on every run and the files must be byte-identical across builds."""
+    labels: dict[str, BlankNode] = {}
+
+    def term(node):
+        if isinstance(node, BlankNode):
+            if node.value not in labels:
+                labels[node.value] = BlankNode(f"ontology{len(labels) + 1}")
+            return labels[node.value]
+        return node
+
+    graph = NamedNode(ONTOLOGY_GRAPH)
+    quads = [Quad(term(t.subject), t.predicate, term(t.object), graph)
+             for t in pyoxigraph.parse(path=str(ontology_path()), format=RdfFormat.TURTLE)]
+    lines = sorted(pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS).splitlines())
+    return list(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS))
+
+
 class Snapshot:
     """The store's content in canonical order, read once and shared by every format written from it."""
 
@@ -50,6 +79,7 @@ class Snapshot:
                                                      format=RdfFormat.N_TRIPLES).splitlines())
         ordered = b"\n".join(sorted(triple_lines)) + b"\n"
         self.triples = [q.triple for q in pyoxigraph.parse(ordered, format=RdfFormat.N_TRIPLES)]
+        self.quads.extend(ontology_quads())
 
     def serialize(self, fmt: str, base: str) -> bytes:
         if fmt not in FORMATS:

@@ -594,6 +594,10 @@ def _read_evidence(node: Node, what: str, text: str | None) -> Evidence:
         evidence.end = end.integer(f"{what}.evidence.end", minimum=1)
         if evidence.end <= evidence.start:
             raise end.fail(f"{what}.evidence.end ({evidence.end}) must be larger than start ({evidence.start})")
+        if evidence.end - evidence.start != len(evidence.text):
+            raise end.fail(f"{what}.evidence spans {evidence.end - evidence.start} characters "
+                           f"({evidence.start}..{evidence.end}) but its text has {len(evidence.text)}",
+                           hint="the offsets must cover exactly the quoted text (Python string offsets)")
         if text is not None and text[evidence.start:evidence.end] != evidence.text:
             raise start.fail(f"{what}: the article text at {evidence.start}..{evidence.end} is not the quoted "
                              "evidence", hint="fix the offsets or the quote")

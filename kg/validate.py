@@ -4,8 +4,9 @@
 problem, with the label of the node, the rule in plain words and the fact sheet line the node came from) that
 renders itself as text (``to_text``) or JSON (``to_json``), both deterministic.
 
-The ontology is handed to pySHACL as ``ont_graph``: pySHACL mixes it into a copy of the data (we never validate
-in place), so ``sh:targetClass nkg:Fact`` reaches observations through ``rdfs:subClassOf`` without RDFS inference.
+The shapes target only classes the data states (no superclass reached through the ontology), so validation runs
+without the ontology, exactly as anyone validating the published files with the shapes alone would; an ontology
+can still be passed (``ontology=``) and changes nothing for data that kg writes. We never validate in place.
 A dataset is validated as the union of its graphs (pySHACL on its own would validate each named graph apart).
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import ConjunctiveGraph
 from rdflib.namespace import DCTERMS, SKOS, XSD
 
-from .assets import ontology_path, shapes_path
+from .assets import shapes_path
 from .errors import InputError, Location
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -141,12 +142,12 @@ def validate(
 ) -> ValidationReport:
     """Validate ``data`` (a graph, or a dataset taken as the union of its graphs) against the shapes.
 
-    ``shapes`` and ``ontology`` default to the package's ``ontology/shapes.ttl`` and ``ontology/kg.ttl``
-    (parsed once and cached); either may also be a graph or a path to a Turtle file.
+    ``shapes`` defaults to the package's ``ontology/shapes.ttl`` (parsed once and cached); ``ontology`` to none
+    (the shapes need none). Either may be a graph or a path to a Turtle file.
     Raises :class:`~kg.errors.InputError` when the shapes or ontology cannot be read or used.
     """
     shapes_graph = _resolve(shapes, shapes_path)
-    ontology_graph = _resolve(ontology, ontology_path)
+    ontology_graph = _resolve(ontology, None) if ontology is not None else None
     data_graph = union_graph(data) if isinstance(data, ConjunctiveGraph) else data
     try:
         with _prepared_sparql():

@@ -32,7 +32,7 @@ def test_seed_build_conforms_and_writes_every_output(seed_build):
     assert summary.conforms, summary.report.to_text()
     assert summary.articles == 1 and summary.facts >= 25
     names = sorted(p.name for p in (root / "out").iterdir())
-    assert names == ["kg.jsonld", "kg.trig", "kg.ttl", "validation.json", "validation.txt"]
+    assert names == ["kg.jsonld", "kg.trig", "kg.ttl", "ontology.ttl", "validation.json", "validation.txt"]
     assert "conforms" in (root / "out" / "validation.txt").read_text()
 
 
@@ -52,7 +52,8 @@ def test_trig_keeps_one_graph_per_article_and_jsonld_holds_the_same_quads(seed_b
     trig = list(pyoxigraph.parse((root / "out" / "kg.trig").read_bytes(), format=pyoxigraph.RdfFormat.TRIG))
     graphs = {q.graph_name.value for q in trig}
     assert graphs == {BASE + "graph/registry", BASE + "graph/rankings",
-                      BASE + "graph/article/mk-2025-korea-ai-competitiveness"}
+                      BASE + "graph/article/mk-2025-korea-ai-competitiveness",
+                      "https://w3id.org/newskg/ontology"}   # the ontology travels with the data as its own graph
     jsonld = list(pyoxigraph.parse((root / "out" / "kg.jsonld").read_bytes(), format=pyoxigraph.RdfFormat.JSON_LD))
     assert set(map(str, jsonld)) == set(map(str, trig))
     ds = rdflib.Dataset()

@@ -242,3 +242,58 @@ def test_rank_bounds_respect_qualifiers(tmp_path):
     assert _conflicts(tmp_path / "a", [rank("top", "10", "upper-bound"), rank("exact", "7")]) == []
     assert _conflicts(tmp_path / "b", [rank("top", "10", "upper-bound"), rank("exact", "12")]) == [
         (10, "upper-bound", None, 12, "")]
+
+
+# ------------------------------------------------------------------------------------------------ the page
+def test_the_page_shows_qualified_figures_as_qualified(qualified_store):
+    from kg.viz.collect import read_facts, read_resources
+    from kg.viz.project import fact_detail
+
+    with KgStore(qualified_store, read_only=True) as opened:
+        resources = read_resources(opened.store)
+        details = {f.iri.rsplit("/", 1)[-1]: fact_detail(f, resources) for f in read_facts(opened.store)}
+    assert details["more-than"]["value_en"] == "≥ ≈10,000 GPUs"
+    assert details["more-than"]["value_ko"] == "약 10,000대 이상"
+    assert details["between"]["value_en"] == "35,000–85,000 GPUs"
+    assert details["between"]["value_ko"] == "35,000~85,000대"
+    assert details["plan"]["value_en"] == "target 50,000 GPUs"
+    assert details["plan"]["value_ko"] == "목표 50,000대"
+    assert details["guess"]["inferred"] == "the article counts xAI's cluster as 100,000"
+    assert "inferred" not in details["plan"]
+
+
+def test_holdings_and_country_profile_show_the_qualifier(qualified_store):
+    with KgStore(qualified_store, read_only=True) as store:
+        holdings = run_saved(store, "h100-holdings", {}).records()
+        profile = run_saved(store, "country-profile", {"country": "KR"}).records()
+    got = [(r["subject_id"], r["value"], r["qualifier"], r["value_high"]) for r in holdings]
+    assert got == [("xai", 100000, None, None), ("KR", 50000, "target", None), ("meta", 35000, "range", 85000),
+                   ("tesla", 10000, "lower-bound", None)]
+    assert [(r["value"], r["qualifier"]) for r in profile] == [(50000, "target")]
+
+
+# ------------------------------------------------------------------------------------------------ offsets
+OFFSET_CASES = [
+    ("span-shorter-than-quote", "5", "10", 22, 12, "spans 5 characters (5..10) but its text has 27"),
+    ("span-longer-than-quote", "0", "40", 22, 12, "spans 40 characters (0..40) but its text has 27"),
+]
+
+
+@pytest.mark.parametrize("case", OFFSET_CASES, ids=[c[0] for c in OFFSET_CASES])
+def test_evidence_offsets_must_span_the_quote(tmp_path, capsys, case):
+    _, start, end, line, column, words = case
+    quote = "      text: \"테슬라는 3만5000대의 GPU를 보유하고 있다.\"\n"
+    assert quote in MINI_ARTICLE
+    sheet = MINI_ARTICLE.replace(quote, quote + f"      start: {start}\n      end: {end}\n", 1)
+    data = make_corpus(tmp_path, sheet)
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "out", "--no-html")
+    assert result.code == 2, result.err
+    assert f"mini.yaml:{line}:{column}: " in result.err and words in result.err, result.err
+
+
+def test_offsets_that_span_the_quote_load(tmp_path, capsys):
+    quote = "      text: \"테슬라는 3만5000대의 GPU를 보유하고 있다.\"\n"
+    sheet = MINI_ARTICLE.replace(quote, quote + "      start: 100\n      end: 127\n", 1)
+    data = make_corpus(tmp_path, sheet)
+    result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "out", "--no-html")
+    assert result.code == 0, result.err

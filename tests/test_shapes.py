@@ -211,12 +211,48 @@ def test_validation_leaves_the_callers_graph_alone(context):
     assert set(graph) == before
 
 
-def test_subclass_targets_work_without_inference(context):
-    # FactShape targets nkg:Fact; the data only says nkg:Observation. The ontology's subclass triples suffice.
+def test_fact_shapes_reach_facts_typed_only_by_their_concrete_class(context):
+    # The data says nkg:Observation, never nkg:Fact; validation runs without the ontology.
     graph = case_graph(context, CASES_DIR / "fact-without-evidence.ttl")
     assert (None, RDF.type, NKG.Fact) not in graph
     report = validate(graph)
     assert [r.shape for r in report.results] == ["nkgsh:FactEvidenceShape"]
+
+
+def test_shapes_name_only_classes_the_data_states():
+    """Portable validation: where the shapes target or require a class (sh:targetClass, sh:class, or the sh:class
+    alternatives of one sh:or), they also name each of its subclasses, or a validator without the ontology would
+    miss (or wrongly flag) the instances of the subclass."""
+    from rdflib.collection import Collection
+
+    from kg.assets import ontology_path
+
+    ontology = Graph().parse(ontology_path(), format="turtle")
+    rdfs_sub = URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+    shapes = _shapes()
+    groups = [set(shapes.objects(shape, SH.targetClass)) for shape in set(shapes.subjects(SH.targetClass, None))]
+    in_or = {}
+    for _, alternatives in shapes.subject_objects(SH["or"]):
+        members = list(Collection(shapes, alternatives))
+        classes = {shapes.value(m, SH["class"]) for m in members} - {None}
+        for member in members:
+            in_or[member] = classes
+    groups += [in_or.get(node, {cls}) for node, cls in shapes.subject_objects(SH["class"])]
+    assert len(groups) > 30
+    for group in groups:
+        for cls in group:
+            subclasses = set(ontology.transitive_subjects(rdfs_sub, cls)) - {cls}
+            assert subclasses <= group, f"{cls} is named without its subclasses {sorted(subclasses - group)}"
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_the_ontology_changes_no_verdict(context, path):
+    from kg.assets import ontology_path
+
+    graph = case_graph(context, path)
+    without = validate(graph)
+    with_ontology = validate(graph, ontology=ontology_path())
+    assert with_ontology.results == without.results
 
 
 # --- the report -------------------------------------------------------------------------------------------
@@ -355,7 +391,11 @@ def test_custom_shapes_graph(context):
         <{NKGSH}NoPeople> a sh:NodeShape ; sh:targetClass nkg:Agent ; sh:not [ sh:class nkg:Person ] ;
             sh:severity sh:Warning ; sh:message "No people here."@en .
     """, format="turtle")
-    report = validate(context, shapes=shapes)
+    # a custom shape may target a superclass: then the ontology must be passed, as the package's shapes need not
+    from kg.assets import ontology_path
+
+    assert validate(context, shapes=shapes).results == []
+    report = validate(context, shapes=shapes, ontology=ontology_path())
     assert [(r.shape, r.focus_label, r.severity) for r in report.results] == [
         ("nkgsh:NoPeople", "Yoo Young-sang", "Warning")
     ]

@@ -46,6 +46,7 @@ SELECT DISTINCT ?s ?p ?o WHERE {{
 FACTS_QUERY = _PREFIX + """
 SELECT ?fact ?kind ?subject ?target ?article ?source ?attribution ?value ?unit ?rank ?outOf ?period
        ?periodNote ?approximate ?asWritten ?evidence ?eqValue ?eqUnit ?eqApproximate ?definedAt ?note
+       ?qualifier ?valueHigh ?inferred
 WHERE {
   VALUES ?kind { nkg:Observation nkg:RankEntry nkg:GroupMembership }
   ?fact a ?kind ; nkg:subject ?subject ; nkg:reportedIn ?article .
@@ -69,6 +70,9 @@ WHERE {
   OPTIONAL { ?fact nkg:equivalentApproximate ?eqApproximate }
   OPTIONAL { ?fact nkg:definedAt ?definedAt }
   OPTIONAL { ?fact <http://www.w3.org/2004/02/skos/core#note> ?note }
+  OPTIONAL { ?fact nkg:qualifier ?qualifier }
+  OPTIONAL { ?fact nkg:valueHigh ?valueHigh }
+  OPTIONAL { ?fact nkg:derivationNote ?inferred }
 }"""
 
 FIND_ARTICLE_QUERY = _PREFIX + """
@@ -127,6 +131,9 @@ class Fact:
     eq_approximate: bool = False
     defined_at: str | None = None
     note: str | None = None
+    qualifier: str | None = None     # local name of the nkg:qualifier individual (LowerBound, Range, ...)
+    value_high: str | None = None
+    inferred: str | None = None      # why the fact was inferred (nkg:derivationNote)
 
 
 def local_name(iri: str) -> str:
@@ -222,6 +229,9 @@ def read_facts(store: ox.Store, *, article: str | None = None, subject: str | No
             eq_approximate=_flag(row["eqApproximate"]),
             defined_at=_opt(row["definedAt"]),
             note=_opt(row["note"]),
+            qualifier=None if row["qualifier"] is None else local_name(row["qualifier"].value),
+            value_high=_opt(row["valueHigh"]),
+            inferred=_opt(row["inferred"]),
         )
     return [facts[k] for k in sorted(facts)]
 

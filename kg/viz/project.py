@@ -53,8 +53,25 @@ def format_number(lexical: str | None) -> str:
     return f"{num.normalize():,f}"
 
 
-def format_amount(value: str | None, unit_label: str, approximate: bool, lang: str) -> str:
+# How a qualified figure reads on the page: (English prefix, Korean prefix, Korean suffix) around the number.
+QUALIFIER_WORDS = {
+    "LowerBound": ("≥ ", "", " 이상"), "UpperBound": ("≤ ", "최대 ", ""), "Range": ("", "", ""),
+    "Target": ("target ", "목표 ", ""), "Forecast": ("forecast ", "전망 ", ""), "Estimate": ("est. ", "추정 ", ""),
+}
+
+
+def qualify(text: str, qualifier: str | None, lang: str) -> str:
+    if not qualifier or qualifier not in QUALIFIER_WORDS:
+        return text
+    en, ko_prefix, ko_suffix = QUALIFIER_WORDS[qualifier]
+    return f"{ko_prefix}{text}{ko_suffix}" if lang == "ko" else f"{en}{text}"
+
+
+def format_amount(value: str | None, unit_label: str, approximate: bool, lang: str,
+                  value_high: str | None = None) -> str:
     num = format_number(value)
+    if value_high is not None:
+        num += ("~" if lang == "ko" else "–") + format_number(value_high)
     if lang == "ko":
         sep = " " if " " in unit_label else ""  # 35,000대, 44.4 시간당 달러
         return f"{'약 ' if approximate else ''}{num}{sep}{unit_label}"
@@ -98,12 +115,12 @@ def fact_detail(fact: Fact, resources: dict[str, Resource]) -> dict:
         "article": fact.article, "source": fact.source, "attribution": fact.attribution,
         "period": fact.period, "periodNote": fact.period_note, "approximate": fact.approximate,
         "asWritten": fact.as_written, "evidence": fact.evidence, "definedAt": fact.defined_at,
-        "note": fact.note, "rank": fact.rank, "outOf": fact.out_of,
+        "note": fact.note, "rank": fact.rank, "outOf": fact.out_of, "inferred": fact.inferred,
     }
     for lang in LANGS:
         if fact.kind == "observation":
             unit = label_of(resources.get(fact.unit), fact.unit, lang) if fact.unit else ""
-            detail[f"value_{lang}"] = format_amount(fact.value, unit, fact.approximate, lang)
+            detail[f"value_{lang}"] = format_amount(fact.value, unit, fact.approximate, lang, fact.value_high)
             if fact.eq_value is not None:
                 eq_unit = label_of(resources.get(fact.eq_unit), fact.eq_unit, lang) if fact.eq_unit else ""
                 detail[f"equivalent_{lang}"] = format_amount(fact.eq_value, eq_unit, fact.eq_approximate, lang)
@@ -114,6 +131,7 @@ def fact_detail(fact: Fact, resources: dict[str, Resource]) -> dict:
                 detail[f"value_{lang}"] = f"#{fact.rank} of {fact.out_of}" if fact.out_of else f"#{fact.rank}"
         else:
             detail[f"value_{lang}"] = MEMBER_LABEL[LANGS.index(lang)]
+        detail[f"value_{lang}"] = qualify(detail[f"value_{lang}"], fact.qualifier, lang)
     return {k: v for k, v in detail.items() if v not in (None, "", False)}
 
 
