@@ -153,3 +153,9 @@ def test_the_first_place_of_a_rank_change_is_the_previous_editions(registry):
              if f["kind"] == "rank"}
     assert {("KR", 12, 2024), ("JP", 30, 2024), ("JP", 34, None)} <= ranks
     assert ("KR", 10, 2024) not in ranks
+
+
+def test_a_ranking_title_does_not_take_the_subject_before_it(registry):
+    d = draft(registry, "미국이 IMD 국가경쟁력 평가에서 10위를 기록했다.", "ko")
+    (fact,) = [f for f in d.sheet["facts"] if f["kind"] == "rank"]
+    assert fact["subject"] == "US" and d.proposals["rankings"][fact["ranking"]]["label"]["ko"] == "IMD 국가경쟁력 평가"

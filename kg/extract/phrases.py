@@ -211,6 +211,10 @@ def ranking_ko(text: str, start: int, end: int) -> str | None:
     if m is None:
         return None
     name = re.sub(r"^\s*(?:19|20)\d\d\s?(?:년|~\d+년)?\s*", "", m.group(1)).strip()
+    words = name.split()
+    while len(words) > 1 and re.search(r"(?:은|는|이|가|을|를|의|에서|와|과|도)$", words[0]):
+        words.pop(0)                      # "우리나라가 IMD 국가경쟁력 평가에서": the subject is not in the title
+    name = " ".join(words)
     return name if len(name) >= 2 else None
 
 
