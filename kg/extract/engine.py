@@ -557,11 +557,12 @@ class Engine:
         before = text[max(0, q.start - 24):q.start]
         after = text[q.end:q.end + 16]
         if reason is None or reason.startswith("a bound"):
+            b = before.rstrip().lower()
+            a1, a2 = after.lstrip("을를은는이가 ").lower(), after.lower()
             for qual in ("upper-bound", "lower-bound"):
                 w = words.get(qual, {})
-                if any(before.rstrip().lower().endswith(x) for x in w.get("before", [])) \
-                        or any(after.lstrip("을를은는이가 ").lower().startswith(x)
-                               or after.lower().startswith(x) for x in w.get("after", [])):
+                if any(b.endswith(x) for x in w.get("before", [])) \
+                        or any(a1.startswith(x) or a2.startswith(x) for x in w.get("after", [])):
                     if reason is not None or qual == "upper-bound" and lang == "ko" and "최대" in before:
                         return qual
             if reason is not None:
