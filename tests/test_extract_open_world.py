@@ -145,3 +145,17 @@ def test_a_second_batch_reuses_the_proposals_already_written(tmp_path):
     before = (out / "registries" / "indicators.yaml").read_text(encoding="utf-8")
     assert main(["extract", str(src / "a.txt"), "--date", "2025-06-02", "-o", str(out), "-j", "1"]) == 0
     assert (out / "registries" / "indicators.yaml").read_text(encoding="utf-8") == before
+
+
+def test_the_first_place_of_a_rank_change_is_the_previous_editions(registry):
+    text = "토터스미디어의 글로벌 AI 지수에서 한국은 인재(12위→10위) 부문에서 순위가 올랐다. 일본은 30위에서 34위로 낮아졌다."
+    ranks = {(f["subject"], f["rank"], f.get("period")) for f in draft(registry, text, "ko").sheet["facts"]
+             if f["kind"] == "rank"}
+    assert {("KR", 12, 2024), ("JP", 30, 2024), ("JP", 34, None)} <= ranks
+    assert ("KR", 10, 2024) not in ranks
+
+
+def test_a_ranking_title_does_not_take_the_subject_before_it(registry):
+    d = draft(registry, "미국이 IMD 국가경쟁력 평가에서 10위를 기록했다.", "ko")
+    (fact,) = [f for f in d.sheet["facts"] if f["kind"] == "rank"]
+    assert fact["subject"] == "US" and d.proposals["rankings"][fact["ranking"]]["label"]["ko"] == "IMD 국가경쟁력 평가"

@@ -78,6 +78,7 @@ class Candidate:
 MAX_SENTENCE = 600
 
 
+_RANK_CHANGE = re.compile(r"\s?(?:→|->|에서)\s?")
 _ORG_AFTER = re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
                         r"위원회|미디어|통신|방송)(?![가-힣])")
 
@@ -556,11 +557,12 @@ class Engine:
         before = text[max(0, q.start - 24):q.start]
         after = text[q.end:q.end + 16]
         if reason is None or reason.startswith("a bound"):
+            b = before.rstrip().lower()
+            a1, a2 = after.lstrip("을를은는이가 ").lower(), after.lower()
             for qual in ("upper-bound", "lower-bound"):
                 w = words.get(qual, {})
-                if any(before.rstrip().lower().endswith(x) for x in w.get("before", [])) \
-                        or any(after.lstrip("을를은는이가 ").lower().startswith(x)
-                               or after.lower().startswith(x) for x in w.get("after", [])):
+                if any(b.endswith(x) for x in w.get("before", [])) \
+                        or any(a1.startswith(x) or a2.startswith(x) for x in w.get("after", [])):
                     if reason is not None or qual == "upper-bound" and lang == "ko" and "최대" in before:
                         return qual
             if reason is not None:
@@ -1014,6 +1016,14 @@ class Engine:
                                              **base))
                 if subj:
                     last_subject = subj
+                if i_rank > 0 and _RANK_CHANGE.fullmatch(s.text[prev_rank_end:r.start]):
+                    # "6위→4위", "7위에서 6위로": the first is the previous edition's place
+                    now = int(period[0]) if period and period[0].isdigit() else published_year
+                    for c in out:
+                        if c.sentence is s and c.kind == "rank" and c.span[1] == prev_rank_end and c.period is None \
+                                and c.subject == subj:
+                            c.period = str(now - 1)
+                            c.period_note = f"the earlier place of the change “{s.text[c.span[0]:r.end]}”: the previous edition"
                 prev_rank_end = r.end
             range_high, range_skip = self._ranges(s.text, quantities)
             for q in quantities:

@@ -199,18 +199,32 @@ def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
     return None
 
 
+_KO_INDEX_HEAD = re.compile(r"(지수|순위|평가|랭킹|인덱스)(?:\s?(?:결과|조사))?\s?에서")
+_KO_WORDS_BEFORE = re.compile(r"((?:[A-Za-z가-힣]+\s?){1,3})$")
+
+
 def ranking_ko(text: str, start: int, end: int) -> str | None:
     """The ranking a Korean rank belongs to, named by its title: "'2024년 글로벌 AI지수'", "IMD 국가경쟁력 평가에서"."""
     window = text[start:end]
     m = None
     for m in re.finditer(r"[‘'\"“「『]([^’'\"”」』]{2,40}?(?:지수|순위|평가|랭킹|인덱스|지표|보고서|조사))[’'\"”」』]", window):
         pass
-    if m is None:
-        for m in re.finditer(r"((?:[A-Za-z가-힣]+\s?){1,4}?(?:지수|순위|평가|랭킹|인덱스))(?:\s?(?:결과|조사))?\s?에서", window):
-            pass
-    if m is None:
+    if m is not None:
+        name = m.group(1)
+    else:
+        name = None
+        if "에서" in window:
+            for head in _KO_INDEX_HEAD.finditer(window):
+                # the words before the index word ("IMD 국가경쟁력 평가에서"), found backwards from it
+                words = _KO_WORDS_BEFORE.search(window, max(0, head.start() - 40), head.start())
+                name = ((words.group(1) if words else "") + head.group(1)).strip()
+    if not name:
         return None
-    name = re.sub(r"^\s*(?:19|20)\d\d\s?(?:년|~\d+년)?\s*", "", m.group(1)).strip()
+    name = re.sub(r"^\s*(?:19|20)\d\d\s?(?:년|~\d+년)?\s*", "", name).strip()
+    words = name.split()
+    while len(words) > 1 and re.search(r"(?:은|는|이|가|을|를|의|에서|와|과|도)$", words[0]):
+        words.pop(0)                      # "우리나라가 IMD 국가경쟁력 평가에서": the subject is not in the title
+    name = " ".join(words)
     return name if len(name) >= 2 else None
 
 
