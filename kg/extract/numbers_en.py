@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from .dates import date_spans
 from .numbers_ko import Quantity, RankMention, _normal
 
 SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "crore": 10**7, "lakh": 10**5,
@@ -77,7 +78,10 @@ def parse_en_number(text: str) -> Decimal:
 
 def find_en_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
+    dates = date_spans(text)
     for m in QUANTITY_RE.finditer(text):
+        if any(a <= m.start("num") < b for a, b in dates):
+            continue          # "June 30, 2023", "Oct. 17", "Posted August. 11, 2008 06:49"
         sign, unit = m.group("sign"), m.group("unit")
         nstart = m.start("num")
         if nstart > 0 and text[nstart - 1].isalpha():
@@ -137,14 +141,30 @@ def find_en_quantities(text: str) -> list[Quantity]:
     return out
 
 
+# an ordinal that counts editions, times or periods is not a place in a ranking ("the fourth edition",
+# "for the first time", "in the first quarter", "its 33rd anniversary"); "on the 9th" is a day of the month
+_NOT_RANK_AFTER = re.compile(r"\s*(?:-\s*)?(?:annual\s+|consecutive\s+|straight\s+)?(?:century|centuries|anniversary|"
+                             r"edition|editions|time|times|quarter|half|generation|round|term|phase|stage|session|"
+                             r"meeting|summit|day|week|month|year|decade|installment|instalment|iteration|"
+                             r"version|wave|batch|tranche|season|volume|issue)\b", re.IGNORECASE)
+_DAY_BEFORE = re.compile(r"\b(?:[Oo]n|[Bb]y|[Ss]ince|[Uu]ntil|[Tt]ill)\s+the\s+$")
+
+
+def _not_a_place(text: str, start: int, end: int) -> bool:
+    return bool(_NOT_RANK_AFTER.match(text, end)) or bool(_DAY_BEFORE.search(text, max(0, start - 12), start))
+
+
 def find_en_ranks(text: str) -> list[RankMention]:
-    """Ordinals used as ranks: "33rd", "No. 4", "first" (word ordinals only up to tenth)."""
+    """Ordinals used as ranks: "33rd", "No. 4", "first" (word ordinals only up to tenth); not editions, times,
+    periods ("the fourth edition", "the first quarter") or days ("on the 9th"), and nothing inside a date."""
     out = []
+    dates = date_spans(text)
     for m in ORDINAL_RE.finditer(text):
         n = int(m.group(1) or m.group(2) or m.group(3))
-        if n > 0:
+        if n > 0 and not _not_a_place(text, m.start(), m.end()) and not any(a <= m.start() < b for a, b in dates):
             out.append(RankMention(n, m.start(), m.end(), m.group(0)))
     for m in WORD_ORDINAL_RE.finditer(text):
-        out.append(RankMention(WORD_ORDINALS[m.group(1).lower()], m.start(), m.end(), m.group(0)))
+        if not _not_a_place(text, m.start(), m.end()):
+            out.append(RankMention(WORD_ORDINALS[m.group(1).lower()], m.start(), m.end(), m.group(0)))
     out.sort(key=lambda r: r.start)
     return out
