@@ -95,7 +95,8 @@ class Draft:
 
 def fact_key(c: Candidate) -> tuple:
     amount = c.value if c.kind == "observation" else c.rank if c.kind == "rank" else None
-    return (c.subject, c.kind, c.measure, amount)
+    # the same place in two years is two facts ("2019년과 2020년 8위"); a repeat without a year is not
+    return (c.subject, c.kind, c.measure, amount, c.period)
 
 
 def _within_limits(c: Candidate) -> bool:

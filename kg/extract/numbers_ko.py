@@ -225,7 +225,15 @@ def find_ko_quantities(text: str) -> list[Quantity]:
             approx = True
         key, kind = COUNTERS.get(unit, (None, None)) if unit else (None, None)
         out.append(Quantity(value, key, kind, unit, approx, start, end, text[start:end]))
+    # "29.85, 28.09점", "4와 5개": a bare number listed right before a figure shares its counter
+    for i in range(len(out) - 2, -1, -1):
+        q, nxt = out[i], out[i + 1]
+        if q.unit is None and nxt.unit is not None and _SHARED_COUNTER_GAP.fullmatch(text, q.end, nxt.start):
+            out[i] = Quantity(q.value, nxt.unit, nxt.kind, nxt.counter, q.approximate, q.start, q.end, q.as_written)
     return out
+
+
+_SHARED_COUNTER_GAP = re.compile(r"\s?(?:[,·、]|와|과|및)\s?")
 
 
 @dataclass(frozen=True)
@@ -250,6 +258,10 @@ def find_ko_ranks(text: str) -> list[RankMention]:
         if n <= 0:
             continue
         out.append(RankMention(n, m.start(), m.end(), m.group(0)))
+    # "28→23위": the place before a change, written without 위
+    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?(?:→|->|⇒)\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))", text):
+        if not any(a <= m.start() < b for a, b in dates):
+            out.append(RankMention(int(m.group(1)), m.start(1), m.end(1), m.group(1)))
     # "2·3위", "2, 3위": two places written with one 위 (the first is a rank of its own)
     for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?[·,]\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))", text):
         first, second = int(m.group(1)), int(re.match(r"\d+", text[m.end():]).group(0))

@@ -86,7 +86,8 @@ _CHANGE_AFTER = re.compile(r"\s+(?:increase|rise|growth|jump|gain|drop|decline|d
                            r"year on year|on the year|from a year)\b", re.IGNORECASE)
 _SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces|disclosed)\s+(?:that\s+)?(?:its|it)\b")
 _COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|overtaking|overtook|overtaken|"
-                       r"surpassing|versus|vs\.?)\s+(?:the\s+)?$")
+                       r"surpassing|surpassed|outranked|outranks|outranking|outpaced|outpaces|outperformed|"
+                       r"outperforms|versus|vs\.?)\s+(?:the\s+)?$")
 _GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
                    r"\b(?:aims?|aiming|aimed|plans?|planning|wants?|seeks?|hopes?|goal is|target is|intends?)\s+"
                    r"(?:to achieve|to reach|to hit)\s+(?:about\s+|around\s+)?"
@@ -95,11 +96,16 @@ _GOAL_AFTER = re.compile(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(
 _NOT_RANK = re.compile(r"\b(?:no longer|not|never|lost|loses|lose|ceded|cedes|gave up|surrendered|relinquished)\s+"
                        r"(?:\w+\s+){0,2}$")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
-_BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|accelerators|companies|firms|startups|people|"
+_BARE_UNIT = re.compile(r"^\s+(?:of\s+(?:the|its|their|these|those)\s+)?(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals|graduates|students|employees|"
                         r"staff|models|superchips|servers|PhDs|doctorates)\b")
 
 
+_NAME_WITH = re.compile(r"\s+(?:with|at|on)\s+(?:about\s+|around\s+|some\s+|roughly\s+)?(?:US)?[$€£¥]?\s?")
+# "are tied for", "jointly rank", "both hold", "together account for": one figure or rank for all the names
+_JOINT_AFTER = re.compile(r"\s+(?:are\s+|were\s+|is\s+)?(?:now\s+)?(?:tied|jointly|both|together|all|equally|"
+                          r"share|shared|sharing)\b")
+_EACH_AFTER = re.compile(r"(?:\s+[\w-]+){0,2}?\s+(?:each|apiece|a\s+piece)\b")
 _RATES_HIGHEST = re.compile(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|places)\s+(?:the\s+)?[A-Z][\w.]*"
                             r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
 
@@ -212,21 +218,52 @@ class EnglishRules(QuotedSpeakers):
 
     def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
         """"The US and China ranked first and second, respectively": names and figures paired in order."""
+        # "followed by China with 61.5 points", "Japan at 12.3": a name right before its figure
+        paired = {}
+        for it in items:
+            for x in mentions:
+                if x.end < it[0] and _NAME_WITH.fullmatch(text, x.end, it[0]):
+                    paired[it[0]] = x
         m = re.search(r"\brespectively\b", text)
         if not m:
-            return {}
+            return paired
         before = [it for it in items if it[1] <= m.start()]
         if len(before) < 2:
-            return {}
-        gap = re.compile(r"^\s*(?:[a-z][\w-]*\s+){1,4}(?:at\s+|with\s+|of\s+)?(?:about\s+)?(?:US)?[$€£¥]?$")
+            return paired
+        gap = re.compile(r"^\s*(?:[A-Za-z][\w.-]*\s+){1,4}(?:at\s+|with\s+|of\s+)?(?:about\s+)?(?:US)?[$€£¥]?$")
         # the items right before "respectively" ("Singapore first with 0.80, followed by Denmark and the US at
         # 0.78 and 0.77 respectively": the last two, not all three)
         for k in range(len(before) - 1):
             tail = before[k:]
             chain = _chain(text, tail[0][0], mentions, _LIST_SEP, gap)
             if len(chain) == len(tail):
-                return {it[0]: who for it, who in zip(tail, chain)}
-        return {}
+                return paired | {it[0]: who for it, who in zip(tail, chain)}
+        return paired
+
+    def joint_holders(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
+        """Names that hold one figure or rank together: "Meta and Microsoft are tied for first place with
+        150,000 units", "Google, Amazon and Oracle jointly rank third", "A and B bought 20,000 units each". The
+        list opens the clause of the figure; no other name stands between it and the figure."""
+        clause_start = max([0] + [m.end() for m in re.finditer(r"[;:]\s|\.\s", text[:span[0]])])
+        clause_end = min([m.start() for m in re.finditer(r"[;.]\s|[;.]$|,\s(?:while|but|whereas)\s", text[span[1]:])]
+                         + [len(text) - span[1]]) + span[1]
+        if re.search(r"\brespectively\b", text[clause_start:clause_end]):
+            return []
+        before = [x for x in mentions if clause_start <= x.start and x.end <= span[0]]
+        for k in range(len(before)):
+            chain = [before[k]]
+            for x in before[k + 1:]:
+                if _LIST_SEP.match(text[chain[-1].end:x.start]):
+                    chain.append(x)
+                else:
+                    break
+            if len(chain) < 2 or chain[-1] is not before[-1]:
+                continue
+            verb = _JOINT_AFTER.match(text, chain[-1].end)
+            each = _EACH_AFTER.match(text, span[1])
+            if (verb and verb.end() <= span[0]) or (each and not re.search(r"[,;]", text[chain[-1].end:span[0]])):
+                return chain
+        return []
 
     def negated_group(self, text: str, start: int, end: int) -> bool:
         clause = text[max([0] + [m.end() for m in _CLAUSE.finditer(text, 0, start)]):start]

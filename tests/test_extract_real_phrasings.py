@@ -1,0 +1,160 @@
+"""How real articles name ranks, holders and years (issue 9, item 2). Every sentence is written for the test."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extracthelp import draft, keys
+from kg.errors import InputError
+from kg.load import load_registries
+
+ROOT = Path(__file__).resolve().parent.parent
+AI = "tortoise-global-ai-index"
+H100 = "h100-gpus-held"
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registries([ROOT / "data" / "registries"])
+
+
+def ranks(d):
+    return {(f["subject"], f["rank"], None if f.get("period") is None else str(f["period"]))
+            for f in d.sheet["facts"] if f["kind"] == "rank"}
+
+
+def pending(d):
+    return {(p.get("subject"), p.get("value")) for p in d.proposed.get("pending_facts", [])}
+
+
+# ------------------------------------------------------------------------------------------ Korean rank lists
+@pytest.mark.parametrize("text,expected", [
+    ("AI 지수 순위에서 2위 덴마크, 3위 스위스, 4위 네덜란드, 5위는 홍콩 등이었다.",
+     {("DK", 2), ("CH", 3), ("NL", 4), ("HK", 5)}),
+    ("AI 지수 순위에서 1위는 미국, 2위는 중국이었다.", {("US", 1), ("CN", 2)}),
+    ("AI 지수에서 1위는 100점을 받은 미국이, 2위는 53.8점을 받은 중국이 차지했다.", {("US", 1), ("CN", 2)}),
+    ("AI 지수에서 2위는 28점을 받은 독일이었으며 3위는 일본(22점) 순서였다.", {("DE", 2), ("JP", 3)}),
+])
+def test_korean_rank_lists(registry, text, expected):
+    d = draft(registry, text, "ko")
+    assert {(s, r) for s, r, _ in ranks(d)} == expected
+
+
+def test_korean_holder_named_after_the_figure(registry):
+    d = draft(registry, "H100 GPU 보유 순위에서 2위는 28만대를 보유한 독일이었으며 3위는 일본(22만대) 순서였다.", "ko")
+    assert {("DE", "observation", H100, Decimal(280000)), ("JP", "observation", H100, Decimal(220000))} <= keys(d)
+    d = draft(registry, "AI 지수에서 1위는 100점을 받은 미국이, 2위는 53.8점을 받은 중국이 차지했다.", "ko")
+    assert {("US", Decimal(100)), ("CN", Decimal("53.8"))} <= pending(d)     # scores: no score measure yet
+
+
+def test_korean_scores_listed_with_each(registry):
+    d = draft(registry, "싱가포르는 AI 지수 32.3점으로 3위에, 영국과 프랑스는 각각 29.8, 28.1점을 기록해 4·5위에 올랐다.", "ko")
+    assert {("SG", 3), ("GB", 4), ("FR", 5)} == {(s, r) for s, r, _ in ranks(d)}
+    assert {("SG", Decimal("32.3")), ("GB", Decimal("29.8")), ("FR", Decimal("28.1"))} <= pending(d)
+
+
+def test_korean_one_figure_for_several_names(registry):
+    d = draft(registry, "한국과 일본에 각각 4만대, 인도 5만대의 H100 GPU가 있다.", "ko")
+    assert {("KR", "observation", H100, Decimal(40000)), ("JP", "observation", H100, Decimal(40000)),
+            ("IN", "observation", H100, Decimal(50000))} == keys(d)
+    d = draft(registry, "메타와 테슬라는 모두 15만대의 H100 GPU를 보유했다.", "ko")
+    assert {("meta", "observation", H100, Decimal(150000)), ("tesla", "observation", H100, Decimal(150000))} == keys(d)
+    d = draft(registry, "메타와 테슬라는 H100 GPU를 각각 15만대와 10만대 보유했다.", "ko")
+    assert {("meta", "observation", H100, Decimal(150000)), ("tesla", "observation", H100, Decimal(100000))} == keys(d)
+
+
+def test_korean_rank_changes_and_years(registry):
+    d = draft(registry, "한국, AI 지수 28→23위로 상승", "ko", published=dt.date(2020, 6, 16))
+    assert ranks(d) == {("KR", 28, "2019"), ("KR", 23, None)}
+    d = draft(registry, "한국은 AI 지수 세부 항목인 정부 전략(6위→4위)에서 순위가 올랐다.", "ko", published=dt.date(2024, 9, 25))
+    assert ("KR", 6, "2023") in ranks(d) and ("KR", 4, None) in ranks(d)
+    d = draft(registry, "일본도 AI 지수에서 30위에서 34위로 낮아졌다.", "ko", published=dt.date(2020, 6, 16))
+    assert ranks(d) == {("JP", 30, "2019"), ("JP", 34, None)}
+    # an explicit year before the earlier place wins
+    d = draft(registry, "한국은 AI 지수에서 2021년 13위에서 지난해 5위로 올랐다.", "ko", published=dt.date(2025, 1, 1))
+    assert ranks(d) == {("KR", 13, "2021"), ("KR", 5, "2024")}
+
+
+def test_korean_one_rank_for_several_years(registry):
+    d = draft(registry, "우리나라는 AI 지수에서 2019년과 2020년 8위, 2021년 7위였고 2011년부터 2013년까지는 22위, "
+                        "2016~2017년 29위였다.", "ko")
+    assert ranks(d) == {("KR", 8, "2019"), ("KR", 8, "2020"), ("KR", 7, "2021"), ("KR", 22, "2011"),
+                        ("KR", 22, "2012"), ("KR", 22, "2013"), ("KR", 29, "2016"), ("KR", 29, "2017")}
+
+
+def test_korean_places_before_a_rank_with_their_own_places(registry):
+    d = draft(registry, "한국은 캐나다(8위)·미국(10위)·호주(18위) 등에 이어 AI 지수 8위다.", "ko")
+    assert {(s, r) for s, r, _ in ranks(d)} == {("CA", 8), ("US", 10), ("AU", 18), ("KR", 8)}
+
+
+def test_home_country_of_a_korean_paper(registry):
+    d = draft(registry, "우리나라는 AI 지수에서 5위를 차지했다.", "ko")
+    assert {(s, r) for s, r, _ in ranks(d)} == {("KR", 5)}
+    # "정부" with no other name: the home country the registry gives for Korean articles
+    d = draft(registry, "정부는 H100 GPU 1만대를 확보했다.", "ko")
+    assert ("KR", "observation", H100, Decimal(10000)) in keys(d)
+
+
+def test_home_country_comes_from_the_registry(registry):
+    import copy
+
+    reg = copy.deepcopy(registry)
+    reg.languages["ko"].home_country = "JP"
+    d = draft(reg, "정부는 H100 GPU 1만대를 확보했다.", "ko")
+    assert ("JP", "observation", H100, Decimal(10000)) in keys(d)
+    reg = copy.deepcopy(registry)
+    del reg.languages["ko"]
+    d = draft(reg, "정부는 H100 GPU 1만대를 확보했다.", "ko")
+    assert keys(d) == set()
+
+
+def test_languages_section_is_checked(tmp_path):
+    (tmp_path / "languages.yaml").write_text("languages:\n  ko:\n    home_country: XX\n", encoding="utf-8")
+    with pytest.raises(InputError, match="XX"):
+        load_registries([tmp_path])
+    (tmp_path / "languages.yaml").write_text("languages:\n  ko:\n    home_town: KR\n", encoding="utf-8")
+    with pytest.raises(InputError, match="home_town"):
+        load_registries([tmp_path])
+
+
+def test_yardsticks_are_subjects_of_their_own(registry):
+    d = draft(registry, "Korean workers produced 20.40 dollars an hour of labour productivity. The OECD average "
+                        "was 38 dollars and the G7 average 45.10 dollars.", "en")
+    subjects = {f["subject"] for f in d.sheet["facts"]} | {p.get("subject") for p in d.proposed.get("pending_facts", [])}
+    assert {"KR", "oecd-member-countries", "g7"} <= subjects and "oecd" not in subjects
+    d = draft(registry, "한국의 시간당 노동생산성은 53.3달러였고 OECD 평균은 64.7달러였다.", "ko")
+    assert ("oecd-member-countries", Decimal("64.7")) in {(f["subject"], Decimal(str(f["value"])))
+                                                         for f in d.sheet["facts"]}
+
+
+# ------------------------------------------------------------------------------------------ English
+def test_english_scores_next_to_ranks(registry):
+    d = draft(registry, "Korea ranked sixth in the Tortoise AI index with 40.3 points while the U.S. topped the list "
+                        "with 100 points followed by China with 61.5 points. Singapore and the U.K. outranked Korea "
+                        "with 49.7 and 41.8 points, respectively.", "en")
+    assert {(s, r) for s, r, _ in ranks(d)} == {("KR", 6), ("US", 1), ("CN", 2)}
+    assert {("KR", Decimal("40.3")), ("US", Decimal(100)), ("CN", Decimal("61.5")), ("SG", Decimal("49.7")),
+            ("GB", Decimal("41.8"))} <= pending(d)
+
+
+def test_english_joint_holders(registry):
+    d = draft(registry, "Meta and Tesla are tied for first place with a purchase volume of 150,000 units of "
+                        "H100 GPUs.", "en")
+    assert {("meta", "observation", H100, Decimal(150000)), ("tesla", "observation", H100, Decimal(150000))} == keys(d)
+    d = draft(registry, "Google, Amazon, Meta, and Tencent jointly rank third with a purchase volume of 50,000 "
+                        "units of H100 GPUs.", "en")
+    assert {k[0] for k in keys(d)} == {"google", "amazon", "meta", "tencent"}
+    d = draft(registry, "Meta and Tesla follow closely behind with 20,000 H100 GPUs each.", "en")
+    assert {k[0] for k in keys(d)} == {"meta", "tesla"}
+    d = draft(registry, "Meta and Tesla purchased 30,000 and 25,000 units of H100 GPUs respectively.", "en")
+    assert {("meta", "observation", H100, Decimal(30000)), ("tesla", "observation", H100, Decimal(25000))} == keys(d)
+
+
+def test_english_counted_things_after_modifiers(registry):
+    d = draft(registry, "Korea had only six AI-related listed companies, compared to 172 in the U.S.", "en")
+    assert ("KR", "observation", "ai-companies", Decimal(6)) in keys(d)
+    d = draft(registry, "Meta bought 35,000 of the advanced H100 GPUs.", "en")
+    assert ("meta", "observation", H100, Decimal(35000)) in keys(d)
