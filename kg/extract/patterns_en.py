@@ -17,7 +17,7 @@ import re
 from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from .numbers_en import find_en_quantities, find_en_ranks
 from .numbers_ko import Quantity, RankMention
-from .patterns_ko import _chain, _equivalent
+from .patterns_ko import MAKER_OF, _chain, _equivalent
 from .resolve import Mention
 
 _ABBREV = re.compile(r"(?:\b(?:U\.S|U\.K|U\.N|No|Mr|Mrs|Ms|Dr|Prof|Inc|Corp|Ltd|Co|St|vs|etc|e\.g|i\.e|Jan|Feb|Mar|"
@@ -27,7 +27,9 @@ _VERBS = (r"has|have|had|holds|held|hold|owns|owned|operates|operated|is|was|are
           r"placed|places|sits|sat|stood|stands|employs|employed|counts|counted|boasts|possesses|accounts|rose|"
           r"fell|climbed|dropped|slipped|jumped|leads|led|spent|invested|reached|reaches|follows|trails|trailed|"
           r"finished|took|takes|remains|remained|moved|secured|secures|amassed|bought|acquired|deployed|runs|ran|"
-          r"plans|planned|will|would|now|also|alone|still|currently")
+          r"plans|planned|will|would|now|also|alone|still|currently|got|gets|received|receives|recorded|records|"
+          r"scored|scores|posted|posts|registered|registers|logged|purchased|purchases|ordered|orders|buys|"
+          r"estimates|regained|returned|improved|gained|lost|dropped|experienced")
 _TOPIC_AFTER = re.compile(rf"^(?:\s?\([^()]{{0,30}}\))?(?:'s|’s|\s(?:{_VERBS})\b)")
 _SEGMENT = re.compile(r"[,;](?!\s(?:which|who)\b)|\s(?:and|while|whereas|but|vs\.?|versus|compared with)\s")
 _OTHERS_AFTER = re.compile(r"^\s*(?:place|position|spot)?,?\s*(?:behind|after|trailing|following)\s+(?:only\s+)?")
@@ -96,11 +98,21 @@ _GOAL_AFTER = re.compile(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(
 _NOT_RANK = re.compile(r"\b(?:no longer|not|never|lost|loses|lose|ceded|cedes|gave up|surrendered|relinquished)\s+"
                        r"(?:\w+\s+){0,2}$")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
-_BARE_UNIT = re.compile(r"^\s+(?:of\s+(?:the|its|their|these|those)\s+)?(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|accelerators|companies|firms|startups|people|"
+_BARE_UNIT = re.compile(r"^\s+(?:of\s+(?:the|its|their|these|those|[A-Z][\w.-]*(?:'s|’s))\s+)?(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals|graduates|students|employees|"
                         r"staff|models|superchips|servers|PhDs|doctorates)\b")
 
 
+# a verb right after "and": the clause goes on with the same subject ("… and fell to ninth place")
+_VERB_AFTER_AND = re.compile(r"(?:then\s+|also\s+|later\s+)?(?:[a-z]+ed|fell|rose|came|took|won|lost|held|kept|got|"
+                             r"made|grew|slid|sank|stood|sat|ran|became|remains|remained|is|was|has|had)\b")
+# "bought by Meta", "made by NVIDIA": the agent of a passive verb is a holder or a maker, not a source
+_PASSIVE_BY = re.compile(r"\b(?:bought|purchased|acquired|ordered|held|owned|operated|deployed|used|run|made|built|"
+                         r"developed|produced|manufactured|designed|supplied|sold|shipped|installed)\s+by\s+(?:the\s+)?$")
+_SUPERLATIVE = re.compile(r"\b(?:had|has|have|is|was|are|were|posted|recorded|boasts|boasted)\s+the\s+"
+                          r"((?:most|highest|largest|biggest|greatest)(?:\s+[a-z][\w-]*)?)")
+_NOT_FIRST = re.compile(r"\b(?:after|behind|except|apart from|other than|outside|second|third|among the)\b")
+_FROM_BOTTOM = re.compile(r"[\s-]+(?:worst|lowest|from\s+(?:the\s+)?(?:bottom|last)|last\s+place)\b", re.IGNORECASE)
 _NAME_WITH = re.compile(r"\s+(?:with|at|on)\s+(?:about\s+|around\s+|some\s+|roughly\s+)?(?:US)?[$€£¥]?\s?")
 # "are tied for", "jointly rank", "both hold", "together account for": one figure or rank for all the names
 _JOINT_AFTER = re.compile(r"\s+(?:are\s+|were\s+|is\s+)?(?:now\s+)?(?:tied|jointly|both|together|all|equally|"
@@ -147,6 +159,13 @@ class EnglishRules(QuotedSpeakers):
                for m in _TOP_SPOT.finditer(text)]
         # "rates Singapore highest among 174 economies": the top place
         out += [RankMention(1, m.start(1), m.end(1), m.group(1)) for m in _RATES_HIGHEST.finditer(text)]
+        # "Luxembourg had the most productive workers … with 72.20 dollars an hour": a superlative stated with the
+        # figure it is about is the first place (not "the largest … after the U.S.")
+        for m in _SUPERLATIVE.finditer(text):
+            clause = text[m.start():min([len(text)] + [c.start() + m.start() for c in _CLAUSE.finditer(text[m.start():])])]
+            if re.search(r"\d", clause) and not _NOT_FIRST.search(clause) \
+                    and not any(t.start <= m.start(1) < t.end for t in out):
+                out.append(RankMention(1, m.start(1), m.end(1), m.group(1)))
         for r in find_en_ranks(text):
             if any(t.start <= r.start < t.end for t in out):
                 continue
@@ -168,6 +187,8 @@ class EnglishRules(QuotedSpeakers):
                     continue
             elif re.match(r"^\s*(?:century|anniversary|edition|time|quarter|generation)", after):
                 continue
+            if _FROM_BOTTOM.match(text, r.end):
+                continue          # "the fourth worst", "4th lowest": counted from the bottom, no place in the list
             out.append(r)
         out.sort(key=lambda r: r.start)
         # "no longer ranks first", "lost the top spot": a place not held
@@ -211,10 +232,13 @@ class EnglishRules(QuotedSpeakers):
         return first[0] if first else None
 
     def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """"three places above Korea", "more than China", "ahead of Germany": the yardstick, not the subject."""
-        return [m for m in mentions if _COMPARED.search(text, max(0, m.start - 14), m.start)
-                and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b",
-                                 text[m.end:m.end + 20])]
+        """Names that are not the subject of the clause's figures: the yardstick ("three places above Korea",
+        "more than China", "ahead of Germany"), and the maker of a product ("NVIDIA's H100 GPUs", "Nvidia H100s":
+        NVIDIA makes them, the buyer holds them)."""
+        return [m for m in mentions if (_COMPARED.search(text, max(0, m.start - 14), m.start)
+                                        and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b",
+                                                         text[m.end:m.end + 20]))
+                or (m.type == "company" and MAKER_OF.match(text, m.end))]
 
     def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
         """"The US and China ranked first and second, respectively": names and figures paired in order."""
@@ -312,7 +336,9 @@ class EnglishRules(QuotedSpeakers):
             nxt = [x for x in mentions if x.start == end + of.end()]
             if nxt:
                 return nxt[0]
-        went = re.match(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?", text[end:end + 40])
+        went = re.match(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?|"
+                        r"\s+(?:[\w-]+\s+){0,3}?(?:were|was|are|is)?\s*(?:bought|purchased|acquired|ordered|held|owned|"
+                        r"operated|deployed|used|run)\s+by\s+(?:the\s+)?", text[end:end + 60])
         if went:
             nxt = [x for x in mentions if x.start == end + went.end()]
             return nxt[0] if nxt else None
@@ -359,7 +385,7 @@ class EnglishRules(QuotedSpeakers):
             tail = text[m.end:m.end + 60]
             if _SELF_REPORT.match(tail):
                 continue                      # "xAI said its cluster had reached …": subject and source (self_source)
-            if _ACCORDING.search(head):
+            if _ACCORDING.search(head) and not _PASSIVE_BY.search(head):
                 marks.append((m.start, m, "sentence"))
             elif _POSSESSIVE_DOC.match(tail) or _SAID.match(tail):
                 marks.append((m.start, m, "sentence"))
@@ -398,8 +424,11 @@ class EnglishRules(QuotedSpeakers):
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
         for m in _SEGMENT.finditer(text, 0, pos):
-            if text[:m.start()].count("(") <= text[:m.start()].count(")"):
-                start = m.end()
+            if text[:m.start()].count("(") > text[:m.start()].count(")"):
+                continue
+            if m.group(0).strip() == "and" and _VERB_AFTER_AND.match(text, m.end()):
+                continue        # "the Netherlands also experienced a decline and fell to ninth": one subject
+            start = m.end()
         return start
 
     def others_before_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]:

@@ -83,6 +83,11 @@ _RANK_TOPIC_GAP = re.compile(r"(?:는|은)\s?(?:(?:[^,.;]|(?<=\d)[.,](?=\d)){0,3
 _HOLDER_END = re.compile(r"(?:\s?\([^()]{0,24}\))?(?:\s?등)?(?:이|가|로|으로|였|이었|이다|다(?![가-힣])|"
                          r"\s?[,·]|\s?$|\s순(?:서|으로|이))")
 _APPOSITION_END = re.compile(r"(?:은|는|이|가|도)(?![가-힣])|\s?[,·、]|\s?$|\s?등|(?:였|이었)")
+# "세계 3대 지수", "국내 5대 그룹": the N biggest of a kind, not N machines
+_TOP_N_BEFORE = re.compile(r"(?:세계|국내|글로벌|주요|국내외|업계|아시아)\s?$")
+_TOP_N_AFTER = re.compile(r"\s?[가-힣]{2}")
+# "가장 많았다", "가장 높은": the first place, when the clause states the figure
+_SUPERLATIVE = re.compile(r"가장\s?(?:많|높|크|앞서|우수)")
 # the earlier place of a change: "28→23위", "6위→4위", "7위에서 6위로"
 _EARLIER_PLACE = re.compile(r"\s?(?:→|->|⇒|에서)\s?(?:[가-힣]{1,4}\s?)?(?=\d{1,3}\s?위)")
 # several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
@@ -92,6 +97,8 @@ _YEARS_BEFORE = re.compile(r"((?:19|20)\d\d)\s?년?\s?(?:(?P<pair>과|와|,|·|�
 _AFTER_OTHERS = re.compile(r"(?:\s?등)?에\s?(?:이어|이은|뒤이어|뒤진|뒤져)")
 _BRACKETED_SEP = re.compile(r"^\([^()]{0,12}\)\s?(?:[,·、]|와|과|및)\s?$")
 _BRACKETED_GAP = re.compile(r"^\([^()]{0,12}\)(?:\s?등)?$")
+# a company right before a model number ("NVIDIA's H100", "엔비디아의 H100", "Nvidia A100s") is the product's maker
+MAKER_OF = re.compile(r"(?:'s|’s|의)?\s?(?:[A-Za-z]+\s)?[A-Z]{1,3}\d{2,4}[A-Za-z]{0,2}(?![\w-])")
 # a country before a company written in Latin letters: "중국의 SMIC가" (the company is the subject)
 _HOME_OF = re.compile(r"의\s?[A-Z][A-Za-z0-9&.-]+(?:은|는|이|가|도)(?![가-힣])")
 # one figure or rank for every name of a list: "각각 4개" (each), "공동 1위" (joint), "모두 15만대" (all)
@@ -101,7 +108,7 @@ _CLAUSE_BREAK = re.compile(r"[,;]|[고며](?=\s)|(?:지만|는데|으나)\s")
 # a figure and a relative clause naming its holder: "28개를 보유한 유럽연합", "100점을 받은 미국이"
 _HOLDER_CLAUSE = re.compile(r"\s?(?:을|를|의)?\s?(?:[가-힣]{1,6}\s)?(?:보유한|보유하고\s있는|가진|갖고\s있는|갖춘|받은|얻은|"
                             r"기록한|차지한|확보한|사들인|구매한|구입한|사들인|운영하는|운영한|운용하는|투자한|거둔|올린|"
-                            r"달성한|낸|찍은)\s")
+                            r"달성한|낸|찍은)\s(?:곳|기업|회사|나라|국가|업체|단체|기관)?(?:은|는|이|가)?\s?")
 
 
 def kiwi(words: list[str]):
@@ -173,8 +180,15 @@ class KoreanRules(QuotedSpeakers):
 
     def ranks(self, text: str) -> list[RankMention]:
         # "1위 자리를 내줬다", "1위를 빼앗겼다": a place lost is not held
-        return [r for r in find_ko_ranks(text) if not text.startswith("권", r.end)
-                and not _LOST_RANK.match(text, r.end)]
+        out = [r for r in find_ko_ranks(text) if not text.startswith("권", r.end) and not _LOST_RANK.match(text, r.end)]
+        # "미국(26개)에 가장 많았다": a superlative stated with its figure is the first place
+        for m in _SUPERLATIVE.finditer(text):
+            clause_start = max([0] + [c.end() for c in re.finditer(r"[,;]\s|[고며]\s", text[:m.start()])])
+            if re.search(r"\d", text[clause_start:m.start()]) and not any(r.start <= m.start() < r.end for r in out) \
+                    and not re.search(r"\d\s?위|번째|(?:가운데|중에서|중)\s?$", text[clause_start:m.start()]):
+                out.append(RankMention(1, m.start(), m.end(), m.group(0)))
+        out.sort(key=lambda r: r.start)
+        return out
 
     def is_size_counter(self, q: Quantity) -> bool:
         return q.unit == "country"
@@ -213,6 +227,8 @@ class KoreanRules(QuotedSpeakers):
             if len(chain) >= 2 or (chain and _BRACKETED_GAP.match(text[chain[0].end:after.start()])):
                 out += [m for m in chain if m not in out]
         out += [m for m in mentions if m.type == "country" and _HOME_OF.match(text, m.end) and m not in out]
+        # "엔비디아의 H100 3만대": the maker of a product named by its model number is not its holder
+        out += [m for m in mentions if m.type == "company" and MAKER_OF.match(text, m.end) and m not in out]
         return out
 
     def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
@@ -303,6 +319,8 @@ class KoreanRules(QuotedSpeakers):
         before = text[max(0, q.start - 12):q.start]
         if _FRACTION.search(before) or _FRACTION_AFTER.match(after):
             return "a fraction, not a value"
+        if q.counter == "대" and q.value <= 20 and _TOP_N_BEFORE.search(before) and _TOP_N_AFTER.match(after):
+            return "the top N of a kind (\u201c세계 3대 지수\u201d), not a value"
         if _PROPORTION.match(after) or re.search(r"\d\s?[명곳개]\s?(?:중|가운데)\s?$", before):
             return "a proportion (N 중 M), not a value"
         if _BOUND_AFTER.match(after):
