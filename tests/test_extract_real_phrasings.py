@@ -158,3 +158,51 @@ def test_english_counted_things_after_modifiers(registry):
     assert ("KR", "observation", "ai-companies", Decimal(6)) in keys(d)
     d = draft(registry, "Meta bought 35,000 of the advanced H100 GPUs.", "en")
     assert ("meta", "observation", H100, Decimal(35000)) in keys(d)
+
+
+def test_holder_after_a_passive_verb_and_maker_before_a_model_number(registry):
+    d = draft(registry, "Some 35,000 H100 GPUs were bought by Meta last year.", "en")
+    assert keys(d) == {("meta", "observation", H100, Decimal(35000))}
+    assert d.sheet["facts"][0].get("source") is None          # "by Meta" is the buyer, not a source
+    d = draft(registry, "Meta holds 35,000 of NVIDIA's H100 GPUs.", "en")
+    assert keys(d) == {("meta", "observation", H100, Decimal(35000))}
+    d = draft(registry, "NVIDIA's H100 GPUs sold well: Tesla bought 15,000 units.", "en")
+    assert keys(d) == {("tesla", "observation", H100, Decimal(15000))}
+    d = draft(registry, "엔비디아의 H100 GPU 3만대를 가진 메타가 선두다.", "ko")
+    assert keys(d) == {("meta", "observation", H100, Decimal(30000))}
+
+
+def test_superlatives_stated_with_their_figure_are_first_places(registry):
+    d = draft(registry, "Luxembourg had the most productive workers in the OECD with average labour productivity "
+                        "of 72.20 dollars an hour.", "en")
+    assert ("LU", "rank", "oecd-labour-productivity", 1) in keys(d)
+    # not when the sentence says after whom, or gives no figure
+    assert not any(k[1] == "rank" for k in keys(draft(
+        registry, "Korea had the largest number of H100 GPUs after the U.S. and China, 35,000 units.", "en")))
+    assert not any(k[1] == "rank" for k in keys(draft(registry, "한국의 시간당 노동생산성 증가율이 가장 높았다.", "ko")))
+    d = draft(registry, "시간당 노동생산성은 아일랜드(154.9달러)가 가장 높았다.", "ko")
+    assert ("IE", "rank", "oecd-labour-productivity", 1) in keys(d)
+
+
+def test_places_counted_from_the_bottom_are_not_ranks(registry):
+    d = draft(registry, "Labour productivity per hour was the fourth worst in the OECD, and Korea came 33rd.", "en")
+    assert {k[3] for k in keys(d) if k[1] == "rank"} == {33}
+
+
+def test_top_n_of_a_kind_is_not_a_count(registry):
+    d = draft(registry, "이 지수는 세계 3대 지수로 꼽힌다. 메타는 H100 GPU 3대를 샀다.", "ko")
+    assert keys(d) == {("meta", "observation", H100, Decimal(3))}
+    assert any("top N" in p["problem"] for p in d.proposed["pending_facts"])
+
+
+def test_how_many_countries_a_ranking_covers(registry):
+    d = draft(registry, "토터스미디어가 세계 93개국의 AI 역량을 분석한 '글로벌 AI 지수' 순위에서, 우리나라는 종합 5위로 "
+                        "올라섰다.", "ko")
+    (fact,) = d.sheet["facts"]
+    assert (fact["subject"], fact["rank"], fact["out_of"]) == ("KR", 5, 93)
+
+
+def test_the_publication_year_is_no_period_of_its_own(registry):
+    d = draft(registry, "한국은 AI 지수에서 5위를 차지했다. 우리나라는 올해 AI 지수 5위를 기록했다.", "ko",
+              published=dt.date(2025, 12, 8))
+    assert [(f["subject"], f["rank"]) for f in d.sheet["facts"]] == [("KR", 5)]

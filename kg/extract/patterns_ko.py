@@ -88,6 +88,9 @@ _TOP_N_BEFORE = re.compile(r"(?:세계|국내|글로벌|주요|국내외|업계|
 _TOP_N_AFTER = re.compile(r"\s?[가-힣]{2}")
 # "가장 많았다", "가장 높은": the first place, when the clause states the figure
 _SUPERLATIVE = re.compile(r"가장\s?(?:많|높|크|앞서|우수)")
+# how many countries a ranking covers, named with the ranking: "93개국의 … 순위", "63개국을 대상으로 한 평가"
+_RANKED_COUNTRIES = re.compile(r"(\d+)\s?개\s?(?:국|국가|나라|회원국)(?:의|을|를)\s?[^.]{0,40}?(?:순위|평가|지수|인덱스|랭킹)")
+_DIGIT_RANK = re.compile(r"\d\s?위")
 # the earlier place of a change: "28→23위", "6위→4위", "7위에서 6위로"
 _EARLIER_PLACE = re.compile(r"\s?(?:→|->|⇒|에서)\s?(?:[가-힣]{1,4}\s?)?(?=\d{1,3}\s?위)")
 # several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
@@ -417,6 +420,11 @@ class KoreanRules(QuotedSpeakers):
 
     def out_of(self, text: str, rank: RankMention) -> int | None:
         m = _OUT_OF.search(text[max(0, rank.start - 40):rank.start])
+        if m is None:
+            # "세계 93개국의 AI 역량을 분석한 '…' 순위에서 … 5위": the countries the ranking covers, named before it
+            found = [x for x in _RANKED_COUNTRIES.finditer(text, 0, rank.start)
+                     if not _DIGIT_RANK.search(text, x.end(), rank.start)]
+            m = found[-1] if found else None
         if m:
             n = int(m.group(1))
             return n if n >= rank.rank else None
