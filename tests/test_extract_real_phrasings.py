@@ -206,3 +206,23 @@ def test_the_publication_year_is_no_period_of_its_own(registry):
     d = draft(registry, "한국은 AI 지수에서 5위를 차지했다. 우리나라는 올해 AI 지수 5위를 기록했다.", "ko",
               published=dt.date(2025, 12, 8))
     assert [(f["subject"], f["rank"]) for f in d.sheet["facts"]] == [("KR", 5)]
+
+
+def test_figures_compared_in_a_list_belong_to_the_places_named_after_them(registry):
+    d = draft(registry, "Korea had only six AI-related listed companies, compared to 172 in the U.S. and 161 in China.",
+              "en")
+    assert keys(d) == {("KR", "observation", "ai-companies", Decimal(6)),
+                       ("US", "observation", "ai-companies", Decimal(172)),
+                       ("CN", "observation", "ai-companies", Decimal(161))}
+
+
+def test_us_dollars_written_out(registry):
+    d = draft(registry, "Hourly labour productivity of Korean workers was 20.40 U.S. dollars.", "en")
+    assert keys(d) == {("KR", "observation", "labour-productivity-per-hour", Decimal("20.40"))}
+
+
+def test_a_repeated_rank_keeps_the_size_of_the_list(registry):
+    d = draft(registry, "우리나라가 AI 지수에서 세계 5위를 차지했다.\n토터스미디어가 세계 93개국의 AI 역량을 분석한 "
+                        "'글로벌 AI 지수' 순위에서, 우리나라는 종합 5위로 올라섰다.", "ko")
+    (fact,) = d.sheet["facts"]
+    assert (fact["subject"], fact["rank"], fact["out_of"]) == ("KR", 5, 93)

@@ -122,8 +122,11 @@ def select(candidates: list[Candidate], year: int | None = None) -> tuple[list[C
             pending.append(c)
             continue
         key = fact_key(c, year)
-        if key not in best or c.confidence > best[key].confidence:
+        other = best.get(key)
+        if other is None or c.confidence > other.confidence:
             best[key] = c
+        if other is not None and (other.out_of or c.out_of) and not best[key].out_of:
+            best[key].out_of = other.out_of or c.out_of       # "세계 5위" and "93개국 … 5위": one fact, out of 93
     # A headline repeats the body in fewer words; where the body states the same subject and figure under another
     # measure, the body's reading (with its full context) wins and the headline's is left to the reviewer.
     body = {(k[0], k[1], k[3]) for k, c in best.items() if not c.sentence.headline}

@@ -17,6 +17,7 @@ SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10*
 SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "C$": "CAD", "A$": "AUD",
          "₹": "INR", "Rs": "INR"}
 CURRENCY_WORDS = {
+    "u.s. dollars": "USD", "us dollars": "USD", "u.s. dollar": "USD", "us dollar": "USD",
     "dollars": "USD", "dollar": "USD", "usd": "USD", "yuan": "CNY", "renminbi": "CNY", "cny": "CNY",
     "won": "KRW", "krw": "KRW", "yen": "JPY", "jpy": "JPY", "euros": "EUR", "euro": "EUR", "eur": "EUR",
     "pounds": "GBP", "gbp": "GBP",

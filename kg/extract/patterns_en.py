@@ -328,6 +328,9 @@ class EnglishRules(QuotedSpeakers):
         # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure
         compared = re.search(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s+(?:about\s+|roughly\s+|some\s+)?$",
                              text[max(0, start - 30):start])
+        # "compared to 172 in the U.S. and 161 in China": the list goes on after "and"
+        compared = compared or (re.search(r"(?:,|\band)\s+(?:about\s+|roughly\s+|some\s+)?$", text[max(0, start - 12):start])
+                                and re.search(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s", text[:start]))
         prep = r"for|from|in" if is_amount and (re.search(r"\bthe\s+$", text[max(0, start - 5):start]) or compared) \
             else r"for|from"
         of = re.match(rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:share|stake))?\s+(?:{prep})\s+(?:the\s+)?", text[end:end + 40])
