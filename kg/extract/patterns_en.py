@@ -19,6 +19,7 @@ from .numbers_en import find_en_quantities, find_en_ranks
 from .numbers_ko import Quantity, RankMention
 from .patterns_ko import MAKER_OF, _chain, _equivalent
 from .resolve import Mention
+from .tables import TableReader
 
 _ABBREV = re.compile(r"(?:\b(?:U\.S|U\.K|U\.N|No|Mr|Mrs|Ms|Dr|Prof|Inc|Corp|Ltd|Co|St|vs|etc|e\.g|i\.e|Jan|Feb|Mar|"
                      r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$")
@@ -122,21 +123,24 @@ _RATES_HIGHEST = re.compile(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|place
                             r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
 
 
-class EnglishRules(QuotedSpeakers):
+class EnglishRules(QuotedSpeakers, TableReader):
     lang = "en"
 
     def sentences(self, text: str, body_end: int) -> list[Sentence]:
         body = text[:body_end]
         out: list[Sentence] = []
         para = 0
+        rows = self.scan_tables(body)
         for lm in re.finditer(r"[^\n]+", body):
             line = lm.group(0)
             if not line.strip():
                 continue
-            headline = not re.search(r"[.!?][\"”’')]*\s*$", line) and len(line) < 120
+            if lm.start() in rows and para > 0 and out:
+                para -= 1               # a table row stays in its header's paragraph
+            headline = not re.search(r"[.!?][\"”’')]*\s*$", line) and len(line) < 120 and lm.start() not in rows
             start = 0
             pieces = []
-            for bm in _BREAK.finditer(line):
+            for bm in ([] if lm.start() in rows else _BREAK.finditer(line)):
                 if _ABBREV.search(line[max(0, bm.start() - 6):bm.start() + 1]):
                     continue
                 pieces.append((start, bm.start() + 1 + len(bm.group(0)) - len(bm.group(0).lstrip(".!?"))))
@@ -152,7 +156,7 @@ class EnglishRules(QuotedSpeakers):
         return out
 
     def quantities(self, text: str) -> list[Quantity]:
-        return find_en_quantities(text)
+        return self.table_quantities(text, find_en_quantities(text))
 
     def ranks(self, text: str) -> list[RankMention]:
         out = [RankMention(1, m.start(m.lastindex), m.end(m.lastindex), m.group(m.lastindex))
@@ -192,7 +196,7 @@ class EnglishRules(QuotedSpeakers):
             out.append(r)
         out.sort(key=lambda r: r.start)
         # "no longer ranks first", "lost the top spot": a place not held
-        return [r for r in out if not _NOT_RANK.search(text, max(0, r.start - 30), r.start)]
+        return self.table_ranks(text, [r for r in out if not _NOT_RANK.search(text, max(0, r.start - 30), r.start)])
 
     def is_size_counter(self, q: Quantity) -> bool:
         return q.unit == "country"
@@ -323,6 +327,9 @@ class EnglishRules(QuotedSpeakers):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """The holder named after a figure that opens its sentence ("About 42% of the researchers worked at US
         institutions"), or after a rank ("first place went to Ireland")."""
+        row = self.table_holder(text, start, mentions)       # "1. United States 100": the row's name
+        if row is not None:
+            return row
         figure = text[start:end]
         is_amount = bool(re.search(r"\d", figure)) and not re.search(r"\d(?:st|nd|rd|th)$", figure)
         # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure

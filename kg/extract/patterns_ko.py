@@ -18,6 +18,7 @@ import threading
 from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from .numbers_ko import Quantity, RankMention, find_ko_quantities, find_ko_ranks
 from .resolve import Mention
+from .tables import TableReader
 
 _KIWI = None
 _KIWI_WORDS: frozenset[str] = frozenset()
@@ -128,7 +129,7 @@ def kiwi(words: list[str]):
         return _KIWI
 
 
-class KoreanRules(QuotedSpeakers):
+class KoreanRules(QuotedSpeakers, TableReader):
     lang = "ko"
 
     def __init__(self, user_words: list[str]):
@@ -152,16 +153,22 @@ class KoreanRules(QuotedSpeakers):
         lines are split at sentence-final punctuation (they only carry context: topics and attributions)."""
         body = text[:body_end]
         lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", body) if m.group(0).strip()]
-        analysed_lines = [i for i, (_, line) in enumerate(lines) if _DIGIT.search(line)]
+        rows = self.scan_tables(body)
+        analysed_lines = [i for i, (off, line) in enumerate(lines) if _DIGIT.search(line) and off not in rows]
         analysed = {}
         if analysed_lines:
             batch = kiwi(self.user_words).split_into_sents([lines[i][1] for i in analysed_lines], return_tokens=True)
             analysed = dict(zip(analysed_lines, batch))
         out: list[Sentence] = []
-        for para, (offset, line) in enumerate(lines):
-            headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80
-            if para in analysed:
-                spans = [(s.start, s.end, s.tokens) for s in analysed[para]]
+        para = -1
+        for i, (offset, line) in enumerate(lines):
+            if offset not in rows or para < 0:
+                para += 1               # a table row stays in its header's paragraph
+            headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80 and offset not in rows
+            if i in analysed:
+                spans = [(s.start, s.end, s.tokens) for s in analysed[i]]
+            elif offset in rows:
+                spans = [(0, len(line), [])]
             else:
                 spans = [(a, b, []) for a, b in _regex_sentences(line)]
             for a, b, tokens in spans:
@@ -179,7 +186,8 @@ class KoreanRules(QuotedSpeakers):
     def quantities(self, text: str) -> list[Quantity]:
         # the first place of "4·5위" is a rank, not a figure
         ranks = [(r.start, r.end) for r in find_ko_ranks(text)]
-        return [q for q in find_ko_quantities(text) if not any(a <= q.start < b for a, b in ranks)]
+        return self.table_quantities(text, [q for q in find_ko_quantities(text)
+                                            if not any(a <= q.start < b for a, b in ranks)])
 
     def ranks(self, text: str) -> list[RankMention]:
         # "1위 자리를 내줬다", "1위를 빼앗겼다": a place lost is not held
@@ -191,7 +199,7 @@ class KoreanRules(QuotedSpeakers):
                     and not re.search(r"\d\s?위|번째|(?:가운데|중에서|중)\s?$", text[clause_start:m.start()]):
                 out.append(RankMention(1, m.start(), m.end(), m.group(0)))
         out.sort(key=lambda r: r.start)
-        return out
+        return self.table_ranks(text, out)
 
     def is_size_counter(self, q: Quantity) -> bool:
         return q.unit == "country"
@@ -296,7 +304,11 @@ class KoreanRules(QuotedSpeakers):
         - a rank as the topic: "1위는 미국이 차지했고", "1위는 아일랜드로", "1위는 미국, 2위는 중국이었다", with a
           relative clause or a bracket in between ("2위는 53.88점을 받은 중국이", "3위는 중국(22개) 순서였다");
         - a rank as an apposition right before its holder: "1위 미국은", "2위 덴마크, 3위 스위스";
-        - a figure with a relative clause: "28개를 보유한 유럽연합", "100점을 받은 미국이", "35만대를 가진 메타"."""
+        - a figure with a relative clause: "28개를 보유한 유럽연합", "100점을 받은 미국이", "35만대를 가진 메타";
+        - the name of a table row after its place ("1. 미국 100")."""
+        row = self.table_holder(text, start, mentions)
+        if row is not None:
+            return row
         if text[start:end].endswith("위"):
             for x in mentions:
                 if end < x.start <= end + 40 and _RANK_TOPIC_GAP.fullmatch(text, end, x.start) \
