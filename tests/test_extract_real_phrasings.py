@@ -255,3 +255,15 @@ def test_table_of_places_and_lists_that_are_not_tables(registry):
     assert ranks(d) == set()
     d = draft(registry, "Global AI Index\n5. United States 100\n9. China 53.88\n2. Singapore 32.32", "en")
     assert ranks(d) == set()
+
+
+def test_a_range_of_places_for_the_names_listed_before_it(registry):
+    d = draft(registry, "시간당 노동생산성 1위 국가는 아일랜드(154.9달러)였다. 이어 노르웨이(136.7달러), 룩셈부르크(128.8달러), "
+                        "벨기에(112.8달러), 덴마크(103.9달러)가 2∼5위에 올랐다.", "ko")
+    assert {(s, r) for s, r, _ in ranks(d)} == {("IE", 1), ("NO", 2), ("LU", 3), ("BE", 4), ("DK", 5)}
+    assert {f["as_written"] for f in d.sheet["facts"] if f["kind"] == "rank" and f["rank"] > 1} == {"2∼5위"}
+
+
+def test_reaching_the_top_of_a_ranking(registry):
+    d = draft(registry, "Singapore reached the top of the Global AI Index ranking for the first time since 2020.", "en")
+    assert {(s, r) for s, r, _ in ranks(d)} == {("SG", 1)}

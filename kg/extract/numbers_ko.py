@@ -258,6 +258,13 @@ def find_ko_ranks(text: str) -> list[RankMention]:
         if n <= 0:
             continue
         out.append(RankMention(n, m.start(), m.end(), m.group(0)))
+    # "2∼5위" (places 2 to 5, one for each name listed before): every place, each at its own character of the
+    # span so that they can be told apart, all written "2∼5위"
+    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?[~∼～]\s?(\d{{1,3}})\s?위(?![안원치험기협상해])", text):
+        first, last = int(m.group(1)), int(m.group(2))
+        if 0 < first < last and last - first + 1 <= m.end() - m.start() and not any(a <= m.start() < b for a, b in dates):
+            out = [r for r in out if not (m.start() <= r.start < m.end())]
+            out += [RankMention(n, m.start() + i, m.end(), m.group(0)) for i, n in enumerate(range(first, last + 1))]
     # "28→23위": the place before a change, written without 위
     for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?(?:→|->|⇒)\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))", text):
         if not any(a <= m.start() < b for a, b in dates):

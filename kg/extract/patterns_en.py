@@ -73,7 +73,10 @@ _TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|re
                        r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in)\s+"
                        r"(?:the\s+|its\s+)?((?:top|first)\s+(?:spot|place|position))\b|"
                        r"\b((?:topped|tops|top|led|leads|lead|headed|heads)\s+the\s+(?:table|ranking|rankings|list|"
-                       r"index|league table|chart))\b")
+                       r"index|league table|chart))\b|"
+                       r"\b(?:reached|reaches|climbed\s+to|rose\s+to|returned\s+to|moved\s+to|stayed\s+at|stays\s+at|"
+                       r"remained\s+at|remains\s+at|is\s+at|was\s+at|sits\s+at|sat\s+at)\s+(the\s+top)\s+of\s+the\s+"
+                       r"(?:[\w-]+\s+){0,5}?(?:ranking|rankings|list|table|index|league\s+table)\b")
 _RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|triple|cut|reduce|bring)\w*\b[^.;]{0,50}"
                        r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"

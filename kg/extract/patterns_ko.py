@@ -78,7 +78,7 @@ _SCOPE_OF = re.compile(r"^\s?(?:\d+\s?개\s?(?:국|국가|회원국)?|회원국)
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
 # between a rank as the topic and its holder: "는 ", "는 53.88점을 받은 ", "는 28개를 보유한 " (a relative clause
 # ending in an adnominal form), at most a short word before the name
-_RANK_TOPIC_GAP = re.compile(r"(?:는|은)\s?(?:(?:[^,.;]|(?<=\d)[.,](?=\d)){0,30}?[한은던된인운진른]\s)?(?:[가-힣]{1,4}\s)?")
+_RANK_TOPIC_GAP = re.compile(r"(?:\s?(?:국가|나라|기업|업체|회사|도시|대학|지역)?(?:는|은))\s?(?:(?:[^,.;]|(?<=\d)[.,](?=\d)){0,30}?[한은던된인운진른]\s)?(?:[가-힣]{1,4}\s)?")
 # what follows the holder of a rank as the topic: a subject particle, the copula, a comma before the next pair
 # ("1위는 미국, 2위는 중국이었다"), "등", a bracket ("중국(22개) 순서였다")
 _HOLDER_END = re.compile(r"(?:\s?\([^()]{0,24}\))?(?:\s?등)?(?:이|가|로|으로|였|이었|이다|다(?![가-힣])|"
@@ -92,6 +92,10 @@ _SUPERLATIVE = re.compile(r"가장\s?(?:많|높|크|앞서|우수)")
 # how many countries a ranking covers, named with the ranking: "93개국의 … 순위", "63개국을 대상으로 한 평가"
 _RANKED_COUNTRIES = re.compile(r"(\d+)\s?개\s?(?:국|국가|나라|회원국)(?:의|을|를)\s?[^.]{0,40}?(?:순위|평가|지수|인덱스|랭킹)")
 _DIGIT_RANK = re.compile(r"\d\s?위")
+# places "2∼5위" for the names listed before them, each name perhaps with its figure in brackets
+_RANK_RANGE = re.compile(r"(?<![\d.,])\d{1,3}\s?[~∼～]\s?\d{1,3}\s?위")
+_BRACKETED_LIST_SEP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:,|、|및|와|과|·|그리고)\s*$")
+_BRACKETED_LIST_GAP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:이|가|은|는|도)?\s*(?:모두\s*)?$")
 # the earlier place of a change: "28→23위", "6위→4위", "7위에서 6위로"
 _EARLIER_PLACE = re.compile(r"\s?(?:→|->|⇒|에서)\s?(?:[가-힣]{1,4}\s?)?(?=\d{1,3}\s?위)")
 # several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
@@ -244,6 +248,13 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
         """"미국과 중국이 각각 1위와 2위를 지켰다": names and figures paired in order."""
+        rng = _RANK_RANGE.search(text)
+        if rng:
+            # "노르웨이(136.7달러), 룩셈부르크(128.8달러), 벨기에(112.8달러), 덴마크(103.9달러)가 2∼5위에 올랐다"
+            chain = _chain(text, rng.start(), mentions, _BRACKETED_LIST_SEP, _BRACKETED_LIST_GAP)
+            places = [it for it in items if rng.start() <= it[0] < rng.end()]
+            if len(chain) >= 2 and len(places) == len(chain):
+                return {it[0]: who for it, who in zip(places, chain)}
         m = re.search(r"각각", text) or _RANK_PAIR.search(text)   # "스위스와 덴마크가 2·3위로"
         if not m:
             return {}
