@@ -267,3 +267,9 @@ def test_a_range_of_places_for_the_names_listed_before_it(registry):
 def test_reaching_the_top_of_a_ranking(registry):
     d = draft(registry, "Singapore reached the top of the Global AI Index ranking for the first time since 2020.", "en")
     assert {(s, r) for s, r, _ in ranks(d)} == {("SG", 1)}
+
+
+def test_counted_things_named_by_their_kind(registry):
+    # 가속기 (accelerators) counted in 개 are the GPUs the indicator counts
+    d = draft(registry, "메타는 엔비디아 H100 가속기 3만개를 확보했다.", "ko")
+    assert keys(d) == {("meta", "observation", H100, Decimal(30000))}
