@@ -273,3 +273,10 @@ def test_counted_things_named_by_their_kind(registry):
     # 가속기 (accelerators) counted in 개 are the GPUs the indicator counts
     d = draft(registry, "메타는 엔비디아 H100 가속기 3만개를 확보했다.", "ko")
     assert keys(d) == {("meta", "observation", H100, Decimal(30000))}
+
+
+def test_english_one_rank_for_several_years(registry):
+    d = draft(registry, "In the Global AI Index Korea ranked eighth in 2019 and 2020, 22nd from 2011 to 2013 and 3rd in "
+                        "2023.", "en")
+    assert ranks(d) == {("KR", 8, "2019"), ("KR", 8, "2020"), ("KR", 22, "2011"), ("KR", 22, "2012"),
+                        ("KR", 22, "2013"), ("KR", 3, "2023")}

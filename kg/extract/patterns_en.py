@@ -117,6 +117,9 @@ _SUPERLATIVE = re.compile(r"\b(?:had|has|have|is|was|are|were|posted|recorded|bo
                           r"((?:most|highest|largest|biggest|greatest)(?:\s+[a-z][\w-]*)?)")
 _NOT_FIRST = re.compile(r"\b(?:after|behind|except|apart from|other than|outside|second|third|among the)\b")
 _FROM_BOTTOM = re.compile(r"[\s-]+(?:worst|lowest|from\s+(?:the\s+)?(?:bottom|last)|last\s+place)\b", re.IGNORECASE)
+# several years right after a rank: "in 2019 and 2020", "from 2011 to 2013", "between 2016 and 2017"
+_YEARS_AFTER = re.compile(r"\s*(?:place\s+|position\s+)?(?:in\s+(?P<a1>)|(?:from|between)\s+)?(?P<a>(?:19|20)\d\d)\s*"
+                          r"(?:(?P<pair>and|,|&)|to|through|until|-|–)\s*(?P<b>(?:19|20)\d\d)\b")
 _NAME_WITH = re.compile(r"\s+(?:with|at|on)\s+(?:about\s+|around\s+|some\s+|roughly\s+)?(?:US)?[$€£¥]?\s?")
 # "are tied for", "jointly rank", "both hold", "together account for": one figure or rank for all the names
 _JOINT_AFTER = re.compile(r"\s+(?:are\s+|were\s+|is\s+)?(?:now\s+)?(?:tied|jointly|both|together|all|equally|"
@@ -469,7 +472,20 @@ class EnglishRules(QuotedSpeakers, TableReader):
             return n if n >= rank.rank else None
         return None
 
+    def extra_periods(self, text: str, span: tuple[int, int]) -> list[tuple[str, str]]:
+        """The other years of a rank written for several: "eighth in 2019 and 2020", "22nd from 2011 to 2013"
+        (the last year is the rank's own period, ``period_before``)."""
+        m = _YEARS_AFTER.match(text, span[1])
+        if not m:
+            return []
+        first, last = int(m.group("a")), int(m.group("b"))
+        years = [first] if m.group("pair") else list(range(first, last)) if 0 < last - first <= 10 else []
+        return [(str(y), f"one of the years of “{m.group(0).strip()}”") for y in years if y < last]
+
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int):
+        several = _YEARS_AFTER.match(text, end)
+        if several:
+            return several.group("b"), None
         m = re.match(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year|a year earlier|a year ago|"
                      r"the previous year|the year before)", text[end:end + 30])
         if m:
