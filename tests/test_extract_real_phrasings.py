@@ -27,7 +27,9 @@ def ranks(d):
 
 
 def pending(d):
-    return {(p.get("subject"), p.get("value")) for p in d.proposed.get("pending_facts", [])}
+    """(subject, value) of every figure read, drafted (under a registry or proposed measure) or pending."""
+    read = {(f["subject"], Decimal(str(f["value"]))) for f in d.sheet["facts"] if f["kind"] == "observation"}
+    return read | {(p.get("subject"), p.get("value")) for p in d.pending}
 
 
 # ------------------------------------------------------------------------------------------ Korean rank lists
@@ -47,7 +49,7 @@ def test_korean_holder_named_after_the_figure(registry):
     d = draft(registry, "H100 GPU 보유 순위에서 2위는 28만대를 보유한 독일이었으며 3위는 일본(22만대) 순서였다.", "ko")
     assert {("DE", "observation", H100, Decimal(280000)), ("JP", "observation", H100, Decimal(220000))} <= keys(d)
     d = draft(registry, "AI 지수에서 1위는 100점을 받은 미국이, 2위는 53.8점을 받은 중국이 차지했다.", "ko")
-    assert {("US", Decimal(100)), ("CN", Decimal("53.8"))} <= pending(d)     # scores: no score measure yet
+    assert {("US", Decimal(100)), ("CN", Decimal("53.8"))} <= pending(d)
 
 
 def test_korean_scores_listed_with_each(registry):
@@ -123,7 +125,7 @@ def test_languages_section_is_checked(tmp_path):
 def test_yardsticks_are_subjects_of_their_own(registry):
     d = draft(registry, "Korean workers produced 20.40 dollars an hour of labour productivity. The OECD average "
                         "was 38 dollars and the G7 average 45.10 dollars.", "en")
-    subjects = {f["subject"] for f in d.sheet["facts"]} | {p.get("subject") for p in d.proposed.get("pending_facts", [])}
+    subjects = {f["subject"] for f in d.sheet["facts"]} | {p.get("subject") for p in d.pending}
     assert {"KR", "oecd-member-countries", "g7"} <= subjects and "oecd" not in subjects
     d = draft(registry, "한국의 시간당 노동생산성은 53.3달러였고 OECD 평균은 64.7달러였다.", "ko")
     assert ("oecd-member-countries", Decimal("64.7")) in {(f["subject"], Decimal(str(f["value"])))
@@ -192,13 +194,13 @@ def test_places_counted_from_the_bottom_are_not_ranks(registry):
 def test_top_n_of_a_kind_is_not_a_count(registry):
     d = draft(registry, "이 지수는 세계 3대 지수로 꼽힌다. 메타는 H100 GPU 3대를 샀다.", "ko")
     assert keys(d) == {("meta", "observation", H100, Decimal(3))}
-    assert any("top N" in p["problem"] for p in d.proposed["pending_facts"])
+    assert any("top N" in p["problem"] for p in d.pending)
 
 
 def test_how_many_countries_a_ranking_covers(registry):
     d = draft(registry, "토터스미디어가 세계 93개국의 AI 역량을 분석한 '글로벌 AI 지수' 순위에서, 우리나라는 종합 5위로 "
                         "올라섰다.", "ko")
-    (fact,) = d.sheet["facts"]
+    (fact,) = [f for f in d.sheet["facts"] if f["kind"] == "rank"]
     assert (fact["subject"], fact["rank"], fact["out_of"]) == ("KR", 5, 93)
 
 
@@ -222,9 +224,9 @@ def test_us_dollars_written_out(registry):
 
 
 def test_a_repeated_rank_keeps_the_size_of_the_list(registry):
-    d = draft(registry, "우리나라가 AI 지수에서 세계 5위를 차지했다.\n토터스미디어가 세계 93개국의 AI 역량을 분석한 "
+    d = draft(registry, "우리나라가 토터스미디어의 AI 지수에서 세계 5위를 차지했다.\n토터스미디어가 세계 93개국의 AI 역량을 분석한 "
                         "'글로벌 AI 지수' 순위에서, 우리나라는 종합 5위로 올라섰다.", "ko")
-    (fact,) = d.sheet["facts"]
+    (fact,) = [f for f in d.sheet["facts"] if f["kind"] == "rank"]
     assert (fact["subject"], fact["rank"], fact["out_of"]) == ("KR", 5, 93)
 
 
@@ -240,7 +242,7 @@ def test_numbered_table_under_a_header(registry, text, lang):
     expected = {("US", 1), ("CN", 2), ("SG", 3)} | ({("KR", 4)} if lang == "en" else set())
     assert {(s, r) for s, r, _ in ranks(d)} == expected
     assert all(f["ranking"] == AI for f in d.sheet["facts"] if f["kind"] == "rank")
-    # the scores are read as scores of the row's name (no score measure in the registries: pending)
+    # the scores are read as scores of the row's name
     assert {("US", Decimal(100)), ("CN", Decimal("53.88")), ("SG", Decimal("32.32"))} <= pending(d)
     for f in d.sheet["facts"]:
         assert f["as_written"] in f["evidence"]["text"] and "\n" not in f["evidence"]["text"]
