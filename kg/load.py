@@ -16,8 +16,8 @@ from babel import Locale
 
 from .errors import InputError, Location, display_path
 from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, QUALIFIERS, UNIT_KINDS, Article, ArticleMeta, Classification,
-                    Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Origin, RankingSeries, Registry,
-                    Unit)
+                    Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Language, Origin, RankingSeries,
+                    Registry, Unit)
 from .yamlsource import Mapping, Node, Source, decode_utf8
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -25,7 +25,7 @@ ISO_RE = re.compile(r"^[A-Z]{2}$")
 UNIT_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
-REGISTRY_SECTIONS = ("countries", "entities", "units", "indicators", "rankings", "classifications")
+REGISTRY_SECTIONS = ("countries", "entities", "units", "indicators", "rankings", "classifications", "languages")
 ISO_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 _LABEL_LOCALES = ("en", "ko")
 
@@ -306,6 +306,21 @@ class _RegistryBuilder:
                                         _aliases(gbody.get("keywords"), f"{gwhat} keywords"),
                                         scheme.proposed or _proposed(gbody, gwhat), _wikidata(gbody, gwhat))
         self._put(self.registry.classifications, key, scheme, key_node)
+
+    def _read_languages(self, key: str, key_node: Node, value: Node) -> None:
+        if not LANG_RE.match(key):
+            raise key_node.fail(f"{key!r} is not a language tag", hint="use en, ko, ...")
+        self._claim("languages", key, key_node)
+        what = f"language {key}"
+        body = value.mapping(what)
+        body.check_keys({"home_country", "home_words"})
+        language = Language(key, _origin(key_node))
+        if (node := body.get("home_country")) is not None:
+            language.home_country = node.text_or_number(f"{what}.home_country")
+            self.pending_refs.append((node, "country", language.home_country))
+        if (node := body.get("home_words")) is not None:
+            language.home_words = [item.string(f"{what}.home_words") for item in node.sequence(f"{what}.home_words")]
+        self._put(self.registry.languages, key, language, key_node)
 
     def finish(self) -> Registry:
         # Every ISO 3166-1 country is an entity, listed or not, so the registry graph never depends on which

@@ -113,12 +113,24 @@ class Classification:
 
 
 @dataclass
+class Language:
+    """What the extractor needs to know about the articles written in one language (``languages:`` section)."""
+
+    key: str                               # language tag: ko, en
+    origin: Origin
+    home_country: str | None = None        # the country "우리나라", "국내", "정부" refer to, by default
+    home_words: list[str] = field(default_factory=list)    # words naming the home country as a last resort
+    proposed: bool = False
+
+
+@dataclass
 class Registry:
     entities: dict[str, Entity] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     rankings: dict[str, RankingSeries] = field(default_factory=dict)
     classifications: dict[str, Classification] = field(default_factory=dict)
+    languages: dict[str, Language] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
 
     def group(self, key: str) -> Group | None:

@@ -93,9 +93,11 @@ class Draft:
         walk(self.proposals)
 
 
-def fact_key(c: Candidate) -> tuple:
+def fact_key(c: Candidate, year: int | None = None) -> tuple:
     amount = c.value if c.kind == "observation" else c.rank if c.kind == "rank" else None
-    return (c.subject, c.kind, c.measure, amount)
+    # the same place in two years is two facts ("2019년과 2020년 8위"); the publication year is no year of its own
+    period = None if c.period is None or c.period == str(year) else c.period
+    return (c.subject, c.kind, c.measure, amount, period)
 
 
 def _within_limits(c: Candidate) -> bool:
@@ -109,7 +111,7 @@ def _within_limits(c: Candidate) -> bool:
     return c.rank is None or abs(c.rank) < 10 ** MAX_INTEGER_DIGITS
 
 
-def select(candidates: list[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
+def select(candidates: list[Candidate], year: int | None = None) -> tuple[list[Candidate], list[Candidate]]:
     """Facts for the draft (one per key, the most confident), and the candidates left for the reviewer."""
     best: dict[tuple, Candidate] = {}
     pending: list[Candidate] = []
@@ -119,9 +121,12 @@ def select(candidates: list[Candidate]) -> tuple[list[Candidate], list[Candidate
         if c.problem or c.subject is None or c.measure is None:
             pending.append(c)
             continue
-        key = fact_key(c)
-        if key not in best or c.confidence > best[key].confidence:
+        key = fact_key(c, year)
+        other = best.get(key)
+        if other is None or c.confidence > other.confidence:
             best[key] = c
+        if other is not None and (other.out_of or c.out_of) and not best[key].out_of:
+            best[key].out_of = other.out_of or c.out_of       # "세계 5위" and "93개국 … 5위": one fact, out of 93
     # A headline repeats the body in fewer words; where the body states the same subject and figure under another
     # measure, the body's reading (with its full context) wins and the headline's is left to the reviewer.
     body = {(k[0], k[1], k[3]) for k, c in best.items() if not c.sentence.headline}
@@ -228,7 +233,7 @@ def build_draft(*, article_id: str, title: str, publisher: str, language: str, p
                 if c.speaker.get("employer"):
                     entry.setdefault("employer", c.speaker["employer"])
             c.attribution = "stated"
-    chosen, pending = select(candidates)
+    chosen, pending = select(candidates, published.year)
     used: set[str] = set()
     facts = [fact_dict(c, _fact_id(c, used)) for c in chosen]
     article: dict = {"id": article_id, "title": title, "publisher": publisher, "language": language,

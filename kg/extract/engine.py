@@ -17,7 +17,7 @@ reviewer, and a subject name the registries do not know becomes a proposed regis
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import Protocol
@@ -325,6 +325,8 @@ class Engine:
         self.registry = registry
         self.gaz = gazetteer
         self.rules = rules
+        if hasattr(rules, "use_registry"):
+            rules.use_registry(registry)        # the language's entry of the registry (home country and words)
         lang = rules.lang
         self.ind_keywords = self._table(INDICATOR_KEYWORDS, registry.indicators, lang)
         self.rank_keywords = self._table(RANKING_KEYWORDS, registry.rankings, lang, registry.entities)
@@ -1191,6 +1193,22 @@ class Engine:
                                              span=same, confidence=0.75, source=last_group[1],
                                              attribution=last_group[2] if last_group[1] else "none",
                                              note=f"the group named before “{s.text[same[0]:same[1]]}”"))
+            # "Meta and Microsoft are tied for first place with 150,000 units", "한국과 일본에 각각 4개": one rank or
+            # figure held jointly by every name of a list (hook: ``rules.joint_holders``)
+            if hasattr(rules, "joint_holders"):
+                mine = [c for c in out if c.sentence is s and c.kind != "membership" and c.subject]
+                for c in mine:
+                    for m in rules.joint_holders(s.text, c.span, free):
+                        if m.key != c.subject and not any(o.sentence is s and o.span == c.span and o.subject == m.key
+                                                          for o in out):
+                            out.append(replace(c, subject=m.key, confidence=min(c.confidence, 0.8),
+                                               note=f"held jointly by the names of “{s.text[m.start:c.span[1]]}”"))
+            # "2019년과 2020년 8위": one rank for several years (hook: ``rules.extra_periods``)
+            if hasattr(rules, "extra_periods"):
+                for c in [c for c in out if c.sentence is s and c.kind == "rank"]:
+                    for period, note in rules.extra_periods(s.text, c.span):
+                        if period != c.period:
+                            out.append(replace(c, period=period, period_note=note))
             if new_speaker is not None:
                 for c in out:
                     if c.sentence is s and c.source is None and any(a <= c.span[0] < b for a, b in quotes):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from .dates import date_spans
 from .numbers_ko import Quantity, RankMention, _normal
 
 SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "crore": 10**7, "lakh": 10**5,
@@ -16,6 +17,7 @@ SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10*
 SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "C$": "CAD", "A$": "AUD",
          "₹": "INR", "Rs": "INR"}
 CURRENCY_WORDS = {
+    "u.s. dollars": "USD", "us dollars": "USD", "u.s. dollar": "USD", "us dollar": "USD",
     "dollars": "USD", "dollar": "USD", "usd": "USD", "yuan": "CNY", "renminbi": "CNY", "cny": "CNY",
     "won": "KRW", "krw": "KRW", "yen": "JPY", "jpy": "JPY", "euros": "EUR", "euro": "EUR", "eur": "EUR",
     "pounds": "GBP", "gbp": "GBP",
@@ -27,7 +29,9 @@ COUNT_WORDS = {
     "companies": "company", "firms": "company", "startups": "company", "businesses": "company",
     "countries": "country", "nations": "country", "economies": "country", "patents": "item",
     "percent": "percent", "per cent": "percent", "%": "percent", "hours": "hour", "models": "model",
+    "points": "point", "point": "point",
 }
+UNIT_KINDS = {"percent": "ratio", "point": "score"}     # of the COUNT_WORDS keys; the others are counts
 HEDGES = ("about", "around", "roughly", "approximately", "some", "nearly", "almost", "an estimated",
           "estimated", "approx.", "close to", "just under", "just over", "circa", "~")
 
@@ -35,7 +39,9 @@ _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _SCALE = r"(?:\s?(?:thousand|million|billion|trillion|crore|lakh)\b|(?:k|bn|mn|tn|m)\b)"
 _SIGN = r"(?:US\$|C\$|A\$|\$|€|£|¥|₩|₹|Rs\.?\s?)"
 _UNIT_WORDS = sorted(list(CURRENCY_WORDS) + list(COUNT_WORDS), key=len, reverse=True)
-_UNIT = r"(?:" + "|".join(re.escape(w) for w in _UNIT_WORDS if w != "%") + r")\b|%"
+# "40.3 points" is a score; "3 points higher" and "percentage points" are differences (left to the engine)
+_UNIT = r"(?:" + "|".join(re.escape(w) for w in _UNIT_WORDS if w != "%") + r")\b" \
+        r"(?<!point)(?<!points)|points?\b(?!\s+(?:higher|lower|more|less|above|below|ahead|behind|up|down))|%"
 QUANTITY_RE = re.compile(
     rf"(?<![\w.,$€£¥₩₹-])(?P<sign>{_SIGN})?\s?(?P<num>{_DIGITS})(?P<scale>{_SCALE})?"
     rf"(?:(?P<gap>\s?)(?P<unit>{_UNIT}))?",
@@ -55,9 +61,13 @@ NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7
                 "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
 # "three companies", "two million GPUs", "twelve billion dollars": a number word is a figure only with a scale word
 # or a unit right after it ("one" and "a" are left alone: "one of the", "a third"); "two-thirds" is a ratio.
+# a counted noun may follow after up to two modifiers ("six AI-related listed firms", "nine new data centers" is not:
+# only the nouns of COUNT_WORDS count)
 WORD_QUANTITY_RE = re.compile(
     r"(?<![\w-])(?P<num>" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?![\w-])"
-    r"(?P<scale>\s(?:thousand|million|billion|trillion)\b)?(?:\s(?P<unit>" + _UNIT + r"))?",
+    r"(?P<scale>\s(?:thousand|million|billion|trillion)\b)?(?:(?P<mods>(?:\sof\s(?:the|its|their|these|those))?"
+    r"(?:\s(?!(?:of|and|or|in|to|for|the)\b)[\w-]+){0,2}?)"
+    r"\s(?P<unit>" + _UNIT + r"))?",
     re.IGNORECASE)
 
 
@@ -77,7 +87,10 @@ def parse_en_number(text: str) -> Decimal:
 
 def find_en_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
+    dates = date_spans(text)
     for m in QUANTITY_RE.finditer(text):
+        if any(a <= m.start("num") < b for a, b in dates):
+            continue          # "June 30, 2023", "Oct. 17", "Posted August. 11, 2008 06:49"
         sign, unit = m.group("sign"), m.group("unit")
         nstart = m.start("num")
         if nstart > 0 and text[nstart - 1].isalpha():
@@ -110,7 +123,7 @@ def find_en_quantities(text: str) -> list[Quantity]:
                 key, kind = CURRENCY_WORDS[low], "currency"
             else:
                 key = COUNT_WORDS[low]
-                kind = "ratio" if key == "percent" else "count"
+                kind = UNIT_KINDS.get(key, "count")
         before = text[max(0, start - 16):start].lower().rstrip()
         approx = any(before.endswith(h) for h in HEDGES)
         after = text[end:end + 12].lower()
@@ -128,23 +141,54 @@ def find_en_quantities(text: str) -> list[Quantity]:
                 key, kind = CURRENCY_WORDS[low], "currency"
             else:
                 key = COUNT_WORDS[low]
-                kind = "ratio" if key == "percent" else "count"
+                kind = UNIT_KINDS.get(key, "count")
         start, end = m.start(), m.end()
+        if m.group("mods"):
+            end = m.end("scale") if scale else m.end("num")    # "six AI-related listed firms": as written "six"
         before = text[max(0, start - 16):start].lower().rstrip()
         approx = any(before.endswith(h) for h in HEDGES)
         out.append(Quantity(_normal(value), key, kind, unit, approx, start, end, text[start:end]))
     out.sort(key=lambda q: q.start)
+    # "49.7 and 41.8 points", "30,000 and 25,000 units": a bare number listed right before a figure shares its unit
+    for i in range(len(out) - 2, -1, -1):
+        q, nxt = out[i], out[i + 1]
+        if q.unit is None and q.kind is None and nxt.unit is not None and not nxt.as_written.startswith(tuple(SIGNS)) \
+                and _SHARED_UNIT_GAP.fullmatch(text, q.end, nxt.start) and not _is_year(q):
+            out[i] = Quantity(q.value, nxt.unit, nxt.kind, nxt.counter, q.approximate, q.start, q.end, q.as_written)
     return out
 
 
+_SHARED_UNIT_GAP = re.compile(r",?\s(?:and|or)\s|,\s")
+
+
+def _is_year(q: Quantity) -> bool:
+    return bool(re.fullmatch(r"(?:19|20)\d\d", q.as_written))
+
+
+# an ordinal that counts editions, times or periods is not a place in a ranking ("the fourth edition",
+# "for the first time", "in the first quarter", "its 33rd anniversary"); "on the 9th" is a day of the month
+_NOT_RANK_AFTER = re.compile(r"\s*(?:-\s*)?(?:annual\s+|consecutive\s+|straight\s+)?(?:century|centuries|anniversary|"
+                             r"edition|editions|time|times|quarter|half|generation|round|term|phase|stage|session|"
+                             r"meeting|summit|day|week|month|year|decade|installment|instalment|iteration|"
+                             r"version|wave|batch|tranche|season|volume|issue)\b", re.IGNORECASE)
+_DAY_BEFORE = re.compile(r"\b(?:[Oo]n|[Bb]y|[Ss]ince|[Uu]ntil|[Tt]ill)\s+the\s+$")
+
+
+def _not_a_place(text: str, start: int, end: int) -> bool:
+    return bool(_NOT_RANK_AFTER.match(text, end)) or bool(_DAY_BEFORE.search(text, max(0, start - 12), start))
+
+
 def find_en_ranks(text: str) -> list[RankMention]:
-    """Ordinals used as ranks: "33rd", "No. 4", "first" (word ordinals only up to tenth)."""
+    """Ordinals used as ranks: "33rd", "No. 4", "first" (word ordinals only up to tenth); not editions, times,
+    periods ("the fourth edition", "the first quarter") or days ("on the 9th"), and nothing inside a date."""
     out = []
+    dates = date_spans(text)
     for m in ORDINAL_RE.finditer(text):
         n = int(m.group(1) or m.group(2) or m.group(3))
-        if n > 0:
+        if n > 0 and not _not_a_place(text, m.start(), m.end()) and not any(a <= m.start() < b for a, b in dates):
             out.append(RankMention(n, m.start(), m.end(), m.group(0)))
     for m in WORD_ORDINAL_RE.finditer(text):
-        out.append(RankMention(WORD_ORDINALS[m.group(1).lower()], m.start(), m.end(), m.group(0)))
+        if not _not_a_place(text, m.start(), m.end()):
+            out.append(RankMention(WORD_ORDINALS[m.group(1).lower()], m.start(), m.end(), m.group(0)))
     out.sort(key=lambda r: r.start)
     return out

@@ -12,14 +12,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .dates import date_spans
+
 MYRIADS = {"조": Decimal(10) ** 12, "억": Decimal(10) ** 8, "만": Decimal(10) ** 4}
 SMALL = {"천": Decimal(1000), "백": Decimal(100)}
-
-# a run of digits, with thousands separators or a decimal part
-_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_UNIT = r"(?:[천백]?[조억만]|[천백])"
-NUMBER_RE = re.compile(rf"(?<![\w.,]){_DIGITS}(?:{_UNIT}(?:{_DIGITS}{_UNIT})*(?:{_DIGITS})?)?")
-_PART_RE = re.compile(rf"({_DIGITS})([천백]?)([조억만]?)")
 
 # counters and currencies, longest first; value: (unit key, kind)
 COUNTERS: dict[str, tuple[str, str]] = {
@@ -45,6 +41,25 @@ COUNTERS: dict[str, tuple[str, str]] = {
     "점": ("point", "score"),       # index scores ("100점 만점에 84.3점")
 }
 _COUNTER_RE = "|".join(re.escape(c) for c in sorted(COUNTERS, key=len, reverse=True))
+
+# a run of digits, with thousands separators or a decimal part
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_UNIT = r"(?:[천백]?[조억만]|[천백])"
+# a later section of a compound number, after a myriad and a space ("47만 8천", "1조 2000억"): at most four digits
+_SECTION = r"(?:\d,\d{3}|\d{1,4})"
+# what may precede a figure: not a letter, digit or comma, and not a full stop after a digit or Latin letter
+# ("3.5.2", "v2.1"); a full stop after Hangul ends a sentence ("늘었다.2위는")
+_BEFORE = r"(?<![\w,])(?<![0-9A-Za-z.]\.)"
+# the last section may stand after a space only when a counter follows ("47만 8000명", not "5만 2023년")
+def _number(last_spaced: str) -> str:
+    return (rf"{_BEFORE}{_DIGITS}(?:{_UNIT}(?:{_DIGITS}{_UNIT}|\s{_SECTION}{_UNIT})*"
+            rf"(?:{_DIGITS}|\s{_SECTION}{last_spaced})?)?")
+
+
+NUMBER_RE = re.compile(_number(rf"(?=\s?(?:{_COUNTER_RE}))"))
+_WHOLE_NUMBER_RE = re.compile(_number(""))          # a figure given alone ("47만 8000")
+_PART_RE = re.compile(rf"\s?({_DIGITS})([천백]?)([조억만]?)")
+
 APPROX_BEFORE = ("약", "대략", "무려", "최대", "최소", "거의", "얼추")
 APPROX_BEFORE_HEDGE = {"약", "대략", "얼추", "거의"}
 APPROX_AFTER_RE = re.compile(r"^\s?(정도|가량|여|안팎|남짓|내외|수준|쯤|이상|이하|미만|넘게|남짓)")
@@ -63,7 +78,7 @@ class NotANumber(ValueError):
 def parse_ko_number(text: str) -> Decimal:
     """The exact value of a Korean figure ("3만5000" → 35000, "1조2000억" → 1200000000000, "44.4" → 44.4)."""
     s = text.strip()
-    if not s or not NUMBER_RE.fullmatch(s):
+    if not s or not _WHOLE_NUMBER_RE.fullmatch(s):
         raise NotANumber(f"not a Korean number: {text!r}")
     total = Decimal(0)
     section = Decimal(0)
@@ -106,8 +121,10 @@ def _normal(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def format_ko_number(value: int, style: str = "mixed") -> str:
-    """Write an integer the way Korean news does: "3만5000" (mixed), "35,000" (comma), "35000" (plain)."""
+def format_ko_number(value: int, style: str = "mixed", *, spaced: bool = False) -> str:
+    """Write an integer the way Korean news does: "3만5000" (mixed), "3만5천" (thousands: a section that is a
+    whole number of thousands written with 천), "35,000" (comma), "35000" (plain). ``spaced`` puts a space between
+    the sections ("47만 8000", "1조 2000억")."""
     if style == "plain":
         return str(value)
     if style == "comma":
@@ -119,10 +136,17 @@ def format_ko_number(value: int, style: str = "mixed") -> str:
     for name, mult in MYRIADS.items():
         q, rest = divmod(rest, int(mult))
         if q:
-            parts.append(f"{q}{name}")
+            parts.append(f"{_section(q, style) if parts else q}{name}")
     if rest:
-        parts.append(str(rest))
-    return "".join(parts)
+        parts.append(_section(rest, style) if parts else str(rest))
+    return (" " if spaced else "").join(parts)
+
+
+def _section(n: int, style: str) -> str:
+    """A section below 10,000 after a larger myriad: "8000" or, in the thousands style, "8천"."""
+    if style == "thousands" and n < 10000 and n % 1000 == 0:
+        return f"{n // 1000}천"
+    return str(n)
 
 
 @dataclass(frozen=True)
@@ -153,11 +177,16 @@ def _is_age_or_decade(text: str, m: re.Match) -> bool:
 def find_ko_quantities(text: str) -> list[Quantity]:
     """Every figure with a counter or currency in ``text`` (bare numbers only when followed by no Hangul)."""
     out: list[Quantity] = []
+    dates = date_spans(text)
     for m in QUANTITY_RE.finditer(text):
         start = m.start()
         before = text[max(0, start - 1):start]
-        if before and (before.isalpha() and not HANGUL.match(before) or before in "-./:"):
-            continue            # H100, A-100, 3.5.2, 12:30
+        if before and (before.isalpha() and not HANGUL.match(before) or before in "-/:"):
+            continue            # H100, A-100, 12:30
+        if before == "." and not HANGUL.match(text[max(0, start - 2):start - 1]):
+            continue            # 3.5.2 (but "늘었다.2위는" starts a sentence)
+        if any(a <= start < b for a, b in dates):
+            continue            # "2024.09.25", "입력 2025-06-24 09:10", "9월 25일"
         num = m.group("num").rstrip()
         unit = m.group("unit")
         after_idx = m.end()
@@ -196,7 +225,15 @@ def find_ko_quantities(text: str) -> list[Quantity]:
             approx = True
         key, kind = COUNTERS.get(unit, (None, None)) if unit else (None, None)
         out.append(Quantity(value, key, kind, unit, approx, start, end, text[start:end]))
+    # "29.85, 28.09점", "4와 5개": a bare number listed right before a figure shares its counter
+    for i in range(len(out) - 2, -1, -1):
+        q, nxt = out[i], out[i + 1]
+        if q.unit is None and nxt.unit is not None and _SHARED_COUNTER_GAP.fullmatch(text, q.end, nxt.start):
+            out[i] = Quantity(q.value, nxt.unit, nxt.kind, nxt.counter, q.approximate, q.start, q.end, q.as_written)
     return out
+
+
+_SHARED_COUNTER_GAP = re.compile(r"\s?(?:[,·、]|와|과|및)\s?")
 
 
 @dataclass(frozen=True)
@@ -210,7 +247,10 @@ class RankMention:
 def find_ko_ranks(text: str) -> list[RankMention]:
     """Every "N위" in ``text`` ("33위", "4위지만"), skipping "위안" (yuan) and words such as "위원"."""
     out = []
-    for m in re.finditer(r"(?<![\w.,])(\d{1,3})\s?위", text):
+    dates = date_spans(text)
+    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?위", text):
+        if any(a <= m.start() < b for a, b in dates):
+            continue
         nxt = text[m.end():m.end() + 1]
         if nxt and nxt in "안원치험기협상해":
             continue
@@ -218,8 +258,19 @@ def find_ko_ranks(text: str) -> list[RankMention]:
         if n <= 0:
             continue
         out.append(RankMention(n, m.start(), m.end(), m.group(0)))
+    # "2∼5위" (places 2 to 5, one for each name listed before): every place, each at its own character of the
+    # span so that they can be told apart, all written "2∼5위"
+    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?[~∼～]\s?(\d{{1,3}})\s?위(?![안원치험기협상해])", text):
+        first, last = int(m.group(1)), int(m.group(2))
+        if 0 < first < last and last - first + 1 <= m.end() - m.start() and not any(a <= m.start() < b for a, b in dates):
+            out = [r for r in out if not (m.start() <= r.start < m.end())]
+            out += [RankMention(n, m.start() + i, m.end(), m.group(0)) for i, n in enumerate(range(first, last + 1))]
+    # "28→23위": the place before a change, written without 위
+    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?(?:→|->|⇒)\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))", text):
+        if not any(a <= m.start() < b for a, b in dates):
+            out.append(RankMention(int(m.group(1)), m.start(1), m.end(1), m.group(1)))
     # "2·3위", "2, 3위": two places written with one 위 (the first is a rank of its own)
-    for m in re.finditer(r"(?<![\w.,])(\d{1,3})\s?[·,]\s?(?=\d{1,3}\s?위(?![안원치험기협상해]))", text):
+    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?[·,]\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))", text):
         first, second = int(m.group(1)), int(re.match(r"\d+", text[m.end():]).group(0))
         if 0 < first < second <= first + 2:
             out.append(RankMention(first, m.start(1), m.end(1), m.group(1)))

@@ -17,8 +17,9 @@ import re
 from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from .numbers_en import find_en_quantities, find_en_ranks
 from .numbers_ko import Quantity, RankMention
-from .patterns_ko import _chain, _equivalent
+from .patterns_ko import MAKER_OF, _chain, _equivalent
 from .resolve import Mention
+from .tables import TableReader
 
 _ABBREV = re.compile(r"(?:\b(?:U\.S|U\.K|U\.N|No|Mr|Mrs|Ms|Dr|Prof|Inc|Corp|Ltd|Co|St|vs|etc|e\.g|i\.e|Jan|Feb|Mar|"
                      r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$")
@@ -27,7 +28,9 @@ _VERBS = (r"has|have|had|holds|held|hold|owns|owned|operates|operated|is|was|are
           r"placed|places|sits|sat|stood|stands|employs|employed|counts|counted|boasts|possesses|accounts|rose|"
           r"fell|climbed|dropped|slipped|jumped|leads|led|spent|invested|reached|reaches|follows|trails|trailed|"
           r"finished|took|takes|remains|remained|moved|secured|secures|amassed|bought|acquired|deployed|runs|ran|"
-          r"plans|planned|will|would|now|also|alone|still|currently")
+          r"plans|planned|will|would|now|also|alone|still|currently|got|gets|received|receives|recorded|records|"
+          r"scored|scores|posted|posts|registered|registers|logged|purchased|purchases|ordered|orders|buys|"
+          r"estimates|regained|returned|improved|gained|lost|dropped|experienced")
 _TOPIC_AFTER = re.compile(rf"^(?:\s?\([^()]{{0,30}}\))?(?:'s|’s|\s(?:{_VERBS})\b)")
 _SEGMENT = re.compile(r"[,;](?!\s(?:which|who)\b)|\s(?:and|while|whereas|but|vs\.?|versus|compared with)\s")
 _OTHERS_AFTER = re.compile(r"^\s*(?:place|position|spot)?,?\s*(?:behind|after|trailing|following)\s+(?:only\s+)?")
@@ -70,7 +73,10 @@ _TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|re
                        r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in)\s+"
                        r"(?:the\s+|its\s+)?((?:top|first)\s+(?:spot|place|position))\b|"
                        r"\b((?:topped|tops|top|led|leads|lead|headed|heads)\s+the\s+(?:table|ranking|rankings|list|"
-                       r"index|league table|chart))\b")
+                       r"index|league table|chart))\b|"
+                       r"\b(?:reached|reaches|climbed\s+to|rose\s+to|returned\s+to|moved\s+to|stayed\s+at|stays\s+at|"
+                       r"remained\s+at|remains\s+at|is\s+at|was\s+at|sits\s+at|sat\s+at)\s+(the\s+top)\s+of\s+the\s+"
+                       r"(?:[\w-]+\s+){0,5}?(?:ranking|rankings|list|table|index|league\s+table)\b")
 _RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|triple|cut|reduce|bring)\w*\b[^.;]{0,50}"
                        r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
@@ -86,7 +92,8 @@ _CHANGE_AFTER = re.compile(r"\s+(?:increase|rise|growth|jump|gain|drop|decline|d
                            r"year on year|on the year|from a year)\b", re.IGNORECASE)
 _SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces|disclosed)\s+(?:that\s+)?(?:its|it)\b")
 _COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|overtaking|overtook|overtaken|"
-                       r"surpassing|versus|vs\.?)\s+(?:the\s+)?$")
+                       r"surpassing|surpassed|outranked|outranks|outranking|outpaced|outpaces|outperformed|"
+                       r"outperforms|versus|vs\.?)\s+(?:the\s+)?$")
 _GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
                    r"\b(?:aims?|aiming|aimed|plans?|planning|wants?|seeks?|hopes?|goal is|target is|intends?)\s+"
                    r"(?:to achieve|to reach|to hit)\s+(?:about\s+|around\s+)?"
@@ -95,30 +102,51 @@ _GOAL_AFTER = re.compile(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(
 _NOT_RANK = re.compile(r"\b(?:no longer|not|never|lost|loses|lose|ceded|cedes|gave up|surrendered|relinquished)\s+"
                        r"(?:\w+\s+){0,2}$")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
-_BARE_UNIT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|accelerators|companies|firms|startups|people|"
+_BARE_UNIT = re.compile(r"^\s+(?:of\s+(?:the|its|their|these|those|[A-Z][\w.-]*(?:'s|’s))\s+)?(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|accelerators|companies|firms|startups|people|"
                         r"workers|specialists|engineers|researchers|professionals|graduates|students|employees|"
                         r"staff|models|superchips|servers|PhDs|doctorates)\b")
 
 
+# a verb right after "and": the clause goes on with the same subject ("… and fell to ninth place")
+_VERB_AFTER_AND = re.compile(r"(?:then\s+|also\s+|later\s+)?(?:[a-z]+ed|fell|rose|came|took|won|lost|held|kept|got|"
+                             r"made|grew|slid|sank|stood|sat|ran|became|remains|remained|is|was|has|had)\b")
+# "bought by Meta", "made by NVIDIA": the agent of a passive verb is a holder or a maker, not a source
+_PASSIVE_BY = re.compile(r"\b(?:bought|purchased|acquired|ordered|held|owned|operated|deployed|used|run|made|built|"
+                         r"developed|produced|manufactured|designed|supplied|sold|shipped|installed)\s+by\s+(?:the\s+)?$")
+_SUPERLATIVE = re.compile(r"\b(?:had|has|have|is|was|are|were|posted|recorded|boasts|boasted)\s+the\s+"
+                          r"((?:most|highest|largest|biggest|greatest)(?:\s+[a-z][\w-]*)?)")
+_NOT_FIRST = re.compile(r"\b(?:after|behind|except|apart from|other than|outside|second|third|among the)\b")
+_FROM_BOTTOM = re.compile(r"[\s-]+(?:worst|lowest|from\s+(?:the\s+)?(?:bottom|last)|last\s+place)\b", re.IGNORECASE)
+# several years right after a rank: "in 2019 and 2020", "from 2011 to 2013", "between 2016 and 2017"
+_YEARS_AFTER = re.compile(r"\s*(?:place\s+|position\s+)?(?:in\s+(?P<a1>)|(?:from|between)\s+)?(?P<a>(?:19|20)\d\d)\s*"
+                          r"(?:(?P<pair>and|,|&)|to|through|until|-|–)\s*(?P<b>(?:19|20)\d\d)\b")
+_NAME_WITH = re.compile(r"\s+(?:with|at|on)\s+(?:about\s+|around\s+|some\s+|roughly\s+)?(?:US)?[$€£¥]?\s?")
+# "are tied for", "jointly rank", "both hold", "together account for": one figure or rank for all the names
+_JOINT_AFTER = re.compile(r"\s+(?:are\s+|were\s+|is\s+)?(?:now\s+)?(?:tied|jointly|both|together|all|equally|"
+                          r"share|shared|sharing)\b")
+_EACH_AFTER = re.compile(r"(?:\s+[\w-]+){0,2}?\s+(?:each|apiece|a\s+piece)\b")
 _RATES_HIGHEST = re.compile(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|places)\s+(?:the\s+)?[A-Z][\w.]*"
                             r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
 
 
-class EnglishRules(QuotedSpeakers):
+class EnglishRules(QuotedSpeakers, TableReader):
     lang = "en"
 
     def sentences(self, text: str, body_end: int) -> list[Sentence]:
         body = text[:body_end]
         out: list[Sentence] = []
         para = 0
+        rows = self.scan_tables(body)
         for lm in re.finditer(r"[^\n]+", body):
             line = lm.group(0)
             if not line.strip():
                 continue
-            headline = not re.search(r"[.!?][\"”’')]*\s*$", line) and len(line) < 120
+            if lm.start() in rows and para > 0 and out:
+                para -= 1               # a table row stays in its header's paragraph
+            headline = not re.search(r"[.!?][\"”’')]*\s*$", line) and len(line) < 120 and lm.start() not in rows
             start = 0
             pieces = []
-            for bm in _BREAK.finditer(line):
+            for bm in ([] if lm.start() in rows else _BREAK.finditer(line)):
                 if _ABBREV.search(line[max(0, bm.start() - 6):bm.start() + 1]):
                     continue
                 pieces.append((start, bm.start() + 1 + len(bm.group(0)) - len(bm.group(0).lstrip(".!?"))))
@@ -134,13 +162,20 @@ class EnglishRules(QuotedSpeakers):
         return out
 
     def quantities(self, text: str) -> list[Quantity]:
-        return find_en_quantities(text)
+        return self.table_quantities(text, find_en_quantities(text))
 
     def ranks(self, text: str) -> list[RankMention]:
         out = [RankMention(1, m.start(m.lastindex), m.end(m.lastindex), m.group(m.lastindex))
                for m in _TOP_SPOT.finditer(text)]
         # "rates Singapore highest among 174 economies": the top place
         out += [RankMention(1, m.start(1), m.end(1), m.group(1)) for m in _RATES_HIGHEST.finditer(text)]
+        # "Luxembourg had the most productive workers … with 72.20 dollars an hour": a superlative stated with the
+        # figure it is about is the first place (not "the largest … after the U.S.")
+        for m in _SUPERLATIVE.finditer(text):
+            clause = text[m.start():min([len(text)] + [c.start() + m.start() for c in _CLAUSE.finditer(text[m.start():])])]
+            if re.search(r"\d", clause) and not _NOT_FIRST.search(clause) \
+                    and not any(t.start <= m.start(1) < t.end for t in out):
+                out.append(RankMention(1, m.start(1), m.end(1), m.group(1)))
         for r in find_en_ranks(text):
             if any(t.start <= r.start < t.end for t in out):
                 continue
@@ -162,10 +197,12 @@ class EnglishRules(QuotedSpeakers):
                     continue
             elif re.match(r"^\s*(?:century|anniversary|edition|time|quarter|generation)", after):
                 continue
+            if _FROM_BOTTOM.match(text, r.end):
+                continue          # "the fourth worst", "4th lowest": counted from the bottom, no place in the list
             out.append(r)
         out.sort(key=lambda r: r.start)
         # "no longer ranks first", "lost the top spot": a place not held
-        return [r for r in out if not _NOT_RANK.search(text, max(0, r.start - 30), r.start)]
+        return self.table_ranks(text, [r for r in out if not _NOT_RANK.search(text, max(0, r.start - 30), r.start)])
 
     def is_size_counter(self, q: Quantity) -> bool:
         return q.unit == "country"
@@ -205,28 +242,62 @@ class EnglishRules(QuotedSpeakers):
         return first[0] if first else None
 
     def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """"three places above Korea", "more than China", "ahead of Germany": the yardstick, not the subject."""
-        return [m for m in mentions if _COMPARED.search(text, max(0, m.start - 14), m.start)
-                and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b",
-                                 text[m.end:m.end + 20])]
+        """Names that are not the subject of the clause's figures: the yardstick ("three places above Korea",
+        "more than China", "ahead of Germany"), and the maker of a product ("NVIDIA's H100 GPUs", "Nvidia H100s":
+        NVIDIA makes them, the buyer holds them)."""
+        return [m for m in mentions if (_COMPARED.search(text, max(0, m.start - 14), m.start)
+                                        and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b",
+                                                         text[m.end:m.end + 20]))
+                or (m.type == "company" and MAKER_OF.match(text, m.end))]
 
     def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
         """"The US and China ranked first and second, respectively": names and figures paired in order."""
+        # "followed by China with 61.5 points", "Japan at 12.3": a name right before its figure
+        paired = {}
+        for it in items:
+            for x in mentions:
+                if x.end < it[0] and _NAME_WITH.fullmatch(text, x.end, it[0]):
+                    paired[it[0]] = x
         m = re.search(r"\brespectively\b", text)
         if not m:
-            return {}
+            return paired
         before = [it for it in items if it[1] <= m.start()]
         if len(before) < 2:
-            return {}
-        gap = re.compile(r"^\s*(?:[a-z][\w-]*\s+){1,4}(?:at\s+|with\s+|of\s+)?(?:about\s+)?(?:US)?[$€£¥]?$")
+            return paired
+        gap = re.compile(r"^\s*(?:[A-Za-z][\w.-]*\s+){1,4}(?:at\s+|with\s+|of\s+)?(?:about\s+)?(?:US)?[$€£¥]?$")
         # the items right before "respectively" ("Singapore first with 0.80, followed by Denmark and the US at
         # 0.78 and 0.77 respectively": the last two, not all three)
         for k in range(len(before) - 1):
             tail = before[k:]
             chain = _chain(text, tail[0][0], mentions, _LIST_SEP, gap)
             if len(chain) == len(tail):
-                return {it[0]: who for it, who in zip(tail, chain)}
-        return {}
+                return paired | {it[0]: who for it, who in zip(tail, chain)}
+        return paired
+
+    def joint_holders(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
+        """Names that hold one figure or rank together: "Meta and Microsoft are tied for first place with
+        150,000 units", "Google, Amazon and Oracle jointly rank third", "A and B bought 20,000 units each". The
+        list opens the clause of the figure; no other name stands between it and the figure."""
+        clause_start = max([0] + [m.end() for m in re.finditer(r"[;:]\s|\.\s", text[:span[0]])])
+        clause_end = min([m.start() for m in re.finditer(r"[;.]\s|[;.]$|,\s(?:while|but|whereas)\s", text[span[1]:])]
+                         + [len(text) - span[1]]) + span[1]
+        if re.search(r"\brespectively\b", text[clause_start:clause_end]):
+            return []
+        before = [x for x in mentions if clause_start <= x.start and x.end <= span[0]]
+        for k in range(len(before)):
+            chain = [before[k]]
+            for x in before[k + 1:]:
+                if _LIST_SEP.match(text[chain[-1].end:x.start]):
+                    chain.append(x)
+                else:
+                    break
+            if len(chain) < 2 or chain[-1] is not before[-1]:
+                continue
+            verb = _JOINT_AFTER.match(text, chain[-1].end)
+            each = _EACH_AFTER.match(text, span[1])
+            if (verb and verb.end() <= span[0]) or (each and not re.search(r"[,;]", text[chain[-1].end:span[0]])):
+                return chain
+        return []
 
     def negated_group(self, text: str, start: int, end: int) -> bool:
         clause = text[max([0] + [m.end() for m in _CLAUSE.finditer(text, 0, start)]):start]
@@ -262,11 +333,17 @@ class EnglishRules(QuotedSpeakers):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """The holder named after a figure that opens its sentence ("About 42% of the researchers worked at US
         institutions"), or after a rank ("first place went to Ireland")."""
+        row = self.table_holder(text, start, mentions)       # "1. United States 100": the row's name
+        if row is not None:
+            return row
         figure = text[start:end]
         is_amount = bool(re.search(r"\d", figure)) and not re.search(r"\d(?:st|nd|rd|th)$", figure)
         # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure
         compared = re.search(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s+(?:about\s+|roughly\s+|some\s+)?$",
                              text[max(0, start - 30):start])
+        # "compared to 172 in the U.S. and 161 in China": the list goes on after "and"
+        compared = compared or (re.search(r"(?:,|\band)\s+(?:about\s+|roughly\s+|some\s+)?$", text[max(0, start - 12):start])
+                                and re.search(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s", text[:start]))
         prep = r"for|from|in" if is_amount and (re.search(r"\bthe\s+$", text[max(0, start - 5):start]) or compared) \
             else r"for|from"
         of = re.match(rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:share|stake))?\s+(?:{prep})\s+(?:the\s+)?", text[end:end + 40])
@@ -275,7 +352,9 @@ class EnglishRules(QuotedSpeakers):
             nxt = [x for x in mentions if x.start == end + of.end()]
             if nxt:
                 return nxt[0]
-        went = re.match(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?", text[end:end + 40])
+        went = re.match(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?|"
+                        r"\s+(?:[\w-]+\s+){0,3}?(?:were|was|are|is)?\s*(?:bought|purchased|acquired|ordered|held|owned|"
+                        r"operated|deployed|used|run)\s+by\s+(?:the\s+)?", text[end:end + 60])
         if went:
             nxt = [x for x in mentions if x.start == end + went.end()]
             return nxt[0] if nxt else None
@@ -322,7 +401,7 @@ class EnglishRules(QuotedSpeakers):
             tail = text[m.end:m.end + 60]
             if _SELF_REPORT.match(tail):
                 continue                      # "xAI said its cluster had reached …": subject and source (self_source)
-            if _ACCORDING.search(head):
+            if _ACCORDING.search(head) and not _PASSIVE_BY.search(head):
                 marks.append((m.start, m, "sentence"))
             elif _POSSESSIVE_DOC.match(tail) or _SAID.match(tail):
                 marks.append((m.start, m, "sentence"))
@@ -361,8 +440,11 @@ class EnglishRules(QuotedSpeakers):
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
         for m in _SEGMENT.finditer(text, 0, pos):
-            if text[:m.start()].count("(") <= text[:m.start()].count(")"):
-                start = m.end()
+            if text[:m.start()].count("(") > text[:m.start()].count(")"):
+                continue
+            if m.group(0).strip() == "and" and _VERB_AFTER_AND.match(text, m.end()):
+                continue        # "the Netherlands also experienced a decline and fell to ninth": one subject
+            start = m.end()
         return start
 
     def others_before_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]:
@@ -390,7 +472,20 @@ class EnglishRules(QuotedSpeakers):
             return n if n >= rank.rank else None
         return None
 
+    def extra_periods(self, text: str, span: tuple[int, int]) -> list[tuple[str, str]]:
+        """The other years of a rank written for several: "eighth in 2019 and 2020", "22nd from 2011 to 2013"
+        (the last year is the rank's own period, ``period_before``)."""
+        m = _YEARS_AFTER.match(text, span[1])
+        if not m:
+            return []
+        first, last = int(m.group("a")), int(m.group("b"))
+        years = [first] if m.group("pair") else list(range(first, last)) if 0 < last - first <= 10 else []
+        return [(str(y), f"one of the years of “{m.group(0).strip()}”") for y in years if y < last]
+
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int):
+        several = _YEARS_AFTER.match(text, end)
+        if several:
+            return several.group("b"), None
         m = re.match(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year|a year earlier|a year ago|"
                      r"the previous year|the year before)", text[end:end + 30])
         if m:

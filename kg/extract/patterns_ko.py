@@ -18,6 +18,7 @@ import threading
 from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from .numbers_ko import Quantity, RankMention, find_ko_quantities, find_ko_ranks
 from .resolve import Mention
+from .tables import TableReader
 
 _KIWI = None
 _KIWI_WORDS: frozenset[str] = frozenset()
@@ -73,9 +74,49 @@ _CHANGE_AFTER = re.compile(r"\s?(?:가량|정도|안팎|남짓|이상)?\s?(?:이
                            r"뛰|올랐|오른|내렸|내린|떨어|확대|축소|커졌|불어)")
 _CHANGE_BEFORE = re.compile(r"(?:증가율|감소율|증감률|성장률|상승률|하락률)(?:은|는|이|가)?\s?(?:약\s?)?$")
 _LOST_RANK = re.compile(r"\s?(?:자리|자리를|자리도|를|을|는|도)?\s?(?:[^\s.,]+\s){0,2}(?:내줬|내주|내준|빼앗|잃|놓쳤|놓치|넘겨)")
-_HOME = re.compile(r"(?<![가-힣])(?:정부|국내)(?:는|가|의|에|\s)")
 _SCOPE_OF = re.compile(r"^\s?(?:\d+\s?개\s?(?:국|국가|회원국)?|회원국)\s?(?:가운데|중에서|중)")
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
+# between a rank as the topic and its holder: "는 ", "는 53.88점을 받은 ", "는 28개를 보유한 " (a relative clause
+# ending in an adnominal form), at most a short word before the name
+_RANK_TOPIC_GAP = re.compile(r"(?:\s?(?:국가|나라|기업|업체|회사|도시|대학|지역)?(?:는|은))\s?(?:(?:[^,.;]|(?<=\d)[.,](?=\d)){0,30}?[한은던된인운진른]\s)?(?:[가-힣]{1,4}\s)?")
+# what follows the holder of a rank as the topic: a subject particle, the copula, a comma before the next pair
+# ("1위는 미국, 2위는 중국이었다"), "등", a bracket ("중국(22개) 순서였다")
+_HOLDER_END = re.compile(r"(?:\s?\([^()]{0,24}\))?(?:\s?등)?(?:이|가|로|으로|였|이었|이다|다(?![가-힣])|"
+                         r"\s?[,·]|\s?$|\s순(?:서|으로|이))")
+_APPOSITION_END = re.compile(r"(?:은|는|이|가|도)(?![가-힣])|\s?[,·、]|\s?$|\s?등|(?:였|이었)")
+# "세계 3대 지수", "국내 5대 그룹": the N biggest of a kind, not N machines
+_TOP_N_BEFORE = re.compile(r"(?:세계|국내|글로벌|주요|국내외|업계|아시아)\s?$")
+_TOP_N_AFTER = re.compile(r"\s?[가-힣]{2}")
+# "가장 많았다", "가장 높은": the first place, when the clause states the figure
+_SUPERLATIVE = re.compile(r"가장\s?(?:많|높|크|앞서|우수)")
+# how many countries a ranking covers, named with the ranking: "93개국의 … 순위", "63개국을 대상으로 한 평가"
+_RANKED_COUNTRIES = re.compile(r"(\d+)\s?개\s?(?:국|국가|나라|회원국)(?:의|을|를)\s?[^.]{0,40}?(?:순위|평가|지수|인덱스|랭킹)")
+_DIGIT_RANK = re.compile(r"\d\s?위")
+# places "2∼5위" for the names listed before them, each name perhaps with its figure in brackets
+_RANK_RANGE = re.compile(r"(?<![\d.,])\d{1,3}\s?[~∼～]\s?\d{1,3}\s?위")
+_BRACKETED_LIST_SEP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:,|、|및|와|과|·|그리고)\s*$")
+_BRACKETED_LIST_GAP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:이|가|은|는|도)?\s*(?:모두\s*)?$")
+# the earlier place of a change: "28→23위", "6위→4위", "7위에서 6위로"
+_EARLIER_PLACE = re.compile(r"\s?(?:→|->|⇒|에서)\s?(?:[가-힣]{1,4}\s?)?(?=\d{1,3}\s?위)")
+# several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
+_YEARS_BEFORE = re.compile(r"((?:19|20)\d\d)\s?년?\s?(?:(?P<pair>과|와|,|·|및)|~|∼|-|–|부터)\s?((?:19|20)\d\d)\s?년\s?(?:까지(?:는|도)?\s?)?"
+                           r"(?:에는\s?|에\s?|엔\s?)?$")
+# "캐나다(8위)·미국(10위) 등에 이어": names listed before a rank with places of their own
+_AFTER_OTHERS = re.compile(r"(?:\s?등)?에\s?(?:이어|이은|뒤이어|뒤진|뒤져)")
+_BRACKETED_SEP = re.compile(r"^\([^()]{0,12}\)\s?(?:[,·、]|와|과|및)\s?$")
+_BRACKETED_GAP = re.compile(r"^\([^()]{0,12}\)(?:\s?등)?$")
+# a company right before a model number ("NVIDIA's H100", "엔비디아의 H100", "Nvidia A100s") is the product's maker
+MAKER_OF = re.compile(r"(?:'s|’s|의)?\s?(?:[A-Za-z]+\s)?[A-Z]{1,3}\d{2,4}[A-Za-z]{0,2}(?![\w-])")
+# a country before a company written in Latin letters: "중국의 SMIC가" (the company is the subject)
+_HOME_OF = re.compile(r"의\s?[A-Z][A-Za-z0-9&.-]+(?:은|는|이|가|도)(?![가-힣])")
+# one figure or rank for every name of a list: "각각 4개" (each), "공동 1위" (joint), "모두 15만대" (all)
+_JOINT = re.compile(r"각각|공동|모두|나란히|똑같이|다같이")
+_JOINT_GAP = re.compile(r"^\s*(?:이|가|은|는|도|에|에서|에는|의)?\s*$")
+_CLAUSE_BREAK = re.compile(r"[,;]|[고며](?=\s)|(?:지만|는데|으나)\s")
+# a figure and a relative clause naming its holder: "28개를 보유한 유럽연합", "100점을 받은 미국이"
+_HOLDER_CLAUSE = re.compile(r"\s?(?:을|를|의)?\s?(?:[가-힣]{1,6}\s)?(?:보유한|보유하고\s있는|가진|갖고\s있는|갖춘|받은|얻은|"
+                            r"기록한|차지한|확보한|사들인|구매한|구입한|사들인|운영하는|운영한|운용하는|투자한|거둔|올린|"
+                            r"달성한|낸|찍은)\s(?:곳|기업|회사|나라|국가|업체|단체|기관)?(?:은|는|이|가)?\s?")
 
 
 def kiwi(words: list[str]):
@@ -92,11 +133,22 @@ def kiwi(words: list[str]):
         return _KIWI
 
 
-class KoreanRules(QuotedSpeakers):
+class KoreanRules(QuotedSpeakers, TableReader):
     lang = "ko"
 
     def __init__(self, user_words: list[str]):
         self.user_words = user_words
+        self.home_country: str | None = None
+        self._home: re.Pattern | None = None
+
+    def use_registry(self, registry) -> None:
+        """The registry's facts about Korean articles: the home country and the words that mean it
+        (``languages: ko:`` in the registries, e.g. 정부, 국내)."""
+        language = registry.languages.get(self.lang)
+        self.home_country = language.home_country if language else None
+        words = sorted(language.home_words, key=len, reverse=True) if language else []
+        self._home = re.compile(r"(?<![가-힣])(?:" + "|".join(re.escape(w) for w in words) + r")(?:는|가|의|에|\s)") \
+            if words and self.home_country else None
 
     # -------------------------------------------------------------------------------------- sentences
     def sentences(self, text: str, body_end: int) -> list[Sentence]:
@@ -105,16 +157,22 @@ class KoreanRules(QuotedSpeakers):
         lines are split at sentence-final punctuation (they only carry context: topics and attributions)."""
         body = text[:body_end]
         lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", body) if m.group(0).strip()]
-        analysed_lines = [i for i, (_, line) in enumerate(lines) if _DIGIT.search(line)]
+        rows = self.scan_tables(body)
+        analysed_lines = [i for i, (off, line) in enumerate(lines) if _DIGIT.search(line) and off not in rows]
         analysed = {}
         if analysed_lines:
             batch = kiwi(self.user_words).split_into_sents([lines[i][1] for i in analysed_lines], return_tokens=True)
             analysed = dict(zip(analysed_lines, batch))
         out: list[Sentence] = []
-        for para, (offset, line) in enumerate(lines):
-            headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80
-            if para in analysed:
-                spans = [(s.start, s.end, s.tokens) for s in analysed[para]]
+        para = -1
+        for i, (offset, line) in enumerate(lines):
+            if offset not in rows or para < 0:
+                para += 1               # a table row stays in its header's paragraph
+            headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80 and offset not in rows
+            if i in analysed:
+                spans = [(s.start, s.end, s.tokens) for s in analysed[i]]
+            elif offset in rows:
+                spans = [(0, len(line), [])]
             else:
                 spans = [(a, b, []) for a, b in _regex_sentences(line)]
             for a, b, tokens in spans:
@@ -130,12 +188,22 @@ class KoreanRules(QuotedSpeakers):
 
     # -------------------------------------------------------------------------------------- figures
     def quantities(self, text: str) -> list[Quantity]:
-        return find_ko_quantities(text)
+        # the first place of "4·5위" is a rank, not a figure
+        ranks = [(r.start, r.end) for r in find_ko_ranks(text)]
+        return self.table_quantities(text, [q for q in find_ko_quantities(text)
+                                            if not any(a <= q.start < b for a, b in ranks)])
 
     def ranks(self, text: str) -> list[RankMention]:
         # "1위 자리를 내줬다", "1위를 빼앗겼다": a place lost is not held
-        return [r for r in find_ko_ranks(text) if not text.startswith("권", r.end)
-                and not _LOST_RANK.match(text, r.end)]
+        out = [r for r in find_ko_ranks(text) if not text.startswith("권", r.end) and not _LOST_RANK.match(text, r.end)]
+        # "미국(26개)에 가장 많았다": a superlative stated with its figure is the first place
+        for m in _SUPERLATIVE.finditer(text):
+            clause_start = max([0] + [c.end() for c in re.finditer(r"[,;]\s|[고며]\s", text[:m.start()])])
+            if re.search(r"\d", text[clause_start:m.start()]) and not any(r.start <= m.start() < r.end for r in out) \
+                    and not re.search(r"\d\s?위|번째|(?:가운데|중에서|중)\s?$", text[clause_start:m.start()]):
+                out.append(RankMention(1, m.start(), m.end(), m.group(0)))
+        out.sort(key=lambda r: r.start)
+        return self.table_ranks(text, out)
 
     def is_size_counter(self, q: Quantity) -> bool:
         return q.unit == "country"
@@ -163,12 +231,30 @@ class KoreanRules(QuotedSpeakers):
         return None
 
     def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """"한국보다 여섯 계단 낮았다", "삼성전자를 제쳤다": the yardstick, not the subject."""
-        return [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져)",
-                                                text[m.end:m.end + 36])]
+        """Names that are not the subject of the clause's figures:
+        - yardsticks: "한국보다 여섯 계단 낮았다", "삼성전자를 제쳤다";
+        - the places before a rank, each with its own place in brackets: "캐나다(8위)·미국(10위) 등에 이어 8위";
+        - a country named as the home of a company: "중국의 SMIC가", "대만의 UMC는"."""
+        out = [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져)",
+                                               text[m.end:m.end + 36])]
+        for after in _AFTER_OTHERS.finditer(text):
+            chain = _chain(text, after.start(), mentions, _BRACKETED_SEP, _BRACKETED_GAP)
+            if len(chain) >= 2 or (chain and _BRACKETED_GAP.match(text[chain[0].end:after.start()])):
+                out += [m for m in chain if m not in out]
+        out += [m for m in mentions if m.type == "country" and _HOME_OF.match(text, m.end) and m not in out]
+        # "엔비디아의 H100 3만대": the maker of a product named by its model number is not its holder
+        out += [m for m in mentions if m.type == "company" and MAKER_OF.match(text, m.end) and m not in out]
+        return out
 
     def respectively(self, text: str, mentions: list[Mention], items: list[tuple[int, int]]) -> dict[int, Mention]:
         """"미국과 중국이 각각 1위와 2위를 지켰다": names and figures paired in order."""
+        rng = _RANK_RANGE.search(text)
+        if rng:
+            # "노르웨이(136.7달러), 룩셈부르크(128.8달러), 벨기에(112.8달러), 덴마크(103.9달러)가 2∼5위에 올랐다"
+            chain = _chain(text, rng.start(), mentions, _BRACKETED_LIST_SEP, _BRACKETED_LIST_GAP)
+            places = [it for it in items if rng.start() <= it[0] < rng.end()]
+            if len(chain) >= 2 and len(places) == len(chain):
+                return {it[0]: who for it, who in zip(places, chain)}
         m = re.search(r"각각", text) or _RANK_PAIR.search(text)   # "스위스와 덴마크가 2·3위로"
         if not m:
             return {}
@@ -178,20 +264,38 @@ class KoreanRules(QuotedSpeakers):
         if len(after) > len(chain) >= 2:
             # only the items of the 각각 clause: "각각 1위와 2위에 올랐고, 프랑스(4위)와 …" pairs two, not four
             after = after[:len(chain)]
-            if re.search(r"[,;]|[고며](?=\s)", text[after[0][0]:after[-1][0]]):
-                after = []
+        if len(after) >= 2 and (re.search(r";|,(?!\s?\d)|[고며](?=\s)", text[after[0][0]:after[-1][1]])
+                                or any(after[0][0] < x.start < after[-1][0] for x in mentions)):
+            after = []      # "각각 4개, 인도 5개": the second figure is another name's
         if len(chain) >= 2 and len(after) == len(chain):
             return {it[0]: who for it, who in zip(after, chain)}
         return {}
+
+    def joint_holders(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
+        """Names that hold one figure or rank together: "한국과 일본에 각각 4개" (각각 with a single figure),
+        "미국과 중국이 공동 1위", "메타와 MS는 모두 15만대". The list must end right before the joint word, and
+        no other name or figure may stand between it and the figure."""
+        for m in _JOINT.finditer(text, 0, span[0]):
+            chain = _chain(text, m.start(), mentions, _LIST_SEP, _JOINT_GAP)
+            if len(chain) < 2 or _CLAUSE_BREAK.search(text, m.end(), span[0]):
+                continue
+            between = text[m.end():span[0]]
+            if re.search(r"\d", between) or any(m.end() <= x.start < span[0] for x in mentions):
+                continue
+            after = text[span[1]:span[1] + 8]
+            if m.group(0) == "각각" and re.match(r"\s?(?:와|과|,|·)\s?\d", after):
+                continue            # "각각 4개와 5개": figures paired in order (``respectively``)
+            return chain
+        return []
 
     def negated_group(self, text: str, start: int, end: int) -> bool:
         return bool(re.match(r"[’'\"”」』]?\s?(?:에|으로|로)?(?:는|도)?\s?(?:들지|포함되지|속하지|오르지|이름을 올리지|분류되지|선정되지)\s?"
                              r"(?:못|않)", text[end:end + 24]))
 
     def home_subject(self, text: str) -> str | None:
-        """Korean papers write "정부" (the government) and "국내" (at home) for Korea: the subject of last resort
-        when no country or company is named before."""
-        return "KR" if _HOME.search(text) else None
+        """Korean papers write "정부" (the government) and "국내" (at home) for their home country: the subject of
+        last resort when no country or company is named before (words and country from the registry)."""
+        return self.home_country if self._home is not None and self._home.search(text) else None
 
     def scope_mentions(self, text: str, mentions: list[Mention], ranks: list[RankMention]) -> list[Mention]:
         out = []
@@ -207,17 +311,30 @@ class KoreanRules(QuotedSpeakers):
         return []
 
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
-        """"1위는 미국이 차지했고", "1위는 아일랜드로": a rank as the topic, its holder named right after."""
-        if not text[start:end].endswith("위"):
+        """The holder named after a rank or figure:
+        - a rank as the topic: "1위는 미국이 차지했고", "1위는 아일랜드로", "1위는 미국, 2위는 중국이었다", with a
+          relative clause or a bracket in between ("2위는 53.88점을 받은 중국이", "3위는 중국(22개) 순서였다");
+        - a rank as an apposition right before its holder: "1위 미국은", "2위 덴마크, 3위 스위스";
+        - a figure with a relative clause: "28개를 보유한 유럽연합", "100점을 받은 미국이", "35만대를 가진 메타";
+        - the name of a table row after its place ("1. 미국 100")."""
+        row = self.table_holder(text, start, mentions)
+        if row is not None:
+            return row
+        if text[start:end].endswith("위"):
+            for x in mentions:
+                if end < x.start <= end + 40 and _RANK_TOPIC_GAP.fullmatch(text, end, x.start) \
+                        and _HOLDER_END.match(text, x.end):
+                    return x
+                # "1위 미국은 약 62만명", "2위 덴마크, 3위 스위스": the rank as an apposition before its holder
+                if end < x.start <= end + 2 and re.fullmatch(r"\s", text[end:x.start]) \
+                        and _APPOSITION_END.match(text, x.end):
+                    return x
             return None
-        for x in mentions:
-            if end < x.start <= end + 10 and re.fullmatch(r"(?:는|은)\s?(?:[가-힣]{1,4}\s)?", text[end:x.start]) \
-                    and re.match(r"이|가|로|으로|였|이었|이다|다(?![가-힣])", text[x.end:x.end + 3]):
-                return x
-            # "1위 미국은 약 62만명, 2위 인도는 …": the rank as an apposition right before its holder
-            if end < x.start <= end + 2 and re.fullmatch(r"\s", text[end:x.start]) \
-                    and re.match(r"(?:은|는|이|가)(?![가-힣])", text[x.end:x.end + 2]):
-                return x
+        clause = _HOLDER_CLAUSE.match(text, end)
+        if clause:
+            for x in mentions:
+                if x.start == clause.end():
+                    return x
         return None
 
     def not_a_fact(self, text: str, q: Quantity, year: int) -> str | None:
@@ -228,6 +345,8 @@ class KoreanRules(QuotedSpeakers):
         before = text[max(0, q.start - 12):q.start]
         if _FRACTION.search(before) or _FRACTION_AFTER.match(after):
             return "a fraction, not a value"
+        if q.counter == "대" and q.value <= 20 and _TOP_N_BEFORE.search(before) and _TOP_N_AFTER.match(after):
+            return "the top N of a kind (\u201c세계 3대 지수\u201d), not a value"
         if _PROPORTION.match(after) or re.search(r"\d\s?[명곳개]\s?(?:중|가운데)\s?$", before):
             return "a proportion (N 중 M), not a value"
         if _BOUND_AFTER.match(after):
@@ -324,6 +443,11 @@ class KoreanRules(QuotedSpeakers):
 
     def out_of(self, text: str, rank: RankMention) -> int | None:
         m = _OUT_OF.search(text[max(0, rank.start - 40):rank.start])
+        if m is None:
+            # "세계 93개국의 AI 역량을 분석한 '…' 순위에서 … 5위": the countries the ranking covers, named before it
+            found = [x for x in _RANKED_COUNTRIES.finditer(text, 0, rank.start)
+                     if not _DIGIT_RANK.search(text, x.end(), rank.start)]
+            m = found[-1] if found else None
         if m:
             n = int(m.group(1))
             return n if n >= rank.rank else None
@@ -331,9 +455,28 @@ class KoreanRules(QuotedSpeakers):
 
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int) -> tuple[str, str] | None:
         found = list(_YEAR.finditer(text, window_start, start))
+        if _EARLIER_PLACE.match(text, end) and not (found and found[-1].end() >= start - 2):
+            # "28→23위", "(6위→4위)", "7위에서 6위로": the earlier place of a change is the previous edition's
+            later = int(_period(found[-1], year)[0]) if found else year
+            return str(later - 1), f"the place before “{text[end:_EARLIER_PLACE.match(text, end).end()].strip()}”" \
+                                   f" read as the year before {later}"
         if not found:
             return None
         return _period(found[-1], year)
+
+    def extra_periods(self, text: str, span: tuple[int, int]) -> list[tuple[str, str]]:
+        """The other years of a rank written for several ("2019년과 2020년 8위", "2016~2017년 29위", "2011년부터
+        2013년까지 22위"); the last year is the rank's own period (``period_before``)."""
+        before = text[max(0, span[0] - 24):span[0]]
+        m = _YEARS_BEFORE.search(before)
+        if not m or not text[span[0]:span[1]].endswith("위"):
+            return []
+        first, last = int(m.group(1)), int(m.group(3))
+        if m.group("pair"):
+            years = [first] if first < last else []
+        else:
+            years = list(range(first, last)) if 0 < last - first <= 10 else []
+        return [(str(y), f"one of the years of “{m.group(0).strip()}”") for y in years]
 
     def equivalent_after(self, text: str, q: Quantity, quantities: list[Quantity]) -> Quantity | None:
         return _equivalent(text, q, quantities, r"^\s?[(\[]\s?(?:약|대략|한화\s?약?|우리\s?돈\s?약?)?\s?$")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Location
+from .dates import publication_date
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 _HANGUL = re.compile(r"[가-힣]")
@@ -22,7 +23,6 @@ _BODY_END = re.compile(r"^(?:Copyright|ⓒ|©|\[?저작권자|무단\s?전재|Al
 # Control characters (not tab or newline): the loader refuses them in fact sheets, so they become spaces here
 # (one for one, so offsets into the text stay right).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_DATE_IN_TEXT = re.compile(r"(?:입력|발행|Published|Updated|수정)?\s*[:：]?\s*(20\d\d)[-./년]\s?(\d{1,2})[-./월]\s?(\d{1,2})")
 
 
 @dataclass
@@ -98,13 +98,10 @@ def read_article(path: Path, *, lang: str = "auto", date: dt.date | None = None)
         except ValueError:
             published = None
     if published is None:
-        dm = _DATE_IN_TEXT.search(text[:600])
-        if dm:
-            try:
-                published = dt.date(int(dm.group(1)), int(dm.group(2)), int(dm.group(3)))
-                note = f"date read from the text: {dm.group(0).strip()!r}"
-            except ValueError:
-                published = None
+        found = publication_date(text[:800])
+        if found is not None:
+            published, written = found
+            note = f"date read from the text: {written!r}"
     return ArticleText(path=path, text=text, title=title, body_end=body_end, language=language,
                        published=published, published_note=note, publisher_name=meta.get("sitename"),
                        url=meta.get("url"), from_html=from_html)
