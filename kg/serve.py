@@ -88,6 +88,23 @@ def _saved_queries(folder: Path | None) -> dict:
         return {}
 
 
+def _queries_json(queries: dict) -> bytes:
+    out = []
+    for name, q in sorted(queries.items()):
+        out.append({"name": name, "title": q.title, "description": q.description, "text": q.text,
+                    "params": [{"name": p.name, "type": p.type, "default": p.default,
+                                "optional": p.optional, "doc": p.doc} for p in q.params]})
+    return json.dumps(out, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+class _Failed(Exception):
+    """A query a saved query needed first (resolving a name) did not answer 200: its reply goes to the client."""
+
+    def __init__(self, reply: Reply):
+        super().__init__(reply.status)
+        self.reply = reply
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -122,6 +139,9 @@ class SparqlServer:
         if config.short_time <= 0 or config.request_time <= 0 or config.worker_memory_mb < 0:
             raise InputError("--short-time and --request-time must be positive, --worker-memory at least 0")
         self.prefixes = _prefixes()
+        # read and parsed once: a request for a saved query costs no file access
+        self.saved_queries = _saved_queries(config.queries_dir)
+        self._queries_json = _queries_json(self.saved_queries)
         self.pool = WorkerPool(store, size=config.workers, admission=Admission(
             per_client=config.per_client, max_waiting=config.max_waiting, short_time=config.short_time,
             memory_mb=config.worker_memory_mb, network=config.federation))
@@ -226,24 +246,37 @@ class SparqlServer:
 
     def saved(self, name: str, params: dict[str, str], *, accept: str | None, fmt: str | None,
               client: str = "") -> Reply:
+        """A saved query with its parameters handled as ``kg query`` does (kg.query): friendly names of
+        countries, entities, indicators … resolved to registry keys, projected parameters bound by substitution
+        and the others by a VALUES block (``split_bindings``)."""
         from . import query as kgquery
 
-        queries = _saved_queries(self.config.queries_dir)
-        if name not in queries:
+        query = self.saved_queries.get(name)
+        if query is None:
             return Reply.text(404, f"no saved query named {name!r}; GET /queries.json lists them")
         try:
-            bound = kgquery.bind_params(queries[name], params)
+            given, _ = kgquery.resolve_saved_params(query, params, lambda text: self._records(text, client))
+            bound = kgquery.bind_params(query, given)
         except KgError as exc:
-            return Reply.text(400, str(exc))
-        return self.query(queries[name].text, accept=accept, fmt=fmt, substitutions=bound, client=client)
+            return Reply.text(400, str(exc) + (f" ({exc.hint})" if getattr(exc, "hint", None) else ""))
+        except _Failed as exc:
+            return exc.reply
+        text, substituted = kgquery.split_bindings(query.text, bound)
+        return self.query(text, accept=accept, fmt=fmt, substitutions=substituted, client=client)
+
+    def _records(self, text: str, client: str) -> list[dict]:
+        """Rows of a SELECT run by the workers, as dicts of plain values (for resolving friendly names)."""
+        from .query import QueryResult
+        from .remote import parse_json_results
+
+        reply = self.query(text, accept=None, fmt="json", client=client)
+        if reply.status != 200:
+            raise _Failed(reply)
+        result = parse_json_results("the store", reply.body)
+        return QueryResult(kind="select", variables=result.variables, rows=[tuple(r) for r in result.rows]).records()
 
     def queries_json(self) -> Reply:
-        out = []
-        for name, q in sorted(_saved_queries(self.config.queries_dir).items()):
-            out.append({"name": name, "title": q.title, "description": q.description, "text": q.text,
-                        "params": [{"name": p.name, "type": p.type, "default": p.default,
-                                    "optional": p.optional, "doc": p.doc} for p in q.params]})
-        return Reply(200, "application/json", json.dumps(out, ensure_ascii=False, indent=1).encode("utf-8"))
+        return Reply(200, "application/json", self._queries_json)
 
     def page(self) -> Reply:
         return Reply(200, "text/html; charset=utf-8", PAGE.read_bytes(), {
@@ -393,6 +426,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
+        elif self.request_version == "HTTP/1.0":
+            # an HTTP/1.0 client that asked for keep-alive (ab -k) keeps the connection only when told so;
+            # without this header it waits for the close that never comes
+            self.send_header("Connection", "keep-alive")
         self.end_headers()
         if not head_only:
             self.wfile.write(reply.body)

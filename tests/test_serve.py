@@ -434,3 +434,29 @@ def test_page_runs_saved_and_typed_queries_in_a_browser(server):
             browser.close()
     assert not dialogs and not foreign
     assert all("400" in e for e in errors)  # the refused query logs its 400; nothing else may fail
+
+
+# ------------------------------------------------------------------------------------------------ saved, as kg query
+UNPROJECTED_COUNTRY = ("# param: country string = FR -- country\n"
+                       "SELECT (COUNT(?f) AS ?n) WHERE { ?c dcterms:identifier ?country . ?f nkg:subject ?c }\n")
+
+
+def test_saved_route_resolves_names_and_binds_unprojected_params_as_kg_query_does(corpus, tmp_path):
+    from kg.query import run_query, run_saved
+    from kg.store import KgStore
+
+    (tmp_path / "count-by-country.rq").write_text(UNPROJECTED_COUNTRY, encoding="utf-8")
+    config = ServeConfig(store_path=corpus["store"], port=0, timeout=10, workers=1, queries_dir=tmp_path)
+    with KgStore(corpus["store"], read_only=True) as store:
+        expected = run_saved(store, str(tmp_path / "count-by-country.rq"), {"country": "KR"}).rows[0][0].value
+        label = run_query(store, 'SELECT ?l WHERE { ?c nkg:isoCode ?code ; rdfs:label ?l '
+                                 'FILTER(STR(?code) = "KR" && LANG(?l) = "ko") }').rows[0][0].value
+    with SparqlServer(config).start() as srv:
+        answers = {}
+        for given in ("KR", label):
+            status, _, body = http(srv, "saved/count-by-country", params={"country": given, "format": "json"})
+            assert status == 200, body
+            answers[given] = json.loads(body)["results"]["bindings"][0]["n"]["value"]
+        status, _, body = http(srv, "saved/count-by-country", params={"country": "Atlantis"})
+        assert status == 400 and b"country" in body
+    assert int(expected) > 0 and answers == {"KR": expected, label: expected}

@@ -342,3 +342,22 @@ def test_cli_refuses_allow_service_without_federation(store, capsys):
     for option in ("--federation", "--allow-service", "--per-client", "--worker-memory", "--short-time",
                    "--request-time", "--max-connections", "--max-waiting"):
         assert option in out
+
+
+def test_an_http_1_0_keep_alive_client_like_ab_k_gets_several_answers_on_one_connection(server):
+    """ab -k speaks HTTP/1.0 with "Connection: Keep-Alive" and waits for the close unless the answer says
+    keep-alive: each answer must say so and the connection must stay open for the next request."""
+    request = (f"GET /sparql?{urllib.parse.urlencode({'query': 'ASK {}'})} HTTP/1.0\r\n"
+               f"Host: 127.0.0.1:{server.port}\r\nConnection: Keep-Alive\r\nAccept: */*\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        for _ in range(3):
+            sock.sendall(request)
+            status = reader.readline()
+            headers = {}
+            for line in iter(reader.readline, b"\r\n"):
+                name, _, value = line.decode().partition(":")
+                headers[name.strip().lower()] = value.strip()
+            body = reader.read(int(headers["content-length"]))
+            assert status.split()[1] == b"200" and headers.get("connection", "").lower() == "keep-alive", headers
+            assert b"true" in body
