@@ -31,6 +31,11 @@ from kg.cli import main
 from kg.serve import ServeConfig, SparqlServer
 from kg.serve_formats import choose_format, parse_accept, serialize_select
 
+try:
+    from _browser import launch, playwright_api
+except ModuleNotFoundError:  # tests/ imported as a package
+    from tests._browser import launch, playwright_api
+
 TIMEOUT = 3.0
 MAX_RESULTS = 50
 MAX_REQUEST = 20_000
@@ -395,18 +400,12 @@ def _has_control(term) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ the page, in a browser
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.browser
 def test_page_runs_saved_and_typed_queries_in_a_browser(server):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    sync_api = playwright_api()
     errors, dialogs, foreign = [], [], []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch(pw)
         try:
             page = browser.new_page()
             page.on("console", lambda m: m.type == "error" and errors.append(m.text))

@@ -14,7 +14,6 @@ import re
 import shutil
 import threading
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
@@ -25,15 +24,14 @@ except ModuleNotFoundError:  # tests/ imported as a package
 
 from kg.serve import ServeConfig, SparqlServer
 
+try:
+    from _browser import launch, playwright_api
+except ModuleNotFoundError:  # tests/ imported as a package
+    from tests._browser import launch, playwright_api
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+sync_api = playwright_api(module_level=True)
 
 
 def attacker_page(endpoint: str, listener_url: str) -> str:
@@ -79,7 +77,7 @@ def test_a_page_on_another_origin_can_neither_fetch_through_nor_update_the_store
         before = count_quads(srv)
         try:
             with sync_api.sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+                browser = launch(pw)
                 try:
                     page = browser.new_page()
                     page.goto(f"http://127.0.0.1:{other.server_address[1]}/attack.html")

@@ -19,27 +19,26 @@ except ModuleNotFoundError:  # tests/ imported as a package
 
 from kg.viz import write_html
 
+try:
+    from _browser import launch, playwright_api
+except ModuleNotFoundError:  # tests/ imported as a package
+    from tests._browser import launch, playwright_api
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+sync_api = playwright_api(module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 # A page must be drawn and usable this many seconds after navigation starts, whatever the corpus size
 # (documented in docs/viz.md; measured times are far below it and written to test-artifacts/viz-timing.json).
 LARGE_READY_BOUND_S = 15
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        b = launch(pw)
         yield b
         b.close()
 
