@@ -174,6 +174,13 @@ def test_holder_after_a_passive_verb_and_maker_before_a_model_number(registry):
     assert keys(d) == {("meta", "observation", H100, Decimal(30000))}
 
 
+def test_the_name_after_followed_by_holds_the_figure_after_it(registry):
+    # "followed by X with N": X is the next holder in order, not a source the figure is attributed to
+    d = draft(registry, "Tesla held 35,000 H100 GPUs last year, followed by Meta with 30,000 units.", "en")
+    assert keys(d) == {("tesla", "observation", H100, Decimal(35000)), ("meta", "observation", H100, Decimal(30000))}
+    assert all(f.get("source") is None for f in d.sheet["facts"])
+
+
 def test_superlatives_stated_with_their_figure_are_first_places(registry):
     d = draft(registry, "Luxembourg had the most productive workers in the OECD with average labour productivity "
                         "of 72.20 dollars an hour.", "en")

@@ -110,8 +110,10 @@ _BARE_UNIT = re.compile(r"^\s+(?:of\s+(?:the|its|their|these|those|[A-Z][\w.-]*(
 # a verb right after "and": the clause goes on with the same subject ("… and fell to ninth place")
 _VERB_AFTER_AND = re.compile(r"(?:then\s+|also\s+|later\s+)?(?:[a-z]+ed|fell|rose|came|took|won|lost|held|kept|got|"
                              r"made|grew|slid|sank|stood|sat|ran|became|remains|remained|is|was|has|had)\b")
-# "bought by Meta", "made by NVIDIA": the agent of a passive verb is a holder or a maker, not a source
-_PASSIVE_BY = re.compile(r"\b(?:bought|purchased|acquired|ordered|held|owned|operated|deployed|used|run|made|built|"
+# "bought by Meta", "made by NVIDIA", "followed by Samsung with 34%": the agent of a passive verb is a holder, a
+# maker or the next holder in order, not a source
+_PASSIVE_BY = re.compile(r"\b(?:followed|trailed|bought|purchased|acquired|ordered|held|owned|operated|deployed|used|"
+                         r"run|made|built|"
                          r"developed|produced|manufactured|designed|supplied|sold|shipped|installed)\s+by\s+(?:the\s+)?$")
 _SUPERLATIVE = re.compile(r"\b(?:had|has|have|is|was|are|were|posted|recorded|boasts|boasted)\s+the\s+"
                           r"((?:most|highest|largest|biggest|greatest)(?:\s+[a-z][\w-]*)?)")
