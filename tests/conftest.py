@@ -1,11 +1,22 @@
 """Shared pytest configuration. Fixtures live in their own modules and are registered here."""
+import pytest
+
 try:  # tests/ is a plain folder put on sys.path by pytest's default import mode ...
     import servers as _servers
+    import sharedfiles as _shared
 except ModuleNotFoundError:  # ... or a package, should someone add tests/__init__.py
     from tests import servers as _servers
+    from tests import sharedfiles as _shared
 
 # SPARQL servers started for the integration tests of kg push / kg query --endpoint (tests/servers.py)
 oxigraph_server = _servers.oxigraph_server
 oxigraph_server_without_union = _servers.oxigraph_server_without_union
 virtuoso_server = _servers.virtuoso_server
 sparql_server = _servers.sparql_server
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # tests marked @needs(path) (tests/sharedfiles.py) skip, or fail under KG_REQUIRE_SHARED=1, without ../shared
+    for mark in item.iter_markers("shared_files"):
+        for path in mark.args:
+            _shared.require(path)

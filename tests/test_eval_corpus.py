@@ -25,12 +25,11 @@ from kg import evaluate as ev
 from kg.cli import cli, main
 from kg.errors import InputError
 from kg.facts import COLUMNS
+from sharedfiles import CHECK_FACTS, CORPUS, needs
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
-CHECK_FACTS = CORPUS / "check_facts.py"
-needs_scorer = pytest.mark.skipif(not CHECK_FACTS.is_file(), reason="../shared/corpus/check_facts.py is absent")
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+needs_scorer = needs(CHECK_FACTS)
+needs_corpus = needs(CORPUS)
 
 
 def gold(**fields) -> ev.GoldFact:

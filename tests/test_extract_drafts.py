@@ -18,9 +18,10 @@ from kg.extract.numbers_en import find_en_quantities
 from kg.extract.numbers_ko import find_ko_quantities, format_ko_number
 from kg.extract.text import ArticleText
 from kg.load import load_corpus, load_registries
+from sharedfiles import SEED_TEXT, needs
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = Path("/work/shared/seed/seed-article.ko.txt")
+SEED = SEED_TEXT
 SEED_GOLD = ROOT / "data" / "articles" / "mk-2025-korea-ai-competitiveness.yaml"
 PUBLISHED = dt.date(2025, 1, 30)
 
@@ -34,7 +35,7 @@ Korea ranked fourth behind Germany, China and Ireland in UNIDO's Competitive Ind
 France rose from 13th in 2023 to fifth last year in the Tortoise Global AI Index.
 """
 
-needs_seed = pytest.mark.skipif(not SEED.is_file(), reason=f"the seed article {SEED} is not on this machine")
+needs_seed = needs(SEED)
 
 
 @pytest.fixture(scope="module")

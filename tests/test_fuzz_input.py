@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from kgtest import DATA, SEED_TEXT, run_cli
+from sharedfiles import needs
 
 SHEET = "mk-2025-korea-ai-competitiveness.yaml"
 REGISTRIES = sorted(p.name for p in (DATA / "registries").glob("*.yaml"))
@@ -140,7 +141,7 @@ def test_random_values_in_real_documents_never_crash(capsys, target, value, choi
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SEED_TEXT.is_file(), reason="the seed article's text (../shared/seed) is not here")
+@needs(SEED_TEXT)
 @settings(_settings, max_examples=40)
 @given(ops=byte_ops)
 def test_mutated_article_texts_never_crash(capsys, ops):

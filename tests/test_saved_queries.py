@@ -16,9 +16,10 @@ from kg.build import build
 from kg.query import bind_params, find_query, run_query, run_saved, saved_queries
 from kg.remote import bind_values
 from kg.store import KgStore
+from sharedfiles import SEED_TEXT, require
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "seed-article.ko.txt"
+SEED = SEED_TEXT
 ARTICLE = "mk-2025-korea-ai-competitiveness"
 BASE = "https://w3id.org/newskg/id/"
 FACT = f"{BASE}article/{ARTICLE}/fact/"
@@ -216,9 +217,9 @@ def test_provenance_of_the_default_fact(store):
     assert "일각에서는 약 1만대" in got["evidence"]
     assert got["defined_at"].rsplit(":", 1)[0].endswith(f"{ARTICLE}.yaml")
     assert got["date_note"]
-    if SEED.is_file():
-        text = SEED.read_text(encoding="utf-8")
-        assert text[got["evidence_start"]:got["evidence_end"]] == got["evidence"]
+    require(SEED)
+    text = SEED.read_text(encoding="utf-8")
+    assert text[got["evidence_start"]:got["evidence_end"]] == got["evidence"]
 
 
 def test_provenance_of_the_sk_telecom_figure(store):

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 from kg.load import load_corpus
+from sharedfiles import SEED_TEXT, needs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 ARTICLE_ID = "mk-2025-korea-ai-competitiveness"
-SEED = ROOT.parent / "shared" / "seed" / "seed-article.ko.txt"
+SEED = SEED_TEXT
 
-needs_seed = pytest.mark.skipif(not SEED.is_file(), reason=f"seed article text not found at {SEED}")
+needs_seed = needs(SEED)
 
 
 @pytest.fixture(scope="module")

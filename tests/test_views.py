@@ -26,6 +26,7 @@ from kg.build import build
 from kg.store import KgStore
 from kg.views import VIEWS, render_view
 from kgtest import DATA, SEED_TEXT, make_corpus, run_cli
+from sharedfiles import require
 
 QB = Namespace("http://purl.org/linked-data/cube#")
 NKGQB = Namespace("https://w3id.org/newskg/ontology/cube#")
@@ -168,8 +169,7 @@ def test_schemaorg_jsonld_expands_to_the_expected_triples(seed_store, facts):
 # ------------------------------------------------------------------------------------------------ Web Annotation
 @pytest.fixture(scope="module")
 def text_dir(tmp_path_factory):
-    if not SEED_TEXT.is_file():
-        pytest.skip(f"the seed article text is not at {SEED_TEXT}")
+    require(SEED_TEXT)
     folder = tmp_path_factory.mktemp("texts")
     shutil.copy(SEED_TEXT, folder / f"{SEED_ID}.txt")
     return folder
