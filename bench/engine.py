@@ -59,7 +59,7 @@ class Rdflib:
         import rdflib
         from rdflib.plugins.sparql import prepareQuery
 
-        from kg.mapping import PREFIXES
+        from kg.vocab import PREFIXES
 
         query = prepareQuery(text, initNs=dict(PREFIXES))
         result = self.dataset.query(query, initBindings={rdflib.Variable(k): _rdflib_term(v)

@@ -17,7 +17,7 @@ from pathlib import Path
 from .build import BuildSummary
 from .build import build as _build
 from .facts import ARTICLE_COLUMNS, articles_rows, columns, facts_rows
-from .mapping import DEFAULT_BASE
+from .vocab import DEFAULT_BASE
 from .query import QueryResult, run_saved, run_text
 from .store import DEFAULT_STORE, KgStore
 

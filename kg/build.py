@@ -29,9 +29,10 @@ from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
 from .export import Snapshot, export
 from .load import discover, load_article, load_registries
-from .mapping import DEFAULT_BASE, Iris, article_editions, article_quads, editions_quads, registry_quads
+from .mapping import Iris, article_editions, article_quads, editions_quads, registry_quads
 from .store import DEFAULT_STORE, STATE_VERSION, KgStore, is_usable_state, read_live_state
 from .validate import ValidationReport, ValidationResult, graph_from_oxigraph, validate
+from .vocab import DEFAULT_BASE, sparql_prologue
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 OUTPUT_FORMATS = {"turtle": "kg.ttl", "trig": "kg.trig", "jsonld": "kg.jsonld"}
@@ -283,11 +284,7 @@ def _validate_ntriples(data: bytes) -> list[dict]:
     return [asdict(result) for result in validate(graph_from_oxigraph(triples)).results]
 
 
-_COUNTS = """
-PREFIX nkg: <https://w3id.org/newskg/ontology#>
-PREFIX schema: <https://schema.org/>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities)
+_COUNTS = sparql_prologue("nkg", "schema", "owl") + """SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities)
        (COUNT(DISTINCT ?unlinked) AS ?without_wikidata) WHERE {
   { ?fact nkg:reportedIn ?a } UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?entity }
   UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?unlinked .

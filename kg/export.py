@@ -19,8 +19,9 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
 from .assets import ontology_path
 from .atomic import write_bytes
 from .errors import InputError
-from .mapping import PREFIXES, check_base
+from .mapping import check_base
 from .store import KgStore
+from .vocab import ONTOLOGY_GRAPH, PREFIXES
 
 FORMATS = {
     "turtle": (RdfFormat.TURTLE, "ttl", False),
@@ -41,7 +42,6 @@ def prefixes_for(base: str) -> dict[str, str]:
     return table
 
 
-ONTOLOGY_GRAPH = "https://w3id.org/newskg/ontology"
 
 
 def ontology_quads() -> list[Quad]:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .errors import KgError
+from .vocab import XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
                               "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt",
                               "unsignedShort", "unsignedByte")}

@@ -15,22 +15,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from .errors import InputError, Location
 from .model import Article, Corpus, Entity, Fact, Registry
 
-DEFAULT_BASE = "https://w3id.org/newskg/id/"
-NKG = "https://w3id.org/newskg/ontology#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-SCHEMA = "https://schema.org/"
-PROV = "http://www.w3.org/ns/prov#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SH = "http://www.w3.org/ns/shacl#"
-
-PREFIXES = {
-    "nkg": NKG, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS, "schema": SCHEMA,
-    "prov": PROV, "owl": OWL,
-}
+from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
 
 ENTITY_CLASS = {
     "country": "Country", "company": "Company", "organization": "Organization", "person": "Person",
@@ -285,8 +270,6 @@ def _entity(e: _Emitter, entity: Entity, iris: Iris) -> None:
     if entity.origin is not None:
         e.add(s, n("definedAt"), lit_str(str(entity.origin)))
 
-
-WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 
 def _same_as(e: _Emitter, s: NamedNode, wikidata: str | None) -> None:

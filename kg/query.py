@@ -24,7 +24,7 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTr
 
 from .assets import queries_dir
 from .errors import InputError, Location, QueryError, display_path
-from .mapping import PREFIXES, XSD
+from .vocab import PREFIXES, XSD
 
 PARAM_TYPES = ("string", "integer", "decimal", "iri", "date", "boolean")
 _PARAM_RE = re.compile(

@@ -32,15 +32,13 @@ import requests
 from pyoxigraph import BlankNode, Literal, NamedNode
 
 from .errors import InputError, QueryError, RemoteError
+from .vocab import RDF_LANG_STRING, XSD_BOOLEAN, XSD_STRING
 
 DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_TIMEOUT = 120.0
 AUTH_TYPES = ("basic", "digest")
 # Longer queries are sent by form POST instead of GET, to stay clear of URL length limits.
 MAX_GET_QUERY = 2_000
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 Term = NamedNode | BlankNode | Literal
 
@@ -579,7 +577,7 @@ def with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
 def run_remote_query(endpoint: Endpoint, text: str, params: Mapping[str, Term] | None = None):
     """Run a query on the server; the result is the same :class:`kg.query.QueryResult` the local runner
     returns (rows of pyoxigraph terms), so local and remote results compare."""
-    from .mapping import PREFIXES
+    from .vocab import PREFIXES
     from .query import QueryResult
 
     bound = bind_values(text, params or {})

@@ -73,7 +73,7 @@ class ServeConfig:
 
 def _prefixes() -> dict[str, str]:
     try:
-        from .mapping import PREFIXES
+        from .vocab import PREFIXES
     except ImportError:  # pragma: no cover - the mapper is part of the package
         return {}
     return dict(PREFIXES)

@@ -14,8 +14,8 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from .vocab import XSD_STRING
+
 
 # media type -> short name. The first entry of each table is the default.
 RESULT_TYPES = {

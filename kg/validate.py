@@ -26,32 +26,22 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import ConjunctiveGraph
-from rdflib.namespace import DCTERMS, SKOS, XSD
+from rdflib.namespace import XSD
 
+from . import vocab
 from .assets import shapes_path
 from .errors import InputError, Location
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
-NKG = Namespace("https://w3id.org/newskg/ontology#")
-NKGSH = Namespace("https://w3id.org/newskg/shapes#")
-DEFAULT_BASE = "https://w3id.org/newskg/id/"
+SH = Namespace(vocab.SH)
+NKG = Namespace(vocab.NKG)
+NKGSH = Namespace(vocab.NKGSH)
+DEFAULT_BASE = vocab.DEFAULT_BASE
 
 SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 # Prefixes used to shorten IRIs in reports (paths and shapes); fixed so output does not depend on the input.
-_PREFIXES = {
-    "nkg": str(NKG),
-    "nkgsh": str(NKGSH),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "schema": "https://schema.org/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "sh": str(SH),
-}
+_PREFIXES = vocab.REPORT_PREFIXES
 
 GraphSource = Union[Graph, str, Path, None]
 

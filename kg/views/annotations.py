@@ -17,9 +17,8 @@ from pyoxigraph import Literal, NamedNode, Triple
 from . import canonical_turtle, view_query
 from ..errors import InputError, Location
 from ..export import prefixes_for
-from ..mapping import RDF, XSD
+from ..vocab import OA, RDF, XSD
 
-OA = "http://www.w3.org/ns/oa#"
 CONTEXT = 32   # characters of prefix and suffix, as annotation tools commonly keep
 
 

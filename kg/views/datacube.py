@@ -13,9 +13,8 @@ from pyoxigraph import Literal, RdfFormat
 
 from . import HERE, canonical_turtle, view_query
 from ..export import prefixes_for
+from ..vocab import NKGQB, QB
 
-QB = "http://purl.org/linked-data/cube#"
-NKGQB = "https://w3id.org/newskg/ontology/cube#"
 SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
 
 

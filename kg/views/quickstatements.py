@@ -13,9 +13,8 @@ the quotation is written as ``'``; tabs and line breaks become spaces.
 """
 from __future__ import annotations
 
+from ..vocab import WIKIDATA_ENTITY
 from . import view_query
-
-WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 
 def _qid(iri: str | None) -> str | None:

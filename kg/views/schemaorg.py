@@ -14,7 +14,8 @@ import json
 from collections import defaultdict
 
 from . import view_query
-from ..mapping import NKG, QUALIFIER_INDIVIDUAL, XSD, format_decimal
+from ..mapping import QUALIFIER_INDIVIDUAL, format_decimal
+from ..vocab import NKG, XSD
 
 CONTEXT = {
     "@vocab": "https://schema.org/",

@@ -12,11 +12,9 @@ import pyoxigraph as ox
 
 from ..errors import InputError, StoreError
 
-NKG = "https://w3id.org/newskg/ontology#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
-DCT_TITLE = "http://purl.org/dc/terms/title"
+from ..vocab import DCTERMS_TITLE as DCT_TITLE
+from ..vocab import NKG, RDF_TYPE, RDFS_LABEL
+from ..vocab import SKOS_ALT_LABEL as SKOS_ALT
 
 # Classes of the resources the view draws, most specific first: a node takes the first class it has.
 NODE_CLASSES = (
