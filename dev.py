@@ -4,6 +4,8 @@
 Each command creates `.venv` (when missing or when pyproject.toml changed since the last install),
 installs the project into it, then runs `kg build` or pytest from that environment. Extra arguments
 are passed through (`python3 dev.py test -k shapes`, `python3 dev.py build --out elsewhere/`).
+`python3 dev.py test` runs the suite on every core (pytest-xdist); add `-n 0` to run it in one process.
+`python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations.
 """
 from __future__ import annotations
 
@@ -24,6 +26,17 @@ def _fingerprint() -> str:
     return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
 
 
+# `python3 dev.py docs`: rewrite docs/cli.md and the README's command table from the commands' declarations
+WRITE_DOCS = """
+from pathlib import Path
+from kg.cli import cli
+from kg.clidoc import cli_reference, command_table, replace_readme_block
+Path("docs/cli.md").write_text(cli_reference(cli), encoding="utf-8")
+readme = Path("README.md")
+readme.write_text(replace_readme_block(readme.read_text(encoding="utf-8"), command_table(cli)), encoding="utf-8")
+"""
+
+
 def ensure_env() -> None:
     if sys.version_info < (3, 11):
         sys.exit(f"dev.py: Python 3.11 or newer is needed, this is {sys.version.split()[0]}")
@@ -39,7 +52,7 @@ def ensure_env() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"build", "test", "bench", "kg"}:
+    if not argv or argv[0] not in {"build", "test", "bench", "kg", "docs"}:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
@@ -49,9 +62,21 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "kg"), "build", *rest])
     if command == "kg":
         return subprocess.call([str(BIN / "kg"), *rest])
+    if command == "docs":
+        return subprocess.call([str(BIN / "python"), "-c", WRITE_DOCS])
     if command == "bench":
         return subprocess.call([str(BIN / "python"), "-m", "bench", *rest])
-    return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest])
+    return subprocess.call([str(BIN / "python"), "-m", "pytest", *_parallel(rest), *rest])
+
+
+def _parallel(args: list[str]) -> list[str]:
+    """Run the suite on every core (pytest-xdist), one test file per worker at a time so that a file's
+    module-scoped fixtures are built once; `-n 0` or `-p no:xdist` on the command line runs it serially."""
+    if any(a in {"-n", "--numprocesses", "no:xdist"} or a.startswith(("-n=", "--numprocesses=")) for a in args):
+        return []
+    if any(a.startswith("-n") and a[2:].isdigit() for a in args):
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
 
 
 if __name__ == "__main__":

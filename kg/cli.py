@@ -26,7 +26,7 @@ def _store_option(func):
 
 
 def _base_option(func):
-    from .mapping import DEFAULT_BASE
+    from .vocab import DEFAULT_BASE
 
     return click.option("--base", default=DEFAULT_BASE, show_default=True, envvar="KG_BASE", metavar="IRI",
                         help="Base IRI of every node the build mints (env KG_BASE).")(func)
