@@ -17,16 +17,21 @@ from pathlib import Path
 from .build import BuildSummary
 from .build import build as _build
 from .facts import ARTICLE_COLUMNS, articles_rows, columns, facts_rows
-from .vocab import DEFAULT_BASE
+from . import settings
 from .query import QueryResult, run_saved, run_text
-from .store import DEFAULT_STORE, KgStore
+from .store import KgStore
 
 
-def build(paths=("data",), *, out_dir: str | Path | None = "out", store: str | Path = DEFAULT_STORE,
-          base: str = DEFAULT_BASE, html: bool = True) -> BuildSummary:
+def build(paths=("data",), *, out_dir: str | Path | None = "out", store: str | Path | None = None,
+          base: str | None = None, html: bool = True) -> BuildSummary:
     """Build the graph from fact sheets (see ``kg build``); returns counts and the validation report."""
     return _build([Path(p) for p in paths], out_dir=Path(out_dir) if out_dir is not None else None,
-                  store_path=Path(store), base=base, html=html)
+                  store_path=_store(store), base=settings.value("base", base), html=html)
+
+
+def _store(given: str | Path | None) -> Path:
+    """The store folder: the one given, else KG_STORE, else .kg/store (kg.settings)."""
+    return Path(settings.value("store", given))
 
 
 def _looks_like_sparql(text: str) -> bool:
@@ -34,7 +39,7 @@ def _looks_like_sparql(text: str) -> bool:
     return bool(words & {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"})
 
 
-def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str | Path = DEFAULT_STORE,
+def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str | Path | None = None,
           endpoint: str | None = None, auth: tuple[str, str] | None = None) -> QueryResult:
     """Run a saved query (name or .rq path) with parameters, or SPARQL text, locally or on ``endpoint``.
 
@@ -50,13 +55,13 @@ def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str
         if _looks_like_sparql(name_or_text):
             return run_remote_query(target, name_or_text)
         return run_saved_remote(target, name_or_text, dict(params or {}))
-    with KgStore(store, read_only=True) as opened:
+    with KgStore(_store(store), read_only=True) as opened:
         if _looks_like_sparql(name_or_text):
             return run_text(opened, name_or_text)
         return run_saved(opened, name_or_text, dict(params or {}))
 
 
-def facts(article: str | None = None, *, store: str | Path = DEFAULT_STORE, as_frame: bool = False,
+def facts(article: str | None = None, *, store: str | Path | None = None, as_frame: bool = False,
           extended: bool = False, exact: bool = False):
     """The flat facts table as a list of dicts of text cells, as ``kg facts --format csv`` writes them.
 
@@ -70,7 +75,7 @@ def facts(article: str | None = None, *, store: str | Path = DEFAULT_STORE, as_f
         from .frames import require_pandas
 
         require_pandas()  # before opening the store: a missing extra is said first
-    with KgStore(store, read_only=True) as opened:
+    with KgStore(_store(store), read_only=True) as opened:
         cells = facts_rows(opened, article=article, extended=extended)
     if as_frame:
         from .frames import facts_frame
@@ -79,7 +84,7 @@ def facts(article: str | None = None, *, store: str | Path = DEFAULT_STORE, as_f
     return [dict(zip(names, row)) for row in cells]
 
 
-def articles(*, store: str | Path = DEFAULT_STORE, as_frame: bool = False):
+def articles(*, store: str | Path | None = None, as_frame: bool = False):
     """The articles in the store (``kg articles``) as dicts of text cells: article, title, published, publisher,
     facts, status (``draft`` or ``reviewed``). ``as_frame=True``: a DataFrame with ``published`` as datetime64,
     ``facts`` as Int64 and ``status`` as a category."""
@@ -87,7 +92,7 @@ def articles(*, store: str | Path = DEFAULT_STORE, as_frame: bool = False):
         from .frames import require_pandas
 
         pandas = require_pandas()
-    with KgStore(store, read_only=True) as opened:
+    with KgStore(_store(store), read_only=True) as opened:
         if not as_frame:
             return [dict(zip(ARTICLE_COLUMNS, row)) for row in articles_rows(opened)]
         frame = run_saved(opened, "articles").dataframe()[ARTICLE_COLUMNS]

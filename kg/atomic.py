@@ -17,14 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import settings
 from .errors import StoreError
 
-CRASH_ENV = "KG_CRASH_AT"
 
 
 def crash_point(name: str) -> None:
     """Kill this process with SIGKILL when ``KG_CRASH_AT`` names this point (tests only; a no-op otherwise)."""
-    if os.environ.get(CRASH_ENV) == name:
+    if settings.value("crash_at") == name:
         os.kill(os.getpid(), signal.SIGKILL)
 
 

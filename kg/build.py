@@ -23,7 +23,7 @@ from typing import Callable
 import pyoxigraph
 from pyoxigraph import NamedNode
 
-from . import __version__
+from . import __version__, settings
 from .assets import ontology_path, shapes_path
 from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
@@ -271,10 +271,7 @@ def _validation_jobs(batches: int) -> int:
     Starting a worker costs a second or two (imports), so a single batch is always validated in-process."""
     if batches < 2:
         return 1
-    try:
-        wanted = int(os.environ.get("KG_JOBS", "0")) or (os.cpu_count() or 1)
-    except ValueError:
-        raise InputError(f"KG_JOBS must be a whole number, not {os.environ['KG_JOBS']!r}") from None
+    wanted = settings.count("jobs") or (os.cpu_count() or 1)
     return max(1, min(wanted, batches))
 
 

@@ -11,6 +11,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_INPUT, EXIT_INTERNAL, KgError
+from .settings import SETTINGS, flag
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,15 +22,15 @@ def cli() -> None:
 
 # -- shared options --------------------------------------------------------------------------------------
 def _store_option(func):
-    return click.option("--store", "store_path", default=".kg/store", show_default=True, type=click.Path(),
-                        envvar="KG_STORE", help="Folder of the on-disk store: versions of an Oxigraph database (env KG_STORE).")(func)
+    store = SETTINGS["store"]
+    return click.option("--store", "store_path", default=store.default, show_default=True, type=click.Path(),
+                        envvar=store.env, help=f"{store.help} (env {store.env})")(func)
 
 
 def _base_option(func):
-    from .vocab import DEFAULT_BASE
-
-    return click.option("--base", default=DEFAULT_BASE, show_default=True, envvar="KG_BASE", metavar="IRI",
-                        help="Base IRI of every node the build mints (env KG_BASE).")(func)
+    base = SETTINGS["base"]
+    return click.option("--base", default=base.default, show_default=True, envvar=base.env, metavar="IRI",
+                        help=f"{base.help} (env {base.env})")(func)
 
 
 class _Progress:
@@ -519,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as err:
         return err.exit_code
     except Exception as err:  # noqa: BLE001 - the last resort: a bug must not look like a result
-        if os.environ.get("KG_DEBUG"):
+        if flag("debug"):
             traceback.print_exc()
         where = _innermost_frame(err)
         click.echo(f"kg: internal error: {type(err).__name__}: {_one_line(str(err))[:300]}{where}; this is a bug "

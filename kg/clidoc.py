@@ -101,7 +101,21 @@ def cli_reference(group: click.Group) -> str:
         rows = _param_rows(command, ctx)
         if rows:
             lines += ["| parameter | value | default | meaning |", "| --- | --- | --- | --- |", *rows, ""]
+    lines += ["## Settings", "",
+              "Read by the commands and the library alike (`kg.api`); an option given on the command line wins over "
+              "its environment variable.", "", settings_table()]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def settings_table() -> str:
+    """The settings (kg.settings) as a Markdown table: what each one is, its default, its environment variable."""
+    from .settings import SETTINGS
+
+    rows = ["| setting | environment variable | default | meaning |", "| --- | --- | --- | --- |"]
+    for setting in SETTINGS.values():
+        default = f"`{setting.default}`" if setting.default else "unset"
+        rows.append(f"| {setting.name} | `{setting.env}` | {default} | {_cell(setting.help)} |")
+    return "\n".join(rows) + "\n"
 
 
 def command_table(group: click.Group) -> str:

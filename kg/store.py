@@ -40,13 +40,14 @@ from pyoxigraph import NamedNode, Quad
 
 from .atomic import crash_point, fsync_dir, write_text
 from .errors import StoreError
+from .settings import SETTINGS
 
 try:  # POSIX advisory locks; elsewhere the store works without them (one process at a time)
     import fcntl
 except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None
 
-DEFAULT_STORE = Path(".kg/store")
+DEFAULT_STORE = Path(SETTINGS["store"].default)
 STATE_VERSION = 2   # 2: per-article ranking editions
 
 LIVE = "LIVE"

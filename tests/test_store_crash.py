@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.atomic import CRASH_ENV
+from kg.settings import SETTINGS
 from kg.build import OUTPUT_FORMATS, build
 from kg.export import export
 from kg.facts import facts_table
@@ -88,7 +88,7 @@ CHILD = ("import sys; from pathlib import Path; from kg.build import build; "
 def crashed_build(data: Path, store: Path, out: Path, point: str) -> None:
     """A build in another process that kills itself with SIGKILL at ``point`` (as ``kill -9`` would)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-               **{CRASH_ENV: point})
+               **{SETTINGS["crash_at"].env: point})
     child = subprocess.run([sys.executable, "-c", CHILD, str(data), str(store), str(out)], env=env,
                            capture_output=True, text=True, timeout=300)
     assert child.returncode == -signal.SIGKILL, f"the build was not killed at {point}: {child.stderr[-2000:]}"
