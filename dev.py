@@ -70,13 +70,14 @@ def main(argv: list[str]) -> int:
 
 
 def _parallel(args: list[str]) -> list[str]:
-    """Run the suite on every core (pytest-xdist), one test file per worker at a time so that a file's
-    module-scoped fixtures are built once; `-n 0` or `-p no:xdist` on the command line runs it serially."""
+    """Run the suite on every core (pytest-xdist). Tests are handed out one by one and an idle worker takes
+    work from a busy one (worksteal): the crash tests alone take minutes, so whole files per worker would leave
+    one worker idle. `-n 0` or `-p no:xdist` on the command line runs it serially."""
     if any(a in {"-n", "--numprocesses", "no:xdist"} or a.startswith(("-n=", "--numprocesses=")) for a in args):
         return []
     if any(a.startswith("-n") and a[2:].isdigit() for a in args):
         return []
-    return ["-n", "auto", "--dist", "loadfile"]
+    return ["-n", "auto", "--dist", "worksteal"]
 
 
 if __name__ == "__main__":

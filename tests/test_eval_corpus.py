@@ -277,6 +277,7 @@ def reference_scorer():
     return module
 
 
+@pytest.mark.slow
 @needs_scorer
 @settings(max_examples=300, deadline=None)
 @given(gold_and_rows())
@@ -472,6 +473,7 @@ def test_cli_corpus_mode_refuses_options_of_the_other_mode(made_up_corpus, capsy
 SMALL_ARTICLES = ["donga-productivity2008", "wowtv-foundry-share"]  # one English, one Korean, the shortest texts
 
 
+@pytest.mark.slow
 @needs_corpus
 @needs_scorer
 def test_on_two_corpus_articles_the_figures_agree_with_check_facts(tmp_path):

@@ -133,6 +133,7 @@ def test_generated_holder_lists_never_invent_a_number(values, style, approx):
     assert all(f["approximate"] is approx for f in sheet["facts"])
 
 
+@pytest.mark.slow
 def test_cli_folder_of_articles_and_html(tmp_path):
     src = tmp_path / "in"
     src.mkdir()

@@ -139,6 +139,7 @@ def _shacl_shacl() -> Graph:
     return Graph().parse(asset, format="turtle")
 
 
+@pytest.mark.slow
 def test_shapes_graph_conforms_to_shacl_for_shacl():
     conforms, _graph, text = pyshacl.validate(shapes_graph(), shacl_graph=_shacl_shacl())
     assert conforms, text

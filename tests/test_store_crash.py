@@ -122,6 +122,7 @@ def test_a_build_killed_at_any_write_point_is_repaired_by_the_next(tmp_path, cle
 
 
 # ------------------------------------------------------------------------------------------------ readers
+@pytest.mark.slow
 def test_an_open_reader_keeps_its_build_and_its_version(tmp_path):
     with cwd(tmp_path):
         data = write_corpus(tmp_path, MINI_ARTICLE)
@@ -386,6 +387,7 @@ def _places(value, path=()):
             yield from _places(item, (*path, index))
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_change_to_the_build_state_is_refused_or_repaired(built_once, tmp_path, capsys, data):

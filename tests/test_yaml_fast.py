@@ -91,6 +91,7 @@ _settings = settings(max_examples=150, deadline=None, database=None,
 @_settings
 @given(target=st.sampled_from(REAL), value=yaml_values, choices=st.lists(st.integers(0, 50), max_size=6),
        style=st.sampled_from([None, '"', "'", "|"]), flow=st.sampled_from([None, True, False]))
+@pytest.mark.slow
 def test_generated_documents_read_the_same_both_ways(monkeypatch, target, value, choices, style, flow):
     document = replace_somewhere(yaml.safe_load(target.read_text(encoding="utf-8")), value, choices)
     try:
