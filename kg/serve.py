@@ -1,4 +1,4 @@
-"""``kg serve``: the stored graph over the SPARQL 1.1 Protocol, with a small query page.
+"""``kg serve``: the stored graph over the SPARQL 1.1 Protocol, with a query workbench and entity pages.
 
 Routes:
     GET  /sparql?query=...            SPARQL 1.1 Protocol query via GET (also accepted at /)
@@ -440,7 +440,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        if "Access-Control-Allow-Origin" not in reply.headers:
+        if self.command != "OPTIONS":  # a preflight answer carries its own CORS headers (kg.serve_cors)
             for name, value in self.app.cors.response_headers(self.headers.get("Origin")):
                 self.send_header(name, value)
         if self.close_connection:

@@ -64,10 +64,15 @@
     for (const col of cols.slice(1)) {
       const render = col.render;
       col.render = (data, type, row, meta) => {
-        if ((type === "sort" || type === "type") && data && data.type !== "uri" && NUMERIC.has(data.datatype)) {
+        if (type === "display" || !data) return render(data, type, row, meta);
+        // sort, type detection and search see the value as escaped text (numbers as numbers): YASGUI's own
+        // renderer hands DataTables the raw value there, which it may parse as HTML
+        if ((type === "sort" || type === "type") && data.type !== "uri" && NUMERIC.has(data.datatype)) {
           return Number(data.value);
         }
-        return render(data, type, row, meta);
+        const span = document.createElement("span");
+        span.textContent = data.value;
+        return span.innerHTML;
       };
     }
     return cols;
@@ -210,6 +215,11 @@
       const info = await (await fetch("/workbench.json")).json();
       prefixes = info.prefixes || {};
       base = info.base || base;
+      // the prefix completer reads its list once, when an editor starts: start it again with the list
+      for (const id in yasgui._tabs) {
+        const yasqe = yasgui._tabs[id].getYasqe && yasgui._tabs[id].getYasqe();
+        if (yasqe) yasqe.enableCompleter("kgPrefixes");
+      }
     } catch (e) { /* completion is a convenience */ }
     const terms = async (text, variable) => {
       const res = await fetch(ENDPOINT, { method: "POST", body: new URLSearchParams({ query: text }),
