@@ -102,4 +102,4 @@ class Cors:
         return 204, "", headers
 
 
-__all__ = ["Cors", "parse_origins", "ALLOWED_HEADERS", "MAX_AGE", "METHODS"]
+__all__ = ["ALLOWED_HEADERS", "MAX_AGE", "METHODS", "Cors", "parse_origins"]

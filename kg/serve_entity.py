@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from .serve_pool import Reply
@@ -27,6 +28,7 @@ from .serve_pool import Reply
 if TYPE_CHECKING:  # pragma: no cover
     from .serve import SparqlServer
 
+Row = dict[str, dict[str, str]]   # a SPARQL JSON result row: variable -> term
 RDF_FORMATS = {  # format= value -> (kg serve's format name, media type)
     "ttl": ("turtle", "text/turtle"), "turtle": ("turtle", "text/turtle"),
     "jsonld": ("jsonld", "application/ld+json"), "nt": ("ntriples", "application/n-triples"),
@@ -95,12 +97,12 @@ def iri_for(base: str, rest: str) -> str | None:
 class EntityPages:
     """The /id/, /page/ and /data/ routes of one server."""
 
-    def __init__(self, server: "SparqlServer", base: str):
+    def __init__(self, server: SparqlServer, base: str):
         self.server = server
         self.base = base
 
     # -- helpers -----------------------------------------------------------------------------------------
-    def _select(self, text: str, client: str) -> list[dict[str, dict[str, str]]] | Reply:
+    def _select(self, text: str, client: str) -> list[Row] | Reply:
         reply = self.server.query(text, accept=None, fmt="json", client=client)
         if reply.status != 200:
             return reply
@@ -160,10 +162,13 @@ class EntityPages:
             return iri
         lang = lang if lang in LANGS else "en"
         term = f"<{iri}>"
-        label_of = (lambda var, out: f"OPTIONAL {{ {var} rdfs:label ?{out}1 FILTER(LANGMATCHES(LANG(?{out}1), "
-                                     f"\"{lang}\")) }} OPTIONAL {{ {var} rdfs:label ?{out}2 "
-                                     f"FILTER(LANGMATCHES(LANG(?{out}2), \"en\")) }} "
-                                     f"BIND(COALESCE(?{out}1, ?{out}2) AS ?{out})")
+
+        def label_of(var: str, out: str) -> str:
+            """?out: the label of var in the page's language, else in English."""
+            return (f"OPTIONAL {{ {var} rdfs:label ?{out}1 FILTER(LANGMATCHES(LANG(?{out}1), \"{lang}\")) }} "
+                    f"OPTIONAL {{ {var} rdfs:label ?{out}2 FILTER(LANGMATCHES(LANG(?{out}2), \"en\")) }} "
+                    f"BIND(COALESCE(?{out}1, ?{out}2) AS ?{out})")
+
         statements = self._select(
             f"SELECT DISTINCT ?p ?o ?olabel WHERE {{ {term} ?p ?o . {label_of('?o', 'olabel')} }} LIMIT 1000",
             client)
@@ -212,7 +217,8 @@ class EntityPages:
             text += f'<sup class="lang">{e(tag)}</sup>'
         return text
 
-    def _render(self, iri: str, rest: str, lang: str, statements: list, incoming: list, facts: list) -> str:
+    def _render(self, iri: str, rest: str, lang: str, statements: list[Row], incoming: list[Row],
+                facts: list[Row]) -> str:
         e = html.escape
         labels = {s["o"].get("xml:lang", ""): s["o"]["value"] for s in statements
                   if s["p"]["value"] == "http://www.w3.org/2000/01/rdf-schema#label"}
@@ -229,10 +235,10 @@ class EntityPages:
             f'<link rel="alternate" type="text/turtle" href="/data/{e(tail)}?format=ttl">',
             f'<link rel="alternate" type="application/ld+json" href="/data/{e(tail)}?format=jsonld">',
             "</head><body>",
-            '<nav><a href="/">query workbench</a> · '
-            f'<a id="network-link" href="/graph?focus={e(quote(iri, safe=""))}">neighbourhood in the network view</a>'
-            f' · <a href="/data/{e(tail)}?format=ttl">Turtle</a> · <a href="/data/{e(tail)}?format=jsonld">JSON-LD</a>'
-            f' · <a href="/page/{e(tail)}?lang={other}">{"한국어" if other == "ko" else "English"}</a></nav>',
+            ('<nav><a href="/">query workbench</a> · '
+             f'<a id="network-link" href="/graph?focus={e(quote(iri, safe=""))}">neighbourhood in the network view</a>'
+             f' · <a href="/data/{e(tail)}?format=ttl">Turtle</a> · <a href="/data/{e(tail)}?format=jsonld">JSON-LD</a>'
+             f' · <a href="/page/{e(tail)}?lang={other}">{"한국어" if other == "ko" else "English"}</a></nav>'),
             f'<h1 id="entity-label">{e(title)}</h1>',
             f'<p class="iri"><code>{e(iri)}</code>'
             + (" — " + ", ".join(self._link(t) for t in types) if types else "") + "</p>",
@@ -242,7 +248,7 @@ class EntityPages:
                          "<th>fact</th><th>value</th><th>period</th><th>source</th><th>evidence</th><th>article</th>"
                          "</tr></thead><tbody>")
             for f in facts:
-                get = lambda k: f[k]["value"] if k in f else ""  # noqa: E731
+                get = _getter(f)
                 figure = get("rank") and f"#{get('rank')}" or " ".join(x for x in (get("value"), get("unit")) if x)
                 source = e(get("source")) + (f' <span class="att">({e(get("attribution"))})</span>'
                                              if get("attribution") else "")
@@ -269,6 +275,11 @@ class EntityPages:
             parts.append("</tbody></table></section>")
         parts.append("</body></html>\n")
         return "\n".join(parts)
+
+
+def _getter(row: Row) -> Callable[[str], str]:
+    """The plain value of a result row's variable ("" when unbound)."""
+    return lambda name: row[name]["value"] if name in row else ""
 
 
 def _facts_query(term: str, lang: str) -> str:

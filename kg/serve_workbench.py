@@ -13,8 +13,9 @@ Routes served here (dispatched from kg.serve):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .errors import KgError
 from .serve_pool import Reply
@@ -59,10 +60,12 @@ def info_reply(prefixes: dict[str, str], base: str) -> Reply:
     return Reply(200, "application/json", body)
 
 
-def saved_text_reply(query: "SavedQuery | None", name: str, params: dict[str, str],
+def saved_text_reply(query: SavedQuery | None, name: str, params: dict[str, str],
                      names: Callable[[str], list[dict[str, object]]]) -> Reply:
     """The text a saved query runs with ``params``: every bound parameter as a VALUES block at the start of the
     outermost WHERE group (as for remote endpoints), after friendly names were resolved with ``names``."""
+    from pyoxigraph import BlankNode, Literal, NamedNode
+
     from . import query as kgquery
     from .remote import bind_values
 
@@ -74,9 +77,10 @@ def saved_text_reply(query: "SavedQuery | None", name: str, params: dict[str, st
     except KgError as exc:
         hint = getattr(exc, "hint", None)
         return Reply.text(400, str(exc) + (f" ({hint})" if hint else ""))
-    body = {"name": query.name, "text": bind_values(query.text, bound),
+    terms = {name: term for name, term in bound.items() if isinstance(term, (NamedNode, BlankNode, Literal))}
+    body = {"name": query.name, "text": bind_values(query.text, terms),
             "resolved": [str(r) for r in resolved if getattr(r, "changed", True)]}
     return Reply(200, "application/json", json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
 
-__all__ = ["ASSETS", "PAGE", "PAGE_CSP", "asset_reply", "page_reply", "info_reply", "saved_text_reply"]
+__all__ = ["ASSETS", "PAGE", "PAGE_CSP", "asset_reply", "info_reply", "page_reply", "saved_text_reply"]

@@ -5,6 +5,7 @@ Plain HTTP against a server on a store built from the repository's data/ (the br
 tests/test_serve_workbench_browser.py)."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import urllib.parse
@@ -14,11 +15,11 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kg.cli import main
+from kg.errors import InputError
 from kg.query import saved_queries
 from kg.serve import ServeConfig, SparqlServer
 from kg.serve_cors import Cors, parse_origins
-from kg.serve_entity import negotiate
-from kg.errors import InputError
+from kg.serve_entity import EntityPages, negotiate
 
 try:
     from _serve_site import KR, build_data_store, fetch
@@ -179,13 +180,32 @@ def test_entity_page_lists_its_facts_with_sources_and_evidence(server):
     assert '<h1 id="entity-label">대한민국</h1>' in ko
 
 
-def test_entity_page_escapes_what_the_graph_says(server, store):
-    # a fact page: its evidence holds quotes; nothing from the graph becomes markup
-    status, _, body = fetch(server, "GET",
-                            "/page/article/mk-2025-korea-ai-competitiveness/fact/h100-kr-sk-telecom-ceo")
+def test_entity_page_shows_a_fact_with_its_evidence(server):
+    fact = "https://w3id.org/newskg/id/article/mk-2025-korea-ai-competitiveness/fact/h100-kr-sk-telecom-ceo"
+    evidence = select(server, f"SELECT ?e WHERE {{ <{fact}> nkg:evidence ?e }}")[0]["e"]["value"]
+    status, _, body = fetch(server, "GET", "/page/" + fact[len("https://w3id.org/newskg/id/"):])
     page = body.decode()
-    assert status == 200 and "nkg:evidence" in page and "&quot;" not in page.split("<body>")[0]
-    assert page.count("<q>") == 0 and "SK" in page
+    assert status == 200 and html.escape(evidence) in page and 'href="/page/entity/KR"' in page
+
+
+class _Stub:
+    prefixes = {"rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+
+
+def test_entity_page_writes_what_the_graph_says_as_text():
+    hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    pages = EntityPages(_Stub(), "https://w3id.org/newskg/id/")  # type: ignore[arg-type]
+    literal = {"type": "literal", "value": hostile, "xml:lang": "en"}
+    statements = [{"p": {"type": "uri", "value": "http://www.w3.org/2000/01/rdf-schema#label"}, "o": literal},
+                  {"p": {"type": "uri", "value": "https://w3id.org/newskg/ontology#evidence"},
+                   "o": {"type": "literal", "value": hostile}}]
+    facts = [{"fact": {"type": "uri", "value": "https://w3id.org/newskg/id/x/fact/y\"onmouseover=\"alert(3)"},
+              "label": literal, "evidence": literal, "source": literal,
+              "articleNode": {"type": "uri", "value": "https://w3id.org/newskg/id/article/a"},
+              "article": {"type": "literal", "value": "a"}}]
+    page = pages._render("https://w3id.org/newskg/id/x", "x", "en", statements, [], facts)
+    assert "<script" not in page and "<img" not in page and 'onmouseover="' not in page
+    assert page.count(html.escape(hostile)) >= 4   # heading, title, statement, fact label, evidence, source
 
 
 # ------------------------------------------------------------------------------------------------ CORS
