@@ -244,7 +244,7 @@ class EntityPages:
             + (" — " + ", ".join(self._link(t) for t in types) if types else "") + "</p>",
         ]
         if facts:
-            parts.append(f'<section id="facts"><h2>Facts about it ({len(facts)})</h2><table><thead><tr>'
+            parts.append(f'<section id="facts"><h2>Facts ({len(facts)})</h2><table><thead><tr>'
                          "<th>fact</th><th>value</th><th>period</th><th>source</th><th>evidence</th><th>article</th>"
                          "</tr></thead><tbody>")
             for f in facts:
@@ -285,7 +285,11 @@ def _getter(row: Row) -> Callable[[str], str]:
 def _facts_query(term: str, lang: str) -> str:
     return f"""SELECT DISTINCT ?fact ?label ?value ?unit ?rank ?period ?source ?attribution ?evidence ?article
        ?articleNode WHERE {{
-  ?fact nkg:subject {term} ; nkg:reportedIn ?articleNode ; nkg:attribution ?att .
+  {{ ?fact nkg:subject {term} }} UNION {{ ?fact nkg:indicator {term} }} UNION {{ ?fact nkg:group {term} }}
+  UNION {{ ?fact nkg:attributedTo {term} }} UNION {{ ?fact nkg:ranking {term} }}
+  UNION {{ ?fact nkg:ranking ?edition . ?edition nkg:rankingSeries {term} }}
+  UNION {{ ?fact nkg:group ?groupNode . ?groupNode skos:inScheme {term} }}
+  ?fact nkg:reportedIn ?articleNode ; nkg:attribution ?att .
   ?articleNode dcterms:identifier ?article .
   OPTIONAL {{ ?fact rdfs:label ?l1 FILTER(LANGMATCHES(LANG(?l1), "{lang}")) }}
   OPTIONAL {{ ?fact rdfs:label ?l2 FILTER(LANGMATCHES(LANG(?l2), "en")) }}

@@ -265,3 +265,17 @@ def test_cors_origins_are_parsed_or_refused():
 def test_cli_serve_with_a_bad_cors_origin_is_exit_2(store, capsys):
     assert main(["serve", "--store", str(store), "--port", "0", "--cors", "ftp://x"]) == 2
     assert "is not an origin" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rest, pattern", [
+    ("indicator/ai-workforce", "?f nkg:indicator <{iri}>"),
+    ("ranking/unido-cip", "?f nkg:ranking ?e . ?e nkg:rankingSeries <{iri}>"),
+])
+def test_measure_pages_list_the_facts_that_measure_by_them(server, rest, pattern):
+    iri = "https://w3id.org/newskg/id/" + rest
+    facts = {r["f"]["value"] for r in select(server, "SELECT DISTINCT ?f WHERE { " + pattern.format(iri=iri) + " }")}
+    page = fetch(server, "GET", "/page/" + rest)[2].decode()
+    section = page[page.index('<section id="facts">'):page.index("</section>", page.index('<section id="facts">'))]
+    assert facts and section.count("<tr><td>") == len(facts)
+    for fact in facts:
+        assert 'href="/page/' + fact[len("https://w3id.org/newskg/id/"):] + '"' in section
