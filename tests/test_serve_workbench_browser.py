@@ -190,6 +190,39 @@ def test_workbench_completes_prefixes_and_terms_from_this_store(server, browser)
     assert session.foreign == [] and session.errors == []
 
 
+LABELS = ("SELECT ?country ?label WHERE { ?country a nkg:Country ; rdfs:label ?label } ORDER BY ?country LIMIT 40")
+
+
+def test_workbench_shows_labels_in_the_chosen_language(server, browser):
+    status, _, body = fetch(server, "GET", "/sparql", params={"query": LABELS},
+                            headers={"Accept": "application/sparql-results+json"})
+    rows = json.loads(body)["results"]["bindings"]
+    by_lang = {lang: sorted(r["label"]["value"] for r in rows if r["label"]["xml:lang"] == lang) for lang in ("en", "ko")}
+    assert by_lang["en"] and len(by_lang["en"]) == len(by_lang["ko"])
+    session = Session(browser, (server.url,))
+    page = session.page
+    try:
+        page.goto(server.url)
+        session.until("() => !!(window.kgWorkbench && kgWorkbench.yasgui.getTab())")
+        page.evaluate("q => { const tab = kgWorkbench.yasgui.getTab(); tab.setQuery(q); tab.query(); }", LABELS)
+        label_column = "() => { const t = document.querySelector('.yasr table.dataTable'); if (!t) return null;" \
+            " const i = [...t.querySelectorAll('thead th')].findIndex(th => th.innerText.trim() === 'label');" \
+            " return [...t.querySelectorAll('tbody tr')].map(tr => tr.querySelectorAll('td')[i].innerText.trim()); }"
+        shown = session.until(label_column)
+        assert sorted(shown) == by_lang["en"]            # one row per country, English, no "@en"
+        page.select_option("#lang", "ko")
+        session.until("want => { const t = document.querySelector('.yasr table.dataTable'); return t &&"
+                      " t.innerText.includes(want); }", arg=by_lang["ko"][0])
+        assert sorted(session.until(label_column)) == by_lang["ko"]
+        page.uncheck("#one-lang")                         # both languages, the other one tagged
+        session.until("n => document.querySelectorAll('.yasr table.dataTable tbody tr').length === n", arg=len(rows))
+        assert page.locator(".yasr sup.lang").count() == len(by_lang["en"])
+        assert set(page.locator(".yasr sup.lang").all_inner_texts()) == {"en"}
+    finally:
+        session.close()
+    assert session.foreign == [] and session.errors == []
+
+
 def test_entity_page_in_a_browser(server, browser):
     session = Session(browser, (server.url,))
     page = session.page
