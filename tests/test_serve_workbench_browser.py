@@ -197,7 +197,8 @@ def test_workbench_shows_labels_in_the_chosen_language(server, browser):
     status, _, body = fetch(server, "GET", "/sparql", params={"query": LABELS},
                             headers={"Accept": "application/sparql-results+json"})
     rows = json.loads(body)["results"]["bindings"]
-    by_lang = {lang: sorted(r["label"]["value"] for r in rows if r["label"]["xml:lang"] == lang) for lang in ("en", "ko")}
+    by_lang = {lang: sorted(r["label"]["value"] for r in rows if r["label"]["xml:lang"] == lang)
+               for lang in ("en", "ko")}
     assert by_lang["en"] and len(by_lang["en"]) == len(by_lang["ko"])
     session = Session(browser, (server.url,))
     page = session.page
