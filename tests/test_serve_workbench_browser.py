@@ -158,10 +158,15 @@ def test_workbench_runs_a_saved_query_sorts_and_clears_results_on_error(server, 
         assert "onerror" not in page.inner_text(".yasr")
         page.screenshot(path=str(ARTIFACTS / "workbench-error.png"))
         # an unknown parameter value: the message, and the results cleared as well
+        page.fill("input[name=country]", "Korea")
+        page.click("#run-saved")
+        session.until("n => document.querySelectorAll('.yasr table.dataTable tbody tr').length === n",
+                      arg=len(expected))
         page.fill("input[name=country]", "Atlantis")
         page.click("#run-saved")
         session.until("() => document.getElementById('status').classList.contains('error')")
-        assert "Atlantis" in page.inner_text("#status")
+        assert "Atlantis" in page.inner_text("#status") and "Atlantis" in page.inner_text(".yasr")
+        assert session.table()[1] == []
     finally:
         session.close()
     assert session.foreign == [] and session.dialogs == []
