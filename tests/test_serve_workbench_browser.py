@@ -173,7 +173,7 @@ def test_workbench_runs_a_saved_query_sorts_and_clears_results_on_error(server, 
     assert all("400" in e for e in session.errors), session.errors   # only the refused queries' 400s
 
 
-def test_workbench_completes_prefixes_and_terms_from_this_store(server, browser):
+def test_workbench_completes_from_this_store_and_shares_links(server, browser):
     session = Session(browser, (server.url,))
     page = session.page
     try:
@@ -190,9 +190,20 @@ def test_workbench_completes_prefixes_and_terms_from_this_store(server, browser)
         page.keyboard.press("Control+Space")
         session.until("() => [...document.querySelectorAll('.CodeMirror-hint')]"
                       ".some(h => h.innerText.includes('nkg:Country'))")
+        # a share link restores the query in a fresh browser
+        page.evaluate("() => { kgWorkbench.yasgui.getTab().setQuery('SELECT ?x WHERE { BIND(42 AS ?x) }'); }")
+        link = page.evaluate("() => kgWorkbench.yasgui.getTab().getShareableLink()")
+        assert link.startswith(server.url)
     finally:
         session.close()
     assert session.foreign == [] and session.errors == []
+    other = Session(browser, (server.url,))
+    try:
+        other.page.goto(link)
+        assert other.until("() => window.kgWorkbench && kgWorkbench.yasgui.getTab().getQuery()") == \
+            "SELECT ?x WHERE { BIND(42 AS ?x) }"
+    finally:
+        other.close()
 
 
 LABELS = ("SELECT ?country ?label WHERE { ?country a nkg:Country ; rdfs:label ?label } ORDER BY ?country LIMIT 40")
