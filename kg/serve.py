@@ -476,9 +476,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.handle_get()
 
     def do_HEAD(self) -> None:  # noqa: N802
-        path, _ = self.split()
+        path, params = self.split()
         if path in ("/", "/index.html"):
             self.send(self.app.page(), head_only=True)
+        elif path.startswith(("/id/", "/page/", "/data/", "/assets/")) and self.host_allowed():
+            self.send(self.extra_route(path, params) or Reply.text(404, f"nothing at {path}"), head_only=True)
         else:
             self.fail(405, "HEAD is only supported for the page; use GET or POST", Allow="GET, POST")
 

@@ -133,6 +133,8 @@ def test_accept_negotiation_prefers_by_q_and_order():
 def test_an_iri_under_the_base_redirects_by_content_negotiation(server, accept, location):
     status, headers, _ = fetch(server, "GET", "/id/entity/KR", headers={"Accept": accept})
     assert status == 303 and headers["location"] == location and "Accept" in headers["vary"]
+    status, headers, body = fetch(server, "HEAD", "/id/entity/KR", headers={"Accept": accept})
+    assert status == 303 and headers["location"] == location and body == b""
 
 
 def test_the_rdf_descriptions_hold_the_store_triples_about_the_thing(server):

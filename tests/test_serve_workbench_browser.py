@@ -11,6 +11,7 @@ import http.server
 import json
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -235,6 +236,30 @@ def test_workbench_shows_labels_in_the_chosen_language(server, browser):
         session.until("n => document.querySelectorAll('.yasr table.dataTable tbody tr').length === n", arg=len(rows))
         assert page.locator(".yasr sup.lang").count() == len(by_lang["en"])
         assert set(page.locator(".yasr sup.lang").all_inner_texts()) == {"en"}
+    finally:
+        session.close()
+    assert session.foreign == [] and session.errors == []
+
+
+def test_workbench_downloads_the_servers_formats(server, browser):
+    query = "SELECT ?country ?label WHERE { ?country a nkg:Country ; rdfs:label ?label } ORDER BY ?label LIMIT 7"
+    session = Session(browser, (server.url,))
+    page = session.page
+    try:
+        page.goto(server.url)
+        session.until("() => !!(window.kgWorkbench && kgWorkbench.yasgui.getTab())")
+        page.evaluate("q => { kgWorkbench.yasgui.getTab().setQuery(q); }", query)
+        for fmt, suffix in (("csv", ".csv"), ("tsv", ".tsv"), ("json", ".json"), ("xml", ".xml")):
+            page.select_option("#download-format", fmt)
+            with page.expect_download() as info:
+                page.click("#download")
+            download = info.value
+            expected = fetch(server, "POST", "/sparql", body=urllib.parse.urlencode(
+                {"query": query, "format": fmt}).encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"})[2]
+            assert download.suggested_filename.endswith(suffix)
+            with open(download.path(), "rb") as saved:
+                assert saved.read() == expected and len(expected) > 100, fmt
     finally:
         session.close()
     assert session.foreign == [] and session.errors == []
