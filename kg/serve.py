@@ -149,7 +149,7 @@ class SparqlServer:
             raise InputError("--short-time and --request-time must be positive, --worker-memory at least 0")
         self.cors = Cors(parse_origins(config.cors))
         self.prefixes = _prefixes()
-        self.entities = EntityPages(self, config.base)
+        self.entities = EntityPages(self, config.base, store)
         # read and parsed once: a request for a saved query costs no file access
         self.saved_queries = _saved_queries(config.queries_dir)
         self._queries_json = _queries_json(self.saved_queries)

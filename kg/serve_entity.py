@@ -20,6 +20,7 @@ import html
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
@@ -48,12 +49,17 @@ class EntityInfo:
     label: str
     types: list[str] = field(default_factory=list)
     lang: str = "en"
+    store_path: Path | None = None   # the served store, for a provider that reads it (KgStore(..., read_only=True))
 
 
-# Chart hook: callables that return an HTML fragment (trusted markup, e.g. a <figure> with an <img> or a
-# <div data-vega-spec=...>) for an entity, or "" when they have nothing to show. kg/viz or kg/charts registers its
-# providers here (``CHART_SECTIONS.append(fn)``); the fragments go into <section id="charts"> of the page.
+# Chart hook: callables that return an HTML fragment (trusted markup, e.g. a <figure> with an <img>, or a
+# vega-embed fragment with its inline scripts) for an entity, or "" when they have nothing to show. kg/charts
+# registers its providers here (``CHART_SECTIONS.append(fn)``); the fragments go into <section id="charts">.
+# A page without charts allows no inline script; a page with charts allows what vega-embed needs (CHART_SCRIPT_SRC).
 CHART_SECTIONS: list[Callable[[EntityInfo], str]] = []
+CHART_SCRIPT_SRC = "'self' 'unsafe-inline' 'unsafe-eval'"
+PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src {script}; "
+            "connect-src 'self'; base-uri 'none'; form-action 'none'")
 
 
 def negotiate(accept: str | None) -> str:
@@ -97,9 +103,10 @@ def iri_for(base: str, rest: str) -> str | None:
 class EntityPages:
     """The /id/, /page/ and /data/ routes of one server."""
 
-    def __init__(self, server: SparqlServer, base: str):
+    def __init__(self, server: SparqlServer, base: str, store_path: Path | None = None):
         self.server = server
         self.base = base
+        self.store_path = store_path
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _select(self, text: str, client: str) -> list[Row] | Reply:
@@ -182,11 +189,10 @@ class EntityPages:
         facts = self._select(_facts_query(term, lang), client)
         if isinstance(facts, Reply):
             return facts
-        body = self._render(iri, rest, lang, statements, incoming, facts)
+        body, charted = self._render(iri, rest, lang, statements, incoming, facts)
+        script = CHART_SCRIPT_SRC if charted else "'self'"
         return Reply(200, "text/html; charset=utf-8", body.encode("utf-8"), {
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-                                       "script-src 'self'; connect-src 'self'; base-uri 'none'",
-            "Content-Language": lang})
+            "Content-Security-Policy": PAGE_CSP.format(script=script), "Content-Language": lang})
 
     # -- HTML ----------------------------------------------------------------------------------------------
     def _short(self, iri: str) -> str:
@@ -218,13 +224,14 @@ class EntityPages:
         return text
 
     def _render(self, iri: str, rest: str, lang: str, statements: list[Row], incoming: list[Row],
-                facts: list[Row]) -> str:
+                facts: list[Row]) -> tuple[str, bool]:
+        """The page, and whether a chart provider put something in it."""
         e = html.escape
         labels = {s["o"].get("xml:lang", ""): s["o"]["value"] for s in statements
                   if s["p"]["value"] == "http://www.w3.org/2000/01/rdf-schema#label"}
         title = labels.get(lang) or labels.get("en") or next(iter(labels.values()), None) or self._short(iri)
         types = [s["o"]["value"] for s in statements if s["p"]["value"] == RDF_TYPE]
-        info = EntityInfo(iri=iri, label=title, types=types, lang=lang)
+        info = EntityInfo(iri=iri, label=title, types=types, lang=lang, store_path=self.store_path)
         charts = "".join(provider(info) for provider in CHART_SECTIONS)
         tail = quote(rest, safe="/:@-._~!$&'()*+,;=")
         other = "ko" if lang == "en" else "en"
@@ -274,7 +281,7 @@ class EntityPages:
                              f"<th>{self._link(s['p']['value'])}</th></tr>")
             parts.append("</tbody></table></section>")
         parts.append("</body></html>\n")
-        return "\n".join(parts)
+        return "\n".join(parts), bool(charts)
 
 
 def _getter(row: Row) -> Callable[[str], str]:

@@ -205,7 +205,8 @@ def test_entity_page_writes_what_the_graph_says_as_text():
               "label": literal, "evidence": literal, "source": literal,
               "articleNode": {"type": "uri", "value": "https://w3id.org/newskg/id/article/a"},
               "article": {"type": "literal", "value": "a"}}]
-    page = pages._render("https://w3id.org/newskg/id/x", "x", "en", statements, [], facts)
+    page, charted = pages._render("https://w3id.org/newskg/id/x", "x", "en", statements, [], facts)
+    assert not charted
     assert "<script" not in page and "<img" not in page and 'onmouseover="' not in page
     assert page.count(html.escape(hostile)) >= 4   # heading, title, statement, fact label, evidence, source
 
@@ -281,3 +282,28 @@ def test_measure_pages_list_the_facts_that_measure_by_them(server, rest, pattern
     assert facts and section.count("<tr><td>") == len(facts)
     for fact in facts:
         assert 'href="/page/' + fact[len("https://w3id.org/newskg/id/"):] + '"' in section
+
+
+def test_chart_providers_fill_the_charts_slot(server, store):
+    from kg.serve_entity import CHART_SECTIONS, EntityInfo
+
+    seen: list[EntityInfo] = []
+
+    def provider(info: EntityInfo) -> str:
+        seen.append(info)
+        return '<figure id="test-chart">chart of ' + html.escape(info.label) + "</figure>" if "Country" in \
+            "".join(info.types) else ""
+
+    CHART_SECTIONS.append(provider)
+    try:
+        status, headers, body = fetch(server, "GET", "/page/entity/KR", params={"lang": "ko"})
+        plain = fetch(server, "GET", "/page/indicator/ai-workforce")[1]
+    finally:
+        CHART_SECTIONS.remove(provider)
+    page = body.decode()
+    assert status == 200 and '<figure id="test-chart">chart of 대한민국</figure>' in page
+    assert page.index('<section id="charts"') < page.index('<figure id="test-chart">')
+    assert "'unsafe-inline'" in headers["content-security-policy"]          # what vega-embed needs, only here
+    assert "script-src 'self';" in plain["content-security-policy"]
+    assert seen[0].iri == KR and seen[0].lang == "ko" and seen[0].store_path == store
+    assert "https://w3id.org/newskg/ontology#Country" in seen[0].types
