@@ -62,6 +62,27 @@ PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:
             "connect-src 'self'; base-uri 'none'; form-action 'none'")
 
 
+def vega_chart(info: EntityInfo) -> str:
+    """The built-in provider: the chart kg.charts draws for an indicator, country or ranking (``entity_chart``),
+    with vega-embed inlined; "" when kg.charts is not installed, the store is unknown or there is nothing to draw."""
+    try:
+        from .charts import embed_fragment, entity_chart, vendor_scripts  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return ""
+    if info.store_path is None:
+        return ""
+    from .store import KgStore
+
+    with KgStore(info.store_path, read_only=True) as store:
+        made = entity_chart(store, info.iri, lang=info.lang)
+    if made is None:
+        return ""
+    return str(vendor_scripts()) + "\n" + str(embed_fragment(made.spec, "entity-chart"))
+
+
+CHART_SECTIONS.append(vega_chart)
+
+
 def negotiate(accept: str | None) -> str:
     """"html", "ttl", "jsonld" or "nt" for an Accept header (q-values honoured; */* and none: html)."""
     if not accept:

@@ -296,6 +296,22 @@ def test_entity_page_in_a_browser(server, browser):
     assert session.foreign == [] and session.errors == [], (session.foreign, session.errors)
 
 
+def test_entity_page_draws_its_chart_when_kg_charts_is_installed(server, browser):
+    pytest.importorskip("kg.charts", reason="kg.charts (kg chart) is not part of this build: no chart to draw")
+    session = Session(browser, (server.url,))
+    page = session.page
+    try:
+        page.goto(server.url + "page/indicator/h100-gpus-held")
+        state = session.until("() => { const f = document.querySelector('#charts figure.kg-chart');"
+                              " return f && f.dataset.state !== 'loading' && f.dataset.state; }")
+        assert state == "ready", page.get_attribute("#charts figure.kg-chart", "data-error")
+        assert page.locator("#charts svg").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "entity-indicator-chart.png"), full_page=True)
+    finally:
+        session.close()
+    assert session.foreign == [] and session.errors == []
+
+
 CLIENT_PAGE = """<!DOCTYPE html><html><body><pre id="out">waiting</pre><script>
 async function ask(endpoint) {
   try {
