@@ -41,6 +41,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import InputError, KgError, StoreError
+from .mapping import DEFAULT_BASE
 from .serve_cors import Cors, parse_origins
 from .serve_entity import EntityPages
 from .serve_federation import check_allow_list, refusal
@@ -51,7 +52,6 @@ from .serve_pool import (Admission, ClientBusy, Job, PoolBusy, QueryTimeout, Rep
 from .store import KgStore
 
 DEFAULT_PORT = 7878
-DEFAULT_BASE = "https://w3id.org/newskg/id/"
 
 
 @dataclass
