@@ -318,7 +318,7 @@ def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size,
 def serve_command(host, port, store_path, timeout, max_results, max_request, workers, allow_updates, federation,
                   allow_service, per_client, max_waiting, short_time, worker_memory, max_connections, request_time,
                   out_dir, base, cors, quiet) -> None:
-    """Serve the stored graph over the SPARQL 1.1 Protocol, with a query page at /.
+    """Serve the stored graph over the SPARQL 1.1 Protocol, with a query workbench at / and entity pages at /id/.
 
     Read-only unless --allow-updates; no outbound request (SERVICE, LOAD) unless --federation. Stop with Ctrl-C.
     """

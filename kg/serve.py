@@ -526,7 +526,7 @@ class _Handler(BaseHTTPRequestHandler):
         routed = self.extra_route(path, params)
         if routed is not None:
             return self.send(routed)
-        return self.fail(404, f"nothing at {path}; try / (the query page) or /sparql")
+        return self.fail(404, f"nothing at {path}; try / (the query workbench), /sparql or /id/...")
 
     def extra_route(self, path: str, params: dict[str, list[str]]) -> Reply | None:
         """The workbench's files and helpers, and the entity pages (None: not one of these paths)."""
