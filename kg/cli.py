@@ -311,11 +311,15 @@ def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size,
               help="Seconds a client has to send a whole request.")
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
               help="Folder holding graph.html, served at /graph.")
+@_base_option
+@click.option("--cors", "cors", is_flag=False, flag_value="*", default=None, metavar="[ORIGIN]",
+              help="Let pages on ORIGIN (comma-separated list; alone: any origin) read the answers: CORS preflight "
+                   "and headers. Off by default; updates stay same-origin only.")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
 def serve_command(host, port, store_path, timeout, max_results, max_request, workers, allow_updates, federation,
                   allow_service, per_client, max_waiting, short_time, worker_memory, max_connections, request_time,
-                  out_dir, quiet) -> None:
-    """Serve the stored graph over the SPARQL 1.1 Protocol, with a query page at /.
+                  out_dir, base, cors, quiet) -> None:
+    """Serve the stored graph over the SPARQL 1.1 Protocol, with a query workbench at / and entity pages at /id/.
 
     Read-only unless --allow-updates; no outbound request (SERVICE, LOAD) unless --federation. Stop with Ctrl-C.
     """
@@ -326,7 +330,7 @@ def serve_command(host, port, store_path, timeout, max_results, max_request, wor
                          federation=federation, allow_service=tuple(allow_service), per_client=per_client,
                          max_waiting=max_waiting, short_time=short_time, worker_memory_mb=worker_memory,
                          max_connections=max_connections, max_client_connections=max(1, max_connections // 4),
-                         request_time=request_time,
+                         request_time=request_time, base=base, cors=cors,
                          out_dir=out_dir, log=None if quiet else (lambda line: click.echo(line, err=True)))
     if workers:
         config.workers = workers

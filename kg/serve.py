@@ -1,4 +1,4 @@
-"""``kg serve``: the stored graph over the SPARQL 1.1 Protocol, with a small query page.
+"""``kg serve``: the stored graph over the SPARQL 1.1 Protocol, with a query workbench and entity pages.
 
 Routes:
     GET  /sparql?query=...            SPARQL 1.1 Protocol query via GET (also accepted at /)
@@ -7,7 +7,11 @@ Routes:
                                       refused with 403 unless the server was started with allow_updates
     GET  /saved/NAME?PARAM=VALUE      a saved query (queries/*.rq) with its parameters bound as values
     GET  /queries.json                the saved queries: name, title, description, parameters, text
-    GET  /                            the query page;  GET /graph  out/graph.html when it has been built
+    GET  /                            the query workbench (YASGUI, kg.serve_workbench; its files under /assets/,
+                                      /workbench.json, /saved-text/NAME);  GET /graph  out/graph.html when built
+    GET  /id/REST, /page/REST, /data/REST
+                                      the thing BASE + REST: 303 to its HTML page or RDF description (kg.serve_entity)
+    OPTIONS *                         CORS preflight: 204 with --cors for an allowed origin, else 403 (kg.serve_cors)
 
 Results by ``Accept`` or ``format=``: SPARQL JSON (default), XML, CSV, TSV; CONSTRUCT/DESCRIBE as Turtle
 (default), JSON-LD, N-Triples or RDF/XML. The default graph is the union of the named graphs, as for
@@ -37,13 +41,16 @@ from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import InputError, KgError, StoreError
+from .mapping import DEFAULT_BASE
+from .serve_cors import Cors, parse_origins
+from .serve_entity import EntityPages
 from .serve_federation import check_allow_list, refusal
 from .serve_formats import parse_accept
+from .serve_workbench import asset_reply, info_reply, page_reply, saved_text_reply
 from .serve_pool import (Admission, ClientBusy, Job, PoolBusy, QueryTimeout, Reply, ShortLaneTimeout, WorkerPool,
                          default_workers)
 from .store import KgStore
 
-PAGE = Path(__file__).with_name("serve_page.html")
 DEFAULT_PORT = 7878
 
 
@@ -68,6 +75,8 @@ class ServeConfig:
     request_time: float = 20.0        # seconds a client has to send a whole request (and idle keep-alive)
     out_dir: Path = Path("out")       # where `kg viz` wrote graph.html
     queries_dir: Path | None = None   # saved queries; default: the package's queries/
+    base: str = DEFAULT_BASE          # IRIs under it are served at /id/... (entity pages)
+    cors: str | None = None           # None: no CORS; "*": any origin; else comma-separated allowed origins
     log: Callable[[str], None] | None = None   # access log sink (the CLI passes stderr)
 
 
@@ -138,7 +147,9 @@ class SparqlServer:
                 raise InputError(f"{name.replace('_', '-')} must be at least 1, got {getattr(config, name)}")
         if config.short_time <= 0 or config.request_time <= 0 or config.worker_memory_mb < 0:
             raise InputError("--short-time and --request-time must be positive, --worker-memory at least 0")
+        self.cors = Cors(parse_origins(config.cors))
         self.prefixes = _prefixes()
+        self.entities = EntityPages(self, config.base, store)
         # read and parsed once: a request for a saved query costs no file access
         self.saved_queries = _saved_queries(config.queries_dir)
         self._queries_json = _queries_json(self.saved_queries)
@@ -279,9 +290,14 @@ class SparqlServer:
         return Reply(200, "application/json", self._queries_json)
 
     def page(self) -> Reply:
-        return Reply(200, "text/html; charset=utf-8", PAGE.read_bytes(), {
-            "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
-                                       "style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'"})
+        return page_reply()
+
+    def saved_text(self, name: str, params: dict[str, str], client: str = "") -> Reply:
+        try:
+            return saved_text_reply(self.saved_queries.get(name), name, params,
+                                    lambda text: self._records(text, client))
+        except _Failed as exc:
+            return exc.reply
 
     def graph_page(self) -> Reply:
         path = Path(self.config.out_dir) / "graph.html"
@@ -424,6 +440,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         for name, value in reply.headers.items():
             self.send_header(name, value)
+        if self.command != "OPTIONS":  # a preflight answer carries its own CORS headers (kg.serve_cors)
+            for name, value in self.app.cors.response_headers(self.headers.get("Origin")):
+                self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         elif self.request_version == "HTTP/1.0":
@@ -457,11 +476,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.handle_get()
 
     def do_HEAD(self) -> None:  # noqa: N802
-        path, _ = self.split()
+        path, params = self.split()
         if path in ("/", "/index.html"):
             self.send(self.app.page(), head_only=True)
+        elif path.startswith(("/id/", "/page/", "/data/", "/assets/")) and self.host_allowed():
+            self.send(self.extra_route(path, params) or Reply.text(404, f"nothing at {path}"), head_only=True)
         else:
             self.fail(405, "HEAD is only supported for the page; use GET or POST", Allow="GET, POST")
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        """A CORS preflight (or a plain OPTIONS): plain-text answers, never the base class's HTML 501."""
+        if not self.host_allowed():
+            return self.fail(403, "Host header not allowed: this server only answers to localhost")
+        status, message, headers = self.app.cors.preflight(
+            self.headers.get("Origin"), self.headers.get("Access-Control-Request-Method"),
+            self.headers.get("Access-Control-Request-Headers"),
+            (self.headers.get("Access-Control-Request-Private-Network") or "").lower() == "true")
+        reply = Reply(status, "text/plain; charset=utf-8", (message + "\n").encode() if message else b"")
+        for name, value in headers:
+            reply.headers[name] = value
+        self.send(reply)
 
     def handle_get(self) -> None:
         if not self.host_allowed():
@@ -489,7 +523,31 @@ class _Handler(BaseHTTPRequestHandler):
                                             client=self.client))
         if path in ("/graph", "/graph.html"):
             return self.send(self.app.graph_page())
-        return self.fail(404, f"nothing at {path}; try / (the query page) or /sparql")
+        routed = self.extra_route(path, params)
+        if routed is not None:
+            return self.send(routed)
+        return self.fail(404, f"nothing at {path}; try / (the query workbench), /sparql or /id/...")
+
+    def extra_route(self, path: str, params: dict[str, list[str]]) -> Reply | None:
+        """The workbench's files and helpers, and the entity pages (None: not one of these paths)."""
+        app = self.app
+        if path == "/favicon.ico":
+            return Reply(204, "image/x-icon", b"")
+        if path.startswith("/assets/"):
+            return asset_reply(path[len("/assets/"):])
+        if path == "/workbench.json":
+            return info_reply(app.prefixes, app.config.base)
+        if path.startswith("/saved-text/"):
+            return app.saved_text(path[len("/saved-text/"):], {k: v[-1] for k, v in params.items()}, self.client)
+        for prefix in ("/id/", "/page/", "/data/"):
+            if path.startswith(prefix):
+                rest = path[len(prefix):]
+                if prefix == "/id/":
+                    return app.entities.thing(rest, self.headers.get("Accept"), self.client)
+                if prefix == "/page/":
+                    return app.entities.page(rest, _first(params, "lang"), self.client)
+                return app.entities.data(rest, _first(params, "format"), self.headers.get("Accept"), self.client)
+        return None
 
     def do_POST(self) -> None:  # noqa: N802
         if not self.host_allowed():
