@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from .serve_pool import Reply
+from .vocab import NKG, RDF_TYPE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .serve import SparqlServer
@@ -37,8 +38,6 @@ RDF_FORMATS = {  # format= value -> (kg serve's format name, media type)
 _MEDIA = [("text/html", "html"), ("application/xhtml+xml", "html"), ("text/turtle", "ttl"),
           ("application/ld+json", "jsonld"), ("application/n-triples", "nt"), ("application/json", "jsonld")]
 LANGS = ("en", "ko")
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-NKG = "https://w3id.org/newskg/ontology#"
 
 
 @dataclass
