@@ -78,6 +78,8 @@ class Candidate:
 MAX_SENTENCE = 600
 
 
+# between a rank and the figure it is ranked by: "first place with a purchase volume of ", "third, at "
+_FIGURE_AFTER_RANK = re.compile(r"\s*(?:place|spot|position)?,?\s+(?:with|at|on)\b[^;:]{0,60}", re.IGNORECASE)
 _RANK_CHANGE = re.compile(r"\s?(?:→|->|에서)\s?")
 _ORG_AFTER = re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
                         r"위원회|미디어|통신|방송)(?![가-힣])")
@@ -717,6 +719,29 @@ class Engine:
             opened["last_rank"] = (s, r.end, key)
         return key
 
+    def _series_from_figures(self, s: Sentence, out: list[Candidate], proposals: Proposals) -> None:
+        """A rank no ranking fits, stated with the figure it is ranked by ("tied for first place with a purchase
+        volume of 150,000 units") or with the market it is a place in ("the number one spot in the DRAM market"):
+        the ranking by that measure or in that market is proposed (hook: ``rules.ranking_scope``)."""
+        note = "proposed by kg extract: a ranking by the measure or in the market named with the rank; check the name"
+        for c in out:
+            if c.sentence is not s or c.kind != "rank" or c.measure is not None or c.subject is None:
+                continue
+            name = None
+            for o in out:
+                if o.sentence is s and o.kind == "observation" and o.measure and o.subject == c.subject \
+                        and not o.problem and o.span[0] > c.span[1] \
+                        and _FIGURE_AFTER_RANK.fullmatch(s.text, c.span[1], o.span[0]):
+                    name = self.registry.indicators[o.measure].label.get("en") \
+                        if o.measure in self.registry.indicators else proposals.label("indicators", o.measure)
+                    break
+            if name is None and hasattr(self.rules, "ranking_scope"):
+                name = self.rules.ranking_scope(s.text, c.span[1])
+            if name:
+                key = proposals.ranking(name, self.rules.lang, c.source if self._etype(c.source) in (
+                    "organization", "company", "publisher") else None, note)
+                c.measure, c.problem = key, None
+
     def _pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
         note = "proposed by kg extract: a pillar of a ranking the article names; check the name"
         if parent in self.registry.rankings:
@@ -1209,6 +1234,7 @@ class Engine:
                     for period, note in rules.extra_periods(s.text, c.span):
                         if period != c.period:
                             out.append(replace(c, period=period, period_note=note))
+            self._series_from_figures(s, out, proposals)
             if new_speaker is not None:
                 for c in out:
                     if c.sentence is s and c.source is None and any(a <= c.span[0] < b for a, b in quotes):

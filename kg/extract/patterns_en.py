@@ -70,8 +70,9 @@ _DIFF_AFTER = re.compile(r"^(?:\s[\w-]+){0,2}\s(?:more|less|fewer|higher|lower|l
 _TARGET = re.compile(r"\b(?:aims?|aimed|targets?|targeted|goal|plans?|planned|wants?|seeks?|hopes?|intends?|"
                      r"pledged?|vows?|vowed|promised?)\s(?:is\s)?to\b|\btarget of\b|\bgoal of\b", re.IGNORECASE)
 _TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|retained|retains|claimed|claims|"
-                       r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in)\s+"
-                       r"(?:the\s+|its\s+)?((?:top|first)\s+(?:spot|place|position))\b|"
+                       r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in|"
+                       r"achieve|achieved|achieves|grab|grabbed|grabs|seized|seize|seizes)\s+"
+                       r"(?:the\s+|its\s+)?((?:top|first|number[\s-]one|No\.\s?1)\s+(?:spot|place|position))\b|"
                        r"\b((?:topped|tops|top|led|leads|lead|headed|heads)\s+the\s+(?:table|ranking|rankings|list|"
                        r"index|league table|chart))\b|"
                        r"\b(?:reached|reaches|climbed\s+to|rose\s+to|returned\s+to|moved\s+to|stayed\s+at|stays\s+at|"
@@ -94,6 +95,12 @@ _SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces
 _COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|overtaking|overtook|overtaken|"
                        r"surpassing|surpassed|outranked|outranks|outranking|outpaced|outpaces|outperformed|"
                        r"outperforms|versus|vs\.?)\s+(?:the\s+)?$")
+# "a gap of over 10%", "a margin of about 3 points", "narrowing the lead to 2%": a difference between two values
+_GAP_BEFORE = re.compile(r"\b(?:gap|difference|margin|lead|spread|disparity|differential)\s+(?:of|to|at|by)\s+"
+                         r"(?:(?:over|more than|less than|under|about|around|roughly|nearly|almost|some|just|"
+                         r"at least|only|a mere)\s+)*(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
+_MARKET_AFTER = re.compile(r"\s*(?:place|spot|position)?\s+in\s+the\s+((?:(?:global|world|worldwide|domestic|"
+                           r"Korean|Chinese|U\.S\.|US|European|Japanese)\s+)?(?:[\w-]+\s+){0,2}?market)\b")
 _GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
                    r"\b(?:aims?|aiming|aimed|plans?|planning|wants?|seeks?|hopes?|goal is|target is|intends?)\s+"
                    r"(?:to achieve|to reach|to hit)\s+(?:about\s+|around\s+)?"
@@ -276,6 +283,12 @@ class EnglishRules(QuotedSpeakers, TableReader):
                 return paired | {it[0]: who for it, who in zip(tail, chain)}
         return paired
 
+    def ranking_scope(self, text: str, end: int) -> str | None:
+        """"the number one spot in the global DRAM market", "third place in the foundry market": the market the
+        place is held in names the ranking."""
+        m = _MARKET_AFTER.match(text, end)
+        return m.group(1) if m else None
+
     def joint_holders(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
         """Names that hold one figure or rank together: "Meta and Microsoft are tied for first place with
         150,000 units", "Google, Amazon and Oracle jointly rank third", "A and B bought 20,000 units each". The
@@ -373,6 +386,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         amount of money pledged or planned is a commitment and stays a fact)."""
         before = text[max(0, q.start - 24):q.start]
         after = text[q.end:q.end + 40]
+        if _GAP_BEFORE.search(text, max(0, q.start - 50), q.start):
+            return "a difference between two values (a gap or margin), not a value"
         if _BOUND_BEFORE.search(before) and not re.search(r"\bjust\s+(?:over|under)\s*$", before, re.IGNORECASE):
             return "a bound (more or less than the figure), not a value"
         if _DIFF_AFTER.match(after):
@@ -495,6 +510,16 @@ class EnglishRules(QuotedSpeakers, TableReader):
         found = list(_YEAR.finditer(text, window_start, start))
         if found:
             return _period(found[-1], year)
+        # "Last year in the first quarter, Samsung held 41% and SK Hynix 30%, … by the fourth quarter, Samsung had
+        # 37%": a time adverbial opening the sentence dates every figure after it that names no year of its own
+        opener = _OPENER.match(text)
+        if opener and opener.end() <= start and not any(_YEAR.finditer(text, opener.end(), start)):
+            if opener.group("y"):
+                return opener.group("y"), None
+            word = opener.group("rel").lower()
+            offset = -1 if word != "this year" else 0
+            return str(year + offset), f"“{opener.group('rel')}” opening the sentence, read relative to the " \
+                                       f"publication year {year}"
         return None
 
     def equivalent_after(self, text: str, q: Quantity, quantities: list[Quantity]) -> Quantity | None:
@@ -515,6 +540,12 @@ class EnglishRules(QuotedSpeakers, TableReader):
                                "According", "Some", "Other", "Its", "Their", "He", "She", "They", "We"}:
             return None
         return name
+
+
+_OPENER = re.compile(r"\s*(?:(?:In|During|For|Throughout|As of|At the end of|By the end of)\s+(?:the\s+)?"
+                     r"(?:(?:first|second|third|fourth|last)\s+(?:quarter|half)\s+of\s+)?(?P<y>(?:19|20)\d\d)|"
+                     r"(?P<rel>[Ll]ast year|[Tt]his year|[Aa] year earlier|[Aa] year ago|[Tt]he previous year|"
+                     r"[Tt]he year before))\b[^,;\d]{0,40},")
 
 
 def _period(m: re.Match | None, year: int):
