@@ -106,3 +106,77 @@ def test_a_yardsticks_name_is_not_the_measure(registry):
     labels = {label(d, "indicators", f["indicator"]) for f in d.sheet["facts"] if f["kind"] == "observation"}
     assert labels == {"hours worked"}
     assert ("g7", Decimal(1500), None) in observations(d)
+
+
+# ------------------------------------------------------------------------------ things carried or listed
+def ranks_of(d):
+    return {(f["subject"], f["rank"], f.get("out_of")): f["ranking"] for f in d.sheet["facts"] if f["kind"] == "rank"}
+
+
+def test_pillars_and_ranks_paired_by_respectively(registry):
+    d = draft(registry, "France ranked ninth in the Tortoise Global AI Index. It did well in the areas of "
+              "infrastructure and research, ranking fourth and seventh, respectively.", "en", PUBLISHED)
+    ranks = ranks_of(d)
+    assert ranks[("FR", 9, None)] == "tortoise-global-ai-index"
+    assert label(d, "rankings", ranks[("FR", 4, None)]) == "Tortoise Global AI Index - infrastructure"
+    assert label(d, "rankings", ranks[("FR", 7, None)]) == "Tortoise Global AI Index - research"
+
+
+def test_a_list_without_respectively_is_not_read_as_pillars(registry):
+    d = draft(registry, "France ranked ninth in the Tortoise Global AI Index. It did well in the areas of "
+              "infrastructure and research, ranking fourth.", "en", PUBLISHED)
+    assert all(key == "tortoise-global-ai-index" for key in ranks_of(d).values())
+
+
+def test_how_many_are_ranked_carries_to_the_next_sentence(registry):
+    d = draft(registry, "The Tortoise Global AI Index covers 40 countries around the globe. France ranked ninth "
+              "with 30.1 points.", "en", PUBLISHED)
+    assert ("FR", 9, 40) in ranks_of(d)
+    d = draft(registry, "The Tortoise Global AI Index covers 40 countries around the globe.\n\nFrance ranked ninth "
+              "with 30.1 points.", "en", PUBLISHED)
+    assert ("FR", 9, None) in ranks_of(d)     # another paragraph: not said for this rank
+
+
+def test_bare_counts_after_holders_count_what_the_sentence_before_counted(registry):
+    d = draft(registry, "France had only eight AI-related listed firms, compared to 50 in Germany. Italy had 14 "
+              "while Spain had five.", "en", PUBLISHED)
+    obs = {(f["subject"], Decimal(str(f["value"]))): f["indicator"] for f in d.sheet["facts"]
+           if f["kind"] == "observation"}
+    assert {("FR", Decimal(8)), ("DE", Decimal(50)), ("IT", Decimal(14)), ("ES", Decimal(5))} <= set(obs)
+    assert len(set(obs.values())) == 1
+
+
+def test_bare_numbers_without_counts_before_stay_out(registry):
+    d = draft(registry, "France joined the index early. Italy had 14 while Spain had five.", "en", PUBLISHED)
+    assert not [f for f in d.sheet["facts"] if f["kind"] == "observation"]
+
+
+def test_possessive_figures_after_a_compared_name_and_a_topic_opener(registry):
+    d = draft(registry, "Regarding venture investment in 2020-2023, France registered $4.5 billion, far behind "
+              "Germany's $9.1 billion and Italy's $2.2 billion.", "en", PUBLISHED)
+    obs = {(f["subject"], Decimal(str(f["value"]))): f["indicator"] for f in d.sheet["facts"]
+           if f["kind"] == "observation"}
+    assert set(obs) == {("FR", Decimal(4500000000)), ("DE", Decimal(9100000000)), ("IT", Decimal(2200000000))}
+    assert {label(d, "indicators", k) for k in obs.values()} == {"venture investment"}
+
+
+def test_the_most_in_terms_of_several_pillars_is_first_in_each(registry):
+    d = draft(registry, "France ranked ninth in the Tortoise Global AI Index. Germany is the most advanced economy "
+              "in terms of research, talent and data infrastructure.", "en", PUBLISHED)
+    firsts = {label(d, "rankings", f["ranking"]) for f in d.sheet["facts"]
+              if f["kind"] == "rank" and f["subject"] == "DE" and f["rank"] == 1}
+    assert firsts == {"Tortoise Global AI Index - research", "Tortoise Global AI Index - talent",
+                      "Tortoise Global AI Index - data infrastructure"}
+
+
+def test_the_most_without_in_terms_of_is_no_rank(registry):
+    d = draft(registry, "France ranked ninth in the Tortoise Global AI Index. Germany is the most advanced economy "
+              "in Europe.", "en", PUBLISHED)
+    assert not [k for k in ranks_of(d) if k[0] == "DE"]
+
+
+def test_a_described_name_in_a_list_of_joint_holders(registry):
+    d = draft(registry, "Baidu bought 40,000 H100 GPUs; Meta and electric carmaker Tesla follow closely behind "
+              "with 20,000 units each.", "en", PUBLISHED)
+    obs = {(f["subject"], Decimal(str(f["value"]))) for f in d.sheet["facts"] if f["kind"] == "observation"}
+    assert {("meta", Decimal(20000)), ("tesla", Decimal(20000))} <= obs

@@ -750,7 +750,8 @@ class Engine:
         else:
             e = proposals.entries["rankings"][parent]
             label_ko, label_en, pub = e["label"].get("ko", e["label"]["en"]), e["label"]["en"], e.get("publisher")
-        return proposals.ranking(f"{label_ko} - {pillar}", self.rules.lang, pub, note, en=f"{label_en} - {pillar}")
+        name = f"{label_en} - {pillar}" if self.rules.lang == "en" else f"{label_ko} - {pillar}"
+        return proposals.ranking(name, self.rules.lang, pub, note, en=f"{label_en} - {pillar}")
 
     def _see_titles(self, s: Sentence, mentions: list[Mention], src: str | None, opened: dict) -> None:
         """Remember the ranking a sentence names by its title (and the organisation it names), for the ranks
@@ -792,10 +793,13 @@ class Engine:
         opened: dict = {}                                 # open world: the ranking title and proposals in use
         named_so_far: set[str] = set()                    # registry entities the article has named
         self._named = named_so_far
+        prev_count: Quantity | None = None                # the last count of the sentence before (same paragraph)
+        ranked_size: int | None = None                    # "covering 62 countries": how many the ranking ranks
         for s in _bounded(rules.sentences(text, body_end)):
             if s.para != para:
                 article_subject = prev_subject or article_subject
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
+                prev_count, ranked_size = None, None
             mentions = self.gaz.find(s.text)
             all_mentions.extend(mentions)
             named_so_far.update(m.key for m in mentions)
@@ -932,6 +936,14 @@ class Engine:
                     excluded.update((m.start, m.end) for m in followers)
             quantities = [q for q in rules.quantities(s.text)
                           if not any(m.start <= q.start < m.end for m in mentions)]
+            if prev_count is not None and hasattr(rules, "elliptical_count") \
+                    and not any(q.kind == "count" for q in quantities):
+                # "Korea had six listed firms, against 172 in the U.S. Japan had 26 while Taiwan had nine.": bare
+                # numbers in the holders' places count what the sentence before counted (hook)
+                quantities = [replace(q, unit=prev_count.unit, kind=prev_count.kind, counter=prev_count.counter)
+                              if rules.elliptical_count(s.text, q) else q
+                              for q in rules.elliptical_numbers(s.text, quantities)]
+            sizes = [q for q in quantities if rules.is_size_counter(q)]
             free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES]
             respective.update(rules.respectively(s.text, free, [(r.start, r.end) for r in rank_list]))
             # names that follow a rank ("first, followed by Denmark and the US at 0.78 and 0.77 respectively")
@@ -959,6 +971,8 @@ class Engine:
                     if pub and (pub == src or any(m.key == pub for m in mentions)):
                         scores[key] += 2.0
                 out_of = rules.out_of(s.text, r)
+                if out_of is None and not sizes and ranked_size is not None and ranked_size >= r.rank:
+                    out_of = ranked_size       # "… subjecting 62 countries to its criteria. Korea ranked sixth"
                 for key in scores:
                     size = self.registry.rankings[key].size
                     if size and out_of == size:          # "주요 20개국 가운데 9위" for a ranking of 20
@@ -988,7 +1002,14 @@ class Engine:
                 proposed_series = None
                 pub_named = series in self.registry.rankings and \
                     self.registry.rankings[series].publisher in named_so_far | {None}
-                if series is None or not pub_named:
+                pillar = rules.pillar_of(s.text, r) if hasattr(rules, "pillar_of") else None
+                # the ranking the article is about: the pillar's own words may match another ranking's keywords
+                parent = (current_series[0] if current_series else None) or opened.get("series") or (
+                    self.parent.get(series, series) if series else None)
+                if pillar and parent:
+                    # "scores in the categories of talent and investment, ranking 12th and 18th, respectively"
+                    series = proposed_series = self._pillar(parent, pillar, proposals)
+                elif series is None or not pub_named:
                     # no registry ranking, or one of a publisher the article never names: the article's own
                     # ranking (a pillar of it, or the one it names by title) when it has one
                     proposed_series = self._open_series(s, r, prev_rank_end, mentions, src, proposals, opened,
@@ -1251,4 +1272,8 @@ class Engine:
             elif last_subject:
                 prev_subject = last_subject
             prev_text = s.text
+            counts = [q for q in quantities if q.kind == "count" and q.unit and not rules.is_size_counter(q)]
+            prev_count = counts[-1] if counts else None
+            if sizes and not rank_list:
+                ranked_size = int(sizes[-1].value)
         return out, all_mentions, proposals

@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
-from .numbers_en import find_en_quantities, find_en_ranks
+from .numbers_en import NUMBER_WORDS, ORDINAL_RE, WORD_ORDINAL_RE, find_en_quantities, find_en_ranks
 from .numbers_ko import Quantity, RankMention
 from .patterns_ko import MAKER_OF, _chain, _equivalent
 from .resolve import Mention
@@ -99,6 +100,39 @@ _COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|
 _GAP_BEFORE = re.compile(r"\b(?:gap|difference|margin|lead|spread|disparity|differential)\s+(?:of|to|at|by)\s+"
                          r"(?:(?:over|more than|less than|under|about|around|roughly|nearly|almost|some|just|"
                          r"at least|only|a mere)\s+)*(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
+_BARE_WORD_NUMBER = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b))",
+                               re.IGNORECASE)
+_ELLIPTICAL_BEFORE = re.compile(r"(?:^|[,;]\s+|\b(?:while|whereas|and|but)\s+)(?:the\s+)?[A-Z][\w.'’-]*"
+                                r"(?:\s+[A-Z][\w.'’-]*){0,2}\s+(?:only\s+)?(?:had|has|have|registered|recorded|"
+                                r"counted)\s+(?:only\s+|just\s+|about\s+|some\s+)?$")
+_CLAUSE_END = re.compile(r"\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b)")
+# "in the categories of talent and investment, ranking 12th and 18th, respectively"
+_PILLAR_LIST = r"[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}"
+_PILLARS_RESPECTIVELY = re.compile(
+    rf"\b(?:in|for|on)\s+(?:the\s+)?(?:(?:categories|areas|pillars|fields|sub-?indices|sub-?indexes|measures|"
+    rf"criteria)\s+of\s+)?(?P<names>{_PILLAR_LIST}(?:,\s*{_PILLAR_LIST})*,?\s+and\s+{_PILLAR_LIST}),?\s+"
+    rf"(?:ranking|ranked|placing|placed|coming|finishing)\s+(?P<ranks>[\w\s,]{{3,60}}?),?\s+respectively\b")
+_MOST_IN_TERMS = re.compile(r"\b(?:is|was|are|were|remains|remained|became|becomes)\s+(?:now\s+|still\s+)?the\s+"
+                            r"(?:most|best|highest|strongest|top)\s+(?:[\w-]+\s+){0,2}?in\s+terms\s+of\s+(?:its\s+|their\s+)?")
+_TERM = re.compile(r"([a-z][\w-]*(?:\s+(?!and\b)[a-z][\w-]*){0,2})(?:,\s*(?:and\s+)?|\s+and\s+|(?=[.;]|$))")
+
+
+def _most_in_terms(text: str) -> list[tuple[int, int]]:
+    """The spans of the pillars listed after "the most … in terms of"."""
+    out = []
+    for m in _MOST_IN_TERMS.finditer(text):
+        pos = m.end()
+        while True:
+            t = _TERM.match(text, pos)
+            if t is None:
+                break
+            out.append((t.start(1), t.end(1)))
+            pos = t.end()
+            if t.end() == t.end(1):
+                break
+    return out
+
+
 _MARKET_AFTER = re.compile(r"\s*(?:place|spot|position)?\s+in\s+the\s+((?:(?:global|world|worldwide|domestic|"
                            r"Korean|Chinese|U\.S\.|US|European|Japanese)\s+)?(?:[\w-]+\s+){0,2}?market)\b")
 _GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
@@ -129,6 +163,8 @@ _FROM_BOTTOM = re.compile(r"[\s-]+(?:worst|lowest|from\s+(?:the\s+)?(?:bottom|la
 # several years right after a rank: "in 2019 and 2020", "from 2011 to 2013", "between 2016 and 2017"
 _YEARS_AFTER = re.compile(r"\s*(?:place\s+|position\s+)?(?:in\s+(?P<a1>)|(?:from|between)\s+)?(?P<a>(?:19|20)\d\d)\s*"
                           r"(?:(?P<pair>and|,|&)|to|through|until|-|–)\s*(?P<b>(?:19|20)\d\d)\b")
+_DESCRIBED_SEP = re.compile(r"^\s*(?:,|,?\s*and|&)\s*(?:the\s+)?(?:[a-z][\w-]*\s+){1,3}$")
+_POSSESSIVE_FIGURE = re.compile(r"(?:'s|’s|'|’)\s+(?:about\s+|around\s+|some\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?")
 _NAME_WITH = re.compile(r"\s+(?:with|at|on)\s+(?:about\s+|around\s+|some\s+|roughly\s+)?(?:US)?[$€£¥]?\s?")
 # "are tied for", "jointly rank", "both hold", "together account for": one figure or rank for all the names
 _JOINT_AFTER = re.compile(r"\s+(?:are\s+|were\s+|is\s+)?(?:now\s+)?(?:tied|jointly|both|together|all|equally|"
@@ -185,6 +221,9 @@ class EnglishRules(QuotedSpeakers, TableReader):
             if re.search(r"\d", clause) and not _NOT_FIRST.search(clause) \
                     and not any(t.start <= m.start(1) < t.end for t in out):
                 out.append(RankMention(1, m.start(1), m.end(1), m.group(1)))
+        # "Denmark is the most competitive economy in terms of social framework and management practices": the
+        # first place in each pillar named (the pillar's words are the rank's span; ``pillar_of`` names it)
+        out += [RankMention(1, a, b, text[a:b]) for a, b in _most_in_terms(text)]
         for r in find_en_ranks(text):
             if any(t.start <= r.start < t.end for t in out):
                 continue
@@ -194,7 +233,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
                 if re.match(r"^-(?:largest|biggest|highest|most)", text[r.end:r.end + 10]):
                     out.append(r)
                     continue
-                if not (re.search(r"(rank(?:ed|s)?|plac(?:ed|es)|came|comes|finished|sits|sat|stood|stands|"
+                if not (re.search(r"(rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came|comes|finished|sits|sat|stood|stands|"
                                   r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:(?:now|still|again|also|currently|once again)\s+)?"
                                   r"(?:the\s+)?$", before)
                         or re.search(r"(?:^|,\s|\bwith\s|\band\s)[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s$",
@@ -255,7 +294,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         "more than China", "ahead of Germany"), and the maker of a product ("NVIDIA's H100 GPUs", "Nvidia H100s":
         NVIDIA makes them, the buyer holds them)."""
         return [m for m in mentions if (_COMPARED.search(text, max(0, m.start - 14), m.start)
-                                        and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b",
+                                        and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b|"
+                                                                  r"(?:'s|’s|'|’)\s+(?:about\s+)?(?:US)?[$€£¥₩]?\d",
                                                          text[m.end:m.end + 20]))
                 or (m.type == "company" and MAKER_OF.match(text, m.end))]
 
@@ -265,8 +305,9 @@ class EnglishRules(QuotedSpeakers, TableReader):
         paired = {}
         for it in items:
             for x in mentions:
-                if x.end < it[0] and _NAME_WITH.fullmatch(text, x.end, it[0]):
-                    paired[it[0]] = x
+                if x.end < it[0] and (_NAME_WITH.fullmatch(text, x.end, it[0])
+                                      or _POSSESSIVE_FIGURE.fullmatch(text, x.end, it[0])):
+                    paired[it[0]] = x       # "China's $95.1 billion", "the U.S.' $248.9": the owner's figure
         m = re.search(r"\brespectively\b", text)
         if not m:
             return paired
@@ -282,6 +323,38 @@ class EnglishRules(QuotedSpeakers, TableReader):
             if len(chain) == len(tail):
                 return paired | {it[0]: who for it, who in zip(tail, chain)}
         return paired
+
+    def elliptical_numbers(self, text: str, quantities: list[Quantity]) -> list[Quantity]:
+        """``quantities`` and the number words standing alone in a holder's place ("while Taiwan had nine")."""
+        extra = []
+        for m in _BARE_WORD_NUMBER.finditer(text):
+            if _ELLIPTICAL_BEFORE.search(text, 0, m.start()) and not any(q.start <= m.start() < q.end for q in quantities):
+                extra.append(Quantity(Decimal(NUMBER_WORDS[m.group(1).lower()]), None, None, None, False,
+                                      m.start(1), m.end(1), m.group(1)))
+        return sorted(quantities + extra, key=lambda q: q.start)
+
+    def elliptical_count(self, text: str, q: Quantity) -> bool:
+        """"Japan had 26 while Taiwan had nine": a bare number right after a holder and its verb, closing its
+        clause, counts what the sentence before counted."""
+        return q.unit is None and q.kind is None and bool(_ELLIPTICAL_BEFORE.search(text, 0, q.start)) \
+            and bool(_CLAUSE_END.match(text, q.end))
+
+    def pillar_of(self, text: str, rank: RankMention) -> str | None:
+        """"poor scores in the categories of talent and investment, ranking 12th and 18th, respectively": the
+        pillar each rank of a respectively-list belongs to (the lists are paired in order); "the most competitive
+        economy in terms of productivity": the pillar a superlative is stated for."""
+        if (rank.start, rank.end) in _most_in_terms(text):
+            return text[rank.start:rank.end]
+        for m in _PILLARS_RESPECTIVELY.finditer(text):
+            names = [n.strip() for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group("names")) if n.strip()]
+            places = list(ORDINAL_RE.finditer(m.group("ranks"))) + list(WORD_ORDINAL_RE.finditer(m.group("ranks")))
+            places.sort(key=lambda x: x.start())
+            if len(names) != len(places) or len(names) < 2:
+                continue
+            for name, place in zip(names, places):
+                if m.start("ranks") + place.start() == rank.start:
+                    return name
+        return None
 
     def ranking_scope(self, text: str, end: int) -> str | None:
         """"the number one spot in the global DRAM market", "third place in the foundry market": the market the
@@ -302,8 +375,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         for k in range(len(before)):
             chain = [before[k]]
             for x in before[k + 1:]:
-                if _LIST_SEP.match(text[chain[-1].end:x.start]):
-                    chain.append(x)
+                if _LIST_SEP.match(text[chain[-1].end:x.start]) or _DESCRIBED_SEP.match(text[chain[-1].end:x.start]):
+                    chain.append(x)       # "ByteDance and cloud service provider Lambda Labs … each"
                 else:
                     break
             if len(chain) < 2 or chain[-1] is not before[-1]:

@@ -125,6 +125,9 @@ _EN_VERB_BEFORE = re.compile(r"\b(worked|spent|shipped|sold|employed|hired|train
                              r"delivered|exported|imported|filed|registered|enrolled|logged)\s+"
                              r"(?:(?:about|around|roughly|nearly|almost|some|an estimated|over|more than|"
                              r"fewer than|less than|at least|only|just)\s+)*$", re.IGNORECASE)
+_EN_TOPIC = re.compile(r"\s*(?:Regarding|As for|As regards|In terms of|When it comes to|Concerning|With regard to|"
+                       r"With respect to)\s+(?:the\s+|its\s+|their\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)"
+                       r"(?:\s+(?:during|in|for|from|between|over|since|of)\b[^,;]{0,30})?,")
 _EN_COUNT_NOUNS = {"hours", "units", "people", "workers", "employees", "engineers", "researchers", "students",
                    "patents", "chips", "gpus", "servers", "vehicles", "cars", "phones", "devices", "tons",
                    "days", "applications", "graduates"}
@@ -203,6 +206,10 @@ def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
     noun = re.search(r"([a-z]+)$", q.as_written)
     if verb and noun and noun.group(1) in _EN_COUNT_NOUNS:
         return f"{noun.group(1)} {verb.group(1).lower()}", "strong"
+    # the topic the sentence opens with: "Regarding cumulative investment during 2013-2022, Korea registered …"
+    topic = _EN_TOPIC.match(text)
+    if topic and topic.end() <= q.start and not any(a < topic.end(1) and topic.start(1) < b for a, b in name_spans):
+        return topic.group(1), "strong"
     # the clause's subject: "Hourly output by Korean workers was 20.40 dollars"
     clause = text[seg:q.start]
     m = re.match(r"\s*(?:The\s+|the\s+)?((?:[A-Za-z][\w-]*\s+){1,4}?)(?:was|were|is|are|stood\s+at|reached|totaled|"
