@@ -180,3 +180,12 @@ def test_a_described_name_in_a_list_of_joint_holders(registry):
               "with 20,000 units each.", "en", PUBLISHED)
     obs = {(f["subject"], Decimal(str(f["value"]))) for f in d.sheet["facts"] if f["kind"] == "observation"}
     assert {("meta", Decimal(20000)), ("tesla", Decimal(20000))} <= obs
+
+
+def test_a_forecast_is_a_fact_marked_forecast_and_a_plan_a_target(registry):
+    d = draft(registry, "Omdia forecasts the global AI market will expand to $900 billion by 2030.", "en", PUBLISHED)
+    quals = {Decimal(str(f["value"])): f.get("qualifier") for f in d.sheet["facts"] if f["kind"] == "observation"}
+    assert quals == {Decimal(900000000000): "forecast"}
+    d = draft(registry, "France plans to expand its AI market to $900 billion by 2030.", "en", PUBLISHED)
+    quals = {Decimal(str(f["value"])): f.get("qualifier") for f in d.sheet["facts"] if f["kind"] == "observation"}
+    assert quals == {Decimal(900000000000): "target"}

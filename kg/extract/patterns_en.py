@@ -83,6 +83,9 @@ _RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|tripl
                        r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
                      r"\bby\s20\d\d\b", re.IGNORECASE)
+_FORECASTER = re.compile(r"\b(?:forecasts?|forecasted|projects|projected|predicts?|predicted|foresees|foresaw|"
+                         r"expects|expected\s+to|is\s+expected|are\s+expected|anticipates|estimates\s+that)\b",
+                         re.IGNORECASE)
 _SELF_SAID = re.compile(r",\s(?:the\s)?(?:company|firm|group|ministry|agency|institute|bank|chipmaker|"
                         r"government|organisation|organization)\s(?:said|says|reported|reports|estimated|added|noted)\b")
 _CHANGE_BEFORE = re.compile(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|rises|rising|fell|fall|falls|jumped|jumps|"
@@ -467,6 +470,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
             return "a difference between two values, not a value"
         if _GOAL.search(text[max(0, q.start - 60):q.start]) or _GOAL_AFTER.match(text, q.end):
             return "a target or plan, not a value"          # "a target of $10 billion in sales" (money too)
+        if _FORECASTER.search(text) and not _TARGET.search(text) and not _GOAL.search(text[max(0, q.start - 60):q.start]):
+            return None       # "Bloomberg forecasts the market will expand to $1 trillion by 2032": a forecast
         if _RAISE_TO.search(text[max(0, q.start - 80):q.start]) and _FUTURE.search(text):
             return "a target or plan, not a value"
         if q.kind != "currency":
