@@ -720,8 +720,8 @@ class Engine:
         return key
 
     def _series_from_figures(self, s: Sentence, out: list[Candidate], proposals: Proposals) -> None:
-        """A rank no ranking fits, stated with the figure it is ranked by ("tied for first place with a purchase
-        volume of 150,000 units") or with the market it is a place in ("the number one spot in the DRAM market"):
+        """A rank no ranking fits, stated with the figure it is ranked by ("tied for second place with a fleet of
+        900 units") or with the market it is a place in ("the top spot in the robot market"):
         the ranking by that measure or in that market is proposed (hook: ``rules.ranking_scope``)."""
         note = "proposed by kg extract: a ranking by the measure or in the market named with the rank; check the name"
         for c in out:
@@ -794,7 +794,7 @@ class Engine:
         named_so_far: set[str] = set()                    # registry entities the article has named
         self._named = named_so_far
         prev_count: Quantity | None = None                # the last count of the sentence before (same paragraph)
-        ranked_size: int | None = None                    # "covering 62 countries": how many the ranking ranks
+        ranked_size: int | None = None                    # "covering 40 countries": how many the ranking ranks
         for s in _bounded(rules.sentences(text, body_end)):
             if s.para != para:
                 article_subject = prev_subject or article_subject
@@ -938,7 +938,7 @@ class Engine:
                           if not any(m.start <= q.start < m.end for m in mentions)]
             if prev_count is not None and hasattr(rules, "elliptical_count") \
                     and not any(q.kind == "count" for q in quantities):
-                # "Korea had six listed firms, against 172 in the U.S. Japan had 26 while Taiwan had nine.": bare
+                # "France had eight listed firms, against 50 in Germany. Italy had 14 while Spain had five.": bare
                 # numbers in the holders' places count what the sentence before counted (hook)
                 quantities = [replace(q, unit=prev_count.unit, kind=prev_count.kind, counter=prev_count.counter)
                               if rules.elliptical_count(s.text, q) else q
@@ -972,7 +972,7 @@ class Engine:
                         scores[key] += 2.0
                 out_of = rules.out_of(s.text, r)
                 if out_of is None and not sizes and ranked_size is not None and ranked_size >= r.rank:
-                    out_of = ranked_size       # "… subjecting 62 countries to its criteria. Korea ranked sixth"
+                    out_of = ranked_size       # "… covers 40 countries. France ranked ninth"
                 for key in scores:
                     size = self.registry.rankings[key].size
                     if size and out_of == size:          # "주요 20개국 가운데 9위" for a ranking of 20
@@ -1007,7 +1007,7 @@ class Engine:
                 parent = (current_series[0] if current_series else None) or opened.get("series") or (
                     self.parent.get(series, series) if series else None)
                 if pillar and parent:
-                    # "scores in the categories of talent and investment, ranking 12th and 18th, respectively"
+                    # "in the areas of infrastructure and research, ranking fourth and seventh, respectively"
                     series = proposed_series = self._pillar(parent, pillar, proposals)
                 elif series is None or not pub_named:
                     # no registry ranking, or one of a publisher the article never names: the article's own

@@ -109,7 +109,7 @@ _ELLIPTICAL_BEFORE = re.compile(r"(?:^|[,;]\s+|\b(?:while|whereas|and|but)\s+)(?
                                 r"(?:\s+[A-Z][\w.'’-]*){0,2}\s+(?:only\s+)?(?:had|has|have|registered|recorded|"
                                 r"counted)\s+(?:only\s+|just\s+|about\s+|some\s+)?$")
 _CLAUSE_END = re.compile(r"\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b)")
-# "in the categories of talent and investment, ranking 12th and 18th, respectively"
+# "in the areas of infrastructure and research, ranking fourth and seventh, respectively"
 _PILLAR_LIST = r"[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}"
 _PILLARS_RESPECTIVELY = re.compile(
     rf"\b(?:in|for|on)\s+(?:the\s+)?(?:(?:categories|areas|pillars|fields|sub-?indices|sub-?indexes|measures|"
@@ -224,7 +224,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
             if re.search(r"\d", clause) and not _NOT_FIRST.search(clause) \
                     and not any(t.start <= m.start(1) < t.end for t in out):
                 out.append(RankMention(1, m.start(1), m.end(1), m.group(1)))
-        # "Denmark is the most competitive economy in terms of social framework and management practices": the
+        # "Germany is the most advanced economy in terms of research, talent and data infrastructure": the
         # first place in each pillar named (the pillar's words are the rank's span; ``pillar_of`` names it)
         out += [RankMention(1, a, b, text[a:b]) for a, b in _most_in_terms(text)]
         for r in find_en_ranks(text):
@@ -310,7 +310,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
             for x in mentions:
                 if x.end < it[0] and (_NAME_WITH.fullmatch(text, x.end, it[0])
                                       or _POSSESSIVE_FIGURE.fullmatch(text, x.end, it[0])):
-                    paired[it[0]] = x       # "China's $95.1 billion", "the U.S.' $248.9": the owner's figure
+                    paired[it[0]] = x       # "Germany's $9.1 billion", "the U.S.' $7": the owner's figure
         m = re.search(r"\brespectively\b", text)
         if not m:
             return paired
@@ -328,7 +328,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         return paired
 
     def elliptical_numbers(self, text: str, quantities: list[Quantity]) -> list[Quantity]:
-        """``quantities`` and the number words standing alone in a holder's place ("while Taiwan had nine")."""
+        """``quantities`` and the number words standing alone in a holder's place ("while Spain had five")."""
         extra = []
         for m in _BARE_WORD_NUMBER.finditer(text):
             if _ELLIPTICAL_BEFORE.search(text, 0, m.start()) and not any(q.start <= m.start() < q.end for q in quantities):
@@ -337,15 +337,15 @@ class EnglishRules(QuotedSpeakers, TableReader):
         return sorted(quantities + extra, key=lambda q: q.start)
 
     def elliptical_count(self, text: str, q: Quantity) -> bool:
-        """"Japan had 26 while Taiwan had nine": a bare number right after a holder and its verb, closing its
+        """"Italy had 14 while Spain had five": a bare number right after a holder and its verb, closing its
         clause, counts what the sentence before counted."""
         return q.unit is None and q.kind is None and bool(_ELLIPTICAL_BEFORE.search(text, 0, q.start)) \
             and bool(_CLAUSE_END.match(text, q.end))
 
     def pillar_of(self, text: str, rank: RankMention) -> str | None:
-        """"poor scores in the categories of talent and investment, ranking 12th and 18th, respectively": the
-        pillar each rank of a respectively-list belongs to (the lists are paired in order); "the most competitive
-        economy in terms of productivity": the pillar a superlative is stated for."""
+        """"did well in the areas of infrastructure and research, ranking fourth and seventh, respectively": the
+        pillar each rank of a respectively-list belongs to (the lists are paired in order); "the most advanced
+        economy in terms of research": the pillar a superlative is stated for."""
         if (rank.start, rank.end) in _most_in_terms(text):
             return text[rank.start:rank.end]
         for m in _PILLARS_RESPECTIVELY.finditer(text):
@@ -360,7 +360,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         return None
 
     def ranking_scope(self, text: str, end: int) -> str | None:
-        """"the number one spot in the global DRAM market", "third place in the foundry market": the market the
+        """"the number one spot in the global robotaxi market", "third place in the foundry market": the market the
         place is held in names the ranking."""
         m = _MARKET_AFTER.match(text, end)
         return m.group(1) if m else None
@@ -379,7 +379,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
             chain = [before[k]]
             for x in before[k + 1:]:
                 if _LIST_SEP.match(text[chain[-1].end:x.start]) or _DESCRIBED_SEP.match(text[chain[-1].end:x.start]):
-                    chain.append(x)       # "ByteDance and cloud service provider Lambda Labs … each"
+                    chain.append(x)       # "Meta and electric carmaker Tesla … each"
                 else:
                     break
             if len(chain) < 2 or chain[-1] is not before[-1]:
@@ -471,7 +471,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         if _GOAL.search(text[max(0, q.start - 60):q.start]) or _GOAL_AFTER.match(text, q.end):
             return "a target or plan, not a value"          # "a target of $10 billion in sales" (money too)
         if _FORECASTER.search(text) and not _TARGET.search(text) and not _GOAL.search(text[max(0, q.start - 60):q.start]):
-            return None       # "Bloomberg forecasts the market will expand to $1 trillion by 2032": a forecast
+            return None       # "Omdia forecasts the market will expand to $900 billion by 2030": a forecast
         if _RAISE_TO.search(text[max(0, q.start - 80):q.start]) and _FUTURE.search(text):
             return "a target or plan, not a value"
         if q.kind != "currency":
@@ -588,7 +588,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         found = list(_YEAR.finditer(text, window_start, start))
         if found:
             return _period(found[-1], year)
-        # "Last year in the first quarter, Samsung held 41% and SK Hynix 30%, … by the fourth quarter, Samsung had
+        # "Last year in the second quarter, Japan held 41% and Germany 30%, … by the fourth quarter, Japan had
         # 37%": a time adverbial opening the sentence dates every figure after it that names no year of its own
         opener = _OPENER.match(text)
         if opener and opener.end() <= start and not any(_YEAR.finditer(text, opener.end(), start)):

@@ -196,17 +196,17 @@ def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
                   text[max(seg, q.start - 60):q.start])
     named = m is not None and any(a < m.end(1) + max(seg, q.start - 60) and m.start(1) + max(seg, q.start - 60) < b
                                   for a, b in name_spans)
-    if m and not named:      # "the G7 average of 1,684 hours": a yardstick's name, not the measure
+    if m and not named:      # "the G7 average of 1,500 hours": a yardstick's name, not the measure
         ws = [w for w in m.group(1).split() if w.lower() not in ("a", "an", "the", "with", "its", "their")]
         ws = [w for w in ws if w.lower() not in _EN_STOP]
         if ws and not any(w[0].isupper() for w in ws[-1:]):
             return " ".join(ws), "strong"
-    # a past participle right before a count: "worked 2,360 hours" → "hours worked", "shipped 3 million units"
+    # a past participle right before a count: "worked 1,600 hours" → "hours worked", "shipped 3 million units"
     verb = _EN_VERB_BEFORE.search(text, max(seg, q.start - 40), q.start)
     noun = re.search(r"([a-z]+)$", q.as_written)
     if verb and noun and noun.group(1) in _EN_COUNT_NOUNS:
         return f"{noun.group(1)} {verb.group(1).lower()}", "strong"
-    # the topic the sentence opens with: "Regarding cumulative investment during 2013-2022, Korea registered …"
+    # the topic the sentence opens with: "Regarding venture investment in 2020-2023, France registered …"
     topic = _EN_TOPIC.match(text)
     if topic and topic.end() <= q.start and not any(a < topic.end(1) and topic.start(1) < b for a, b in name_spans):
         return topic.group(1), "strong"
