@@ -189,3 +189,12 @@ def test_a_forecast_is_a_fact_marked_forecast_and_a_plan_a_target(registry):
     d = draft(registry, "France plans to expand its AI market to $900 billion by 2030.", "en", PUBLISHED)
     quals = {Decimal(str(f["value"])): f.get("qualifier") for f in d.sheet["facts"] if f["kind"] == "observation"}
     assert quals == {Decimal(900000000000): "target"}
+
+
+def test_a_level_relative_to_another_countrys(registry):
+    d = draft(registry, "French labour productivity was 80 percent of that of Germany.", "en", PUBLISHED)
+    obs = [(f["subject"], Decimal(str(f["value"])), label(d, "indicators", f["indicator"]))
+           for f in d.sheet["facts"] if f["kind"] == "observation"]
+    assert obs == [("FR", Decimal(80), "productivity relative to Germany")]
+    d = draft(registry, "French labour productivity was 80 percent of the output.", "en", PUBLISHED)
+    assert all("relative" not in label(d, "indicators", f["indicator"]) for f in d.sheet["facts"])

@@ -125,6 +125,8 @@ _EN_VERB_BEFORE = re.compile(r"\b(worked|spent|shipped|sold|employed|hired|train
                              r"delivered|exported|imported|filed|registered|enrolled|logged)\s+"
                              r"(?:(?:about|around|roughly|nearly|almost|some|an estimated|over|more than|"
                              r"fewer than|less than|at least|only|just)\s+)*$", re.IGNORECASE)
+_EN_RELATIVE = re.compile(r"\s+of\s+(?:that|those|the\s+level|the\s+figure)\s+(?:of|in|for)\s+(the\s+)?"
+                          r"([A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3})")
 _EN_TOPIC = re.compile(r"\s*(?:Regarding|As for|As regards|In terms of|When it comes to|Concerning|With regard to|"
                        r"With respect to)\s+(?:the\s+|its\s+|their\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)"
                        r"(?:\s+(?:during|in|for|from|between|over|since|of)\b[^,;]{0,30})?,")
@@ -149,6 +151,14 @@ def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
     "Hourly output by Korean workers was 20.40 dollars" → the noun phrase."""
     text = s.text
     name_spans = names
+    # a level stated relative to another's: "French output was 80 percent of that of Germany" → "output relative
+    # to Germany" (the measure is the clause subject's last word)
+    rel = _EN_RELATIVE.match(text, q.end)
+    other = next((text[a:b] for a, b in name_spans if rel and a == rel.start(2)), None)
+    if rel and other and q.unit == "percent":
+        head = re.search(r"\b([a-z][\w-]*)\s+(?:was|were|is|are|stood at|reached)\s+(?:about\s+|around\s+|only\s+|"
+                         r"just\s+|roughly\s+)?$", text[seg:q.start])
+        return f"{head.group(1) if head else 'level'} relative to {rel.group(1) or ''}{other}", "strong"
     # after the figure: nouns, joined once by "of"/"in" ("share of the DRAM market", "market share in HBM")
     words = _en_words(text, q.end, 9)
     phrase: list[str] = []
