@@ -198,3 +198,14 @@ def test_a_level_relative_to_another_countrys(registry):
     assert obs == [("FR", Decimal(80), "productivity relative to Germany")]
     d = draft(registry, "French labour productivity was 80 percent of the output.", "en", PUBLISHED)
     assert all("relative" not in label(d, "indicators", f["indicator"]) for f in d.sheet["facts"])
+
+
+def test_an_amount_missing_the_scale_word_of_its_list_is_pending(registry):
+    d = draft(registry, "Regarding venture investment, France registered $4.5 billion, far behind the U.S.' $7, "
+              "Germany's $9.1 billion and Italy's $2.2 billion.", "en", PUBLISHED)
+    values = {Decimal(str(f["value"])) for f in d.sheet["facts"] if f["kind"] == "observation"}
+    assert Decimal(7) not in values and Decimal(9100000000) in values
+    assert any(p.get("value") == Decimal(7) and "scale word" in p["problem"] for p in d.pending)
+    d = draft(registry, "A GPU hour costs $7 in France and $9 in Germany, against a budget of $2 billion.", "en",
+              PUBLISHED)
+    assert not any("scale word" in p["problem"] for p in d.pending)

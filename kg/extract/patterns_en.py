@@ -136,6 +136,7 @@ def _most_in_terms(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_SCALED = re.compile(r"\d\s?(?:thousand|million|billion|trillion|bn|mn|tn|m|k)\b", re.IGNORECASE)
 _MARKET_AFTER = re.compile(r"\s*(?:place|spot|position)?\s+in\s+the\s+((?:(?:global|world|worldwide|domestic|"
                            r"Korean|Chinese|U\.S\.|US|European|Japanese)\s+)?(?:[\w-]+\s+){0,2}?market)\b")
 _GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
@@ -462,6 +463,12 @@ class EnglishRules(QuotedSpeakers, TableReader):
         amount of money pledged or planned is a commitment and stays a fact)."""
         before = text[max(0, q.start - 24):q.start]
         after = text[q.end:q.end + 40]
+        if q.kind == "currency" and not _SCALED.search(q.as_written) and q.value < 1000:
+            # "$5.5 billion, … the U.S.' $7, Germany's $9.1 billion": a list's amount without its scale word
+            scaled = [o for o in find_en_quantities(text) if o.unit == q.unit and _SCALED.search(o.as_written)
+                      and abs(o.start - q.start) < 120]
+            if len(scaled) >= 2:
+                return "an amount written without the scale word the others of its list have; check it"
         if _GAP_BEFORE.search(text, max(0, q.start - 50), q.start):
             return "a difference between two values (a gap or margin), not a value"
         if _BOUND_BEFORE.search(before) and not re.search(r"\bjust\s+(?:over|under)\s*$", before, re.IGNORECASE):
