@@ -78,6 +78,8 @@ class Candidate:
 MAX_SENTENCE = 600
 
 
+# between a rank and the figure it is ranked by: "first place with a purchase volume of ", "third, at "
+_FIGURE_AFTER_RANK = re.compile(r"\s*(?:place|spot|position)?,?\s+(?:with|at|on)\b[^;:]{0,60}", re.IGNORECASE)
 _RANK_CHANGE = re.compile(r"\s?(?:→|->|에서)\s?")
 _ORG_AFTER = re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
                         r"위원회|미디어|통신|방송)(?![가-힣])")
@@ -717,6 +719,29 @@ class Engine:
             opened["last_rank"] = (s, r.end, key)
         return key
 
+    def _series_from_figures(self, s: Sentence, out: list[Candidate], proposals: Proposals) -> None:
+        """A rank no ranking fits, stated with the figure it is ranked by ("tied for second place with a fleet of
+        900 units") or with the market it is a place in ("the top spot in the robot market"):
+        the ranking by that measure or in that market is proposed (hook: ``rules.ranking_scope``)."""
+        note = "proposed by kg extract: a ranking by the measure or in the market named with the rank; check the name"
+        for c in out:
+            if c.sentence is not s or c.kind != "rank" or c.measure is not None or c.subject is None:
+                continue
+            name = None
+            for o in out:
+                if o.sentence is s and o.kind == "observation" and o.measure and o.subject == c.subject \
+                        and not o.problem and o.span[0] > c.span[1] \
+                        and _FIGURE_AFTER_RANK.fullmatch(s.text, c.span[1], o.span[0]):
+                    name = self.registry.indicators[o.measure].label.get("en") \
+                        if o.measure in self.registry.indicators else proposals.label("indicators", o.measure)
+                    break
+            if name is None and hasattr(self.rules, "ranking_scope"):
+                name = self.rules.ranking_scope(s.text, c.span[1])
+            if name:
+                key = proposals.ranking(name, self.rules.lang, c.source if self._etype(c.source) in (
+                    "organization", "company", "publisher") else None, note)
+                c.measure, c.problem = key, None
+
     def _pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
         note = "proposed by kg extract: a pillar of a ranking the article names; check the name"
         if parent in self.registry.rankings:
@@ -725,7 +750,8 @@ class Engine:
         else:
             e = proposals.entries["rankings"][parent]
             label_ko, label_en, pub = e["label"].get("ko", e["label"]["en"]), e["label"]["en"], e.get("publisher")
-        return proposals.ranking(f"{label_ko} - {pillar}", self.rules.lang, pub, note, en=f"{label_en} - {pillar}")
+        name = f"{label_en} - {pillar}" if self.rules.lang == "en" else f"{label_ko} - {pillar}"
+        return proposals.ranking(name, self.rules.lang, pub, note, en=f"{label_en} - {pillar}")
 
     def _see_titles(self, s: Sentence, mentions: list[Mention], src: str | None, opened: dict) -> None:
         """Remember the ranking a sentence names by its title (and the organisation it names), for the ranks
@@ -767,10 +793,13 @@ class Engine:
         opened: dict = {}                                 # open world: the ranking title and proposals in use
         named_so_far: set[str] = set()                    # registry entities the article has named
         self._named = named_so_far
+        prev_count: Quantity | None = None                # the last count of the sentence before (same paragraph)
+        ranked_size: int | None = None                    # "covering 40 countries": how many the ranking ranks
         for s in _bounded(rules.sentences(text, body_end)):
             if s.para != para:
                 article_subject = prev_subject or article_subject
                 para, carried, prev_subject, prev_text = s.para, None, None, ""
+                prev_count, ranked_size = None, None
             mentions = self.gaz.find(s.text)
             all_mentions.extend(mentions)
             named_so_far.update(m.key for m in mentions)
@@ -907,6 +936,14 @@ class Engine:
                     excluded.update((m.start, m.end) for m in followers)
             quantities = [q for q in rules.quantities(s.text)
                           if not any(m.start <= q.start < m.end for m in mentions)]
+            if prev_count is not None and hasattr(rules, "elliptical_count") \
+                    and not any(q.kind == "count" for q in quantities):
+                # "France had eight listed firms, against 50 in Germany. Italy had 14 while Spain had five.": bare
+                # numbers in the holders' places count what the sentence before counted (hook)
+                quantities = [replace(q, unit=prev_count.unit, kind=prev_count.kind, counter=prev_count.counter)
+                              if rules.elliptical_count(s.text, q) else q
+                              for q in rules.elliptical_numbers(s.text, quantities)]
+            sizes = [q for q in quantities if rules.is_size_counter(q)]
             free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES]
             respective.update(rules.respectively(s.text, free, [(r.start, r.end) for r in rank_list]))
             # names that follow a rank ("first, followed by Denmark and the US at 0.78 and 0.77 respectively")
@@ -934,6 +971,8 @@ class Engine:
                     if pub and (pub == src or any(m.key == pub for m in mentions)):
                         scores[key] += 2.0
                 out_of = rules.out_of(s.text, r)
+                if out_of is None and not sizes and ranked_size is not None and ranked_size >= r.rank:
+                    out_of = ranked_size       # "… covers 40 countries. France ranked ninth"
                 for key in scores:
                     size = self.registry.rankings[key].size
                     if size and out_of == size:          # "주요 20개국 가운데 9위" for a ranking of 20
@@ -963,7 +1002,14 @@ class Engine:
                 proposed_series = None
                 pub_named = series in self.registry.rankings and \
                     self.registry.rankings[series].publisher in named_so_far | {None}
-                if series is None or not pub_named:
+                pillar = rules.pillar_of(s.text, r) if hasattr(rules, "pillar_of") else None
+                # the ranking the article is about: the pillar's own words may match another ranking's keywords
+                parent = (current_series[0] if current_series else None) or opened.get("series") or (
+                    self.parent.get(series, series) if series else None)
+                if pillar and parent:
+                    # "in the areas of infrastructure and research, ranking fourth and seventh, respectively"
+                    series = proposed_series = self._pillar(parent, pillar, proposals)
+                elif series is None or not pub_named:
                     # no registry ranking, or one of a publisher the article never names: the article's own
                     # ranking (a pillar of it, or the one it names by title) when it has one
                     proposed_series = self._open_series(s, r, prev_rank_end, mentions, src, proposals, opened,
@@ -1209,6 +1255,7 @@ class Engine:
                     for period, note in rules.extra_periods(s.text, c.span):
                         if period != c.period:
                             out.append(replace(c, period=period, period_note=note))
+            self._series_from_figures(s, out, proposals)
             if new_speaker is not None:
                 for c in out:
                     if c.sentence is s and c.source is None and any(a <= c.span[0] < b for a, b in quotes):
@@ -1225,4 +1272,8 @@ class Engine:
             elif last_subject:
                 prev_subject = last_subject
             prev_text = s.text
+            counts = [q for q in quantities if q.kind == "count" and q.unit and not rules.is_size_counter(q)]
+            prev_count = counts[-1] if counts else None
+            if sizes and not rank_list:
+                ranked_size = int(sizes[-1].value)
         return out, all_mentions, proposals

@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
-from .numbers_en import find_en_quantities, find_en_ranks
+from .numbers_en import NUMBER_WORDS, ORDINAL_RE, WORD_ORDINAL_RE, find_en_quantities, find_en_ranks
 from .numbers_ko import Quantity, RankMention
 from .patterns_ko import MAKER_OF, _chain, _equivalent
 from .resolve import Mention
@@ -70,8 +71,9 @@ _DIFF_AFTER = re.compile(r"^(?:\s[\w-]+){0,2}\s(?:more|less|fewer|higher|lower|l
 _TARGET = re.compile(r"\b(?:aims?|aimed|targets?|targeted|goal|plans?|planned|wants?|seeks?|hopes?|intends?|"
                      r"pledged?|vows?|vowed|promised?)\s(?:is\s)?to\b|\btarget of\b|\bgoal of\b", re.IGNORECASE)
 _TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|retained|retains|claimed|claims|"
-                       r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in)\s+"
-                       r"(?:the\s+|its\s+)?((?:top|first)\s+(?:spot|place|position))\b|"
+                       r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in|"
+                       r"achieve|achieved|achieves|grab|grabbed|grabs|seized|seize|seizes)\s+"
+                       r"(?:the\s+|its\s+)?((?:top|first|number[\s-]one|No\.\s?1)\s+(?:spot|place|position))\b|"
                        r"\b((?:topped|tops|top|led|leads|lead|headed|heads)\s+the\s+(?:table|ranking|rankings|list|"
                        r"index|league table|chart))\b|"
                        r"\b(?:reached|reaches|climbed\s+to|rose\s+to|returned\s+to|moved\s+to|stayed\s+at|stays\s+at|"
@@ -81,6 +83,9 @@ _RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|tripl
                        r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
                      r"\bby\s20\d\d\b", re.IGNORECASE)
+_FORECASTER = re.compile(r"\b(?:forecasts?|forecasted|projects|projected|predicts?|predicted|foresees|foresaw|"
+                         r"expects|expected\s+to|is\s+expected|are\s+expected|anticipates|estimates\s+that)\b",
+                         re.IGNORECASE)
 _SELF_SAID = re.compile(r",\s(?:the\s)?(?:company|firm|group|ministry|agency|institute|bank|chipmaker|"
                         r"government|organisation|organization)\s(?:said|says|reported|reports|estimated|added|noted)\b")
 _CHANGE_BEFORE = re.compile(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|rises|rising|fell|fall|falls|jumped|jumps|"
@@ -94,6 +99,46 @@ _SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces
 _COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|overtaking|overtook|overtaken|"
                        r"surpassing|surpassed|outranked|outranks|outranking|outpaced|outpaces|outperformed|"
                        r"outperforms|versus|vs\.?)\s+(?:the\s+)?$")
+# "a gap of over 10%", "a margin of about 3 points", "narrowing the lead to 2%": a difference between two values
+_GAP_BEFORE = re.compile(r"\b(?:gap|difference|margin|lead|spread|disparity|differential)\s+(?:of|to|at|by)\s+"
+                         r"(?:(?:over|more than|less than|under|about|around|roughly|nearly|almost|some|just|"
+                         r"at least|only|a mere)\s+)*(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
+_BARE_WORD_NUMBER = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b))",
+                               re.IGNORECASE)
+_ELLIPTICAL_BEFORE = re.compile(r"(?:^|[,;]\s+|\b(?:while|whereas|and|but)\s+)(?:the\s+)?[A-Z][\w.'’-]*"
+                                r"(?:\s+[A-Z][\w.'’-]*){0,2}\s+(?:only\s+)?(?:had|has|have|registered|recorded|"
+                                r"counted)\s+(?:only\s+|just\s+|about\s+|some\s+)?$")
+_CLAUSE_END = re.compile(r"\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b)")
+# "in the areas of infrastructure and research, ranking fourth and seventh, respectively"
+_PILLAR_LIST = r"[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}"
+_PILLARS_RESPECTIVELY = re.compile(
+    rf"\b(?:in|for|on)\s+(?:the\s+)?(?:(?:categories|areas|pillars|fields|sub-?indices|sub-?indexes|measures|"
+    rf"criteria)\s+of\s+)?(?P<names>{_PILLAR_LIST}(?:,\s*{_PILLAR_LIST})*,?\s+and\s+{_PILLAR_LIST}),?\s+"
+    rf"(?:ranking|ranked|placing|placed|coming|finishing)\s+(?P<ranks>[\w\s,]{{3,60}}?),?\s+respectively\b")
+_MOST_IN_TERMS = re.compile(r"\b(?:is|was|are|were|remains|remained|became|becomes)\s+(?:now\s+|still\s+)?the\s+"
+                            r"(?:most|best|highest|strongest|top)\s+(?:[\w-]+\s+){0,2}?in\s+terms\s+of\s+(?:its\s+|their\s+)?")
+_TERM = re.compile(r"([a-z][\w-]*(?:\s+(?!and\b)[a-z][\w-]*){0,2})(?:,\s*(?:and\s+)?|\s+and\s+|(?=[.;]|$))")
+
+
+def _most_in_terms(text: str) -> list[tuple[int, int]]:
+    """The spans of the pillars listed after "the most … in terms of"."""
+    out = []
+    for m in _MOST_IN_TERMS.finditer(text):
+        pos = m.end()
+        while True:
+            t = _TERM.match(text, pos)
+            if t is None:
+                break
+            out.append((t.start(1), t.end(1)))
+            pos = t.end()
+            if t.end() == t.end(1):
+                break
+    return out
+
+
+_SCALED = re.compile(r"\d\s?(?:thousand|million|billion|trillion|bn|mn|tn|m|k)\b", re.IGNORECASE)
+_MARKET_AFTER = re.compile(r"\s*(?:place|spot|position)?\s+in\s+the\s+((?:(?:global|world|worldwide|domestic|"
+                           r"Korean|Chinese|U\.S\.|US|European|Japanese)\s+)?(?:[\w-]+\s+){0,2}?market)\b")
 _GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
                    r"\b(?:aims?|aiming|aimed|plans?|planning|wants?|seeks?|hopes?|goal is|target is|intends?)\s+"
                    r"(?:to achieve|to reach|to hit)\s+(?:about\s+|around\s+)?"
@@ -122,6 +167,8 @@ _FROM_BOTTOM = re.compile(r"[\s-]+(?:worst|lowest|from\s+(?:the\s+)?(?:bottom|la
 # several years right after a rank: "in 2019 and 2020", "from 2011 to 2013", "between 2016 and 2017"
 _YEARS_AFTER = re.compile(r"\s*(?:place\s+|position\s+)?(?:in\s+(?P<a1>)|(?:from|between)\s+)?(?P<a>(?:19|20)\d\d)\s*"
                           r"(?:(?P<pair>and|,|&)|to|through|until|-|–)\s*(?P<b>(?:19|20)\d\d)\b")
+_DESCRIBED_SEP = re.compile(r"^\s*(?:,|,?\s*and|&)\s*(?:the\s+)?(?:[a-z][\w-]*\s+){1,3}$")
+_POSSESSIVE_FIGURE = re.compile(r"(?:'s|’s|'|’)\s+(?:about\s+|around\s+|some\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?")
 _NAME_WITH = re.compile(r"\s+(?:with|at|on)\s+(?:about\s+|around\s+|some\s+|roughly\s+)?(?:US)?[$€£¥]?\s?")
 # "are tied for", "jointly rank", "both hold", "together account for": one figure or rank for all the names
 _JOINT_AFTER = re.compile(r"\s+(?:are\s+|were\s+|is\s+)?(?:now\s+)?(?:tied|jointly|both|together|all|equally|"
@@ -178,6 +225,9 @@ class EnglishRules(QuotedSpeakers, TableReader):
             if re.search(r"\d", clause) and not _NOT_FIRST.search(clause) \
                     and not any(t.start <= m.start(1) < t.end for t in out):
                 out.append(RankMention(1, m.start(1), m.end(1), m.group(1)))
+        # "Germany is the most advanced economy in terms of research, talent and data infrastructure": the
+        # first place in each pillar named (the pillar's words are the rank's span; ``pillar_of`` names it)
+        out += [RankMention(1, a, b, text[a:b]) for a, b in _most_in_terms(text)]
         for r in find_en_ranks(text):
             if any(t.start <= r.start < t.end for t in out):
                 continue
@@ -187,7 +237,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
                 if re.match(r"^-(?:largest|biggest|highest|most)", text[r.end:r.end + 10]):
                     out.append(r)
                     continue
-                if not (re.search(r"(rank(?:ed|s)?|plac(?:ed|es)|came|comes|finished|sits|sat|stood|stands|"
+                if not (re.search(r"(rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came|comes|finished|sits|sat|stood|stands|"
                                   r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:(?:now|still|again|also|currently|once again)\s+)?"
                                   r"(?:the\s+)?$", before)
                         or re.search(r"(?:^|,\s|\bwith\s|\band\s)[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s$",
@@ -248,7 +298,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         "more than China", "ahead of Germany"), and the maker of a product ("NVIDIA's H100 GPUs", "Nvidia H100s":
         NVIDIA makes them, the buyer holds them)."""
         return [m for m in mentions if (_COMPARED.search(text, max(0, m.start - 14), m.start)
-                                        and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b",
+                                        and not re.match(r"\s+(?:of|at)\s+(?:about\s+)?(?:US)?[$€£¥]?\d|\s?\(|,\s(?:which|who)\b|"
+                                                                  r"(?:'s|’s|'|’)\s+(?:about\s+)?(?:US)?[$€£¥₩]?\d",
                                                          text[m.end:m.end + 20]))
                 or (m.type == "company" and MAKER_OF.match(text, m.end))]
 
@@ -258,8 +309,9 @@ class EnglishRules(QuotedSpeakers, TableReader):
         paired = {}
         for it in items:
             for x in mentions:
-                if x.end < it[0] and _NAME_WITH.fullmatch(text, x.end, it[0]):
-                    paired[it[0]] = x
+                if x.end < it[0] and (_NAME_WITH.fullmatch(text, x.end, it[0])
+                                      or _POSSESSIVE_FIGURE.fullmatch(text, x.end, it[0])):
+                    paired[it[0]] = x       # "Germany's $9.1 billion", "the U.S.' $7": the owner's figure
         m = re.search(r"\brespectively\b", text)
         if not m:
             return paired
@@ -276,6 +328,44 @@ class EnglishRules(QuotedSpeakers, TableReader):
                 return paired | {it[0]: who for it, who in zip(tail, chain)}
         return paired
 
+    def elliptical_numbers(self, text: str, quantities: list[Quantity]) -> list[Quantity]:
+        """``quantities`` and the number words standing alone in a holder's place ("while Spain had five")."""
+        extra = []
+        for m in _BARE_WORD_NUMBER.finditer(text):
+            if _ELLIPTICAL_BEFORE.search(text, 0, m.start()) and not any(q.start <= m.start() < q.end for q in quantities):
+                extra.append(Quantity(Decimal(NUMBER_WORDS[m.group(1).lower()]), None, None, None, False,
+                                      m.start(1), m.end(1), m.group(1)))
+        return sorted(quantities + extra, key=lambda q: q.start)
+
+    def elliptical_count(self, text: str, q: Quantity) -> bool:
+        """"Italy had 14 while Spain had five": a bare number right after a holder and its verb, closing its
+        clause, counts what the sentence before counted."""
+        return q.unit is None and q.kind is None and bool(_ELLIPTICAL_BEFORE.search(text, 0, q.start)) \
+            and bool(_CLAUSE_END.match(text, q.end))
+
+    def pillar_of(self, text: str, rank: RankMention) -> str | None:
+        """"did well in the areas of infrastructure and research, ranking fourth and seventh, respectively": the
+        pillar each rank of a respectively-list belongs to (the lists are paired in order); "the most advanced
+        economy in terms of research": the pillar a superlative is stated for."""
+        if (rank.start, rank.end) in _most_in_terms(text):
+            return text[rank.start:rank.end]
+        for m in _PILLARS_RESPECTIVELY.finditer(text):
+            names = [n.strip() for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group("names")) if n.strip()]
+            places = list(ORDINAL_RE.finditer(m.group("ranks"))) + list(WORD_ORDINAL_RE.finditer(m.group("ranks")))
+            places.sort(key=lambda x: x.start())
+            if len(names) != len(places) or len(names) < 2:
+                continue
+            for name, place in zip(names, places):
+                if m.start("ranks") + place.start() == rank.start:
+                    return name
+        return None
+
+    def ranking_scope(self, text: str, end: int) -> str | None:
+        """"the number one spot in the global robotaxi market", "third place in the foundry market": the market the
+        place is held in names the ranking."""
+        m = _MARKET_AFTER.match(text, end)
+        return m.group(1) if m else None
+
     def joint_holders(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
         """Names that hold one figure or rank together: "Meta and Microsoft are tied for first place with
         150,000 units", "Google, Amazon and Oracle jointly rank third", "A and B bought 20,000 units each". The
@@ -289,8 +379,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         for k in range(len(before)):
             chain = [before[k]]
             for x in before[k + 1:]:
-                if _LIST_SEP.match(text[chain[-1].end:x.start]):
-                    chain.append(x)
+                if _LIST_SEP.match(text[chain[-1].end:x.start]) or _DESCRIBED_SEP.match(text[chain[-1].end:x.start]):
+                    chain.append(x)       # "Meta and electric carmaker Tesla … each"
                 else:
                     break
             if len(chain) < 2 or chain[-1] is not before[-1]:
@@ -373,12 +463,22 @@ class EnglishRules(QuotedSpeakers, TableReader):
         amount of money pledged or planned is a commitment and stays a fact)."""
         before = text[max(0, q.start - 24):q.start]
         after = text[q.end:q.end + 40]
+        if q.kind == "currency" and not _SCALED.search(q.as_written) and q.value < 1000:
+            # "$5.5 billion, … the U.S.' $7, Germany's $9.1 billion": a list's amount without its scale word
+            scaled = [o for o in find_en_quantities(text) if o.unit == q.unit and _SCALED.search(o.as_written)
+                      and abs(o.start - q.start) < 120]
+            if len(scaled) >= 2:
+                return "an amount written without the scale word the others of its list have; check it"
+        if _GAP_BEFORE.search(text, max(0, q.start - 50), q.start):
+            return "a difference between two values (a gap or margin), not a value"
         if _BOUND_BEFORE.search(before) and not re.search(r"\bjust\s+(?:over|under)\s*$", before, re.IGNORECASE):
             return "a bound (more or less than the figure), not a value"
         if _DIFF_AFTER.match(after):
             return "a difference between two values, not a value"
         if _GOAL.search(text[max(0, q.start - 60):q.start]) or _GOAL_AFTER.match(text, q.end):
             return "a target or plan, not a value"          # "a target of $10 billion in sales" (money too)
+        if _FORECASTER.search(text) and not _TARGET.search(text) and not _GOAL.search(text[max(0, q.start - 60):q.start]):
+            return None       # "Omdia forecasts the market will expand to $900 billion by 2030": a forecast
         if _RAISE_TO.search(text[max(0, q.start - 80):q.start]) and _FUTURE.search(text):
             return "a target or plan, not a value"
         if q.kind != "currency":
@@ -495,6 +595,16 @@ class EnglishRules(QuotedSpeakers, TableReader):
         found = list(_YEAR.finditer(text, window_start, start))
         if found:
             return _period(found[-1], year)
+        # "Last year in the second quarter, Japan held 41% and Germany 30%, … by the fourth quarter, Japan had
+        # 37%": a time adverbial opening the sentence dates every figure after it that names no year of its own
+        opener = _OPENER.match(text)
+        if opener and opener.end() <= start and not any(_YEAR.finditer(text, opener.end(), start)):
+            if opener.group("y"):
+                return opener.group("y"), None
+            word = opener.group("rel").lower()
+            offset = -1 if word != "this year" else 0
+            return str(year + offset), f"“{opener.group('rel')}” opening the sentence, read relative to the " \
+                                       f"publication year {year}"
         return None
 
     def equivalent_after(self, text: str, q: Quantity, quantities: list[Quantity]) -> Quantity | None:
@@ -515,6 +625,12 @@ class EnglishRules(QuotedSpeakers, TableReader):
                                "According", "Some", "Other", "Its", "Their", "He", "She", "They", "We"}:
             return None
         return name
+
+
+_OPENER = re.compile(r"\s*(?:(?:In|During|For|Throughout|As of|At the end of|By the end of)\s+(?:the\s+)?"
+                     r"(?:(?:first|second|third|fourth|last)\s+(?:quarter|half)\s+of\s+)?(?P<y>(?:19|20)\d\d)|"
+                     r"(?P<rel>[Ll]ast year|[Tt]his year|[Aa] year earlier|[Aa] year ago|[Tt]he previous year|"
+                     r"[Tt]he year before))\b[^,;\d]{0,40},")
 
 
 def _period(m: re.Match | None, year: int):

@@ -120,6 +120,21 @@ _EN_UNIT_WORDS = {"units", "unit", "dollars", "dollar", "won", "yuan", "yen", "e
 _EN_WORD = re.compile(r"\s+([A-Za-z][\w&'’.-]*|\([A-Z][\w&-]*\))")
 
 
+# verbs whose past form names what a count measures ("hours worked", "units shipped", "people employed")
+_EN_VERB_BEFORE = re.compile(r"\b(worked|spent|shipped|sold|employed|hired|trained|produced|installed|deployed|"
+                             r"delivered|exported|imported|filed|registered|enrolled|logged)\s+"
+                             r"(?:(?:about|around|roughly|nearly|almost|some|an estimated|over|more than|"
+                             r"fewer than|less than|at least|only|just)\s+)*$", re.IGNORECASE)
+_EN_RELATIVE = re.compile(r"\s+of\s+(?:that|those|the\s+level|the\s+figure)\s+(?:of|in|for)\s+(the\s+)?"
+                          r"([A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3})")
+_EN_TOPIC = re.compile(r"\s*(?:Regarding|As for|As regards|In terms of|When it comes to|Concerning|With regard to|"
+                       r"With respect to)\s+(?:the\s+|its\s+|their\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)"
+                       r"(?:\s+(?:during|in|for|from|between|over|since|of)\b[^,;]{0,30})?,")
+_EN_COUNT_NOUNS = {"hours", "units", "people", "workers", "employees", "engineers", "researchers", "students",
+                   "patents", "chips", "gpus", "servers", "vehicles", "cars", "phones", "devices", "tons",
+                   "days", "applications", "graduates"}
+
+
 def _en_words(text: str, pos: int, limit: int = 6) -> list[tuple[str, int]]:
     out = []
     while len(out) < limit:
@@ -136,6 +151,14 @@ def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
     "Hourly output by Korean workers was 20.40 dollars" → the noun phrase."""
     text = s.text
     name_spans = names
+    # a level stated relative to another's: "French output was 80 percent of that of Germany" → "output relative
+    # to Germany" (the measure is the clause subject's last word)
+    rel = _EN_RELATIVE.match(text, q.end)
+    other = next((text[a:b] for a, b in name_spans if rel and a == rel.start(2)), None)
+    if rel and other and q.unit == "percent":
+        head = re.search(r"\b([a-z][\w-]*)\s+(?:was|were|is|are|stood at|reached)\s+(?:about\s+|around\s+|only\s+|"
+                         r"just\s+|roughly\s+)?$", text[seg:q.start])
+        return f"{head.group(1) if head else 'level'} relative to {rel.group(1) or ''}{other}", "strong"
     # after the figure: nouns, joined once by "of"/"in" ("share of the DRAM market", "market share in HBM")
     words = _en_words(text, q.end, 9)
     phrase: list[str] = []
@@ -181,11 +204,22 @@ def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
     # before the figure: "… purchase volume of 150,000", "a market share of 36%"
     m = re.search(r"((?:[A-Za-z][\w-]*\s+){1,3})(?:of|at)\s+(?:about\s+|around\s+|some\s+|only\s+|nearly\s+)?(?:US)?\$?$",
                   text[max(seg, q.start - 60):q.start])
-    if m:
+    named = m is not None and any(a < m.end(1) + max(seg, q.start - 60) and m.start(1) + max(seg, q.start - 60) < b
+                                  for a, b in name_spans)
+    if m and not named:      # "the G7 average of 1,500 hours": a yardstick's name, not the measure
         ws = [w for w in m.group(1).split() if w.lower() not in ("a", "an", "the", "with", "its", "their")]
         ws = [w for w in ws if w.lower() not in _EN_STOP]
         if ws and not any(w[0].isupper() for w in ws[-1:]):
             return " ".join(ws), "strong"
+    # a past participle right before a count: "worked 1,600 hours" → "hours worked", "shipped 3 million units"
+    verb = _EN_VERB_BEFORE.search(text, max(seg, q.start - 40), q.start)
+    noun = re.search(r"([a-z]+)$", q.as_written)
+    if verb and noun and noun.group(1) in _EN_COUNT_NOUNS:
+        return f"{noun.group(1)} {verb.group(1).lower()}", "strong"
+    # the topic the sentence opens with: "Regarding venture investment in 2020-2023, France registered …"
+    topic = _EN_TOPIC.match(text)
+    if topic and topic.end() <= q.start and not any(a < topic.end(1) and topic.start(1) < b for a, b in name_spans):
+        return topic.group(1), "strong"
     # the clause's subject: "Hourly output by Korean workers was 20.40 dollars"
     clause = text[seg:q.start]
     m = re.match(r"\s*(?:The\s+|the\s+)?((?:[A-Za-z][\w-]*\s+){1,4}?)(?:was|were|is|are|stood\s+at|reached|totaled|"
