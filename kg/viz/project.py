@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 import networkx as nx
 
 from .collect import Fact, Resource, local_name
+from .numbers import scale_words, with_unit
 
 LANGS = ("en", "ko")
 RELATION_LABELS = {
@@ -69,13 +70,18 @@ def qualify(text: str, qualifier: str | None, lang: str) -> str:
 
 def format_amount(value: str | None, unit_label: str, approximate: bool, lang: str,
                   value_high: str | None = None) -> str:
-    num = format_number(value)
+    """A figure with its unit and scale words: "≈2.4 billion Canadian dollars", "약 24억 캐나다 달러"; a range
+    "35,000–85,000 GPUs" / "3만5000~8만5000대". ``≈`` / ``약`` also marks a figure the scale words round."""
+    num, exact = scale_words(value, lang)
     if value_high is not None:
-        num += ("~" if lang == "ko" else "–") + format_number(value_high)
+        high, exact_high = scale_words(value_high, lang)
+        num += ("~" if lang == "ko" else "–") + high
+        exact = exact and exact_high
+    approx = approximate or not exact
+    text = with_unit(num, unit_label, lang)
     if lang == "ko":
-        sep = " " if " " in unit_label else ""  # 35,000대, 44.4 시간당 달러
-        return f"{'약 ' if approximate else ''}{num}{sep}{unit_label}"
-    return f"{'≈' if approximate else ''}{num} {unit_label}".rstrip()
+        return f"{'약 ' if approx else ''}{text}"
+    return f"{'≈' if approx else ''}{text}".rstrip()
 
 
 @dataclass
