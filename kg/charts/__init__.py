@@ -88,7 +88,7 @@ def entity_chart(store: Any, iri: str, *, lang: str = "en") -> Chart | None:
     """The chart an entity page shows for the node ``iri``: an indicator's figures, a country's ranks, a
     ranking's table; None when the node is of another class or the store has nothing to draw for it."""
     raw = _raw(store)
-    solutions = raw.query("SELECT ?class ?key WHERE { ?node a ?class ; <http://purl.org/dc/terms/identifier> ?key }",
+    solutions = raw.query("SELECT ?node ?class ?key WHERE { ?node a ?class ; <http://purl.org/dc/terms/identifier> ?key }",
                           use_default_graph_as_union=True, substitutions={ox.Variable("node"): ox.NamedNode(iri)})
     assert isinstance(solutions, ox.QuerySolutions)
     for row in sorted(solutions, key=lambda r: (str(r["class"].value), str(r["key"].value))):
