@@ -512,7 +512,9 @@ def chart_command(kind, name, out_path, lang, fmt, store_path) -> None:
 @click.option("-j", "--jobs", default=None, type=click.IntRange(min=1), help="Worker processes (default: cores).")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds to wait for each URL.")
-def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs, timeout) -> None:
+@click.option("--allow-local-urls", "allow_local", is_flag=True,
+              help="Fetch from loopback and private addresses too (refused by default, also after a redirect).")
+def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs, timeout, allow_local) -> None:
     """Draft fact sheets from article text (.txt, .md, .html; files or folders; or http(s) URLs, fetched with
     trafilatura) for an analyst to review.
 
@@ -530,6 +532,7 @@ def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs, timeo
         bar = tqdm(desc="extract", unit="article", file=sys.stderr, leave=False)
     results = extract_sources(list(paths), data_dir=data_dir, out_dir=out_dir, lang=lang,
                               date=date.date() if date else None, publisher=publisher, jobs=jobs, timeout=timeout,
+                              allow_local=allow_local,
                               on_done=(lambda _r: bar.update(1)) if bar is not None else None)
     if bar is not None:
         bar.close()

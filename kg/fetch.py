@@ -37,8 +37,10 @@ def page_id(url: str) -> str:
     return slugify(stem, "") or slugify(f"{parts.hostname or ''} {' '.join(segments)}", "article")
 
 
-def fetch(url: str, *, timeout: float = 30.0) -> tuple[bytes, str]:
-    """The page at ``url`` (bytes) and the URL it was finally read from; RemoteError when it cannot be read."""
+def fetch(url: str, *, timeout: float = 30.0, allow_local: bool = False) -> tuple[bytes, str]:
+    """The page at ``url`` (bytes) and the URL it was finally read from; RemoteError when it cannot be read.
+
+    trafilatura refuses loopback and private addresses (also after a redirect) unless ``allow_local``."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in URL_SCHEMES or not parts.hostname:
         raise InputError(f"not an http(s) URL: {url!r}")
@@ -48,10 +50,12 @@ def fetch(url: str, *, timeout: float = 30.0) -> tuple[bytes, str]:
     config = use_config()
     config.set("DEFAULT", "DOWNLOAD_TIMEOUT", str(int(max(1, timeout))))
     config.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_BYTES))
+    config.set("DEFAULT", "SSRF_PROTECTION", "off" if allow_local else "on")
     response = fetch_response(url, decode=False, config=config)
     if response is None:
-        raise RemoteError(f"cannot fetch {url}: no answer (unreachable, timed out, or larger than "
-                          f"{MAX_BYTES:,} bytes)")
+        local = "" if allow_local else "; a loopback or private address needs --allow-local-urls"
+        raise RemoteError(f"cannot fetch {url}: no page (unreachable, refused, timed out, an HTTP error, or larger "
+                          f"than {MAX_BYTES:,} bytes{local})")
     status = int(getattr(response, "status", 0) or 0)
     if status != 200:
         raise RemoteError(f"cannot fetch {url}: HTTP status {status}")
@@ -61,7 +65,7 @@ def fetch(url: str, *, timeout: float = 30.0) -> tuple[bytes, str]:
     return bytes(data), str(getattr(response, "url", None) or url)
 
 
-def fetch_pages(urls: list[str], out_dir: Path, *, timeout: float = 30.0,
+def fetch_pages(urls: list[str], out_dir: Path, *, timeout: float = 30.0, allow_local: bool = False,
                 taken: set[str] | None = None) -> list[tuple[str, Path]]:
     """Fetch every URL and save it as ``out_dir/sources/<id>.html``: (URL, saved file) pairs. ``taken`` holds
     article ids other inputs of the batch already use."""
@@ -74,7 +78,8 @@ def fetch_pages(urls: list[str], out_dir: Path, *, timeout: float = 30.0,
                              hint="extract them in separate runs with different -o folders")
         taken.add(article_id)
         planned.append((url, article_id))
-    fetched = [(url, article_id, fetch(url, timeout=timeout)[0]) for url, article_id in planned]
+    fetched = [(url, article_id, fetch(url, timeout=timeout, allow_local=allow_local)[0])
+               for url, article_id in planned]
     pages = []
     for url, article_id, data in fetched:  # written only when every URL could be read
         path = out_dir / "sources" / f"{article_id}.html"
@@ -109,7 +114,8 @@ def draft_pages(pages: list[tuple[str, Path]], *, data_dir: Path, out_dir: Path,
 
 def extract_sources(sources: list[str], *, data_dir: Path, out_dir: Path, lang: str = "auto",
                     date: dt.date | None = None, publisher: str | None = None, jobs: int | None = None,
-                    timeout: float = 30.0, on_done: Callable[[Path], None] | None = None) -> list[ExtractResult]:
+                    timeout: float = 30.0, allow_local: bool = False,
+                    on_done: Callable[[Path], None] | None = None) -> list[ExtractResult]:
     """``kg extract`` for files, folders and URLs together: URLs are fetched first (one that fails stops the
     batch before anything is drafted), then files are drafted, then the fetched pages."""
     from .extract import extract_paths
@@ -117,7 +123,7 @@ def extract_sources(sources: list[str], *, data_dir: Path, out_dir: Path, lang: 
     urls = [s for s in sources if is_url(s)]
     paths = [Path(s) for s in sources if not is_url(s)]
     file_ids = {slugify(f.stem, "") for f in article_files(paths)} if paths else set()
-    pages = fetch_pages(urls, out_dir, timeout=timeout, taken=file_ids) if urls else []
+    pages = fetch_pages(urls, out_dir, timeout=timeout, allow_local=allow_local, taken=file_ids) if urls else []
     results: list[ExtractResult] = []
     if paths:
         results += extract_paths(paths, data_dir=data_dir, out_dir=out_dir, lang=lang, date=date,
