@@ -455,20 +455,25 @@ def eval_extract_command(ctx, corpus_dir, only, keep_dir, gold_dir, articles_dir
               help="Only the facts about this entity (registry key or ISO 3166 code).")
 @click.option("--query", "query_file", default=None, type=click.Path(path_type=Path, dir_okay=False),
               help="Draw the result of this SPARQL CONSTRUCT or SELECT query instead (see docs/viz.md).")
-@click.option("--max-nodes", default=250, show_default=True, type=click.IntRange(min=1),
-              help="Larger graphs keep their best-connected nodes, with a note on the page.")
+@click.option("--max-nodes", default=None, type=click.IntRange(min=1),
+              help="Larger graphs keep their best-connected nodes, with a note on the page "
+                   "(default 250, or 1000 in explore mode).")
+@click.option("--explore/--no-explore", default=None,
+              help="Open empty and grow the view from a search, adding a node's neighbours on demand "
+                   "(default: only for graphs too large to draw at once).")
 @_store_option
-def viz_command(out_path, lang, article, subject, query_file, max_nodes, store_path) -> None:
+def viz_command(out_path, lang, article, subject, query_file, max_nodes, explore, store_path) -> None:
     """Write an interactive network view of the stored graph that works offline (no request leaves the page)."""
     from .store import KgStore
     from .viz import write_html
 
     with KgStore(store_path, read_only=True) as store:
         summary = write_html(store, out_path, lang=lang, article=article, subject=subject, query=query_file,
-                             max_nodes=max_nodes)
+                             max_nodes=max_nodes, explore=explore)
     note = (f" (cut down from {summary.total_nodes:,} nodes and {summary.total_facts:,} facts)"
             if summary.truncated else "")
-    click.echo(f"wrote {out_path}: {summary.nodes:,} nodes, {summary.edges:,} edges{note}", err=True)
+    mode = " (explore mode: search a name to start)" if summary.explore else ""
+    click.echo(f"wrote {out_path}: {summary.nodes:,} nodes, {summary.edges:,} edges{note}{mode}", err=True)
 
 
 @cli.command("chart")

@@ -66,7 +66,7 @@ def test_every_fact_is_one_edge_with_its_details(small, small_html):
     assert fact_iris(small_html) == store_fact_iris(small)
     meta = embedded(small_html, "kg-meta")
     tesla = next(f for e in meta["edges"].values() for f in e["facts"] if f["iri"].endswith("/fact/h100-tesla"))
-    assert tesla["value_en"] == "35,000 GPUs" and tesla["value_ko"] == "35,000대"
+    assert tesla["value_en"] == "35,000 GPUs" and tesla["value_ko"] == "3만5000대"
     assert tesla["source"].endswith("/entity/air-street-capital") and tesla["period"] == "2024"
     assert tesla["asWritten"] == "3만5000대" and "테슬라는 3만5000대" in tesla["evidence"]
     edge = next(e for e in meta["edges"].values() if tesla in e["facts"])

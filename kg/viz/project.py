@@ -93,6 +93,7 @@ class Projection:
     total_facts: int
     shown_facts: int
     aggregated: bool = False
+    explore: bool = False       # the page opens empty and grows from a search (set by kg.viz.build_html)
 
     @property
     def truncated(self) -> bool:
@@ -127,6 +128,8 @@ def fact_detail(fact: Fact, resources: dict[str, Resource]) -> dict:
         if fact.kind == "observation":
             unit = label_of(resources.get(fact.unit), fact.unit, lang) if fact.unit else ""
             detail[f"value_{lang}"] = format_amount(fact.value, unit, fact.approximate, lang, fact.value_high)
+            if fact.value is not None and scale_words(fact.value, lang)[0] != format_number(fact.value):
+                detail[f"exact_{lang}"] = with_unit(format_number(fact.value), unit, lang)  # 2,400,000,000 …
             if fact.eq_value is not None:
                 eq_unit = label_of(resources.get(fact.eq_unit), fact.eq_unit, lang) if fact.eq_unit else ""
                 detail[f"equivalent_{lang}"] = format_amount(fact.eq_value, eq_unit, fact.eq_approximate, lang)
