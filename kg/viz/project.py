@@ -251,5 +251,16 @@ def layout(graph: nx.MultiDiGraph) -> dict[str, tuple[int, int]]:
     simple.add_nodes_from(sorted(graph.nodes))
     simple.add_edges_from(sorted((u, v) for u, v in graph.edges() if u != v))
     scale = 60 * max(1.0, len(simple) ** 0.5)
-    pos = nx.spring_layout(simple, seed=20250130, iterations=60, scale=scale)
-    return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in pos.items()}
+    if len(simple) < 500:
+        pos = nx.spring_layout(simple, seed=20250130, iterations=60, scale=scale)
+        return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in pos.items()}
+    # networkx switches to a sparse solver that needs scipy from 500 nodes on; the dense one (numpy only)
+    # handles the explore mode's 1,000 nodes in a few seconds
+    import numpy as np
+    from networkx.drawing import layout as nx_layout
+
+    order = list(simple.nodes)
+    matrix = nx.to_numpy_array(simple, nodelist=order, weight=None)
+    raw = nx_layout._fruchterman_reingold(matrix, iterations=60, seed=np.random.RandomState(20250130))
+    raw = nx_layout.rescale_layout(raw, scale=scale)
+    return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in zip(order, raw)}

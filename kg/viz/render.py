@@ -145,7 +145,7 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
         class_counts[attrs["cls"] if attrs["cls"] in CLASS_STYLES else "Other"] += 1
         degree = graph.degree(node)
         extra = {"x": positions[node][0], "y": positions[node][1]} if positions else {}
-        net.add_node(node, label=attrs["labels"][lang], shape=shape, size=round(10 + 4 * math.sqrt(degree), 1),
+        net.add_node(node, label=attrs["labels"][lang], shape=shape, size=round(min(45.0, 10 + 4 * math.sqrt(degree)), 1),
                      color={"background": colour, "border": "#ffffff",
                             "highlight": {"background": colour, "border": "#222222"},
                             "hover": {"background": colour, "border": "#222222"}},
@@ -213,6 +213,7 @@ def _vis_options(physics: bool, explore: bool = False) -> dict:
         "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": not (physics or explore),
                         "hideEdgesOnZoom": not (physics or explore), "navigationButtons": False, "keyboard": False,
                         "multiselect": False},
+        # (the page leaves out labels that would overlap: template.html.j2, declutter)
         "nodes": {"borderWidth": 1.5, "borderWidthSelected": 3,
                   "font": dict(font, size=14, color="#1d1d1f", strokeWidth=4, strokeColor="#ffffff")},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.55}}, "selectionWidth": 1.5,
