@@ -31,6 +31,7 @@ FORMATS = ("html", "svg", "png")
 # classes of an entity page's node -> the chart kind drawn for it
 ENTITY_KINDS = {"Indicator": "indicator", "Country": "country", "RankingSeries": "ranking"}
 _NKG = "https://w3id.org/newskg/ontology#"
+_CLASS_QUERY = "SELECT ?node ?class ?key WHERE { ?node a ?class ; <http://purl.org/dc/terms/identifier> ?key }"
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,8 @@ def entity_chart(store: Any, iri: str, *, lang: str = "en") -> Chart | None:
     """The chart an entity page shows for the node ``iri``: an indicator's figures, a country's ranks, a
     ranking's table; None when the node is of another class or the store has nothing to draw for it."""
     raw = _raw(store)
-    solutions = raw.query("SELECT ?node ?class ?key WHERE { ?node a ?class ; <http://purl.org/dc/terms/identifier> ?key }",
-                          use_default_graph_as_union=True, substitutions={ox.Variable("node"): ox.NamedNode(iri)})
+    solutions = raw.query(_CLASS_QUERY, use_default_graph_as_union=True,
+                          substitutions={ox.Variable("node"): ox.NamedNode(iri)})
     assert isinstance(solutions, ox.QuerySolutions)
     for row in sorted(solutions, key=lambda r: (str(r["class"].value), str(r["key"].value))):
         kind = ENTITY_KINDS.get(str(row["class"].value).removeprefix(_NKG))

@@ -30,6 +30,7 @@ def _labels(var: str) -> str:
             f'  OPTIONAL {{ ?{var} dcterms:identifier ?{var}_id }}\n')
 
 
+LABEL_QUERY = _PREFIXES + "SELECT ?l ?n ?lang WHERE { ?n rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), ?lang)) }"
 NODE_QUERY = _PREFIXES + "SELECT ?node ?class ?key WHERE { ?node a ?class ; dcterms:identifier ?key }"
 
 OBSERVATIONS_QUERY = _PREFIXES + f"""
@@ -205,7 +206,7 @@ def read_chart_data(store: ox.Store, kind: str, name: str) -> ChartData:
     rows = _observations(store, iri) if kind == "indicator" else _ranks(store, _TARGETS[kind][2], iri)
     labels = {}
     for lang in LANGS:
-        found = _records(store, _PREFIXES + "SELECT ?l ?n ?lang WHERE { ?n rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), ?lang)) }",
+        found = _records(store, LABEL_QUERY,
                          {ox.Variable("n"): ox.NamedNode(iri), ox.Variable("lang"): ox.Literal(lang)})
         labels[lang] = min((str(r["l"].value) for r in found), default=resolution.label or resolution.key)
     if not rows:

@@ -107,21 +107,24 @@ def _note(proj: Projection) -> dict[str, str] | None:
     explore = {
         "en": (f"Large graph ({proj.graph.number_of_nodes():,} nodes, {proj.shown_facts:,} facts): search a name to "
                "start, double-click a node (or press 'Add neighbours') to grow the view, or show everything. "),
-        "ko": (f"큰 그래프 (노드 {proj.graph.number_of_nodes():,}개, 사실 {proj.shown_facts:,}건): 이름을 검색해 시작하고, "
-               "노드를 두 번 누르거나 '이웃 추가'를 눌러 넓혀 가세요. 전체 보기도 가능합니다. "),
+        "ko": (f"큰 그래프 (노드 {proj.graph.number_of_nodes():,}개, 사실 {proj.shown_facts:,}건): "
+               "이름을 검색해 시작하고, 노드를 두 번 누르거나 '이웃 추가'를 눌러 넓혀 가세요. "
+               "전체 보기도 가능합니다. "),
     } if proj.explore else {"en": "", "ko": ""}
     if not proj.truncated:
         return {k: v.strip() for k, v in explore.items()} if proj.explore else None
     n, f = proj.graph.number_of_nodes(), proj.shown_facts
     agg_en = "; parallel facts are merged into one edge" if proj.aggregated else ""
     agg_ko = ", 같은 노드 사이의 사실은 한 선으로 묶었습니다" if proj.aggregated else ""
+    lead_en = "It holds" if proj.explore else "Large graph: showing"
+    lead_ko = "" if proj.explore else "큰 그래프: "
     return {
-        "en": explore["en"] + (f"Large graph: showing the {n:,} best-connected of {proj.total_nodes:,} nodes and {f:,} of "
-               f"{proj.total_facts:,} facts{agg_en}. Narrow it with kg viz --article ID, --subject KEY "
-               f"or --max-nodes N."),
-        "ko": explore["ko"] + (f"큰 그래프: 노드 {proj.total_nodes:,}개 중 연결이 많은 {n:,}개와 사실 {proj.total_facts:,}건 중 "
-               f"{f:,}건만 표시합니다{agg_ko}. kg viz --article ID, --subject KEY, --max-nodes N 으로 "
-               f"범위를 좁히세요."),
+        "en": explore["en"] + (f"{lead_en} the {n:,} best-connected of {proj.total_nodes:,} nodes and {f:,} of "
+                               f"{proj.total_facts:,} facts{agg_en}. Narrow it with kg viz --article ID, "
+                               f"--subject KEY or --max-nodes N."),
+        "ko": explore["ko"] + (f"{lead_ko}노드 {proj.total_nodes:,}개 중 연결이 많은 {n:,}개와 사실 "
+                               f"{proj.total_facts:,}건 중 {f:,}건만 표시합니다{agg_ko}. kg viz --article ID, "
+                               f"--subject KEY, --max-nodes N 으로 범위를 좁히세요."),
     }
 
 
@@ -145,7 +148,8 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
         class_counts[attrs["cls"] if attrs["cls"] in CLASS_STYLES else "Other"] += 1
         degree = graph.degree(node)
         extra = {"x": positions[node][0], "y": positions[node][1]} if positions else {}
-        net.add_node(node, label=attrs["labels"][lang], shape=shape, size=round(min(45.0, 10 + 4 * math.sqrt(degree)), 1),
+        size = round(min(45.0, 10 + 4 * math.sqrt(degree)), 1)  # capped: a hub must not hide its neighbours
+        net.add_node(node, label=attrs["labels"][lang], shape=shape, size=size,
                      color={"background": colour, "border": "#ffffff",
                             "highlight": {"background": colour, "border": "#222222"},
                             "hover": {"background": colour, "border": "#222222"}},
