@@ -89,6 +89,7 @@ def entity_chart(store: Any, iri: str, *, lang: str = "en") -> Chart | None:
     """The chart an entity page shows for the node ``iri``: an indicator's figures, a country's ranks, a
     ranking's table; None when the node is of another class or the store has nothing to draw for it."""
     raw = _raw(store)
+    lang = lang if lang in LANGS else "en"   # a page in another language still gets a chart
     solutions = raw.query(_CLASS_QUERY, use_default_graph_as_union=True,
                           substitutions={ox.Variable("node"): ox.NamedNode(iri)})
     assert isinstance(solutions, ox.QuerySolutions)
