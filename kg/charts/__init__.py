@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from ..atomic import write_bytes
 from ..errors import InputError
 from ..resolve import Resolution
+from ..vocab import DCTERMS, NKG
 from .data import KINDS, LANGS, ChartData, read_chart_data
 from .render import embed_fragment, page, static_image, vendor_scripts
 from .spec import spec as _spec
@@ -30,8 +31,7 @@ __all__ = ["KINDS", "FORMATS", "Chart", "ChartSummary", "chart", "chart_spec", "
 FORMATS = ("html", "svg", "png")
 # classes of an entity page's node -> the chart kind drawn for it
 ENTITY_KINDS = {"Indicator": "indicator", "Country": "country", "RankingSeries": "ranking"}
-_NKG = "https://w3id.org/newskg/ontology#"
-_CLASS_QUERY = "SELECT ?node ?class ?key WHERE { ?node a ?class ; <http://purl.org/dc/terms/identifier> ?key }"
+_CLASS_QUERY = f"SELECT ?node ?class ?key WHERE {{ ?node a ?class ; <{DCTERMS}identifier> ?key }}"
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def entity_chart(store: Any, iri: str, *, lang: str = "en") -> Chart | None:
                           substitutions={ox.Variable("node"): ox.NamedNode(iri)})
     assert isinstance(solutions, ox.QuerySolutions)
     for row in sorted(solutions, key=lambda r: (str(r["class"].value), str(r["key"].value))):
-        kind = ENTITY_KINDS.get(str(row["class"].value).removeprefix(_NKG))
+        kind = ENTITY_KINDS.get(str(row["class"].value).removeprefix(NKG))
         if kind is None:
             continue
         try:

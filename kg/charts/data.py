@@ -13,13 +13,11 @@ import pyoxigraph as ox
 from ..errors import InputError
 from ..resolve import RESOLVED_PARAMS, Resolution, names_query, resolve_value
 from ..viz.numbers import scale_words, with_unit
+from ..vocab import NKG, sparql_prologue
 
 KINDS = ("indicator", "country", "ranking")
 LANGS = ("en", "ko")
-_PREFIXES = """PREFIX nkg: <https://w3id.org/newskg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
+_PREFIXES = sparql_prologue("nkg", "rdfs", "dcterms")
 
 
 def _labels(var: str) -> str:
@@ -108,12 +106,12 @@ def resolve(store: ox.Store, kind: str, name: str) -> tuple[Resolution, str]:
         raise InputError(f"unknown chart kind {kind!r}", hint=f"use one of {', '.join(KINDS)}")
     param, cls, _ = _TARGETS[kind]
     rows = []
-    for row in _records(store, _PREFIXES + "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    for row in _records(store, sparql_prologue("nkg", "rdfs", "dcterms", "skos")
                         + names_query(RESOLVED_PARAMS[param][1]), {}):
         rows.append({"key": _text(row["key"]), "name": _text(row["name"]), "strength": _text(row["strength"]),
                      "en": _text(row["en"])})
     resolution = resolve_value(param, name, rows)
-    found = _records(store, NODE_QUERY, {ox.Variable("class"): ox.NamedNode(f"https://w3id.org/newskg/ontology#{cls}"),
+    found = _records(store, NODE_QUERY, {ox.Variable("class"): ox.NamedNode(NKG + cls),
                                          ox.Variable("key"): ox.Literal(resolution.key)})
     iris = sorted(str(r["node"].value) for r in found)
     return resolution, iris[0]
