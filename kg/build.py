@@ -54,6 +54,9 @@ class BuildSummary:
     outputs: list[Path] = field(default_factory=list)
     report: ValidationReport | None = None
     notes: list[str] = field(default_factory=list)   # e.g. a store of the earlier layout was rebuilt
+    draft_articles: int = 0    # articles in the store whose fact sheet is an unreviewed draft (draft: true)
+    draft_facts: int = 0       # facts those articles hold
+    left_out: list[str] = field(default_factory=list)  # draft sheets not built (--reviewed-only)
 
     @property
     def violations(self) -> int:
@@ -86,7 +89,10 @@ def _graph_of(quads_by_graph: dict[str, list[pyoxigraph.Quad]]) -> dict[str, str
 
 def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out"),
           store_path: Path = DEFAULT_STORE, base: str = DEFAULT_BASE, text_dir: Path | None = None,
-          progress: Progress | None = None, html: bool = True) -> BuildSummary:
+          progress: Progress | None = None, html: bool = True, reviewed_only: bool = False) -> BuildSummary:
+    """Build the graph; ``reviewed_only`` leaves out fact sheets marked ``draft: true`` (they are removed from
+    the store if an earlier build stored them). ``progress(stage, done, total)`` is called through every long
+    stage: load, validate, store, export (one step per output file)."""
     paths = [Path(p) for p in (paths or [Path("data")])]
     iris = Iris(base)  # checks the base IRI before anything is read
     tick = progress or (lambda stage, done, total: None)
@@ -110,6 +116,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     editions: dict[str, list] = {}    # article id -> [[series key, year or None], ...]
     hashes: dict[str, str] = {REGISTRY_KEY: reg_hash}
     paths_by_id: dict[str, Path] = {}
+    drafts: dict[str, bool] = {}      # article id -> its sheet is a draft (kept in the build state)
+    tick("load", 0, len(files))
     for number, path in enumerate(files, start=1):
         tick("load", number, len(files))
         article_id = path.stem
@@ -125,12 +133,21 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         if text_dir is not None and (text_dir / f"{article_id}.txt").is_file():
             text_part = (text_dir / f"{article_id}.txt").read_bytes()
         digest = _digest(content, reg_hash.encode(), text_part)
+        old = old_graphs.get(article_id, {})
+        unchanged = old.get("hash") == digest and not summary.registry_changed
+        article = None
+        if not unchanged or (reviewed_only and not isinstance(old.get("draft"), bool)):
+            article = load_article(path, registry, text_dir=text_dir)
+        drafts[article_id] = bool(article.meta.draft) if article is not None else bool(old.get("draft"))
+        if reviewed_only and drafts[article_id]:
+            summary.left_out.append(article_id)
+            continue
         hashes[article_id] = digest
-        if old_graphs.get(article_id, {}).get("hash") == digest and not summary.registry_changed:
+        if unchanged:
             summary.unchanged.append(article_id)
             editions[article_id] = old_graphs[article_id].get("editions", [])
             continue
-        article = load_article(path, registry, text_dir=text_dir)
+        assert article is not None
         new_quads[article_id] = article_quads(article, registry, iris)
         editions[article_id] = sorted([list(e) for e in article_editions(article)], key=str)
         summary.changed.append(article_id)
@@ -156,6 +173,9 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
 
     graphs_state = _graphs_state(old_graphs, hashes, editions, fresh)
+    for key, is_draft in drafts.items():
+        if key in graphs_state:
+            graphs_state[key]["draft"] = is_draft
     summary.report = _report(graphs_state, store_path)
 
     with KgStore(store_path, fresh=not usable) as store:
@@ -178,7 +198,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         store.commit()   # the new version is live from here on
         tick("store", 1, 1)
         summary.notes = list(store.notes)
-        return _finish(store, summary, hashes, base, out_dir, html)
+        return _finish(store, summary, hashes, base, out_dir, html, tick)
 
 
 def _graphs_state(old_graphs, hashes, editions, fresh) -> dict:
@@ -203,14 +223,14 @@ def _report(graphs_state: dict, store_path: Path) -> ValidationReport:
     return report
 
 
-def _finish(store, summary, hashes, base, out_dir, html) -> BuildSummary:
+def _finish(store, summary, hashes, base, out_dir, html, tick) -> BuildSummary:
     summary.articles = len(hashes) - 1
     _count(store, summary)
 
     # 4. outputs (the writer lock is still held: no other build writes them meanwhile)
     if out_dir is not None:
         remove_stale_temps(Path(out_dir), OUTPUT_FILES)
-        summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html)
+        summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html, progress=tick)
     return summary
 
 
@@ -242,6 +262,7 @@ def _validate_in_batches(reg_quads, new_quads, tick) -> dict[str, list[dict]]:
         return pyoxigraph.serialize([q.triple for q in quads], format=pyoxigraph.RdfFormat.N_TRIPLES)
 
     jobs = _validation_jobs(len(batches))
+    tick("validate", 0, len(batches))
     if jobs > 1:
         # spawn: a forked child would inherit the parent's threads (store, tqdm) mid-state
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
@@ -290,7 +311,17 @@ _COUNTS = sparql_prologue("nkg", "schema", "owl") + """SELECT (COUNT(DISTINCT ?f
 }"""
 
 
+_DRAFT_COUNTS = """
+PREFIX nkg: <https://w3id.org/newskg/ontology#>
+SELECT (COUNT(DISTINCT ?article) AS ?articles) (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
+  ?article a nkg:Article ; nkg:draft true . OPTIONAL { ?fact nkg:reportedIn ?article }
+}"""
+
+
 def _count(store: KgStore, summary: BuildSummary) -> None:
+    drafts = next(iter(store.store.query(_DRAFT_COUNTS, use_default_graph_as_union=True)))
+    summary.draft_articles = int(drafts["articles"].value)
+    summary.draft_facts = int(drafts["facts"].value)
     row = next(iter(store.store.query(_COUNTS, use_default_graph_as_union=True)))
     summary.facts = int(row["facts"].value)
     summary.entities = int(row["entities"].value)
@@ -299,17 +330,22 @@ def _count(store: KgStore, summary: BuildSummary) -> None:
 
 
 def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base: str, *,
-                  html: bool = True) -> list[Path]:
+                  html: bool = True, progress: Progress | None = None) -> list[Path]:
+    tick = progress or (lambda stage, done, total: None)
+    steps = len(OUTPUT_FORMATS) + 1 + (1 if html else 0)
+    tick("export", 0, steps)
     written = []
     snapshot = Snapshot(store)
-    for fmt, name in OUTPUT_FORMATS.items():
+    for number, (fmt, name) in enumerate(OUTPUT_FORMATS.items(), start=1):
         export(store, fmt, base, out_dir / name, snapshot=snapshot)
         written.append(out_dir / name)
+        tick("export", number, steps)
     write_text(out_dir / "validation.txt", report.to_text())
     write_text(out_dir / "validation.json", report.to_json())
     # the ontology beside the data, so the published files explain themselves (the shapes need it not)
     write_bytes(out_dir / "ontology.ttl", ontology_path().read_bytes())
     written += [out_dir / "validation.txt", out_dir / "validation.json", out_dir / "ontology.ttl"]
+    tick("export", len(OUTPUT_FORMATS) + 1, steps)
     if html:
         try:
             from .viz import write_html
@@ -318,6 +354,7 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
         if write_html is not None:
             write_html(store, out_dir / "graph.html")
             written.append(out_dir / "graph.html")
+        tick("export", steps, steps)
     return written
 
 

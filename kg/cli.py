@@ -34,20 +34,24 @@ def _base_option(func):
 
 
 class _Progress:
-    """A tqdm bar per stage on a terminal; silent when stderr is not a terminal (piped, CI, tests)."""
+    """A tqdm bar per stage (load, validate, store, export) on a terminal, so no long stage passes in silence;
+    silent when stderr is not a terminal (piped, CI, tests)."""
+
+    UNITS = {"load": "file", "validate": "batch", "store": "step", "export": "file"}
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.bars: dict = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or total < 2:
+        if not self.enabled or total < 1:
             return
         from tqdm import tqdm
 
         bar = self.bars.get(stage)
         if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="file", leave=False, file=sys.stderr)
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit=self.UNITS.get(stage, "step"), leave=False,
+                                          file=sys.stderr)
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -76,7 +80,9 @@ def _render_result(result, fmt: str) -> str:
 @click.option("--text-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder with <article-id>.txt texts; evidence offsets are then checked against them.")
 @click.option("--no-html", is_flag=True, help="Do not write out/graph.html.")
-def build_command(paths, out_dir, store_path, base, text_dir, no_html) -> int:
+@click.option("--reviewed-only", is_flag=True,
+              help="Leave out fact sheets marked draft: true (kg extract drafts not yet reviewed).")
+def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_only) -> int:
     """Load registries and fact sheets (default: data/), store, validate and write the outputs.
 
     Exit status: 0 the graph conforms, 1 SHACL violations, 2 bad input, 3 store or output error.
@@ -84,7 +90,8 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html) -> int:
     from .build import build
 
     summary = build(list(paths) or [Path("data")], out_dir=out_dir, store_path=Path(store_path), base=base,
-                    text_dir=text_dir, progress=_Progress(sys.stderr.isatty()), html=not no_html)
+                    text_dir=text_dir, progress=_Progress(sys.stderr.isatty()), html=not no_html,
+                    reviewed_only=reviewed_only)
     for note in summary.notes:
         click.echo(f"kg: note: {note}", err=True)
     if summary.report is not None and summary.report.results:
@@ -94,6 +101,12 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html) -> int:
     click.echo(f"articles: {summary.articles} ({len(summary.changed)} rebuilt{reuse}{dropped})")
     click.echo(f"entities: {summary.entities}  facts: {summary.facts}  triples: {summary.triples}")
     click.echo(f"violations: {summary.violations}  warnings: {summary.warnings}")
+    if summary.draft_facts or summary.draft_articles:
+        click.echo(f"warning: {summary.draft_facts} facts come from {summary.draft_articles} draft fact sheets "
+                   "(draft: true, not reviewed); review them, or build with --reviewed-only to leave them out")
+    if summary.left_out:
+        click.echo(f"left out {len(summary.left_out)} draft fact sheets (--reviewed-only): "
+                   + " ".join(summary.left_out[:5]) + (" …" if len(summary.left_out) > 5 else ""))
     if summary.entities_without_wikidata:
         click.echo(f"warning: {summary.entities_without_wikidata} of {summary.entities} entities have no Wikidata id "
                    "(add wikidata: Q… to their registry entries)")
@@ -442,24 +455,55 @@ def eval_extract_command(ctx, corpus_dir, only, keep_dir, gold_dir, articles_dir
               help="Only the facts about this entity (registry key or ISO 3166 code).")
 @click.option("--query", "query_file", default=None, type=click.Path(path_type=Path, dir_okay=False),
               help="Draw the result of this SPARQL CONSTRUCT or SELECT query instead (see docs/viz.md).")
-@click.option("--max-nodes", default=250, show_default=True, type=click.IntRange(min=1),
-              help="Larger graphs keep their best-connected nodes, with a note on the page.")
+@click.option("--max-nodes", default=None, type=click.IntRange(min=1),
+              help="Larger graphs keep their best-connected nodes, with a note on the page "
+                   "(default 250, or 1000 in explore mode).")
+@click.option("--explore/--no-explore", default=None,
+              help="Open empty and grow the view from a search, adding a node's neighbours on demand "
+                   "(default: only for graphs too large to draw at once).")
 @_store_option
-def viz_command(out_path, lang, article, subject, query_file, max_nodes, store_path) -> None:
+def viz_command(out_path, lang, article, subject, query_file, max_nodes, explore, store_path) -> None:
     """Write an interactive network view of the stored graph that works offline (no request leaves the page)."""
     from .store import KgStore
     from .viz import write_html
 
     with KgStore(store_path, read_only=True) as store:
         summary = write_html(store, out_path, lang=lang, article=article, subject=subject, query=query_file,
-                             max_nodes=max_nodes)
+                             max_nodes=max_nodes, explore=explore)
     note = (f" (cut down from {summary.total_nodes:,} nodes and {summary.total_facts:,} facts)"
             if summary.truncated else "")
-    click.echo(f"wrote {out_path}: {summary.nodes:,} nodes, {summary.edges:,} edges{note}", err=True)
+    mode = " (explore mode: search a name to start)" if summary.explore else ""
+    click.echo(f"wrote {out_path}: {summary.nodes:,} nodes, {summary.edges:,} edges{note}{mode}", err=True)
+
+
+@cli.command("chart")
+@click.argument("kind", type=click.Choice(["indicator", "country", "ranking"]))
+@click.argument("name")
+@click.option("-o", "--out", "out_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="File to write: .html (one self-contained page), .svg or .png.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+              help="Language of every label in the chart.")
+@click.option("--format", "fmt", type=click.Choice(["html", "svg", "png"]), default=None,
+              help="Output format when the file name does not say it.")
+@_store_option
+def chart_command(kind, name, out_path, lang, fmt, store_path) -> None:
+    """Draw a chart of the stored facts: an indicator's figures by subject (every conflicting figure with its
+    source), a country's positions across rankings and editions, or a ranking's table.
+
+    NAME is any registry key, name or alias (H100, 한국, kr, unido-cip), as for saved-query parameters.
+    """
+    from .charts import write_chart
+    from .store import KgStore
+
+    with KgStore(store_path, read_only=True) as store:
+        summary = write_chart(store, kind, name, out_path, lang=lang, fmt=fmt)
+    if summary.resolution.changed:
+        click.echo(f"kg: note: {summary.resolution}".replace(f"{summary.resolution.param}=", f"{kind} "), err=True)
+    click.echo(f"wrote {out_path}: {kind} chart of {summary.resolution.key}, {summary.rows} facts", err=True)
 
 
 @cli.command("extract")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH_OR_URL...")
 @click.option("--lang", type=click.Choice(["auto", "ko", "en"]), default="auto", show_default=True,
               help="Language of the articles (auto: decided per file from its script).")
 @click.option("--date", "date", default=None, metavar="YYYY-MM-DD", type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -471,22 +515,30 @@ def viz_command(out_path, lang, article, subject, query_file, max_nodes, store_p
               type=click.Path(path_type=Path, file_okay=False), help="Data folder whose registries/ names resolve.")
 @click.option("--publisher", default=None, metavar="KEY", help="Registry key of the publisher, if not detected.")
 @click.option("-j", "--jobs", default=None, type=click.IntRange(min=1), help="Worker processes (default: cores).")
-def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs) -> None:
-    """Draft fact sheets from article text (.txt, .md, .html; files or folders) for an analyst to review.
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds to wait for each URL.")
+@click.option("--allow-local-urls", "allow_local", is_flag=True,
+              help="Fetch from loopback and private addresses too (refused by default, also after a redirect).")
+def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs, timeout, allow_local) -> None:
+    """Draft fact sheets from article text (.txt, .md, .html; files or folders; or http(s) URLs, fetched with
+    trafilatura) for an analyst to review.
 
     Writes OUT/articles/<id>.yaml (drafts), OUT/registries/*.yaml (proposed registry entries, merged with what
     is there) and OUT/pending/<id>.yaml (figures that are not facts, with the reason); `kg build data OUT`
-    reads them as they are."""
-    from .extract import extract_paths
+    reads them as they are. A fetched page is kept as OUT/sources/<id>.html and its text as OUT/texts/<id>.txt
+    (for `kg build --text-dir OUT/texts`). Exit 4 when a URL cannot be fetched.
+    """
+    from .fetch import extract_sources
 
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(desc="extract", unit="article", file=sys.stderr, leave=False)
-    results = extract_paths(list(paths), data_dir=data_dir, out_dir=out_dir, lang=lang,
-                            date=date.date() if date else None, publisher=publisher, jobs=jobs,
-                            on_done=(lambda _r: bar.update(1)) if bar is not None else None)
+    results = extract_sources(list(paths), data_dir=data_dir, out_dir=out_dir, lang=lang,
+                              date=date.date() if date else None, publisher=publisher, jobs=jobs, timeout=timeout,
+                              allow_local=allow_local,
+                              on_done=(lambda _r: bar.update(1)) if bar is not None else None)
     if bar is not None:
         bar.close()
     for r in results:

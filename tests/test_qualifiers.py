@@ -253,11 +253,11 @@ def test_the_page_shows_qualified_figures_as_qualified(qualified_store):
         resources = read_resources(opened.store)
         details = {f.iri.rsplit("/", 1)[-1]: fact_detail(f, resources) for f in read_facts(opened.store)}
     assert details["more-than"]["value_en"] == "≥ ≈10,000 GPUs"
-    assert details["more-than"]["value_ko"] == "약 10,000대 이상"
+    assert details["more-than"]["value_ko"] == "약 1만대 이상"
     assert details["between"]["value_en"] == "35,000–85,000 GPUs"
-    assert details["between"]["value_ko"] == "35,000~85,000대"
+    assert details["between"]["value_ko"] == "3만5000~8만5000대"
     assert details["plan"]["value_en"] == "target 50,000 GPUs"
-    assert details["plan"]["value_ko"] == "목표 50,000대"
+    assert details["plan"]["value_ko"] == "목표 5만대"
     assert details["guess"]["inferred"] == "the article counts xAI's cluster as 100,000"
     assert "inferred" not in details["plan"]
 

@@ -66,7 +66,7 @@ def test_every_fact_is_one_edge_with_its_details(small, small_html):
     assert fact_iris(small_html) == store_fact_iris(small)
     meta = embedded(small_html, "kg-meta")
     tesla = next(f for e in meta["edges"].values() for f in e["facts"] if f["iri"].endswith("/fact/h100-tesla"))
-    assert tesla["value_en"] == "35,000 GPUs" and tesla["value_ko"] == "35,000대"
+    assert tesla["value_en"] == "35,000 GPUs" and tesla["value_ko"] == "3만5000대"
     assert tesla["source"].endswith("/entity/air-street-capital") and tesla["period"] == "2024"
     assert tesla["asWritten"] == "3만5000대" and "테슬라는 3만5000대" in tesla["evidence"]
     edge = next(e for e in meta["edges"].values() if tesla in e["facts"])
@@ -121,7 +121,7 @@ def test_article_and_subject_filters(small):
 
 # -- large graphs -------------------------------------------------------------------------------------------
 def test_large_graph_is_cut_down_with_a_note():
-    html, proj = build_html(synthetic_store(5000), max_nodes=120)
+    html, proj = build_html(synthetic_store(5000), max_nodes=120, explore=False)
     meta = embedded(html, "kg-meta")
     assert proj.total_facts == 5000 and proj.truncated
     kinds = [e["kind"] for e in meta["edges"].values()]
@@ -136,6 +136,16 @@ def test_large_graph_is_cut_down_with_a_note():
     assert all("label" not in e for e in embedded(html, "kg-edges"))  # edge labels on hover only
     aggregated = [e for e in meta["edges"].values() if e["kind"] == "aggregate"]
     assert aggregated and all(e["count"] >= 2 and len(e["facts"]) <= 20 for e in aggregated)
+
+
+def test_large_graph_opens_in_explore_mode_with_room_for_more():
+    html, proj = build_html(synthetic_store(5000))
+    meta = embedded(html, "kg-meta")
+    assert proj.explore and meta["explore"] is True and meta["physics"] is False
+    assert meta["counts"]["nodes"] == proj.total_nodes > 150  # the explore cap (1,000 nodes) keeps them all
+    assert sum(e["kind"] in ("fact", "aggregate") for e in meta["edges"].values()) > 1000
+    assert all("label" in e for e in embedded(html, "kg-edges"))  # only what is explored is drawn: labelled
+    assert "search a name to start" in meta["note"]["en"] and "이름을 검색해" in meta["note"]["ko"]
 
 
 def test_small_graph_keeps_every_node(small_html):

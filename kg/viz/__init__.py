@@ -17,10 +17,13 @@ from ..errors import InputError
 from . import collect
 from .from_query import project_query, read_query
 from .project import LANGS, Projection, label_of, limit, project_facts
-from .render import render
+from .render import PHYSICS_MAX_EDGES, PHYSICS_MAX_NODES, render
 
 DEFAULT_MAX_NODES = 250
 DEFAULT_MAX_EDGES = 1000
+# explore mode draws only what the reader asks for, so the page can carry a larger graph
+EXPLORE_MAX_NODES = 1000
+EXPLORE_MAX_EDGES = 3000
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class VizSummary:
     shown_facts: int
     truncated: bool
     size: int
+    explore: bool = False
 
 
 def _raw_store(store):
@@ -52,12 +56,16 @@ def _articles(resources: dict[str, collect.Resource]) -> dict[str, dict]:
 
 
 def build_html(store, *, lang: str = "en", article: str | None = None, subject: str | None = None,
-               query: str | Path | None = None, max_nodes: int = DEFAULT_MAX_NODES,
-               max_edges: int = DEFAULT_MAX_EDGES) -> tuple[str, Projection]:
-    """The page as a string, and the projection it shows. Same store and options: same bytes."""
+               query: str | Path | None = None, max_nodes: int | None = None, max_edges: int | None = None,
+               explore: bool | None = None) -> tuple[str, Projection]:
+    """The page as a string, and the projection it shows. Same store and options: same bytes.
+
+    ``explore``: open in explore mode (empty, grown from a search); None decides by size: a graph too large
+    to lay out in the browser (render.PHYSICS_MAX_NODES / _EDGES) is explored. ``max_nodes`` / ``max_edges``
+    default to 250 / 1,000, or 1,000 / 3,000 in explore mode."""
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r}", hint=f"use one of {', '.join(LANGS)}")
-    if max_nodes < 1 or max_edges < 1:
+    if (max_nodes is not None and max_nodes < 1) or (max_edges is not None and max_edges < 1):
         raise InputError("--max-nodes and the edge limit must be at least 1")
     if query is not None and (article is not None or subject is not None):
         raise InputError("--query cannot be combined with --article or --subject", hint="filter in the query")
@@ -76,8 +84,13 @@ def build_html(store, *, lang: str = "en", article: str | None = None, subject: 
         if focus is not None:
             res = resources.get(focus)
             title = {lang_: f"{title[lang_]} · {label_of(res, focus, lang_)}" for lang_ in LANGS}
-    proj = limit(graph, max_nodes=max_nodes, max_edges=max_edges)
-    return render(proj, lang=lang, title=title, articles=_articles(resources)), proj
+    if explore is None:
+        explore = graph.number_of_nodes() > PHYSICS_MAX_NODES or graph.number_of_edges() > PHYSICS_MAX_EDGES
+    proj = limit(graph, max_nodes=max_nodes or (EXPLORE_MAX_NODES if explore else DEFAULT_MAX_NODES),
+                 max_edges=max_edges or (EXPLORE_MAX_EDGES if explore else DEFAULT_MAX_EDGES))
+    proj.explore = explore
+    page = render(proj, lang=lang, title=title, articles=_articles(resources), explore=explore)
+    return page, proj
 
 
 def write_html(store, path: str | Path, **options) -> VizSummary:
@@ -86,4 +99,4 @@ def write_html(store, path: str | Path, **options) -> VizSummary:
     data = html.encode("utf-8")
     write_text(path, html)
     return VizSummary(Path(path), proj.graph.number_of_nodes(), proj.graph.number_of_edges(), proj.total_nodes,
-                      proj.total_facts, proj.shown_facts, proj.truncated, len(data))
+                      proj.total_facts, proj.shown_facts, proj.truncated, len(data), proj.explore)

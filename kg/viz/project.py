@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 import networkx as nx
 
 from .collect import Fact, Resource, local_name
+from .numbers import scale_words, with_unit
 
 LANGS = ("en", "ko")
 RELATION_LABELS = {
@@ -69,13 +70,18 @@ def qualify(text: str, qualifier: str | None, lang: str) -> str:
 
 def format_amount(value: str | None, unit_label: str, approximate: bool, lang: str,
                   value_high: str | None = None) -> str:
-    num = format_number(value)
+    """A figure with its unit and scale words: "≈2.4 billion Canadian dollars", "약 24억 캐나다 달러"; a range
+    "35,000–85,000 GPUs" / "3만5000~8만5000대". ``≈`` / ``약`` also marks a figure the scale words round."""
+    num, exact = scale_words(value, lang)
     if value_high is not None:
-        num += ("~" if lang == "ko" else "–") + format_number(value_high)
+        high, exact_high = scale_words(value_high, lang)
+        num += ("~" if lang == "ko" else "–") + high
+        exact = exact and exact_high
+    approx = approximate or not exact
+    text = with_unit(num, unit_label, lang)
     if lang == "ko":
-        sep = " " if " " in unit_label else ""  # 35,000대, 44.4 시간당 달러
-        return f"{'약 ' if approximate else ''}{num}{sep}{unit_label}"
-    return f"{'≈' if approximate else ''}{num} {unit_label}".rstrip()
+        return f"{'약 ' if approx else ''}{text}"
+    return f"{'≈' if approx else ''}{text}".rstrip()
 
 
 @dataclass
@@ -87,6 +93,7 @@ class Projection:
     total_facts: int
     shown_facts: int
     aggregated: bool = False
+    explore: bool = False       # the page opens empty and grows from a search (set by kg.viz.build_html)
 
     @property
     def truncated(self) -> bool:
@@ -121,6 +128,8 @@ def fact_detail(fact: Fact, resources: dict[str, Resource]) -> dict:
         if fact.kind == "observation":
             unit = label_of(resources.get(fact.unit), fact.unit, lang) if fact.unit else ""
             detail[f"value_{lang}"] = format_amount(fact.value, unit, fact.approximate, lang, fact.value_high)
+            if fact.value is not None and scale_words(fact.value, lang)[0] != format_number(fact.value):
+                detail[f"exact_{lang}"] = with_unit(format_number(fact.value), unit, lang)  # 2,400,000,000 …
             if fact.eq_value is not None:
                 eq_unit = label_of(resources.get(fact.eq_unit), fact.eq_unit, lang) if fact.eq_unit else ""
                 detail[f"equivalent_{lang}"] = format_amount(fact.eq_value, eq_unit, fact.eq_approximate, lang)
@@ -242,5 +251,16 @@ def layout(graph: nx.MultiDiGraph) -> dict[str, tuple[int, int]]:
     simple.add_nodes_from(sorted(graph.nodes))
     simple.add_edges_from(sorted((u, v) for u, v in graph.edges() if u != v))
     scale = 60 * max(1.0, len(simple) ** 0.5)
-    pos = nx.spring_layout(simple, seed=20250130, iterations=60, scale=scale)
-    return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in pos.items()}
+    if len(simple) < 500:
+        pos = nx.spring_layout(simple, seed=20250130, iterations=60, scale=scale)
+        return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in pos.items()}
+    # networkx switches to a sparse solver that needs scipy from 500 nodes on; the dense one (numpy only)
+    # handles the explore mode's 1,000 nodes in a few seconds
+    import numpy as np
+    from networkx.drawing import layout as nx_layout
+
+    order = list(simple.nodes)
+    matrix = nx.to_numpy_array(simple, nodelist=order, weight=None)
+    raw = nx_layout._fruchterman_reingold(matrix, iterations=60, seed=np.random.RandomState(20250130))
+    raw = nx_layout.rescale_layout(raw, scale=scale)
+    return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in zip(order, raw)}

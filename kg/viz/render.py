@@ -104,27 +104,40 @@ def _smoothness(graph) -> dict[tuple, dict]:
 
 
 def _note(proj: Projection) -> dict[str, str] | None:
+    explore = {
+        "en": (f"Large graph ({proj.graph.number_of_nodes():,} nodes, {proj.shown_facts:,} facts): search a name to "
+               "start, double-click a node (or press 'Add neighbours') to grow the view, or show everything. "),
+        "ko": (f"큰 그래프 (노드 {proj.graph.number_of_nodes():,}개, 사실 {proj.shown_facts:,}건): "
+               "이름을 검색해 시작하고, 노드를 두 번 누르거나 '이웃 추가'를 눌러 넓혀 가세요. "
+               "전체 보기도 가능합니다. "),
+    } if proj.explore else {"en": "", "ko": ""}
     if not proj.truncated:
-        return None
+        return {k: v.strip() for k, v in explore.items()} if proj.explore else None
     n, f = proj.graph.number_of_nodes(), proj.shown_facts
     agg_en = "; parallel facts are merged into one edge" if proj.aggregated else ""
     agg_ko = ", 같은 노드 사이의 사실은 한 선으로 묶었습니다" if proj.aggregated else ""
+    lead_en = "It holds" if proj.explore else "Large graph: showing"
+    lead_ko = "" if proj.explore else "큰 그래프: "
     return {
-        "en": (f"Large graph: showing the {n:,} best-connected of {proj.total_nodes:,} nodes and {f:,} of "
-               f"{proj.total_facts:,} facts{agg_en}. Narrow it with kg viz --article ID, --subject KEY "
-               f"or --max-nodes N."),
-        "ko": (f"큰 그래프: 노드 {proj.total_nodes:,}개 중 연결이 많은 {n:,}개와 사실 {proj.total_facts:,}건 중 "
-               f"{f:,}건만 표시합니다{agg_ko}. kg viz --article ID, --subject KEY, --max-nodes N 으로 "
-               f"범위를 좁히세요."),
+        "en": explore["en"] + (f"{lead_en} the {n:,} best-connected of {proj.total_nodes:,} nodes and {f:,} of "
+                               f"{proj.total_facts:,} facts{agg_en}. Narrow it with kg viz --article ID, "
+                               f"--subject KEY or --max-nodes N."),
+        "ko": explore["ko"] + (f"{lead_ko}노드 {proj.total_nodes:,}개 중 연결이 많은 {n:,}개와 사실 "
+                               f"{proj.total_facts:,}건 중 {f:,}건만 표시합니다{agg_ko}. kg viz --article ID, "
+                               f"--subject KEY, --max-nodes N 으로 범위를 좁히세요."),
     }
 
 
-def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]) -> str:
-    """The HTML page for ``proj`` with labels in ``lang`` first."""
+def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict], explore: bool = False) -> str:
+    """The HTML page for ``proj`` with labels in ``lang`` first.
+
+    ``explore``: the page opens empty and grows from a search, a node's neighbours added on demand (for graphs
+    too large to read at once); positions are then computed here and edge labels are kept, since only the part
+    being explored is drawn."""
     graph = proj.graph
     n_nodes, n_edges = graph.number_of_nodes(), graph.number_of_edges()
-    physics = n_nodes <= PHYSICS_MAX_NODES and n_edges <= PHYSICS_MAX_EDGES
-    show_edge_labels = physics
+    physics = not explore and n_nodes <= PHYSICS_MAX_NODES and n_edges <= PHYSICS_MAX_EDGES
+    show_edge_labels = physics or explore
     positions = {} if physics else layout(graph)
 
     net = Network(height="100%", width="100%", directed=True, cdn_resources="local")
@@ -135,7 +148,8 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
         class_counts[attrs["cls"] if attrs["cls"] in CLASS_STYLES else "Other"] += 1
         degree = graph.degree(node)
         extra = {"x": positions[node][0], "y": positions[node][1]} if positions else {}
-        net.add_node(node, label=attrs["labels"][lang], shape=shape, size=round(10 + 4 * math.sqrt(degree), 1),
+        size = round(min(45.0, 10 + 4 * math.sqrt(degree)), 1)  # capped: a hub must not hide its neighbours
+        net.add_node(node, label=attrs["labels"][lang], shape=shape, size=size,
                      color={"background": colour, "border": "#ffffff",
                             "highlight": {"background": colour, "border": "#222222"},
                             "hover": {"background": colour, "border": "#222222"}},
@@ -152,7 +166,7 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
             width = round(min(5.0, 1.0 + math.log2(d["count"]) / 2), 2)
         # in a large graph edges are faint, so that nodes and the selected node's edges stand out
         options = {"id": eid, "color": {"color": colour, "highlight": "#c0392b", "hover": "#222222",
-                                        "opacity": 1.0 if physics else 0.35},
+                                        "opacity": 1.0 if show_edge_labels else 0.35},
                    "width": width, "dashes": dashes, "smooth": smooth[(u, v, k)]}
         if show_edge_labels and d["labels"][lang]:
             options["label"] = d["labels"][lang]
@@ -162,7 +176,7 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
 
     used_articles = sorted({a for e in meta_edges.values() for a in e["articles"]})
     meta = {
-        "lang": lang, "title": title, "physics": physics, "showEdgeLabels": show_edge_labels,
+        "lang": lang, "title": title, "physics": physics, "showEdgeLabels": show_edge_labels, "explore": explore,
         "stabilizationIterations": STABILIZATION_ITERATIONS,
         "classes": [{"cls": c, "shape": s[0], "color": s[1], "en": s[2], "ko": s[3], "count": class_counts[c]}
                     for c, s in CLASS_STYLES.items() if class_counts[c]],
@@ -175,7 +189,7 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
                    "totalFacts": proj.total_facts, "shownFacts": proj.shown_facts},
         "note": _note(proj),
     }
-    options = _vis_options(physics)
+    options = _vis_options(physics, explore)
 
     net.set_template_dir(str(TEMPLATE_DIR) + "/", TEMPLATE_NAME)
     env = net.templateEnv
@@ -186,7 +200,7 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
     return net.generate_html(name="graph.html")
 
 
-def _vis_options(physics: bool) -> dict:
+def _vis_options(physics: bool, explore: bool = False) -> dict:
     font = {"face": FONT_STACK}
     return {
         "autoResize": True,
@@ -200,9 +214,10 @@ def _vis_options(physics: bool) -> dict:
             "stabilization": {"enabled": physics, "iterations": STABILIZATION_ITERATIONS, "updateInterval": 50,
                               "fit": True},
         },
-        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": not physics,
-                        "hideEdgesOnZoom": not physics, "navigationButtons": False, "keyboard": False,
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": not (physics or explore),
+                        "hideEdgesOnZoom": not (physics or explore), "navigationButtons": False, "keyboard": False,
                         "multiselect": False},
+        # (the page leaves out labels that would overlap: template.html.j2, declutter)
         "nodes": {"borderWidth": 1.5, "borderWidthSelected": 3,
                   "font": dict(font, size=14, color="#1d1d1f", strokeWidth=4, strokeColor="#ffffff")},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.55}}, "selectionWidth": 1.5,
