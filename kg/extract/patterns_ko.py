@@ -98,6 +98,17 @@ _BRACKETED_LIST_SEP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:,|、|및|와|�
 _BRACKETED_LIST_GAP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:이|가|은|는|도)?\s*(?:모두\s*)?$")
 # the earlier place of a change: "28→23위", "6위→4위", "7위에서 6위로"
 _EARLIER_PLACE = re.compile(r"\s?(?:→|->|⇒|에서)\s?(?:[가-힣]{1,4}\s?)?(?=\d{1,3}\s?위)")
+# "15위 안팎", "10위 내외": about a place
+_ABOUT_PLACE = re.compile(r"\s?(?:안팎|내외|언저리|전후)")
+# what a count of the parts of a measure counts: "5개 항목", "4개 부문"
+_PARTS_AFTER = re.compile(r"^\s?(?:항목|부문|분야|지표|세부\s?지표|요소|영역|평가\s?기준)(?:별|의|을|를|에|에서|으로|로|이|가|은|는)?(?![가-힣])")
+# a count of partners: "15개 은행과 (함께) …"
+_PARTNERS_AFTER = re.compile(r"^\s?[가-힣]{2,8}(?:과|와)\s(?!\d)")
+# a figure that defines a class: "매출 1조원 이상 기업", "국민소득 4만 달러·인구 3000만 명 이상 국가"
+_CLASS_THRESHOLD = re.compile(r"\s?(?:[·,]\s?[가-힣]{1,6}\s?\d[\d,.]*\s?[만억조천]?\s?[가-힣%]{0,3}\s?)?(?:이상|이하|미만|초과)"
+                              r"(?:인|의)?\s?(?:국가|나라|기업|회사|업체|도시|지역|대학)")
+# a year as the base of a comparison: "지난해보다", "전년 대비", "작년에 비해", "지난해와 비교해", "지난해 같은 조사 때보다"
+_COMPARED_YEAR = re.compile(r"\s?(?:보다|대비|에\s?비해|에\s?비하면|(?:와|과)\s?(?:비교|견줘|대비)|같은\s?[가-힣]{1,4}\s?때보다)")
 # several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
 _YEARS_BEFORE = re.compile(r"((?:19|20)\d\d)\s?년?\s?(?:(?P<pair>과|와|,|·|및)|~|∼|-|–|부터)\s?((?:19|20)\d\d)\s?년\s?(?:까지(?:는|도)?\s?)?"
                            r"(?:에는\s?|에\s?|엔\s?)?$")
@@ -195,7 +206,16 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def ranks(self, text: str) -> list[RankMention]:
         # "1위 자리를 내줬다", "1위를 빼앗겼다": a place lost is not held
-        out = [r for r in find_ko_ranks(text) if not text.startswith("권", r.end) and not _LOST_RANK.match(text, r.end)]
+        # "15위 안팎": about that place, not a place
+        out = [r for r in find_ko_ranks(text) if not text.startswith("권", r.end) and not _LOST_RANK.match(text, r.end)
+               and not _ABOUT_PLACE.match(text, r.end)]
+        for rng in _RANK_RANGE.finditer(text):
+            # "각각 3~7위" read as one place only (more places than characters to hold them): a spread of places
+            # over several things, not a place of one holder
+            first, last = (int(x) for x in re.findall(r"\d+", rng.group(0)))
+            inside = [r for r in out if rng.start() <= r.start < rng.end()]
+            if len(inside) < last - first + 1:
+                out = [r for r in out if r not in inside]
         # "미국(26개)에 가장 많았다": a superlative stated with its figure is the first place
         for m in _SUPERLATIVE.finditer(text):
             clause_start = max([0] + [c.end() for c in re.finditer(r"[,;]\s|[고며]\s", text[:m.start()])])
@@ -347,6 +367,12 @@ class KoreanRules(QuotedSpeakers, TableReader):
             return "a fraction, not a value"
         if q.counter == "대" and q.value <= 20 and _TOP_N_BEFORE.search(before) and _TOP_N_AFTER.match(after):
             return "the top N of a kind (\u201c세계 3대 지수\u201d), not a value"
+        if q.counter == "개" and _PARTS_AFTER.match(after):
+            return "the number of parts of a measure (\u201cN개 항목\u201d), not a value"
+        if q.kind == "count" and _PARTNERS_AFTER.match(after):
+            return "the number of partners (\u201cN개 기관과\u201d), not a value"
+        if _CLASS_THRESHOLD.match(text, q.end):
+            return "the threshold of a class (\u201c…이상 국가\u201d), not a value"
         if _PROPORTION.match(after) or re.search(r"\d\s?[명곳개]\s?(?:중|가운데)\s?$", before):
             return "a proportion (N 중 M), not a value"
         if _BOUND_AFTER.match(after):
@@ -454,7 +480,8 @@ class KoreanRules(QuotedSpeakers, TableReader):
         return None
 
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int) -> tuple[str, str] | None:
-        found = list(_YEAR.finditer(text, window_start, start))
+        # "전년보다 세 계단 오른 9위", "지난해와 비교해": the year compared with is not the figure's year
+        found = [y for y in _YEAR.finditer(text, window_start, start) if not _COMPARED_YEAR.match(text, y.end())]
         if _EARLIER_PLACE.match(text, end) and not (found and found[-1].end() >= start - 2):
             # "28→23위", "(6위→4위)", "7위에서 6위로": the earlier place of a change is the previous edition's
             later = int(_period(found[-1], year)[0]) if found else year

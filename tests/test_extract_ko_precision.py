@@ -1,0 +1,168 @@
+"""Korean rules that keep real-article drafts precise (issue 9): pillars of a known ranking, restricted rankings,
+comparison years, places that are not places, counts that are not values, one fact for one figure. Every
+sentence is written for the test."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extracthelp import draft
+from kg.load import load_registries
+
+ROOT = Path(__file__).resolve().parent.parent
+AI = "tortoise-global-ai-index"
+PUBLISHED = dt.date(2025, 6, 2)
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registries([ROOT / "data" / "registries"])
+
+
+def ko(registry, text: str):
+    return draft(registry, text, "ko", published=PUBLISHED)
+
+
+def rank_rows(d) -> set[tuple]:
+    """(subject, ranking label in Korean or key, rank, period) of every drafted rank."""
+    out = set()
+    for f in d.sheet["facts"]:
+        if f["kind"] != "rank":
+            continue
+        entry = d.proposals.get("rankings", {}).get(f["ranking"])
+        label = entry["label"]["ko"] if entry else f["ranking"]
+        out.add((f["subject"], label, f["rank"], None if f.get("period") is None else str(f["period"])))
+    return out
+
+
+def pillar(label: str) -> str | None:
+    return label.split(" - ", 1)[1] if " - " in label else None
+
+
+def problems(d) -> dict:
+    return {(p.get("subject"), p.get("value", p.get("rank"))): p["problem"] for p in d.pending}
+
+
+# ------------------------------------------------------------------------------------------ pillars
+def test_pillar_of_a_registry_ranking_with_a_change(registry):
+    """"연구 항목도 9위에서 4위로": the pillar's places, not the index's, the earlier one last year's."""
+    d = ko(registry, "토터스미디어의 AI 지수에서 한국은 종합 7위였다. 연구 항목도 규제 완화 등에 힘입어 9위에서 4위로 올랐다.")
+    rows = rank_rows(d)
+    assert ("KR", AI, 7, None) in rows
+    assert {(s, pillar(lab), r, p) for s, lab, r, p in rows if lab != AI} == {("KR", "연구", 9, "2024"),
+                                                                          ("KR", "연구", 4, None)}
+
+
+def test_pillar_with_its_score_in_brackets(registry):
+    d = ko(registry, "토터스미디어의 AI 지수에서 일본은 개발(55.1점) 부문에서 독일에 이어 2위를 차지했다.")
+    rows = {(s, pillar(lab), r) for s, lab, r, _ in rank_rows(d)}
+    assert ("JP", "개발", 2) in rows
+    assert not any(lab == AI for _, lab, _, _ in rank_rows(d))
+
+
+def test_two_pillars_paired_with_two_places(registry):
+    d = ko(registry, "토터스미디어의 AI 지수에서 한국은 종합 7위였다. 다만 연구와 개발 부문에서는 15위와 21위를 각각 기록했다.")
+    rows = {(s, pillar(lab), r) for s, lab, r, _ in rank_rows(d)}
+    assert {("KR", "연구", 15), ("KR", "개발", 21), ("KR", None, 7)} == rows
+
+
+def test_listed_pillars_after_a_topic(registry):
+    d = ko(registry, "토터스미디어의 AI 지수에서 한국은 종합 7위였다. 독일은 연구 4위, 개발 9위를 기록했다.")
+    rows = {(s, pillar(lab), r) for s, lab, r, _ in rank_rows(d)}
+    assert {("DE", "연구", 4), ("DE", "개발", 9)} <= rows
+    assert ("DE", None, 4) not in rows
+
+
+def test_a_spread_of_places_over_pillars_is_no_place(registry):
+    d = ko(registry, "토터스미디어의 AI 지수에서 한국은 종합 7위였다. 인재와 연구, 개발 부문에서 각각 3~7위로 높은 평가를 받았다.")
+    assert {(s, r) for s, _, r, _ in rank_rows(d)} == {("KR", 7)}
+    assert len(d.sheet["facts"]) == 1
+
+
+def test_a_pillar_compared_with_last_year(registry):
+    """"지난해와 비교해 인재(8위→5위)": the earlier place is last year's; the verb is no part of the pillar."""
+    d = ko(registry, "토터스미디어의 AI 지수에서 한국은 종합 7위였다. 지난해와 비교해 인재(8위→5위) 항목에서 순위가 올랐다.")
+    rows = {(s, pillar(lab), r, p) for s, lab, r, p in rank_rows(d)}
+    assert {("KR", "인재", 8, "2024"), ("KR", "인재", 5, None)} <= rows
+
+
+def test_spacing_does_not_change_the_keywords(registry):
+    """Korean spacing varies ("AI 지수" / "AI지수"): a spaced keyword scores the same either way."""
+    from kg.extract import _engine
+
+    engine = _engine(registry, "ko")
+    for text in ("글로벌AI지수에서 한국은 종합 7위였다.", "글로벌 AI 지수에서 한국은 종합 7위였다."):
+        scores = engine._text_score(engine.rank_keywords, text)
+        assert max(scores, key=scores.get) == AI
+
+
+# ------------------------------------------------------------------------------------------ restricted rankings
+def test_a_rank_within_a_part_of_the_ranked(registry):
+    """"인구 1억 명 이상 국가로만 따지면 … 3위": a ranking of that part; the names' own places stay the index's."""
+    d = ko(registry, "IMD 국가경쟁력 평가에서 한국은 27위였다. 인구 1억 명 이상 국가로만 따지면 일본(12위)·독일(15위) 등에 이어 3위다.")
+    rows = rank_rows(d)
+    scoped = {(s, pillar(lab), r) for s, lab, r, _ in rows if pillar(lab)}
+    assert scoped == {("KR", "인구 1억 명 이상 국가", 3)}
+    assert {("JP", 12), ("DE", 15), ("KR", 27)} == {(s, r) for s, lab, r, _ in rows if not pillar(lab)}
+    assert problems(d)[("KR", Decimal(100000000))].startswith("the threshold of a class")
+
+
+def test_a_club_named_with_its_definition(registry):
+    d = ko(registry, "IMD 국가경쟁력 평가에서 한국은 27위였다. "
+                     "40-60클럽(국민소득 4만 달러·인구 6000만 명 이상 국가) 중에서는 미국, 일본에 이어 3위다.")
+    scoped = {(s, pillar(lab), r) for s, lab, r, _ in rank_rows(d) if pillar(lab)}
+    assert ("KR", "40-60클럽", 3) in scoped
+    # neither threshold of the club is a value of Korea
+    assert not any(f["kind"] == "observation" for f in d.sheet["facts"])
+    found = problems(d)
+    assert found[("KR", Decimal(40000))].startswith("the threshold of a class")
+    assert found[("KR", Decimal(60000000))].startswith("the threshold of a class")
+
+
+def test_a_count_of_countries_is_no_restriction(registry):
+    d = ko(registry, "IMD 국가경쟁력 평가에서 한국은 평가대상 64개국 중에서는 20위였다.")
+    assert not any(pillar(lab) for _, lab, _, _ in rank_rows(d))
+
+
+# ------------------------------------------------------------------------------------------ years and places
+def test_the_year_compared_with_is_not_the_period(registry):
+    d = ko(registry, "토터스미디어의 AI 지수에서 한국은 전년보다 세 계단 오른 9위를 기록했다.")
+    assert rank_rows(d) == {("KR", AI, 9, None)}
+    d = ko(registry, "토터스미디어의 AI 지수에서 한국은 지난해와 비교해 두 계단 오른 9위를 기록했다.")
+    assert rank_rows(d) == {("KR", AI, 9, None)}
+    # a year right before its own place still dates it
+    d = ko(registry, "토터스미디어의 AI 지수에서 한국은 9위로 지난해(11위)보다 두 계단 올랐다.")
+    assert ("KR", AI, 11, "2024") in rank_rows(d)
+
+
+def test_about_a_place_is_no_place(registry):
+    d = ko(registry, "토터스미디어의 AI 지수에서 일본은 2010년부터 2015년까지 15위 안팎을 유지했다.")
+    assert rank_rows(d) == set()
+
+
+def test_one_fact_for_a_figure_stated_with_and_without_its_year(registry):
+    d = ko(registry, "OECD 노동생산성 비교에서 한국은 30위에 그쳤다. "
+                     "2024년 한국의 시간당 노동생산성은 50.1달러로 OECD 38개국 중 30위였다.")
+    ranks = [f for f in d.sheet["facts"] if f["kind"] == "rank"]
+    assert [(f["subject"], f["rank"], str(f["period"]), f.get("out_of")) for f in ranks] == [("KR", 30, "2024", 38)]
+    assert problems(d)[("KR", 30)].startswith("the same figure")
+
+
+def test_an_older_year_keeps_its_own_fact(registry):
+    d = ko(registry, "OECD 노동생산성 비교에서 한국은 30위에 그쳤다. 2019년에도 30위였다.")
+    assert {(f["rank"], f.get("period")) for f in d.sheet["facts"]} == {(30, None), (30, 2019)}
+
+
+# ------------------------------------------------------------------------------------------ counts
+@pytest.mark.parametrize("text,value,reason", [
+    ("토터스미디어의 AI 지수는 5개 항목의 역량을 수치화했다.", 5, "the number of parts of a measure"),
+    ("정부는 15개 은행과 함께 AI 펀드를 조성했다.", 15, "the number of partners"),
+    ("IMD 국가경쟁력 평가에서 매출 1조원 이상 기업은 35곳이었다.", 1000000000000, "the threshold of a class"),
+])
+def test_counts_and_thresholds_that_are_not_values(registry, text, value, reason):
+    d = ko(registry, text)
+    assert not any(f["kind"] == "observation" and Decimal(str(f["value"])) == value for f in d.sheet["facts"])
+    assert any(p.get("value") == value and p["problem"].startswith(reason) for p in d.pending)
