@@ -166,3 +166,26 @@ def test_counts_and_thresholds_that_are_not_values(registry, text, value, reason
     d = ko(registry, text)
     assert not any(f["kind"] == "observation" and Decimal(str(f["value"])) == value for f in d.sheet["facts"])
     assert any(p.get("value") == value and p["problem"].startswith(reason) for p in d.pending)
+
+
+# ------------------------------------------------------------------------------------------ ranks by their figure
+def test_ranks_ordered_by_the_figures_stated_with_them(registry):
+    """No ranking is named: the places order the holders' figures, so the ranking is proposed from their measure
+    and says so (``criterion``)."""
+    d = ko(registry, "조사 결과 반도체 공장은 미국(15개)에 가장 많았다. 2위는 12개를 보유한 일본이었으며 3위는 독일(9개) 순서였다.")
+    ranks = {(f["subject"], f["ranking"], f["rank"]) for f in d.sheet["facts"] if f["kind"] == "rank"}
+    values = {f["subject"]: f["indicator"] for f in d.sheet["facts"] if f["kind"] == "observation"}
+    assert {(s, r) for s, _, r in ranks} == {("US", 1), ("JP", 2), ("DE", 3)}
+    (series,) = {k for _, k, _ in ranks}
+    entry = d.proposals["rankings"][series]
+    assert entry["proposed"] is True and entry["label"]["ko"].endswith("순위")
+    assert entry["criterion"] == values["US"] == values["JP"] == values["DE"]
+    assert not any(p["kind"] == "rank" for p in d.pending)
+
+
+def test_a_rank_takes_the_first_figure_after_it(registry):
+    d = ko(registry, "트렌드포스에 따르면 2위는 대만의 UMC가 매출 10억 달러로 점유율 5.1%를 기록했다.")
+    (rank,) = [f for f in d.sheet["facts"] if f["kind"] == "rank"]
+    revenue = next(f for f in d.sheet["facts"] if f["kind"] == "observation" and f["value"] == 1000000000)
+    assert d.proposals["rankings"][rank["ranking"]]["criterion"] == revenue["indicator"]
+    assert rank["subject"] == revenue["subject"]
