@@ -189,3 +189,13 @@ def test_a_rank_takes_the_first_figure_after_it(registry):
     revenue = next(f for f in d.sheet["facts"] if f["kind"] == "observation" and f["value"] == 1000000000)
     assert d.proposals["rankings"][rank["ranking"]]["criterion"] == revenue["indicator"]
     assert rank["subject"] == revenue["subject"]
+
+
+def test_a_parallel_clause_shares_the_year_of_its_starting_value(registry):
+    """"A는 지난해 4분기 X%에서 …, B는 Y%에서 …": both starting values are last year's."""
+    d = ko(registry, "TSMC는 지난해 4분기 점유율 55.2%에서 1.1%p 올랐고, 인텔은 9.3%에서 0.4%p 낮아졌다.")
+    periods = {(f["subject"], f.get("period")) for f in d.sheet["facts"] if f["kind"] == "observation"}
+    assert periods == {("tsmc", 2024), ("intel", 2024)}
+    # without a change from a starting value the other clause keeps its own (absent) year
+    d = ko(registry, "TSMC는 지난해 점유율이 55.2%였고, 인텔은 9.3%였다.")
+    assert ("intel", None) in {(f["subject"], f.get("period")) for f in d.sheet["facts"]}

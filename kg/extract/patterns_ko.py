@@ -107,6 +107,11 @@ _PARTNERS_AFTER = re.compile(r"^\s?[가-힣]{2,8}(?:과|와)\s(?!\d)")
 # a figure that defines a class: "매출 1조원 이상 기업", "국민소득 4만 달러·인구 3000만 명 이상 국가"
 _CLASS_THRESHOLD = re.compile(r"\s?(?:[·,]\s?[가-힣]{1,6}\s?\d[\d,.]*\s?[만억조천]?\s?[가-힣%]{0,3}\s?)?(?:이상|이하|미만|초과)"
                               r"(?:인|의)?\s?(?:국가|나라|기업|회사|업체|도시|지역|대학)")
+# a figure as the starting value of a change: "5.1%에서 0.4%p 낮아졌다"
+_FROM_VALUE = re.compile(r"\s?에서\s?(?:\d[\d.,]*\s?(?:%p|%포인트|포인트|%)?\s?)?(?:[가-힣]{1,4}\s)?"
+                         r"(?:올랐|오른|높아|상승|늘|증가|낮아|떨어|하락|줄|감소|내려|확대|축소)")
+_FROM_VALUE_AT = re.compile(r"\d\s?(?:%|달러|원|개|명|대|점)?에서\s?(?:\d[\d.,]*\s?(?:%p|%포인트|포인트|%)?\s?)?"
+                            r"(?:[가-힣]{1,4}\s)?(?:올랐|오른|높아|상승|늘|증가|낮아|떨어|하락|줄|감소|내려|확대|축소)")
 # a year as the base of a comparison: "지난해보다", "전년 대비", "작년에 비해", "지난해와 비교해", "지난해 같은 조사 때보다"
 _COMPARED_YEAR = re.compile(r"\s?(?:보다|대비|에\s?비해|에\s?비하면|(?:와|과)\s?(?:비교|견줘|대비)|같은\s?[가-힣]{1,4}\s?때보다)")
 # several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
@@ -487,6 +492,13 @@ class KoreanRules(QuotedSpeakers, TableReader):
             later = int(_period(found[-1], year)[0]) if found else year
             return str(later - 1), f"the place before “{text[end:_EARLIER_PLACE.match(text, end).end()].strip()}”" \
                                    f" read as the year before {later}"
+        if not found and window_start > 0 and _FROM_VALUE.match(text, end):
+            # "A는 지난해 4분기 5.1%에서 …, B는 3.2%에서 …": a clause parallel to the one before, whose starting
+            # value is dated, shares its year
+            earlier = [y for y in _YEAR.finditer(text, 0, window_start) if not _COMPARED_YEAR.match(text, y.end())]
+            if earlier and _FROM_VALUE_AT.search(text, earlier[-1].end(), window_start):
+                period, note = _period(earlier[-1], year)
+                return period, (note + "; " if note else "") + "the year of the parallel clause before"
         if not found:
             return None
         return _period(found[-1], year)
