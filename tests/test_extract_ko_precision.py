@@ -199,3 +199,15 @@ def test_a_parallel_clause_shares_the_year_of_its_starting_value(registry):
     # without a change from a starting value the other clause keeps its own (absent) year
     d = ko(registry, "TSMC는 지난해 점유율이 55.2%였고, 인텔은 9.3%였다.")
     assert ("intel", None) in {(f["subject"], f.get("period")) for f in d.sheet["facts"]}
+
+
+def test_a_rank_stated_with_a_rate_of_change_ranks_the_rate(registry):
+    d = ko(registry, "일본은 시간당 노동생산성 순위에서 28위였다. 일본의 실질 노동생산성 상승률은 2.3%로 회원국 가운데 7위였다.")
+    rate = next(f for f in d.sheet["facts"] if f["kind"] == "observation")
+    by_rank = {f["rank"]: f["ranking"] for f in d.sheet["facts"] if f["kind"] == "rank"}
+    assert by_rank[7] != by_rank[28]
+    assert d.proposals["rankings"][by_rank[7]]["criterion"] == rate["indicator"]
+    # a level stated with its rank stays in the ranking of that level
+    d = ko(registry, "OECD 통계에서 2024년 한국의 시간당 노동생산성은 50.1달러로 OECD 38개국 중 30위였다.")
+    assert {(f["ranking"], f["rank"]) for f in d.sheet["facts"] if f["kind"] == "rank"} == \
+        {("oecd-labour-productivity", 30)}
