@@ -211,3 +211,20 @@ def test_a_rank_stated_with_a_rate_of_change_ranks_the_rate(registry):
     d = ko(registry, "OECD 통계에서 2024년 한국의 시간당 노동생산성은 50.1달러로 OECD 38개국 중 30위였다.")
     assert {(f["ranking"], f["rank"]) for f in d.sheet["facts"] if f["kind"] == "rank"} == \
         {("oecd-labour-productivity", 30)}
+
+
+@pytest.mark.parametrize("text", [
+    "한국의 노동생산성을 미국과 비교하면 1인당 62%, 시간당 66% 수준이다.",
+    "한국의 1인당 노동생산성은 미국 대비 62% 수준이다.",
+])
+def test_a_share_of_a_yardsticks_value_is_a_ratio(registry, text):
+    """Ratios are not facts (pending with the reason); the yardstick is not the holder."""
+    d = ko(registry, text)
+    assert not [f for f in d.sheet["facts"] if f["kind"] == "observation"]
+    ratio = [p for p in d.pending if p.get("value") == 62]
+    assert ratio and ratio[0]["problem"].startswith("a ratio") and ratio[0].get("subject") == "KR"
+
+
+def test_a_figure_without_a_yardstick_is_no_ratio(registry):
+    d = ko(registry, "TSMC의 점유율은 67.7%에 그쳤다.")
+    assert [Decimal(str(f["value"])) for f in d.sheet["facts"]] == [Decimal("67.7")]

@@ -112,6 +112,9 @@ _FROM_VALUE = re.compile(r"\s?에서\s?(?:\d[\d.,]*\s?(?:%p|%포인트|포인트
                          r"(?:올랐|오른|높아|상승|늘|증가|낮아|떨어|하락|줄|감소|내려|확대|축소)")
 _FROM_VALUE_AT = re.compile(r"\d\s?(?:%|달러|원|개|명|대|점)?에서\s?(?:\d[\d.,]*\s?(?:%p|%포인트|포인트|%)?\s?)?"
                             r"(?:[가-힣]{1,4}\s)?(?:올랐|오른|높아|상승|늘|증가|낮아|떨어|하락|줄|감소|내려|확대|축소)")
+# a share of another's value: "미국과 비교하면 1인당 62%, 시간당 66% 수준", "미국 대비 62% 수준"
+_RATIO_BASE = re.compile(r"(?:과|와)\s?(?:비교하면|비교해|견주면)|대비|에\s?비해|에\s?비하면")
+_RATIO_LEVEL = re.compile(r"(?:\s?[,·]\s?[가-힣]{1,6}\s?\d[\d.]*\s?%)*\s?(?:수준|에\s?(?:불과|그쳐|그쳤|머물))")
 # a year as the base of a comparison: "지난해보다", "전년 대비", "작년에 비해", "지난해와 비교해", "지난해 같은 조사 때보다"
 _COMPARED_YEAR = re.compile(r"\s?(?:보다|대비|에\s?비해|에\s?비하면|(?:와|과)\s?(?:비교|견줘|대비)|같은\s?[가-힣]{1,4}\s?때보다)")
 # several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
@@ -257,10 +260,11 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """Names that are not the subject of the clause's figures:
-        - yardsticks: "한국보다 여섯 계단 낮았다", "삼성전자를 제쳤다";
+        - yardsticks: "한국보다 여섯 계단 낮았다", "삼성전자를 제쳤다", "미국과 비교하면", "미국 대비";
         - the places before a rank, each with its own place in brackets: "캐나다(8위)·미국(10위) 등에 이어 8위";
         - a country named as the home of a company: "중국의 SMIC가", "대만의 UMC는"."""
-        out = [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져)",
+        out = [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져|"
+                                               r"(?:과|와)\s?(?:비교하면|비교해|견주면)|\s?대비\s|에\s?비해|에\s?비하면)",
                                                text[m.end:m.end + 36])]
         for after in _AFTER_OTHERS.finditer(text):
             chain = _chain(text, after.start(), mentions, _BRACKETED_SEP, _BRACKETED_GAP)
@@ -372,6 +376,9 @@ class KoreanRules(QuotedSpeakers, TableReader):
             return "a fraction, not a value"
         if q.counter == "대" and q.value <= 20 and _TOP_N_BEFORE.search(before) and _TOP_N_AFTER.match(after):
             return "the top N of a kind (\u201c세계 3대 지수\u201d), not a value"
+        if q.unit == "percent" and _RATIO_LEVEL.match(text, q.end) \
+                and _RATIO_BASE.search(text, max(0, q.start - 40), q.start):
+            return "a ratio to another's value (\u201cX 대비 N% 수준\u201d), not a value"
         if q.counter == "개" and _PARTS_AFTER.match(after):
             return "the number of parts of a measure (\u201cN개 항목\u201d), not a value"
         if q.kind == "count" and _PARTNERS_AFTER.match(after):
