@@ -228,3 +228,11 @@ def test_a_share_of_a_yardsticks_value_is_a_ratio(registry, text):
 def test_a_figure_without_a_yardstick_is_no_ratio(registry):
     d = ko(registry, "TSMC의 점유율은 67.7%에 그쳤다.")
     assert [Decimal(str(f["value"])) for f in d.sheet["facts"]] == [Decimal("67.7")]
+
+
+def test_a_pillar_named_like_its_ranking_keeps_its_marker(registry):
+    """A pillar whose word is part of the ranking's own name ("정부" of "정부AI준비지수") is labelled "정부 부문"."""
+    d = ko(registry, "옥스퍼드인사이츠의 ‘정부AI준비지수’에서 독일은 종합 9위였다. "
+                     "독일은 정부 부문에서 80.1점(5위), 기술 부문에서 70.2점(8위)을 기록했다.")
+    pillars = {r: pillar(lab) for _, lab, r, _ in rank_rows(d)}
+    assert pillars == {9: None, 5: "정부 부문", 8: "기술"}

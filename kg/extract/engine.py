@@ -774,6 +774,8 @@ class Engine:
         else:
             e = proposals.entries["rankings"][parent]
             label_ko, label_en, pub = e["label"].get("ko", e["label"]["en"]), e["label"]["en"], e.get("publisher")
+        if self.rules.lang == "ko" and pillar.replace(" ", "") in label_ko.replace(" ", ""):
+            pillar = f"{pillar} 부문"     # "정부AI준비지수 - 정부 부문": the pillar told apart from the ranking's name
         name = f"{label_en} - {pillar}" if self.rules.lang == "en" else f"{label_ko} - {pillar}"
         return proposals.ranking(name, self.rules.lang, pub, note, en=f"{label_en} - {pillar}")
 
