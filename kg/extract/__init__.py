@@ -25,8 +25,8 @@ from ..model import Registry
 from .draft import Draft, build_draft, dump_yaml, slugify
 from .engine import Engine
 from .propose import SECTIONS, normal
-from .resolve import Gazetteer
 from .ranked_by import rank_by_figures
+from .resolve import Gazetteer
 from .text import ArticleText, article_files, read_article
 
 __all__ = ["extract_file", "extract_text", "extract_paths", "write_batch", "ExtractResult", "Draft"]

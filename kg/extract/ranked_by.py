@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from ..model import Registry
 from .engine import Candidate
 from .propose import Proposals
-from ..model import Registry
 
 NO_SERIES = "no ranking series matches the context"
 _SUFFIX = {"ko": "순위", "en": "ranking"}
@@ -66,6 +66,8 @@ def _changed_criterion(rank: Candidate, candidates: list[Candidate], registry: R
     if not before:
         return None
     figure = max(before, key=lambda c: c.span[0])
+    if figure.measure is None:
+        return None
     label = _label(registry, proposals, figure.measure, lang) or ""
     if _CHANGE.search(label) and not _CHANGE.search(criterion) \
             and _FIGURE_TO_RANK.fullmatch(text, figure.span[1], rank.span[0]):
@@ -79,8 +81,9 @@ def rank_by_figures(candidates: list[Candidate], registry: Registry, proposals: 
     for rank in candidates:
         if rank.kind == "rank" and rank.problem is None and rank.subject is not None:
             changed = _changed_criterion(rank, candidates, registry, proposals, lang)
-            if changed is not None and changed.measure is not None:
-                label = _label(registry, proposals, changed.measure, lang)
+            label = _label(registry, proposals, changed.measure, lang) \
+                if changed is not None and changed.measure is not None else None
+            if changed is not None and changed.measure is not None and label:
                 series = registry.rankings.get(rank.measure or "")
                 publisher = series.publisher if series is not None else \
                     proposals.entries["rankings"].get(rank.measure or "", {}).get("publisher")
