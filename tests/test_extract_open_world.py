@@ -88,7 +88,7 @@ def test_a_ranking_named_by_its_title_is_proposed_and_its_pillars_are_sub_rankin
     d = draft(registry, text, "ko")
     labels = {(f["rank"], d.proposals["rankings"][f["ranking"]]["label"]["ko"]) for f in d.sheet["facts"]
               if f["kind"] == "rank"}
-    assert labels == {(3, "정부AI준비지수"), (3, "정부AI준비지수 - 정부"), (4, "정부AI준비지수 - 기술")}
+    assert labels == {(3, "정부AI준비지수"), (3, "정부AI준비지수 - 정부 부문"), (4, "정부AI준비지수 - 기술")}
 
 
 @pytest.mark.parametrize("text,lang,qualifier,value,high", [

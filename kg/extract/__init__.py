@@ -25,6 +25,7 @@ from ..model import Registry
 from .draft import Draft, build_draft, dump_yaml, slugify
 from .engine import Engine
 from .propose import SECTIONS, normal
+from .ranked_by import rank_by_figures
 from .resolve import Gazetteer
 from .text import ArticleText, article_files, read_article
 
@@ -100,6 +101,7 @@ def extract_text(article: ArticleText, registry: Registry, *, article_id: str | 
     engine = _engine(registry, article.language)
     gaz = engine.gaz
     candidates, mentions, proposals = engine.run(article.text, article.body_end, article.published.year)
+    rank_by_figures(candidates, registry, proposals, article.language)
     warnings: list[str] = []
     pub_key, pub_name = _publisher(article, gaz, publisher)
     if pub_key is None:

@@ -127,6 +127,25 @@ def select(candidates: list[Candidate], year: int | None = None) -> tuple[list[C
             best[key] = c
         if other is not None and (other.out_of or c.out_of) and not best[key].out_of:
             best[key].out_of = other.out_of or c.out_of       # "세계 5위" and "93개국 … 5위": one fact, out of 93
+    # "한국은 12위에 그쳤다" and later "2023년 … 40개국 중 12위": a figure stated once without a year and once with
+    # a recent one (the edition the article reports, at most two years before publication) is one fact
+    if year is not None:
+        dated: dict[tuple, list[tuple]] = {}
+        for key, c in best.items():
+            if key[4] is not None and key[4].isdigit():
+                dated.setdefault(key[:4], []).append(key)
+        latest = {k: max(v, key=lambda x: x[4]) for k, v in dated.items()}
+        for key, c in list(best.items()):
+            other = latest.get(key[:4])
+            if c.period is None and other is not None and year - 2 <= int(other[4]) < year \
+                    and not (c.out_of and best[other].out_of and c.out_of != best[other].out_of) \
+                    and not any(k[:3] == key[:3] and k[4] is not None and k[4].isdigit() and k[4] > other[4]
+                                for k in best):
+                del best[key]
+                kept = best[other]
+                kept.out_of = kept.out_of or c.out_of
+                c.problem = f"the same figure as the one stated for {other[4]}"
+                pending.append(c)
     # A headline repeats the body in fewer words; where the body states the same subject and figure under another
     # measure, the body's reading (with its full context) wins and the headline's is left to the reviewer.
     body = {(k[0], k[1], k[3]) for k, c in best.items() if not c.sentence.headline}

@@ -482,12 +482,15 @@ class Engine:
         if hit is not None:
             return hit
         fold = self.rules.lang != "ko"
-        low = text.lower() if fold else text
+        # Korean spacing varies ("AI 지수" / "AI지수", "운영 환경" / "운영환경"): compared without spaces
+        low = text.lower() if fold else text.replace(" ", "")
         out: dict[str, float] = {}
         for key, words in table.items():
             total = 0.0
             matched: list[str] = []
             for lw, wt in self._folded(table, key, fold):   # longest first; a word inside a match counts once
+                if not fold:
+                    lw = lw.replace(" ", "")
                 if lw in low and not any(lw in m for m in matched) and _contains(low, lw, fold):
                     matched.append(lw)
                     total += wt
@@ -742,6 +745,27 @@ class Engine:
                     "organization", "company", "publisher") else None, note)
                 c.measure, c.problem = key, None
 
+    def _registry_pillar(self, s: Sentence, r: RankMention, prev_end: int, mentions: list[Mention], series: str,
+                         proposals: Proposals, opened: dict) -> str | None:
+        """Korean: a pillar named with a rank ("연구 항목도 9위에서 4위로", "개발(55.1점) 부문에서 2위") that the
+        keywords gave to a registry ranking with no other series of its publisher (so no pillar of it is
+        registered): the pillar of that ranking is proposed; the later place of a change keeps the earlier's."""
+        pub = self.registry.rankings[series].publisher
+        if pub is None or any(k != series and rk.publisher == pub for k, rk in self.registry.rankings.items()):
+            return None
+        last = opened.get("last_rank")
+        if last and last[0] is s and last[2] != series \
+                and re.fullmatch(r"\s?(?:→|->|에서|위에서)\s?", s.text[last[1]:r.start]):
+            return last[2]
+        pillar = phrases.sub_ranking_ko(s.text, r, prev_end)
+        labels = list(self.registry.rankings[series].label.values())
+        if not pillar or pillar in NOT_PILLAR or any(pillar in m.text or m.text in pillar for m in mentions) \
+                or any(pillar.replace(" ", "") in label.replace(" ", "") for label in labels):
+            return None
+        key = self._pillar(series, pillar, proposals)
+        opened["last_rank"] = (s, r.end, key)
+        return key
+
     def _pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
         note = "proposed by kg extract: a pillar of a ranking the article names; check the name"
         if parent in self.registry.rankings:
@@ -750,6 +774,8 @@ class Engine:
         else:
             e = proposals.entries["rankings"][parent]
             label_ko, label_en, pub = e["label"].get("ko", e["label"]["en"]), e["label"]["en"], e.get("publisher")
+        if self.rules.lang == "ko" and pillar.replace(" ", "") in label_ko.replace(" ", ""):
+            pillar = f"{pillar} 부문"     # "정부AI준비지수 - 정부 부문": the pillar told apart from the ranking's name
         name = f"{label_en} - {pillar}" if self.rules.lang == "en" else f"{label_ko} - {pillar}"
         return proposals.ranking(name, self.rules.lang, pub, note, en=f"{label_en} - {pillar}")
 
@@ -1014,6 +1040,9 @@ class Engine:
                     # ranking (a pillar of it, or the one it names by title) when it has one
                     proposed_series = self._open_series(s, r, prev_rank_end, mentions, src, proposals, opened,
                                                         current_series, strict=series is not None)
+                elif rules.lang == "ko":
+                    # "연구 항목도 9위에서 4위로": a pillar of a registry ranking whose pillars the registry lacks
+                    proposed_series = self._registry_pillar(s, r, prev_rank_end, mentions, series, proposals, opened)
                 if current_series is not None:
                     opened["series_known"] = True
                 if proposed_series is not None:

@@ -98,6 +98,25 @@ _BRACKETED_LIST_SEP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:,|、|및|와|�
 _BRACKETED_LIST_GAP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:이|가|은|는|도)?\s*(?:모두\s*)?$")
 # the earlier place of a change: "28→23위", "6위→4위", "7위에서 6위로"
 _EARLIER_PLACE = re.compile(r"\s?(?:→|->|⇒|에서)\s?(?:[가-힣]{1,4}\s?)?(?=\d{1,3}\s?위)")
+# "15위 안팎", "10위 내외": about a place
+_ABOUT_PLACE = re.compile(r"\s?(?:안팎|내외|언저리|전후)")
+# what a count of the parts of a measure counts: "5개 항목", "4개 부문"
+_PARTS_AFTER = re.compile(r"^\s?(?:항목|부문|분야|지표|세부\s?지표|요소|영역|평가\s?기준)(?:별|의|을|를|에|에서|으로|로|이|가|은|는)?(?![가-힣])")
+# a count of partners: "15개 은행과 (함께) …"
+_PARTNERS_AFTER = re.compile(r"^\s?[가-힣]{2,8}(?:과|와)\s(?!\d)")
+# a figure that defines a class: "매출 1조원 이상 기업", "국민소득 4만 달러·인구 3000만 명 이상 국가"
+_CLASS_THRESHOLD = re.compile(r"\s?(?:[·,]\s?[가-힣]{1,6}\s?\d[\d,.]*\s?[만억조천]?\s?[가-힣%]{0,3}\s?)?(?:이상|이하|미만|초과)"
+                              r"(?:인|의)?\s?(?:국가|나라|기업|회사|업체|도시|지역|대학)")
+# a figure as the starting value of a change: "5.1%에서 0.4%p 낮아졌다"
+_FROM_VALUE = re.compile(r"\s?에서\s?(?:\d[\d.,]*\s?(?:%p|%포인트|포인트|%)?\s?)?(?:[가-힣]{1,4}\s)?"
+                         r"(?:올랐|오른|높아|상승|늘|증가|낮아|떨어|하락|줄|감소|내려|확대|축소)")
+_FROM_VALUE_AT = re.compile(r"\d\s?(?:%|달러|원|개|명|대|점)?에서\s?(?:\d[\d.,]*\s?(?:%p|%포인트|포인트|%)?\s?)?"
+                            r"(?:[가-힣]{1,4}\s)?(?:올랐|오른|높아|상승|늘|증가|낮아|떨어|하락|줄|감소|내려|확대|축소)")
+# a share of another's value: "미국과 비교하면 1인당 62%, 시간당 66% 수준", "미국 대비 62% 수준"
+_RATIO_BASE = re.compile(r"(?:과|와)\s?(?:비교하면|비교해|견주면)|대비|에\s?비해|에\s?비하면")
+_RATIO_LEVEL = re.compile(r"(?:\s?[,·]\s?[가-힣]{1,6}\s?\d[\d.]*\s?%)*\s?(?:수준|에\s?(?:불과|그쳐|그쳤|머물))")
+# a year as the base of a comparison: "지난해보다", "전년 대비", "작년에 비해", "지난해와 비교해", "지난해 같은 조사 때보다"
+_COMPARED_YEAR = re.compile(r"\s?(?:보다|대비|에\s?비해|에\s?비하면|(?:와|과)\s?(?:비교|견줘|대비)|같은\s?[가-힣]{1,4}\s?때보다)")
 # several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
 _YEARS_BEFORE = re.compile(r"((?:19|20)\d\d)\s?년?\s?(?:(?P<pair>과|와|,|·|및)|~|∼|-|–|부터)\s?((?:19|20)\d\d)\s?년\s?(?:까지(?:는|도)?\s?)?"
                            r"(?:에는\s?|에\s?|엔\s?)?$")
@@ -195,7 +214,16 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def ranks(self, text: str) -> list[RankMention]:
         # "1위 자리를 내줬다", "1위를 빼앗겼다": a place lost is not held
-        out = [r for r in find_ko_ranks(text) if not text.startswith("권", r.end) and not _LOST_RANK.match(text, r.end)]
+        # "15위 안팎": about that place, not a place
+        out = [r for r in find_ko_ranks(text) if not text.startswith("권", r.end) and not _LOST_RANK.match(text, r.end)
+               and not _ABOUT_PLACE.match(text, r.end)]
+        for rng in _RANK_RANGE.finditer(text):
+            # "각각 3~7위" read as one place only (more places than characters to hold them): a spread of places
+            # over several things, not a place of one holder
+            first, last = (int(x) for x in re.findall(r"\d+", rng.group(0)))
+            inside = [r for r in out if rng.start() <= r.start < rng.end()]
+            if len(inside) < last - first + 1:
+                out = [r for r in out if r not in inside]
         # "미국(26개)에 가장 많았다": a superlative stated with its figure is the first place
         for m in _SUPERLATIVE.finditer(text):
             clause_start = max([0] + [c.end() for c in re.finditer(r"[,;]\s|[고며]\s", text[:m.start()])])
@@ -232,10 +260,11 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def compared_with(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """Names that are not the subject of the clause's figures:
-        - yardsticks: "한국보다 여섯 계단 낮았다", "삼성전자를 제쳤다";
+        - yardsticks: "한국보다 여섯 계단 낮았다", "삼성전자를 제쳤다", "미국과 비교하면", "미국 대비";
         - the places before a rank, each with its own place in brackets: "캐나다(8위)·미국(10위) 등에 이어 8위";
         - a country named as the home of a company: "중국의 SMIC가", "대만의 UMC는"."""
-        out = [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져)",
+        out = [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져|"
+                                               r"(?:과|와)\s?(?:비교하면|비교해|견주면)|\s?대비\s|에\s?비해|에\s?비하면)",
                                                text[m.end:m.end + 36])]
         for after in _AFTER_OTHERS.finditer(text):
             chain = _chain(text, after.start(), mentions, _BRACKETED_SEP, _BRACKETED_GAP)
@@ -347,6 +376,15 @@ class KoreanRules(QuotedSpeakers, TableReader):
             return "a fraction, not a value"
         if q.counter == "대" and q.value <= 20 and _TOP_N_BEFORE.search(before) and _TOP_N_AFTER.match(after):
             return "the top N of a kind (\u201c세계 3대 지수\u201d), not a value"
+        if q.unit == "percent" and _RATIO_LEVEL.match(text, q.end) \
+                and _RATIO_BASE.search(text, max(0, q.start - 40), q.start):
+            return "a ratio to another's value (\u201cX 대비 N% 수준\u201d), not a value"
+        if q.counter == "개" and _PARTS_AFTER.match(after):
+            return "the number of parts of a measure (\u201cN개 항목\u201d), not a value"
+        if q.kind == "count" and _PARTNERS_AFTER.match(after):
+            return "the number of partners (\u201cN개 기관과\u201d), not a value"
+        if _CLASS_THRESHOLD.match(text, q.end):
+            return "the threshold of a class (\u201c…이상 국가\u201d), not a value"
         if _PROPORTION.match(after) or re.search(r"\d\s?[명곳개]\s?(?:중|가운데)\s?$", before):
             return "a proportion (N 중 M), not a value"
         if _BOUND_AFTER.match(after):
@@ -454,12 +492,20 @@ class KoreanRules(QuotedSpeakers, TableReader):
         return None
 
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int) -> tuple[str, str] | None:
-        found = list(_YEAR.finditer(text, window_start, start))
+        # "전년보다 세 계단 오른 9위", "지난해와 비교해": the year compared with is not the figure's year
+        found = [y for y in _YEAR.finditer(text, window_start, start) if not _COMPARED_YEAR.match(text, y.end())]
         if _EARLIER_PLACE.match(text, end) and not (found and found[-1].end() >= start - 2):
             # "28→23위", "(6위→4위)", "7위에서 6위로": the earlier place of a change is the previous edition's
             later = int(_period(found[-1], year)[0]) if found else year
             return str(later - 1), f"the place before “{text[end:_EARLIER_PLACE.match(text, end).end()].strip()}”" \
                                    f" read as the year before {later}"
+        if not found and window_start > 0 and _FROM_VALUE.match(text, end):
+            # "A는 지난해 4분기 5.1%에서 …, B는 3.2%에서 …": a clause parallel to the one before, whose starting
+            # value is dated, shares its year
+            earlier = [y for y in _YEAR.finditer(text, 0, window_start) if not _COMPARED_YEAR.match(text, y.end())]
+            if earlier and _FROM_VALUE_AT.search(text, earlier[-1].end(), window_start):
+                period, note = _period(earlier[-1], year)
+                return period, (note + "; " if note else "") + "the year of the parallel clause before"
         if not found:
             return None
         return _period(found[-1], year)

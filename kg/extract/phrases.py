@@ -282,24 +282,71 @@ _PILLAR_WORD = r"[가-힣A-Za-z][가-힣A-Za-z·]{0,7}(?:\s[가-힣A-Za-z][가-�
 
 
 _MARKER = r"(?:부문|항목|분야|순위|지표)"
+# the pillar's figure in brackets between it and the marker: "개발(55.1점) 부문에서 2위"
+_FIGURE = r"(?:\([^()]{0,16}\)\s?)?"
+_PILLAR_PAIR = re.compile(rf"(?<![가-힣A-Za-z·])([가-힣A-Za-z][가-힣A-Za-z·]{{1,7}})(?:와|과)\s?({_PILLAR_WORD})\s?{_MARKER}"
+                          rf"(?:에서는|에서|은|는|의)?\s((?<![\d])\d{{1,3}})\s?위(?:와|과|,\s?|·)\s?(\d{{1,3}})\s?위")
 _NOT_NOUN_END = re.compile(r"(?:고|며|면|서|와|과|를|을|게|지|다|던|한|된|인|적)$")
+
+
+# a rank within part of the ranked: "아시아 국가 중에서는 1위", "인구 1억 명 이상 국가로만 따지면 … 3위"
+_SCOPE_MARK = re.compile(r"\s?(?:\([^()]{0,40}\))?\s?(?:(?:으로|로)만\s?(?:따지면|보면|한정하면)|(?:중|가운데)(?:에서)?는)\s")
+_SCOPE_TOPIC = re.compile(r"^[가-힣A-Za-z]+(?:은|는|이|가)\s")
+
+
+def _scope_ko(text: str, rank: RankMention) -> str | None:
+    """The part of the ranked a rank is counted in, named at the start of its clause and marked as a restriction
+    ("…로만 따지면", "… 중에서는"); a place written in brackets after a name ("캐나다(8위)") is that name's own."""
+    if text[max(0, rank.start - 1):rank.start] == "(":
+        return None
+    marks = list(_SCOPE_MARK.finditer(text, 0, rank.start))
+    if not marks:
+        return None
+    m = marks[-1]
+    # the restriction holds up to the rank unless a clause ends in between ("… 중에서는 1위였지만, 전체로는 9위")
+    between = re.sub(r"\([^()]*\)", "", text[m.end():rank.start])       # "일본(12위)·독일(15위) 등에 이어"
+    if _CLAUSE_END.search(between) or _DIGIT_PLACE.search(between):
+        return None
+    clause = max([0] + [c.end() for c in re.finditer(r"[,;]\s|[.!?]\s", text[:m.start()])])
+    if _DIGIT_PLACE.search(text, clause, m.start()):
+        return None
+    scope = _SCOPE_TOPIC.sub("", re.sub(r"\s?\([^()]*\)$", "", text[clause:m.start()].strip())).strip()
+    if 2 <= len(scope) <= 30 and not re.search(r"\d\s?개\s?(?:국|나라|회원국)|^\d*$", scope):
+        return scope
+    return None
+
+
+_CLAUSE_END = re.compile(r"(?:지만|는데|으나|었고|였고|했고|이며|였으며|했으며|였다|했다)(?:\s|,|$)")
+
+
+_DIGIT_PLACE = re.compile(r"\d\s?위")
 
 
 def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
     """A pillar named with its rank: "인재(12위→10위)", "정부 부문에서 84.59점(3위)", "인재 부문에서 13위",
     "운영 환경 순위에서 한국은 35위", "상업생태계도 3위에서", "정부 전략 3위, 운영 환경 45위" (two or more
     "pillar N위" in a row)."""
+    for pair in _PILLAR_PAIR.finditer(text, max(0, rank.start - 60), rank.end + 16):
+        # "연구와 개발 부문에서는 15위와 21위를": the pillars and the places paired in order
+        if pair.start(3) == rank.start:
+            return pair.group(1)
+        if pair.start(4) == rank.start:
+            return pair.group(2)
+    scope = _scope_ko(text, rank)
+    if scope is not None:
+        return scope
     before = text[max(prev_end, rank.start - 60):rank.start]
     after = text[rank.end:rank.end + 4]
     lead = r"(?<![\d가-힣A-Za-z·])"
     m = re.search(rf"{lead}({_PILLAR_WORD})\s?\($", before) \
-        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_MARKER}(?:에서는|에서|은|는|이|도|의)?\s(?:[^,.]|\d\.\d)*?(?:\(|\s)$",
-                     before) \
-        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_MARKER}(?:에서는|에서|은|는|이|도)?\s$", before)
+        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_FIGURE}{_MARKER}(?:에서는|에서|은|는|이|도|의)?\s(?:[^,.]|\d\.\d)*?"
+                     rf"(?:\(|\s)$", before) \
+        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_FIGURE}{_MARKER}(?:에서는|에서|은|는|이|도)?\s$", before)
     if m is None and re.match(r"에서|→", after):
         m = re.search(rf"{lead}([가-힣A-Za-z][가-힣A-Za-z·]{{1,7}})(?:도|은|는)\s$", before)   # "상업생태계도 3위에서"
     if m is None:
-        listed = re.search(rf"(?:^|,\s?)({_PILLAR_WORD})\s$", before)
+        # "정부 전략 3위, 운영 환경 45위", also after the topic ("독일은 연구 4위, …")
+        listed = re.search(rf"(?:^|,\s?|[가-힣A-Za-z]+(?:은|는)\s)({_PILLAR_WORD})\s$", before)
         pairs = re.findall(rf"{_PILLAR_WORD}\s\d{{1,3}}위", text)
         if listed and len(pairs) >= 2:
             m = listed
@@ -307,9 +354,11 @@ def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
         return None
     word = m.group(1).strip()
     parts = word.split()
-    if len(parts) == 2 and re.search(r"(?:은|는|이|가|도|의|에서|을|를)$", parts[0]):
-        word = parts[1]                   # "한국은 정부 부문에서": the topic is not part of the pillar
-    word = re.sub(r"(?:에서|은|는|이|가|도|의)$", "", word) if len(word) > 2 else word
+    if len(parts) == 2 and (re.search(r"(?:은|는|이|가|도|의|에서|을|를)$", parts[0])
+                            or re.search(r"(?:해|하여|하면|보면)$", parts[0]) and len(parts[0]) > 1):
+        # "한국은 정부 부문에서", "비교해 인재(8위→5위)": the topic or a verb is not part of the pillar
+        word = parts[1]
+    word = re.sub(r"(?:에서|으로는|로는|은|는|이|가|도|의)$", "", word) if len(word) > 2 else word
     if not word or any(len(w) < 2 or _NOT_NOUN_END.search(w) and len(w) > 2 and not w.endswith("인") for w in word.split()):
         return None
     return word
