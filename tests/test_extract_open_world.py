@@ -83,12 +83,12 @@ def test_country_short_forms_from_cldr(registry):
 
 
 def test_a_ranking_named_by_its_title_is_proposed_and_its_pillars_are_sub_rankings(registry):
-    text = ("영국 옥스퍼드인사이츠의 ‘정부AI준비지수’에서 한국은 세계 3위를 차지했다. "
-            "한국은 정부 부문에서 84.59점(3위), 기술 부문에서 62.60점(4위)을 기록했다.")
+    text = ("독일 미래행정연구소의 ‘디지털정부지수’에서 한국은 세계 5위를 차지했다. "
+            "한국은 정부 부문에서 71.25점(2위), 기술 부문에서 58.40점(6위)을 기록했다.")
     d = draft(registry, text, "ko")
     labels = {(f["rank"], d.proposals["rankings"][f["ranking"]]["label"]["ko"]) for f in d.sheet["facts"]
               if f["kind"] == "rank"}
-    assert labels == {(3, "정부AI준비지수"), (3, "정부AI준비지수 - 정부 부문"), (4, "정부AI준비지수 - 기술")}
+    assert labels == {(5, "디지털정부지수"), (2, "디지털정부지수 - 정부 부문"), (6, "디지털정부지수 - 기술")}
 
 
 @pytest.mark.parametrize("text,lang,qualifier,value,high", [
