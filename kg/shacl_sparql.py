@@ -193,8 +193,10 @@ class _Compiler:
         if path_node is None:
             vals, value = dom, x
         else:
+            # the value nodes of every node, not only of the focus nodes: a value node conforms or not whatever
+            # its focus node, and violations are rare, so the focus nodes are joined last, to the few violations
             value = self.var("v")
-            vals = f"{dom} {x} {self.path(path_node)} {value} ."
+            vals = f"{x} {self.path(path_node)} {value} ."
         dom_values = f"{{ SELECT DISTINCT {value} WHERE {{ {vals} }} }}"
         context = _Context(shape, path_node, dom, x, vals, value, dom_values)
         for name in predicates:
@@ -209,6 +211,9 @@ class _Compiler:
                 continue   # the property shapes of a top-level node shape report for themselves
             for parameter in sorted(self.g.objects(shape, URIRef(name)), key=_sort_key):
                 for pattern, value_var in _COMPONENTS[component](self, context, parameter):
+                    if path_node is not None and dom not in pattern:   # not yet restricted to the focus nodes
+                        columns = x if value_var is None else f"{x} {value_var}"
+                        pattern = f"{{ SELECT DISTINCT {columns} WHERE {{ {pattern} }} }} {dom}"
                     yield component, pattern, value_var
 
     def _deactivated(self, shape: Node) -> bool:
