@@ -260,20 +260,25 @@ def _validate_in_batches(reg_quads, new_quads, tick, engine: str = DEFAULT_ENGIN
         size += len(new_quads[key])
     fresh: dict[str, list[dict]] = {REGISTRY_KEY: [], **{key: [] for key in new_quads}}
     registry_results: set = set()
-    owner = _graph_of({REGISTRY_KEY: reg_quads, **new_quads})
     if engine == "fast":
         tick("validate", 0, 1)
-        report = validate_quads(q for quads in [reg_quads, *(new_quads[key] for key in sorted(new_quads))]
-                                for q in quads)
+        graph_key = {quads[0].graph_name.value: key for key, quads in new_quads.items()
+                     if quads and isinstance(quads[0].graph_name, NamedNode)}
+        focus_graphs: dict[str, list[str]] = {}
+        report = validate_quads((q for quads in [reg_quads, *(new_quads[key] for key in sorted(new_quads))]
+                                 for q in quads), graphs=focus_graphs)
         tick("validate", 1, 1)
         for result in report.results:
-            key = owner.get(result.focus, REGISTRY_KEY)
+            # the graph that defines the focus node: an article graph wins over the registry graph
+            keys = [graph_key[name] for name in focus_graphs.get(result.focus, []) if name in graph_key]
+            key = max(keys) if keys else REGISTRY_KEY
             if key == REGISTRY_KEY:
                 registry_results.add(result)
             else:
                 fresh[key].append(asdict(result))
         fresh[REGISTRY_KEY] = [asdict(r) for r in sorted(registry_results, key=ValidationResult.sort_key)]
         return fresh
+    owner = _graph_of({REGISTRY_KEY: reg_quads, **new_quads})
 
     def payload(batch: list[str]) -> bytes:
         quads = [q for quads in [reg_quads, *(new_quads[key] for key in batch)] for q in quads]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Literal as TypingLiteral
+from typing import Callable, Iterator
 
 import pyoxigraph
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -36,9 +36,6 @@ from rdflib.term import Node
 from .errors import InputError
 
 SH = "http://www.w3.org/ns/shacl#"
-SCRATCH = "urn:newskg:shacl:"
-SCRATCH_GRAPH = SCRATCH + "focus-nodes"     # the named graph run() keeps the focus nodes of each target set in
-FOCUS_OF = SCRATCH + "focusOf"
 _RDF_TYPE = f"<{RDF.type}>"
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 
@@ -88,7 +85,6 @@ class RawResult:
 @dataclass
 class Plan:
     checks: list[Check] = field(default_factory=list)
-    targets: list[tuple[str, str]] = field(default_factory=list)   # (IRI of a focus node set, pattern)
 
 
 class _Compiler:
@@ -97,7 +93,6 @@ class _Compiler:
         self.counter = itertools.count(1)
         self.stack: list[Node] = []   # nested shapes being compiled (a cycle is an error)
         self.top: Node | None = None
-        self.target_sets: dict[str, str] = {}   # pattern binding ?this -> IRI naming that set of focus nodes
 
     # -- helpers -----------------------------------------------------------------------------------------
     def var(self, stem: str) -> str:
@@ -163,12 +158,9 @@ class _Compiler:
         if not parts:
             return None
         union = " UNION ".join("{ " + part + " }" for part in parts)
-        # the focus nodes are found once per distinct set of targets and kept in a scratch graph of the store
-        # (run() fills it): one index lookup per check instead of a scan per check
-        where = union.replace(x, "?this")
-        if where not in self.target_sets:
-            self.target_sets[where] = f"{SCRATCH}target-{len(self.target_sets) + 1}"
-        return f"GRAPH <{SCRATCH_GRAPH}> {{ {x} <{FOCUS_OF}> <{self.target_sets[where]}> }}"
+        if len(parts) == 1:
+            return "{ " + parts[0] + " }"
+        return f"{{ SELECT DISTINCT {x} WHERE {{ {union} }} }}"
 
     # -- shapes ------------------------------------------------------------------------------------------
     def shape_checks(self, shape: Node, dom: str, x: str) -> Iterator[tuple[str, str, str | None]]:
@@ -462,7 +454,6 @@ def compile_shapes(shapes: Graph) -> Plan:
                 compiler.top = prop
                 if not compiler._deactivated(prop):
                     _compile_top(compiler, plan, prop, dom, x)
-    plan.targets = [(iri, where) for where, iri in compiler.target_sets.items()]
     return plan
 
 
@@ -479,9 +470,7 @@ def _compile_top(compiler: _Compiler, plan: Plan, shape: Node, dom: str, x: str)
         raise compiler.fail("it has no sh:message (pySHACL would make up a message the fast engine cannot "
                             "reproduce); give it one")
     for component, pattern, value in compiler.shape_checks(shape, dom, x):
-        columns = f"{x} ({value} AS ?value)" if value is not None and value != x else x
-        if value == x:
-            columns = f"{x} ({x} AS ?value)"
+        columns = x if value is None else f"{x} ({value} AS ?value)"
         query = f"SELECT DISTINCT {columns} WHERE {{ {pattern} }}"
         plan.checks.append(Check(shape=shape, component=component, query=query, severity=severity, path=path,
                                  node_shape=node_shape, has_value=value is not None, messages=messages))
@@ -530,19 +519,11 @@ def _compile_sparql(compiler: _Compiler, shape: Node, constraint: Node, dom: str
 
 
 def run(plan: Plan, store: pyoxigraph.Store) -> list[RawResult]:
-    """Run every check on the data in ``store``'s default graph.
-
-    The focus nodes of each target set are first written to the named graph ``SCRATCH_GRAPH`` of ``store``
-    (cleared first): give it a store of its own, such as an in-memory one."""
-    scratch = pyoxigraph.NamedNode(SCRATCH_GRAPH)
-    store.remove_graph(scratch) if store.contains_named_graph(scratch) else None
-    for iri, where in plan.targets:
-        store.update(f"INSERT {{ GRAPH <{SCRATCH_GRAPH}> {{ ?this <{FOCUS_OF}> <{iri}> }} }} "
-                     f"WHERE {{ {where} }}")
+    """Run every check on the union of the graphs of ``store`` (read only)."""
     results: list[RawResult] = []
     for check in plan.checks:
         try:
-            solutions = store.query(check.query)
+            solutions = store.query(check.query, use_default_graph_as_union=True)
         except (SyntaxError, ValueError, OSError) as err:
             raise InputError(f"SHACL shape {_name(check.shape)}: its compiled query failed: "
                              f"{' '.join(str(err).split())}") from err
@@ -637,5 +618,3 @@ def _name(node: Node | None) -> str:
 def _sort_key(node: Node) -> tuple[int, str]:
     return (isinstance(node, BNode), str(node))
 
-
-Engine = TypingLiteral["fast", "pyshacl"]

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 import pyoxigraph
 import pyshacl
@@ -33,6 +33,7 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import ConjunctiveGraph
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from . import vocab
 from .assets import shapes_path
@@ -51,6 +52,7 @@ _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 _PREFIXES = vocab.REPORT_PREFIXES
 
 GraphSource = Union[Graph, str, Path, None]
+Original = Callable[[Node, object, Literal], Node]   # (focus, path, value as stored) -> value as written
 ENGINES = ("fast", "pyshacl")
 DEFAULT_ENGINE = "fast"
 
@@ -183,17 +185,29 @@ def validate(
 
 
 def validate_quads(quads: Iterable[pyoxigraph.Quad | pyoxigraph.Triple], *, shapes: GraphSource = None,
-                   engine: str = DEFAULT_ENGINE) -> ValidationReport:
-    """Validate pyoxigraph quads or triples (graph names dropped: their union) with ``engine``."""
+                   engine: str = DEFAULT_ENGINE, graphs: dict[str, list[str]] | None = None) -> ValidationReport:
+    """Validate pyoxigraph quads or triples, taken as the union of their graphs, with ``engine``.
+
+    With the fast engine, ``graphs`` (when given) is filled with, for each reported focus node IRI, the sorted
+    names of the graphs holding a triple about it (what ``kg build`` keys results by)."""
     check_engine(engine)
     if engine == "pyshacl":
         return validate(graph_from_oxigraph(quads), shapes=shapes, engine="pyshacl")
     store = pyoxigraph.Store()
-    store.bulk_extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in quads)
-    return _fast_report(store, _resolve(shapes, shapes_path))
+    store.bulk_extend(q if isinstance(q, pyoxigraph.Quad) else pyoxigraph.Quad(q.subject, q.predicate, q.object)
+                      for q in quads)
+    report = _fast_report(store, _resolve(shapes, shapes_path))
+    if graphs is not None:
+        for result in report.results:
+            if result.focus not in graphs and result.focus != "(blank node)":
+                names = {_node_value(q.graph_name) for q in
+                         store.quads_for_pattern(pyoxigraph.NamedNode(result.focus), None, None)
+                         if isinstance(q.graph_name, pyoxigraph.NamedNode)}
+                graphs[result.focus] = sorted(names)
+    return report
 
 
-def _fast_report(store: pyoxigraph.Store, shapes: Graph, original=None) -> ValidationReport:
+def _fast_report(store: pyoxigraph.Store, shapes: Graph, original: Original | None = None) -> ValidationReport:
     """Run the compiled shapes on ``store`` (its default graph) and build the report pySHACL's would give.
 
     ``original(focus, path, value)`` may give back the literal as the input wrote it: the store keeps literals
@@ -219,14 +233,15 @@ def _fast_report(store: pyoxigraph.Store, shapes: Graph, original=None) -> Valid
     return ValidationReport.from_results(results)
 
 
-def _value_term(raw, focus, path, cache: dict, original):
+def _value_term(raw: shacl_sparql.RawResult, focus: Node, path: object, cache: dict,
+                original: Original | None) -> Node:
     value = _term(raw.value, cache)
     if original is not None and isinstance(value, Literal):
         return original(focus, path, value)
     return value
 
 
-def _original(data: Graph, focus, path, value: Literal):
+def _original(data: Graph, focus: Node, path: object, value: Literal) -> Node:
     """The literal of ``data`` on ``focus``/``path`` that the store turned into ``value`` (else ``value``)."""
     if not isinstance(path, URIRef):
         return value
@@ -257,7 +272,7 @@ def _plan(shapes: Graph) -> shacl_sparql.Plan:
     return plan
 
 
-def _ox(node):
+def _ox(node: Node) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal:
     """An rdflib term as a pyoxigraph term."""
     if isinstance(node, URIRef):
         return pyoxigraph.NamedNode(str(node))
@@ -272,14 +287,14 @@ def _ox(node):
     raise InputError(f"cannot validate an RDF term of type {type(node).__name__}: {node}")
 
 
-def _store_label(store: pyoxigraph.Store, node, converted) -> str:
+def _store_label(store: pyoxigraph.Store, node: shacl_sparql.Term, converted: Node) -> str:
     labels = [Literal(q.object.value, lang=q.object.language) for q in
               store.quads_for_pattern(node, pyoxigraph.NamedNode(str(RDFS.label)), None)
               if isinstance(q.object, pyoxigraph.Literal)]
     return _pick_label(labels, converted)
 
 
-def _store_defined_at(store: pyoxigraph.Store, node) -> str | None:
+def _store_defined_at(store: pyoxigraph.Store, node: shacl_sparql.Term) -> str | None:
     for prop in (NKG.definedAt, NKG.definedIn):
         values = sorted(_node_value(q.object) for q in
                         store.quads_for_pattern(node, pyoxigraph.NamedNode(str(prop)), None))
@@ -288,7 +303,7 @@ def _store_defined_at(store: pyoxigraph.Store, node) -> str | None:
     return None
 
 
-def _node_value(term) -> str:
+def _node_value(term: object) -> str:
     return term.value if hasattr(term, "value") else str(term)
 
 
