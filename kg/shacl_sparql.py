@@ -189,7 +189,8 @@ class _Compiler:
             # its focus node, and violations are rare, so the focus nodes are joined last, to the few violations
             value = self.var("v")
             vals = f"{x} {self.path(path_node)} {value} ."
-        dom_values = f"{{ SELECT DISTINCT {value} WHERE {{ {vals} }} }}"
+        # the value nodes (distinct), the domain of nested shapes; for a node shape, its focus nodes (already distinct)
+        dom_values = dom if path_node is None else f"{{ SELECT DISTINCT {value} WHERE {{ {vals} }} }}"
         context = _Context(shape, path_node, dom, x, vals, value, dom_values)
         for name in predicates:
             if not name.startswith(SH) or name in _NOT_CONSTRAINTS:
