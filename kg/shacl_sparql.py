@@ -317,8 +317,15 @@ def _has_value(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
     return [(f"{{ {ctx.dom} }} MINUS {{ {ctx.x} {c.path(ctx.path)} {term} }}", None)]
 
 
+def _restricted(ctx: _Context, failing: str) -> str:
+    """The focus and value nodes of ``ctx`` whose value is among ``failing`` (a pattern over ``ctx.dom_values``).
+
+    For a node shape the value nodes are the focus nodes, and ``failing`` already lies within them."""
+    return failing if ctx.path is None else f"{{ {ctx.vals} }} {failing}"
+
+
 def _node(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
-    return [(f"{{ {ctx.vals} }} {c.failing(parameter, ctx.dom_values, ctx.value)}", ctx.value)]
+    return [(_restricted(ctx, c.failing(parameter, ctx.dom_values, ctx.value)), ctx.value)]
 
 
 def _not(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
@@ -330,7 +337,7 @@ def _and(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
     if not members:
         return []
     failing = " UNION ".join(c.failing(m, ctx.dom_values, ctx.value) for m in members)
-    return [(f"{{ {ctx.vals} }} {{ SELECT DISTINCT {ctx.value} WHERE {{ {failing} }} }}", ctx.value)]
+    return [(_restricted(ctx, f"{{ SELECT DISTINCT {ctx.value} WHERE {{ {failing} }} }}"), ctx.value)]
 
 
 def _or(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
@@ -338,7 +345,7 @@ def _or(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
     domain = ctx.dom_values
     for member in members:   # the nodes failing every alternative so far are the domain of the next
         domain = c.failing(member, domain, ctx.value)
-    return [(f"{{ {ctx.vals} }} {domain}", ctx.value)]
+    return [(_restricted(ctx, domain), ctx.value)]
 
 
 def _pair(operator: str | None) -> _Component:
@@ -367,6 +374,8 @@ def _min_count(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
 def _max_count(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
     n = c.integer(parameter, "maxCount")
     _need_path(c, ctx)
+    if n == 0:
+        return [(f"{{ SELECT DISTINCT {ctx.x} WHERE {{ {ctx.vals} }} }}", None)]
     return [(f"{{ SELECT {ctx.x} WHERE {{ {ctx.vals} }} GROUP BY {ctx.x} "
              f"HAVING (COUNT(DISTINCT {ctx.value}) > {n}) }}", None)]
 
@@ -394,8 +403,11 @@ def _qualified(c: _Compiler, ctx: _Context, parameter: Node) -> Patterns:
     patterns: Patterns = []
     if low is not None and c.integer(low, "qualifiedMinCount") > 0:
         n = c.integer(low, "qualifiedMinCount")
-        patterns.append((f"{{ {ctx.dom} }} MINUS {{ SELECT {ctx.x} WHERE {{ {conforming} }} GROUP BY {ctx.x} "
-                         f"HAVING (COUNT(DISTINCT {ctx.value}) >= {n}) }}", None))
+        if n == 1:   # no count needed: the focus nodes without a conforming value
+            patterns.append((f"{{ {ctx.dom} }} MINUS {{ {conforming} }}", None))
+        else:
+            patterns.append((f"{{ {ctx.dom} }} MINUS {{ SELECT {ctx.x} WHERE {{ {conforming} }} GROUP BY {ctx.x} "
+                             f"HAVING (COUNT(DISTINCT {ctx.value}) >= {n}) }}", None))
     if high is not None:
         n = c.integer(high, "qualifiedMaxCount")
         patterns.append((f"{{ SELECT {ctx.x} WHERE {{ {conforming} }} GROUP BY {ctx.x} "
