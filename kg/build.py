@@ -91,12 +91,13 @@ def _graph_of(quads_by_graph: dict[str, list[pyoxigraph.Quad]]) -> dict[str, str
 def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out"),
           store_path: Path = DEFAULT_STORE, base: str = DEFAULT_BASE, text_dir: Path | None = None,
           progress: Progress | None = None, html: bool = True, reviewed_only: bool = False,
-          shacl_engine: str = DEFAULT_ENGINE) -> BuildSummary:
+          shacl_engine: str | None = None) -> BuildSummary:
     """Build the graph; ``reviewed_only`` leaves out fact sheets marked ``draft: true`` (they are removed from
     the store if an earlier build stored them). ``progress(stage, done, total)`` is called through every long
-    stage: load, validate, store, export (one step per output file)."""
+    stage: load, validate, store, export (one step per output file). ``shacl_engine`` is ``fast`` or ``pyshacl``
+    (default: the setting, env KG_SHACL_ENGINE)."""
     paths = [Path(p) for p in (paths or [Path("data")])]
-    check_engine(shacl_engine)
+    shacl_engine = check_engine(settings.value("shacl_engine", shacl_engine))
     iris = Iris(base)  # checks the base IRI before anything is read
     tick = progress or (lambda stage, done, total: None)
 
@@ -381,9 +382,10 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
     return written
 
 
-def validate_store(store: KgStore, shacl_engine: str = DEFAULT_ENGINE) -> ValidationReport:
-    """Re-run validation on everything the store holds (``kg validate``) with ``shacl_engine``."""
-    check_engine(shacl_engine)
+def validate_store(store: KgStore, shacl_engine: str | None = None) -> ValidationReport:
+    """Re-run validation on everything the store holds (``kg validate``) with ``shacl_engine`` (default: the
+    setting ``shacl_engine``, env KG_SHACL_ENGINE)."""
+    shacl_engine = check_engine(settings.value("shacl_engine", shacl_engine))
     registry: list[pyoxigraph.Quad] = []
     articles: dict[str, list[pyoxigraph.Quad]] = {}
     for name in store.graph_names():

@@ -72,10 +72,9 @@ def _render_result(result, fmt: str) -> str:
 
 # -- build, validate, export -----------------------------------------------------------------------------
 def _shacl_engine_option(func):
-    return click.option("--shacl-engine", type=click.Choice(["fast", "pyshacl"]), default="fast",
-                        show_default=True, envvar="KG_SHACL_ENGINE",
-                        help="fast: the shapes compiled to SPARQL on Oxigraph; pyshacl: the reference validator, "
-                             "same report, slower (env KG_SHACL_ENGINE).")(func)
+    engine = SETTINGS["shacl_engine"]
+    return click.option("--shacl-engine", type=click.Choice(["fast", "pyshacl"]), default=engine.default,
+                        show_default=True, envvar=engine.env, help=f"{engine.help} (env {engine.env})")(func)
 
 
 @cli.command("build")
