@@ -2,7 +2,7 @@
 
 ``compile_shapes(shapes)`` reads every shape that has a target and turns each of its constraint components into
 one SELECT query returning the focus nodes (and value nodes) that violate it; ``run(plan, store)`` runs them on a
-pyoxigraph store (its default graph, or the union of its graphs) and returns the rows as :class:`RawResult`
+pyoxigraph store (the union of its graphs, read only) and returns the rows as :class:`RawResult`
 (terms, not text; :mod:`kg.validate` turns them into the same report pySHACL's results become).
 
 The compiler is generic: it knows SHACL Core's constraint components, not our shapes. Nested shapes (``sh:or``,
