@@ -31,7 +31,8 @@ from .export import Snapshot, export
 from .load import discover, load_article, load_registries
 from .mapping import Iris, article_editions, article_quads, editions_quads, registry_quads
 from .store import DEFAULT_STORE, STATE_VERSION, KgStore, is_usable_state, read_live_state
-from .validate import ValidationReport, ValidationResult, graph_from_oxigraph, validate
+from .validate import (DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine, graph_from_oxigraph,
+                       validate, validate_quads)
 from .vocab import DEFAULT_BASE, sparql_prologue
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
@@ -89,11 +90,14 @@ def _graph_of(quads_by_graph: dict[str, list[pyoxigraph.Quad]]) -> dict[str, str
 
 def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out"),
           store_path: Path = DEFAULT_STORE, base: str = DEFAULT_BASE, text_dir: Path | None = None,
-          progress: Progress | None = None, html: bool = True, reviewed_only: bool = False) -> BuildSummary:
+          progress: Progress | None = None, html: bool = True, reviewed_only: bool = False,
+          shacl_engine: str | None = None) -> BuildSummary:
     """Build the graph; ``reviewed_only`` leaves out fact sheets marked ``draft: true`` (they are removed from
     the store if an earlier build stored them). ``progress(stage, done, total)`` is called through every long
-    stage: load, validate, store, export (one step per output file)."""
+    stage: load, validate, store, export (one step per output file). ``shacl_engine`` is ``fast`` or ``pyshacl``
+    (default: the setting, env KG_SHACL_ENGINE)."""
     paths = [Path(p) for p in (paths or [Path("data")])]
+    shacl_engine = check_engine(settings.value("shacl_engine", shacl_engine))
     iris = Iris(base)  # checks the base IRI before anything is read
     tick = progress or (lambda stage, done, total: None)
 
@@ -166,7 +170,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     # 2. validate what changed, together with the registry and editions it refers to
     fresh: dict[str, list[dict]] = {}
     if anything_changed:
-        fresh = _validate_in_batches(shared_quads, new_quads, tick)
+        fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine)
 
     # 3. store (opened only now: bad input above never touches it)
     def graph_name(key: str) -> str:
@@ -237,10 +241,12 @@ def _finish(store, summary, hashes, base, out_dir, html, tick) -> BuildSummary:
 VALIDATION_BATCH_TRIPLES = 20_000
 
 
-def _validate_in_batches(reg_quads, new_quads, tick) -> dict[str, list[dict]]:
-    """Validate the changed article graphs in batches of about ``VALIDATION_BATCH_TRIPLES`` triples, each batch
-    with the registry graph; results are keyed by the graph that defines their focus node.
+def _validate_in_batches(reg_quads, new_quads, tick, engine: str = DEFAULT_ENGINE) -> dict[str, list[dict]]:
+    """Validate the changed article graphs with the registry graph; results are keyed by the graph that defines
+    their focus node.
 
+    The fast engine (the default) loads them all into one in-memory Oxigraph store and runs the compiled shapes
+    once. pySHACL gets batches of about ``VALIDATION_BATCH_TRIPLES`` triples, each with the registry graph;
     pySHACL's cost grows faster than the data (every shape is checked against every node of the graph it is
     given), so a thousand articles in one graph take far longer than the same articles in batches. No shape
     relates two articles, so batching changes nothing in the results.
@@ -255,6 +261,24 @@ def _validate_in_batches(reg_quads, new_quads, tick) -> dict[str, list[dict]]:
         size += len(new_quads[key])
     fresh: dict[str, list[dict]] = {REGISTRY_KEY: [], **{key: [] for key in new_quads}}
     registry_results: set = set()
+    if engine == "fast":
+        tick("validate", 0, 1)
+        graph_key = {quads[0].graph_name.value: key for key, quads in new_quads.items()
+                     if quads and isinstance(quads[0].graph_name, NamedNode)}
+        focus_graphs: dict[str, list[str]] = {}
+        report = validate_quads((q for quads in [reg_quads, *(new_quads[key] for key in sorted(new_quads))]
+                                 for q in quads), graphs=focus_graphs)
+        tick("validate", 1, 1)
+        for result in report.results:
+            # the graph that defines the focus node: an article graph wins over the registry graph
+            keys = [graph_key[name] for name in focus_graphs.get(result.focus, []) if name in graph_key]
+            key = max(keys) if keys else REGISTRY_KEY
+            if key == REGISTRY_KEY:
+                registry_results.add(result)
+            else:
+                fresh[key].append(asdict(result))
+        fresh[REGISTRY_KEY] = [asdict(r) for r in sorted(registry_results, key=ValidationResult.sort_key)]
+        return fresh
     owner = _graph_of({REGISTRY_KEY: reg_quads, **new_quads})
 
     def payload(batch: list[str]) -> bytes:
@@ -358,8 +382,10 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
     return written
 
 
-def validate_store(store: KgStore) -> ValidationReport:
-    """Re-run validation on everything the store holds (``kg validate``), article graphs in batches."""
+def validate_store(store: KgStore, shacl_engine: str | None = None) -> ValidationReport:
+    """Re-run validation on everything the store holds (``kg validate``) with ``shacl_engine`` (default: the
+    setting ``shacl_engine``, env KG_SHACL_ENGINE)."""
+    shacl_engine = check_engine(settings.value("shacl_engine", shacl_engine))
     registry: list[pyoxigraph.Quad] = []
     articles: dict[str, list[pyoxigraph.Quad]] = {}
     for name in store.graph_names():
@@ -368,5 +394,5 @@ def validate_store(store: KgStore) -> ValidationReport:
             registry.extend(quads)
         else:
             articles[name] = quads
-    fresh = _validate_in_batches(registry, articles, lambda stage, done, total: None)
+    fresh = _validate_in_batches(registry, articles, lambda stage, done, total: None, shacl_engine)
     return ValidationReport.from_results(ValidationResult(**r) for results in fresh.values() for r in results)

@@ -71,6 +71,12 @@ def _render_result(result, fmt: str) -> str:
 
 
 # -- build, validate, export -----------------------------------------------------------------------------
+def _shacl_engine_option(func):
+    engine = SETTINGS["shacl_engine"]
+    return click.option("--shacl-engine", type=click.Choice(["fast", "pyshacl"]), default=engine.default,
+                        show_default=True, envvar=engine.env, help=f"{engine.help} (env {engine.env})")(func)
+
+
 @cli.command("build")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
@@ -82,7 +88,9 @@ def _render_result(result, fmt: str) -> str:
 @click.option("--no-html", is_flag=True, help="Do not write out/graph.html.")
 @click.option("--reviewed-only", is_flag=True,
               help="Leave out fact sheets marked draft: true (kg extract drafts not yet reviewed).")
-def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_only) -> int:
+@_shacl_engine_option
+def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_only,
+                  shacl_engine) -> int:
     """Load registries and fact sheets (default: data/), store, validate and write the outputs.
 
     Exit status: 0 the graph conforms, 1 SHACL violations, 2 bad input, 3 store or output error.
@@ -91,7 +99,7 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_
 
     summary = build(list(paths) or [Path("data")], out_dir=out_dir, store_path=Path(store_path), base=base,
                     text_dir=text_dir, progress=_Progress(sys.stderr.isatty()), html=not no_html,
-                    reviewed_only=reviewed_only)
+                    reviewed_only=reviewed_only, shacl_engine=shacl_engine)
     for note in summary.notes:
         click.echo(f"kg: note: {note}", err=True)
     if summary.report is not None and summary.report.results:
@@ -118,13 +126,14 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_
 @cli.command("validate")
 @_store_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate_command(store_path, fmt) -> int:
+@_shacl_engine_option
+def validate_command(store_path, fmt, shacl_engine) -> int:
     """Re-run SHACL validation on everything the store holds. Exit 1 when there are violations."""
     from .build import validate_store
     from .store import KgStore
 
     with KgStore(store_path, read_only=True) as store:
-        report = validate_store(store)
+        report = validate_store(store, shacl_engine)
     click.echo(report.to_json() if fmt == "json" else report.to_text(), nl=False)
     return 0 if report.conforms else 1
 

@@ -8,9 +8,14 @@ The shapes target only classes the data states (no superclass reached through th
 without the ontology, exactly as anyone validating the published files with the shapes alone would; an ontology
 can still be passed (``ontology=``) and changes nothing for data that kg writes. We never validate in place.
 A dataset is validated as the union of its graphs (pySHACL on its own would validate each named graph apart).
+
+Two engines give the same report: ``"fast"`` (the default) compiles the shapes to SPARQL queries run on an
+in-memory Oxigraph store (:mod:`kg.shacl_sparql`), ``"pyshacl"`` runs pySHACL, the reference.
+``validate_quads`` validates pyoxigraph quads (what ``kg build`` maps) without going through rdflib.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -18,8 +23,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
+import pyoxigraph
 import pyshacl
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
@@ -27,10 +33,12 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import ConjunctiveGraph
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from . import vocab
 from .assets import shapes_path
 from .errors import InputError, Location
+from . import shacl_sparql
 
 SH = Namespace(vocab.SH)
 NKG = Namespace(vocab.NKG)
@@ -44,6 +52,16 @@ _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 _PREFIXES = vocab.REPORT_PREFIXES
 
 GraphSource = Union[Graph, str, Path, None]
+Original = Callable[[Node, object, Literal], Node]   # (focus, path, value as stored) -> value as written
+ENGINES = ("fast", "pyshacl")
+DEFAULT_ENGINE = "fast"
+
+
+def check_engine(engine: str) -> str:
+    """``engine`` if it names a SHACL engine, else an InputError listing the engines."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown SHACL engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    return engine
 
 
 @dataclass(frozen=True)
@@ -129,15 +147,25 @@ def validate(
     *,
     shapes: GraphSource = None,
     ontology: GraphSource = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> ValidationReport:
     """Validate ``data`` (a graph, or a dataset taken as the union of its graphs) against the shapes.
 
     ``shapes`` defaults to the package's ``ontology/shapes.ttl`` (parsed once and cached); ``ontology`` to none
-    (the shapes need none). Either may be a graph or a path to a Turtle file.
+    (the shapes need none). Either may be a graph or a path to a Turtle file. ``engine`` is ``"fast"`` or
+    ``"pyshacl"``; both give the same report.
     Raises :class:`~kg.errors.InputError` when the shapes or ontology cannot be read or used.
     """
+    check_engine(engine)
     shapes_graph = _resolve(shapes, shapes_path)
     ontology_graph = _resolve(ontology, None) if ontology is not None else None
+    if engine == "fast":
+        store = pyoxigraph.Store()
+        triples = itertools.chain(data.quads((None, None, None, None)) if isinstance(data, ConjunctiveGraph)
+                                  else data, ontology_graph if ontology_graph is not None else ())
+        store.bulk_extend(pyoxigraph.Quad(_ox(t[0]), _ox(t[1]), _ox(t[2])) for t in triples)
+        source = union_graph(data) if isinstance(data, ConjunctiveGraph) else data
+        return _fast_report(store, shapes_graph, lambda focus, path, value: _original(source, focus, path, value))
     data_graph = union_graph(data) if isinstance(data, ConjunctiveGraph) else data
     try:
         with _prepared_sparql():
@@ -154,6 +182,129 @@ def validate(
     except Exception as err:  # pySHACL raises its own errors for unusable shapes
         raise InputError(f"SHACL validation could not run: {_one_line(err)}") from err
     return _read_report(report_graph, data_graph, shapes_graph)
+
+
+def validate_quads(quads: Iterable[pyoxigraph.Quad | pyoxigraph.Triple], *, shapes: GraphSource = None,
+                   engine: str = DEFAULT_ENGINE, graphs: dict[str, list[str]] | None = None) -> ValidationReport:
+    """Validate pyoxigraph quads or triples, taken as the union of their graphs, with ``engine``.
+
+    With the fast engine, ``graphs`` (when given) is filled with, for each reported focus node IRI, the sorted
+    names of the graphs holding a triple about it (what ``kg build`` keys results by)."""
+    check_engine(engine)
+    if engine == "pyshacl":
+        return validate(graph_from_oxigraph(quads), shapes=shapes, engine="pyshacl")
+    store = pyoxigraph.Store()
+    store.bulk_extend(q if isinstance(q, pyoxigraph.Quad) else pyoxigraph.Quad(q.subject, q.predicate, q.object)
+                      for q in quads)
+    report = _fast_report(store, _resolve(shapes, shapes_path))
+    if graphs is not None:
+        for result in report.results:
+            if result.focus not in graphs and result.focus != "(blank node)":
+                names = {_node_value(q.graph_name) for q in
+                         store.quads_for_pattern(pyoxigraph.NamedNode(result.focus), None, None)
+                         if isinstance(q.graph_name, pyoxigraph.NamedNode)}
+                graphs[result.focus] = sorted(names)
+    return report
+
+
+def _fast_report(store: pyoxigraph.Store, shapes: Graph, original: Original | None = None) -> ValidationReport:
+    """Run the compiled shapes on ``store`` (its default graph) and build the report pySHACL's would give.
+
+    ``original(focus, path, value)`` may give back the literal as the input wrote it: the store keeps literals
+    in canonical form ("33.0"^^xsd:decimal reads back as "33"), pySHACL reports them as written."""
+    plan = _plan(shapes)
+    cache: dict = {}
+    results = []
+    for raw in shacl_sparql.run(plan, store):
+        focus = _term(raw.focus, cache)
+        path = _term(raw.path, cache) if isinstance(raw.path, pyoxigraph.NamedNode) else raw.path
+        results.append(
+            ValidationResult(
+                severity=raw.check.severity,
+                focus=_node_text(focus),
+                focus_label=_store_label(store, raw.focus, focus),
+                path=_path_text(path, shapes),
+                value=None if raw.value is None else _node_text(_value_term(raw, focus, path, cache, original)),
+                message=_choose_message(list(raw.messages)),
+                shape=_shape_text(raw.check.shape),
+                defined_at=_store_defined_at(store, raw.focus),
+            )
+        )
+    return ValidationReport.from_results(results)
+
+
+def _value_term(raw: shacl_sparql.RawResult, focus: Node, path: object, cache: dict,
+                original: Original | None) -> Node:
+    value = _term(raw.value, cache)
+    if original is not None and isinstance(value, Literal):
+        return original(focus, path, value)
+    return value
+
+
+def _original(data: Graph, focus: Node, path: object, value: Literal) -> Node:
+    """The literal of ``data`` on ``focus``/``path`` that the store turned into ``value`` (else ``value``)."""
+    if not isinstance(path, URIRef):
+        return value
+    for candidate in data.objects(focus, path):
+        if isinstance(candidate, Literal) and candidate != value and _canonical(candidate) == value:
+            return candidate
+    return value
+
+
+def _canonical(literal: Literal) -> Literal:
+    """``literal`` as an Oxigraph store gives it back."""
+    store = pyoxigraph.Store()
+    node = pyoxigraph.NamedNode("urn:x")
+    store.add(pyoxigraph.Quad(node, node, _ox(literal)))
+    return _term(next(iter(store)).object, {})
+
+
+_PLANS: dict[int, tuple[Graph, int, shacl_sparql.Plan]] = {}
+
+
+def _plan(shapes: Graph) -> shacl_sparql.Plan:
+    """The compiled shapes, cached per shapes graph (recompiled when the graph changed size)."""
+    cached = _PLANS.get(id(shapes))
+    if cached is not None and cached[0] is shapes and cached[1] == len(shapes):
+        return cached[2]
+    plan = shacl_sparql.compile_shapes(shapes)
+    _PLANS[id(shapes)] = (shapes, len(shapes), plan)
+    return plan
+
+
+def _ox(node: Node) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(node, URIRef):
+        return pyoxigraph.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return pyoxigraph.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return pyoxigraph.Literal(str(node), language=node.language)
+        if node.datatype is not None:
+            return pyoxigraph.Literal(str(node), datatype=pyoxigraph.NamedNode(str(node.datatype)))
+        return pyoxigraph.Literal(str(node))
+    raise InputError(f"cannot validate an RDF term of type {type(node).__name__}: {node}")
+
+
+def _store_label(store: pyoxigraph.Store, node: shacl_sparql.Term, converted: Node) -> str:
+    labels = [Literal(q.object.value, lang=q.object.language) for q in
+              store.quads_for_pattern(node, pyoxigraph.NamedNode(str(RDFS.label)), None)
+              if isinstance(q.object, pyoxigraph.Literal)]
+    return _pick_label(labels, converted)
+
+
+def _store_defined_at(store: pyoxigraph.Store, node: shacl_sparql.Term) -> str | None:
+    for prop in (NKG.definedAt, NKG.definedIn):
+        values = sorted(_node_value(q.object) for q in
+                        store.quads_for_pattern(node, pyoxigraph.NamedNode(str(prop)), None))
+        if values:
+            return values[0]
+    return None
+
+
+def _node_value(term: object) -> str:
+    return term.value if hasattr(term, "value") else str(term)
 
 
 _SPARQL_PATCH_LOCK = threading.Lock()
@@ -287,6 +438,10 @@ def _message(report: Graph, node, shapes: Graph, shape) -> str:
     messages = [m for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal)]
     if not messages and shape is not None:
         messages = [m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)]
+    return _choose_message(messages)
+
+
+def _choose_message(messages: list) -> str:
     english = [m for m in messages if (m.language or "").lower().startswith("en")]
     chosen = sorted(english or messages, key=str)
     return _one_line(chosen[0]) if chosen else "the data does not satisfy this shape"
@@ -296,6 +451,10 @@ def _label(data: Graph, node) -> str:
     if node is None:
         return "(none)"
     labels = [label for label in data.objects(node, RDFS.label) if isinstance(label, Literal)]
+    return _pick_label(labels, node)
+
+
+def _pick_label(labels: list, node) -> str:
     for wanted in (lambda lang: lang == "en", lambda lang: lang.startswith("en-"), lambda lang: lang == ""):
         matches = sorted(str(label) for label in labels if wanted((label.language or "").lower()))
         if matches:

@@ -186,12 +186,14 @@ def test_validation_in_batches_gives_the_same_report(tmp_path, monkeypatch):
         text = MINI_ARTICLE.replace("id: mini", f"id: a{n}").replace("value: 35000", f"value: -3500{n}") \
             .replace("    as_written: 3만5000대\n", "")
         (data / "articles" / f"a{n}.yaml").write_text(text, encoding="utf-8")
-    whole = build([data], out_dir=tmp_path / "o1", store_path=tmp_path / "s1", html=False)
-    monkeypatch.setattr(kg_build, "VALIDATION_BATCH_TRIPLES", 1)   # every article its own batch
+    whole = build([data], out_dir=tmp_path / "o1", store_path=tmp_path / "s1", html=False)   # fast engine
+    monkeypatch.setattr(kg_build, "VALIDATION_BATCH_TRIPLES", 1)   # pySHACL: every article its own batch
     monkeypatch.setenv("KG_JOBS", "1")
-    batched = build([data], out_dir=tmp_path / "o2", store_path=tmp_path / "s2", html=False)
+    batched = build([data], out_dir=tmp_path / "o2", store_path=tmp_path / "s2", html=False,
+                    shacl_engine="pyshacl")
     monkeypatch.setenv("KG_JOBS", "2")                               # and in two worker processes
-    parallel = build([data], out_dir=tmp_path / "o3", store_path=tmp_path / "s3", html=False)
+    parallel = build([data], out_dir=tmp_path / "o3", store_path=tmp_path / "s3", html=False,
+                     shacl_engine="pyshacl")
     assert whole.violations == batched.violations == parallel.violations == 3
     assert whole.report.to_json() == batched.report.to_json() == parallel.report.to_json()
     assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2") == snapshot(tmp_path / "o3")
