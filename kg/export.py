@@ -14,9 +14,9 @@ from __future__ import annotations
 import heapq
 import io
 from collections.abc import Iterator
-from typing import IO
 from itertools import groupby, islice
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
