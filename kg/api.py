@@ -40,43 +40,45 @@ def _looks_like_sparql(text: str) -> bool:
 
 
 def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str | Path | None = None,
-          endpoint: str | None = None, auth: tuple[str, str] | None = None) -> QueryResult:
+          endpoint: str | None = None, auth: tuple[str, str] | None = None, limit: int | None = None,
+          offset: int = 0) -> QueryResult:
     """Run a saved query (name or .rq path) with parameters, or SPARQL text, locally or on ``endpoint``.
 
     The result has ``.variables``, ``.rows`` (RDF terms), ``.records()`` (plain Python values),
     ``.dataframe()``, and ``.resolved``: what friendly parameter values (``{"country": "Korea"}``,
     ``{"indicator": "H100"}``) were resolved to, e.g. ``country=Korea → KR (South Korea)``.
+    ``limit``/``offset``: one page of the rows of a SELECT, in the query's order (``limit=50`` is a first page).
     """
     if endpoint is not None:
-        from .query import run_saved_remote
-        from .remote import Endpoint, run_remote_query
+        from .query import run_remote_paged, run_saved_remote
+        from .remote import Endpoint
 
         target = Endpoint(endpoint, None, auth, "digest", 120.0)
         if _looks_like_sparql(name_or_text):
-            return run_remote_query(target, name_or_text)
-        return run_saved_remote(target, name_or_text, dict(params or {}))
+            return run_remote_paged(target, name_or_text, limit=limit, offset=offset)
+        return run_saved_remote(target, name_or_text, dict(params or {}), limit=limit, offset=offset)
     with KgStore(_store(store), read_only=True) as opened:
         if _looks_like_sparql(name_or_text):
-            return run_text(opened, name_or_text)
-        return run_saved(opened, name_or_text, dict(params or {}))
+            return run_text(opened, name_or_text, limit=limit, offset=offset)
+        return run_saved(opened, name_or_text, dict(params or {}), limit=limit, offset=offset)
 
 
 def facts(article: str | None = None, *, store: str | Path | None = None, as_frame: bool = False,
-          extended: bool = False, exact: bool = False):
+          extended: bool = False, exact: bool = False, limit: int | None = None, offset: int = 0):
     """The flat facts table as a list of dicts of text cells, as ``kg facts --format csv`` writes them.
 
     ``as_frame=True`` gives a typed pandas DataFrame instead: ``value``/``value_high`` float64 (``exact=True``:
     Decimal objects), ``rank``/``out_of`` Int64, ``approximate``/``draft``/``proposed`` boolean, ``kind``/``unit``/
     ``qualifier`` categories, the rest strings (``period`` too: it mixes years, months and dates), empty cells
     ``<NA>`` (see kg.frames). ``extended=True`` adds the columns of ``kg facts --extended`` (qualifier,
-    value_high, inferred, draft, proposed)."""
+    value_high, inferred, draft, proposed). ``limit``/``offset``: one page of the rows, in the same order."""
     names = columns(extended)
     if as_frame:
         from .frames import require_pandas
 
         require_pandas()  # before opening the store: a missing extra is said first
     with KgStore(_store(store), read_only=True) as opened:
-        cells = facts_rows(opened, article=article, extended=extended)
+        cells = facts_rows(opened, article=article, extended=extended, limit=limit, offset=offset)
     if as_frame:
         from .frames import facts_frame
 

@@ -27,7 +27,7 @@ from . import __version__, settings
 from .assets import ontology_path, shapes_path
 from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
-from .export import Snapshot, export
+from .export import Pieces, Snapshot, export
 from .load import discover, load_article, load_registries
 from .mapping import Iris, article_editions, article_quads, editions_quads, registry_quads
 from .store import DEFAULT_STORE, STATE_VERSION, KgStore, is_usable_state, read_live_state
@@ -202,7 +202,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         store.commit()   # the new version is live from here on
         tick("store", 1, 1)
         summary.notes = list(store.notes)
-        return _finish(store, summary, hashes, base, out_dir, html, tick)
+        keys = {graph_name(k): digest for k, digest in hashes.items()}
+        return _finish(store, summary, hashes, base, out_dir, html, tick, keys)
 
 
 def _graphs_state(old_graphs, hashes, editions, fresh) -> dict:
@@ -227,14 +228,15 @@ def _report(graphs_state: dict, store_path: Path) -> ValidationReport:
     return report
 
 
-def _finish(store, summary, hashes, base, out_dir, html, tick) -> BuildSummary:
+def _finish(store, summary, hashes, base, out_dir, html, tick, keys: dict[str, str] | None = None) -> BuildSummary:
     summary.articles = len(hashes) - 1
     _count(store, summary)
 
     # 4. outputs (the writer lock is still held: no other build writes them meanwhile)
     if out_dir is not None:
         remove_stale_temps(Path(out_dir), OUTPUT_FILES)
-        summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html, progress=tick)
+        summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html, progress=tick,
+                                        keys=keys)
     return summary
 
 
@@ -354,16 +356,27 @@ def _count(store: KgStore, summary: BuildSummary) -> None:
 
 
 def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base: str, *,
-                  html: bool = True, progress: Progress | None = None) -> list[Path]:
+                  html: bool = True, progress: Progress | None = None,
+                  keys: dict[str, str] | None = None) -> list[Path]:
+    """Write the outputs. With ``keys`` (graph IRI -> hash of what the graph was built from), the exports are
+    assembled from per-graph pieces cached beside the store (kg.export.Pieces): only changed graphs are read
+    and canonicalised again; the files are the same bytes as a full export."""
     tick = progress or (lambda stage, done, total: None)
     steps = len(OUTPUT_FORMATS) + 1 + (1 if html else 0)
     tick("export", 0, steps)
     written = []
-    snapshot = Snapshot(store)
-    for number, (fmt, name) in enumerate(OUTPUT_FORMATS.items(), start=1):
-        export(store, fmt, base, out_dir / name, snapshot=snapshot)
-        written.append(out_dir / name)
-        tick("export", number, steps)
+    if keys is None:
+        snapshot = Snapshot(store)
+        for number, (fmt, name) in enumerate(OUTPUT_FORMATS.items(), start=1):
+            export(store, fmt, base, out_dir / name, snapshot=snapshot)
+            written.append(out_dir / name)
+            tick("export", number, steps)
+    else:
+        pieces = Pieces(store, base, keys)
+        for number, (fmt, name) in enumerate(OUTPUT_FORMATS.items(), start=1):
+            pieces.write(fmt, out_dir / name)
+            written.append(out_dir / name)
+            tick("export", number, steps)
     write_text(out_dir / "validation.txt", report.to_text())
     write_text(out_dir / "validation.json", report.to_json())
     # the ontology beside the data, so the published files explain themselves (the shapes need it not)

@@ -183,15 +183,18 @@ def export_command(fmt, output, text_dir, store_path, base) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="File to write (atomically) instead of standard output; with --format csv, its CSVW metadata "
                    "is written beside it as FILE-metadata.json.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Only the first N rows (after --offset), in the same order: a first page.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N rows.")
 @_store_option
-def facts_command(fmt, article, extended, output, store_path) -> None:
+def facts_command(fmt, article, extended, output, limit, offset, store_path) -> None:
     """One row per fact, read from the stored graph by SPARQL (queries/facts.rq)."""
     from .atomic import write_text
     from .facts import facts_table
     from .render import render_rows
     from .views.csvw import write_csv_with_metadata
 
-    columns, rows = facts_table(store_path, article=article, extended=extended)
+    columns, rows = facts_table(store_path, article=article, extended=extended, limit=limit, offset=offset)
     text = render_rows(columns, rows, fmt)
     if output is None:
         click.echo(text, nl=False)
@@ -240,11 +243,14 @@ def queries_command() -> None:
               help="Run on a remote SPARQL 1.1 endpoint instead of the local store.")
 @click.option("--auth", metavar="USER:PASSWORD", default=None, help="Credentials for --endpoint.")
 @click.option("--auth-type", type=click.Choice(["basic", "digest"]), default="digest", show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Only the first N rows (after --offset), in the same order: a first page.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N rows.")
 @_store_option
-def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, store_path) -> None:
+def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, limit, offset, store_path) -> None:
     """Run a saved query (by name or .rq file) or, with -e, ad-hoc SPARQL text."""
     from .errors import InputError
-    from .query import parse_param_args, run_saved, run_saved_remote, run_text
+    from .query import parse_param_args, run_remote_paged, run_saved, run_saved_remote, run_text
 
     if (name_or_file is None) == (text is None):
         raise InputError("give a saved query name or file, or -e 'SPARQL text' (not both)")
@@ -252,18 +258,19 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, st
     if text is not None and given:
         raise InputError("--param works with saved queries only", hint="write the value into the -e text")
     if endpoint is not None:
-        from .remote import Endpoint, parse_auth, run_remote_query
+        from .remote import Endpoint, parse_auth
 
         target = Endpoint(endpoint, None, parse_auth(auth) if auth else None, auth_type, 120.0)
         if text is not None:
-            result = run_remote_query(target, text)
+            result = run_remote_paged(target, text, limit=limit, offset=offset)
         else:
-            result = run_saved_remote(target, name_or_file, given)
+            result = run_saved_remote(target, name_or_file, given, limit=limit, offset=offset)
     else:
         from .store import KgStore
 
         with KgStore(store_path, read_only=True) as store:
-            result = run_text(store, text) if text is not None else run_saved(store, name_or_file, given)
+            result = (run_text(store, text, limit=limit, offset=offset) if text is not None
+                      else run_saved(store, name_or_file, given, limit=limit, offset=offset))
     for resolution in result.resolved:
         if resolution.changed:
             click.echo(f"kg: note: {resolution}", err=True)

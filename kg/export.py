@@ -11,14 +11,19 @@ that order, and the serialiser writes the requested format.
 """
 from __future__ import annotations
 
+import heapq
+import io
+from collections.abc import Iterator
+from itertools import groupby, islice
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
 
 from .assets import ontology_path
-from .atomic import write_bytes
-from .errors import InputError
+from .atomic import atomic_writer, write_bytes
+from .errors import InputError, StoreError
 from .mapping import check_base
 from .store import KgStore
 from .vocab import ONTOLOGY_GRAPH, PREFIXES
@@ -98,3 +103,197 @@ def export(store: KgStore, fmt: str, base: str, path: Path | None = None,
     if path is not None:
         write_bytes(path, data)
     return data
+
+
+# ------------------------------------------------------------------------------------------------ per-graph pieces
+PIECES_VERSION = b"newskg-pieces 1 " + pyoxigraph.__version__.encode()
+_SECTIONS = ("ntriples", "trig", "jsonld")
+
+
+def pieces_dir(store_path: Path) -> Path:
+    """Where a store's cached export pieces live: beside it, ``<store>.pieces/``."""
+    return store_path.with_name(store_path.name + ".pieces")
+
+
+def _graph_sections(quads: list[Quad], base: str) -> dict[str, bytes]:
+    """The canonical pieces of one graph: its N-Triples lines (sorted, distinct), its TriG block (no prefix
+    header) and its JSON-LD graph object (no surrounding brackets). Whole files are these pieces concatenated
+    in graph IRI order, byte for byte what ``Snapshot`` writes (tests/test_build.py compares them)."""
+    lines = sorted(pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS).splitlines())
+    ordered = list(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS)) if lines else []
+    triples = sorted(set(pyoxigraph.serialize([q.triple for q in ordered], format=RdfFormat.N_TRIPLES).splitlines()))
+    trig = pyoxigraph.serialize(ordered, format=RdfFormat.TRIG, prefixes=prefixes_for(base))
+    body = trig.split(b"\n")
+    start = 0
+    while start < len(body) and body[start].startswith(b"@prefix "):
+        start += 1
+    jsonld = pyoxigraph.serialize(ordered, format=RdfFormat.JSON_LD)
+    return {"ntriples": b"".join(line + b"\n" for line in triples),
+            "trig": b"\n".join(body[start:]),
+            "jsonld": jsonld[1:-1] if jsonld.startswith(b"[") else jsonld,
+            "header": b"".join(line + b"\n" for line in body[:start])}
+
+
+def _encode_piece(key: str, sections: dict[str, bytes]) -> bytes:
+    names = ("header", *_SECTIONS)
+    head = PIECES_VERSION + b"\n" + key.encode() + b"\n" + b" ".join(str(len(sections[n])).encode() for n in names)
+    return head + b"\n" + b"".join(sections[n] for n in names)
+
+
+def _decode_piece(data: bytes, key: str) -> dict[str, bytes] | None:
+    """The sections of a cached piece, or None when it is of another version or key, or damaged."""
+    parts = data.split(b"\n", 3)
+    if len(parts) != 4 or parts[0] != PIECES_VERSION or parts[1] != key.encode():
+        return None
+    try:
+        sizes = [int(n) for n in parts[2].split()]
+    except ValueError:
+        return None
+    names = ("header", *_SECTIONS)
+    if len(sizes) != len(names) or sum(sizes) != len(parts[3]):
+        return None
+    out, at = {}, 0
+    for name, size in zip(names, sizes):
+        out[name] = parts[3][at:at + size]
+        at += size
+    return out
+
+
+class Pieces:
+    """The store's graphs as cached canonical pieces: a graph whose key (``keys``: graph IRI → a digest of what
+    it was built from, e.g. the fact sheet's hash) is unchanged since the last build is read from
+    ``<store>.pieces/`` instead of the store; the others are read, canonicalised and cached. Graphs without a key
+    are always read from the store. Turtle, TriG and JSON-LD are then written by concatenating and merging pieces."""
+
+    def __init__(self, store: KgStore, base: str, keys: dict[str, str]):
+        import hashlib
+
+        self.base = base
+        folder = pieces_dir(store.path)
+        folder.mkdir(parents=True, exist_ok=True)
+        # per graph, in IRI order: the cached piece's file and key, or the sections themselves (graphs without a
+        # key); sections of cached pieces are read again when written, so memory holds one graph at a time
+        self.graphs: list[tuple[Path, str] | dict[str, bytes]] = []
+        used: set[str] = set()
+        for name in store.graph_names():
+            key = keys.get(name)
+            if key is None:
+                self.graphs.append(_graph_sections(_graph_quads(store, name), self.base))
+                continue
+            file = folder / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".piece")
+            used.add(file.name)
+            if _read_piece(file, key) is None:
+                write_bytes(file, _encode_piece(key, _graph_sections(_graph_quads(store, name), self.base)))
+            self.graphs.append((file, key))
+        self.ontology = _graph_sections(ontology_quads(), base)
+        # pieces of graphs the store no longer has, and temporary files of an interrupted write
+        for stale in [*folder.glob("*.piece"), *folder.glob(".*.tmp")]:
+            if stale.name not in used:
+                stale.unlink(missing_ok=True)
+
+    def _sections(self) -> Iterator[dict[str, bytes]]:
+        for graph in self.graphs:
+            if isinstance(graph, dict):
+                yield graph
+                continue
+            sections = _read_piece(*graph)
+            if sections is None:
+                raise StoreError(f"the export piece {graph[0]} changed while the outputs were written",
+                                 hint="run 'kg build' again")
+            yield sections
+
+    def chunks(self, fmt: str) -> Iterator[bytes]:
+        """The bytes of one whole output file, in pieces (TriG, JSON-LD: graphs and the ontology; Turtle: the
+        union of the graphs' statements, re-serialised as it is merged from their sorted N-Triples lines)."""
+        if fmt == "trig":
+            yield self.ontology["header"]
+            for sections in self._sections():
+                yield sections["trig"]
+            yield self.ontology["trig"]
+        elif fmt == "jsonld":
+            yield b"["
+            for sections in self._sections():
+                yield sections["jsonld"] + b","
+            yield self.ontology["jsonld"] + b"]\n"
+        elif fmt == "turtle":
+            sink = _Tail()
+            self._turtle(sink)
+            yield from sink.chunks
+            if not sink.ends_with_newline:
+                yield b"\n"
+        else:
+            raise InputError(f"unknown export format {fmt!r}", hint="use one of: turtle, trig, jsonld")
+
+    def _turtle(self, sink: IO[bytes]) -> None:
+        """The union of the graphs' statements as Turtle, serialised while it is merged from their sorted
+        N-Triples lines (the same statements in the same order as ``Snapshot.triples``)."""
+        lines = heapq.merge(*(iter(s["ntriples"].splitlines(keepends=True)) for s in self._sections()))
+        distinct = (line for line, _ in groupby(lines))
+        triples = pyoxigraph.parse(_LineReader(distinct), format=RdfFormat.N_TRIPLES)
+        pyoxigraph.serialize(triples, sink, format=RdfFormat.TURTLE, prefixes=prefixes_for(self.base))
+
+    def write(self, fmt: str, path: Path) -> None:
+        """Write one output file atomically, piece by piece (the whole file is never held in memory)."""
+        with atomic_writer(path) as out:
+            if fmt == "turtle":
+                sink = _Tail(out)
+                self._turtle(sink)
+                if not sink.ends_with_newline:
+                    out.write(b"\n")
+                return
+            for chunk in self.chunks(fmt):
+                out.write(chunk)
+
+
+def _graph_quads(store: KgStore, name: str) -> list[Quad]:
+    return list(store.store.quads_for_pattern(None, None, None, NamedNode(name)))
+
+
+def _read_piece(file: Path, key: str) -> dict[str, bytes] | None:
+    try:
+        return _decode_piece(file.read_bytes(), key)
+    except OSError:
+        return None
+
+
+class _LineReader(io.RawIOBase):
+    """A binary stream over an iterator of byte lines (what pyoxigraph.parse reads from)."""
+
+    def __init__(self, lines: Iterator[bytes]):
+        self.lines = lines
+        self.pending = b""
+        self.at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        if self.at >= len(self.pending):
+            self.pending, self.at = b"".join(islice(self.lines, 4096)), 0
+        size = min(len(buffer), len(self.pending) - self.at)
+        buffer[:size] = self.pending[self.at:self.at + size]
+        self.at += size
+        return size
+
+
+class _Tail(io.RawIOBase):
+    """A binary sink that passes what is written on to ``out`` (or keeps it as chunks when there is none) and
+    remembers whether it ended with a newline."""
+
+    def __init__(self, out: IO[bytes] | None = None) -> None:
+        self.out = out
+        self.chunks: list[bytes] = []
+        self.ends_with_newline = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        chunk = bytes(data)
+        if chunk:
+            if self.out is None:
+                self.chunks.append(chunk)
+            else:
+                self.out.write(chunk)
+            self.ends_with_newline = chunk.endswith(b"\n")
+        return len(chunk)

@@ -17,17 +17,19 @@ def columns(extended: bool = False) -> list[str]:
     return list(EXTENDED_COLUMNS if extended else COLUMNS)
 
 
-def facts_rows(store, *, article: str | None = None, extended: bool = False) -> list[list[str]]:
-    """Rows of plain text cells in ``columns(extended)`` order, from an open store (KgStore or pyoxigraph.Store)."""
-    result = run_saved(store, "facts", {"article": article} if article else {})
+def facts_rows(store, *, article: str | None = None, extended: bool = False, limit: int | None = None,
+               offset: int = 0) -> list[list[str]]:
+    """Rows of plain text cells in ``columns(extended)`` order, from an open store (KgStore or pyoxigraph.Store);
+    ``limit``/``offset``: one page of them, in the same order."""
+    result = run_saved(store, "facts", {"article": article} if article else {}, limit=limit, offset=offset)
     index = [result.variables.index(c) for c in columns(extended)]
     return [[lexical(row[i]) for i in index] for row in result.rows]
 
 
-def facts_table(store_path: str | Path, *, article: str | None = None,
-                extended: bool = False) -> tuple[list[str], list[list[str]]]:
+def facts_table(store_path: str | Path, *, article: str | None = None, extended: bool = False,
+                limit: int | None = None, offset: int = 0) -> tuple[list[str], list[list[str]]]:
     with KgStore(store_path, read_only=True) as store:
-        return columns(extended), facts_rows(store, article=article, extended=extended)
+        return columns(extended), facts_rows(store, article=article, extended=extended, limit=limit, offset=offset)
 
 
 ARTICLE_COLUMNS = ["article", "title", "published", "publisher", "facts", "status"]

@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph
@@ -205,8 +206,13 @@ def parse_param_args(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
 _LOCATION_RE = re.compile(r"(?:line|at) (\d+)(?:[:,]? ?(?:column )?(\d+))?", re.I)
 
 
-def run_query(store, text: str, params: dict[str, object] | None = None, *, source: str = "query") -> QueryResult:
+def run_query(store, text: str, params: dict[str, object] | None = None, *, source: str = "query",
+              limit: int | None = None, offset: int = 0) -> QueryResult:
     """Run ``text`` on a pyoxigraph store (or a KgStore); parameters are already-bound RDF terms.
+
+    ``limit``/``offset`` give one page of a SELECT's rows (``page_text``): appended to the query as
+    ``LIMIT``/``OFFSET`` so the store stops early, or, when the query already ends in a solution modifier of its
+    own, cut from its rows while they are read.
 
     Parameters the query projects are bound by pyoxigraph's substitutions (SEP-0007), which pre-bind the variable
     everywhere in the query; pyoxigraph refuses a substitution of a variable the SELECT does not project, so
@@ -215,11 +221,18 @@ def run_query(store, text: str, params: dict[str, object] | None = None, *, sour
     raw_store = getattr(store, "store", store)
     text, substituted = split_bindings(text, params or {})
     substitutions = {Variable(k): v for k, v in substituted.items()}
+    window: tuple[int, int | None] | None = None
+    if limit is not None or offset:
+        paged = page_text(text, limit, offset)
+        if paged is None:
+            window = (offset, limit)
+        else:
+            text = paged
     try:
         result = raw_store.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES),
                                  substitutions=substitutions or None)
         # results are computed while they are read, so errors (e.g. a SERVICE call failing) surface here
-        return collect(result)
+        return collect(result, window)
     except SyntaxError as exc:
         message = str(exc).splitlines()[0] if str(exc) else "syntax error"
         raise QueryError(f"SPARQL syntax error: {message}", location=_query_location(source, message)) from exc
@@ -280,39 +293,106 @@ def _query_location(source: str, message: str) -> Location:
     return Location(source)
 
 
-def collect(result) -> QueryResult:
+def check_page(limit: int | None, offset: int) -> None:
+    if limit is not None and limit < 0:
+        raise QueryError(f"the limit must be 0 or more, got {limit}")
+    if offset < 0:
+        raise QueryError(f"the offset must be 0 or more, got {offset}")
+
+
+def page_text(text: str, limit: int | None, offset: int) -> str | None:
+    """``text`` with ``LIMIT``/``OFFSET`` appended, or None when the query already ends in ``LIMIT``, ``OFFSET``
+    or a trailing ``VALUES`` block (its rows are then cut while read). QueryError for a query that has no rows
+    to page (ASK, CONSTRUCT, DESCRIBE) and for a negative limit or offset."""
+    from .remote import _TOKEN
+
+    check_page(limit, offset)
+    form = None
+    depth = 0
+    groups_closed = False
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+            groups_closed = groups_closed or depth == 0
+        elif kind == "name" and depth == 0:
+            word = token.upper()
+            if form is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = word
+            elif groups_closed and word in ("LIMIT", "OFFSET", "VALUES"):
+                return None
+    if form != "SELECT":
+        raise QueryError(f"a limit or offset pages the rows of a SELECT query; this is {form or 'not'} a query",
+                         hint="drop --limit/--offset, or write LIMIT into the query")
+    modifiers = (f" LIMIT {limit}" if limit is not None else "") + (f" OFFSET {offset}" if offset else "")
+    return f"{text}\n{modifiers.strip()}\n"
+
+
+def collect(result, window: tuple[int, int | None] | None = None) -> QueryResult:
+    """The whole result as a QueryResult; ``window`` = (offset, limit) keeps only those rows of a SELECT
+    (the rest are not decoded)."""
     if isinstance(result, QueryBoolean):
+        if window is not None:
+            raise QueryError("a limit or offset pages the rows of a SELECT query; this is an ASK query")
         return QueryResult(kind="ask", boolean=bool(result))
     if isinstance(result, QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = [tuple(solution[v] for v in variables) for solution in result]
+        solutions = iter(result)
+        if window is not None:
+            start, count = window
+            solutions = islice(solutions, start, None if count is None else start + count)
+        rows = [tuple(solution[v] for v in variables) for solution in solutions]
         return QueryResult(kind="select", variables=variables, rows=rows)
     if isinstance(result, QueryTriples):
+        if window is not None:
+            raise QueryError("a limit or offset pages the rows of a SELECT query; this is a CONSTRUCT or DESCRIBE")
         return QueryResult(kind="graph", triples=list(result))
     raise AssertionError(type(result))  # pragma: no cover
 
 
-def run_saved(store, name_or_file: str, given: dict[str, str] | None = None) -> QueryResult:
+def run_saved(store, name_or_file: str, given: dict[str, str] | None = None, *, limit: int | None = None,
+              offset: int = 0) -> QueryResult:
     """Run a saved query; friendly values of country, entity, indicator, ranking … parameters are resolved to
-    registry keys against the store first (``result.resolved`` says to what)."""
+    registry keys against the store first (``result.resolved`` says to what). ``limit``/``offset``: one page of
+    its rows (see run_query)."""
+    check_page(limit, offset)
     query = find_query(name_or_file)
     given, resolved = resolve_saved_params(query, given or {}, lambda text: run_query(store, text).records())
     params = bind_params(query, given)
-    result = run_query(store, query.text, params, source=display_path(query.path))
+    result = run_query(store, query.text, params, source=display_path(query.path), limit=limit, offset=offset)
     result.resolved = resolved
     return result
 
 
-def run_saved_remote(endpoint, name_or_file: str, given: dict[str, str] | None = None) -> QueryResult:
+def run_saved_remote(endpoint, name_or_file: str, given: dict[str, str] | None = None, *,
+                     limit: int | None = None, offset: int = 0) -> QueryResult:
     """A saved query on a remote SPARQL endpoint (kg.remote.Endpoint), parameters resolved against what the
-    endpoint holds and bound as VALUES."""
+    endpoint holds and bound as VALUES; ``limit``/``offset`` page its rows on the server."""
     from .remote import run_remote_query
 
+    check_page(limit, offset)
     query = find_query(name_or_file)
     given, resolved = resolve_saved_params(query, given or {},
                                            lambda text: run_remote_query(endpoint, text).records())
-    result = run_remote_query(endpoint, query.text, bind_params(query, given))
+    result = run_remote_paged(endpoint, query.text, bind_params(query, given), limit=limit, offset=offset)
     result.resolved = resolved
+    return result
+
+
+def run_remote_paged(endpoint, text: str, params: dict[str, object] | None = None, *, limit: int | None = None,
+                     offset: int = 0) -> QueryResult:
+    """``text`` on a remote endpoint, one page of its rows when ``limit``/``offset`` are given (LIMIT/OFFSET
+    appended to the text, or the rows cut here when the query ends in modifiers of its own)."""
+    from .remote import run_remote_query
+
+    if limit is None and not offset:
+        return run_remote_query(endpoint, text, params)
+    paged = page_text(text, limit, offset)
+    result = run_remote_query(endpoint, paged if paged is not None else text, params)
+    if paged is None:
+        result.rows = result.rows[offset:None if limit is None else offset + limit]
     return result
 
 
@@ -325,8 +405,8 @@ def resolve_saved_params(query: SavedQuery, given: dict[str, str], names) -> tup
     return resolve_params(declared, given, names)
 
 
-def run_text(store, text: str) -> QueryResult:
-    return run_query(store, text, {}, source="<query>")
+def run_text(store, text: str, *, limit: int | None = None, offset: int = 0) -> QueryResult:
+    return run_query(store, text, {}, source="<query>", limit=limit, offset=offset)
 
 
 # ------------------------------------------------------------------------------------------------ values

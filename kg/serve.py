@@ -5,7 +5,8 @@ Routes:
     POST /sparql                      query as application/sparql-query or a form (query=...)
     POST /sparql  update=... or application/sparql-update
                                       refused with 403 unless the server was started with allow_updates
-    GET  /saved/NAME?PARAM=VALUE      a saved query (queries/*.rq) with its parameters bound as values
+    GET  /saved/NAME?PARAM=VALUE      a saved query (queries/*.rq) with its parameters bound as values;
+                                      limit=N and offset=N give one page of its rows
     GET  /queries.json                the saved queries: name, title, description, parameters, text
     GET  /                            the query workbench (YASGUI, kg.serve_workbench; its files under /assets/,
                                       /workbench.json, /saved-text/NAME);  GET /graph  out/graph.html when built
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from .errors import InputError, KgError, StoreError
+from .errors import InputError, KgError, QueryError, StoreError
 from .mapping import DEFAULT_BASE
 from .serve_cors import Cors, parse_origins
 from .serve_entity import EntityPages
@@ -256,7 +257,7 @@ class SparqlServer:
                                    "and was stopped")
 
     def saved(self, name: str, params: dict[str, str], *, accept: str | None, fmt: str | None,
-              client: str = "") -> Reply:
+              client: str = "", limit: str | None = None, offset: str | None = None) -> Reply:
         """A saved query with its parameters handled as ``kg query`` does (kg.query): friendly names of
         countries, entities, indicators … resolved to registry keys, projected parameters bound by substitution
         and the others by a VALUES block (``split_bindings``)."""
@@ -266,13 +267,16 @@ class SparqlServer:
         if query is None:
             return Reply.text(404, f"no saved query named {name!r}; GET /queries.json lists them")
         try:
+            page = _page(limit, offset)
             given, _ = kgquery.resolve_saved_params(query, params, lambda text: self._records(text, client))
             bound = kgquery.bind_params(query, given)
+            text, substituted = kgquery.split_bindings(query.text, bound)
+            if page is not None:
+                text = kgquery.page_text(text, *page) or text
         except KgError as exc:
             return Reply.text(400, str(exc) + (f" ({exc.hint})" if getattr(exc, "hint", None) else ""))
         except _Failed as exc:
             return exc.reply
-        text, substituted = kgquery.split_bindings(query.text, bound)
         return self.query(text, accept=accept, fmt=fmt, substitutions=substituted, client=client)
 
     def _records(self, text: str, client: str) -> list[dict]:
@@ -307,6 +311,22 @@ class SparqlServer:
 
 
 _FORM = "application/x-www-form-urlencoded"
+
+
+def _page(limit: str | None, offset: str | None) -> tuple[int | None, int] | None:
+    """``(limit, offset)`` from a saved query's ``limit``/``offset`` URL parameters (None when neither is
+    given); QueryError when one is not a whole number of 0 or more."""
+    if limit is None and offset is None:
+        return None
+    numbers: list[int | None] = []
+    for name, raw in (("limit", limit), ("offset", offset)):
+        if raw is None:
+            numbers.append(None)
+        elif raw.strip().isdigit():
+            numbers.append(int(raw.strip()))
+        else:
+            raise QueryError(f"{name} must be a whole number of 0 or more, got {raw!r}")
+    return numbers[0], numbers[1] or 0
 
 
 def _iri_problem(value: str) -> str | None:
@@ -518,9 +538,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/saved/"):
             name = path[len("/saved/"):]
             fmt = _first(params, "format") or _first(params, "output")
-            given = {k: v[-1] for k, v in params.items() if k not in ("format", "output")}
+            given = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "limit", "offset")}
             return self.send(self.app.saved(name, given, accept=self.headers.get("Accept"), fmt=fmt,
-                                            client=self.client))
+                                            client=self.client, limit=_first(params, "limit"),
+                                            offset=_first(params, "offset")))
         if path in ("/graph", "/graph.html"):
             return self.send(self.app.graph_page())
         routed = self.extra_route(path, params)

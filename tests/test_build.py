@@ -68,6 +68,43 @@ def test_two_builds_give_byte_identical_files(tmp_path):
     assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2")
 
 
+def test_one_sheet_rebuild_from_cached_pieces_is_byte_identical_to_a_clean_build(tmp_path):
+    from bench.generate import generate
+    from kg.export import pieces_dir
+
+    data = tmp_path / "data"
+    generate(data, 8, seed=3)
+    store, out = tmp_path / "store", tmp_path / "out"
+    build([data], out_dir=out, store_path=store, html=False)
+    pieces = sorted(pieces_dir(store).glob("*.piece"))
+    assert len(pieces) == 8 + 1        # every article graph and the registry graph (the shared rankings graph is
+    cached = {p.name: p.stat().st_mtime_ns for p in pieces}   # re-read each time)
+
+    sheet = sorted((data / "articles").glob("*.yaml"))[3]
+    text = sheet.read_text(encoding="utf-8")
+    changed = text.replace("approximate: false", "approximate: true", 1)
+    assert changed != text
+    sheet.write_text(changed, encoding="utf-8")
+    # a damaged piece is not trusted: it is read from the store again
+    damaged = pieces[0]
+    damaged.write_bytes(damaged.read_bytes()[:-40])
+    again = build([data], out_dir=out, store_path=store, html=False)
+    assert again.changed == [sheet.stem]
+
+    rewritten = {p.name for p in pieces_dir(store).glob("*.piece") if p.stat().st_mtime_ns != cached.get(p.name)}
+    assert len(rewritten) == 2         # the changed article's piece and the damaged one, nothing else
+    clean = build([data], out_dir=tmp_path / "clean-out", store_path=tmp_path / "clean-store", html=False)
+    assert clean.triples == again.triples
+    assert snapshot(out) == snapshot(tmp_path / "clean-out")
+    assert set(snapshot(out)) >= {"kg.ttl", "kg.trig", "kg.jsonld", "validation.txt", "validation.json"}
+    # and the same bytes as the export that reads and sorts the whole store (kg export)
+    from kg.export import Snapshot
+    with KgStore(store, read_only=True) as opened:
+        whole = Snapshot(opened)
+        for fmt, name in (("turtle", "kg.ttl"), ("trig", "kg.trig"), ("jsonld", "kg.jsonld")):
+            assert whole.serialize(fmt, "https://w3id.org/newskg/id/") == (out / name).read_bytes(), name
+
+
 def test_rebuild_replaces_exactly_the_edited_article(tmp_path):
     data = make_corpus(tmp_path)
     other = MINI_ARTICLE.replace("id: mini", "id: other").replace("value: 35000", "value: 36000") \

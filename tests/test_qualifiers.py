@@ -226,6 +226,28 @@ def test_conflicting_figures_respect_qualifiers(tmp_path, case):
     assert _conflicts(tmp_path, facts) == expected
 
 
+def _cells(tmp_path, facts: list[str]) -> list[tuple]:
+    data = make_corpus(tmp_path, _sheet("c", facts), name="c")
+    assert build([data], out_dir=None, store_path=tmp_path / "s", html=False).conforms
+    with KgStore(tmp_path / "s", read_only=True) as store:
+        records = run_saved(store, "conflicting-figures", {}).records()
+    return [(r["figure_a"], r["period_a"], r["figure_b"], r["period_b"], r["facts"], r["figures"]) for r in records]
+
+
+def test_one_row_per_cell_with_the_figures_that_disagree_most(tmp_path):
+    # three reported figures and a lower bound they all break but the highest: one row, lowest against highest
+    facts = [_kr("a", "2000"), _kr("b", "10000"), _kr("c", "5000"), _kr("d", "9000", "lower-bound"),
+             _kr("e", "2000")]
+    assert _cells(tmp_path, facts) == [(2000, None, 10000, None, 5, 4)]
+
+
+def test_a_figure_without_a_period_is_compared_with_every_period(tmp_path):
+    facts = [_observation("y23", "KR", "2000", "period: 2023\n"), _observation("y24", "KR", "10000", "period: 2024\n"),
+             _kr("undated", "5000")]
+    # 2023 and 2024 are a time series; the undated 5,000 disagrees with each year's figure, in that year's cell
+    assert _cells(tmp_path, facts) == [(2000, "2023", 5000, None, 2, 2), (5000, None, 10000, "2024", 2, 2)]
+
+
 def test_rank_bounds_respect_qualifiers(tmp_path):
     def rank(fact_id, value, qualifier=""):
         return textwrap.dedent(f"""\

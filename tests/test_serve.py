@@ -289,6 +289,20 @@ def test_saved_query_binds_parameters_as_values(server, corpus):
     assert http(server, "saved/no-such-query")[0] == 404
 
 
+def test_saved_query_pages_with_limit_and_offset(server):
+    def facts(**params) -> list[dict]:
+        status, _, body = http(server, "saved/facts-per-article", params={"format": "json", **params})
+        assert status == 200, body
+        return json.loads(body)["results"]["bindings"]
+
+    whole = facts()
+    assert len(whole) == 12
+    assert facts(limit="3", offset="2") == whole[2:5]
+    assert facts(offset="10") == whole[10:]
+    status, _, body = http(server, "saved/facts-per-article", params={"limit": "many"})
+    assert status == 400 and b"limit must be a whole number" in body
+
+
 def test_graph_page_is_served_once_built(server, corpus):
     status, _, body = http(server, "graph")
     assert status == 404 and b"kg viz" in body

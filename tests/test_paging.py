@@ -1,0 +1,77 @@
+"""First pages: ``--limit``/``--offset`` of ``kg query`` and ``kg facts``, ``limit``/``offset`` of the API, and
+the paging of kg.query itself (appended LIMIT/OFFSET, or rows cut while read when the query has its own).
+
+The store is built once from a small synthetic corpus (bench.generate) through the real pipeline; every page is
+compared with the matching slice of the full result, in the same order."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from bench.generate import generate
+from kg import api
+from kg.build import build
+from kg.errors import QueryError
+from kg.query import page_text, run_saved, run_text
+from kg.store import KgStore
+from kgtest import run_cli
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    root = tmp_path_factory.mktemp("paging")
+    generate(root / "data", 6, seed=5)
+    summary = build([root / "data"], out_dir=None, store_path=root / "store", html=False)
+    assert summary.violations == 0
+    return root / "store"
+
+
+@pytest.mark.parametrize("limit, offset", [(5, 0), (7, 3), (0, 0), (None, 4), (3, 10_000)])
+def test_a_page_of_a_saved_query_is_the_slice_of_the_whole(store_path, limit, offset):
+    with KgStore(store_path, read_only=True) as store:
+        whole = run_saved(store, "facts").rows
+        page = run_saved(store, "facts", limit=limit, offset=offset).rows
+    assert len(whole) > 20
+    assert page == whole[offset:None if limit is None else offset + limit]
+
+
+def test_a_query_with_its_own_limit_is_cut_while_read(store_path):
+    text = "SELECT ?f WHERE { ?f a nkg:Observation } ORDER BY ?f LIMIT 6"
+    assert page_text(text, 2, 1) is None
+    with KgStore(store_path, read_only=True) as store:
+        whole = run_text(store, text).rows
+        assert len(whole) == 6
+        assert run_text(store, text, limit=2, offset=1).rows == whole[1:3]
+
+
+def test_paging_is_for_rows_only(store_path):
+    with KgStore(store_path, read_only=True) as store:
+        with pytest.raises(QueryError, match="SELECT"):
+            run_text(store, "ASK { ?s ?p ?o }", limit=1)
+        with pytest.raises(QueryError, match="0 or more"):
+            run_saved(store, "facts", limit=-1)
+
+
+def test_kg_query_and_kg_facts_page_their_rows(store_path, capsys):
+    full = run_cli(capsys, "query", "facts-per-article", "--format", "csv", "--store", store_path)
+    page = run_cli(capsys, "query", "facts-per-article", "--format", "csv", "--limit", "2", "--offset", "1",
+                   "--store", store_path)
+    header, *rows = list(csv.reader(io.StringIO(full.out)))
+    assert page.code == 0 and list(csv.reader(io.StringIO(page.out))) == [header, *rows[1:3]]
+
+    full = run_cli(capsys, "facts", "--format", "json", "--store", store_path)
+    page = run_cli(capsys, "facts", "--format", "json", "--limit", "4", "--offset", "2", "--store", store_path)
+    assert page.code == 0 and json.loads(page.out) == json.loads(full.out)[2:6]
+
+    bad = run_cli(capsys, "facts", "--limit", "-3", "--store", store_path)
+    assert bad.code == 2 and "Traceback" not in bad.err
+
+
+def test_the_api_pages_query_and_facts(store_path):
+    whole = api.query("facts-per-article", store=store_path).records()
+    assert api.query("facts-per-article", store=store_path, limit=2, offset=3).records() == whole[3:5]
+    facts = api.facts(store=store_path)
+    assert api.facts(store=store_path, limit=5, offset=1) == facts[1:6]
