@@ -25,7 +25,6 @@ from typing import Any, Protocol
 from ..model import Registry
 from . import phrases
 from .context import NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, Sentence, sentence_context
-from .keywords import INDICATOR_REQUIRED
 from .languages import LANGUAGES, LanguageSpec
 from .numbers_ko import Quantity, RankMention
 from .propose import Proposals
@@ -222,7 +221,7 @@ class Engine:
         self.ind_keywords = self._table(registry.indicators, lang)
         self.rank_keywords = self._table(registry.rankings, lang, registry.entities)
         # words one of which must be in the sentence (or the previous one) for the indicator to be read at all
-        self.required = {k: v.get(lang, []) for k, v in INDICATOR_REQUIRED.items() if k in registry.indicators}
+        self.required = {k: ind.required[lang] for k, ind in registry.indicators.items() if ind.required.get(lang)}
         self.groups = []
         for c in registry.classifications.values():
             for g in c.groups.values():
@@ -250,23 +249,44 @@ class Engine:
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
-        # the size of a market is the market's, not a company's: without a named country it is the world's
-        # the size of a market is the market's, not a company's: without a named country it is the world's
-        self.market_indicators = {k for k, ind in registry.indicators.items()
-                                  if re.search(r"\bmarket size\b", ind.label.get("en", ""), re.IGNORECASE)
-                                  or "시장 규모" in ind.label.get("ko", "")}
-        self.government_indicators = {k for k, ind in registry.indicators.items()
-                                      if re.search(r"\bgovernment\b", ind.label.get("en", ""), re.IGNORECASE)}
-        self.change_indicators = {k for k, ind in registry.indicators.items()
-                                  if re.search(r"\b(?:growth|change|increase|decrease|decline)\b",
-                                               ind.label.get("en", ""), re.IGNORECASE)
-                                  or re.search(r"증가율|증감률|성장률|변화율", ind.label.get("ko", ""))}
+        # indicators of a scope (registry ``languages: … scopes:``): a market's size (the market's, not a company's:
+        # without a named country it is the world's), a government's figure, a change
+        self.market_indicators = self._scoped(registry, "market")
+        self.government_indicators = self._scoped(registry, "government")
+        self.change_indicators = self._scoped(registry, "change")
+        market_words = sorted({w for entry in registry.languages.values() if "market" in entry.scopes
+                               for w in entry.scopes["market"].sentence})
+        self._market_named = re.compile("|".join(re.escape(w) for w in market_words), re.IGNORECASE) \
+            if market_words else None
         self.parent, self.distinctive = self._sub_series(registry.rankings, self.rank_keywords, "publisher")
         self.ind_parent, self.ind_distinctive = self._sub_series(registry.indicators, self.ind_keywords, "unit")
 
+    @staticmethod
+    def _scoped(registry: Registry, name: str) -> set[str]:
+        """Indicators whose label in some language holds one of that language's words for the scope ``name``
+        (as a whole word, case-insensitively, in languages compared that way; as a substring otherwise)."""
+        tests: list[tuple[str, re.Pattern[str] | None, list[str]]] = []
+        for code, entry in sorted(registry.languages.items()):
+            scope = entry.scopes.get(name)
+            if scope is None or not scope.label:
+                continue
+            spec = LANGUAGES.get(code)
+            if spec is None or spec.fold_case:
+                alts = "|".join(re.escape(w) for w in scope.label)
+                tests.append((code, re.compile(rf"\b(?:{alts})\b", re.IGNORECASE), []))
+            else:
+                tests.append((code, None, list(scope.label)))
+        out: set[str] = set()
+        for key, ind in registry.indicators.items():
+            for code, pattern, words in tests:
+                label = ind.label.get(code, "")
+                if (pattern.search(label) if pattern is not None else any(w in label for w in words)):
+                    out.add(key)
+        return out
+
     def market_named(self, text: str) -> bool:
-        """Does the sentence name a market?"""
-        return re.search(r"market|시장", text, re.IGNORECASE) is not None
+        """Does the sentence name a market (a word of any language's ``market`` scope ``sentence`` words)?"""
+        return self._market_named is not None and self._market_named.search(text) is not None
 
     def _sub_series(self, items: dict, table: dict[str, list[tuple[str, float]]],
                     same: str) -> tuple[dict[str, str], dict[str, list[str]]]:

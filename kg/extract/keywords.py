@@ -1,16 +1,10 @@
 """Linguistic word lists of each language, which ``kg.extract.languages`` gives to the engine.
 
-The words that name a measure are in the registries (``keywords:``; docs/fact-sheets.md); what is left here is how
-a language marks unattributed estimates, overall ranks, bounds, forecasts and ranges, and the words an indicator
-cannot be read without.
+The words that name a measure, the words an indicator cannot be read without and the words of scopes are in the
+registries (``keywords:`` and ``required:`` of indicators, ``scopes:`` of ``languages:``; docs/fact-sheets.md);
+what is left here is how a language marks unattributed estimates, overall ranks, bounds, forecasts and ranges.
 """
 from __future__ import annotations
-
-# Words that must be in the sentence for a figure to be read as the indicator at all (besides a unit match).
-INDICATOR_REQUIRED: dict[str, dict[str, list[str]]] = {
-    "h100-gpus-held": {"ko": ["H100"], "en": ["H100"]},
-    "labour-productivity-per-hour": {"ko": ["생산성", "시간당"], "en": ["productivity", "per hour", "an hour"]},
-}
 
 # Sentence openers that make a figure unattributed ("일각에서는 ... 추정", "some estimate").
 UNATTRIBUTED_MARKERS = {
