@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-import yaml
-
-from .atomic import write_text
 from .errors import InputError, KgError, Location
 from .evaluate import KINDS, GoldFile, RowScore, Tally, read_gold, score_rows
 
@@ -67,54 +64,6 @@ def find_corpus(corpus_dir: Path, only: Sequence[str] = ()) -> list[CorpusCase]:
 
 
 # ------------------------------------------------------------------------------------------------ the chain
-_ENTITY_KEYS = ("type", "label", "aliases", "country", "parent", "role", "employer", "description")
-
-
-def adopt_old_layout(folder: Path) -> bool:
-    """Turn what the extractor wrote before the shared layout (``X/<id>.yaml`` and ``X/<id>.proposed.yaml``) into
-    the layout ``kg build data X`` reads: ``X/articles/<id>.yaml``, the proposed entities registered in
-    ``X/registries/entities.yaml`` marked ``proposed: true`` (only the keys the registry format has; an entry
-    without an English label gets its other label as English) and the pending figures in ``X/pending/<id>.yaml``.
-
-    This stands in for the reviewer's "register what the draft proposes" until the extractor writes the shared
-    layout itself; a folder that already has ``articles/`` is left as it is. Returns whether anything changed."""
-    folder = Path(folder)
-    if (folder / "articles").is_dir():
-        return False
-    sheets = sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(".proposed.yaml"))
-    proposals = sorted(folder.glob("*.proposed.yaml"))
-    if not sheets and not proposals:
-        return False
-    entities: dict[str, dict] = {}
-    for path in proposals:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for key, entry in (data.get("proposed_entities") or {}).items():
-            if isinstance(entry, Mapping):
-                entities.setdefault(str(key), _registry_entity(entry))
-        if data.get("pending_facts"):
-            article_id = path.name[: -len(".proposed.yaml")]
-            write_text(folder / "pending" / f"{article_id}.yaml",
-                       yaml.safe_dump({"pending": data["pending_facts"]}, allow_unicode=True, sort_keys=False))
-        path.unlink()
-    (folder / "articles").mkdir(exist_ok=True)
-    for path in sheets:
-        path.rename(folder / "articles" / path.name)
-    if entities:
-        write_text(folder / "registries" / "entities.yaml",
-                   yaml.safe_dump({"entities": entities}, allow_unicode=True, sort_keys=False))
-    return True
-
-
-def _registry_entity(entry: Mapping[str, Any]) -> dict:
-    out = {k: entry[k] for k in _ENTITY_KEYS if k in entry}
-    label = dict(out.get("label") or {})
-    if label and "en" not in label:
-        label = {"en": next(iter(label.values())), **label}
-    out["label"] = label
-    out["proposed"] = True
-    return out
-
-
 class ChainError(Exception):
     """A step of the chain failed for one article; ``str()`` is the one-line report."""
 
@@ -143,7 +92,6 @@ def run_chain(case: CorpusCase, data_dir: Path, work: Path) -> ChainOutput:
     try:
         extract_paths([case.text_path], data_dir=data_dir, out_dir=drafts, lang="auto", date=case.gold.date,
                       jobs=1)
-        adopt_old_layout(drafts)
     except Exception as exc:  # noqa: BLE001 - one article's failure must not stop the evaluation
         raise ChainError(f"extract failed: {_one_line(exc)}") from exc
     article_ids = sorted(p.stem for p in (drafts / "articles").glob("*.yaml"))

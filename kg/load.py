@@ -15,9 +15,9 @@ import pycountry
 from babel import Locale
 
 from .errors import InputError, Location, display_path
-from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, QUALIFIERS, UNIT_KINDS, Article, ArticleMeta, Classification,
-                    Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Language, Origin, RankingSeries,
-                    Registry, Unit)
+from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, QUALIFIERS, SCOPES, UNIT_KINDS, Article, ArticleMeta,
+                    Classification, Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Language, Origin,
+                    RankingSeries, Registry, Scope, Unit)
 from .yamlsource import Mapping, Node, Source, decode_utf8
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -246,7 +246,8 @@ class _RegistryBuilder:
         self._claim("indicators", key, key_node)
         what = f"indicator {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "unit", "description", "non_negative", "keywords", "proposed", "wikidata"})
+        body.check_keys({"label", "unit", "description", "non_negative", "keywords", "required", "proposed",
+                         "wikidata"})
         label = _english_labels(body, what)
         unit_node = body.require("unit")
         unit = unit_node.text_or_number(f"{what}.unit")
@@ -255,7 +256,8 @@ class _RegistryBuilder:
         self._put(self.registry.indicators, key, Indicator(
             key, label, unit, _origin(key_node), _labels(body.get("description"), f"{what} description"),
             nn.boolean(f"{what}.non_negative") if nn is not None else True,
-            _aliases(body.get("keywords"), f"{what} keywords"), _proposed(body, what), _wikidata(body, what)),
+            _aliases(body.get("keywords"), f"{what} keywords"), _proposed(body, what), _wikidata(body, what),
+            _aliases(body.get("required"), f"{what} required")),
             key_node)
 
     def _read_rankings(self, key: str, key_node: Node, value: Node) -> None:
@@ -313,13 +315,32 @@ class _RegistryBuilder:
         self._claim("languages", key, key_node)
         what = f"language {key}"
         body = value.mapping(what)
-        body.check_keys({"home_country", "home_words"})
+        body.check_keys({"home_country", "home_words", "scopes"})
         language = Language(key, _origin(key_node))
         if (node := body.get("home_country")) is not None:
             language.home_country = node.text_or_number(f"{what}.home_country")
             self.pending_refs.append((node, "country", language.home_country))
         if (node := body.get("home_words")) is not None:
             language.home_words = [item.string(f"{what}.home_words") for item in node.sequence(f"{what}.home_words")]
+        if (node := body.get("scopes")) is not None:
+            for name, name_node, scope_node in node.mapping(f"{what}.scopes").items():
+                if name not in SCOPES:
+                    raise name_node.fail(f"{what}.scopes: unknown scope {name!r}",
+                                         hint="use one of " + ", ".join(sorted(SCOPES)))
+                swhat = f"{what}.scopes.{name}"
+                sbody = scope_node.mapping(swhat)
+                sbody.check_keys({"label", "sentence"})
+                scope = Scope(name)
+                for field_name in ("label", "sentence"):
+                    if (words := sbody.get(field_name)) is not None:
+                        items = []
+                        for item in words.sequence(f"{swhat}.{field_name}"):
+                            word = item.string(f"{swhat}.{field_name}")
+                            if not word.strip():
+                                raise item.fail(f"{swhat}.{field_name}: a word is blank", hint="remove it")
+                            items.append(word)
+                        setattr(scope, field_name, items)
+                language.scopes[name] = scope
         self._put(self.registry.languages, key, language, key_node)
 
     def finish(self) -> Registry:

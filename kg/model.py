@@ -71,6 +71,7 @@ class Indicator:
     keywords: Aliases = field(default_factory=dict)   # words that signal it in text (for kg extract)
     proposed: bool = False              # proposed by a draft, not yet reviewed
     wikidata: str | None = None         # Wikidata item id (Q…), when known
+    required: Aliases = field(default_factory=dict)   # kg extract: one of these words must be in the sentence
 
 
 @dataclass
@@ -121,6 +122,27 @@ class Language:
     home_country: str | None = None        # the country "우리나라", "국내", "정부" refer to, by default
     home_words: list[str] = field(default_factory=list)    # words naming the home country as a last resort
     proposed: bool = False
+    scopes: dict[str, "Scope"] = field(default_factory=dict)   # SCOPES name → the words that give it
+
+
+# What an indicator's scope means to kg extract (the ``scopes:`` of a ``languages:`` entry).
+SCOPES = {
+    "market": "the size of a market: read only where a market is named; a company or a guessed holder of it is "
+              "the world",
+    "government": "a government's figure: a ministry or agency holding it stands for its country",
+    "change": "a change (growth rate): a percentage is read as this indicator only where the sentence says it "
+              "changed, and as no other indicator there",
+}
+
+
+@dataclass
+class Scope:
+    """Words of one language that give an indicator a scope: in its label (``label``) and, for ``market``, in the
+    sentence (``sentence``)."""
+
+    name: str
+    label: list[str] = field(default_factory=list)
+    sentence: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -356,25 +356,6 @@ def test_find_corpus_pairs_texts_and_gold_and_names_what_is_missing(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- the chain
-def test_the_old_draft_layout_is_turned_into_the_shared_one(tmp_path):
-    x = tmp_path / "X"
-    x.mkdir()
-    (x / "a.yaml").write_text("article: {id: a}\nfacts: []\n", encoding="utf-8")
-    (x / "a.proposed.yaml").write_text(yaml.safe_dump({
-        "proposed_entities": {"kim": {"type": "person", "label": {"ko": "김"}, "role": {"ko": "대표"},
-                                      "note": "check it"}},
-        "pending_facts": [{"kind": "rank", "problem": "no ranking series matches the context", "rank": 3}]},
-        allow_unicode=True), encoding="utf-8")
-    assert ec.adopt_old_layout(x)
-    assert sorted(p.relative_to(x).as_posix() for p in x.rglob("*.yaml")) == [
-        "articles/a.yaml", "pending/a.yaml", "registries/entities.yaml"]
-    entities = yaml.safe_load((x / "registries" / "entities.yaml").read_text(encoding="utf-8"))
-    assert entities == {"entities": {"kim": {"type": "person", "label": {"en": "김", "ko": "김"},
-                                             "role": {"ko": "대표"}, "proposed": True}}}
-    assert yaml.safe_load((x / "pending" / "a.yaml").read_text(encoding="utf-8"))["pending"][0]["rank"] == 3
-    assert not ec.adopt_old_layout(x)  # the shared layout is left as it is
-
-
 MADE_UP_TEXT = """Korea climbs in AI index
 
 The Test Times | 2024-10-01

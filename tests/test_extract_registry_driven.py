@@ -295,3 +295,44 @@ def test_more_currency_signs_and_scales(registry, text, value, unit):
     from kg.extract.numbers_en import find_en_quantities
     q = find_en_quantities(text)[0]
     assert (q.value, q.unit) == (Decimal(value), unit) and q.as_written in text
+
+
+# ------------------------------------------------------------------------------------- domain words as registry data
+def test_required_words_come_from_the_indicator_entry(registry):
+    text = "Japan installed 46,000 industrial robots last year."
+    reg = copy.deepcopy(registry)
+    reg.indicators["robot-installations"].required = {"en": ["humanoid"]}
+    assert not any(k[2] == "robot-installations" for k in keys(draft(reg, text, "en")))
+    got = keys(draft(reg, "Japan installed 46,000 industrial humanoid robots last year.", "en"))
+    assert ("JP", "observation", "robot-installations", Decimal(46000)) in got
+
+
+def test_a_market_scope_comes_from_the_languages_registry(registry):
+    reg = copy.deepcopy(registry)
+    reg.units["USD"] = reg.units.get("USD") or Unit("USD", {"en": "US dollars"}, "currency", O)
+    reg.indicators["robot-bazaar-size"] = Indicator("robot-bazaar-size", {"en": "Robot bazaar size"}, "USD", O,
+                                                    keywords={"en": ["robot bazaar"]})
+    text = "Samsung Electronics said its robot bazaar sales reached $40 billion this year."
+    # without a scope the company holds the figure; with the registry saying "bazaar size" is a market's size and
+    # "bazaar" names one, the figure is the world's
+    assert keys(draft(reg, text, "en")) == {
+        ("samsung-electronics", "observation", "robot-bazaar-size", Decimal(40_000_000_000))}
+    reg = copy.deepcopy(reg)
+    reg.languages["en"].scopes["market"].label.append("bazaar size")
+    reg.languages["en"].scopes["market"].sentence.append("bazaar")
+    assert keys(draft(reg, text, "en")) == {("world", "observation", "robot-bazaar-size", Decimal(40_000_000_000))}
+
+
+@pytest.mark.parametrize("body,message,line", [
+    ("languages:\n  en:\n    scopes:\n      markets: {label: [market size]}\n", "unknown scope 'markets'", 4),
+    ("languages:\n  en:\n    scopes:\n      market: {labels: [market size]}\n", "labels", 4),
+    ("languages:\n  en:\n    scopes:\n      market: {label: [market size, '  ']}\n", "a word is blank", 4),
+    ("indicators:\n  x:\n    label: {en: X}\n    unit: percent\n    required: {english: [x]}\n", "not a language", 5),
+])
+def test_bad_domain_entries_are_input_errors_at_their_line(tmp_path, body, message, line):
+    from kg.errors import InputError
+
+    (tmp_path / "r.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as err:
+        load_registries([ROOT / "data" / "registries", tmp_path])
+    assert f"r.yaml:{line}" in str(err.value)

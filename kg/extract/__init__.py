@@ -24,6 +24,7 @@ from ..errors import InputError, Location
 from ..model import Registry
 from .draft import Draft, build_draft, dump_yaml, slugify
 from .engine import Engine
+from .languages import LANGUAGES
 from .propose import SECTIONS, normal
 from .ranked_by import rank_by_figures
 from .resolve import Gazetteer
@@ -51,23 +52,14 @@ def _engine(registry: Registry, lang: str) -> Engine:
     engine = _ENGINES.get((id(registry), lang))
     if engine is None or engine.registry is not registry:
         gaz = _gazetteer(registry)
-        engine = Engine(registry, gaz, _rules(lang, gaz))
+        spec = LANGUAGES.get(lang)
+        if spec is None:
+            raise InputError(f"unsupported language {lang!r}", hint="use " + " or ".join(sorted(LANGUAGES)))
+        engine = Engine(registry, gaz, spec)
         if len(_ENGINES) > 8:
             _ENGINES.clear()
         _ENGINES[(id(registry), lang)] = engine
     return engine
-
-
-def _rules(lang: str, gaz: Gazetteer):
-    if lang == "ko":
-        from .patterns_ko import KoreanRules
-
-        return KoreanRules(gaz.korean_words())
-    if lang == "en":
-        from .patterns_en import EnglishRules
-
-        return EnglishRules()
-    raise InputError(f"unsupported language {lang!r}", hint="use ko or en")
 
 
 def _publisher(article: ArticleText, gaz: Gazetteer, publisher: str | None) -> tuple[str | None, str | None]:

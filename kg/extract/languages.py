@@ -1,0 +1,129 @@
+"""The registry of article languages: everything the extractor does differently per language, in one entry each.
+
+The engine and the readers never test a language code; they ask the article's :class:`LanguageSpec`:
+
+- ``rules``: the language's sentence rules (``patterns_ko.KoreanRules``, ``patterns_en.EnglishRules``): sentence
+  splitting, figures and ranks (through the language's number reader ``numbers_ko`` / ``numbers_en``), sources,
+  topics, lists, periods (through ``dates``);
+- the language's phrase readers (``phrases``): the article's words for a measure, a ranking title, a pillar, and
+  names the registries lack;
+- the language's word lists (``keywords``): unattributed-estimate openers, "overall" words, qualifier and forecast
+  words, range separators;
+- a few switches of how text is compared (case folding, measure words after the figure).
+
+Adding a language is adding a rules module and one :data:`LANGUAGES` entry (docs/extract.md, *Adding a language*).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import keywords as kw
+from . import phrases
+from .numbers_ko import Quantity, RankMention
+
+if TYPE_CHECKING:
+    from .context import Sentence
+    from .resolve import Gazetteer
+
+MeasurePhrase = Callable[["Sentence", Quantity, int, list[tuple[int, int]]], "tuple[str, str] | None"]
+NameFinder = Callable[["Sentence", list[tuple[int, int]], set[str], set[str], str], list[tuple[int, int, str]]]
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    code: str
+    make_rules: Callable[[Gazetteer], Any]          # the sentence rules (kg.extract.engine.Rules)
+    measure_phrase: MeasurePhrase                   # "점유율 6.0%" → ("점유율", "strong")
+    find_names: NameFinder                          # names the registries lack
+    ranking_title: Callable[[str, int, int], str | None]        # "'2024년 글로벌 AI지수'"
+    clause: Callable[[str, Quantity], str]          # the part of a sentence whose words frame a figure
+    sub_ranking: Callable[[str, RankMention, int], str | None] | None = None   # a pillar named with a rank
+    fold_case: bool = True                          # compare words case-insensitively, on word boundaries
+    measure_after_figure: bool = False              # the measure may be named after the figure, to the clause end
+    count_nouns_after: bool = False                 # "46,000 industrial robots": a count unit's noun after a number
+    latin_acronyms: bool = False                    # borrow Latin acronyms of English labels ("DRAM", "IMD")
+    org_after: re.Pattern[str] | None = None        # "스위스 국제경영개발대학원": a country naming an organisation's home
+    score_word: str = "score"                       # "<ranking> score" for a proposed score indicator
+    names_in_english: bool = False                  # a proposed pillar is named from the English label
+    pillar_marker: str | None = None                # "부문": added to a pillar whose word is in its ranking's name
+    label_stopwords: frozenset[str] = frozenset()   # label words that say nothing about which measure is meant
+    members_intro: re.Pattern[str] | None = None    # "… tier includes A, B and C"
+    unattributed: tuple[str, ...] = ()              # sentence openers of unattributed estimates
+    overall: tuple[str, ...] = ()                   # words of an overall rank ("종합", "overall")
+    qualifier_words: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    bare_upper_bound: tuple[str, ...] = ()          # words before a plain figure that make it an upper bound
+    forecast: tuple[str, ...] = ()
+    range_gap: str | None = None                    # between the two figures of a range
+    range_between: tuple[str, str] | None = None    # "between A and B": before A, between A and B
+    range_not_after: str | None = None              # "from A to B" is a change, not a range
+    not_pillar: frozenset[str] = frozenset()        # words before a rank that are not a ranking's pillar
+
+
+def _korean_rules(gaz: Gazetteer) -> Any:
+    from .patterns_ko import KoreanRules
+
+    return KoreanRules(gaz.korean_words())
+
+
+def _english_rules(gaz: Gazetteer) -> Any:
+    from .patterns_en import EnglishRules
+
+    return EnglishRules()
+
+
+def _names_ko(s: Sentence, known: list[tuple[int, int]], measure_words: set[str], folded: set[str],
+              article: str) -> list[tuple[int, int, str]]:
+    return phrases.names_ko(s, known, measure_words)
+
+
+def _names_en(s: Sentence, known: list[tuple[int, int]], measure_words: set[str], folded: set[str],
+              article: str) -> list[tuple[int, int, str]]:
+    return phrases.names_en(s.text, known, measure_words | folded, article)
+
+
+def _clause_ko(text: str, q: Quantity) -> str:
+    return text[q.start:]                 # Korean frames a figure after it ("… 늘어날 전망이다")
+
+
+def _clause_en(text: str, q: Quantity) -> str:
+    cut = max(text.rfind(",", 0, q.start), text.rfind(";", 0, q.start))
+    end = min([i for i in (text.find(";", q.end),) if i >= 0] + [len(text)])
+    return text[cut + 1:end]
+
+
+LANGUAGES: dict[str, LanguageSpec] = {
+    "ko": LanguageSpec(
+        code="ko", make_rules=_korean_rules, measure_phrase=phrases.measure_ko, find_names=_names_ko,
+        ranking_title=phrases.ranking_ko, clause=_clause_ko, sub_ranking=phrases.sub_ranking_ko,
+        fold_case=False, latin_acronyms=True,
+        org_after=re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
+                             r"위원회|미디어|통신|방송)(?![가-힣])"),
+        score_word="점수", pillar_marker="부문",
+        label_stopwords=frozenset({"순위", "규모", "주요", "국가별", "부문", "수", "기준", "세계", "글로벌", "전체", "보유량"}),
+        members_intro=re.compile(r"^\s*(?:국가|나라)?(?:에는|으로는|로는|엔)\s+"),
+        unattributed=tuple(kw.UNATTRIBUTED_MARKERS["ko"]), overall=tuple(kw.OVERALL_WORDS["ko"]),
+        qualifier_words=kw.QUALIFIER_WORDS["ko"], bare_upper_bound=("최대",), forecast=tuple(kw.FORECAST_WORDS["ko"]),
+        range_gap=kw.RANGE_GAP["ko"], range_between=kw.RANGE_BETWEEN["ko"], range_not_after=kw.RANGE_NOT_AFTER["ko"],
+        not_pillar=frozenset(kw.NOT_PILLAR)),
+    "en": LanguageSpec(
+        code="en", make_rules=_english_rules, measure_phrase=phrases.measure_en, find_names=_names_en,
+        ranking_title=phrases.ranking_en, clause=_clause_en,
+        measure_after_figure=True, count_nouns_after=True, names_in_english=True,
+        label_stopwords=frozenset({
+            "of", "the", "by", "and", "in", "per", "for", "to", "a", "an", "on", "at", "or", "with", "from", "as",
+            "major", "countries", "country", "number", "ranking", "rankings", "rank", "share", "held", "produced",
+            "worked", "survey", "growth", "size", "total", "global", "world", "index", "top", "leading", "largest",
+            "biggest", "best", "year", "annual", "yearly", "list", "report", "new", "first", "second", "third"}),
+        members_intro=re.compile(r"^\s*(?:countries\s+|nations\s+)?(?:includes?|included|comprises?|comprised|"
+                                 r"consists?\s+of|covers?|covered|takes?\s+in|took\s+in|:)\s+(?:the\s+)?"),
+        unattributed=tuple(kw.UNATTRIBUTED_MARKERS["en"]), overall=tuple(kw.OVERALL_WORDS["en"]),
+        qualifier_words=kw.QUALIFIER_WORDS["en"], forecast=tuple(kw.FORECAST_WORDS["en"]),
+        range_gap=kw.RANGE_GAP["en"], range_between=kw.RANGE_BETWEEN["en"], range_not_after=kw.RANGE_NOT_AFTER["en"]),
+}
+
+
+def language(code: str) -> LanguageSpec:
+    """The registry entry of a language; ``KeyError`` for a language the extractor cannot read."""
+    return LANGUAGES[code]
