@@ -241,9 +241,9 @@ def test_a_repeated_rank_keeps_the_size_of_the_list(registry):
 
 
 # ------------------------------------------------------------------------------------------ tables
-KO_TABLE = "토터스미디어가 AI 지수 순위를 발표했다.\n2024 글로벌 AI 지수 (점수)\n1. 미국 100\n2. 중국 53.88\n3. 싱가포르 32.32\n본문은 계속된다."
+KO_TABLE = "토터스미디어가 AI 지수 순위를 발표했다.\n2024 글로벌 AI 지수 (점수)\n1. 미국 100\n2. 중국 61.47\n3. 싱가포르 38.16\n본문은 계속된다."
 EN_TABLE = ("Tortoise Media published its Global AI Index.\nGlobal AI Index 2024 (scores)\n1. United States 100\n"
-            "2. China 53.88\n3. Singapore 32.32\n4) South Korea 27.26\nThe text goes on.")
+            "2. China 61.47\n3. Singapore 38.16\n4) South Korea 24.73\nThe text goes on.")
 
 
 @pytest.mark.parametrize("text,lang", [(KO_TABLE, "ko"), (EN_TABLE, "en")])
@@ -253,7 +253,7 @@ def test_numbered_table_under_a_header(registry, text, lang):
     assert {(s, r) for s, r, _ in ranks(d)} == expected
     assert all(f["ranking"] == AI for f in d.sheet["facts"] if f["kind"] == "rank")
     # the scores are read as scores of the row's name
-    assert {("US", Decimal(100)), ("CN", Decimal("53.88")), ("SG", Decimal("32.32"))} <= pending(d)
+    assert {("US", Decimal(100)), ("CN", Decimal("61.47")), ("SG", Decimal("38.16"))} <= pending(d)
     for f in d.sheet["facts"]:
         assert f["as_written"] in f["evidence"]["text"] and "\n" not in f["evidence"]["text"]
 
@@ -265,7 +265,7 @@ def test_table_of_places_and_lists_that_are_not_tables(registry):
     d = draft(registry, "Its strengths in the Global AI Index:\n1. Talent is strong.\n2. China is near.\n3. Japan is "
                         "far.", "en")
     assert ranks(d) == set()
-    d = draft(registry, "Global AI Index\n5. United States 100\n9. China 53.88\n2. Singapore 32.32", "en")
+    d = draft(registry, "Global AI Index\n5. United States 100\n9. China 61.47\n2. Singapore 38.16", "en")
     assert ranks(d) == set()
 
 

@@ -225,7 +225,7 @@ def find_ko_quantities(text: str) -> list[Quantity]:
             approx = True
         key, kind = COUNTERS.get(unit, (None, None)) if unit else (None, None)
         out.append(Quantity(value, key, kind, unit, approx, start, end, text[start:end]))
-    # "29.85, 28.09점", "4와 5개": a bare number listed right before a figure shares its counter
+    # "31.62, 30.17점", "4와 5개": a bare number listed right before a figure shares its counter
     for i in range(len(out) - 2, -1, -1):
         q, nxt = out[i], out[i + 1]
         if q.unit is None and nxt.unit is not None and _SHARED_COUNTER_GAP.fullmatch(text, q.end, nxt.start):

@@ -76,7 +76,7 @@ _CHANGE_BEFORE = re.compile(r"(?:증가율|감소율|증감률|성장률|상승�
 _LOST_RANK = re.compile(r"\s?(?:자리|자리를|자리도|를|을|는|도)?\s?(?:[^\s.,]+\s){0,2}(?:내줬|내주|내준|빼앗|잃|놓쳤|놓치|넘겨)")
 _SCOPE_OF = re.compile(r"^\s?(?:\d+\s?개\s?(?:국|국가|회원국)?|회원국)\s?(?:가운데|중에서|중)")
 _PAREN_BY = re.compile(r"^\s?(?:발표|집계|조사|자료)\s?\)")
-# between a rank as the topic and its holder: "는 ", "는 53.88점을 받은 ", "는 28개를 보유한 " (a relative clause
+# between a rank as the topic and its holder: "는 ", "는 61.47점을 받은 ", "는 28개를 보유한 " (a relative clause
 # ending in an adnominal form), at most a short word before the name
 _RANK_TOPIC_GAP = re.compile(r"(?:\s?(?:국가|나라|기업|업체|회사|도시|대학|지역)?(?:는|은))\s?(?:(?:[^,.;]|(?<=\d)[.,](?=\d)){0,30}?[한은던된인운진른]\s)?(?:[가-힣]{1,4}\s)?")
 # what follows the holder of a rank as the topic: a subject particle, the copula, a comma before the next pair
@@ -342,7 +342,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """The holder named after a rank or figure:
         - a rank as the topic: "1위는 미국이 차지했고", "1위는 아일랜드로", "1위는 미국, 2위는 중국이었다", with a
-          relative clause or a bracket in between ("2위는 53.88점을 받은 중국이", "3위는 중국(22개) 순서였다");
+          relative clause or a bracket in between ("2위는 61.47점을 받은 중국이", "3위는 중국(22개) 순서였다");
         - a rank as an apposition right before its holder: "1위 미국은", "2위 덴마크, 3위 스위스";
         - a figure with a relative clause: "28개를 보유한 유럽연합", "100점을 받은 미국이", "35만대를 가진 메타";
         - the name of a table row after its place ("1. 미국 100")."""

@@ -61,7 +61,7 @@ def _clean_ko(phrase: str, names: list[str]) -> str | None:
 
 
 def measure_ko(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]]) -> tuple[str, str] | None:
-    """"점유율 6.0%", "매출은 255억 달러", "67.7%의 점유율", "정부 부문에서 84.59점" → the noun phrase."""
+    """"점유율 6.0%", "매출은 255억 달러", "67.7%의 점유율", "정부 부문에서 71.25점" → the noun phrase."""
     text = s.text
     tokens = [t for t in s.proper_nouns if len(t) == 4]
     if not tokens:
@@ -76,7 +76,7 @@ def measure_ko(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
                 a = nb
         return text[a:b].strip()
 
-    # "기술(62.95점) 부문에서": the noun the bracketed figure belongs to
+    # "기술(58.40점) 부문에서": the noun the bracketed figure belongs to
     m = re.search(r"([가-힣A-Za-z·]{1,10})\s?\($", text[max(0, q.start - 12):q.start])
     if m and not any(b == q.start - 1 or b == q.start - 2 for a, b in names):
         phrase = _clean_ko(m.group(1), name_texts)
@@ -90,14 +90,14 @@ def measure_ko(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
             phrase = _clean_ko(trim(after[0]), name_texts)
             if phrase:
                 return phrase, "strong"
-    # "점유율 67.1%", "종합점수 27.26점", "매출 22억5천만 달러"
+    # "점유율 67.1%", "종합점수 24.73점", "매출 22억5천만 달러"
     before = [r for r in runs if r[1] <= q.start and text[r[1]:q.start].strip() in ("", "약", "총", "무려")
               and r[0] >= seg]
     if before:
         phrase = _clean_ko(trim(before[-1]), name_texts)
         if phrase:
             return phrase, "strong"
-    # "TSMC의 매출은 255억…", "실질 노동생산성 상승률은 1.2%로", "정부 부문에서 84.59점"
+    # "TSMC의 매출은 255억…", "실질 노동생산성 상승률은 1.2%로", "정부 부문에서 71.25점"
     for r in reversed([r for r in runs if seg <= r[0] and r[1] <= q.start]):
         tail = text[r[1]:r[1] + 3]
         if re.match(r"(?:은|는|이|가|에서)(?![가-힣])", tail):
@@ -323,7 +323,7 @@ _DIGIT_PLACE = re.compile(r"\d\s?위")
 
 
 def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
-    """A pillar named with its rank: "인재(12위→10위)", "정부 부문에서 84.59점(3위)", "인재 부문에서 13위",
+    """A pillar named with its rank: "인재(12위→10위)", "정부 부문에서 71.25점(3위)", "인재 부문에서 13위",
     "운영 환경 순위에서 한국은 35위", "상업생태계도 3위에서", "정부 전략 3위, 운영 환경 45위" (two or more
     "pillar N위" in a row)."""
     for pair in _PILLAR_PAIR.finditer(text, max(0, rank.start - 60), rank.end + 16):

@@ -2,8 +2,8 @@
 
     2024 글로벌 AI 지수 (점수)          Global AI Index 2024
     1. 미국 100                         1. United States 100
-    2. 중국 53.88                       2) China 53.88
-    3위 싱가포르 32.32점                 Singapore 32.32
+    2. 중국 61.47                       2) China 61.47
+    3위 싱가포르 38.16점                 Singapore 38.16
 
 A block is a header line followed by at least three row lines of one shape: "N. Name score", "N) Name",
 "N위 Name score", or "Name score". ``find_tables`` returns the rows with the header they belong to; the language
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from .numbers_ko import Quantity, RankMention
 
-# "1. 미국 100", "2) China 53.88", "3위 싱가포르 32.32점", "4 - Japan: 41.8 points"
+# "1. 미국 100", "2) China 61.47", "3위 싱가포르 38.16점", "4 - Japan: 41.8 points"
 _NUMBERED = re.compile(r"^\s*(?P<rank>\d{1,3})\s?(?:[.)]|위\.?|st|nd|rd|th)?\s*[-–:|]?\s+(?P<name>[^\d\n]{1,40}?)"
                        r"(?:\s*[-–:|(]?\s*(?P<score>\d{1,4}(?:[.,]\d+)?)\s?(?:점|points?|pts?\.?)?\)?)?\s*$")
-# "Singapore 32.32", "미국 100점"
+# "Singapore 38.16", "미국 100점"
 _PLAIN = re.compile(r"^\s*(?P<name>[^\d\n]{1,40}?)\s*[-–:|]?\s+(?P<score>\d{1,4}(?:[.,]\d+)?)\s?(?:점|points?|pts?\.?)?\s*$")
 _SCORE_HEADER = re.compile(r"점수|점\b|지수|score|points|index", re.IGNORECASE)
 _RANK_HEADER = re.compile(r"순위|등수|rank|ranking|place", re.IGNORECASE)
