@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -81,7 +81,9 @@ def check_base(base: str) -> str:
     """``base`` when it can prefix every IRI a build mints; InputError (at ``--base``) otherwise.
 
     It must be an absolute IRI (a scheme, and a host for http(s)), hold no space or character IRIs forbid, and
-    end with '/' or '#' so that keys are appended as path segments or fragments."""
+    end with '/': keys are appended as path segments (``entity/KR``, ``graph/article/<id>``). A base ending in
+    '#' is refused here, before anything is read: every IRI would then be a fragment of one document, and
+    tools that recognise our IRIs by their path (``…/entity/KR``) would not find them."""
     def refuse(why: str, hint: str = "e.g. https://w3id.org/newskg/id/") -> InputError:
         return InputError(f"base IRI {base!r} {why}", location=Location("--base"), hint=hint)
 
@@ -91,8 +93,11 @@ def check_base(base: str) -> str:
     if bad:
         raise refuse(f"contains {'a space' if bad.group() == ' ' else f'the character U+{ord(bad.group()):04X}'}, "
                      "which IRIs may not hold")
-    if not base.endswith(("/", "#")):
-        raise refuse("must end with '/' or '#'")
+    if base.endswith("#"):
+        raise refuse("ends with '#'; kg mints IRIs as paths under the base (entity/KR, graph/article/…), so it "
+                     "must end with '/'", hint=f"e.g. {base[:-1]}/")
+    if not base.endswith("/"):
+        raise refuse("must end with '/'")
     try:
         parts = urlsplit(base)
         if parts.scheme.lower() in ("http", "https") and not parts.hostname:
@@ -151,6 +156,25 @@ class Iris:
 
     def rankings_graph(self) -> NamedNode:
         return self._iri("graph", "rankings")
+
+    def graph_namespace(self) -> str:
+        """The prefix every graph this base names starts with (``BASE graph/``)."""
+        return self.base + "graph/"
+
+    def graph_kind(self, name: str) -> tuple[str, str | None] | None:
+        """What the graph named ``name`` holds, read from the IRI scheme rather than guessed from a suffix:
+        ("registry", None), ("rankings", None), ("article", article id), or None for a name this base did not
+        mint (another base's graph, the ontology graph, anything else on a server)."""
+        if name == self.registry_graph().value:
+            return ("registry", None)
+        if name == self.rankings_graph().value:
+            return ("rankings", None)
+        prefix = self._iri("graph", "article").value + "/"
+        if name.startswith(prefix):
+            local = name[len(prefix):]
+            if local and "/" not in local and self.article_graph(unquote(local)).value == name:
+                return ("article", unquote(local))
+        return None
 
 
 class _Emitter:

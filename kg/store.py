@@ -399,6 +399,13 @@ class KgStore:
 
     # -- state ----------------------------------------------------------------------------------------
     @property
+    def base(self) -> str | None:
+        """The base IRI the store's graphs were built with, as its build state records it (None: not built
+        yet, or built by a release that did not record it)."""
+        recorded = self.read_state().get("base")
+        return recorded if isinstance(recorded, str) else None
+
+    @property
     def state_path(self) -> Path:
         return self.version_path / STATE
 
