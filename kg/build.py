@@ -154,13 +154,15 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             continue
         assert article is not None
         new_quads[article_id] = article_quads(article, registry, iris)
-        editions[article_id] = sorted([list(e) for e in article_editions(article)], key=str)
+        editions[article_id] = sorted([list(e) for e in article_editions(article, registry)], key=str)
         summary.changed.append(article_id)
     summary.removed = sorted(k for k in old_graphs if k != REGISTRY_KEY and k not in hashes)
 
     # the ranking editions graph is shared by all articles: rebuilt from every article's editions
     all_editions = {(key, year) for used in editions.values() for key, year in used}
-    unknown = sorted(key for key, _ in all_editions if key not in registry.rankings)
+    unknown = sorted(ref for ref, _ in all_editions
+                     if (ref.partition(":")[2] not in (registry.rankings if ref.startswith("ranking:")
+                                                       else registry.classifications)))
     if unknown:  # only kept editions can name a series the registry lacks: a damaged state
         raise StoreError(f"the build state of {store_path} names ranking series the registries lack: "
                          f"{', '.join(unknown[:3])}", hint=f"delete the store folder {store_path} and run "

@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None
 
 DEFAULT_STORE = Path(SETTINGS["store"].default)
-STATE_VERSION = 2   # 2: per-article ranking editions
+STATE_VERSION = 3   # 2: per-article ranking editions; 3: classification editions, undated editions per article
 
 LIVE = "LIVE"
 WRITER_LOCK = "writer.lock"
