@@ -373,10 +373,11 @@ def fact_edition(fact: Fact, registry: Registry) -> tuple[str, str, int | None, 
     classification) has one edition (``one_edition: true``): otherwise two articles' undated mentions may be
     different editions, and each article gets an undated edition of its own."""
     year = fact.period.year if fact.period else None
-    if fact.kind == "rank":
+    if fact.kind == "rank" and fact.ranking is not None:
         return "ranking", fact.ranking, year, year is not None or registry.rankings[fact.ranking].one_edition
-    if fact.kind == "membership":
-        key = registry.group(fact.group).classification
+    group = registry.group(fact.group) if fact.kind == "membership" and fact.group is not None else None
+    if group is not None:
+        key = group.classification
         return "classification", key, year, year is not None or registry.classifications[key].one_edition
     return None
 
@@ -400,24 +401,26 @@ def article_editions(article: Article, registry: Registry) -> set[Edition]:
 def _edition(e: _Emitter, kind: str, key: str, year: int | None, registry: Registry, iris: Iris,
              article_id: str | None = None) -> None:
     node = edition_iri(kind, key, year, iris, article_id)
-    entry = registry.rankings[key] if kind == "ranking" else registry.classifications[key]
-    if kind == "ranking":
+    series = registry.rankings[key] if kind == "ranking" else None
+    label, publisher = (series.label, series.publisher) if series else \
+        (registry.classifications[key].label, registry.classifications[key].publisher)
+    if series:
         e.add(node, TYPE, n("Ranking"))
         e.add(node, n("rankingSeries"), iris.ranking_series(key))
     else:
         e.add(node, TYPE, n("ClassificationEdition"))
         e.add(node, n("classification"), iris.classification(key))
-    for lang in sorted(entry.label):
-        text = entry.label[lang] + (f" {year}" if year is not None else "")
+    for lang in sorted(label):
+        text = label[lang] + (f" {year}" if year is not None else "")
         e.add(node, LABEL, lit_lang(text, lang))
-    if entry.publisher:
-        e.add(node, n("publisher"), iris.entity(entry.publisher))
-    if kind == "ranking" and entry.criterion:
-        e.add(node, n("criterion"), iris.indicator(entry.criterion))
+    if publisher:
+        e.add(node, n("publisher"), iris.entity(publisher))
+    if series and series.criterion:
+        e.add(node, n("criterion"), iris.indicator(series.criterion))
     if year is not None:
         e.add(node, n("year"), Literal(f"{year:04d}", datatype=NamedNode(XSD + "gYear")))
-    if kind == "ranking" and entry.size:
-        e.add(node, n("size"), lit_int(entry.size))
+    if series and series.size:
+        e.add(node, n("size"), lit_int(series.size))
     if article_id is not None:   # the undated edition as one article reports it (not nkg:reportedIn: facts')
         e.add(node, n("undatedIn"), iris.article(article_id))
 
@@ -514,7 +517,7 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
             e.add(s, n("equivalentValue"), lit_decimal(fact.equivalent.value))
             e.add(s, n("equivalentUnit"), iris.unit(fact.equivalent.unit))
             e.add(s, n("equivalentApproximate"), lit_bool(fact.equivalent.approximate))
-    else:
+    elif edition is not None:
         kind, key, year, shared = edition
         node = edition_iri(kind, key, year, iris, None if shared else article.id)
         e.add(s, n("edition"), node)
