@@ -15,7 +15,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from .errors import InputError, Location
 from .model import Article, Corpus, Entity, Fact, Registry
 
-from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
+from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
 
 ENTITY_CLASS = {
     "country": "Country", "company": "Company", "organization": "Organization", "person": "Person",
