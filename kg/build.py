@@ -110,9 +110,10 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                        base.encode(), assets, __version__.encode())
 
     base_version, state = read_live_state(store_path)
-    # a state of another format, or one made with another base IRI, says nothing reliable about the store:
-    # then everything is mapped again into an empty new version
-    usable = is_usable_state(state) and state.get("base", base) == base
+    check_store_base(state, base, store_path)
+    # a state of another format says nothing reliable about the store: then everything is mapped again into an
+    # empty new version
+    usable = is_usable_state(state)
     old_graphs: dict[str, dict] = state["graphs"] if usable else {}
     summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash)
 
@@ -153,13 +154,15 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             continue
         assert article is not None
         new_quads[article_id] = article_quads(article, registry, iris)
-        editions[article_id] = sorted([list(e) for e in article_editions(article)], key=str)
+        editions[article_id] = sorted([list(e) for e in article_editions(article, registry)], key=str)
         summary.changed.append(article_id)
     summary.removed = sorted(k for k in old_graphs if k != REGISTRY_KEY and k not in hashes)
 
     # the ranking editions graph is shared by all articles: rebuilt from every article's editions
     all_editions = {(key, year) for used in editions.values() for key, year in used}
-    unknown = sorted(key for key, _ in all_editions if key not in registry.rankings)
+    unknown = sorted(ref for ref, _ in all_editions
+                     if (ref.partition(":")[2] not in (registry.rankings if ref.startswith("ranking:")
+                                                       else registry.classifications)))
     if unknown:  # only kept editions can name a series the registry lacks: a damaged state
         raise StoreError(f"the build state of {store_path} names ranking series the registries lack: "
                          f"{', '.join(unknown[:3])}", hint=f"delete the store folder {store_path} and run "
@@ -204,6 +207,18 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         summary.notes = list(store.notes)
         keys = {graph_name(k): digest for k, digest in hashes.items()}
         return _finish(store, summary, hashes, base, out_dir, html, tick, keys)
+
+
+def check_store_base(state: dict, base: str, store_path: Path) -> None:
+    """InputError (exit 2) when the store was built with another base IRI than ``base``.
+
+    A store holds the graphs of one base: building the same data under a second base would leave two copies of
+    every fact (one per base) that nothing relates, and each command would see whichever base it was given."""
+    recorded = state.get("base")
+    if isinstance(recorded, str) and recorded != base:
+        raise InputError(f"the store at {store_path} was built with base IRI {recorded}, not {base}",
+                         location=Location("--base"),
+                         hint=f"build with --base {recorded}, or use another --store, or remove {store_path} first")
 
 
 def _graphs_state(old_graphs, hashes, editions, fresh) -> dict:
@@ -401,9 +416,11 @@ def validate_store(store: KgStore, shacl_engine: str | None = None) -> Validatio
     shacl_engine = check_engine(settings.value("shacl_engine", shacl_engine))
     registry: list[pyoxigraph.Quad] = []
     articles: dict[str, list[pyoxigraph.Quad]] = {}
+    iris = Iris(store.base or DEFAULT_BASE)
     for name in store.graph_names():
         quads = list(store.store.quads_for_pattern(None, None, None, NamedNode(name)))
-        if name.endswith(("/graph/registry", "/graph/rankings")):
+        kind = iris.graph_kind(name)
+        if kind is not None and kind[0] in ("registry", "rankings"):
             registry.extend(quads)
         else:
             articles[name] = quads

@@ -293,13 +293,13 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, li
 @click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds to wait for each answer.")
 def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size, prune, timeout) -> None:
-    """Upload every named graph of the store to a SPARQL server, replacing the graphs there."""
+    """Upload every named graph of the store, and the ontology graph, to a SPARQL server, replacing them there."""
     from .remote import Endpoint, parse_auth, push_store
     from .store import KgStore
 
     target = Endpoint(endpoint, graph_store, parse_auth(auth) if auth else None, auth_type, timeout)
     with KgStore(store_path, read_only=True) as store:
-        summary = push_store(store.store, target, batch_size=batch_size, prune=prune,
+        summary = push_store(store.store, target, batch_size=batch_size, prune=prune, base=store.base,
                              progress=lambda g: click.echo(f"{g.triples:>9} triples  {g.graph}"))
     for graph in summary.removed:
         click.echo(f"  removed  {graph}")

@@ -266,7 +266,7 @@ class _RegistryBuilder:
         what = f"ranking {key}"
         body = value.mapping(what)
         body.check_keys({"label", "publisher", "criterion", "size", "description", "keywords", "proposed",
-                         "wikidata"})
+                         "wikidata", "one_edition"})
         label = _english_labels(body, what)
         series = RankingSeries(key, label, None, _origin(key_node),
                                description=_labels(body.get("description"), f"{what} description"),
@@ -280,6 +280,8 @@ class _RegistryBuilder:
             self.pending_refs.append((node, "indicator", series.criterion))
         if (node := body.get("size")) is not None:
             series.size = node.integer(f"{what}.size", minimum=1)
+        if (node := body.get("one_edition")) is not None:
+            series.one_edition = node.boolean(f"{what}.one_edition")
         self._put(self.registry.rankings, key, series, key_node)
 
     def _read_classifications(self, key: str, key_node: Node, value: Node) -> None:
@@ -287,11 +289,13 @@ class _RegistryBuilder:
         self._claim("classifications", key, key_node)
         what = f"classification {key}"
         body = value.mapping(what)
-        body.check_keys({"label", "publisher", "groups", "description", "proposed", "wikidata"})
+        body.check_keys({"label", "publisher", "groups", "description", "proposed", "wikidata", "one_edition"})
         label = _english_labels(body, what)
         scheme = Classification(key, label, None, _origin(key_node),
                                 description=_labels(body.get("description"), f"{what} description"),
                                 proposed=_proposed(body, what), wikidata=_wikidata(body, what))
+        if (node := body.get("one_edition")) is not None:
+            scheme.one_edition = node.boolean(f"{what}.one_edition")
         if (node := body.get("publisher")) is not None:
             scheme.publisher = node.text_or_number(f"{what}.publisher")
             self.pending_refs.append((node, "entity", scheme.publisher))
@@ -419,7 +423,7 @@ def load_registries(folders: list[Path]) -> Registry:
 
 # ------------------------------------------------------------------------------------------------ articles
 _ARTICLE_KEYS = {"id", "title", "title_en", "publisher", "language", "published", "published_note", "url",
-                 "text_sha256", "mentions", "draft"}
+                 "text_sha256", "mentions", "draft", "recorded"}
 _COMMON_FACT_KEYS = {"id", "kind", "subject", "approximate", "period", "period_note", "source", "attribution",
                      "evidence", "confidence", "note", "qualifier", "inferred"}
 _KIND_KEYS = {
@@ -474,6 +478,8 @@ def _read_meta(node: Node, registry: Registry, path: Path) -> ArticleMeta:
         raise body.require("text_sha256").fail("article.text_sha256 must be 64 lowercase hex digits")
     if (node := body.get("draft")) is not None:
         meta.draft = node.boolean("article.draft")
+    if (node := body.get("recorded")) is not None:
+        meta.recorded = node.date("article.recorded")
     if (node := body.get("mentions")) is not None:
         for item in node.sequence("article.mentions"):
             key = item.text_or_number("a mention")

@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from .errors import InputError, Location
 from .model import Article, Corpus, Entity, Fact, Registry
 
-from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
+from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
 
 ENTITY_CLASS = {
     "country": "Country", "company": "Company", "organization": "Organization", "person": "Person",
@@ -81,7 +81,9 @@ def check_base(base: str) -> str:
     """``base`` when it can prefix every IRI a build mints; InputError (at ``--base``) otherwise.
 
     It must be an absolute IRI (a scheme, and a host for http(s)), hold no space or character IRIs forbid, and
-    end with '/' or '#' so that keys are appended as path segments or fragments."""
+    end with '/': keys are appended as path segments (``entity/KR``, ``graph/article/<id>``). A base ending in
+    '#' is refused here, before anything is read: every IRI would then be a fragment of one document, and
+    tools that recognise our IRIs by their path (``…/entity/KR``) would not find them."""
     def refuse(why: str, hint: str = "e.g. https://w3id.org/newskg/id/") -> InputError:
         return InputError(f"base IRI {base!r} {why}", location=Location("--base"), hint=hint)
 
@@ -91,8 +93,11 @@ def check_base(base: str) -> str:
     if bad:
         raise refuse(f"contains {'a space' if bad.group() == ' ' else f'the character U+{ord(bad.group()):04X}'}, "
                      "which IRIs may not hold")
-    if not base.endswith(("/", "#")):
-        raise refuse("must end with '/' or '#'")
+    if base.endswith("#"):
+        raise refuse("ends with '#'; kg mints IRIs as paths under the base (entity/KR, graph/article/…), so it "
+                     "must end with '/'", hint=f"e.g. {base[:-1]}/")
+    if not base.endswith("/"):
+        raise refuse("must end with '/'")
     try:
         parts = urlsplit(base)
         if parts.scheme.lower() in ("http", "https") and not parts.hostname:
@@ -127,11 +132,23 @@ class Iris:
     def ranking_series(self, key: str) -> NamedNode:
         return self._iri("ranking", key)
 
-    def ranking(self, key: str, year: int | None) -> NamedNode:
-        return self._iri("ranking", key, str(year) if year is not None else "undated")
+    def ranking(self, key: str, year: int | None, article_id: str | None = None) -> NamedNode:
+        """A ranking edition: ``ranking/{key}/{year}``; an undated one is ``ranking/{key}/undated/{article}``
+        (the edition one article reports), or ``ranking/{key}/undated`` when the registry says the series has
+        one edition (``article_id`` None)."""
+        if year is not None:
+            return self._iri("ranking", key, str(year))
+        return self._iri("ranking", key, "undated", *([article_id] if article_id else []))
 
     def classification(self, key: str) -> NamedNode:
         return self._iri("classification", key)
+
+    def classification_edition(self, key: str, year: int | None, article_id: str | None = None) -> NamedNode:
+        """A classification edition: ``classification/{key}/edition/{year}``, or ``…/edition/undated/{article}``
+        (``…/edition/undated`` when the registry says the classification has one edition)."""
+        if year is not None:
+            return self._iri("classification", key, "edition", str(year))
+        return self._iri("classification", key, "edition", "undated", *([article_id] if article_id else []))
 
     def group(self, key: str) -> NamedNode:
         scheme, _, local = key.partition("/")
@@ -151,6 +168,25 @@ class Iris:
 
     def rankings_graph(self) -> NamedNode:
         return self._iri("graph", "rankings")
+
+    def graph_namespace(self) -> str:
+        """The prefix every graph this base names starts with (``BASE graph/``)."""
+        return self.base + "graph/"
+
+    def graph_kind(self, name: str) -> tuple[str, str | None] | None:
+        """What the graph named ``name`` holds, read from the IRI scheme rather than guessed from a suffix:
+        ("registry", None), ("rankings", None), ("article", article id), or None for a name this base did not
+        mint (another base's graph, the ontology graph, anything else on a server)."""
+        if name == self.registry_graph().value:
+            return ("registry", None)
+        if name == self.rankings_graph().value:
+            return ("rankings", None)
+        prefix = self._iri("graph", "article").value + "/"
+        if name.startswith(prefix):
+            local = name[len(prefix):]
+            if local and "/" not in local and self.article_graph(unquote(local)).value == name:
+                return ("article", unquote(local))
+        return None
 
 
 class _Emitter:
@@ -213,6 +249,8 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
             e.add(s, n("criterion"), iris.indicator(series.criterion))
         if series.size:
             e.add(s, n("size"), lit_int(series.size))
+        if series.one_edition:
+            e.add(s, n("oneEdition"), lit_bool(True))
         _proposed(e, s, series.proposed)
         _same_as(e, s, series.wikidata)
         e.add(s, n("definedAt"), lit_str(str(series.origin)))
@@ -225,6 +263,8 @@ def registry_quads(registry: Registry, iris: Iris) -> list[Quad]:
         e.labels(s, scheme.description, DESCRIPTION)
         if scheme.publisher:
             e.add(s, n("publisher"), iris.entity(scheme.publisher))
+        if scheme.one_edition:
+            e.add(s, n("oneEdition"), lit_bool(True))
         _proposed(e, s, scheme.proposed)
         _same_as(e, s, scheme.wikidata)
         e.add(s, n("definedAt"), lit_str(str(scheme.origin)))
@@ -312,42 +352,90 @@ def article_quads(article: Article, registry: Registry, iris: Iris) -> list[Quad
     e.add(a, n("definedIn"), lit_str(meta.origin.path))
     e.add(a, n("definedAt"), lit_str(str(meta.origin)))
 
+    own = sorted({(ed[0], ed[1]) for f in article.facts
+                  if (ed := fact_edition(f, registry)) is not None and not ed[3]})
+    for kind, key in own:
+        _edition(e, kind, key, None, registry, iris, article.id)
     for fact in article.facts:
         _fact(e, article, fact, registry, iris)
     return e.quads
 
 
-Edition = tuple[str, "int | None"]   # (ranking series key, year or None)
+# An edition as the build state keeps it: ("ranking:{series key}" or "classification:{key}", year or None).
+Edition = tuple[str, "int | None"]
 
 
-def article_editions(article: Article) -> set[Edition]:
-    """The ranking editions an article's rank entries point to."""
-    return {(f.ranking, f.period.year if f.period else None) for f in article.facts if f.kind == "rank"}
+def fact_edition(fact: Fact, registry: Registry) -> tuple[str, str, int | None, bool] | None:
+    """(kind, key, year, shared) of the edition a rank entry or membership belongs to; None for observations.
+
+    The year is the fact sheet's ``period`` (for ranks and memberships, the edition's year). A dated edition is
+    shared by every article that names it; an undated one only when the registry says the series (or
+    classification) has one edition (``one_edition: true``): otherwise two articles' undated mentions may be
+    different editions, and each article gets an undated edition of its own."""
+    year = fact.period.year if fact.period else None
+    if fact.kind == "rank" and fact.ranking is not None:
+        return "ranking", fact.ranking, year, year is not None or registry.rankings[fact.ranking].one_edition
+    group = registry.group(fact.group) if fact.kind == "membership" and fact.group is not None else None
+    if group is not None:
+        key = group.classification
+        return "classification", key, year, year is not None or registry.classifications[key].one_edition
+    return None
+
+
+def edition_iri(kind: str, key: str, year: int | None, iris: Iris, article_id: str | None = None) -> NamedNode:
+    if kind == "ranking":
+        return iris.ranking(key, year, article_id)
+    return iris.classification_edition(key, year, article_id)
+
+
+def article_editions(article: Article, registry: Registry) -> set[Edition]:
+    """The shared editions (graph ``id:graph/rankings``) an article's rank entries and memberships point to."""
+    found: set[Edition] = set()
+    for fact in article.facts:
+        edition = fact_edition(fact, registry)
+        if edition is not None and edition[3]:
+            found.add((f"{edition[0]}:{edition[1]}", edition[2]))
+    return found
+
+
+def _edition(e: _Emitter, kind: str, key: str, year: int | None, registry: Registry, iris: Iris,
+             article_id: str | None = None) -> None:
+    node = edition_iri(kind, key, year, iris, article_id)
+    series = registry.rankings[key] if kind == "ranking" else None
+    label, publisher = (series.label, series.publisher) if series else \
+        (registry.classifications[key].label, registry.classifications[key].publisher)
+    if series:
+        e.add(node, TYPE, n("Ranking"))
+        e.add(node, n("rankingSeries"), iris.ranking_series(key))
+    else:
+        e.add(node, TYPE, n("ClassificationEdition"))
+        e.add(node, n("classification"), iris.classification(key))
+    for lang in sorted(label):
+        text = label[lang] + (f" {year}" if year is not None else "")
+        e.add(node, LABEL, lit_lang(text, lang))
+    if publisher:
+        e.add(node, n("publisher"), iris.entity(publisher))
+    if series and series.criterion:
+        e.add(node, n("criterion"), iris.indicator(series.criterion))
+    if year is not None:
+        e.add(node, n("year"), Literal(f"{year:04d}", datatype=NamedNode(XSD + "gYear")))
+    if series and series.size:
+        e.add(node, n("size"), lit_int(series.size))
+    if article_id is not None:   # the undated edition as one article reports it (not nkg:reportedIn: facts')
+        e.add(node, n("undatedIn"), iris.article(article_id))
 
 
 def editions_quads(editions: set[Edition], registry: Registry, iris: Iris) -> list[Quad]:
-    """The ranking editions graph: one node per (series, year) used by any article.
+    """The editions graph: one node per shared (series or classification, year) edition used by any article.
 
-    Editions live in one shared graph rather than in each article graph that uses them: the union default graph
-    of a SPARQL store is a multiset, so copies in many graphs multiplied every join through an edition.
+    Shared editions live in one graph rather than in each article graph that uses them: the union default graph
+    of a SPARQL store is a multiset, so copies in many graphs multiplied every join through an edition. An
+    undated edition of one article lives in that article's graph.
     """
     e = _Emitter(iris.rankings_graph())
-    for key, year in sorted(editions, key=lambda k: (k[0], -1 if k[1] is None else k[1])):
-        node = iris.ranking(key, year)
-        series = registry.rankings[key]
-        e.add(node, TYPE, n("Ranking"))
-        e.add(node, n("rankingSeries"), iris.ranking_series(key))
-        for lang in sorted(series.label):
-            text = series.label[lang] + (f" {year}" if year is not None else "")
-            e.add(node, LABEL, lit_lang(text, lang))
-        if series.publisher:
-            e.add(node, n("publisher"), iris.entity(series.publisher))
-        if series.criterion:
-            e.add(node, n("criterion"), iris.indicator(series.criterion))
-        if year is not None:
-            e.add(node, n("year"), Literal(f"{year:04d}", datatype=NamedNode(XSD + "gYear")))
-        if series.size:
-            e.add(node, n("size"), lit_int(series.size))
+    for ref, year in sorted(editions, key=lambda k: (k[0], -1 if k[1] is None else k[1])):
+        kind, _, key = ref.partition(":")
+        _edition(e, kind, key, year, registry, iris)
     return e.quads
 
 
@@ -401,7 +489,14 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
         e.add(s, n("derivationNote"), lit_str(fact.inferred))
     if article.meta.draft:
         e.add(s, n("draft"), lit_bool(True))
-    if fact.period:
+    # how and when the fact entered the graph: from a reviewed fact sheet or a `kg extract` draft, on the date
+    # the fact sheet records (never the build's clock: rebuilds stay byte-identical)
+    e.add(s, n("entryMethod"), n("ExtractDraft" if article.meta.draft else "ReviewedFactSheet"))
+    if article.meta.recorded:
+        e.add(s, NamedNode(PROV + "generatedAtTime"),
+              Literal(f"{article.meta.recorded.isoformat()}T00:00:00", datatype=NamedNode(XSD + "dateTime")))
+    edition = fact_edition(fact, registry)
+    if fact.period and edition is None:   # an observation's period; a rank's or tier's year is its edition's
         e.add(s, n("period"), _period_literal(fact))
     if fact.period_note:
         e.add(s, n("periodNote"), lit_lang(fact.period_note, "en"))
@@ -422,18 +517,22 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
             e.add(s, n("equivalentValue"), lit_decimal(fact.equivalent.value))
             e.add(s, n("equivalentUnit"), iris.unit(fact.equivalent.unit))
             e.add(s, n("equivalentApproximate"), lit_bool(fact.equivalent.approximate))
-    elif fact.kind == "rank":
-        e.add(s, n("ranking"), iris.ranking(fact.ranking, fact.period.year if fact.period else None))
-        e.add(s, n("rank"), lit_int(fact.rank))
-        if fact.out_of:
-            e.add(s, n("outOf"), lit_int(fact.out_of))
-    else:
-        e.add(s, n("group"), iris.group(fact.group))
+    elif edition is not None:
+        kind, key, year, shared = edition
+        node = edition_iri(kind, key, year, iris, None if shared else article.id)
+        e.add(s, n("edition"), node)
+        if fact.kind == "rank":
+            e.add(s, n("ranking"), node)
+            e.add(s, n("rank"), lit_int(fact.rank))
+            if fact.out_of:
+                e.add(s, n("outOf"), lit_int(fact.out_of))
+        else:
+            e.add(s, n("group"), iris.group(fact.group))
 
 
 def corpus_quads(corpus: Corpus, iris: Iris) -> dict[str, list[Quad]]:
     """Every graph of the corpus: graph IRI -> quads (registry, ranking editions, then articles by id)."""
-    editions = set().union(*(article_editions(a) for a in corpus.articles))
+    editions = set().union(*(article_editions(a, corpus.registry) for a in corpus.articles))
     graphs = {iris.registry_graph().value: registry_quads(corpus.registry, iris),
               iris.rankings_graph().value: editions_quads(editions, corpus.registry, iris)}
     for article in corpus.articles:

@@ -86,6 +86,7 @@ class RankingSeries:
     keywords: Aliases = field(default_factory=dict)
     proposed: bool = False              # proposed by a draft, not yet reviewed
     wikidata: str | None = None         # Wikidata item id (Q…), when known
+    one_edition: bool = False           # every undated mention is one edition (else one per article)
 
 
 @dataclass
@@ -111,6 +112,7 @@ class Classification:
     description: Labels = field(default_factory=dict)
     proposed: bool = False              # proposed by a draft, not yet reviewed
     wikidata: str | None = None         # Wikidata item id (Q…), when known
+    one_edition: bool = False           # every undated mention is one edition (else one per article)
 
 
 @dataclass
@@ -220,6 +222,7 @@ class ArticleMeta:
     text_sha256: str | None = None
     mentions: list[str] = field(default_factory=list)
     draft: bool = False
+    recorded: dt.date | None = None    # when the analyst recorded (or kg extract drafted) the fact sheet
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """External SPARQL 1.1 servers: push the named graphs there, and run queries there.
 
-Pushing uses the SPARQL 1.1 Graph Store HTTP Protocol: each named graph of the local store (the registry graph
-and one per article) is sent with ``PUT`` (which replaces that graph, so pushing twice changes nothing); a graph
+Pushing uses the SPARQL 1.1 Graph Store HTTP Protocol: each named graph of the local store (the registry graph,
+the editions graph and one per article) and the ontology graph are sent with ``PUT`` (which replaces that graph, so pushing twice changes nothing); a graph
 larger than the batch size is sent as one ``PUT`` followed by ``POST`` requests that add the remaining batches.
 
 Every upload is verified: a write counts as done only when the server answers 200, 201 or 204 (the successes
@@ -32,6 +32,7 @@ import requests
 from pyoxigraph import BlankNode, Literal, NamedNode
 
 from .errors import InputError, QueryError, RemoteError
+from .mapping import Iris
 from .vocab import RDF_LANG_STRING, XSD_BOOLEAN, XSD_STRING
 
 DEFAULT_BATCH_SIZE = 20_000
@@ -264,23 +265,39 @@ def push_graph(session: requests.Session, store_url: str, graph: str, lines: lis
     return GraphPush(graph, len(lines), len(parts))
 
 
+def ontology_lines() -> list[str]:
+    """The ontology graph's triples as sorted N-Triples lines (its blank nodes labelled as the exports do)."""
+    from .export import ontology_quads
+    return sorted(f"{q.subject} {q.predicate} {q.object} .\n" for q in ontology_quads())
+
+
 def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[str] | None = None,
                batch_size: int = DEFAULT_BATCH_SIZE, prune: bool = False,
-               progress: Callable[[GraphPush], None] | None = None) -> PushSummary:
-    """Push each named graph of ``store`` (default: all of them, in IRI order) to ``endpoint``.
+               progress: Callable[[GraphPush], None] | None = None, base: str | None = None,
+               ontology: bool = True) -> PushSummary:
+    """Push each named graph of ``store`` (default: all of them, and the ontology graph, in IRI order) to
+    ``endpoint``.
 
-    With ``prune``, graphs the server holds in the same graph namespace (``BASE graph/``) that the store does
-    not have any more (articles removed from the corpus) are deleted afterwards; nothing else is touched.
+    The ontology (``ontology/kg.ttl``) goes up as its own graph (``https://w3id.org/newskg/ontology``, as in the
+    TriG and JSON-LD exports), so a SPARQL server holding our data also holds the classes it is typed with.
+
+    With ``prune``, graphs the server holds in the store's graph namespace (``BASE graph/``, from ``base``, the
+    store's recorded base IRI) that the store does not have any more (articles removed from the corpus) are
+    deleted afterwards; nothing else is touched.
 
     Afterwards the server must hold exactly the triples sent in each graph (and none of the pruned graphs);
     RemoteError otherwise.
     """
+    from .export import ONTOLOGY_GRAPH
     local = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode))
-    names = local if graphs is None else list(graphs)
+    names = (sorted(local + [ONTOLOGY_GRAPH]) if ontology else local) if graphs is None else list(graphs)
     summary = PushSummary(endpoint.store_url())
     with endpoint.session() as session:
         for name in names:
-            lines, blank = graph_lines(store, name)
+            if name == ONTOLOGY_GRAPH and name not in local:
+                lines, blank = ontology_lines(), True
+            else:
+                lines, blank = graph_lines(store, name)
             pushed = push_graph(session, summary.graph_store, name, lines, batch_size=batch_size,
                                 splittable=not blank, timeout=endpoint.timeout)
             summary.graphs.append(pushed)
@@ -289,7 +306,7 @@ def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[
         verify_counts(endpoint, {g.graph: g.triples for g in summary.graphs}, summary.graph_store)
         if prune:
             keep = set(local)
-            namespaces = graph_namespaces(local)
+            namespaces = [Iris(base).graph_namespace()] if base else graph_namespaces(local)
             for namespace in namespaces:
                 for name in remote_graphs(endpoint, namespace):
                     if name not in keep:
@@ -335,7 +352,8 @@ def verify_counts(endpoint: Endpoint, expected: Mapping[str, int], store_url: st
 
 
 def graph_namespaces(names: Iterable[str]) -> list[str]:
-    """The namespaces our graphs are named in: each name up to and including ``/graph/``."""
+    """The namespaces our graphs are named in, for a store that does not record its base IRI: each name up to
+    and including ``/graph/``."""
     return sorted({name[:name.index("/graph/") + len("/graph/")] for name in names if "/graph/" in name})
 
 

@@ -323,14 +323,15 @@ def _facts_query(term: str, lang: str) -> str:
   OPTIONAL {{ ?fact nkg:value ?value }}
   OPTIONAL {{ ?fact nkg:unit ?unitNode . ?unitNode nkg:code ?unit }}
   OPTIONAL {{ ?fact nkg:rank ?rank }}
-  OPTIONAL {{ ?fact nkg:period ?periodValue }}
+  OPTIONAL {{ ?fact nkg:period ?statedPeriod }}
+  OPTIONAL {{ ?fact nkg:edition ?periodEdition . ?periodEdition nkg:year ?periodEditionYear }}
   OPTIONAL {{ ?fact nkg:attributedTo ?sourceNode .
              OPTIONAL {{ ?sourceNode rdfs:label ?s1 FILTER(LANGMATCHES(LANG(?s1), "{lang}")) }}
              OPTIONAL {{ ?sourceNode rdfs:label ?s2 FILTER(LANGMATCHES(LANG(?s2), "en")) }} }}
   OPTIONAL {{ ?fact nkg:evidence ?evidence }}
   BIND(COALESCE(?l1, ?l2, STR(?fact)) AS ?label)
   BIND(COALESCE(?s1, ?s2) AS ?source)
-  BIND(STR(?periodValue) AS ?period)
+  BIND(STR(COALESCE(?statedPeriod, ?periodEditionYear)) AS ?period)
   BIND(IF(?att = nkg:Stated, "stated", IF(?att = nkg:Implied, "implied", "none")) AS ?attribution)
 }} ORDER BY ?label ?article LIMIT 500"""
 

@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None
 
 DEFAULT_STORE = Path(SETTINGS["store"].default)
-STATE_VERSION = 2   # 2: per-article ranking editions
+STATE_VERSION = 3   # 2: per-article ranking editions; 3: classification editions, undated editions per article
 
 LIVE = "LIVE"
 WRITER_LOCK = "writer.lock"
@@ -398,6 +398,13 @@ class KgStore:
         crash_point("graphs-written")
 
     # -- state ----------------------------------------------------------------------------------------
+    @property
+    def base(self) -> str | None:
+        """The base IRI the store's graphs were built with, as its build state records it (None: not built
+        yet, or built by a release that did not record it)."""
+        recorded = self.read_state().get("base")
+        return recorded if isinstance(recorded, str) else None
+
     @property
     def state_path(self) -> Path:
         return self.version_path / STATE

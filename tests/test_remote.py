@@ -331,7 +331,7 @@ def test_an_honest_fake_server_gets_every_triple(fake_server, built, capsys):
     # the control for the tests below: the fake server stores what it is sent and answers queries from it
     server = fake_server(status=204)
     assert push_to(server, built) == 0, capsys.readouterr().err
-    assert local_counts(server.store) == local_counts(local_store(built))
+    assert local_counts(server.store) == sent_counts(local_store(built))
     assert "pushed" in capsys.readouterr().out
 
 
@@ -401,6 +401,44 @@ def test_pruned_graphs_must_be_gone_afterwards(fake_server, built, capsys, delet
         assert f"{server.url}/store: the server still holds {gone.value} after deleting it" in err
 
 
+def test_push_uploads_the_ontology_as_its_own_graph(fake_server, built, capsys):
+    # issue 10, item 1: what `kg push` uploads carries the ontology, so a server validating or reasoning over our
+    # data knows that an nkg:Observation is an nkg:Fact and a prov:Entity
+    import rdflib
+    from rdflib.compare import isomorphic
+    from kg.assets import ontology_path
+    from kg.export import ONTOLOGY_GRAPH
+
+    server = fake_server(status=204)
+    assert push_to(server, built) == 0, capsys.readouterr().err
+    assert f"triples  {ONTOLOGY_GRAPH}" in capsys.readouterr().out
+    held = rdflib.Graph().parse(data=pyoxigraph.serialize(
+        [q.triple for q in server.store.quads_for_pattern(None, None, None, NamedNode(ONTOLOGY_GRAPH))],
+        format=pyoxigraph.RdfFormat.N_TRIPLES).decode(), format="nt")
+    assert isomorphic(held, rdflib.Graph().parse(ontology_path(), format="turtle"))
+    assert server.store.query("ASK { GRAPH ?g { <https://w3id.org/newskg/ontology#Observation> "
+                              "<http://www.w3.org/2000/01/rdf-schema#subClassOf> "
+                              "<https://w3id.org/newskg/ontology#Fact> } }")
+
+
+def test_prune_deletes_only_under_the_stores_recorded_base(fake_server, tmp_path, capsys):
+    # The graph namespace comes from the base the store records, not from cutting names at their first
+    # "/graph/": with this base that guess gave https://example.org/graph/, and pruned a stranger's graph.
+    from kg.build import build
+
+    base = "https://example.org/graph/kg/"
+    build([DATA], out_dir=None, store_path=tmp_path / "s", html=False, base=base)
+    server = fake_server(status=204)
+    gone = NamedNode(base + "graph/article/deleted-article")
+    stranger = NamedNode("https://example.org/graph/someone-elses")
+    for graph in (gone, stranger):
+        server.store.add(Quad(NamedNode(EX + "s"), NamedNode(EX + "p"), Literal("o"), graph))
+    assert push_to(server, tmp_path / "s", "--prune") == 0, capsys.readouterr().err
+    assert f"removed  {gone.value}" in capsys.readouterr().out
+    assert not server.store.contains_named_graph(gone)
+    assert server.store.contains_named_graph(stranger)
+
+
 @pytest.mark.parametrize("status", [202, 203, 206])
 def test_a_success_the_graph_store_protocol_does_not_allow_is_a_failure(fake_server, built, capsys, status):
     server = fake_server(status=status)
@@ -446,6 +484,12 @@ def local_counts(store: pyoxigraph.Store) -> dict[str, int]:
     return {g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()}
 
 
+def sent_counts(store: pyoxigraph.Store) -> dict[str, int]:
+    """What `kg push` uploads: every graph of the store, and the ontology as its own graph."""
+    from kg.export import ONTOLOGY_GRAPH, ontology_quads
+    return {**local_counts(store), ONTOLOGY_GRAPH: len(ontology_quads())}
+
+
 def clear(server) -> None:
     """Drop the graphs an earlier test pushed (only ours: Virtuoso keeps its own system graphs)."""
     endpoint = server.endpoint()
@@ -466,7 +510,7 @@ def server(sparql_server):
 def loaded(sparql_server, built):
     """A server holding exactly the graphs of ``built`` (pushed only when it does not already)."""
     endpoint = sparql_server.endpoint()
-    if graph_counts(endpoint) != local_counts(local_store(built)):
+    if graph_counts(endpoint) != sent_counts(local_store(built)):
         clear(sparql_server)
         push_store(local_store(built), endpoint)
     return sparql_server
@@ -475,7 +519,7 @@ def loaded(sparql_server, built):
 @pytest.mark.server
 def test_push_sends_every_graph_and_twice_changes_nothing(server, built, capsys):
     store = local_store(built)
-    expected = local_counts(store)
+    expected = sent_counts(store)
     assert len(expected) >= 2  # the registry graph and the article's
     assert main(["push", *server.push_args(), "--store", str(built)]) == 0
     out = capsys.readouterr().out
@@ -511,7 +555,7 @@ def test_pushing_an_article_again_replaces_its_graph(server, built, changed):
         values = run_remote_query(server.endpoint(), "SELECT ?v WHERE { ?f nkg:subject ?s ; nkg:value ?v . "
                                   "?s dcterms:identifier \"meta\" }")
         assert [row[0].value for row in values.rows] == ["350001"]
-        assert graph_counts(server.endpoint()) == local_counts(local_store(changed))
+        assert graph_counts(server.endpoint()) == sent_counts(local_store(changed))
     finally:
         clear(server)  # same triple counts as `built`: the `loaded` fixture must not mistake it for that
 
@@ -573,7 +617,7 @@ def test_a_hostile_parameter_is_only_a_value(loaded, built):
     server = loaded
     hostile = '" } } ; DROP ALL ; SELECT * { "'
     assert run_remote_saved(server.endpoint(), "facts", {"article": hostile}).rows == []
-    assert graph_counts(server.endpoint()) == local_counts(local_store(built))
+    assert graph_counts(server.endpoint()) == sent_counts(local_store(built))
 
 
 @pytest.mark.server
@@ -650,7 +694,7 @@ def test_prune_removes_graphs_of_deleted_articles_and_nothing_else(server, built
         assert main(["push", *server.push_args(), "--store", str(built), "--prune"]) == 0
         out = capsys.readouterr().out
         assert f"removed  {gone}" in out and "removed 1 graphs" in out
-        assert graph_counts(server.endpoint()) == local_counts(local_store(built))
+        assert graph_counts(server.endpoint()) == sent_counts(local_store(built))
         assert graph_counts(server.endpoint(), "http://example.org/") == {other: 1}
     finally:
         with server.endpoint().session() as session:

@@ -183,6 +183,13 @@ def test_entity_page_lists_its_facts_with_sources_and_evidence(server):
     assert '<h1 id="entity-label">대한민국</h1>' in ko
 
 
+def test_entity_page_shows_a_ranks_period_from_its_edition(server):
+    # a rank states no nkg:period; its edition's year is the period column (France: Tortoise 2023 and 2024)
+    page = fetch(server, "GET", "/page/entity/FR")[2].decode()
+    section = page[page.index('<section id="facts">'):page.index("</section>", page.index('<section id="facts">'))]
+    assert "<td>2023</td>" in section and "<td>2024</td>" in section
+
+
 def test_entity_page_shows_a_fact_with_its_evidence(server):
     fact = "https://w3id.org/newskg/id/article/mk-2025-korea-ai-competitiveness/fact/h100-kr-sk-telecom-ceo"
     evidence = select(server, f"SELECT ?e WHERE {{ <{fact}> nkg:evidence ?e }}")[0]["e"]["value"]

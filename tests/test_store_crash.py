@@ -28,7 +28,7 @@ from kg.settings import SETTINGS
 from kg.build import OUTPUT_FORMATS, build
 from kg.export import export
 from kg.facts import facts_table
-from kg.store import CRASH_POINTS, KgStore, live_version, read_state
+from kg.store import CRASH_POINTS, STATE_VERSION, KgStore, live_version, read_state
 from kgtest import MINI_ARTICLE, ROOT, make_corpus, run_cli, snapshot
 
 BASE = "https://w3id.org/newskg/id/"
@@ -257,8 +257,9 @@ def one_line_exit_3(result) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("damage", [b"\x00\xffgarbage", b"{not json", b'{"version": 2, "graphs": []}',
-                                    b'{"version": 2, "graphs": {"mini": "not a record"}}', b"[]"])
+@pytest.mark.parametrize("damage", [b"\x00\xffgarbage", b"{not json",
+                                    b'{"version": %d, "graphs": []}' % STATE_VERSION,
+                                    b'{"version": %d, "graphs": {"mini": "not a record"}}' % STATE_VERSION, b"[]"])
 def test_a_damaged_build_state_is_exit_3_with_one_line(built, tmp_path, capsys, damage):
     data, store = built
     facts_before = run_cli(capsys, "facts", "--store", store, "--format", "csv").out

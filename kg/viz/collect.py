@@ -58,7 +58,9 @@ WHERE {
   OPTIONAL { ?fact nkg:unit ?unit }
   OPTIONAL { ?fact nkg:rank ?rank }
   OPTIONAL { ?fact nkg:outOf ?outOf }
-  OPTIONAL { ?fact nkg:period ?period }
+  OPTIONAL { ?fact nkg:period ?statedPeriod }
+  OPTIONAL { ?fact nkg:edition ?periodEdition . ?periodEdition nkg:year ?periodEditionYear }
+  BIND(COALESCE(?statedPeriod, ?periodEditionYear) AS ?period)
   OPTIONAL { ?fact nkg:periodNote ?periodNote }
   OPTIONAL { ?fact nkg:approximate ?approximate }
   OPTIONAL { ?fact nkg:asWritten ?asWritten }
