@@ -34,10 +34,10 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from .errors import InputError
+from .vocab import RDFS, SH
 
-SH = "http://www.w3.org/ns/shacl#"
 _RDF_TYPE = f"<{RDF.type}>"
-_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+_SUBCLASS = f"<{RDFS}subClassOf>"
 
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 

@@ -34,7 +34,7 @@ def _fragments(text: str) -> set[str]:
 
 
 def _distinctive_figures(gold: dict) -> set[str]:
-    """Values with two or more decimals, as an article writes them (84.59): a rule or test using one copied it."""
+    """Values with two or more decimals, as an article writes them (17.03): a rule or test using one copied it."""
     figures = set()
     for fact in gold.get("facts") or []:
         value = fact.get("value")
@@ -65,4 +65,4 @@ def test_no_corpus_sentence_or_distinctive_figure_is_in_the_repository():
 def test_the_fragment_and_figure_readers_find_what_they_look_for():
     text = "첫 문장은 짧다.\nThis sentence is long enough to count as an article's own words here. Short."
     assert _fragments(text) == {"This sentence is long enough to count as an article's own words here."}
-    assert _distinctive_figures({"facts": [{"value": 84.59}, {"value": 36}, {"value": 44.4}]}) == {"84.59"}
+    assert _distinctive_figures({"facts": [{"value": 17.03}, {"value": 36}, {"value": 44.4}]}) == {"17.03"}
