@@ -14,7 +14,8 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from .vocab import XSD_STRING
+from .vocab import XSD, XSD_BOOLEAN, XSD_STRING
+from .xlsx import Cell, workbook
 
 
 # media type -> short name. The first entry of each table is the default.
@@ -26,6 +27,7 @@ RESULT_TYPES = {
     "text/xml": "xml",
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 GRAPH_TYPES = {
     "text/turtle": "turtle",
@@ -38,6 +40,7 @@ GRAPH_TYPES = {
 # format= / output= parameter values (what SPARQL endpoints commonly accept)
 FORMAT_ALIASES = {
     "json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv",
+    "xlsx": "xlsx", "excel": "xlsx",
     "turtle": "turtle", "ttl": "turtle", "jsonld": "jsonld", "json-ld": "jsonld",
     "ntriples": "ntriples", "nt": "ntriples", "n-triples": "ntriples", "rdfxml": "rdfxml", "rdf": "rdfxml",
 }
@@ -46,6 +49,7 @@ CONTENT_TYPES = {
     "xml": "application/sparql-results+xml",
     "csv": "text/csv; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "turtle": "text/turtle; charset=utf-8",
     "jsonld": "application/ld+json",
     "ntriples": "application/n-triples",
@@ -58,7 +62,7 @@ _GRAPH_RDF_FORMATS = {
     "rdfxml": pyoxigraph.RdfFormat.RDF_XML,
 }
 # when a client asks for a results format but gets a graph (or the other way round), this is what it gets
-_CROSS = {"json": "jsonld", "xml": "rdfxml", "csv": "ntriples", "tsv": "ntriples",
+_CROSS = {"json": "jsonld", "xml": "rdfxml", "csv": "ntriples", "tsv": "ntriples", "xlsx": "turtle",
           "turtle": "json", "jsonld": "json", "ntriples": "tsv", "rdfxml": "xml"}
 
 
@@ -183,6 +187,29 @@ def _tsv_term(term) -> str:
     return str(term).translate(str.maketrans(_LINE_BREAKS))
 
 
+_XLSX_INTEGERS = {XSD + name for name in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                           "positiveInteger", "negativeInteger", "nonPositiveInteger",
+                                           "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+_XLSX_NUMBERS = {XSD + "decimal", XSD + "double", XSD + "float"}
+
+
+def _xlsx_value(term) -> Cell:
+    """A spreadsheet cell for an RDF term: numbers and booleans typed, everything else as its text."""
+    if isinstance(term, Literal) and term.datatype is not None and not term.language:
+        datatype = term.datatype.value
+        try:
+            if datatype in _XLSX_INTEGERS:
+                return int(term.value)
+            if datatype in _XLSX_NUMBERS:
+                number = float(term.value)
+                return number if number == number and abs(number) != float("inf") else term.value
+        except ValueError:
+            return term.value   # an ill-typed literal keeps its text
+        if datatype == XSD_BOOLEAN and term.value in ("true", "false", "1", "0"):
+            return term.value in ("true", "1")
+    return None if term is None else _csv_value(term)
+
+
 def serialize_select(variables: list[str], rows: list[tuple], fmt: str) -> bytes:
     if fmt == "json":
         bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
@@ -208,6 +235,8 @@ def serialize_select(variables: list[str], rows: list[tuple], fmt: str) -> bytes
         lines = ["\t".join("?" + v for v in variables)]
         lines.extend("\t".join("" if t is None else _tsv_term(t) for t in row) for row in rows)
         return ("\n".join(lines) + "\n").encode("utf-8")
+    if fmt == "xlsx":
+        return workbook(list(variables), [[_xlsx_value(t) for t in row] for row in rows])
     raise ValueError(f"not a results format: {fmt}")
 
 
@@ -217,6 +246,8 @@ def serialize_ask(value: bool, fmt: str) -> bytes:
     if fmt == "xml":
         return ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                 f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode("utf-8")
+    if fmt == "xlsx":
+        return workbook(["_askResult"], [[value]])
     # CSV and TSV define no boolean form; a one-cell table is what most endpoints send
     return (("_askResult\r\n" if fmt == "csv" else "?_askResult\n")
             + ("true" if value else "false") + ("\r\n" if fmt == "csv" else "\n")).encode("utf-8")

@@ -233,7 +233,7 @@
     } catch (e) { /* idem */ }
   }
 
-  // ---- the server's own formats: CSV, TSV, SPARQL JSON/XML, Turtle, JSON-LD
+  // ---- the server's own formats: CSV, TSV, Excel, SPARQL JSON/XML, Turtle, JSON-LD
   $("download").addEventListener("click", async () => {
     const format = $("download-format").value;
     const form = new URLSearchParams({ query: tab().getQuery(), format: format });

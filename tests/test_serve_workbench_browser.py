@@ -249,7 +249,7 @@ def test_workbench_downloads_the_servers_formats(server, browser):
         page.goto(server.url)
         session.until("() => !!(window.kgWorkbench && kgWorkbench.yasgui.getTab())")
         page.evaluate("q => { kgWorkbench.yasgui.getTab().setQuery(q); }", query)
-        for fmt, suffix in (("csv", ".csv"), ("tsv", ".tsv"), ("json", ".json"), ("xml", ".xml")):
+        for fmt, suffix in (("csv", ".csv"), ("tsv", ".tsv"), ("json", ".json"), ("xml", ".xml"), ("xlsx", ".xlsx")):
             page.select_option("#download-format", fmt)
             with page.expect_download() as info:
                 page.click("#download")
