@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -189,7 +191,7 @@ class _RegistryBuilder:
         body = value.mapping(f"country {key}")
         body.check_keys({"label", "aliases", "wikidata"})
         entity = make_country(key, _origin(key_node))
-        entity.wikidata = _wikidata(body, f"country {key}")
+        entity.wikidata = _wikidata(body, f"country {key}") or entity.wikidata
         entity.label.update(_labels(body.get("label"), f"country {key} label"))
         entity.aliases = _aliases(body.get("aliases"), f"country {key} aliases")
         self._put(self.registry.entities, key, entity, key_node)
@@ -375,13 +377,24 @@ class _RegistryBuilder:
             acyclic.update(chain)
 
 
+# ISO 3166-1 alpha-2 → Wikidata item, from the @ideditor/country-coder data package (tools/vendor_country_wikidata.py)
+COUNTRY_WIKIDATA = Path(__file__).resolve().parent / "_vendor" / "country-coder" / "country-wikidata.json"
+
+
+@functools.lru_cache(maxsize=1)
+def country_wikidata() -> dict[str, str]:
+    """The Wikidata item of every ISO 3166-1 country, keyed by alpha-2 code."""
+    table: dict[str, str] = json.loads(COUNTRY_WIKIDATA.read_text(encoding="utf-8"))
+    return table
+
+
 def make_country(code: str, origin: Origin | None) -> Entity:
     label = {lang: name for lang in _LABEL_LOCALES if (name := country_name(code, lang))}
     if "en" not in label:  # pragma: no cover - every ISO code has an English CLDR name
         label["en"] = pycountry.countries.get(alpha_2=code).name
     country = pycountry.countries.get(alpha_2=code)
     return Entity(key=code, type="country", label=label, origin=origin, iso_code=code,
-                  iso_alpha3=country.alpha_3, iso_numeric=country.numeric)
+                  iso_alpha3=country.alpha_3, iso_numeric=country.numeric, wikidata=country_wikidata().get(code))
 
 
 def resolve(registry: Registry, node: Node, kind: str, key: str) -> None:
