@@ -292,7 +292,7 @@ def test_group_sizes_unit_prices_and_exceeded_marks_are_not_facts(registry, text
     ("India will invest ₹10,372 crore in AI compute, the government said.", 103720000000, "INR"),
 ])
 def test_more_currency_signs_and_scales(registry, text, value, unit):
-    from kg.extract.numbers_en import find_en_quantities
+    from kg.extract.lang.en.numbers import find_en_quantities
     q = find_en_quantities(text)[0]
     assert (q.value, q.unit) == (Decimal(value), unit) and q.as_written in text
 

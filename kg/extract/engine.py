@@ -26,7 +26,7 @@ from ..model import Registry
 from . import phrases
 from .context import NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, Sentence, sentence_context
 from .languages import LANGUAGES, LanguageSpec
-from .numbers_ko import Quantity, RankMention
+from .figures import Quantity, RankMention
 from .propose import Proposals
 from .readers import READERS, Reader
 from .resolve import Gazetteer, Mention

@@ -2,16 +2,17 @@
 
 The engine and the readers never test a language code; they ask the article's :class:`LanguageSpec`:
 
-- ``rules``: the language's sentence rules (``patterns_ko.KoreanRules``, ``patterns_en.EnglishRules``): sentence
-  splitting, figures and ranks (through the language's number reader ``numbers_ko`` / ``numbers_en``), sources,
-  topics, lists, periods (through ``dates``);
+- ``rules``: the language's sentence rules, in the language's package ``kg.extract.lang.<code>``
+  (``lang/ko/patterns.py`` ``KoreanRules``, ``lang/en/patterns.py`` ``EnglishRules``): sentence splitting, figures
+  and ranks (through the package's number reader ``lang/<code>/numbers.py``), sources, topics, lists, periods
+  (through ``dates``);
 - the language's phrase readers (``phrases``): the article's words for a measure, a ranking title, a pillar, and
   names the registries lack;
 - the language's word lists (``keywords``): unattributed-estimate openers, "overall" words, qualifier and forecast
   words, range separators;
 - a few switches of how text is compared (case folding, measure words after the figure).
 
-Adding a language is adding a rules module and one :data:`LANGUAGES` entry (docs/extract.md, *Adding a language*).
+Adding a language is adding a package ``kg/extract/lang/<code>/`` and one :data:`LANGUAGES` entry (docs/extract.md, *Adding a language*).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import keywords as kw
 from . import phrases
-from .numbers_ko import Quantity, RankMention
+from .figures import Quantity, RankMention
 
 if TYPE_CHECKING:
     from .context import Sentence
@@ -62,13 +63,13 @@ class LanguageSpec:
 
 
 def _korean_rules(gaz: Gazetteer) -> Any:
-    from .patterns_ko import KoreanRules
+    from .lang.ko.patterns import KoreanRules
 
     return KoreanRules(gaz.korean_words())
 
 
 def _english_rules(gaz: Gazetteer) -> Any:
-    from .patterns_en import EnglishRules
+    from .lang.en.patterns import EnglishRules
 
     return EnglishRules()
 

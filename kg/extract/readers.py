@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from .context import ArticleState, Candidate, SentenceContext
-from .numbers_ko import Quantity
+from .figures import Quantity
 from .resolve import Mention
 from .weights import CONFIDENCE, FACTOR, MEASURE, WINDOW
 

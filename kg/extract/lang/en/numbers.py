@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .dates import date_spans
-from .numbers_ko import Quantity, RankMention, _normal
+from ...dates import date_spans
+from ...figures import Quantity, RankMention
+from ...figures import normal as _normal
 
 SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "crore": 10**7, "lakh": 10**5,
           "k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9, "tn": 10**12}

@@ -9,10 +9,11 @@ ages and decades ("20대", "2000년대"), ordinal groups ("2군"), years and dat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
-from .dates import date_spans
+from ...dates import date_spans
+from ...figures import Quantity, RankMention
+from ...figures import normal as _normal
 
 MYRIADS = {"조": Decimal(10) ** 12, "억": Decimal(10) ** 8, "만": Decimal(10) ** 4}
 SMALL = {"천": Decimal(1000), "백": Decimal(100)}
@@ -114,13 +115,6 @@ def parse_ko_number(text: str) -> Decimal:
     return _normal(total)
 
 
-def _normal(value: Decimal) -> Decimal:
-    """Integral values without exponent or trailing zeros ("35000", not "3.5E+4"); decimals kept as written."""
-    if value == value.to_integral_value():
-        return Decimal(int(value))
-    return value.normalize()
-
-
 def format_ko_number(value: int, style: str = "mixed", *, spaced: bool = False) -> str:
     """Write an integer the way Korean news does: "3만5000" (mixed), "3만5천" (thousands: a section that is a
     whole number of thousands written with 천), "35,000" (comma), "35000" (plain). ``spaced`` puts a space between
@@ -147,20 +141,6 @@ def _section(n: int, style: str) -> str:
     if style == "thousands" and n < 10000 and n % 1000 == 0:
         return f"{n // 1000}천"
     return str(n)
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A figure found in a text. ``start``/``end`` span ``as_written`` (number and unit), offsets into the text."""
-
-    value: Decimal
-    unit: str | None          # unit key: KRW, USD, CNY, person, unit, percent, ... (None: a bare number)
-    kind: str | None          # count | currency | ratio | None
-    counter: str | None       # the counter or currency as written (대, 달러 ...)
-    approximate: bool
-    start: int
-    end: int
-    as_written: str
 
 
 def _is_age_or_decade(text: str, m: re.Match) -> bool:
@@ -234,14 +214,6 @@ def find_ko_quantities(text: str) -> list[Quantity]:
 
 
 _SHARED_COUNTER_GAP = re.compile(r"\s?(?:[,·、]|와|과|및)\s?")
-
-
-@dataclass(frozen=True)
-class RankMention:
-    rank: int
-    start: int
-    end: int
-    as_written: str
 
 
 def find_ko_ranks(text: str) -> list[RankMention]:
