@@ -336,3 +336,25 @@ def test_bad_domain_entries_are_input_errors_at_their_line(tmp_path, body, messa
     with pytest.raises(InputError, match=message) as err:
         load_registries([ROOT / "data" / "registries", tmp_path])
     assert f"r.yaml:{line}" in str(err.value)
+
+
+def test_demonyms_come_from_the_languages_registry(registry):
+    text = "Kiwi factories installed 4,000 industrial robots last year."
+    assert not any(k[0] == "NZ" for k in keys(draft(registry, text, "en")))
+    reg = copy.deepcopy(registry)
+    reg.languages["en"].demonyms["NZ"] = ["Kiwi"]
+    assert ("NZ", "observation", "robot-installations", Decimal(4000)) in keys(draft(reg, text, "en"))
+
+
+@pytest.mark.parametrize("body,message,line", [
+    ("languages:\n  ja:\n    demonyms:\n      Korea: [Korean]\n", "not an ISO country code", 4),
+    ("languages:\n  ja:\n    demonyms:\n      KR: [Korean, ' ']\n", "a word is blank", 4),
+    ("languages:\n  ja:\n    demonyms:\n      KR: Korean\n", "demonyms.KR", 4),
+])
+def test_bad_demonyms_are_input_errors_at_their_line(tmp_path, body, message, line):
+    from kg.errors import InputError
+
+    (tmp_path / "r.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as err:
+        load_registries([ROOT / "data" / "registries", tmp_path])
+    assert f"r.yaml:{line}" in str(err.value)
