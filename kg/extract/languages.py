@@ -47,6 +47,7 @@ class LanguageSpec:
     latin_acronyms: bool = False                    # borrow Latin acronyms of English labels ("DRAM", "IMD")
     org_after: re.Pattern[str] | None = None        # "스위스 국제경영개발대학원": a country naming an organisation's home
     score_word: str = "score"                       # "<ranking> score" for a proposed score indicator
+    ranking_word: str = "ranking"                   # "<measure> ranking" for a ranking proposed by its figures
     names_in_english: bool = False                  # a proposed pillar is named from the English label
     pillar_marker: str | None = None                # "부문": added to a pillar whose word is in its ranking's name
     label_stopwords: frozenset[str] = frozenset()   # label words that say nothing about which measure is meant
@@ -101,7 +102,7 @@ LANGUAGES: dict[str, LanguageSpec] = {
         fold_case=False, latin_acronyms=True,
         org_after=re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
                              r"위원회|미디어|통신|방송)(?![가-힣])"),
-        score_word="점수", pillar_marker="부문",
+        score_word="점수", ranking_word="순위", pillar_marker="부문",
         label_stopwords=frozenset({"순위", "규모", "주요", "국가별", "부문", "수", "기준", "세계", "글로벌", "전체", "보유량"}),
         members_intro=re.compile(r"^\s*(?:국가|나라)?(?:에는|으로는|로는|엔)\s+"),
         unattributed=tuple(kw.UNATTRIBUTED_MARKERS["ko"]), overall=tuple(kw.OVERALL_WORDS["ko"]),

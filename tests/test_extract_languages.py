@@ -1,0 +1,21 @@
+"""`kg extract --lang` accepts exactly the codes of the registry of languages (and auto)."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from kg.cli import cli
+from kg.extract.languages import LANGUAGES
+
+
+def test_lang_choices_are_the_registry_of_languages(monkeypatch, tmp_path):
+    text = tmp_path / "a.txt"
+    text.write_text("Japan installed 46,000 industrial robots in 2024.\n", encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["extract", str(text), "--lang", "xx", "-o", str(tmp_path / "out")])
+    assert refused.exit_code == 2 and "'xx' is not one of 'auto', 'ko', 'en'" in refused.output
+    monkeypatch.setitem(LANGUAGES, "xx", LANGUAGES["en"])
+    shown = CliRunner().invoke(cli, ["extract", "--help"])
+    assert shown.exit_code == 0 and "[auto|ko|en|xx]" in shown.output
+    accepted = CliRunner().invoke(cli, ["extract", str(text), "--lang", "xx", "--date", "2025-06-02", "-j", "1",
+                                        "-o", str(tmp_path / "out")])
+    assert accepted.exit_code == 0, accepted.output
+    assert "language: xx" in (tmp_path / "out" / "articles" / "a.yaml").read_text(encoding="utf-8")
