@@ -19,3 +19,18 @@ def test_lang_choices_are_the_registry_of_languages(monkeypatch, tmp_path):
                                         "-o", str(tmp_path / "out")])
     assert accepted.exit_code == 0, accepted.output
     assert "language: xx" in (tmp_path / "out" / "articles" / "a.yaml").read_text(encoding="utf-8")
+
+
+def test_shared_patterns_join_every_languages_alternatives_once(monkeypatch):
+    import dataclasses
+    import re
+
+    from kg.extract.languages import alternatives
+
+    ja = dataclasses.replace(LANGUAGES["en"], code="ja", list_separators=(r",", r"と", r"・"), group_heads=("諸国",))
+    monkeypatch.setitem(LANGUAGES, "ja", ja)
+    seps = alternatives("list_separators").split("|")
+    assert seps.count(",") == 1 and {"と", "・", "와", r",?\s*and"} <= set(seps)
+    heads = re.compile(rf"\s*(?:{alternatives('group_heads')})$")
+    assert heads.sub("", "アジア諸国") == "アジア" and heads.sub("", "1등급 국가") == "1등급"
+    assert heads.sub("", "Tier 1 countries") == "Tier 1"

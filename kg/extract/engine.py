@@ -25,8 +25,8 @@ from typing import Any, Protocol
 from ..model import Registry
 from . import phrases
 from .context import NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, Sentence, sentence_context
-from .languages import LANGUAGES, LanguageSpec
 from .figures import Quantity, RankMention
+from .languages import LANGUAGES, LanguageSpec, alternatives
 from .propose import Proposals
 from .readers import READERS, Reader
 from .resolve import Gazetteer, Mention
@@ -140,7 +140,7 @@ def _is_score_unit(unit) -> bool:
 
 _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
                   8: "eighth", 9: "ninth", 10: "tenth"}
-_GROUP_HEAD = re.compile(r"\s*(?:countries|nations|economies|states|국가|나라)$", re.IGNORECASE)
+_GROUP_HEAD = re.compile(rf"\s*(?:{alternatives('group_heads')})$", re.IGNORECASE)   # the languages' group_heads
 
 
 def _group_pattern(group, lang: str) -> tuple[re.Pattern, re.Pattern | None]:
@@ -520,7 +520,7 @@ class Engine:
     def _phrase(self, s: Sentence, q: Quantity, seg: int, mentions: list[Mention]) -> tuple[str, str] | None:
         return self.language.measure_phrase(s, q, seg, [(m.start, m.end) for m in mentions])
 
-    _JOINT_SEP = re.compile(r"\s*(?:,|,?\s*and|&|와|과|및|·|,?\s*그리고)\s*(?:the\s+)?")
+    _JOINT_SEP = re.compile(rf"\s*(?:{alternatives('list_separators')})\s*(?:the\s+)?")   # list_separators
 
     def _joint_holders(self, text: str, q: Quantity, subj: str, mentions: list[Mention], excluded: set,
                        quantities: list[Quantity], respective: dict) -> list[str]:

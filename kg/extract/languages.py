@@ -61,6 +61,12 @@ class LanguageSpec:
     range_between: tuple[str, str] | None = None    # "between A and B": before A, between A and B
     range_not_after: str | None = None              # "from A to B" is a change, not a range
     not_pillar: frozenset[str] = frozenset()        # words before a rank that are not a ranking's pillar
+    # shared patterns: every language's forms apply to every article (a Korean article may quote "percentage points"),
+    # so the readers join them over all of LANGUAGES (:func:`alternatives`); each is a tuple of regex alternatives
+    points_after: tuple[str, ...] = ()              # after a figure: a difference in points ("%포인트", "percentage points")
+    size_after: tuple[str, ...] = ()                # after a count: the size of a group it is taken from ("10개 중")
+    group_heads: tuple[str, ...] = ()               # generic head nouns of a group's label ("countries", "국가")
+    list_separators: tuple[str, ...] = ()           # between the names of a list ("and", "와", "·")
 
 
 def _korean_rules(gaz: Gazetteer) -> Any:
@@ -108,7 +114,11 @@ LANGUAGES: dict[str, LanguageSpec] = {
         unattributed=tuple(kw.UNATTRIBUTED_MARKERS["ko"]), overall=tuple(kw.OVERALL_WORDS["ko"]),
         qualifier_words=kw.QUALIFIER_WORDS["ko"], bare_upper_bound=("최대",), forecast=tuple(kw.FORECAST_WORDS["ko"]),
         range_gap=kw.RANGE_GAP["ko"], range_between=kw.RANGE_BETWEEN["ko"], range_not_after=kw.RANGE_NOT_AFTER["ko"],
-        not_pillar=frozenset(kw.NOT_PILLAR)),
+        not_pillar=frozenset(kw.NOT_PILLAR),
+        points_after=(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z]))",),
+        size_after=(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])",),
+        group_heads=("국가", "나라"),
+        list_separators=(r",", r"와", r"과", r"및", r"·", r",?\s*그리고")),
     "en": LanguageSpec(
         code="en", make_rules=_english_rules, measure_phrase=phrases.measure_en, find_names=_names_en,
         ranking_title=phrases.ranking_en, clause=_clause_en,
@@ -122,8 +132,22 @@ LANGUAGES: dict[str, LanguageSpec] = {
                                  r"consists?\s+of|covers?|covered|takes?\s+in|took\s+in|:)\s+(?:the\s+)?"),
         unattributed=tuple(kw.UNATTRIBUTED_MARKERS["en"]), overall=tuple(kw.OVERALL_WORDS["en"]),
         qualifier_words=kw.QUALIFIER_WORDS["en"], forecast=tuple(kw.FORECAST_WORDS["en"]),
-        range_gap=kw.RANGE_GAP["en"], range_between=kw.RANGE_BETWEEN["en"], range_not_after=kw.RANGE_NOT_AFTER["en"]),
+        range_gap=kw.RANGE_GAP["en"], range_between=kw.RANGE_BETWEEN["en"], range_not_after=kw.RANGE_NOT_AFTER["en"],
+        points_after=(r"\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b", r"\s?pp\b",
+                      r"\s*points?\s+(?:higher|lower|more|less|above|below|ahead|behind)\b"),
+        group_heads=("countries", "nations", "economies", "states"),
+        list_separators=(r",", r",?\s*and", r"&")),
 }
+
+
+def alternatives(field_name: str) -> str:
+    """The regex alternatives of a shared pattern field over every language of :data:`LANGUAGES`, each once, in
+    registry order, joined with ``|``."""
+    seen: dict[str, None] = {}
+    for spec in LANGUAGES.values():
+        for alt in getattr(spec, field_name):
+            seen.setdefault(alt, None)
+    return "|".join(seen)
 
 
 def language(code: str) -> LanguageSpec:
