@@ -61,3 +61,34 @@ def test_a_wrong_entry_names_file_and_line(tmp_path: Path, text: str, message: s
     assert message in str(err.value)
     assert err.value.location is not None and err.value.location.line == line
     assert "units.yaml" in str(err.value.location)
+
+
+# ------------------------------------------------------------------------------------------ words.yaml
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_every_language_ships_word_lists_that_reach_its_entry(code: str) -> None:
+    from kg.extract.lang.words import read_words
+
+    words = read_words(LANG_DIR / code / "words.yaml")
+    spec = LANGUAGES[code]
+    assert words.unattributed and spec.unattributed == words.unattributed
+    assert spec.qualifier_words == words.qualifiers and set(words.qualifiers) == {"upper-bound", "lower-bound"}
+    assert spec.forecast == words.forecast and spec.range_gap == words.range_gap
+
+
+@pytest.mark.parametrize(("text", "message", "line"), [
+    ("overall: [overall, '  ']\n", "a word is blank", 1),
+    ("qualifiers:\n  about: {before: [about]}\n", "unknown qualifier 'about'", 2),
+    ("qualifiers:\n  upper-bound: {around: [up to]}\n", "unknown key 'around'", 2),
+    ("range_gap: '\\s?[~'\n", "not a regular expression", 1),
+    ("range_between: ['\\bbetween\\s+']\n", "two regular expressions", 1),
+    ("forecasts: [forecast]\n", "unknown key 'forecasts'", 1),
+])
+def test_a_wrong_word_list_names_file_and_line(tmp_path: Path, text: str, message: str, line: int) -> None:
+    from kg.extract.lang.words import read_words
+
+    path = tmp_path / "words.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_words(path)
+    assert message in str(err.value)
+    assert err.value.location is not None and err.value.location.line == line

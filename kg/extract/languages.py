@@ -8,8 +8,8 @@ The engine and the readers never test a language code; they ask the article's :c
   (through ``dates``);
 - the language's phrase readers (``phrases``): the article's words for a measure, a ranking title, a pillar, and
   names the registries lack;
-- the language's word lists (``keywords``): unattributed-estimate openers, "overall" words, qualifier and forecast
-  words, range separators;
+- the language's word lists (``lang/<code>/words.yaml``, read by ``lang/words.py``): unattributed-estimate
+  openers, "overall" words, qualifier and forecast words, range separators, words that are no pillar;
 - a few switches of how text is compared (case folding, measure words after the figure).
 
 Adding a language is adding a package ``kg/extract/lang/<code>/`` and one :data:`LANGUAGES` entry (docs/extract.md, *Adding a language*).
@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import keywords as kw
 from . import phrases
 from .figures import Quantity, RankMention
+from .lang.words import package_words
 
 if TYPE_CHECKING:
     from .context import Sentence
@@ -101,6 +102,14 @@ def _clause_en(text: str, q: Quantity) -> str:
     return text[cut + 1:end]
 
 
+def _word_lists(code: str) -> dict[str, Any]:
+    """The word-list fields of a language's entry, from its package's ``words.yaml`` (kg/extract/lang/words.py)."""
+    w = package_words(Path(__file__).with_name("lang") / code)
+    return {"unattributed": w.unattributed, "overall": w.overall, "qualifier_words": w.qualifiers,
+            "forecast": w.forecast, "range_gap": w.range_gap, "range_between": w.range_between,
+            "range_not_after": w.range_not_after, "not_pillar": w.not_pillar}
+
+
 LANGUAGES: dict[str, LanguageSpec] = {
     "ko": LanguageSpec(
         code="ko", make_rules=_korean_rules, measure_phrase=phrases.measure_ko, find_names=_names_ko,
@@ -111,10 +120,7 @@ LANGUAGES: dict[str, LanguageSpec] = {
         score_word="점수", ranking_word="순위", pillar_marker="부문",
         label_stopwords=frozenset({"순위", "규모", "주요", "국가별", "부문", "수", "기준", "세계", "글로벌", "전체", "보유량"}),
         members_intro=re.compile(r"^\s*(?:국가|나라)?(?:에는|으로는|로는|엔)\s+"),
-        unattributed=tuple(kw.UNATTRIBUTED_MARKERS["ko"]), overall=tuple(kw.OVERALL_WORDS["ko"]),
-        qualifier_words=kw.QUALIFIER_WORDS["ko"], bare_upper_bound=("최대",), forecast=tuple(kw.FORECAST_WORDS["ko"]),
-        range_gap=kw.RANGE_GAP["ko"], range_between=kw.RANGE_BETWEEN["ko"], range_not_after=kw.RANGE_NOT_AFTER["ko"],
-        not_pillar=frozenset(kw.NOT_PILLAR),
+        **_word_lists("ko"), bare_upper_bound=("최대",),
         points_after=(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z]))",),
         size_after=(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])",),
         group_heads=("국가", "나라"),
@@ -130,9 +136,7 @@ LANGUAGES: dict[str, LanguageSpec] = {
             "biggest", "best", "year", "annual", "yearly", "list", "report", "new", "first", "second", "third"}),
         members_intro=re.compile(r"^\s*(?:countries\s+|nations\s+)?(?:includes?|included|comprises?|comprised|"
                                  r"consists?\s+of|covers?|covered|takes?\s+in|took\s+in|:)\s+(?:the\s+)?"),
-        unattributed=tuple(kw.UNATTRIBUTED_MARKERS["en"]), overall=tuple(kw.OVERALL_WORDS["en"]),
-        qualifier_words=kw.QUALIFIER_WORDS["en"], forecast=tuple(kw.FORECAST_WORDS["en"]),
-        range_gap=kw.RANGE_GAP["en"], range_between=kw.RANGE_BETWEEN["en"], range_not_after=kw.RANGE_NOT_AFTER["en"],
+        **_word_lists("en"),
         points_after=(r"\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b", r"\s?pp\b",
                       r"\s*points?\s+(?:higher|lower|more|less|above|below|ahead|behind)\b"),
         group_heads=("countries", "nations", "economies", "states"),
