@@ -73,6 +73,7 @@ def test_every_language_ships_word_lists_that_reach_its_entry(code: str) -> None
     assert words.unattributed and spec.unattributed == words.unattributed
     assert spec.qualifier_words == words.qualifiers and set(words.qualifiers) == {"upper-bound", "lower-bound"}
     assert spec.forecast == words.forecast and spec.range_gap == words.range_gap
+    assert words.label_stopwords and spec.label_stopwords == words.label_stopwords
 
 
 @pytest.mark.parametrize(("text", "message", "line"), [

@@ -107,7 +107,8 @@ def _word_lists(code: str) -> dict[str, Any]:
     w = package_words(Path(__file__).with_name("lang") / code)
     return {"unattributed": w.unattributed, "overall": w.overall, "qualifier_words": w.qualifiers,
             "forecast": w.forecast, "range_gap": w.range_gap, "range_between": w.range_between,
-            "range_not_after": w.range_not_after, "not_pillar": w.not_pillar}
+            "range_not_after": w.range_not_after, "not_pillar": w.not_pillar, "bare_upper_bound": w.bare_upper_bound,
+            "label_stopwords": w.label_stopwords}
 
 
 LANGUAGES: dict[str, LanguageSpec] = {
@@ -118,9 +119,8 @@ LANGUAGES: dict[str, LanguageSpec] = {
         org_after=re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
                              r"위원회|미디어|통신|방송)(?![가-힣])"),
         score_word="점수", ranking_word="순위", pillar_marker="부문",
-        label_stopwords=frozenset({"순위", "규모", "주요", "국가별", "부문", "수", "기준", "세계", "글로벌", "전체", "보유량"}),
         members_intro=re.compile(r"^\s*(?:국가|나라)?(?:에는|으로는|로는|엔)\s+"),
-        **_word_lists("ko"), bare_upper_bound=("최대",),
+        **_word_lists("ko"),
         points_after=(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z]))",),
         size_after=(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])",),
         group_heads=("국가", "나라"),
@@ -129,11 +129,6 @@ LANGUAGES: dict[str, LanguageSpec] = {
         code="en", make_rules=_english_rules, measure_phrase=phrases.measure_en, find_names=_names_en,
         ranking_title=phrases.ranking_en, clause=_clause_en,
         measure_after_figure=True, count_nouns_after=True, names_in_english=True,
-        label_stopwords=frozenset({
-            "of", "the", "by", "and", "in", "per", "for", "to", "a", "an", "on", "at", "or", "with", "from", "as",
-            "major", "countries", "country", "number", "ranking", "rankings", "rank", "share", "held", "produced",
-            "worked", "survey", "growth", "size", "total", "global", "world", "index", "top", "leading", "largest",
-            "biggest", "best", "year", "annual", "yearly", "list", "report", "new", "first", "second", "third"}),
         members_intro=re.compile(r"^\s*(?:countries\s+|nations\s+)?(?:includes?|included|comprises?|comprised|"
                                  r"consists?\s+of|covers?|covered|takes?\s+in|took\s+in|:)\s+(?:the\s+)?"),
         **_word_lists("en"),

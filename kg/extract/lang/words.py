@@ -67,7 +67,7 @@ def package_units(package_file: str) -> dict[str, tuple[str, str]]:
 @dataclass(frozen=True)
 class LanguageWords:
     """The word lists of a language's ``words.yaml`` (how it marks unattributed estimates, overall ranks, bounds,
-    forecasts and ranges; which words before a rank are no pillar)."""
+    forecasts and ranges; which words before a rank are no pillar; which label words name nothing)."""
 
     unattributed: tuple[str, ...] = ()
     overall: tuple[str, ...] = ()
@@ -77,6 +77,8 @@ class LanguageWords:
     range_between: tuple[str, str] | None = None
     range_not_after: str | None = None
     not_pillar: frozenset[str] = frozenset()
+    bare_upper_bound: tuple[str, ...] = ()
+    label_stopwords: frozenset[str] = frozenset()
 
 
 _QUALIFIER_SIDES = ("before", "after")
@@ -106,7 +108,7 @@ def read_words(path: Path) -> LanguageWords:
     """The word lists of ``path`` (a language package's ``words.yaml``), checked with file:line:column errors."""
     top = Source(path).root.mapping("a language's word lists")
     top.check_keys({"unattributed", "overall", "qualifiers", "forecast", "range_gap", "range_between",
-                    "range_not_after", "not_pillar"})
+                    "range_not_after", "not_pillar", "bare_upper_bound", "label_stopwords"})
     qualifiers: dict[str, dict[str, list[str]]] = {}
     if (node := top.get("qualifiers")) is not None:
         for name, name_node, body_node in node.mapping("qualifiers").items():
@@ -133,7 +135,9 @@ def read_words(path: Path) -> LanguageWords:
 
     return LanguageWords(unattributed=words("unattributed"), overall=words("overall"), qualifiers=qualifiers,
                          forecast=words("forecast"), range_gap=regex("range_gap"), range_between=between,
-                         range_not_after=regex("range_not_after"), not_pillar=frozenset(words("not_pillar")))
+                         range_not_after=regex("range_not_after"), not_pillar=frozenset(words("not_pillar")),
+                         bare_upper_bound=words("bare_upper_bound"),
+                         label_stopwords=frozenset(words("label_stopwords")))
 
 
 def package_words(package_dir: Path) -> LanguageWords:
