@@ -34,3 +34,32 @@ def test_shared_patterns_join_every_languages_alternatives_once(monkeypatch):
     heads = re.compile(rf"\s*(?:{alternatives('group_heads')})$")
     assert heads.sub("", "アジア諸国") == "アジア" and heads.sub("", "1등급 국가") == "1등급"
     assert heads.sub("", "Tier 1 countries") == "Tier 1"
+
+
+def test_what_a_unit_counts_comes_from_the_languages_unit_classes(monkeypatch):
+    """A count of machines ("35,000 GPUs") fits an indicator counted in any unit but people; which units count
+    people is read from the languages' ``unit_classes`` by the unit's label."""
+    import copy
+    import dataclasses
+    import re
+    from decimal import Decimal
+    from pathlib import Path
+
+    from kg.extract.engine import Engine
+    from kg.extract.figures import Quantity
+    from kg.extract.resolve import Gazetteer
+    from kg.load import load_registries
+    from kg.model import Indicator, Origin, Unit
+
+    root = Path(__file__).resolve().parent.parent
+    registry = copy.deepcopy(load_registries([root / "data" / "registries"]))
+    origin = Origin("test", 1)
+    registry.units["heads"] = Unit("heads", {"en": "heads"}, "count", origin)
+    registry.indicators["x-heads"] = Indicator("x-heads", {"en": "X heads"}, "heads", origin)
+    gpus = Quantity(Decimal(35000), "unit", "count", "GPUs", False, 0, 10, "35,000 GPUs")
+    engine = Engine(registry, Gazetteer(registry), LANGUAGES["en"])
+    assert engine._unit_fits("x-heads", gpus, "35,000 GPUs")[0]
+    en = LANGUAGES["en"]
+    classes = dict(en.unit_classes, person=re.compile("persons|people|heads"))
+    monkeypatch.setitem(LANGUAGES, "en", dataclasses.replace(en, unit_classes=classes))
+    assert not engine._unit_fits("x-heads", gpus, "35,000 GPUs")[0]

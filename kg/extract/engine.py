@@ -448,25 +448,31 @@ class Engine:
         if kind == "ratio":
             return q.unit == "percent", None
         if kind == "count":
-            label_ko = (unit.label.get("ko") if unit else None) or ""
-            label_en = ((unit.label.get("en") if unit else None) or "").lower()
+            # the unit's label in each language, as that language compares words
+            labels = [(spec, ((unit.label.get(code) if unit else None) or "").lower() if spec.fold_case
+                       else (unit.label.get(code) if unit else None) or "") for code, spec in LANGUAGES.items()]
+
+            def counts(what: str) -> bool:        # the unit counts people, companies, places or hours
+                return any((pattern := spec.unit_classes.get(what)) is not None and pattern.fullmatch(label)
+                           for spec, label in labels)
+
             if q.unit is None:
                 return True, None
-            if q.unit == ind.unit or (q.counter and (q.counter == label_ko or q.counter.lower() == label_en)):
+            if q.unit == ind.unit or (q.counter and any(
+                    (q.counter.lower() if spec.fold_case else q.counter) == label for spec, label in labels)):
                 return True, None
-            if q.unit == "hour" or label_ko == "시간" or label_en == "hours":
+            if q.unit == "hour" or counts("hour"):
                 return False, None
             if q.unit == "person":
-                return label_ko == "명" or label_en in ("persons", "people"), None
+                return counts("person"), None
             if q.unit == "company":
-                return label_ko in ("개사", "곳", "개") or "compan" in label_en, None
-            if q.unit == "unit":          # 대, 장: machines and cards, never people or companies
-                return label_ko not in ("명", "개사", "곳", "시간") and label_en not in ("persons", "people") \
-                    and "compan" not in label_en, None
+                return counts("company"), None
+            if q.unit == "unit":          # 대, 장: machines and cards, never people, companies or hours
+                return not (counts("person") or counts("place") or counts("hour")), None
             if q.unit == "item":
-                return label_ko not in ("명",) and label_en not in ("persons", "people"), None
+                return not counts("person"), None
             if q.unit == "place":
-                return label_ko in ("곳", "개사") or "compan" in label_en, None
+                return counts("place"), None
             return False, None
         return False, None
 

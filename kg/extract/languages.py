@@ -68,6 +68,9 @@ class LanguageSpec:
     size_after: tuple[str, ...] = ()                # after a count: the size of a group it is taken from ("10개 중")
     group_heads: tuple[str, ...] = ()               # generic head nouns of a group's label ("countries", "국가")
     list_separators: tuple[str, ...] = ()           # between the names of a list ("and", "와", "·")
+    # what a registry unit counts, by its label in this language (the whole label, matched as a pattern; casefolded
+    # when ``fold_case``): person, company, place, hour (``Engine._unit_fits``: "명" counts people, "개사" companies)
+    unit_classes: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def _korean_rules(gaz: Gazetteer) -> Any:
@@ -124,6 +127,8 @@ LANGUAGES: dict[str, LanguageSpec] = {
         points_after=(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z]))",),
         size_after=(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])",),
         group_heads=("국가", "나라"),
+        unit_classes={"person": re.compile("명"), "company": re.compile("개사|곳|개"), "place": re.compile("곳|개사"),
+                      "hour": re.compile("시간")},
         list_separators=(r",", r"와", r"과", r"및", r"·", r",?\s*그리고")),
     "en": LanguageSpec(
         code="en", make_rules=_english_rules, measure_phrase=phrases.measure_en, find_names=_names_en,
@@ -135,6 +140,8 @@ LANGUAGES: dict[str, LanguageSpec] = {
         points_after=(r"\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b", r"\s?pp\b",
                       r"\s*points?\s+(?:higher|lower|more|less|above|below|ahead|behind)\b"),
         group_heads=("countries", "nations", "economies", "states"),
+        unit_classes={"person": re.compile("persons|people"), "company": re.compile(".*compan.*", re.S),
+                      "place": re.compile(".*compan.*", re.S), "hour": re.compile("hours")},
         list_separators=(r",", r",?\s*and", r"&")),
 }
 
