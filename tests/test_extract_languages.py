@@ -63,3 +63,15 @@ def test_what_a_unit_counts_comes_from_the_languages_unit_classes(monkeypatch):
     classes = dict(en.unit_classes, person=re.compile("persons|people|heads"))
     monkeypatch.setitem(LANGUAGES, "en", dataclasses.replace(en, unit_classes=classes))
     assert not engine._unit_fits("x-heads", gpus, "35,000 GPUs")[0]
+
+
+def test_a_shared_pattern_no_language_fills_never_matches(monkeypatch):
+    import dataclasses
+    import re
+
+    from kg.extract.languages import alternatives
+
+    for code, spec in list(LANGUAGES.items()):
+        monkeypatch.setitem(LANGUAGES, code, dataclasses.replace(spec, range_after=()))
+    assert re.compile(alternatives("range_after")).match("30%대로") is None
+    assert re.compile(alternatives("price_after")).match(" costs ") is not None

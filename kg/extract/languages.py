@@ -68,6 +68,12 @@ class LanguageSpec:
     size_after: tuple[str, ...] = ()                # after a count: the size of a group it is taken from ("10개 중")
     group_heads: tuple[str, ...] = ()               # generic head nouns of a group's label ("countries", "국가")
     list_separators: tuple[str, ...] = ()           # between the names of a list ("and", "와", "·")
+    range_after: tuple[str, ...] = ()               # after a percentage: a range of values ("30%대")
+    short_after: tuple[str, ...] = ()               # after a figure: falling short of it ("10%에도 못 미친다")
+    price_after: tuple[str, ...] = ()               # after a count: the count a price is quoted for ("1장 값", "costs")
+    score_context: tuple[str, ...] = ()             # words of a sentence about scores ("점수", "points", "rated")
+    score_bound: tuple[str, ...] = ()               # after a figure: the top of a scale ("100점 만점", "points possible")
+    out_of_before: tuple[str, ...] = ()             # before a figure: the top of a scale follows ("out of")
     # what a registry unit counts, by its label in this language (the whole label, matched as a pattern; casefolded
     # when ``fold_case``): person, company, place, hour (``Engine._unit_fits``: "명" counts people, "개사" companies)
     unit_classes: dict[str, re.Pattern[str]] = field(default_factory=dict)
@@ -129,6 +135,10 @@ LANGUAGES: dict[str, LanguageSpec] = {
         group_heads=("국가", "나라"),
         unit_classes={"person": re.compile("명"), "company": re.compile("개사|곳|개"), "place": re.compile("곳|개사"),
                       "hour": re.compile("시간")},
+        range_after=(r"대(?:로|의|에|를|까지|초반|중반|후반|였|이|가|\s|$|[.,])",),
+        short_after=(r"\s?(?:에도|에)\s?(?:못|채\s?못)\s?미(?:친|치|쳤|칩)",),
+        price_after=(r"\s?(?:값|가격|당\s?(?:가격|값))",), score_context=("점수", "지수"),
+        score_bound=(r"^\s?(?:점\s?)?만점",),
         list_separators=(r",", r"와", r"과", r"및", r"·", r",?\s*그리고")),
     "en": LanguageSpec(
         code="en", make_rules=_english_rules, measure_phrase=phrases.measure_en, find_names=_names_en,
@@ -142,18 +152,21 @@ LANGUAGES: dict[str, LanguageSpec] = {
         group_heads=("countries", "nations", "economies", "states"),
         unit_classes={"person": re.compile("persons|people"), "company": re.compile(".*compan.*", re.S),
                       "place": re.compile(".*compan.*", re.S), "hour": re.compile("hours")},
+        price_after=(r"\s+(?:costs?|sells?)\s",),
+        score_context=(r"\bscor\w*", r"\bpoints?\b", r"\brates?\b", r"\brated\b"),
+        score_bound=(r"^\s?points?\s+possible",), out_of_before=(r"(?:out\s+of|\bof\s+a\s+possible)\s*$",),
         list_separators=(r",", r",?\s*and", r"&")),
 }
 
 
 def alternatives(field_name: str) -> str:
     """The regex alternatives of a shared pattern field over every language of :data:`LANGUAGES`, each once, in
-    registry order, joined with ``|``."""
+    registry order, joined with ``|`` (the readers test these patterns for a match, so the order is no preference)."""
     seen: dict[str, None] = {}
     for spec in LANGUAGES.values():
         for alt in getattr(spec, field_name):
             seen.setdefault(alt, None)
-    return "|".join(seen)
+    return "|".join(seen) or r"(?!)"          # no language has one: a pattern that never matches
 
 
 def language(code: str) -> LanguageSpec:
