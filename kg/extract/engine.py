@@ -138,8 +138,6 @@ def _is_score_unit(unit) -> bool:
         re.search(r"\bpoints?\b|\bscore", unit.label.get("en") or "", re.IGNORECASE))
 
 
-_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
-                  8: "eighth", 9: "ninth", 10: "tenth"}
 _GROUP_HEAD = re.compile(rf"\s*(?:{alternatives('group_heads')})$", re.IGNORECASE)   # the languages' group_heads
 
 
@@ -172,14 +170,9 @@ def _group_pattern(group, lang: str) -> tuple[re.Pattern, re.Pattern | None]:
     n = group.tier
     if n:
         for text in texts:
-            m = re.search(rf"\b([A-Za-z]+)\s+{n}\b", text) or re.search(rf"\b{n}(?:st|nd|rd|th)?\s+([A-Za-z]+)", text)
-            if m and m.group(1).lower() not in ("the", "of", "a") and n in _ORDINAL_WORDS:
-                word = re.escape(m.group(1).lower())
-                alts.add(rf"(?<![\w-])(?:{_ORDINAL_WORDS[n]}(?:-|\s+){word}|{_ORDINAL_WORDS[n]}\s+of\s+(?:two|three|"
-                         rf"four|five|six|\d+)\s+{word}s|{word}[-\s]{n})(?![\w-])")
-            k = re.search(rf"(?<!\d){n}\s?([가-힣]{{1,2}})", text)
-            if k and k.group(1) in ("등급", "군", "그룹", "단계", "티어"):
-                alts.add(rf"(?<![\d.]){n}\s?{k.group(1)}(?![가-힣]{{0}}[0-9])")
+            for spec in LANGUAGES.values():     # "the second tier", "2등급": each language's tier_forms
+                if spec.tier_forms is not None:
+                    alts |= spec.tier_forms(text, n)
     weak = "|".join(sorted(alts, key=len, reverse=True))
     return re.compile(strong, re.IGNORECASE), (re.compile(weak, re.IGNORECASE) if weak else None)
 

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import phrases
 from .figures import Quantity, RankMention
+from .lang.en import groups as en_groups
+from .lang.ko import groups as ko_groups
 from .lang.words import package_words
 
 if TYPE_CHECKING:
@@ -74,6 +76,8 @@ class LanguageSpec:
     score_context: tuple[str, ...] = ()             # words of a sentence about scores ("점수", "points", "rated")
     score_bound: tuple[str, ...] = ()               # after a figure: the top of a scale ("100점 만점", "points possible")
     out_of_before: tuple[str, ...] = ()             # before a figure: the top of a scale follows ("out of")
+    # the forms of a numbered tier n of a group labelled ``text`` in this language ("the second tier", "2등급")
+    tier_forms: Callable[[str, int], set[str]] | None = None
     # what a registry unit counts, by its label in this language (the whole label, matched as a pattern; casefolded
     # when ``fold_case``): person, company, place, hour (``Engine._unit_fits``: "명" counts people, "개사" companies)
     unit_classes: dict[str, re.Pattern[str]] = field(default_factory=dict)
@@ -138,7 +142,7 @@ LANGUAGES: dict[str, LanguageSpec] = {
         range_after=(r"대(?:로|의|에|를|까지|초반|중반|후반|였|이|가|\s|$|[.,])",),
         short_after=(r"\s?(?:에도|에)\s?(?:못|채\s?못)\s?미(?:친|치|쳤|칩)",),
         price_after=(r"\s?(?:값|가격|당\s?(?:가격|값))",), score_context=("점수", "지수"),
-        score_bound=(r"^\s?(?:점\s?)?만점",),
+        score_bound=(r"^\s?(?:점\s?)?만점",), tier_forms=ko_groups.tier_forms,
         list_separators=(r",", r"와", r"과", r"및", r"·", r",?\s*그리고")),
     "en": LanguageSpec(
         code="en", make_rules=_english_rules, measure_phrase=phrases.measure_en, find_names=_names_en,
@@ -155,6 +159,7 @@ LANGUAGES: dict[str, LanguageSpec] = {
         price_after=(r"\s+(?:costs?|sells?)\s",),
         score_context=(r"\bscor\w*", r"\bpoints?\b", r"\brates?\b", r"\brated\b"),
         score_bound=(r"^\s?points?\s+possible",), out_of_before=(r"(?:out\s+of|\bof\s+a\s+possible)\s*$",),
+        tier_forms=en_groups.tier_forms,
         list_separators=(r",", r",?\s*and", r"&")),
 }
 
