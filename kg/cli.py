@@ -518,9 +518,27 @@ def chart_command(kind, name, out_path, lang, fmt, store_path) -> None:
     click.echo(f"wrote {out_path}: {kind} chart of {summary.resolution.key}, {summary.rows} facts", err=True)
 
 
+class _ArticleLanguage(click.Choice):
+    """``auto`` or a code of the registry of languages (``kg.extract.languages.LANGUAGES``), read only when the
+    extract command's options are parsed or shown, so other commands do not load the extractor."""
+
+    def __init__(self) -> None:
+        super().__init__(["auto"])
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        from .extract.languages import LANGUAGES
+
+        return ("auto", *LANGUAGES)
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass
+
+
 @cli.command("extract")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH_OR_URL...")
-@click.option("--lang", type=click.Choice(["auto", "ko", "en"]), default="auto", show_default=True,
+@click.option("--lang", type=_ArticleLanguage(), default="auto", show_default=True,
               help="Language of the articles (auto: decided per file from its script).")
 @click.option("--date", "date", default=None, metavar="YYYY-MM-DD", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Publication date, when the file does not carry one; relative years are read against it.")

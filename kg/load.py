@@ -321,13 +321,27 @@ class _RegistryBuilder:
         self._claim("languages", key, key_node)
         what = f"language {key}"
         body = value.mapping(what)
-        body.check_keys({"home_country", "home_words", "scopes"})
+        body.check_keys({"home_country", "home_words", "scopes", "demonyms"})
         language = Language(key, _origin(key_node))
         if (node := body.get("home_country")) is not None:
             language.home_country = node.text_or_number(f"{what}.home_country")
             self.pending_refs.append((node, "country", language.home_country))
         if (node := body.get("home_words")) is not None:
             language.home_words = [item.string(f"{what}.home_words") for item in node.sequence(f"{what}.home_words")]
+        if (node := body.get("demonyms")) is not None:
+            for code, code_node, words_node in node.mapping(f"{what}.demonyms").items():
+                dwhat = f"{what}.demonyms.{code}"
+                if not ISO_RE.match(code):
+                    raise code_node.fail(f"{what}.demonyms: {code!r} is not an ISO country code",
+                                         hint="use a two-letter code such as KR")
+                self.pending_refs.append((code_node, "country", code))
+                words = []
+                for item in words_node.sequence(dwhat):
+                    word = item.string(dwhat)
+                    if not word.strip():
+                        raise item.fail(f"{dwhat}: a word is blank", hint="remove it")
+                    words.append(word)
+                language.demonyms[code] = words
         if (node := body.get("scopes")) is not None:
             for name, name_node, scope_node in node.mapping(f"{what}.scopes").items():
                 if name not in SCOPES:

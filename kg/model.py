@@ -125,6 +125,7 @@ class Language:
     home_words: list[str] = field(default_factory=list)    # words naming the home country as a last resort
     proposed: bool = False
     scopes: dict[str, "Scope"] = field(default_factory=dict)   # SCOPES name → the words that give it
+    demonyms: dict[str, list[str]] = field(default_factory=dict)   # ISO country → words naming it ("Korean")
 
 
 # What an indicator's scope means to kg extract (the ``scopes:`` of a ``languages:`` entry).

@@ -14,8 +14,8 @@ from hypothesis import given, settings, strategies as st
 
 from kg.cli import main
 from kg.extract import extract_file, extract_text
-from kg.extract.numbers_en import find_en_quantities
-from kg.extract.numbers_ko import find_ko_quantities, format_ko_number
+from kg.extract.lang.en.numbers import find_en_quantities
+from kg.extract.lang.ko.numbers import find_ko_quantities, format_ko_number
 from kg.extract.text import ArticleText
 from kg.load import load_corpus, load_registries
 from sharedfiles import SEED_TEXT, needs

@@ -236,3 +236,15 @@ def test_a_pillar_named_like_its_ranking_keeps_its_marker(registry):
                      "독일은 정부 부문에서 80.1점(5위), 기술 부문에서 70.2점(8위)을 기록했다.")
     pillars = {r: pillar(lab) for _, lab, r, _ in rank_rows(d)}
     assert pillars == {9: None, 5: "정부 부문", 8: "기술"}
+
+
+def test_the_word_of_a_ranking_proposed_from_figures_is_the_languages(registry, monkeypatch):
+    """The "순위" of "<measure> 순위" is the language's ``ranking_word`` in the registry of languages."""
+    import dataclasses
+
+    from kg.extract.languages import LANGUAGES
+
+    monkeypatch.setitem(LANGUAGES, "ko", dataclasses.replace(LANGUAGES["ko"], ranking_word="랭킹"))
+    d = ko(registry, "조사 결과 반도체 공장은 미국(15개)에 가장 많았다. 2위는 12개를 보유한 일본이었으며 3위는 독일(9개) 순서였다.")
+    (series,) = {f["ranking"] for f in d.sheet["facts"] if f["kind"] == "rank"}
+    assert d.proposals["rankings"][series]["label"]["ko"].endswith(" 랭킹")

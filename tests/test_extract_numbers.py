@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from kg.extract.numbers_en import find_en_quantities, find_en_ranks, parse_en_number
-from kg.extract.numbers_ko import (
+from kg.extract.lang.en.numbers import find_en_quantities, find_en_ranks, parse_en_number
+from kg.extract.lang.ko.numbers import (
     NotANumber, find_ko_quantities, find_ko_ranks, format_ko_number, parse_ko_number,
 )
 

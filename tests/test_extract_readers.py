@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from kg.extract.dates import find_dates, publication_date
-from kg.extract.numbers_en import find_en_quantities, find_en_ranks
-from kg.extract.numbers_ko import find_ko_quantities, find_ko_ranks, format_ko_number, parse_ko_number
+from kg.extract.lang.en.numbers import find_en_quantities, find_en_ranks
+from kg.extract.lang.ko.numbers import find_ko_quantities, find_ko_ranks, format_ko_number, parse_ko_number
 from kg.extract.text import read_article
 
 

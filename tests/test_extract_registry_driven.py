@@ -292,7 +292,7 @@ def test_group_sizes_unit_prices_and_exceeded_marks_are_not_facts(registry, text
     ("India will invest ₹10,372 crore in AI compute, the government said.", 103720000000, "INR"),
 ])
 def test_more_currency_signs_and_scales(registry, text, value, unit):
-    from kg.extract.numbers_en import find_en_quantities
+    from kg.extract.lang.en.numbers import find_en_quantities
     q = find_en_quantities(text)[0]
     assert (q.value, q.unit) == (Decimal(value), unit) and q.as_written in text
 
@@ -330,6 +330,28 @@ def test_a_market_scope_comes_from_the_languages_registry(registry):
     ("indicators:\n  x:\n    label: {en: X}\n    unit: percent\n    required: {english: [x]}\n", "not a language", 5),
 ])
 def test_bad_domain_entries_are_input_errors_at_their_line(tmp_path, body, message, line):
+    from kg.errors import InputError
+
+    (tmp_path / "r.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as err:
+        load_registries([ROOT / "data" / "registries", tmp_path])
+    assert f"r.yaml:{line}" in str(err.value)
+
+
+def test_demonyms_come_from_the_languages_registry(registry):
+    text = "Kiwi factories installed 4,000 industrial robots last year."
+    assert not any(k[0] == "NZ" for k in keys(draft(registry, text, "en")))
+    reg = copy.deepcopy(registry)
+    reg.languages["en"].demonyms["NZ"] = ["Kiwi"]
+    assert ("NZ", "observation", "robot-installations", Decimal(4000)) in keys(draft(reg, text, "en"))
+
+
+@pytest.mark.parametrize("body,message,line", [
+    ("languages:\n  ja:\n    demonyms:\n      Korea: [Korean]\n", "not an ISO country code", 4),
+    ("languages:\n  ja:\n    demonyms:\n      KR: [Korean, ' ']\n", "a word is blank", 4),
+    ("languages:\n  ja:\n    demonyms:\n      KR: Korean\n", "demonyms.KR", 4),
+])
+def test_bad_demonyms_are_input_errors_at_their_line(tmp_path, body, message, line):
     from kg.errors import InputError
 
     (tmp_path / "r.yaml").write_text(body, encoding="utf-8")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .numbers_ko import Quantity, RankMention
+from .figures import Quantity, RankMention
 from .propose import Proposals
 from .resolve import Mention
 from .weights import CONFIDENCE

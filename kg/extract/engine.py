@@ -25,8 +25,8 @@ from typing import Any, Protocol
 from ..model import Registry
 from . import phrases
 from .context import NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, Sentence, sentence_context
-from .languages import LANGUAGES, LanguageSpec
-from .numbers_ko import Quantity, RankMention
+from .figures import Quantity, RankMention
+from .languages import LANGUAGES, LanguageSpec, alternatives
 from .propose import Proposals
 from .readers import READERS, Reader
 from .resolve import Gazetteer, Mention
@@ -138,9 +138,7 @@ def _is_score_unit(unit) -> bool:
         re.search(r"\bpoints?\b|\bscore", unit.label.get("en") or "", re.IGNORECASE))
 
 
-_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
-                  8: "eighth", 9: "ninth", 10: "tenth"}
-_GROUP_HEAD = re.compile(r"\s*(?:countries|nations|economies|states|국가|나라)$", re.IGNORECASE)
+_GROUP_HEAD = re.compile(rf"\s*(?:{alternatives('group_heads')})$", re.IGNORECASE)   # the languages' group_heads
 
 
 def _group_pattern(group, lang: str) -> tuple[re.Pattern, re.Pattern | None]:
@@ -172,14 +170,9 @@ def _group_pattern(group, lang: str) -> tuple[re.Pattern, re.Pattern | None]:
     n = group.tier
     if n:
         for text in texts:
-            m = re.search(rf"\b([A-Za-z]+)\s+{n}\b", text) or re.search(rf"\b{n}(?:st|nd|rd|th)?\s+([A-Za-z]+)", text)
-            if m and m.group(1).lower() not in ("the", "of", "a") and n in _ORDINAL_WORDS:
-                word = re.escape(m.group(1).lower())
-                alts.add(rf"(?<![\w-])(?:{_ORDINAL_WORDS[n]}(?:-|\s+){word}|{_ORDINAL_WORDS[n]}\s+of\s+(?:two|three|"
-                         rf"four|five|six|\d+)\s+{word}s|{word}[-\s]{n})(?![\w-])")
-            k = re.search(rf"(?<!\d){n}\s?([가-힣]{{1,2}})", text)
-            if k and k.group(1) in ("등급", "군", "그룹", "단계", "티어"):
-                alts.add(rf"(?<![\d.]){n}\s?{k.group(1)}(?![가-힣]{{0}}[0-9])")
+            for spec in LANGUAGES.values():     # "the second tier", "2등급": each language's tier_forms
+                if spec.tier_forms is not None:
+                    alts |= spec.tier_forms(text, n)
     weak = "|".join(sorted(alts, key=len, reverse=True))
     return re.compile(strong, re.IGNORECASE), (re.compile(weak, re.IGNORECASE) if weak else None)
 
@@ -448,25 +441,31 @@ class Engine:
         if kind == "ratio":
             return q.unit == "percent", None
         if kind == "count":
-            label_ko = (unit.label.get("ko") if unit else None) or ""
-            label_en = ((unit.label.get("en") if unit else None) or "").lower()
+            # the unit's label in each language, as that language compares words
+            labels = [(spec, ((unit.label.get(code) if unit else None) or "").lower() if spec.fold_case
+                       else (unit.label.get(code) if unit else None) or "") for code, spec in LANGUAGES.items()]
+
+            def counts(what: str) -> bool:        # the unit counts people, companies, places or hours
+                return any((pattern := spec.unit_classes.get(what)) is not None and pattern.fullmatch(label)
+                           for spec, label in labels)
+
             if q.unit is None:
                 return True, None
-            if q.unit == ind.unit or (q.counter and (q.counter == label_ko or q.counter.lower() == label_en)):
+            if q.unit == ind.unit or (q.counter and any(
+                    (q.counter.lower() if spec.fold_case else q.counter) == label for spec, label in labels)):
                 return True, None
-            if q.unit == "hour" or label_ko == "시간" or label_en == "hours":
+            if q.unit == "hour" or counts("hour"):
                 return False, None
             if q.unit == "person":
-                return label_ko == "명" or label_en in ("persons", "people"), None
+                return counts("person"), None
             if q.unit == "company":
-                return label_ko in ("개사", "곳", "개") or "compan" in label_en, None
-            if q.unit == "unit":          # 대, 장: machines and cards, never people or companies
-                return label_ko not in ("명", "개사", "곳", "시간") and label_en not in ("persons", "people") \
-                    and "compan" not in label_en, None
+                return counts("company"), None
+            if q.unit == "unit":          # 대, 장: machines and cards, never people, companies or hours
+                return not (counts("person") or counts("place") or counts("hour")), None
             if q.unit == "item":
-                return label_ko not in ("명",) and label_en not in ("persons", "people"), None
+                return not counts("person"), None
             if q.unit == "place":
-                return label_ko in ("곳", "개사") or "compan" in label_en, None
+                return counts("place"), None
             return False, None
         return False, None
 
@@ -520,7 +519,7 @@ class Engine:
     def _phrase(self, s: Sentence, q: Quantity, seg: int, mentions: list[Mention]) -> tuple[str, str] | None:
         return self.language.measure_phrase(s, q, seg, [(m.start, m.end) for m in mentions])
 
-    _JOINT_SEP = re.compile(r"\s*(?:,|,?\s*and|&|와|과|및|·|,?\s*그리고)\s*(?:the\s+)?")
+    _JOINT_SEP = re.compile(rf"\s*(?:{alternatives('list_separators')})\s*(?:the\s+)?")   # list_separators
 
     def _joint_holders(self, text: str, q: Quantity, subj: str, mentions: list[Mention], excluded: set,
                        quantities: list[Quantity], respective: dict) -> list[str]:

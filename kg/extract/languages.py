@@ -2,26 +2,30 @@
 
 The engine and the readers never test a language code; they ask the article's :class:`LanguageSpec`:
 
-- ``rules``: the language's sentence rules (``patterns_ko.KoreanRules``, ``patterns_en.EnglishRules``): sentence
-  splitting, figures and ranks (through the language's number reader ``numbers_ko`` / ``numbers_en``), sources,
-  topics, lists, periods (through ``dates``);
+- ``rules``: the language's sentence rules, in the language's package ``kg.extract.lang.<code>``
+  (``lang/ko/patterns.py`` ``KoreanRules``, ``lang/en/patterns.py`` ``EnglishRules``): sentence splitting, figures
+  and ranks (through the package's number reader ``lang/<code>/numbers.py``), sources, topics, lists, periods
+  (through ``dates``);
 - the language's phrase readers (``phrases``): the article's words for a measure, a ranking title, a pillar, and
   names the registries lack;
-- the language's word lists (``keywords``): unattributed-estimate openers, "overall" words, qualifier and forecast
-  words, range separators;
+- the language's word lists (``lang/<code>/words.yaml``, read by ``lang/words.py``): unattributed-estimate
+  openers, "overall" words, qualifier and forecast words, range separators, words that are no pillar;
 - a few switches of how text is compared (case folding, measure words after the figure).
 
-Adding a language is adding a rules module and one :data:`LANGUAGES` entry (docs/extract.md, *Adding a language*).
+Adding a language is adding a package ``kg/extract/lang/<code>/`` and one :data:`LANGUAGES` entry (docs/extract.md, *Adding a language*).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import keywords as kw
 from . import phrases
-from .numbers_ko import Quantity, RankMention
+from .figures import Quantity, RankMention
+from .lang.en import groups as en_groups
+from .lang.ko import groups as ko_groups
+from .lang.words import package_words
 
 if TYPE_CHECKING:
     from .context import Sentence
@@ -46,6 +50,7 @@ class LanguageSpec:
     latin_acronyms: bool = False                    # borrow Latin acronyms of English labels ("DRAM", "IMD")
     org_after: re.Pattern[str] | None = None        # "스위스 국제경영개발대학원": a country naming an organisation's home
     score_word: str = "score"                       # "<ranking> score" for a proposed score indicator
+    ranking_word: str = "ranking"                   # "<measure> ranking" for a ranking proposed by its figures
     names_in_english: bool = False                  # a proposed pillar is named from the English label
     pillar_marker: str | None = None                # "부문": added to a pillar whose word is in its ranking's name
     label_stopwords: frozenset[str] = frozenset()   # label words that say nothing about which measure is meant
@@ -59,16 +64,33 @@ class LanguageSpec:
     range_between: tuple[str, str] | None = None    # "between A and B": before A, between A and B
     range_not_after: str | None = None              # "from A to B" is a change, not a range
     not_pillar: frozenset[str] = frozenset()        # words before a rank that are not a ranking's pillar
+    # shared patterns: every language's forms apply to every article (a Korean article may quote "percentage points"),
+    # so the readers join them over all of LANGUAGES (:func:`alternatives`); each is a tuple of regex alternatives
+    points_after: tuple[str, ...] = ()              # after a figure: a difference in points ("%포인트", "percentage points")
+    size_after: tuple[str, ...] = ()                # after a count: the size of a group it is taken from ("10개 중")
+    group_heads: tuple[str, ...] = ()               # generic head nouns of a group's label ("countries", "국가")
+    list_separators: tuple[str, ...] = ()           # between the names of a list ("and", "와", "·")
+    range_after: tuple[str, ...] = ()               # after a percentage: a range of values ("30%대")
+    short_after: tuple[str, ...] = ()               # after a figure: falling short of it ("10%에도 못 미친다")
+    price_after: tuple[str, ...] = ()               # after a count: the count a price is quoted for ("1장 값", "costs")
+    score_context: tuple[str, ...] = ()             # words of a sentence about scores ("점수", "points", "rated")
+    score_bound: tuple[str, ...] = ()               # after a figure: the top of a scale ("100점 만점", "points possible")
+    out_of_before: tuple[str, ...] = ()             # before a figure: the top of a scale follows ("out of")
+    # the forms of a numbered tier n of a group labelled ``text`` in this language ("the second tier", "2등급")
+    tier_forms: Callable[[str, int], set[str]] | None = None
+    # what a registry unit counts, by its label in this language (the whole label, matched as a pattern; casefolded
+    # when ``fold_case``): person, company, place, hour (``Engine._unit_fits``: "명" counts people, "개사" companies)
+    unit_classes: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def _korean_rules(gaz: Gazetteer) -> Any:
-    from .patterns_ko import KoreanRules
+    from .lang.ko.patterns import KoreanRules
 
     return KoreanRules(gaz.korean_words())
 
 
 def _english_rules(gaz: Gazetteer) -> Any:
-    from .patterns_en import EnglishRules
+    from .lang.en.patterns import EnglishRules
 
     return EnglishRules()
 
@@ -93,6 +115,15 @@ def _clause_en(text: str, q: Quantity) -> str:
     return text[cut + 1:end]
 
 
+def _word_lists(code: str) -> dict[str, Any]:
+    """The word-list fields of a language's entry, from its package's ``words.yaml`` (kg/extract/lang/words.py)."""
+    w = package_words(Path(__file__).with_name("lang") / code)
+    return {"unattributed": w.unattributed, "overall": w.overall, "qualifier_words": w.qualifiers,
+            "forecast": w.forecast, "range_gap": w.range_gap, "range_between": w.range_between,
+            "range_not_after": w.range_not_after, "not_pillar": w.not_pillar, "bare_upper_bound": w.bare_upper_bound,
+            "label_stopwords": w.label_stopwords}
+
+
 LANGUAGES: dict[str, LanguageSpec] = {
     "ko": LanguageSpec(
         code="ko", make_rules=_korean_rules, measure_phrase=phrases.measure_ko, find_names=_names_ko,
@@ -100,28 +131,47 @@ LANGUAGES: dict[str, LanguageSpec] = {
         fold_case=False, latin_acronyms=True,
         org_after=re.compile(r" [가-힣A-Za-z]{0,12}(?:대학원|대학교|대학|연구소|연구원|재단|협회|조사기관|기관|본부|신문|일보|"
                              r"위원회|미디어|통신|방송)(?![가-힣])"),
-        score_word="점수", pillar_marker="부문",
-        label_stopwords=frozenset({"순위", "규모", "주요", "국가별", "부문", "수", "기준", "세계", "글로벌", "전체", "보유량"}),
+        score_word="점수", ranking_word="순위", pillar_marker="부문",
         members_intro=re.compile(r"^\s*(?:국가|나라)?(?:에는|으로는|로는|엔)\s+"),
-        unattributed=tuple(kw.UNATTRIBUTED_MARKERS["ko"]), overall=tuple(kw.OVERALL_WORDS["ko"]),
-        qualifier_words=kw.QUALIFIER_WORDS["ko"], bare_upper_bound=("최대",), forecast=tuple(kw.FORECAST_WORDS["ko"]),
-        range_gap=kw.RANGE_GAP["ko"], range_between=kw.RANGE_BETWEEN["ko"], range_not_after=kw.RANGE_NOT_AFTER["ko"],
-        not_pillar=frozenset(kw.NOT_PILLAR)),
+        **_word_lists("ko"),
+        points_after=(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z]))",),
+        size_after=(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])",),
+        group_heads=("국가", "나라"),
+        unit_classes={"person": re.compile("명"), "company": re.compile("개사|곳|개"), "place": re.compile("곳|개사"),
+                      "hour": re.compile("시간")},
+        range_after=(r"대(?:로|의|에|를|까지|초반|중반|후반|였|이|가|\s|$|[.,])",),
+        short_after=(r"\s?(?:에도|에)\s?(?:못|채\s?못)\s?미(?:친|치|쳤|칩)",),
+        price_after=(r"\s?(?:값|가격|당\s?(?:가격|값))",), score_context=("점수", "지수"),
+        score_bound=(r"^\s?(?:점\s?)?만점",), tier_forms=ko_groups.tier_forms,
+        list_separators=(r",", r"와", r"과", r"및", r"·", r",?\s*그리고")),
     "en": LanguageSpec(
         code="en", make_rules=_english_rules, measure_phrase=phrases.measure_en, find_names=_names_en,
         ranking_title=phrases.ranking_en, clause=_clause_en,
         measure_after_figure=True, count_nouns_after=True, names_in_english=True,
-        label_stopwords=frozenset({
-            "of", "the", "by", "and", "in", "per", "for", "to", "a", "an", "on", "at", "or", "with", "from", "as",
-            "major", "countries", "country", "number", "ranking", "rankings", "rank", "share", "held", "produced",
-            "worked", "survey", "growth", "size", "total", "global", "world", "index", "top", "leading", "largest",
-            "biggest", "best", "year", "annual", "yearly", "list", "report", "new", "first", "second", "third"}),
         members_intro=re.compile(r"^\s*(?:countries\s+|nations\s+)?(?:includes?|included|comprises?|comprised|"
                                  r"consists?\s+of|covers?|covered|takes?\s+in|took\s+in|:)\s+(?:the\s+)?"),
-        unattributed=tuple(kw.UNATTRIBUTED_MARKERS["en"]), overall=tuple(kw.OVERALL_WORDS["en"]),
-        qualifier_words=kw.QUALIFIER_WORDS["en"], forecast=tuple(kw.FORECAST_WORDS["en"]),
-        range_gap=kw.RANGE_GAP["en"], range_between=kw.RANGE_BETWEEN["en"], range_not_after=kw.RANGE_NOT_AFTER["en"]),
+        **_word_lists("en"),
+        points_after=(r"\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b", r"\s?pp\b",
+                      r"\s*points?\s+(?:higher|lower|more|less|above|below|ahead|behind)\b"),
+        group_heads=("countries", "nations", "economies", "states"),
+        unit_classes={"person": re.compile("persons|people"), "company": re.compile(".*compan.*", re.S),
+                      "place": re.compile(".*compan.*", re.S), "hour": re.compile("hours")},
+        price_after=(r"\s+(?:costs?|sells?)\s",),
+        score_context=(r"\bscor\w*", r"\bpoints?\b", r"\brates?\b", r"\brated\b"),
+        score_bound=(r"^\s?points?\s+possible",), out_of_before=(r"(?:out\s+of|\bof\s+a\s+possible)\s*$",),
+        tier_forms=en_groups.tier_forms,
+        list_separators=(r",", r",?\s*and", r"&")),
 }
+
+
+def alternatives(field_name: str) -> str:
+    """The regex alternatives of a shared pattern field over every language of :data:`LANGUAGES`, each once, in
+    registry order, joined with ``|`` (the readers test these patterns for a match, so the order is no preference)."""
+    seen: dict[str, None] = {}
+    for spec in LANGUAGES.values():
+        for alt in getattr(spec, field_name):
+            seen.setdefault(alt, None)
+    return "|".join(seen) or r"(?!)"          # no language has one: a pattern that never matches
 
 
 def language(code: str) -> LanguageSpec:

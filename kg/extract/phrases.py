@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .numbers_ko import Quantity, RankMention
+from .figures import Quantity, RankMention
 
 if TYPE_CHECKING:
     from .engine import Sentence

@@ -2,7 +2,7 @@
 
 A rank no registry ranking fits and no ranking title of the article names is still a place in an order, and the
 sentence often says by what: the holder's own figure in the same sentence. Such a rank becomes a rank of a
-proposed ranking "<the figure's measure> 순위" / "<measure> ranking", whose ``criterion`` is that measure, instead
+proposed ranking "<the figure's measure> 순위" / "<measure> ranking" (the language's ``ranking_word``), whose ``criterion`` is that measure, instead
 of being left pending. One proposal serves every rank of the article ordered by the same measure.
 """
 from __future__ import annotations
@@ -11,11 +11,17 @@ import re
 
 from ..model import Registry
 from .engine import Candidate
+from .languages import LANGUAGES
 from .propose import Proposals
 
 NO_SERIES = "no ranking series matches the context"
-_SUFFIX = {"ko": "순위", "en": "ranking"}
 _NOTE = "proposed by kg extract: the order of the figures stated with the ranks; check the name and publisher"
+
+
+def _ranking_word(lang: str) -> str:
+    """The word naming a ranking in ``lang`` ("순위", "ranking"), from the registry of languages."""
+    spec = LANGUAGES.get(lang)
+    return spec.ranking_word if spec is not None else "ranking"
 
 
 def _label(registry: Registry, proposals: Proposals, indicator: str, lang: str) -> str | None:
@@ -87,7 +93,7 @@ def rank_by_figures(candidates: list[Candidate], registry: Registry, proposals: 
                 series = registry.rankings.get(rank.measure or "")
                 publisher = series.publisher if series is not None else \
                     proposals.entries["rankings"].get(rank.measure or "", {}).get("publisher")
-                key = proposals.ranking(f"{label} {_SUFFIX.get(lang, 'ranking')}", lang, publisher, _NOTE)
+                key = proposals.ranking(f"{label} {_ranking_word(lang)}", lang, publisher, _NOTE)
                 proposals.entries["rankings"].get(key, {}).setdefault("criterion", changed.measure)
                 rank.measure = key
                 rank.note = rank.note or f"ranked by the rate stated with it ({changed.as_written})"
@@ -102,7 +108,7 @@ def rank_by_figures(candidates: list[Candidate], registry: Registry, proposals: 
             continue
         publisher = rank.source if rank.source in registry.entities or \
             rank.source in proposals.entries["entities"] else None
-        key = proposals.ranking(f"{label} {_SUFFIX.get(lang, 'ranking')}", lang, publisher, _NOTE)
+        key = proposals.ranking(f"{label} {_ranking_word(lang)}", lang, publisher, _NOTE)
         entry = proposals.entries["rankings"].get(key)
         if entry is not None:
             entry.setdefault("criterion", figure.measure)

@@ -22,7 +22,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from .context import ArticleState, Candidate, SentenceContext
-from .numbers_ko import Quantity
+from .figures import Quantity
+from .languages import alternatives
 from .resolve import Mention
 from .weights import CONFIDENCE, FACTOR, MEASURE, WINDOW
 
@@ -38,17 +39,16 @@ _RANK_CHANGE = re.compile(r"\s?(?:→|->|에서)\s?")
 # between a rank and the figure it is ranked by: "first place with a purchase volume of ", "third, at "
 _FIGURE_AFTER_RANK = re.compile(r"\s*(?:place|spot|position)?,?\s+(?:with|at|on)\b[^;:]{0,60}", re.IGNORECASE)
 
-_SCORE_CONTEXT = re.compile(r"\bscor\w*|\bpoints?\b|\brates?\b|\brated\b|점수|지수", re.IGNORECASE)
-_SCORE_BOUND = re.compile(r"^\s?(?:점\s?)?만점|^\s?points?\s+possible", re.IGNORECASE)
-_OUT_OF_BEFORE = re.compile(r"(?:out\s+of|\bof\s+a\s+possible)\s*$", re.IGNORECASE)
+# the languages' ``score_context``, ``score_bound``, ``out_of_before`` (kg/extract/languages.py)
+_SCORE_CONTEXT = re.compile(alternatives("score_context"), re.IGNORECASE)
+_SCORE_BOUND = re.compile(alternatives("score_bound"), re.IGNORECASE)
+_OUT_OF_BEFORE = re.compile(alternatives("out_of_before"), re.IGNORECASE)
 
 
 # differences in percentage points, ranges ("30%대", "in the 30s") and shortfalls ("10%에도 못 미친다"): not a level
-_POINTS_AFTER = re.compile(r"\s?(?:%\s?)?(?:포인트|p(?![A-Za-z]))|\s*(?:percentage|per\s?cent(?:age)?)\s+points?\b"
-                           r"|\s?pp\b|\s*points?\s+(?:higher|lower|more|less|above|below|ahead|behind)\b",
-                           re.IGNORECASE)
-_RANGE_AFTER = re.compile(r"대(?:로|의|에|를|까지|초반|중반|후반|였|이|가|\s|$|[.,])")
-_SHORT_AFTER = re.compile(r"\s?(?:에도|에)\s?(?:못|채\s?못)\s?미(?:친|치|쳤|칩)")
+_POINTS_AFTER = re.compile(alternatives("points_after"), re.IGNORECASE)   # the languages' ``points_after``
+_RANGE_AFTER = re.compile(alternatives("range_after"))       # the languages' ``range_after``
+_SHORT_AFTER = re.compile(alternatives("short_after"))       # the languages' ``short_after``
 
 
 def _not_a_level(text: str, q: Quantity) -> str | None:
@@ -66,8 +66,8 @@ def _not_a_level(text: str, q: Quantity) -> str | None:
     return None
 
 
-_PRICE_AFTER = re.compile(r"\s?(?:값|가격|당\s?(?:가격|값))|\s+(?:costs?|sells?)\s", re.IGNORECASE)
-_SIZE_AFTER = re.compile(r"^\s?(?:[가-힣]{1,4}\s?)?(?:중에서|중|가운데)(?![가-힣])")
+_PRICE_AFTER = re.compile(alternatives("price_after"), re.IGNORECASE)   # the languages' ``price_after``
+_SIZE_AFTER = re.compile(alternatives("size_after"))    # the languages' ``size_after``: "10개 중", a group's size
 
 
 _MEMBERS_SEP = re.compile(r"^\s*(?:,|,?\s*and|&|/|및|와|과|·|,?\s*그리고)\s*(?:the\s+)?$")

@@ -20,13 +20,6 @@ from ..model import Registry
 PARTICLE_START = set("은는이가을를의에와과도로으만보처까부및께엔서랑하나였")   # 였: the copula ("싱가포르였다")
 HANJA_ABBREV = {"韓": "KR", "美": "US", "中": "CN", "佛": "FR", "英": "GB", "獨": "DE", "日": "JP", "加": "CA",
                 "露": "RU", "濠": "AU", "伊": "IT", "印": "IN"}
-DEMONYMS = {
-    "KR": ["South Korean", "South Koreans", "Korean", "Koreans", "국내"], "US": ["American", "Americans"],
-    "CN": ["Chinese"], "JP": ["Japanese"], "DE": ["German", "Germans"], "FR": ["French"], "GB": ["British"],
-    "IN": ["Indian", "Indians"], "TW": ["Taiwanese"], "CA": ["Canadian", "Canadians"], "SG": ["Singaporean"],
-    "IE": ["Irish"], "SA": ["Saudi"], "IT": ["Italian"], "AU": ["Australian"], "NL": ["Dutch"],
-    "IL": ["Israeli"], "ES": ["Spanish"], "SE": ["Swedish"], "CH": ["Swiss"], "BR": ["Brazilian"],
-}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HANGUL = re.compile(r"[가-힣]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
@@ -100,10 +93,11 @@ class Gazetteer:
             add(hanja, code, "country", weak=True)
         add("US", "US", "country", weak=True)
         # demonyms name the country in English prose ("South Korean workers produced …", "Koreans worked …"),
-        # and Korean papers write "국내" (at home) for Korea
-        for code, words in DEMONYMS.items():
-            for word in words:
-                add(word, code, "country", weak=True)
+        # and Korean papers write "국내" (at home) for Korea: the `demonyms` of the registry's languages
+        for language in registry.languages.values():
+            for code, words in language.demonyms.items():
+                for word in words:
+                    add(word, code, "country", weak=True)
         self.names = names
         ordered = sorted(names, key=len, reverse=True)
         self._re = re.compile("|".join(re.escape(n) for n in ordered))

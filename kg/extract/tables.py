@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .numbers_ko import Quantity, RankMention
+from .figures import Quantity, RankMention
 
 # "1. 미국 100", "2) China 61.47", "3위 싱가포르 38.16점", "4 - Japan: 41.8 points"
 _NUMBERED = re.compile(r"^\s*(?P<rank>\d{1,3})\s?(?:[.)]|위\.?|st|nd|rd|th)?\s*[-–:|]?\s+(?P<name>[^\d\n]{1,40}?)"

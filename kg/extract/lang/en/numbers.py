@@ -9,29 +9,21 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .dates import date_spans
-from .numbers_ko import Quantity, RankMention, _normal
+from ...dates import date_spans
+from ...figures import Quantity, RankMention
+from ...figures import normal as _normal
+from ..words import package_units
 
 SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "crore": 10**7, "lakh": 10**5,
           "k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9, "tn": 10**12}
 SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "C$": "CAD", "A$": "AUD",
          "₹": "INR", "Rs": "INR"}
-CURRENCY_WORDS = {
-    "u.s. dollars": "USD", "us dollars": "USD", "u.s. dollar": "USD", "us dollar": "USD",
-    "dollars": "USD", "dollar": "USD", "usd": "USD", "yuan": "CNY", "renminbi": "CNY", "cny": "CNY",
-    "won": "KRW", "krw": "KRW", "yen": "JPY", "jpy": "JPY", "euros": "EUR", "euro": "EUR", "eur": "EUR",
-    "pounds": "GBP", "gbp": "GBP",
-}
-COUNT_WORDS = {
-    "gpus": "unit", "gpu": "unit", "chips": "unit", "processors": "unit", "units": "unit", "accelerators": "unit", "h100s": "unit",
-    "people": "person", "workers": "person", "engineers": "person", "researchers": "person",
-    "specialists": "person", "experts": "person", "professionals": "person", "employees": "person",
-    "companies": "company", "firms": "company", "startups": "company", "businesses": "company",
-    "countries": "country", "nations": "country", "economies": "country", "patents": "item",
-    "percent": "percent", "per cent": "percent", "%": "percent", "hours": "hour", "models": "model",
-    "points": "point", "point": "point",
-}
-UNIT_KINDS = {"percent": "ratio", "point": "score"}     # of the COUNT_WORDS keys; the others are counts
+# the unit words (units.yaml, checked by kg/extract/lang/words.py): currency words → ISO 4217 code, counted nouns →
+# unit key, and the kinds of the units that are not counts
+_UNITS = package_units(__file__)
+CURRENCY_WORDS = {word: unit for word, (unit, kind) in _UNITS.items() if kind == "currency"}
+COUNT_WORDS = {word: unit for word, (unit, kind) in _UNITS.items() if kind != "currency"}
+UNIT_KINDS = {unit: kind for unit, kind in _UNITS.values() if kind not in ("currency", "count")}
 HEDGES = ("about", "around", "roughly", "approximately", "some", "nearly", "almost", "an estimated",
           "estimated", "approx.", "close to", "just under", "just over", "circa", "~")
 

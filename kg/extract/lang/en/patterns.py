@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
-from .numbers_en import NUMBER_WORDS, ORDINAL_RE, WORD_ORDINAL_RE, find_en_quantities, find_en_ranks
-from .numbers_ko import Quantity, RankMention
-from .patterns_ko import MAKER_OF, _chain, _equivalent
-from .resolve import Mention
-from .tables import TableReader
+from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
+from ...figures import Quantity, RankMention
+from ...resolve import Mention
+from ...tables import TableReader
+from ..shared import MAKER_OF
+from ..shared import chain as _chain
+from ..shared import equivalent as _equivalent
+from .numbers import NUMBER_WORDS, ORDINAL_RE, WORD_ORDINAL_RE, find_en_quantities, find_en_ranks
 
 _ABBREV = re.compile(r"(?:\b(?:U\.S|U\.K|U\.N|No|Mr|Mrs|Ms|Dr|Prof|Inc|Corp|Ltd|Co|St|vs|etc|e\.g|i\.e|Jan|Feb|Mar|"
                      r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$")

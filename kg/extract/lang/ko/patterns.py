@@ -15,10 +15,14 @@ from __future__ import annotations
 import re
 import threading
 
-from .engine import SOURCE_TYPES, QuotedSpeakers, Sentence
-from .numbers_ko import Quantity, RankMention, find_ko_quantities, find_ko_ranks
-from .resolve import Mention
-from .tables import TableReader
+from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
+from ...figures import Quantity, RankMention
+from ...resolve import Mention
+from ...tables import TableReader
+from ..shared import MAKER_OF
+from ..shared import chain as _chain
+from ..shared import equivalent as _equivalent
+from .numbers import find_ko_quantities, find_ko_ranks
 
 _KIWI = None
 _KIWI_WORDS: frozenset[str] = frozenset()
@@ -124,8 +128,6 @@ _YEARS_BEFORE = re.compile(r"((?:19|20)\d\d)\s?년?\s?(?:(?P<pair>과|와|,|·|�
 _AFTER_OTHERS = re.compile(r"(?:\s?등)?에\s?(?:이어|이은|뒤이어|뒤진|뒤져)")
 _BRACKETED_SEP = re.compile(r"^\([^()]{0,12}\)\s?(?:[,·、]|와|과|및)\s?$")
 _BRACKETED_GAP = re.compile(r"^\([^()]{0,12}\)(?:\s?등)?$")
-# a company right before a model number ("NVIDIA's H100", "엔비디아의 H100", "Nvidia A100s") is the product's maker
-MAKER_OF = re.compile(r"(?:'s|’s|의)?\s?(?:[A-Za-z]+\s)?[A-Z]{1,3}\d{2,4}[A-Za-z]{0,2}(?![\w-])")
 # a country before a company written in Latin letters: "중국의 SMIC가" (the company is the subject)
 _HOME_OF = re.compile(r"의\s?[A-Z][A-Za-z0-9&.-]+(?:은|는|이|가|도)(?![가-힣])")
 # one figure or rank for every name of a list: "각각 4개" (each), "공동 1위" (joint), "모두 15만대" (all)
@@ -562,30 +564,3 @@ def _period(m: re.Match, year: int) -> tuple[str, str]:
         return m.group(1), None
     offset = {"지난해": -1, "작년": -1, "전년": -1, "재작년": -2, "올해": 0, "금년": 0}[word]
     return str(year + offset), f"“{word}” read relative to the publication year {year}"
-
-
-def _chain(text: str, end: int, mentions: list[Mention], sep: re.Pattern, gap: re.Pattern) -> list[Mention]:
-    """Mentions forming a list that ends just before ``end`` ("독일, 중국, 아일랜드" + gap + end)."""
-    before = [m for m in mentions if m.end <= end]
-    if not before:
-        return []
-    last = before[-1]
-    if not gap.match(text[last.end:end]):
-        return []
-    chain = [last]
-    for m in reversed(before[:-1]):
-        if sep.match(text[m.end:chain[0].start]):
-            chain.insert(0, m)
-        else:
-            break
-    return chain
-
-
-def _equivalent(text: str, q: Quantity, quantities: list[Quantity], opener: str) -> Quantity | None:
-    for other in quantities:
-        if other.start >= q.end and other.start - q.end <= 12:
-            if re.match(opener, text[q.end:other.start]) and re.match(r"^\s?[)\]]", text[other.end:other.end + 2]):
-                if (q.kind == "currency") == (other.kind == "currency"):
-                    return other
-            return None
-    return None

@@ -1,7 +1,7 @@
 """Korean figures: "35만", "3만5000", "3.5만", "5000억", "1조2000억", "47만8000", "2,500", "44.4".
 
 ``parse_ko_number`` turns the digits-and-myriads part into an exact Decimal; ``find_ko_quantities`` finds figures
-with their counter or currency (대, 개, 명, 개사, 개국, 원, 달러, 위안, 엔, 유로, %) and approximate markers
+with their counter or currency (대, 개, 명, 개사, 개국, 원, 달러, 위안, 엔, 유로, %: the words of ``units.yaml``) and approximate markers
 (약, 정도, 가량, 여, 안팎) in a text, with the character span of the figure as written. Ranks ("33위") are found by
 ``find_ko_ranks``. Things that look like numbers but are not figures are skipped: model names ("H100"),
 ages and decades ("20대", "2000년대"), ordinal groups ("2군"), years and dates ("2023년").
@@ -9,37 +9,18 @@ ages and decades ("20대", "2000년대"), ordinal groups ("2군"), years and dat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
-from .dates import date_spans
+from ...dates import date_spans
+from ...figures import Quantity, RankMention
+from ...figures import normal as _normal
+from ..words import package_units
 
 MYRIADS = {"조": Decimal(10) ** 12, "억": Decimal(10) ** 8, "만": Decimal(10) ** 4}
 SMALL = {"천": Decimal(1000), "백": Decimal(100)}
 
-# counters and currencies, longest first; value: (unit key, kind)
-COUNTERS: dict[str, tuple[str, str]] = {
-    "개국": ("country", "count"),
-    "개사": ("company", "count"),
-    "개소": ("site", "count"),
-    "달러": ("USD", "currency"),
-    "위안": ("CNY", "currency"),
-    "유로": ("EUR", "currency"),
-    "파운드": ("GBP", "currency"),
-    "엔": ("JPY", "currency"),
-    "원": ("KRW", "currency"),
-    "퍼센트": ("percent", "ratio"),
-    "시간": ("hour", "count"),
-    "%": ("percent", "ratio"),
-    "대": ("unit", "count"),
-    "개": ("item", "count"),
-    "명": ("person", "count"),
-    "건": ("case", "count"),
-    "곳": ("place", "count"),
-    "배": ("times", "ratio"),
-    "장": ("unit", "count"),        # GPUs and cards are counted in 장 ("GPU 3만장")
-    "점": ("point", "score"),       # index scores ("100점 만점에 84.3점")
-}
+# counters and currencies (units.yaml, checked by kg/extract/lang/words.py); value: (unit key, kind)
+COUNTERS: dict[str, tuple[str, str]] = package_units(__file__)
 _COUNTER_RE = "|".join(re.escape(c) for c in sorted(COUNTERS, key=len, reverse=True))
 
 # a run of digits, with thousands separators or a decimal part
@@ -114,13 +95,6 @@ def parse_ko_number(text: str) -> Decimal:
     return _normal(total)
 
 
-def _normal(value: Decimal) -> Decimal:
-    """Integral values without exponent or trailing zeros ("35000", not "3.5E+4"); decimals kept as written."""
-    if value == value.to_integral_value():
-        return Decimal(int(value))
-    return value.normalize()
-
-
 def format_ko_number(value: int, style: str = "mixed", *, spaced: bool = False) -> str:
     """Write an integer the way Korean news does: "3만5000" (mixed), "3만5천" (thousands: a section that is a
     whole number of thousands written with 천), "35,000" (comma), "35000" (plain). ``spaced`` puts a space between
@@ -147,20 +121,6 @@ def _section(n: int, style: str) -> str:
     if style == "thousands" and n < 10000 and n % 1000 == 0:
         return f"{n // 1000}천"
     return str(n)
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A figure found in a text. ``start``/``end`` span ``as_written`` (number and unit), offsets into the text."""
-
-    value: Decimal
-    unit: str | None          # unit key: KRW, USD, CNY, person, unit, percent, ... (None: a bare number)
-    kind: str | None          # count | currency | ratio | None
-    counter: str | None       # the counter or currency as written (대, 달러 ...)
-    approximate: bool
-    start: int
-    end: int
-    as_written: str
 
 
 def _is_age_or_decade(text: str, m: re.Match) -> bool:
@@ -234,14 +194,6 @@ def find_ko_quantities(text: str) -> list[Quantity]:
 
 
 _SHARED_COUNTER_GAP = re.compile(r"\s?(?:[,·、]|와|과|및)\s?")
-
-
-@dataclass(frozen=True)
-class RankMention:
-    rank: int
-    start: int
-    end: int
-    as_written: str
 
 
 def find_ko_ranks(text: str) -> list[RankMention]:
