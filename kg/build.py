@@ -352,9 +352,7 @@ _COUNTS = sparql_prologue("nkg", "schema", "owl") + """SELECT (COUNT(DISTINCT ?f
 }"""
 
 
-_DRAFT_COUNTS = """
-PREFIX nkg: <https://w3id.org/newskg/ontology#>
-SELECT (COUNT(DISTINCT ?article) AS ?articles) (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
+_DRAFT_COUNTS = sparql_prologue("nkg") + """SELECT (COUNT(DISTINCT ?article) AS ?articles) (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
   ?article a nkg:Article ; nkg:draft true . OPTIONAL { ?fact nkg:reportedIn ?article }
 }"""
 
