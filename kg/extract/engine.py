@@ -238,7 +238,7 @@ class Engine:
         self.score_indicators = {k for k, ind in registry.indicators.items()
                                  if _is_score_unit(registry.units.get(ind.unit))}
         self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
-        self._fold_cache: dict[tuple[int, str], list[tuple[str, float]]] = {}
+        self._fold_cache: dict[tuple[int, bool], list[tuple[str, list[tuple[str, float]]]]] = {}
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
@@ -394,12 +394,10 @@ class Engine:
         # folding, words are compared without spaces
         low = text.lower() if fold else text.replace(" ", "")
         out: dict[str, float] = {}
-        for key, words in table.items():
+        for key, words in self._folded(table, fold):
             total = 0.0
             matched: list[str] = []
-            for lw, wt in self._folded(table, key, fold):   # longest first; a word inside a match counts once
-                if not fold:
-                    lw = lw.replace(" ", "")
+            for lw, wt in words:   # longest first; a word inside a match counts once
                 if lw in low and not any(lw in m for m in matched) and _contains(low, lw, fold):
                     matched.append(lw)
                     total += wt
@@ -410,13 +408,15 @@ class Engine:
         cache[ck] = out
         return out
 
-    def _folded(self, table: dict, key: str, fold: bool) -> list[tuple[str, float]]:
-        ck = (id(table), key)
-        words = self._fold_cache.get(ck)
-        if words is None:
-            words = [(w.lower() if fold else w, wt) for w, wt in table[key]]
-            self._fold_cache[ck] = words
-        return words
+    def _folded(self, table: dict[str, list[tuple[str, float]]], fold: bool) -> list[tuple[str, list[tuple[str, float]]]]:
+        """The table's keywords as they are compared: lower-cased where case folds, else without spaces."""
+        ck = (id(table), fold)
+        rows = self._fold_cache.get(ck)
+        if rows is None:
+            rows = [(key, [(w.lower() if fold else w.replace(" ", ""), wt) for w, wt in words])
+                    for key, words in table.items()]
+            self._fold_cache[ck] = rows
+        return rows
 
     def _unit_fits(self, indicator_key: str, q: Quantity, sentence_text: str) -> tuple[bool, str | None]:
         """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None)."""
