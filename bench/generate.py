@@ -508,8 +508,12 @@ class ArticleWriter:
         key = rng.choice(list(CLASSIFICATIONS))
         ko_c, en_c, publisher, groups = CLASSIFICATIONS[key]
         subject = self.subject_for(("country",))
-        # membership is stable per country, except for a few classifications re-assessed over time
-        gi = (COUNTRIES.index(subject) * 7 + len(key)) % len(groups) if rng.random() < 0.9 else rng.randrange(len(groups))
+        # a country's tier depends on the classification and the edition (the year) only, so articles of one year
+        # agree (one tier per subject per edition, a shape) while tiers move between editions; the random draws
+        # of earlier versions are still made, so the rest of a generated corpus is unchanged
+        if rng.random() >= 0.9:
+            rng.randrange(len(groups))
+        gi = (COUNTRIES.index(subject) * 7 + len(key) + self.published.year) % len(groups)
         gkey, gko, gen_ = groups[gi]
         if publisher:
             source, attribution = publisher, rng.choice(["stated", "stated", "implied"])

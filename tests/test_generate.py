@@ -105,3 +105,17 @@ def test_command_line(tmp_path, capsys):
     assert "wrote 3 articles" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--articles", "-1", "-o", str(tmp_path / "d")])
+
+
+def test_a_subject_has_one_tier_per_classification_edition_across_a_large_corpus(tmp_path):
+    # the shapes allow one tier per subject per classification edition (year): a generated corpus must keep to it
+    # so that benchmarks build clean at any size
+    generate(tmp_path / "data", 400, seed=3)
+    tiers: dict[tuple, set] = defaultdict(set)
+    for path in sorted((tmp_path / "data" / "articles").glob("*.yaml")):
+        for fact in yaml.safe_load(path.read_text(encoding="utf-8"))["facts"]:
+            if fact["kind"] == "membership":
+                classification = fact["group"].split("/")[0]
+                tiers[(fact["subject"], classification, fact.get("period"))].add(fact["group"])
+    assert tiers and all(len(groups) == 1 for groups in tiers.values())
+    assert len({group for groups in tiers.values() for group in groups}) > 3   # tiers still differ between subjects
