@@ -21,3 +21,13 @@ def playwright_api(*, module_level: bool = False):
 def launch(pw):
     """A headless Chromium that asks nothing of the network by itself."""
     return pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (registered for every test in conftest.py)."""
+    sync_api = playwright_api()
+    with sync_api.sync_playwright() as pw:
+        chromium = launch(pw)
+        yield chromium
+        chromium.close()

@@ -2,9 +2,11 @@
 import pytest
 
 try:  # tests/ is a plain folder put on sys.path by pytest's default import mode ...
+    import _browser
     import servers as _servers
     import sharedfiles as _shared
 except ModuleNotFoundError:  # ... or a package, should someone add tests/__init__.py
+    from tests import _browser
     from tests import servers as _servers
     from tests import sharedfiles as _shared
 
@@ -13,6 +15,8 @@ oxigraph_server = _servers.oxigraph_server
 oxigraph_server_without_union = _servers.oxigraph_server_without_union
 virtuoso_server = _servers.virtuoso_server
 sparql_server = _servers.sparql_server
+# one headless Chromium per browser-test module (tests/_browser.py)
+browser = _browser.browser
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

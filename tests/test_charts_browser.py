@@ -16,10 +16,10 @@ from kg.charts import chart
 from kg.store import KgStore
 
 try:
-    from _browser import launch, playwright_api
+    from _browser import playwright_api
     from kgtest import ROOT, run_cli
 except ModuleNotFoundError:  # tests/ imported as a package
-    from tests._browser import launch, playwright_api
+    from tests._browser import playwright_api
     from tests.kgtest import ROOT, run_cli
 
 pytestmark = pytest.mark.browser
@@ -33,14 +33,6 @@ def store_path(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("charts-browser")
     build([ROOT / "data"], out_dir=None, store_path=tmp / "store")
     return tmp / "store"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 def open_chart(browser, path: Path):

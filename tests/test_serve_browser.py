@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import http.server
 import re
-import shutil
 import threading
 import urllib.parse
 

@@ -18,10 +18,10 @@ import pytest
 from kg.serve import ServeConfig, SparqlServer
 
 try:
-    from _browser import launch, playwright_api
+    from _browser import playwright_api
     from _serve_site import ARTIFACTS, KR, build_data_store, fetch
 except ModuleNotFoundError:  # tests/ imported as a package
-    from tests._browser import launch, playwright_api
+    from tests._browser import playwright_api
     from tests._serve_site import ARTIFACTS, KR, build_data_store, fetch
 
 pytestmark = pytest.mark.browser
@@ -38,14 +38,6 @@ def store(tmp_path_factory):
 def server(store):
     with SparqlServer(ServeConfig(store_path=store, port=0, timeout=20, workers=2)).start() as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 class Session:

@@ -20,9 +20,9 @@ except ModuleNotFoundError:  # tests/ imported as a package
 from kg.viz import write_html
 
 try:
-    from _browser import launch, playwright_api
+    from _browser import playwright_api
 except ModuleNotFoundError:  # tests/ imported as a package
-    from tests._browser import launch, playwright_api
+    from tests._browser import playwright_api
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +33,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 # A page must be drawn and usable this many seconds after navigation starts, whatever the corpus size
 # (documented in docs/viz.md; measured times are far below it and written to test-artifacts/viz-timing.json).
 LARGE_READY_BOUND_S = 15
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 class Opened:

@@ -19,9 +19,9 @@ from kg.build import build
 from kg.viz import write_html
 
 try:
-    from _browser import launch, playwright_api
+    from _browser import playwright_api
 except ModuleNotFoundError:  # tests/ imported as a package
-    from tests._browser import launch, playwright_api
+    from tests._browser import playwright_api
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_api(module_level=True)
@@ -51,14 +51,6 @@ IN_VIEW = """() => {
   return { inside: xs.every(x => x >= 0 && x <= box.width) && ys.every(y => y >= 0 && y <= box.height),
            spanX: (Math.max(...xs) - Math.min(...xs)) / box.width, spanY: (Math.max(...ys) - Math.min(...ys)) / box.height };
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 class Page:
