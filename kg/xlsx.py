@@ -65,7 +65,8 @@ def _text(value: str) -> str:
     # XML 1.0 cannot carry most control characters; a cell cannot hold more than 32,767 characters
     clean = "".join(c if c in "\t\n\r" or ord(c) >= 0x20 else "\ufffd" for c in value)[:_MAX_TEXT]
     space = ' xml:space="preserve"' if clean != clean.strip() else ""
-    return f"<t{space}>{escape(clean)}</t>"
+    # a carriage return would be read back as a line feed (XML end-of-line handling) unless written as a reference
+    return f"<t{space}>{escape(clean, {chr(13): '&#13;'})}</t>"
 
 
 def _cell(ref: str, value: Cell, style: int) -> str:

@@ -77,3 +77,7 @@ def test_the_endpoint_answers_a_select_as_a_typed_workbook(server):
     status, _, body = fetch(server, "GET", "/sparql", params={"query": "ASK { ?s ?p ?o }"},
                             headers={"Accept": XLSX})
     assert status == 200 and read(body) == [("_askResult",), (True,)]
+
+
+def test_line_breaks_and_carriage_returns_survive():
+    assert read(workbook(["a"], [["x\ry"], ["\r"], ["l1\nl2\r\n"]]))[1:] == [("x\ry",), ("\r",), ("l1\nl2\r\n",)]
