@@ -1,7 +1,6 @@
 """The ``kg`` command: parse options, call the library, render the result. Nothing else lives here."""
 from __future__ import annotations
 
-import os
 import re
 import sys
 import traceback
@@ -10,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_INPUT, EXIT_INTERNAL, KgError
+from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_VIOLATIONS, KgError
 from .settings import SETTINGS, flag
 
 
@@ -120,7 +119,7 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_
                    "(add wikidata: Q… to their registry entries)")
     if summary.outputs:
         click.echo("wrote: " + " ".join(p.as_posix() for p in summary.outputs))
-    return 0 if summary.conforms else 1
+    return EXIT_OK if summary.conforms else EXIT_VIOLATIONS
 
 
 @cli.command("validate")
@@ -135,7 +134,7 @@ def validate_command(store_path, fmt, shacl_engine) -> int:
     with KgStore(store_path, read_only=True) as store:
         report = validate_store(store, shacl_engine)
     click.echo(report.to_json() if fmt == "json" else report.to_text(), nl=False)
-    return 0 if report.conforms else 1
+    return EXIT_OK if report.conforms else EXIT_VIOLATIONS
 
 
 @cli.command("export")
@@ -458,7 +457,7 @@ def eval_extract_command(ctx, corpus_dir, only, keep_dir, gold_dir, articles_dir
     failures = threshold_failures(recall, precision, min_recall=min_recall, min_precision=min_precision)
     for failure in failures:
         click.echo(f"kg: {failure}", err=True)
-    return 1 if failures else 0
+    return EXIT_VIOLATIONS if failures else EXIT_OK   # exit 1 also means "a threshold was not met"
 
 
 @cli.command("viz")
@@ -617,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
                    "in kg, please report it with the command that caused it (KG_DEBUG=1 shows the traceback)",
                    err=True)
         return EXIT_INTERNAL
-    return result if isinstance(result, int) else 0
+    return result if isinstance(result, int) else EXIT_OK
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

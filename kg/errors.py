@@ -58,7 +58,6 @@ class KgError(Exception):
     """Base class. ``str(err)`` is the one-line message shown to the user."""
 
     exit_code = EXIT_INPUT
-    slug = "error"
 
     def __init__(self, message: str, *, location: Location | None = None, hint: str | None = None):
         self.message = message
@@ -79,24 +78,20 @@ class InputError(KgError):
     """A fact sheet, registry, option, parameter or query is wrong (exit 2)."""
 
     exit_code = EXIT_INPUT
-    slug = "bad-input"
 
 
 class QueryError(InputError):
     """A SPARQL query is malformed or a parameter is missing or malformed (exit 2)."""
 
-    slug = "bad-query"
 
 
 class StoreError(KgError):
     """The store or an output could not be read or written (exit 3)."""
 
     exit_code = EXIT_STORE
-    slug = "store"
 
 
 class RemoteError(KgError):
     """A remote SPARQL server failed, refused or could not be reached (exit 4)."""
 
     exit_code = EXIT_REMOTE
-    slug = "remote"

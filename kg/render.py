@@ -7,8 +7,6 @@ import json
 import unicodedata
 from decimal import Decimal
 
-RENDER_FORMATS = ("table", "csv", "tsv", "json")
-
 
 def _width(text: str) -> int:
     """Display width: East Asian wide characters (Hangul, Hanja) take two columns."""
