@@ -77,6 +77,15 @@ def parse_en_number(text: str) -> Decimal:
     return _normal(value)
 
 
+def _unit_word(unit: str) -> tuple[str, str]:
+    """The unit key and kind of a currency or counted-thing word after a number ("dollars", "units")."""
+    low = unit.lower()
+    if low in CURRENCY_WORDS:
+        return CURRENCY_WORDS[low], "currency"
+    key = COUNT_WORDS[low]
+    return key, UNIT_KINDS.get(key, "count")
+
+
 def find_en_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     dates = date_spans(text)
@@ -110,12 +119,7 @@ def find_en_quantities(text: str) -> list[Quantity]:
             if unit and unit.lower() in COUNT_WORDS:
                 end = m.end("scale") if m.group("scale") else m.end("num")
         elif unit:
-            low = unit.lower()
-            if low in CURRENCY_WORDS:
-                key, kind = CURRENCY_WORDS[low], "currency"
-            else:
-                key = COUNT_WORDS[low]
-                kind = UNIT_KINDS.get(key, "count")
+            key, kind = _unit_word(unit)
         before = text[max(0, start - 16):start].lower().rstrip()
         approx = any(before.endswith(h) for h in HEDGES)
         after = text[end:end + 12].lower()
@@ -128,12 +132,7 @@ def find_en_quantities(text: str) -> list[Quantity]:
         value = Decimal(NUMBER_WORDS[m.group("num").lower()]) * (SCALES[scale.strip().lower()] if scale else 1)
         key = kind = None
         if unit:
-            low = unit.lower()
-            if low in CURRENCY_WORDS:
-                key, kind = CURRENCY_WORDS[low], "currency"
-            else:
-                key = COUNT_WORDS[low]
-                kind = UNIT_KINDS.get(key, "count")
+            key, kind = _unit_word(unit)
         start, end = m.start(), m.end()
         if m.group("mods"):
             end = m.end("scale") if scale else m.end("num")    # "six AI-related listed firms": as written "six"

@@ -180,6 +180,16 @@ _RATES_HIGHEST = re.compile(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|place
                             r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
 
 
+
+def _listed_from(text: str, mentions: list[Mention]) -> list[Mention]:
+    """The first mention and those that follow it as one list ("A, B and C"), up to the first that does not."""
+    chain = [mentions[0]]
+    for x in mentions[1:]:
+        if not _LIST_SEP.match(text[chain[-1].end:x.start]):
+            break
+        chain.append(x)
+    return chain
+
 class EnglishRules(QuotedSpeakers, TableReader):
     lang = "en"
 
@@ -416,13 +426,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         after = [x for x in mentions if x.start >= begin]
         if not after or after[0].start != begin:
             return []
-        chain = [after[0]]
-        for x in after[1:]:
-            if _LIST_SEP.match(text[chain[-1].end:x.start]):
-                chain.append(x)
-            else:
-                break
-        return chain
+        return _listed_from(text, after)
 
     def subject_after(self, text: str, start: int, end: int, mentions: list[Mention]) -> Mention | None:
         """The holder named after a figure that opens its sentence ("About 42% of the researchers worked at US
@@ -558,13 +562,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
             after = [x for x in mentions if x.start >= begin]
             if not after or not re.fullmatch(r"\s*(?:the\s+)?", text[begin:after[0].start]):
                 return []
-            chain = [after[0]]
-            for x in after[1:]:
-                if _LIST_SEP.match(text[chain[-1].end:x.start]):
-                    chain.append(x)
-                else:
-                    break
-            return chain
+            return _listed_from(text, after)
         return []
 
     def out_of(self, text: str, rank: RankMention) -> int | None:
