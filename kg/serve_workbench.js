@@ -168,8 +168,11 @@
     yasr.setResponse(new Error(message));
   }
 
+  let applying = 0;   // only the newest call to applySaved may change the page
+
   async function applySaved(run) {
     if (!current) return;
+    const ticket = ++applying;
     const qs = new URLSearchParams();
     for (const input of $("param-fields").querySelectorAll("input")) {
       if (input.value !== "") qs.set(input.name, input.value);
@@ -177,8 +180,14 @@
     let res;
     try {
       res = await fetch("/saved-text/" + encodeURIComponent(current.name) + "?" + qs.toString());
-    } catch (e) { status("network error: " + e, true); return; }
+    } catch (e) {
+      if (ticket === applying) status("network error: " + e, true);
+      return;
+    }
     const body = await res.text();
+    // a slower answer to an earlier call (the text fetched when the query was picked) must not overwrite
+    // the query and the resolved names of a later run
+    if (ticket !== applying) return;
     if (!res.ok) {
       status(body.trim(), true);
       if (run) clearResults(body.trim());
