@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""One entry point for a fresh clone: `python3 dev.py build` and `python3 dev.py test`.
+"""One entry point for a fresh clone: `python3 dev.py build`, `python3 dev.py test` and `python3 dev.py lint`.
 
 Each command creates `.venv` (when missing or when pyproject.toml changed since the last install),
 installs the project into it, then runs `kg build` or pytest from that environment. Extra arguments
 are passed through (`python3 dev.py test -k shapes`, `python3 dev.py build --out elsewhere/`).
 `python3 dev.py test` runs the suite on every core (pytest-xdist); add `-n 0` to run it in one process.
-`python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations.
+`python3 dev.py lint` runs ruff on the code and tests, then mypy (strict) on the package; it fails when either finds
+anything. `python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations.
 """
 from __future__ import annotations
 
@@ -45,14 +46,14 @@ def ensure_env() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     if STAMP.exists() and STAMP.read_text() == _fingerprint():
         return
-    print("dev.py: installing the project and its test dependencies into .venv", file=sys.stderr)
+    print("dev.py: installing the project and its test and lint dependencies into .venv", file=sys.stderr)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run(pip + ["-e", f"{ROOT}[test]"], check=True)
+    subprocess.run(pip + ["-e", f"{ROOT}[test,lint]"], check=True)
     STAMP.write_text(_fingerprint())
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"build", "test", "bench", "kg", "docs"}:
+    if not argv or argv[0] not in {"build", "test", "lint", "bench", "kg", "docs"}:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
@@ -64,9 +65,23 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "kg"), *rest])
     if command == "docs":
         return subprocess.call([str(BIN / "python"), "-c", WRITE_DOCS])
+    if command == "lint":
+        return lint(rest)
     if command == "bench":
         return subprocess.call([str(BIN / "python"), "-m", "bench", *rest])
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *_parallel(rest), *rest])
+
+
+# what ruff checks; mypy checks the package only (its files are set in pyproject.toml's [tool.mypy])
+LINT_PATHS = ["kg", "tests", "bench", "dev.py"]
+
+
+def lint(args: list[str]) -> int:
+    """ruff, then mypy; both run even when the first fails, so one run shows everything. Extra arguments go to
+    ruff (`python3 dev.py lint --fix`, `python3 dev.py lint --statistics`)."""
+    ruff = subprocess.call([str(BIN / "ruff"), "check", *args, *LINT_PATHS])
+    mypy = subprocess.call([str(BIN / "mypy")])
+    return 1 if ruff or mypy else 0
 
 
 def _parallel(args: list[str]) -> list[str]:
