@@ -39,7 +39,7 @@ readme.write_text(replace_readme_block(readme.read_text(encoding="utf-8"), comma
 
 
 def ensure_env() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on the system's python3, before .venv exists
         sys.exit(f"dev.py: Python 3.11 or newer is needed, this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         print("dev.py: creating .venv", file=sys.stderr)

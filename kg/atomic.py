@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from . import settings
 from .errors import StoreError
@@ -33,8 +34,8 @@ def _temp_prefix(name: str) -> str:
 
 
 @contextmanager
-def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator:
-    """Open a temporary file for writing; on success it replaces ``path``, on error it is removed."""
+def atomic_writer(path: str | Path) -> Iterator[BinaryIO]:
+    """Open a temporary file for writing bytes; on success it replaces ``path``, on error it is removed."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +43,7 @@ def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator:
     except OSError as exc:
         raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as fh:
+        with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())  # the data is on disk before the name points at it
@@ -52,15 +53,13 @@ def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator:
         crash_point(f"atomic:{target.name}")
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
-    with atomic_writer(path, "wb") as fh:
+    with atomic_writer(path) as fh:
         fh.write(data)
 
 
@@ -89,7 +88,7 @@ def remove_stale_temps(folder: str | Path, names: Iterable[str]) -> list[Path]:
     """
     folder = Path(folder)
     prefixes = tuple(_temp_prefix(name) for name in names)
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(folder.iterdir())
     except OSError:

@@ -41,7 +41,7 @@ class Location:
         return ":".join(parts)
 
     @classmethod
-    def of(cls, path: str | Path, line: int | None = None, column: int | None = None) -> "Location":
+    def of(cls, path: str | Path, line: int | None = None, column: int | None = None) -> Location:
         return cls(display_path(path), line, column)
 
 

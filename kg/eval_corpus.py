@@ -19,7 +19,8 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from .errors import InputError, KgError, Location
 from .evaluate import KINDS, GoldFile, RowScore, Tally, read_gold, score_rows
@@ -92,18 +93,18 @@ def run_chain(case: CorpusCase, data_dir: Path, work: Path) -> ChainOutput:
     try:
         extract_paths([case.text_path], data_dir=data_dir, out_dir=drafts, lang="auto", date=case.gold.date,
                       jobs=1)
-    except Exception as exc:  # noqa: BLE001 - one article's failure must not stop the evaluation
+    except Exception as exc:
         raise ChainError(f"extract failed: {_one_line(exc)}") from exc
     article_ids = sorted(p.stem for p in (drafts / "articles").glob("*.yaml"))
     if not article_ids:
         raise ChainError("extract failed: no draft fact sheet was written")
     try:
         summary = build([data_dir, drafts], out_dir=None, store_path=work / "store", html=False)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ChainError(f"build failed: {_one_line(exc)}") from exc
     try:
         columns, rows = _facts_rows(work / "store", article_ids)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ChainError(f"facts failed: {_one_line(exc)}") from exc
     return ChainOutput(article_ids, columns, rows, summary.violations)
 
@@ -120,7 +121,7 @@ def _facts_rows(store_path: Path, article_ids: Sequence[str]) -> tuple[list[str]
     with KgStore(store_path, read_only=True) as store:
         for article_id in article_ids:
             for row in facts_rows(store, article=article_id, extended=True):
-                rows.append({c: "" if v is None else str(v) for c, v in zip(columns, row)})
+                rows.append({c: "" if v is None else str(v) for c, v in zip(columns, row, strict=True)})
     return columns, rows
 
 
@@ -268,7 +269,7 @@ def render_corpus_table(evaluation: CorpusEvaluation, *, verbose: bool = False) 
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     out = [line(_HEADER), rule, *map(line, rows), rule, *map(line, totals)]

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import yaml
 
@@ -108,7 +109,7 @@ class Counts:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
-    def __add__(self, other: "Counts") -> "Counts":
+    def __add__(self, other: Counts) -> Counts:
         return Counts(self.matched + other.matched, self.drafted + other.drafted, self.gold + other.gold)
 
     def as_dict(self) -> dict[str, Any]:
@@ -413,7 +414,7 @@ def render_table(evaluation: Evaluation, *, verbose: bool = False) -> str:
     widths = [max(len(r[i]) for r in [header, *rows, *totals]) for i in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     out = [line(header), rule, *map(line, rows), rule, *map(line, totals)]
@@ -609,9 +610,7 @@ def row_matches(gold: GoldFact, row: Mapping[str, Any]) -> bool:
             return False
     elif not any(k.lower() in label for k in gold.group or ()):
         return False
-    if gold.period is not None and not _norm(row.get("period")).startswith(gold.period):
-        return False
-    return True
+    return gold.period is None or _norm(row.get("period")).startswith(gold.period)
 
 
 @dataclass(frozen=True)
@@ -635,8 +634,8 @@ class Tally:
     def precision(self) -> float | None:
         return self.matched / self.rows if self.rows else None
 
-    def __add__(self, other: "Tally") -> "Tally":
-        return Tally(*(a + b for a, b in zip(self._values(), other._values())))
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
 
     def _values(self) -> tuple[int, ...]:
         return (self.gold, self.found, self.rows, self.matched, self.sourced, self.qualified, self.qualifier_ok,

@@ -15,10 +15,20 @@ all numbers, and otherwise an object column of plain Python values.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import pyoxigraph
 
 from .errors import KgError
 from .vocab import XSD
+
+if TYPE_CHECKING:  # pandas is an optional extra: imported when a frame is made (require_pandas)
+    import pandas as pd
+
+Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
 
 _INTEGER = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
                               "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt",
@@ -28,7 +38,7 @@ _DATE = {XSD + "date", XSD + "dateTime"}
 _BOOLEAN = XSD + "boolean"
 
 
-def require_pandas():
+def require_pandas() -> ModuleType:
     """The pandas module, or a one-line KgError saying how to install it."""
     try:
         import pandas
@@ -38,7 +48,7 @@ def require_pandas():
     return pandas
 
 
-def _kind(term) -> str:
+def _kind(term: Term | None) -> str:
     """The column type a term asks for: int, float, bool, date, str, or none (unbound)."""
     if term is None:
         return "none"
@@ -55,9 +65,16 @@ def _kind(term) -> str:
     return "str"
 
 
-def _column(pandas, terms: list, exact: bool):
+def _lexical(term: Term) -> str:
+    """A term's text; a quoted triple (RDF-star) has no ``value`` and reads as its N-Triples form."""
+    return str(term) if isinstance(term, pyoxigraph.Triple) else term.value
+
+
+def _column(terms: Sequence[Term | None], exact: bool) -> pd.Series:
+    import pandas
+
     kinds = {_kind(t) for t in terms} - {"none"}
-    lexical = [None if t is None else t.value for t in terms]
+    lexical = [None if t is None else _lexical(t) for t in terms]
     if not kinds:
         return pandas.Series([pandas.NA] * len(terms), dtype="string")
     if kinds == {"int"}:
@@ -77,10 +94,12 @@ def _column(pandas, terms: list, exact: bool):
     return pandas.Series([plain(t) for t in terms], dtype="object")
 
 
-def result_frame(variables: list[str], rows: list[tuple], *, exact: bool = False):
+def result_frame(variables: list[str], rows: Sequence[Sequence[Term | None]], *, exact: bool = False) -> pd.DataFrame:
     """A DataFrame of query solutions (rows of pyoxigraph terms, None when unbound), typed by datatype."""
-    pandas = require_pandas()
-    columns = {name: _column(pandas, [row[i] for row in rows], exact) for i, name in enumerate(variables)}
+    require_pandas()
+    import pandas
+
+    columns = {name: _column([row[i] for row in rows], exact) for i, name in enumerate(variables)}
     return pandas.DataFrame(columns, columns=variables)
 
 
@@ -97,13 +116,16 @@ CATEGORIES = {"kind": ["observation", "rank", "membership"],
               "qualifier": ["lower-bound", "upper-bound", "range", "target", "forecast", "estimate"]}
 
 
-def facts_frame(columns: list[str], rows: list[list[str]], *, exact: bool = False):
+def facts_frame(columns: list[str], rows: Sequence[Sequence[str]], *, exact: bool = False) -> pd.DataFrame:
     """The facts table (text cells, "" when empty) as a typed DataFrame; see FACT_TYPES."""
-    pandas = require_pandas()
-    data = {}
+    require_pandas()
+    import pandas
+
+    data: dict[str, pd.Series] = {}
     for i, name in enumerate(columns):
         cells = [row[i] if row[i] != "" else None for row in rows]
         kind = FACT_TYPES.get(name, "string")
+        series: pd.Series
         if kind == "float":
             series = (pandas.Series([None if c is None else Decimal(c) for c in cells], dtype="object") if exact
                       else pandas.Series([None if c is None else float(c) for c in cells], dtype="float64"))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pyoxigraph
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -206,8 +206,9 @@ class _Compiler:
                 for pattern, value_var in _COMPONENTS[component](self, context, parameter):
                     if path_node is not None and dom not in pattern:   # not yet restricted to the focus nodes
                         columns = x if value_var is None else f"{x} {value_var}"
-                        pattern = f"{{ SELECT DISTINCT {columns} WHERE {{ {pattern} }} }} {dom}"
-                    yield component, pattern, value_var
+                        yield component, f"{{ SELECT DISTINCT {columns} WHERE {{ {pattern} }} }} {dom}", value_var
+                    else:
+                        yield component, pattern, value_var
 
     def _deactivated(self, shape: Node) -> bool:
         flag = self.one(shape, "deactivated")
@@ -579,7 +580,7 @@ def _format(message: Literal, texts: dict[str, str]) -> Literal:
     """pySHACL's substitution of ``{?var}``/``{$var}`` in a SPARQL constraint's message (a plain literal after)."""
     text = str(message)
     for name, value in texts.items():
-        text = re.sub("{{[?$]{}}}".format(name), value, text)
+        text = re.sub(f"{{[?$]{name}}}", value, text)
     return Literal(text)
 
 

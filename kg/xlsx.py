@@ -76,7 +76,7 @@ def _cell(ref: str, value: Cell, style: int) -> str:
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"{s}><v>{int(value)}</v></c>'
     if isinstance(value, (int, float, Decimal)):
-        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        if (isinstance(value, float) and value != value) or value in (float("inf"), float("-inf")):
             return f'<c r="{ref}" t="inlineStr"{s}><is>{_text(str(value))}</is></c>'
         return f'<c r="{ref}"{s}><v>{value}</v></c>'
     return f'<c r="{ref}" t="inlineStr"{s}><is>{_text(value)}</is></c>'

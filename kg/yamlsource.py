@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import yaml
 
@@ -163,7 +163,7 @@ def _libyaml_usable() -> bool:
 USE_LIBYAML = _libyaml_usable()
 
 
-def _compose_fast(text: str) -> yaml.Node | None | bool:
+def _compose_fast(text: str) -> yaml.Node | bool | None:
     """The node tree libyaml's C composer makes of ``text``, or False when the Python composer must decide
     (any YAML error, an alias, or anything the checks in ``_Loader`` would refuse)."""
     # libyaml counts a byte-order mark inside the text as a column, PyYAML does not; libyaml accepts tabs in
@@ -322,12 +322,12 @@ class Node:
         return InputError(message, location=self.location, hint=hint)
 
     # --- shapes -----------------------------------------------------------------------------------------
-    def mapping(self, what: str) -> "Mapping":
+    def mapping(self, what: str) -> Mapping:
         if not isinstance(self.node, yaml.MappingNode):
             raise self.fail(f"{what} must be a mapping (key: value lines), found {self._kind()}")
         return Mapping(self, what)
 
-    def sequence(self, what: str) -> list["Node"]:
+    def sequence(self, what: str) -> list[Node]:
         if not isinstance(self.node, yaml.SequenceNode):
             raise self.fail(f"{what} must be a list, found {self._kind()}")
         return [Node(self.source, child) for child in self.node.value]

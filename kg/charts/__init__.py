@@ -26,8 +26,19 @@ from .data import KINDS, LANGS, ChartData, read_chart_data
 from .render import embed_fragment, page, static_image, vendor_scripts
 from .spec import spec as _spec
 
-__all__ = ["KINDS", "FORMATS", "Chart", "ChartSummary", "chart", "chart_spec", "chart_page", "write_chart",
-           "entity_chart", "vendor_scripts", "embed_fragment"]
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "Chart",
+    "ChartSummary",
+    "chart",
+    "chart_page",
+    "chart_spec",
+    "embed_fragment",
+    "entity_chart",
+    "vendor_scripts",
+    "write_chart",
+]
 FORMATS = ("html", "svg", "png")
 # classes of an entity page's node -> the chart kind drawn for it
 ENTITY_KINDS = {"Indicator": "indicator", "Country": "country", "RankingSeries": "ranking"}

@@ -29,7 +29,7 @@ def quickstatements_lines(store) -> list[str]:
     lines = []
     result = view_query(store, "quickstatements")
     for terms in result.rows:
-        row = {name: (None if term is None else term.value) for name, term in zip(result.variables, terms)}
+        row = {name: (None if term is None else term.value) for name, term in zip(result.variables, terms, strict=True)}
         evidence = terms[result.variables.index("evidence")]
         subject, series = _qid(row["subjectQ"]), _qid(row["seriesQ"])
         missing = [f"{what} {key} has no Wikidata id" for what, key, q in

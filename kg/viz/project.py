@@ -171,7 +171,7 @@ def project_facts(facts: list[Fact], resources: dict[str, Resource]) -> nx.Multi
             reports[(fact.source, fact.target)].append(fact.article)
     for (source, target), articles in sorted(reports.items()):
         graph.add_edge(source, target, key=f"reports:{source}>{target}", kind="source", facts=[],
-                       count=len(articles), articles=sorted(set(articles)), labels=dict(zip(LANGS, SOURCE_LABEL)))
+                       count=len(articles), articles=sorted(set(articles)), labels=dict(zip(LANGS, SOURCE_LABEL, strict=True)))
     _add_context(graph, resources)
     return graph
 
@@ -197,7 +197,7 @@ def _add_context(graph: nx.MultiDiGraph, resources: dict[str, Resource]) -> None
             add_node(graph, src, resources)
             add_node(graph, dst, resources)
             graph.add_edge(src, dst, key=key, kind="relation", facts=[], articles=[],
-                           labels=dict(zip(LANGS, RELATION_LABELS[relation])))
+                           labels=dict(zip(LANGS, RELATION_LABELS[relation], strict=True)))
 
 
 def _degree_rank(graph: nx.MultiDiGraph) -> list[str]:
@@ -253,7 +253,7 @@ def layout(graph: nx.MultiDiGraph) -> dict[str, tuple[int, int]]:
     scale = 60 * max(1.0, len(simple) ** 0.5)
     if len(simple) < 500:
         pos = nx.spring_layout(simple, seed=20250130, iterations=60, scale=scale)
-        return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in pos.items()}
+        return {n: (round(float(x)), round(float(y))) for n, (x, y) in pos.items()}
     # networkx switches to a sparse solver that needs scipy from 500 nodes on; the dense one (numpy only)
     # handles the explore mode's 1,000 nodes in a few seconds
     import numpy as np
@@ -263,4 +263,4 @@ def layout(graph: nx.MultiDiGraph) -> dict[str, tuple[int, int]]:
     matrix = nx.to_numpy_array(simple, nodelist=order, weight=None)
     raw = nx_layout._fruchterman_reingold(matrix, iterations=60, seed=np.random.RandomState(20250130))
     raw = nx_layout.rescale_layout(raw, scale=scale)
-    return {n: (int(round(float(x))), int(round(float(y)))) for n, (x, y) in zip(order, raw)}
+    return {n: (round(float(x)), round(float(y))) for n, (x, y) in zip(order, raw, strict=True)}

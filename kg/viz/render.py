@@ -16,7 +16,7 @@ from markupsafe import Markup
 from pyvis.network import Network
 
 from ..errors import StoreError
-from .project import LANGS, Projection, layout
+from .project import Projection, layout
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
 TEMPLATE_NAME = "template.html.j2"
