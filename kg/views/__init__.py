@@ -7,32 +7,68 @@ The shapes are described in docs/model.md ("Standard views").
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph
 from pyoxigraph import RdfFormat
 
 from ..errors import InputError
-from ..query import run_query
+from ..query import QueryResult, run_query
 from ..store import KgStore
 
 HERE = Path(__file__).resolve().parent
 VIEWS = ("datacube", "schemaorg", "annotations", "quickstatements")
 
 
-def view_query(store, name: str, params: dict | None = None):
+def view_query(store: KgStore, name: str, params: dict[str, object] | None = None) -> QueryResult:
     """Run the SPARQL file ``kg/views/<name>.rq`` on the store (union default graph)."""
     path = HERE / f"{name}.rq"
     return run_query(store, path.read_text(encoding="utf-8"), params, source=f"kg/views/{name}.rq")
 
 
-def canonical_turtle(triples, prefixes: dict[str, str]) -> bytes:
+# A view query's row (QueryResult.records): the .rq files in this folder say which column holds what, so a value
+# of another type is a bug in the query, not in the data.
+Row = Mapping[str, object]
+
+
+def text(row: Row, name: str) -> str:
+    value = row[name]
+    assert isinstance(value, str), (name, value)
+    return value
+
+
+def optional_text(row: Row, name: str) -> str | None:
+    return None if row[name] is None else text(row, name)
+
+
+def optional_int(row: Row, name: str) -> int | None:
+    value = row[name]
+    assert value is None or isinstance(value, int), (name, value)
+    return value
+
+
+def decimal(row: Row, name: str) -> Decimal:
+    value = row[name]
+    assert isinstance(value, Decimal), (name, value)
+    return value
+
+
+def _serialize(triples: Iterable[pyoxigraph.Triple], fmt: RdfFormat,
+               prefixes: dict[str, str] | None = None) -> bytes:
+    out = pyoxigraph.serialize(triples, format=fmt, prefixes=prefixes)
+    assert out is not None   # serialize returns the bytes when given no output
+    return out
+
+
+def canonical_turtle(triples: Iterable[pyoxigraph.Triple], prefixes: dict[str, str]) -> bytes:
     """Turtle in a canonical order: statements sorted by their N-Triples lines, duplicates dropped."""
-    lines = sorted(set(pyoxigraph.serialize(list(triples), format=RdfFormat.N_TRIPLES).splitlines()))
+    lines = sorted(set(_serialize(list(triples), RdfFormat.N_TRIPLES).splitlines()))
     data = b"\n".join(lines) + b"\n"
-    ordered = list(pyoxigraph.parse(data, format=RdfFormat.N_TRIPLES))
+    ordered = [quad.triple for quad in pyoxigraph.parse(data, format=RdfFormat.N_TRIPLES)]
     used = {name: ns for name, ns in prefixes.items() if b"<" + ns.encode("utf-8") in data}
-    out = pyoxigraph.serialize(ordered, format=RdfFormat.TURTLE, prefixes=used)
+    out = _serialize(ordered, RdfFormat.TURTLE, used)
     return out if out.endswith(b"\n") else out + b"\n"
 
 
@@ -45,8 +81,8 @@ def render_view(store: KgStore, name: str, base: str, *, text_dir: Path | None =
         from .schemaorg import schemaorg
         return schemaorg(store, base)
     if name == "annotations":
-        from .annotations import annotations
-        return annotations(store, base, text_dir=text_dir)
+        from .annotations import annotations_turtle
+        return annotations_turtle(store, base, text_dir=text_dir)
     if name == "quickstatements":
         from .quickstatements import quickstatements
         return quickstatements(store)

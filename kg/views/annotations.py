@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from . import canonical_turtle, view_query
+from . import canonical_turtle, optional_int, optional_text, text, view_query
 from ..errors import InputError, Location
 from ..export import prefixes_for
+from ..store import KgStore
 from ..vocab import OA, RDF, XSD
 
 CONTEXT = 32   # characters of prefix and suffix, as annotation tools commonly keep
@@ -34,15 +35,14 @@ class Quote:
 def quote(evidence: str, start: int | None, as_written: str | None, text: str | None) -> Quote:
     """Where the quoted text sits: in the article text when known, else in the evidence sentence."""
     at = evidence.find(as_written) if as_written else -1
-    exact, offset = (as_written, at) if at >= 0 else (evidence, 0)
+    exact, offset = (as_written, at) if as_written and at >= 0 else (evidence, 0)
     if text is not None and start is not None:
         begin = start + offset
         end = begin + len(exact)
         return Quote(exact, text[max(0, begin - CONTEXT):begin], text[end:end + CONTEXT], begin, end)
-    begin = None if start is None else start + offset
-    end = None if begin is None else begin + len(exact)
+    known = None if start is None else (start + offset, start + offset + len(exact))
     return Quote(exact, evidence[max(0, offset - CONTEXT):offset],
-                 evidence[offset + len(exact):offset + len(exact) + CONTEXT], begin, end)
+                 evidence[offset + len(exact):offset + len(exact) + CONTEXT], *(known or (None, None)))
 
 
 def _article_text(text_dir: Path | None, article_id: str, sha: str | None) -> str | None:
@@ -58,30 +58,34 @@ def _article_text(text_dir: Path | None, article_id: str, sha: str | None) -> st
     return data.decode("utf-8")
 
 
-def annotations(store, base: str, *, text_dir: Path | None = None) -> bytes:
+def _oa(term: str) -> NamedNode:
+    return NamedNode(OA + term)
+
+
+def annotations_turtle(store: KgStore, base: str, *, text_dir: Path | None = None) -> bytes:
     rows = view_query(store, "annotations").records()
     texts: dict[str, str | None] = {}
     triples: list[Triple] = []
-    oa = lambda term: NamedNode(OA + term)  # noqa: E731
+    oa = _oa
     rdf_type = NamedNode(RDF + "type")
     for row in rows:
-        article_id = row["articleId"]
+        article_id, fact_iri, evidence = text(row, "articleId"), text(row, "fact"), text(row, "evidence")
         if article_id not in texts:
-            texts[article_id] = _article_text(text_dir, article_id, row["sha"])
-        text = texts[article_id]
-        start, end = row["start"], row["end"]
-        if text is not None and start is not None and text[start:end] != row["evidence"]:
-            raise InputError(f"the evidence of {row['fact']} is not at {start}-{end} of {article_id}.txt",
+            texts[article_id] = _article_text(text_dir, article_id, optional_text(row, "sha"))
+        article_text = texts[article_id]
+        start, end = optional_int(row, "start"), optional_int(row, "end")
+        if article_text is not None and start is not None and article_text[start:end] != evidence:
+            raise InputError(f"the evidence of {fact_iri} is not at {start}-{end} of {article_id}.txt",
                              hint="rebuild the store from the fact sheets checked against this text")
-        q = quote(row["evidence"], start, row["asWritten"], text)
-        fact = NamedNode(row["fact"])
-        ann = NamedNode(row["fact"] + "/evidence")
-        target = NamedNode(row["fact"] + "/evidence/target")
-        quote_node = NamedNode(row["fact"] + "/evidence/quote")
+        q = quote(evidence, start, optional_text(row, "asWritten"), article_text)
+        fact = NamedNode(fact_iri)
+        ann = NamedNode(fact_iri + "/evidence")
+        target = NamedNode(fact_iri + "/evidence/target")
+        quote_node = NamedNode(fact_iri + "/evidence/quote")
         triples += [Triple(ann, rdf_type, oa("Annotation")), Triple(ann, oa("motivatedBy"), oa("describing")),
                     Triple(ann, oa("hasBody"), fact), Triple(ann, oa("hasTarget"), target),
                     Triple(target, rdf_type, oa("SpecificResource")),
-                    Triple(target, oa("hasSource"), NamedNode(row["article"])),
+                    Triple(target, oa("hasSource"), NamedNode(text(row, "article"))),
                     Triple(target, oa("hasSelector"), quote_node),
                     Triple(quote_node, rdf_type, oa("TextQuoteSelector")),
                     Triple(quote_node, oa("exact"), Literal(q.exact))]
@@ -90,7 +94,7 @@ def annotations(store, base: str, *, text_dir: Path | None = None) -> bytes:
         if q.suffix:
             triples.append(Triple(quote_node, oa("suffix"), Literal(q.suffix)))
         if q.start is not None:
-            position = NamedNode(row["fact"] + "/evidence/position")
+            position = NamedNode(fact_iri + "/evidence/position")
             count = NamedNode(XSD + "nonNegativeInteger")
             triples += [Triple(target, oa("hasSelector"), position),
                         Triple(position, rdf_type, oa("TextPositionSelector")),

@@ -39,7 +39,7 @@ def metadata_path(csv_path: Path) -> Path:
     return csv_path.with_name(csv_path.name + "-metadata.json")
 
 
-def csvw_metadata(columns: list[str], csv_name: str) -> dict:
+def csvw_metadata(columns: list[str], csv_name: str) -> dict[str, object]:
     described = []
     for name in columns:
         datatype, required, description = COLUMN_TYPES[name]

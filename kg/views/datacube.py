@@ -12,17 +12,18 @@ import pyoxigraph
 from pyoxigraph import Literal, RdfFormat
 
 from . import HERE, canonical_turtle, view_query
+from ..store import KgStore
 from ..export import prefixes_for
 from ..vocab import NKGQB, QB
 
 SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
 
 
-def structure_triples() -> list:
-    return list(pyoxigraph.parse(path=str(HERE / "datacube-structure.ttl"), format=RdfFormat.TURTLE))
+def structure_triples() -> list[pyoxigraph.Triple]:
+    return [quad.triple for quad in pyoxigraph.parse(path=str(HERE / "datacube-structure.ttl"), format=RdfFormat.TURTLE)]
 
 
-def datacube(store, base: str) -> bytes:
+def datacube(store: KgStore, base: str) -> bytes:
     triples = structure_triples() + view_query(store, "datacube", {"base": Literal(base)}).triples
     prefixes = prefixes_for(base) | {"qb": QB, "nkgqb": NKGQB, "sdmx-attribute": SDMX_ATTRIBUTE,
                                      "cube": base + "cube/"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..vocab import WIKIDATA_ENTITY
 from . import view_query
+from ..store import KgStore
 
 
 def _qid(iri: str | None) -> str | None:
@@ -25,8 +26,8 @@ def _string(text: str) -> str:
     return '"' + " ".join(text.replace('"', "'").split()) + '"'
 
 
-def quickstatements_lines(store) -> list[str]:
-    lines = []
+def quickstatements_lines(store: KgStore) -> list[str]:
+    lines: list[str] = []
     result = view_query(store, "quickstatements")
     for terms in result.rows:
         row = {name: (None if term is None else term.value) for name, term in zip(result.variables, terms, strict=True)}
@@ -34,7 +35,7 @@ def quickstatements_lines(store) -> list[str]:
         subject, series = _qid(row["subjectQ"]), _qid(row["seriesQ"])
         missing = [f"{what} {key} has no Wikidata id" for what, key, q in
                    (("subject", row["subjectKey"], subject), ("ranking series", row["seriesKey"], series)) if not q]
-        if missing:
+        if subject is None or series is None:
             lines.append(f"/* skipped {row['fact']}: {'; '.join(missing)} */")
             continue
         cells = [subject, "P1352", str(row["rank"])]
@@ -49,5 +50,5 @@ def quickstatements_lines(store) -> list[str]:
     return lines
 
 
-def quickstatements(store) -> bytes:
+def quickstatements(store: KgStore) -> bytes:
     return "".join(line + "\n" for line in quickstatements_lines(store)).encode("utf-8")

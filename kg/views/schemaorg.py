@@ -13,8 +13,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from . import view_query
+from typing import Any
+
+from . import decimal, optional_text, text, view_query
 from ..mapping import QUALIFIER_INDIVIDUAL, format_decimal
+from ..store import KgStore
 from ..vocab import NKG, XSD
 
 CONTEXT = {
@@ -32,42 +35,42 @@ CONTEXT = {
 _QUALIFIER_KEY = {NKG + individual: key for key, individual in QUALIFIER_INDIVIDUAL.items()}
 
 
-def schemaorg_document(store) -> dict:
-    same = defaultdict(set)
+def schemaorg_document(store: KgStore) -> dict[str, Any]:
+    """The JSON-LD document: ``@context`` and ``@graph`` (node objects, JSON values)."""
+    same: defaultdict[str, set[str]] = defaultdict(set)
     for row in view_query(store, "sameas").records():
-        same[row["node"]].add(row["same"])
-    nodes: dict[str, dict] = {}
+        same[text(row, "node")].add(text(row, "same"))
+    nodes: dict[str, dict[str, object]] = {}
     for row in view_query(store, "schemaorg").records():
-        variable = nodes.setdefault(row["indicator"], {"@id": row["indicator"], "@type": "StatisticalVariable",
-                                                       "statType": "measuredValue"})
+        indicator, subject_iri = text(row, "indicator"), text(row, "subject")
+        variable = nodes.setdefault(indicator, {"@id": indicator, "@type": "StatisticalVariable",
+                                                "statType": "measuredValue"})
         if row["indicatorLabel"]:
             variable["name"] = row["indicatorLabel"]
         if row["indicatorDescription"]:
             variable["description"] = row["indicatorDescription"]
-        subject = nodes.setdefault(row["subject"], {"@id": row["subject"]})
+        subject = nodes.setdefault(subject_iri, {"@id": subject_iri})
         if row["subjectLabel"]:
             subject["name"] = row["subjectLabel"]
-        if same.get(row["subject"]):
-            subject["sameAs"] = sorted(same[row["subject"]])
-        obs = {"@id": row["fact"], "@type": "Observation", "observationAbout": row["subject"],
-               "variableMeasured": row["indicator"], "value": _decimal(row["value"]), "unitText": row["unit"],
-               "isBasedOn": row["article"]}
+        if same.get(subject_iri):
+            subject["sameAs"] = sorted(same[subject_iri])
+        obs: dict[str, object] = {
+            "@id": row["fact"], "@type": "Observation", "observationAbout": subject_iri,
+            "variableMeasured": indicator, "value": format_decimal(decimal(row, "value")), "unitText": row["unit"],
+            "isBasedOn": row["article"]}
         if row["label"]:
             obs["name"] = row["label"]
         if row["period"]:
             obs["observationDate"] = row["period"]
-        if row["qualifier"]:
-            obs["measurementQualifier"] = _QUALIFIER_KEY[row["qualifier"]]
+        qualifier = optional_text(row, "qualifier")
+        if qualifier:
+            obs["measurementQualifier"] = _QUALIFIER_KEY[qualifier]
         if row["valueHigh"] is not None:
-            obs["maxValue"] = _decimal(row["valueHigh"])
-        nodes[row["fact"]] = obs
+            obs["maxValue"] = format_decimal(decimal(row, "valueHigh"))
+        nodes[text(row, "fact")] = obs
     return {"@context": CONTEXT, "@graph": [nodes[key] for key in sorted(nodes)]}
 
 
-def _decimal(value) -> str:
-    return format_decimal(value)
-
-
-def schemaorg(store, base: str) -> bytes:
+def schemaorg(store: KgStore, base: str) -> bytes:
     text = json.dumps(schemaorg_document(store), ensure_ascii=False, indent=2, sort_keys=True)
     return (text + "\n").encode("utf-8")
