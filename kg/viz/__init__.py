@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pyoxigraph
 
 from ..atomic import write_text
-from ..errors import InputError
+from ..errors import InputError, StoreError
+from ..store import KgStore
 from . import collect
 from .from_query import project_query, read_query
-from .project import LANGS, Projection, label_of, limit, project_facts
+from .project import LANGS, Attrs, Projection, label_of, limit, project_facts
 from .render import PHYSICS_MAX_EDGES, PHYSICS_MAX_NODES, render
 
 DEFAULT_MAX_NODES = 250
@@ -41,12 +45,16 @@ class VizSummary:
     explore: bool = False
 
 
-def _raw_store(store):
-    return getattr(store, "store", store)
+def _raw_store(store: KgStore | pyoxigraph.Store) -> pyoxigraph.Store:
+    if not isinstance(store, KgStore):
+        return store
+    if store.store is None:
+        raise StoreError(f"the store at {store.path} is closed")
+    return store.store
 
 
-def _articles(resources: dict[str, collect.Resource]) -> dict[str, dict]:
-    out = {}
+def _articles(resources: dict[str, collect.Resource]) -> dict[str, Attrs]:
+    out: dict[str, Attrs] = {}
     for iri, res in resources.items():
         if res.cls != "Article":
             continue
@@ -55,7 +63,7 @@ def _articles(resources: dict[str, collect.Resource]) -> dict[str, dict]:
     return out
 
 
-def build_html(store, *, lang: str = "en", article: str | None = None, subject: str | None = None,
+def build_html(store: KgStore | pyoxigraph.Store, *, lang: str = "en", article: str | None = None, subject: str | None = None,
                query: str | Path | None = None, max_nodes: int | None = None, max_edges: int | None = None,
                explore: bool | None = None) -> tuple[str, Projection]:
     """The page as a string, and the projection it shows. Same store and options: same bytes.
@@ -93,7 +101,7 @@ def build_html(store, *, lang: str = "en", article: str | None = None, subject: 
     return page, proj
 
 
-def write_html(store, path: str | Path, **options) -> VizSummary:
+def write_html(store: KgStore | pyoxigraph.Store, path: str | Path, **options: Any) -> VizSummary:
     """Write the page to ``path`` atomically; options as for :func:`build_html`."""
     html, proj = build_html(store, **options)
     data = html.encode("utf-8")

@@ -12,10 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 import networkx as nx
 
 from .collect import Fact, Resource, local_name
 from .numbers import scale_words, with_unit
+
+# The network: nodes are IRIs; node and edge attributes are the JSON-ready dicts the page reads (networkx keeps
+# attributes as plain dicts, so their values are Any to it)
+if TYPE_CHECKING:   # networkx's classes are generic in their stubs only
+    FactNetwork: TypeAlias = nx.MultiDiGraph[str]
+Attrs = dict[str, Any]
 
 LANGS = ("en", "ko")
 RELATION_LABELS = {
@@ -88,7 +96,7 @@ def format_amount(value: str | None, unit_label: str, approximate: bool, lang: s
 class Projection:
     """The network, plus what the page says about how it was cut down."""
 
-    graph: nx.MultiDiGraph
+    graph: FactNetwork
     total_nodes: int
     total_facts: int
     shown_facts: int
@@ -100,7 +108,7 @@ class Projection:
         return self.graph.number_of_nodes() < self.total_nodes or self.shown_facts < self.total_facts
 
 
-def _node_attrs(iri: str, resources: dict[str, Resource]) -> dict:
+def _node_attrs(iri: str, resources: dict[str, Resource]) -> Attrs:
     res = resources.get(iri)
     return {
         "cls": res.cls if res is not None else "Other",
@@ -110,14 +118,14 @@ def _node_attrs(iri: str, resources: dict[str, Resource]) -> dict:
     }
 
 
-def add_node(graph: nx.MultiDiGraph, iri: str, resources: dict[str, Resource]) -> None:
+def add_node(graph: FactNetwork, iri: str, resources: dict[str, Resource]) -> None:
     if iri not in graph:
         graph.add_node(iri, **_node_attrs(iri, resources))
 
 
-def fact_detail(fact: Fact, resources: dict[str, Resource]) -> dict:
+def fact_detail(fact: Fact, resources: dict[str, Resource]) -> Attrs:
     """What the page shows about one fact, both languages prepared."""
-    detail = {
+    detail: Attrs = {
         "iri": fact.iri, "kind": fact.kind, "subject": fact.subject, "target": fact.target,
         "article": fact.article, "source": fact.source, "attribution": fact.attribution,
         "period": fact.period, "periodNote": fact.period_note, "approximate": fact.approximate,
@@ -144,17 +152,17 @@ def fact_detail(fact: Fact, resources: dict[str, Resource]) -> dict:
     return {k: v for k, v in detail.items() if v not in (None, "", False)}
 
 
-def fact_label(detail: dict, resources: dict[str, Resource], lang: str) -> str:
-    text = detail.get(f"value_{lang}", "")
+def fact_label(detail: Attrs, resources: dict[str, Resource], lang: str) -> str:
+    text = str(detail.get(f"value_{lang}", ""))
     source = detail.get("source")
     if source:
         text = f"{text} ({label_of(resources.get(source), source, lang)})"
     return text
 
 
-def project_facts(facts: list[Fact], resources: dict[str, Resource]) -> nx.MultiDiGraph:
+def project_facts(facts: list[Fact], resources: dict[str, Resource]) -> FactNetwork:
     """The full network of ``facts``: fact edges, source edges and registry context."""
-    graph = nx.MultiDiGraph()
+    graph: FactNetwork = nx.MultiDiGraph()
     reports: dict[tuple[str, str], list[str]] = defaultdict(list)
     for fact in facts:
         if fact.target is None:
@@ -176,7 +184,7 @@ def project_facts(facts: list[Fact], resources: dict[str, Resource]) -> nx.Multi
     return graph
 
 
-def _add_context(graph: nx.MultiDiGraph, resources: dict[str, Resource]) -> None:
+def _add_context(graph: FactNetwork, resources: dict[str, Resource]) -> None:
     """Registry links from nodes already drawn: employer, parent company, publisher of a ranking."""
     for iri in sorted(graph.nodes):
         res = resources.get(iri)
@@ -200,12 +208,12 @@ def _add_context(graph: nx.MultiDiGraph, resources: dict[str, Resource]) -> None
                            labels=dict(zip(LANGS, RELATION_LABELS[relation], strict=True)))
 
 
-def _degree_rank(graph: nx.MultiDiGraph) -> list[str]:
+def _degree_rank(graph: FactNetwork) -> list[str]:
     # a source counts every fact it reports, so that the organisations behind the figures stay in view
     return sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="count"), n))
 
 
-def limit(graph: nx.MultiDiGraph, *, max_nodes: int, max_edges: int) -> Projection:
+def limit(graph: FactNetwork, *, max_nodes: int, max_edges: int) -> Projection:
     """Cut a large network down to what a browser draws fluently, saying what was left out.
 
     Keeps the ``max_nodes`` best-connected nodes; if more than ``max_edges`` fact edges remain, parallel facts
@@ -220,7 +228,7 @@ def limit(graph: nx.MultiDiGraph, *, max_nodes: int, max_edges: int) -> Projecti
     aggregated = False
     if len(facts) > max_edges:
         aggregated = True
-        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        groups: dict[tuple[str, str], list[Attrs]] = defaultdict(list)
         for u, v, k, d in facts:
             graph.remove_edge(u, v, key=k)
             groups[(u, v)].append(d)
@@ -245,9 +253,9 @@ def limit(graph: nx.MultiDiGraph, *, max_nodes: int, max_edges: int) -> Projecti
     return Projection(graph, total_nodes, total_facts, shown, aggregated)
 
 
-def layout(graph: nx.MultiDiGraph) -> dict[str, tuple[int, int]]:
+def layout(graph: FactNetwork) -> dict[str, tuple[int, int]]:
     """Fixed positions for a graph too large to lay out in the browser (deterministic: seeded)."""
-    simple = nx.Graph()
+    simple: nx.Graph[str] = nx.Graph()
     simple.add_nodes_from(sorted(graph.nodes))
     simple.add_edges_from(sorted((u, v) for u, v in graph.edges() if u != v))
     scale = 60 * max(1.0, len(simple) ** 0.5)
@@ -260,7 +268,10 @@ def layout(graph: nx.MultiDiGraph) -> dict[str, tuple[int, int]]:
     from networkx.drawing import layout as nx_layout
 
     order = list(simple.nodes)
-    matrix = nx.to_numpy_array(simple, nodelist=order, weight=None)
-    raw = nx_layout._fruchterman_reingold(matrix, iterations=60, seed=np.random.RandomState(20250130))
+    # weight=None: every edge counts 1 (networkx's documented meaning; the stubs only allow a str)
+    matrix = nx.to_numpy_array(simple, nodelist=order, weight=None)  # type: ignore[call-overload]
+    # the dense solver is private to networkx and absent from its stubs
+    raw = nx_layout._fruchterman_reingold(  # type: ignore[attr-defined]
+        matrix, iterations=60, seed=np.random.RandomState(20250130))
     raw = nx_layout.rescale_layout(raw, scale=scale)
     return {n: (round(float(x)), round(float(y))) for n, (x, y) in zip(order, raw, strict=True)}

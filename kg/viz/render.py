@@ -10,13 +10,17 @@ import json
 import math
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyvis
 from markupsafe import Markup
 from pyvis.network import Network
 
 from ..errors import StoreError
-from .project import Projection, layout
+from .project import Attrs, Projection, layout
+
+if TYPE_CHECKING:
+    from .project import FactNetwork
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
 TEMPLATE_NAME = "template.html.j2"
@@ -64,7 +68,7 @@ EDGE_KIND_NAMES = {
 }
 
 
-def script_json(obj) -> Markup:
+def script_json(obj: object) -> Markup:
     """JSON that is safe inside ``<script type="application/json">``: deterministic, ``<>&`` escaped."""
     text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
     text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -87,12 +91,15 @@ def _style(cls: str) -> tuple[str, str, str, str]:
     return CLASS_STYLES.get(cls, CLASS_STYLES["Other"])
 
 
-def _smoothness(graph) -> dict[tuple, dict]:
+Edge = tuple[str, str, str]   # source, target, key
+
+
+def _smoothness(graph: FactNetwork) -> dict[Edge, dict[str, bool | str | float]]:
     """Curves for parallel edges so that two facts between the same nodes never overlap."""
-    bundles: dict[frozenset, list[tuple]] = defaultdict(list)
+    bundles: dict[frozenset[str], list[Edge]] = defaultdict(list)
     for u, v, k in sorted(graph.edges(keys=True)):
         bundles[frozenset((u, v))].append((u, v, k))
-    smooth = {}
+    smooth: dict[Edge, dict[str, bool | str | float]] = {}
     for members in bundles.values():
         if len(members) == 1:
             smooth[members[0]] = {"enabled": False}
@@ -128,8 +135,9 @@ def _note(proj: Projection) -> dict[str, str] | None:
     }
 
 
-def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict], explore: bool = False) -> str:
-    """The HTML page for ``proj`` with labels in ``lang`` first.
+def render(proj: Projection, *, lang: str, title: dict[str, str], articles: dict[str, Attrs],
+           explore: bool = False) -> str:
+    """The HTML page for ``proj`` with labels in ``lang`` first; ``title`` by language.
 
     ``explore``: the page opens empty and grows from a search, a node's neighbours added on demand (for graphs
     too large to read at once); positions are then computed here and edge labels are kept, since only the part
@@ -141,7 +149,9 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
     positions = {} if physics else layout(graph)
 
     net = Network(height="100%", width="100%", directed=True, cdn_resources="local")
-    meta_nodes, meta_edges, class_counts = {}, {}, defaultdict(int)
+    meta_nodes: dict[str, Attrs] = {}
+    meta_edges: dict[str, Attrs] = {}
+    class_counts: defaultdict[str, int] = defaultdict(int)
     for node in sorted(graph.nodes):
         attrs = graph.nodes[node]
         shape, colour, *_ = _style(attrs["cls"])
@@ -197,10 +207,11 @@ def render(proj: Projection, *, lang: str, title: str, articles: dict[str, dict]
     env.filters["script_json"] = script_json
     env.globals.update(kg_meta=meta, kg_options=options, vis_js=_vis_js(), kg_lang=lang, kg_title=title,
                        kg_font=FONT_STACK)
-    return net.generate_html(name="graph.html")
+    page: str = net.generate_html(name="graph.html")
+    return page
 
 
-def _vis_options(physics: bool, explore: bool = False) -> dict:
+def _vis_options(physics: bool, explore: bool = False) -> dict[str, Any]:
     font = {"face": FONT_STACK}
     return {
         "autoResize": True,
