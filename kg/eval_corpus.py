@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .errors import InputError, KgError, Location
 from .evaluate import KINDS, GoldFile, RowScore, Tally, read_gold, score_rows
@@ -183,7 +183,7 @@ class CorpusEvaluation:
         }
 
 
-def _sum(tallies) -> Tally:
+def _sum(tallies: Iterable[Tally]) -> Tally:
     total = Tally()
     for t in tallies:
         total = total + t

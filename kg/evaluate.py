@@ -22,12 +22,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import yaml
 
 from .errors import InputError, Location
+
+if TYPE_CHECKING:
+    from .yamlsource import Node
 
 KINDS = ("observation", "rank", "membership")
 _MEASURE_FIELD = {"observation": "indicator", "rank": "ranking", "membership": "group"}
@@ -244,8 +247,9 @@ def read_sheet(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         loc = Location.of(path, mark.line + 1, mark.column + 1) if mark else Location.of(path)
         raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", location=loc) from exc
-    sheet_facts(data, str(path))
-    return data
+    sheet_facts(data, str(path))   # a mapping, or an InputError
+    sheet: dict[str, Any] = data
+    return sheet
 
 
 def _case_from_gold(gold_path: Path, text_path: Path, group: str) -> EvalCase:
@@ -501,14 +505,14 @@ class GoldFile:
     path: Path
 
 
-def _keywords(node, what: str) -> tuple[str, ...]:
+def _keywords(node: Node, what: str) -> tuple[str, ...]:
     items = node.sequence(what)
     if not items:
         raise node.fail(f"{what} is an empty list", hint="give at least one keyword")
     return tuple(item.text_or_number(f"{what} item") for item in items)
 
 
-def _gold_fact(node, number: int) -> GoldFact:
+def _gold_fact(node: Node, number: int) -> GoldFact:
     what = f"fact {number}"
     body = node.mapping(what)
     body.check_keys(_GOLD_FACT_KEYS)
@@ -601,7 +605,7 @@ def row_matches(gold: GoldFact, row: Mapping[str, Any]) -> bool:
         return False
     if gold.kind == "observation":
         value = _row_number(row.get("value"))
-        if value is None or abs(value - gold.value) > VALUE_TOLERANCE * abs(gold.value):
+        if value is None or gold.value is None or abs(value - gold.value) > VALUE_TOLERANCE * abs(gold.value):
             return False
     elif gold.kind == "rank":
         if _row_number(row.get("rank")) != gold.rank:
@@ -663,7 +667,7 @@ class RowScore:
 def score_rows(gold: Sequence[GoldFact], rows: Sequence[Mapping[str, Any]]) -> RowScore:
     """Score facts-table rows against gold facts: recall over gold facts, precision over rows, per kind too."""
     qualifier_known = any("qualifier" in row for row in rows)
-    per_kind: dict[str, Counter] = {k: Counter() for k in KINDS}
+    per_kind: dict[str, Counter[str]] = {k: Counter() for k in KINDS}
     misses = []
     matched_rows: set[int] = set()
     for g in gold:

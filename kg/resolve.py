@@ -11,9 +11,12 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from .errors import QueryError
+
+# a row of the names query: key, name, strength, en (plain values or text)
+NameRow = Mapping[str, object]
 
 # parameter name -> (what it is called in messages, the classes its values are keys of)
 _ENTITY_CLASSES = ("Country", "Company", "Organization", "Person", "CountryGroup", "Event", "Publisher")
@@ -70,18 +73,18 @@ def names_query(classes: tuple[str, ...]) -> str:
     return _NAMES_QUERY.format(classes=" ".join(f"nkg:{c}" for c in classes))
 
 
-def resolve_value(param: str, raw: str, rows: list[dict]) -> Resolution:
+def resolve_value(param: str, raw: str, rows: Sequence[NameRow]) -> Resolution:
     """Resolve ``raw`` against ``rows`` of the names query (dicts with key, name, strength, en)."""
     what = RESOLVED_PARAMS[param][0]
     wanted = normalise(raw)
-    english = {}
+    english: dict[str, str] = {}
     for row in rows:
-        if row.get("en") and row["key"] not in english:
-            english[row["key"]] = str(row["en"])
+        if row.get("en") and str(row["key"]) not in english:
+            english[str(row["key"])] = str(row["en"])
     matches: dict[int, set[str]] = {}
     for row in rows:
         if normalise(str(row["name"])) == wanted:
-            matches.setdefault(int(row["strength"]), set()).add(str(row["key"]))
+            matches.setdefault(int(str(row["strength"])), set()).add(str(row["key"]))
     if matches:
         keys = sorted(matches[min(matches)])
         if len(keys) > 1:
@@ -98,7 +101,7 @@ def _describe(key: str, english: dict[str, str]) -> str:
     return f"{key} ({label})" if label and label != key else key
 
 
-def _closest(param: str, raw: str, rows: list[dict], english: dict[str, str]) -> str:
+def _closest(param: str, raw: str, rows: Sequence[NameRow], english: dict[str, str]) -> str:
     by_name: dict[str, set[str]] = {}
     for row in rows:
         by_name.setdefault(normalise(str(row["name"])), set()).add(str(row["key"]))
@@ -113,13 +116,13 @@ def _closest(param: str, raw: str, rows: list[dict], english: dict[str, str]) ->
     return "closest matches: " + ", ".join(_describe(k, english) for k in keys[:5])
 
 
-def _examples(rows: list[dict]) -> str:
+def _examples(rows: Sequence[NameRow]) -> str:
     keys = sorted({str(r["key"]) for r in rows})
     return ", ".join(keys[:3]) + (" …" if len(keys) > 3 else "") if keys else "(the store holds none)"
 
 
 def resolve_params(declared: list[str], given: dict[str, str],
-                   names: Callable[[str], list[dict]]) -> tuple[dict[str, str], list[Resolution]]:
+                   names: Callable[[str], Sequence[NameRow]]) -> tuple[dict[str, str], list[Resolution]]:
     """Replace the values of resolvable parameters in ``given`` by registry keys.
 
     ``declared`` are the query's parameter names; ``names(text)`` runs a SPARQL SELECT (on the store or an

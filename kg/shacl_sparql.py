@@ -554,7 +554,7 @@ def run(plan: Plan, store: pyoxigraph.Store) -> list[RawResult]:
 
 def _sparql_results(check: Check, solutions: pyoxigraph.QuerySolutions) -> Iterator[RawResult]:
     names = [v.value for v in solutions.variables]
-    seen: set[tuple] = set()
+    seen: set[tuple[tuple[str, str], ...]] = set()
     for row in solutions:
         bound = {name: row[name] for name in names if row[name] is not None}
         key = tuple(sorted((k, str(v)) for k, v in bound.items()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -86,7 +87,8 @@ def _sheet(header: list[str], rows: list[list[Cell]]) -> str:
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}">',
            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
            "</sheetView></sheetViews><sheetData>"]
-    for number, cells in enumerate([header, *rows], 1):
+    table: list[Sequence[Cell]] = [header, *rows]
+    for number, cells in enumerate(table, 1):
         style = 1 if number == 1 else 0
         body = "".join(_cell(f"{_column(i)}{number}", value, style) for i, value in enumerate(cells))
         out.append(f'<row r="{number}">{body}</row>')

@@ -28,10 +28,17 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import yaml
 
 from .errors import InputError, Location
+
+if TYPE_CHECKING:
+    import yaml._yaml   # libyaml's binding: present only where PyYAML was built with it
+
+    # where an event or node starts: PyYAML's marks, or libyaml's (the C composer)
+    Mark: TypeAlias = yaml.error.Mark | yaml._yaml.Mark
 
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
@@ -80,6 +87,8 @@ def decimal_problem(value: Decimal) -> str | None:
 def _strip_zeros(value: Decimal) -> int:
     """Decimal places of ``value`` once trailing zeros are dropped (without Decimal arithmetic)."""
     _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):   # 'n', 'N', 'F': NaN and infinity have no decimal places
+        return 0
     trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     return max(0, -(exponent + trailing))
 
@@ -105,7 +114,7 @@ def line_column(text: str, index: int) -> tuple[int, int]:
 class _Refused(Exception):
     """Raised inside the composer; turned into an InputError at the mark."""
 
-    def __init__(self, message: str, mark, hint: str | None = None):
+    def __init__(self, message: str, mark: Mark | None, hint: str | None = None):
         super().__init__(message)
         self.message, self.mark, self.hint = message, mark, hint
 
@@ -121,8 +130,8 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
         if self._depth >= MAX_DEPTH:
             raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark,
                            "fact sheets and registries need only a few levels")
@@ -136,7 +145,7 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def compose_scalar_node(self, anchor):
+    def compose_scalar_node(self, anchor: dict[Any, yaml.Node]) -> yaml.ScalarNode:
         node = super().compose_scalar_node(anchor)
         value = node.value
         if len(value) > MAX_SCALAR_CHARS:
@@ -163,7 +172,7 @@ def _libyaml_usable() -> bool:
 USE_LIBYAML = _libyaml_usable()
 
 
-def _compose_fast(text: str) -> yaml.Node | bool | None:
+def _compose_fast(text: str) -> yaml.Node | Literal[False] | None:
     """The node tree libyaml's C composer makes of ``text``, or False when the Python composer must decide
     (any YAML error, an alias, or anything the checks in ``_Loader`` would refuse)."""
     # libyaml counts a byte-order mark inside the text as a column, PyYAML does not; libyaml accepts tabs in
@@ -274,7 +283,9 @@ class Source:
             raise InputError("file is empty", location=Location.of(path, 1, 1))
         self.root = Node(self, root)
 
-    def _loc(self, mark) -> Location:
+    def _loc(self, mark: Mark | None) -> Location:
+        if mark is None:
+            return Location.of(self.path)
         return Location.of(self.path, mark.line + 1, mark.column + 1)
 
 
@@ -353,7 +364,8 @@ class Node:
             raise self.fail(f"{what} is empty", hint="give a value")
         if node.tag in (_BOOL_TAG,) and node.style is None:
             raise self.fail(f"{what} must be text, found {shown(node.value)}", hint="quote it")
-        return node.value
+        value: str = node.value
+        return value
 
     def text_or_number(self, what: str) -> str:
         """A scalar read as text even when YAML would see a number or date (as_written, ids of numbers)."""

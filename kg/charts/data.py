@@ -15,6 +15,8 @@ from ..resolve import RESOLVED_PARAMS, Resolution, names_query, resolve_value
 from ..viz.numbers import scale_words, with_unit
 from ..vocab import NKG, sparql_prologue
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
 KINDS = ("indicator", "country", "ranking")
 LANGS = ("en", "ko")
 _PREFIXES = sparql_prologue("nkg", "rdfs", "dcterms")
@@ -94,7 +96,7 @@ def _label(row: ox.QuerySolution, var: str, lang: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
-def _records(store: ox.Store, text: str, subs: dict[ox.Variable, ox.NamedNode]) -> list[ox.QuerySolution]:
+def _records(store: ox.Store, text: str, subs: dict[ox.Variable, Term]) -> list[ox.QuerySolution]:
     solutions = store.query(text, use_default_graph_as_union=True, substitutions=subs)
     assert isinstance(solutions, ox.QuerySolutions)
     return list(solutions)

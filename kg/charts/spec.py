@@ -87,7 +87,7 @@ def indicator_chart(data: ChartData, lang: str) -> Any:
     subjects = sorted({str(r[f"subject_{lang}"]) for r in rows})
     units = sorted({str(r[f"unit_{lang}"]) for r in rows})
     x_title = t["value"].format(unit=units[0]) if len(units) == 1 and units[0] else t["values"]
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]  # altair's Data is untyped
     y = alt.Y(f"subject_{lang}:N", title=None, sort=subjects, axis=alt.Axis(labelFontWeight="bold"))
     y_offset = alt.YOffset("slot:O", title=None)
     bars = base.mark_bar(height={"band": 0.85}).encode(
@@ -120,7 +120,7 @@ def country_chart(data: ChartData, lang: str) -> Any:
     series = sorted({str(r[f"series_{lang}"]) for r in rows})
     # one row per ranking edition, editions of a series together (oldest first)
     order = sorted({(str(r[f"series_{lang}"]), str(r["year"]), str(r["row"])) for r in rows})
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]  # altair's Data is untyped
     y = alt.Y("row:N", title=None, sort=[o[2] for o in order], axis=alt.Axis(labelLimit=380))
     x = alt.X("rank:Q", title=t["rank"], scale=alt.Scale(domainMin=1, nice=False), axis=alt.Axis(format="d"))
     field_rule = base.mark_rule(color="#c8c8c8", strokeWidth=2).encode(y=y, x=x,
@@ -153,7 +153,7 @@ def ranking_chart(data: ChartData, lang: str) -> Any:
                      "rank_shown": f"{r['rank']}", "subject": r[f"subject_{lang}"],
                      "out_of_shown": "" if r["out_of"] is None else f"{r['out_of']}",
                      "source": r[f"source_{lang}"], "article": r["article"]})
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]  # altair's Data is untyped
     y = alt.Y("row:O", axis=None)
     columns = []
     for field, heading, width in TABLE_COLUMNS:
