@@ -113,7 +113,7 @@ def inject_violations(graphs: dict[str, list[Quad]], seed: int = 1) -> dict[str,
     # the registry: a shared ISO code, a malformed one, a missing English label, a second one
     registry = out[REGISTRY_KEY]
     codes = sorted(((q.subject, q.object) for q in registry if q.predicate == nkg("isoCode")), key=str)
-    (first, code), (second, _), (third, _) = codes[0], codes[1], codes[2]
+    (_, code), (second, _), (third, _) = codes[0], codes[1], codes[2]
     drop(REGISTRY_KEY, second, nkg("isoCode"))
     put(REGISTRY_KEY, second, nkg("isoCode"), code)
     drop(REGISTRY_KEY, third, nkg("isoCode"))

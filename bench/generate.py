@@ -213,7 +213,7 @@ def round_sig(x: float, digits: int) -> int:
     x = abs(x)
     mag = len(str(int(x))) - digits
     step = 10 ** max(mag, 0)
-    return sign * max(step, int(round(x / step)) * step)
+    return sign * max(step, round(x / step) * step)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def build_registry(rng: random.Random) -> tuple[Registry, dict]:
 class ArticleWriter:
     """Generates one article: its sentences (the text) and the facts read from them."""
 
-    def __init__(self, gen: "CorpusGenerator", index: int):
+    def __init__(self, gen: CorpusGenerator, index: int):
         self.gen, self.rng, self.reg = gen, gen.rng, gen.reg
         self.index = index
         self.lang = "ko" if self.rng.random() < 0.7 else "en"
@@ -574,7 +574,7 @@ class CorpusGenerator:
         self.hot_topics = []
         for _ in range(40):
             indicator = self.rng.choice(list(INDICATORS))
-            ko_ind, en_ind, unit, kinds, low, high, decimals, _ = INDICATORS[indicator]
+            _, _, _, kinds, low, high, decimals, _ = INDICATORS[indicator]
             subject = "KR" if self.rng.random() < 0.3 else (
                 self.rng.choice(COUNTRIES[:15]) if "country" in kinds else self.rng.choice(self.reg.by_type["company"][:30]))
             if subject in COUNTRIES and "country" not in kinds:

@@ -10,6 +10,7 @@ import argparse
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 
@@ -54,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                 versions.append((f"{name} ({others[name]})", Path(others[name]).read_text(encoding="utf-8")))
             results = []
             for label, text in versions:
-                page, _ = _time(lambda: run_query(store, text, bound, limit=args.page), args.repeat)
-                whole, result = _time(lambda: run_query(store, text, bound), args.repeat)
+                page, _ = _time(partial(run_query, store, text, bound, limit=args.page), args.repeat)
+                whole, result = _time(partial(run_query, store, text, bound), args.repeat)
                 results.append(result)
                 print(f"| {label} | {len(result.rows):,} | {page * 1000:.1f} ms | {whole * 1000:.1f} ms |",
                       flush=True)

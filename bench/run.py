@@ -351,7 +351,7 @@ def _code_version(root: Path) -> str:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
                               check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True).stdout.strip()
+                               capture_output=True, text=True, check=False).stdout.strip()
         return head + ("+local changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         os.nice(args.nice)
     log(f"running the code in {ROOT}")
     args.work.mkdir(parents=True, exist_ok=True)
-    report = {"started": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    report = {"started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
               "code": os.environ.get("KG_BENCH_CODE") or _code_version(ROOT),
               "seed": args.seed, "repeat": args.repeat, "sizes": []}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pyoxigraph
@@ -11,7 +10,6 @@ import rdflib
 from rdflib.compare import isomorphic, to_isomorphic
 
 from kg.build import build
-from kg.cli import main
 from kg.store import KgStore
 from kgtest import DATA, MINI_ARTICLE, make_corpus, run_cli, snapshot
 
@@ -145,7 +143,7 @@ def test_violation_is_reported_with_label_rule_and_line(tmp_path, capsys):
     (data / "articles" / "mini.yaml").write_text(negative, encoding="utf-8")
     result = run_cli(capsys, "build", data, "--store", tmp_path / "s", "-o", tmp_path / "o", "--no-html")
     assert result.code == 1
-    line = next(l for l in result.err.splitlines() if "Violation" in l)
+    line = next(x for x in result.err.splitlines() if "Violation" in x)
     assert "mini.yaml:9" in line          # the fact starts on line 9 of the fact sheet
     assert "Tesla" in line                # the node's label
     assert "violations: 1" in result.out

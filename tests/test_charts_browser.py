@@ -82,7 +82,7 @@ def test_chart_draws_its_data_offline(browser, store_path, tmp_path, capsys, kin
             # bar lengths follow the values: Meta's 350,000 is the longest, 35 times Korea's ≈10,000
             widths = page.evaluate("Array.from(document.querySelectorAll('#chart g.role-mark.mark-rect path'))"
                                    ".map(p => p.getBBox().width)")
-            by_value = sorted(zip((r["value"] for r in rows), sorted(widths)), key=lambda p: p[0])
+            by_value = sorted(zip((r["value"] for r in rows), sorted(widths), strict=True), key=lambda p: p[0])
             assert max(widths) / sorted(widths)[-2] == pytest.approx(350_000 / 100_000, rel=0.02)
             assert by_value[-1][0] == 350_000
         elif kind == "country":

@@ -346,7 +346,7 @@ def test_find_corpus_pairs_texts_and_gold_and_names_what_is_missing(tmp_path):
     write_gold(tmp_path / "a.gold.yaml", [])
     write_gold(tmp_path / "b.gold.yaml", [])
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match="no article text for b.gold.yaml"):
+    with pytest.raises(InputError, match=r"no article text for b\.gold\.yaml"):
         ec.find_corpus(tmp_path)
     assert [c.id for c in ec.find_corpus(tmp_path, only=["a"])] == ["a"]
     with pytest.raises(InputError, match="no gold file for article 'c'"):

@@ -206,14 +206,14 @@ def test_find_cases_pairs_gold_with_text_and_prefers_html(small_set, tmp_path):
 def test_find_cases_puts_the_seed_first_in_its_own_group(small_set):
     gold, arts = small_set
     cases, notes = ev.find_cases(gold, arts, seed_text=arts / "a.txt", seed_gold=gold / "b.yaml")
-    assert [(c.article, c.group) for c in cases][0] == ("b", ev.SEED_GROUP)
+    assert (cases[0].article, cases[0].group) == ("b", ev.SEED_GROUP)
     assert notes == []
 
 
 def test_gold_without_article_text_is_an_input_error(small_set):
     gold, arts = small_set
     (arts / "a.txt").unlink()
-    with pytest.raises(InputError, match="no article text for gold sheet a.yaml"):
+    with pytest.raises(InputError, match=r"no article text for gold sheet a\.yaml"):
         ev.find_cases(gold, arts)
 
 
@@ -272,7 +272,7 @@ class _Draft:
 
 
 @pytest.mark.parametrize("make", [
-    lambda f: {"facts": f}, lambda f: yaml.safe_dump({"facts": f}), lambda f: _Draft(f),
+    lambda f: {"facts": f}, lambda f: yaml.safe_dump({"facts": f}), _Draft,
 ])
 def test_drafts_are_read_from_mappings_yaml_text_or_objects(make):
     facts = [obs()]

@@ -84,7 +84,7 @@ def test_a_language_is_one_registry_entry(registry):
 
 
 def test_an_unknown_language_is_an_input_error_naming_the_known_ones(registry):
-    with pytest.raises(InputError, match="unsupported language 'xx'.*en or ko"):
+    with pytest.raises(InputError, match=r"unsupported language 'xx'.*en or ko"):
         draft(registry, "Meta holds 350,000 H100 GPUs.", "xx")
 
 

@@ -122,7 +122,7 @@ HOLDERS = ["메타", "테슬라", "구글", "xAI", "아마존웹서비스"]
 def test_generated_holder_lists_never_invent_a_number(values, style, approx):
     # values below 100 are left out: "20대", "70대" are ages, which the extractor rightly skips
     registry = _registry()
-    parts = [f"{h}는 {'약 ' if approx else ''}{format_ko_number(v, style)}대" for h, v in zip(HOLDERS, values)]
+    parts = [f"{h}는 {'약 ' if approx else ''}{format_ko_number(v, style)}대" for h, v in zip(HOLDERS, values, strict=False)]
     text = "에어스트리트캐피털 보고서에 따르면 H100 기준으로 " + ", ".join(parts) + "의 GPU를 보유하고 있다."
     article = ArticleText(Path("g.txt"), text, "t", len(text), "ko", PUBLISHED, None, None, None, False)
     sheet = extract_text(article, registry, article_id="g", publisher="maeil-business").sheet

@@ -79,7 +79,7 @@ def test_every_nkg_term_used_is_declared():
     assert used_in_shapes - declared() == set(), "shapes.ttl refers to terms the ontology does not declare"
 
 
-@pytest.mark.parametrize("term", sorted(declared()), ids=lambda t: local(t))
+@pytest.mark.parametrize("term", sorted(declared()), ids=local)
 def test_every_term_has_english_and_korean_labels_and_a_definition(term):
     graph = ontology()
     labels = [label for label in graph.objects(term, RDFS.label) if isinstance(label, Literal)]

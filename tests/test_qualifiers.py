@@ -153,7 +153,7 @@ def test_extended_columns_come_last_in_every_format(capsys, qualified_store, fmt
         reader = csv.reader(io.StringIO(result.out), delimiter=delimiter)
         header, *body = list(reader)
         assert header == EXTENDED_COLUMNS
-        records = [dict(zip(header, row)) for row in body]
+        records = [dict(zip(header, row, strict=True)) for row in body]
     by_subject = {r["subject_id"]: r for r in records}
     assert (by_subject["tesla"]["qualifier"], by_subject["tesla"]["value"]) == ("lower-bound", "10000")
     assert (by_subject["meta"]["qualifier"], by_subject["meta"]["value"],

@@ -9,6 +9,7 @@ import html
 import json
 import re
 import urllib.parse
+from typing import ClassVar
 
 import pytest
 import rdflib
@@ -159,7 +160,7 @@ def test_the_rdf_descriptions_hold_the_store_triples_about_the_thing(server):
 def test_unknown_or_malformed_iris_are_404(server):
     for path in ("/id/entity/NO-SUCH-THING", "/page/entity/NO-SUCH-THING", "/data/entity/NO-SUCH-THING",
                  "/id/entity/%3Cx%3E", "/id/"):
-        status, headers, body = fetch(server, "GET", path, headers={"Accept": "text/html"})
+        status, headers, _ = fetch(server, "GET", path, headers={"Accept": "text/html"})
         assert status == 404 and headers["content-type"].startswith("text/plain"), path
 
 
@@ -199,7 +200,7 @@ def test_entity_page_shows_a_fact_with_its_evidence(server):
 
 
 class _Stub:
-    prefixes = {"rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+    prefixes: ClassVar[dict[str, str]] = {"rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
 
 
 def test_entity_page_writes_what_the_graph_says_as_text():

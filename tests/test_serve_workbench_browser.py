@@ -216,6 +216,7 @@ LABELS = ("SELECT ?country ?label WHERE { ?country a nkg:Country ; rdfs:label ?l
 def test_workbench_shows_labels_in_the_chosen_language(server, browser):
     status, _, body = fetch(server, "GET", "/sparql", params={"query": LABELS},
                             headers={"Accept": "application/sparql-results+json"})
+    assert status == 200, body
     rows = json.loads(body)["results"]["bindings"]
     by_lang = {lang: sorted(r["label"]["value"] for r in rows if r["label"]["xml:lang"] == lang)
                for lang in ("en", "ko")}
@@ -278,6 +279,7 @@ def test_entity_page_in_a_browser(server, browser):
         status, _, body = fetch(server, "GET", "/sparql", params={
             "query": f"SELECT DISTINCT ?f WHERE {{ ?f nkg:subject <{KR}> }}"},
             headers={"Accept": "application/sparql-results+json"})
+        assert status == 200, body
         facts = json.loads(body)["results"]["bindings"]
         assert page.locator("#facts tbody tr").count() == len(facts) > 3
         assert "Yoo Young-sang" in page.inner_text("#facts")

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
@@ -90,7 +89,7 @@ def crashed_build(data: Path, store: Path, out: Path, point: str) -> None:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                **{SETTINGS["crash_at"].env: point})
     child = subprocess.run([sys.executable, "-c", CHILD, str(data), str(store), str(out)], env=env,
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, check=False)
     assert child.returncode == -signal.SIGKILL, f"the build was not killed at {point}: {child.stderr[-2000:]}"
 
 
@@ -358,7 +357,7 @@ def test_a_second_writer_is_refused_with_exit_3(built, tmp_path, capsys):
 def test_updates_through_the_endpoint_are_transactions(built, tmp_path):
     from kg.serve_pool import WorkerPool
 
-    data, store = built
+    _, store = built
     live, state = live_version(store), read_state(store)
     pool = WorkerPool(store, size=1)
     try:

@@ -273,7 +273,7 @@ def test_quickstatements_write_ranks_with_references_and_skip_what_has_no_id(see
     assert statements == [line for line in statements if line.startswith("Q884\tP1352\t33\t")]
     cells = statements[0].split("\t")
     assert len(cells) % 2 == 1 and "\n" not in statements[0]
-    pairs = dict(zip(cells[3::2], cells[4::2]))
+    pairs = dict(zip(cells[3::2], cells[4::2], strict=True))
     assert pairs["P459"] == pairs["S248"] == "Q1000001"
     fact = next(f for f in ranks if facts.value(f, NKG.rank) == Literal(33)
                 and facts.value(f, NKG.subject) == URIRef(f"{BASE}entity/KR"))

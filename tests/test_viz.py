@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.cli import main
-from kg.viz import DEFAULT_MAX_EDGES, build_html, write_html
+from kg.viz import DEFAULT_MAX_EDGES, build_html
 from kg.viz.project import format_number
 from kg.viz.render import script_json
 
@@ -50,7 +50,7 @@ def small():
 
 @pytest.fixture(scope="module")
 def small_html(small):
-    html, proj = build_html(small)
+    html, _ = build_html(small)
     return html
 
 
@@ -161,7 +161,7 @@ def test_construct_query_draws_its_triples(small, tmp_path):
     rq = tmp_path / "c.rq"
     rq.write_text(PREFIX + "CONSTRUCT { ?s nkg:reports ?i . ?s a nkg:Company } "
                   "WHERE { ?f nkg:subject ?s ; nkg:indicator ?i . ?s a nkg:Company }")
-    html, proj = build_html(small, query=rq)
+    html, _ = build_html(small, query=rq)
     meta = embedded(html, "kg-meta")
     assert {e["labels"]["en"] for e in meta["edges"].values()} == {"reports"}
     assert len(meta["edges"]) == 3  # tesla, meta, xss-corp -> the indicator

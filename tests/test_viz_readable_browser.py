@@ -131,7 +131,7 @@ def test_labels_do_not_collide_at_39_nodes(browser, first_article):
         mine = page.js("id => kgView.labelBoxes().filter(l => l.kind === 'edge' && (kgView.meta.edges[l.id].from === id"
                        " || kgView.meta.edges[l.id].to === id)).length", korea)
         assert mine >= 1
-        assert any(l["id"] == korea for l in page.js("kgView.labelBoxes()"))
+        assert any(box["id"] == korea for box in page.js("kgView.labelBoxes()"))
         assert page.js(OVERLAPS)["bad"] == []
         # zooming in and re-placing keeps labels apart; the placement is measured again in the new view
         page.js("kgView.network.unselectAll()")
