@@ -6,7 +6,8 @@ installs the project into it, then runs `kg build` or pytest from that environme
 are passed through (`python3 dev.py test -k shapes`, `python3 dev.py build --out elsewhere/`).
 `python3 dev.py test` runs the suite on every core (pytest-xdist); add `-n 0` to run it in one process.
 `python3 dev.py lint` runs ruff on the code and tests, then mypy (strict) on the package; it fails when either finds
-anything. `python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations.
+anything. `python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations,
+and the key tables of docs/fact-sheets.md from the fact-sheet schema (kg/schema.py).
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def _fingerprint() -> str:
     return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
 
 
-# `python3 dev.py docs`: rewrite docs/cli.md and the README's command table from the commands' declarations
+# `python3 dev.py docs`: rewrite docs/cli.md and the README's command table from the commands' declarations, and the
+# key tables of docs/fact-sheets.md from kg/schema.py
 WRITE_DOCS = """
 from pathlib import Path
 from kg.cli import cli
@@ -35,6 +37,9 @@ from kg.clidoc import cli_reference, command_table, replace_readme_block
 Path("docs/cli.md").write_text(cli_reference(cli), encoding="utf-8")
 readme = Path("README.md")
 readme.write_text(replace_readme_block(readme.read_text(encoding="utf-8"), command_table(cli)), encoding="utf-8")
+from kg.schema import document
+sheets = Path("docs/fact-sheets.md")
+sheets.write_text(document(sheets.read_text(encoding="utf-8")), encoding="utf-8")
 """
 
 

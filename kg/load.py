@@ -17,9 +17,9 @@ import pycountry
 from babel import Locale
 
 from .errors import InputError, Location, display_path
-from .model import (ATTRIBUTIONS, ENTITY_TYPES, FACT_KINDS, QUALIFIERS, SCOPES, UNIT_KINDS, Article, ArticleMeta,
-                    Classification, Corpus, Entity, Equivalent, Evidence, Fact, Group, Indicator, Language, Origin,
-                    RankingSeries, Registry, Scope, Unit)
+from .model import (ENTITY_TYPES, SCOPES, UNIT_KINDS, Article, ArticleMeta, Classification, Corpus, Entity,
+                    Equivalent, Evidence, Fact, Group, Indicator, Language, Origin, RankingSeries, Registry, Scope, Unit)
+from .schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, KIND_QUALIFIERS, QUALIFIERS, SHEET, Field
 from .yamlsource import Mapping, Node, Source, decode_utf8
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -449,66 +449,68 @@ def load_registries(folders: list[Path]) -> Registry:
 
 
 # ------------------------------------------------------------------------------------------------ articles
-_ARTICLE_KEYS = {"id", "title", "title_en", "publisher", "language", "published", "published_note", "url",
-                 "text_sha256", "mentions", "draft", "recorded"}
-_COMMON_FACT_KEYS = {"id", "kind", "subject", "approximate", "period", "period_note", "source", "attribution",
-                     "evidence", "confidence", "note", "qualifier", "inferred"}
-_KIND_KEYS = {
-    "observation": {"indicator", "value", "value_high", "unit", "as_written", "equivalent"},
-    "rank": {"ranking", "rank", "out_of", "as_written"},
-    "membership": {"group"},
-}
+# Which keys each mapping may and must hold, and how each value is typed, is declared in kg.schema (ARTICLE, FACT,
+# EVIDENCE, EQUIVALENT); the reads below follow it, in the order that decides which of two problems is reported.
 
 
 def load_article(path: Path, registry: Registry, *, text_dir: Path | None = None) -> Article:
     source = Source(path)
     top = source.root.mapping("a fact sheet")
-    top.check_keys({"article", "facts"})
-    meta = _read_meta(top.require("article"), registry, path)
-    text = _article_text(meta, text_dir, top.require("article"))
+    top.check_keys(SHEET.keys())
+    article_node = SHEET["article"].node(top)
+    assert article_node is not None   # required
+    meta = _read_meta(article_node, registry, path)
+    text = _article_text(meta, text_dir, article_node)
     facts: list[Fact] = []
     seen: dict[str, int] = {}
-    facts_node = top.get("facts")
+    facts_node = SHEET["facts"].node(top)
     for item in facts_node.sequence("facts") if facts_node is not None else []:
         fact = _read_fact(item, registry, meta, text)
         if fact.id in seen:
-            raise item.mapping("a fact").require("id").fail(
+            raise _required(item.mapping("a fact"), FACT["id"]).fail(
                 f"duplicate fact id {fact.id!r} (first at line {seen[fact.id]})", hint="fact ids must be unique")
         seen[fact.id] = fact.origin.line
         facts.append(fact)
     return Article(meta=meta, facts=facts, path=path, content=source.text.encode("utf-8"))
 
 
+def _required(body: Mapping, field: Field) -> Node:
+    """The value node of a key the schema declares required (the mapping's own error when it is missing)."""
+    if not field.required:
+        raise ValueError(f"{field.name} is optional in kg.schema")
+    return body.require(field.name)
+
+
 def _read_meta(node: Node, registry: Registry, path: Path) -> ArticleMeta:
     body = node.mapping("article")
-    body.check_keys(_ARTICLE_KEYS)
-    id_node = body.require("id")
+    body.check_keys(ARTICLE.keys())
+    id_node = _required(body, ARTICLE["id"])
     article_id = _slug(id_node, "article id")
     if path.stem != article_id:
         raise id_node.fail(f"article id {article_id!r} does not match the file name {path.name!r}",
                            hint=f"rename the file to {article_id}.yaml or change the id")
-    publisher_node = body.require("publisher")
-    publisher = publisher_node.text_or_number("article.publisher")
+    publisher_node = _required(body, ARTICLE["publisher"])
+    publisher = ARTICLE["publisher"].value(publisher_node, "article")
     resolve(registry, publisher_node, "entity", publisher)
-    language_node = body.require("language")
-    language = language_node.string("article.language")
+    language_node = _required(body, ARTICLE["language"])
+    language = ARTICLE["language"].value(language_node, "article")
     if not LANG_RE.match(language):
         raise language_node.fail(f"{language!r} is not a language tag", hint="use ko, en, ...")
     meta = ArticleMeta(
-        id=article_id, title=body.require("title").string("article.title"), publisher=publisher,
-        language=language, published=body.require("published").date("article.published"), origin=_origin(id_node),
-        title_en=_opt_string(body, "title_en", "article"),
-        published_note=_opt_string(body, "published_note", "article"),
-        url=_opt_string(body, "url", "article"),
-        text_sha256=_opt_string(body, "text_sha256", "article"))
+        id=article_id, title=ARTICLE["title"].read(body, "article"), publisher=publisher,
+        language=language, published=ARTICLE["published"].read(body, "article"), origin=_origin(id_node),
+        title_en=ARTICLE["title_en"].read(body, "article"),
+        published_note=ARTICLE["published_note"].read(body, "article"),
+        url=ARTICLE["url"].read(body, "article"),
+        text_sha256=ARTICLE["text_sha256"].read(body, "article"))
     if meta.text_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", meta.text_sha256):
         raise body.require("text_sha256").fail("article.text_sha256 must be 64 lowercase hex digits")
-    if (node := body.get("draft")) is not None:
-        meta.draft = node.boolean("article.draft")
-    if (node := body.get("recorded")) is not None:
-        meta.recorded = node.date("article.recorded")
-    if (node := body.get("mentions")) is not None:
-        for item in node.sequence("article.mentions"):
+    if (draft := ARTICLE["draft"].read(body, "article")) is not None:
+        meta.draft = draft
+    if (recorded := ARTICLE["recorded"].read(body, "article")) is not None:
+        meta.recorded = recorded
+    if (mentions := ARTICLE["mentions"].node(body)) is not None:
+        for item in mentions.sequence("article.mentions"):
             key = item.text_or_number("a mention")
             resolve(registry, item, "entity", key)
             if key in meta.mentions:
@@ -532,135 +534,134 @@ def _article_text(meta: ArticleMeta, text_dir: Path | None, node: Node) -> str |
 
 def _read_fact(node: Node, registry: Registry, meta: ArticleMeta, text: str | None) -> Fact:
     body = node.mapping("a fact")
-    id_node = body.require("id")
+    id_node = _required(body, FACT["id"])
     fact_id = _slug(id_node, "fact id")
     what = f"fact {fact_id}"
-    kind_node = body.require("kind")
-    kind = kind_node.string(f"{what}.kind")
-    if kind not in FACT_KINDS:
-        raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(FACT_KINDS)}")
-    body.check_keys(_COMMON_FACT_KEYS | _KIND_KEYS[kind])
+    kind_field = FACT["kind"]
+    kind_node = _required(body, kind_field)
+    kind = kind_field.value(kind_node, what)
+    if kind not in kind_field.values:
+        raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(kind_field.values)}")
+    body.check_keys(FACT.keys(kind))
 
-    subject_node = body.require("subject")
-    subject = subject_node.text_or_number(f"{what}.subject")
+    subject_node = _required(body, FACT["subject"])
+    subject = FACT["subject"].value(subject_node, what)
     resolve(registry, subject_node, "entity", subject)
 
     source = None
-    if (source_node := body.get("source")) is not None:
-        source = source_node.text_or_number(f"{what}.source")
+    if (source_node := FACT["source"].node(body)) is not None:
+        source = FACT["source"].value(source_node, what)
         resolve(registry, source_node, "entity", source)
-    attribution_node = body.require("attribution")
-    attribution = attribution_node.string(f"{what}.attribution")
-    if attribution not in ATTRIBUTIONS:
-        raise attribution_node.fail(f"{what}: attribution {attribution!r} is not one of {', '.join(ATTRIBUTIONS)}")
+    attribution_field = FACT["attribution"]
+    attribution_node = _required(body, attribution_field)
+    attribution = attribution_field.value(attribution_node, what)
+    if attribution not in attribution_field.values:
+        raise attribution_node.fail(f"{what}: attribution {attribution!r} is not one of "
+                                    f"{', '.join(attribution_field.values)}")
     if (attribution == "none") != (source is None):
         raise attribution_node.fail(
             f"{what}: attribution is {attribution!r} but " + ("a source is given" if source else "no source is given"),
             hint="use 'none' exactly when the article names no source")
 
-    fact = Fact(id=fact_id, kind=kind, subject=subject, evidence=_read_evidence(body.require("evidence"), what, text),
+    fact = Fact(id=fact_id, kind=kind, subject=subject,
+                evidence=_read_evidence(_required(body, FACT["evidence"]), what, text),
                 attribution=attribution, origin=_origin(node), source=source,
-                period_note=_opt_string(body, "period_note", what), note=_opt_string(body, "note", what))
-    if (n := body.get("approximate")) is not None:
-        fact.approximate = n.boolean(f"{what}.approximate")
-    if (n := body.get("period")) is not None:
-        fact.period = n.period(f"{what}.period")
-    if (n := body.get("confidence")) is not None:
-        fact.confidence = n.decimal(f"{what}.confidence")
+                period_note=FACT["period_note"].read(body, what), note=FACT["note"].read(body, what))
+    if (approximate := FACT["approximate"].read(body, what)) is not None:
+        fact.approximate = approximate
+    fact.period = FACT["period"].read(body, what)
+    if (n := FACT["confidence"].node(body)) is not None:
+        fact.confidence = FACT["confidence"].value(n, what)
         if not 0 <= fact.confidence <= 1:
             raise n.fail(f"{what}.confidence must lie between 0 and 1, found {fact.confidence}")
 
     if kind == "observation":
-        ind_node = body.require("indicator")
-        fact.indicator = ind_node.text_or_number(f"{what}.indicator")
+        ind_node = _required(body, FACT["indicator"])
+        fact.indicator = FACT["indicator"].value(ind_node, what)
         resolve(registry, ind_node, "indicator", fact.indicator)
-        fact.value = body.require("value").decimal(f"{what}.value")
+        fact.value = FACT["value"].read(body, what)
         fact.unit = registry.indicators[fact.indicator].unit
-        if (n := body.get("unit")) is not None:
-            fact.unit = n.text_or_number(f"{what}.unit")
+        if (n := FACT["unit"].node(body)) is not None:
+            fact.unit = FACT["unit"].value(n, what)
             resolve(registry, n, "unit", fact.unit)
-        if (n := body.get("equivalent")) is not None:
-            eq = n.mapping(f"{what}.equivalent")
-            eq.check_keys({"value", "unit", "approximate"})
-            unit_node = eq.require("unit")
-            unit = unit_node.text_or_number(f"{what}.equivalent.unit")
-            resolve(registry, unit_node, "unit", unit)
-            approx = eq.get("approximate")
-            fact.equivalent = Equivalent(eq.require("value").decimal(f"{what}.equivalent.value"), unit,
-                                         approx.boolean(f"{what}.equivalent.approximate") if approx else False)
+        if (n := FACT["equivalent"].node(body)) is not None:
+            fact.equivalent = _read_equivalent(n, registry, f"{what}.equivalent")
     elif kind == "rank":
-        rk_node = body.require("ranking")
-        fact.ranking = rk_node.text_or_number(f"{what}.ranking")
+        rk_node = _required(body, FACT["ranking"])
+        fact.ranking = FACT["ranking"].value(rk_node, what)
         resolve(registry, rk_node, "ranking", fact.ranking)
-        rank_node = body.require("rank")
-        fact.rank = rank_node.integer(f"{what}.rank", minimum=1)
-        if (n := body.get("out_of")) is not None:
-            fact.out_of = n.integer(f"{what}.out_of", minimum=1)
+        rank_node = _required(body, FACT["rank"])
+        fact.rank = FACT["rank"].value(rank_node, what)
+        if (n := FACT["out_of"].node(body)) is not None:
+            fact.out_of = FACT["out_of"].value(n, what)
             if fact.rank > fact.out_of:
                 raise rank_node.fail(f"{what}: rank {fact.rank} is larger than out_of {fact.out_of}",
                                      hint="check both numbers against the article")
     else:
-        group_node = body.require("group")
-        fact.group = group_node.text_or_number(f"{what}.group")
+        group_node = _required(body, FACT["group"])
+        fact.group = FACT["group"].value(group_node, what)
         resolve(registry, group_node, "group", fact.group)
     _read_qualifier(body, fact, what)
-    if (n := body.get("as_written")) is not None:
-        fact.as_written = n.text_or_number(f"{what}.as_written")
+    if (n := FACT["as_written"].node(body)) is not None:
+        fact.as_written = FACT["as_written"].value(n, what)
         if fact.as_written not in fact.evidence.text:
             raise n.fail(f"{what}: as_written {fact.as_written!r} does not occur in the evidence text",
                          hint="copy the figure exactly as the sentence prints it")
     return fact
 
 
-# Which qualifiers each kind of fact may carry: a membership can be planned or forecast but not bounded, and a
-# rank has no second number to close a range with.
-_KIND_QUALIFIERS = {
-    "observation": QUALIFIERS,
-    "rank": tuple(q for q in QUALIFIERS if q != "range"),
-    "membership": ("target", "forecast", "estimate"),
-}
+def _read_equivalent(node: Node, registry: Registry, what: str) -> Equivalent:
+    body = node.mapping(what)
+    body.check_keys(EQUIVALENT.keys())
+    unit_node = _required(body, EQUIVALENT["unit"])
+    unit = EQUIVALENT["unit"].value(unit_node, what)
+    resolve(registry, unit_node, "unit", unit)
+    value = EQUIVALENT["value"].read(body, what)
+    approximate = EQUIVALENT["approximate"].read(body, what)
+    return Equivalent(value, unit, bool(approximate))
 
 
 def _read_qualifier(body: Mapping, fact: Fact, what: str) -> None:
     """``qualifier``, ``value_high`` (the high end of a range, nothing else) and ``inferred`` (a reason)."""
-    if (n := body.get("inferred")) is not None:
-        fact.inferred = n.string(f"{what}.inferred").strip()
+    if (n := FACT["inferred"].node(body)) is not None:
+        fact.inferred = FACT["inferred"].value(n, what).strip()
         if not fact.inferred:
             raise n.fail(f"{what}.inferred is empty", hint="say why the fact was inferred rather than read, or "
                          "leave the key out when the text states it")
-    q_node = body.get("qualifier")
+    q_node = FACT["qualifier"].node(body)
     if q_node is not None:
-        fact.qualifier = q_node.string(f"{what}.qualifier")
-        allowed = _KIND_QUALIFIERS[fact.kind]
+        fact.qualifier = FACT["qualifier"].value(q_node, what)
+        allowed = KIND_QUALIFIERS[fact.kind]
         if fact.qualifier not in allowed:
             known = fact.qualifier in QUALIFIERS
             raise q_node.fail(f"{what}: " + (f"a {fact.kind} fact cannot be qualified as {fact.qualifier!r}" if known
                                              else f"unknown qualifier {fact.qualifier!r}"),
                               hint=f"use one of: {', '.join(allowed)}")
-    high_node = body.get("value_high")
+    high_node = FACT["value_high"].node(body)
     if high_node is not None:
-        fact.value_high = high_node.decimal(f"{what}.value_high")
+        fact.value_high = FACT["value_high"].value(high_node, what)
         if fact.qualifier != "range":
             raise high_node.fail(f"{what}: value_high is only for a range",
                                  hint="add 'qualifier: range' (value is then the low end), or remove value_high")
-        if fact.value_high < fact.value:
+        if fact.value is not None and fact.value_high < fact.value:
             raise high_node.fail(f"{what}: value_high {fact.value_high} is below value {fact.value}",
                                  hint="a range gives its low end as value and its high end as value_high")
-    elif fact.qualifier == "range":
+    elif fact.qualifier == "range" and q_node is not None:
         raise q_node.fail(f"{what}: a range needs value_high",
                           hint="give the low end as value and the high end as value_high")
 
 
 def _read_evidence(node: Node, what: str, text: str | None) -> Evidence:
-    body = node.mapping(f"{what}.evidence")
-    body.check_keys({"text", "start", "end"})
-    evidence = Evidence(body.require("text").string(f"{what}.evidence.text"))
-    start, end = body.get("start"), body.get("end")
+    prefix = f"{what}.evidence"
+    body = node.mapping(prefix)
+    body.check_keys(EVIDENCE.keys())
+    evidence = Evidence(EVIDENCE["text"].read(body, prefix))
+    start, end = EVIDENCE["start"].node(body), EVIDENCE["end"].node(body)
     if (start is None) != (end is None):
         raise node.fail(f"{what}.evidence needs both start and end, or neither")
     if start is not None and end is not None:
-        evidence.start = start.integer(f"{what}.evidence.start", minimum=0)
-        evidence.end = end.integer(f"{what}.evidence.end", minimum=1)
+        evidence.start = EVIDENCE["start"].value(start, prefix)
+        evidence.end = EVIDENCE["end"].value(end, prefix)
         if evidence.end <= evidence.start:
             raise end.fail(f"{what}.evidence.end ({evidence.end}) must be larger than start ({evidence.start})")
         if evidence.end - evidence.start != len(evidence.text):

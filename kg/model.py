@@ -10,11 +10,6 @@ from .yamlsource import Period
 
 ENTITY_TYPES = ("country", "company", "organization", "person", "country-group", "event", "publisher")
 UNIT_KINDS = ("currency", "count", "rate", "ratio", "other")
-FACT_KINDS = ("observation", "rank", "membership")
-ATTRIBUTIONS = ("stated", "implied", "none")
-# How the text bounds or frames a figure (absent: the figure is stated as it is). A range keeps its low end in
-# ``value`` and its high end in ``value_high``; bounds and ranges are observations' and ranks' business only.
-QUALIFIERS = ("lower-bound", "upper-bound", "range", "target", "forecast", "estimate")
 
 Labels = dict[str, str]          # language tag -> text
 Aliases = dict[str, list[str]]   # language tag -> names
@@ -192,7 +187,7 @@ class Fact:
     period_note: str | None = None
     confidence: Decimal | None = None
     note: str | None = None
-    qualifier: str | None = None        # one of QUALIFIERS
+    qualifier: str | None = None        # one of kg.schema.QUALIFIERS
     inferred: str | None = None         # why the analyst inferred the fact; None: read from the text
     # observation
     indicator: str | None = None
