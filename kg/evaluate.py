@@ -1,8 +1,8 @@
 """Score draft fact sheets (output of ``kg extract``) against hand-checked gold fact sheets.
 
-Counting rule: a fact is reduced to its *key* ``(subject, kind, measure, amount)`` where the measure is the
-indicator (observations), the ranking series (rank entries) or the group (memberships) and the amount is the
-value compared as an exact Decimal (observations), the rank (rank entries) or nothing (memberships).
+Counting rule: a fact is reduced to its *key* (``kg.schema.FactKey``: kind, subject, measure, amount) where the
+measure is the indicator (observations), the ranking series (rank entries) or the group (memberships) and the
+amount is the value compared as an exact Decimal (observations), the rank (rank entries) or nothing (memberships).
 Evidence, period, source, attribution and approximateness are not part of the key. Keys are matched as
 multisets: a key the gold sheet holds twice must be drafted twice to earn two matches, and a draft repeating
 a key the gold holds once earns one match and one false positive.
@@ -28,67 +28,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import yaml
 
 from .errors import InputError, Location
+from .schema import FACT_KINDS as KINDS
+from .schema import QUALIFIERS, FactKey, fact_key
+from .schema import canonical_amount as canonical_amount  # re-exported: scoring compares amounts this way
 
 if TYPE_CHECKING:
     from .yamlsource import Node
 
-KINDS = ("observation", "rank", "membership")
-_MEASURE_FIELD = {"observation": "indicator", "rank": "ranking", "membership": "group"}
-
 SEED_GROUP = "seed"
 HELD_OUT_GROUP = "held-out"
-
-
-@dataclass(frozen=True, order=True)
-class FactKey:
-    """What has to agree for a drafted fact to count as a gold fact."""
-
-    kind: str
-    subject: str
-    measure: str
-    amount: str  # canonical Decimal text for values and ranks, "" for memberships
-
-    def __str__(self) -> str:
-        if self.kind == "observation":
-            return f"{self.subject} {self.measure} = {self.amount}"
-        if self.kind == "rank":
-            return f"{self.subject} {self.measure} #{self.amount}"
-        return f"{self.subject} in {self.measure}"
-
-
-def canonical_amount(value: Any) -> str:
-    """``value`` as canonical decimal text ("35000", "44.4"), so 35000, "35000.0" and 3.5E4 agree.
-
-    Floats (PyYAML reads ``44.4`` as a float) go through their shortest repr, never their binary value.
-    A value that is not a number is returned as ``"?" + text`` so it can never match a number.
-    """
-    if isinstance(value, bool) or value is None:
-        return f"?{value!r}"
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        return f"?{value!r}"
-    if not number.is_finite():
-        return f"?{value!r}"
-    if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
-    return format(number.normalize(), "f")
-
-
-def fact_key(fact: Mapping[str, Any]) -> FactKey:
-    """The key of one fact mapping as found under ``facts:`` in a fact sheet (gold or draft)."""
-    kind = str(fact.get("kind", ""))
-    measure_field = _MEASURE_FIELD.get(kind, "")
-    measure = str(fact.get(measure_field, "")) if measure_field else ""
-    if kind == "observation":
-        amount = canonical_amount(fact.get("value"))
-    elif kind == "rank":
-        amount = canonical_amount(fact.get("rank"))
-    else:
-        amount = ""
-    return FactKey(kind=kind, subject=str(fact.get("subject", "")), measure=measure, amount=amount)
 
 
 @dataclass(frozen=True)
@@ -458,7 +406,6 @@ def to_json(evaluation: Evaluation) -> str:
 # a row is matched when it matches at least one gold fact. Found facts are "attributed right" when the gold gives
 # no ``source`` or a matching row's source contains one of its keywords. ``qualifier`` is not part of the match.
 # ================================================================================================================
-QUALIFIERS = ("lower-bound", "upper-bound", "range", "target", "forecast", "estimate")
 VALUE_TOLERANCE = 0.005
 _GOLD_FACT_KEYS = {"id", "kind", "subject", "measure", "value", "rank", "out_of", "group", "period", "qualifier",
                    "source", "note"}

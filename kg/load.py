@@ -18,7 +18,8 @@ from babel import Locale
 
 from .errors import InputError, Location, display_path
 from .model import (ENTITY_TYPES, SCOPES, UNIT_KINDS, Article, ArticleMeta, Classification, Corpus, Entity,
-                    Equivalent, Evidence, Fact, Group, Indicator, Language, Origin, RankingSeries, Registry, Scope, Unit)
+                    Equivalent, Evidence, Fact, Group, Indicator, Language, Origin, RankingSeries, Registry, Scope,
+                    Unit)
 from .schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, KIND_QUALIFIERS, QUALIFIERS, SHEET, Field
 from .yamlsource import Mapping, Node, Source, decode_utf8
 

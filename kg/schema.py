@@ -1,10 +1,11 @@
 """The fact-sheet format, declared once: every key of a fact sheet, its type, whether it is required, which kinds of
-fact carry it, its allowed values and a line of help.
+fact carry it, its allowed values and a line of help; and the one ``FactKey`` (what makes two facts the same fact).
 
-Two things are driven by this declaration, so they cannot drift apart:
+Three things are driven by this declaration, so they cannot drift apart:
 
 - the loader (``kg.load``): which keys a mapping may hold, which it must hold, and how each value is read and
   typed (the messages come from ``kg.yamlsource``: ``FILE:LINE:COLUMN: fact x.rank must be a whole number ...``);
+- the draft writer (``kg.extract.draft``): the order of the keys it writes, and that it writes no other;
 - the key tables of docs/fact-sheets.md, between the ``<!-- schema: ... -->`` markers (``python3 dev.py docs``
   writes them; a test fails when they are out of date).
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from .errors import InputError, Location
@@ -32,6 +34,8 @@ KIND_QUALIFIERS: dict[str, tuple[str, ...]] = {
     "rank": tuple(q for q in QUALIFIERS if q != "range"),
     "membership": ("target", "forecast", "estimate"),
 }
+# The key naming what a fact measures, by kind: its indicator, ranking series or classification group.
+MEASURE_FIELD = {"observation": "indicator", "rank": "ranking", "membership": "group"}
 
 # How a value is written, and so how the loader reads it (the ``kg.yamlsource.Node`` accessor it uses).
 Type = Literal["text", "key", "number", "whole number", "true/false", "date", "period", "list of keys", "mapping",
@@ -177,6 +181,65 @@ EQUIVALENT = Section("equivalent", (
 ))
 
 SECTIONS = (SHEET, ARTICLE, FACT, EVIDENCE, EQUIVALENT)
+
+
+# ------------------------------------------------------------------------------------------------ the fact key
+@dataclass(frozen=True, order=True)
+class FactKey:
+    """What makes two facts the same fact: kind, subject, measure (indicator, ranking or group) and amount.
+
+    Evidence, period, source, attribution and approximateness are not part of it. ``amount`` is canonical decimal
+    text for values and ranks (so 35000, "35000.0" and 3.5E4 agree) and "" for memberships."""
+
+    kind: str
+    subject: str
+    measure: str
+    amount: str
+
+    @classmethod
+    def of(cls, kind: str, subject: object, measure: object, value: object = None, rank: object = None
+           ) -> FactKey:
+        """The key of a fact given by its parts; ``value`` counts for observations, ``rank`` for rank entries."""
+        amount = canonical_amount(value) if kind == "observation" else canonical_amount(rank) if kind == "rank" \
+            else ""
+        return cls(kind=kind, subject=str(subject if subject is not None else ""),
+                   measure=str(measure if measure is not None else ""), amount=amount)
+
+    def __str__(self) -> str:
+        if self.kind == "observation":
+            return f"{self.subject} {self.measure} = {self.amount}"
+        if self.kind == "rank":
+            return f"{self.subject} {self.measure} #{self.amount}"
+        return f"{self.subject} in {self.measure}"
+
+
+def canonical_amount(value: Any) -> str:
+    """``value`` as canonical decimal text ("35000", "44.4"), so 35000, "35000.0" and 3.5E4 agree.
+
+    Floats (PyYAML reads ``44.4`` as a float) go through their shortest repr, never their binary value.
+    A value that is not a number is returned as ``"?" + text`` so it can never match a number.
+    """
+    if isinstance(value, bool) or value is None:
+        return f"?{value!r}"
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return f"?{value!r}"
+    if not number.is_finite():
+        return f"?{value!r}"
+    if number == number.to_integral_value():
+        return str(number.quantize(Decimal(1)))
+    return format(number.normalize(), "f")
+
+
+def fact_key(fact: AnyMapping[str, Any]) -> FactKey:
+    """The key of one fact mapping as found under ``facts:`` in a fact sheet (gold or draft)."""
+    kind = str(fact.get("kind", ""))
+    measure_field = MEASURE_FIELD.get(kind)
+    return FactKey.of(kind, fact.get("subject", ""), fact.get(measure_field, "") if measure_field else "",
+                      value=fact.get("value"), rank=fact.get("rank"))
 
 
 # ------------------------------------------------------------------------------------------------ the docs tables

@@ -1,9 +1,10 @@
-"""The fact-sheet schema (kg/schema.py) drives the loader's key and type checks and the key tables of
-docs/fact-sheets.md."""
+"""The fact-sheet schema (kg/schema.py) drives the loader's key and type checks, the draft writer's keys and the
+key tables of docs/fact-sheets.md; one FactKey serves the draft writer and the scorer."""
 from __future__ import annotations
 
 import copy
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ import pytest
 import yaml
 
 from kg.errors import InputError
+from kg.evaluate import score_facts
 from kg.load import load_article, load_registries
-from kg.schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, FACT_KINDS, SECTIONS, SHEET, document
+from kg.schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, FACT_KINDS, SECTIONS, SHEET, FactKey, document, fact_key
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIDENCE_TEXT = "메타는 35만대, 미국은 5위로 AI 선도국가다."
@@ -134,3 +136,49 @@ def test_the_top_level_holds_only_the_declared_keys(tmp_path, registry):
     message = refusal(tmp_path, registry, data)
     assert "unknown key 'extra' in a fact sheet" in message
     assert "allowed keys are: " + ", ".join(sorted(SHEET.keys())) in message
+
+
+# ---------------------------------------------------------------------------------------------- the draft writer
+def test_ordered_writes_the_declared_order_and_refuses_other_keys():
+    values = {"evidence": {"text": "x"}, "attribution": "none", "rank": 3, "subject": "KR", "ranking": "r",
+              "kind": "rank", "id": "a"}
+    assert list(FACT.ordered(values, "rank")) == ["id", "kind", "subject", "ranking", "rank", "attribution",
+                                                  "evidence"]
+    with pytest.raises(ValueError, match="unknown keys \\['value'\\]"):
+        FACT.ordered({**values, "value": 1}, "rank")
+    with pytest.raises(ValueError, match="missing keys \\['rank'\\]"):
+        FACT.ordered({k: v for k, v in values.items() if k != "rank"}, "rank")
+
+
+def test_a_draft_is_written_in_the_schema_order(tmp_path):
+    from kg.cli import main
+
+    seed = ROOT.parent / "shared" / "seed" / "seed-article.ko.txt"
+    if not seed.is_file():
+        pytest.skip("../shared/seed/seed-article.ko.txt is not here")
+    out = tmp_path / "x"
+    assert main(["extract", str(seed), "-o", str(out), "--date", "2025-01-30", "-j", "1"]) == 0
+    (draft,) = (out / "articles").glob("*.yaml")
+    data = yaml.safe_load(draft.read_text(encoding="utf-8"))
+    assert list(data) == list(SHEET.ordered(data))
+    assert list(data["article"]) == list(ARTICLE.ordered(data["article"]))
+    assert data["facts"]
+    for fact in data["facts"]:
+        assert list(fact) == list(FACT.ordered(fact, fact["kind"]))
+        assert list(fact["evidence"]) == list(EVIDENCE.ordered(fact["evidence"]))
+
+
+# ---------------------------------------------------------------------------------------------- the fact key
+def test_the_fact_key_of_a_sheet_mapping_names_the_kinds_measure():
+    assert fact_key(FACTS["observation"]) == FactKey("observation", "meta", "h100-gpus-held", "350000")
+    assert fact_key(FACTS["rank"]) == FactKey("rank", "US", "unido-cip", "5")
+    assert fact_key(FACTS["membership"]) == FactKey("membership", "US", "bcg-ai-maturity/ai-pioneers", "")
+    assert FactKey.of("observation", "meta", "h100-gpus-held", value=Decimal("3.5E5")) == fact_key(FACTS["observation"])
+
+
+def test_the_scorer_and_the_draft_writer_count_one_fact_by_the_same_key():
+    from kg.extract import draft
+
+    assert draft.FactKey is FactKey
+    gold = [dict(FACTS["observation"], value="350000.0")]
+    assert score_facts([FACTS["observation"]], gold).counts.matched == 1

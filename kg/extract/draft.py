@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 import yaml
 
+from ..schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, MEASURE_FIELD, SHEET, FactKey
 from ..yamlsource import MAX_INTEGER_DIGITS, decimal_problem
 from .engine import Candidate
 from .propose import Proposals
@@ -93,11 +94,14 @@ class Draft:
         walk(self.proposals)
 
 
-def fact_key(c: Candidate, year: int | None = None) -> tuple:
-    amount = c.value if c.kind == "observation" else c.rank if c.kind == "rank" else None
+DraftKey = tuple[FactKey, "str | None"]
+
+
+def fact_key(c: Candidate, year: int | None = None) -> DraftKey:
+    """The candidate's fact key (kg.schema.FactKey) and the period it refers to: one fact of the draft per key."""
     # the same place in two years is two facts ("2019년과 2020년 8위"); the publication year is no year of its own
     period = None if c.period is None or c.period == str(year) else c.period
-    return (c.subject, c.kind, c.measure, amount, period)
+    return FactKey.of(c.kind, c.subject, c.measure, value=c.value, rank=c.rank), period
 
 
 def _within_limits(c: Candidate) -> bool:
@@ -113,7 +117,7 @@ def _within_limits(c: Candidate) -> bool:
 
 def select(candidates: list[Candidate], year: int | None = None) -> tuple[list[Candidate], list[Candidate]]:
     """Facts for the draft (one per key, the most confident), and the candidates left for the reviewer."""
-    best: dict[tuple, Candidate] = {}
+    best: dict[DraftKey, Candidate] = {}
     pending: list[Candidate] = []
     for c in candidates:
         if not c.problem and not _within_limits(c):
@@ -130,33 +134,44 @@ def select(candidates: list[Candidate], year: int | None = None) -> tuple[list[C
     # "한국은 12위에 그쳤다" and later "2023년 … 40개국 중 12위": a figure stated once without a year and once with
     # a recent one (the edition the article reports, at most two years before publication) is one fact
     if year is not None:
-        dated: dict[tuple, list[tuple]] = {}
-        for key, c in best.items():
-            if key[4] is not None and key[4].isdigit():
-                dated.setdefault(key[:4], []).append(key)
-        latest = {k: max(v, key=lambda x: x[4]) for k, v in dated.items()}
+        dated: dict[FactKey, list[tuple[FactKey, str]]] = {}
+        for (fk, period), c in best.items():
+            if period is not None and period.isdigit():
+                dated.setdefault(fk, []).append((fk, period))
+        latest = {k: max(v, key=lambda x: x[1]) for k, v in dated.items()}
         for key, c in list(best.items()):
-            other = latest.get(key[:4])
-            if c.period is None and other is not None and year - 2 <= int(other[4]) < year \
+            fk = key[0]
+            other = latest.get(fk)
+            if c.period is None and other is not None and year - 2 <= int(other[1]) < year \
                     and not (c.out_of and best[other].out_of and c.out_of != best[other].out_of) \
-                    and not any(k[:3] == key[:3] and k[4] is not None and k[4].isdigit() and k[4] > other[4]
-                                for k in best):
+                    and not any(_measured(k[0]) == _measured(fk) and k[1] is not None and k[1].isdigit()
+                                and k[1] > other[1] for k in best):
                 del best[key]
                 kept = best[other]
                 kept.out_of = kept.out_of or c.out_of
-                c.problem = f"the same figure as the one stated for {other[4]}"
+                c.problem = f"the same figure as the one stated for {other[1]}"
                 pending.append(c)
     # A headline repeats the body in fewer words; where the body states the same subject and figure under another
     # measure, the body's reading (with its full context) wins and the headline's is left to the reviewer.
-    body = {(k[0], k[1], k[3]) for k, c in best.items() if not c.sentence.headline}
+    body = {_figure(k[0]) for k, c in best.items() if not c.sentence.headline}
     for key, c in list(best.items()):
-        if c.sentence.headline and (key[0], key[1], key[3]) in body \
+        if c.sentence.headline and _figure(key[0]) in body \
                 and not any(k == key for k, b in best.items() if not b.sentence.headline):
             del best[key]
             c.problem = "the body states this figure under another measure"
             pending.append(c)
     chosen = sorted(best.values(), key=lambda c: (c.sentence.start + c.span[0], c.kind, str(c.subject)))
     return chosen, pending
+
+
+def _measured(key: FactKey) -> tuple[str, str, str]:
+    """Who, what sort of fact and what measure, whatever the figure."""
+    return key.subject, key.kind, key.measure
+
+
+def _figure(key: FactKey) -> tuple[str, str, str]:
+    """Who, what sort of fact and what figure, whatever the measure."""
+    return key.subject, key.kind, key.amount
 
 
 def _fact_id(c: Candidate, used: set[str]) -> str:
@@ -173,10 +188,10 @@ def _fact_id(c: Candidate, used: set[str]) -> str:
 
 
 def fact_dict(c: Candidate, fid: str) -> dict:
+    """The fact as the draft writes it: these values, under the keys and in the order kg.schema declares."""
     s = c.sentence
-    d: dict = {"id": fid, "kind": c.kind, "subject": c.subject}
+    d: dict = {"id": fid, "kind": c.kind, "subject": c.subject, MEASURE_FIELD[c.kind]: c.measure}
     if c.kind == "observation":
-        d["indicator"] = c.measure
         d["value"] = c.value
         if c.value_high is not None:
             d["value_high"] = c.value_high
@@ -184,16 +199,13 @@ def fact_dict(c: Candidate, fid: str) -> dict:
             d["unit"] = c.unit
         d["as_written"] = c.as_written
         if c.equivalent:
-            d["equivalent"] = dict(c.equivalent)
+            d["equivalent"] = EQUIVALENT.ordered(c.equivalent)
     elif c.kind == "rank":
-        d["ranking"] = c.measure
         d["rank"] = c.rank
         if c.out_of:
             d["out_of"] = c.out_of
         if c.as_written:
             d["as_written"] = c.as_written
-    else:
-        d["group"] = c.measure
     d["approximate"] = bool(c.approximate)
     if c.qualifier:
         d["qualifier"] = c.qualifier
@@ -204,11 +216,11 @@ def fact_dict(c: Candidate, fid: str) -> dict:
     if c.source:
         d["source"] = c.source
     d["attribution"] = c.attribution if c.source else "none"
-    d["evidence"] = {"text": s.text, "start": s.start, "end": s.end}
+    d["evidence"] = EVIDENCE.ordered({"text": s.text, "start": s.start, "end": s.end})
     d["confidence"] = Decimal(str(round(c.confidence, 2)))
     if c.note:
         d["note"] = c.note
-    return d
+    return FACT.ordered(d, c.kind)
 
 
 def pending_dict(c: Candidate) -> dict:
@@ -265,7 +277,7 @@ def build_draft(*, article_id: str, title: str, publisher: str, language: str, p
     used_keys = {f["subject"] for f in facts} | {f["source"] for f in facts if "source" in f}
     article["mentions"] = [m for m in mentions if m not in proposals.entries["entities"] or m in used_keys]
     article["draft"] = True
-    sheet = {"article": article, "facts": facts}
+    sheet = SHEET.ordered({"article": ARTICLE.ordered(article), "facts": facts})
     pending_out = [pending_dict(c) for c in pending if c.kind != "observation" or c.as_written]
     _prune(proposals, sheet, pending_out)
     return Draft(article_id, sheet, proposals.to_dict(), pending_out, text, warnings)
