@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import yaml
@@ -31,9 +31,7 @@ from .errors import InputError, Location
 from .schema import FACT_KINDS as KINDS
 from .schema import QUALIFIERS, FactKey, fact_key
 from .schema import canonical_amount as canonical_amount  # re-exported: scoring compares amounts this way
-
-if TYPE_CHECKING:
-    from .yamlsource import Node
+from .yamlsource import Node, Source, read_plain
 
 SEED_GROUP = "seed"
 HELD_OUT_GROUP = "held-out"
@@ -184,19 +182,10 @@ class Evaluation:
 
 
 def read_sheet(path: Path) -> dict[str, Any]:
-    """A fact sheet read as plain YAML (drafts may name entities the registries do not know yet)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read fact sheet: {exc.strerror or exc}", location=Location.of(path)) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location.of(path, mark.line + 1, mark.column + 1) if mark else Location.of(path)
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", location=loc) from exc
-    sheet_facts(data, str(path))   # a mapping, or an InputError
-    sheet: dict[str, Any] = data
+    """A fact sheet read as plain data (drafts may name entities the registries do not know yet), by the reader
+    ``kg build`` uses (``kg.yamlsource``), so a broken file gets the same file:line:column error."""
+    sheet: dict[str, Any] = read_plain(path)
+    sheet_facts(sheet, str(path))   # a mapping, or an InputError
     return sheet
 
 
@@ -288,7 +277,7 @@ def draft_as_mapping(draft: Any) -> Any:
     if isinstance(draft, Mapping):
         return draft
     if isinstance(draft, str):
-        return yaml.safe_load(draft)
+        return read_plain(Path("<draft>"), draft)
     for name in ("to_dict", "as_dict", "to_mapping", "sheet"):
         attr = getattr(draft, name, None)
         if callable(attr):
@@ -298,7 +287,7 @@ def draft_as_mapping(draft: Any) -> Any:
     for name in ("to_yaml", "dump"):
         attr = getattr(draft, name, None)
         if callable(attr):
-            return yaml.safe_load(attr())
+            return read_plain(Path("<draft>"), attr())
     facts = getattr(draft, "facts", None)
     if isinstance(facts, list):
         return {"facts": [f if isinstance(f, Mapping) else vars(f) for f in facts]}
@@ -498,8 +487,6 @@ def _gold_fact(node: Node, number: int) -> GoldFact:
 
 def read_gold(path: Path) -> GoldFile:
     """Read and check one ``<id>.gold.yaml``; a problem is an ``InputError`` naming file:line:column."""
-    from .yamlsource import Source  # the checked YAML reader, with places for every value
-
     root = Source(Path(path)).root.mapping("a gold file")
     stem = Path(path).name.removesuffix(".gold.yaml")
     gid = stem

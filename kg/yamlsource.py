@@ -287,6 +287,18 @@ class Source:
             return Location.of(self.path)
         return Location.of(self.path, mark.line + 1, mark.column + 1)
 
+    def plain(self) -> Any:
+        """The file's values as plain Python objects: what ``yaml.safe_load`` makes of the same text (dicts, lists,
+        str, int, float, bool, None, dates), from the tree checked here. For readers that take a fact sheet or
+        registry as data rather than through the typed accessors (scoring drafts, merging proposals)."""
+        return yaml.constructor.SafeConstructor().construct_document(self.root.node)
+
+
+def read_plain(path: Path, text: str | None = None) -> Any:
+    """The values of the YAML file ``path`` (or of ``text``, named ``path`` in errors) as plain Python objects,
+    read by ``Source``: the same limits, and every problem an ``InputError`` at file:line:column."""
+    return Source(Path(path), text).plain()
+
 
 def read_text_file(path: Path, limit: int, what: str) -> str:
     """The UTF-8 text of ``path``; InputError (with the line and column of a bad byte) when it cannot be read,

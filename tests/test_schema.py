@@ -15,6 +15,7 @@ from kg.errors import InputError
 from kg.evaluate import score_facts
 from kg.load import load_article, load_registries
 from kg.schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, FACT_KINDS, SECTIONS, SHEET, FactKey, document, fact_key
+from kg.yamlsource import read_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIDENCE_TEXT = "메타는 35만대, 미국은 5위로 AI 선도국가다."
@@ -159,7 +160,7 @@ def test_a_draft_is_written_in_the_schema_order(tmp_path):
     out = tmp_path / "x"
     assert main(["extract", str(seed), "-o", str(out), "--date", "2025-01-30", "-j", "1"]) == 0
     (draft,) = (out / "articles").glob("*.yaml")
-    data = yaml.safe_load(draft.read_text(encoding="utf-8"))
+    data = read_plain(draft)
     assert list(data) == list(SHEET.ordered(data))
     assert list(data["article"]) == list(ARTICLE.ordered(data["article"]))
     assert data["facts"]
@@ -182,3 +183,12 @@ def test_the_scorer_and_the_draft_writer_count_one_fact_by_the_same_key():
     assert draft.FactKey is FactKey
     gold = [dict(FACTS["observation"], value="350000.0")]
     assert score_facts([FACTS["observation"]], gold).counts.matched == 1
+
+
+def test_read_plain_gives_what_safe_load_gives_and_refuses_like_the_loader(tmp_path):
+    for path in sorted((ROOT / "data").rglob("*.yaml")):
+        assert read_plain(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("article: {id: a\nfacts: [", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.yaml:\d+:\d+: YAML syntax error"):
+        read_plain(bad)

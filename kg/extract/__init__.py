@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 from ..atomic import write_text
 from ..errors import InputError, Location
 from ..model import Registry
+from ..yamlsource import read_plain
 from .draft import Draft, build_draft, dump_yaml, slugify
 from .engine import Engine
 from .languages import LANGUAGES
@@ -137,12 +136,10 @@ class ExtractResult:
 
 
 def _read_yaml(path: Path) -> dict:
+    """A registry file already in the output folder, as plain data (read as ``kg build`` reads it)."""
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise InputError(f"cannot read the proposals file: {err}", location=Location.of(path)) from err
+    data = read_plain(path) or {}
     if not isinstance(data, dict):
         raise InputError("a registry file must be a mapping of sections", location=Location.of(path))
     return data
