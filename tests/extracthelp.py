@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kg.extract import extract_text
 from kg.extract.text import ArticleText
+from kg.schema import fact_key
 
 
 def draft(registry, text: str, lang: str, published=dt.date(2025, 6, 2)):
@@ -15,11 +16,13 @@ def draft(registry, text: str, lang: str, published=dt.date(2025, 6, 2)):
     return extract_text(article, registry, article_id="t", publisher="maeil-business")
 
 
+def fact_tuple(fact) -> tuple:
+    """(subject, kind, measure, value or rank) of a fact mapping: its ``kg.schema.FactKey``, as the tests write it
+    (the amount a number, None for a membership)."""
+    key = fact_key(fact)
+    return key.subject, key.kind, key.measure or None, Decimal(key.amount) if key.amount else None
+
+
 def keys(d):
     """(subject, kind, measure, value or rank) of every drafted fact."""
-    out = set()
-    for f in d.sheet["facts"]:
-        measure = f.get("indicator") or f.get("ranking") or f.get("group")
-        amount = Decimal(str(f["value"])) if f["kind"] == "observation" else f.get("rank")
-        out.add((f["subject"], f["kind"], measure, amount))
-    return out
+    return {fact_tuple(f) for f in d.sheet["facts"]}

@@ -18,6 +18,7 @@ from kg.extract.lang.en.numbers import find_en_quantities
 from kg.extract.lang.ko.numbers import find_ko_quantities, format_ko_number
 from kg.extract.text import ArticleText
 from kg.load import load_corpus, load_registries
+from extracthelp import fact_tuple
 from sharedfiles import SEED_TEXT, needs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +45,7 @@ def registry():
 
 
 def fact_keys(facts):
-    return Counter((f["subject"], f["kind"], f.get("indicator") or f.get("ranking") or f.get("group"),
-                    Decimal(str(f["value"])) if f["kind"] == "observation" else f.get("rank")) for f in facts)
+    return Counter(fact_tuple(f) for f in facts)
 
 
 def assert_values_as_written(sheet: dict, text: str) -> None:

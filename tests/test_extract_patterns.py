@@ -11,6 +11,7 @@ from kg.extract import extract_text
 from kg.extract.resolve import Gazetteer
 from kg.extract.text import ArticleText
 from kg.load import load_registries
+from extracthelp import fact_tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,12 +28,7 @@ def draft_of(registry, text: str, lang: str, published=dt.date(2025, 1, 30)):
 
 
 def keys(facts):
-    out = set()
-    for f in facts:
-        measure = f.get("indicator") or f.get("ranking") or f.get("group")
-        amount = f.get("value") if f["kind"] == "observation" else f.get("rank")
-        out.add((f["subject"], f["kind"], measure, amount))
-    return out
+    return {fact_tuple(f) for f in facts}
 
 
 def test_holder_list_ko(registry):
