@@ -20,7 +20,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Iterable, Mapping, Sequence

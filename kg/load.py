@@ -11,7 +11,9 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pycountry
 from babel import Locale
@@ -50,7 +52,7 @@ def _origin(node: Node) -> Origin:
     return Origin(data_path(node.source.path), node.line)
 
 
-def _suggest(name: str, known) -> str:
+def _suggest(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     return f"did you mean {', '.join(close)}?" if close else "define it in the registries first"
 
@@ -122,16 +124,20 @@ def _wikidata(body: Mapping, what: str) -> str | None:
     return value
 
 
-def _content(entry) -> dict:
+def _content(entry: Entity | Unit | Indicator | RankingSeries | Classification | Language) -> dict[str, Any]:
     """A registry entry as data, without where it was defined and whether it is proposed."""
-    def strip(value):
+    def strip(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: strip(v) for k, v in value.items() if k not in ("origin", "proposed")}
         return value
-    return strip(dataclasses.asdict(entry))
+    content: dict[str, Any] = strip(dataclasses.asdict(entry))
+    return content
 
 
 # ------------------------------------------------------------------------------------------------ registries
+_Entry = TypeVar("_Entry", Entity, Unit, Indicator, RankingSeries, Classification, Language)
+
+
 class _RegistryBuilder:
     """Reads registry files folder by folder. A key defined twice in one folder is an error; a key defined in two
     folders (data/registries and a draft's X/registries) must have the same content there, and is proposed only
@@ -155,7 +161,7 @@ class _RegistryBuilder:
             return   # defined in another registry folder: _put checks that both say the same
         self.defined[ident] = (_origin(key_node), self.folder)
 
-    def _put(self, table: dict, key: str, entry, key_node: Node) -> None:
+    def _put(self, table: dict[str, _Entry], key: str, entry: _Entry, key_node: Node) -> None:
         old = table.get(key)
         if old is None:
             table[key] = entry
@@ -167,15 +173,16 @@ class _RegistryBuilder:
                                 f"first at {old.origin})",
                                 hint="keep one definition, or make the two the same")
         old.proposed = old.proposed and entry.proposed
-        for gkey, group in getattr(old, "groups", {}).items():
-            group.proposed = group.proposed and entry.groups[gkey].proposed
+        if isinstance(old, Classification) and isinstance(entry, Classification):
+            for gkey, group in old.groups.items():
+                group.proposed = group.proposed and entry.groups[gkey].proposed
 
     def read(self, path: Path, folder: Path | None = None) -> None:
         self.folder = folder
         source = Source(path)
         top = source.root.mapping("a registry file")
         top.check_keys(set(REGISTRY_SECTIONS))
-        for section, _, body in top.items():
+        for section, _, _body in top.items():
             node = top.get(section)
             if node is None:
                 continue
@@ -353,9 +360,9 @@ class _RegistryBuilder:
                 sbody.check_keys({"label", "sentence"})
                 scope = Scope(name)
                 for field_name in ("label", "sentence"):
-                    if (words := sbody.get(field_name)) is not None:
+                    if (word_list := sbody.get(field_name)) is not None:
                         items = []
-                        for item in words.sequence(f"{swhat}.{field_name}"):
+                        for item in word_list.sequence(f"{swhat}.{field_name}"):
                             word = item.string(f"{swhat}.{field_name}")
                             if not word.strip():
                                 raise item.fail(f"{swhat}.{field_name}: a word is blank", hint="remove it")
@@ -405,9 +412,11 @@ def country_wikidata() -> dict[str, str]:
 
 def make_country(code: str, origin: Origin | None) -> Entity:
     label = {lang: name for lang in _LABEL_LOCALES if (name := country_name(code, lang))}
-    if "en" not in label:  # pragma: no cover - every ISO code has an English CLDR name
-        label["en"] = pycountry.countries.get(alpha_2=code).name
     country = pycountry.countries.get(alpha_2=code)
+    if country is None:  # pragma: no cover - callers pass codes of ISO_CODES only
+        raise ValueError(f"{code} is not an ISO 3166-1 alpha-2 code")
+    if "en" not in label:  # pragma: no cover - every ISO code has an English CLDR name
+        label["en"] = country.name
     return Entity(key=code, type="country", label=label, origin=origin, iso_code=code,
                   iso_alpha3=country.alpha_3, iso_numeric=country.numeric, wikidata=country_wikidata().get(code))
 
@@ -424,7 +433,9 @@ def resolve(registry: Registry, node: Node, kind: str, key: str) -> None:
         if kind == "country":
             raise node.fail(f"{key!r} is not a country code", hint="give an ISO 3166-1 alpha-2 code such as KR")
         raise node.fail(f"unknown entity {key!r}", hint=_suggest(key, registry.entities))
-    table = {"unit": registry.units, "indicator": registry.indicators, "ranking": registry.rankings}.get(kind)
+    tables: dict[str, dict[str, Unit] | dict[str, Indicator] | dict[str, RankingSeries]] = {
+        "unit": registry.units, "indicator": registry.indicators, "ranking": registry.rankings}
+    table = tables.get(kind)
     if table is not None:
         if key not in table:
             raise node.fail(f"unknown {kind} {key!r}", hint=_suggest(key, table))
@@ -693,7 +704,7 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         else:
             raise InputError("no such file or folder", location=Location.of(path),
                              hint="give a data folder (with registries/ and articles/) or fact sheet files")
-    unique_dirs = []
+    unique_dirs: list[Path] = []
     for folder in registry_dirs:
         if folder.is_dir() and folder.resolve() not in {d.resolve() for d in unique_dirs}:
             unique_dirs.append(folder)

@@ -119,7 +119,7 @@ class Language:
     home_country: str | None = None        # the country "우리나라", "국내", "정부" refer to, by default
     home_words: list[str] = field(default_factory=list)    # words naming the home country as a last resort
     proposed: bool = False
-    scopes: dict[str, "Scope"] = field(default_factory=dict)   # SCOPES name → the words that give it
+    scopes: dict[str, Scope] = field(default_factory=dict)   # SCOPES name → the words that give it
     demonyms: dict[str, list[str]] = field(default_factory=dict)   # ISO country → words naming it ("Korean")
 
 

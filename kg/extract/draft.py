@@ -135,21 +135,21 @@ def select(candidates: list[Candidate], year: int | None = None) -> tuple[list[C
     # a recent one (the edition the article reports, at most two years before publication) is one fact
     if year is not None:
         dated: dict[FactKey, list[tuple[FactKey, str]]] = {}
-        for (fk, period), c in best.items():
+        for fk, period in best:
             if period is not None and period.isdigit():
                 dated.setdefault(fk, []).append((fk, period))
         latest = {k: max(v, key=lambda x: x[1]) for k, v in dated.items()}
         for key, c in list(best.items()):
             fk = key[0]
-            other = latest.get(fk)
-            if c.period is None and other is not None and year - 2 <= int(other[1]) < year \
-                    and not (c.out_of and best[other].out_of and c.out_of != best[other].out_of) \
+            stated = latest.get(fk)
+            if c.period is None and stated is not None and year - 2 <= int(stated[1]) < year \
+                    and not (c.out_of and best[stated].out_of and c.out_of != best[stated].out_of) \
                     and not any(_measured(k[0]) == _measured(fk) and k[1] is not None and k[1].isdigit()
-                                and k[1] > other[1] for k in best):
+                                and k[1] > stated[1] for k in best):
                 del best[key]
-                kept = best[other]
+                kept = best[stated]
                 kept.out_of = kept.out_of or c.out_of
-                c.problem = f"the same figure as the one stated for {other[1]}"
+                c.problem = f"the same figure as the one stated for {stated[1]}"
                 pending.append(c)
     # A headline repeats the body in fewer words; where the body states the same subject and figure under another
     # measure, the body's reading (with its full context) wins and the headline's is left to the reviewer.
