@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any, Literal
 
 from .errors import InputError, Location
@@ -89,15 +90,21 @@ class Section:
     name: str          # as the docs name the mapping
     fields: tuple[Field, ...]
 
+    @cached_property
+    def _by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def _keys(self) -> dict[str | None, frozenset[str]]:
+        return {kind: frozenset(f.name for f in self.fields if kind is None or kind in f.kinds)
+                for kind in (None, *FACT_KINDS)}
+
     def __getitem__(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(name)
+        return self._by_name[name]
 
     def keys(self, kind: str | None = None) -> frozenset[str]:
         """The keys allowed (for a fact: of that kind)."""
-        return frozenset(f.name for f in self.fields if kind is None or kind in f.kinds)
+        return self._keys[kind]
 
     def required(self, kind: str | None = None) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required and (kind is None or kind in f.kinds))
