@@ -493,6 +493,13 @@ def _required(body: Mapping, field: Field) -> Node:
     return body.require(field.name)
 
 
+def _resolve(registry: Registry, node: Node, field: Field, key: str) -> None:
+    """Check the reference ``key`` under ``field`` against the registries (what it refers to: kg.schema)."""
+    if field.refers is None:
+        raise ValueError(f"{field.name} refers to nothing in kg.schema")
+    resolve(registry, node, field.refers, key)
+
+
 def _read_meta(node: Node, registry: Registry, path: Path) -> ArticleMeta:
     body = node.mapping("article")
     body.check_keys(ARTICLE.keys())
@@ -503,7 +510,7 @@ def _read_meta(node: Node, registry: Registry, path: Path) -> ArticleMeta:
                            hint=f"rename the file to {article_id}.yaml or change the id")
     publisher_node = _required(body, ARTICLE["publisher"])
     publisher = ARTICLE["publisher"].value(publisher_node, "article")
-    resolve(registry, publisher_node, "entity", publisher)
+    _resolve(registry, publisher_node, ARTICLE["publisher"], publisher)
     language_node = _required(body, ARTICLE["language"])
     language = ARTICLE["language"].value(language_node, "article")
     if not LANG_RE.match(language):
@@ -524,7 +531,7 @@ def _read_meta(node: Node, registry: Registry, path: Path) -> ArticleMeta:
     if (mentions := ARTICLE["mentions"].node(body)) is not None:
         for item in mentions.sequence("article.mentions"):
             key = item.text_or_number("a mention")
-            resolve(registry, item, "entity", key)
+            _resolve(registry, item, ARTICLE["mentions"], key)
             if key in meta.mentions:
                 raise item.fail(f"{key!r} is mentioned twice", hint="list each entity once")
             meta.mentions.append(key)
@@ -558,12 +565,12 @@ def _read_fact(node: Node, registry: Registry, meta: ArticleMeta, text: str | No
 
     subject_node = _required(body, FACT["subject"])
     subject = FACT["subject"].value(subject_node, what)
-    resolve(registry, subject_node, "entity", subject)
+    _resolve(registry, subject_node, FACT["subject"], subject)
 
     source = None
     if (source_node := FACT["source"].node(body)) is not None:
         source = FACT["source"].value(source_node, what)
-        resolve(registry, source_node, "entity", source)
+        _resolve(registry, source_node, FACT["source"], source)
     attribution_field = FACT["attribution"]
     attribution_node = _required(body, attribution_field)
     attribution = attribution_field.value(attribution_node, what)
@@ -590,18 +597,18 @@ def _read_fact(node: Node, registry: Registry, meta: ArticleMeta, text: str | No
     if kind == "observation":
         ind_node = _required(body, FACT["indicator"])
         fact.indicator = FACT["indicator"].value(ind_node, what)
-        resolve(registry, ind_node, "indicator", fact.indicator)
+        _resolve(registry, ind_node, FACT["indicator"], fact.indicator)
         fact.value = FACT["value"].read(body, what)
         fact.unit = registry.indicators[fact.indicator].unit
         if (n := FACT["unit"].node(body)) is not None:
             fact.unit = FACT["unit"].value(n, what)
-            resolve(registry, n, "unit", fact.unit)
+            _resolve(registry, n, FACT["unit"], fact.unit)
         if (n := FACT["equivalent"].node(body)) is not None:
             fact.equivalent = _read_equivalent(n, registry, f"{what}.equivalent")
     elif kind == "rank":
         rk_node = _required(body, FACT["ranking"])
         fact.ranking = FACT["ranking"].value(rk_node, what)
-        resolve(registry, rk_node, "ranking", fact.ranking)
+        _resolve(registry, rk_node, FACT["ranking"], fact.ranking)
         rank_node = _required(body, FACT["rank"])
         fact.rank = FACT["rank"].value(rank_node, what)
         if (n := FACT["out_of"].node(body)) is not None:
@@ -612,7 +619,7 @@ def _read_fact(node: Node, registry: Registry, meta: ArticleMeta, text: str | No
     else:
         group_node = _required(body, FACT["group"])
         fact.group = FACT["group"].value(group_node, what)
-        resolve(registry, group_node, "group", fact.group)
+        _resolve(registry, group_node, FACT["group"], fact.group)
     _read_qualifier(body, fact, what)
     if (n := FACT["as_written"].node(body)) is not None:
         fact.as_written = FACT["as_written"].value(n, what)
@@ -627,7 +634,7 @@ def _read_equivalent(node: Node, registry: Registry, what: str) -> Equivalent:
     body.check_keys(EQUIVALENT.keys())
     unit_node = _required(body, EQUIVALENT["unit"])
     unit = EQUIVALENT["unit"].value(unit_node, what)
-    resolve(registry, unit_node, "unit", unit)
+    _resolve(registry, unit_node, EQUIVALENT["unit"], unit)
     value = EQUIVALENT["value"].read(body, what)
     approximate = EQUIVALENT["approximate"].read(body, what)
     return Equivalent(value, unit, bool(approximate))

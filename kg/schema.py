@@ -51,6 +51,10 @@ _SCALAR_READERS = {
 }
 
 
+# What a key refers to, which the loader checks the registries define (every ISO country is an entity).
+Refers = Literal["entity", "indicator", "unit", "ranking", "group"]
+
+
 @dataclass(frozen=True)
 class Field:
     """One key of a fact-sheet mapping."""
@@ -62,6 +66,7 @@ class Field:
     kinds: tuple[str, ...] = FACT_KINDS   # facts only: the kinds of fact that may carry the key
     values: tuple[str, ...] = ()          # the allowed values, when there is a fixed list
     minimum: int | None = None            # whole numbers: the smallest allowed
+    refers: Refers | None = None          # keys: what the registries must define under this key
 
     def node(self, body: Mapping) -> Node | None:
         """The key's value node: ``InputError`` at the mapping when a required key is missing (or has no value)."""
@@ -132,13 +137,13 @@ ARTICLE = Section("article", (
     Field("id", "key", "the article's key, a slug; equals the file name without `.yaml`", required=True),
     Field("title", "text", "the headline as printed", required=True),
     Field("title_en", "text", "an English translation of the title"),
-    Field("publisher", "key", "entity key of the publisher", required=True),
+    Field("publisher", "key", "entity key of the publisher", required=True, refers="entity"),
     Field("language", "text", "BCP 47 language tag of the text (`ko`, `en`)", required=True),
     Field("published", "date", "the publication date", required=True),
     Field("published_note", "text", "how the date was inferred when the text does not print it"),
     Field("url", "text", "where the article was published"),
     Field("text_sha256", "text", "SHA-256 (64 lowercase hex digits) of the text the evidence offsets refer to"),
-    Field("mentions", "list of keys", "every entity the article names, fact or no fact, each once"),
+    Field("mentions", "list of keys", "every entity the article names, fact or no fact, each once", refers="entity"),
     Field("draft", "true/false", "true for output of `kg extract` not yet reviewed"),
     Field("recorded", "date", "the day the fact sheet was recorded (prov:generatedAtTime of its facts)"),
 ))
@@ -149,23 +154,24 @@ _RANK: tuple[str, ...] = ("rank",)
 FACT = Section("fact", (
     Field("id", "key", "the fact's key, a slug, unique within the article", required=True),
     Field("kind", "text", "what sort of fact", required=True, values=FACT_KINDS),
-    Field("subject", "key", f"who or what the fact is about: {_ENTITY}", required=True),
-    Field("indicator", "key", "indicator key: what is measured", required=True, kinds=_OBS),
+    Field("subject", "key", f"who or what the fact is about: {_ENTITY}", required=True, refers="entity"),
+    Field("indicator", "key", "indicator key: what is measured", required=True, kinds=_OBS, refers="indicator"),
     Field("value", "number", "plain number in the unit's base (no 만/억; 5000억 → 500000000000); a range's low end",
           required=True, kinds=_OBS),
     Field("value_high", "number", "the high end of a range (with `qualifier: range` only)", kinds=_OBS),
-    Field("unit", "key", "unit key; defaults to the indicator's unit", kinds=_OBS),
-    Field("ranking", "key", "ranking series key", required=True, kinds=_RANK),
+    Field("unit", "key", "unit key; defaults to the indicator's unit", kinds=_OBS, refers="unit"),
+    Field("ranking", "key", "ranking series key", required=True, kinds=_RANK, refers="ranking"),
     Field("rank", "whole number", "the place, 1 or more", required=True, kinds=_RANK, minimum=1),
     Field("out_of", "whole number", "how many were ranked (at least `rank`)", kinds=_RANK, minimum=1),
     Field("as_written", "key", "the figure exactly as the evidence prints it", kinds=("observation", "rank")),
     Field("equivalent", "mapping", "an equivalent the article gives in brackets (keys below)", kinds=_OBS),
-    Field("group", "key", "classification group, `CLASSIFICATION/GROUP`", required=True, kinds=("membership",)),
+    Field("group", "key", "classification group, `CLASSIFICATION/GROUP`", required=True, kinds=("membership",),
+          refers="group"),
     Field("approximate", "true/false", "true when the article hedges (약, 정도, about); default false"),
     Field("qualifier", "text", "how the text bounds or frames the figure (see below)", values=QUALIFIERS),
     Field("period", "period", "the year, month or day the figure refers to (a ranking's edition year)"),
     Field("period_note", "text", "how the period was inferred"),
-    Field("source", "key", f"who the article attributes the figure to: {_ENTITY}"),
+    Field("source", "key", f"who the article attributes the figure to: {_ENTITY}", refers="entity"),
     Field("attribution", "text", "`none` exactly when there is no `source`; `implied`: from the context only",
           required=True, values=ATTRIBUTIONS),
     Field("evidence", "mapping", "the sentence the fact was read from (keys below)", required=True),
@@ -183,7 +189,7 @@ EVIDENCE = Section("evidence", (
 
 EQUIVALENT = Section("equivalent", (
     Field("value", "number", "the equivalent figure (\"5000억위안(약 100조원)\": 100조원)", required=True),
-    Field("unit", "key", "its unit key", required=True),
+    Field("unit", "key", "its unit key", required=True, refers="unit"),
     Field("approximate", "true/false", "true when the equivalent is hedged; default false"),
 ))
 
@@ -266,7 +272,8 @@ def section_table(section: Section) -> str:
     for f in section.fields:
         kinds = "every kind" if f.kinds == FACT_KINDS else ", ".join(f.kinds)
         meaning = f.help + (" — one of " + ", ".join(f"`{v}`" for v in f.values) if f.values else "")
-        cells = [f"`{f.name}`", *([kinds] if is_fact else []), f.type, "yes" if f.required else "",
+        type_text = f"{f.type} → {f.refers}" if f.refers else f.type
+        cells = [f"`{f.name}`", *([kinds] if is_fact else []), type_text, "yes" if f.required else "",
                  _cell(meaning)]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"

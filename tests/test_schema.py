@@ -131,6 +131,18 @@ def test_every_scalar_key_is_read_as_its_declared_type(tmp_path, registry, secti
     assert f"{prefix}.{name} {words}" in message
 
 
+@pytest.mark.parametrize("section, name", [(s.name, f.name) for s in (ARTICLE, FACT, EQUIVALENT)
+                                           for f in s.fields if f.refers])
+def test_every_declared_reference_is_checked_against_the_registries(tmp_path, registry, section, name):
+    field = {s.name: s for s in SECTIONS}[section][name]
+    data = sheet(next(k for k in FACT_KINDS if k in field.kinds))
+    target = {"article": data["article"], "fact": data["facts"][0]}.get(section)
+    if target is None:
+        target = data["facts"][0]["equivalent"] = {"value": 1, "unit": "USD"}
+    target[name] = ["nothing-by-this-name"] if field.type == "list of keys" else "nothing-by-this-name"
+    assert f"unknown {field.refers} 'nothing-by-this-name'" in refusal(tmp_path, registry, data)
+
+
 def test_the_top_level_holds_only_the_declared_keys(tmp_path, registry):
     data = sheet()
     data["extra"] = 1
