@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from extracthelp import draft, keys
+from extracthelp import draft, fact_tuple, keys
 from kg.cli import main
 from kg.extract.propose import Proposals, currency_labels, key_for, romanize
 from kg.errors import InputError
@@ -23,8 +23,8 @@ def registry():
 
 
 def _facts(d):
-    return {(f["subject"], f.get("indicator") or f.get("ranking"), Decimal(str(f.get("value", f.get("rank")))))
-            for f in d.sheet["facts"]}
+    """(subject, measure, value or rank) of every drafted fact."""
+    return {(subject, measure, amount) for subject, _kind, measure, amount in map(fact_tuple, d.sheet["facts"])}
 
 
 def test_an_unknown_measure_is_proposed_from_the_articles_words_ko(registry):
