@@ -5,10 +5,12 @@ import pytest
 
 try:  # tests/ is a plain folder put on sys.path by pytest's default import mode ...
     import _browser
+    import forkbuild as _forkbuild
     import servers as _servers
     import sharedfiles as _shared
 except ModuleNotFoundError:  # ... or a package, should someone add tests/__init__.py
     from tests import _browser
+    from tests import forkbuild as _forkbuild
     from tests import servers as _servers
     from tests import sharedfiles as _shared
 
@@ -19,6 +21,8 @@ virtuoso_server = _servers.virtuoso_server
 sparql_server = _servers.sparql_server
 # one headless Chromium per browser-test module (tests/_browser.py)
 browser = _browser.browser
+# builds in processes forked from one that has imported kg.build (tests/forkbuild.py), for the crash tests
+forked_builds = _forkbuild.forked_builds
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

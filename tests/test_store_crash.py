@@ -28,6 +28,7 @@ from kg.build import OUTPUT_FORMATS, build
 from kg.export import export
 from kg.facts import facts_table
 from kg.store import CRASH_POINTS, STATE_VERSION, KgStore, live_version, read_state
+from forkbuild import ForkedBuilds
 from kgtest import MINI_ARTICLE, ROOT, make_corpus, run_cli, snapshot
 
 BASE = "https://w3id.org/newskg/id/"
@@ -80,33 +81,27 @@ def clean(tmp_path_factory):
     return results
 
 
-CHILD = ("import sys; from pathlib import Path; from kg.build import build; "
-         "build([Path(sys.argv[1])], store_path=Path(sys.argv[2]), out_dir=Path(sys.argv[3]), html=False)")
-
-
-def crashed_build(data: Path, store: Path, out: Path, point: str) -> None:
-    """A build in another process that kills itself with SIGKILL at ``point`` (as ``kill -9`` would)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-               **{SETTINGS["crash_at"].env: point})
-    child = subprocess.run([sys.executable, "-c", CHILD, str(data), str(store), str(out)], env=env,
-                           capture_output=True, text=True, timeout=300, check=False)
+def crashed_build(builds: ForkedBuilds, data: Path, store: Path, out: Path, point: str) -> None:
+    """A build in another process that kills itself with SIGKILL at ``point`` (as ``kill -9`` would); the process
+    is forked from one that has imported kg.build already (tests/forkbuild.py)."""
+    child = builds.run(data, store, out, env={SETTINGS["crash_at"].env: point})
     assert child.returncode == -signal.SIGKILL, f"the build was not killed at {point}: {child.stderr[-2000:]}"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", [*CRASH_POINTS, *OUTPUT_POINTS])
-def test_a_build_killed_at_any_write_point_is_repaired_by_the_next(tmp_path, clean, point):
+def test_a_build_killed_at_any_write_point_is_repaired_by_the_next(tmp_path, clean, point, forked_builds):
     store, out = Path("store"), Path("out")
     with cwd(tmp_path):
         # a first build, killed: the next one ends where a clean build ends
         data = write_corpus(tmp_path, MINI_ARTICLE)
-        crashed_build(data, store, out, point)
+        crashed_build(forked_builds, data, store, out, point)
         build([data], out_dir=out, store_path=store, html=False)
         assert outcome(store, out) == clean["original"]
 
         # an incremental build killed after the edit; the edit undone: nothing of it may remain (finding 3)
         write_corpus(tmp_path, EDITED)
-        crashed_build(data, store, out, point)
+        crashed_build(forked_builds, data, store, out, point)
         write_corpus(tmp_path, MINI_ARTICLE)
         build([data], out_dir=out, store_path=store, html=False)
         assert outcome(store, out) == clean["original"]
@@ -336,10 +331,10 @@ def test_leftover_temporary_outputs_are_removed_by_the_next_build(built, tmp_pat
     assert unrelated.read_text() == "mine"
 
 
-def test_a_killed_output_write_leaves_a_temporary_file_that_the_next_build_removes(tmp_path):
+def test_a_killed_output_write_leaves_a_temporary_file_that_the_next_build_removes(tmp_path, forked_builds):
     with cwd(tmp_path):
         data = write_corpus(tmp_path, MINI_ARTICLE)
-        crashed_build(data, Path("store"), Path("out"), "atomic:kg.trig")
+        crashed_build(forked_builds, data, Path("store"), Path("out"), "atomic:kg.trig")
         assert list(Path("out").glob(".kg.trig.*.tmp"))
         build([data], out_dir=Path("out"), store_path=Path("store"), html=False)
         assert not list(Path("out").glob(".*.tmp"))
