@@ -40,3 +40,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # (modules, classes, functions, the collected test items).
     gc.collect()
     gc.freeze()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The modules that hold a test marked slow run first, each kept whole and in its own order (so module-scoped
+    # fixtures are still built once). Under `dev.py test` (xdist, --dist worksteal) the first worker starts on them
+    # while the other takes the quick modules and then steals from the first one's queue: the run ends on short
+    # tests instead of waiting for a minute-long one that happened to be collected last.
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)   # a stable sort: the order within each group is kept
