@@ -285,11 +285,19 @@ def test_quickstatements_write_ranks_with_references_and_skip_what_has_no_id(see
 
 
 # ------------------------------------------------------------------------------------------------ all views
-@pytest.mark.parametrize("view", VIEWS)
-def test_views_are_byte_identical_on_rebuild(capsys, seed_store, tmp_path, view):
-    other = tmp_path / "store"
-    build([make_corpus(tmp_path)], out_dir=None, store_path=other)
+@pytest.fixture(scope="module")
+def rebuilt_store(tmp_path_factory):
+    """The seed data built into a store that held another corpus first (read only: shared by every view)."""
+    root = tmp_path_factory.mktemp("rebuilt")
+    other = root / "store"
+    build([make_corpus(root)], out_dir=None, store_path=other)
     build([DATA], out_dir=None, store_path=other)          # the same data, after another corpus
+    return other
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_views_are_byte_identical_on_rebuild(capsys, seed_store, rebuilt_store, tmp_path, view):
+    other = rebuilt_store
     first = run_cli(capsys, "export", "--format", view, "--store", seed_store)
     second = run_cli(capsys, "export", "--format", view, "--store", other, "-o", tmp_path / "view.out")
     assert first.code == 0 and second.code == 0, (first.err, second.err)
