@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Iterable
 
 from ..model import Registry
 
@@ -61,6 +62,28 @@ def _short_forms(name: str) -> list[str]:
     return out
 
 
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regex matching any of ``words``, the longest where several start at the same place (as an alternation
+    sorted longest first would), written as a trie: at each character one branch, so a search costs about the
+    length of the text, not the number of words times it."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # a word may end here: the longer words through this node are tried first (greedy), then the end
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(root) or r"(?!)"
+
+
 class Gazetteer:
     """Names → entity keys for one registry, with a Korean and an English matcher."""
 
@@ -99,8 +122,7 @@ class Gazetteer:
                 for word in words:
                     add(word, code, "country", weak=True)
         self.names = names
-        ordered = sorted(names, key=len, reverse=True)
-        self._re = re.compile("|".join(re.escape(n) for n in ordered))
+        self._re = re.compile(trie_pattern(names))
 
     def korean_words(self) -> list[str]:
         """Names to add to the Korean analyser as proper nouns (no spaces, some Hangul)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from ...figures import Quantity, RankMention
@@ -173,37 +174,46 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     # -------------------------------------------------------------------------------------- sentences
     def sentences(self, text: str, body_end: int) -> list[Sentence]:
-        """Sentences of the body, one paragraph per line. Lines with a digit (the only ones that can hold a
-        figure or a rank) go through kiwipiepy, in one batch, for sentence boundaries and morphemes; the other
-        lines are split at sentence-final punctuation (they only carry context: topics and attributions)."""
+        """Sentences of the body, one paragraph per line. Lines are split at sentence-final punctuation; the
+        sentences with a digit (the only ones that can hold a figure or a rank) go through kiwipiepy, in one batch
+        per article, which may split them further and gives their morphemes. The others only carry context
+        (topics and attributions), and kiwipiepy costs about as much per character as all the rules together."""
         body = text[:body_end]
         lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", body) if m.group(0).strip()]
         rows = self.scan_tables(body)
-        analysed_lines = [i for i, (off, line) in enumerate(lines) if _DIGIT.search(line) and off not in rows]
-        analysed = {}
-        if analysed_lines:
-            batch = kiwi(self.user_words).split_into_sents([lines[i][1] for i in analysed_lines], return_tokens=True)
-            analysed = dict(zip(analysed_lines, batch))
+        pieces: list[tuple[int, int, int]] = []         # line index, start and end of a sentence in the line
+        for i, (offset, line) in enumerate(lines):
+            if offset in rows:
+                pieces.append((i, 0, len(line)))
+            else:
+                pieces.extend((i, a, b) for a, b in _regex_sentences(line))
+        analysed = [j for j, (i, a, b) in enumerate(pieces) if lines[i][0] not in rows and _DIGIT.search(lines[i][1], a, b)]
+        split: dict[int, list[tuple[int, int, list[Any]]]] = {}
+        if analysed:
+            batch = kiwi(self.user_words).split_into_sents(
+                [lines[pieces[j][0]][1][pieces[j][1]:pieces[j][2]] for j in analysed], return_tokens=True)
+            for j, sents in zip(analysed, batch):
+                a = pieces[j][1]
+                split[j] = [(a + x.start, a + x.end, [(a + t.start, t.len, t.form, t.tag) for t in x.tokens])
+                            for x in sents]
         out: list[Sentence] = []
         para = -1
-        for i, (offset, line) in enumerate(lines):
-            if offset not in rows or para < 0:
-                para += 1               # a table row stays in its header's paragraph
-            headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80 and offset not in rows
-            if i in analysed:
-                spans = [(s.start, s.end, s.tokens) for s in analysed[i]]
-            elif offset in rows:
-                spans = [(0, len(line), [])]
-            else:
-                spans = [(a, b, []) for a, b in _regex_sentences(line)]
-            for a, b, tokens in spans:
+        last_line = -1
+        for j, (i, a0, b0) in enumerate(pieces):
+            offset, line = lines[i]
+            if i != last_line:
+                last_line = i
+                if offset not in rows or para < 0:
+                    para += 1               # a table row stays in its header's paragraph
+                headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80 and offset not in rows
+            for a, b, tokens in split.get(j, [(a0, b0, [])]):
                 seg = line[a:b]
                 lead = len(seg) - len(seg.lstrip())
                 a2, b2 = a + lead, a + len(seg.rstrip())
                 if b2 <= a2:
                     continue
-                nouns = [(t.start - a2, t.start - a2 + t.len, t.form, t.tag) for t in tokens
-                         if a2 <= t.start and t.start + t.len <= b2]
+                nouns = [(t0 - a2, t0 - a2 + n, form, tag) for t0, n, form, tag in tokens
+                         if a2 <= t0 and t0 + n <= b2]
                 out.append(Sentence(offset + a2, offset + b2, line[a2:b2], para, headline, nouns))
         return out
 
