@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
           "oct": 10, "nov": 11, "dec": 12}
@@ -29,6 +30,7 @@ _NUMERIC = re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)(?P<sep>[-./])\s?(?P<m>\d
 _KOREAN = re.compile(r"(?:(?P<y>(?:19|20)\d\d)\s?년\s?)?(?P<m>\d{1,2})\s?월\s?(?P<d>\d{1,2})\s?일")
 _EN_MDY = re.compile(rf"\b{_MONTH}\s(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s(?P<y>(?:19|20)\d\d)\b)?{_TIME}")
 _EN_DMY = re.compile(rf"(?<![\d.,])(?P<d>\d{{1,2}})\s{_MONTH}\s(?P<y>(?:19|20)\d\d)\b")
+_DIGIT = re.compile(r"\d")
 _CLOCK = re.compile(r"(?<![\d.:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 # a byline or dateline: "입력 2025-06-24 09:10", "Posted August. 11, 2008 06:49", "SEOUL, Oct. 17 (Yonhap) --"
 _BYLINE_WORD = re.compile(r"(?:입력|발행|등록|게재|송고|기사입력|최종\s?수정|수정|업데이트|Posted|Published|Updated|"
@@ -64,6 +66,8 @@ def _month(word: str) -> int:
 def find_dates(text: str) -> list[DateMention]:
     """Every date in ``text`` (non-overlapping, in order), and clock times as date-less mentions (month 0)."""
     found: list[DateMention] = []
+    if not _DIGIT.search(text):
+        return found              # every form read here has a digit
 
     def add(m: re.Match, year, month, day) -> None:
         if not (1 <= month <= 12 and 1 <= day <= 31):
@@ -91,9 +95,11 @@ def find_dates(text: str) -> list[DateMention]:
     return found
 
 
-def date_spans(text: str) -> list[tuple[int, int]]:
-    """Where dates and times are written in ``text``: figures and ranks are never read inside them."""
-    return [(d.start, d.end) for d in find_dates(text)]
+@lru_cache(maxsize=256)
+def date_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Where dates and times are written in ``text``: figures and ranks are never read inside them (cached: the
+    number and rank readers of a sentence each ask)."""
+    return tuple((d.start, d.end) for d in find_dates(text))
 
 
 def publication_date(head: str) -> tuple[dt.date, str] | None:

@@ -238,7 +238,8 @@ class Engine:
         self.score_indicators = {k for k, ind in registry.indicators.items()
                                  if _is_score_unit(registry.units.get(ind.unit))}
         self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
-        self._fold_cache: dict[tuple[int, bool], list[tuple[str, list[tuple[str, float]]]]] = {}
+        self._fold_cache: dict[tuple[int, bool], tuple[list[tuple[str, list[tuple[str, float]], frozenset[str]]],
+                                                       frozenset[str]]] = {}
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
@@ -394,29 +395,39 @@ class Engine:
         # folding, words are compared without spaces
         low = text.lower() if fold else text.replace(" ", "")
         out: dict[str, float] = {}
-        for key, words in self._folded(table, fold):
-            total = 0.0
-            matched: list[str] = []
-            for lw, wt in words:   # longest first; a word inside a match counts once
-                if lw in low and not any(lw in m for m in matched) and _contains(low, lw, fold):
-                    matched.append(lw)
-                    total += wt
-            if total > 0:
-                out[key] = total
+        rows, vocabulary = self._folded(table, fold)
+        present = {w for w in vocabulary if w in low}       # one pass over the table's words, then only the keys
+        if present:                                         # with a word in the text are looked at
+            for key, words, word_set in rows:
+                if word_set.isdisjoint(present):
+                    continue
+                total = 0.0
+                matched: list[str] = []
+                for lw, wt in words:   # longest first; a word inside a match counts once
+                    if lw in present and not any(lw in m for m in matched) and _contains(low, lw, fold):
+                        matched.append(lw)
+                        total += wt
+                if total > 0:
+                    out[key] = total
         if len(cache) > 4096:
             cache.clear()
         cache[ck] = out
         return out
 
-    def _folded(self, table: dict[str, list[tuple[str, float]]], fold: bool) -> list[tuple[str, list[tuple[str, float]]]]:
-        """The table's keywords as they are compared: lower-cased where case folds, else without spaces."""
+    def _folded(self, table: dict[str, list[tuple[str, float]]], fold: bool
+                ) -> tuple[list[tuple[str, list[tuple[str, float]], frozenset[str]]], frozenset[str]]:
+        """The table's keywords as they are compared (lower-cased where case folds, else without spaces): per key
+        its words and their set, and all the table's words."""
         ck = (id(table), fold)
-        rows = self._fold_cache.get(ck)
-        if rows is None:
-            rows = [(key, [(w.lower() if fold else w.replace(" ", ""), wt) for w, wt in words])
-                    for key, words in table.items()]
-            self._fold_cache[ck] = rows
-        return rows
+        folded = self._fold_cache.get(ck)
+        if folded is None:
+            rows = []
+            for key, words in table.items():
+                folded_words = [(w.lower() if fold else w.replace(" ", ""), wt) for w, wt in words]
+                rows.append((key, folded_words, frozenset(w for w, _ in folded_words)))
+            folded = rows, frozenset(w for _, _, ws in rows for w in ws)
+            self._fold_cache[ck] = folded
+        return folded
 
     def _unit_fits(self, indicator_key: str, q: Quantity, sentence_text: str) -> tuple[bool, str | None]:
         """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None)."""
