@@ -88,13 +88,19 @@ class ArticleState:
     named: set[str] = field(default_factory=set)          # registry entities the article has named
     prev_count: Quantity | None = None         # the last count of the sentence before (same paragraph)
     ranked_size: int | None = None             # "covering 40 countries": how many the ranking ranks
+    first_out: int = 0                         # where the current sentence's candidates begin in ``out``
 
     def enter(self, s: Sentence) -> None:
         """A new sentence: a new paragraph ends what carries inside a paragraph."""
+        self.first_out = len(self.out)
         if s.para != self.para:
             self.article_subject = self.prev_subject or self.article_subject
             self.para, self.carried, self.prev_subject, self.prev_text = s.para, None, None, ""
             self.prev_count, self.ranked_size = None, None
+
+    def mine(self) -> list[Candidate]:
+        """The candidates of the current sentence (the readers look at these, not at the whole article's)."""
+        return self.out[self.first_out:]
 
     def leave(self, ctx: SentenceContext) -> None:
         """What carries to the next sentence: its source, its subject, its text."""
@@ -311,5 +317,6 @@ def sentence_context(eng: Engine, s: Sentence, st: ArticleState) -> SentenceCont
     ctx.count_context = any(o.kind == "count" or (o.unit is None and (rules.bare_ok(s.text, o)
                                                                       or eng.unit_noun_after(s.text, o)))
                             for o in quantities)
-    ctx.group_spans = [(gm, g) for g in eng.groups for gm in g[0].finditer(s.text)]
+    ctx.group_spans = [(gm, g) for g in eng.groups for gm in g[0].finditer(s.text)] \
+        if eng.any_group.search(s.text) else []
     return ctx

@@ -220,6 +220,8 @@ class Engine:
             for g in c.groups.values():
                 strong, weak = _group_pattern(g, lang)
                 self.groups.append((strong, weak, g.key, c.publisher, c.key))
+        # one search tells whether a sentence names any group at all (most do not)
+        self.any_group = re.compile("|".join(f"(?:{g[0].pattern})" for g in self.groups) or r"(?!)", re.IGNORECASE)
         self.unattributed = list(language.unattributed)
         counted = {(u.label.get("en") or "").lower() for u in registry.units.values() if u.kind == "count"}
         for ind in registry.indicators.values():      # "9,500 cobots": a keyword of an indicator of counts

@@ -216,7 +216,7 @@ class RankReader:
             if i_rank > 0 and _RANK_CHANGE.fullmatch(s.text[prev_rank_end:r.start]):
                 # "6위→4위", "7위에서 6위로": the first is the previous edition's place
                 now = int(period[0]) if period and period[0].isdigit() else st.published_year
-                for c in out:
+                for c in st.mine():
                     if c.sentence is s and c.kind == "rank" and c.span[1] == prev_rank_end and c.period is None \
                             and c.subject == subj:
                         c.period = str(now - 1)
@@ -368,7 +368,7 @@ class GroupReader:
         subject_at, source_at = ctx.subject_at, ctx.source_at
         if s.para != st.last_group_para:
             st.last_group, st.last_group_para = None, s.para
-        strong_hits = [(gm, g) for g in eng.groups for gm in g[0].finditer(s.text)]
+        strong_hits = ctx.group_spans
         # "the second tier", "3등급": only for a classification named here or earlier in the article, and not
         # when the sentence names a group of another classification ("'steady AI contenders' in the second tier")
         named = {m.key for m in mentions}
@@ -427,11 +427,11 @@ class JointHolderReader:
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out, free = ctx.s, eng.rules, st.out, ctx.free
         if hasattr(rules, "joint_holders"):
-            mine = [c for c in out if c.sentence is s and c.kind != "membership" and c.subject]
+            mine = [c for c in st.mine() if c.sentence is s and c.kind != "membership" and c.subject]
             for c in mine:
                 for m in rules.joint_holders(s.text, c.span, free):
                     if m.key != c.subject and not any(o.sentence is s and o.span == c.span and o.subject == m.key
-                                                      for o in out):
+                                                      for o in st.mine()):
                         out.append(replace(c, subject=m.key, confidence=min(c.confidence, CONFIDENCE["joint_max"]),
                                            note=f"held jointly by the names of “{s.text[m.start:c.span[1]]}”"))
 
@@ -442,7 +442,7 @@ class ExtraPeriodReader:
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out = ctx.s, eng.rules, st.out
         if hasattr(rules, "extra_periods"):
-            for c in [c for c in out if c.sentence is s and c.kind == "rank"]:
+            for c in [c for c in st.mine() if c.sentence is s and c.kind == "rank"]:
                 for period, note in rules.extra_periods(s.text, c.span):
                     if period != c.period:
                         out.append(replace(c, period=period, period_note=note))
@@ -456,11 +456,11 @@ class SeriesFromFiguresReader:
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, out, proposals = ctx.s, st.out, st.proposals
         note = "proposed by kg extract: a ranking by the measure or in the market named with the rank; check the name"
-        for c in out:
+        for c in st.mine():
             if c.sentence is not s or c.kind != "rank" or c.measure is not None or c.subject is None:
                 continue
             name = None
-            for o in out:
+            for o in st.mine():
                 if o.sentence is s and o.kind == "observation" and o.measure and o.subject == c.subject \
                         and not o.problem and o.span[0] > c.span[1] \
                         and _FIGURE_AFTER_RANK.fullmatch(s.text, c.span[1], o.span[0]):
@@ -481,7 +481,7 @@ class QuotedSpeakerReader:
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, out, new_speaker, quotes = ctx.s, st.out, ctx.new_speaker, ctx.quotes
         if new_speaker is not None:
-            for c in out:
+            for c in st.mine():
                 if c.sentence is s and c.source is None and any(a <= c.span[0] < b for a, b in quotes):
                     c.speaker = new_speaker
                     c.note = (f"quoted: {new_speaker['name']} ({new_speaker.get('role') or '?'}), "

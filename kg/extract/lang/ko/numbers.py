@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from ...dates import date_spans
 from ...figures import Quantity, RankMention
@@ -198,7 +199,15 @@ _SHARED_COUNTER_GAP = re.compile(r"\s?(?:[,·、]|와|과|및)\s?")
 
 def find_ko_ranks(text: str) -> list[RankMention]:
     """Every "N위" in ``text`` ("33위", "4위지만"), skipping "위안" (yuan) and words such as "위원"."""
-    out = []
+    return list(_ko_ranks(text))
+
+
+@lru_cache(maxsize=256)
+def _ko_ranks(text: str) -> tuple[RankMention, ...]:
+    """:func:`find_ko_ranks`, cached per text: a sentence's figures and ranks both ask."""
+    out: list[RankMention] = []
+    if "위" not in text:
+        return ()               # every form read here has a 위
     dates = date_spans(text)
     for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?위", text):
         if any(a <= m.start() < b for a, b in dates):
@@ -227,4 +236,4 @@ def find_ko_ranks(text: str) -> list[RankMention]:
         if 0 < first < second <= first + 2:
             out.append(RankMention(first, m.start(1), m.end(1), m.group(1)))
     out.sort(key=lambda r: r.start)
-    return out
+    return tuple(out)
