@@ -82,7 +82,6 @@ class ArticleState:
     current_indicator: str | None = None       # the measure the article is talking about
     article_subject: str | None = None         # the last subject of an earlier paragraph
     last_group: tuple[str, str | None, str] | None = None   # the group named last in the paragraph ("같은 그룹")
-    last_group_para: int = -1
     seen_classifications: set[str] = field(default_factory=set)   # classifications whose groups were named
     opened: dict[str, Any] = field(default_factory=dict)   # open world: the ranking title and proposals in use
     named: set[str] = field(default_factory=set)          # registry entities the article has named
@@ -97,6 +96,7 @@ class ArticleState:
             self.article_subject = self.prev_subject or self.article_subject
             self.para, self.carried, self.prev_subject, self.prev_text = s.para, None, None, ""
             self.prev_count, self.ranked_size = None, None
+            self.last_group = None             # "같은 그룹" refers to a group of the same paragraph
 
     def mine(self) -> list[Candidate]:
         """The candidates of the current sentence (the readers look at these, not at the whole article's)."""
@@ -154,6 +154,7 @@ class SentenceContext:
     count_context: bool = False                # the sentence counts things: a bare number may be a count
     group_spans: list[tuple[re.Match[str], Any]] = field(default_factory=list)
     last_subject: str | None = None            # the last subject a reader gave a figure or rank
+    idle: bool = False                         # no rank, figure or group: the readers are not asked
 
     def source_at(self, pos: int) -> tuple[str | None, str]:
         """The source of what is at ``pos`` and how it is attributed (stated, implied, none)."""
@@ -274,6 +275,24 @@ def sentence_context(eng: Engine, s: Sentence, st: ArticleState) -> SentenceCont
     unattributed = any(w in s.text for w in eng.unattributed)
     topic = next((m for m in mentions if (m.start, m.end) not in source_positions
                   and m.type not in NOT_SUBJECT_TYPES and rules.is_topic(s.text, m)), None)
+    # ranks first: "after others" lists must not be taken as subjects of figures
+    rank_list = rules.ranks(s.text)
+    quantities = [q for q in rules.quantities(s.text) if not any(m.start <= q.start < m.end for m in mentions)]
+    if st.prev_count is not None and hasattr(rules, "elliptical_count") \
+            and not any(q.kind == "count" for q in quantities):
+        # "France had eight listed firms, against 50 in Germany. Italy had 14 while Spain had five.": bare
+        # numbers in the holders' places count what the sentence before counted (hook)
+        prev = st.prev_count
+        quantities = [replace(q, unit=prev.unit, kind=prev.kind, counter=prev.counter)
+                      if rules.elliptical_count(s.text, q) else q
+                      for q in rules.elliptical_numbers(s.text, quantities)]
+    group_spans = [(gm, g) for g in eng.groups for gm in g[0].finditer(s.text)] \
+        if eng.any_group.search(s.text) else []
+    if eng.skip_idle and not (rank_list or quantities or group_spans or eng.any_weak_group.search(s.text)
+                              or (st.last_group is not None and rules.same_group(s.text))):
+        # nothing for a reader to read (most sentences): only what carries to the next sentence is needed
+        return SentenceContext(s, st, rules, mentions, registered, marks, speaker, quotes, new_speaker, unattributed,
+                               topic, None, set(source_positions), [], idle=True)
     self_source = rules.self_source(s.text, mentions)
     source_keys = {m.key for _, m, _ in marks} | ({speaker.key} if speaker is not None else set())
     excluded = set(source_positions) | {(m.start, m.end) for m in mentions if m.key in source_keys}
@@ -283,8 +302,7 @@ def sentence_context(eng: Engine, s: Sentence, st: ArticleState) -> SentenceCont
     ctx = SentenceContext(s, st, rules, mentions, registered, marks, speaker, quotes, new_speaker, unattributed,
                           topic, self_source, excluded, attr_spans)
 
-    # ranks first: "after others" lists must not be taken as subjects of figures
-    ctx.rank_list = rank_list = rules.ranks(s.text)
+    ctx.rank_list = rank_list
     # "세계 11위", "OECD 38개국 중 31위": the place a rank is counted in is not its holder
     excluded.update((m.start, m.end) for m in rules.scope_mentions(s.text, mentions, rank_list))
     for r in rank_list:
@@ -296,15 +314,6 @@ def sentence_context(eng: Engine, s: Sentence, st: ArticleState) -> SentenceCont
         if followers:
             ctx.followers_for[r.start] = followers
             excluded.update((m.start, m.end) for m in followers)
-    quantities = [q for q in rules.quantities(s.text) if not any(m.start <= q.start < m.end for m in mentions)]
-    if st.prev_count is not None and hasattr(rules, "elliptical_count") \
-            and not any(q.kind == "count" for q in quantities):
-        # "France had eight listed firms, against 50 in Germany. Italy had 14 while Spain had five.": bare
-        # numbers in the holders' places count what the sentence before counted (hook)
-        prev = st.prev_count
-        quantities = [replace(q, unit=prev.unit, kind=prev.kind, counter=prev.counter)
-                      if rules.elliptical_count(s.text, q) else q
-                      for q in rules.elliptical_numbers(s.text, quantities)]
     ctx.quantities = quantities
     ctx.sizes = [q for q in quantities if rules.is_size_counter(q)]
     ctx.free = free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES]
@@ -317,6 +326,5 @@ def sentence_context(eng: Engine, s: Sentence, st: ArticleState) -> SentenceCont
     ctx.count_context = any(o.kind == "count" or (o.unit is None and (rules.bare_ok(s.text, o)
                                                                       or eng.unit_noun_after(s.text, o)))
                             for o in quantities)
-    ctx.group_spans = [(gm, g) for g in eng.groups for gm in g[0].finditer(s.text)] \
-        if eng.any_group.search(s.text) else []
+    ctx.group_spans = group_spans
     return ctx

@@ -206,6 +206,8 @@ class Engine:
         self.gaz = gazetteer
         self.language = language
         self.readers = readers
+        # sentences with nothing to read get a short context and no reader, unless a reader asks to see them all
+        self.skip_idle = all(getattr(r, "every_sentence", True) is False for r in readers)
         rules = language.make_rules(gazetteer)
         self.rules: Any = rules
         if hasattr(rules, "use_registry"):
@@ -222,6 +224,8 @@ class Engine:
                 self.groups.append((strong, weak, g.key, c.publisher, c.key))
         # one search tells whether a sentence names any group at all (most do not)
         self.any_group = re.compile("|".join(f"(?:{g[0].pattern})" for g in self.groups) or r"(?!)", re.IGNORECASE)
+        self.any_weak_group = re.compile("|".join(f"(?:{g[1].pattern})" for g in self.groups if g[1] is not None)
+                                         or r"(?!)", re.IGNORECASE)
         self.unattributed = list(language.unattributed)
         counted = {(u.label.get("en") or "").lower() for u in registry.units.values() if u.kind == "count"}
         for ind in registry.indicators.values():      # "9,500 cobots": a keyword of an indicator of counts
@@ -702,7 +706,8 @@ class Engine:
         for s in _bounded(self.rules.sentences(text, body_end)):
             st.enter(s)
             ctx = sentence_context(self, s, st)
-            for reader in self.readers:
-                reader.read(self, ctx, st)
+            if not ctx.idle:
+                for reader in self.readers:
+                    reader.read(self, ctx, st)
             st.leave(ctx)
         return st.out, st.all_mentions, st.proposals

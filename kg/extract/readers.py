@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 
 
 class Reader(Protocol):
+    """Reads one sentence's context into candidates. A reader with ``every_sentence = False`` promises to find
+    nothing in a sentence with no rank, figure or group name; when every reader of an engine says so, such sentences
+    get a short context (what carries to the next sentence) and no reader (``Engine.run``). A reader without the
+    attribute sees every sentence with its full context."""
+
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None: ...
 
 
@@ -95,6 +100,8 @@ class RankReader:
     """Ranks: the holder, the ranking series (registry keywords near the rank, its publisher, its size, the ranking
     the article is talking about; else the article's own ranking, proposed), source and period; the places a list
     implies ("after A and B", "followed by C")."""
+
+    every_sentence = False           # nothing to read without a rank, figure or group name
 
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out, mentions = ctx.s, eng.rules, st.out, ctx.mentions
@@ -228,6 +235,8 @@ class QuantityReader:
     """Figures: which are figures at all (not sizes, scales, ratios), their qualifier and range, holder, source,
     measure (registry keywords near the figure that fit its unit, else the article's own words, proposed),
     period and equivalent; one fact per holder of "A and B … N"."""
+
+    every_sentence = False           # nothing to read without a rank, figure or group name
 
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out, mentions = ctx.s, eng.rules, st.out, ctx.mentions
@@ -363,11 +372,11 @@ class GroupReader:
     """Memberships: a group of a registry classification named in the sentence, and its members (listed after
     or before it, else the sentence's subject)."""
 
+    every_sentence = False           # nothing to read without a rank, figure or group name
+
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out, mentions, excluded = ctx.s, eng.rules, st.out, ctx.mentions, ctx.excluded
         subject_at, source_at = ctx.subject_at, ctx.source_at
-        if s.para != st.last_group_para:
-            st.last_group, st.last_group_para = None, s.para
         strong_hits = ctx.group_spans
         # "the second tier", "3등급": only for a classification named here or earlier in the article, and not
         # when the sentence names a group of another classification ("'steady AI contenders' in the second tier")
@@ -406,6 +415,8 @@ class GroupReader:
 class SameGroupReader:
     """"일본과 독일도 같은 그룹으로 분류됐다", "France and Japan are in the same tier": the group named last."""
 
+    every_sentence = False           # nothing to read without a rank, figure or group name
+
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out, mentions, excluded = ctx.s, eng.rules, st.out, ctx.mentions, ctx.excluded
         if st.last_group is not None:
@@ -424,6 +435,8 @@ class JointHolderReader:
     """"Meta and Microsoft are tied for first place with 150,000 units", "한국과 일본에 각각 4개": one rank or figure
     held jointly by every name of a list (language hook ``joint_holders``)."""
 
+    every_sentence = False           # nothing to read without a rank, figure or group name
+
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out, free = ctx.s, eng.rules, st.out, ctx.free
         if hasattr(rules, "joint_holders"):
@@ -439,6 +452,8 @@ class JointHolderReader:
 class ExtraPeriodReader:
     """"2019년과 2020년 8위": one rank for several years (language hook ``extra_periods``)."""
 
+    every_sentence = False           # nothing to read without a rank, figure or group name
+
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out = ctx.s, eng.rules, st.out
         if hasattr(rules, "extra_periods"):
@@ -452,6 +467,8 @@ class SeriesFromFiguresReader:
     """A rank no ranking fits, stated with the figure it is ranked by ("tied for second place with a fleet of 900
     units") or with the market it is a place in ("the top spot in the robot market"): the ranking by that measure
     or in that market is proposed (language hook ``ranking_scope``)."""
+
+    every_sentence = False           # nothing to read without a rank, figure or group name
 
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, out, proposals = ctx.s, st.out, st.proposals
@@ -477,6 +494,8 @@ class SeriesFromFiguresReader:
 
 class QuotedSpeakerReader:
     """A quoted person the registries lack: noted on the facts inside the quotation, to be proposed."""
+
+    every_sentence = False           # nothing to read without a rank, figure or group name
 
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, out, new_speaker, quotes = ctx.s, st.out, ctx.new_speaker, ctx.quotes
