@@ -241,11 +241,15 @@ class Engine:
                               for text in list(item.label.values()) + [k for v in (getattr(item, "keywords", None) or {}).values() for k in v]
                               for w in re.split(r"[\s()/,]+", text) if w}
         self.measure_words_folded = {w.lower() for w in self.measure_words}
-        self.score_indicators = {k for k, ind in registry.indicators.items()
-                                 if _is_score_unit(registry.units.get(ind.unit))}
+        self.score_units = {k for k, unit in registry.units.items() if _is_score_unit(unit)}
+        self.score_indicators = {k for k, ind in registry.indicators.items() if ind.unit in self.score_units}
+        # the language's qualifier words as tuples, for str.startswith / str.endswith
+        self._bound_words = {qual: (tuple(language.qualifier_words.get(qual, {}).get("before", [])),
+                                    tuple(language.qualifier_words.get(qual, {}).get("after", [])))
+                             for qual in ("upper-bound", "lower-bound")}
         self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
-        self._fold_cache: dict[tuple[int, bool], tuple[list[tuple[str, list[tuple[str, float]], frozenset[str]]],
-                                                       frozenset[str]]] = {}
+        self._fold_cache: dict[tuple[int, bool], tuple[list[tuple[str, list[tuple[str, float]]]],
+                                                       dict[str, list[int]]]] = {}
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
@@ -402,15 +406,14 @@ class Engine:
         low = text.lower() if fold else text.replace(" ", "")
         out: dict[str, float] = {}
         rows, vocabulary = self._folded(table, fold)
-        present = {w for w in vocabulary if w in low}       # one pass over the table's words, then only the keys
-        if present:                                         # with a word in the text are looked at
-            for key, words, word_set in rows:
-                if word_set.isdisjoint(present):
-                    continue
+        present = [w for w in vocabulary if w in low]   # one pass over the table's words, then only the keys
+        if present:                                     # with a word in the text are looked at
+            for i in sorted({i for w in present for i in vocabulary[w]}):
+                key, words = rows[i]
                 total = 0.0
                 matched: list[str] = []
                 for lw, wt in words:   # longest first; a word inside a match counts once
-                    if lw in present and not any(lw in m for m in matched) and _contains(low, lw, fold):
+                    if lw in low and not any(lw in m for m in matched) and _contains(low, lw, fold):
                         matched.append(lw)
                         total += wt
                 if total > 0:
@@ -421,17 +424,19 @@ class Engine:
         return out
 
     def _folded(self, table: dict[str, list[tuple[str, float]]], fold: bool
-                ) -> tuple[list[tuple[str, list[tuple[str, float]], frozenset[str]]], frozenset[str]]:
+                ) -> tuple[list[tuple[str, list[tuple[str, float]]]], dict[str, list[int]]]:
         """The table's keywords as they are compared (lower-cased where case folds, else without spaces): per key
-        its words and their set, and all the table's words."""
+        its words, and for each word the rows (keys) that have it."""
         ck = (id(table), fold)
         folded = self._fold_cache.get(ck)
         if folded is None:
-            rows = []
-            for key, words in table.items():
-                folded_words = [(w.lower() if fold else w.replace(" ", ""), wt) for w, wt in words]
-                rows.append((key, folded_words, frozenset(w for w, _ in folded_words)))
-            folded = rows, frozenset(w for _, _, ws in rows for w in ws)
+            rows = [(key, [(w.lower() if fold else w.replace(" ", ""), wt) for w, wt in words])
+                    for key, words in table.items()]
+            vocabulary: dict[str, list[int]] = {}
+            for i, (_, words) in enumerate(rows):
+                for w, _ in words:
+                    vocabulary.setdefault(w, []).append(i)
+            folded = rows, vocabulary
             self._fold_cache[ck] = folded
         return folded
 
@@ -450,7 +455,7 @@ class Engine:
             return False, None
         if kind in ("currency", "rate"):
             return False, None
-        if _is_score_unit(unit):
+        if ind.unit in self.score_units:
             # index scores: "84.3점", "70.1 points", or a bare number in a sentence about scores
             return q.unit == "point" or (q.unit is None and q.kind is None), None
         if q.unit == "point":
@@ -491,17 +496,17 @@ class Engine:
     def _qualifier(self, text: str, q: Quantity, reason: str | None) -> str | None:
         """The qualifier of a figure the language rules set aside as a bound or a target (then a fact), or of
         a fact framed as a forecast; None when neither."""
-        words = self.language.qualifier_words
         before = text[max(0, q.start - 24):q.start]
         after = text[q.end:q.end + 16]
-        if reason is None or reason.startswith("a bound"):
+        # a plain figure is only a bound with a bare upper-bound word before it
+        bare = reason is None and any(w in before for w in self.language.bare_upper_bound)
+        if reason is not None and reason.startswith("a bound") or bare:
             b = before.rstrip().lower()
             a1, a2 = after.lstrip("을를은는이가 ").lower(), after.lower()
             for qual in ("upper-bound", "lower-bound"):
-                w = words.get(qual, {})
-                if any(b.endswith(x) for x in w.get("before", [])) \
-                        or any(a1.startswith(x) or a2.startswith(x) for x in w.get("after", [])):
-                    if reason is not None or qual == "upper-bound" and any(w in before for w in self.language.bare_upper_bound):
+                ends, starts = self._bound_words[qual]
+                if b.endswith(ends) or a1.startswith(starts) or a2.startswith(starts):
+                    if reason is not None or qual == "upper-bound":
                         return qual
             if reason is not None:
                 return None
