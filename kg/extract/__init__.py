@@ -72,11 +72,13 @@ def _publisher(article: ArticleText, gaz: Gazetteer, publisher: str | None) -> t
     counts: dict[str, int] = {}
     text = article.text
     for m in gaz.find(text):
+        if m.type != "publisher":
+            continue
         line_start = text.rfind("\n", 0, m.start) + 1
         line_end = text.find("\n", m.end)
         line = text[line_start:line_end if line_end >= 0 else len(text)]
         byline = len(line.strip()) < 60 and not line.rstrip().endswith((".", "다"))
-        if m.type == "publisher" and (m.start >= article.body_end or byline):
+        if m.start >= article.body_end or byline:
             counts[m.key] = counts.get(m.key, 0) + (2 if m.start >= article.body_end else 1)
     if counts:
         return max(sorted(counts), key=lambda k: counts[k]), None

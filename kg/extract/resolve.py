@@ -21,9 +21,7 @@ from ..model import Registry
 PARTICLE_START = set("은는이가을를의에와과도로으만보처까부및께엔서랑하나였")   # 였: the copula ("싱가포르였다")
 HANJA_ABBREV = {"韓": "KR", "美": "US", "中": "CN", "佛": "FR", "英": "GB", "獨": "DE", "日": "JP", "加": "CA",
                 "露": "RU", "濠": "AU", "伊": "IT", "印": "IN"}
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 _HANGUL = re.compile(r"[가-힣]")
-_LATIN = re.compile(r"[A-Za-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -153,16 +151,30 @@ class Gazetteer:
     def _accept(self, text: str, start: int, end: int, name: str) -> bool:
         before = text[start - 1] if start > 0 else ""
         after = text[end] if end < len(text) else ""
-        if len(name) == 1 and _HAN.match(name):
-            ok_before = not before or not _HAN.match(before) or before in HANJA_ABBREV
-            ok_after = not after or not _HAN.match(after) or after in HANJA_ABBREV
+        first, last = name[0], name[-1]
+        if len(name) == 1 and _is_han(first):
+            ok_before = not before or not _is_han(before) or before in HANJA_ABBREV
+            ok_after = not after or not _is_han(after) or after in HANJA_ABBREV
             return ok_before and ok_after
-        if _HANGUL.match(name[0]) and before and _HANGUL.match(before):
+        if _is_hangul(first) and before and _is_hangul(before):
             return False
-        if _HANGUL.match(name[-1]) and after and _HANGUL.match(after) and after not in PARTICLE_START:
+        if _is_hangul(last) and after and _is_hangul(after) and after not in PARTICLE_START:
             return False
-        if _LATIN.match(name[0]) and before and _LATIN.match(before):
+        if _is_latin(first) and before and _is_latin(before):
             return False
-        if _LATIN.match(name[-1]) and after and (_LATIN.match(after) and not name.endswith(".")):
+        if _is_latin(last) and after and (_is_latin(after) and not name.endswith(".")):
             return False
         return True
+
+
+# one character each (the checks of ``Gazetteer._accept``, per match, without a regex call)
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _is_hangul(ch: str) -> bool:
+    return "가" <= ch <= "힣"
+
+
+def _is_latin(ch: str) -> bool:
+    return "A" <= ch <= "Z" or "a" <= ch <= "z" or "0" <= ch <= "9"
