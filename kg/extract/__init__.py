@@ -15,7 +15,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..atomic import write_text
 from ..errors import InputError, Location
@@ -29,7 +30,7 @@ from .ranked_by import rank_by_figures
 from .resolve import Gazetteer
 from .text import ArticleText, article_files, read_article
 
-__all__ = ["extract_file", "extract_text", "extract_paths", "write_batch", "ExtractResult", "Draft"]
+__all__ = ["Draft", "ExtractResult", "extract_file", "extract_paths", "extract_text", "write_batch"]
 
 _GAZETTEERS: dict[int, Gazetteer] = {}
 
@@ -137,7 +138,7 @@ class ExtractResult:
     warnings: list[str]
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_yaml(path: Path) -> dict[str, Any]:
     """A registry file already in the output folder, as plain data (read as ``kg build`` reads it)."""
     if not path.exists():
         return {}
@@ -154,7 +155,7 @@ def merge_proposals(drafts: list[Draft], out_dir: Path) -> dict[str, int]:
     label is that entry; by another label, the draft is renamed to a free key."""
     reg_dir = out_dir / "registries"
     files = {s: reg_dir / f"{s}.yaml" for s in SECTIONS}
-    merged = {s: dict((_read_yaml(files[s]).get(s) or {})) for s in SECTIONS}
+    merged = {s: dict(_read_yaml(files[s]).get(s) or {}) for s in SECTIONS}
     added = {s: 0 for s in SECTIONS}
     for draft in drafts:
         for section in SECTIONS:
@@ -174,8 +175,8 @@ def merge_proposals(drafts: list[Draft], out_dir: Path) -> dict[str, int]:
                 added[section] += 1
     for section in SECTIONS:
         if added[section]:
-            header = (f"# Registry entries proposed by `kg extract` (proposed: true): check, rename or move them into\n"
-                      f"# the data folder's registries. Drafts in ../articles refer to these keys.\n")
+            header = ("# Registry entries proposed by `kg extract` (proposed: true): check, rename or move them into\n"
+                      "# the data folder's registries. Drafts in ../articles refer to these keys.\n")
             write_text(files[section], header + dump_yaml({section: dict(sorted(merged[section].items()))}))
     return added
 
@@ -205,7 +206,7 @@ def write_batch(drafts: list[tuple[Draft, Path, bool]], out_dir: Path) -> list[E
 
 
 # ------------------------------------------------------------------------------------------------ parallel
-_WORKER: dict = {}
+_WORKER: dict[str, Registry] = {}
 
 
 def _init_worker(registry_dirs: list[str]) -> None:
@@ -214,7 +215,7 @@ def _init_worker(registry_dirs: list[str]) -> None:
     _WORKER["registry"] = load_registries([Path(d) for d in registry_dirs])
 
 
-def _work(args: tuple) -> tuple[Draft, Path, bool]:
+def _work(args: tuple[str, str, dt.date | None, str | None]) -> tuple[Draft, Path, bool]:
     path, lang, date, publisher = args
     article = read_article(Path(path), lang=lang, date=date)
     draft = extract_text(article, _WORKER["registry"], publisher=publisher)

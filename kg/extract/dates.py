@@ -69,7 +69,7 @@ def find_dates(text: str) -> list[DateMention]:
     if not _DIGIT.search(text):
         return found              # every form read here has a digit
 
-    def add(m: re.Match, year, month, day) -> None:
+    def add(m: re.Match[str], year: str | None, month: int, day: int) -> None:
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return
         if any(f.start < m.end() and m.start() < f.end for f in found):
@@ -109,12 +109,14 @@ def publication_date(head: str) -> tuple[dt.date, str] | None:
     dates = [d for d in find_dates(head) if d.month]
     full = [d for d in dates if d.year]
     for d in full:
-        if d.byline and d.date():
-            return d.date(), d.as_written.strip()
+        when = d.date()
+        if d.byline and when:
+            return when, d.as_written.strip()
     for d in full:
         line_start = head.rfind("\n", 0, d.start) + 1
         line_end = head.find("\n", d.end)
         line = head[line_start:line_end if line_end >= 0 else len(head)]
-        if len(line.strip()) <= 60 and d.date():
-            return d.date(), d.as_written.strip()
+        when = d.date()
+        if len(line.strip()) <= 60 and when:
+            return when, d.as_written.strip()
     return None

@@ -19,6 +19,7 @@ reviewer, and a subject name the registries do not know becomes a proposed regis
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -32,8 +33,16 @@ from .readers import READERS, Reader
 from .resolve import Gazetteer, Mention
 from .weights import MEASURE
 
-__all__ = ["Engine", "Candidate", "Sentence", "Rules", "QuotedSpeakers", "NOT_SUBJECT_TYPES", "SOURCE_TYPES",
-           "MAX_SENTENCE"]
+__all__ = [
+    "MAX_SENTENCE",
+    "NOT_SUBJECT_TYPES",
+    "SOURCE_TYPES",
+    "Candidate",
+    "Engine",
+    "QuotedSpeakers",
+    "Rules",
+    "Sentence",
+]
 
 
 # A sentence longer than this is read in pieces (cut at a comma or space): rules look around each figure within
@@ -149,8 +158,8 @@ def _group_pattern(group, lang: str) -> tuple[re.Pattern, re.Pattern | None]:
     texts |= set((group.keywords or {}).get(lang, [])) | set((group.keywords or {}).get("en", []))
     alts: set[str] = set()
     for text in texts:
-        for t in {text}:
-            t = t.strip()
+        for raw in {text}:
+            t = raw.strip()
             if len(t) < 2:
                 continue
             if re.fullmatch(r"[\x00-\x7f]+", t):
@@ -500,14 +509,14 @@ class Engine:
         after = text[q.end:q.end + 16]
         # a plain figure is only a bound with a bare upper-bound word before it
         bare = reason is None and any(w in before for w in self.language.bare_upper_bound)
-        if reason is not None and reason.startswith("a bound") or bare:
+        if (reason is not None and reason.startswith("a bound")) or bare:
             b = before.rstrip().lower()
             a1, a2 = after.lstrip("을를은는이가 ").lower(), after.lower()
             for qual in ("upper-bound", "lower-bound"):
                 ends, starts = self._bound_words[qual]
-                if b.endswith(ends) or a1.startswith(starts) or a2.startswith(starts):
-                    if reason is not None or qual == "upper-bound":
-                        return qual
+                if (b.endswith(ends) or a1.startswith(starts) or a2.startswith(starts)) \
+                        and (reason is not None or qual == "upper-bound"):
+                    return qual
             if reason is not None:
                 return None
         if reason is not None and reason.startswith("a target"):
@@ -526,7 +535,7 @@ class Engine:
         not_after = self.language.range_not_after
         high: dict[int, Quantity] = {}
         skip: set[int] = set()
-        for a, b in zip(quantities, quantities[1:]):
+        for a, b in pairwise(quantities):
             lead = text[max(0, a.start - 40):a.start]
             between_gap = between is not None and re.search(between[0], lead) \
                 and re.fullmatch(between[1], text[a.end:b.start])

@@ -22,7 +22,7 @@ _KO_NOT_MEASURE = {"지난해", "올해", "작년", "내년", "이번", "당시"
                    "이날", "최근", "이후", "이전", "중", "가운데", "등", "전", "세계", "전체", "각각", "모두", "역대", "만",
                    "당", "여", "개", "곳", "대", "명", "위", "점", "배", "년", "월", "일", "때", "수준", "정도", "대비",
                    "순", "차지", "기록", "규모", "비중", "이상", "이하", "미만", "초과", "평가", "조사", "결과", "전망",
-                   "나라", "국가", "곳", "기업", "회사", "부문", "항목", "분야", "지역", "업체"}
+                   "나라", "국가", "기업", "회사", "부문", "항목", "분야", "지역", "업체"}
 _KO_TIME = re.compile(r"^(?:\d+(?:년|분기|월|일)|[1-4]분기|상반기|하반기|지난해|올해|작년|내년|이번|당시|현재|최근)$")
 
 
@@ -165,7 +165,7 @@ def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
     joined = False
     i = 0
     while i < len(words):
-        w, end = words[i]
+        w = words[i][0]
         lw = w.lower().rstrip(".")
         if lw in ("of", "in") and phrase and not joined and i + 1 < len(words):
             nxt = words[i + 1][0].lower()
@@ -240,9 +240,8 @@ _KO_WORDS_BEFORE = re.compile(r"((?:[A-Za-z가-힣]+\s?){1,3})$")
 def ranking_ko(text: str, start: int, end: int) -> str | None:
     """The ranking a Korean rank belongs to, named by its title: "'2024년 글로벌 AI지수'", "IMD 국가경쟁력 평가에서"."""
     window = text[start:end]
-    m = None
-    for m in re.finditer(r"[‘'\"“「『]([^’'\"”」』]{2,40}?(?:지수|순위|평가|랭킹|인덱스|지표|보고서|조사))[’'\"”」』]", window):
-        pass
+    found = list(re.finditer(r"[‘'\"“「『]([^’'\"”」』]{2,40}?(?:지수|순위|평가|랭킹|인덱스|지표|보고서|조사))[’'\"”」』]", window))
+    m = found[-1] if found else None              # the title named last before the rank
     if m is not None:
         name = m.group(1)
     else:
@@ -265,12 +264,10 @@ def ranking_ko(text: str, start: int, end: int) -> str | None:
 def ranking_en(text: str, start: int, end: int) -> str | None:
     """"its "Global AI Index"", "the World Competitiveness Ranking 2024" → the title."""
     window = text[start:end]
-    m = None
-    for m in re.finditer(r"[\"“]([^\"”]{2,60}?(?:Index|Ranking|Rankings|Report|Survey|League Table))[\"”]", window):
-        pass
-    if m is None:
-        for m in re.finditer(r"((?:[A-Z][\w&-]*\s+){1,5}(?:Index|Ranking|Rankings|League Table))\b", window):
-            pass
+    found = list(re.finditer(r"[\"“]([^\"”]{2,60}?(?:Index|Ranking|Rankings|Report|Survey|League Table))[\"”]", window))
+    if not found:
+        found = list(re.finditer(r"((?:[A-Z][\w&-]*\s+){1,5}(?:Index|Ranking|Rankings|League Table))\b", window))
+    m = found[-1] if found else None              # the title named last
     if m is None:
         return None
     name = re.sub(r"\s+(?:19|20)\d\d$", "", m.group(1)).strip()
@@ -355,11 +352,11 @@ def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
     word = m.group(1).strip()
     parts = word.split()
     if len(parts) == 2 and (re.search(r"(?:은|는|이|가|도|의|에서|을|를)$", parts[0])
-                            or re.search(r"(?:해|하여|하면|보면)$", parts[0]) and len(parts[0]) > 1):
+                            or (re.search(r"(?:해|하여|하면|보면)$", parts[0]) and len(parts[0]) > 1)):
         # "한국은 정부 부문에서", "비교해 인재(8위→5위)": the topic or a verb is not part of the pillar
         word = parts[1]
     word = re.sub(r"(?:에서|으로는|로는|은|는|이|가|도|의)$", "", word) if len(word) > 2 else word
-    if not word or any(len(w) < 2 or _NOT_NOUN_END.search(w) and len(w) > 2 and not w.endswith("인") for w in word.split()):
+    if not word or any(len(w) < 2 or (_NOT_NOUN_END.search(w) and len(w) > 2 and not w.endswith("인")) for w in word.split()):
         return None
     return word
 
@@ -402,7 +399,7 @@ def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], artic
         b = a + len(name) if text[a:a + len(name)] == name else b
         if text[a:b] != name or any(x < b and a < y for x, y in known):
             continue
-        if len(name) < 2 or name.isupper() and len(name) <= 2 or any(ch.isdigit() for ch in name):
+        if len(name) < 2 or (name.isupper() and len(name) <= 2) or any(ch.isdigit() for ch in name):
             continue                      # "H100", "B200": products, not holders
         if re.search(r"\b(?:in|at|near|from|to|into)\s+$", text[max(0, a - 6):a]):
             continue                      # "its cluster in Memphis": a place, not a holder
@@ -436,8 +433,8 @@ def names_ko(s: Sentence, known: list[tuple[int, int]], not_names: set[str]) -> 
         if any(x < end and a < y for x, y in known):
             continue
         nxt = tokens[j] if j < len(tokens) else None
-        if nxt is None or nxt[0] != end or nxt[3] not in ("JKS", "JX", "JKG", "JC", "JKB", "JKO", "VCP"):
-            if not (text[end:end + 1] == "(" or text[end:end + 1] == ","):
-                continue
+        if (nxt is None or nxt[0] != end or nxt[3] not in ("JKS", "JX", "JKG", "JC", "JKB", "JKO", "VCP")) \
+                and not (text[end:end + 1] == "(" or text[end:end + 1] == ","):
+            continue
         out.append((a, end, text[a:end]))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 from ..model import Registry
 
@@ -60,7 +60,7 @@ _UNIT_NAMES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _currencies() -> frozenset[str]:
     from babel.numbers import list_currencies
 

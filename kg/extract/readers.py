@@ -245,7 +245,8 @@ class QuantityReader:
         subject_at, source_at = ctx.subject_at, ctx.source_at
         equivalents: set[int] = set()
         range_high, range_skip = eng._ranges(s.text, quantities)
-        for q in quantities:
+        for found in quantities:
+            q = found
             if id(q) in range_skip:
                 continue          # the high end of a range, drafted with its low end
             high = range_high.get(id(q))
@@ -394,7 +395,7 @@ class GroupReader:
             members = _members_after(s.text, gm.end(), candidates_m, eng.language.members_intro) \
                 or rules.list_before(s.text, gm.start(), candidates_m)
             if not members:
-                subj, conf, unknown = subject_at(gm.start())
+                subj, conf, _ = subject_at(gm.start())
                 if subj is None:
                     continue
                 members_keys = [(subj, conf)]
@@ -471,7 +472,7 @@ class SeriesFromFiguresReader:
     every_sentence = False           # nothing to read without a rank, figure or group name
 
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
-        s, out, proposals = ctx.s, st.out, st.proposals
+        s, proposals = ctx.s, st.proposals
         note = "proposed by kg extract: a ranking by the measure or in the market named with the rank; check the name"
         for c in st.mine():
             if c.sentence is not s or c.kind != "rank" or c.measure is not None or c.subject is None:
@@ -498,7 +499,7 @@ class QuotedSpeakerReader:
     every_sentence = False           # nothing to read without a rank, figure or group name
 
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
-        s, out, new_speaker, quotes = ctx.s, st.out, ctx.new_speaker, ctx.quotes
+        s, new_speaker, quotes = ctx.s, ctx.new_speaker, ctx.quotes
         if new_speaker is not None:
             for c in st.mine():
                 if c.sentence is s and c.source is None and any(a <= c.span[0] < b for a, b in quotes):

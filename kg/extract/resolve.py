@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterable
+from functools import cache
+from typing import Any
+from collections.abc import Iterable
 
 from ..model import Registry
 
@@ -33,7 +34,7 @@ class Mention:
     text: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def _iso_names() -> dict[str, dict[str, str]]:
     import pycountry
 
@@ -91,7 +92,7 @@ class Gazetteer:
         names: dict[str, str] = {}
 
         def add(name: str | None, key: str, etype: str, *, weak: bool = False) -> None:
-            if not name or len(name) < 2 and name not in HANJA_ABBREV:
+            if not name or (len(name) < 2 and name not in HANJA_ABBREV):
                 return
             self.types.setdefault(key, etype)
             if weak and name in names:
@@ -162,9 +163,7 @@ class Gazetteer:
             return False
         if _is_latin(first) and before and _is_latin(before):
             return False
-        if _is_latin(last) and after and (_is_latin(after) and not name.endswith(".")):
-            return False
-        return True
+        return not (_is_latin(last) and after and _is_latin(after) and not name.endswith("."))
 
 
 # one character each (the checks of ``Gazetteer._accept``, per match, without a regex call)

@@ -15,7 +15,10 @@ everywhere else.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
+from types import MappingProxyType
 
 from .figures import Quantity, RankMention
 
@@ -71,14 +74,14 @@ def find_tables(text: str) -> list[Row]:
             kind = shapes[0][0]
             ranked = [int(m.group("rank")) for _, m in shapes] if kind == "numbered" else []
             # a numbered block must count up (1, 2, 3 …, ties allowed), or it is a list, not a ranking
-            if kind == "plain" or (all(0 <= b - a <= 1 for a, b in zip(ranked, ranked[1:])) and ranked[0] <= 3):
+            if kind == "plain" or (all(0 <= b - a <= 1 for a, b in pairwise(ranked)) and ranked[0] <= 3):
                 scores = bool(_SCORE_HEADER.search(header)) or kind == "plain" \
                     or any(re.search(r"점|points?|pts?", m.group(0)) for _, m in shapes if m.group("score"))
                 values = [m.group("score") for _, m in shapes]
                 # "Name N" under a header about places, N counting up: N is the place, not a score
                 places = kind == "plain" and bool(_RANK_HEADER.search(header)) and all(v.isdigit() for v in values) \
-                    and all(0 <= int(b) - int(a) <= 1 for a, b in zip(values, values[1:])) and int(values[0]) <= 3
-                for (start, end, _line), (_, m) in zip(lines[i:j], shapes):
+                    and all(0 <= int(b) - int(a) <= 1 for a, b in pairwise(values)) and int(values[0]) <= 3
+                for (start, end, _line), (_, m) in zip(lines[i:j], shapes, strict=False):
                     if places:
                         rows.append(Row(start, end, header, int(m.group("score")), m.span("score"), None, False))
                         continue
@@ -95,7 +98,7 @@ class TableReader:
     """What the language rules do with table rows (a mixin): ``scan_tables`` when splitting the body into sentences,
     then the row's rank, holder and score when its sentence is read."""
 
-    _rows: dict[str, Row] = {}
+    _rows: Mapping[str, Row] = MappingProxyType({})     # until scan_tables has read a body
 
     def scan_tables(self, body: str) -> dict[int, Row]:
         """The table rows of ``body`` by line offset; remembered by their text for the readers below."""
@@ -127,7 +130,8 @@ class TableReader:
             return quantities
         row, lead = found
         out = []
-        for q in quantities:
+        for found in quantities:
+            q = found
             if row.rank_span and row.rank_span[0] - lead <= q.start < row.rank_span[1] - lead + 1:
                 continue
             if row.score_span and q.start == row.score_span[0] - lead and q.unit is None and row.scores:

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, Location
 from .dates import publication_date
@@ -58,7 +59,7 @@ def _read(path: Path) -> str:
     return _CONTROL.sub(" ", unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
-def _html(path: Path, source: str) -> tuple[str, dict]:
+def _html(path: Path, source: str) -> tuple[str, dict[str, Any]]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(source, with_metadata=True, include_comments=False, include_tables=False)
@@ -77,7 +78,7 @@ def read_article(path: Path, *, lang: str = "auto", date: dt.date | None = None)
         raise InputError(f"unsupported article file type {path.suffix!r}", location=Location.of(path),
                          hint="give .txt, .md or .html files")
     source = _read(path)
-    meta: dict = {}
+    meta: dict[str, Any] = {}
     from_html = path.suffix.lower() in (".html", ".htm")
     if from_html:
         text, meta = _html(path, source)

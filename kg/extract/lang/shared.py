@@ -10,7 +10,7 @@ from ..resolve import Mention
 MAKER_OF = re.compile(r"(?:'s|’s|의)?\s?(?:[A-Za-z]+\s)?[A-Z]{1,3}\d{2,4}[A-Za-z]{0,2}(?![\w-])")
 
 
-def chain(text: str, end: int, mentions: list[Mention], sep: re.Pattern, gap: re.Pattern) -> list[Mention]:
+def chain(text: str, end: int, mentions: list[Mention], sep: re.Pattern[str], gap: re.Pattern[str]) -> list[Mention]:
     """Mentions forming a list that ends just before ``end`` ("독일, 중국, 아일랜드" + gap + end)."""
     before = [m for m in mentions if m.end <= end]
     if not before:
@@ -30,8 +30,8 @@ def chain(text: str, end: int, mentions: list[Mention], sep: re.Pattern, gap: re
 def equivalent(text: str, q: Quantity, quantities: list[Quantity], opener: str) -> Quantity | None:
     for other in quantities:
         if other.start >= q.end and other.start - q.end <= 12:
-            if re.match(opener, text[q.end:other.start]) and re.match(r"^\s?[)\]]", text[other.end:other.end + 2]):
-                if (q.kind == "currency") == (other.kind == "currency"):
-                    return other
+            if re.match(opener, text[q.end:other.start]) and re.match(r"^\s?[)\]]", text[other.end:other.end + 2]) \
+                    and (q.kind == "currency") == (other.kind == "currency"):
+                return other
             return None
     return None

@@ -337,7 +337,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
             tail = before[k:]
             chain = _chain(text, tail[0][0], mentions, _LIST_SEP, gap)
             if len(chain) == len(tail):
-                return paired | {it[0]: who for it, who in zip(tail, chain)}
+                return paired | {it[0]: who for it, who in zip(tail, chain, strict=True)}
         return paired
 
     def elliptical_numbers(self, text: str, quantities: list[Quantity]) -> list[Quantity]:
@@ -367,7 +367,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
             places.sort(key=lambda x: x.start())
             if len(names) != len(places) or len(names) < 2:
                 continue
-            for name, place in zip(names, places):
+            for name, place in zip(names, places, strict=False):
                 if m.start("ranks") + place.start() == rank.start:
                     return name
         return None
@@ -509,9 +509,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
             tail = text[m.end:m.end + 60]
             if _SELF_REPORT.match(tail):
                 continue                      # "xAI said its cluster had reached …": subject and source (self_source)
-            if _ACCORDING.search(head) and not _PASSIVE_BY.search(head):
-                marks.append((m.start, m, "sentence"))
-            elif _POSSESSIVE_DOC.match(tail) or _SAID.match(tail):
+            if (_ACCORDING.search(head) and not _PASSIVE_BY.search(head)) or _POSSESSIVE_DOC.match(tail) or _SAID.match(tail):
                 marks.append((m.start, m, "sentence"))
         return marks
 
@@ -615,14 +613,13 @@ class EnglishRules(QuotedSpeakers, TableReader):
 
     def unknown_subject(self, sentence: Sentence, seg_start: int, pos: int) -> str | None:
         seg = sentence.text[seg_start:pos]
-        m = None
-        for m in re.finditer(rf"\b([A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,3}})(?=\s(?:{_VERBS})\b|'s\b)", seg):
-            pass
+        found = list(re.finditer(rf"\b([A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,3}})(?=\s(?:{_VERBS})\b|'s\b)", seg))
+        m = found[-1] if found else None          # the last name before the verb
         if m is None:
             return None
         name = m.group(1)
         if name.split()[0] in {"The", "A", "An", "It", "This", "That", "These", "Its", "In", "On", "At", "By",
-                               "According", "Some", "Other", "Its", "Their", "He", "She", "They", "We"}:
+                               "According", "Some", "Other", "Their", "He", "She", "They", "We"}:
             return None
         return name
 

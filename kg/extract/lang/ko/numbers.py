@@ -142,7 +142,7 @@ def find_ko_quantities(text: str) -> list[Quantity]:
     for m in QUANTITY_RE.finditer(text):
         start = m.start()
         before = text[max(0, start - 1):start]
-        if before and (before.isalpha() and not HANGUL.match(before) or before in "-/:"):
+        if before and ((before.isalpha() and not HANGUL.match(before)) or before in "-/:"):
             continue            # H100, A-100, 12:30
         if before == "." and not HANGUL.match(text[max(0, start - 2):start - 1]):
             continue            # 3.5.2 (but "늘었다.2위는" starts a sentence)

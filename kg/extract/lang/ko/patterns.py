@@ -192,7 +192,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
         if analysed:
             batch = kiwi(self.user_words).split_into_sents(
                 [lines[pieces[j][0]][1][pieces[j][1]:pieces[j][2]] for j in analysed], return_tokens=True)
-            for j, sents in zip(analysed, batch):
+            for j, sents in zip(analysed, batch, strict=False):
                 a = pieces[j][1]
                 split[j] = [(a + x.start, a + x.end, [(a + t.start, t.len, t.form, t.tag) for t in x.tokens])
                             for x in sents]
@@ -295,7 +295,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
             chain = _chain(text, rng.start(), mentions, _BRACKETED_LIST_SEP, _BRACKETED_LIST_GAP)
             places = [it for it in items if rng.start() <= it[0] < rng.end()]
             if len(chain) >= 2 and len(places) == len(chain):
-                return {it[0]: who for it, who in zip(places, chain)}
+                return {it[0]: who for it, who in zip(places, chain, strict=True)}
         m = re.search(r"각각", text) or _RANK_PAIR.search(text)   # "스위스와 덴마크가 2·3위로"
         if not m:
             return {}
@@ -309,7 +309,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
                                 or any(after[0][0] < x.start < after[-1][0] for x in mentions)):
             after = []      # "각각 4개, 인도 5개": the second figure is another name's
         if len(chain) >= 2 and len(after) == len(chain):
-            return {it[0]: who for it, who in zip(after, chain)}
+            return {it[0]: who for it, who in zip(after, chain, strict=True)}
         return {}
 
     def joint_holders(self, text: str, span: tuple[int, int], mentions: list[Mention]) -> list[Mention]:
@@ -342,9 +342,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
         out = []
         for m in mentions:
             after = text[m.end:m.end + 20]
-            if m.type == "country-group" and any(r.start > m.end and not text[m.end:r.start].strip() for r in ranks):
-                out.append(m)
-            elif ranks and _SCOPE_OF.match(after):
+            if (m.type == "country-group" and any(r.start > m.end and not text[m.end:r.start].strip() for r in ranks)) or (ranks and _SCOPE_OF.match(after)):
                 out.append(m)
         return out
 
@@ -546,13 +544,13 @@ class KoreanRules(QuotedSpeakers, TableReader):
         """A name the registries do not know, in subject position before the figure ("코어위브는 25만대")."""
         text = sentence.text
         tokens = [t for t in sentence.proper_nouns if seg_start <= t[0] and t[1] <= pos]
-        for i, (a, b, form, tag) in reversed(list(enumerate(tokens))):
+        for _a, b, form, tag in reversed(tokens):
             if tag in ("NNP", "SL") and _TOPIC_AFTER.match(text[b:b + 2]) and len(form) >= 2:
                 if re.fullmatch(r"[A-Z]?\d+[A-Za-z]*|[A-Z]\d*", form) or form in _NOT_NAMES:
                     continue
                 return form
         if seg_start > 0 and len(tokens) >= 2:
-            a, b, form, tag = tokens[0]
+            _, b, form, tag = tokens[0]
             nxt = tokens[1]
             if (tag in ("NNG", "NNP", "SL") and nxt[3] in ("JX", "JKS") and nxt[2] in ("은", "는", "이", "가")
                     and len(form) >= 2 and form not in _NOT_NAMES and text[b:nxt[0]] == ""):
