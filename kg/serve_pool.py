@@ -77,6 +77,18 @@ def _store_version(path: Path) -> str | None:
     return live_version(path)
 
 
+def _live_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What identifies the store's ``LIVE`` file as written: a build or an update replaces it by a rename (a new
+    file), so an unchanged stamp means an unchanged live version. One ``stat`` instead of reading it, per query."""
+    from .store import LIVE
+
+    try:
+        info = os.stat(path / LIVE)
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
 def _syntax_message(exc: SyntaxError) -> str:
     text = str(exc).splitlines()[0] if str(exc) else "the query could not be parsed"
     return f"SPARQL syntax error: {text}"
@@ -144,6 +156,7 @@ def _worker_main(conn, store_path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business
     path = Path(store_path)
     opened = None   # the KgStore of the version this worker reads
+    stamp = None    # the LIVE file's stamp when that version was checked to be the live one
     while True:
         try:
             job = conn.recv()
@@ -152,11 +165,14 @@ def _worker_main(conn, store_path: str) -> None:
         if job is None:
             return
         try:
-            if opened is None or _store_version(path) != opened.version:
-                if opened is not None:
-                    opened.close()   # lets the next build delete that version
-                opened = None
-                opened = KgStore(path, read_only=True)
+            now = _live_stamp(path)
+            if opened is None or now is None or now != stamp:
+                if opened is None or _store_version(path) != opened.version:
+                    if opened is not None:
+                        opened.close()   # lets the next build delete that version
+                    opened = None
+                    opened = KgStore(path, read_only=True)
+                stamp = now
             reply = _run_query(opened.store, job)
         except StoreError as exc:
             reply = Reply.text(500, f"cannot read the store: {exc}")
@@ -323,6 +339,7 @@ class Admission:
 @dataclass(eq=False)
 class _Ticket:
     client: str
+    ready: threading.Condition   # notified when the ticket gets its worker (shares the pool's lock)
     worker: "_Worker | None" = None
     long: bool = False
 
@@ -342,7 +359,8 @@ class WorkerPool:
         self.size = size
         self.admission = admission or Admission()
         self.long_slots = max(1, size - 1)
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._idle: list[_Worker] = []
         self._waiting: dict[str, list[_Ticket]] = {}
         self._turns: list[str] = []          # clients with waiting queries, in round-robin order
@@ -391,7 +409,7 @@ class WorkerPool:
             ticket.long = self._long < self.long_slots
             if ticket.long:
                 self._long += 1
-            self._cond.notify_all()
+            ticket.ready.notify()   # wakes this query's thread only
 
     def _admit(self, client: str, deadline: float) -> _Ticket:
         adm = self.admission
@@ -400,7 +418,7 @@ class WorkerPool:
                 raise ClientBusy()
             if sum(len(q) for q in self._waiting.values()) >= adm.max_waiting:
                 raise PoolBusy("queue")
-            ticket = _Ticket(client)
+            ticket = _Ticket(client, threading.Condition(self._lock))
             self._in_flight[client] = self._in_flight.get(client, 0) + 1
             if client not in self._waiting:
                 self._waiting[client] = []
@@ -416,7 +434,7 @@ class WorkerPool:
                         self._turns.remove(client)
                     self._leave(client)
                     raise PoolBusy("wait")
-                self._cond.wait(remaining)
+                ticket.ready.wait(remaining)
             return ticket
 
     def _leave(self, client: str) -> None:
@@ -441,7 +459,6 @@ class WorkerPool:
             if worker is not None and not self._closed:
                 self._idle.append(worker)
             self._dispatch()
-            self._cond.notify_all()
 
     def _promote(self, ticket: _Ticket) -> bool:
         """A short-lane query ran out of its short time: it may go on if a long slot has become free."""
@@ -554,7 +571,9 @@ class WorkerPool:
             self._all.clear()
             self._idle.clear()
             self._spare = None
-            self._cond.notify_all()
+            for tickets in self._waiting.values():
+                for ticket in tickets:
+                    ticket.ready.notify()
         for worker in workers:
             worker.stop()
 
