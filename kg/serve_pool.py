@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
+import select
 import signal
 import socket
 import subprocess
@@ -312,6 +314,19 @@ class _Worker:
         return code in (-signal.SIGABRT, 128 + signal.SIGABRT)
 
 
+# a job this small is sent to its worker by the thread that frees the worker, under the pool's lock (a larger one
+# by its own thread: the send may wait for the worker to read)
+_SEND_AT_ONCE = 32_768
+
+
+def _readable(conn: Connection, timeout: float) -> bool:
+    """Whether ``conn`` has data within ``timeout`` seconds: ``Connection.poll`` without the selector object it
+    builds on every call (a Connection reads exactly what it is sent, so nothing sits in a buffer of its own)."""
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
+
+
 class ClientBusy(Exception):
     """The client already has as many queries in flight (running or waiting) as one client may have."""
 
@@ -340,8 +355,10 @@ class Admission:
 class _Ticket:
     client: str
     ready: threading.Condition   # notified when the ticket gets its worker (shares the pool's lock)
+    payload: bytes = b""         # the pickled job, sent to the worker by whoever hands it the worker
     worker: "_Worker | None" = None
     long: bool = False
+    sent: bool = False
 
 
 class WorkerPool:
@@ -409,16 +426,23 @@ class WorkerPool:
             ticket.long = self._long < self.long_slots
             if ticket.long:
                 self._long += 1
+            if 0 < len(ticket.payload) <= _SEND_AT_ONCE:
+                # the worker starts now, not once the waiting thread has woken up to send the job
+                try:
+                    ticket.worker.conn.send_bytes(ticket.payload)
+                    ticket.sent = True
+                except (OSError, ValueError):
+                    pass   # the waiting thread sends it, meets the same error and replaces the worker
             ticket.ready.notify()   # wakes this query's thread only
 
-    def _admit(self, client: str, deadline: float) -> _Ticket:
+    def _admit(self, client: str, deadline: float, payload: bytes = b"") -> _Ticket:
         adm = self.admission
         with self._cond:
             if self._in_flight.get(client, 0) >= adm.per_client:
                 raise ClientBusy()
             if sum(len(q) for q in self._waiting.values()) >= adm.max_waiting:
                 raise PoolBusy("queue")
-            ticket = _Ticket(client, threading.Condition(self._lock))
+            ticket = _Ticket(client, threading.Condition(self._lock), payload)
             self._in_flight[client] = self._in_flight.get(client, 0) + 1
             if client not in self._waiting:
                 self._waiting[client] = []
@@ -498,7 +522,8 @@ class WorkerPool:
         or no worker became free in time) or QueryTimeout (the query ran too long and was stopped).
         """
         deadline = time.monotonic() + timeout
-        ticket = self._admit(client, deadline)
+        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        ticket = self._admit(client, deadline, payload)
         worker = ticket.worker
         try:
             try:
@@ -506,13 +531,14 @@ class WorkerPool:
             except QueryTimeout:
                 worker = self._replace(worker)
                 raise
-            worker.conn.send(job)
+            if not ticket.sent:
+                worker.conn.send_bytes(payload)
             while True:
                 if ticket.long or self.size == 1:
                     wait = deadline - time.monotonic()
                 else:
                     wait = min(deadline, time.monotonic() + self.admission.short_time) - time.monotonic()
-                if worker.conn.poll(max(0.0, wait)):
+                if _readable(worker.conn, max(0.0, wait)):
                     reply = worker.conn.recv()
                     if getattr(reply, "retire", False):  # the worker ran out of memory in Python code
                         self.memory_kills += 1
