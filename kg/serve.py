@@ -409,16 +409,17 @@ class _HTTPServer(ThreadingHTTPServer):
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 _SERVER_LINE = "Server: newskg-sparql"
 _FIXED_HEADERS = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff"
-_date_cache: tuple[int, str] = (0, "")
+_DATE: dict[int, str] = {}
 
 
 def _http_date() -> str:
     """The ``Date`` header's value, formatted once a second."""
-    global _date_cache
     now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache = (now, email.utils.formatdate(now, usegmt=True))
-    return _date_cache[1]
+    text = _DATE.get(now)
+    if text is None:
+        _DATE.clear()
+        text = _DATE[now] = email.utils.formatdate(now, usegmt=True)
+    return text
 
 
 class _Headers(dict[str, str]):
@@ -426,7 +427,12 @@ class _Headers(dict[str, str]):
     ``email.message.Message.get`` (what the standard handler gives)."""
 
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        # (dict.get's overloads promise the default's type; this one lowers the name first)
         return super().get(name.lower(), default)
+
+    def value(self, name: str) -> str:
+        """The header's value, "" when absent."""
+        return super().get(name.lower(), "")
 
     def __getitem__(self, name: str) -> str:
         return super().__getitem__(name.lower())
@@ -484,7 +490,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.command = None  # type: ignore[assignment]
         self.request_version = self.default_request_version
         self.close_connection = True
-        line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.headers = _Headers()  # type: ignore[assignment]  # (not the last request's, should this one fail)
+        line = str(getattr(self, "raw_requestline", b""), "iso-8859-1").rstrip("\r\n")
         self.requestline = line
         words = line.split()
         if not words:
@@ -532,14 +539,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
             return False
         self.headers = headers  # type: ignore[assignment]
-        connection = headers.get("connection", "").lower()
+        connection = headers.value("connection").lower()
         if connection == "close":
             self.close_connection = True
         elif connection == "keep-alive":
             self.close_connection = False
-        if (headers.get("expect", "").lower() == "100-continue" and number >= (1, 1)
-                and not self.handle_expect_100()):
-            return False
+        if headers.value("expect").lower() == "100-continue" and number >= (1, 1):
+            return self.handle_expect_100()
         return True
 
     @property
@@ -561,8 +567,9 @@ class _Handler(BaseHTTPRequestHandler):
         lines = [f"{self.protocol_version} {reply.status} {phrase}", _SERVER_LINE, "Date: " + _http_date(),
                  "Content-Type: " + reply.content_type, f"Content-Length: {len(reply.body)}", _FIXED_HEADERS]
         lines.extend(f"{name}: {value}" for name, value in reply.headers.items())
-        if self.command != "OPTIONS":  # a preflight answer carries its own CORS headers (kg.serve_cors)
-            lines.extend(f"{name}: {value}" for name, value in self.app.cors.response_headers(self.headers.get("Origin")))
+        headers = getattr(self, "headers", None)   # none yet when the request line itself was refused
+        if self.command != "OPTIONS" and headers is not None:  # a preflight carries its own (kg.serve_cors)
+            lines.extend(f"{name}: {value}" for name, value in self.app.cors.response_headers(headers.get("Origin")))
         if self.close_connection:
             lines.append("Connection: close")
         elif self.request_version == "HTTP/1.0":
@@ -572,6 +579,14 @@ class _Handler(BaseHTTPRequestHandler):
         lines.append("\r\n")
         head = "\r\n".join(lines).encode("latin-1", "strict")
         self.wfile.write(head if head_only else head + reply.body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What the standard handler refuses itself (a bad request line, too long or too many headers, an
+        unknown method): a plain-text answer with its status line (never an HTML page, nor a bare body as to an
+        HTTP/0.9 client), and the connection is closed."""
+        self.close_connection = True
+        status = int(code)
+        self.send(Reply.text(status, message or _PHRASES.get(status, "error")), head_only=self.command == "HEAD")
 
     def fail(self, status: int, message: str, **headers) -> None:
         self.send(Reply.text(status, message, **headers))
