@@ -1,12 +1,15 @@
 """Requests per second of ``kg serve`` against ``oxigraph serve-read-only`` on the same store and queries.
 
-``python -m bench.bench_serve STORE [--clients 8] [--requests 3000] [--rounds 2] [--client ab|python]``
+``python -m bench.bench_serve STORE [--clients 8] [--requests 3000] [--rounds 2] [--client ab|python]
+[--other CHECKOUT] [--distinct]``
 
 Both servers read the live version of the store ``kg build`` wrote (Oxigraph opens its database read-only, with
 the union of the named graphs as default graph, as ``kg serve`` queries it). Each query is sent by ``--clients``
 clients on kept-alive connections: ``ab -k`` (apache2-utils) when installed, else a small asyncio load generator
 here (``--client python``; it shares the CPU with the servers, so its figures are lower for both). The servers are
 measured in turns, ``--rounds`` times, and the best round of each is kept; the table gives the ratio.
+``--other CHECKOUT`` measures the ``kg serve`` of another checkout (its ``kg`` package) in the same rounds, for a
+before/after comparison in one run.
 
 Queries: a cheap COUNT; a typical saved query (``companies-by-country``) sent as text to both; and the same saved
 query by name, ``GET /saved/companies-by-country`` (kg serve only, compared with Oxigraph given the text).
@@ -31,6 +34,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?country a nkg:Country }"
 SAVED = "companies-by-country"
 NKG = "PREFIX nkg: <https://w3id.org/newskg/ontology#>\n"
@@ -144,6 +148,19 @@ def cases() -> list[Case]:
             Case(f"{SAVED} (GET /saved/)", f"/saved/{SAVED}", f"/query?{saved}")]
 
 
+def _kg_serve(root: Path | None, store: Path, port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    """``kg serve`` of this tree, or of the checkout at ``root`` (its ``kg`` package, run from there)."""
+    command = [sys.executable, "-m", "kg.cli", "serve", "--store", str(store.resolve()), "--port", str(port),
+               "--quiet", "--per-client", str(args.clients), "--max-waiting", str(4 * args.clients)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    env = dict(os.environ)
+    if root is not None:
+        env["PYTHONPATH"] = str(root)
+    return subprocess.Popen(command, cwd=root or ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+
+
 def main(argv: list[str] | None = None) -> int:
     from kg.store import DB, live_version
 
@@ -156,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client", choices=("ab", "python"), default="ab" if shutil.which("ab") else "python")
     parser.add_argument("--distinct", action="store_true", help="a different query text for every request")
     parser.add_argument("--workers", type=int, default=0, help="kg serve --workers (0: its default)")
+    parser.add_argument("--other", type=Path, help="also measure kg serve of this checkout (e.g. main, for before/after)")
     args = parser.parse_args(argv)
     if args.distinct and args.client == "ab":
         parser.error("--distinct needs --client python (ab repeats one URL)")
@@ -166,43 +184,46 @@ def main(argv: list[str] | None = None) -> int:
     if version is None:
         parser.error(f"no built store at {args.store}")
     host = "127.0.0.1"
-    ox_port, kg_port = _free_port(), _free_port()
-    ox = subprocess.Popen([binary, "serve-read-only", "--location", str(args.store / version / DB),
-                           "--bind", f"{host}:{ox_port}", "--union-default-graph"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    kg_command = [sys.executable, "-m", "kg.cli", "serve", "--store", str(args.store), "--port", str(kg_port),
-                  "--quiet", "--per-client", str(args.clients), "--max-waiting", str(4 * args.clients)]
-    if args.workers:
-        kg_command += ["--workers", str(args.workers)]
-    kg = subprocess.Popen(kg_command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    names = ["oxigraph serve", "kg serve"] + ([f"kg serve ({args.other.name})"] if args.other else [])
+    ports = {name: _free_port() for name in names}
+    processes = {"oxigraph serve": subprocess.Popen(
+        [binary, "serve-read-only", "--location", str(args.store / version / DB),
+         "--bind", f"{host}:{ports['oxigraph serve']}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)}
+    processes["kg serve"] = _kg_serve(None, args.store, ports["kg serve"], args)
+    if args.other:
+        processes[names[2]] = _kg_serve(args.other.resolve(), args.store, ports[names[2]], args)
     try:
-        _wait(f"http://{host}:{ox_port}/query?query=ASK%7B%7D", ox)
-        _wait(f"http://{host}:{kg_port}/sparql?query=ASK%7B%7D", kg)
+        for name in names:
+            path = "/query" if name == "oxigraph serve" else "/sparql"
+            _wait(f"http://{host}:{ports[name]}{path}?query=ASK%7B%7D", processes[name])
         print(f"{args.clients} clients, {args.requests} requests per measurement ({args.saved_requests} for the "
-              f"saved query), best of {args.rounds} rounds, "
-              f"load from {args.client}{', every request distinct' if args.distinct else ''}; "
-              f"store {args.store} ({version})\n")
-        print("| query | oxigraph serve (req/s) | kg serve (req/s) | oxigraph / kg |")
-        print("| --- | ---: | ---: | ---: |")
+              f"saved query), best of {args.rounds} rounds, load from {args.client}"
+              f"{', every request distinct' if args.distinct else ''}; store {args.store} ({version})\n")
+        print("| query | " + " | ".join(f"{name} (req/s)" for name in names) + " | "
+              + " | ".join(f"oxigraph / {name}" for name in names[1:]) + " |")
+        print("| --- |" + " ---: |" * (2 * len(names) - 1))
         for case in cases():
-            best = {"ox": 0.0, "kg": 0.0}
+            best = dict.fromkeys(names, 0.0)
             failures = 0
             requests = args.requests if case.cheap else args.saved_requests
             for _ in range(args.rounds):
-                for name, port, path in (("ox", ox_port, case.oxigraph_path), ("kg", kg_port, case.kg_path)):
+                for name in names:
+                    path = case.oxigraph_path if name == "oxigraph serve" else case.kg_path
                     if args.client == "ab":
-                        rate, bad = _ab(f"http://{host}:{port}{path}", args.clients, requests)
+                        rate, bad = _ab(f"http://{host}:{ports[name]}{path}", args.clients, requests)
                     else:
-                        rate, bad = _python_load(host, port, _paths(path, args.distinct, requests),
+                        rate, bad = _python_load(host, ports[name], _paths(path, args.distinct, requests),
                                                  args.clients, requests)
                     failures += bad
                     best[name] = max(best[name], rate)
             note = f" ({failures} failed)" if failures else ""
-            print(f"| {case.label} | {best['ox']:,.0f} | {best['kg']:,.0f} | {best['ox'] / best['kg']:.2f}x{note} |",
-                  flush=True)
+            ox = best["oxigraph serve"]
+            print(f"| {case.label} | " + " | ".join(f"{best[name]:,.0f}" for name in names) + " | "
+                  + " | ".join(f"{ox / best[name]:.2f}x" for name in names[1:]) + f"{note} |", flush=True)
     finally:
-        _stop(kg)
-        _stop(ox)
+        for process in processes.values():
+            _stop(process)
     return 0
 
 
