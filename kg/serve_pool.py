@@ -10,6 +10,7 @@ made live only when the update succeeded).
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pickle
@@ -428,11 +429,10 @@ class WorkerPool:
                 self._long += 1
             if 0 < len(ticket.payload) <= _SEND_AT_ONCE:
                 # the worker starts now, not once the waiting thread has woken up to send the job
-                try:
+                ticket.sent = True   # (never twice: a failed send leaves a dead worker, which the reply's wait meets)
+                # if it fails, the waiting thread finds the connection closed and replaces the worker
+                with contextlib.suppress(OSError, ValueError):
                     ticket.worker.conn.send_bytes(ticket.payload)
-                    ticket.sent = True
-                except (OSError, ValueError):
-                    pass   # the waiting thread sends it, meets the same error and replaces the worker
             ticket.ready.notify()   # wakes this query's thread only
 
     def _admit(self, client: str, deadline: float, payload: bytes = b"") -> _Ticket:
