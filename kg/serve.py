@@ -30,6 +30,7 @@ within ``request_time`` seconds. docs/serve.md and docs/security.md state the gu
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import io
 import ipaddress
 import json
@@ -51,8 +52,8 @@ from .serve_federation import check_allow_list, refusal
 from .serve_formats import parse_accept
 from .serve_workbench import asset_reply, info_reply, page_reply, saved_text_reply
 from .serve_pool import (Admission, ClientBusy, Job, PoolBusy, QueryTimeout, Reply, ShortLaneTimeout, WorkerPool,
-                         default_workers)
-from .store import KgStore
+                         live_stamp, default_workers)
+from .store import KgStore, live_version
 
 DEFAULT_PORT = 7878
 
@@ -155,6 +156,9 @@ class SparqlServer:
         self.entities = EntityPages(self, config.base, store)
         # read and parsed once: a request for a saved query costs no file access
         self.saved_queries = _saved_queries(config.queries_dir)
+        self.store_path = store
+        self._started = f"{time.time_ns():x}"
+        self._live: tuple[tuple[int, int, int] | None, str] = (None, "")   # LIVE's stamp and the version it named
         self._queries_json = _queries_json(self.saved_queries)
         self.pool = WorkerPool(store, size=config.workers, admission=Admission(
             per_client=config.per_client, max_waiting=config.max_waiting, short_time=config.short_time,
@@ -292,6 +296,20 @@ class SparqlServer:
         result = parse_json_results("the store", reply.body)
         return QueryResult(kind="select", variables=result.variables, rows=[tuple(r) for r in result.rows]).records()
 
+    def etag(self, target: str, accept: str | None) -> str | None:
+        """The ``ETag`` of a GET query's answer: the live version (checked with one ``stat``, see
+        kg.serve_pool), this server's start (the saved queries and limits it read) and the request."""
+        stamp = live_stamp(self.store_path)
+        if stamp is None:
+            return None
+        if stamp != self._live[0]:
+            try:
+                self._live = (stamp, live_version(self.store_path) or "")
+            except StoreError:
+                return None
+        key = "\0".join((self._started, self._live[1], target, accept or ""))
+        return '"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32] + '"'
+
     def queries_json(self) -> Reply:
         return Reply(200, "application/json", self._queries_json)
 
@@ -408,7 +426,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 _SERVER_LINE = "Server: newskg-sparql"
-_FIXED_HEADERS = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff"
+_FIXED_HEADERS = "X-Content-Type-Options: nosniff"
 _DATE: dict[int, str] = {}
 
 
@@ -566,6 +584,10 @@ class _Handler(BaseHTTPRequestHandler):
         phrase = _PHRASES.get(reply.status, "")
         lines = [f"{self.protocol_version} {reply.status} {phrase}", _SERVER_LINE, "Date: " + _http_date(),
                  "Content-Type: " + reply.content_type, f"Content-Length: {len(reply.body)}", _FIXED_HEADERS]
+        if reply.status == 304:
+            lines[3:6] = [_FIXED_HEADERS]   # no body: no type or length (a 304 must not give other ones than the 200)
+        if "Cache-Control" not in reply.headers:
+            lines.append("Cache-Control: no-store")
         lines.extend(f"{name}: {value}" for name, value in reply.headers.items())
         headers = getattr(self, "headers", None)   # none yet when the request line itself was refused
         if self.command != "OPTIONS" and headers is not None:  # a preflight carries its own (kg.serve_cors)
@@ -644,7 +666,7 @@ class _Handler(BaseHTTPRequestHandler):
                                  "updates are not accepted by GET; POST them" if self.app.config.allow_updates
                                  else "this endpoint is read-only: SPARQL updates are refused")
             if "query" in params:
-                return self.run_protocol_query(params["query"], params)
+                return self.cached_get(lambda: self.run_protocol_query(params["query"], params, send=False))
             if path == "/":
                 return self.send(self.app.page())
             return self.fail(400, "missing the 'query' parameter (GET /sparql?query=...)")
@@ -654,15 +676,30 @@ class _Handler(BaseHTTPRequestHandler):
             name = path[len("/saved/"):]
             fmt = _first(params, "format") or _first(params, "output")
             given = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "limit", "offset")}
-            return self.send(self.app.saved(name, given, accept=self.headers.get("Accept"), fmt=fmt,
-                                            client=self.client, limit=_first(params, "limit"),
-                                            offset=_first(params, "offset")))
+            return self.cached_get(lambda: self.app.saved(name, given, accept=self.headers.get("Accept"), fmt=fmt,
+                                                          client=self.client, limit=_first(params, "limit"),
+                                                          offset=_first(params, "offset")))
         if path in ("/graph", "/graph.html"):
             return self.send(self.app.graph_page())
         routed = self.extra_route(path, params)
         if routed is not None:
             return self.send(routed)
         return self.fail(404, f"nothing at {path}; try / (the query workbench), /sparql or /id/...")
+
+    def cached_get(self, answer: Callable[[], Reply | None]) -> None:
+        """A query by GET, with an ``ETag`` naming the store's live version, this server's start and the request
+        (URL and ``Accept``): a client that sends it back in ``If-None-Match`` gets 304 without the query being
+        run. Nothing is cached here; an unchanged answer is just not sent again."""
+        tag = self.app.etag(self.path, self.headers.get("Accept"))
+        revalidate = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept"} if tag else {}
+        if tag and tag in [t.strip().removeprefix("W/") for t in (self.headers.get("If-None-Match") or "").split(",")]:
+            return self.send(Reply(304, "", b"", revalidate))
+        reply = answer()
+        if reply is None:
+            return None
+        if reply.status == 200:
+            reply.headers.update(revalidate)
+        return self.send(reply)
 
     def extra_route(self, path: str, params: dict[str, list[str]]) -> Reply | None:
         """The workbench's files and helpers, and the entity pages (None: not one of these paths)."""
@@ -715,7 +752,8 @@ class _Handler(BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             return self.fail(400, "the request body is not UTF-8")
         if media == "application/sparql-query":
-            return self.run_protocol_query([text], params)
+            self.run_protocol_query([text], params)
+            return None
         if media == "application/sparql-update":
             return self.run_update(text, media)
         if media == _FORM:
@@ -726,7 +764,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return self.fail(400, "send either 'query' or 'update', not both")
                 return self.run_update(form["update"][-1], media)
             if "query" in form:
-                return self.run_protocol_query(form["query"], merged)
+                self.run_protocol_query(form["query"], merged)
+                return None
             return self.fail(400, "the form has neither a 'query' nor an 'update' field")
         return self.fail(415, f"unsupported Content-Type {media or '(none)'!r}; send application/sparql-query, "
                               f"{_FORM} or application/sparql-update")
@@ -769,17 +808,22 @@ class _Handler(BaseHTTPRequestHandler):
         return netloc == host or netloc + default == host or netloc == host + default \
             or (netloc.endswith(default) and netloc[: -len(default)] == host)
 
-    def run_protocol_query(self, queries: list[str], params: dict[str, list[str]]) -> None:
+    def run_protocol_query(self, queries: list[str], params: dict[str, list[str]], *, send: bool = True
+                           ) -> Reply | None:
+        """Run the query; send the reply (``send``) or return it."""
         if len(queries) != 1:
-            return self.fail(400, "exactly one 'query' parameter is allowed")
-        text = queries[0]
-        if not text.strip():
-            return self.fail(400, "the query is empty")
-        fmt = _first(params, "format") or _first(params, "output")
-        reply = self.app.query(text, accept=self.headers.get("Accept"), fmt=fmt,
-                               default_graphs=params.get("default-graph-uri", []),
-                               named_graphs=params.get("named-graph-uri", []), client=self.client)
+            reply = Reply.text(400, "exactly one 'query' parameter is allowed")
+        elif not queries[0].strip():
+            reply = Reply.text(400, "the query is empty")
+        else:
+            fmt = _first(params, "format") or _first(params, "output")
+            reply = self.app.query(queries[0], accept=self.headers.get("Accept"), fmt=fmt,
+                                   default_graphs=params.get("default-graph-uri", []),
+                                   named_graphs=params.get("named-graph-uri", []), client=self.client)
+        if not send:
+            return reply
         self.send(reply)
+        return None
 
 
 def _first(params: dict[str, list[str]], name: str) -> str | None:

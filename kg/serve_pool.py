@@ -80,7 +80,7 @@ def _store_version(path: Path) -> str | None:
     return live_version(path)
 
 
-def _live_stamp(path: Path) -> tuple[int, int, int] | None:
+def live_stamp(path: Path) -> tuple[int, int, int] | None:
     """What identifies the store's ``LIVE`` file as written: a build or an update replaces it by a rename (a new
     file), so an unchanged stamp means an unchanged live version. One ``stat`` instead of reading it, per query."""
     from .store import LIVE
@@ -168,7 +168,7 @@ def _worker_main(conn, store_path: str) -> None:
         if job is None:
             return
         try:
-            now = _live_stamp(path)
+            now = live_stamp(path)
             if opened is None or now is None or now != stamp:
                 if opened is None or _store_version(path) != opened.version:
                     if opened is not None:

@@ -100,3 +100,41 @@ def test_a_kept_alive_connection_answers_each_request_at_once(server):
     timings.sort()
     # the median request: well under the 40 ms stall even on a loaded machine
     assert timings[count // 2] < 0.030, timings
+
+
+def test_a_get_query_carries_an_etag_and_an_unchanged_answer_is_not_sent_again(tmp_path_factory):
+    """ETag from the live version and the request: If-None-Match gets 304 with no body; another Accept or another
+    query is another tag; after an update (a new live version) the old tag gets the full answer again."""
+    import shutil
+    import urllib.error
+    import urllib.request
+
+    store = tmp_path_factory.mktemp("serve-etag") / "store"
+    shutil.copytree(build_store(tmp_path_factory.mktemp("serve-etag-src")), store)
+    with SparqlServer(ServeConfig(store_path=store, port=0, timeout=20, workers=1, allow_updates=True)).start() as srv:
+        def fetch(path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+            try:
+                with urllib.request.urlopen(urllib.request.Request(srv.url + path, headers=headers), timeout=30) as r:
+                    return r.status, dict(r.headers), r.read()
+            except urllib.error.HTTPError as err:
+                return err.code, dict(err.headers), err.read()
+
+        count = "sparql?" + urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+        status, headers, body = fetch(count)
+        tag = headers["ETag"]
+        assert status == 200 and tag.startswith('"') and headers["Cache-Control"] == "no-cache" and body
+        status, headers, body = fetch(count, **{"If-None-Match": tag})
+        assert status == 304 and body == b"" and headers["ETag"] == tag and "Content-Length" not in headers
+        assert fetch(count, **{"If-None-Match": tag, "Accept": "text/csv"})[0] == 200
+        status, headers, _ = fetch("saved/articles", **{"If-None-Match": tag})
+        assert status == 200 and headers["ETag"] != tag
+        # a page that is no query keeps no-store and no tag
+        status, headers, _ = fetch("queries.json")
+        assert "ETag" not in headers and headers["Cache-Control"] == "no-store"
+        update = urllib.request.Request(srv.url + "sparql", method="POST",
+                                        data=b"INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }",
+                                        headers={"Content-Type": "application/sparql-update"})
+        with urllib.request.urlopen(update, timeout=30) as answer:
+            assert answer.status == 204
+        status, headers, body = fetch(count, **{"If-None-Match": tag})
+        assert status == 200 and headers["ETag"] != tag and body
