@@ -29,6 +29,8 @@ within ``request_time`` seconds. docs/serve.md and docs/security.md state the gu
 """
 from __future__ import annotations
 
+import email.utils
+import hashlib
 import io
 import ipaddress
 import json
@@ -36,6 +38,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
@@ -49,8 +52,8 @@ from .serve_federation import check_allow_list, refusal
 from .serve_formats import parse_accept
 from .serve_workbench import asset_reply, info_reply, page_reply, saved_text_reply
 from .serve_pool import (Admission, ClientBusy, Job, PoolBusy, QueryTimeout, Reply, ShortLaneTimeout, WorkerPool,
-                         default_workers)
-from .store import KgStore
+                         live_stamp, default_workers)
+from .store import KgStore, live_version
 
 DEFAULT_PORT = 7878
 
@@ -153,6 +156,9 @@ class SparqlServer:
         self.entities = EntityPages(self, config.base, store)
         # read and parsed once: a request for a saved query costs no file access
         self.saved_queries = _saved_queries(config.queries_dir)
+        self.store_path = store
+        self._started = f"{time.time_ns():x}"
+        self._live: tuple[tuple[int, int, int] | None, str] = (None, "")   # LIVE's stamp and the version it named
         self._queries_json = _queries_json(self.saved_queries)
         self.pool = WorkerPool(store, size=config.workers, admission=Admission(
             per_client=config.per_client, max_waiting=config.max_waiting, short_time=config.short_time,
@@ -290,6 +296,20 @@ class SparqlServer:
         result = parse_json_results("the store", reply.body)
         return QueryResult(kind="select", variables=result.variables, rows=[tuple(r) for r in result.rows]).records()
 
+    def etag(self, target: str, accept: str | None) -> str | None:
+        """The ``ETag`` of a GET query's answer: the live version (checked with one ``stat``, see
+        kg.serve_pool), this server's start (the saved queries and limits it read) and the request."""
+        stamp = live_stamp(self.store_path)
+        if stamp is None:
+            return None
+        if stamp != self._live[0]:
+            try:
+                self._live = (stamp, live_version(self.store_path) or "")
+            except StoreError:
+                return None
+        key = "\0".join((self._started, self._live[1], target, accept or ""))
+        return '"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32] + '"'
+
     def queries_json(self) -> Reply:
         return Reply(200, "application/json", self._queries_json)
 
@@ -404,6 +424,45 @@ class _HTTPServer(ThreadingHTTPServer):
         self.shutdown_request(request)
 
 
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+_SERVER_LINE = "Server: newskg-sparql"
+_FIXED_HEADERS = "X-Content-Type-Options: nosniff"
+_DATE: dict[int, str] = {}
+
+
+def _http_date() -> str:
+    """The ``Date`` header's value, formatted once a second."""
+    now = int(time.time())
+    text = _DATE.get(now)
+    if text is None:
+        _DATE.clear()
+        text = _DATE[now] = email.utils.formatdate(now, usegmt=True)
+    return text
+
+
+class _Headers(dict[str, str]):
+    """Request headers by lower-cased name; ``get`` ignores case. The first of repeated headers wins, as with
+    ``email.message.Message.get`` (what the standard handler gives)."""
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        # (dict.get's overloads promise the default's type; this one lowers the name first)
+        return super().get(name.lower(), default)
+
+    def value(self, name: str) -> str:
+        """The header's value, "" when absent."""
+        return super().get(name.lower(), "")
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name.lower() if isinstance(name, str) else name)
+
+
+_MAX_HEADERS = 100
+_MAX_LINE = 65536
+
+
 class _DeadlineReader(io.RawIOBase):
     """Reads from the socket, but only until the handler's deadline: a whole request must arrive in time,
     however slowly its bytes trickle in (the socket timeout alone bounds only the pause between two reads)."""
@@ -428,6 +487,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 60  # socket timeout while sending a reply (sendall: the whole reply)
     read_deadline = 0.0
+    disable_nagle_algorithm = True  # a reply is one write; send it at once
 
     @property
     def app(self) -> SparqlServer:
@@ -442,6 +502,70 @@ class _Handler(BaseHTTPRequestHandler):
         self.read_deadline = time.monotonic() + self.app.config.request_time
         super().handle_one_request()
 
+    def parse_request(self) -> bool:
+        """The request line and headers (what ``BaseHTTPRequestHandler.parse_request`` does, with the same
+        answers to bad requests, but without the e-mail parser, which cost more than the rest of a request)."""
+        self.command = None  # type: ignore[assignment]
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        self.headers = _Headers()  # type: ignore[assignment]  # (not the last request's, should this one fail)
+        line = str(getattr(self, "raw_requestline", b""), "iso-8859-1").rstrip("\r\n")
+        self.requestline = line
+        words = line.split()
+        if not words:
+            return False
+        if len(words) != 3 or not words[2].startswith("HTTP/"):
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({line!r})")
+            return False
+        command, path, version = words
+        try:
+            major, minor = version[5:].split(".")
+            if not (major.isdigit() and minor.isdigit()) or len(major) > 10 or len(minor) > 10:
+                raise ValueError(version)
+            number = (int(major), int(minor))
+        except ValueError:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+            return False
+        if number >= (2, 0):
+            self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({version})")
+            return False
+        if number >= (1, 1):
+            self.close_connection = False
+        if path.startswith("//"):
+            path = "/" + path.lstrip("/")
+        self.command, self.path, self.request_version = command, path, version
+        headers = _Headers()
+        last = ""
+        for _ in range(_MAX_HEADERS + 1):
+            raw = self.rfile.readline(_MAX_LINE + 1)
+            if len(raw) > _MAX_LINE:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                return False
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            text = raw.decode("iso-8859-1")
+            if text[0] in " \t" and last:  # an obsolete folded line continues the header before it
+                headers[last] = headers[last] + " " + text.strip()
+                continue
+            name, colon, value = text.partition(":")
+            if not colon:
+                continue
+            last = name.strip().lower()
+            if last not in headers:
+                dict.__setitem__(headers, last, value.strip())
+        else:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+            return False
+        self.headers = headers  # type: ignore[assignment]
+        connection = headers.value("connection").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive":
+            self.close_connection = False
+        if headers.value("expect").lower() == "100-continue" and number >= (1, 1):
+            return self.handle_expect_100()
+        return True
+
     @property
     def client(self) -> str:
         return str(self.client_address[0])
@@ -452,26 +576,39 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------------------
     def send(self, reply: Reply, *, head_only: bool = False) -> None:
+        """The status line, the headers and the body in one write: a reply split over two small writes waits
+        for the client's delayed acknowledgement of the first (40 ms per request on a kept-alive connection)."""
         self.connection.settimeout(self.timeout)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if self.command != "OPTIONS":  # a preflight answer carries its own CORS headers (kg.serve_cors)
-            for name, value in self.app.cors.response_headers(self.headers.get("Origin")):
-                self.send_header(name, value)
+        if self.app.config.log is not None:
+            self.log_request(reply.status)
+        phrase = _PHRASES.get(reply.status, "")
+        lines = [f"{self.protocol_version} {reply.status} {phrase}", _SERVER_LINE, "Date: " + _http_date(),
+                 "Content-Type: " + reply.content_type, f"Content-Length: {len(reply.body)}", _FIXED_HEADERS]
+        if reply.status == 304:
+            lines[3:6] = [_FIXED_HEADERS]   # no body: no type or length (a 304 must not give other ones than the 200)
+        if "Cache-Control" not in reply.headers:
+            lines.append("Cache-Control: no-store")
+        lines.extend(f"{name}: {value}" for name, value in reply.headers.items())
+        headers = getattr(self, "headers", None)   # none yet when the request line itself was refused
+        if self.command != "OPTIONS" and headers is not None:  # a preflight carries its own (kg.serve_cors)
+            lines.extend(f"{name}: {value}" for name, value in self.app.cors.response_headers(headers.get("Origin")))
         if self.close_connection:
-            self.send_header("Connection", "close")
+            lines.append("Connection: close")
         elif self.request_version == "HTTP/1.0":
             # an HTTP/1.0 client that asked for keep-alive (ab -k) keeps the connection only when told so;
             # without this header it waits for the close that never comes
-            self.send_header("Connection", "keep-alive")
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(reply.body)
+            lines.append("Connection: keep-alive")
+        lines.append("\r\n")
+        head = "\r\n".join(lines).encode("latin-1", "strict")
+        self.wfile.write(head if head_only else head + reply.body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What the standard handler refuses itself (a bad request line, too long or too many headers, an
+        unknown method): a plain-text answer with its status line (never an HTML page, nor a bare body as to an
+        HTTP/0.9 client), and the connection is closed."""
+        self.close_connection = True
+        status = int(code)
+        self.send(Reply.text(status, message or _PHRASES.get(status, "error")), head_only=self.command == "HEAD")
 
     def fail(self, status: int, message: str, **headers) -> None:
         self.send(Reply.text(status, message, **headers))
@@ -529,7 +666,7 @@ class _Handler(BaseHTTPRequestHandler):
                                  "updates are not accepted by GET; POST them" if self.app.config.allow_updates
                                  else "this endpoint is read-only: SPARQL updates are refused")
             if "query" in params:
-                return self.run_protocol_query(params["query"], params)
+                return self.cached_get(lambda: self.run_protocol_query(params["query"], params, send=False))
             if path == "/":
                 return self.send(self.app.page())
             return self.fail(400, "missing the 'query' parameter (GET /sparql?query=...)")
@@ -539,15 +676,30 @@ class _Handler(BaseHTTPRequestHandler):
             name = path[len("/saved/"):]
             fmt = _first(params, "format") or _first(params, "output")
             given = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "limit", "offset")}
-            return self.send(self.app.saved(name, given, accept=self.headers.get("Accept"), fmt=fmt,
-                                            client=self.client, limit=_first(params, "limit"),
-                                            offset=_first(params, "offset")))
+            return self.cached_get(lambda: self.app.saved(name, given, accept=self.headers.get("Accept"), fmt=fmt,
+                                                          client=self.client, limit=_first(params, "limit"),
+                                                          offset=_first(params, "offset")))
         if path in ("/graph", "/graph.html"):
             return self.send(self.app.graph_page())
         routed = self.extra_route(path, params)
         if routed is not None:
             return self.send(routed)
         return self.fail(404, f"nothing at {path}; try / (the query workbench), /sparql or /id/...")
+
+    def cached_get(self, answer: Callable[[], Reply | None]) -> None:
+        """A query by GET, with an ``ETag`` naming the store's live version, this server's start and the request
+        (URL and ``Accept``): a client that sends it back in ``If-None-Match`` gets 304 without the query being
+        run. Nothing is cached here; an unchanged answer is just not sent again."""
+        tag = self.app.etag(self.path, self.headers.get("Accept"))
+        revalidate = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept"} if tag else {}
+        if tag and tag in [t.strip().removeprefix("W/") for t in (self.headers.get("If-None-Match") or "").split(",")]:
+            return self.send(Reply(304, "", b"", revalidate))
+        reply = answer()
+        if reply is None:
+            return None
+        if reply.status == 200:
+            reply.headers.update(revalidate)
+        return self.send(reply)
 
     def extra_route(self, path: str, params: dict[str, list[str]]) -> Reply | None:
         """The workbench's files and helpers, and the entity pages (None: not one of these paths)."""
@@ -600,7 +752,8 @@ class _Handler(BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             return self.fail(400, "the request body is not UTF-8")
         if media == "application/sparql-query":
-            return self.run_protocol_query([text], params)
+            self.run_protocol_query([text], params)
+            return None
         if media == "application/sparql-update":
             return self.run_update(text, media)
         if media == _FORM:
@@ -611,7 +764,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return self.fail(400, "send either 'query' or 'update', not both")
                 return self.run_update(form["update"][-1], media)
             if "query" in form:
-                return self.run_protocol_query(form["query"], merged)
+                self.run_protocol_query(form["query"], merged)
+                return None
             return self.fail(400, "the form has neither a 'query' nor an 'update' field")
         return self.fail(415, f"unsupported Content-Type {media or '(none)'!r}; send application/sparql-query, "
                               f"{_FORM} or application/sparql-update")
@@ -654,17 +808,22 @@ class _Handler(BaseHTTPRequestHandler):
         return netloc == host or netloc + default == host or netloc == host + default \
             or (netloc.endswith(default) and netloc[: -len(default)] == host)
 
-    def run_protocol_query(self, queries: list[str], params: dict[str, list[str]]) -> None:
+    def run_protocol_query(self, queries: list[str], params: dict[str, list[str]], *, send: bool = True
+                           ) -> Reply | None:
+        """Run the query; send the reply (``send``) or return it."""
         if len(queries) != 1:
-            return self.fail(400, "exactly one 'query' parameter is allowed")
-        text = queries[0]
-        if not text.strip():
-            return self.fail(400, "the query is empty")
-        fmt = _first(params, "format") or _first(params, "output")
-        reply = self.app.query(text, accept=self.headers.get("Accept"), fmt=fmt,
-                               default_graphs=params.get("default-graph-uri", []),
-                               named_graphs=params.get("named-graph-uri", []), client=self.client)
+            reply = Reply.text(400, "exactly one 'query' parameter is allowed")
+        elif not queries[0].strip():
+            reply = Reply.text(400, "the query is empty")
+        else:
+            fmt = _first(params, "format") or _first(params, "output")
+            reply = self.app.query(queries[0], accept=self.headers.get("Accept"), fmt=fmt,
+                                   default_graphs=params.get("default-graph-uri", []),
+                                   named_graphs=params.get("named-graph-uri", []), client=self.client)
+        if not send:
+            return reply
         self.send(reply)
+        return None
 
 
 def _first(params: dict[str, list[str]], name: str) -> str | None:

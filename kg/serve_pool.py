@@ -10,8 +10,11 @@ made live only when the update succeeded).
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import pickle
+import select
 import signal
 import socket
 import subprocess
@@ -75,6 +78,18 @@ def _store_version(path: Path) -> str | None:
     from .store import live_version
 
     return live_version(path)
+
+
+def live_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What identifies the store's ``LIVE`` file as written: a build or an update replaces it by a rename (a new
+    file), so an unchanged stamp means an unchanged live version. One ``stat`` instead of reading it, per query."""
+    from .store import LIVE
+
+    try:
+        info = os.stat(path / LIVE)
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def _syntax_message(exc: SyntaxError) -> str:
@@ -144,6 +159,7 @@ def _worker_main(conn, store_path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business
     path = Path(store_path)
     opened = None   # the KgStore of the version this worker reads
+    stamp = None    # the LIVE file's stamp when that version was checked to be the live one
     while True:
         try:
             job = conn.recv()
@@ -152,11 +168,14 @@ def _worker_main(conn, store_path: str) -> None:
         if job is None:
             return
         try:
-            if opened is None or _store_version(path) != opened.version:
-                if opened is not None:
-                    opened.close()   # lets the next build delete that version
-                opened = None
-                opened = KgStore(path, read_only=True)
+            now = live_stamp(path)
+            if opened is None or now is None or now != stamp:
+                if opened is None or _store_version(path) != opened.version:
+                    if opened is not None:
+                        opened.close()   # lets the next build delete that version
+                    opened = None
+                    opened = KgStore(path, read_only=True)
+                stamp = now
             reply = _run_query(opened.store, job)
         except StoreError as exc:
             reply = Reply.text(500, f"cannot read the store: {exc}")
@@ -296,6 +315,19 @@ class _Worker:
         return code in (-signal.SIGABRT, 128 + signal.SIGABRT)
 
 
+# a job this small is sent to its worker by the thread that frees the worker, under the pool's lock (a larger one
+# by its own thread: the send may wait for the worker to read)
+_SEND_AT_ONCE = 32_768
+
+
+def _readable(conn: Connection, timeout: float) -> bool:
+    """Whether ``conn`` has data within ``timeout`` seconds: ``Connection.poll`` without the selector object it
+    builds on every call (a Connection reads exactly what it is sent, so nothing sits in a buffer of its own)."""
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
+
+
 class ClientBusy(Exception):
     """The client already has as many queries in flight (running or waiting) as one client may have."""
 
@@ -323,8 +355,11 @@ class Admission:
 @dataclass(eq=False)
 class _Ticket:
     client: str
+    ready: threading.Condition   # notified when the ticket gets its worker (shares the pool's lock)
+    payload: bytes = b""         # the pickled job, sent to the worker by whoever hands it the worker
     worker: "_Worker | None" = None
     long: bool = False
+    sent: bool = False
 
 
 class WorkerPool:
@@ -342,7 +377,8 @@ class WorkerPool:
         self.size = size
         self.admission = admission or Admission()
         self.long_slots = max(1, size - 1)
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._idle: list[_Worker] = []
         self._waiting: dict[str, list[_Ticket]] = {}
         self._turns: list[str] = []          # clients with waiting queries, in round-robin order
@@ -391,16 +427,22 @@ class WorkerPool:
             ticket.long = self._long < self.long_slots
             if ticket.long:
                 self._long += 1
-            self._cond.notify_all()
+            if 0 < len(ticket.payload) <= _SEND_AT_ONCE:
+                # the worker starts now, not once the waiting thread has woken up to send the job
+                ticket.sent = True   # (never twice: a failed send leaves a dead worker, which the reply's wait meets)
+                # if it fails, the waiting thread finds the connection closed and replaces the worker
+                with contextlib.suppress(OSError, ValueError):
+                    ticket.worker.conn.send_bytes(ticket.payload)
+            ticket.ready.notify()   # wakes this query's thread only
 
-    def _admit(self, client: str, deadline: float) -> _Ticket:
+    def _admit(self, client: str, deadline: float, payload: bytes = b"") -> _Ticket:
         adm = self.admission
         with self._cond:
             if self._in_flight.get(client, 0) >= adm.per_client:
                 raise ClientBusy()
             if sum(len(q) for q in self._waiting.values()) >= adm.max_waiting:
                 raise PoolBusy("queue")
-            ticket = _Ticket(client)
+            ticket = _Ticket(client, threading.Condition(self._lock), payload)
             self._in_flight[client] = self._in_flight.get(client, 0) + 1
             if client not in self._waiting:
                 self._waiting[client] = []
@@ -416,7 +458,7 @@ class WorkerPool:
                         self._turns.remove(client)
                     self._leave(client)
                     raise PoolBusy("wait")
-                self._cond.wait(remaining)
+                ticket.ready.wait(remaining)
             return ticket
 
     def _leave(self, client: str) -> None:
@@ -441,7 +483,6 @@ class WorkerPool:
             if worker is not None and not self._closed:
                 self._idle.append(worker)
             self._dispatch()
-            self._cond.notify_all()
 
     def _promote(self, ticket: _Ticket) -> bool:
         """A short-lane query ran out of its short time: it may go on if a long slot has become free."""
@@ -481,7 +522,8 @@ class WorkerPool:
         or no worker became free in time) or QueryTimeout (the query ran too long and was stopped).
         """
         deadline = time.monotonic() + timeout
-        ticket = self._admit(client, deadline)
+        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        ticket = self._admit(client, deadline, payload)
         worker = ticket.worker
         try:
             try:
@@ -489,13 +531,14 @@ class WorkerPool:
             except QueryTimeout:
                 worker = self._replace(worker)
                 raise
-            worker.conn.send(job)
+            if not ticket.sent:
+                worker.conn.send_bytes(payload)
             while True:
                 if ticket.long or self.size == 1:
                     wait = deadline - time.monotonic()
                 else:
                     wait = min(deadline, time.monotonic() + self.admission.short_time) - time.monotonic()
-                if worker.conn.poll(max(0.0, wait)):
+                if _readable(worker.conn, max(0.0, wait)):
                     reply = worker.conn.recv()
                     if getattr(reply, "retire", False):  # the worker ran out of memory in Python code
                         self.memory_kills += 1
@@ -554,7 +597,9 @@ class WorkerPool:
             self._all.clear()
             self._idle.clear()
             self._spare = None
-            self._cond.notify_all()
+            for tickets in self._waiting.values():
+                for ticket in tickets:
+                    ticket.ready.notify()
         for worker in workers:
             worker.stop()
 

@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -57,6 +58,11 @@ def server(corpus):
     config = ServeConfig(store_path=corpus["store"], port=0, timeout=TIMEOUT, max_results=MAX_RESULTS,
                          max_request_bytes=MAX_REQUEST, workers=2, out_dir=corpus["root"] / "out")
     with SparqlServer(config).start() as srv:
+        # the workers start (a Python process each, opening the store) with the server: on a loaded machine that
+        # can take longer than the short time limit these tests use, so wait until a query is answered first
+        deadline = time.monotonic() + 60
+        while http(srv, params={"query": "ASK {}"})[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
         yield srv
 
 
