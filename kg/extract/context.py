@@ -26,6 +26,8 @@ NOT_SUBJECT_TYPES = {"publisher", "event"}
 SOURCE_TYPES = {"company", "organization", "person", "publisher"}
 
 Span = tuple[int, int]
+# a word as the Korean analyser tags it: local start and end offsets, form, part-of-speech tag (NNP, SL, JKS, …)
+Token = tuple[int, int, str, str]
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Sentence:
     text: str
     para: int
     headline: bool = False
-    proper_nouns: list[tuple[int, int, str]] = field(default_factory=list)   # local offsets, unknown-name hints
+    proper_nouns: list[Token] = field(default_factory=list)   # local offsets, unknown-name hints
 
 
 @dataclass

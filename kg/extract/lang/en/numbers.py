@@ -142,10 +142,12 @@ def find_en_quantities(text: str) -> list[Quantity]:
     out.sort(key=lambda q: q.start)
     # "49.7 and 41.8 points", "30,000 and 25,000 units": a bare number listed right before a figure shares its unit
     for i in range(len(out) - 2, -1, -1):
-        q, nxt = out[i], out[i + 1]
-        if q.unit is None and q.kind is None and nxt.unit is not None and not nxt.as_written.startswith(tuple(SIGNS)) \
-                and _SHARED_UNIT_GAP.fullmatch(text, q.end, nxt.start) and not _is_year(q):
-            out[i] = Quantity(q.value, nxt.unit, nxt.kind, nxt.counter, q.approximate, q.start, q.end, q.as_written)
+        bare, figure = out[i], out[i + 1]
+        if bare.unit is None and bare.kind is None and figure.unit is not None \
+                and not figure.as_written.startswith(tuple(SIGNS)) \
+                and _SHARED_UNIT_GAP.fullmatch(text, bare.end, figure.start) and not _is_year(bare):
+            out[i] = Quantity(bare.value, figure.unit, figure.kind, figure.counter, bare.approximate, bare.start, bare.end,
+                              bare.as_written)
     return out
 
 

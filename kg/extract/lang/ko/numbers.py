@@ -106,7 +106,7 @@ def format_ko_number(value: int, style: str = "mixed", *, spaced: bool = False) 
         return f"{value:,}"
     if value == 0:
         return "0"
-    parts = []
+    parts: list[str] = []
     rest = value
     for name, mult in MYRIADS.items():
         q, rest = divmod(rest, int(mult))
@@ -124,7 +124,7 @@ def _section(n: int, style: str) -> str:
     return str(n)
 
 
-def _is_age_or_decade(text: str, m: re.Match) -> bool:
+def _is_age_or_decade(text: str, m: re.Match[str]) -> bool:
     num, unit = m.group("num"), m.group("unit")
     if unit != "대" or not num.isdigit() or len(num) > 2:   # ages and decades have two digits (and int()
         return False                                        # refuses thousands of digits)
@@ -188,9 +188,10 @@ def find_ko_quantities(text: str) -> list[Quantity]:
         out.append(Quantity(value, key, kind, unit, approx, start, end, text[start:end]))
     # "31.62, 30.17점", "4와 5개": a bare number listed right before a figure shares its counter
     for i in range(len(out) - 2, -1, -1):
-        q, nxt = out[i], out[i + 1]
-        if q.unit is None and nxt.unit is not None and _SHARED_COUNTER_GAP.fullmatch(text, q.end, nxt.start):
-            out[i] = Quantity(q.value, nxt.unit, nxt.kind, nxt.counter, q.approximate, q.start, q.end, q.as_written)
+        bare, figure = out[i], out[i + 1]
+        if bare.unit is None and figure.unit is not None and _SHARED_COUNTER_GAP.fullmatch(text, bare.end, figure.start):
+            out[i] = Quantity(bare.value, figure.unit, figure.kind, figure.counter, bare.approximate, bare.start, bare.end,
+                              bare.as_written)
     return out
 
 
@@ -232,7 +233,9 @@ def _ko_ranks(text: str) -> tuple[RankMention, ...]:
             out.append(RankMention(int(m.group(1)), m.start(1), m.end(1), m.group(1)))
     # "2·3위", "2, 3위": two places written with one 위 (the first is a rank of its own)
     for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?[·,]\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))", text):
-        first, second = int(m.group(1)), int(re.match(r"\d+", text[m.end():]).group(0))
+        following = re.match(r"\d+", text[m.end():])
+        assert following is not None   # the lookahead above saw the digits
+        first, second = int(m.group(1)), int(following.group(0))
         if 0 < first < second <= first + 2:
             out.append(RankMention(first, m.start(1), m.end(1), m.group(1)))
     out.sort(key=lambda r: r.start)
