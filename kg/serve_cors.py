@@ -32,8 +32,8 @@ def parse_origins(value: str | None) -> tuple[str, ...] | None:
     if value in ("", "*"):
         return ("*",)
     origins = []
-    for item in value.split(","):
-        item = item.strip().rstrip("/")
+    for written in value.split(","):
+        item = written.strip().rstrip("/")
         parts = urlsplit(item)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
             raise InputError(f"--cors {item!r} is not an origin",

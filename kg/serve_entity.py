@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from .serve_pool import Reply
-from .vocab import NKG, RDF_TYPE
+from .vocab import RDF_TYPE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .serve import SparqlServer
@@ -276,7 +276,7 @@ class EntityPages:
                          "</tr></thead><tbody>")
             for f in facts:
                 get = _getter(f)
-                figure = get("rank") and f"#{get('rank')}" or " ".join(x for x in (get("value"), get("unit")) if x)
+                figure = (get("rank") and f"#{get('rank')}") or " ".join(x for x in (get("value"), get("unit")) if x)
                 source = e(get("source")) + (f' <span class="att">({e(get("attribution"))})</span>'
                                              if get("attribution") else "")
                 parts.append(

@@ -15,6 +15,7 @@ The scan is the first of two fences: the worker processes also cannot open netwo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -58,7 +59,7 @@ def tokens(text: str) -> list[Token]:
     """SPARQL tokens, enough to find keywords: whitespace and comments dropped, the rest kept in order."""
     out = []
     for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
+        kind = m.lastgroup or ""
         if kind == "skip":
             continue
         value = m.group()
@@ -71,7 +72,7 @@ def tokens(text: str) -> list[Token]:
 
 
 def _decoded(text: str) -> str:
-    def one(m: re.Match) -> str:
+    def one(m: re.Match[str]) -> str:
         code = int(m.group(1) or m.group(2), 16)
         return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
@@ -155,7 +156,8 @@ def allowed(target: str | None, allow_list: tuple[str, ...] | list[str]) -> bool
     return False
 
 
-def refusal(text: str, *, update: bool, federation: bool, allow_list, prefixes=None) -> str | None:
+def refusal(text: str, *, update: bool, federation: bool, allow_list: tuple[str, ...] | list[str],
+            prefixes: dict[str, str] | None = None) -> str | None:
     """Why ``text`` may not run here (one line), or None when it makes no outbound request it may not make."""
     for op in outbound(text, update=update, prefixes=prefixes):
         if federation and allowed(op.target, allow_list):
@@ -170,7 +172,7 @@ def refusal(text: str, *, update: bool, federation: bool, allow_list, prefixes=N
     return None
 
 
-def check_allow_list(urls) -> tuple[str, ...]:
+def check_allow_list(urls: Iterable[str]) -> tuple[str, ...]:
     """The ``--allow-service`` prefixes, each an absolute http(s) URL; ValueError names a bad one."""
     out = []
     for url in urls:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph
-from pyoxigraph import BlankNode, Literal, NamedNode
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from .vocab import XSD, XSD_BOOLEAN, XSD_STRING
 from .xlsx import Cell, workbook
+
+# a term of a query result: RDF-star results may hold quoted triples
+Term = NamedNode | BlankNode | Literal | Triple
 
 
 # media type -> short name. The first entry of each table is the default.
@@ -131,13 +135,13 @@ def choose_format(kind: str, accept: list[tuple[str, float]], requested: str | N
 
 
 # ------------------------------------------------------------------------------------------------ SELECT / ASK
-def _json_term(term) -> dict:
+def _json_term(term: Term) -> dict[str, object]:
     if isinstance(term, NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, Literal):
-        out = {"type": "literal", "value": term.value}
+        out: dict[str, object] = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
         elif term.datatype is not None and term.datatype.value != XSD_STRING:
@@ -149,7 +153,7 @@ def _json_term(term) -> dict:
                                         "object": _json_term(term.object)}}
 
 
-def _xml_term(term) -> str:
+def _xml_term(term: Term) -> str:
     if isinstance(term, NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
     if isinstance(term, BlankNode):
@@ -169,7 +173,7 @@ def _xml_safe(text: str) -> str:
     return "".join(c if c in "\t\n\r" or ord(c) >= 0x20 else "\ufffd" for c in text)
 
 
-def _csv_value(term) -> str:
+def _csv_value(term: Term | None) -> str:
     if term is None:
         return ""
     if isinstance(term, BlankNode):
@@ -179,10 +183,10 @@ def _csv_value(term) -> str:
     return str(term)
 
 
-_LINE_BREAKS = {c: f"\\u{ord(c):04X}" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+_LINE_BREAKS: dict[str, str | int | None] = {c: f"\\u{ord(c):04X}" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
-def _tsv_term(term) -> str:
+def _tsv_term(term: Term) -> str:
     """N-Triples form, with the characters some readers take for line breaks escaped as well."""
     return str(term).translate(str.maketrans(_LINE_BREAKS))
 
@@ -193,7 +197,7 @@ _XLSX_INTEGERS = {XSD + name for name in ("integer", "int", "long", "short", "by
 _XLSX_NUMBERS = {XSD + "decimal", XSD + "double", XSD + "float"}
 
 
-def _xlsx_value(term) -> Cell:
+def _xlsx_value(term: Term | None) -> Cell:
     """A spreadsheet cell for an RDF term: numbers and booleans typed, everything else as its text."""
     if isinstance(term, Literal) and term.datatype is not None and not term.language:
         datatype = term.datatype.value
@@ -210,9 +214,9 @@ def _xlsx_value(term) -> Cell:
     return None if term is None else _csv_value(term)
 
 
-def serialize_select(variables: list[str], rows: list[tuple], fmt: str) -> bytes:
+def serialize_select(variables: list[str], rows: Sequence[Sequence[Term | None]], fmt: str) -> bytes:
     if fmt == "json":
-        bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
         return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
                           ensure_ascii=False).encode("utf-8")
     if fmt == "xml":
@@ -221,7 +225,7 @@ def serialize_select(variables: list[str], rows: list[tuple], fmt: str) -> bytes
         for row in rows:
             out.append("<result>")
             out.extend(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                       for v, t in zip(variables, row) if t is not None)
+                       for v, t in zip(variables, row, strict=True) if t is not None)
             out.append("</result>")
         out.append("</results>\n</sparql>\n")
         return "\n".join(out).encode("utf-8")
@@ -245,7 +249,7 @@ def serialize_ask(value: bool, fmt: str) -> bytes:
         return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
     if fmt == "xml":
         return ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode("utf-8")
+                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
     if fmt == "xlsx":
         return workbook(["_askResult"], [[value]])
     # CSV and TSV define no boolean form; a one-cell table is what most endpoints send
@@ -253,7 +257,9 @@ def serialize_ask(value: bool, fmt: str) -> bytes:
             + ("true" if value else "false") + ("\r\n" if fmt == "csv" else "\n")).encode("utf-8")
 
 
-def serialize_graph(triples: list, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+def serialize_graph(triples: Iterable[Triple], fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
     ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    kwargs = {"prefixes": prefixes} if prefixes and fmt in ("turtle", "rdfxml", "jsonld") else {}
-    return pyoxigraph.serialize(ordered, format=_GRAPH_RDF_FORMATS[fmt], **kwargs)
+    used = prefixes if prefixes and fmt in ("turtle", "rdfxml", "jsonld") else None
+    out = pyoxigraph.serialize(ordered, format=_GRAPH_RDF_FORMATS[fmt], prefixes=used)
+    assert out is not None   # serialize returns the bytes when given no output
+    return out
