@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Union
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import pyoxigraph
 import pyshacl
@@ -39,6 +40,7 @@ from . import vocab
 from .assets import shapes_path
 from .errors import InputError, Location
 from . import shacl_sparql
+from .shacl_sparql import Term
 
 SH = Namespace(vocab.SH)
 NKG = Namespace(vocab.NKG)
@@ -51,7 +53,7 @@ _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 # Prefixes used to shorten IRIs in reports (paths and shapes); fixed so output does not depend on the input.
 _PREFIXES = vocab.REPORT_PREFIXES
 
-GraphSource = Union[Graph, str, Path, None]
+GraphSource = Graph | str | Path | None
 Original = Callable[[Node, object, Literal], Node]   # (focus, path, value as stored) -> value as written
 ENGINES = ("fast", "pyshacl")
 DEFAULT_ENGINE = "fast"
@@ -77,7 +79,7 @@ class ValidationResult:
     shape: str  # the shape that reported it, as a prefixed name (nkgsh:...)
     defined_at: str | None  # "data/articles/x.yaml:42": where the node is defined
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[object, ...]:
         return (
             _SEVERITY_RANK.get(self.severity, len(SEVERITIES)),
             _location_key(self.defined_at),
@@ -112,7 +114,7 @@ class ValidationReport:
     counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_results(cls, results: Iterable[ValidationResult]) -> "ValidationReport":
+    def from_results(cls, results: Iterable[ValidationResult]) -> ValidationReport:
         ordered = sorted(set(results), key=ValidationResult.sort_key)
         counts = {name: 0 for name in SEVERITIES}
         for result in ordered:
@@ -163,7 +165,7 @@ def validate(
         store = pyoxigraph.Store()
         triples = itertools.chain(data.quads((None, None, None, None)) if isinstance(data, ConjunctiveGraph)
                                   else data, ontology_graph if ontology_graph is not None else ())
-        store.bulk_extend(pyoxigraph.Quad(_ox(t[0]), _ox(t[1]), _ox(t[2])) for t in triples)
+        store.bulk_extend(_ox_quad(t[0], t[1], t[2]) for t in triples)
         source = union_graph(data) if isinstance(data, ConjunctiveGraph) else data
         return _fast_report(store, shapes_graph, lambda focus, path, value: _original(source, focus, path, value))
     data_graph = union_graph(data) if isinstance(data, ConjunctiveGraph) else data
@@ -213,11 +215,11 @@ def _fast_report(store: pyoxigraph.Store, shapes: Graph, original: Original | No
     ``original(focus, path, value)`` may give back the literal as the input wrote it: the store keeps literals
     in canonical form ("33.0"^^xsd:decimal reads back as "33"), pySHACL reports them as written."""
     plan = _plan(shapes)
-    cache: dict = {}
+    cache: TermCache = {}
     results = []
     for raw in shacl_sparql.run(plan, store):
         focus = _term(raw.focus, cache)
-        path = _term(raw.path, cache) if isinstance(raw.path, pyoxigraph.NamedNode) else raw.path
+        path = _term(raw.path, cache) if isinstance(raw.path, Term) else raw.path
         results.append(
             ValidationResult(
                 severity=raw.check.severity,
@@ -233,8 +235,9 @@ def _fast_report(store: pyoxigraph.Store, shapes: Graph, original: Original | No
     return ValidationReport.from_results(results)
 
 
-def _value_term(raw: shacl_sparql.RawResult, focus: Node, path: object, cache: dict,
+def _value_term(raw: shacl_sparql.RawResult, focus: Node, path: object, cache: TermCache,
                 original: Original | None) -> Node:
+    assert raw.value is not None   # results without a value are not looked up
     value = _term(raw.value, cache)
     if original is not None and isinstance(value, Literal):
         return original(focus, path, value)
@@ -256,7 +259,9 @@ def _canonical(literal: Literal) -> Literal:
     store = pyoxigraph.Store()
     node = pyoxigraph.NamedNode("urn:x")
     store.add(pyoxigraph.Quad(node, node, _ox(literal)))
-    return _term(next(iter(store)).object, {})
+    converted = _term(next(iter(store)).object, {})
+    assert isinstance(converted, Literal)
+    return converted
 
 
 _PLANS: dict[int, tuple[Graph, int, shacl_sparql.Plan]] = {}
@@ -272,7 +277,7 @@ def _plan(shapes: Graph) -> shacl_sparql.Plan:
     return plan
 
 
-def _ox(node: Node) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal:
+def _ox(node: Node | None) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal:
     """An rdflib term as a pyoxigraph term."""
     if isinstance(node, URIRef):
         return pyoxigraph.NamedNode(str(node))
@@ -287,7 +292,17 @@ def _ox(node: Node) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.
     raise InputError(f"cannot validate an RDF term of type {type(node).__name__}: {node}")
 
 
+def _ox_quad(s: Node | None, p: Node | None, o: Node | None) -> pyoxigraph.Quad:
+    """An rdflib triple as a pyoxigraph quad in the default graph."""
+    subject, predicate, obj = _ox(s), _ox(p), _ox(o)
+    if isinstance(subject, pyoxigraph.Literal) or not isinstance(predicate, pyoxigraph.NamedNode):
+        raise InputError(f"cannot validate a triple with subject {s} and predicate {p}")
+    return pyoxigraph.Quad(subject, predicate, obj)
+
+
 def _store_label(store: pyoxigraph.Store, node: shacl_sparql.Term, converted: Node) -> str:
+    if isinstance(node, pyoxigraph.Literal):   # a literal is the subject of no label
+        return _pick_label([], converted)
     labels = [Literal(q.object.value, lang=q.object.language) for q in
               store.quads_for_pattern(node, pyoxigraph.NamedNode(str(RDFS.label)), None)
               if isinstance(q.object, pyoxigraph.Literal)]
@@ -295,6 +310,8 @@ def _store_label(store: pyoxigraph.Store, node: shacl_sparql.Term, converted: No
 
 
 def _store_defined_at(store: pyoxigraph.Store, node: shacl_sparql.Term) -> str | None:
+    if isinstance(node, pyoxigraph.Literal):
+        return None
     for prop in (NKG.definedAt, NKG.definedIn):
         values = sorted(_node_value(q.object) for q in
                         store.quads_for_pattern(node, pyoxigraph.NamedNode(str(prop)), None))
@@ -311,7 +328,7 @@ _SPARQL_PATCH_LOCK = threading.Lock()
 
 
 @contextmanager
-def _prepared_sparql():
+def _prepared_sparql() -> Iterator[None]:
     """Parse each SPARQL text once while pySHACL runs.
 
     pySHACL evaluates a SPARQL-based constraint once per focus node and hands rdflib the query text each time;
@@ -321,9 +338,11 @@ def _prepared_sparql():
     """
     with _SPARQL_PATCH_LOCK:  # one validation at a time patches and restores rdflib, even across threads
         original = SPARQLProcessor.query
-        cache: dict = {}
+        cache: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
 
-        def query(self, str_or_query, initBindings=None, initNs=None, base=None, DEBUG=False):
+        # rdflib's SPARQLProcessor.query, with its argument names
+        def query(self: SPARQLProcessor, str_or_query: Any, initBindings: Any = None, initNs: Any = None,
+                  base: str | None = None, DEBUG: bool = False) -> Any:
             if isinstance(str_or_query, str):
                 key = (str_or_query, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
                 prepared = cache.get(key)
@@ -332,43 +351,50 @@ def _prepared_sparql():
                 str_or_query = prepared
             return original(self, str_or_query, initBindings, initNs, base, DEBUG)
 
-        SPARQLProcessor.query = query
+        SPARQLProcessor.query = query  # type: ignore[method-assign,assignment]  # a cache in front; restored below
         try:
             yield
         finally:
-            SPARQLProcessor.query = original
+            SPARQLProcessor.query = original  # type: ignore[method-assign]
 
 
 def union_graph(dataset: Graph) -> Graph:
     """One graph holding every triple of every graph (default and named) of ``dataset``."""
     union = Graph()
-    for s, p, o, _ctx in dataset.quads((None, None, None, None)):
+    quads = dataset.quads((None, None, None, None)) if isinstance(dataset, ConjunctiveGraph) \
+        else ((s, p, o, dataset) for s, p, o in dataset)
+    for s, p, o, _ctx in quads:
         union.add((s, p, o))
     return union
 
 
-def graph_from_oxigraph(quads: Iterable) -> Graph:
+def graph_from_oxigraph(quads: Iterable[pyoxigraph.Quad | pyoxigraph.Triple]) -> Graph:
     """An rdflib graph holding the triples of pyoxigraph quads (or triples), graph names dropped (a union).
 
     Lets callers validate what is in a pyoxigraph store: ``validate(graph_from_oxigraph(store))``.
     """
     graph = Graph()
-    cache: dict = {}
+    cache: TermCache = {}
     for quad in quads:
         graph.add((_term(quad.subject, cache), _term(quad.predicate, cache), _term(quad.object, cache)))
     return graph
 
 
-def _term(term, cache: dict):
-    converted = cache.get(term)
-    if converted is not None:
-        return converted
+# pyoxigraph terms already converted to rdflib (a term repeats across many triples)
+TermCache = dict[shacl_sparql.Term | pyoxigraph.Triple, Node]
+
+
+def _term(term: shacl_sparql.Term | pyoxigraph.Triple, cache: TermCache) -> Node:
+    known = cache.get(term)
+    if known is not None:
+        return known
     kind = type(term).__name__
-    if kind == "NamedNode":
+    converted: Node
+    if isinstance(term, pyoxigraph.NamedNode):
         converted = URIRef(term.value)
-    elif kind == "BlankNode":
+    elif isinstance(term, pyoxigraph.BlankNode):
         converted = BNode(term.value)
-    elif kind == "Literal":
+    elif isinstance(term, pyoxigraph.Literal):
         if term.language:
             converted = Literal(term.value, lang=term.language)
         elif term.datatype.value == str(XSD.string):
@@ -386,8 +412,10 @@ def _term(term, cache: dict):
 # Loading the shapes and the ontology (once)
 
 
-def _resolve(source: GraphSource, default_path) -> Graph:
+def _resolve(source: GraphSource, default_path: Callable[[], Path] | None) -> Graph:
     if source is None:
+        if default_path is None:
+            raise InputError("no graph given and none to fall back to")
         return _load_cached(str(default_path()))
     if isinstance(source, Graph):
         return source
@@ -434,35 +462,37 @@ def _read_report(report: Graph, data: Graph, shapes: Graph) -> ValidationReport:
     return ValidationReport.from_results(results)
 
 
-def _message(report: Graph, node, shapes: Graph, shape) -> str:
+def _message(report: Graph, node: Node, shapes: Graph, shape: Node | None) -> str:
     messages = [m for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal)]
     if not messages and shape is not None:
         messages = [m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)]
     return _choose_message(messages)
 
 
-def _choose_message(messages: list) -> str:
+def _choose_message(messages: list[Literal]) -> str:
     english = [m for m in messages if (m.language or "").lower().startswith("en")]
     chosen = sorted(english or messages, key=str)
     return _one_line(chosen[0]) if chosen else "the data does not satisfy this shape"
 
 
-def _label(data: Graph, node) -> str:
+def _label(data: Graph, node: Node | None) -> str:
     if node is None:
         return "(none)"
     labels = [label for label in data.objects(node, RDFS.label) if isinstance(label, Literal)]
     return _pick_label(labels, node)
 
 
-def _pick_label(labels: list, node) -> str:
-    for wanted in (lambda lang: lang == "en", lambda lang: lang.startswith("en-"), lambda lang: lang == ""):
+def _pick_label(labels: list[Literal], node: Node) -> str:
+    tests: tuple[Callable[[str], bool], ...] = (lambda lang: lang == "en", lambda lang: lang.startswith("en-"),
+                                               lambda lang: lang == "")
+    for wanted in tests:
         matches = sorted(str(label) for label in labels if wanted((label.language or "").lower()))
         if matches:
             return matches[0]
     return short_iri(node)
 
 
-def _defined_at(data: Graph, node) -> str | None:
+def _defined_at(data: Graph, node: Node | None) -> str | None:
     if node is None:
         return None
     for prop in (NKG.definedAt, NKG.definedIn):
@@ -472,7 +502,7 @@ def _defined_at(data: Graph, node) -> str | None:
     return None
 
 
-def short_iri(node) -> str:
+def short_iri(node: Node) -> str:
     """A readable short form of a node: the IRI without the default base (``entity/tesla``)."""
     if isinstance(node, BNode):
         return "(blank node)"
@@ -485,7 +515,7 @@ def short_iri(node) -> str:
     return re.split(r"[#/]", text.rstrip("/#"))[-1] or text
 
 
-def _node_text(node) -> str:
+def _node_text(node: Node | None) -> str:
     if node is None:
         return "(none)"
     if isinstance(node, BNode):
@@ -493,13 +523,13 @@ def _node_text(node) -> str:
     return str(node)
 
 
-def _shape_text(shape) -> str:
+def _shape_text(shape: Node | None) -> str:
     if shape is None or isinstance(shape, BNode):
         return "(anonymous shape)"
     return _prefixed(shape)
 
 
-def _prefixed(iri) -> str:
+def _prefixed(iri: Node) -> str:
     text = str(iri)
     for prefix, namespace in _PREFIXES.items():
         if text.startswith(namespace) and re.fullmatch(r"[A-Za-z_][\w.-]*", text[len(namespace):]):
@@ -507,7 +537,7 @@ def _prefixed(iri) -> str:
     return f"<{text}>"
 
 
-def _path_text(path, shapes: Graph) -> str | None:
+def _path_text(path: Node | None, shapes: Graph) -> str | None:
     """A SHACL property path as text: ``nkg:value``, ``^nkg:subject``, ``nkg:ranking/nkg:size``."""
     if path is None:
         return None
@@ -528,7 +558,7 @@ def _path_text(path, shapes: Graph) -> str | None:
     return "(complex path)"
 
 
-def _location_key(defined_at: str | None) -> tuple:
+def _location_key(defined_at: str | None) -> tuple[int, str, int]:
     """Sort "a.yaml:9" before "a.yaml:10"; unknown locations last."""
     if not defined_at:
         return (1, "", 0)
@@ -542,5 +572,5 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _one_line(value) -> str:
+def _one_line(value: object) -> str:
     return " ".join(str(value).split())
