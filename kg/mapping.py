@@ -8,14 +8,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from .errors import InputError, Location
 from .model import Article, Corpus, Entity, Fact, Registry
 
 from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
+
+T = TypeVar("T")
 
 ENTITY_CLASS = {
     "country": "Country", "company": "Company", "organization": "Organization", "person": "Person",
@@ -194,14 +197,14 @@ class _Emitter:
         self.graph = graph
         self.quads: list[Quad] = []
 
-    def add(self, s, p, o) -> None:
+    def add(self, s: NamedNode | BlankNode, p: NamedNode, o: NamedNode | BlankNode | Literal) -> None:
         self.quads.append(Quad(s, p, o, self.graph))
 
-    def labels(self, s, labels: dict[str, str], predicate=LABEL) -> None:
+    def labels(self, s: NamedNode, labels: dict[str, str], predicate: NamedNode = LABEL) -> None:
         for lang in sorted(labels):
             self.add(s, predicate, lit_lang(labels[lang], lang))
 
-    def aliases(self, s, aliases: dict[str, list[str]], predicate=ALT_LABEL) -> None:
+    def aliases(self, s: NamedNode, aliases: dict[str, list[str]], predicate: NamedNode = ALT_LABEL) -> None:
         for lang in sorted(aliases):
             for alias in aliases[lang]:
                 self.add(s, predicate, lit_lang(alias, lang))
@@ -439,8 +442,15 @@ def editions_quads(editions: set[Edition], registry: Registry, iris: Iris) -> li
     return e.quads
 
 
+def _given(value: T | None, field: str, fact: Fact) -> T:
+    """A field the loader requires of the fact's kind (a rank's rank, an observation's value, …)."""
+    if value is None:
+        raise AssertionError(f"{fact.origin}: a {fact.kind} fact without {field} passed the loader")
+    return value
+
+
 def _period_literal(fact: Fact) -> Literal:
-    p = fact.period
+    p = _given(fact.period, "period", fact)
     datatype = {"year": "gYear", "month": "gYearMonth", "day": "date"}[p.precision]
     return Literal(p.iso(), datatype=NamedNode(XSD + datatype))
 
@@ -451,18 +461,18 @@ def fact_label(fact: Fact, registry: Registry) -> str:
     approx = _QUALIFIER_WORDS[fact.qualifier] if fact.qualifier else ""
     approx += "about " if fact.approximate else ""
     if fact.kind == "observation":
-        unit = registry.units[fact.unit].label["en"]
-        measure = registry.indicators[fact.indicator].label["en"]
-        figure = format_decimal(fact.value)
+        unit = registry.units[_given(fact.unit, "unit", fact)].label["en"]
+        measure = registry.indicators[_given(fact.indicator, "indicator", fact)].label["en"]
+        figure = format_decimal(_given(fact.value, "value", fact))
         if fact.value_high is not None:
             figure += "–" + format_decimal(fact.value_high)
         return f"{subject} — {measure}: {approx}{figure} {unit}"
     if fact.kind == "rank":
-        measure = registry.rankings[fact.ranking].label["en"]
+        measure = registry.rankings[_given(fact.ranking, "ranking", fact)].label["en"]
         when = f" {fact.period.year}" if fact.period else ""
         of = f" of {fact.out_of}" if fact.out_of else ""
         return f"{subject} — {measure}{when}: rank {approx}{fact.rank}{of}"
-    group = registry.group(fact.group)
+    group = _given(registry.group(_given(fact.group, "group", fact)), "a known group", fact)
     scheme = registry.classifications[group.classification].label["en"]
     return f"{subject} — {scheme}: {approx}{group.label['en']}"
 
@@ -480,7 +490,7 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
     e.add(s, n("evidence"), lit_lang(fact.evidence.text, lang))
     if fact.evidence.start is not None:
         e.add(s, n("evidenceStart"), lit_int(fact.evidence.start))
-        e.add(s, n("evidenceEnd"), lit_int(fact.evidence.end))
+        e.add(s, n("evidenceEnd"), lit_int(_given(fact.evidence.end, "evidence end", fact)))
     e.add(s, n("approximate"), lit_bool(fact.approximate))
     if fact.qualifier:
         e.add(s, n("qualifier"), n(QUALIFIER_INDIVIDUAL[fact.qualifier]))
@@ -508,11 +518,11 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
         e.add(s, n("asWritten"), lit_lang(fact.as_written, lang))
     e.add(s, n("definedAt"), lit_str(str(fact.origin)))
     if fact.kind == "observation":
-        e.add(s, n("indicator"), iris.indicator(fact.indicator))
-        e.add(s, n("value"), lit_decimal(fact.value))
+        e.add(s, n("indicator"), iris.indicator(_given(fact.indicator, "indicator", fact)))
+        e.add(s, n("value"), lit_decimal(_given(fact.value, "value", fact)))
         if fact.value_high is not None:
             e.add(s, n("valueHigh"), lit_decimal(fact.value_high))
-        e.add(s, n("unit"), iris.unit(fact.unit))
+        e.add(s, n("unit"), iris.unit(_given(fact.unit, "unit", fact)))
         if fact.equivalent:
             e.add(s, n("equivalentValue"), lit_decimal(fact.equivalent.value))
             e.add(s, n("equivalentUnit"), iris.unit(fact.equivalent.unit))
@@ -523,11 +533,11 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
         e.add(s, n("edition"), node)
         if fact.kind == "rank":
             e.add(s, n("ranking"), node)
-            e.add(s, n("rank"), lit_int(fact.rank))
+            e.add(s, n("rank"), lit_int(_given(fact.rank, "rank", fact)))
             if fact.out_of:
                 e.add(s, n("outOf"), lit_int(fact.out_of))
         else:
-            e.add(s, n("group"), iris.group(fact.group))
+            e.add(s, n("group"), iris.group(_given(fact.group, "group", fact)))
 
 
 def corpus_quads(corpus: Corpus, iris: Iris) -> dict[str, list[Quad]]:
