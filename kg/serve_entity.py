@@ -63,11 +63,9 @@ PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:
 
 def vega_chart(info: EntityInfo) -> str:
     """The built-in provider: the chart kg.charts draws for an indicator, country or ranking (``entity_chart``),
-    with vega-embed inlined; "" when kg.charts is not installed, the store is unknown or there is nothing to draw."""
-    try:
-        from .charts import embed_fragment, entity_chart, vendor_scripts  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return ""
+    with vega-embed inlined; "" when the store is unknown or there is nothing to draw."""
+    from .charts import embed_fragment, entity_chart, vendor_scripts   # altair is imported on a page's first chart
+
     if info.store_path is None:
         return ""
     from .store import KgStore
