@@ -28,6 +28,11 @@ SOURCE_TYPES = {"company", "organization", "person", "publisher"}
 Span = tuple[int, int]
 # a word as the Korean analyser tags it: local start and end offsets, form, part-of-speech tag (NNP, SL, JKS, …)
 Token = tuple[int, int, str, str]
+# the open world's memory of an article: "series" (the ranking proposed), ("indicator", unit) (the measure proposed
+# for figures of a unit), "last_rank" (sentence, end, series key of the last rank read)
+Opened = dict[str | tuple[str, str | None], Any]
+# the ranking an article talks about: its key, the entity types it ranks, its size
+CurrentSeries = tuple[str, set[str | None], int | None]
 
 
 @dataclass
@@ -80,12 +85,12 @@ class ArticleState:
     prev_subject: str | None = None            # the subject of the previous sentence of the paragraph
     prev_text: str = ""
     para: int = -1
-    current_series: tuple[str, set[str | None], int | None] | None = None   # ranking talked about: key, types, size
+    current_series: CurrentSeries | None = None   # ranking talked about: key, types, size
     current_indicator: str | None = None       # the measure the article is talking about
     article_subject: str | None = None         # the last subject of an earlier paragraph
     last_group: tuple[str, str | None, str] | None = None   # the group named last in the paragraph ("같은 그룹")
     seen_classifications: set[str] = field(default_factory=set)   # classifications whose groups were named
-    opened: dict[str, Any] = field(default_factory=dict)   # open world: the ranking title and proposals in use
+    opened: Opened = field(default_factory=dict)   # open world: the ranking title and proposals in use
     named: set[str] = field(default_factory=set)          # registry entities the article has named
     prev_count: Quantity | None = None         # the last count of the sentence before (same paragraph)
     ranked_size: int | None = None             # "covering 40 countries": how many the ranking ranks

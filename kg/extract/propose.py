@@ -161,7 +161,7 @@ class Proposals:
         entry = self.entries["units"].get(code)
         return entry["kind"] if entry else None
 
-    def indicator(self, phrase: str, lang: str, unit: str, note: str) -> str:
+    def indicator(self, phrase: str, lang: str, unit: str | None, note: str) -> str:
         """An indicator named by the article's own noun phrase (both labels carry it until a reviewer
         translates)."""
         label = {"en": phrase, "ko": phrase} if lang != "en" else {"en": phrase}
