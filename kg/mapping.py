@@ -537,7 +537,8 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
             if fact.out_of:
                 e.add(s, n("outOf"), lit_int(fact.out_of))
         else:
-            e.add(s, n("group"), iris.group(_given(fact.group, "group", fact)))
+            assert fact.group is not None, f"{fact.origin}: a membership without its group passed the loader"
+            e.add(s, n("group"), iris.group(fact.group))
 
 
 def corpus_quads(corpus: Corpus, iris: Iris) -> dict[str, list[Quad]]:
