@@ -23,7 +23,8 @@ from typing import Any
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .errors import InputError, KgError, Location
-from .evaluate import KINDS, GoldFile, RowScore, Tally, read_gold, score_rows
+from .evaluate import GoldFile, RowScore, Tally, read_gold, score_rows
+from .schema import FACT_KINDS as KINDS
 
 TEXT_SUFFIXES = (".txt", ".md", ".html")
 GOLD_SUFFIX = ".gold.yaml"

@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import yaml
 
@@ -27,11 +28,15 @@ def slugify(text: str, fallback: str) -> str:
     return slug or fallback
 
 
+# a YAML document's mapping as written: the draft fact sheet, a pending figure, a fact
+Doc = dict[str, Any]
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 
 
-def _decimal(dumper: yaml.SafeDumper, value: Decimal):
+def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
     text = format(value, "f")
     tag = "tag:yaml.org,2002:int" if "." not in text else "tag:yaml.org,2002:float"
     return dumper.represent_scalar(tag, text)
@@ -40,7 +45,7 @@ def _decimal(dumper: yaml.SafeDumper, value: Decimal):
 _Dumper.add_representer(Decimal, _decimal)
 
 
-def dump_yaml(data) -> str:
+def dump_yaml(data: object) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100000,
                      default_flow_style=False)
 
@@ -51,13 +56,13 @@ class Draft:
     and the figures left for the reviewer (``pending``, each with its ``problem``)."""
 
     article_id: str
-    sheet: dict
-    proposals: dict
-    pending: list[dict]
+    sheet: Doc
+    proposals: dict[str, dict[str, Doc]]
+    pending: list[Doc]
     text: str
     warnings: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Doc:
         return self.sheet
 
     def to_yaml(self) -> str:
@@ -74,7 +79,7 @@ class Draft:
                   "units": ("unit",), "indicators": ("indicator", "criterion"), "rankings": ("ranking",),
                   "classifications": ()}[section]
 
-        def walk(node):
+        def walk(node: object) -> None:
             if isinstance(node, dict):
                 for k, v in node.items():
                     if k in fields and v == old:
@@ -187,10 +192,10 @@ def _fact_id(c: Candidate, used: set[str]) -> str:
     return fid
 
 
-def fact_dict(c: Candidate, fid: str) -> dict:
+def fact_dict(c: Candidate, fid: str) -> Doc:
     """The fact as the draft writes it: these values, under the keys and in the order kg.schema declares."""
     s = c.sentence
-    d: dict = {"id": fid, "kind": c.kind, "subject": c.subject, MEASURE_FIELD[c.kind]: c.measure}
+    d: Doc = {"id": fid, "kind": c.kind, "subject": c.subject, MEASURE_FIELD[c.kind]: c.measure}
     if c.kind == "observation":
         d["value"] = c.value
         if c.value_high is not None:
@@ -223,9 +228,9 @@ def fact_dict(c: Candidate, fid: str) -> dict:
     return FACT.ordered(d, c.kind)
 
 
-def pending_dict(c: Candidate) -> dict:
+def pending_dict(c: Candidate) -> Doc:
     s = c.sentence
-    d: dict = {"kind": c.kind, "problem": c.problem or "incomplete"}
+    d: Doc = {"kind": c.kind, "problem": c.problem or "incomplete"}
     if c.subject:
         d["subject"] = c.subject
     if c.subject_name:
@@ -267,7 +272,7 @@ def build_draft(*, article_id: str, title: str, publisher: str, language: str, p
     chosen, pending = select(candidates, published.year)
     used: set[str] = set()
     facts = [fact_dict(c, _fact_id(c, used)) for c in chosen]
-    article: dict = {"id": article_id, "title": title, "publisher": publisher, "language": language,
+    article: Doc = {"id": article_id, "title": title, "publisher": publisher, "language": language,
                      "published": published.isoformat()}
     if published_note:
         article["published_note"] = published_note
@@ -283,7 +288,7 @@ def build_draft(*, article_id: str, title: str, publisher: str, language: str, p
     return Draft(article_id, sheet, proposals.to_dict(), pending_out, text, warnings)
 
 
-def _prune(proposals: Proposals, sheet: dict, pending: list[dict]) -> None:
+def _prune(proposals: Proposals, sheet: Doc, pending: list[Doc]) -> None:
     """Keep only the proposals the draft or its pending figures refer to (directly, or through another
     proposal)."""
     refs: set[tuple[str, str]] = set()
