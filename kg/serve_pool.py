@@ -41,7 +41,6 @@ class Job:
     named_graphs: list[str] = field(default_factory=list)
     substitutions: dict = field(default_factory=dict)
     prefixes: dict = field(default_factory=dict)
-    update: bool = False
     federation: bool = False      # SERVICE may reach the endpoints under allow_service (else it is refused)
     allow_service: tuple = ()
 
@@ -576,7 +575,7 @@ class WorkerPool:
         process, conn = _launch("update", self.store_path, network=self.admission.network,
                                 memory_mb=self.admission.memory_mb)
         try:
-            conn.send(Job(text=text, prefixes=prefixes, update=True))
+            conn.send(Job(text=text, prefixes=prefixes))
             if conn.poll(timeout):
                 return conn.recv()
             process.kill()
