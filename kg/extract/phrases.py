@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .figures import Quantity, RankMention
 
 if TYPE_CHECKING:
+    from .context import Token
     from .engine import Sentence
 
 _NOUN_TAGS = {"NNG", "NNP", "SL", "SH", "XSN", "XPN", "NNB"}
@@ -26,24 +27,24 @@ _KO_NOT_MEASURE = {"지난해", "올해", "작년", "내년", "이번", "당시"
 _KO_TIME = re.compile(r"^(?:\d+(?:년|분기|월|일)|[1-4]분기|상반기|하반기|지난해|올해|작년|내년|이번|당시|현재|최근)$")
 
 
-def _runs(tokens: list[tuple], text: str) -> list[tuple[int, int]]:
+def _runs(tokens: list[Token], text: str) -> list[tuple[int, int]]:
     """Maximal runs of noun tokens separated by at most one space (local offsets)."""
     out: list[tuple[int, int]] = []
-    start = end = None
+    run: tuple[int, int] | None = None
     for a, b, form, tag in tokens:
         if tag in _NOUN_TAGS and not (tag == "NNB" and form in ("등", "중", "때", "수", "것")):
-            if start is not None and a - end <= 1 and text[end:a].strip() == "":
-                end = b
+            if run is not None and a - run[1] <= 1 and text[run[1]:a].strip() == "":
+                run = (run[0], b)
             else:
-                if start is not None:
-                    out.append((start, end))
-                start, end = a, b
+                if run is not None:
+                    out.append(run)
+                run = (a, b)
         else:
-            if start is not None:
-                out.append((start, end))
-            start = end = None
-    if start is not None:
-        out.append((start, end))
+            if run is not None:
+                out.append(run)
+            run = None
+    if run is not None:
+        out.append(run)
     return out
 
 
@@ -63,13 +64,13 @@ def _clean_ko(phrase: str, names: list[str]) -> str | None:
 def measure_ko(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]]) -> tuple[str, str] | None:
     """"점유율 6.0%", "매출은 255억 달러", "67.7%의 점유율", "정부 부문에서 71.25점" → the noun phrase."""
     text = s.text
-    tokens = [t for t in s.proper_nouns if len(t) == 4]
+    tokens = s.proper_nouns
     if not tokens:
         return None
     name_texts = [text[a:b] for a, b in names]
     runs = [r for r in _runs(tokens, text) if not any(a <= r[0] and r[1] <= b for a, b in names)]
 
-    def trim(r):
+    def trim(r: tuple[int, int]) -> str:
         a, b = r
         for na, nb in names:          # a run glued to a name ("한국의" is a particle, but "TSMC 매출"): cut the name
             if na <= a < nb:
@@ -136,7 +137,7 @@ _EN_COUNT_NOUNS = {"hours", "units", "people", "workers", "employees", "engineer
 
 
 def _en_words(text: str, pos: int, limit: int = 6) -> list[tuple[str, int]]:
-    out = []
+    out: list[tuple[str, int]] = []
     while len(out) < limit:
         m = _EN_WORD.match(text, pos)
         if m is None:
@@ -249,8 +250,8 @@ def ranking_ko(text: str, start: int, end: int) -> str | None:
         if "에서" in window:
             for head in _KO_INDEX_HEAD.finditer(window):
                 # the words before the index word ("IMD 국가경쟁력 평가에서"), found backwards from it
-                words = _KO_WORDS_BEFORE.search(window, max(0, head.start() - 40), head.start())
-                name = ((words.group(1) if words else "") + head.group(1)).strip()
+                before = _KO_WORDS_BEFORE.search(window, max(0, head.start() - 40), head.start())
+                name = ((before.group(1) if before else "") + head.group(1)).strip()
     if not name:
         return None
     name = re.sub(r"^\s*(?:19|20)\d\d\s?(?:년|~\d+년)?\s*", "", name).strip()
@@ -414,9 +415,9 @@ def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], artic
 def names_ko(s: Sentence, known: list[tuple[int, int]], not_names: set[str]) -> list[tuple[int, int, str]]:
     """Proper nouns the registries lack ("SMIC가", "옥스퍼드인사이츠는"), as kiwipiepy tags them, followed by a
     particle."""
-    out = []
+    out: list[tuple[int, int, str]] = []
     text = s.text
-    tokens = [t for t in s.proper_nouns if len(t) == 4]
+    tokens = s.proper_nouns
     for i, (a, b, form, tag) in enumerate(tokens):
         if tag not in ("NNP", "SL") or len(form) < 2 or form in not_names:
             continue

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from ..model import Registry
+
+# a proposed registry entry, in the registries' YAML shape (label, description, type, …)
+Entry = dict[str, Any]
 
 SECTIONS = ("entities", "units", "indicators", "rankings", "classifications")
 
@@ -106,7 +111,7 @@ class Proposals:
 
     def __init__(self, registry: Registry):
         self.registry = registry
-        self.entries: dict[str, dict[str, dict]] = {s: {} for s in SECTIONS}
+        self.entries: dict[str, dict[str, Entry]] = {s: {} for s in SECTIONS}
         self._base = _registry_index(registry)          # shared by the articles of a process
         self._index: dict[tuple[str, str], str] = {}     # this article's proposals
 
@@ -119,11 +124,12 @@ class Proposals:
             return True
         if section == "entities":
             return key in self.registry.entities or key.upper() == key
-        return key in {"units": self.registry.units, "indicators": self.registry.indicators,
-                       "rankings": self.registry.rankings,
-                       "classifications": self.registry.classifications}[section]
+        known: dict[str, Mapping[str, object]] = {
+            "units": self.registry.units, "indicators": self.registry.indicators,
+            "rankings": self.registry.rankings, "classifications": self.registry.classifications}
+        return key in known[section]
 
-    def _add(self, section: str, names: list[str], base: str, entry: dict) -> str:
+    def _add(self, section: str, names: list[str], base: str, entry: Entry) -> str:
         for name in names:
             hit = self._lookup(section, name)
             if hit is not None:
@@ -170,7 +176,7 @@ class Proposals:
 
     def ranking(self, name: str, lang: str, publisher: str | None, note: str, *, en: str | None = None) -> str:
         label = {"en": en or name, "ko": name} if lang != "en" else {"en": name}
-        entry: dict = {"label": label}
+        entry: Entry = {"label": label}
         if publisher:
             entry["publisher"] = publisher
         entry["description"] = {"en": note}
@@ -178,7 +184,7 @@ class Proposals:
 
     def entity(self, name: str, lang: str, etype: str, note: str, country: str | None = None) -> str:
         label = {"en": name} if lang == "en" else {"en": name, lang: name}
-        entry: dict = {"type": etype, "label": label}
+        entry: Entry = {"type": etype, "label": label}
         if country:
             entry["country"] = country
         entry["description"] = {"en": note}
@@ -189,7 +195,7 @@ class Proposals:
 
     def label(self, section: str, key: str) -> str | None:
         entry = self.entries[section].get(key)
-        return entry["label"].get("en") if entry else None
+        return str(entry["label"]["en"]) if entry and "en" in entry["label"] else None
 
-    def to_dict(self) -> dict[str, dict[str, dict]]:
+    def to_dict(self) -> dict[str, dict[str, Entry]]:
         return {s: dict(sorted(v.items())) for s, v in self.entries.items() if v}

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
-from .context import ArticleState, Candidate, SentenceContext
+from .context import ArticleState, Candidate, Sentence, SentenceContext
 from .figures import Quantity
 from .languages import alternatives
 from .resolve import Mention
@@ -54,6 +54,18 @@ _OUT_OF_BEFORE = re.compile(alternatives("out_of_before"), re.IGNORECASE)
 _POINTS_AFTER = re.compile(alternatives("points_after"), re.IGNORECASE)   # the languages' ``points_after``
 _RANGE_AFTER = re.compile(alternatives("range_after"))       # the languages' ``range_after``
 _SHORT_AFTER = re.compile(alternatives("short_after"))       # the languages' ``short_after``
+
+
+class _RankBase(TypedDict):
+    """The fields a rank and the ranks inferred beside it share (Candidate's keywords)."""
+
+    sentence: Sentence
+    measure: str | None
+    kind: str
+    source: str | None
+    attribution: str
+    period: str | None
+    period_note: str | None
 
 
 def _not_a_level(text: str, q: Quantity) -> str | None:
@@ -133,22 +145,23 @@ class RankReader:
                     scores[key] += MEASURE["size_differs"]
             own_words = bool(scores)
             # a rank "out of" another number than the ranking's belongs to another list
-            fits_current = st.current_series is not None and subj is not None \
-                and eng._etype(subj) in st.current_series[1] \
-                and (out_of is None or st.current_series[2] is None or out_of == st.current_series[2])
-            if fits_current:
+            current = st.current_series
+            fits_current = current is not None and subj is not None \
+                and eng._etype(subj) in current[1] \
+                and (out_of is None or current[2] is None or out_of == current[2])
+            if fits_current and current is not None:
                 # the article keeps talking about one publisher's ranking unless its words say otherwise: the
                 # ranking named earlier competes like a keyword of this sentence
-                family = eng.registry.rankings[st.current_series[0]].publisher
+                family = eng.registry.rankings[current[0]].publisher
                 for key in scores:
-                    if key != st.current_series[0] and family and eng.registry.rankings[key].publisher == family:
+                    if key != current[0] and family and eng.registry.rankings[key].publisher == family:
                         scores[key] += MEASURE["current"]
-                scores[st.current_series[0]] = scores.get(st.current_series[0], 0.0) + MEASURE["current"]
+                scores[current[0]] = scores.get(current[0], 0.0) + MEASURE["current"]
             scores = eng._narrowest(scores, s.text[win[0]:rules.near_end(s.text, r, win[1])], eng.parent,
                                      eng.distinctive)
             series = max(scores, key=lambda k: (round(scores[k], 6), -eng.breadth[k], k)) if scores else None
             carried_in = False
-            if fits_current and series == st.current_series[0] and not own_words:
+            if fits_current and current is not None and series == current[0] and not own_words:
                 carried_in = True
                 conf *= FACTOR["carried_series"]
             proposed_series = None
@@ -190,8 +203,8 @@ class RankReader:
                 elif pub and (st.carried == pub or carried_in):
                     src, attribution = pub, "implied"
             period = rules.period_before(s.text, r.start, r.end, max(seg, prev_rank_end), st.published_year)
-            base = dict(sentence=s, measure=series, kind="rank", source=src, attribution=attribution,
-                        period=period[0] if period else None, period_note=period[1] if period else None)
+            base = _RankBase(sentence=s, measure=series, kind="rank", source=src, attribution=attribution,
+                             period=period[0] if period else None, period_note=period[1] if period else None)
             problem = None if series else "no ranking series matches the context"
             holder_problem = None
             if series in eng.registry.rankings and eng._etype(subj) in ("organization", "publisher") and (
@@ -246,10 +259,10 @@ class QuantityReader:
         equivalents: set[int] = set()
         range_high, range_skip = eng._ranges(s.text, quantities)
         for found in quantities:
-            q = found
-            if id(q) in range_skip:
+            if id(found) in range_skip:
                 continue          # the high end of a range, drafted with its low end
-            high = range_high.get(id(q))
+            high = range_high.get(id(found))
+            q = found
             if high is not None and q.unit is None:
                 q = Quantity(q.value, high.unit, high.kind, high.counter, q.approximate, q.start, q.end,
                              q.as_written)
@@ -318,7 +331,7 @@ class QuantityReader:
             if indicator in eng.market_indicators and "world" in eng.registry.entities \
                     and (eng._etype(subj) == "company" or (subj is not None and conf <= CONFIDENCE["weak_subject"])):
                 subj, conf = "world", CONFIDENCE["world_market"]
-            if indicator in eng.government_indicators and eng._etype(subj) == "organization":
+            if indicator in eng.government_indicators and subj is not None and eng._etype(subj) == "organization":
                 # a ministry's budget is its government's: the country the registry gives it
                 country = getattr(eng.registry.entities[subj], "country", None)
                 if country:

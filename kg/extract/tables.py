@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from itertools import pairwise
 from types import MappingProxyType
 
+from typing import TYPE_CHECKING
+
 from .figures import Quantity, RankMention
+
+if TYPE_CHECKING:
+    from .resolve import Mention
 
 # "1. 미국 100", "2) China 61.47", "3위 싱가포르 38.16점", "4 - Japan: 41.8 points"
 _NUMBERED = re.compile(r"^\s*(?P<rank>\d{1,3})\s?(?:[.)]|위\.?|st|nd|rd|th)?\s*[-–:|]?\s+(?P<name>[^\d\n]{1,40}?)"
@@ -44,7 +49,7 @@ class Row:
     scores: bool                    # the header speaks of scores (a trailing number is a score)
 
 
-def _shape(line: str) -> tuple[str, re.Match] | None:
+def _shape(line: str) -> tuple[str, re.Match[str]] | None:
     m = _NUMBERED.match(line)
     if m and m.group("name").strip() and not _SENTENCE_END.search(m.group("name")):
         return "numbered", m
@@ -61,7 +66,7 @@ def find_tables(text: str) -> list[Row]:
     i = 0
     while i < len(lines):
         j = i
-        shapes = []
+        shapes: list[tuple[str, re.Match[str]]] = []
         while j < len(lines):
             found = _shape(lines[j][2])
             if found is None or (shapes and found[0] != shapes[0][0]) or len(lines[j][2]) > 80:
@@ -115,9 +120,11 @@ class TableReader:
     def table_ranks(self, text: str, ranks: list[RankMention]) -> list[RankMention]:
         """A row's leading "1." / "3위" (or its place in a "Name N" list of places) as a rank."""
         found = self._row(text)
-        if found is None or found[0].rank is None:
+        if found is None:
             return ranks
         row, lead = found
+        if row.rank is None or row.rank_span is None:
+            return ranks
         a, b = row.rank_span[0] - lead, row.rank_span[1] - lead
         if any(r.start <= a < r.end for r in ranks):
             return ranks
@@ -129,17 +136,17 @@ class TableReader:
         if found is None:
             return quantities
         row, lead = found
-        out = []
-        for found in quantities:
-            q = found
+        out: list[Quantity] = []
+        for q in quantities:
             if row.rank_span and row.rank_span[0] - lead <= q.start < row.rank_span[1] - lead + 1:
                 continue
             if row.score_span and q.start == row.score_span[0] - lead and q.unit is None and row.scores:
-                q = Quantity(q.value, "point", "score", None, q.approximate, q.start, q.end, q.as_written)
-            out.append(q)
+                out.append(Quantity(q.value, "point", "score", None, q.approximate, q.start, q.end, q.as_written))
+            else:
+                out.append(q)
         return out
 
-    def table_holder(self, text: str, start: int, mentions: list) -> object | None:
+    def table_holder(self, text: str, start: int, mentions: list[Mention]) -> Mention | None:
         """The holder of a row's rank: the first name after it."""
         found = self._row(text)
         if found is None or found[0].rank_span is None or start != found[0].rank_span[0] - found[1]:

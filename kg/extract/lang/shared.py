@@ -29,7 +29,7 @@ def chain(text: str, end: int, mentions: list[Mention], sep: re.Pattern[str], ga
 
 def equivalent(text: str, q: Quantity, quantities: list[Quantity], opener: str) -> Quantity | None:
     for other in quantities:
-        if other.start >= q.end and other.start - q.end <= 12:
+        if other.start >= q.end and other.start - q.end <= 12:   # the first figure after q decides
             if re.match(opener, text[q.end:other.start]) and re.match(r"^\s?[)\]]", text[other.end:other.end + 2]) \
                     and (q.kind == "currency") == (other.kind == "currency"):
                 return other

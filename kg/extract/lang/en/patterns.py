@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from ...figures import Quantity, RankMention
@@ -226,8 +227,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         return self.table_quantities(text, find_en_quantities(text))
 
     def ranks(self, text: str) -> list[RankMention]:
-        out = [RankMention(1, m.start(m.lastindex), m.end(m.lastindex), m.group(m.lastindex))
-               for m in _TOP_SPOT.finditer(text)]
+        out = [RankMention(1, m.start(g), m.end(g), m.group(g))
+               for m in _TOP_SPOT.finditer(text) for g in [m.lastindex or 0]]
         # "rates Singapore highest among 174 economies": the top place
         out += [RankMention(1, m.start(1), m.end(1), m.group(1)) for m in _RATES_HIGHEST.finditer(text)]
         # "Luxembourg had the most productive workers … with 72.20 dollars an hour": a superlative stated with the
@@ -521,7 +522,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
             spans.append((m.start(), m.end() + (end.start() if end else len(text) - m.end())))
         return spans
 
-    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict | None:
+    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict[str, Any] | None:
         """"Jane Kim, chief executive of Naver, said" / "Naver CEO Jane Kim said": a quoted person not in the
         registries, with title and employer."""
         for m in mentions:
@@ -582,7 +583,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         years = [first] if m.group("pair") else list(range(first, last)) if 0 < last - first <= 10 else []
         return [(str(y), f"one of the years of “{m.group(0).strip()}”") for y in years if y < last]
 
-    def period_before(self, text: str, start: int, end: int, window_start: int, year: int):
+    def period_before(self, text: str, start: int, end: int, window_start: int,
+                      year: int) -> tuple[str, str | None] | None:
         several = _YEARS_AFTER.match(text, end)
         if several:
             return several.group("b"), None
@@ -630,7 +632,7 @@ _OPENER = re.compile(r"\s*(?:(?:In|During|For|Throughout|As of|At the end of|By 
                      r"[Tt]he year before))\b[^,;\d]{0,40},")
 
 
-def _period(m: re.Match | None, year: int):
+def _period(m: re.Match[str] | None, year: int) -> tuple[str, str | None] | None:
     if m is None:
         return None
     if m.group(1):
