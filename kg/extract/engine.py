@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Protocol
 
-from ..model import Registry
+from ..model import Entity, Group, Indicator, RankingSeries, Registry, Unit
 from . import phrases
-from .context import NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, Sentence, sentence_context
+from .context import (NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, CurrentSeries, Opened, Sentence, Span,
+                      Token, sentence_context)
 from .figures import Quantity, RankMention
 from .languages import LANGUAGES, LanguageSpec, alternatives
 from .propose import Proposals
@@ -73,11 +75,11 @@ def _bounded(sentences: list[Sentence]) -> list[Sentence]:
             if piece_text:
                 start = a + lead
                 end = start + len(piece_text)
-                mine = []
+                mine: list[Token] = []
                 while t < len(tokens) and tokens[t][0] < end:     # tokens in order: one pass over them
-                    x, y, *rest = tokens[t]
+                    x, y, form, tag = tokens[t]
                     if start <= x and y <= end:
-                        mine.append((x - start, y - start, *rest))
+                        mine.append((x - start, y - start, form, tag))
                     t += 1
                 out.append(Sentence(s.start + start, s.start + end, piece_text, s.para, s.headline, mine))
             a = b
@@ -94,7 +96,7 @@ class Rules(Protocol):
     def quote_spans(self, text: str) -> list[tuple[int, int]]: ...
     def attribution_spans(self, text: str) -> list[tuple[int, int]]: ...
     def speaker(self, text: str, mentions: list[Mention]) -> Mention | None: ...
-    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict | None: ...
+    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict[str, Any] | None: ...
     def is_topic(self, text: str, mention: Mention) -> bool: ...
     def segment_start(self, text: str, pos: int) -> int: ...
     def others_before_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]: ...
@@ -139,7 +141,7 @@ def _contains(text: str, word: str, fold: bool) -> bool:
     return _boundary(word).search(text) is not None
 
 
-def _is_score_unit(unit) -> bool:
+def _is_score_unit(unit: Unit | None) -> bool:
     """A unit of index scores (its label says points / 점), whatever its declared kind."""
     if unit is None:
         return False
@@ -150,11 +152,11 @@ def _is_score_unit(unit) -> bool:
 _GROUP_HEAD = re.compile(rf"\s*(?:{alternatives('group_heads')})$", re.IGNORECASE)   # the languages' group_heads
 
 
-def _group_pattern(group, lang: str) -> tuple[re.Pattern, re.Pattern | None]:
+def _group_pattern(group: Group, lang: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
     """How articles name a group: its labels (English plural optional), its ``keywords``, the label without a
     generic head noun ("Tier 1 countries" → "Tier 1", "1등급 국가" → "1등급") and, for a numbered tier, the
     ordinal forms ("the second tier", "the first of three tiers")."""
-    texts = {group.label.get(lang), group.label.get("en")} - {None}
+    texts = {t for t in (group.label.get(lang), group.label.get("en")) if t is not None}
     texts |= set((group.keywords or {}).get(lang, [])) | set((group.keywords or {}).get("en", []))
     alts: set[str] = set()
     for text in texts:
@@ -187,7 +189,7 @@ def _group_pattern(group, lang: str) -> tuple[re.Pattern, re.Pattern | None]:
 
 
 @lru_cache(maxsize=4096)
-def _boundary(word: str) -> re.Pattern:
+def _boundary(word: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + re.escape(word))
 
 
@@ -301,13 +303,13 @@ class Engine:
         """Does the sentence name a market (a word of any language's ``market`` scope ``sentence`` words)?"""
         return self._market_named is not None and self._market_named.search(text) is not None
 
-    def _sub_series(self, items: dict, table: dict[str, list[tuple[str, float]]],
+    def _sub_series(self, items: Mapping[str, Indicator] | Mapping[str, RankingSeries], table: dict[str, list[tuple[str, float]]],
                     same: str) -> tuple[dict[str, str], dict[str, list[str]]]:
         """Narrower measures: a ranking series ("Tortoise Global AI Index - talent" of "Tortoise Global AI Index")
         or an indicator whose English label holds all the words of another one's label and more, with the same
         publisher (rankings) or unit (indicators). A narrower measure is only chosen when one of its own words
         (not the broader one's) is near the figure or rank."""
-        def label_words(key):
+        def label_words(key: str) -> set[str]:
             return {w.lower() for w in re.split(r"[\s()\-,/]+", items[key].label.get("en", "")) if w}
         words = {key: label_words(key) for key in items}
         parent: dict[str, str] = {}
@@ -357,8 +359,8 @@ class Engine:
         ent = self.registry.entities.get(key) if key else None
         return ent.type if ent else None
 
-    def _table(self, registry_part: dict, lang: str,
-               entities: dict | None = None) -> dict[str, list[tuple[str, float]]]:
+    def _table(self, registry_part: Mapping[str, Any], lang: str,
+               entities: Mapping[str, Entity] | None = None) -> dict[str, list[tuple[str, float]]]:
         """Words that signal each measure, with weights (``weights.MEASURE``): the registry entry's own ``keywords``
         weigh most, then its label as a whole, then the label's content words; a ranking's
         publisher (its labels and aliases) counts like a label word."""
@@ -552,8 +554,8 @@ class Engine:
 
     _JOINT_SEP = re.compile(rf"\s*(?:{alternatives('list_separators')})\s*(?:the\s+)?")   # list_separators
 
-    def _joint_holders(self, text: str, q: Quantity, subj: str, mentions: list[Mention], excluded: set,
-                       quantities: list[Quantity], respective: dict) -> list[str]:
+    def _joint_holders(self, text: str, q: Quantity, subj: str, mentions: list[Mention], excluded: set[Span],
+                       quantities: list[Quantity], respective: Mapping[int, object]) -> list[str]:
         if q.start in respective or any(o is not q and o.start < q.start and o.end > q.start - 120 for o in quantities):
             return []
         free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES
@@ -564,7 +566,7 @@ class Engine:
         between = text[holder.end:q.start]
         if re.search(r"[;.]|respectively|각각\s?\S+\s?,|\b(?:than|against|compared|versus|vs)\b|보다", between):
             return []
-        chain = []
+        chain: list[str] = []
         first = holder
         for m in reversed([m for m in free if m.end <= holder.start]):
             if m.type != holder.type or not self._JOINT_SEP.fullmatch(text[m.end:first.start]):
@@ -590,7 +592,8 @@ class Engine:
         return out
 
     def _open_indicator(self, s: Sentence, q: Quantity, seg: int, mentions: list[Mention], proposals: Proposals,
-                        opened: dict, current_series, conf: float) -> tuple[str | None, str | None, float]:
+                        opened: Opened, current_series: CurrentSeries | None,
+                        conf: float) -> tuple[str | None, str | None, float]:
         """No registry indicator fits: the article's own noun phrase for the measure becomes a proposed one, or
         the measure proposed earlier in the article for figures of this unit carries over."""
         unit = proposals.unit(q.unit, q.counter)
@@ -618,7 +621,8 @@ class Engine:
         return key, (unit if unit != default else None), conf
 
     def _open_series(self, s: Sentence, r: RankMention, prev_end: int, mentions: list[Mention], src: str | None,
-                     proposals: Proposals, opened: dict, current_series, strict: bool = False) -> str | None:
+                     proposals: Proposals, opened: Opened, current_series: CurrentSeries | None,
+                     strict: bool = False) -> str | None:
         """No registry ranking fits a rank: a pillar named with it ("인재(12위→10위)") is a sub-ranking of the
         ranking the article is about; "12위→10위" continues the rank before; a ranking named by its title here
         or earlier in the article is proposed; else the ranking proposed earlier carries over. ``strict``: a
@@ -627,7 +631,8 @@ class Engine:
         note = "proposed by kg extract from the article's name for the ranking; check the name and publisher"
         last = opened.get("last_rank")
         if last and last[0] is s and re.fullmatch(r"\s?(?:→|->|에서|위에서|에서\s?\d{4}년\s?)\s?", s.text[last[1]:r.start]):
-            return last[2]
+            carried: str = last[2]   # the series of the rank before, in the same sentence
+            return carried
         parent = opened.get("series") or (current_series[0] if current_series else None)
         key = None
         if self.language.sub_ranking is not None and parent:
@@ -655,7 +660,7 @@ class Engine:
         return key
 
     def _registry_pillar(self, s: Sentence, r: RankMention, prev_end: int, mentions: list[Mention], series: str,
-                         proposals: Proposals, opened: dict) -> str | None:
+                         proposals: Proposals, opened: Opened) -> str | None:
         """A pillar named with a rank ("연구 항목도 9위에서 4위로", "개발(55.1점) 부문에서 2위"; languages with a
         ``sub_ranking`` reader) that the keywords gave to a registry ranking with no other series of its publisher
         (so no pillar of it is registered): the pillar of that ranking is proposed; the later place of a change
@@ -668,7 +673,8 @@ class Engine:
         last = opened.get("last_rank")
         if last and last[0] is s and last[2] != series \
                 and re.fullmatch(r"\s?(?:→|->|에서|위에서)\s?", s.text[last[1]:r.start]):
-            return last[2]
+            carried: str = last[2]   # the series of the rank before, in the same sentence
+            return carried
         pillar = self.language.sub_ranking(s.text, r, prev_end)
         labels = list(self.registry.rankings[series].label.values())
         if not pillar or pillar in self.language.not_pillar or any(pillar in m.text or m.text in pillar for m in mentions) \
@@ -692,7 +698,7 @@ class Engine:
         name = f"{label_en} - {pillar}" if self.language.names_in_english else f"{label_ko} - {pillar}"
         return proposals.ranking(name, self.language.code, pub, note, en=f"{label_en} - {pillar}")
 
-    def see_titles(self, s: Sentence, mentions: list[Mention], src: str | None, opened: dict) -> None:
+    def see_titles(self, s: Sentence, mentions: list[Mention], src: str | None, opened: Opened) -> None:
         """Remember the ranking a sentence names by its title (and the organisation it names), for the ranks
         of this and later sentences that no registry ranking fits."""
         title = self.language.ranking_title(s.text, 0, len(s.text))
