@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import InputError, KgError, QueryError, StoreError
@@ -193,7 +193,7 @@ class SparqlServer:
         finally:
             self.close()
 
-    def start(self) -> "SparqlServer":
+    def start(self) -> SparqlServer:
         """Serve in a background thread (for tests and notebooks)."""
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="kg-serve", daemon=True)
@@ -208,7 +208,7 @@ class SparqlServer:
         self.httpd.server_close()
         self.pool.close()
 
-    def __enter__(self) -> "SparqlServer":
+    def __enter__(self) -> SparqlServer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -467,7 +467,7 @@ class _DeadlineReader(io.RawIOBase):
     """Reads from the socket, but only until the handler's deadline: a whole request must arrive in time,
     however slowly its bytes trickle in (the socket timeout alone bounds only the pause between two reads)."""
 
-    def __init__(self, sock: socket.socket, handler: "_Handler"):
+    def __init__(self, sock: socket.socket, handler: _Handler):
         self.sock = sock
         self.handler = handler
 
@@ -629,10 +629,10 @@ class _Handler(BaseHTTPRequestHandler):
         return parts.path, parse_qs(parts.query, keep_blank_values=True)
 
     # -- verbs -------------------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.handle_get()
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         path, params = self.split()
         if path in ("/", "/index.html"):
             self.send(self.app.page(), head_only=True)
@@ -641,7 +641,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.fail(405, "HEAD is only supported for the page; use GET or POST", Allow="GET, POST")
 
-    def do_OPTIONS(self) -> None:  # noqa: N802
+    def do_OPTIONS(self) -> None:
         """A CORS preflight (or a plain OPTIONS): plain-text answers, never the base class's HTML 501."""
         if not self.host_allowed():
             return self.fail(403, "Host header not allowed: this server only answers to localhost")
@@ -722,7 +722,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return app.entities.data(rest, _first(params, "format"), self.headers.get("Accept"), self.client)
         return None
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if not self.host_allowed():
             self.close_connection = True
             return self.fail(403, "Host header not allowed: this server only answers to localhost")
@@ -839,4 +839,4 @@ def serve(config: ServeConfig, *, ready: Callable[[SparqlServer], None] | None =
     server.serve_forever()
 
 
-__all__ = ["ServeConfig", "SparqlServer", "serve", "DEFAULT_PORT"]
+__all__ = ["DEFAULT_PORT", "ServeConfig", "SparqlServer", "serve"]

@@ -54,7 +54,7 @@ class Reply:
     retire: bool = False  # the worker that made this reply must be replaced (not sent to the client)
 
     @classmethod
-    def text(cls, status: int, message: str, **headers) -> "Reply":
+    def text(cls, status: int, message: str, **headers) -> Reply:
         return cls(status, "text/plain; charset=utf-8", (message.rstrip("\n") + "\n").encode("utf-8"), headers)
 
 
@@ -97,7 +97,6 @@ def _syntax_message(exc: SyntaxError) -> str:
 
 
 def _run_query(store, job: Job) -> Reply:
-    import pyoxigraph
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Variable
 
     from .serve_federation import refusal
@@ -245,10 +244,8 @@ def _confine(network: bool, memory_mb: int) -> None:
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)  # a lower cap set from outside stays
-        try:
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-        except (ValueError, OSError):
-            pass
 
 
 def _launch(mode: str, store_path: str, *, network: bool = False, memory_mb: int = 0
@@ -356,7 +353,7 @@ class _Ticket:
     client: str
     ready: threading.Condition   # notified when the ticket gets its worker (shares the pool's lock)
     payload: bytes = b""         # the pickled job, sent to the worker by whoever hands it the worker
-    worker: "_Worker | None" = None
+    worker: _Worker | None = None
     long: bool = False
     sent: bool = False
 

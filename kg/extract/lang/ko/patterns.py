@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
+from ....model import Registry
 from ...figures import Quantity, RankMention
 from ...resolve import Mention
 from ...tables import TableReader
@@ -25,7 +26,7 @@ from ..shared import chain as _chain
 from ..shared import equivalent as _equivalent
 from .numbers import find_ko_quantities, find_ko_ranks
 
-_KIWI = None
+_KIWI: Any = None   # kiwipiepy.Kiwi (untyped), loaded on first use
 _KIWI_WORDS: frozenset[str] = frozenset()
 _LOCK = threading.Lock()
 
@@ -141,7 +142,7 @@ _HOLDER_CLAUSE = re.compile(r"\s?(?:을|를|의)?\s?(?:[가-힣]{1,6}\s)?(?:보�
                             r"달성한|낸|찍은)\s(?:곳|기업|회사|나라|국가|업체|단체|기관)?(?:은|는|이|가)?\s?")
 
 
-def kiwi(words: list[str]):
+def kiwi(words: list[str]) -> Any:
     """The process's analyser, loaded once; registry names added as proper nouns."""
     global _KIWI, _KIWI_WORDS
     with _LOCK:
@@ -161,9 +162,9 @@ class KoreanRules(QuotedSpeakers, TableReader):
     def __init__(self, user_words: list[str]):
         self.user_words = user_words
         self.home_country: str | None = None
-        self._home: re.Pattern | None = None
+        self._home: re.Pattern[str] | None = None
 
-    def use_registry(self, registry) -> None:
+    def use_registry(self, registry: Registry) -> None:
         """The registry's facts about Korean articles: the home country and the words that mean it
         (``languages: ko:`` in the registries, e.g. 정부, 국내)."""
         language = registry.languages.get(self.lang)
@@ -455,7 +456,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
             start = acc.end()
         return spans
 
-    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict | None:
+    def unknown_speaker(self, text: str, mentions: list[Mention]) -> dict[str, Any] | None:
         """"홍길동 네이버 대표는 “…”": a quoted person the registries lack, with title and employer."""
         quotes = self.quote_spans(text)
         for m in mentions:
@@ -501,13 +502,15 @@ class KoreanRules(QuotedSpeakers, TableReader):
             return n if n >= rank.rank else None
         return None
 
-    def period_before(self, text: str, start: int, end: int, window_start: int, year: int) -> tuple[str, str] | None:
+    def period_before(self, text: str, start: int, end: int, window_start: int, year: int) -> tuple[str, str | None] | None:
         # "전년보다 세 계단 오른 9위", "지난해와 비교해": the year compared with is not the figure's year
         found = [y for y in _YEAR.finditer(text, window_start, start) if not _COMPARED_YEAR.match(text, y.end())]
         if _EARLIER_PLACE.match(text, end) and not (found and found[-1].end() >= start - 2):
             # "28→23위", "(6위→4위)", "7위에서 6위로": the earlier place of a change is the previous edition's
             later = int(_period(found[-1], year)[0]) if found else year
-            return str(later - 1), f"the place before “{text[end:_EARLIER_PLACE.match(text, end).end()].strip()}”" \
+            place = _EARLIER_PLACE.match(text, end)
+            assert place is not None   # matched just above
+            return str(later - 1), f"the place before “{text[end:place.end()].strip()}”" \
                                    f" read as the year before {later}"
         if not found and window_start > 0 and _FROM_VALUE.match(text, end):
             # "A는 지난해 4분기 5.1%에서 …, B는 3.2%에서 …": a clause parallel to the one before, whose starting
@@ -566,7 +569,7 @@ _NOT_NAMES = {"기업", "인력", "규모", "시장", "매출", "정부", "업�
               "일각", "업체", "기관", "대학", "개발자", "연구자", "전문가", "보유량", "데이터", "모델", "서비스", "제품", "사업"}
 
 
-def _period(m: re.Match, year: int) -> tuple[str, str]:
+def _period(m: re.Match[str], year: int) -> tuple[str, str | None]:
     word = m.group(0)
     if m.group(1):
         return m.group(1), None
