@@ -42,10 +42,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import InputError, KgError, QueryError, StoreError
-from .mapping import DEFAULT_BASE
+from .vocab import DEFAULT_BASE
 from .serve_cors import Cors, parse_origins
 from .serve_entity import EntityPages
 from .serve_federation import check_allow_list, refusal
@@ -54,6 +55,9 @@ from .serve_workbench import asset_reply, info_reply, page_reply, saved_text_rep
 from .serve_pool import (Admission, ClientBusy, Job, PoolBusy, QueryTimeout, Reply, ShortLaneTimeout, WorkerPool,
                          live_stamp, default_workers)
 from .store import KgStore, live_version
+
+if TYPE_CHECKING:
+    from .query import SavedQuery
 
 DEFAULT_PORT = 7878
 
@@ -92,7 +96,7 @@ def _prefixes() -> dict[str, str]:
     return dict(PREFIXES)
 
 
-def _saved_queries(folder: Path | None) -> dict:
+def _saved_queries(folder: Path | None) -> dict[str, SavedQuery]:
     from . import query as kgquery
 
     try:
@@ -101,7 +105,7 @@ def _saved_queries(folder: Path | None) -> dict:
         return {}
 
 
-def _queries_json(queries: dict) -> bytes:
+def _queries_json(queries: dict[str, SavedQuery]) -> bytes:
     out = []
     for name, q in sorted(queries.items()):
         out.append({"name": name, "title": q.title, "description": q.description, "text": q.text,
@@ -211,7 +215,7 @@ class SparqlServer:
     def __enter__(self) -> SparqlServer:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ------------------------------------------------------------------------------------------ handling
@@ -371,7 +375,8 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address, handler, max_connections: int, max_client_connections: int):
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], max_connections: int,
+                 max_client_connections: int):
         super().__init__(address, handler)
         self.max_connections = max_connections
         self.max_client_connections = max_client_connections
@@ -382,7 +387,7 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             return sum(self._open.values())
 
-    def process_request(self, request, client_address) -> None:
+    def process_request(self, request: Any, client_address: Any) -> None:
         client = client_address[0]
         with self._open_lock:
             total = sum(self._open.values())
@@ -398,7 +403,7 @@ class _HTTPServer(ThreadingHTTPServer):
             self._closed(client)
             raise
 
-    def process_request_thread(self, request, client_address) -> None:
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
@@ -412,7 +417,7 @@ class _HTTPServer(ThreadingHTTPServer):
             else:
                 self._open.pop(client, None)
 
-    def _refuse(self, request) -> None:
+    def _refuse(self, request: socket.socket) -> None:
         body = b"too many open connections; try again\n"
         try:
             request.settimeout(1.0)
@@ -474,7 +479,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:
         remaining = self.handler.read_deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("the request was not received within the time allowed")
@@ -491,7 +496,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def app(self) -> SparqlServer:
-        return self.server.app  # type: ignore[attr-defined]
+        app: SparqlServer = self.server.app  # type: ignore[attr-defined]  # set by kg serve on its HTTP server
+        return app
 
     def setup(self) -> None:
         super().setup()
@@ -570,7 +576,7 @@ class _Handler(BaseHTTPRequestHandler):
     def client(self) -> str:
         return str(self.client_address[0])
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
         if self.app.config.log is not None:
             self.app.config.log(f"{self.address_string()} - {format % args}")
 
@@ -610,7 +616,7 @@ class _Handler(BaseHTTPRequestHandler):
         status = int(code)
         self.send(Reply.text(status, message or _PHRASES.get(status, "error")), head_only=self.command == "HEAD")
 
-    def fail(self, status: int, message: str, **headers) -> None:
+    def fail(self, status: int, message: str, **headers: str) -> None:
         self.send(Reply.text(status, message, **headers))
 
     def host_allowed(self) -> bool:
