@@ -39,9 +39,11 @@ from .validate import (DEFAULT_ENGINE, ValidationReport, ValidationResult, check
 from .vocab import DEFAULT_BASE, sparql_prologue
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
-BatchJob = tuple[bytes, str | None, dict[str, str]]    # N-Quads, base IRI for pieces (or None), graph -> build hash
-BatchResult = tuple[list[dict], dict[str, list[str]], dict[str, bytes]]   # results, focus graphs, pieces
-PieceSink = tuple[str, dict[str, str], Callable[[str, bytes], None]]      # base, graph -> build hash, save
+# a validation batch: the shared graphs' N-Quads, the spool file and the (offset, length) of each graph in it, and
+# for the export pieces (or None) the base IRI, graph IRI -> build hash and the store whose pieces they are
+BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None"]
+BatchResult = tuple[list[dict], dict[str, list[str]]]   # results, focus node -> graphs holding it
+PieceSink = tuple[str, dict[str, str], Path]             # base, graph IRI -> build hash, store path
 T = TypeVar("T")
 A = TypeVar("A")
 OUTPUT_FORMATS = {"turtle": "kg.ttl", "trig": "kg.trig", "jsonld": "kg.jsonld"}
@@ -97,7 +99,8 @@ class Mapped:
     they were added; ``stream()`` reads them all back as one N-Quads stream for the store's bulk loader."""
 
     def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile()
+        # a named file: validation workers read their batches from it, not through a pipe
+        self._file: IO[bytes] = tempfile.NamedTemporaryFile(prefix="kg-build-", suffix=".nq")
         self._at: dict[str, tuple[str, int, int, int]] = {}   # key -> graph IRI, offset, length, quads
         self._end = 0
 
@@ -139,11 +142,33 @@ class Mapped:
         self._file.seek(offset)
         return self._file.read(length)
 
-    def stream(self) -> IO[bytes]:
-        """The whole spool (every graph's N-Quads, in order), positioned at its start."""
+    def span(self, key: str) -> tuple[int, int]:
+        return self._at[key][1:3]
+
+    @property
+    def path(self) -> str:
+        """The spool file, complete up to the last ``add`` (flushed)."""
         self._file.flush()
-        self._file.seek(0)
-        return self._file
+        return self._file.name
+
+    def chunks(self, limit: int) -> Iterator[tuple[list[str], bytes]]:
+        """The graphs in the order they were added, in runs of about ``limit`` quads: (graph IRIs, N-Quads)."""
+        run: list[str] = []
+        size = 0
+        for key in list(self._at):
+            run.append(key)
+            size += self.quads(key)
+            if size >= limit:
+                yield self._run(run)
+                run, size = [], 0
+        if run:
+            yield self._run(run)
+
+    def _run(self, keys: list[str]) -> tuple[list[str], bytes]:
+        start = self._at[keys[0]][1]
+        end = self._at[keys[-1]][1] + self._at[keys[-1]][2]
+        self._file.seek(start)
+        return [self.graph(key) for key in keys], self._file.read(end - start)
 
     def close(self) -> None:
         self._file.close()
@@ -246,8 +271,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             # finds them cached and does not read those graphs back from the store)
             piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads.keys() if k in hashes}
             fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
-                                         pieces=(base, piece_keys, lambda name, piece: save_piece(
-                                             store_path, name, piece)))
+                                         pieces=(base, piece_keys, store_path))
 
         # 3. store (opened only now: bad input above never touches it)
         def graph_name(key: str) -> str:
@@ -275,8 +299,9 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 replace[iris.rankings_graph().value] = shared_quads[len(reg_quads):]
             tick("store", 0, 1)
             store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
-            if new_quads:
-                store.load_graphs([new_quads.graph(k) for k in new_quads.keys()], new_quads.stream())
+            # in runs: Oxigraph's bulk loader holds about a million quads per thread in memory before it writes
+            for names, data in new_quads.chunks(STORE_BATCH_QUADS):
+                store.load_graphs(names, data)
             store.write_state({"version": STATE_VERSION, "base": base, "graphs": graphs_state})
             store.commit()   # the new version is live from here on
             tick("store", 1, 1)
@@ -397,6 +422,7 @@ VALIDATION_BATCH_TRIPLES = 20_000
 
 
 FAST_BATCH_QUADS = 250_000
+STORE_BATCH_QUADS = 250_000   # quads per bulk load into the store
 
 
 def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
@@ -413,8 +439,8 @@ def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
     per core, ``KG_JOBS``). No shape relates two articles, and an article graph holds statements about its own
     nodes only, so batching changes nothing in the results (tests compare them with one batch).
 
-    ``pieces`` (base IRI, graph IRI -> build hash, save): the fast engine also makes each validated graph's
-    export piece from its in-memory store (the same text the build loads) and hands it to ``save``.
+    ``pieces`` (base IRI, graph IRI -> build hash, store path): the fast engine also makes each validated graph's
+    export piece from its in-memory store (the same text the build loads) and caches it beside the store.
     """
     mapped = new_quads if isinstance(new_quads, Mapped) else Mapped.of(new_quads)
     try:
@@ -439,13 +465,14 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
     registry_results: set[ValidationResult] = set()
     shared = _nquads(reg_quads)
 
-    base, piece_keys, save = pieces if pieces is not None else (None, {}, None)
-
     def payloads() -> Iterator[BatchJob]:
+        spool = new_quads.path
         for batch in batches:
-            names = [new_quads.graph(key) for key in batch]
-            yield (shared + b"".join(new_quads.data(key) for key in batch), base,
-                   {name: piece_keys[name] for name in names if name in piece_keys})
+            sink = None
+            if pieces is not None:
+                names = [new_quads.graph(key) for key in batch]
+                sink = (pieces[0], {name: pieces[1][name] for name in names if name in pieces[1]}, pieces[2])
+            yield shared, spool, [new_quads.span(key) for key in batch], sink
 
     graph_key = {new_quads.graph(key): key for key in new_quads.keys()}
     if engine == "fast":
@@ -472,11 +499,8 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
     else:
         reports = (work(payload) for payload in payloads())
     try:
-        for number, (results, graphs, made) in enumerate(reports, start=1):
+        for number, (results, graphs) in enumerate(reports, start=1):
             tick("validate", number, len(batches))
-            if save is not None:
-                for name, piece in made.items():
-                    save(name, piece)
             for result in results:
                 key = owner_of(result, graphs)
                 if key == REGISTRY_KEY:
@@ -524,26 +548,35 @@ def _validation_jobs(batches: int) -> int:
     return max(1, min(wanted, batches))
 
 
+def _batch_data(job: BatchJob) -> bytes:
+    shared, spool, spans, _ = job
+    parts = [shared]
+    with open(spool, "rb") as file:
+        for offset, length in spans:
+            file.seek(offset)
+            parts.append(file.read(length))
+    return b"".join(parts)
+
+
 def _validate_pyshacl_batch(job: BatchJob) -> BatchResult:
-    """Validate one batch given as N-Quads with pySHACL (picklable both ways: it can run in a worker process)."""
-    quads = pyoxigraph.parse(job[0], format=pyoxigraph.RdfFormat.N_QUADS)
-    return [asdict(result) for result in validate(graph_from_oxigraph(quads), engine="pyshacl").results], {}, {}
+    """Validate one batch with pySHACL (picklable both ways: it can run in a worker process)."""
+    quads = pyoxigraph.parse(_batch_data(job), format=pyoxigraph.RdfFormat.N_QUADS)
+    return [asdict(result) for result in validate(graph_from_oxigraph(quads), engine="pyshacl").results], {}
 
 
 def _validate_fast_batch(job: BatchJob) -> BatchResult:
-    """Validate one batch given as N-Quads with the fast engine: its results, per focus node the graphs that
-    hold statements about it, and the export pieces of the graphs the job names (graph IRI -> build hash)."""
-    data, base, piece_keys = job
+    """Validate one batch with the fast engine: its results and, per focus node, the graphs that hold statements
+    about it. The export pieces of the graphs the job names are made from the batch's store and cached."""
     store = pyoxigraph.Store()
-    store.bulk_load(data, format=pyoxigraph.RdfFormat.N_QUADS)
+    store.bulk_load(_batch_data(job), format=pyoxigraph.RdfFormat.N_QUADS)
     graphs: dict[str, list[str]] = {}
     report = validate_oxigraph(store, graphs=graphs)
-    made = {}
-    if base is not None:
+    if job[3] is not None:
+        base, piece_keys, store_path = job[3]
         for name, key in piece_keys.items():
             quads = list(store.quads_for_pattern(None, None, None, NamedNode(name)))
-            made[name] = make_piece(quads, base, key)
-    return [asdict(result) for result in report.results], graphs, made
+            save_piece(store_path, name, make_piece(quads, base, key))
+    return [asdict(result) for result in report.results], graphs
 
 
 _COUNTS = sparql_prologue("nkg", "schema", "owl") + """SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities)
