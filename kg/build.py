@@ -20,7 +20,8 @@ import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeVar
 
 import pyoxigraph
 from pyoxigraph import NamedNode
@@ -100,12 +101,13 @@ class Mapped:
 
     def __init__(self) -> None:
         # a named file: validation workers read their batches from it, not through a pipe
-        self._file: IO[bytes] = tempfile.NamedTemporaryFile(prefix="kg-build-", suffix=".nq")
+        self._file: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - open for the whole build; close()
+            prefix="kg-build-", suffix=".nq")
         self._at: dict[str, tuple[str, int, int, int]] = {}   # key -> graph IRI, offset, length, quads
         self._end = 0
 
     @classmethod
-    def of(cls, graphs: dict[str, list[pyoxigraph.Quad]]) -> "Mapped":
+    def of(cls, graphs: dict[str, list[pyoxigraph.Quad]]) -> Mapped:
         """Quads per key (each list in one named graph) as a ``Mapped``."""
         mapped = cls()
         for key, quads in graphs.items():
@@ -128,8 +130,9 @@ class Mapped:
     def __bool__(self) -> bool:
         return bool(self._at)
 
-    def keys(self) -> list[str]:
-        return list(self._at)
+    def __iter__(self) -> Iterator[str]:
+        """The keys, in the order they were added."""
+        return iter(list(self._at))
 
     def graph(self, key: str) -> str:
         return self._at[key][0]
@@ -269,7 +272,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         if anything_changed:
             # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
             # finds them cached and does not read those graphs back from the store)
-            piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads.keys() if k in hashes}
+            piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads if k in hashes}
             fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
                                          pieces=(base, piece_keys, store_path))
 
@@ -426,7 +429,7 @@ STORE_BATCH_QUADS = 250_000   # quads per bulk load into the store
 
 
 def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
-                         new_quads: "dict[str, list[pyoxigraph.Quad]] | Mapped", tick: Progress,
+                         new_quads: dict[str, list[pyoxigraph.Quad]] | Mapped, tick: Progress,
                          engine: str = DEFAULT_ENGINE, *, pool: ProcessPoolExecutor | None = None,
                          pieces: PieceSink | None = None) -> dict[str, list[dict]]:
     """Validate the changed article graphs with the registry graph; results are keyed by the graph that defines
@@ -455,13 +458,13 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
     limit = FAST_BATCH_QUADS if engine == "fast" else VALIDATION_BATCH_TRIPLES
     batches: list[list[str]] = [[]]
     size = 0
-    for key in sorted(new_quads.keys()):
+    for key in sorted(new_quads):
         if batches[-1] and size + new_quads.quads(key) > limit:
             batches.append([])
             size = 0
         batches[-1].append(key)
         size += new_quads.quads(key)
-    fresh: dict[str, list[dict]] = {REGISTRY_KEY: [], **{key: [] for key in new_quads.keys()}}
+    fresh: dict[str, list[dict]] = {REGISTRY_KEY: [], **{key: [] for key in new_quads}}
     registry_results: set[ValidationResult] = set()
     shared = _nquads(reg_quads)
 
@@ -474,7 +477,7 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
                 sink = (pieces[0], {name: pieces[1][name] for name in names if name in pieces[1]}, pieces[2])
             yield shared, spool, [new_quads.span(key) for key in batch], sink
 
-    graph_key = {new_quads.graph(key): key for key in new_quads.keys()}
+    graph_key = {new_quads.graph(key): key for key in new_quads}
     if engine == "fast":
         def owner_of(result: dict, graphs: dict[str, list[str]]) -> str:
             # the graph that defines the focus node: an article graph wins over the registry graph
@@ -532,7 +535,7 @@ def _subject_owners(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped) -> dict
     owner: dict[str, str] = {}
     for quad in reg_quads:
         owner[getattr(quad.subject, "value", str(quad.subject))] = REGISTRY_KEY
-    for key in new_quads.keys():
+    for key in new_quads:
         for quad in pyoxigraph.parse(new_quads.data(key), format=pyoxigraph.RdfFormat.N_QUADS):
             owner[getattr(quad.subject, "value", str(quad.subject))] = key
     return owner

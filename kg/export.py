@@ -161,7 +161,7 @@ def _decode_piece(data: bytes, key: str) -> dict[str, bytes] | None:
     if len(sizes) != len(names) or sum(sizes) != len(parts[3]) or crc != [zlib.crc32(parts[3])]:
         return None
     out, at = {}, 0
-    for name, size in zip(names, sizes):
+    for name, size in zip(names, sizes, strict=True):
         out[name] = parts[3][at:at + size]
         at += size
     return out

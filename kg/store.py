@@ -32,8 +32,9 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
