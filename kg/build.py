@@ -12,13 +12,16 @@ Order matters for the guarantees we make:
 """
 from __future__ import annotations
 
+import collections
 import hashlib
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeVar
 
 import pyoxigraph
 from pyoxigraph import NamedNode
@@ -27,15 +30,23 @@ from . import __version__, settings
 from .assets import ontology_path, shapes_path
 from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
-from .export import Pieces, Snapshot, export
+from .export import Pieces, Snapshot, export, make_piece, save_piece
 from .load import discover, load_article, load_registries
 from .mapping import Iris, article_editions, article_quads, editions_quads, registry_quads
+from .model import Article, Registry
 from .store import DEFAULT_STORE, STATE_VERSION, KgStore, is_usable_state, read_live_state
 from .validate import (DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine, graph_from_oxigraph,
-                       validate, validate_quads)
+                       validate, validate_oxigraph)
 from .vocab import DEFAULT_BASE, sparql_prologue
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
+# a validation batch: the shared graphs' N-Quads, the spool file and the (offset, length) of each graph in it, and
+# for the export pieces (or None) the base IRI, graph IRI -> build hash and the store whose pieces they are
+BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None"]
+BatchResult = tuple[list[dict], dict[str, list[str]]]   # results, focus node -> graphs holding it
+PieceSink = tuple[str, dict[str, str], Path]             # base, graph IRI -> build hash, store path
+T = TypeVar("T")
+A = TypeVar("A")
 OUTPUT_FORMATS = {"turtle": "kg.ttl", "trig": "kg.trig", "jsonld": "kg.jsonld"}
 OUTPUT_FILES = [*OUTPUT_FORMATS.values(), "validation.txt", "validation.json", "graph.html"]
 REGISTRY_KEY = "registry"
@@ -79,13 +90,91 @@ def _digest(*parts: bytes) -> str:
     return h.hexdigest()
 
 
-def _graph_of(quads_by_graph: dict[str, list[pyoxigraph.Quad]]) -> dict[str, str]:
-    """Subject IRI -> state key of the graph that defines it; article graphs win over the registry graph."""
-    owner: dict[str, str] = {}
-    for key, quads in quads_by_graph.items():  # the registry comes first
-        for quad in quads:
-            owner[getattr(quad.subject, "value", str(quad.subject))] = key
-    return owner
+def _nquads(quads: list[pyoxigraph.Quad]) -> bytes:
+    return pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) if quads else b""
+
+
+class Mapped:
+    """The changed graphs as N-Quads text, spooled to a temporary file: memory holds an offset per graph, not
+    the corpus (a Python object per triple was most of a large build's memory). Graphs are kept in the order
+    they were added; ``stream()`` reads them all back as one N-Quads stream for the store's bulk loader."""
+
+    def __init__(self) -> None:
+        # a named file: validation workers read their batches from it, not through a pipe
+        self._file: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - open for the whole build; close()
+            prefix="kg-build-", suffix=".nq")
+        self._at: dict[str, tuple[str, int, int, int]] = {}   # key -> graph IRI, offset, length, quads
+        self._end = 0
+
+    @classmethod
+    def of(cls, graphs: dict[str, list[pyoxigraph.Quad]]) -> Mapped:
+        """Quads per key (each list in one named graph) as a ``Mapped``."""
+        mapped = cls()
+        for key, quads in graphs.items():
+            name = quads[0].graph_name.value if quads and isinstance(quads[0].graph_name, NamedNode) else key
+            mapped.add(key, name, _nquads(quads), len(quads))
+        return mapped
+
+    def add(self, key: str, graph: str, data: bytes, quads: int) -> None:
+        self._file.seek(self._end)
+        self._file.write(data)
+        self._at[key] = (graph, self._end, len(data), quads)
+        self._end += len(data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __bool__(self) -> bool:
+        return bool(self._at)
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys, in the order they were added."""
+        return iter(list(self._at))
+
+    def graph(self, key: str) -> str:
+        return self._at[key][0]
+
+    def quads(self, key: str) -> int:
+        return self._at[key][3]
+
+    def data(self, key: str) -> bytes:
+        _, offset, length, _ = self._at[key]
+        self._file.seek(offset)
+        return self._file.read(length)
+
+    def span(self, key: str) -> tuple[int, int]:
+        return self._at[key][1:3]
+
+    @property
+    def path(self) -> str:
+        """The spool file, complete up to the last ``add`` (flushed)."""
+        self._file.flush()
+        return self._file.name
+
+    def chunks(self, limit: int) -> Iterator[tuple[list[str], bytes]]:
+        """The graphs in the order they were added, in runs of about ``limit`` quads: (graph IRIs, N-Quads)."""
+        run: list[str] = []
+        size = 0
+        for key in list(self._at):
+            run.append(key)
+            size += self.quads(key)
+            if size >= limit:
+                yield self._run(run)
+                run, size = [], 0
+        if run:
+            yield self._run(run)
+
+    def _run(self, keys: list[str]) -> tuple[list[str], bytes]:
+        start = self._at[keys[0]][1]
+        end = self._at[keys[-1]][1] + self._at[keys[-1]][2]
+        self._file.seek(start)
+        return [self.graph(key) for key in keys], self._file.read(end - start)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out"),
@@ -117,14 +206,15 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     old_graphs: dict[str, dict] = state["graphs"] if usable else {}
     summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash)
 
-    new_quads: dict[str, list[pyoxigraph.Quad]] = {}
+    new_quads = Mapped()              # the changed articles' graphs as N-Quads text
     editions: dict[str, list] = {}    # article id -> [[series key, year or None], ...]
     hashes: dict[str, str] = {REGISTRY_KEY: reg_hash}
     paths_by_id: dict[str, Path] = {}
     drafts: dict[str, bool] = {}      # article id -> its sheet is a draft (kept in the build state)
-    tick("load", 0, len(files))
-    for number, path in enumerate(files, start=1):
-        tick("load", number, len(files))
+    # first the cheap part (read and hash every sheet), then load, check and map the sheets that changed:
+    # in worker processes when there are many (results come back in order, as N-Quads text)
+    entries: list[tuple[str, str, bool, bool]] = []   # article id, digest, unchanged, needs loading
+    for path in files:
         article_id = path.stem
         if article_id in paths_by_id:
             raise InputError(f"article id {article_id!r} is also used by {paths_by_id[article_id]}",
@@ -140,73 +230,149 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         digest = _digest(content, reg_hash.encode(), text_part)
         old = old_graphs.get(article_id, {})
         unchanged = old.get("hash") == digest and not summary.registry_changed
-        article = None
-        if not unchanged or (reviewed_only and not isinstance(old.get("draft"), bool)):
-            article = load_article(path, registry, text_dir=text_dir)
-        drafts[article_id] = bool(article.meta.draft) if article is not None else bool(old.get("draft"))
-        if reviewed_only and drafts[article_id]:
-            summary.left_out.append(article_id)
-            continue
-        hashes[article_id] = digest
-        if unchanged:
-            summary.unchanged.append(article_id)
-            editions[article_id] = old_graphs[article_id].get("editions", [])
-            continue
-        assert article is not None
-        new_quads[article_id] = article_quads(article, registry, iris)
-        editions[article_id] = sorted([list(e) for e in article_editions(article, registry)], key=str)
-        summary.changed.append(article_id)
-    summary.removed = sorted(k for k in old_graphs if k != REGISTRY_KEY and k not in hashes)
+        needs = not unchanged or (reviewed_only and not isinstance(old.get("draft"), bool))
+        entries.append((article_id, digest, unchanged, needs))
+    to_load = [paths_by_id[article_id] for article_id, _, _, needs in entries if needs]
+    pool = _worker_pool(len(to_load), registry, base, text_dir)
+    try:
+        loaded = _load_articles(to_load, pool, registry, iris, text_dir)
+        tick("load", 0, len(files))
+        for number, (article_id, digest, unchanged, needs) in enumerate(entries, start=1):
+            tick("load", number, len(files))
+            result = next(loaded) if needs else None
+            drafts[article_id] = result.draft if result is not None else bool(old_graphs[article_id].get("draft"))
+            if reviewed_only and drafts[article_id]:
+                summary.left_out.append(article_id)
+                continue
+            hashes[article_id] = digest
+            if unchanged:
+                summary.unchanged.append(article_id)
+                editions[article_id] = old_graphs[article_id].get("editions", [])
+                continue
+            assert result is not None
+            new_quads.add(article_id, iris.article_graph(article_id).value, result.nquads, result.quads)
+            editions[article_id] = result.editions
+            summary.changed.append(article_id)
+        summary.removed = sorted(k for k in old_graphs if k != REGISTRY_KEY and k not in hashes)
 
-    # the ranking editions graph is shared by all articles: rebuilt from every article's editions
-    all_editions = {(key, year) for used in editions.values() for key, year in used}
-    unknown = sorted(ref for ref, _ in all_editions
-                     if (ref.partition(":")[2] not in (registry.rankings if ref.startswith("ranking:")
-                                                       else registry.classifications)))
-    if unknown:  # only kept editions can name a series the registry lacks: a damaged state
-        raise StoreError(f"the build state of {store_path} names ranking series the registries lack: "
-                         f"{', '.join(unknown[:3])}", hint=f"delete the store folder {store_path} and run "
-                         "'kg build' again")
-    shared_quads = reg_quads + editions_quads(all_editions, registry, iris)
-    anything_changed = bool(new_quads or summary.registry_changed or summary.removed)
+        # the ranking editions graph is shared by all articles: rebuilt from every article's editions
+        all_editions = {(key, year) for used in editions.values() for key, year in used}
+        unknown = sorted(ref for ref, _ in all_editions
+                         if (ref.partition(":")[2] not in (registry.rankings if ref.startswith("ranking:")
+                                                           else registry.classifications)))
+        if unknown:  # only kept editions can name a series the registry lacks: a damaged state
+            raise StoreError(f"the build state of {store_path} names ranking series the registries lack: "
+                             f"{', '.join(unknown[:3])}", hint=f"delete the store folder {store_path} and run "
+                             "'kg build' again")
+        shared_quads = reg_quads + editions_quads(all_editions, registry, iris)
+        anything_changed = bool(new_quads or summary.registry_changed or summary.removed)
 
-    # 2. validate what changed, together with the registry and editions it refers to
-    fresh: dict[str, list[dict]] = {}
-    if anything_changed:
-        fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine)
+        # 2. validate what changed, together with the registry and editions it refers to
+        fresh: dict[str, list[dict]] = {}
+        if anything_changed:
+            # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
+            # finds them cached and does not read those graphs back from the store)
+            piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads if k in hashes}
+            fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
+                                         pieces=(base, piece_keys, store_path))
 
-    # 3. store (opened only now: bad input above never touches it)
-    def graph_name(key: str) -> str:
-        return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
+        # 3. store (opened only now: bad input above never touches it)
+        def graph_name(key: str) -> str:
+            return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
 
-    graphs_state = _graphs_state(old_graphs, hashes, editions, fresh)
-    for key, is_draft in drafts.items():
-        if key in graphs_state:
-            graphs_state[key]["draft"] = is_draft
-    summary.report = _report(graphs_state, store_path)
+        graphs_state = _graphs_state(old_graphs, hashes, editions, fresh)
+        for key, is_draft in drafts.items():
+            if key in graphs_state:
+                graphs_state[key]["draft"] = is_draft
+        summary.report = _report(graphs_state, store_path)
 
-    with KgStore(store_path, fresh=not usable) as store:
-        if store.base_version != base_version:
-            raise StoreError(f"the store at {store_path} changed while this build was loading its input "
-                             "(another build finished meanwhile)", hint="run 'kg build' again")
-        # The state says these are stored; if the store lost them (deleted by hand), map them again.
-        for article_id in summary.unchanged:
-            if not store.store.contains_named_graph(NamedNode(graph_name(article_id))):
-                article = load_article(paths_by_id[article_id], registry, text_dir=text_dir)
-                new_quads[article_id] = article_quads(article, registry, iris)
-        replace = {graph_name(k): q for k, q in new_quads.items()}
-        if summary.registry_changed or not store.store.contains_named_graph(iris.registry_graph()):
-            replace[graph_name(REGISTRY_KEY)] = reg_quads
-        if anything_changed or not store.store.contains_named_graph(iris.rankings_graph()):
-            replace[iris.rankings_graph().value] = shared_quads[len(reg_quads):]
-        tick("store", 0, 1)
-        store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
-        store.write_state({"version": STATE_VERSION, "base": base, "graphs": graphs_state})
-        store.commit()   # the new version is live from here on
-        tick("store", 1, 1)
-        summary.notes = list(store.notes)
-        keys = {graph_name(k): digest for k, digest in hashes.items()}
-        return _finish(store, summary, hashes, base, out_dir, html, tick, keys)
+        with KgStore(store_path, fresh=not usable) as store:
+            if store.base_version != base_version:
+                raise StoreError(f"the store at {store_path} changed while this build was loading its input "
+                                 "(another build finished meanwhile)", hint="run 'kg build' again")
+            # The state says these are stored; if the store lost them (deleted by hand), map them again.
+            for article_id in summary.unchanged:
+                if not store.store.contains_named_graph(NamedNode(graph_name(article_id))):
+                    _add_article(new_quads, load_article(paths_by_id[article_id], registry, text_dir=text_dir),
+                                 registry, iris)
+            replace: dict[str, list[pyoxigraph.Quad]] = {}
+            if summary.registry_changed or not store.store.contains_named_graph(iris.registry_graph()):
+                replace[graph_name(REGISTRY_KEY)] = reg_quads
+            if anything_changed or not store.store.contains_named_graph(iris.rankings_graph()):
+                replace[iris.rankings_graph().value] = shared_quads[len(reg_quads):]
+            tick("store", 0, 1)
+            store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
+            # in runs: Oxigraph's bulk loader holds about a million quads per thread in memory before it writes
+            for names, data in new_quads.chunks(STORE_BATCH_QUADS):
+                store.load_graphs(names, data)
+            store.write_state({"version": STATE_VERSION, "base": base, "graphs": graphs_state})
+            store.commit()   # the new version is live from here on
+            tick("store", 1, 1)
+            summary.notes = list(store.notes)
+            keys = {graph_name(k): digest for k, digest in hashes.items()}
+            return _finish(store, summary, hashes, base, out_dir, html, tick, keys)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        new_quads.close()
+
+
+@dataclass
+class _Loaded:
+    """A fact sheet loaded, checked and mapped (what a worker sends back: small, no Python object per triple)."""
+    draft: bool
+    nquads: bytes
+    quads: int
+    editions: list[list[Any]]
+
+
+LOAD_CHUNK = 16               # sheets a worker loads per task
+PARALLEL_MIN_ARTICLES = 200   # fewer sheets to load are not worth starting worker processes (a second or two each)
+_WORKER: dict[str, Any] = {}   # a worker process's registry, IRIs and text folder (set by _init_worker)
+
+
+def _worker_pool(articles: int, registry: Registry, base: str,
+                 text_dir: Path | None) -> ProcessPoolExecutor | None:
+    """Worker processes (``_validation_jobs``: KG_JOBS, else one per core) to load, map and validate
+    ``articles`` changed sheets, or None when they are too few to pay for starting them."""
+    jobs = _validation_jobs(articles)
+    if jobs < 2 or articles < PARALLEL_MIN_ARTICLES:
+        return None
+    # spawn: a forked child would inherit the parent's threads (store, tqdm) mid-state
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(registry, base, text_dir))
+
+
+def _init_worker(registry: Registry, base: str, text_dir: Path | None) -> None:
+    _WORKER.update(registry=registry, iris=Iris(base), text_dir=text_dir)
+
+
+def _load_in_worker(paths: list[Path]) -> list[_Loaded]:
+    return [_load_one(path, _WORKER["registry"], _WORKER["iris"], _WORKER["text_dir"]) for path in paths]
+
+
+def _load_one(path: Path, registry: Registry, iris: Iris, text_dir: Path | None) -> _Loaded:
+    article = load_article(path, registry, text_dir=text_dir)
+    quads = article_quads(article, registry, iris)
+    return _Loaded(bool(article.meta.draft), _nquads(quads), len(quads),
+                   sorted([list(e) for e in article_editions(article, registry)], key=str))
+
+
+def _load_articles(paths: list[Path], pool: ProcessPoolExecutor | None, registry: Registry, iris: Iris,
+                   text_dir: Path | None) -> Iterator[_Loaded]:
+    """Each sheet of ``paths`` loaded and mapped, in order; the first bad sheet's error is raised when its turn
+    comes (so the error is the one a sequential build reports)."""
+    if pool is None:
+        return (_load_one(path, registry, iris, text_dir) for path in paths)
+    chunks = (paths[at:at + LOAD_CHUNK] for at in range(0, len(paths), LOAD_CHUNK))
+    # a few chunks ahead of the reader, not all: results wait in memory until they are read
+    ahead = 2 * _validation_jobs(len(paths))
+    return (loaded for chunk in _bounded_map(pool, _load_in_worker, chunks, ahead) for loaded in chunk)
+
+
+def _add_article(mapped: Mapped, article: Article, registry: Registry, iris: Iris) -> None:
+    quads = article_quads(article, registry, iris)
+    mapped.add(article.meta.id, iris.article_graph(article.meta.id).value, _nquads(quads), len(quads))
 
 
 def check_store_base(state: dict, base: str, store_path: Path) -> None:
@@ -258,64 +424,88 @@ def _finish(store, summary, hashes, base, out_dir, html, tick, keys: dict[str, s
 VALIDATION_BATCH_TRIPLES = 20_000
 
 
-def _validate_in_batches(reg_quads, new_quads, tick, engine: str = DEFAULT_ENGINE) -> dict[str, list[dict]]:
+FAST_BATCH_QUADS = 250_000
+STORE_BATCH_QUADS = 250_000   # quads per bulk load into the store
+
+
+def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
+                         new_quads: dict[str, list[pyoxigraph.Quad]] | Mapped, tick: Progress,
+                         engine: str = DEFAULT_ENGINE, *, pool: ProcessPoolExecutor | None = None,
+                         pieces: PieceSink | None = None) -> dict[str, list[dict]]:
     """Validate the changed article graphs with the registry graph; results are keyed by the graph that defines
     their focus node.
 
-    The fast engine (the default) loads them all into one in-memory Oxigraph store and runs the compiled shapes
-    once. pySHACL gets batches of about ``VALIDATION_BATCH_TRIPLES`` triples, each with the registry graph;
-    pySHACL's cost grows faster than the data (every shape is checked against every node of the graph it is
-    given), so a thousand articles in one graph take far longer than the same articles in batches. No shape
-    relates two articles, so batching changes nothing in the results.
+    Both engines get batches of articles, each with the registry (and rankings) graph, as N-Quads text: about
+    ``FAST_BATCH_QUADS`` quads for the fast engine (memory stays bounded: one batch in an in-memory store), about
+    ``VALIDATION_BATCH_TRIPLES`` for pySHACL, whose cost grows faster than the data (every shape is checked
+    against every node of the graph it is given). Batches run in worker processes when there are several (one
+    per core, ``KG_JOBS``). No shape relates two articles, and an article graph holds statements about its own
+    nodes only, so batching changes nothing in the results (tests compare them with one batch).
+
+    ``pieces`` (base IRI, graph IRI -> build hash, store path): the fast engine also makes each validated graph's
+    export piece from its in-memory store (the same text the build loads) and caches it beside the store.
     """
+    mapped = new_quads if isinstance(new_quads, Mapped) else Mapped.of(new_quads)
+    try:
+        return _validate_mapped(reg_quads, mapped, tick, engine, pool, pieces)
+    finally:
+        if mapped is not new_quads:
+            mapped.close()
+
+
+def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: Progress, engine: str,
+                     shared_pool: ProcessPoolExecutor | None, pieces: PieceSink | None) -> dict[str, list[dict]]:
+    limit = FAST_BATCH_QUADS if engine == "fast" else VALIDATION_BATCH_TRIPLES
     batches: list[list[str]] = [[]]
     size = 0
     for key in sorted(new_quads):
-        if batches[-1] and size + len(new_quads[key]) > VALIDATION_BATCH_TRIPLES:
+        if batches[-1] and size + new_quads.quads(key) > limit:
             batches.append([])
             size = 0
         batches[-1].append(key)
-        size += len(new_quads[key])
+        size += new_quads.quads(key)
     fresh: dict[str, list[dict]] = {REGISTRY_KEY: [], **{key: [] for key in new_quads}}
-    registry_results: set = set()
+    registry_results: set[ValidationResult] = set()
+    shared = _nquads(reg_quads)
+
+    def payloads() -> Iterator[BatchJob]:
+        spool = new_quads.path
+        for batch in batches:
+            sink = None
+            if pieces is not None:
+                names = [new_quads.graph(key) for key in batch]
+                sink = (pieces[0], {name: pieces[1][name] for name in names if name in pieces[1]}, pieces[2])
+            yield shared, spool, [new_quads.span(key) for key in batch], sink
+
+    graph_key = {new_quads.graph(key): key for key in new_quads}
     if engine == "fast":
-        tick("validate", 0, 1)
-        graph_key = {quads[0].graph_name.value: key for key, quads in new_quads.items()
-                     if quads and isinstance(quads[0].graph_name, NamedNode)}
-        focus_graphs: dict[str, list[str]] = {}
-        report = validate_quads((q for quads in [reg_quads, *(new_quads[key] for key in sorted(new_quads))]
-                                 for q in quads), graphs=focus_graphs)
-        tick("validate", 1, 1)
-        for result in report.results:
+        def owner_of(result: dict, graphs: dict[str, list[str]]) -> str:
             # the graph that defines the focus node: an article graph wins over the registry graph
-            keys = [graph_key[name] for name in focus_graphs.get(result.focus, []) if name in graph_key]
-            key = max(keys) if keys else REGISTRY_KEY
-            if key == REGISTRY_KEY:
-                registry_results.add(result)
-            else:
-                fresh[key].append(asdict(result))
-        fresh[REGISTRY_KEY] = [asdict(r) for r in sorted(registry_results, key=ValidationResult.sort_key)]
-        return fresh
-    owner = _graph_of({REGISTRY_KEY: reg_quads, **new_quads})
+            keys = [graph_key[name] for name in graphs.get(result["focus"], []) if name in graph_key]
+            return max(keys) if keys else REGISTRY_KEY
+        work: Callable[[BatchJob], BatchResult] = _validate_fast_batch
+    else:
+        owner = _subject_owners(reg_quads, new_quads)
 
-    def payload(batch: list[str]) -> bytes:
-        quads = [q for quads in [reg_quads, *(new_quads[key] for key in batch)] for q in quads]
-        return pyoxigraph.serialize([q.triple for q in quads], format=pyoxigraph.RdfFormat.N_TRIPLES)
-
+        def owner_of(result: dict, graphs: dict[str, list[str]]) -> str:
+            return owner.get(result["focus"], REGISTRY_KEY)
+        work = _validate_pyshacl_batch
     jobs = _validation_jobs(len(batches))
     tick("validate", 0, len(batches))
-    if jobs > 1:
+    pool = None
+    if jobs > 1 and shared_pool is not None:
+        reports: Iterator[BatchResult] = _bounded_map(shared_pool, work, payloads(), jobs)
+    elif jobs > 1:
         # spawn: a forked child would inherit the parent's threads (store, tqdm) mid-state
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-        reports = pool.map(_validate_ntriples, (payload(batch) for batch in batches))
+        reports = _bounded_map(pool, work, payloads(), jobs)
     else:
-        pool = None
-        reports = (_validate_ntriples(payload(batch)) for batch in batches)
+        reports = (work(payload) for payload in payloads())
     try:
-        for number, results in enumerate(reports, start=1):
+        for number, (results, graphs) in enumerate(reports, start=1):
             tick("validate", number, len(batches))
             for result in results:
-                key = owner.get(result["focus"], REGISTRY_KEY)
+                key = owner_of(result, graphs)
                 if key == REGISTRY_KEY:
                     registry_results.add(ValidationResult(**result))  # in every batch: keep its results once
                 else:
@@ -325,6 +515,30 @@ def _validate_in_batches(reg_quads, new_quads, tick, engine: str = DEFAULT_ENGIN
             pool.shutdown(cancel_futures=True)
     fresh[REGISTRY_KEY] = [asdict(r) for r in sorted(registry_results, key=ValidationResult.sort_key)]
     return fresh
+
+
+def _bounded_map(pool: ProcessPoolExecutor, work: Callable[[A], T], items: Iterator[A], jobs: int) -> Iterator[T]:
+    """``pool.map`` that keeps at most ``jobs + 1`` items submitted: a batch of N-Quads is made only when a
+    worker is about to need it, and results wait for the reader only that far ahead (``Executor.map`` submits
+    every item at once: the whole corpus in memory when the reader is slower than the workers)."""
+    pending: collections.deque[Future[T]] = collections.deque()
+    for item in items:
+        pending.append(pool.submit(work, item))
+        if len(pending) > jobs:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _subject_owners(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped) -> dict[str, str]:
+    """Subject IRI -> state key of the graph that defines it; article graphs win over the registry graph."""
+    owner: dict[str, str] = {}
+    for quad in reg_quads:
+        owner[getattr(quad.subject, "value", str(quad.subject))] = REGISTRY_KEY
+    for key in new_quads:
+        for quad in pyoxigraph.parse(new_quads.data(key), format=pyoxigraph.RdfFormat.N_QUADS):
+            owner[getattr(quad.subject, "value", str(quad.subject))] = key
+    return owner
 
 
 def _validation_jobs(batches: int) -> int:
@@ -337,10 +551,35 @@ def _validation_jobs(batches: int) -> int:
     return max(1, min(wanted, batches))
 
 
-def _validate_ntriples(data: bytes) -> list[dict]:
-    """Validate one batch given as N-Triples (picklable both ways, so it can run in a worker process)."""
-    triples = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return [asdict(result) for result in validate(graph_from_oxigraph(triples)).results]
+def _batch_data(job: BatchJob) -> bytes:
+    shared, spool, spans, _ = job
+    parts = [shared]
+    with open(spool, "rb") as file:
+        for offset, length in spans:
+            file.seek(offset)
+            parts.append(file.read(length))
+    return b"".join(parts)
+
+
+def _validate_pyshacl_batch(job: BatchJob) -> BatchResult:
+    """Validate one batch with pySHACL (picklable both ways: it can run in a worker process)."""
+    quads = pyoxigraph.parse(_batch_data(job), format=pyoxigraph.RdfFormat.N_QUADS)
+    return [asdict(result) for result in validate(graph_from_oxigraph(quads), engine="pyshacl").results], {}
+
+
+def _validate_fast_batch(job: BatchJob) -> BatchResult:
+    """Validate one batch with the fast engine: its results and, per focus node, the graphs that hold statements
+    about it. The export pieces of the graphs the job names are made from the batch's store and cached."""
+    store = pyoxigraph.Store()
+    store.bulk_load(_batch_data(job), format=pyoxigraph.RdfFormat.N_QUADS)
+    graphs: dict[str, list[str]] = {}
+    report = validate_oxigraph(store, graphs=graphs)
+    if job[3] is not None:
+        base, piece_keys, store_path = job[3]
+        for name, key in piece_keys.items():
+            quads = list(store.quads_for_pattern(None, None, None, NamedNode(name)))
+            save_piece(store_path, name, make_piece(quads, base, key))
+    return [asdict(result) for result in report.results], graphs
 
 
 _COUNTS = sparql_prologue("nkg", "schema", "owl") + """SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities)

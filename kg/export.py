@@ -11,8 +11,12 @@ that order, and the serialiser writes the requested format.
 """
 from __future__ import annotations
 
+import hashlib
 import heapq
 import io
+import os
+import tempfile
+import zlib
 from collections.abc import Iterator
 from itertools import groupby, islice
 from pathlib import Path
@@ -106,7 +110,7 @@ def export(store: KgStore, fmt: str, base: str, path: Path | None = None,
 
 
 # ------------------------------------------------------------------------------------------------ per-graph pieces
-PIECES_VERSION = b"newskg-pieces 1 " + pyoxigraph.__version__.encode()
+PIECES_VERSION = b"newskg-pieces 2 " + pyoxigraph.__version__.encode()
 _SECTIONS = ("ntriples", "trig", "jsonld")
 
 
@@ -135,25 +139,29 @@ def _graph_sections(quads: list[Quad], base: str) -> dict[str, bytes]:
 
 
 def _encode_piece(key: str, sections: dict[str, bytes]) -> bytes:
+    """A piece file: version, key, the sections' sizes and the CRC-32 of their bytes, then the sections."""
     names = ("header", *_SECTIONS)
-    head = PIECES_VERSION + b"\n" + key.encode() + b"\n" + b" ".join(str(len(sections[n])).encode() for n in names)
-    return head + b"\n" + b"".join(sections[n] for n in names)
+    body = b"".join(sections[n] for n in names)
+    sizes = b" ".join(str(len(sections[n])).encode() for n in names)
+    return PIECES_VERSION + b"\n" + key.encode() + b"\n" + sizes + b" " + str(zlib.crc32(body)).encode() + b"\n" + body
 
 
 def _decode_piece(data: bytes, key: str) -> dict[str, bytes] | None:
-    """The sections of a cached piece, or None when it is of another version or key, or damaged."""
+    """The sections of a cached piece, or None when it is of another version or key, or damaged (the sizes or
+    the checksum do not match: pieces are written without fsync, so a crash may leave a torn one)."""
     parts = data.split(b"\n", 3)
     if len(parts) != 4 or parts[0] != PIECES_VERSION or parts[1] != key.encode():
         return None
     try:
-        sizes = [int(n) for n in parts[2].split()]
+        numbers = [int(n) for n in parts[2].split()]
     except ValueError:
         return None
     names = ("header", *_SECTIONS)
-    if len(sizes) != len(names) or sum(sizes) != len(parts[3]):
+    sizes, crc = numbers[:-1], numbers[-1:]
+    if len(sizes) != len(names) or sum(sizes) != len(parts[3]) or crc != [zlib.crc32(parts[3])]:
         return None
     out, at = {}, 0
-    for name, size in zip(names, sizes):
+    for name, size in zip(names, sizes, strict=True):
         out[name] = parts[3][at:at + size]
         at += size
     return out
@@ -166,24 +174,28 @@ class Pieces:
     are always read from the store. Turtle, TriG and JSON-LD are then written by concatenating and merging pieces."""
 
     def __init__(self, store: KgStore, base: str, keys: dict[str, str]):
-        import hashlib
-
         self.base = base
         folder = pieces_dir(store.path)
         folder.mkdir(parents=True, exist_ok=True)
         # per graph, in IRI order: the cached piece's file and key, or the sections themselves (graphs without a
         # key); sections of cached pieces are read again when written, so memory holds one graph at a time
         self.graphs: list[tuple[Path, str] | dict[str, bytes]] = []
+        self.firsts: list[bytes | None] = []   # per graph, its first N-Triples line (None: no statements)
         used: set[str] = set()
         for name in store.graph_names():
             key = keys.get(name)
             if key is None:
-                self.graphs.append(_graph_sections(_graph_quads(store, name), self.base))
+                sections = _graph_sections(_graph_quads(store, name), self.base)
+                self.firsts.append(_first_line(sections["ntriples"]))
+                self.graphs.append(sections)
                 continue
-            file = folder / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".piece")
+            file = _piece_file(folder, name)
             used.add(file.name)
-            if _read_piece(file, key) is None:
-                write_bytes(file, _encode_piece(key, _graph_sections(_graph_quads(store, name), self.base)))
+            sections = _read_piece(file, key)
+            if sections is None:
+                sections = _graph_sections(_graph_quads(store, name), self.base)
+                _write_piece(file, _encode_piece(key, sections))
+            self.firsts.append(_first_line(sections["ntriples"]))
             self.graphs.append((file, key))
         self.ontology = _graph_sections(ontology_quads(), base)
         # pieces of graphs the store no longer has, and temporary files of an interrupted write
@@ -192,15 +204,41 @@ class Pieces:
                 stale.unlink(missing_ok=True)
 
     def _sections(self) -> Iterator[dict[str, bytes]]:
-        for graph in self.graphs:
-            if isinstance(graph, dict):
-                yield graph
-                continue
-            sections = _read_piece(*graph)
-            if sections is None:
-                raise StoreError(f"the export piece {graph[0]} changed while the outputs were written",
-                                 hint="run 'kg build' again")
-            yield sections
+        for index in range(len(self.graphs)):
+            yield self._section(index)
+
+    def _section(self, index: int) -> dict[str, bytes]:
+        graph = self.graphs[index]
+        if isinstance(graph, dict):
+            return graph
+        sections = _read_piece(*graph)
+        if sections is None:
+            raise StoreError(f"the export piece {graph[0]} changed while the outputs were written",
+                             hint="run 'kg build' again")
+        return sections
+
+    def _merged_lines(self) -> Iterator[bytes]:
+        """Every graph's N-Triples lines in byte order (duplicates included), merged lazily: a graph's lines are
+        read only when the merge reaches its first line and dropped when it is used up, so memory holds the
+        graphs whose line ranges overlap the current position (the registry and an article or two), not all."""
+        order = sorted((first, index) for index, first in enumerate(self.firsts) if first is not None)
+        heap: list[tuple[bytes, int, Iterator[bytes]]] = []
+        waiting = 0
+        while heap or waiting < len(order):
+            while waiting < len(order) and (not heap or order[waiting][0] <= heap[0][0]):
+                index = order[waiting][1]
+                waiting += 1
+                lines = iter(self._section(index)["ntriples"].splitlines(keepends=True))
+                first = next(lines, None)
+                if first is not None:
+                    heapq.heappush(heap, (first, index, lines))
+            line, index, lines = heap[0]
+            yield line
+            following = next(lines, None)
+            if following is None:
+                heapq.heappop(heap)
+            else:
+                heapq.heapreplace(heap, (following, index, lines))
 
     def chunks(self, fmt: str) -> Iterator[bytes]:
         """The bytes of one whole output file, in pieces (TriG, JSON-LD: graphs and the ontology; Turtle: the
@@ -227,8 +265,7 @@ class Pieces:
     def _turtle(self, sink: IO[bytes]) -> None:
         """The union of the graphs' statements as Turtle, serialised while it is merged from their sorted
         N-Triples lines (the same statements in the same order as ``Snapshot.triples``)."""
-        lines = heapq.merge(*(iter(s["ntriples"].splitlines(keepends=True)) for s in self._sections()))
-        distinct = (line for line, _ in groupby(lines))
+        distinct = (line for line, _ in groupby(self._merged_lines()))
         triples = pyoxigraph.parse(_LineReader(distinct), format=RdfFormat.N_TRIPLES)
         pyoxigraph.serialize(triples, sink, format=RdfFormat.TURTLE, prefixes=prefixes_for(self.base))
 
@@ -245,8 +282,46 @@ class Pieces:
                 out.write(chunk)
 
 
+def _piece_file(folder: Path, graph: str) -> Path:
+    return folder / (hashlib.sha256(graph.encode()).hexdigest()[:32] + ".piece")
+
+
+def make_piece(quads: list[Quad], base: str, key: str) -> bytes:
+    """The cached piece of a graph holding ``quads`` as a store gives them back (literals in the store's
+    canonical form), for a build whose hash of what the graph was made from is ``key``."""
+    return _encode_piece(key, _graph_sections(quads, base))
+
+
+def save_piece(store_path: Path, graph: str, piece: bytes) -> None:
+    """Cache a piece made by ``make_piece`` beside the store (``kg build`` makes them while it validates, from
+    the same text it then loads into the store, so the store need not be read back)."""
+    folder = pieces_dir(store_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_piece(_piece_file(folder, graph), piece)
+
+
 def _graph_quads(store: KgStore, name: str) -> list[Quad]:
     return list(store.store.quads_for_pattern(None, None, None, NamedNode(name)))
+
+
+def _first_line(ntriples: bytes) -> bytes | None:
+    if not ntriples:
+        return None
+    end = ntriples.find(b"\n")
+    return ntriples if end == -1 else ntriples[:end + 1]
+
+
+def _write_piece(file: Path, data: bytes) -> None:
+    """Replace ``file`` by ``data`` atomically but without fsync: a piece is a cache, checked by its checksum
+    when read (a torn piece is made again), and a thousand fsyncs cost more than the rest of the build."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _read_piece(file: Path, key: str) -> dict[str, bytes] | None:

@@ -27,8 +27,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("store", "KG_STORE", ".kg/store", "Folder of the on-disk store: versions of an Oxigraph database.",
             "path"),
     Setting("base", "KG_BASE", DEFAULT_BASE, "Base IRI of every node the build mints.", "text"),
-    Setting("jobs", "KG_JOBS", "0", "Worker processes that validate a build in batches with pySHACL; 0 means one per "
-            "core.", "count"),
+    Setting("jobs", "KG_JOBS", "0", "Worker processes that load, map and validate a build's changed sheets; 0 "
+            "means one per core.", "count"),
     Setting("shacl_engine", "KG_SHACL_ENGINE", "fast",
             "SHACL engine of kg build and kg validate: fast (the shapes compiled to SPARQL on Oxigraph) or pyshacl "
             "(the reference validator; same report, slower).", "text"),

@@ -32,8 +32,9 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
+from typing import IO
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
@@ -394,6 +395,27 @@ class KgStore:
                 self.store.extend(quads)
                 crash_point("graph-written")
         except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+        crash_point("graphs-written")
+
+    def load_graphs(self, names: Iterable[str], nquads: IO[bytes] | bytes) -> None:
+        """Replace the graphs ``names`` by the quads of the N-Quads text ``nquads`` (which names only those
+        graphs) with the bulk loader: several times faster than ``replace_graphs`` for many graphs, and the
+        text is streamed, not held as Python objects. Safe here because nothing reads this version before
+        ``commit``."""
+        if self.read_only or self.committed:
+            raise StoreError(f"the store at {self.path} was opened for reading; it cannot be written")
+        names = list(names)
+        try:
+            for name in names:
+                if self.store.contains_named_graph(NamedNode(name)):
+                    self.store.remove_graph(NamedNode(name))
+            self.store.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+            for name in names:   # a graph without quads still exists, as replace_graphs makes it
+                if not self.store.contains_named_graph(NamedNode(name)):
+                    self.store.add_graph(NamedNode(name))
+            crash_point("graph-written")
+        except (OSError, RuntimeError, SyntaxError) as exc:
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
         crash_point("graphs-written")
 

@@ -86,11 +86,16 @@ def test_one_sheet_rebuild_from_cached_pieces_is_byte_identical_to_a_clean_build
     # a damaged piece is not trusted: it is read from the store again
     damaged = pieces[0]
     damaged.write_bytes(damaged.read_bytes()[:-40])
+    # pieces are written without fsync: a torn one of the right size is caught by its checksum
+    torn = pieces[1]
+    content = bytearray(torn.read_bytes())
+    content[-10] ^= 0x20
+    torn.write_bytes(bytes(content))
     again = build([data], out_dir=out, store_path=store, html=False)
     assert again.changed == [sheet.stem]
 
     rewritten = {p.name for p in pieces_dir(store).glob("*.piece") if p.stat().st_mtime_ns != cached.get(p.name)}
-    assert len(rewritten) == 2         # the changed article's piece and the damaged one, nothing else
+    assert len(rewritten) == 3         # the changed article's piece and the two damaged ones, nothing else
     clean = build([data], out_dir=tmp_path / "clean-out", store_path=tmp_path / "clean-store", html=False)
     assert clean.triples == again.triples
     assert snapshot(out) == snapshot(tmp_path / "clean-out")
@@ -229,9 +234,17 @@ def test_validation_in_batches_gives_the_same_report(tmp_path, monkeypatch):
     monkeypatch.setenv("KG_JOBS", "2")                               # and in two worker processes
     parallel = build([data], out_dir=tmp_path / "o3", store_path=tmp_path / "s3", html=False,
                      shacl_engine="pyshacl")
+    monkeypatch.setattr(kg_build, "FAST_BATCH_QUADS", 1)           # fast engine: every article its own batch
+    monkeypatch.setenv("KG_JOBS", "1")
+    fast_batched = build([data], out_dir=tmp_path / "o4", store_path=tmp_path / "s4", html=False)
+    monkeypatch.setenv("KG_JOBS", "2")
+    fast_parallel = build([data], out_dir=tmp_path / "o5", store_path=tmp_path / "s5", html=False)
     assert whole.violations == batched.violations == parallel.violations == 3
-    assert whole.report.to_json() == batched.report.to_json() == parallel.report.to_json()
-    assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2") == snapshot(tmp_path / "o3")
+    assert fast_batched.violations == fast_parallel.violations == 3
+    assert whole.report.to_json() == batched.report.to_json() == parallel.report.to_json() \
+        == fast_batched.report.to_json() == fast_parallel.report.to_json()
+    assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2") == snapshot(tmp_path / "o3") \
+        == snapshot(tmp_path / "o4") == snapshot(tmp_path / "o5")
 
 
 def test_registry_keywords_become_hidden_labels(tmp_path):
@@ -269,3 +282,37 @@ def test_rankings_graph_follows_the_articles_that_use_each_edition(tmp_path):
     (data / "articles" / "other.yaml").unlink()
     build([data], out_dir=None, store_path=store)
     assert editions() == ["2023"]                  # and dropped when no article uses it any more
+
+
+def test_parallel_load_gives_the_same_outputs_and_a_bad_sheet_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    """Sheets loaded and mapped in worker processes: the same files as in one process; a bad sheet among them
+    stops the build with its file:line error before the store or the outputs change."""
+    import kg.build as kg_build
+    from bench.generate import generate
+    from kg.errors import InputError
+
+    data = tmp_path / "data"
+    generate(data, 12, seed=5)
+    one = build([data], out_dir=tmp_path / "o1", store_path=tmp_path / "s1", html=False)
+    monkeypatch.setattr(kg_build, "PARALLEL_MIN_ARTICLES", 1)
+    monkeypatch.setattr(kg_build, "LOAD_CHUNK", 3)
+    monkeypatch.setenv("KG_JOBS", "2")
+    store, out = tmp_path / "s2", tmp_path / "o2"
+    two = build([data], out_dir=out, store_path=store, html=False)
+    assert one.triples == two.triples and len(two.changed) == 12
+    assert snapshot(tmp_path / "o1") == snapshot(out)
+
+    with KgStore(store, read_only=True) as opened:
+        before = sorted(str(q) for q in opened.store)
+    outputs = snapshot(out)
+    sheets = sorted((data / "articles").glob("*.yaml"))
+    for sheet in sheets[:11]:     # every article changes, so all of them are loaded again in the workers
+        sheet.write_text(sheet.read_text(encoding="utf-8").replace("approximate: false", "approximate: true"),
+                         encoding="utf-8")
+    bad = sheets[7]
+    bad.write_text(bad.read_text(encoding="utf-8").replace("facts:", "facts: [", 1), encoding="utf-8")
+    with pytest.raises(InputError, match=bad.name):
+        build([data], out_dir=out, store_path=store, html=False)
+    with KgStore(store, read_only=True) as opened:
+        assert sorted(str(q) for q in opened.store) == before
+    assert snapshot(out) == outputs
