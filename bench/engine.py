@@ -1,7 +1,7 @@
 """A query engine in a child process of bench.run, so a slow query can be stopped without losing the run.
 
 ``python -m bench.engine oxigraph STORE`` opens the on-disk store read-only and runs queries through
-``kg.query.run_query`` (the path ``kg query`` takes). ``python -m bench.engine rdflib DATASET.trig`` parses the
+``kg.store.Store.query`` (the path ``kg query`` takes). ``python -m bench.engine rdflib DATASET.trig`` parses the
 TriG into an in-memory rdflib Dataset whose default graph is the union of the named graphs, and runs queries
 through rdflib's SPARQL engine (the baseline). Both print ``{"loaded": seconds, "triples": n}`` once ready,
 then answer each stdin line ``{"name", "text", "params", "repeat", "page"}`` with
@@ -39,12 +39,10 @@ class Oxigraph:
         from kg.store import KgStore
 
         self.store = KgStore(path, read_only=True)
-        self.triples = len(self.store.store)
+        self.triples = len(self.store)
 
     def run(self, text: str, params: dict, limit: int | None = None) -> int:
-        from kg.query import run_query
-
-        result = run_query(self.store, text, {k: _oxigraph_term(v) for k, v in params.items()}, limit=limit)
+        result = self.store.query(text, {k: _oxigraph_term(v) for k, v in params.items()}, limit=limit)
         return len(result.rows) if result.kind == "select" else 1 if result.kind == "ask" else len(result.triples)
 
 

@@ -30,7 +30,7 @@ def _time(run, repeat: int) -> tuple[float, object]:
 
 def main(argv: list[str] | None = None) -> int:
     from bench.run import SYNTHETIC_PARAMS
-    from kg.query import bind_params, run_query, saved_queries
+    from kg.query import bind_params, saved_queries
     from kg.store import KgStore
 
     parser = argparse.ArgumentParser(prog="python -m bench.query_profile", description=__doc__.split("\n\n")[0])
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                 versions.append((f"{name} ({others[name]})", Path(others[name]).read_text(encoding="utf-8")))
             results = []
             for label, text in versions:
-                page, _ = _time(partial(run_query, store, text, bound, limit=args.page), args.repeat)
-                whole, result = _time(partial(run_query, store, text, bound), args.repeat)
+                page, _ = _time(partial(store.query, text, bound, limit=args.page), args.repeat)
+                whole, result = _time(partial(store.query, text, bound), args.repeat)
                 results.append(result)
                 print(f"| {label} | {len(result.rows):,} | {page * 1000:.1f} ms | {whole * 1000:.1f} ms |",
                       flush=True)

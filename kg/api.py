@@ -18,7 +18,7 @@ from .build import BuildSummary
 from .build import build as _build
 from .facts import ARTICLE_COLUMNS, articles_rows, columns, facts_rows
 from . import settings
-from .query import QueryResult, run_saved, run_text
+from .query import QueryResult, run_saved
 from .store import KgStore
 
 
@@ -50,16 +50,15 @@ def query(name_or_text: str, params: dict[str, str] | None = None, *, store: str
     ``limit``/``offset``: one page of the rows of a SELECT, in the query's order (``limit=50`` is a first page).
     """
     if endpoint is not None:
-        from .query import run_remote_paged, run_saved_remote
-        from .remote import Endpoint
+        from .remote import Endpoint, RemoteStore
 
-        target = Endpoint(endpoint, None, auth, "digest", 120.0)
+        remote = RemoteStore(Endpoint(endpoint, None, auth, "digest", settings.seconds("remote_timeout")))
         if _looks_like_sparql(name_or_text):
-            return run_remote_paged(target, name_or_text, limit=limit, offset=offset)
-        return run_saved_remote(target, name_or_text, dict(params or {}), limit=limit, offset=offset)
+            return remote.query(name_or_text, limit=limit, offset=offset)
+        return run_saved(remote, name_or_text, dict(params or {}), limit=limit, offset=offset)
     with KgStore(_store(store), read_only=True) as opened:
         if _looks_like_sparql(name_or_text):
-            return run_text(opened, name_or_text, limit=limit, offset=offset)
+            return opened.query(name_or_text, limit=limit, offset=offset)
         return run_saved(opened, name_or_text, dict(params or {}), limit=limit, offset=offset)
 
 

@@ -292,13 +292,13 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                                  "(another build finished meanwhile)", hint="run 'kg build' again")
             # The state says these are stored; if the store lost them (deleted by hand), map them again.
             for article_id in summary.unchanged:
-                if not store.store.contains_named_graph(NamedNode(graph_name(article_id))):
+                if not store.has_graph(graph_name(article_id)):
                     _add_article(new_quads, load_article(paths_by_id[article_id], registry, text_dir=text_dir),
                                  registry, iris)
             replace: dict[str, list[pyoxigraph.Quad]] = {}
-            if summary.registry_changed or not store.store.contains_named_graph(iris.registry_graph()):
+            if summary.registry_changed or not store.has_graph(iris.registry_graph().value):
                 replace[graph_name(REGISTRY_KEY)] = reg_quads
-            if anything_changed or not store.store.contains_named_graph(iris.rankings_graph()):
+            if anything_changed or not store.has_graph(iris.rankings_graph().value):
                 replace[iris.rankings_graph().value] = shared_quads[len(reg_quads):]
             tick("store", 0, 1)
             store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
@@ -597,14 +597,14 @@ _DRAFT_COUNTS = sparql_prologue("nkg") + """SELECT (COUNT(DISTINCT ?article) AS 
 
 
 def _count(store: KgStore, summary: BuildSummary) -> None:
-    drafts = next(iter(store.store.query(_DRAFT_COUNTS, use_default_graph_as_union=True)))
-    summary.draft_articles = int(drafts["articles"].value)
-    summary.draft_facts = int(drafts["facts"].value)
-    row = next(iter(store.store.query(_COUNTS, use_default_graph_as_union=True)))
-    summary.facts = int(row["facts"].value)
-    summary.entities = int(row["entities"].value)
-    summary.entities_without_wikidata = int(row["without_wikidata"].value)
-    summary.triples = len(store.store)
+    (drafts,) = store.query(_DRAFT_COUNTS, source="kg.build (draft counts)").records()
+    summary.draft_articles = int(drafts["articles"])
+    summary.draft_facts = int(drafts["facts"])
+    (row,) = store.query(_COUNTS, source="kg.build (counts)").records()
+    summary.facts = int(row["facts"])
+    summary.entities = int(row["entities"])
+    summary.entities_without_wikidata = int(row["without_wikidata"])
+    summary.triples = len(store)
 
 
 def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base: str, *,
@@ -654,8 +654,8 @@ def validate_store(store: KgStore, shacl_engine: str | None = None) -> Validatio
     registry: list[pyoxigraph.Quad] = []
     articles: dict[str, list[pyoxigraph.Quad]] = {}
     iris = Iris(store.base or DEFAULT_BASE)
-    for name in store.graph_names():
-        quads = list(store.store.quads_for_pattern(None, None, None, NamedNode(name)))
+    for name in store.graphs():
+        quads = store.quads(name)
         kind = iris.graph_kind(name)
         if kind is not None and kind[0] in ("registry", "rankings"):
             registry.extend(quads)

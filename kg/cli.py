@@ -57,18 +57,6 @@ class _Progress:
             bar.close()
 
 
-def _render_result(result, fmt: str) -> str:
-    from .query import lexical, triples_turtle
-    from .render import render_rows
-
-    if result.kind == "ask":
-        return ("true" if result.boolean else "false") + "\n"
-    if result.kind == "graph":
-        return triples_turtle(result).decode("utf-8")
-    rows = [[lexical(term) for term in row] for row in result.rows]
-    return render_rows(result.variables, rows, fmt)
-
-
 # -- build, validate, export -----------------------------------------------------------------------------
 def _shacl_engine_option(func):
     engine = SETTINGS["shacl_engine"]
@@ -249,7 +237,8 @@ def queries_command() -> None:
 def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, limit, offset, store_path) -> None:
     """Run a saved query (by name or .rq file) or, with -e, ad-hoc SPARQL text."""
     from .errors import InputError
-    from .query import parse_param_args, run_remote_paged, run_saved, run_saved_remote, run_text
+    from .query import parse_param_args, run_saved
+    from .results import render_result
 
     if (name_or_file is None) == (text is None):
         raise InputError("give a saved query name or file, or -e 'SPARQL text' (not both)")
@@ -257,23 +246,23 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, li
     if text is not None and given:
         raise InputError("--param works with saved queries only", hint="write the value into the -e text")
     if endpoint is not None:
-        from .remote import Endpoint, parse_auth
+        from .remote import Endpoint, RemoteStore, parse_auth
+        from .settings import seconds
 
-        target = Endpoint(endpoint, None, parse_auth(auth) if auth else None, auth_type, 120.0)
-        if text is not None:
-            result = run_remote_paged(target, text, limit=limit, offset=offset)
-        else:
-            result = run_saved_remote(target, name_or_file, given, limit=limit, offset=offset)
+        remote = RemoteStore(Endpoint(endpoint, None, parse_auth(auth) if auth else None, auth_type,
+                                      seconds("remote_timeout")))
+        result = (remote.query(text, limit=limit, offset=offset) if text is not None
+                  else run_saved(remote, name_or_file, given, limit=limit, offset=offset))
     else:
         from .store import KgStore
 
         with KgStore(store_path, read_only=True) as store:
-            result = (run_text(store, text, limit=limit, offset=offset) if text is not None
+            result = (store.query(text, limit=limit, offset=offset) if text is not None
                       else run_saved(store, name_or_file, given, limit=limit, offset=offset))
     for resolution in result.resolved:
         if resolution.changed:
             click.echo(f"kg: note: {resolution}", err=True)
-    click.echo(_render_result(result, fmt), nl=False)
+    click.echo(render_result(result, fmt), nl=False)
 
 
 @cli.command("push")
@@ -289,8 +278,9 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, li
               help="Triples per request; larger graphs are sent as one PUT and then POSTs.")
 @click.option("--prune", is_flag=True,
               help="Also delete the server's graphs (under BASE graph/) that the local store no longer has.")
-@click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Seconds to wait for each answer.")
+@click.option("--timeout", default=float(SETTINGS["remote_timeout"].default), show_default=True,
+              type=click.FloatRange(min=0, min_open=True), envvar=SETTINGS["remote_timeout"].env,
+              help=f"Seconds to wait for each answer (env {SETTINGS['remote_timeout'].env}).")
 def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size, prune, timeout) -> None:
     """Upload every named graph of the store, and the ontology graph, to a SPARQL server, replacing them there."""
     from .remote import Endpoint, parse_auth, push_store
@@ -298,7 +288,7 @@ def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size,
 
     target = Endpoint(endpoint, graph_store, parse_auth(auth) if auth else None, auth_type, timeout)
     with KgStore(store_path, read_only=True) as store:
-        summary = push_store(store.store, target, batch_size=batch_size, prune=prune, base=store.base,
+        summary = push_store(store, target, batch_size=batch_size, prune=prune, base=store.base,
                              progress=lambda g: click.echo(f"{g.triples:>9} triples  {g.graph}"))
     for graph in summary.removed:
         click.echo(f"  removed  {graph}")

@@ -80,8 +80,8 @@ class Snapshot:
     def __init__(self, store: KgStore):
         self.quads: list[pyoxigraph.Quad] = []
         triple_lines: set[bytes] = set()
-        for name in store.graph_names():
-            graph = list(store.store.quads_for_pattern(None, None, None, NamedNode(name)))
+        for name in store.graphs():
+            graph = store.quads(name)
             lines = sorted(pyoxigraph.serialize(graph, format=RdfFormat.N_QUADS).splitlines())
             self.quads.extend(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS))
             triple_lines.update(pyoxigraph.serialize([q.triple for q in graph],
@@ -182,7 +182,7 @@ class Pieces:
         self.graphs: list[tuple[Path, str] | dict[str, bytes]] = []
         self.firsts: list[bytes | None] = []   # per graph, its first N-Triples line (None: no statements)
         used: set[str] = set()
-        for name in store.graph_names():
+        for name in store.graphs():
             key = keys.get(name)
             if key is None:
                 sections = _graph_sections(_graph_quads(store, name), self.base)
@@ -301,7 +301,7 @@ def save_piece(store_path: Path, graph: str, piece: bytes) -> None:
 
 
 def _graph_quads(store: KgStore, name: str) -> list[Quad]:
-    return list(store.store.quads_for_pattern(None, None, None, NamedNode(name)))
+    return store.quads(name)
 
 
 def _first_line(ntriples: bytes) -> bytes | None:

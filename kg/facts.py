@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyoxigraph
-
-from .query import lexical, run_saved
-from .store import KgStore
+from .query import run_saved
+from .results import lexical
+from .store import KgStore, Store
 
 COLUMNS = ["article", "kind", "subject", "subject_id", "measure", "value", "unit", "rank", "out_of", "group",
            "period", "source", "approximate"]
@@ -19,9 +18,9 @@ def columns(extended: bool = False) -> list[str]:
     return list(EXTENDED_COLUMNS if extended else COLUMNS)
 
 
-def facts_rows(store: KgStore | pyoxigraph.Store, *, article: str | None = None, extended: bool = False, limit: int | None = None,
+def facts_rows(store: Store, *, article: str | None = None, extended: bool = False, limit: int | None = None,
                offset: int = 0) -> list[list[str]]:
-    """Rows of plain text cells in ``columns(extended)`` order, from an open store (KgStore or pyoxigraph.Store);
+    """Rows of plain text cells in ``columns(extended)`` order, from an open store (kg.store.Store);
     ``limit``/``offset``: one page of them, in the same order."""
     result = run_saved(store, "facts", {"article": article} if article else {}, limit=limit, offset=offset)
     index = [result.variables.index(c) for c in columns(extended)]
@@ -37,7 +36,7 @@ def facts_table(store_path: str | Path, *, article: str | None = None, extended:
 ARTICLE_COLUMNS = ["article", "title", "published", "publisher", "facts", "status"]
 
 
-def articles_rows(store: KgStore | pyoxigraph.Store) -> list[list[str]]:
+def articles_rows(store: Store) -> list[list[str]]:
     """One row of text cells per article (``ARTICLE_COLUMNS``), newest first, from an open store."""
     result = run_saved(store, "articles")
     index = [result.variables.index(c) for c in ARTICLE_COLUMNS]

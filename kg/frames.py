@@ -89,7 +89,7 @@ def _column(terms: Sequence[Term | None], exact: bool) -> pd.Series:
         return pandas.to_datetime(pandas.Series(lexical, dtype="object"), format="ISO8601")
     if kinds == {"str"}:
         return pandas.Series(lexical, dtype="string")
-    from .query import plain
+    from .results import plain
 
     return pandas.Series([plain(t) for t in terms], dtype="object")
 

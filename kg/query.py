@@ -20,12 +20,19 @@ from decimal import Decimal, InvalidOperation
 from itertools import islice
 from pathlib import Path
 
+from typing import TYPE_CHECKING, Callable, Protocol
+
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Variable
 
 from .assets import queries_dir
 from .errors import InputError, Location, QueryError, display_path
+from .results import QueryResult as QueryResult  # re-exported: the result type of every query
+from .results import Term
 from .vocab import PREFIXES, XSD
+
+if TYPE_CHECKING:
+    from .resolve import Resolution
 
 PARAM_TYPES = ("string", "integer", "decimal", "iri", "date", "boolean")
 _PARAM_RE = re.compile(
@@ -50,31 +57,6 @@ class SavedQuery:
     title: str = ""
     description: str = ""
     params: list[Param] = field(default_factory=list)
-
-
-@dataclass
-class QueryResult:
-    """``kind`` is "select", "ask" or "graph"; rows hold pyoxigraph terms (None for unbound)."""
-
-    kind: str
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list = field(default_factory=list)
-    # what friendly parameter values were resolved to (kg.resolve.Resolution), e.g. country=Korea → KR
-    resolved: list = field(default_factory=list)
-
-    def records(self) -> list[dict[str, object]]:
-        """Rows as dicts of plain Python values (str, int, Decimal, bool, date), None when unbound."""
-        return [{v: plain(t) for v, t in zip(self.variables, row)} for row in self.rows]
-
-    def dataframe(self, *, exact: bool = False):
-        """The rows as a pandas DataFrame with a type per column from the RDF datatypes (Int64, float64,
-        boolean, datetime64, string; see kg.frames); ``exact=True`` keeps decimals as Decimal objects.
-        Raises KgError when pandas is not installed."""
-        from .frames import result_frame
-
-        return result_frame(self.variables, self.rows, exact=exact)
 
 
 # ------------------------------------------------------------------------------------------------ saved queries
@@ -140,7 +122,7 @@ def find_query(name_or_file: str) -> SavedQuery:
 
 
 # ------------------------------------------------------------------------------------------------ parameters
-def to_term(param: Param, raw: str):
+def to_term(param: Param, raw: str) -> Term:
     """Turn a parameter's text into an RDF term of its declared type, or raise QueryError."""
     def bad(expected: str) -> QueryError:
         return QueryError(f"parameter {param.name!r} must be {expected}, got {raw!r}")
@@ -173,14 +155,14 @@ def to_term(param: Param, raw: str):
     return NamedNode(raw.strip())
 
 
-def bind_params(query: SavedQuery | None, given: dict[str, str]) -> dict[str, object]:
+def bind_params(query: SavedQuery | None, given: dict[str, str]) -> dict[str, Term]:
     """Check ``given`` against the query's declared parameters and return variable name -> RDF term."""
     declared = {p.name: p for p in query.params} if query else {}
     unknown = sorted(set(given) - set(declared))
     if unknown:
         known = ", ".join(sorted(declared)) or "none"
         raise QueryError(f"unknown parameter {unknown[0]!r}", hint=f"this query takes: {known}")
-    bound = {}
+    bound: dict[str, Term] = {}
     for name, param in declared.items():
         raw = given.get(name, param.default)
         if raw is None:
@@ -206,9 +188,17 @@ def parse_param_args(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
 _LOCATION_RE = re.compile(r"(?:line|at) (\d+)(?:[:,]? ?(?:column )?(\d+))?", re.I)
 
 
-def run_query(store, text: str, params: dict[str, object] | None = None, *, source: str = "query",
-              limit: int | None = None, offset: int = 0) -> QueryResult:
-    """Run ``text`` on a pyoxigraph store (or a KgStore); parameters are already-bound RDF terms.
+class Queryable(Protocol):
+    """What runs a query: the local store (``kg.store.Store``) or a remote server (``kg.remote.RemoteStore``)."""
+
+    def query(self, text: str, params: dict[str, Term] | None = None, *, source: str = "<query>",
+              limit: int | None = None, offset: int = 0) -> QueryResult: ...
+
+
+def execute(db: pyoxigraph.Store, text: str, params: dict[str, Term] | None = None, *, source: str = "<query>",
+            limit: int | None = None, offset: int = 0) -> QueryResult:
+    """Run ``text`` on a pyoxigraph database (the body of ``kg.store.Store.query``, which every local query goes
+    through); parameters are already-bound RDF terms.
 
     ``limit``/``offset`` give one page of a SELECT's rows (``page_text``): appended to the query as
     ``LIMIT``/``OFFSET`` so the store stops early, or, when the query already ends in a solution modifier of its
@@ -218,7 +208,6 @@ def run_query(store, text: str, params: dict[str, object] | None = None, *, sour
     everywhere in the query; pyoxigraph refuses a substitution of a variable the SELECT does not project, so
     the others are bound by a VALUES block at the start of the outermost WHERE group (as for remote servers).
     """
-    raw_store = getattr(store, "store", store)
     text, substituted = split_bindings(text, params or {})
     substitutions = {Variable(k): v for k, v in substituted.items()}
     window: tuple[int, int | None] | None = None
@@ -229,8 +218,8 @@ def run_query(store, text: str, params: dict[str, object] | None = None, *, sour
         else:
             text = paged
     try:
-        result = raw_store.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES),
-                                 substitutions=substitutions or None)
+        result = db.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES),
+                          substitutions=substitutions or None)
         # results are computed while they are read, so errors (e.g. a SERVICE call failing) surface here
         return collect(result, window)
     except SyntaxError as exc:
@@ -273,7 +262,7 @@ def projected_variables(text: str) -> set[str] | None:
     return names
 
 
-def split_bindings(text: str, params: dict[str, object]) -> tuple[str, dict[str, object]]:
+def split_bindings(text: str, params: dict[str, Term]) -> tuple[str, dict[str, Term]]:
     """``(text, substitutions)``: the projected parameters stay substitutions, the others become VALUES."""
     if not params:
         return text, {}
@@ -330,7 +319,8 @@ def page_text(text: str, limit: int | None, offset: int) -> str | None:
     return f"{text}\n{modifiers.strip()}\n"
 
 
-def collect(result, window: tuple[int, int | None] | None = None) -> QueryResult:
+def collect(result: QueryBoolean | QuerySolutions | QueryTriples,
+            window: tuple[int, int | None] | None = None) -> QueryResult:
     """The whole result as a QueryResult; ``window`` = (offset, limit) keeps only those rows of a SELECT
     (the rest are not decoded)."""
     if isinstance(result, QueryBoolean):
@@ -352,95 +342,26 @@ def collect(result, window: tuple[int, int | None] | None = None) -> QueryResult
     raise AssertionError(type(result))  # pragma: no cover
 
 
-def run_saved(store, name_or_file: str, given: dict[str, str] | None = None, *, limit: int | None = None,
-              offset: int = 0) -> QueryResult:
-    """Run a saved query; friendly values of country, entity, indicator, ranking … parameters are resolved to
-    registry keys against the store first (``result.resolved`` says to what). ``limit``/``offset``: one page of
-    its rows (see run_query)."""
+def run_saved(store: Queryable, name_or_file: str, given: dict[str, str] | None = None, *,
+              limit: int | None = None, offset: int = 0) -> QueryResult:
+    """Run a saved query on the local store or a remote server (anything with ``.query``: kg.store.Store,
+    kg.remote.RemoteStore); friendly values of country, entity, indicator, ranking … parameters are resolved to
+    registry keys against what that store holds first (``result.resolved`` says to what). ``limit``/``offset``:
+    one page of its rows (see kg.query.execute)."""
     check_page(limit, offset)
     query = find_query(name_or_file)
-    given, resolved = resolve_saved_params(query, given or {}, lambda text: run_query(store, text).records())
+    given, resolved = resolve_saved_params(query, given or {}, lambda text: store.query(text).records())
     params = bind_params(query, given)
-    result = run_query(store, query.text, params, source=display_path(query.path), limit=limit, offset=offset)
+    result = store.query(query.text, params, source=display_path(query.path), limit=limit, offset=offset)
     result.resolved = resolved
     return result
 
 
-def run_saved_remote(endpoint, name_or_file: str, given: dict[str, str] | None = None, *,
-                     limit: int | None = None, offset: int = 0) -> QueryResult:
-    """A saved query on a remote SPARQL endpoint (kg.remote.Endpoint), parameters resolved against what the
-    endpoint holds and bound as VALUES; ``limit``/``offset`` page its rows on the server."""
-    from .remote import run_remote_query
-
-    check_page(limit, offset)
-    query = find_query(name_or_file)
-    given, resolved = resolve_saved_params(query, given or {},
-                                           lambda text: run_remote_query(endpoint, text).records())
-    result = run_remote_paged(endpoint, query.text, bind_params(query, given), limit=limit, offset=offset)
-    result.resolved = resolved
-    return result
-
-
-def run_remote_paged(endpoint, text: str, params: dict[str, object] | None = None, *, limit: int | None = None,
-                     offset: int = 0) -> QueryResult:
-    """``text`` on a remote endpoint, one page of its rows when ``limit``/``offset`` are given (LIMIT/OFFSET
-    appended to the text, or the rows cut here when the query ends in modifiers of its own)."""
-    from .remote import run_remote_query
-
-    if limit is None and not offset:
-        return run_remote_query(endpoint, text, params)
-    paged = page_text(text, limit, offset)
-    result = run_remote_query(endpoint, paged if paged is not None else text, params)
-    if paged is None:
-        result.rows = result.rows[offset:None if limit is None else offset + limit]
-    return result
-
-
-def resolve_saved_params(query: SavedQuery, given: dict[str, str], names) -> tuple[dict[str, str], list]:
+def resolve_saved_params(query: SavedQuery, given: dict[str, str], names: Callable[[str], list[dict[str, object]]]
+                         ) -> tuple[dict[str, str], list[Resolution]]:
     """``given`` with resolvable string parameters replaced by registry keys (see kg.resolve), and the list of
     resolutions; ``names(text)`` runs a SELECT where the registry lives (store or endpoint) as dict rows."""
     from .resolve import resolve_params
 
     declared = [p.name for p in query.params if p.type == "string"]
     return resolve_params(declared, given, names)
-
-
-def run_text(store, text: str, *, limit: int | None = None, offset: int = 0) -> QueryResult:
-    return run_query(store, text, {}, source="<query>", limit=limit, offset=offset)
-
-
-# ------------------------------------------------------------------------------------------------ values
-_NUMERIC = {XSD + t for t in ("integer", "positiveInteger", "nonNegativeInteger", "int", "long")}
-
-
-def plain(term):
-    """A Python value for a term: str for IRIs and strings, int/Decimal/bool/date by datatype."""
-    if term is None:
-        return None
-    if isinstance(term, Literal):
-        dtype = term.datatype.value if term.datatype else None
-        try:
-            if dtype in _NUMERIC:
-                return int(term.value)
-            if dtype == XSD + "decimal":
-                return Decimal(term.value)
-            if dtype == XSD + "boolean":
-                return term.value in ("true", "1")
-            if dtype == XSD + "date":
-                return dt.date.fromisoformat(term.value)
-        except ValueError:
-            return term.value
-        return term.value
-    return term.value if hasattr(term, "value") else str(term)
-
-
-def lexical(term) -> str:
-    """The text of a term for CSV/TSV/table cells (empty for unbound)."""
-    if term is None:
-        return ""
-    return term.value if hasattr(term, "value") else str(term)
-
-
-def triples_turtle(result: QueryResult) -> bytes:
-    triples = sorted(result.triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=dict(PREFIXES))

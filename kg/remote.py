@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph
@@ -33,10 +33,15 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 
 from .errors import InputError, QueryError, RemoteError
 from .mapping import Iris
-from .vocab import RDF_LANG_STRING, XSD_BOOLEAN, XSD_STRING
+from .results import QueryResult
+from .settings import SETTINGS
+from .vocab import PREFIXES, RDF_LANG_STRING, XSD_BOOLEAN, XSD_STRING
+
+if TYPE_CHECKING:
+    from .store import Store
 
 DEFAULT_BATCH_SIZE = 20_000
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = float(SETTINGS["remote_timeout"].default)   # seconds; kg.settings says where it is set
 AUTH_TYPES = ("basic", "digest")
 # Longer queries are sent by form POST instead of GET, to stay clear of URL length limits.
 MAX_GET_QUERY = 2_000
@@ -231,11 +236,11 @@ class PushSummary:
         return sum(g.triples for g in self.graphs)
 
 
-def graph_lines(store: pyoxigraph.Store, graph: str) -> tuple[list[str], bool]:
+def graph_lines(store: Store, graph: str) -> tuple[list[str], bool]:
     """The triples of one named graph as sorted N-Triples lines, and whether any holds a blank node."""
     lines = []
     blank = False
-    for quad in store.quads_for_pattern(None, None, None, NamedNode(graph)):
+    for quad in store.quads(graph):
         blank = blank or isinstance(quad.subject, BlankNode) or isinstance(quad.object, BlankNode)
         lines.append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
     lines.sort()
@@ -271,7 +276,7 @@ def ontology_lines() -> list[str]:
     return sorted(f"{q.subject} {q.predicate} {q.object} .\n" for q in ontology_quads())
 
 
-def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[str] | None = None,
+def push_store(store: Store, endpoint: Endpoint, *, graphs: Iterable[str] | None = None,
                batch_size: int = DEFAULT_BATCH_SIZE, prune: bool = False,
                progress: Callable[[GraphPush], None] | None = None, base: str | None = None,
                ontology: bool = True) -> PushSummary:
@@ -289,7 +294,7 @@ def push_store(store: pyoxigraph.Store, endpoint: Endpoint, *, graphs: Iterable[
     RemoteError otherwise.
     """
     from .export import ONTOLOGY_GRAPH
-    local = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode))
+    local = store.graphs()
     names = (sorted(local + [ONTOLOGY_GRAPH]) if ontology else local) if graphs is None else list(graphs)
     summary = PushSummary(endpoint.store_url())
     with endpoint.session() as session:
@@ -483,18 +488,6 @@ def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
 
 # -- remote query -----------------------------------------------------------------------------------------
 
-@dataclass
-class RemoteResult:
-    """What a server answered: ``kind`` is ``select`` (variables, rows of terms or None), ``ask`` (boolean)
-    or ``graph`` (triples)."""
-
-    kind: str
-    variables: list[str] = field(default_factory=list)
-    rows: list[list[Term | None]] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[pyoxigraph.Triple] = field(default_factory=list)
-
-
 _ACCEPT = {
     "SELECT": "application/sparql-results+json",
     "ASK": "application/sparql-results+json",
@@ -503,7 +496,7 @@ _ACCEPT = {
 }
 
 
-def query_endpoint(endpoint: Endpoint, query: str, bindings: Mapping[str, Term] | None = None) -> RemoteResult:
+def query_endpoint(endpoint: Endpoint, query: str, bindings: Mapping[str, Term] | None = None) -> QueryResult:
     """Run ``query`` on the server with ``bindings`` bound as VALUES; the answer parsed into terms."""
     form = query_shape(query).form
     text = bind_values(query, bindings or {})
@@ -521,11 +514,11 @@ def query_endpoint(endpoint: Endpoint, query: str, bindings: Mapping[str, Term] 
     if form == "ASK" and result.kind == "select":
         # Virtuoso answers ASK in JSON as a one-row table {"__ASK_RETVAL": 1}.
         values = [row[0] for row in result.rows if row and row[0] is not None]
-        result = RemoteResult("ask", boolean=bool(values) and values[0].value not in ("0", "false"))
+        result = QueryResult("ask", boolean=bool(values) and values[0].value not in ("0", "false"))
     return result
 
 
-def parse_response(url: str, content_type: str, body: bytes) -> RemoteResult:
+def parse_response(url: str, content_type: str, body: bytes) -> QueryResult:
     media = content_type.split(";", 1)[0].strip().lower()
     if media in ("application/sparql-results+json", "application/json"):
         return parse_json_results(url, body)
@@ -536,21 +529,21 @@ def parse_response(url: str, content_type: str, body: bytes) -> RemoteResult:
             quads = list(pyoxigraph.parse(body, format=formats[media]))
         except SyntaxError as exc:
             raise RemoteError(f"{url}: unreadable {media} answer: {_first_line(str(exc))}") from None
-        return RemoteResult("graph", triples=[q.triple for q in quads])
+        return QueryResult("graph", triples=[q.triple for q in quads])
     raise RemoteError(f"{url}: unexpected answer of type {media or 'unknown'}")
 
 
-def parse_json_results(url: str, body: bytes) -> RemoteResult:
+def parse_json_results(url: str, body: bytes) -> QueryResult:
     """SPARQL 1.1 Query Results JSON (also Virtuoso's older ``typed-literal``) → terms."""
     try:
         data = json.loads(body)
         if "boolean" in data:
-            return RemoteResult("ask", boolean=bool(data["boolean"]))
+            return QueryResult("ask", boolean=bool(data["boolean"]))
         variables = list(data["head"]["vars"])
-        rows = [[_json_term(binding.get(v)) for v in variables] for binding in data["results"]["bindings"]]
+        rows = [tuple(_json_term(binding.get(v)) for v in variables) for binding in data["results"]["bindings"]]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RemoteError(f"{url}: unreadable SPARQL JSON results ({type(exc).__name__}: {exc})") from None
-    return RemoteResult("select", variables=variables, rows=rows)
+    return QueryResult("select", variables=variables, rows=rows)
 
 
 def _json_term(value: Mapping | None) -> Term | None:
@@ -592,18 +585,35 @@ def with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
     return " ".join(missing + [query]) if missing else query
 
 
-def run_remote_query(endpoint: Endpoint, text: str, params: Mapping[str, Term] | None = None):
-    """Run a query on the server; the result is the same :class:`kg.query.QueryResult` the local runner
-    returns (rows of pyoxigraph terms), so local and remote results compare."""
-    from .vocab import PREFIXES
-    from .query import QueryResult
-
-    bound = bind_values(text, params or {})
-    remote = query_endpoint(endpoint, with_prefixes(bound, PREFIXES))
-    if not (remote.rows or remote.boolean or remote.triples):
+def run_remote_query(endpoint: Endpoint, text: str, params: Mapping[str, Term] | None = None) -> QueryResult:
+    """Run a query on the server with kg's prefixes declared and ``params`` bound as VALUES; the result is the
+    same :class:`kg.results.QueryResult` the local store returns, so local and remote results compare."""
+    result = query_endpoint(endpoint, with_prefixes(bind_values(text, params or {}), PREFIXES))
+    if not (result.rows or result.boolean or result.triples):
         check_union_default_graph(endpoint)
-    return QueryResult(kind=remote.kind, variables=remote.variables, rows=[tuple(r) for r in remote.rows],
-                       boolean=remote.boolean, triples=remote.triples)
+    return result
+
+
+class RemoteStore:
+    """A SPARQL server seen as a store that runs queries: ``query`` as kg.store.Store.query, so saved queries
+    (kg.query.run_saved) run the same way on either."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def query(self, text: str, params: dict[str, Term] | None = None, *, source: str = "<query>",
+              limit: int | None = None, offset: int = 0) -> QueryResult:
+        """``text`` on the server, one page of its rows when ``limit``/``offset`` are given (LIMIT/OFFSET
+        appended to the text, or the rows cut here when the query ends in modifiers of its own)."""
+        from .query import page_text
+
+        if limit is None and not offset:
+            return run_remote_query(self.endpoint, text, params)
+        paged = page_text(text, limit, offset)
+        result = run_remote_query(self.endpoint, paged if paged is not None else text, params)
+        if paged is None:
+            result.rows = result.rows[offset:None if limit is None else offset + limit]
+        return result
 
 
 def check_union_default_graph(endpoint: Endpoint) -> None:
@@ -615,11 +625,3 @@ def check_union_default_graph(endpoint: Endpoint) -> None:
         raise RemoteError(f"{endpoint.query_url}: the default graph is empty but the named graphs are not, so "
                           "queries see no data", hint="serve the union of the named graphs as the default graph "
                           "(oxigraph serve --union-default-graph; see docs/remote.md)")
-
-
-def run_remote_saved(endpoint: Endpoint, name_or_file: str, given: Mapping[str, str] | None = None):
-    """A saved query (by name or ``.rq`` path) on the server, parameters checked as for local queries."""
-    from .query import bind_params, find_query
-
-    query = find_query(name_or_file)
-    return run_remote_query(endpoint, query.text, bind_params(query, dict(given or {})))

@@ -20,7 +20,7 @@ class Setting:
     env: str
     default: str
     help: str
-    kind: str = "text"   # text | path | count | flag
+    kind: str = "text"   # text | path | count | seconds | flag
 
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
@@ -32,6 +32,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("shacl_engine", "KG_SHACL_ENGINE", "fast",
             "SHACL engine of kg build and kg validate: fast (the shapes compiled to SPARQL on Oxigraph) or pyshacl "
             "(the reference validator; same report, slower).", "text"),
+    Setting("remote_timeout", "KG_REMOTE_TIMEOUT", "120",
+            "Seconds to wait for each answer of a remote SPARQL server (kg query --endpoint, kg push, kg.api.query "
+            "with endpoint=).", "seconds"),
     Setting("debug", "KG_DEBUG", "", "When set, an internal error (exit 70) also prints its traceback.", "flag"),
     Setting("crash_at", "KG_CRASH_AT", "",
             "Tests only: the write point (docs/store.md) at which a build kills itself, as kill -9 would.", "text"),
@@ -55,6 +58,18 @@ def count(name: str) -> int:
         raise InputError(f"{SETTINGS[name].env} must be a whole number, not {text!r}") from None
     if number < 0:
         raise InputError(f"{SETTINGS[name].env} must be 0 or more, not {number}")
+    return number
+
+
+def seconds(name: str, given: float | None = None) -> float:
+    """A duration setting in seconds (more than 0); a malformed value is an input error naming the variable."""
+    text = value(name, given).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise InputError(f"{SETTINGS[name].env} must be a number of seconds, not {text!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise InputError(f"{SETTINGS[name].env} must be more than 0 seconds, not {text!r}")
     return number
 
 

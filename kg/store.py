@@ -34,19 +34,23 @@ import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable, Iterable, TypeVar
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
 
 from .atomic import crash_point, fsync_dir, write_text
 from .errors import StoreError
+from .query import execute
+from .results import QueryResult, Term
 from .settings import SETTINGS
 
 try:  # POSIX advisory locks; elsewhere the store works without them (one process at a time)
     import fcntl
 except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None
+
+_T = TypeVar("_T")
 
 DEFAULT_STORE = Path(SETTINGS["store"].default)
 STATE_VERSION = 3   # 2: per-article ranking editions; 3: classification editions, undated editions per article
@@ -185,9 +189,61 @@ def _fsync_tree(folder: Path) -> None:
         fsync_dir(root)
 
 
+# ------------------------------------------------------------------------------------------------ reading
+class Store:
+    """A pyoxigraph database and the one way kg reads it: ``query`` (every SPARQL query kg runs locally: the
+    build's counts, facts, views, the network view, charts, saved and ad-hoc queries), ``quads`` and ``graphs``.
+
+    ``Store(pyoxigraph.Store())`` wraps an in-memory database; ``KgStore`` is the versioned one on disk.
+    The default graph of every query is the union of the named graphs; kg's prefixes (kg.vocab.PREFIXES) are
+    predeclared.
+    """
+
+    def __init__(self, db: pyoxigraph.Store | None = None) -> None:
+        self._db = db
+
+    @property
+    def db(self) -> pyoxigraph.Store:
+        """The pyoxigraph database (for kg.store and the serve workers, which stream raw results)."""
+        if self._db is None:
+            raise StoreError("the store is closed")
+        return self._db
+
+    # the name this attribute had before the store wrapped its queries; kg.serve_pool still reads it
+    store = db
+
+    def query(self, text: str, params: dict[str, Term] | None = None, *, source: str = "<query>",
+              limit: int | None = None, offset: int = 0) -> QueryResult:
+        """Run SPARQL ``text``; ``params`` (variable name -> RDF term) are bound, never pasted into the text
+        (kg.query.execute). ``limit``/``offset``: one page of a SELECT's rows. ``source`` names the query in
+        error messages (a file:line:column for a syntax error). QueryError when the query is bad or fails."""
+        return execute(self.db, text, params, source=source, limit=limit, offset=offset)
+
+    def graphs(self) -> list[str]:
+        """The IRIs of the named graphs, sorted."""
+        return sorted(g.value for g in self._read(lambda: list(self.db.named_graphs())) if isinstance(g, NamedNode))
+
+    def has_graph(self, name: str) -> bool:
+        return self._read(lambda: self.db.contains_named_graph(NamedNode(name)))
+
+    def quads(self, graph: str) -> list[Quad]:
+        """Every quad of the named graph ``graph``, in the database's order."""
+        return self._read(lambda: list(self.db.quads_for_pattern(None, None, None, NamedNode(graph))))
+
+    def __len__(self) -> int:
+        """The number of quads in all graphs."""
+        return self._read(lambda: len(self.db))
+
+    def _read(self, step: Callable[[], _T]) -> _T:
+        try:
+            return step()
+        except (OSError, RuntimeError) as exc:   # the database broke underneath us
+            raise StoreError(f"cannot read the store: {' '.join(str(exc).split())}") from exc
+
+
 # ------------------------------------------------------------------------------------------------ the store
-class KgStore:
-    """One version of the store: ``.store`` is its pyoxigraph Store.
+class KgStore(Store):
+    """One version of the store, read (``query``, ``quads``, ``graphs``: see Store) or written.
 
     ``KgStore(path, read_only=True)`` reads the live version (a snapshot: later builds do not change it).
     ``KgStore(path)`` starts a write transaction on a new version copied from the live one (``fresh=True``:
@@ -196,9 +252,9 @@ class KgStore:
     """
 
     def __init__(self, path: str | Path = DEFAULT_STORE, *, read_only: bool = False, fresh: bool = False):
+        super().__init__()
         self.path = Path(path)
         self.read_only = read_only
-        self.store: pyoxigraph.Store | None = None
         self.version: str | None = None          # the version read, or being written
         self.base_version: str | None = None     # writer: the live version it started from
         self.notes: list[str] = []               # what a writer did besides the build (for the user)
@@ -240,7 +296,7 @@ class KgStore:
             if fd is not None and _same_file(fd, lock_path):
                 # held shared and still in place: no writer deletes this version until we close
                 self._readers_fd, self.version = fd, name
-                self.store = _open_oxigraph(self.path / name / DB, self.path, read_only=True)
+                self._db = _open_oxigraph(self.path / name / DB, self.path, read_only=True)
                 return
             _unlock(fd)
             time.sleep(0.01)
@@ -277,11 +333,11 @@ class KgStore:
                 gc.collect()
             self._cloned = True
         crash_point("version-created")
-        self.store = _open_oxigraph(folder / DB, self.path, read_only=False)
+        self._db = _open_oxigraph(folder / DB, self.path, read_only=False)
 
     # -- closing ---------------------------------------------------------------------------------------
     def commit(self) -> None:
-        """Make the version written by this transaction the live one; ``.store`` then reads it (read-only)."""
+        """Make the version written by this transaction the live one; the store then reads it (read-only)."""
         if self.read_only or self.committed or self.closed:
             raise StoreError("nothing to commit: this store was not opened for writing, or was closed")
         folder = self.version_path
@@ -291,8 +347,8 @@ class KgStore:
         elif self._cloned and (self.path / self.base_version / STATE).is_file():
             shutil.copyfile(self.path / self.base_version / STATE, folder / STATE)  # an update keeps the state
         try:
-            self.store.flush()
-            self.store = None
+            self.db.flush()
+            self._db = None
             gc.collect()   # RocksDB is closed (background work finished): nothing writes in this version any more
             (folder / READERS_LOCK).touch()
             _fsync_tree(folder)
@@ -309,13 +365,13 @@ class KgStore:
         self._remove_debris(self.version)
         crash_point("cleaned")
         self._readers_fd = _lock(folder / READERS_LOCK, shared=True, create=False)
-        self.store = _open_oxigraph(folder / DB, self.path, read_only=True)
+        self._db = _open_oxigraph(folder / DB, self.path, read_only=True)
 
     def close(self) -> None:
         """Release the store and its locks; a writer that did not commit discards its version."""
         self.closed = True
-        if self.store is not None:
-            self.store = None
+        if self._db is not None:
+            self._db = None
             gc.collect()   # RocksDB closes when the last reference goes
         if self._writer_fd is not None and not self.committed and self.version is not None:
             shutil.rmtree(self.path / self.version, ignore_errors=True)
@@ -376,23 +432,21 @@ class KgStore:
                           "from the fact sheets in the versioned layout")
 
     # -- graphs ---------------------------------------------------------------------------------------
-    def graph_names(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
-
     def replace_graphs(self, graphs: dict[str, list[Quad]], remove: Iterable[str] = ()) -> None:
         """Replace each given graph by its new quads and drop the graphs named in ``remove`` (in this
         transaction's version: ``commit`` flushes and publishes it)."""
         if self.read_only or self.committed:
             raise StoreError(f"the store at {self.path} was opened for reading; it cannot be written")
         try:
+            db = self.db
             for name in remove:
-                self.store.remove_graph(NamedNode(name))
+                db.remove_graph(NamedNode(name))
             for name, quads in graphs.items():
                 graph = NamedNode(name)
-                if self.store.contains_named_graph(graph):
-                    self.store.remove_graph(graph)
-                self.store.add_graph(graph)
-                self.store.extend(quads)
+                if db.contains_named_graph(graph):
+                    db.remove_graph(graph)
+                db.add_graph(graph)
+                db.extend(quads)
                 crash_point("graph-written")
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
@@ -408,12 +462,12 @@ class KgStore:
         names = list(names)
         try:
             for name in names:
-                if self.store.contains_named_graph(NamedNode(name)):
-                    self.store.remove_graph(NamedNode(name))
-            self.store.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+                if self.db.contains_named_graph(NamedNode(name)):
+                    self.db.remove_graph(NamedNode(name))
+            self.db.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
             for name in names:   # a graph without quads still exists, as replace_graphs makes it
-                if not self.store.contains_named_graph(NamedNode(name)):
-                    self.store.add_graph(NamedNode(name))
+                if not self.db.contains_named_graph(NamedNode(name)):
+                    self.db.add_graph(NamedNode(name))
             crash_point("graph-written")
         except (OSError, RuntimeError, SyntaxError) as exc:
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc

@@ -10,6 +10,8 @@ import random
 
 import pyoxigraph as ox
 
+from kg.store import Store
+
 BASE = "https://w3id.org/newskg/id/"
 NKG = "https://w3id.org/newskg/ontology#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -99,13 +101,13 @@ class Writer:
         add("evidence", lit(evidence, lang="ko"))
         return iri
 
-    def store(self) -> ox.Store:
-        store = ox.Store()
-        store.extend(self.quads)
-        return store
+    def store(self) -> Store:
+        db = ox.Store()
+        db.extend(self.quads)
+        return Store(db)
 
 
-def small_store() -> ox.Store:
+def small_store() -> Store:
     """A few facts from the seed article's world, plus an entity whose labels are script injections."""
     w = Writer()
     tesla = w.resource("entity", "tesla", "Company", "Tesla", "테슬라")
@@ -148,7 +150,7 @@ def small_store() -> ox.Store:
     return w.store()
 
 
-def synthetic_store(n_facts: int, *, seed: int = 1, facts_per_article: int = 25) -> ox.Store:
+def synthetic_store(n_facts: int, *, seed: int = 1, facts_per_article: int = 25) -> Store:
     """``n_facts`` facts over ~50 countries, up to 400 companies, 30 indicators and 5 rankings."""
     rng = random.Random(seed)
     w = Writer()

@@ -15,7 +15,7 @@ from bench.generate import generate
 from kg import api
 from kg.build import build
 from kg.errors import QueryError
-from kg.query import page_text, run_saved, run_text
+from kg.query import page_text, run_saved
 from kg.store import KgStore
 from kgtest import run_cli
 
@@ -42,15 +42,15 @@ def test_a_query_with_its_own_limit_is_cut_while_read(store_path):
     text = "SELECT ?f WHERE { ?f a nkg:Observation } ORDER BY ?f LIMIT 6"
     assert page_text(text, 2, 1) is None
     with KgStore(store_path, read_only=True) as store:
-        whole = run_text(store, text).rows
+        whole = store.query(text).rows
         assert len(whole) == 6
-        assert run_text(store, text, limit=2, offset=1).rows == whole[1:3]
+        assert store.query(text, limit=2, offset=1).rows == whole[1:3]
 
 
 def test_paging_is_for_rows_only(store_path):
     with KgStore(store_path, read_only=True) as store:
         with pytest.raises(QueryError, match="SELECT"):
-            run_text(store, "ASK { ?s ?p ?o }", limit=1)
+            store.query("ASK { ?s ?p ?o }", limit=1)
         with pytest.raises(QueryError, match="0 or more"):
             run_saved(store, "facts", limit=-1)
 

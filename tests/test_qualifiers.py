@@ -272,8 +272,8 @@ def test_the_page_shows_qualified_figures_as_qualified(qualified_store):
     from kg.viz.project import fact_detail
 
     with KgStore(qualified_store, read_only=True) as opened:
-        resources = read_resources(opened.store)
-        details = {f.iri.rsplit("/", 1)[-1]: fact_detail(f, resources) for f in read_facts(opened.store)}
+        resources = read_resources(opened)
+        details = {f.iri.rsplit("/", 1)[-1]: fact_detail(f, resources) for f in read_facts(opened)}
     assert details["more-than"]["value_en"] == "≥ ≈10,000 GPUs"
     assert details["more-than"]["value_ko"] == "약 1만대 이상"
     assert details["between"]["value_en"] == "35,000–85,000 GPUs"

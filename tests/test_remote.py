@@ -22,7 +22,8 @@ from kg.cli import main
 from kg.errors import InputError, QueryError, RemoteError
 from kg.query import find_query, run_saved, saved_queries
 from kg.remote import (Endpoint, batches, bind_values, graph_store_url_for, parse_auth, parse_json_results,
-                       push_store, query_shape, run_remote_query, run_remote_saved, sparql_term)
+                       RemoteStore, push_store, query_shape, run_remote_query, sparql_term)
+from kg.store import KgStore, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -245,8 +246,8 @@ def test_json_results_of_both_dialects_become_terms():
     ]}}).encode()
     result = parse_json_results("http://h/sparql", body)
     assert result.variables == ["a", "b", "c", "d"]
-    assert result.rows[0] == [NamedNode(EX + "x"), Literal("1.5", datatype=NamedNode(XSD + "decimal")),
-                              Literal("한국", language="ko-kr"), None]
+    assert result.rows[0] == (NamedNode(EX + "x"), Literal("1.5", datatype=NamedNode(XSD + "decimal")),
+                              Literal("한국", language="ko-kr"), None)
     assert result.rows[1][3] == Literal("s") and isinstance(result.rows[1][0], BlankNode)
     assert parse_json_results("u", b'{"head": {}, "boolean": true}').boolean is True
 
@@ -263,7 +264,7 @@ def test_unreachable_server_is_a_remote_error_naming_the_url():
     with pytest.raises(RemoteError, match=f"{url}: cannot connect"):
         remote.query_endpoint(Endpoint(url, timeout=5), "ASK {}")
     with pytest.raises(RemoteError, match="/store: cannot connect"):
-        push_store(_small_store(), Endpoint(url, timeout=5))
+        push_store(Store(_small_store()), Endpoint(url, timeout=5))
 
 
 # ------------------------------------------------------------------------------------------ CLI without a server
@@ -331,7 +332,7 @@ def test_an_honest_fake_server_gets_every_triple(fake_server, built, capsys):
     # the control for the tests below: the fake server stores what it is sent and answers queries from it
     server = fake_server(status=204)
     assert push_to(server, built) == 0, capsys.readouterr().err
-    assert local_counts(server.store) == sent_counts(local_store(built))
+    assert local_counts(Store(server.store)) == sent_counts(local_store(built))
     assert "pushed" in capsys.readouterr().out
 
 
@@ -469,9 +470,8 @@ def built(tmp_path_factory) -> Path:
     return build_store(DATA, tmp_path_factory.mktemp("built") / "store")
 
 
-def local_store(path: Path) -> pyoxigraph.Store:
-    from kg.store import KgStore
-    return KgStore(path, read_only=True).store   # the version it reads stays locked until the process ends
+def local_store(path: Path) -> Store:
+    return KgStore(path, read_only=True)   # the version it reads stays locked until the process ends
 
 
 def graph_counts(endpoint: Endpoint, prefix: str = "https://w3id.org/newskg/") -> dict[str, int]:
@@ -480,11 +480,11 @@ def graph_counts(endpoint: Endpoint, prefix: str = "https://w3id.org/newskg/") -
     return {row[0].value: int(row[1].value) for row in result.rows}
 
 
-def local_counts(store: pyoxigraph.Store) -> dict[str, int]:
-    return {g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()}
+def local_counts(store: Store) -> dict[str, int]:
+    return {g: len(store.quads(g)) for g in store.graphs()}
 
 
-def sent_counts(store: pyoxigraph.Store) -> dict[str, int]:
+def sent_counts(store: Store) -> dict[str, int]:
     """What `kg push` uploads: every graph of the store, and the ontology as its own graph."""
     from kg.export import ONTOLOGY_GRAPH, ontology_quads
     return {**local_counts(store), ONTOLOGY_GRAPH: len(ontology_quads())}
@@ -597,7 +597,7 @@ def test_saved_queries_give_the_same_rows_locally_and_remotely(loaded, built, na
     server = loaded
     values = _params_for(name, variant)
     local = run_saved(local_store(built), name, values)
-    there = run_remote_saved(server.endpoint(), name, values)
+    there = run_saved(RemoteStore(server.endpoint()), name, values)
     assert there.variables == local.variables
     assert canonical(there) == canonical(local)
 
@@ -607,7 +607,7 @@ def test_parameters_reach_the_server_as_values(loaded, built):
     server = loaded
     for values in ({"article": SEED}, {"article": "no-such-article"}):
         local = run_saved(local_store(built), "facts", values)
-        there = run_remote_saved(server.endpoint(), "facts", values)
+        there = run_saved(RemoteStore(server.endpoint()), "facts", values)
         assert canonical(there) == canonical(local)
     assert len(run_saved(local_store(built), "facts", {"article": SEED}).rows) > 0
 
@@ -616,7 +616,7 @@ def test_parameters_reach_the_server_as_values(loaded, built):
 def test_a_hostile_parameter_is_only_a_value(loaded, built):
     server = loaded
     hostile = '" } } ; DROP ALL ; SELECT * { "'
-    assert run_remote_saved(server.endpoint(), "facts", {"article": hostile}).rows == []
+    assert run_saved(RemoteStore(server.endpoint()), "facts", {"article": hostile}).rows == []
     assert graph_counts(server.endpoint()) == sent_counts(local_store(built))
 
 
@@ -668,7 +668,7 @@ def test_a_server_without_the_union_default_graph_is_reported(oxigraph_server_wi
     endpoint = oxigraph_server_without_union.endpoint()
     push_store(local_store(built), endpoint)
     with pytest.raises(RemoteError, match=r"default graph is empty.*--union-default-graph"):
-        run_remote_saved(endpoint, "facts")
+        run_saved(RemoteStore(endpoint), "facts")
     # a query naming its graphs still works there
     rows = run_remote_query(endpoint, "SELECT ?g WHERE { GRAPH ?g { ?s nkg:isoCode \"KR\" } }").rows
     assert rows and all(row[0].value.endswith("graph/registry") for row in rows)
@@ -677,7 +677,7 @@ def test_a_server_without_the_union_default_graph_is_reported(oxigraph_server_wi
 @pytest.mark.server
 def test_an_empty_answer_on_a_well_configured_server_is_just_empty(loaded):
     server = loaded
-    assert run_remote_saved(server.endpoint(), "facts", {"article": "no-such-article"}).rows == []
+    assert run_saved(RemoteStore(server.endpoint()), "facts", {"article": "no-such-article"}).rows == []
 
 
 @pytest.mark.server
@@ -687,7 +687,7 @@ def test_prune_removes_graphs_of_deleted_articles_and_nothing_else(server, built
     extra = pyoxigraph.Store()
     for graph in (gone, other):
         extra.add(Quad(NamedNode(EX + "s"), NamedNode(EX + "p"), Literal("o"), NamedNode(graph)))
-    push_store(extra, server.endpoint())
+    push_store(Store(extra), server.endpoint())
     try:
         assert main(["push", *server.push_args(), "--store", str(built)]) == 0
         assert gone in graph_counts(server.endpoint())  # without --prune it stays
@@ -704,12 +704,10 @@ def test_prune_removes_graphs_of_deleted_articles_and_nothing_else(server, built
 @pytest.mark.server
 def test_friendly_parameters_resolve_against_what_the_server_holds(loaded, built):
     """`kg query --endpoint` resolves 한국 / Korea with the names the server holds (issue 12, item 5)."""
-    from kg.query import run_saved_remote
-
     local = run_saved(local_store(built), "country-rankings", {"country": "KR"})
     for name in ("한국", "south korea"):
-        there = run_saved_remote(loaded.endpoint(), "country-rankings", {"country": name})
+        there = run_saved(RemoteStore(loaded.endpoint()), "country-rankings", {"country": name})
         assert [(r.key, r.label) for r in there.resolved] == [("KR", "South Korea")]
         assert canonical(there) == canonical(local) and local.rows
     with pytest.raises(QueryError, match="closest matches: KR"):
-        run_saved_remote(loaded.endpoint(), "country-rankings", {"country": "Koreaa"})
+        run_saved(RemoteStore(loaded.endpoint()), "country-rankings", {"country": "Koreaa"})

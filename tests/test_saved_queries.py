@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kg.build import build
-from kg.query import bind_params, find_query, run_query, run_saved, saved_queries
+from kg.query import bind_params, find_query, run_saved, saved_queries
 from kg.remote import bind_values
 from kg.store import KgStore
 from sharedfiles import SEED_TEXT, require
@@ -307,8 +307,8 @@ def test_values_binding_gives_the_same_rows_as_substitution(store, name, given):
     """Remote servers get parameters as a VALUES block; the rows must not depend on how they are bound."""
     query = find_query(name)
     bindings = bind_params(query, given)
-    substituted = run_query(store, query.text, bindings)
-    with_values = run_query(store, bind_values(query.text, bindings), {})
+    substituted = store.query(query.text, bindings)
+    with_values = store.query(bind_values(query.text, bindings), {})
     assert substituted.rows, f"{name}: the case should return rows"
     assert with_values.variables == substituted.variables
     assert with_values.rows == substituted.rows
@@ -320,5 +320,5 @@ def test_a_parameter_selects_rather_than_filters_afterwards(store):
     for name, given in [("country-rankings", {"country": "ZZ"}), ("h100-holdings", {"indicator": "no-such"}),
                         ("classification-groups", {"classification": "nothing"})]:
         query = find_query(name)
-        assert run_query(store, query.text, bind_params(query, given)).rows == []
+        assert store.query(query.text, bind_params(query, given)).rows == []
     assert run_saved(store, "country-rankings", {"country": "AQ"}).rows == []  # a country with no rankings

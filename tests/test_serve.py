@@ -423,15 +423,15 @@ UNPROJECTED_COUNTRY = ("# param: country string = FR -- country\n"
 
 
 def test_saved_route_resolves_names_and_binds_unprojected_params_as_kg_query_does(corpus, tmp_path):
-    from kg.query import run_query, run_saved
+    from kg.query import run_saved
     from kg.store import KgStore
 
     (tmp_path / "count-by-country.rq").write_text(UNPROJECTED_COUNTRY, encoding="utf-8")
     config = ServeConfig(store_path=corpus["store"], port=0, timeout=10, workers=1, queries_dir=tmp_path)
     with KgStore(corpus["store"], read_only=True) as store:
         expected = run_saved(store, str(tmp_path / "count-by-country.rq"), {"country": "KR"}).rows[0][0].value
-        label = run_query(store, 'SELECT ?l WHERE { ?c nkg:isoCode ?code ; rdfs:label ?l '
-                                 'FILTER(STR(?code) = "KR" && LANG(?l) = "ko") }').rows[0][0].value
+        label = store.query('SELECT ?l WHERE { ?c nkg:isoCode ?code ; rdfs:label ?l '
+                            'FILTER(STR(?code) = "KR" && LANG(?l) = "ko") }').rows[0][0].value
     with SparqlServer(config).start() as srv:
         answers = {}
         for given in ("KR", label):

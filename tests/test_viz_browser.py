@@ -278,8 +278,10 @@ def test_large_graph_becomes_interactive(browser, tmp_path, n_facts):
 def test_empty_store_gives_a_usable_empty_page(browser, tmp_path):
     import pyoxigraph as ox
 
+    from kg.store import Store
+
     path = tmp_path / "empty.html"
-    write_html(ox.Store(), path)
+    write_html(Store(ox.Store()), path)
     opened = Opened(browser, path)
     try:
         assert opened.visible() == (0, 0)

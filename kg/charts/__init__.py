@@ -21,8 +21,9 @@ import pyoxigraph as ox
 from ..atomic import write_bytes
 from ..errors import InputError
 from ..resolve import Resolution
-from ..vocab import DCTERMS, NKG
-from .data import KINDS, LANGS, ChartData, read_chart_data
+from ..store import Store
+from ..vocab import NKG
+from .data import KINDS, LANGS, ChartData, query_text, read_chart_data
 from .render import embed_fragment, page, static_image, vendor_scripts
 from .spec import spec as _spec
 
@@ -42,7 +43,6 @@ __all__ = [
 FORMATS = ("html", "svg", "png")
 # classes of an entity page's node -> the chart kind drawn for it
 ENTITY_KINDS = {"Indicator": "indicator", "Country": "country", "RankingSeries": "ranking"}
-_CLASS_QUERY = f"SELECT ?node ?class ?key WHERE {{ ?node a ?class ; <{DCTERMS}identifier> ?key }}"
 
 
 @dataclass(frozen=True)
@@ -66,56 +66,48 @@ class ChartSummary:
     resolution: Resolution
 
 
-def _raw(store: Any) -> ox.Store:
-    raw = getattr(store, "store", store)
-    assert isinstance(raw, ox.Store)
-    return raw
-
-
-def chart(store: Any, kind: str, name: str, *, lang: str = "en") -> Chart:
+def chart(store: Store, kind: str, name: str, *, lang: str = "en") -> Chart:
     """The ``kind`` chart (indicator, country, ranking) of ``name`` (any registry key, name or alias)."""
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r}", hint=f"use one of {', '.join(LANGS)}")
     if kind not in KINDS:
         raise InputError(f"unknown chart kind {kind!r}", hint=f"use one of {', '.join(KINDS)}")
-    data: ChartData = read_chart_data(_raw(store), kind, name)
+    data: ChartData = read_chart_data(store, kind, name)
     spec = _spec(data, lang)
     title = str(spec.get("title", {}).get("text", data.labels[lang])) if isinstance(spec.get("title"), dict) \
         else data.labels[lang]
     return Chart(kind, data.key, lang, title, spec, len(data.rows), data.resolution)
 
 
-def chart_spec(store: Any, kind: str, name: str, *, lang: str = "en") -> dict[str, Any]:
+def chart_spec(store: Store, kind: str, name: str, *, lang: str = "en") -> dict[str, Any]:
     """The Vega-Lite specification (JSON-ready dict) of a chart; see :func:`chart`."""
     return chart(store, kind, name, lang=lang).spec
 
 
-def chart_page(store: Any, kind: str, name: str, *, lang: str = "en") -> str:
+def chart_page(store: Store, kind: str, name: str, *, lang: str = "en") -> str:
     """A self-contained HTML page of a chart (no request leaves it)."""
     made = chart(store, kind, name, lang=lang)
     return page(made.spec, title=made.title, lang=lang)
 
 
-def entity_chart(store: Any, iri: str, *, lang: str = "en") -> Chart | None:
+def entity_chart(store: Store, iri: str, *, lang: str = "en") -> Chart | None:
     """The chart an entity page shows for the node ``iri``: an indicator's figures, a country's ranks, a
     ranking's table; None when the node is of another class or the store has nothing to draw for it."""
-    raw = _raw(store)
     lang = lang if lang in LANGS else "en"   # a page in another language still gets a chart
-    solutions = raw.query(_CLASS_QUERY, use_default_graph_as_union=True,
-                          substitutions={ox.Variable("node"): ox.NamedNode(iri)})
-    assert isinstance(solutions, ox.QuerySolutions)
-    for row in sorted(solutions, key=lambda r: (str(r["class"].value), str(r["key"].value))):
-        kind = ENTITY_KINDS.get(str(row["class"].value).removeprefix(NKG))
+    rows = store.query(query_text("entity-class"), {"node": ox.NamedNode(iri)},
+                       source="kg/charts/queries/entity-class.rq").records()
+    for row in sorted(rows, key=lambda r: (str(r["class"]), str(r["key"]))):
+        kind = ENTITY_KINDS.get(str(row["class"]).removeprefix(NKG))
         if kind is None:
             continue
         try:
-            return chart(raw, kind, str(row["key"].value), lang=lang)
+            return chart(store, kind, str(row["key"]), lang=lang)
         except InputError:  # nothing to draw (no figures, no ranks)
             return None
     return None
 
 
-def write_chart(store: Any, kind: str, name: str, path: str | Path, *, lang: str = "en",
+def write_chart(store: Store, kind: str, name: str, path: str | Path, *, lang: str = "en",
                 fmt: str | None = None) -> ChartSummary:
     """Write a chart to ``path`` atomically as HTML, SVG or PNG (``fmt``, else from the file's suffix)."""
     path = Path(path)

@@ -7,60 +7,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from ..errors import InputError
 from ..resolve import RESOLVED_PARAMS, Resolution, names_query, resolve_value
+from ..results import Term
+from ..store import Store
 from ..viz.numbers import scale_words, with_unit
-from ..vocab import NKG, sparql_prologue
+from ..vocab import NKG
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 KINDS = ("indicator", "country", "ranking")
 LANGS = ("en", "ko")
-_PREFIXES = sparql_prologue("nkg", "rdfs", "dcterms")
+# The charts' queries, one .rq file each (kg/charts/queries/, packaged with the module; not saved queries).
+QUERIES = Path(__file__).resolve().parent / "queries"
+Row = dict[str, Term | None]
 
 
-def _labels(var: str) -> str:
-    """Optional English and Korean labels and the key of ``?var`` (only ever used where ``?var`` is bound:
-    an OPTIONAL on an unbound variable would match any labelled node)."""
-    return (f'OPTIONAL {{ ?{var} rdfs:label ?{var}_en FILTER(LANGMATCHES(LANG(?{var}_en), "en")) }}\n'
-            f'  OPTIONAL {{ ?{var} rdfs:label ?{var}_ko FILTER(LANGMATCHES(LANG(?{var}_ko), "ko")) }}\n'
-            f'  OPTIONAL {{ ?{var} dcterms:identifier ?{var}_id }}\n')
+def query_text(name: str) -> str:
+    """The text of ``kg/charts/queries/<name>.rq``."""
+    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
 
-
-LABEL_QUERY = _PREFIXES + "SELECT ?l ?n ?lang WHERE { ?n rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), ?lang)) }"
-NODE_QUERY = _PREFIXES + "SELECT ?node ?class ?key WHERE { ?node a ?class ; dcterms:identifier ?key }"
-
-OBSERVATIONS_QUERY = _PREFIXES + f"""
-SELECT ?fact ?target ?subject ?value ?valueHigh ?unit ?source ?article ?period ?approximate ?qualifier
-       ?subject_en ?subject_ko ?subject_id ?unit_en ?unit_ko ?unit_id ?source_en ?source_ko ?source_id ?article_id
-WHERE {{
-  ?fact a nkg:Observation ; nkg:indicator ?target ; nkg:subject ?subject ; nkg:value ?value ;
-        nkg:reportedIn ?article .
-  OPTIONAL {{ ?fact nkg:valueHigh ?valueHigh }}
-  OPTIONAL {{ ?fact nkg:unit ?unit . {_labels("unit")} }}
-  OPTIONAL {{ ?fact nkg:attributedTo ?source . {_labels("source")} }}
-  OPTIONAL {{ ?fact nkg:period ?period }}
-  OPTIONAL {{ ?fact nkg:approximate ?approximate }}
-  OPTIONAL {{ ?fact nkg:qualifier ?qualifier }}
-  {_labels("subject")}  {_labels("article")}
-}}"""
-
-RANKS_QUERY = _PREFIXES + f"""
-SELECT ?fact ?subject ?series ?edition ?year ?rank ?outOf ?source ?article ?approximate
-       ?subject_en ?subject_ko ?subject_id ?series_en ?series_ko ?series_id ?source_en ?source_ko ?source_id
-       ?article_id
-WHERE {{
-  ?fact a nkg:RankEntry ; nkg:subject ?subject ; nkg:ranking ?edition ; nkg:rank ?rank ; nkg:reportedIn ?article .
-  {{ SELECT DISTINCT ?edition ?series WHERE {{ ?edition nkg:rankingSeries ?series }} }}
-  OPTIONAL {{ SELECT DISTINCT ?edition ?year WHERE {{ ?edition nkg:year ?year }} }}
-  OPTIONAL {{ ?fact nkg:outOf ?outOf }}
-  OPTIONAL {{ ?fact nkg:attributedTo ?source . {_labels("source")} }}
-  OPTIONAL {{ ?fact nkg:approximate ?approximate }}
-  {_labels("subject")}  {_labels("series")}  {_labels("article")}
-}}"""
 
 # chart kind -> (the friendly parameter its NAME is resolved as, the class of the node, the variable bound)
 _TARGETS = {"indicator": ("indicator", "Indicator", "target"), "country": ("country", "Country", "subject"),
@@ -82,56 +51,54 @@ class ChartData:
     rows: list[dict[str, object]] = field(default_factory=list)
 
 
-def _text(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
+def _text(term: Term | None) -> str | None:
     return None if term is None else str(term.value)
 
 
-def _label(row: ox.QuerySolution, var: str, lang: str) -> str:
+def _label(row: Row, var: str, lang: str) -> str:
     """The label of ``var`` in ``lang``, falling back to English, then the key."""
     for name in (f"{var}_{lang}", f"{var}_en", f"{var}_id"):
-        value = _text(row[name])
+        value = _text(row.get(name))
         if value:
             return value
     iri = _text(row[var]) or ""
     return iri.rsplit("/", 1)[-1]
 
 
-def _records(store: ox.Store, text: str, subs: dict[ox.Variable, Term]) -> list[ox.QuerySolution]:
-    solutions = store.query(text, use_default_graph_as_union=True, substitutions=subs)
-    assert isinstance(solutions, ox.QuerySolutions)
-    return list(solutions)
+def _records(store: Store, name: str, params: dict[str, Term]) -> list[Row]:
+    """The rows of the charts' query ``name`` (kg/charts/queries/NAME.rq) with ``params`` bound."""
+    return store.query(query_text(name), params, source=f"kg/charts/queries/{name}.rq").bindings()
 
 
-def resolve(store: ox.Store, kind: str, name: str) -> tuple[Resolution, str]:
+def resolve(store: Store, kind: str, name: str) -> tuple[Resolution, str]:
     """The registry key ``name`` stands for (any key, name or alias) and the IRI of its node."""
     if kind not in _TARGETS:
         raise InputError(f"unknown chart kind {kind!r}", hint=f"use one of {', '.join(KINDS)}")
     param, cls, _ = _TARGETS[kind]
     rows = []
-    for row in _records(store, sparql_prologue("nkg", "rdfs", "dcterms", "skos")
-                        + names_query(RESOLVED_PARAMS[param][1]), {}):
+    names = store.query(names_query(RESOLVED_PARAMS[param][1]), source="kg.resolve (names)").bindings()
+    for row in names:
         rows.append({"key": _text(row["key"]), "name": _text(row["name"]), "strength": _text(row["strength"]),
                      "en": _text(row["en"])})
     resolution = resolve_value(param, name, rows)
-    found = _records(store, NODE_QUERY, {ox.Variable("class"): ox.NamedNode(NKG + cls),
-                                         ox.Variable("key"): ox.Literal(resolution.key)})
-    iris = sorted(str(r["node"].value) for r in found)
+    found = _records(store, "node", {"class": ox.NamedNode(NKG + cls), "key": ox.Literal(resolution.key)})
+    iris = sorted(str(_text(r["node"])) for r in found)
     return resolution, iris[0]
 
 
-def _dedupe(rows: list[ox.QuerySolution]) -> list[ox.QuerySolution]:
+def _dedupe(rows: list[Row]) -> list[Row]:
     """One solution per fact (a label given twice repeats it): the first in a fixed order."""
-    by_fact: dict[str, ox.QuerySolution] = {}
-    for row in sorted(rows, key=lambda r: tuple(str(t) for t in r)):
-        by_fact.setdefault(str(row["fact"].value), row)
+    by_fact: dict[str, Row] = {}
+    for row in sorted(rows, key=lambda r: tuple(str(t) for t in r.values())):
+        by_fact.setdefault(str(_text(row["fact"])), row)
     return [by_fact[k] for k in sorted(by_fact)]
 
 
-def _number(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> float | None:
+def _number(term: Term | None) -> float | None:
     return None if term is None else float(Decimal(str(term.value)))
 
 
-def _flag(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> bool:
+def _flag(term: Term | None) -> bool:
     return term is not None and str(term.value) in ("true", "1")
 
 
@@ -151,14 +118,14 @@ def _figure(value: str, high: str | None, unit: str, approximate: bool, qualifie
     return text
 
 
-def _observations(store: ox.Store, iri: str) -> list[dict[str, object]]:
+def _observations(store: Store, iri: str) -> list[dict[str, object]]:
     out = []
-    for row in _dedupe(_records(store, OBSERVATIONS_QUERY, {ox.Variable("target"): ox.NamedNode(iri)})):
-        value = str(row["value"].value)
+    for row in _dedupe(_records(store, "observations", {"target": ox.NamedNode(iri)})):
+        value = str(_text(row["value"]))
         high = _text(row["valueHigh"])
         qualifier = (_text(row["qualifier"]) or "").rsplit("#", 1)[-1] or None
         record: dict[str, object] = {
-            "fact": str(row["fact"].value), "subject_id": _label(row, "subject", "id"),
+            "fact": str(_text(row["fact"])), "subject_id": _label(row, "subject", "id"),
             "value": _number(row["value"]), "value_high": _number(row["valueHigh"]), "exact": value,
             "unit_id": _text(row["unit_id"]) or "", "article": _text(row["article_id"]) or "",
             "period": _text(row["period"]) or "", "approximate": _flag(row["approximate"]),
@@ -174,14 +141,14 @@ def _observations(store: ox.Store, iri: str) -> list[dict[str, object]]:
     return out
 
 
-def _ranks(store: ox.Store, var: str, iri: str) -> list[dict[str, object]]:
+def _ranks(store: Store, var: str, iri: str) -> list[dict[str, object]]:
     out = []
-    for row in _dedupe(_records(store, RANKS_QUERY, {ox.Variable(var): ox.NamedNode(iri)})):
-        rank = int(str(row["rank"].value))
+    for row in _dedupe(_records(store, "ranks", {var: ox.NamedNode(iri)})):
+        rank = int(str(_text(row["rank"])))
         out_of = _text(row["outOf"])
         year = _text(row["year"]) or ""
         record: dict[str, object] = {
-            "fact": str(row["fact"].value), "subject_id": _label(row, "subject", "id"),
+            "fact": str(_text(row["fact"])), "subject_id": _label(row, "subject", "id"),
             "series_id": _label(row, "series", "id"), "year": year, "rank": rank,
             "out_of": int(out_of) if out_of else None, "article": _text(row["article_id"]) or "",
             "approximate": _flag(row["approximate"]),
@@ -200,15 +167,14 @@ def _ranks(store: ox.Store, var: str, iri: str) -> list[dict[str, object]]:
     return out
 
 
-def read_chart_data(store: ox.Store, kind: str, name: str) -> ChartData:
+def read_chart_data(store: Store, kind: str, name: str) -> ChartData:
     """The rows of a ``kind`` chart (indicator, country, ranking) for ``name``; InputError when there are none."""
     resolution, iri = resolve(store, kind, name)
     rows = _observations(store, iri) if kind == "indicator" else _ranks(store, _TARGETS[kind][2], iri)
     labels = {}
     for lang in LANGS:
-        found = _records(store, LABEL_QUERY,
-                         {ox.Variable("n"): ox.NamedNode(iri), ox.Variable("lang"): ox.Literal(lang)})
-        labels[lang] = min((str(r["l"].value) for r in found), default=resolution.label or resolution.key)
+        found = _records(store, "labels", {"n": ox.NamedNode(iri), "lang": ox.Literal(lang)})
+        labels[lang] = min((str(_text(r["l"])) for r in found), default=resolution.label or resolution.key)
     if not rows:
         what = {"indicator": "figures for the indicator", "country": "ranking positions of",
                 "ranking": "positions in the ranking"}[kind]

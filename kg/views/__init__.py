@@ -15,17 +15,17 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 
 from ..errors import InputError
-from ..query import QueryResult, run_query
-from ..store import KgStore
+from ..results import QueryResult, Term
+from ..store import KgStore, Store
 
 HERE = Path(__file__).resolve().parent
 VIEWS = ("datacube", "schemaorg", "annotations", "quickstatements")
 
 
-def view_query(store: KgStore, name: str, params: dict[str, object] | None = None) -> QueryResult:
+def view_query(store: Store, name: str, params: dict[str, Term] | None = None) -> QueryResult:
     """Run the SPARQL file ``kg/views/<name>.rq`` on the store (union default graph)."""
     path = HERE / f"{name}.rq"
-    return run_query(store, path.read_text(encoding="utf-8"), params, source=f"kg/views/{name}.rq")
+    return store.query(path.read_text(encoding="utf-8"), params, source=f"kg/views/{name}.rq")
 
 
 # A view query's row (QueryResult.records): the .rq files in this folder say which column holds what, so a value

@@ -1,7 +1,7 @@
 """The interactive network view: ``kg viz`` and the ``graph.html`` that ``kg build`` writes.
 
     from kg.viz import write_html
-    write_html(store, "out/graph.html", lang="en")          # store: KgStore or pyoxigraph.Store
+    write_html(store, "out/graph.html", lang="en")          # store: a kg.store.Store (KgStore, or Store(db))
 
 Steps, one module each: ``collect`` reads facts and resources from the store (SPARQL), ``project`` turns
 them into a networkx graph and cuts large graphs down, ``from_query`` draws a CONSTRUCT/SELECT result
@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph
-
 from ..atomic import write_text
-from ..errors import InputError, StoreError
-from ..store import KgStore
+from ..errors import InputError
+from ..store import Store
 from . import collect
 from .from_query import project_query, read_query
 from .project import LANGS, Attrs, Projection, label_of, limit, project_facts
@@ -45,14 +43,6 @@ class VizSummary:
     explore: bool = False
 
 
-def _raw_store(store: KgStore | pyoxigraph.Store) -> pyoxigraph.Store:
-    if not isinstance(store, KgStore):
-        return store
-    if store.store is None:
-        raise StoreError(f"the store at {store.path} is closed")
-    return store.store
-
-
 def _articles(resources: dict[str, collect.Resource]) -> dict[str, Attrs]:
     out: dict[str, Attrs] = {}
     for iri, res in resources.items():
@@ -63,7 +53,7 @@ def _articles(resources: dict[str, collect.Resource]) -> dict[str, Attrs]:
     return out
 
 
-def build_html(store: KgStore | pyoxigraph.Store, *, lang: str = "en", article: str | None = None, subject: str | None = None,
+def build_html(store: Store, *, lang: str = "en", article: str | None = None, subject: str | None = None,
                query: str | Path | None = None, max_nodes: int | None = None, max_edges: int | None = None,
                explore: bool | None = None) -> tuple[str, Projection]:
     """The page as a string, and the projection it shows. Same store and options: same bytes.
@@ -77,16 +67,15 @@ def build_html(store: KgStore | pyoxigraph.Store, *, lang: str = "en", article: 
         raise InputError("--max-nodes and the edge limit must be at least 1")
     if query is not None and (article is not None or subject is not None):
         raise InputError("--query cannot be combined with --article or --subject", hint="filter in the query")
-    ox_store = _raw_store(store)
-    resources = collect.read_resources(ox_store)
+    resources = collect.read_resources(store)
     title = {"en": "News knowledge graph", "ko": "뉴스 지식 그래프"}
     if query is not None:
-        graph = project_query(ox_store, read_query(query), resources, name=str(query))
+        graph = project_query(store, read_query(query), resources, name=str(query))
         title = {lang_: f"{title[lang_]} · {Path(query).name}" for lang_ in LANGS}
     else:
-        article_iri = collect.find_article(ox_store, article) if article is not None else None
-        subject_iri = collect.find_subject(ox_store, subject) if subject is not None else None
-        facts = collect.read_facts(ox_store, article=article_iri, subject=subject_iri)
+        article_iri = collect.find_article(store, article) if article is not None else None
+        subject_iri = collect.find_subject(store, subject) if subject is not None else None
+        facts = collect.read_facts(store, article=article_iri, subject=subject_iri)
         graph = project_facts(facts, resources)
         focus = article_iri or subject_iri
         if focus is not None:
@@ -101,7 +90,7 @@ def build_html(store: KgStore | pyoxigraph.Store, *, lang: str = "en", article: 
     return page, proj
 
 
-def write_html(store: KgStore | pyoxigraph.Store, path: str | Path, **options: Any) -> VizSummary:
+def write_html(store: Store, path: str | Path, **options: Any) -> VizSummary:
     """Write the page to ``path`` atomically; options as for :func:`build_html`."""
     html, proj = build_html(store, **options)
     data = html.encode("utf-8")

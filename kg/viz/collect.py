@@ -7,11 +7,13 @@ id, a subject key) reach the queries as bound values, never as query text. Names
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..errors import InputError, StoreError
-
+from ..errors import InputError
+from ..results import QueryResult, Term
+from ..store import Store
 from ..vocab import DCTERMS_TITLE as DCT_TITLE
 from ..vocab import NKG, RDF_TYPE, RDFS_LABEL
 from ..vocab import SKOS_ALT_LABEL as SKOS_ALT
@@ -31,60 +33,13 @@ DETAIL_PROPERTIES = (
 # Links between resources that the view draws as context edges (by local name).
 RELATIONS = ("worksFor", "parentOrganization", "publisher")
 
-_PREFIX = f"PREFIX nkg: <{NKG}>\n"
-_CLASS_VALUES = " ".join(f"nkg:{name}" for name in NODE_CLASSES)
+# The view's queries, one .rq file each (kg/viz/queries/, packaged with the module; not saved queries).
+QUERIES = Path(__file__).resolve().parent / "queries"
 
-# (the inner SELECT first finds the resources; joining ?s ?p ?o before that is ~1000x slower in Oxigraph)
-RESOURCES_QUERY = _PREFIX + f"""
-SELECT DISTINCT ?s ?p ?o WHERE {{
-  {{ SELECT DISTINCT ?s WHERE {{ VALUES ?type {{ {_CLASS_VALUES} }} ?s a ?type }} }}
-  ?s ?p ?o .
-}}"""
 
-FACTS_QUERY = _PREFIX + """
-SELECT ?fact ?kind ?subject ?target ?article ?source ?attribution ?value ?unit ?rank ?outOf ?period
-       ?periodNote ?approximate ?asWritten ?evidence ?eqValue ?eqUnit ?eqApproximate ?definedAt ?note
-       ?qualifier ?valueHigh ?inferred
-WHERE {
-  VALUES ?kind { nkg:Observation nkg:RankEntry nkg:GroupMembership }
-  ?fact a ?kind ; nkg:subject ?subject ; nkg:reportedIn ?article .
-  OPTIONAL { ?fact nkg:indicator ?indicator }
-  OPTIONAL { ?fact nkg:ranking ?ranking }
-  OPTIONAL { ?fact nkg:group ?group }
-  BIND(COALESCE(?indicator, ?ranking, ?group) AS ?target)
-  OPTIONAL { ?fact nkg:attributedTo ?source }
-  OPTIONAL { ?fact nkg:attribution ?attribution }
-  OPTIONAL { ?fact nkg:value ?value }
-  OPTIONAL { ?fact nkg:unit ?unit }
-  OPTIONAL { ?fact nkg:rank ?rank }
-  OPTIONAL { ?fact nkg:outOf ?outOf }
-  OPTIONAL { ?fact nkg:period ?statedPeriod }
-  OPTIONAL { ?fact nkg:edition ?periodEdition . ?periodEdition nkg:year ?periodEditionYear }
-  BIND(COALESCE(?statedPeriod, ?periodEditionYear) AS ?period)
-  OPTIONAL { ?fact nkg:periodNote ?periodNote }
-  OPTIONAL { ?fact nkg:approximate ?approximate }
-  OPTIONAL { ?fact nkg:asWritten ?asWritten }
-  OPTIONAL { ?fact nkg:evidence ?evidence }
-  OPTIONAL { ?fact nkg:equivalentValue ?eqValue }
-  OPTIONAL { ?fact nkg:equivalentUnit ?eqUnit }
-  OPTIONAL { ?fact nkg:equivalentApproximate ?eqApproximate }
-  OPTIONAL { ?fact nkg:definedAt ?definedAt }
-  OPTIONAL { ?fact <http://www.w3.org/2004/02/skos/core#note> ?note }
-  OPTIONAL { ?fact nkg:qualifier ?qualifier }
-  OPTIONAL { ?fact nkg:valueHigh ?valueHigh }
-  OPTIONAL { ?fact nkg:derivationNote ?inferred }
-}"""
-
-FIND_ARTICLE_QUERY = _PREFIX + """
-SELECT ?a ?suffix WHERE { ?a a nkg:Article . FILTER(STRENDS(STR(?a), ?suffix)) }"""
-
-FIND_SUBJECT_QUERY = _PREFIX + """
-SELECT DISTINCT ?e ?suffix ?iso_code WHERE {
-  { ?f nkg:subject ?e } UNION { ?e a ?t }
-  FILTER(isIRI(?e))
-  OPTIONAL { ?e nkg:isoCode ?iso }
-  FILTER(STRENDS(STR(?e), ?suffix) || (BOUND(?iso) && STR(?iso) = ?iso_code))
-}"""
+def query_text(name: str) -> str:
+    """The text of ``kg/viz/queries/<name>.rq``."""
+    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -142,26 +97,24 @@ def local_name(iri: str) -> str:
     return iri[cut + 1:] if cut >= 0 and cut + 1 < len(iri) else iri
 
 
-def term_text(term) -> str:
+def term_text(term: Term) -> str:
     """A term's string: the IRI of a named node, the lexical form of a literal, ``_:id`` for a blank node."""
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     return term.value
 
 
-def run(store: ox.Store, query: str, substitutions: dict | None = None):
-    """Run a query over the union of the named graphs; a store failure becomes a StoreError."""
-    try:
-        return store.query(query, use_default_graph_as_union=True, substitutions=substitutions)
-    except OSError as exc:  # pragma: no cover - the store broke underneath us
-        raise StoreError(f"cannot read the store: {exc}") from exc
+def run(store: Store, name: str, params: dict[str, Term] | None = None) -> QueryResult:
+    """Run the view's query ``name`` (kg/viz/queries/NAME.rq) with ``params`` bound."""
+    return store.query(query_text(name), params, source=f"kg/viz/queries/{name}.rq")
 
 
-def read_resources(store: ox.Store) -> dict[str, Resource]:
+def read_resources(store: Store) -> dict[str, Resource]:
     """Every entity, indicator, ranking, group, article and unit, with labels, aliases and details."""
     resources: dict[str, Resource] = {}
-    for row in run(store, RESOURCES_QUERY):
-        s, p, o = row["s"], row["p"].value, row["o"]
+    for s, pred, o in run(store, "resources").rows:
+        assert s is not None and pred is not None and o is not None   # the query binds all three
+        p = pred.value
         iri = term_text(s)
         res = resources.get(iri)
         if res is None:
@@ -187,23 +140,23 @@ def read_resources(store: ox.Store) -> dict[str, Resource]:
     return resources
 
 
-def _flag(term) -> bool:
+def _flag(term: Term | None) -> bool:
     return term is not None and term.value in ("true", "1")
 
 
-def _opt(term) -> str | None:
+def _opt(term: Term | None) -> str | None:
     return None if term is None else term_text(term)
 
 
-def read_facts(store: ox.Store, *, article: str | None = None, subject: str | None = None) -> list[Fact]:
+def read_facts(store: Store, *, article: str | None = None, subject: str | None = None) -> list[Fact]:
     """Facts, optionally only those reported in ``article`` or about ``subject`` (IRIs)."""
-    subs = {}
+    params: dict[str, Term] = {}
     if article is not None:
-        subs[ox.Variable("article")] = ox.NamedNode(article)
+        params["article"] = ox.NamedNode(article)
     if subject is not None:
-        subs[ox.Variable("subject")] = ox.NamedNode(subject)
+        params["subject"] = ox.NamedNode(subject)
     facts: dict[str, Fact] = {}
-    for row in run(store, FACTS_QUERY, subs or None):
+    for row in run(store, "facts", params).bindings():
         iri = term_text(row["fact"])
         if iri in facts:  # a second value of a single-valued property: keep the first, deterministically
             continue
@@ -236,19 +189,19 @@ def read_facts(store: ox.Store, *, article: str | None = None, subject: str | No
     return [facts[k] for k in sorted(facts)]
 
 
-def find_article(store: ox.Store, article_id: str) -> str:
+def find_article(store: Store, article_id: str) -> str:
     """The IRI of the article with id ``article_id``; InputError when the store has none."""
-    rows = run(store, FIND_ARTICLE_QUERY, {ox.Variable("suffix"): ox.Literal(f"/article/{article_id}")})
-    found = sorted(term_text(r["a"]) for r in rows)
+    rows = run(store, "find-article", {"suffix": ox.Literal(f"/article/{article_id}")}).rows
+    found = sorted(term_text(r[0]) for r in rows)
     if not found:
         raise InputError(f"no article with id {article_id!r} in the store", hint="check the id with `kg query`")
     return found[0]
 
 
-def find_subject(store: ox.Store, key: str) -> str:
+def find_subject(store: Store, key: str) -> str:
     """The IRI of the entity keyed ``key`` (registry key or ISO 3166 code, any case); InputError if none."""
-    subs = {ox.Variable("suffix"): ox.Literal(f"/entity/{key}"), ox.Variable("iso_code"): ox.Literal(key.upper())}
-    found = sorted(term_text(r["e"]) for r in run(store, FIND_SUBJECT_QUERY, subs))
+    params: dict[str, Term] = {"suffix": ox.Literal(f"/entity/{key}"), "iso_code": ox.Literal(key.upper())}
+    found = sorted(term_text(r[0]) for r in run(store, "find-subject", params).rows)
     if not found:
         raise InputError(f"no entity with key or ISO code {key!r} in the store",
                          hint="use a registry key (tesla) or an ISO 3166 code (KR)")

@@ -15,7 +15,9 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 
-from ..errors import InputError, QueryError, StoreError
+from ..errors import InputError, QueryError
+from ..results import QueryResult, Term
+from ..store import Store
 from .collect import NKG, RDF_TYPE, RDFS_LABEL, Resource, local_name, term_text
 from .project import LANGS, add_node
 
@@ -29,16 +31,7 @@ def read_query(path: str | Path) -> str:
         raise InputError(f"cannot read query file {path}: {exc}") from exc
 
 
-def _execute(store: ox.Store, text: str, name: str):
-    try:
-        return store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        raise QueryError(f"{name}: not valid SPARQL: {str(exc).splitlines()[0] if str(exc) else exc}") from None
-    except OSError as exc:  # pragma: no cover
-        raise StoreError(f"cannot read the store: {exc}") from exc
-
-
-def _node(graph: nx.MultiDiGraph, term, resources: dict[str, Resource]) -> str:
+def _node(graph: nx.MultiDiGraph, term: Term, resources: dict[str, Resource]) -> str:
     iri = term_text(term)
     add_node(graph, iri, resources)
     return iri
@@ -48,20 +41,20 @@ def _plain_labels(text: str) -> dict[str, str]:
     return {lang: text for lang in LANGS}
 
 
-def project_query(store: ox.Store, text: str, resources: dict[str, Resource], *, name: str) -> nx.MultiDiGraph:
-    result = _execute(store, text, name)
+def project_query(store: Store, text: str, resources: dict[str, Resource], *, name: str) -> nx.MultiDiGraph:
+    result = store.query(text, source=name)
     graph = nx.MultiDiGraph()
-    if isinstance(result, ox.QueryBoolean):
+    if result.kind == "ask":
         raise QueryError(f"{name}: an ASK query has no graph to draw; use CONSTRUCT or SELECT")
-    if isinstance(result, ox.QueryTriples):
-        _from_triples(graph, sorted(result, key=lambda t: (str(t.subject), str(t.predicate), str(t.object))),
+    if result.kind == "graph":
+        _from_triples(graph, sorted(result.triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object))),
                       resources)
     else:
         _from_solutions(graph, result, resources)
     return graph
 
 
-def _from_triples(graph: nx.MultiDiGraph, triples, resources: dict[str, Resource]) -> None:
+def _from_triples(graph: nx.MultiDiGraph, triples: list[ox.Triple], resources: dict[str, Resource]) -> None:
     for t in triples:
         s = _node(graph, t.subject, resources)
         pred, obj = t.predicate.value, t.object
@@ -81,10 +74,10 @@ def _from_triples(graph: nx.MultiDiGraph, triples, resources: dict[str, Resource
                            labels=_plain_labels(local_name(pred)))
 
 
-def _from_solutions(graph: nx.MultiDiGraph, solutions, resources: dict[str, Resource]) -> None:
-    names = [v.value for v in solutions.variables]
+def _from_solutions(graph: nx.MultiDiGraph, result: QueryResult, resources: dict[str, Resource]) -> None:
+    names = result.variables
     pairwise = "source" in names and "target" in names
-    for i, row in enumerate(solutions):
+    for i, row in enumerate(result.bindings()):
         if pairwise:
             src, dst = row["source"], row["target"]
             if src is None or dst is None or isinstance(src, ox.Literal) or isinstance(dst, ox.Literal):

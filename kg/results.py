@@ -1,0 +1,98 @@
+"""The one result type of a SPARQL query, whoever ran it: the local store (``kg.store.Store.query``) or a remote
+server (``kg.remote.query_endpoint``), so both are rendered, compared and turned into tables the same way."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Union
+
+import pyoxigraph
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+from .vocab import PREFIXES, XSD
+
+if TYPE_CHECKING:
+    import pandas
+
+Term = Union[NamedNode, BlankNode, Literal]
+
+
+@dataclass
+class QueryResult:
+    """``kind`` is "select", "ask" or "graph"; rows hold pyoxigraph terms (None for unbound)."""
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[pyoxigraph.Triple] = field(default_factory=list)
+    # what friendly parameter values were resolved to (kg.resolve.Resolution), e.g. country=Korea → KR
+    resolved: list[Any] = field(default_factory=list)
+
+    def records(self) -> list[dict[str, object]]:
+        """Rows as dicts of plain Python values (str, int, Decimal, bool, date), None when unbound."""
+        return [{v: plain(t) for v, t in zip(self.variables, row)} for row in self.rows]
+
+    def bindings(self) -> list[dict[str, Term | None]]:
+        """Rows as dicts of variable name -> RDF term (None when unbound), for callers that need the terms
+        themselves (language tags, IRIs against literals)."""
+        return [dict(zip(self.variables, row)) for row in self.rows]
+
+    def dataframe(self, *, exact: bool = False) -> "pandas.DataFrame":
+        """The rows as a pandas DataFrame with a type per column from the RDF datatypes (Int64, float64,
+        boolean, datetime64, string; see kg.frames); ``exact=True`` keeps decimals as Decimal objects.
+        Raises KgError when pandas is not installed."""
+        from .frames import result_frame
+
+        return result_frame(self.variables, self.rows, exact=exact)
+
+
+# ------------------------------------------------------------------------------------------------ values
+_NUMERIC = {XSD + t for t in ("integer", "positiveInteger", "nonNegativeInteger", "int", "long")}
+
+
+def plain(term: Term | None) -> object:
+    """A Python value for a term: str for IRIs and strings, int/Decimal/bool/date by datatype."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        dtype = term.datatype.value if term.datatype else None
+        try:
+            if dtype in _NUMERIC:
+                return int(term.value)
+            if dtype == XSD + "decimal":
+                return Decimal(term.value)
+            if dtype == XSD + "boolean":
+                return term.value in ("true", "1")
+            if dtype == XSD + "date":
+                return dt.date.fromisoformat(term.value)
+        except ValueError:
+            return term.value
+        return term.value
+    return term.value if hasattr(term, "value") else str(term)
+
+
+def lexical(term: Term | None) -> str:
+    """The text of a term for CSV/TSV/table cells (empty for unbound)."""
+    if term is None:
+        return ""
+    return term.value if hasattr(term, "value") else str(term)
+
+
+def triples_turtle(result: QueryResult) -> bytes:
+    triples = sorted(result.triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+
+
+def render_result(result: QueryResult, fmt: str) -> str:
+    """The text ``kg query`` prints for a result: true/false for ASK, Turtle for CONSTRUCT/DESCRIBE, else the
+    rows as a table, CSV, TSV or JSON (kg.render)."""
+    from .render import render_rows
+
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    if result.kind == "graph":
+        return triples_turtle(result).decode("utf-8")
+    rows = [[lexical(term) for term in row] for row in result.rows]
+    return render_rows(result.variables, rows, fmt)
