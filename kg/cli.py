@@ -32,6 +32,15 @@ def _base_option(func):
                         help=f"{base.help} (env {base.env})")(func)
 
 
+def _auth(text: str | None) -> tuple[str, str] | None:
+    """``--auth USER:PASSWORD`` as a pair (InputError when it is not of that form)."""
+    if not text:
+        return None
+    from .remote import parse_auth
+
+    return parse_auth(text)
+
+
 class _Progress:
     """A tqdm bar per stage (load, validate, store, export) on a terminal, so no long stage passes in silence;
     silent when stderr is not a terminal (piped, CI, tests)."""
@@ -82,9 +91,9 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_
 
     Exit status: 0 the graph conforms, 1 SHACL violations, 2 bad input, 3 store or output error.
     """
-    from .build import build
+    from .api import build
 
-    summary = build(list(paths) or [Path("data")], out_dir=out_dir, store_path=Path(store_path), base=base,
+    summary = build(list(paths) or [Path("data")], out_dir=out_dir, store=store_path, base=base,
                     text_dir=text_dir, progress=_Progress(sys.stderr.isatty()), html=not no_html,
                     reviewed_only=reviewed_only, shacl_engine=shacl_engine)
     for note in summary.notes:
@@ -116,11 +125,9 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_
 @_shacl_engine_option
 def validate_command(store_path, fmt, shacl_engine) -> int:
     """Re-run SHACL validation on everything the store holds. Exit 1 when there are violations."""
-    from .build import validate_store
-    from .store import KgStore
+    from .api import validate
 
-    with KgStore(store_path, read_only=True) as store:
-        report = validate_store(store, shacl_engine)
+    report = validate(store=store_path, shacl_engine=shacl_engine)
     click.echo(report.to_json() if fmt == "json" else report.to_text(), nl=False)
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS
 
@@ -142,20 +149,11 @@ def validate_command(store_path, fmt, shacl_engine) -> int:
 @_base_option
 def export_command(fmt, output, text_dir, store_path, base) -> None:
     """Write the stored graph as Turtle, TriG, JSON-LD, N-Triples or N-Quads, or one of its standard views."""
-    from .atomic import write_bytes
-    from .export import export
-    from .store import KgStore
-    from .views import VIEWS, render_view
+    from .api import export
 
     if text_dir is not None and fmt != "annotations":
         raise click.UsageError("--text-dir only applies to --format annotations")
-    with KgStore(store_path, read_only=True) as store:
-        if fmt in VIEWS:
-            data = render_view(store, fmt, base, text_dir=text_dir)
-            if output is not None:
-                write_bytes(output, data)
-        else:
-            data = export(store, fmt, base, output)
+    data = export(fmt, store=store_path, base=base, output=output, text_dir=text_dir)
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
 
@@ -176,12 +174,12 @@ def export_command(fmt, output, text_dir, store_path, base) -> None:
 @_store_option
 def facts_command(fmt, article, extended, output, limit, offset, store_path) -> None:
     """One row per fact, read from the stored graph by SPARQL (queries/facts.rq)."""
+    from .api import facts_table
     from .atomic import write_text
-    from .facts import facts_table
     from .render import render_rows
     from .views.csvw import write_csv_with_metadata
 
-    columns, rows = facts_table(store_path, article=article, extended=extended, limit=limit, offset=offset)
+    columns, rows = facts_table(article, store=store_path, extended=extended, limit=limit, offset=offset)
     text = render_rows(columns, rows, fmt)
     if output is None:
         click.echo(text, nl=False)
@@ -198,10 +196,10 @@ def facts_command(fmt, article, extended, output, limit, offset, store_path) -> 
 @_store_option
 def articles_command(fmt, store_path) -> None:
     """List the articles in the store: id, title, date, publisher, facts, draft or reviewed (queries/articles.rq)."""
-    from .facts import articles_table
+    from .api import articles_table
     from .render import render_rows
 
-    columns, rows = articles_table(store_path)
+    columns, rows = articles_table(store=store_path)
     click.echo(render_rows(columns, rows, fmt), nl=False)
 
 
@@ -236,8 +234,9 @@ def queries_command() -> None:
 @_store_option
 def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, limit, offset, store_path) -> None:
     """Run a saved query (by name or .rq file) or, with -e, ad-hoc SPARQL text."""
+    from .api import run
     from .errors import InputError
-    from .query import parse_param_args, run_saved
+    from .query import parse_param_args
     from .results import render_result
 
     if (name_or_file is None) == (text is None):
@@ -245,20 +244,8 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, li
     given = parse_param_args(params)
     if text is not None and given:
         raise InputError("--param works with saved queries only", hint="write the value into the -e text")
-    if endpoint is not None:
-        from .remote import Endpoint, RemoteStore, parse_auth
-        from .settings import seconds
-
-        remote = RemoteStore(Endpoint(endpoint, None, parse_auth(auth) if auth else None, auth_type,
-                                      seconds("remote_timeout")))
-        result = (remote.query(text, limit=limit, offset=offset) if text is not None
-                  else run_saved(remote, name_or_file, given, limit=limit, offset=offset))
-    else:
-        from .store import KgStore
-
-        with KgStore(store_path, read_only=True) as store:
-            result = (store.query(text, limit=limit, offset=offset) if text is not None
-                      else run_saved(store, name_or_file, given, limit=limit, offset=offset))
+    result = run(name_or_file, text, given, store=store_path, endpoint=endpoint, auth=_auth(auth),
+                 auth_type=auth_type, limit=limit, offset=offset)
     for resolution in result.resolved:
         if resolution.changed:
             click.echo(f"kg: note: {resolution}", err=True)
@@ -283,13 +270,11 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, li
               help=f"Seconds to wait for each answer (env {SETTINGS['remote_timeout'].env}).")
 def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size, prune, timeout) -> None:
     """Upload every named graph of the store, and the ontology graph, to a SPARQL server, replacing them there."""
-    from .remote import Endpoint, parse_auth, push_store
-    from .store import KgStore
+    from .api import push
 
-    target = Endpoint(endpoint, graph_store, parse_auth(auth) if auth else None, auth_type, timeout)
-    with KgStore(store_path, read_only=True) as store:
-        summary = push_store(store, target, batch_size=batch_size, prune=prune, base=store.base,
-                             progress=lambda g: click.echo(f"{g.triples:>9} triples  {g.graph}"))
+    summary = push(endpoint, graph_store=graph_store, auth=_auth(auth), auth_type=auth_type,
+                   timeout=timeout, store=store_path, batch_size=batch_size, prune=prune,
+                   progress=lambda g: click.echo(f"{g.triples:>9} triples  {g.graph}"))
     for graph in summary.removed:
         click.echo(f"  removed  {graph}")
     click.echo(f"pushed {summary.triples} triples in {len(summary.graphs)} graphs to {summary.graph_store}"
@@ -469,12 +454,10 @@ def eval_extract_command(ctx, corpus_dir, only, keep_dir, gold_dir, articles_dir
 @_store_option
 def viz_command(out_path, lang, article, subject, query_file, max_nodes, explore, store_path) -> None:
     """Write an interactive network view of the stored graph that works offline (no request leaves the page)."""
-    from .store import KgStore
-    from .viz import write_html
+    from .api import viz
 
-    with KgStore(store_path, read_only=True) as store:
-        summary = write_html(store, out_path, lang=lang, article=article, subject=subject, query=query_file,
-                             max_nodes=max_nodes, explore=explore)
+    summary = viz(out_path, store=store_path, lang=lang, article=article, subject=subject, query=query_file,
+                  max_nodes=max_nodes, explore=explore)
     note = (f" (cut down from {summary.total_nodes:,} nodes and {summary.total_facts:,} facts)"
             if summary.truncated else "")
     mode = " (explore mode: search a name to start)" if summary.explore else ""
@@ -497,11 +480,9 @@ def chart_command(kind, name, out_path, lang, fmt, store_path) -> None:
 
     NAME is any registry key, name or alias (H100, 한국, kr, unido-cip), as for saved-query parameters.
     """
-    from .charts import write_chart
-    from .store import KgStore
+    from .api import chart
 
-    with KgStore(store_path, read_only=True) as store:
-        summary = write_chart(store, kind, name, out_path, lang=lang, fmt=fmt)
+    summary = chart(kind, name, out_path, store=store_path, lang=lang, fmt=fmt)
     if summary.resolution.changed:
         click.echo(f"kg: note: {summary.resolution}".replace(f"{summary.resolution.param}=", f"{kind} "), err=True)
     click.echo(f"wrote {out_path}: {kind} chart of {summary.resolution.key}, {summary.rows} facts", err=True)

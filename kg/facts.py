@@ -2,11 +2,9 @@
 the articles list (one row per article, ``articles``)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from .query import run_saved
 from .results import lexical
-from .store import KgStore, Store
+from .store import Store
 
 COLUMNS = ["article", "kind", "subject", "subject_id", "measure", "value", "unit", "rank", "out_of", "group",
            "period", "source", "approximate"]
@@ -27,12 +25,6 @@ def facts_rows(store: Store, *, article: str | None = None, extended: bool = Fal
     return [[lexical(row[i]) for i in index] for row in result.rows]
 
 
-def facts_table(store_path: str | Path, *, article: str | None = None, extended: bool = False,
-                limit: int | None = None, offset: int = 0) -> tuple[list[str], list[list[str]]]:
-    with KgStore(store_path, read_only=True) as store:
-        return columns(extended), facts_rows(store, article=article, extended=extended, limit=limit, offset=offset)
-
-
 ARTICLE_COLUMNS = ["article", "title", "published", "publisher", "facts", "status"]
 
 
@@ -41,9 +33,3 @@ def articles_rows(store: Store) -> list[list[str]]:
     result = run_saved(store, "articles")
     index = [result.variables.index(c) for c in ARTICLE_COLUMNS]
     return [[lexical(row[i]) for i in index] for row in result.rows]
-
-
-def articles_table(store_path: str | Path) -> tuple[list[str], list[list[str]]]:
-    """What ``kg articles`` prints: id, title, publication date, publisher, number of facts, draft or reviewed."""
-    with KgStore(store_path, read_only=True) as store:
-        return list(ARTICLE_COLUMNS), articles_rows(store)

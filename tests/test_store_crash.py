@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from kg.settings import SETTINGS
 from kg.build import OUTPUT_FORMATS, build
 from kg.export import export
-from kg.facts import facts_table
+from kg.api import facts_table
 from kg.store import CRASH_POINTS, STATE_VERSION, KgStore, live_version, read_state
 from forkbuild import ForkedBuilds
 from kgtest import MINI_ARTICLE, ROOT, make_corpus, run_cli, snapshot
@@ -61,7 +61,7 @@ def write_corpus(root: Path, mini: str) -> Path:
 
 def outcome(store: Path, out: Path) -> dict:
     """What a build leaves: the facts table, the store's TriG and every file in the output folder."""
-    columns, rows = facts_table(store)
+    columns, rows = facts_table(store=store)
     with KgStore(store, read_only=True) as opened:
         trig = export(opened, "trig", BASE)
     return {"facts": [columns, *rows], "trig": trig, "out": snapshot(out)}
