@@ -24,9 +24,8 @@ import pyoxigraph
 from pyoxigraph import Literal, NamedNode, Quad
 
 from bench.generate import generate
+from kg import api
 from kg.build import REGISTRY_KEY, _validate_in_batches
-from kg.load import load_corpus
-from kg.mapping import Iris, corpus_quads
 
 SEED = 20250130
 NKG = "https://w3id.org/newskg/ontology#"
@@ -45,7 +44,10 @@ def corpus_graphs(articles: int, workdir: Path) -> dict[str, list[Quad]]:
     The key is ``registry`` for the registry and rankings graphs together, else the article graph's IRI."""
     folder = workdir / f"corpus-{articles}"
     generate(folder, articles, SEED, texts=False)
-    graphs = corpus_quads(load_corpus([folder]), Iris())
+    store = workdir / f"store-{articles}"
+    api.build([folder], out_dir=None, store=store, html=False)   # what kg build stores, read back below
+    with api.open_store(store) as opened:
+        graphs = {name: opened.quads(name) for name in opened.graphs()}
     shared = [q for name, quads in graphs.items() if name.endswith(("/graph/registry", "/graph/rankings"))
               for q in quads]
     return {REGISTRY_KEY: shared, **{name: quads for name, quads in graphs.items()

@@ -20,7 +20,7 @@ import pycountry
 from babel import Locale
 
 from .errors import InputError, Location, display_path
-from .model import (ENTITY_TYPES, SCOPES, UNIT_KINDS, Article, ArticleMeta, Classification, Corpus, Entity,
+from .model import (ENTITY_TYPES, SCOPES, UNIT_KINDS, Article, ArticleMeta, Classification, Entity,
                     Equivalent, Evidence, Fact, Group, Indicator, Language, Origin, RankingSeries, Registry, Scope,
                     Unit)
 from .schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, KIND_QUALIFIERS, QUALIFIERS, SHEET, Field
@@ -729,20 +729,3 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     for path in article_files:
         unique_files.setdefault(path.resolve(), path)
     return unique_dirs, list(unique_files.values())
-
-
-def load_corpus(paths: list[Path] | list[str], *, text_dir: Path | None = None) -> Corpus:
-    """Load every registry and fact sheet under ``paths``; raises ``InputError`` at the first problem."""
-    roots, files = discover([Path(p) for p in paths])
-    registry = load_registries(roots)
-    articles: list[Article] = []
-    by_id: dict[str, Path] = {}
-    for path in files:
-        article = load_article(path, registry, text_dir=text_dir)
-        if article.id in by_id:
-            raise InputError(f"article id {article.id!r} is also used by {display_path(by_id[article.id])}",
-                             location=Location.of(path), hint="article ids must be unique")
-        by_id[article.id] = path
-        articles.append(article)
-    articles.sort(key=lambda a: a.id)
-    return Corpus(registry=registry, articles=articles)

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from .errors import InputError, Location
-from .model import Article, Corpus, Entity, Fact, Registry
+from .model import Article, Entity, Fact, Registry
 
 from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
 
@@ -547,13 +547,3 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
         else:
             assert fact.group is not None, f"{fact.origin}: a membership without its group passed the loader"
             e.add(s, n("group"), iris.group(fact.group))
-
-
-def corpus_quads(corpus: Corpus, iris: Iris) -> dict[str, list[Quad]]:
-    """Every graph of the corpus: graph IRI -> quads (registry, ranking editions, then articles by id)."""
-    editions = set().union(*(article_editions(a, corpus.registry) for a in corpus.articles))
-    graphs = {iris.registry_graph().value: registry_quads(corpus.registry, iris),
-              iris.rankings_graph().value: editions_quads(editions, corpus.registry, iris)}
-    for article in corpus.articles:
-        graphs[iris.article_graph(article.id).value] = article_quads(article, corpus.registry, iris)
-    return graphs

@@ -12,12 +12,13 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
+from kg import api
 from kg.cli import main
 from kg.extract import extract_file, extract_text
 from kg.extract.lang.en.numbers import find_en_quantities
 from kg.extract.lang.ko.numbers import find_ko_quantities, format_ko_number
 from kg.extract.text import ArticleText
-from kg.load import load_corpus, load_registries
+from kg.load import discover, load_article, load_registries
 from extracthelp import fact_tuple
 from sharedfiles import SEED_TEXT, needs
 
@@ -88,9 +89,12 @@ def test_seed_draft_is_accepted_by_the_loader_with_offsets_checked(tmp_path):
     text_dir = tmp_path / "text"
     text_dir.mkdir()
     shutil.copy(SEED, text_dir / "seed-article-ko.txt")
-    corpus = load_corpus([data, out], text_dir=text_dir)     # drafts and proposals as written, no hand edit
-    article = corpus.articles[0]
-    assert article.meta.draft is True and len(article.facts) >= 25
+    # kg build data drafts --text-dir: drafts and proposals as written, no hand edit, offsets checked
+    summary = api.build([data, out], out_dir=None, store=tmp_path / "store", text_dir=text_dir, html=False)
+    assert summary.changed == ["seed-article-ko"]
+    assert summary.draft_articles == 1 and summary.draft_facts == summary.facts >= 25
+    registry = load_registries(discover([data, out])[0])
+    article = load_article(out / "articles" / "seed-article-ko.yaml", registry, text_dir=text_dir)
     assert all(f.confidence is not None for f in article.facts)
 
 

@@ -9,7 +9,6 @@ import yaml
 
 from bench.generate import generate, ko_number, main, topic_particle
 from kg.build import build
-from kg.load import load_corpus
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +26,12 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_loads_with_the_real_loader_and_evidence_offsets_match_the_texts(corpus):
-    loaded = load_corpus([corpus], text_dir=corpus / "texts")  # the loader checks every evidence slice
+def test_builds_with_every_evidence_offset_checked_against_the_texts(corpus, tmp_path):
+    # kg build --text-dir: the loader checks every evidence slice against the article's text
+    summary = build([corpus], out_dir=None, store_path=tmp_path / "store", html=False, text_dir=corpus / "texts")
     sheets = _sheets(corpus)
-    assert len(loaded.articles) == len(sheets) == 120
-    assert sum(len(a.facts) for a in loaded.articles) == sum(len(s["facts"]) for s in sheets)
+    assert summary.articles == len(sheets) == 120 and len(summary.changed) == 120
+    assert summary.facts == sum(len(s["facts"]) for s in sheets)
 
 
 def test_same_seed_same_bytes_other_seed_other_corpus(tmp_path, corpus):

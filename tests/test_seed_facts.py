@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.load import load_corpus
+from kg.load import discover, load_article, load_registries
 from sharedfiles import SEED_TEXT, needs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,15 +26,17 @@ needs_seed = needs(SEED)
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    return load_corpus([DATA])
+def registry():
+    """The registries as kg build reads them (kg.load.discover, then load_registries)."""
+    return load_registries(discover([DATA])[0])
 
 
 @pytest.fixture(scope="module")
-def article(corpus):
-    matches = [a for a in corpus.articles if a.id == ARTICLE_ID]
-    assert len(matches) == 1, f"expected one article {ARTICLE_ID}"
-    return matches[0]
+def article(registry):
+    """The seed fact sheet as kg build reads it (the one sheet kg.load.discover finds in data/)."""
+    files = discover([DATA])[1]
+    assert [p.stem for p in files] == [ARTICLE_ID], f"expected one article {ARTICLE_ID}"
+    return load_article(files[0], registry)
 
 
 @pytest.fixture(scope="module")
@@ -209,9 +211,13 @@ def test_evidence_is_a_whole_sentence_of_the_body(article, seed_text):
 
 @needs_seed
 def test_loader_accepts_the_offsets_against_the_text(tmp_path):
-    (tmp_path / f"{ARTICLE_ID}.txt").write_bytes(SEED.read_bytes())
-    loaded = load_corpus([DATA], text_dir=tmp_path)
-    assert any(a.id == ARTICLE_ID for a in loaded.articles)
+    from kg import api
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / f"{ARTICLE_ID}.txt").write_bytes(SEED.read_bytes())
+    summary = api.build([DATA], out_dir=None, store=tmp_path / "store", text_dir=texts, html=False)  # kg build --text-dir
+    assert summary.changed == [ARTICLE_ID] and summary.conforms
 
 
 # Names as the article prints them -> the entity they denote.
@@ -241,8 +247,8 @@ def test_mentions_are_exactly_the_named_entities(article):
     assert sorted(article.meta.mentions) == sorted(set(NAMED_IN_TEXT.values()))
 
 
-def test_every_mention_and_reference_exists_in_the_registry(corpus, article):
-    entities = corpus.registry.entities
+def test_every_mention_and_reference_exists_in_the_registry(registry, article):
+    entities = registry.entities
     for key in article.meta.mentions:
         assert key in entities, key
     for fact in article.facts:
@@ -252,23 +258,23 @@ def test_every_mention_and_reference_exists_in_the_registry(corpus, article):
 
 
 @needs_seed
-def test_each_mentioned_entity_appears_under_its_korean_label_or_an_alias(corpus, article, seed_text):
+def test_each_mentioned_entity_appears_under_its_korean_label_or_an_alias(registry, article, seed_text):
     body = seed_text[: seed_text.index("- “")]   # the article, without the related-articles list
     for key in article.meta.mentions:
-        entity = corpus.registry.entities[key]
+        entity = registry.entities[key]
         names = [entity.label.get("ko"), *entity.aliases.get("ko", []), *entity.aliases.get("en", []),
                  entity.label.get("en")]
         assert any(n and n in body for n in names), f"{key}: none of its names occur in the article"
 
 
-def test_every_entity_has_english_and_korean_labels(corpus, article):
+def test_every_entity_has_english_and_korean_labels(registry, article):
     for key in article.meta.mentions:
-        label = corpus.registry.entities[key].label
+        label = registry.entities[key].label
         assert label.get("en") and label.get("ko"), key
 
 
-def test_registry_facts_about_the_world(corpus):
-    entities = corpus.registry.entities
+def test_registry_facts_about_the_world(registry):
+    entities = registry.entities
     assert entities["KR"].label["en"] == "South Korea"   # from babel, not typed by us
     home = {"tesla": "US", "google": "US", "waymo": "US", "openai": "US", "meta": "US", "xai": "US", "aws": "US",
             "nvidia": "US", "bcg": "US", "deepseek": "CN", "huawei": "CN", "tencent": "CN", "tcl": "CN",
@@ -287,16 +293,16 @@ def test_registry_facts_about_the_world(corpus):
     assert entities["major-30-countries"].type == "country-group"
 
 
-def test_country_aliases_cover_the_headline_hanja(corpus):
-    entities = corpus.registry.entities
+def test_country_aliases_cover_the_headline_hanja(registry):
+    entities = registry.entities
     hanja = {"韓": "KR", "美": "US", "中": "CN", "英": "GB", "佛": "FR", "獨": "DE", "日": "JP"}
     for char, code in hanja.items():
         assert char in entities[code].aliases.get("ko", []), f"{char} -> {code}"
     assert "한국" in entities["KR"].aliases["ko"]
 
 
-def test_bcg_tiers(corpus):
-    scheme = corpus.registry.classifications["bcg-ai-maturity"]
+def test_bcg_tiers(registry):
+    scheme = registry.classifications["bcg-ai-maturity"]
     assert scheme.publisher == "bcg"
     tiers = {g.local_key: (g.tier, g.label["en"], g.label["ko"]) for g in scheme.groups.values()}
     assert tiers["ai-pioneers"] == (1, "AI pioneers", "AI 선도국가")
