@@ -333,7 +333,7 @@ def collect(result: QueryBoolean | QuerySolutions | QueryTriples,
         if window is not None:
             start, count = window
             solutions = islice(solutions, start, None if count is None else start + count)
-        rows = [tuple(solution[v] for v in variables) for solution in solutions]
+        rows = [tuple(solution) for solution in solutions]   # a solution iterates its values in variable order
         return QueryResult(kind="select", variables=variables, rows=rows)
     if isinstance(result, QueryTriples):
         if window is not None:

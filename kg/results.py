@@ -37,7 +37,8 @@ class QueryResult:
     def bindings(self) -> list[dict[str, Term | None]]:
         """Rows as dicts of variable name -> RDF term (None when unbound), for callers that need the terms
         themselves (language tags, IRIs against literals)."""
-        return [dict(zip(self.variables, row)) for row in self.rows]
+        names = self.variables
+        return [dict(zip(names, row)) for row in self.rows]
 
     def dataframe(self, *, exact: bool = False) -> "pandas.DataFrame":
         """The rows as a pandas DataFrame with a type per column from the RDF datatypes (Int64, float64,
