@@ -16,13 +16,15 @@ Errors are ``kg.errors.KgError`` subclasses with one-line messages.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from . import settings
 from .errors import InputError
 from .facts import ARTICLE_COLUMNS, articles_rows, columns, facts_rows
-from .query import QueryResult, run_saved
+from .query import run_saved
+from .results import QueryResult
 from .store import KgStore
 
 if TYPE_CHECKING:

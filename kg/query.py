@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from pathlib import Path
-
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph
-from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Variable
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Triple, Variable
 
 from .assets import queries_dir
 from .errors import InputError, Location, QueryError, display_path
-from .results import QueryResult as QueryResult  # re-exported: the result type of every query
-from .results import Term
+from .results import QueryResult, Term
 from .vocab import PREFIXES, XSD
 
 if TYPE_CHECKING:
@@ -209,7 +208,7 @@ def execute(db: pyoxigraph.Store, text: str, params: dict[str, Term] | None = No
     the others are bound by a VALUES block at the start of the outermost WHERE group (as for remote servers).
     """
     text, substituted = split_bindings(text, params or {})
-    substitutions = {Variable(k): v for k, v in substituted.items()}
+    substitutions: dict[Variable, Term | Triple] = {Variable(k): v for k, v in substituted.items()}
     window: tuple[int, int | None] | None = None
     if limit is not None or offset:
         paged = page_text(text, limit, offset)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode
@@ -15,7 +15,7 @@ from .vocab import PREFIXES, XSD
 if TYPE_CHECKING:
     import pandas
 
-Term = Union[NamedNode, BlankNode, Literal]
+Term = NamedNode | BlankNode | Literal
 
 
 @dataclass
@@ -40,7 +40,7 @@ class QueryResult:
         names = self.variables
         return [dict(zip(names, row)) for row in self.rows]
 
-    def dataframe(self, *, exact: bool = False) -> "pandas.DataFrame":
+    def dataframe(self, *, exact: bool = False) -> pandas.DataFrame:
         """The rows as a pandas DataFrame with a type per column from the RDF datatypes (Int64, float64,
         boolean, datetime64, string; see kg.frames); ``exact=True`` keeps decimals as Decimal objects.
         Raises KgError when pandas is not installed."""
@@ -83,7 +83,9 @@ def lexical(term: Term | None) -> str:
 
 def triples_turtle(result: QueryResult) -> bytes:
     triples = sorted(result.triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+    data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+    assert data is not None   # serialize returns the bytes when given no output
+    return data
 
 
 def render_result(result: QueryResult, fmt: str) -> str:

@@ -291,7 +291,7 @@ class SparqlServer:
 
     def _records(self, text: str, client: str) -> list[dict]:
         """Rows of a SELECT run by the workers, as dicts of plain values (for resolving friendly names)."""
-        from .query import QueryResult
+        from .results import QueryResult
         from .remote import parse_json_results
 
         reply = self.query(text, accept=None, fmt="json", client=client)

@@ -148,6 +148,11 @@ def _opt(term: Term | None) -> str | None:
     return None if term is None else term_text(term)
 
 
+def _text(term: Term | None) -> str:
+    """The text of a variable the query always binds (``""`` if it did not)."""
+    return "" if term is None else term_text(term)
+
+
 def read_facts(store: Store, *, article: str | None = None, subject: str | None = None) -> list[Fact]:
     """Facts, optionally only those reported in ``article`` or about ``subject`` (IRIs)."""
     params: dict[str, Term] = {}
@@ -157,17 +162,17 @@ def read_facts(store: Store, *, article: str | None = None, subject: str | None 
         params["subject"] = ox.NamedNode(subject)
     facts: dict[str, Fact] = {}
     for row in run(store, "facts", params).bindings():
-        iri = term_text(row["fact"])
+        iri = _text(row["fact"])
         if iri in facts:  # a second value of a single-valued property: keep the first, deterministically
             continue
         facts[iri] = Fact(
             iri=iri,
-            kind=FACT_KINDS.get(local_name(row["kind"].value), "observation"),
-            subject=term_text(row["subject"]),
+            kind=FACT_KINDS.get(local_name(_text(row["kind"])), "observation"),
+            subject=_text(row["subject"]),
             target=_opt(row["target"]),
-            article=term_text(row["article"]),
+            article=_text(row["article"]),
             source=_opt(row["source"]),
-            attribution=None if row["attribution"] is None else local_name(row["attribution"].value),
+            attribution=None if row["attribution"] is None else local_name(_text(row["attribution"])),
             value=_opt(row["value"]),
             unit=_opt(row["unit"]),
             rank=_opt(row["rank"]),
@@ -182,7 +187,7 @@ def read_facts(store: Store, *, article: str | None = None, subject: str | None 
             eq_approximate=_flag(row["eqApproximate"]),
             defined_at=_opt(row["definedAt"]),
             note=_opt(row["note"]),
-            qualifier=None if row["qualifier"] is None else local_name(row["qualifier"].value),
+            qualifier=None if row["qualifier"] is None else local_name(_text(row["qualifier"])),
             value_high=_opt(row["valueHigh"]),
             inferred=_opt(row["inferred"]),
         )
@@ -192,7 +197,7 @@ def read_facts(store: Store, *, article: str | None = None, subject: str | None 
 def find_article(store: Store, article_id: str) -> str:
     """The IRI of the article with id ``article_id``; InputError when the store has none."""
     rows = run(store, "find-article", {"suffix": ox.Literal(f"/article/{article_id}")}).rows
-    found = sorted(term_text(r[0]) for r in rows)
+    found = sorted(_text(r[0]) for r in rows)
     if not found:
         raise InputError(f"no article with id {article_id!r} in the store", hint="check the id with `kg query`")
     return found[0]
@@ -201,7 +206,7 @@ def find_article(store: Store, article_id: str) -> str:
 def find_subject(store: Store, key: str) -> str:
     """The IRI of the entity keyed ``key`` (registry key or ISO 3166 code, any case); InputError if none."""
     params: dict[str, Term] = {"suffix": ox.Literal(f"/entity/{key}"), "iso_code": ox.Literal(key.upper())}
-    found = sorted(term_text(r[0]) for r in run(store, "find-subject", params).rows)
+    found = sorted(_text(r[0]) for r in run(store, "find-subject", params).rows)
     if not found:
         raise InputError(f"no entity with key or ISO code {key!r} in the store",
                          hint="use a registry key (tesla) or an ISO 3166 code (KR)")

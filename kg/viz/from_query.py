@@ -18,7 +18,8 @@ import pyoxigraph as ox
 from ..errors import InputError, QueryError
 from ..results import QueryResult, Term
 from ..store import Store
-from .collect import NKG, RDF_TYPE, RDFS_LABEL, Resource, local_name, term_text
+from ..vocab import NKG, RDF_TYPE, RDFS_LABEL
+from .collect import Resource, local_name, term_text
 from .project import LANGS, add_node
 
 
