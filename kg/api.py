@@ -189,7 +189,7 @@ def facts(article: str | None = None, *, store: PathLike | None = None, as_frame
         from .frames import facts_frame
 
         return facts_frame(names, cells, exact=exact)
-    return [dict(zip(names, row)) for row in cells]
+    return [dict(zip(names, row, strict=True)) for row in cells]
 
 
 def articles_table(*, store: PathLike | None = None) -> tuple[list[str], list[list[str]]]:
@@ -204,7 +204,7 @@ def articles(*, store: PathLike | None = None, as_frame: bool = False) -> list[d
     ``facts`` as Int64 and ``status`` as a category."""
     if not as_frame:
         names, rows = articles_table(store=store)
-        return [dict(zip(names, row)) for row in rows]
+        return [dict(zip(names, row, strict=True)) for row in rows]
     from .frames import require_pandas
 
     pandas = require_pandas()

@@ -5,6 +5,7 @@ import re
 import sys
 import traceback
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -45,7 +46,7 @@ class _Progress:
     """A tqdm bar per stage (load, validate, store, export) on a terminal, so no long stage passes in silence;
     silent when stderr is not a terminal (piped, CI, tests)."""
 
-    UNITS = {"load": "file", "validate": "batch", "store": "step", "export": "file"}
+    UNITS: ClassVar[dict[str, str]] = {"load": "file", "validate": "batch", "store": "step", "export": "file"}
 
     def __init__(self, enabled: bool):
         self.enabled = enabled

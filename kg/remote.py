@@ -24,7 +24,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph
@@ -208,11 +209,10 @@ def _reason(exc: Exception) -> str:
 
 
 def _first_line(text: str) -> str:
-    for line in (text or "").splitlines():
-        line = re.sub(r"<[^>]+>", " ", line)  # HTML error pages: keep the words
-        line = " ".join(line.split())
-        if line:
-            return line[:200]
+    for raw in (text or "").splitlines():
+        words = " ".join(re.sub(r"<[^>]+>", " ", raw).split())  # HTML error pages: keep the words
+        if words:
+            return words[:200]
     return ""
 
 

@@ -32,13 +32,13 @@ class QueryResult:
 
     def records(self) -> list[dict[str, object]]:
         """Rows as dicts of plain Python values (str, int, Decimal, bool, date), None when unbound."""
-        return [{v: plain(t) for v, t in zip(self.variables, row)} for row in self.rows]
+        return [{v: plain(t) for v, t in zip(self.variables, row, strict=True)} for row in self.rows]
 
     def bindings(self) -> list[dict[str, Term | None]]:
         """Rows as dicts of variable name -> RDF term (None when unbound), for callers that need the terms
         themselves (language tags, IRIs against literals)."""
         names = self.variables
-        return [dict(zip(names, row)) for row in self.rows]
+        return [dict(zip(names, row, strict=True)) for row in self.rows]
 
     def dataframe(self, *, exact: bool = False) -> pandas.DataFrame:
         """The rows as a pandas DataFrame with a type per column from the RDF datatypes (Int64, float64,

@@ -34,7 +34,8 @@ import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import IO, TypeVar
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
@@ -379,7 +380,7 @@ class KgStore(Store):
         _unlock(self._writer_fd)
         self._readers_fd = self._writer_fd = None
 
-    def __enter__(self) -> "KgStore":
+    def __enter__(self) -> KgStore:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:

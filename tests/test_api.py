@@ -49,7 +49,7 @@ def test_run_is_the_one_dispatch_of_kg_query(store, tmp_path):
     with pytest.raises(InputError, match="saved queries only"):
         kg.run(text="ASK {}", params={"article": "mini"}, store=store)
     # an endpoint is asked instead of the store (nothing listens on port 9 of loopback): exit 4, not the store
-    with pytest.raises(RemoteError, match="127.0.0.1:9"):
+    with pytest.raises(RemoteError, match=r"127\.0\.0\.1:9"):
         kg.run("facts", store=tmp_path / "no-store", endpoint="http://127.0.0.1:9/sparql", timeout=2)
 
 

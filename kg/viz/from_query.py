@@ -10,6 +10,7 @@ Nodes the registries know keep their labels and classes from the store.
 """
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import networkx as nx
@@ -99,7 +100,7 @@ def _from_solutions(graph: nx.MultiDiGraph, result: QueryResult, resources: dict
                 literals.append((var, term.value))
             else:
                 chain.append((var, _node(graph, term, resources)))
-        for (_, a), (var, b) in zip(chain, chain[1:]):
+        for (_, a), (var, b) in itertools.pairwise(chain):
             graph.add_edge(a, b, key=f"row{i}:{var}", kind="query", facts=[], articles=[],
                            labels=_plain_labels(var))
         if chain:
