@@ -25,7 +25,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph
@@ -135,7 +135,7 @@ def graph_store_url_for(query_url: str, *, authenticated: bool = False) -> str:
 
 
 def _request(session: requests.Session, method: str, url: str, *, timeout: float, allow: tuple[int, ...] = (),
-             **kwargs) -> requests.Response:
+             **kwargs: Any) -> requests.Response:
     """One HTTP request; any failure becomes a one-line RemoteError naming the server URL and the status
     (statuses in ``allow`` are not failures).
 
@@ -174,7 +174,7 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def _write(session: requests.Session, method: str, url: str, *, timeout: float, allow: tuple[int, ...] = (),
-           **kwargs) -> requests.Response:
+           **kwargs: Any) -> requests.Response:
     """A PUT, POST or DELETE that must have succeeded: 200, 201 or 204 and no HTML page as the answer.
 
     Virtuoso answers writes with an empty body labelled text/html, which is fine; a body that is an HTML page
@@ -293,7 +293,7 @@ def push_store(store: Store, endpoint: Endpoint, *, graphs: Iterable[str] | None
     Afterwards the server must hold exactly the triples sent in each graph (and none of the pruned graphs);
     RemoteError otherwise.
     """
-    from .export import ONTOLOGY_GRAPH
+    from .vocab import ONTOLOGY_GRAPH
     local = store.graphs()
     names = (sorted(local + [ONTOLOGY_GRAPH]) if ontology else local) if graphs is None else list(graphs)
     summary = PushSummary(endpoint.store_url())
@@ -342,7 +342,10 @@ def verify_counts(endpoint: Endpoint, expected: Mapping[str, int], store_url: st
         held: dict[str, int] = {}
         for row in result.rows:
             try:
-                held[row[0].value] = int(row[1].value)
+                graph, count = row[0], row[1]
+                if graph is None or count is None:
+                    raise TypeError("unbound")
+                held[graph.value] = int(count.value)
             except (AttributeError, IndexError, TypeError, ValueError):
                 raise RemoteError(f"{endpoint.query_url}: unreadable answer to the triple count after the push "
                                   f"({row!r:.200})") from None
@@ -546,7 +549,7 @@ def parse_json_results(url: str, body: bytes) -> QueryResult:
     return QueryResult("select", variables=variables, rows=rows)
 
 
-def _json_term(value: Mapping | None) -> Term | None:
+def _json_term(value: Mapping[str, Any] | None) -> Term | None:
     if value is None:
         return None
     kind = value["type"]

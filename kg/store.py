@@ -35,7 +35,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from collections.abc import Callable, Iterable
-from typing import IO, TypeVar
+from types import ModuleType
+from typing import IO, Any, TypeVar
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
@@ -46,12 +47,14 @@ from .query import execute
 from .results import QueryResult, Term
 from .settings import SETTINGS
 
+fcntl: ModuleType | None
 try:  # POSIX advisory locks; elsewhere the store works without them (one process at a time)
     import fcntl
 except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None
 
 _T = TypeVar("_T")
+State = dict[str, Any]   # a version's build state (state.json), as read and written
 
 DEFAULT_STORE = Path(SETTINGS["store"].default)
 STATE_VERSION = 3   # 2: per-article ranking editions; 3: classification editions, undated editions per article
@@ -122,7 +125,7 @@ def layout(store_path: str | Path) -> str:
 
 def _versions(store_path: Path) -> list[str]:
     return sorted((p.name for p in store_path.iterdir() if version_number(p.name) is not None and p.is_dir()),
-                  key=version_number)
+                  key=lambda n: version_number(n) or 0)
 
 
 def _open_error(store_path: Path, kind: str) -> StoreError:
@@ -263,7 +266,7 @@ class KgStore(Store):
         self.closed = False
         self._readers_fd: int | None = None
         self._writer_fd: int | None = None
-        self._state: dict | None = None          # writer: the state to commit with the version
+        self._state: State | None = None          # writer: the state to commit with the version
         self._old_layout = False
         self._cloned = False
         try:
@@ -280,6 +283,7 @@ class KgStore(Store):
 
     @property
     def version_path(self) -> Path:
+        assert self.version is not None   # set by every successful open
         return self.path / self.version
 
     # -- opening ---------------------------------------------------------------------------------------
@@ -289,6 +293,8 @@ class KgStore(Store):
             raise _open_error(self.path, kind)
         for _attempt in range(50):
             name = live_version(self.path)
+            if name is None:   # emptied since layout() looked: nothing complete to read
+                raise _open_error(self.path, "empty")
             lock_path = self.path / name / READERS_LOCK
             try:
                 fd = _lock(lock_path, shared=True, create=False)
@@ -318,7 +324,7 @@ class KgStore(Store):
         base = live_version(self.path) if kind == "versioned" else None
         self.base_version = base
         self._remove_debris(base)
-        numbers = [version_number(n) for n in _versions(self.path)]
+        numbers = [n for n in map(version_number, _versions(self.path)) if n is not None]
         self.version = f"v{max(numbers, default=0) + 1:06d}"
         folder = self.path / self.version
         folder.mkdir()
@@ -345,7 +351,7 @@ class KgStore(Store):
         if self._state is not None:
             sealed = {**self._state, "checksum": _checksum(self._state)}
             write_text(folder / STATE, json.dumps(sealed, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
-        elif self._cloned and (self.path / self.base_version / STATE).is_file():
+        elif self._cloned and self.base_version is not None and (self.path / self.base_version / STATE).is_file():
             shutil.copyfile(self.path / self.base_version / STATE, folder / STATE)  # an update keeps the state
         try:
             self.db.flush()
@@ -357,7 +363,7 @@ class KgStore(Store):
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
         crash_point("version-closed")
-        write_text(self.path / LIVE, self.version + "\n")   # the switch: atomic rename, then fsync of the folder
+        write_text(self.path / LIVE, f"{self.version}\n")   # the switch: atomic rename, then fsync of the folder
         fsync_dir(self.path)
         self.committed = True
         crash_point("switched")
@@ -383,7 +389,7 @@ class KgStore(Store):
     def __enter__(self) -> KgStore:
         return self
 
-    def __exit__(self, exc_type, *exc) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         try:
             if exc_type is None and not self.read_only and not self.committed and not self.closed:
                 self.commit()
@@ -397,7 +403,7 @@ class KgStore(Store):
         versions = _versions(self.path)
         keep = set()
         if live is not None:
-            older = [v for v in versions if version_number(v) < version_number(live)]
+            older = [v for v in versions if (version_number(v) or 0) < (version_number(live) or 0)]
             keep = {live, *older[-1:]}
         for name in versions:
             if name not in keep:
@@ -486,7 +492,7 @@ class KgStore(Store):
     def state_path(self) -> Path:
         return self.version_path / STATE
 
-    def read_state(self) -> dict:
+    def read_state(self) -> State:
         """The build state of the version this store reads (a writer: the one it started from)."""
         if self._state is not None:
             return self._state
@@ -495,24 +501,24 @@ class KgStore(Store):
             return empty_state()
         return _load_state(self.path / name / STATE, self.path)
 
-    def write_state(self, state: dict) -> None:
+    def write_state(self, state: State) -> None:
         """Set the state committed with this version (written into it by ``commit``)."""
         if self.read_only or self.committed:
             raise StoreError(f"the store at {self.path} was opened for reading; it cannot be written")
         self._state = state
 
 
-def _checksum(state: dict) -> str:
+def _checksum(state: State) -> str:
     """SHA-256 of the state's canonical JSON: any change to a state file, by hand or by the disk, shows."""
     canonical = json.dumps(state, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def empty_state() -> dict:
+def empty_state() -> State:
     return {"version": STATE_VERSION, "graphs": {}}
 
 
-def _load_state(path: Path, store_path: Path) -> dict:
+def _load_state(path: Path, store_path: Path) -> State:
     """A version's build state, checked for shape; a damaged one is a StoreError (exit 3)."""
     def damaged(why: str) -> StoreError:
         return StoreError(f"the build state {path} is damaged: {why}", hint=_DAMAGED_HINT.replace(
@@ -546,12 +552,12 @@ def _load_state(path: Path, store_path: Path) -> dict:
     return state
 
 
-def is_usable_state(state: dict) -> bool:
+def is_usable_state(state: State) -> bool:
     """Whether a build can trust ``state`` to say what the store holds (same state format)."""
     return state.get("version") == STATE_VERSION
 
 
-def read_live_state(store_path: str | Path) -> tuple[str | None, dict]:
+def read_live_state(store_path: str | Path) -> tuple[str | None, State]:
     """(live version, its build state); (None, empty state) when nothing is built or the layout is the old one.
 
     A damaged state, pointer or a folder that is not a store is a StoreError (exit 3)."""
@@ -562,9 +568,11 @@ def read_live_state(store_path: str | Path) -> tuple[str | None, dict]:
     if kind != "versioned":
         return None, empty_state()
     name = live_version(path)
+    if name is None:
+        return None, empty_state()
     return name, _load_state(path / name / STATE, path)
 
 
-def read_state(store_path: str | Path) -> dict:
+def read_state(store_path: str | Path) -> State:
     """The build state of the live version of the store at ``store_path`` (empty when nothing is built)."""
     return read_live_state(store_path)[1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pyoxigraph as ox
@@ -23,6 +24,9 @@ from ..vocab import NKG, RDF_TYPE, RDFS_LABEL
 from .collect import Resource, local_name, term_text
 from .project import LANGS, add_node
 
+if TYPE_CHECKING:
+    from .project import FactNetwork
+
 
 def read_query(path: str | Path) -> str:
     try:
@@ -33,7 +37,7 @@ def read_query(path: str | Path) -> str:
         raise InputError(f"cannot read query file {path}: {exc}") from exc
 
 
-def _node(graph: nx.MultiDiGraph, term: Term, resources: dict[str, Resource]) -> str:
+def _node(graph: FactNetwork, term: Term, resources: dict[str, Resource]) -> str:
     iri = term_text(term)
     add_node(graph, iri, resources)
     return iri
@@ -43,9 +47,9 @@ def _plain_labels(text: str) -> dict[str, str]:
     return {lang: text for lang in LANGS}
 
 
-def project_query(store: Store, text: str, resources: dict[str, Resource], *, name: str) -> nx.MultiDiGraph:
+def project_query(store: Store, text: str, resources: dict[str, Resource], *, name: str) -> FactNetwork:
     result = store.query(text, source=name)
-    graph = nx.MultiDiGraph()
+    graph: FactNetwork = nx.MultiDiGraph()
     if result.kind == "ask":
         raise QueryError(f"{name}: an ASK query has no graph to draw; use CONSTRUCT or SELECT")
     if result.kind == "graph":
@@ -56,8 +60,10 @@ def project_query(store: Store, text: str, resources: dict[str, Resource], *, na
     return graph
 
 
-def _from_triples(graph: nx.MultiDiGraph, triples: list[ox.Triple], resources: dict[str, Resource]) -> None:
+def _from_triples(graph: FactNetwork, triples: list[ox.Triple], resources: dict[str, Resource]) -> None:
     for t in triples:
+        if isinstance(t.subject, ox.Triple):   # a quoted triple (RDF-star) is not a node the view can draw
+            continue
         s = _node(graph, t.subject, resources)
         pred, obj = t.predicate.value, t.object
         if isinstance(obj, ox.Literal):
@@ -76,7 +82,7 @@ def _from_triples(graph: nx.MultiDiGraph, triples: list[ox.Triple], resources: d
                            labels=_plain_labels(local_name(pred)))
 
 
-def _from_solutions(graph: nx.MultiDiGraph, result: QueryResult, resources: dict[str, Resource]) -> None:
+def _from_solutions(graph: FactNetwork, result: QueryResult, resources: dict[str, Resource]) -> None:
     names = result.variables
     pairwise = "source" in names and "target" in names
     for i, row in enumerate(result.bindings()):
