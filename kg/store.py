@@ -32,9 +32,8 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable
-from pathlib import Path
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, TypeVar
 
