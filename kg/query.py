@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Triple, Variable
@@ -194,8 +194,18 @@ class Queryable(Protocol):
               limit: int | None = None, offset: int = 0) -> QueryResult: ...
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """The graphs a query reads, as the SPARQL protocol names them (``default-graph-uri``, ``named-graph-uri``);
+    an empty list keeps kg's default (the union of the named graphs; every named graph)."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
 def execute(db: pyoxigraph.Store, text: str, params: dict[str, Term] | None = None, *, source: str = "<query>",
-            limit: int | None = None, offset: int = 0) -> QueryResult:
+            limit: int | None = None, offset: int = 0, dataset: Dataset | None = None,
+            prefixes: dict[str, str] | None = None, cap: int | None = None) -> QueryResult:
     """Run ``text`` on a pyoxigraph database (the body of ``kg.store.Store.query``, which every local query goes
     through); parameters are already-bound RDF terms.
 
@@ -206,6 +216,10 @@ def execute(db: pyoxigraph.Store, text: str, params: dict[str, Term] | None = No
     Parameters the query projects are bound by pyoxigraph's substitutions (SEP-0007), which pre-bind the variable
     everywhere in the query; pyoxigraph refuses a substitution of a variable the SELECT does not project, so
     the others are bound by a VALUES block at the start of the outermost WHERE group (as for remote servers).
+
+    ``dataset``: the SPARQL protocol's default and named graphs (``default-graph-uri``/``named-graph-uri``);
+    without it the default graph is the union of the named graphs. ``prefixes`` replaces kg's predeclared ones.
+    ``cap``: at most that many rows (or triples) are read; ``truncated`` says whether there were more.
     """
     text, substituted = split_bindings(text, params or {})
     substitutions: dict[Variable, Term | Triple] = {Variable(k): v for k, v in substituted.items()}
@@ -217,10 +231,15 @@ def execute(db: pyoxigraph.Store, text: str, params: dict[str, Term] | None = No
         else:
             text = paged
     try:
-        result = db.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES),
-                          substitutions=substitutions or None)
+        graphs: dict[str, Any] = {"use_default_graph_as_union": True}
+        if dataset is not None and dataset.default_graphs:
+            graphs = {"default_graph": [NamedNode(g) for g in dataset.default_graphs]}
+        if dataset is not None and dataset.named_graphs:
+            graphs["named_graphs"] = [NamedNode(g) for g in dataset.named_graphs]
+        result = db.query(text, prefixes=dict(PREFIXES) if prefixes is None else (prefixes or None),
+                          substitutions=substitutions or None, **graphs)
         # results are computed while they are read, so errors (e.g. a SERVICE call failing) surface here
-        return collect(result, window)
+        return collect(result, window, cap)
     except SyntaxError as exc:
         message = str(exc).splitlines()[0] if str(exc) else "syntax error"
         raise QueryError(f"SPARQL syntax error: {message}", location=_query_location(source, message)) from exc
@@ -319,9 +338,9 @@ def page_text(text: str, limit: int | None, offset: int) -> str | None:
 
 
 def collect(result: QueryBoolean | QuerySolutions | QueryTriples,
-            window: tuple[int, int | None] | None = None) -> QueryResult:
+            window: tuple[int, int | None] | None = None, cap: int | None = None) -> QueryResult:
     """The whole result as a QueryResult; ``window`` = (offset, limit) keeps only those rows of a SELECT
-    (the rest are not decoded)."""
+    (the rest are not decoded); ``cap``: at most that many rows or triples, ``truncated`` when there were more."""
     if isinstance(result, QueryBoolean):
         if window is not None:
             raise QueryError("a limit or offset pages the rows of a SELECT query; this is an ASK query")
@@ -332,12 +351,18 @@ def collect(result: QueryBoolean | QuerySolutions | QueryTriples,
         if window is not None:
             start, count = window
             solutions = islice(solutions, start, None if count is None else start + count)
+        if cap is not None:
+            solutions = islice(solutions, cap + 1)
         rows = [tuple(solution) for solution in solutions]   # a solution iterates its values in variable order
-        return QueryResult(kind="select", variables=variables, rows=rows)
+        truncated = cap is not None and len(rows) > cap
+        return QueryResult(kind="select", variables=variables, rows=rows[:cap] if truncated else rows,
+                           truncated=truncated)
     if isinstance(result, QueryTriples):
         if window is not None:
             raise QueryError("a limit or offset pages the rows of a SELECT query; this is a CONSTRUCT or DESCRIBE")
-        return QueryResult(kind="graph", triples=list(result))
+        triples = list(result if cap is None else islice(result, cap + 1))
+        truncated = cap is not None and len(triples) > cap
+        return QueryResult(kind="graph", triples=triples[:cap] if truncated else triples, truncated=truncated)
     raise AssertionError(type(result))  # pragma: no cover
 
 

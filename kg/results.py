@@ -29,6 +29,8 @@ class QueryResult:
     triples: list[pyoxigraph.Triple] = field(default_factory=list)
     # what friendly parameter values were resolved to (kg.resolve.Resolution), e.g. country=Korea → KR
     resolved: list[Any] = field(default_factory=list)
+    # rows or triples were cut at the cap the caller asked for (kg serve's result limit)
+    truncated: bool = False
 
     def records(self) -> list[dict[str, object]]:
         """Rows as dicts of plain Python values (str, int, Decimal, bool, date), None when unbound."""

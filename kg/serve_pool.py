@@ -11,7 +11,6 @@ made live only when the update succeeded).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import pickle
 import select
@@ -24,9 +23,13 @@ import time
 from multiprocessing.connection import Connection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .serve_formats import (CONTENT_TYPES, NotAcceptable, choose_format, serialize_ask, serialize_graph,
                             serialize_select)
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 @dataclass
@@ -96,9 +99,11 @@ def _syntax_message(exc: SyntaxError) -> str:
     return f"SPARQL syntax error: {text}"
 
 
-def _run_query(store, job: Job) -> Reply:
-    from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Variable
-
+def _run_query(store: Store, job: Job) -> Reply:
+    """Answer one job with the store's one executor (kg.store.Store.query), serialised for the client."""
+    from .errors import QueryError
+    from .query import Dataset
+    from .results import Term
     from .serve_federation import refusal
 
     # here rather than in the server: a long text costs this worker's time (bounded), not the server's
@@ -106,46 +111,29 @@ def _run_query(store, job: Job) -> Reply:
                       prefixes=job.prefixes)
     if refused:
         return Reply.text(403, refused)
-    kwargs = {"prefixes": job.prefixes or None,
-              "substitutions": {Variable(k): v for k, v in job.substitutions.items()} or None}
-    if job.default_graphs:
-        kwargs["default_graph"] = [NamedNode(g) for g in job.default_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        kwargs["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
+    params: dict[str, Term] = dict(job.substitutions)
     try:
-        result = store.query(job.text, **kwargs)
-    except SyntaxError as exc:
-        return Reply.text(400, _syntax_message(exc))
-    except (OSError, ValueError, TypeError) as exc:
-        return Reply.text(400, f"the query failed: {exc}")
+        result = store.query(job.text, params or None, prefixes=job.prefixes,
+                             dataset=Dataset(tuple(job.default_graphs), tuple(job.named_graphs)),
+                             cap=job.max_results)
+    except QueryError as exc:
+        return Reply.text(400, exc.message)
     headers = {}
     try:
-        if isinstance(result, QueryBoolean):
+        if result.kind == "ask":
             fmt = choose_format("ask", job.accept, job.format)
-            body = serialize_ask(bool(result), fmt)
-        elif isinstance(result, QuerySolutions):
+            body = serialize_ask(bool(result.boolean), fmt)
+        elif result.kind == "select":
             fmt = choose_format("select", job.accept, job.format)
-            variables = [v.value for v in result.variables]
-            rows = [tuple(solution[v] for v in variables)
-                    for solution in itertools.islice(result, job.max_results + 1)]
-            if len(rows) > job.max_results:
-                rows = rows[: job.max_results]
-                headers["X-KG-Truncated"] = f"results cut at {job.max_results} rows"
-            body = serialize_select(variables, rows, fmt)
+            body = serialize_select(result.variables, result.rows, fmt)
         else:
             fmt = choose_format("graph", job.accept, job.format)
-            triples = list(itertools.islice(result, job.max_results + 1))
-            if len(triples) > job.max_results:
-                triples = triples[: job.max_results]
-                headers["X-KG-Truncated"] = f"results cut at {job.max_results} triples"
-            body = serialize_graph(triples, fmt, job.prefixes)
+            body = serialize_graph(result.triples, fmt, job.prefixes)
     except NotAcceptable as exc:
         return Reply.text(406, str(exc))
-    except (OSError, ValueError) as exc:  # evaluation errors surface while iterating
-        return Reply.text(400, f"the query failed: {exc}")
-    if headers:
+    if result.truncated:
+        unit = "rows" if result.kind == "select" else "triples"
+        headers["X-KG-Truncated"] = f"results cut at {job.max_results} {unit}"
         headers["X-KG-Result-Limit"] = str(job.max_results)
     return Reply(200, CONTENT_TYPES[fmt], body, headers)
 
@@ -174,7 +162,7 @@ def _worker_main(conn, store_path: str) -> None:
                     opened = None
                     opened = KgStore(path, read_only=True)
                 stamp = now
-            reply = _run_query(opened.store, job)
+            reply = _run_query(opened, job)
         except StoreError as exc:
             reply = Reply.text(500, f"cannot read the store: {exc}")
         except OSError as exc:
@@ -200,7 +188,7 @@ def _update_main(conn, store_path: str, text: str, prefixes: dict) -> None:
     try:
         # a transaction: a new version copied from the live one, made live only if the update succeeds
         with KgStore(store_path) as store:
-            store.store.update(text, prefixes=prefixes or None)
+            store.db.update(text, prefixes=prefixes or None)
         reply = Reply(204, "text/plain; charset=utf-8", b"")
     except SyntaxError as exc:
         reply = Reply.text(400, _syntax_message(exc))

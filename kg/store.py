@@ -42,7 +42,7 @@ from pyoxigraph import NamedNode, Quad
 
 from .atomic import crash_point, fsync_dir, write_text
 from .errors import StoreError
-from .query import execute
+from .query import Dataset, execute
 from .results import QueryResult, Term
 from .settings import SETTINGS
 
@@ -216,11 +216,15 @@ class Store:
     store = db
 
     def query(self, text: str, params: dict[str, Term] | None = None, *, source: str = "<query>",
-              limit: int | None = None, offset: int = 0) -> QueryResult:
+              limit: int | None = None, offset: int = 0, dataset: Dataset | None = None,
+              prefixes: dict[str, str] | None = None, cap: int | None = None) -> QueryResult:
         """Run SPARQL ``text``; ``params`` (variable name -> RDF term) are bound, never pasted into the text
         (kg.query.execute). ``limit``/``offset``: one page of a SELECT's rows. ``source`` names the query in
-        error messages (a file:line:column for a syntax error). QueryError when the query is bad or fails."""
-        return execute(self.db, text, params, source=source, limit=limit, offset=offset)
+        error messages (a file:line:column for a syntax error). ``dataset``, ``prefixes``, ``cap``: the
+        endpoint's protocol graphs, its prefixes and its result limit (see kg.query.execute). QueryError when the
+        query is bad or fails."""
+        return execute(self.db, text, params, source=source, limit=limit, offset=offset, dataset=dataset,
+                       prefixes=prefixes, cap=cap)
 
     def graphs(self) -> list[str]:
         """The IRIs of the named graphs, sorted."""

@@ -10,7 +10,7 @@ import pytest
 
 from kg import settings
 from kg.errors import InputError, QueryError, StoreError
-from kg.query import saved_queries
+from kg.query import Dataset, saved_queries
 from kg.store import Store
 from kg.viz import collect
 
@@ -36,6 +36,28 @@ def test_query_runs_over_the_union_of_the_graphs_with_the_prefixes_predeclared_a
     assert [r[0] for r in bound.rows] == [ox.NamedNode(EX + "s1")]
     page = store.query("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o", limit=1, offset=1)
     assert page.bindings() == [{"o": ox.Literal("1")}]
+
+
+def test_the_protocol_dataset_prefixes_and_cap_are_what_the_endpoint_workers_use():
+    store = _store()
+    text = "SELECT ?s WHERE { ?s <http://example.org/p> ?o } ORDER BY ?s"
+    # default-graph-uri: only that graph is the default graph (not the union)
+    one = store.query(text, dataset=Dataset(default_graphs=(EX + "g1",)))
+    assert [r[0] for r in one.rows] == [ox.NamedNode(EX + "s1"), ox.NamedNode(EX + "s2")]
+    # named-graph-uri: GRAPH ?g sees the listed graphs only
+    named = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                        dataset=Dataset(named_graphs=(EX + "g2",)))
+    assert [r[0] for r in named.rows] == [ox.NamedNode(EX + "g2")]
+    # a cap cuts the rows (or triples) and says so; at the exact size nothing is cut
+    cut = store.query(text, cap=2)
+    assert len(cut.rows) == 2 and cut.truncated
+    assert not store.query(text, cap=3).truncated
+    graph = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", cap=1)
+    assert len(graph.triples) == 1 and graph.truncated
+    # the endpoint's own prefixes replace kg's
+    assert store.query("ASK { ?s ex:p ?o }", prefixes={"ex": EX}).boolean is True
+    with pytest.raises(QueryError):
+        store.query("ASK { ?s rdf:type ?t }", prefixes={"ex": EX})
 
 
 def test_quads_and_graphs():
