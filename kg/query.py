@@ -28,6 +28,7 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTr
 from .assets import queries_dir
 from .errors import InputError, Location, QueryError, display_path
 from .results import QueryResult, Term
+from .sparql_text import TOKEN, bind_values
 from .vocab import PREFIXES, XSD
 
 if TYPE_CHECKING:
@@ -250,13 +251,12 @@ def execute(db: pyoxigraph.Store, text: str, params: dict[str, Term] | None = No
 def projected_variables(text: str) -> set[str] | None:
     """The variables a SELECT or DESCRIBE projects (``None`` for ``SELECT *``, ASK and CONSTRUCT, which
     accept a substitution of any variable): bare variables of the clause and the targets of ``AS``."""
-    from .remote import _TOKEN
 
     form = None
     names: set[str] = set()
     depth = 0
     after_as = False
-    for match in _TOKEN.finditer(text):
+    for match in TOKEN.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind in ("comment", "space"):
             continue
@@ -287,7 +287,6 @@ def split_bindings(text: str, params: dict[str, Term]) -> tuple[str, dict[str, T
     projected = projected_variables(text)
     if projected is None:
         return text, dict(params)
-    from .remote import bind_values
 
     rest = {k: v for k, v in params.items() if k not in projected}
     return bind_values(text, rest), {k: v for k, v in params.items() if k in projected}
@@ -311,13 +310,12 @@ def page_text(text: str, limit: int | None, offset: int) -> str | None:
     """``text`` with ``LIMIT``/``OFFSET`` appended, or None when the query already ends in ``LIMIT``, ``OFFSET``
     or a trailing ``VALUES`` block (its rows are then cut while read). QueryError for a query that has no rows
     to page (ASK, CONSTRUCT, DESCRIBE) and for a negative limit or offset."""
-    from .remote import _TOKEN
 
     check_page(limit, offset)
     form = None
     depth = 0
     groups_closed = False
-    for match in _TOKEN.finditer(text):
+    for match in TOKEN.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind == "open":
             depth += 1

@@ -67,7 +67,7 @@ def saved_text_reply(query: SavedQuery | None, name: str, params: dict[str, str]
     from pyoxigraph import BlankNode, Literal, NamedNode
 
     from . import query as kgquery
-    from .remote import bind_values
+    from .sparql_text import bind_values
 
     if query is None:
         return Reply.text(404, f"no saved query named {name!r}; GET /queries.json lists them")

@@ -21,8 +21,9 @@ from kg import remote
 from kg.cli import main
 from kg.errors import InputError, QueryError, RemoteError
 from kg.query import find_query, run_saved, saved_queries
-from kg.remote import (Endpoint, batches, bind_values, graph_store_url_for, parse_auth, parse_json_results,
-                       RemoteStore, push_store, query_shape, run_remote_query, sparql_term)
+from kg.remote import (Endpoint, batches, graph_store_url_for, parse_auth, parse_json_results, RemoteStore,
+                       push_store, run_remote_query)
+from kg.sparql_text import bind_values, query_shape, sparql_term
 from kg.store import KgStore, Store
 
 ROOT = Path(__file__).resolve().parents[1]

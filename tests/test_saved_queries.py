@@ -14,7 +14,7 @@ import pytest
 
 from kg.build import build
 from kg.query import bind_params, find_query, run_saved, saved_queries
-from kg.remote import bind_values
+from kg.sparql_text import bind_values
 from kg.store import KgStore
 from sharedfiles import SEED_TEXT, require
 

@@ -1,0 +1,128 @@
+"""SPARQL as text: a tokenizer that skips comments, strings, IRIs, variables and prefixed names as whole tokens,
+the query form and its outermost WHERE group, RDF terms written as SPARQL, and parameters bound by a ``VALUES``
+block. Used by local queries (kg.query: which variables a SELECT projects, paging) and remote ones (kg.remote:
+servers do not know pyoxigraph's substitutions), so neither needs the other."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+from .errors import QueryError
+from .results import Term
+from .vocab import RDF_LANG_STRING, XSD_STRING
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_LANG = re.compile(r"^[a-zA-Z]+(-[a-zA-Z0-9]+)*$")
+_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def sparql_term(term: Term) -> str:
+    """An RDF term written as SPARQL (and N-Triples) syntax; raises QueryError for terms that cannot be."""
+    if isinstance(term, NamedNode):
+        if _IRI_FORBIDDEN.search(term.value):
+            raise QueryError(f"cannot use {term.value!r} as an IRI: it contains a character IRIs may not hold")
+        return f"<{term.value}>"
+    if isinstance(term, Literal):
+        text = '"' + "".join(_STRING_ESCAPES.get(c, c) for c in term.value) + '"'
+        if term.language:
+            if not _LANG.match(term.language):
+                raise QueryError(f"bad language tag {term.language!r}")
+            return f"{text}@{term.language}"
+        if term.datatype.value in (XSD_STRING, RDF_LANG_STRING):
+            return text
+        return f"{text}^^{sparql_term(term.datatype)}"
+    if isinstance(term, BlankNode):
+        raise QueryError("a blank node cannot be bound as a parameter of a remote query")
+    raise QueryError(f"cannot bind {term!r} as a parameter of a remote query")
+
+
+TOKEN = re.compile(r'''
+    (?P<comment>\#[^\n\r]*)
+  | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<name>(?:[A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7-\uFFFF]*)?:[^\s{}()<>,;"'\#\[\]]*|[A-Za-z_]\w*)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<space>\s+)
+  | (?P<other>.)
+''', re.X | re.S)
+
+_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """The query form (``SELECT`` …) and where its outermost WHERE group opens (index after ``{``)."""
+
+    form: str
+    where_start: int | None
+    short_construct: bool = False
+
+
+def query_shape(query: str) -> QueryShape:
+    """Find the query form and the outermost WHERE group of ``query``.
+
+    Comments, strings, IRIs, variables and prefixed names are skipped as whole tokens, so ``?where``,
+    ``ex:where`` or ``"{"`` do not confuse it. Raises QueryError when there is no query form at all.
+    """
+    depth = 0
+    form: str | None = None
+    saw_where = False
+    top_groups = 0
+    for match in TOKEN.finditer(query):
+        kind = match.lastgroup
+        if kind == "name" and depth == 0:
+            word = match.group().upper()
+            if form is None and word in _FORMS:
+                form = word
+            elif form is not None and word == "WHERE":
+                saw_where = True
+                if form == "CONSTRUCT" and top_groups == 0:
+                    return QueryShape(form, None, short_construct=True)
+        elif kind == "open":
+            if depth == 0 and form is not None:
+                top_groups += 1
+                if saw_where or form != "CONSTRUCT" or top_groups == 2:
+                    return QueryShape(form, match.end())
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+    if form is None:
+        raise QueryError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
+    return QueryShape(form, None)
+
+
+def where_group_start(query: str) -> int:
+    """Index just after the ``{`` that opens the outermost WHERE group; QueryError when there is none."""
+    shape = query_shape(query)
+    if shape.short_construct:
+        raise QueryError("cannot bind parameters in the short form 'CONSTRUCT WHERE { ... }'",
+                         hint="write CONSTRUCT { template } WHERE { pattern }")
+    if shape.where_start is None:
+        raise QueryError(f"cannot bind parameters: this {shape.form} query has no WHERE group")
+    return shape.where_start
+
+
+def values_block(bindings: Mapping[str, Term]) -> str:
+    """``VALUES (?a ?b) { (t1 t2) }`` for the given variable → term bindings, variables in name order."""
+    names = sorted(bindings)
+    for name in names:
+        if not _VAR.match(name):
+            raise QueryError(f"bad parameter name {name!r}", hint="use letters, digits and _")
+    variables = " ".join(f"?{name}" for name in names)
+    terms = " ".join(sparql_term(bindings[name]) for name in names)
+    return f"VALUES ({variables}) {{ ({terms}) }}"
+
+
+def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
+    """``query`` with ``bindings`` as a VALUES block at the start of its outermost WHERE group."""
+    if not bindings:
+        return query
+    at = where_group_start(query)
+    return f"{query[:at]} {values_block(bindings)} {query[at:]}"
