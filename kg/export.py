@@ -17,13 +17,13 @@ import io
 import os
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import groupby, islice
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, TypeVar, cast
 
 import pyoxigraph
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
 from .assets import ontology_path
 from .atomic import atomic_writer, write_bytes
@@ -31,6 +31,11 @@ from .errors import InputError, StoreError
 from .mapping import check_base
 from .store import KgStore
 from .vocab import ONTOLOGY_GRAPH, PREFIXES
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer, WriteableBuffer
+
+_Node = TypeVar("_Node", NamedNode, BlankNode, Literal, Triple)   # a quad's subject or object
 
 FORMATS = {
     "turtle": (RdfFormat.TURTLE, "ttl", False),
@@ -51,6 +56,12 @@ def prefixes_for(base: str) -> dict[str, str]:
     return table
 
 
+def serialized(statements: Iterable[Triple] | Iterable[Quad], fmt: RdfFormat,
+               prefixes: dict[str, str] | None = None) -> bytes:
+    """``statements`` serialised in ``fmt`` (pyoxigraph.serialize returns the bytes when given no output)."""
+    out = pyoxigraph.serialize(statements, format=fmt, prefixes=prefixes)
+    assert out is not None
+    return out
 
 
 def ontology_quads() -> list[Quad]:
@@ -60,7 +71,7 @@ def ontology_quads() -> list[Quad]:
     blank nodes afresh on every run and the files must be byte-identical across builds."""
     labels: dict[str, BlankNode] = {}
 
-    def term(node):
+    def term(node: _Node) -> _Node:
         if isinstance(node, BlankNode):
             if node.value not in labels:
                 labels[node.value] = BlankNode(f"ontology{len(labels) + 1}")
@@ -70,7 +81,7 @@ def ontology_quads() -> list[Quad]:
     graph = NamedNode(ONTOLOGY_GRAPH)
     quads = [Quad(term(t.subject), t.predicate, term(t.object), graph)
              for t in pyoxigraph.parse(path=str(ontology_path()), format=RdfFormat.TURTLE)]
-    lines = sorted(pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS).splitlines())
+    lines = sorted(serialized(quads, RdfFormat.N_QUADS).splitlines())
     return list(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS))
 
 
@@ -82,10 +93,9 @@ class Snapshot:
         triple_lines: set[bytes] = set()
         for name in store.graphs():
             graph = store.quads(name)
-            lines = sorted(pyoxigraph.serialize(graph, format=RdfFormat.N_QUADS).splitlines())
+            lines = sorted(serialized(graph, RdfFormat.N_QUADS).splitlines())
             self.quads.extend(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS))
-            triple_lines.update(pyoxigraph.serialize([q.triple for q in graph],
-                                                     format=RdfFormat.N_TRIPLES).splitlines())
+            triple_lines.update(serialized([q.triple for q in graph], RdfFormat.N_TRIPLES).splitlines())
         ordered = b"\n".join(sorted(triple_lines)) + b"\n"
         self.triples = [q.triple for q in pyoxigraph.parse(ordered, format=RdfFormat.N_TRIPLES)]
         self.quads.extend(ontology_quads())
@@ -95,8 +105,7 @@ class Snapshot:
             raise InputError(f"unknown export format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
         rdf_format, _, keeps_graphs = FORMATS[fmt]
         prefixes = prefixes_for(base) if rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
-        out = pyoxigraph.serialize(self.quads if keeps_graphs else self.triples, format=rdf_format,
-                                   prefixes=prefixes)
+        out = serialized(self.quads if keeps_graphs else self.triples, rdf_format, prefixes)
         return out if out.endswith(b"\n") else out + b"\n"
 
 
@@ -123,15 +132,15 @@ def _graph_sections(quads: list[Quad], base: str) -> dict[str, bytes]:
     """The canonical pieces of one graph: its N-Triples lines (sorted, distinct), its TriG block (no prefix
     header) and its JSON-LD graph object (no surrounding brackets). Whole files are these pieces concatenated
     in graph IRI order, byte for byte what ``Snapshot`` writes (tests/test_build.py compares them)."""
-    lines = sorted(pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS).splitlines())
+    lines = sorted(serialized(quads, RdfFormat.N_QUADS).splitlines())
     ordered = list(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS)) if lines else []
-    triples = sorted(set(pyoxigraph.serialize([q.triple for q in ordered], format=RdfFormat.N_TRIPLES).splitlines()))
-    trig = pyoxigraph.serialize(ordered, format=RdfFormat.TRIG, prefixes=prefixes_for(base))
+    triples = sorted(set(serialized([q.triple for q in ordered], RdfFormat.N_TRIPLES).splitlines()))
+    trig = serialized(ordered, RdfFormat.TRIG, prefixes_for(base))
     body = trig.split(b"\n")
     start = 0
     while start < len(body) and body[start].startswith(b"@prefix "):
         start += 1
-    jsonld = pyoxigraph.serialize(ordered, format=RdfFormat.JSON_LD)
+    jsonld = serialized(ordered, RdfFormat.JSON_LD)
     return {"ntriples": b"".join(line + b"\n" for line in triples),
             "trig": b"\n".join(body[start:]),
             "jsonld": jsonld[1:-1] if jsonld.startswith(b"[") else jsonld,
@@ -191,11 +200,11 @@ class Pieces:
                 continue
             file = _piece_file(folder, name)
             used.add(file.name)
-            sections = _read_piece(file, key)
-            if sections is None:
-                sections = _graph_sections(_graph_quads(store, name), self.base)
-                _write_piece(file, _encode_piece(key, sections))
-            self.firsts.append(_first_line(sections["ntriples"]))
+            cached = _read_piece(file, key)
+            if cached is None:
+                cached = _graph_sections(_graph_quads(store, name), self.base)
+                _write_piece(file, _encode_piece(key, cached))
+            self.firsts.append(_first_line(cached["ntriples"]))
             self.graphs.append((file, key))
         self.ontology = _graph_sections(ontology_quads(), base)
         # pieces of graphs the store no longer has, and temporary files of an interrupted write
@@ -262,12 +271,14 @@ class Pieces:
         else:
             raise InputError(f"unknown export format {fmt!r}", hint="use one of: turtle, trig, jsonld")
 
-    def _turtle(self, sink: IO[bytes]) -> None:
+    def _turtle(self, sink: _Tail) -> None:
         """The union of the graphs' statements as Turtle, serialised while it is merged from their sorted
         N-Triples lines (the same statements in the same order as ``Snapshot.triples``)."""
         distinct = (line for line, _ in groupby(self._merged_lines()))
-        triples = pyoxigraph.parse(_LineReader(distinct), format=RdfFormat.N_TRIPLES)
-        pyoxigraph.serialize(triples, sink, format=RdfFormat.TURTLE, prefixes=prefixes_for(self.base))
+        # a RawIOBase is a binary file object, though typeshed does not declare it an IO[bytes]
+        triples = pyoxigraph.parse(cast(IO[bytes], _LineReader(distinct)), format=RdfFormat.N_TRIPLES)
+        pyoxigraph.serialize(triples, cast(IO[bytes], sink), format=RdfFormat.TURTLE,
+                             prefixes=prefixes_for(self.base))
 
     def write(self, fmt: str, path: Path) -> None:
         """Write one output file atomically, piece by piece (the whole file is never held in memory)."""
@@ -342,11 +353,12 @@ class _LineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
         if self.at >= len(self.pending):
             self.pending, self.at = b"".join(islice(self.lines, 4096)), 0
-        size = min(len(buffer), len(self.pending) - self.at)
-        buffer[:size] = self.pending[self.at:self.at + size]
+        with memoryview(buffer) as view:
+            size = min(len(view), len(self.pending) - self.at)
+            view[:size] = self.pending[self.at:self.at + size]
         self.at += size
         return size
 
@@ -363,7 +375,7 @@ class _Tail(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+    def write(self, data: ReadableBuffer, /) -> int:
         chunk = bytes(data)
         if chunk:
             if self.out is None:
