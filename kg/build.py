@@ -21,7 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterator
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypedDict, TypeVar
 
 import pyoxigraph
 from pyoxigraph import NamedNode
@@ -30,7 +30,7 @@ from . import __version__, settings
 from .assets import ontology_path, shapes_path
 from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
-from .export import Pieces, Snapshot, export, make_piece, save_piece
+from .export import Pieces, Snapshot, export, make_piece, save_piece, serialized
 from .load import discover, load_article, load_registries
 from .mapping import Iris, article_editions, article_quads, editions_quads, registry_quads
 from .model import Article, Registry
@@ -43,7 +43,13 @@ Progress = Callable[[str, int, int], None]   # (stage, done, total)
 # a validation batch: the shared graphs' N-Quads, the spool file and the (offset, length) of each graph in it, and
 # for the export pieces (or None) the base IRI, graph IRI -> build hash and the store whose pieces they are
 BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None"]
-BatchResult = tuple[list[dict], dict[str, list[str]]]   # results, focus node -> graphs holding it
+# a ValidationResult as dataclasses.asdict gives it: how results come back from worker processes and are kept in the
+# build state (JSON; ValidationResult(**record) checks one read back from there)
+ResultRecord = dict[str, Any]
+BatchResult = tuple[list[ResultRecord], dict[str, list[str]]]   # results, focus node -> graphs holding it
+# one graph's entry in the build state (state.json "graphs"): its hash, validation results, editions and draft flag
+GraphState = dict[str, Any]
+EditionRow = list[Any]   # a kg.mapping.Edition as JSON keeps it: [series key, year or None]
 PieceSink = tuple[str, dict[str, str], Path]             # base, graph IRI -> build hash, store path
 T = TypeVar("T")
 A = TypeVar("A")
@@ -91,7 +97,7 @@ def _digest(*parts: bytes) -> str:
 
 
 def _nquads(quads: list[pyoxigraph.Quad]) -> bytes:
-    return pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) if quads else b""
+    return serialized(quads, pyoxigraph.RdfFormat.N_QUADS) if quads else b""
 
 
 class Mapped:
@@ -195,7 +201,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     registry = load_registries(registry_dirs)
     reg_quads = registry_quads(registry, iris)
     assets = ontology_path().read_bytes() + shapes_path().read_bytes()
-    reg_hash = _digest(pyoxigraph.serialize([q.triple for q in reg_quads], format=pyoxigraph.RdfFormat.N_TRIPLES),
+    reg_hash = _digest(serialized([q.triple for q in reg_quads], pyoxigraph.RdfFormat.N_TRIPLES),
                        base.encode(), assets, __version__.encode())
 
     base_version, state = read_live_state(store_path)
@@ -203,11 +209,11 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     # a state of another format says nothing reliable about the store: then everything is mapped again into an
     # empty new version
     usable = is_usable_state(state)
-    old_graphs: dict[str, dict] = state["graphs"] if usable else {}
+    old_graphs: dict[str, GraphState] = state["graphs"] if usable else {}
     summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash)
 
     new_quads = Mapped()              # the changed articles' graphs as N-Quads text
-    editions: dict[str, list] = {}    # article id -> [[series key, year or None], ...]
+    editions: dict[str, list[EditionRow]] = {}    # article id -> [[series key, year or None], ...]
     hashes: dict[str, str] = {REGISTRY_KEY: reg_hash}
     paths_by_id: dict[str, Path] = {}
     drafts: dict[str, bool] = {}      # article id -> its sheet is a draft (kept in the build state)
@@ -268,7 +274,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         anything_changed = bool(new_quads or summary.registry_changed or summary.removed)
 
         # 2. validate what changed, together with the registry and editions it refers to
-        fresh: dict[str, list[dict]] = {}
+        fresh: dict[str, list[ResultRecord]] = {}
         if anything_changed:
             # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
             # finds them cached and does not read those graphs back from the store)
@@ -323,12 +329,21 @@ class _Loaded:
     draft: bool
     nquads: bytes
     quads: int
-    editions: list[list[Any]]
+    editions: list[EditionRow]
 
 
 LOAD_CHUNK = 16               # sheets a worker loads per task
 PARALLEL_MIN_ARTICLES = 200   # fewer sheets to load are not worth starting worker processes (a second or two each)
-_WORKER: dict[str, Any] = {}   # a worker process's registry, IRIs and text folder (set by _init_worker)
+
+
+class _WorkerSetup(TypedDict, total=False):
+    """What a worker process loads sheets with (set once by _init_worker)."""
+    registry: Registry
+    iris: Iris
+    text_dir: Path | None
+
+
+_WORKER: _WorkerSetup = {}
 
 
 def _worker_pool(articles: int, registry: Registry, base: str,
@@ -344,7 +359,7 @@ def _worker_pool(articles: int, registry: Registry, base: str,
 
 
 def _init_worker(registry: Registry, base: str, text_dir: Path | None) -> None:
-    _WORKER.update(registry=registry, iris=Iris(base), text_dir=text_dir)
+    _WORKER.update({"registry": registry, "iris": Iris(base), "text_dir": text_dir})
 
 
 def _load_in_worker(paths: list[Path]) -> list[_Loaded]:
@@ -375,7 +390,7 @@ def _add_article(mapped: Mapped, article: Article, registry: Registry, iris: Iri
     mapped.add(article.meta.id, iris.article_graph(article.meta.id).value, _nquads(quads), len(quads))
 
 
-def check_store_base(state: dict, base: str, store_path: Path) -> None:
+def check_store_base(state: dict[str, Any], base: str, store_path: Path) -> None:
     """InputError (exit 2) when the store was built with another base IRI than ``base``.
 
     A store holds the graphs of one base: building the same data under a second base would leave two copies of
@@ -387,8 +402,9 @@ def check_store_base(state: dict, base: str, store_path: Path) -> None:
                          hint=f"build with --base {recorded}, or use another --store, or remove {store_path} first")
 
 
-def _graphs_state(old_graphs, hashes, editions, fresh) -> dict:
-    graphs_state = {}
+def _graphs_state(old_graphs: dict[str, GraphState], hashes: dict[str, str], editions: dict[str, list[EditionRow]],
+                  fresh: dict[str, list[ResultRecord]]) -> dict[str, GraphState]:
+    graphs_state: dict[str, GraphState] = {}
     for key, digest in hashes.items():
         results = fresh[key] if key in fresh else old_graphs.get(key, {}).get("results", [])
         graphs_state[key] = {"hash": digest, "results": results}
@@ -397,7 +413,7 @@ def _graphs_state(old_graphs, hashes, editions, fresh) -> dict:
     return graphs_state
 
 
-def _report(graphs_state: dict, store_path: Path) -> ValidationReport:
+def _report(graphs_state: dict[str, GraphState], store_path: Path) -> ValidationReport:
     """The validation report of the whole graph: fresh results for what changed, kept ones for the rest."""
     try:
         report = ValidationReport.from_results(ValidationResult(**r) for key in sorted(graphs_state)
@@ -409,9 +425,11 @@ def _report(graphs_state: dict, store_path: Path) -> ValidationReport:
     return report
 
 
-def _finish(store, summary, hashes, base, out_dir, html, tick, keys: dict[str, str] | None = None) -> BuildSummary:
+def _finish(store: KgStore, summary: BuildSummary, hashes: dict[str, str], base: str, out_dir: Path | None,
+            html: bool, tick: Progress, keys: dict[str, str] | None = None) -> BuildSummary:
     summary.articles = len(hashes) - 1
     _count(store, summary)
+    assert summary.report is not None, "build() sets the report before the store is written"
 
     # 4. outputs (the writer lock is still held: no other build writes them meanwhile)
     if out_dir is not None:
@@ -431,7 +449,7 @@ STORE_BATCH_QUADS = 250_000   # quads per bulk load into the store
 def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
                          new_quads: dict[str, list[pyoxigraph.Quad]] | Mapped, tick: Progress,
                          engine: str = DEFAULT_ENGINE, *, pool: ProcessPoolExecutor | None = None,
-                         pieces: PieceSink | None = None) -> dict[str, list[dict]]:
+                         pieces: PieceSink | None = None) -> dict[str, list[ResultRecord]]:
     """Validate the changed article graphs with the registry graph; results are keyed by the graph that defines
     their focus node.
 
@@ -454,7 +472,7 @@ def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
 
 
 def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: Progress, engine: str,
-                     shared_pool: ProcessPoolExecutor | None, pieces: PieceSink | None) -> dict[str, list[dict]]:
+                     shared_pool: ProcessPoolExecutor | None, pieces: PieceSink | None) -> dict[str, list[ResultRecord]]:
     limit = FAST_BATCH_QUADS if engine == "fast" else VALIDATION_BATCH_TRIPLES
     batches: list[list[str]] = [[]]
     size = 0
@@ -464,7 +482,7 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
             size = 0
         batches[-1].append(key)
         size += new_quads.quads(key)
-    fresh: dict[str, list[dict]] = {REGISTRY_KEY: [], **{key: [] for key in new_quads}}
+    fresh: dict[str, list[ResultRecord]] = {REGISTRY_KEY: [], **{key: [] for key in new_quads}}
     registry_results: set[ValidationResult] = set()
     shared = _nquads(reg_quads)
 
@@ -479,7 +497,7 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
 
     graph_key = {new_quads.graph(key): key for key in new_quads}
     if engine == "fast":
-        def owner_of(result: dict, graphs: dict[str, list[str]]) -> str:
+        def owner_of(result: ResultRecord, graphs: dict[str, list[str]]) -> str:
             # the graph that defines the focus node: an article graph wins over the registry graph
             keys = [graph_key[name] for name in graphs.get(result["focus"], []) if name in graph_key]
             return max(keys) if keys else REGISTRY_KEY
@@ -487,7 +505,7 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
     else:
         owner = _subject_owners(reg_quads, new_quads)
 
-        def owner_of(result: dict, graphs: dict[str, list[str]]) -> str:
+        def owner_of(result: ResultRecord, graphs: dict[str, list[str]]) -> str:
             return owner.get(result["focus"], REGISTRY_KEY)
         work = _validate_pyshacl_batch
     jobs = _validation_jobs(len(batches))
@@ -636,13 +654,9 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
     written += [out_dir / "validation.txt", out_dir / "validation.json", out_dir / "ontology.ttl"]
     tick("export", len(OUTPUT_FORMATS) + 1, steps)
     if html:
-        try:
-            from .viz import write_html
-        except ImportError:  # the view is optional while it is being built
-            write_html = None
-        if write_html is not None:
-            write_html(store, out_dir / "graph.html")
-            written.append(out_dir / "graph.html")
+        from .viz import write_html  # here, not at the top: worker processes import this module and need no view
+        write_html(store, out_dir / "graph.html")
+        written.append(out_dir / "graph.html")
         tick("export", steps, steps)
     return written
 
