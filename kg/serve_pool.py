@@ -29,6 +29,7 @@ from .serve_formats import (CONTENT_TYPES, NotAcceptable, choose_format, seriali
                             serialize_select)
 
 if TYPE_CHECKING:
+    from .results import Term
     from .store import Store
 
 
@@ -42,10 +43,10 @@ class Job:
     max_results: int = 10_000
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
-    substitutions: dict = field(default_factory=dict)
-    prefixes: dict = field(default_factory=dict)
+    substitutions: dict[str, Term] = field(default_factory=dict)
+    prefixes: dict[str, str] = field(default_factory=dict)
     federation: bool = False      # SERVICE may reach the endpoints under allow_service (else it is refused)
-    allow_service: tuple = ()
+    allow_service: tuple[str, ...] = ()
 
 
 @dataclass
@@ -53,11 +54,11 @@ class Reply:
     status: int
     content_type: str
     body: bytes
-    headers: dict = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
     retire: bool = False  # the worker that made this reply must be replaced (not sent to the client)
 
     @classmethod
-    def text(cls, status: int, message: str, **headers) -> Reply:
+    def text(cls, status: int, message: str, **headers: str) -> Reply:
         return cls(status, "text/plain; charset=utf-8", (message.rstrip("\n") + "\n").encode("utf-8"), headers)
 
 
@@ -103,7 +104,6 @@ def _run_query(store: Store, job: Job) -> Reply:
     """Answer one job with the store's one executor (kg.store.Store.query), serialised for the client."""
     from .errors import QueryError
     from .query import Dataset
-    from .results import Term
     from .serve_federation import refusal
 
     # here rather than in the server: a long text costs this worker's time (bounded), not the server's
@@ -118,7 +118,7 @@ def _run_query(store: Store, job: Job) -> Reply:
                              cap=job.max_results)
     except QueryError as exc:
         return Reply.text(400, exc.message)
-    headers = {}
+    headers: dict[str, str] = {}
     try:
         if result.kind == "ask":
             fmt = choose_format("ask", job.accept, job.format)
@@ -138,13 +138,13 @@ def _run_query(store: Store, job: Job) -> Reply:
     return Reply(200, CONTENT_TYPES[fmt], body, headers)
 
 
-def _worker_main(conn, store_path: str) -> None:
+def _worker_main(conn: Connection, store_path: str) -> None:
     from .errors import StoreError
     from .store import KgStore
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business
     path = Path(store_path)
-    opened = None   # the KgStore of the version this worker reads
+    opened: KgStore | None = None   # the KgStore of the version this worker reads
     stamp = None    # the LIVE file's stamp when that version was checked to be the live one
     while True:
         try:
@@ -180,7 +180,7 @@ def _worker_main(conn, store_path: str) -> None:
             return
 
 
-def _update_main(conn, store_path: str, text: str, prefixes: dict) -> None:
+def _update_main(conn: Connection, store_path: str, text: str, prefixes: dict[str, str]) -> None:
     from .errors import StoreError
     from .store import KgStore
 
@@ -237,7 +237,7 @@ def _confine(network: bool, memory_mb: int) -> None:
 
 
 def _launch(mode: str, store_path: str, *, network: bool = False, memory_mb: int = 0
-            ) -> tuple[subprocess.Popen, Connection]:
+            ) -> tuple[subprocess.Popen[bytes], Connection]:
     """Start ``python -c`` running ``_child_main`` with one end of a socket pair.
 
     A plain subprocess rather than multiprocessing's spawn: spawn re-imports the parent's ``__main__``,
@@ -259,7 +259,7 @@ def _launch(mode: str, store_path: str, *, network: bool = False, memory_mb: int
 
 
 class _Worker:
-    def __init__(self, store_path: str, *, network: bool, memory_mb: int):
+    def __init__(self, store_path: str, *, network: bool, memory_mb: int) -> None:
         self.process, self.conn = _launch("query", store_path, network=network, memory_mb=memory_mb)
         # a first query at once, so the worker has started and opened the store before a client's query comes
         # (its answer is read and dropped before the first real job: ``warm_up``)
@@ -490,13 +490,17 @@ class WorkerPool:
                 self._all.add(fresh)
         if fresh is None:
             fresh = self._spawn()
-        spare = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
+        self._keep_spare(_Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb))
+        return fresh
+
+    def _keep_spare(self, spare: _Worker) -> None:
+        """Keep ``spare`` for the next replacement, unless another thread closed the pool or made a spare
+        meanwhile (then it is stopped)."""
         with self._cond:
             if self._closed or self._spare is not None:
                 spare.stop()
             else:
                 self._spare = spare
-        return fresh
 
     # -- running ----------------------------------------------------------------------------------
     def run(self, job: Job, timeout: float, client: str = "") -> Reply:
@@ -509,11 +513,13 @@ class WorkerPool:
         payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         ticket = self._admit(client, deadline, payload)
         worker = ticket.worker
+        assert worker is not None, "_admit returns a ticket with its worker"
+        back: _Worker | None = worker   # what goes back to the pool: the worker, its replacement, or None (closed)
         try:
             try:
                 worker.warm_up(deadline)  # (the short time counts from here: a worker's start is not the query's)
             except QueryTimeout:
-                worker = self._replace(worker)
+                back = self._replace(worker)
                 raise
             if not ticket.sent:
                 worker.conn.send_bytes(payload)
@@ -523,29 +529,29 @@ class WorkerPool:
                 else:
                     wait = min(deadline, time.monotonic() + self.admission.short_time) - time.monotonic()
                 if _readable(worker.conn, max(0.0, wait)):
-                    reply = worker.conn.recv()
-                    if getattr(reply, "retire", False):  # the worker ran out of memory in Python code
+                    reply: Reply = worker.conn.recv()   # a query worker sends nothing but Replies
+                    if reply.retire:  # the worker ran out of memory in Python code
                         self.memory_kills += 1
-                        worker = self._replace(worker)
+                        back = self._replace(worker)
                     return reply
                 if time.monotonic() >= deadline:
-                    worker = self._replace(worker)
+                    back = self._replace(worker)
                     raise QueryTimeout()
                 if not self._promote(ticket):
-                    worker = self._replace(worker)
+                    back = self._replace(worker)
                     raise ShortLaneTimeout()
         except (EOFError, OSError, BrokenPipeError):
             memory = self.admission.memory_mb > 0 and worker.aborted()
-            worker = self._replace(worker)  # the worker died (crash, out of memory): replace it
+            back = self._replace(worker)  # the worker died (crash, out of memory): replace it
             if memory:
                 self.memory_kills += 1
                 return Reply.text(500, f"the query needed more than the {self.admission.memory_mb} MiB of memory "
                                        "a query worker may use and was stopped; narrow it or add a LIMIT")
             return Reply.text(500, "the query worker stopped unexpectedly; the query was not completed")
         finally:
-            self._release(ticket, worker)
+            self._release(ticket, back)
 
-    def update(self, text: str, prefixes: dict, timeout: float) -> Reply:
+    def update(self, text: str, prefixes: dict[str, str], timeout: float) -> Reply:
         """Run a SPARQL update in a process of its own that opens the store for writing, one at a time
         (the store has one writer): waiting for the one before counts against ``timeout`` (PoolBusy)."""
         deadline = time.monotonic() + timeout
@@ -556,13 +562,14 @@ class WorkerPool:
         finally:
             self._update_lock.release()
 
-    def _update(self, text: str, prefixes: dict, timeout: float) -> Reply:
+    def _update(self, text: str, prefixes: dict[str, str], timeout: float) -> Reply:
         process, conn = _launch("update", self.store_path, network=self.admission.network,
                                 memory_mb=self.admission.memory_mb)
         try:
             conn.send(Job(text=text, prefixes=prefixes))
             if conn.poll(timeout):
-                return conn.recv()
+                reply: Reply = conn.recv()   # the update process sends one Reply
+                return reply
             process.kill()
             raise QueryTimeout()
         except (EOFError, OSError):
@@ -591,7 +598,7 @@ class WorkerPool:
         with self._cond:
             return sorted(w.process.pid for w in self._all)
 
-    def load(self) -> dict:
+    def load(self) -> dict[str, int]:
         """What the pool is doing now (for tests and the log): running, long-running and waiting queries."""
         with self._cond:
             return {"running": len(self._all) - len(self._idle), "long": self._long,
