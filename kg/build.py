@@ -614,14 +614,21 @@ _DRAFT_COUNTS = sparql_prologue("nkg") + """SELECT (COUNT(DISTINCT ?article) AS 
 }"""
 
 
+def _number(row: dict[str, object], name: str) -> int:
+    """A COUNT of the counting queries above (an xsd:integer: records() gives it as an int)."""
+    value = row[name]
+    assert isinstance(value, int), (name, value)
+    return value
+
+
 def _count(store: KgStore, summary: BuildSummary) -> None:
     (drafts,) = store.query(_DRAFT_COUNTS, source="kg.build (draft counts)").records()
-    summary.draft_articles = int(drafts["articles"])
-    summary.draft_facts = int(drafts["facts"])
+    summary.draft_articles = _number(drafts, "articles")
+    summary.draft_facts = _number(drafts, "facts")
     (row,) = store.query(_COUNTS, source="kg.build (counts)").records()
-    summary.facts = int(row["facts"])
-    summary.entities = int(row["entities"])
-    summary.entities_without_wikidata = int(row["without_wikidata"])
+    summary.facts = _number(row, "facts")
+    summary.entities = _number(row, "entities")
+    summary.entities_without_wikidata = _number(row, "without_wikidata")
     summary.triples = len(store)
 
 
