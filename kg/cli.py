@@ -4,14 +4,24 @@ from __future__ import annotations
 import re
 import sys
 import traceback
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Never, TypeVar
 
 import click
 
 from . import __version__
 from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_VIOLATIONS, KgError
 from .settings import SETTINGS, flag
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from .serve import SparqlServer
+
+# a command function as the shared option decorators receive and return it
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,13 +31,13 @@ def cli() -> None:
 
 
 # -- shared options --------------------------------------------------------------------------------------
-def _store_option(func):
+def _store_option(func: _Command) -> _Command:
     store = SETTINGS["store"]
     return click.option("--store", "store_path", default=store.default, show_default=True, type=click.Path(),
                         envvar=store.env, help=f"{store.help} (env {store.env})")(func)
 
 
-def _base_option(func):
+def _base_option(func: _Command) -> _Command:
     base = SETTINGS["base"]
     return click.option("--base", default=base.default, show_default=True, envvar=base.env, metavar="IRI",
                         help=f"{base.help} (env {base.env})")(func)
@@ -48,9 +58,9 @@ class _Progress:
 
     UNITS: ClassVar[dict[str, str]] = {"load": "file", "validate": "batch", "store": "step", "export": "file"}
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.bars: dict = {}
+        self.bars: dict[str, tqdm[Never]] = {}  # bars made without an iterable
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled or total < 1:
@@ -68,7 +78,7 @@ class _Progress:
 
 
 # -- build, validate, export -----------------------------------------------------------------------------
-def _shacl_engine_option(func):
+def _shacl_engine_option(func: _Command) -> _Command:
     engine = SETTINGS["shacl_engine"]
     return click.option("--shacl-engine", type=click.Choice(["fast", "pyshacl"]), default=engine.default,
                         show_default=True, envvar=engine.env, help=f"{engine.help} (env {engine.env})")(func)
@@ -86,8 +96,8 @@ def _shacl_engine_option(func):
 @click.option("--reviewed-only", is_flag=True,
               help="Leave out fact sheets marked draft: true (kg extract drafts not yet reviewed).")
 @_shacl_engine_option
-def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_only,
-                  shacl_engine) -> int:
+def build_command(paths: tuple[Path, ...], out_dir: Path, store_path: str, base: str, text_dir: Path | None,
+                  no_html: bool, reviewed_only: bool, shacl_engine: str) -> int:
     """Load registries and fact sheets (default: data/), store, validate and write the outputs.
 
     Exit status: 0 the graph conforms, 1 SHACL violations, 2 bad input, 3 store or output error.
@@ -124,7 +134,7 @@ def build_command(paths, out_dir, store_path, base, text_dir, no_html, reviewed_
 @_store_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_shacl_engine_option
-def validate_command(store_path, fmt, shacl_engine) -> int:
+def validate_command(store_path: str, fmt: str, shacl_engine: str) -> int:
     """Re-run SHACL validation on everything the store holds. Exit 1 when there are violations."""
     from .api import validate
 
@@ -148,7 +158,7 @@ def validate_command(store_path, fmt, shacl_engine) -> int:
                    "from the article text rather than from the evidence sentence.")
 @_store_option
 @_base_option
-def export_command(fmt, output, text_dir, store_path, base) -> None:
+def export_command(fmt: str, output: Path | None, text_dir: Path | None, store_path: str, base: str) -> None:
     """Write the stored graph as Turtle, TriG, JSON-LD, N-Triples or N-Quads, or one of its standard views."""
     from .api import export
 
@@ -173,7 +183,8 @@ def export_command(fmt, output, text_dir, store_path, base) -> None:
               help="Only the first N rows (after --offset), in the same order: a first page.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N rows.")
 @_store_option
-def facts_command(fmt, article, extended, output, limit, offset, store_path) -> None:
+def facts_command(fmt: str, article: str | None, extended: bool, output: Path | None, limit: int | None, offset: int,
+                  store_path: str) -> None:
     """One row per fact, read from the stored graph by SPARQL (queries/facts.rq)."""
     from .api import facts_table
     from .atomic import write_text
@@ -195,7 +206,7 @@ def facts_command(fmt, article, extended, output, limit, offset, store_path) -> 
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv"]), default="table",
               show_default=True)
 @_store_option
-def articles_command(fmt, store_path) -> None:
+def articles_command(fmt: str, store_path: str) -> None:
     """List the articles in the store: id, title, date, publisher, facts, draft or reviewed (queries/articles.rq)."""
     from .api import articles_table
     from .render import render_rows
@@ -233,7 +244,8 @@ def queries_command() -> None:
               help="Only the first N rows (after --offset), in the same order: a first page.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N rows.")
 @_store_option
-def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, limit, offset, store_path) -> None:
+def query_command(name_or_file: str | None, text: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None,
+                  auth: str | None, auth_type: str, limit: int | None, offset: int, store_path: str) -> None:
     """Run a saved query (by name or .rq file) or, with -e, ad-hoc SPARQL text."""
     from .api import run
     from .errors import InputError
@@ -269,7 +281,8 @@ def query_command(name_or_file, text, params, fmt, endpoint, auth, auth_type, li
 @click.option("--timeout", default=float(SETTINGS["remote_timeout"].default), show_default=True,
               type=click.FloatRange(min=0, min_open=True), envvar=SETTINGS["remote_timeout"].env,
               help=f"Seconds to wait for each answer (env {SETTINGS['remote_timeout'].env}).")
-def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size, prune, timeout) -> None:
+def push_command(endpoint: str, graph_store: str | None, auth: str | None, auth_type: str, store_path: str,
+                 batch_size: int, prune: bool, timeout: float) -> None:
     """Upload every named graph of the store, and the ontology graph, to a SPARQL server, replacing them there."""
     from .api import push
 
@@ -320,9 +333,10 @@ def push_command(endpoint, graph_store, auth, auth_type, store_path, batch_size,
               help="Let pages on ORIGIN (comma-separated list; alone: any origin) read the answers: CORS preflight "
                    "and headers. Off by default; updates stay same-origin only.")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
-def serve_command(host, port, store_path, timeout, max_results, max_request, workers, allow_updates, federation,
-                  allow_service, per_client, max_waiting, short_time, worker_memory, max_connections, request_time,
-                  out_dir, base, cors, quiet) -> None:
+def serve_command(host: str, port: int, store_path: str, timeout: float, max_results: int, max_request: int,
+                  workers: int | None, allow_updates: bool, federation: bool, allow_service: tuple[str, ...],
+                  per_client: int, max_waiting: int, short_time: float, worker_memory: int, max_connections: int,
+                  request_time: float, out_dir: Path, base: str, cors: str | None, quiet: bool) -> None:
     """Serve the stored graph over the SPARQL 1.1 Protocol, with a query workbench at / and entity pages at /id/.
 
     Read-only unless --allow-updates; no outbound request (SERVICE, LOAD) unless --federation. Stop with Ctrl-C.
@@ -339,7 +353,7 @@ def serve_command(host, port, store_path, timeout, max_results, max_request, wor
     if workers:
         config.workers = workers
 
-    def ready(server) -> None:
+    def ready(server: SparqlServer) -> None:
         click.echo(f"serving {store_path} at {server.url} (SPARQL endpoint {server.url}sparql); Ctrl-C stops",
                    err=True)
 
@@ -381,8 +395,10 @@ def serve_command(host, port, store_path, timeout, max_results, max_request, wor
 @click.option("--min-precision", type=click.FloatRange(0, 1), default=None, metavar="P",
               help="Exit 1 when the overall (micro) precision is below P.")
 @click.pass_context
-def eval_extract_command(ctx, corpus_dir, only, keep_dir, gold_dir, articles_dir, data_dir, eval_registries,
-                         seed_text, seed_gold, no_seed, fmt, verbose, min_recall, min_precision) -> int:
+def eval_extract_command(ctx: click.Context, corpus_dir: Path | None, only: tuple[str, ...], keep_dir: Path | None,
+                         gold_dir: Path, articles_dir: Path, data_dir: Path, eval_registries: Path, seed_text: Path,
+                         seed_gold: Path, no_seed: bool, fmt: str, verbose: bool, min_recall: float | None,
+                         min_precision: float | None) -> int:
     """Measure `kg extract` against gold facts and report precision and recall per article and overall.
 
     Without --corpus: drafts of the evaluation sets (eval/, eval-test/, eval-final/) compared with gold fact
@@ -453,7 +469,8 @@ def eval_extract_command(ctx, corpus_dir, only, keep_dir, gold_dir, articles_dir
               help="Open empty and grow the view from a search, adding a node's neighbours on demand "
                    "(default: only for graphs too large to draw at once).")
 @_store_option
-def viz_command(out_path, lang, article, subject, query_file, max_nodes, explore, store_path) -> None:
+def viz_command(out_path: Path, lang: str, article: str | None, subject: str | None, query_file: Path | None,
+                max_nodes: int | None, explore: bool | None, store_path: str) -> None:
     """Write an interactive network view of the stored graph that works offline (no request leaves the page)."""
     from .api import viz
 
@@ -475,7 +492,7 @@ def viz_command(out_path, lang, article, subject, query_file, max_nodes, explore
 @click.option("--format", "fmt", type=click.Choice(["html", "svg", "png"]), default=None,
               help="Output format when the file name does not say it.")
 @_store_option
-def chart_command(kind, name, out_path, lang, fmt, store_path) -> None:
+def chart_command(kind: str, name: str, out_path: Path, lang: str, fmt: str | None, store_path: str) -> None:
     """Draw a chart of the stored facts: an indicator's figures by subject (every conflicting figure with its
     source), a country's positions across rankings and editions, or a ranking's table.
 
@@ -489,14 +506,14 @@ def chart_command(kind, name, out_path, lang, fmt, store_path) -> None:
     click.echo(f"wrote {out_path}: {kind} chart of {summary.resolution.key}, {summary.rows} facts", err=True)
 
 
-class _ArticleLanguage(click.Choice):
+class _ArticleLanguage(click.Choice[str]):
     """``auto`` or a code of the registry of languages (``kg.extract.languages.LANGUAGES``), read only when the
     extract command's options are parsed or shown, so other commands do not load the extractor."""
 
     def __init__(self) -> None:
         super().__init__(["auto"])
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         from .extract.languages import LANGUAGES
 
@@ -524,7 +541,8 @@ class _ArticleLanguage(click.Choice):
               help="Seconds to wait for each URL.")
 @click.option("--allow-local-urls", "allow_local", is_flag=True,
               help="Fetch from loopback and private addresses too (refused by default, also after a redirect).")
-def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs, timeout, allow_local) -> None:
+def extract_command(paths: tuple[str, ...], lang: str, date: datetime | None, out_dir: Path, data_dir: Path,
+                    publisher: str | None, jobs: int | None, timeout: float, allow_local: bool) -> None:
     """Draft fact sheets from article text (.txt, .md, .html; files or folders; or http(s) URLs, fetched with
     trafilatura) for an analyst to review.
 
@@ -540,10 +558,14 @@ def extract_command(paths, lang, date, out_dir, data_dir, publisher, jobs, timeo
         from tqdm import tqdm
 
         bar = tqdm(desc="extract", unit="article", file=sys.stderr, leave=False)
+
+    def advance(_path: Path) -> None:
+        if bar is not None:
+            bar.update(1)
     results = extract_sources(list(paths), data_dir=data_dir, out_dir=out_dir, lang=lang,
                               date=date.date() if date else None, publisher=publisher, jobs=jobs, timeout=timeout,
                               allow_local=allow_local,
-                              on_done=(lambda _r: bar.update(1)) if bar is not None else None)
+                              on_done=advance if bar is not None else None)
     if bar is not None:
         bar.close()
     for r in results:

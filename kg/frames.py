@@ -91,7 +91,8 @@ def _column(terms: Sequence[Term | None], exact: bool) -> pd.Series:
         return pandas.Series(lexical, dtype="string")
     from .results import plain
 
-    return pandas.Series([plain(t) for t in terms], dtype="object")
+    return pandas.Series([_lexical(t) if isinstance(t, pyoxigraph.Triple) else plain(t) for t in terms],
+                         dtype="object")
 
 
 def result_frame(variables: list[str], rows: Sequence[Sequence[Term | None]], *, exact: bool = False) -> pd.DataFrame:

@@ -232,8 +232,3 @@ class Article:
     def id(self) -> str:
         return self.meta.id
 
-
-@dataclass
-class Corpus:
-    registry: Registry
-    articles: list[Article]

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -58,6 +58,7 @@ from .store import KgStore, live_version
 
 if TYPE_CHECKING:
     from .query import SavedQuery
+    from .results import Term
 
 DEFAULT_PORT = 7878
 
@@ -219,8 +220,9 @@ class SparqlServer:
         self.close()
 
     # ------------------------------------------------------------------------------------------ handling
-    def query(self, text: str, *, accept: str | None, fmt: str | None, default_graphs=(), named_graphs=(),
-              substitutions=None, client: str = "") -> Reply:
+    def query(self, text: str, *, accept: str | None, fmt: str | None, default_graphs: Sequence[str] = (),
+              named_graphs: Sequence[str] = (), substitutions: Mapping[str, Term] | None = None,
+              client: str = "") -> Reply:
         for name, graphs in (("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
             for graph in graphs:
                 problem = _iri_problem(graph)
@@ -289,7 +291,7 @@ class SparqlServer:
             return exc.reply
         return self.query(text, accept=accept, fmt=fmt, substitutions=substituted, client=client)
 
-    def _records(self, text: str, client: str) -> list[dict]:
+    def _records(self, text: str, client: str) -> list[dict[str, object]]:
         """Rows of a SELECT run by the workers, as dicts of plain values (for resolving friendly names)."""
         from .results import QueryResult
         from .remote import parse_json_results

@@ -20,6 +20,7 @@ import html
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
@@ -28,6 +29,7 @@ from .serve_pool import Reply
 from .vocab import RDF_TYPE
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .results import Term
     from .serve import SparqlServer
 
 Row = dict[str, dict[str, str]]   # a SPARQL JSON result row: variable -> term
@@ -127,16 +129,27 @@ class EntityPages:
         self.store_path = store_path
 
     # -- helpers -----------------------------------------------------------------------------------------
-    def _select(self, text: str, client: str) -> list[Row] | Reply:
-        reply = self.server.query(text, accept=None, fmt="json", client=client)
+    def _run(self, name: str, iri: str, fmt: str, client: str, lang: str | None = None) -> Reply:
+        """Run ``kg/serve_queries/<name>.rq`` through the server's workers with ``?entity`` bound to ``iri``
+        (and ``?lang`` to ``lang``), bound as terms the way saved queries are (kg.query.split_bindings)."""
+        from pyoxigraph import Literal, NamedNode
+
+        from .query import split_bindings
+
+        params: dict[str, Term] = {"entity": NamedNode(iri)}
+        if lang is not None:
+            params["lang"] = Literal(lang)
+        text, substitutions = split_bindings(query_text(name), params)
+        return self.server.query(text, accept=None, fmt=fmt, substitutions=substitutions, client=client)
+
+    def _select(self, name: str, iri: str, lang: str, client: str) -> list[Row] | Reply:
+        reply = self._run(name, iri, "json", client, lang)
         if reply.status != 200:
             return reply
         return list(json.loads(reply.body)["results"]["bindings"])
 
     def _exists(self, iri: str, client: str) -> bool | Reply:
-        term = f"<{iri}>"
-        reply = self.server.query(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} }}", accept=None,
-                                  fmt="json", client=client)
+        reply = self._run("entity-exists", iri, "json", client)
         if reply.status != 200:
             return reply
         return bool(json.loads(reply.body).get("boolean"))
@@ -172,11 +185,7 @@ class EntityPages:
             kind = "ttl"
         if kind not in RDF_FORMATS:
             return Reply.text(400, f"unknown format {fmt!r}; use ttl, jsonld or nt")
-        term = f"<{iri}>"
-        text = (f"CONSTRUCT {{ {term} ?p ?o . ?b ?bp ?bo . ?s ?sp {term} }} WHERE {{ "
-                f"{{ {term} ?p ?o }} UNION {{ {term} ?p0 ?b . FILTER(isBlank(?b)) ?b ?bp ?bo }} "
-                f"UNION {{ ?s ?sp {term} }} }}")
-        reply = self.server.query(text, accept=None, fmt=RDF_FORMATS[kind][0], client=client)
+        reply = self._run("entity-data", iri, RDF_FORMATS[kind][0], client)
         if reply.status == 200:
             reply.headers.setdefault("Content-Location", f"/data/{quote(rest, safe='/')}?format={kind}")
         return reply
@@ -186,25 +195,13 @@ class EntityPages:
         if isinstance(iri, Reply):
             return iri
         lang = lang if lang in LANGS else "en"
-        term = f"<{iri}>"
-
-        def label_of(var: str, out: str) -> str:
-            """?out: the label of var in the page's language, else in English."""
-            return (f"OPTIONAL {{ {var} rdfs:label ?{out}1 FILTER(LANGMATCHES(LANG(?{out}1), \"{lang}\")) }} "
-                    f"OPTIONAL {{ {var} rdfs:label ?{out}2 FILTER(LANGMATCHES(LANG(?{out}2), \"en\")) }} "
-                    f"BIND(COALESCE(?{out}1, ?{out}2) AS ?{out})")
-
-        statements = self._select(
-            f"SELECT DISTINCT ?p ?o ?olabel WHERE {{ {term} ?p ?o . {label_of('?o', 'olabel')} }} LIMIT 1000",
-            client)
+        statements = self._select("entity-statements", iri, lang, client)
         if isinstance(statements, Reply):
             return statements
-        incoming = self._select(
-            f"SELECT DISTINCT ?s ?p ?slabel WHERE {{ ?s ?p {term} . FILTER(?p != nkg:subject) "
-            f"{label_of('?s', 'slabel')} }} ORDER BY ?p ?slabel LIMIT 200", client)
+        incoming = self._select("entity-incoming", iri, lang, client)
         if isinstance(incoming, Reply):
             return incoming
-        facts = self._select(_facts_query(term, lang), client)
+        facts = self._select("entity-facts", iri, lang, client)
         if isinstance(facts, Reply):
             return facts
         body, charted = self._render(iri, rest, lang, statements, incoming, facts)
@@ -307,31 +304,14 @@ def _getter(row: Row) -> Callable[[str], str]:
     return lambda name: row[name]["value"] if name in row else ""
 
 
-def _facts_query(term: str, lang: str) -> str:
-    return f"""SELECT DISTINCT ?fact ?label ?value ?unit ?rank ?period ?source ?attribution ?evidence ?article
-       ?articleNode WHERE {{
-  {{ ?fact nkg:subject {term} }} UNION {{ ?fact nkg:indicator {term} }} UNION {{ ?fact nkg:group {term} }}
-  UNION {{ ?fact nkg:attributedTo {term} }} UNION {{ ?fact nkg:ranking {term} }}
-  UNION {{ ?fact nkg:ranking ?edition . ?edition nkg:rankingSeries {term} }}
-  UNION {{ ?fact nkg:group ?groupNode . ?groupNode skos:inScheme {term} }}
-  ?fact nkg:reportedIn ?articleNode ; nkg:attribution ?att .
-  ?articleNode dcterms:identifier ?article .
-  OPTIONAL {{ ?fact rdfs:label ?l1 FILTER(LANGMATCHES(LANG(?l1), "{lang}")) }}
-  OPTIONAL {{ ?fact rdfs:label ?l2 FILTER(LANGMATCHES(LANG(?l2), "en")) }}
-  OPTIONAL {{ ?fact nkg:value ?value }}
-  OPTIONAL {{ ?fact nkg:unit ?unitNode . ?unitNode nkg:code ?unit }}
-  OPTIONAL {{ ?fact nkg:rank ?rank }}
-  OPTIONAL {{ ?fact nkg:period ?statedPeriod }}
-  OPTIONAL {{ ?fact nkg:edition ?periodEdition . ?periodEdition nkg:year ?periodEditionYear }}
-  OPTIONAL {{ ?fact nkg:attributedTo ?sourceNode .
-             OPTIONAL {{ ?sourceNode rdfs:label ?s1 FILTER(LANGMATCHES(LANG(?s1), "{lang}")) }}
-             OPTIONAL {{ ?sourceNode rdfs:label ?s2 FILTER(LANGMATCHES(LANG(?s2), "en")) }} }}
-  OPTIONAL {{ ?fact nkg:evidence ?evidence }}
-  BIND(COALESCE(?l1, ?l2, STR(?fact)) AS ?label)
-  BIND(COALESCE(?s1, ?s2) AS ?source)
-  BIND(STR(COALESCE(?statedPeriod, ?periodEditionYear)) AS ?period)
-  BIND(IF(?att = nkg:Stated, "stated", IF(?att = nkg:Implied, "implied", "none")) AS ?attribution)
-}} ORDER BY ?label ?article LIMIT 500"""
+# The pages' queries, one .rq file each (kg/serve_queries/, packaged with the module; not saved queries).
+QUERIES = Path(__file__).with_name("serve_queries")
+
+
+@cache
+def query_text(name: str) -> str:
+    """The text of ``kg/serve_queries/<name>.rq`` (read once per process)."""
+    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
 
 
 _CSS = """body{font:15px/1.45 system-ui,sans-serif;margin:1rem auto;max-width:72rem;padding:0 1rem;color:#1b1b1b}

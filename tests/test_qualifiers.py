@@ -102,10 +102,8 @@ def qualified_store(tmp_path_factory):
 
 def _objects(store_path, fact_id: str, prop: str) -> set[str]:
     with KgStore(store_path, read_only=True) as store:
-        rows = store.store.query(
-            f"SELECT ?o WHERE {{ <{BASE}article/qualified/fact/{fact_id}> <{NKG}{prop}> ?o }}",
-            use_default_graph_as_union=True)
-        return {row["o"].value for row in rows}
+        result = store.query(f"SELECT ?o WHERE {{ <{BASE}article/qualified/fact/{fact_id}> <{NKG}{prop}> ?o }}")
+        return {o.value for o, in result.rows}
 
 
 def test_qualifiers_and_derivations_are_in_the_graph(qualified_store):
@@ -122,10 +120,9 @@ def test_qualifiers_and_derivations_are_in_the_graph(qualified_store):
 
 def test_labels_say_how_a_figure_is_qualified(qualified_store):
     with KgStore(qualified_store, read_only=True) as store:
-        rows = store.store.query(
-            f"SELECT ?l WHERE {{ ?f <{NKG}reportedIn> <{BASE}article/qualified> ; "
-            "<http://www.w3.org/2000/01/rdf-schema#label> ?l }", use_default_graph_as_union=True)
-        labels = sorted(row["l"].value for row in rows)
+        result = store.query(f"SELECT ?l WHERE {{ ?f <{NKG}reportedIn> <{BASE}article/qualified> ; "
+                             "<http://www.w3.org/2000/01/rdf-schema#label> ?l }")
+        labels = sorted(label.value for label, in result.rows)
     assert "Tesla — NVIDIA H100 GPUs held: at least about 10000 GPUs" in labels
     assert "Meta — NVIDIA H100 GPUs held: 35000–85000 GPUs" in labels
     assert "South Korea — NVIDIA H100 GPUs held: target 50000 GPUs" in labels

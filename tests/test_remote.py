@@ -397,7 +397,7 @@ def test_pruned_graphs_must_be_gone_afterwards(fake_server, built, capsys, delet
     err = capsys.readouterr().err
     if deletes:
         assert code == 0, err
-        assert not server.store.contains_named_graph(gone)
+        assert not Store(server.store).has_graph(gone.value)
     else:
         assert code == 4
         assert f"{server.url}/store: the server still holds {gone.value} after deleting it" in err
@@ -415,12 +415,12 @@ def test_push_uploads_the_ontology_as_its_own_graph(fake_server, built, capsys):
     assert push_to(server, built) == 0, capsys.readouterr().err
     assert f"triples  {ONTOLOGY_GRAPH}" in capsys.readouterr().out
     held = rdflib.Graph().parse(data=pyoxigraph.serialize(
-        [q.triple for q in server.store.quads_for_pattern(None, None, None, NamedNode(ONTOLOGY_GRAPH))],
+        [q.triple for q in Store(server.store).quads(ONTOLOGY_GRAPH)],
         format=pyoxigraph.RdfFormat.N_TRIPLES).decode(), format="nt")
     assert isomorphic(held, rdflib.Graph().parse(ontology_path(), format="turtle"))
-    assert server.store.query("ASK { GRAPH ?g { <https://w3id.org/newskg/ontology#Observation> "
-                              "<http://www.w3.org/2000/01/rdf-schema#subClassOf> "
-                              "<https://w3id.org/newskg/ontology#Fact> } }")
+    assert Store(server.store).query("ASK { GRAPH ?g { <https://w3id.org/newskg/ontology#Observation> "
+                                     "<http://www.w3.org/2000/01/rdf-schema#subClassOf> "
+                                     "<https://w3id.org/newskg/ontology#Fact> } }").boolean
 
 
 def test_prune_deletes_only_under_the_stores_recorded_base(fake_server, tmp_path, capsys):
@@ -437,8 +437,8 @@ def test_prune_deletes_only_under_the_stores_recorded_base(fake_server, tmp_path
         server.store.add(Quad(NamedNode(EX + "s"), NamedNode(EX + "p"), Literal("o"), graph))
     assert push_to(server, tmp_path / "s", "--prune") == 0, capsys.readouterr().err
     assert f"removed  {gone.value}" in capsys.readouterr().out
-    assert not server.store.contains_named_graph(gone)
-    assert server.store.contains_named_graph(stranger)
+    assert not Store(server.store).has_graph(gone.value)
+    assert Store(server.store).has_graph(stranger.value)
 
 
 @pytest.mark.parametrize("status", [202, 203, 206])

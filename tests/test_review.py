@@ -129,7 +129,7 @@ def review_build(tmp_path_factory):
 
 def _ask(store_path, pattern: str) -> bool:
     with KgStore(store_path, read_only=True) as store:
-        return bool(store.store.query(f"PREFIX nkg: <{NKG}> ASK {{ {pattern} }}", use_default_graph_as_union=True))
+        return bool(store.query(f"PREFIX nkg: <{NKG}> ASK {{ {pattern} }}").boolean)
 
 
 def test_proposed_entries_and_draft_facts_are_marked_in_the_graph(review_build):

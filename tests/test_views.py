@@ -55,7 +55,8 @@ def _view(store_path, name, **kwargs) -> bytes:
 @pytest.fixture(scope="module")
 def facts(seed_store):
     with KgStore(seed_store, read_only=True) as store:
-        data = pyoxigraph.serialize([q.triple for q in store.store], format=pyoxigraph.RdfFormat.N_TRIPLES)
+        triples = [q.triple for graph in store.graphs() for q in store.quads(graph)]   # the build fills no default graph
+        data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
     return rdflib.Graph().parse(data=data, format="nt")
 
 
@@ -258,8 +259,8 @@ def _with_wikidata(seed_store, tmp_path) -> Path:
              for node, qid in (("entity/KR", "Q884"), ("ranking/oecd-labour-productivity", "Q1000001"))]
     graphs: dict[str, list] = {"urn:test": links}
     with KgStore(seed_store, read_only=True) as src:
-        for quad in src.store:
-            graphs.setdefault(quad.graph_name.value, []).append(quad)  # every stored triple is in a named graph
+        for graph in src.graphs():   # every stored triple is in a named graph
+            graphs.setdefault(graph, []).extend(src.quads(graph))
     with KgStore(copy) as store:   # a writer: its version goes live when the block ends
         store.replace_graphs(graphs)
     return copy

@@ -13,6 +13,8 @@ the quotation is written as ``'``; tabs and line breaks become spaces.
 """
 from __future__ import annotations
 
+from pyoxigraph import Literal
+
 from ..vocab import WIKIDATA_ENTITY
 from . import view_query
 from ..store import KgStore
@@ -31,7 +33,9 @@ def quickstatements_lines(store: KgStore) -> list[str]:
     result = view_query(store, "quickstatements")
     for terms in result.rows:
         row = {name: (None if term is None else term.value) for name, term in zip(result.variables, terms, strict=True)}
-        evidence = terms[result.variables.index("evidence")]
+        evidence = terms[result.variables.index("evidence")]   # always bound (the query requires it)
+        quote = "" if evidence is None else evidence.value
+        language = evidence.language if isinstance(evidence, Literal) else None
         subject, series = _qid(row["subjectQ"]), _qid(row["seriesQ"])
         missing = [f"{what} {key} has no Wikidata id" for what, key, q in
                    (("subject", row["subjectKey"], subject), ("ranking series", row["seriesKey"], series)) if not q]
@@ -44,8 +48,7 @@ def quickstatements_lines(store: KgStore) -> list[str]:
         cells += ["P459", series, "S248", series]
         if row["url"]:
             cells += ["S854", _string(row["url"])]
-        cells += ["S1683", f"{evidence.language}:{_string(evidence.value)}" if evidence.language
-                  else _string(evidence.value)]
+        cells += ["S1683", f"{language}:{_string(quote)}" if language else _string(quote)]
         lines.append("\t".join(cells))
     return lines
 
