@@ -175,7 +175,7 @@ class SparqlServer:
             self.pool.close()
             raise InputError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}",
                              hint="pick another --port or --host") from exc
-        self.httpd.app = self  # type: ignore[attr-defined]
+        self.httpd.app = self  # type: ignore[attr-defined]  # the handlers find the server's app through it
         self._thread: threading.Thread | None = None
         # when bound to loopback only, refuse other Host headers (DNS rebinding from a web page)
         self.allowed_hosts = None
@@ -513,7 +513,7 @@ class _Handler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         """The request line and headers (what ``BaseHTTPRequestHandler.parse_request`` does, with the same
         answers to bad requests, but without the e-mail parser, which cost more than the rest of a request)."""
-        self.command = None  # type: ignore[assignment]
+        self.command = None  # type: ignore[assignment]  # the base class's 'no request line yet', typed str
         self.request_version = self.default_request_version
         self.close_connection = True
         self.headers = _Headers()  # type: ignore[assignment]  # (not the last request's, should this one fail)
@@ -564,7 +564,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
             return False
-        self.headers = headers  # type: ignore[assignment]
+        self.headers = headers  # type: ignore[assignment]  # our parser's headers, not email.message.Message
         connection = headers.value("connection").lower()
         if connection == "close":
             self.close_connection = True

@@ -196,7 +196,7 @@ def _update_main(conn: Connection, store_path: str, text: str, prefixes: dict[st
         reply = Reply.text(503, f"cannot write the store: {exc}")
     except OSError as exc:
         reply = Reply.text(503, f"cannot write the store at {store_path}: {exc}")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - pyoxigraph fails an update with several types: the client's 400
         reply = Reply.text(400, f"the update failed: {exc}")
     conn.send(reply)
 

@@ -212,9 +212,6 @@ class Store:
             raise StoreError("the store is closed")
         return self._db
 
-    # the name this attribute had before the store wrapped its queries; kg.serve_pool still reads it
-    store = db
-
     def query(self, text: str, params: dict[str, Term] | None = None, *, source: str = "<query>",
               limit: int | None = None, offset: int = 0, dataset: Dataset | None = None,
               prefixes: dict[str, str] | None = None, cap: int | None = None) -> QueryResult:

@@ -242,8 +242,7 @@ def limit(graph: FactNetwork, *, max_nodes: int, max_edges: int) -> Projection:
                                count=len(items), articles=articles,
                                labels={"en": f"{len(items)} facts", "ko": f"사실 {len(items)}건"})
         # facts compete with facts, context (sources, registry links) with context, heaviest first
-        heaviest = lambda e: (-e[3].get("count", 1), e[0], e[1], e[2])  # noqa: E731
-        edges = sorted(graph.edges(keys=True, data=True), key=heaviest)
+        edges = sorted(graph.edges(keys=True, data=True), key=lambda e: (-e[3].get("count", 1), e[0], e[1], e[2]))
         fact_edges = [e for e in edges if e[3]["kind"] in ("fact", "aggregate")]
         context = [e for e in edges if e[3]["kind"] not in ("fact", "aggregate")]
         for u, v, k, _ in fact_edges[max_edges:] + context[max(1, max_edges // 2):]:
