@@ -3,7 +3,7 @@ the articles list (one row per article, ``articles``)."""
 from __future__ import annotations
 
 from .query import run_saved
-from .results import lexical
+from .terms import lexical
 from .store import Store
 
 COLUMNS = ["article", "kind", "subject", "subject_id", "measure", "value", "unit", "rank", "out_of", "group",

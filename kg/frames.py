@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph
 
 from .errors import KgError
+from .terms import plain
 from .vocab import XSD
 
 if TYPE_CHECKING:  # pandas is an optional extra: imported when a frame is made (require_pandas)
@@ -89,8 +90,6 @@ def _column(terms: Sequence[Term | None], exact: bool) -> pd.Series:
         return pandas.to_datetime(pandas.Series(lexical, dtype="object"), format="ISO8601")
     if kinds == {"str"}:
         return pandas.Series(lexical, dtype="string")
-    from .results import plain
-
     return pandas.Series([_lexical(t) if isinstance(t, pyoxigraph.Triple) else plain(t) for t in terms],
                          dtype="object")
 

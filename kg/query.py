@@ -27,7 +27,8 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTr
 
 from .assets import queries_dir
 from .errors import InputError, Location, QueryError, display_path
-from .results import QueryResult, Term
+from .results import QueryResult
+from .terms import Term
 from .sparql_text import TOKEN, bind_values
 from .vocab import PREFIXES, XSD
 

@@ -2,20 +2,17 @@
 server (``kg.remote.query_endpoint``), so both are rendered, compared and turned into tables the same way."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph
-from pyoxigraph import BlankNode, Literal, NamedNode
 
-from .vocab import PREFIXES, XSD
+from .terms import Term, lexical, plain
+from .vocab import PREFIXES
 
 if TYPE_CHECKING:
     import pandas
 
-Term = NamedNode | BlankNode | Literal
 
 
 @dataclass
@@ -49,38 +46,6 @@ class QueryResult:
         from .frames import result_frame
 
         return result_frame(self.variables, self.rows, exact=exact)
-
-
-# ------------------------------------------------------------------------------------------------ values
-_NUMERIC = {XSD + t for t in ("integer", "positiveInteger", "nonNegativeInteger", "int", "long")}
-
-
-def plain(term: Term | None) -> object:
-    """A Python value for a term: str for IRIs and strings, int/Decimal/bool/date by datatype."""
-    if term is None:
-        return None
-    if isinstance(term, Literal):
-        dtype = term.datatype.value if term.datatype else None
-        try:
-            if dtype in _NUMERIC:
-                return int(term.value)
-            if dtype == XSD + "decimal":
-                return Decimal(term.value)
-            if dtype == XSD + "boolean":
-                return term.value in ("true", "1")
-            if dtype == XSD + "date":
-                return dt.date.fromisoformat(term.value)
-        except ValueError:
-            return term.value
-        return term.value
-    return term.value if hasattr(term, "value") else str(term)
-
-
-def lexical(term: Term | None) -> str:
-    """The text of a term for CSV/TSV/table cells (empty for unbound)."""
-    if term is None:
-        return ""
-    return term.value if hasattr(term, "value") else str(term)
 
 
 def triples_turtle(result: QueryResult) -> bytes:

@@ -58,7 +58,7 @@ from .store import KgStore, live_version
 
 if TYPE_CHECKING:
     from .query import SavedQuery
-    from .results import Term
+    from .terms import Term
 
 DEFAULT_PORT = 7878
 

@@ -29,7 +29,7 @@ from .serve_pool import Reply
 from .vocab import RDF_TYPE
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .results import Term
+    from .terms import Term
     from .serve import SparqlServer
 
 Row = dict[str, dict[str, str]]   # a SPARQL JSON result row: variable -> term

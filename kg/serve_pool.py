@@ -29,7 +29,7 @@ from .serve_formats import (CONTENT_TYPES, NotAcceptable, choose_format, seriali
                             serialize_select)
 
 if TYPE_CHECKING:
-    from .results import Term
+    from .terms import Term
     from .store import Store
 
 

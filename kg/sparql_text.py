@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pyoxigraph import BlankNode, Literal, NamedNode
 
 from .errors import QueryError
-from .results import Term
+from .terms import Term
 from .vocab import RDF_LANG_STRING, XSD_STRING
 
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')

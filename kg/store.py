@@ -43,7 +43,8 @@ from pyoxigraph import NamedNode, Quad
 from .atomic import crash_point, fsync_dir, write_text
 from .errors import StoreError
 from .query import Dataset, execute
-from .results import QueryResult, Term
+from .results import QueryResult
+from .terms import Term
 from .settings import SETTINGS
 
 fcntl: ModuleType | None

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from ..errors import InputError
 from ..resolve import RESOLVED_PARAMS, Resolution, names_query, resolve_value
-from ..results import Term
+from ..terms import Term
 from ..store import Store
 from ..viz.numbers import scale_words, with_unit
 from ..vocab import NKG

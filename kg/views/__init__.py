@@ -15,7 +15,8 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 
 from ..errors import InputError
-from ..results import QueryResult, Term
+from ..results import QueryResult
+from ..terms import Term
 from ..store import KgStore, Store
 
 HERE = Path(__file__).resolve().parent

@@ -12,7 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import InputError
-from ..results import QueryResult, Term
+from ..results import QueryResult
+from ..terms import Term
 from ..store import Store
 from ..vocab import DCTERMS_TITLE as DCT_TITLE
 from ..vocab import NKG, RDF_TYPE, RDFS_LABEL

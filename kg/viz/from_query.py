@@ -18,7 +18,8 @@ import networkx as nx
 import pyoxigraph as ox
 
 from ..errors import InputError, QueryError
-from ..results import QueryResult, Term
+from ..results import QueryResult
+from ..terms import Term
 from ..store import Store
 from ..vocab import NKG, RDF_TYPE, RDFS_LABEL
 from .collect import Resource, local_name, term_text
