@@ -7,7 +7,9 @@ Both servers read the live version of the store ``kg build`` wrote (Oxigraph ope
 the union of the named graphs as default graph, as ``kg serve`` queries it). Each query is sent by ``--clients``
 clients on kept-alive connections: ``ab -k`` (apache2-utils) when installed, else a small asyncio load generator
 here (``--client python``; it shares the CPU with the servers, so its figures are lower for both). The servers are
-measured in turns, ``--rounds`` times, and the best round of each is kept; the table gives the ratio.
+measured in turns, ``--rounds`` times, and the best round of each is kept; the table gives the ratio. A second
+table gives each server's CPU time per request (from /proc; for ``kg serve`` its process, the HTTP front, and its
+query workers apart), steadier than the rates on a shared machine.
 ``--other CHECKOUT`` measures the ``kg serve`` of another checkout (its ``kg`` package) in the same rounds, for a
 before/after comparison in one run.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -74,6 +77,23 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _cpu(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of process ``pid`` itself and of its live child processes (``kg serve``'s
+    query workers), from /proc; (0, 0) where /proc is not there."""
+    def own(one: int) -> float:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    children = 0.0
+    for task in Path(f"/proc/{pid}/task").glob("*/children") if Path(f"/proc/{pid}/task").is_dir() else []:
+        with contextlib.suppress(OSError):
+            children += sum(own(int(child)) for child in task.read_text().split())
+    return own(pid), children
 
 
 def _oxigraph_binary() -> str | None:
@@ -203,24 +223,38 @@ def main(argv: list[str] | None = None) -> int:
         print("| query | " + " | ".join(f"{name} (req/s)" for name in names) + " | "
               + " | ".join(f"oxigraph / {name}" for name in names[1:]) + " |")
         print("| --- |" + " ---: |" * (2 * len(names) - 1))
+        cpu_rows = []
         for case in cases():
             best = dict.fromkeys(names, 0.0)
+            cpu: dict[str, tuple[float, float]] = {}   # per server: least CPU ms per request (itself, workers)
             failures = 0
             requests = args.requests if case.cheap else args.saved_requests
             for _ in range(args.rounds):
                 for name in names:
                     path = case.oxigraph_path if name == "oxigraph serve" else case.kg_path
+                    before = _cpu(processes[name].pid)
                     if args.client == "ab":
                         rate, bad = _ab(f"http://{host}:{ports[name]}{path}", args.clients, requests)
                     else:
                         rate, bad = _python_load(host, ports[name], _paths(path, args.distinct, requests),
                                                  args.clients, requests)
+                    after = _cpu(processes[name].pid)
+                    spent = ((after[0] - before[0]) * 1000 / requests, (after[1] - before[1]) * 1000 / requests)
+                    if name not in cpu or sum(spent) < sum(cpu[name]):
+                        cpu[name] = spent
                     failures += bad
                     best[name] = max(best[name], rate)
             note = f" ({failures} failed)" if failures else ""
             ox = best["oxigraph serve"]
             print(f"| {case.label} | " + " | ".join(f"{best[name]:,.0f}" for name in names) + " | "
                   + " | ".join(f"{ox / best[name]:.2f}x" for name in names[1:]) + f"{note} |", flush=True)
+            cpu_rows.append(f"| {case.label} | " + " | ".join(
+                f"{sum(cpu[name]):.3f}" + (f" ({cpu[name][0]:.3f} + {cpu[name][1]:.3f})" if name != names[0] else "")
+                for name in names) + " |")
+        print("\nCPU ms per request (least of the rounds; kg serve: HTTP front + query workers):\n")
+        print("| query | " + " | ".join(names) + " |")
+        print("| --- |" + " ---: |" * len(names))
+        print("\n".join(cpu_rows))
     finally:
         for process in processes.values():
             _stop(process)

@@ -30,16 +30,14 @@ within ``request_time`` seconds. docs/serve.md and docs/security.md state the gu
 from __future__ import annotations
 
 import email.utils
+import logging
 import hashlib
-import io
 import ipaddress
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -51,9 +49,11 @@ from .serve_cors import Cors, parse_origins
 from .serve_entity import EntityPages
 from .serve_federation import check_allow_list, refusal
 from .serve_formats import parse_accept
+from .serve_http import Front
+from .serve_loop import Loop
 from .serve_workbench import asset_reply, info_reply, page_reply, saved_text_reply
-from .serve_pool import (Admission, ClientBusy, Job, PoolBusy, QueryTimeout, Reply, ShortLaneTimeout, WorkerPool,
-                         live_stamp, default_workers)
+from .serve_pool import (Admission, ClientBusy, Job, Outcome, PoolBusy, QueryTimeout, Reply, ShortLaneTimeout,
+                         WorkerPool, live_stamp, default_workers)
 from .store import KgStore, live_version
 
 if TYPE_CHECKING:
@@ -115,6 +115,10 @@ def _queries_json(queries: dict[str, SavedQuery]) -> bytes:
     return json.dumps(out, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+class _NeedsThread(Exception):
+    """A saved query needs another query first (resolving a name): it is answered in a thread, not on the loop."""
+
+
 class _Failed(Exception):
     """A query a saved query needed first (resolving a name) did not answer 200: its reply goes to the client."""
 
@@ -133,7 +137,8 @@ def _is_loopback(host: str) -> bool:
 
 
 class SparqlServer:
-    """The endpoint: a threading HTTP front and a pool of query workers. Use as a context manager."""
+    """The endpoint: an HTTP front on an event loop (kg.serve_http) and a pool of query workers. Use as a
+    context manager."""
 
     def __init__(self, config: ServeConfig):
         self.config = config
@@ -162,21 +167,26 @@ class SparqlServer:
         # read and parsed once: a request for a saved query costs no file access
         self.saved_queries = _saved_queries(config.queries_dir)
         self.store_path = store
+        self._store_text = str(store)
         self._started = f"{time.time_ns():x}"
         self._live: tuple[tuple[int, int, int] | None, str] = (None, "")   # LIVE's stamp and the version it named
         self._queries_json = _queries_json(self.saved_queries)
+        self.loop = Loop()
         self.pool = WorkerPool(store, size=config.workers, admission=Admission(
             per_client=config.per_client, max_waiting=config.max_waiting, short_time=config.short_time,
-            memory_mb=config.worker_memory_mb, network=config.federation))
+            memory_mb=config.worker_memory_mb, network=config.federation), loop=self.loop, prefixes=self.prefixes)
         try:
-            self.httpd = _HTTPServer((config.host, config.port), _Handler, config.max_connections,
-                                     config.max_client_connections)
+            self.httpd = Front(self.loop, (config.host, config.port), lambda address: _Exchange(self, address),
+                               max_connections=config.max_connections,
+                               max_client_connections=config.max_client_connections,
+                               request_time=config.request_time)
         except OSError as exc:
             self.pool.close()
+            self.loop.close()
             raise InputError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}",
                              hint="pick another --port or --host") from exc
-        self.httpd.app = self  # type: ignore[attr-defined]  # the handlers find the server's app through it
         self._thread: threading.Thread | None = None
+        self._closed = False
         # when bound to loopback only, refuse other Host headers (DNS rebinding from a web page)
         self.allowed_hosts = None
         if _is_loopback(config.host):
@@ -194,24 +204,35 @@ class SparqlServer:
 
     def serve_forever(self) -> None:
         try:
-            self.httpd.serve_forever(poll_interval=0.2)
+            self.loop.run()
         finally:
             self.close()
 
     def start(self) -> SparqlServer:
         """Serve in a background thread (for tests and notebooks)."""
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="kg-serve", daemon=True)
+        self._thread = threading.Thread(target=self.loop.run, name="kg-serve", daemon=True)
         self._thread.start()
         return self
 
     def close(self) -> None:
+        """Stop listening, close the connections, stop the workers (queries still running end with 503)."""
+        if self._closed:
+            return
+        self._closed = True
         if self._thread is not None:
-            self.httpd.shutdown()
+            # graceful: no new connections; queries waiting or running answer 503 (the pool's close), and what
+            # is being answered is written (for up to 2 s) before the loop stops and the connections close
+            self.loop.call_soon(self.httpd.stop_listening)
+            self.pool.close()
+            deadline = time.monotonic() + 2.0
+            while self.httpd.answering() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.loop.stop()
             self._thread.join(timeout=5)
             self._thread = None
-        self.httpd.server_close()
+        self.httpd.close()
         self.pool.close()
+        self.loop.close()
 
     def __enter__(self) -> SparqlServer:
         return self
@@ -223,17 +244,42 @@ class SparqlServer:
     def query(self, text: str, *, accept: str | None, fmt: str | None, default_graphs: Sequence[str] = (),
               named_graphs: Sequence[str] = (), substitutions: Mapping[str, Term] | None = None,
               client: str = "") -> Reply:
+        """Run a query in a worker and wait for its answer (from a thread other than the loop's)."""
+        job = self._job(text, accept, fmt, default_graphs, named_graphs, substitutions)
+        if isinstance(job, Reply):
+            return job
+        try:
+            return self.pool.run(job, self.config.timeout, client)
+        except Exception as exc:  # noqa: BLE001 - the pool's refusals, each answered by its status
+            return self.answer(exc)
+
+    def query_soon(self, text: str, done: Callable[[Reply], None], *, accept: str | None, fmt: str | None,
+                   substitutions: Mapping[str, Term] | None = None, client: str = "") -> None:
+        """Start a query from the loop's thread; ``done`` gets its answer (kg.serve_http's fast path)."""
+        job = self._job(text, accept, fmt, (), (), substitutions)
+        if isinstance(job, Reply):
+            return done(job)
+        self.pool.submit(job, self.config.timeout, client, lambda outcome: done(self.answer(outcome)))
+        return None
+
+    def _job(self, text: str, accept: str | None, fmt: str | None, default_graphs: Sequence[str],
+             named_graphs: Sequence[str], substitutions: Mapping[str, Term] | None) -> Job | Reply:
         for name, graphs in (("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
             for graph in graphs:
                 problem = _iri_problem(graph)
                 if problem:
                     return Reply.text(400, f"{name} {graph!r} is not an absolute IRI: {problem}")
-        job = Job(text=text, accept=parse_accept(accept), format=fmt, max_results=self.config.max_results,
-                  default_graphs=list(default_graphs), named_graphs=list(named_graphs),
-                  substitutions=dict(substitutions or {}), prefixes=self.prefixes,
-                  federation=self.config.federation, allow_service=self.allow_service)
+        return Job(text=text, accept=parse_accept(accept), format=fmt, max_results=self.config.max_results,
+                   default_graphs=list(default_graphs), named_graphs=list(named_graphs),
+                   substitutions=dict(substitutions or {}), prefixes=self.prefixes,
+                   federation=self.config.federation, allow_service=self.allow_service)
+
+    def answer(self, outcome: Outcome) -> Reply:
+        """The reply for a query's outcome: the worker's reply, or the pool's refusal as 429/503."""
+        if isinstance(outcome, Reply):
+            return outcome
         try:
-            return self.pool.run(job, self.config.timeout, client)
+            raise outcome
         except ClientBusy:
             return Reply.text(429, f"this client already has {self.config.per_client} queries running or waiting; "
                                    "wait for one to finish", **{"Retry-After": "2"})
@@ -250,6 +296,8 @@ class SparqlServer:
                                        "try again", **{"Retry-After": "2"})
             return Reply.text(503, f"all {self.pool.size} query workers stayed busy for "
                                    f"{self.config.timeout:g} s; try again", **{"Retry-After": "1"})
+        except Exception as exc:  # noqa: BLE001 - whatever else went wrong is the server's 500, not a crash
+            return Reply.text(500, f"internal error: {type(exc).__name__}: {exc}")
 
     def update(self, text: str) -> Reply:
         if not self.config.allow_updates:
@@ -273,6 +321,16 @@ class SparqlServer:
         """A saved query with its parameters handled as ``kg query`` does (kg.query): friendly names of
         countries, entities, indicators … resolved to registry keys, projected parameters bound by substitution
         and the others by a VALUES block (``split_bindings``)."""
+        prepared = self.saved_job(name, params, lambda text: self._records(text, client), limit, offset)
+        if isinstance(prepared, Reply):
+            return prepared
+        text, substituted = prepared
+        return self.query(text, accept=accept, fmt=fmt, substitutions=substituted, client=client)
+
+    def saved_job(self, name: str, params: dict[str, str], records: Callable[[str], list[dict[str, object]]],
+                  limit: str | None = None, offset: str | None = None) -> tuple[str, dict[str, Term]] | Reply:
+        """A saved query's text and substitutions with its parameters bound (``records`` runs the queries
+        that resolve friendly names), or the reply that refuses it."""
         from . import query as kgquery
 
         query = self.saved_queries.get(name)
@@ -280,7 +338,7 @@ class SparqlServer:
             return Reply.text(404, f"no saved query named {name!r}; GET /queries.json lists them")
         try:
             page = _page(limit, offset)
-            given, _ = kgquery.resolve_saved_params(query, params, lambda text: self._records(text, client))
+            given, _ = kgquery.resolve_saved_params(query, params, records)
             bound = kgquery.bind_params(query, given)
             text, substituted = kgquery.split_bindings(query.text, bound)
             if page is not None:
@@ -289,7 +347,7 @@ class SparqlServer:
             return Reply.text(400, str(exc) + (f" ({exc.hint})" if getattr(exc, "hint", None) else ""))
         except _Failed as exc:
             return exc.reply
-        return self.query(text, accept=accept, fmt=fmt, substitutions=substituted, client=client)
+        return text, dict(substituted)
 
     def _records(self, text: str, client: str) -> list[dict[str, object]]:
         """Rows of a SELECT run by the workers, as dicts of plain values (for resolving friendly names)."""
@@ -305,7 +363,7 @@ class SparqlServer:
     def etag(self, target: str, accept: str | None) -> str | None:
         """The ``ETag`` of a GET query's answer: the live version (checked with one ``stat``, see
         kg.serve_pool), this server's start (the saved queries and limits it read) and the request."""
-        stamp = live_stamp(self.store_path)
+        stamp = live_stamp(self._store_text)
         if stamp is None:
             return None
         if stamp != self._live[0]:
@@ -368,69 +426,6 @@ def _iri_problem(value: str) -> str | None:
     return None
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """A threading server with a bound on open connections, in all and per client address.
-
-    A connection over either bound gets an immediate 503 and is closed, without a thread of its own, so clients
-    that open connections and send nothing cannot make the server start threads without end.
-    """
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], max_connections: int,
-                 max_client_connections: int):
-        super().__init__(address, handler)
-        self.max_connections = max_connections
-        self.max_client_connections = max_client_connections
-        self._open: dict[str, int] = {}
-        self._open_lock = threading.Lock()
-
-    def open_connections(self) -> int:
-        with self._open_lock:
-            return sum(self._open.values())
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        client = client_address[0]
-        with self._open_lock:
-            total = sum(self._open.values())
-            admitted = total < self.max_connections and self._open.get(client, 0) < self.max_client_connections
-            if admitted:
-                self._open[client] = self._open.get(client, 0) + 1
-        if not admitted:
-            self._refuse(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except Exception:
-            self._closed(client)
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._closed(client_address[0])
-
-    def _closed(self, client: str) -> None:
-        with self._open_lock:
-            left = self._open.get(client, 1) - 1
-            if left:
-                self._open[client] = left
-            else:
-                self._open.pop(client, None)
-
-    def _refuse(self, request: socket.socket) -> None:
-        body = b"too many open connections; try again\n"
-        try:
-            request.settimeout(1.0)
-            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                            b"Retry-After: 1\r\nConnection: close\r\nContent-Length: "
-                            + str(len(body)).encode() + b"\r\n\r\n" + body)
-        except OSError:
-            pass
-        self.shutdown_request(request)
-
-
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 _SERVER_LINE = "Server: newskg-sparql"
 _FIXED_HEADERS = "X-Content-Type-Options: nosniff"
@@ -466,58 +461,32 @@ class _Headers(dict[str, str]):
         return super().__contains__(name.lower() if isinstance(name, str) else name)
 
 
-_MAX_HEADERS = 100
-_MAX_LINE = 65536
+class _Exchange:
+    """One request and its answer: the request line and headers as the standard handler reads them (with its
+    answers to bad requests), the routes, and the answer as bytes in ``out`` (one write: status line, headers and
+    body). kg.serve_http reads the request and writes ``out``; ``start_fast`` answers a query by GET on the
+    loop, ``handle`` answers anything in a thread."""
 
-
-class _DeadlineReader(io.RawIOBase):
-    """Reads from the socket, but only until the handler's deadline: a whole request must arrive in time,
-    however slowly its bytes trickle in (the socket timeout alone bounds only the pause between two reads)."""
-
-    def __init__(self, sock: socket.socket, handler: _Handler):
-        self.sock = sock
-        self.handler = handler
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        remaining = self.handler.read_deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("the request was not received within the time allowed")
-        self.sock.settimeout(remaining)
-        return self.sock.recv_into(buffer)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "newskg-sparql"
     protocol_version = "HTTP/1.1"
-    timeout = 60  # socket timeout while sending a reply (sendall: the whole reply)
-    read_deadline = 0.0
-    disable_nagle_algorithm = True  # a reply is one write; send it at once
+    default_request_version = "HTTP/0.9"
 
-    @property
-    def app(self) -> SparqlServer:
-        app: SparqlServer = self.server.app  # type: ignore[attr-defined]  # set by kg serve on its HTTP server
-        return app
-
-    def setup(self) -> None:
-        super().setup()
-        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self))
-
-    def handle_one_request(self) -> None:
-        # the next request (and the idle time before it, on a kept-alive connection) must arrive in time
-        self.read_deadline = time.monotonic() + self.app.config.request_time
-        super().handle_one_request()
-
-    def parse_request(self) -> bool:
-        """The request line and headers (what ``BaseHTTPRequestHandler.parse_request`` does, with the same
-        answers to bad requests, but without the e-mail parser, which cost more than the rest of a request)."""
-        self.command = None  # type: ignore[assignment]  # the base class's 'no request line yet', typed str
-        self.request_version = self.default_request_version
+    def __init__(self, app: SparqlServer, client_address: tuple[str, int]):
+        self.app = app
+        self.client_address = client_address
+        self.out = bytearray()
+        self.body = b""
         self.close_connection = True
-        self.headers = _Headers()  # type: ignore[assignment]  # (not the last request's, should this one fail)
-        line = str(getattr(self, "raw_requestline", b""), "iso-8859-1").rstrip("\r\n")
+        self.expect_continue = False
+        self.command: str | None = None
+        self.path = ""
+        self.request_version = self.default_request_version
+        self.requestline = ""
+        self.headers = _Headers()
+        self._version = (0, 9)
+
+    def request_line(self, raw: bytes) -> bool:
+        """The request line (what ``BaseHTTPRequestHandler.parse_request`` checks first, with its answers)."""
+        line = str(raw, "iso-8859-1").rstrip("\r\n")
         self.requestline = line
         words = line.split()
         if not words:
@@ -542,15 +511,14 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("//"):
             path = "/" + path.lstrip("/")
         self.command, self.path, self.request_version = command, path, version
+        self._version = number
+        return True
+
+    def header_lines(self, lines: list[bytes]) -> bool:
+        """The header lines (without the e-mail parser, which cost more than the rest of a request)."""
         headers = _Headers()
         last = ""
-        for _ in range(_MAX_HEADERS + 1):
-            raw = self.rfile.readline(_MAX_LINE + 1)
-            if len(raw) > _MAX_LINE:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
-                return False
-            if raw in (b"\r\n", b"\n", b""):
-                break
+        for raw in lines:
             text = raw.decode("iso-8859-1")
             if text[0] in " \t" and last:  # an obsolete folded line continues the header before it
                 headers[last] = headers[last] + " " + text.strip()
@@ -561,24 +529,118 @@ class _Handler(BaseHTTPRequestHandler):
             last = name.strip().lower()
             if last not in headers:
                 dict.__setitem__(headers, last, value.strip())
-        else:
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
-            return False
-        self.headers = headers  # type: ignore[assignment]  # our parser's headers, not email.message.Message
+        self.headers = headers
         connection = headers.value("connection").lower()
         if connection == "close":
             self.close_connection = True
         elif connection == "keep-alive":
             self.close_connection = False
-        if headers.value("expect").lower() == "100-continue" and number >= (1, 1):
-            return self.handle_expect_100()
+        if headers.value("expect").lower() == "100-continue" and self._version >= (1, 1):
+            self.expect_continue = True
         return True
+
+    def supported(self) -> bool:
+        return self.command in _VERBS
+
+    def handle(self) -> None:
+        """Answer the request (in a thread: it may wait for queries)."""
+        try:
+            getattr(self, _VERBS[self.command or ""])()
+        except Exception as exc:  # a bug answers 500 (and is logged), it does not hang the client
+            logging.getLogger("kg.serve").exception("kg serve: answering %r failed", self.requestline)
+            self.out.clear()
+            self.close_connection = True
+            self.send(Reply.text(500, f"internal error: {type(exc).__name__}"))
+
+    def start_fast(self, finish: Callable[[], None]) -> bool:
+        """A query by GET (``/sparql?query=``, ``/saved/NAME`` whose parameters need no look-up) started on the
+        loop: ``finish`` is called once its answer is in ``out``. False: answer it with ``handle`` in a thread."""
+        if self.command != "GET" or not self.host_allowed() or len(self.path) > self.app.config.max_request_bytes:
+            return False
+        path, params = self.split()
+        accept = self.headers.get("Accept")
+        fmt = _first(params, "format") or _first(params, "output")
+        if path in ("/sparql", "/query", "/"):
+            queries = params.get("query")
+            if "update" in params or not queries or len(queries) != 1 or not queries[0].strip() \
+                    or "default-graph-uri" in params or "named-graph-uri" in params:
+                return False
+            text, substitutions = queries[0], None
+        elif path.startswith("/saved/"):
+            given = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "limit", "offset")}
+
+            def no_lookup(_text: str) -> list[dict[str, object]]:
+                raise _NeedsThread()
+            try:
+                prepared = self.app.saved_job(path[len("/saved/"):], given, no_lookup, _first(params, "limit"),
+                                              _first(params, "offset"))
+            except _NeedsThread:
+                return False
+            if isinstance(prepared, Reply):
+                return False    # answered (a 400 or 404) in a thread, as before
+            text, substitutions = prepared
+        else:
+            return False
+        tag = self.app.etag(self.path, accept)
+        revalidate = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept"} if tag else {}
+        if tag and tag in [t.strip().removeprefix("W/") for t in (self.headers.get("If-None-Match") or "").split(",")]:
+            self.send(Reply(304, "", b"", revalidate))
+            finish()
+            return True
+
+        def done(reply: Reply) -> None:
+            if reply.status == 200:
+                reply.headers.update(revalidate)
+            self.send(reply)
+            finish()
+        self.app.query_soon(text, done, accept=accept, fmt=fmt, substitutions=substitutions, client=self.client)
+        return True
+
+    def body_length(self) -> int | None:
+        """How many body bytes to read before answering (0 but for a POST); None when a POST is refused before
+        its body is read (its answer, with the connection to be closed, is in ``out``)."""
+        if self.command != "POST":
+            return 0
+        if not self.host_allowed():
+            self.close_connection = True
+            self.fail(403, "Host header not allowed: this server only answers to localhost")
+            return None
+        path, _ = self.split()
+        if path not in ("/sparql", "/query", "/"):
+            self.close_connection = True
+            self.fail(404, f"nothing to POST to at {path}; use /sparql")
+            return None
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            self.close_connection = True
+            self.fail(411, "a POST needs a Content-Length header")
+            return None
+        try:
+            length = int(length_header)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            self.fail(400, f"bad Content-Length {length_header!r}")
+            return None
+        limit = self.app.config.max_request_bytes
+        if length > limit:
+            self.close_connection = True  # do not read what we refuse
+            self.fail(413, f"the request body has {length} bytes; the limit is {limit}")
+            return None
+        return length
 
     @property
     def client(self) -> str:
         return str(self.client_address[0])
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
+    def address_string(self) -> str:
+        return str(self.client_address[0])
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.log_message('"%s" %s %s', self.requestline, str(code), str(size))
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the standard handler's signature
         if self.app.config.log is not None:
             self.app.config.log(f"{self.address_string()} - {format % args}")
 
@@ -586,7 +648,6 @@ class _Handler(BaseHTTPRequestHandler):
     def send(self, reply: Reply, *, head_only: bool = False) -> None:
         """The status line, the headers and the body in one write: a reply split over two small writes waits
         for the client's delayed acknowledgement of the first (40 ms per request on a kept-alive connection)."""
-        self.connection.settimeout(self.timeout)
         if self.app.config.log is not None:
             self.log_request(reply.status)
         phrase = _PHRASES.get(reply.status, "")
@@ -608,7 +669,9 @@ class _Handler(BaseHTTPRequestHandler):
             lines.append("Connection: keep-alive")
         lines.append("\r\n")
         head = "\r\n".join(lines).encode("latin-1", "strict")
-        self.wfile.write(head if head_only else head + reply.body)
+        self.out += head
+        if not head_only:
+            self.out += reply.body
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """What the standard handler refuses itself (a bad request line, too long or too many headers, an
@@ -637,10 +700,10 @@ class _Handler(BaseHTTPRequestHandler):
         return parts.path, parse_qs(parts.query, keep_blank_values=True)
 
     # -- verbs -------------------------------------------------------------------------------------
-    def do_GET(self) -> None:
+    def verb_get(self) -> None:
         self.handle_get()
 
-    def do_HEAD(self) -> None:
+    def verb_head(self) -> None:
         path, params = self.split()
         if path in ("/", "/index.html"):
             self.send(self.app.page(), head_only=True)
@@ -649,7 +712,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.fail(405, "HEAD is only supported for the page; use GET or POST", Allow="GET, POST")
 
-    def do_OPTIONS(self) -> None:
+    def verb_options(self) -> None:
         """A CORS preflight (or a plain OPTIONS): plain-text answers, never the base class's HTML 501."""
         if not self.host_allowed():
             return self.fail(403, "Host header not allowed: this server only answers to localhost")
@@ -730,30 +793,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return app.entities.data(rest, _first(params, "format"), self.headers.get("Accept"), self.client)
         return None
 
-    def do_POST(self) -> None:
-        if not self.host_allowed():
-            self.close_connection = True
-            return self.fail(403, "Host header not allowed: this server only answers to localhost")
-        path, params = self.split()
-        if path not in ("/sparql", "/query", "/"):
-            self.close_connection = True
-            return self.fail(404, f"nothing to POST to at {path}; use /sparql")
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
-            self.close_connection = True
-            return self.fail(411, "a POST needs a Content-Length header")
-        try:
-            length = int(length_header)
-            if length < 0:
-                raise ValueError
-        except ValueError:
-            self.close_connection = True
-            return self.fail(400, f"bad Content-Length {length_header!r}")
-        limit = self.app.config.max_request_bytes
-        if length > limit:
-            self.close_connection = True  # do not read what we refuse
-            return self.fail(413, f"the request body has {length} bytes; the limit is {limit}")
-        body = self.rfile.read(length)
+    def verb_post(self) -> None:
+        """A POST whose body has been read (``body_length`` refused the others before reading it)."""
+        _, params = self.split()
+        body = self.body
         media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         try:
             text = body.decode("utf-8")
@@ -832,6 +875,9 @@ class _Handler(BaseHTTPRequestHandler):
             return reply
         self.send(reply)
         return None
+
+
+_VERBS = {"GET": "verb_get", "HEAD": "verb_head", "OPTIONS": "verb_options", "POST": "verb_post"}
 
 
 def _first(params: dict[str, list[str]], name: str) -> str | None:

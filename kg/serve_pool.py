@@ -11,19 +11,24 @@ made live only when the update succeeded).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pickle
-import select
+import selectors
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .serve_loop import Loop, Timer
 
 from .serve_formats import (CONTENT_TYPES, NotAcceptable, choose_format, serialize_ask, serialize_graph,
                             serialize_select)
@@ -45,6 +50,7 @@ class Job:
     named_graphs: list[str] = field(default_factory=list)
     substitutions: dict[str, Term] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)
+    known_prefixes: bool = False  # prefixes: the ones the worker was started with (not sent with every job)
     federation: bool = False      # SERVICE may reach the endpoints under allow_service (else it is refused)
     allow_service: tuple[str, ...] = ()
 
@@ -83,13 +89,13 @@ def _store_version(path: Path) -> str | None:
     return live_version(path)
 
 
-def live_stamp(path: Path) -> tuple[int, int, int] | None:
+def live_stamp(path: str | Path) -> tuple[int, int, int] | None:
     """What identifies the store's ``LIVE`` file as written: a build or an update replaces it by a rename (a new
     file), so an unchanged stamp means an unchanged live version. One ``stat`` instead of reading it, per query."""
     from .store import LIVE
 
     try:
-        info = os.stat(path / LIVE)
+        info = os.stat(os.path.join(path, LIVE))   # (a string join: a Path costs more than the stat)
     except FileNotFoundError:
         return None
     return (info.st_ino, info.st_mtime_ns, info.st_size)
@@ -145,6 +151,7 @@ def _worker_main(conn: Connection, store_path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business
     path = Path(store_path)
     opened: KgStore | None = None   # the KgStore of the version this worker reads
+    known: dict[str, str] | None = None   # the server's prefixes: sent once, with the start-up query
     stamp = None    # the LIVE file's stamp when that version was checked to be the live one
     while True:
         try:
@@ -153,6 +160,10 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             return
         if job is None:
             return
+        if known is None:
+            known = job.prefixes
+        elif job.known_prefixes:
+            job.prefixes = known
         try:
             now = live_stamp(path)
             if opened is None or now is None or now != stamp:
@@ -175,7 +186,7 @@ def _worker_main(conn: Connection, store_path: str) -> None:
         except Exception as exc:  # noqa: BLE001 - a worker must answer, whatever happens
             reply = Reply.text(500, f"internal error: {type(exc).__name__}: {exc}")
         try:
-            conn.send(reply)
+            conn.send_bytes(_encode_reply(reply))
         except (OSError, ValueError):
             return
 
@@ -259,20 +270,21 @@ def _launch(mode: str, store_path: str, *, network: bool = False, memory_mb: int
 
 
 class _Worker:
-    def __init__(self, store_path: str, *, network: bool, memory_mb: int) -> None:
-        self.process, self.conn = _launch("query", store_path, network=network, memory_mb=memory_mb)
-        # a first query at once, so the worker has started and opened the store before a client's query comes
-        # (its answer is read and dropped before the first real job: ``warm_up``)
-        self.conn.send(Job(text="ASK {}"))
-        self.warming = True
+    """A query worker process and the server's end of its socket (non-blocking, driven by the pool's loop)."""
 
-    def warm_up(self, deadline: float) -> None:
-        """Wait (until ``deadline``) for the answer to the start-up query; QueryTimeout when it does not come."""
-        if self.warming:
-            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
-                raise QueryTimeout()
-            self.conn.recv()
-            self.warming = False
+    def __init__(self, store_path: str, *, network: bool, memory_mb: int, prefixes: dict[str, str]) -> None:
+        self.process, conn = _launch("query", store_path, network=network, memory_mb=memory_mb)
+        # a first query at once, so the worker has started and opened the store before a client's query comes
+        # (its answer is dropped: ``warming``); it brings the server's prefixes, which later jobs then omit
+        conn.send(Job(text="ASK {}", prefixes=prefixes))
+        self.sock = socket.socket(fileno=os.dup(conn.fileno()))
+        conn.close()
+        self.sock.setblocking(False)
+        self.warming = True
+        self.inbox = bytearray()      # bytes read from the worker, not yet a whole frame
+        self.outbox = bytearray()     # bytes of a job not yet written to the worker
+        self.ticket: _Ticket | None = None
+        self.ready: Callable[[int], None] = lambda _mask: None   # its handler on the pool's loop
 
     def kill(self) -> None:
         try:
@@ -280,13 +292,15 @@ class _Worker:
             self.process.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             pass
-        self.conn.close()
+        self.sock.close()
 
     def stop(self) -> None:
         try:
-            self.conn.send(None)
+            self.sock.setblocking(True)
+            self.sock.settimeout(2)
+            self.sock.sendall(_frame(pickle.dumps(None)))
             self.process.wait(timeout=2)
-            self.conn.close()
+            self.sock.close()
         except (OSError, ValueError, subprocess.TimeoutExpired):
             self.kill()
 
@@ -298,18 +312,63 @@ class _Worker:
             return False
         return code in (-signal.SIGABRT, 128 + signal.SIGABRT)
 
+    def frames(self) -> list[bytes] | None:
+        """The whole frames readable now (None: the worker closed its end or died)."""
+        try:
+            while True:
+                data = self.sock.recv(262_144)
+                if not data:
+                    return None
+                self.inbox += data
+                if len(data) < 262_144:
+                    break
+        except BlockingIOError:
+            pass
+        except OSError:
+            return None
+        out = []
+        while len(self.inbox) >= 4:
+            (size,) = struct.unpack_from("!i", self.inbox)
+            start = 4
+            if size == -1:   # multiprocessing's header for a frame of 2 GiB or more
+                if len(self.inbox) < 12:
+                    break
+                (size,) = struct.unpack_from("!Q", self.inbox, 4)
+                start = 12
+            if len(self.inbox) < start + size:
+                break
+            out.append(bytes(self.inbox[start:start + size]))
+            del self.inbox[:start + size]
+        return out
 
-# a job this small is sent to its worker by the thread that frees the worker, under the pool's lock (a larger one
-# by its own thread: the send may wait for the worker to read)
-_SEND_AT_ONCE = 32_768
+    def flush(self) -> bool:
+        """Write what is pending to the worker; whether all of it went."""
+        try:
+            while self.outbox:
+                sent = self.sock.send(self.outbox)
+                del self.outbox[:sent]
+        except BlockingIOError:
+            return False
+        except OSError:
+            self.outbox.clear()   # the worker is gone: its reader sees the end
+        return True
 
 
-def _readable(conn: Connection, timeout: float) -> bool:
-    """Whether ``conn`` has data within ``timeout`` seconds: ``Connection.poll`` without the selector object it
-    builds on every call (a Connection reads exactly what it is sent, so nothing sits in a buffer of its own)."""
-    poller = select.poll()
-    poller.register(conn.fileno(), select.POLLIN)
-    return bool(poller.poll(timeout * 1000))
+def _frame(payload: bytes) -> bytes:
+    """``payload`` framed as ``multiprocessing.connection.Connection.send_bytes`` frames it (what the worker reads)."""
+    return struct.pack("!i", len(payload)) + payload
+
+
+def _encode_reply(reply: Reply) -> bytes:
+    """A reply as the worker sends it: status, retire flag, the type and headers (JSON), the body as it is."""
+    meta = json.dumps([reply.content_type, reply.headers], ensure_ascii=True).encode("ascii")
+    return struct.pack("!HBI", reply.status, reply.retire, len(meta)) + meta + reply.body
+
+
+def _decode_reply(frame: bytes) -> Reply:
+    status, retire, size = struct.unpack_from("!HBI", frame)
+    content_type, headers = json.loads(frame[7:7 + size])
+    return Reply(status, content_type, frame[7 + size:], headers, bool(retire))
 
 
 class ClientBusy(Exception):
@@ -336,14 +395,19 @@ class Admission:
     network: bool = False
 
 
+Outcome = Reply | Exception   # what a job ends with: the worker's reply, or ClientBusy/PoolBusy/QueryTimeout/...
+
+
 @dataclass(eq=False)
 class _Ticket:
     client: str
-    ready: threading.Condition   # notified when the ticket gets its worker (shares the pool's lock)
-    payload: bytes = b""         # the pickled job, sent to the worker by whoever hands it the worker
+    payload: bytes               # the pickled job
+    deadline: float
+    done: Callable[[Outcome], None]
     worker: _Worker | None = None
     long: bool = False
-    sent: bool = False
+    timer: Timer | None = None
+    finished: bool = False
 
 
 class WorkerPool:
@@ -352,17 +416,27 @@ class WorkerPool:
     Waiting queries are served by client address, fewest running first and round-robin among equals, so one
     client's queue does not delay others'; at most ``size - 1`` workers run queries past
     ``admission.short_time`` seconds, so one is always kept for short ones (see ``Admission``).
+
+    The pool is driven by an event loop (kg.serve_loop): the server's own (``loop``, which the HTTP front runs),
+    or one of its own in a thread. ``submit`` starts a job from the loop's thread and calls back with its
+    outcome; ``run`` waits for one from any other thread. Job and reply go over each worker's socket as bytes
+    (a pickled job, a reply frame with the body as the worker serialised it), read and written without blocking.
     """
 
-    def __init__(self, store_path: str | Path, size: int = 2, admission: Admission | None = None):
+    def __init__(self, store_path: str | Path, size: int = 2, admission: Admission | None = None,
+                 loop: Loop | None = None, prefixes: dict[str, str] | None = None):
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.store_path = str(store_path)
         self.size = size
         self.admission = admission or Admission()
         self.long_slots = max(1, size - 1)
-        self._lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)
+        self.prefixes = dict(prefixes or {})   # the workers know them: a job with these does not carry them
+        self._own_thread: threading.Thread | None = None
+        if loop is None:
+            loop = Loop()
+            self._own_thread = threading.Thread(target=loop.run, name="kg-serve-pool", daemon=True)
+        self.loop = loop
         self._idle: list[_Worker] = []
         self._waiting: dict[str, list[_Ticket]] = {}
         self._turns: list[str] = []          # clients with waiting queries, in round-robin order
@@ -379,17 +453,103 @@ class WorkerPool:
         for _ in range(size):
             self._idle.append(self._spawn())
         if size > 1:  # with a worker kept for short queries, replacements are to be expected
-            self._spare = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
+            self._spare = self._new_worker()
+        if self._own_thread is not None:
+            self._own_thread.start()
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb)
-        with self._cond:
-            self._all.add(worker)
+    def _new_worker(self) -> _Worker:
+        worker = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb,
+                         prefixes=self.prefixes)
+
+        def ready(mask: int) -> None:
+            if mask & selectors.EVENT_WRITE:
+                self._send(worker)
+            if mask & selectors.EVENT_READ:
+                self._readable(worker)
+        worker.ready = ready
+        self.loop.watch(worker.sock, selectors.EVENT_READ, ready)
         return worker
 
-    # -- admission --------------------------------------------------------------------------------
+    def _spawn(self) -> _Worker:
+        worker = self._new_worker()
+        self._all.add(worker)
+        return worker
+
+    # -- entry points -----------------------------------------------------------------------------
+    def submit(self, job: Job, timeout: float, client: str, done: Callable[[Outcome], None]) -> None:
+        """Start ``job`` (from the loop's thread); ``done`` gets its outcome: a Reply, or ClientBusy (this
+        client has too many queries in flight), PoolBusy (the waiting line is full, or no worker became free in
+        time) or QueryTimeout/ShortLaneTimeout (the query ran too long and was stopped)."""
+        self._submit(_Ticket(client, self._payload(job), time.monotonic() + timeout, done))
+
+    def _payload(self, job: Job) -> bytes:
+        """The job as sent to a worker: pickled, without the prefixes when they are the ones it knows."""
+        if not (self.prefixes and job.prefixes == self.prefixes):
+            return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        prefixes, job.prefixes, job.known_prefixes = job.prefixes, {}, True
+        try:
+            return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            job.prefixes, job.known_prefixes = prefixes, False
+
+    def run(self, job: Job, timeout: float, client: str = "") -> Reply:
+        """Run ``job`` within ``timeout`` seconds (waiting for a free worker included), from a thread other than
+        the loop's; raises what ``submit`` would report."""
+        if self.loop.in_loop():
+            raise RuntimeError("WorkerPool.run would block the loop; use submit")
+        payload = self._payload(job)
+        finished = threading.Event()
+        box: list[Outcome] = []
+
+        def done(outcome: Outcome) -> None:
+            box.append(outcome)
+            finished.set()
+
+        ticket = _Ticket(client, payload, time.monotonic() + timeout, done)
+        self.loop.call_soon(lambda: self._submit(ticket))
+        if not finished.wait(timeout + 30) or not box:   # the loop answers by the deadline; this is a backstop
+            raise PoolBusy("wait")
+        outcome = box[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    # -- admission (loop thread) ------------------------------------------------------------------
+    def _submit(self, ticket: _Ticket) -> None:
+        adm = self.admission
+        client = ticket.client
+        if self._closed:
+            return ticket.done(PoolBusy("wait"))
+        if self._in_flight.get(client, 0) >= adm.per_client:
+            return ticket.done(ClientBusy())
+        if sum(len(q) for q in self._waiting.values()) >= adm.max_waiting:
+            return ticket.done(PoolBusy("queue"))
+        self._in_flight[client] = self._in_flight.get(client, 0) + 1
+        if client not in self._waiting:
+            self._waiting[client] = []
+            self._turns.append(client)
+        self._waiting[client].append(ticket)
+        self._dispatch()
+        if ticket.worker is None:
+            ticket.timer = self.loop.call_at(ticket.deadline, lambda: self._gave_up(ticket))
+        return None
+
+    def _gave_up(self, ticket: _Ticket) -> None:
+        """No worker became free before the ticket's deadline."""
+        if ticket.worker is not None or ticket.finished:
+            return
+        queue_ = self._waiting.get(ticket.client, [])
+        if ticket in queue_:
+            queue_.remove(ticket)
+            if not queue_:
+                del self._waiting[ticket.client]
+                self._turns.remove(ticket.client)
+        self._leave(ticket.client)
+        ticket.finished = True
+        ticket.done(PoolBusy("wait"))
+
     def _dispatch(self) -> None:
-        """Hand idle workers to waiting queries. Caller holds the lock.
+        """Hand idle workers to waiting queries.
 
         The next query comes from the waiting client with the fewest queries running (a client that holds no
         worker goes before one that does), and among those, from the one served longest ago (or never, since
@@ -406,44 +566,119 @@ class WorkerPool:
                 self._turns.append(client)
             else:
                 del self._waiting[client]
-            ticket.worker = self._idle.pop()
+            worker = self._idle.pop()
+            ticket.worker = worker
+            worker.ticket = ticket
             self._running[client] = self._running.get(client, 0) + 1
             ticket.long = self._long < self.long_slots
             if ticket.long:
                 self._long += 1
-            if 0 < len(ticket.payload) <= _SEND_AT_ONCE:
-                # the worker starts now, not once the waiting thread has woken up to send the job
-                ticket.sent = True   # (never twice: a failed send leaves a dead worker, which the reply's wait meets)
-                # if it fails, the waiting thread finds the connection closed and replaces the worker
-                with contextlib.suppress(OSError, ValueError):
-                    ticket.worker.conn.send_bytes(ticket.payload)
-            ticket.ready.notify()   # wakes this query's thread only
+            if ticket.timer is not None:
+                ticket.timer.cancel()
+            self._arm(ticket)
+            worker.outbox += _frame(ticket.payload)
+            self._send(worker)
 
-    def _admit(self, client: str, deadline: float, payload: bytes = b"") -> _Ticket:
-        adm = self.admission
-        with self._cond:
-            if self._in_flight.get(client, 0) >= adm.per_client:
-                raise ClientBusy()
-            if sum(len(q) for q in self._waiting.values()) >= adm.max_waiting:
-                raise PoolBusy("queue")
-            ticket = _Ticket(client, threading.Condition(self._lock), payload)
-            self._in_flight[client] = self._in_flight.get(client, 0) + 1
-            if client not in self._waiting:
-                self._waiting[client] = []
-                self._turns.append(client)
-            self._waiting[client].append(ticket)
-            self._dispatch()
-            while ticket.worker is None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed:
-                    self._waiting[client].remove(ticket)
-                    if not self._waiting[client]:
-                        del self._waiting[client]
-                        self._turns.remove(client)
-                    self._leave(client)
-                    raise PoolBusy("wait")
-                ticket.ready.wait(remaining)
-            return ticket
+    def _send(self, worker: _Worker) -> None:
+        if worker not in self._all:
+            return
+        done = worker.flush()
+        self.loop.watch(worker.sock, selectors.EVENT_READ | (0 if done else selectors.EVENT_WRITE), worker.ready)
+
+    def _arm(self, ticket: _Ticket) -> None:
+        """The ticket's next check: its deadline, or the end of its short time on the worker kept for short
+        queries (counted from when the worker has started: a worker's start is not the query's)."""
+        worker = ticket.worker
+        assert worker is not None
+        if worker.warming or ticket.long or self.size == 1:
+            when = ticket.deadline
+        else:
+            when = min(ticket.deadline, time.monotonic() + self.admission.short_time)
+        ticket.timer = self.loop.call_at(when, lambda: self._overdue(ticket))
+
+    def _overdue(self, ticket: _Ticket) -> None:
+        worker = ticket.worker
+        if ticket.finished or worker is None:
+            return
+        if time.monotonic() >= ticket.deadline or worker.warming:
+            return self._finish(ticket, self._replace(worker), QueryTimeout())
+        if self._long < self.long_slots:   # a long slot has become free: the query may go on
+            self._long += 1
+            ticket.long = True
+            return self._arm(ticket)
+        return self._finish(ticket, self._replace(worker), ShortLaneTimeout())
+
+    def _readable(self, worker: _Worker) -> None:
+        if worker not in self._all and worker is not self._spare:
+            self.loop.watch(worker.sock, 0, lambda _mask: None)
+            return
+        frames = worker.frames()
+        for frame in frames or []:
+            if worker.warming:        # the answer to the start-up query
+                worker.warming = False
+                if worker.ticket is not None and worker.ticket.timer is not None:
+                    worker.ticket.timer.cancel()
+                    self._arm(worker.ticket)
+                continue
+            ticket, worker.ticket = worker.ticket, None
+            if ticket is None or ticket.finished:
+                continue
+            try:
+                reply = _decode_reply(frame)
+            except (ValueError, struct.error):
+                reply = Reply.text(500, "the query worker sent an answer that could not be read")
+            back: _Worker | None = worker
+            if reply.retire:   # the worker ran out of memory in Python code
+                self.memory_kills += 1
+                back = self._replace(worker)
+            self._finish(ticket, back, reply)
+            if back is not worker:
+                return
+        if frames is None:     # the worker died (crash, out of memory): replace it
+            ticket, worker.ticket = worker.ticket, None
+            if worker is self._spare:
+                self.loop.watch(worker.sock, 0, lambda _mask: None)
+                worker.kill()
+                self._spare = None
+                return
+            memory = ticket is not None and self.admission.memory_mb > 0 and worker.aborted()
+            if worker in self._idle:
+                self._idle.remove(worker)
+            fresh = self._replace(worker)
+            if ticket is None or ticket.finished:
+                if fresh is not None:
+                    self._idle.append(fresh)
+                    self._dispatch()
+                return
+            if memory:
+                self.memory_kills += 1
+                reply = Reply.text(500, f"the query needed more than the {self.admission.memory_mb} MiB of memory "
+                                        "a query worker may use and was stopped; narrow it or add a LIMIT")
+            else:
+                reply = Reply.text(500, "the query worker stopped unexpectedly; the query was not completed")
+            self._finish(ticket, fresh, reply)
+
+    def _finish(self, ticket: _Ticket, worker: _Worker | None, outcome: Outcome) -> None:
+        """The query is done: give its worker (or its replacement) back, let the next one in, report."""
+        if ticket.finished:
+            return
+        ticket.finished = True
+        if ticket.timer is not None:
+            ticket.timer.cancel()
+        if ticket.worker is not None and ticket.worker.ticket is ticket:
+            ticket.worker.ticket = None
+        if ticket.long:
+            self._long -= 1
+        self._leave(ticket.client)
+        running = self._running.get(ticket.client, 1) - 1
+        if running:
+            self._running[ticket.client] = running
+        else:
+            self._running.pop(ticket.client, None)
+        if worker is not None and not self._closed:
+            self._idle.append(worker)
+        self._dispatch()
+        ticket.done(outcome)
 
     def _leave(self, client: str) -> None:
         left = self._in_flight.get(client, 1) - 1
@@ -453,104 +688,22 @@ class WorkerPool:
             self._in_flight.pop(client, None)
             self._served.pop(client, None)
 
-    def _release(self, ticket: _Ticket, worker: _Worker | None) -> None:
-        """The query is done: give its worker (or its replacement) back and let the next one in."""
-        with self._cond:
-            if ticket.long:
-                self._long -= 1
-            self._leave(ticket.client)
-            running = self._running.get(ticket.client, 1) - 1
-            if running:
-                self._running[ticket.client] = running
-            else:
-                self._running.pop(ticket.client, None)
-            if worker is not None and not self._closed:
-                self._idle.append(worker)
-            self._dispatch()
-
-    def _promote(self, ticket: _Ticket) -> bool:
-        """A short-lane query ran out of its short time: it may go on if a long slot has become free."""
-        with self._cond:
-            if self._long < self.long_slots:
-                self._long += 1
-                ticket.long = True
-                return True
-            return False
-
     def _replace(self, worker: _Worker) -> _Worker | None:
         """Kill ``worker``; its place goes to the spare, already started (a Python start takes a while on a
         loaded machine, and the next query should not wait for it), and a new spare starts."""
+        self.loop.watch(worker.sock, 0, lambda _mask: None)
         worker.kill()
-        with self._cond:
-            self._all.discard(worker)
-            if self._closed:
-                return None
-            fresh, self._spare = self._spare, None
-            if fresh is not None:
-                self._all.add(fresh)
+        self._all.discard(worker)
+        if self._closed:
+            return None
+        fresh, self._spare = self._spare, None
         if fresh is None:
-            fresh = self._spawn()
-        self._keep_spare(_Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb))
+            fresh = self._new_worker()
+        self._all.add(fresh)
+        self._spare = self._new_worker()
         return fresh
 
-    def _keep_spare(self, spare: _Worker) -> None:
-        """Keep ``spare`` for the next replacement, unless another thread closed the pool or made a spare
-        meanwhile (then it is stopped)."""
-        with self._cond:
-            if self._closed or self._spare is not None:
-                spare.stop()
-            else:
-                self._spare = spare
-
-    # -- running ----------------------------------------------------------------------------------
-    def run(self, job: Job, timeout: float, client: str = "") -> Reply:
-        """Run ``job`` within ``timeout`` seconds (waiting for a free worker included).
-
-        Raises ClientBusy (this client has too many queries in flight), PoolBusy (the waiting line is full,
-        or no worker became free in time) or QueryTimeout (the query ran too long and was stopped).
-        """
-        deadline = time.monotonic() + timeout
-        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-        ticket = self._admit(client, deadline, payload)
-        worker = ticket.worker
-        assert worker is not None, "_admit returns a ticket with its worker"
-        back: _Worker | None = worker   # what goes back to the pool: the worker, its replacement, or None (closed)
-        try:
-            try:
-                worker.warm_up(deadline)  # (the short time counts from here: a worker's start is not the query's)
-            except QueryTimeout:
-                back = self._replace(worker)
-                raise
-            if not ticket.sent:
-                worker.conn.send_bytes(payload)
-            while True:
-                if ticket.long or self.size == 1:
-                    wait = deadline - time.monotonic()
-                else:
-                    wait = min(deadline, time.monotonic() + self.admission.short_time) - time.monotonic()
-                if _readable(worker.conn, max(0.0, wait)):
-                    reply: Reply = worker.conn.recv()   # a query worker sends nothing but Replies
-                    if reply.retire:  # the worker ran out of memory in Python code
-                        self.memory_kills += 1
-                        back = self._replace(worker)
-                    return reply
-                if time.monotonic() >= deadline:
-                    back = self._replace(worker)
-                    raise QueryTimeout()
-                if not self._promote(ticket):
-                    back = self._replace(worker)
-                    raise ShortLaneTimeout()
-        except (EOFError, OSError, BrokenPipeError):
-            memory = self.admission.memory_mb > 0 and worker.aborted()
-            back = self._replace(worker)  # the worker died (crash, out of memory): replace it
-            if memory:
-                self.memory_kills += 1
-                return Reply.text(500, f"the query needed more than the {self.admission.memory_mb} MiB of memory "
-                                       "a query worker may use and was stopped; narrow it or add a LIMIT")
-            return Reply.text(500, "the query worker stopped unexpectedly; the query was not completed")
-        finally:
-            self._release(ticket, back)
-
+    # -- updates ----------------------------------------------------------------------------------
     def update(self, text: str, prefixes: dict[str, str], timeout: float) -> Reply:
         """Run a SPARQL update in a process of its own that opens the store for writing, one at a time
         (the store has one writer): waiting for the one before counts against ``timeout`` (PoolBusy)."""
@@ -581,28 +734,56 @@ class WorkerPool:
                 process.kill()
             conn.close()
 
+    # -- the end ----------------------------------------------------------------------------------
     def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            workers = list(self._all) + ([self._spare] if self._spare else [])
-            self._all.clear()
-            self._idle.clear()
-            self._spare = None
-            for tickets in self._waiting.values():
-                for ticket in tickets:
-                    ticket.ready.notify()
+        """Stop the workers; queries still waiting or running end with PoolBusy. Safe from any thread."""
+        if self.loop.running and not self.loop.in_loop():
+            finished = threading.Event()
+
+            def close_in_loop() -> None:
+                try:
+                    self._close()
+                finally:
+                    finished.set()
+            self.loop.call_soon(close_in_loop)
+            if not finished.wait(10):
+                return
+        else:
+            self._close()
+        if self._own_thread is not None:
+            self.loop.stop()
+            self._own_thread.join(timeout=5)
+            self.loop.close()
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        workers = list(self._all) + ([self._spare] if self._spare else [])
+        tickets = [t for queue_ in self._waiting.values() for t in queue_]
+        tickets += [w.ticket for w in self._all if w.ticket is not None]
+        self._all.clear()
+        self._idle.clear()
+        self._waiting.clear()
+        self._turns.clear()
+        self._spare = None
+        for ticket in tickets:   # answered first, so that their clients are not kept waiting for the workers
+            if not ticket.finished:
+                ticket.finished = True
+                if ticket.timer is not None:
+                    ticket.timer.cancel()
+                ticket.done(PoolBusy("wait"))
         for worker in workers:
+            self.loop.watch(worker.sock, 0, lambda _mask: None)
             worker.stop()
 
     def pids(self) -> list[int]:
-        with self._cond:
-            return sorted(w.process.pid for w in self._all)
+        return sorted(w.process.pid for w in list(self._all))
 
     def load(self) -> dict[str, int]:
         """What the pool is doing now (for tests and the log): running, long-running and waiting queries."""
-        with self._cond:
-            return {"running": len(self._all) - len(self._idle), "long": self._long,
-                    "waiting": sum(len(q) for q in self._waiting.values())}
+        return {"running": len(self._all) - len(self._idle), "long": self._long,
+                "waiting": sum(len(q) for q in list(self._waiting.values()))}
 
 
 def default_workers() -> int:
