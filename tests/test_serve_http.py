@@ -138,3 +138,64 @@ def test_a_get_query_carries_an_etag_and_an_unchanged_answer_is_not_sent_again(t
             assert answer.status == 204
         status, headers, body = fetch(count, **{"If-None-Match": tag})
         assert status == 200 and headers["ETag"] != tag and body
+
+
+def test_pipelined_requests_are_answered_in_order(server):
+    """Requests sent back to back on one connection before any answer (pipelining) are answered one by one in
+    their order, whether a query goes to a worker from the event loop (GET) or is answered in a thread (POST,
+    the list of saved queries)."""
+    post = (f"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Type: application/sparql-query\r\n"
+            "Accept: text/csv\r\nContent-Length: 6\r\n\r\nASK {}").encode("latin-1")
+    count = "/sparql?" + urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    raw = (get(ASK, server.port, "Accept: application/sparql-results+json") + post
+           + get("/queries.json", server.port) + get("/saved/articles?limit=2", server.port, "Accept: text/csv")
+           + get(count, server.port, "Accept: text/csv", "Connection: close"))
+    answers = exchange(server, raw, replies=5)
+    assert [status for status, _, _ in answers] == [200] * 5
+    assert json.loads(answers[0][2])["boolean"] is True
+    assert answers[1][2] == b"_askResult\r\ntrue\r\n"
+    assert any(q["name"] == "articles" for q in json.loads(answers[2][2]))
+    assert answers[3][1]["content-type"].startswith("text/csv") and len(answers[3][2].splitlines()) == 3
+    assert answers[4][2].splitlines()[0] == b"n" and int(answers[4][2].splitlines()[1]) > 0
+    assert answers[4][1]["connection"] == "close"
+
+
+def test_a_half_sent_request_does_not_hold_up_other_connections(server):
+    """One event loop reads every connection: a client that sent half a request (and waits) does not delay the
+    answer to another client."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as stalled:
+        stalled.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n")   # no blank line yet
+        started = time.monotonic()
+        [(status, _, body)] = exchange(server, get(ASK, server.port, "Connection: close"))
+        assert status == 200 and json.loads(body)["boolean"] is True
+        assert time.monotonic() - started < 5.0
+        stalled.sendall(b"Connection: close\r\n\r\n")   # and the stalled one is answered once it is complete
+        reply = stalled.makefile("rb").readline()
+        assert reply.split()[1] == b"200"
+
+
+def test_closing_the_server_answers_a_running_query_instead_of_dropping_it(server):
+    """A graceful stop: a query still running when the server is closed gets a 503, not a closed connection."""
+    import threading
+
+    try:
+        from _serve_data import RUNAWAY
+    except ModuleNotFoundError:  # tests/ imported as a package
+        from tests._serve_data import RUNAWAY
+
+    srv = SparqlServer(ServeConfig(store_path=server.store_path, port=0, timeout=60, workers=1)).start()
+    answers: list = []
+    client = threading.Thread(target=lambda: answers.extend(exchange(srv, get(
+        "/sparql?" + urllib.parse.urlencode({"query": RUNAWAY}), srv.port, "Connection: close"))), daemon=True)
+    try:
+        client.start()
+        deadline = time.monotonic() + 20
+        while srv.pool.load()["running"] < 1:
+            assert time.monotonic() < deadline, "the query never started"
+            time.sleep(0.02)
+    finally:
+        started = time.monotonic()
+        srv.close()
+    client.join(10)
+    assert answers and answers[0][0] == 503, answers
+    assert time.monotonic() - started < 10
