@@ -553,17 +553,22 @@ class _Exchange:
             self.send(Reply.text(500, f"internal error: {type(exc).__name__}"))
 
     def start_fast(self, finish: Callable[[], None]) -> bool:
-        """A query by GET (``/sparql?query=``, ``/saved/NAME`` whose parameters need no look-up) started on the
-        loop: ``finish`` is called once its answer is in ``out``. False: answer it with ``handle`` in a thread."""
-        if self.command != "GET" or not self.host_allowed() or len(self.path) > self.app.config.max_request_bytes:
+        """A query started on the loop: by GET (``/sparql?query=``, ``/saved/NAME`` whose parameters need no
+        look-up) or by POST (``application/sparql-query``, or a form with ``query``); ``finish`` is called once
+        its answer is in ``out``. False: answer it with ``handle`` in a thread (everything else, and every
+        request these routes refuse, so each refusal keeps the one place that words it)."""
+        if not self.host_allowed():
+            return False
+        if self.command == "POST":
+            return self._post_fast(finish)
+        if self.command != "GET" or len(self.path) > self.app.config.max_request_bytes:
             return False
         path, params = self.split()
         accept = self.headers.get("Accept")
         fmt = _first(params, "format") or _first(params, "output")
         if path in ("/sparql", "/query", "/"):
             queries = params.get("query")
-            if "update" in params or not queries or len(queries) != 1 or not queries[0].strip() \
-                    or "default-graph-uri" in params or "named-graph-uri" in params:
+            if "update" in params or queries is None or not _one_query(queries, params):
                 return False
             text, substitutions = queries[0], None
         elif path.startswith("/saved/"):
@@ -594,6 +599,34 @@ class _Exchange:
             self.send(reply)
             finish()
         self.app.query_soon(text, done, accept=accept, fmt=fmt, substitutions=substitutions, client=self.client)
+        return True
+
+    def _post_fast(self, finish: Callable[[], None]) -> bool:
+        """A protocol query by POST (what ``verb_post`` does for one, without a thread; no ETag, as there)."""
+        _, params = self.split()
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        try:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        if media == "application/sparql-query":
+            queries: list[str] | None = [text]
+            merged = params
+        elif media == _FORM:
+            form = parse_qs(text, keep_blank_values=True)
+            if "update" in form:
+                return False
+            queries, merged = form.get("query"), {**params, **form}
+        else:
+            return False
+        if queries is None or not _one_query(queries, merged):
+            return False
+
+        def done(reply: Reply) -> None:
+            self.send(reply)
+            finish()
+        self.app.query_soon(queries[0], done, accept=self.headers.get("Accept"),
+                            fmt=_first(merged, "format") or _first(merged, "output"), client=self.client)
         return True
 
     def body_length(self) -> int | None:
@@ -875,6 +908,13 @@ class _Exchange:
             return reply
         self.send(reply)
         return None
+
+
+def _one_query(queries: list[str], params: dict[str, list[str]]) -> bool:
+    """Whether a protocol request holds one non-empty query and names no graphs (the loop's fast path takes it;
+    the others are refused or checked in a thread)."""
+    return len(queries) == 1 and bool(queries[0].strip()) \
+        and "default-graph-uri" not in params and "named-graph-uri" not in params
 
 
 _VERBS = {"GET": "verb_get", "HEAD": "verb_head", "OPTIONS": "verb_options", "POST": "verb_post"}
