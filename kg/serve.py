@@ -16,8 +16,8 @@ Routes:
 
 Results by ``Accept`` or ``format=``: SPARQL JSON (default), XML, CSV, TSV; CONSTRUCT/DESCRIBE as Turtle
 (default), JSON-LD, N-Triples or RDF/XML. The default graph is the union of the named graphs, as for
-``kg query``, unless the request names ``default-graph-uri``s. Every query runs in a worker process
-(``kg.serve_pool``) under a time limit (503 when exceeded) and a result-size limit (cut, with an
+``kg query``, unless the request names ``default-graph-uri``s. Requests are read and answered on one event loop
+(``kg.serve_http``); every query runs in a worker process (``kg.serve_pool``) under a time limit (503 when exceeded) and a result-size limit (cut, with an
 ``X-KG-Truncated`` header). Request bodies and query strings above the size limit get 413.
 
 The endpoint makes no outbound request: ``SERVICE`` (and ``LOAD`` in updates) is refused with 403 unless federation
