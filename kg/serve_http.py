@@ -24,6 +24,7 @@ MAX_LINE = 65536      # bytes of the request line or of one header line
 MAX_HEADERS = 100
 _SWEEP = 0.25        # seconds between two checks of the request deadlines
 SEND_TIME = 60.0      # seconds a client may take to read a whole answer
+_BLOCK = 16384                # header blocks up to this size are split at once (each line is shorter than MAX_LINE)
 _INBOX_LIMIT = 2 * MAX_LINE   # bytes read ahead while a request is answered (a POST body is read on demand)
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _REFUSED_BODY = b"too many open connections; try again\n"
@@ -214,6 +215,19 @@ class _Conn:
         del self.inbox[:end + 1]
         return line
 
+    def _header_block(self) -> list[bytes] | None:
+        """Every header line at once, when the whole block has arrived in the usual form (CRLF line ends, a
+        short block, at most MAX_HEADERS lines); None: read line by line (``_line``), which answers the rest."""
+        end = self.inbox.find(b"\r\n\r\n", 0, _BLOCK)
+        if end <= 0:
+            return None
+        block = bytes(self.inbox[:end])
+        lines = block.split(b"\r\n")
+        if len(lines) > MAX_HEADERS or block.count(b"\n") != len(lines) - 1:   # too many, or a bare LF
+            return None
+        del self.inbox[:end + 4]
+        return lines
+
     def _advance(self) -> None:
         """Take the next request from the inbox as far as it has arrived; start answering it once complete."""
         while not self.busy and not self.closing and not self.dead:
@@ -232,18 +246,22 @@ class _Conn:
             exchange = self.exchange
             if self.body_size is None:
                 assert self.headers is not None
-                line = self._line()
-                if line is None:
-                    return
-                if line == b"" or len(line) > MAX_LINE:
-                    exchange.send_error(431, "Line too long")
-                    return self._answer(exchange)
-                if line not in (b"\r\n", b"\n"):
-                    self.headers.append(line)
-                    if len(self.headers) > MAX_HEADERS:
-                        exchange.send_error(431, "Too many headers")
+                block = None if self.headers else self._header_block()
+                if block is not None:
+                    self.headers = block
+                else:
+                    line = self._line()
+                    if line is None:
+                        return
+                    if line == b"" or len(line) > MAX_LINE:
+                        exchange.send_error(431, "Line too long")
                         return self._answer(exchange)
-                    continue
+                    if line not in (b"\r\n", b"\n"):
+                        self.headers.append(line)
+                        if len(self.headers) > MAX_HEADERS:
+                            exchange.send_error(431, "Too many headers")
+                            return self._answer(exchange)
+                        continue
                 if not exchange.header_lines(self.headers):
                     return self._answer(exchange) if exchange.out else self.close()
                 if exchange.expect_continue:

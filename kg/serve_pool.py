@@ -28,7 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .errors import QueryError
+from .query import Dataset
+from .serve_federation import refusal
 from .serve_loop import Loop, Timer
+from .store import LIVE as _LIVE
 
 from .serve_formats import (CONTENT_TYPES, NotAcceptable, choose_format, serialize_ask, serialize_graph,
                             serialize_select)
@@ -92,10 +96,8 @@ def _store_version(path: Path) -> str | None:
 def live_stamp(path: str | Path) -> tuple[int, int, int] | None:
     """What identifies the store's ``LIVE`` file as written: a build or an update replaces it by a rename (a new
     file), so an unchanged stamp means an unchanged live version. One ``stat`` instead of reading it, per query."""
-    from .store import LIVE
-
     try:
-        info = os.stat(os.path.join(path, LIVE))   # (a string join: a Path costs more than the stat)
+        info = os.stat(f"{path}{os.sep}{_LIVE}")   # (a string: a Path or a join costs more than the stat)
     except FileNotFoundError:
         return None
     return (info.st_ino, info.st_mtime_ns, info.st_size)
@@ -108,10 +110,6 @@ def _syntax_message(exc: SyntaxError) -> str:
 
 def _run_query(store: Store, job: Job) -> Reply:
     """Answer one job with the store's one executor (kg.store.Store.query), serialised for the client."""
-    from .errors import QueryError
-    from .query import Dataset
-    from .serve_federation import refusal
-
     # here rather than in the server: a long text costs this worker's time (bounded), not the server's
     refused = refusal(job.text, update=False, federation=job.federation, allow_list=job.allow_service,
                       prefixes=job.prefixes)
@@ -119,9 +117,9 @@ def _run_query(store: Store, job: Job) -> Reply:
         return Reply.text(403, refused)
     params: dict[str, Term] = dict(job.substitutions)
     try:
-        result = store.query(job.text, params or None, prefixes=job.prefixes,
-                             dataset=Dataset(tuple(job.default_graphs), tuple(job.named_graphs)),
-                             cap=job.max_results)
+        dataset = Dataset(tuple(job.default_graphs), tuple(job.named_graphs)) \
+            if job.default_graphs or job.named_graphs else None   # None: the same default, built for no query
+        result = store.query(job.text, params or None, prefixes=job.prefixes, dataset=dataset, cap=job.max_results)
     except QueryError as exc:
         return Reply.text(400, exc.message)
     headers: dict[str, str] = {}
@@ -144,7 +142,47 @@ def _run_query(store: Store, job: Job) -> Reply:
     return Reply(200, CONTENT_TYPES[fmt], body, headers)
 
 
-def _worker_main(conn: Connection, store_path: str) -> None:
+class _Channel:
+    """The worker's end of its socket: whole frames in (a job), one frame out (a reply), as
+    ``multiprocessing.connection`` frames them. A job usually arrives in one ``recv`` (Connection.recv makes two
+    reads per frame), and a reply goes in one ``sendmsg`` (header and body without copying them together)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.inbox = bytearray()
+
+    def recv(self) -> object:
+        """The next job (unpickled); EOFError when the server closed its end."""
+        while True:
+            if len(self.inbox) >= 4:
+                (size,) = struct.unpack_from("!i", self.inbox)
+                start = 4
+                if size == -1:
+                    start = 12
+                    size = struct.unpack_from("!Q", self.inbox, 4)[0] if len(self.inbox) >= 12 else -1
+                if size >= 0 and len(self.inbox) >= start + size:
+                    job = pickle.loads(self.inbox[start:start + size])
+                    del self.inbox[:start + size]
+                    return job
+            data = self.sock.recv(262_144)
+            if not data:
+                raise EOFError
+            self.inbox += data
+
+    def send_reply(self, reply: Reply) -> None:
+        head, body = _reply_head(reply), reply.body
+        size = len(head) + len(body)
+        parts: list[bytes | memoryview] = [
+            struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size), head, body]
+        while parts:
+            sent = self.sock.sendmsg(parts)
+            while parts and sent >= len(parts[0]):
+                sent -= len(parts.pop(0))
+            if sent:
+                parts[0] = memoryview(parts[0])[sent:]
+
+
+def _worker_main(conn: _Channel, store_path: str) -> None:
     from .errors import StoreError
     from .store import KgStore
 
@@ -158,14 +196,14 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        if job is None:
+        if not isinstance(job, Job):
             return
         if known is None:
             known = job.prefixes
         elif job.known_prefixes:
             job.prefixes = known
         try:
-            now = live_stamp(path)
+            now = live_stamp(store_path)
             if opened is None or now is None or now != stamp:
                 if opened is None or _store_version(path) != opened.version:
                     if opened is not None:
@@ -186,7 +224,7 @@ def _worker_main(conn: Connection, store_path: str) -> None:
         except Exception as exc:  # noqa: BLE001 - a worker must answer, whatever happens
             reply = Reply.text(500, f"internal error: {type(exc).__name__}: {exc}")
         try:
-            conn.send_bytes(_encode_reply(reply))
+            conn.send_reply(reply)
         except (OSError, ValueError):
             return
 
@@ -220,10 +258,10 @@ def _child_main() -> None:
     network = len(sys.argv) > 4 and sys.argv[4] == "net"
     memory_mb = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     _confine(network, memory_mb)
-    conn = Connection(fd)
     if mode == "query":
-        _worker_main(conn, store_path)
+        _worker_main(_Channel(socket.socket(fileno=fd)), store_path)
     else:
+        conn = Connection(fd)
         job = conn.recv()
         _update_main(conn, store_path, job.text, job.prefixes)
 
@@ -359,16 +397,34 @@ def _frame(payload: bytes) -> bytes:
     return struct.pack("!i", len(payload)) + payload
 
 
-def _encode_reply(reply: Reply) -> bytes:
-    """A reply as the worker sends it: status, retire flag, the type and headers (JSON), the body as it is."""
+_HEADS: dict[tuple[int, bool, str], bytes] = {}   # the head of a reply without headers, by status and type
+
+
+def _reply_head(reply: Reply) -> bytes:
+    """What goes before the body in a reply frame: status, retire flag, the type and headers (JSON)."""
+    key = (reply.status, reply.retire, reply.content_type)
+    if not reply.headers and key in _HEADS:
+        return _HEADS[key]
     meta = json.dumps([reply.content_type, reply.headers], ensure_ascii=True).encode("ascii")
-    return struct.pack("!HBI", reply.status, reply.retire, len(meta)) + meta + reply.body
+    head = struct.pack("!HBI", reply.status, reply.retire, len(meta)) + meta
+    if not reply.headers and len(_HEADS) < 64:
+        _HEADS[key] = head
+    return head
+
+
+_METAS: dict[bytes, tuple[str, dict[str, str]]] = {}   # a reply's type and headers as sent, read once
 
 
 def _decode_reply(frame: bytes) -> Reply:
     status, retire, size = struct.unpack_from("!HBI", frame)
-    content_type, headers = json.loads(frame[7:7 + size])
-    return Reply(status, content_type, frame[7 + size:], headers, bool(retire))
+    meta = frame[7:7 + size]
+    known = _METAS.get(meta)
+    if known is None:
+        content_type, headers = json.loads(meta)
+        known = (content_type, headers)
+        if not headers or len(_METAS) < 64:   # the few kinds most replies are (no per-query header values)
+            _METAS[meta] = known
+    return Reply(status, known[0], frame[7 + size:], dict(known[1]), bool(retire))
 
 
 class ClientBusy(Exception):

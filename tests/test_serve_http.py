@@ -160,6 +160,43 @@ def test_pipelined_requests_are_answered_in_order(server):
     assert answers[4][1]["connection"] == "close"
 
 
+def test_header_blocks_read_whole_or_line_by_line_give_the_same_answers(server):
+    """A header block that has arrived whole with CRLF line ends is split at once; bare LF line ends, a block
+    longer than the one read at once, a folded line and a block that arrives a few bytes at a time are read
+    line by line: every form gets the answer its headers ask for, pipelined on one connection."""
+    crlf = get(ASK, server.port, "Accept: text/csv")
+    bare = f"GET {ASK} HTTP/1.1\nHost: 127.0.0.1:{server.port}\nAccept: text/tab-separated-values\n\n".encode()
+    mixed = f"GET {ASK} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\nAccept: text/csv\r\n\n".encode()
+    large = get(ASK, server.port, *(f"X-Pad-{i}: {'p' * 200}" for i in range(90)), "Accept: text/csv")
+    folded = get(ASK, server.port, "Accept: application/x-unknown,", "  text/csv;q=0.5")
+    answers = exchange(server, crlf + bare + mixed + large + folded + get(ASK, server.port, "Connection: close"),
+                       replies=6)
+    assert [status for status, _, _ in answers] == [200] * 6
+    assert [body for _, _, body in answers[:5]] == [b"_askResult\r\ntrue\r\n", b"?_askResult\ntrue\n",
+                                                   b"_askResult\r\ntrue\r\n", b"_askResult\r\ntrue\r\n",
+                                                   b"_askResult\r\ntrue\r\n"]
+    assert json.loads(answers[5][2])["boolean"] is True and answers[5][1]["connection"] == "close"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:   # in pieces
+        raw = get(ASK, server.port, "Accept: text/csv", "Connection: close")
+        for start in range(0, len(raw), 7):
+            sock.sendall(raw[start:start + 7])
+            time.sleep(0.002)
+        reply = sock.makefile("rb").read()
+    assert reply.startswith(b"HTTP/1.1 200") and reply.endswith(b"\r\n\r\n_askResult\r\ntrue\r\n")
+
+
+def test_a_large_answer_comes_back_whole_from_the_worker(server):
+    """A reply frame far larger than one socket buffer (the worker writes it in parts) reaches the client whole."""
+    every = "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"})
+    count = "/sparql?" + urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    [(status, headers, body), (_, _, counted)] = exchange(
+        server, get(every, server.port, "Accept: application/sparql-results+json")
+        + get(count, server.port, "Accept: text/csv", "Connection: close"), replies=2)
+    rows = json.loads(body)["results"]["bindings"]
+    assert status == 200 and len(body) > 500_000 and int(headers["content-length"]) == len(body)
+    assert len(rows) == int(counted.splitlines()[1]) and all(set(row) == {"s", "p", "o"} for row in rows)
+
+
 def test_a_half_sent_request_does_not_hold_up_other_connections(server):
     """One event loop reads every connection: a client that sent half a request (and waits) does not delay the
     answer to another client."""
