@@ -4,12 +4,16 @@
   matches (hypothesis, on random names and texts);
 - Korean lines are split at sentence-final punctuation and only sentences with a digit go through kiwipiepy:
   their morphemes must sit at the right offsets of the sentence, whatever sentence of the line it is, and the
-  other sentences must be there too (they carry topics and attributions).
+  other sentences must be there too (they carry topics and attributions);
+- drafts are written by libyaml's emitter where it writes what PyYAML's pure-Python emitter writes, and by the
+  Python emitter elsewhere: the output must be the Python emitter's, byte for byte, whatever the data.
 """
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +21,7 @@ from hypothesis import strategies as st
 
 from extracthelp import draft, keys
 from kg.extract import _engine
+from kg.extract.draft import dump_yaml, dump_yaml_python
 from kg.extract.resolve import trie_pattern
 from kg.load import load_registries
 
@@ -70,3 +75,27 @@ def test_a_name_the_registries_lack_is_read_in_a_later_sentence_of_a_line(regist
     [(subject, kind, measure, value)] = keys(d)
     assert (kind, measure, value) == ("observation", "h100-gpus-held", 250000)
     assert d.proposals["entities"][subject]["label"]["ko"] == "코어위브"
+
+
+# keys as drafts have them (field names, registry keys) and some that look like other YAML types; any key at all
+KEYS = st.one_of(st.text("abnoyesul0123456789_-", min_size=1, max_size=8), st.sampled_from(["no", "null", "on", "1e3"]),
+                 st.text(max_size=6))
+SCALARS = st.one_of(st.text(), st.text("가나 .:-#'\"\n\t\x85\u2028\ufeff\U0001F600\xa0", max_size=40),
+                    st.decimals(allow_nan=False, allow_infinity=False), st.integers(), st.booleans(), st.none(),
+                    st.dates(), st.floats(allow_nan=False))
+
+
+@given(data=st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                          st.dictionaries(KEYS, inner, max_size=4)), max_leaves=20),
+       shared=st.booleans())
+@settings(max_examples=500, deadline=None)
+def test_drafts_are_written_as_the_python_emitter_writes_them(data: Any, shared: bool) -> None:
+    doc = {"facts": [data, data] if shared else [data]}     # one object twice: an anchor and an alias
+    assert dump_yaml(doc) == dump_yaml_python(doc)
+
+
+def test_a_real_draft_is_written_as_the_python_emitter_writes_it(registry) -> None:
+    d = draft(registry, "AI 경쟁\n\n코어위브는 H100 GPU 25만대를 보유하고 있다. 메타는 35만대로 1위다 😀.\n", "ko")
+    for doc in (d.sheet, {"article": "t", "pending_facts": d.pending}, d.proposals,
+                {"facts": [{"value": Decimal("12.50"), "text": "SK\x85하이닉스"}]}):
+        assert dump_yaml(doc) == dump_yaml_python(doc)
