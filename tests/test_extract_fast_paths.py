@@ -99,3 +99,18 @@ def test_a_real_draft_is_written_as_the_python_emitter_writes_it(registry) -> No
     for doc in (d.sheet, {"article": "t", "pending_facts": d.pending}, d.proposals,
                 {"facts": [{"value": Decimal("12.50"), "text": "SK\x85하이닉스"}]}):
         assert dump_yaml(doc) == dump_yaml_python(doc)
+
+
+def test_a_sentence_analysed_before_gets_the_same_morphemes_at_its_new_place(registry) -> None:
+    from kg.extract.lang.ko import patterns
+
+    rules = _engine(registry, "ko").rules
+    line = "코어위브는 H100 GPU 25만대를 보유했다. 메타는 35만대로 1위다."
+    first = f"AI 경쟁\n\n{line}\n"
+    second = f"다른 기사\n\n업계는 2024년 투자가 늘었다고 말했다. {line}\n정부는 5조원을 투입한다.\n"
+    patterns._ANALYSED.clear()
+    fresh = rules.sentences(second, len(second))
+    patterns._ANALYSED.clear()
+    rules.sentences(first, len(first))                  # the line's sentences analysed at other offsets
+    assert rules.sentences(second, len(second)) == fresh
+    assert any(s.text.startswith("코어위브") and s.proper_nouns for s in fresh)

@@ -153,7 +153,31 @@ def kiwi(words: list[str]) -> Any:
             for w in words:
                 analyser.add_user_word(w, "NNP", 0.0)
             _KIWI, _KIWI_WORDS = analyser, frozenset(words)
+            _ANALYSED.clear()
         return _KIWI
+
+
+# a sentence as kiwipiepy splits and tags it: (start, end, tokens (start, length, form, tag)) per sub-sentence
+Analysed = list[tuple[int, int, list[tuple[int, int, str, str]]]]
+# what the analyser gave each sentence text it saw (the same text always gets the same analysis): a batch of articles
+# repeats datelines, bylines, boilerplate and whole sentences (wire copy), and kiwipiepy is most of a Korean
+# article's cost
+_ANALYSED: dict[str, Analysed] = {}
+_ANALYSED_MAX = 20000
+
+
+def analyse(words: list[str], texts: list[str]) -> list[Analysed]:
+    """Sentences and morphemes of each text (offsets local to the text), through the cache."""
+    analyser = kiwi(words)
+    got = {t: _ANALYSED.get(t) for t in texts}
+    todo = [t for t, v in got.items() if v is None]
+    if todo:
+        if len(_ANALYSED) + len(todo) > _ANALYSED_MAX:
+            _ANALYSED.clear()
+        for text, sents in zip(todo, analyser.split_into_sents(todo, return_tokens=True), strict=True):
+            got[text] = _ANALYSED[text] = [(x.start, x.end, [(t.start, t.len, t.form, t.tag) for t in x.tokens])
+                                           for x in sents]
+    return [v for t in texts if (v := got[t]) is not None]
 
 
 class KoreanRules(QuotedSpeakers, TableReader):
@@ -191,12 +215,11 @@ class KoreanRules(QuotedSpeakers, TableReader):
         analysed = [j for j, (i, a, b) in enumerate(pieces) if lines[i][0] not in rows and _DIGIT.search(lines[i][1], a, b)]
         split: dict[int, list[tuple[int, int, list[Any]]]] = {}
         if analysed:
-            batch = kiwi(self.user_words).split_into_sents(
-                [lines[pieces[j][0]][1][pieces[j][1]:pieces[j][2]] for j in analysed], return_tokens=True)
-            for j, sents in zip(analysed, batch, strict=False):
+            batch = analyse(self.user_words, [lines[pieces[j][0]][1][pieces[j][1]:pieces[j][2]] for j in analysed])
+            for j, sents in zip(analysed, batch, strict=True):
                 a = pieces[j][1]
-                split[j] = [(a + x.start, a + x.end, [(a + t.start, t.len, t.form, t.tag) for t in x.tokens])
-                            for x in sents]
+                split[j] = [(a + x0, a + x1, [(a + t0, n, form, tag) for t0, n, form, tag in tokens])
+                            for x0, x1, tokens in sents]
         out: list[Sentence] = []
         para = -1
         last_line = -1
