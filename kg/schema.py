@@ -111,14 +111,19 @@ class Section:
         """The keys allowed (for a fact: of that kind)."""
         return self._keys[kind]
 
+    @cached_property
+    def _required(self) -> dict[str | None, tuple[str, ...]]:
+        return {kind: tuple(f.name for f in self.fields if f.required and (kind is None or kind in f.kinds))
+                for kind in (None, *FACT_KINDS)}
+
     def required(self, kind: str | None = None) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.required and (kind is None or kind in f.kinds))
+        return self._required[kind]
 
     def ordered(self, values: AnyMapping[str, Any], kind: str | None = None) -> dict[str, Any]:
         """``values`` with its keys in the declared order (how drafts are written); a key the section does not
         allow (for that kind), or a missing required one, is a programming error (``ValueError``)."""
-        unknown = set(values) - self.keys(kind)
-        missing = set(self.required(kind)) - set(values)
+        unknown = values.keys() - self.keys(kind)
+        missing = [k for k in self.required(kind) if k not in values]
         if unknown or missing:
             raise ValueError(f"{self.name}: " + "; ".join(
                 part for part in (f"unknown keys {sorted(unknown)}" if unknown else "",

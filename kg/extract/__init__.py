@@ -72,7 +72,7 @@ def _publisher(article: ArticleText, gaz: Gazetteer, publisher: str | None) -> t
                 return m.key, None
     counts: dict[str, int] = {}
     text = article.text
-    for m in gaz.find(text):
+    for m in gaz.find(text) if gaz.may_name(text, "publisher") else []:
         if m.type != "publisher":
             continue
         line_start = text.rfind("\n", 0, m.start) + 1

@@ -101,9 +101,18 @@ def _names_ko(s: Sentence, known: list[tuple[int, int]], measure_words: set[str]
     return phrases.names_ko(s, known, measure_words)
 
 
+_NOT_NAMES: dict[tuple[int, int], tuple[set[str], set[str], set[str]]] = {}
+
+
 def _names_en(s: Sentence, known: list[tuple[int, int]], measure_words: set[str], folded: set[str],
               article: str) -> list[tuple[int, int, str]]:
-    return phrases.names_en(s.text, known, measure_words | folded, article)
+    # the engine's two word sets are built once: their union once per pair, not per sentence
+    hit = _NOT_NAMES.get((id(measure_words), id(folded)))
+    if hit is None or hit[0] is not measure_words or hit[1] is not folded:
+        if len(_NOT_NAMES) > 16:
+            _NOT_NAMES.clear()
+        hit = _NOT_NAMES[(id(measure_words), id(folded))] = (measure_words, folded, measure_words | folded)
+    return phrases.names_en(s.text, known, hit[2], article)
 
 
 def _clause_ko(text: str, q: Quantity) -> str:

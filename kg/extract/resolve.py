@@ -122,6 +122,15 @@ class Gazetteer:
                     add(word, code, "country", weak=True)
         self.names = names
         self._re = re.compile(trie_pattern(names))
+        self._of_type: dict[str, tuple[str, ...]] = {}
+
+    def may_name(self, text: str, etype: str) -> bool:
+        """Whether ``text`` holds a name of an entity of type ``etype`` at all (then :meth:`find` may find one;
+        if not, it finds none of that type): a whole article is searched for its publisher."""
+        words = self._of_type.get(etype)
+        if words is None:
+            words = self._of_type[etype] = tuple(n for n, k in self.names.items() if self.types.get(k, "country") == etype)
+        return any(w in text for w in words)
 
     def korean_words(self) -> list[str]:
         """Names to add to the Korean analyser as proper nouns (no spaces, some Hangul)."""

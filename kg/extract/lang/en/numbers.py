@@ -86,10 +86,14 @@ def _unit_word(unit: str) -> tuple[str, str]:
     return key, UNIT_KINDS.get(key, "count")
 
 
+_ANY_DIGIT = re.compile(r"\d")     # QUANTITY_RE and ORDINAL_RE need one (most sentences have none)
+
+
 def find_en_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
-    dates = date_spans(text)
-    for m in QUANTITY_RE.finditer(text):
+    digits = _ANY_DIGIT.search(text) is not None
+    dates = date_spans(text) if digits else ()
+    for m in QUANTITY_RE.finditer(text) if digits else ():
         if any(a <= m.start("num") < b for a, b in dates):
             continue          # "June 30, 2023", "Oct. 17", "Posted August. 11, 2008 06:49"
         sign, unit = m.group("sign"), m.group("unit")
@@ -175,8 +179,9 @@ def find_en_ranks(text: str) -> list[RankMention]:
     """Ordinals used as ranks: "33rd", "No. 4", "first" (word ordinals only up to tenth); not editions, times,
     periods ("the fourth edition", "the first quarter") or days ("on the 9th"), and nothing inside a date."""
     out = []
-    dates = date_spans(text)
-    for m in ORDINAL_RE.finditer(text):
+    digits = _ANY_DIGIT.search(text) is not None
+    dates = date_spans(text) if digits else ()
+    for m in ORDINAL_RE.finditer(text) if digits else ():
         n = int(m.group(1) or m.group(2) or m.group(3))
         if n > 0 and not _not_a_place(text, m.start(), m.end()) and not any(a <= m.start() < b for a, b in dates):
             out.append(RankMention(n, m.start(), m.end(), m.group(0)))
