@@ -17,6 +17,7 @@ import hashlib
 import multiprocessing
 import os
 import tempfile
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -75,6 +76,9 @@ class BuildSummary:
     draft_articles: int = 0    # articles in the store whose fact sheet is an unreviewed draft (draft: true)
     draft_facts: int = 0       # facts those articles hold
     left_out: list[str] = field(default_factory=list)  # draft sheets not built (--reviewed-only)
+    # wall seconds of each phase, in order: read (registries, read and hash every sheet), load (load, check and
+    # map the changed sheets), validate, store, count, export (kg build --timings prints them)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def violations(self) -> int:
@@ -98,6 +102,22 @@ def _digest(*parts: bytes) -> str:
 
 def _nquads(quads: list[pyoxigraph.Quad]) -> bytes:
     return serialized(quads, pyoxigraph.RdfFormat.N_QUADS) if quads else b""
+
+
+class _Phases:
+    """Wall time of each build phase, kept in ``BuildSummary.timings``: ``next(name)`` ends the running phase
+    and starts ``name``; ``next(None)`` ends the last one."""
+
+    def __init__(self, timings: dict[str, float], first: str) -> None:
+        self.timings = timings
+        self.name: str | None = first
+        self.started = time.perf_counter()
+
+    def next(self, name: str | None) -> None:
+        now = time.perf_counter()
+        if self.name is not None:
+            self.timings[self.name] = self.timings.get(self.name, 0.0) + now - self.started
+        self.name, self.started = name, now
 
 
 class Mapped:
@@ -195,6 +215,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     shacl_engine = check_engine(settings.value("shacl_engine", shacl_engine))
     iris = Iris(base)  # checks the base IRI before anything is read
     tick = progress or (lambda stage, done, total: None)
+    timings: dict[str, float] = {}
+    phases = _Phases(timings, "read")
 
     # 1. load and check everything; nothing is written before this completes
     registry_dirs, files = discover(paths)
@@ -210,7 +232,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     # empty new version
     usable = is_usable_state(state)
     old_graphs: dict[str, GraphState] = state["graphs"] if usable else {}
-    summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash)
+    summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash,
+                           timings=timings)
 
     new_quads = Mapped()              # the changed articles' graphs as N-Quads text
     editions: dict[str, list[EditionRow]] = {}    # article id -> [[series key, year or None], ...]
@@ -242,6 +265,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     pool = _worker_pool(len(to_load), registry, base, text_dir)
     try:
         loaded = _load_articles(to_load, pool, registry, iris, text_dir)
+        phases.next("load")
         tick("load", 0, len(files))
         for number, (article_id, digest, unchanged, needs) in enumerate(entries, start=1):
             tick("load", number, len(files))
@@ -275,6 +299,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
 
         # 2. validate what changed, together with the registry and editions it refers to
         fresh: dict[str, list[ResultRecord]] = {}
+        phases.next("validate")
         if anything_changed:
             # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
             # finds them cached and does not read those graphs back from the store)
@@ -292,6 +317,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 graphs_state[key]["draft"] = is_draft
         summary.report = _report(graphs_state, store_path)
 
+        phases.next("store")
         with KgStore(store_path, fresh=not usable) as store:
             if store.base_version != base_version:
                 raise StoreError(f"the store at {store_path} changed while this build was loading its input "
@@ -316,8 +342,9 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             tick("store", 1, 1)
             summary.notes = list(store.notes)
             keys = {graph_name(k): digest for k, digest in hashes.items()}
-            return _finish(store, summary, hashes, base, out_dir, html, tick, keys)
+            return _finish(store, summary, hashes, base, out_dir, html, tick, keys, phases)
     finally:
+        phases.next(None)
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         new_quads.close()
@@ -426,13 +453,18 @@ def _report(graphs_state: dict[str, GraphState], store_path: Path) -> Validation
 
 
 def _finish(store: KgStore, summary: BuildSummary, hashes: dict[str, str], base: str, out_dir: Path | None,
-            html: bool, tick: Progress, keys: dict[str, str] | None = None) -> BuildSummary:
+            html: bool, tick: Progress, keys: dict[str, str] | None = None,
+            phases: _Phases | None = None) -> BuildSummary:
     summary.articles = len(hashes) - 1
+    if phases is not None:
+        phases.next("count")
     _count(store, summary)
     assert summary.report is not None, "build() sets the report before the store is written"
 
     # 4. outputs (the writer lock is still held: no other build writes them meanwhile)
     if out_dir is not None:
+        if phases is not None:
+            phases.next("export")
         remove_stale_temps(Path(out_dir), OUTPUT_FILES)
         summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html, progress=tick,
                                         keys=keys)

@@ -95,9 +95,11 @@ def _shacl_engine_option(func: _Command) -> _Command:
 @click.option("--no-html", is_flag=True, help="Do not write out/graph.html.")
 @click.option("--reviewed-only", is_flag=True,
               help="Leave out fact sheets marked draft: true (kg extract drafts not yet reviewed).")
+@click.option("--timings", is_flag=True,
+              help="Also print the wall time of each phase (read, load, validate, store, count, export).")
 @_shacl_engine_option
 def build_command(paths: tuple[Path, ...], out_dir: Path, store_path: str, base: str, text_dir: Path | None,
-                  no_html: bool, reviewed_only: bool, shacl_engine: str) -> int:
+                  no_html: bool, reviewed_only: bool, timings: bool, shacl_engine: str) -> int:
     """Load registries and fact sheets (default: data/), store, validate and write the outputs.
 
     Exit status: 0 the graph conforms, 1 SHACL violations, 2 bad input, 3 store or output error.
@@ -127,6 +129,9 @@ def build_command(paths: tuple[Path, ...], out_dir: Path, store_path: str, base:
                    "(add wikidata: Q… to their registry entries)")
     if summary.outputs:
         click.echo("wrote: " + " ".join(p.as_posix() for p in summary.outputs))
+    if timings:
+        phases = [f"{name} {seconds:.2f} s" for name, seconds in summary.timings.items()]
+        click.echo(f"timings: {', '.join(phases)}, total {sum(summary.timings.values()):.2f} s")
     return EXIT_OK if summary.conforms else EXIT_VIOLATIONS
 
 

@@ -318,3 +318,22 @@ def test_parallel_load_gives_the_same_outputs_and_a_bad_sheet_leaves_the_store_a
     with KgStore(store, read_only=True) as opened:
         assert every_quad(opened) == before
     assert snapshot(out) == outputs
+
+
+def test_timings_name_every_phase_of_a_build_in_order(tmp_path, capsys):
+    """``kg build --timings`` prints each phase's wall time; a build with nothing changed still goes through
+    every phase (the phases skip their work, not their place in the line)."""
+    import re
+
+    argv = ["build", DATA, "--store", tmp_path / "store", "-o", tmp_path / "out", "--no-html", "--timings"]
+    for _ in range(2):
+        run = run_cli(capsys, *argv)
+        assert run.code == 0, run.err
+        line = next(line for line in run.out.splitlines() if line.startswith("timings: "))
+        phases = re.findall(r"(\w+) (\d+\.\d\d) s", line)
+        assert [name for name, _ in phases] == ["read", "load", "validate", "store", "count", "export", "total"]
+        seconds = [float(value) for _, value in phases]
+        assert abs(sum(seconds[:-1]) - seconds[-1]) < 0.05 and seconds[-1] > 0
+    assert "timings:" not in run_cli(capsys, *argv[:-1]).out
+    summary = build([DATA], out_dir=None, store_path=tmp_path / "store", html=False)
+    assert list(summary.timings) == ["read", "load", "validate", "store", "count"]   # no outputs: no export
