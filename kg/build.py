@@ -33,7 +33,7 @@ from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
 from .export import Pieces, Snapshot, export, make_piece, save_piece, serialized
 from .load import discover, load_article, load_registries
-from .mapping import Iris, article_editions, article_quads, editions_quads, registry_quads
+from .mapping import Iris, article_editions, article_nquads, editions_quads, registry_quads
 from .model import Article, Registry
 from .store import DEFAULT_STORE, STATE_VERSION, KgStore, is_usable_state, read_live_state
 from .validate import (DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine, graph_from_oxigraph,
@@ -395,8 +395,8 @@ def _load_in_worker(paths: list[Path]) -> list[_Loaded]:
 
 def _load_one(path: Path, registry: Registry, iris: Iris, text_dir: Path | None) -> _Loaded:
     article = load_article(path, registry, text_dir=text_dir)
-    quads = article_quads(article, registry, iris)
-    return _Loaded(bool(article.meta.draft), _nquads(quads), len(quads),
+    nquads, count = article_nquads(article, registry, iris)
+    return _Loaded(bool(article.meta.draft), nquads, count,
                    sorted([list(e) for e in article_editions(article, registry)], key=str))
 
 
@@ -413,8 +413,8 @@ def _load_articles(paths: list[Path], pool: ProcessPoolExecutor | None, registry
 
 
 def _add_article(mapped: Mapped, article: Article, registry: Registry, iris: Iris) -> None:
-    quads = article_quads(article, registry, iris)
-    mapped.add(article.meta.id, iris.article_graph(article.meta.id).value, _nquads(quads), len(quads))
+    nquads, count = article_nquads(article, registry, iris)
+    mapped.add(article.meta.id, iris.article_graph(article.meta.id).value, nquads, count)
 
 
 def check_store_base(state: dict[str, Any], base: str, store_path: Path) -> None:

@@ -34,6 +34,7 @@ _QUALIFIER_WORDS = {"lower-bound": "at least ", "upper-bound": "at most ", "rang
                     "forecast": "forecast ", "estimate": "estimated "}
 
 
+@functools.lru_cache(maxsize=None)   # the vocabulary's few hundred terms, asked for on every quad
 def n(term: str) -> NamedNode:
     return NamedNode(NKG + term)
 
@@ -200,13 +201,39 @@ class Iris:
         return None
 
 
+Term = NamedNode | BlankNode | Literal
+_TEXTS: dict[NamedNode, str] = {}   # N-Triples text of the IRIs written so far (bounded by _MAX_TEXTS)
+_MAX_TEXTS = 1 << 16
+
+
+def _text(term: Term) -> str:
+    """``term`` as N-Triples text (what ``str`` of a pyoxigraph term gives), IRIs cached: most quads repeat the
+    same predicates, classes, entities and indicators."""
+    if type(term) is not NamedNode:
+        return str(term)
+    text = _TEXTS.get(term)
+    if text is None:
+        text = str(term)
+        if len(_TEXTS) < _MAX_TEXTS:
+            _TEXTS[term] = text
+    return text
+
+
 class _Emitter:
-    def __init__(self, graph: NamedNode):
+    """Collects the quads of one graph: as pyoxigraph quads, or (``text=True``) as N-Quads lines, which skips
+    making a Python object per quad (most of the mapping's time in a large build)."""
+
+    def __init__(self, graph: NamedNode, text: bool = False):
         self.graph = graph
         self.quads: list[Quad] = []
+        self.lines: list[str] | None = [] if text else None
+        self._end = f" {_text(graph)} .\n"
 
-    def add(self, s: NamedNode | BlankNode, p: NamedNode, o: NamedNode | BlankNode | Literal) -> None:
-        self.quads.append(Quad(s, p, o, self.graph))
+    def add(self, s: NamedNode | BlankNode, p: NamedNode, o: Term) -> None:
+        if self.lines is not None:
+            self.lines.append(f"{_text(s)} {_text(p)} {_text(o)}{self._end}")
+        else:
+            self.quads.append(Quad(s, p, o, self.graph))
 
     def labels(self, s: NamedNode, labels: dict[str, str], predicate: NamedNode = LABEL) -> None:
         for lang in sorted(labels):
@@ -339,8 +366,23 @@ def _proposed(e: _Emitter, s: NamedNode, proposed: bool) -> None:
 
 # ------------------------------------------------------------------------------------------------ articles
 def article_quads(article: Article, registry: Registry, iris: Iris) -> list[Quad]:
+    """The article's graph as quads."""
+    e = _Emitter(iris.article_graph(article.meta.id))
+    _article(e, article, registry, iris)
+    return e.quads
+
+
+def article_nquads(article: Article, registry: Registry, iris: Iris) -> tuple[bytes, int]:
+    """The article's graph as N-Quads text (the same statements as ``article_quads``, in the same order) and the
+    number of quads: what a build spools and bulk-loads, made without a Python object per quad."""
+    e = _Emitter(iris.article_graph(article.meta.id), text=True)
+    _article(e, article, registry, iris)
+    assert e.lines is not None
+    return "".join(e.lines).encode("utf-8"), len(e.lines)
+
+
+def _article(e: _Emitter, article: Article, registry: Registry, iris: Iris) -> None:
     meta = article.meta
-    e = _Emitter(iris.article_graph(meta.id))
     a = iris.article(meta.id)
     e.add(a, TYPE, n("Article"))
     e.add(a, IDENTIFIER, lit_str(meta.id))
@@ -369,7 +411,6 @@ def article_quads(article: Article, registry: Registry, iris: Iris) -> list[Quad
         _edition(e, kind, key, None, registry, iris, article.id)
     for fact in article.facts:
         _fact(e, article, fact, registry, iris)
-    return e.quads
 
 
 # An edition as the build state keeps it: ("ranking:{series key}" or "classification:{key}", year or None).
