@@ -1,10 +1,13 @@
 """The benchmark: build time, peak memory, load rate, saved-query latency (Oxigraph vs rdflib), incremental build.
 
-``python -m bench`` (or ``python3 dev.py bench``) runs, for each corpus size (default 100, 1000, 10000 articles):
+``python -m bench`` (or ``python3 dev.py bench``) runs, for each corpus size (default 100, 1000, 10000 articles;
+100,000 is opt-in with ``--sizes``, its corpus takes a while to generate and its build several minutes):
 
 1. generate the synthetic corpus (bench.generate, fixed seed) unless it is already there;
-2. ``kg build`` from scratch in a child process (outputs written, HTML view skipped): wall time, peak RSS of
-   the child (``os.wait4``), triples in the store, triples per second;
+2. ``kg build --timings`` from scratch in a child process (outputs written, HTML view skipped): wall time and
+   each phase's (read, load, validate, store, count, export), CPU seconds with the worker processes, peak RSS of
+   the largest process (``os.wait4``) and of all the build's processes together (sampled from /proc), triples in
+   the store, triples per second;
 3. raw store load: the built TriG bulk-loaded into a fresh on-disk pyoxigraph store (child process);
 4. every saved query (``queries/*.rq``, default parameters, a few filled in for the synthetic corpus) on the
    Oxigraph store through ``kg.query``: median of ``--repeat`` runs after one warm-up;
@@ -51,8 +54,24 @@ def _env() -> dict:
     return env
 
 
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants (kB), from /proc; 0 for what is gone."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        total += int(_rss_mib(current) * 1024)
+        try:
+            with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as fh:
+                pending.extend(int(child) for child in fh.read().split())
+        except OSError:
+            pass
+    return total
+
+
 def run_measured(argv: list[str]) -> dict:
-    """Run ``argv`` to completion: wall seconds, exit code, output, and the child's own peak RSS (os.wait4)."""
+    """Run ``argv`` to completion: wall seconds, exit code, output, CPU seconds (user + system, worker processes
+    included), the peak RSS of its largest process (os.wait4) and the peak of all its processes together
+    (sampled from /proc every 0.2 s)."""
     started = time.perf_counter()
     with open(os.devnull, "rb") as devnull:
         process = subprocess.Popen(argv, stdin=devnull, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -60,8 +79,10 @@ def run_measured(argv: list[str]) -> dict:
     out_chunks, err_chunks = [], []
     streams = {process.stdout.fileno(): out_chunks, process.stderr.fileno(): err_chunks}
     open_fds = set(streams)
+    tree_peak = 0
     while open_fds:
-        ready, _, _ = select.select(list(open_fds), [], [])
+        ready, _, _ = select.select(list(open_fds), [], [], 0.2)
+        tree_peak = max(tree_peak, _tree_rss_kib(process.pid))
         for fd in ready:
             chunk = os.read(fd, 65536)
             if chunk:
@@ -71,9 +92,10 @@ def run_measured(argv: list[str]) -> dict:
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    rss_kib = usage.ru_maxrss  # kilobytes on Linux
+    rss_kib = usage.ru_maxrss  # kilobytes on Linux: the largest of the child and its waited-for descendants
     return {"seconds": seconds, "code": process.returncode, "out": b"".join(out_chunks).decode("utf-8", "replace"),
-            "err": b"".join(err_chunks).decode("utf-8", "replace"), "max_rss_mib": rss_kib / 1024}
+            "err": b"".join(err_chunks).decode("utf-8", "replace"), "max_rss_mib": rss_kib / 1024,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime, "tree_rss_mib": max(tree_peak, rss_kib) / 1024}
 
 
 KG = [sys.executable, "-c", "import sys; from kg.cli import main; sys.exit(main())"]
@@ -93,8 +115,16 @@ def corpus_for(work: Path, size: int, seed: int) -> Path:
     return folder
 
 
+def parse_timings(text: str) -> dict[str, float]:
+    """The phases of ``kg build --timings``'s line (``timings: read 0.52 s, load 10.10 s, ..., total 19.70 s``)."""
+    line = next((line for line in text.splitlines() if line.startswith("timings: ")), "")
+    return {name: float(seconds) for name, seconds in re.findall(r"(\w+) (\d+(?:\.\d+)?) s", line)
+            if name != "total"}
+
+
 def kg_build(corpus: Path, store: Path, out: Path) -> dict:
-    result = run_measured(KG + ["build", str(corpus), "--store", str(store), "-o", str(out), "--no-html"])
+    result = run_measured(KG + ["build", str(corpus), "--store", str(store), "-o", str(out), "--no-html",
+                                "--timings"])
     if result["code"] not in (0, 1):
         raise RuntimeError(f"kg build failed ({result['code']}): {result['err'].strip()[-2000:]}")
     text = result["out"]
@@ -102,6 +132,8 @@ def kg_build(corpus: Path, store: Path, out: Path) -> dict:
     facts = int(re.search(r"facts: (\d+)", text).group(1))
     rebuilt = re.search(r"\((\d+) rebuilt(?:, (\d+) unchanged)?", text)
     return {"seconds": result["seconds"], "max_rss_mib": result["max_rss_mib"], "triples": triples,
+            "cpu_seconds": result["cpu_seconds"], "tree_rss_mib": result["tree_rss_mib"],
+            "phases": parse_timings(text),
             "facts": facts, "rebuilt": int(rebuilt.group(1)) if rebuilt else None,
             "unchanged": int(rebuilt.group(2) or 0) if rebuilt else None, "exit": result["code"]}
 
@@ -308,6 +340,18 @@ def render(report: dict) -> str:
         lines.append(f"| {row['articles']:,} | {b['facts']:,} | {b['triples']:,} | {_fmt_s(b['seconds'])} | "
                      f"{b['max_rss_mib']:.0f} MiB | {b['triples_per_second']:,.0f} | "
                      f"{raw.get('per_second', 0):,.0f} |")
+    phases = list(dict.fromkeys(name for row in report["sizes"] for name in row["build"].get("phases", {})))
+    if phases:
+        lines += ["", "Full build by phase (wall seconds, from `kg build --timings`; CPU counts the worker processes "
+                  "too; peak RSS: the largest process, and all of the build's processes together):", "",
+                  "| articles | " + " | ".join(phases) + " | total | CPU | peak RSS | peak RSS, all processes |",
+                  "| ---: |" + " ---: |" * (len(phases) + 4)]
+        for row in report["sizes"]:
+            b = row["build"]
+            cells = [_fmt_s(b.get("phases", {}).get(name)) for name in phases]
+            lines.append(f"| {row['articles']:,} | " + " | ".join(cells) + f" | {_fmt_s(b['seconds'])} | "
+                         f"{_fmt_s(b.get('cpu_seconds'))} | {b['max_rss_mib']:.0f} MiB | "
+                         f"{b.get('tree_rss_mib', b['max_rss_mib']):.0f} MiB |")
     for row in report["sizes"]:
         if "incremental" not in row:
             continue
@@ -374,7 +418,8 @@ def _snapshot_and_reexec(args, argv: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,10000",
-                        help="comma-separated corpus sizes in articles (default: 100,1000,10000)")
+                        help="comma-separated corpus sizes in articles (default: 100,1000,10000; 100000 is "
+                             "opt-in: --sizes 1000,10000,100000)")
     parser.add_argument("--seed", type=int, default=SEED, help="corpus seed")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per query on Oxigraph (median)")
     parser.add_argument("--query-limit", type=float, default=120.0,
