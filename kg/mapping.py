@@ -34,7 +34,7 @@ _QUALIFIER_WORDS = {"lower-bound": "at least ", "upper-bound": "at most ", "rang
                     "forecast": "forecast ", "estimate": "estimated "}
 
 
-@functools.lru_cache(maxsize=None)   # the vocabulary's few hundred terms, asked for on every quad
+@functools.cache   # the vocabulary's few hundred terms, asked for on every quad
 def n(term: str) -> NamedNode:
     return NamedNode(NKG + term)
 
