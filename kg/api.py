@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .build import BuildSummary
     from .charts import ChartSummary
     from .remote import GraphPush, PushSummary, RemoteStore
-    from .validate import ValidationReport
+    from .report import ValidationReport
     from .viz import VizSummary
 
 PathLike = str | Path

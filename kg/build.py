@@ -13,6 +13,7 @@ Order matters for the guarantees we make:
 from __future__ import annotations
 
 import collections
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -31,14 +32,15 @@ from . import __version__, settings
 from .assets import ontology_path, shapes_path
 from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
-from .export import Pieces, Snapshot, export, make_piece, save_piece, serialized
+from .export import Pieces, Snapshot, export, make_piece, pieces_dir, save_piece, serialized
+from .graphcounts import GraphCounts, graph_counts, totals
 from .load import discover, load_article, load_registries
 from .mapping import Iris, article_editions, article_nquads, editions_quads, registry_quads
 from .model import Article, Registry
-from .store import DEFAULT_STORE, STATE_VERSION, KgStore, is_usable_state, read_live_state
-from .validate import (DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine, graph_from_oxigraph,
-                       validate, validate_oxigraph)
-from .vocab import DEFAULT_BASE, sparql_prologue
+from .sheetcache import SheetCache
+from .report import DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine
+from .store import DEFAULT_STORE, STATE_VERSION, KgStore, State, is_usable_state, read_live_state, writer_lock
+from .vocab import DEFAULT_BASE
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 # a validation batch: the shared graphs' N-Quads, the spool file and the (offset, length) of each graph in it, and
@@ -47,7 +49,8 @@ BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None"]
 # a ValidationResult as dataclasses.asdict gives it: how results come back from worker processes and are kept in the
 # build state (JSON; ValidationResult(**record) checks one read back from there)
 ResultRecord = dict[str, Any]
-BatchResult = tuple[list[ResultRecord], dict[str, list[str]]]   # results, focus node -> graphs holding it
+# results, focus node -> graphs holding it, graph IRI -> its counts (the graphs whose pieces the batch made)
+BatchResult = tuple[list[ResultRecord], dict[str, list[str]], dict[str, GraphCounts]]
 # one graph's entry in the build state (state.json "graphs"): its hash, validation results, editions and draft flag
 GraphState = dict[str, Any]
 EditionRow = list[Any]   # a kg.mapping.Edition as JSON keeps it: [series key, year or None]
@@ -243,26 +246,23 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     # first the cheap part (read and hash every sheet), then load, check and map the sheets that changed:
     # in worker processes when there are many (results come back in order, as N-Quads text)
     entries: list[tuple[str, str, bool, bool]] = []   # article id, digest, unchanged, needs loading
+    sheets = SheetCache(pieces_dir(store_path))
+    reg_part = hashlib.sha256(reg_hash.encode()).digest()
     for path in files:
         article_id = path.stem
         if article_id in paths_by_id:
             raise InputError(f"article id {article_id!r} is also used by {paths_by_id[article_id]}",
                              location=Location.of(path), hint="article ids must be unique")
         paths_by_id[article_id] = path
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror or exc}", location=Location.of(path)) from exc
-        text_part = b""
-        if text_dir is not None and (text_dir / f"{article_id}.txt").is_file():
-            text_part = (text_dir / f"{article_id}.txt").read_bytes()
-        digest = _digest(content, reg_hash.encode(), text_part)
         old = old_graphs.get(article_id, {})
+        sheet_part, text_part = sheets.hashes(article_id, path, text_dir / f"{article_id}.txt" if text_dir else None)
+        digest = hashlib.sha256(sheet_part + reg_part + text_part).hexdigest()   # _digest(sheet, reg_hash, text)
         unchanged = old.get("hash") == digest and not summary.registry_changed
         needs = not unchanged or (reviewed_only and not isinstance(old.get("draft"), bool))
         entries.append((article_id, digest, unchanged, needs))
     to_load = [paths_by_id[article_id] for article_id, _, _, needs in entries if needs]
     pool = _worker_pool(len(to_load), registry, base, text_dir)
+    frozen = False
     try:
         loaded = _load_articles(to_load, pool, registry, iris, text_dir)
         phases.next("load")
@@ -294,60 +294,101 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             raise StoreError(f"the build state of {store_path} names ranking series the registries lack: "
                              f"{', '.join(unknown[:3])}", hint=f"delete the store folder {store_path} and run "
                              "'kg build' again")
-        shared_quads = reg_quads + editions_quads(all_editions, registry, iris)
+        rankings_quads = editions_quads(all_editions, registry, iris)
+        shared_quads = reg_quads + rankings_quads
+        rankings_hash = _digest(b"".join(sorted(_nquads(rankings_quads).splitlines(keepends=True))),
+                                reg_hash.encode())
+        old_rankings = state.get("rankings", {}) if usable else {}
+        rankings_changed = old_rankings.get("hash") != rankings_hash
         anything_changed = bool(new_quads or summary.registry_changed or summary.removed)
 
         # 2. validate what changed, together with the registry and editions it refers to
         fresh: dict[str, list[ResultRecord]] = {}
         phases.next("validate")
+        counts: dict[str, GraphCounts] = {}    # graph IRI -> its counts, for the graphs validated now
         if anything_changed:
             # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
             # finds them cached and does not read those graphs back from the store)
             piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads if k in hashes}
             fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
-                                         pieces=(base, piece_keys, store_path))
+                                         pieces=(base, piece_keys, store_path), counts=counts)
 
         # 3. store (opened only now: bad input above never touches it)
         def graph_name(key: str) -> str:
             return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
 
-        graphs_state = _graphs_state(old_graphs, hashes, editions, fresh)
+        if summary.registry_changed or "counts" not in old_graphs.get(REGISTRY_KEY, {}):
+            counts[graph_name(REGISTRY_KEY)] = graph_counts(_as_stored(reg_quads))
+        graphs_state = _graphs_state(old_graphs, hashes, editions, fresh,
+                                     {key: counts[graph_name(key)] for key in hashes if graph_name(key) in counts})
         for key, is_draft in drafts.items():
             if key in graphs_state:
                 graphs_state[key]["draft"] = is_draft
         summary.report = _report(graphs_state, store_path)
+        rankings_counts = graph_counts(_as_stored(rankings_quads)) if rankings_changed else old_rankings["counts"]
+        new_state: State = {"version": STATE_VERSION, "base": base, "graphs": graphs_state,
+                            "rankings": {"hash": rankings_hash, "counts": rankings_counts}}
+        keys = {graph_name(k): digest for k, digest in hashes.items()}
+        keys[iris.rankings_graph().value] = rankings_hash
+        expected = {*keys}
+        # The store calls gc.collect() to close RocksDB; with the objects made so far (the state) frozen it does not
+        # walk them (a tenth of a second per thousand articles otherwise). Unfrozen when the build ends.
+        gc.freeze()
+        frozen = True
+
+        if not (anything_changed or rankings_changed) and base_version is not None and graphs_state == old_graphs:
+            # nothing to write into the store: the outputs are made from the live version (under the writer lock,
+            # as a build's are), unless graphs went missing from it
+            with writer_lock(store_path), KgStore(store_path, read_only=True) as store:
+                present = set(store.graphs())
+                if store.version == base_version and expected <= present:
+                    done = _finish(store, summary, new_state, present, base, out_dir, html, tick, keys, phases)
+                    sheets.save()
+                    return done
 
         phases.next("store")
         with KgStore(store_path, fresh=not usable) as store:
             if store.base_version != base_version:
                 raise StoreError(f"the store at {store_path} changed while this build was loading its input "
                                  "(another build finished meanwhile)", hint="run 'kg build' again")
+            present = set(store.graphs())
             # The state says these are stored; if the store lost them (deleted by hand), map them again.
             for article_id in summary.unchanged:
-                if not store.has_graph(graph_name(article_id)):
+                if graph_name(article_id) not in present:
                     _add_article(new_quads, load_article(paths_by_id[article_id], registry, text_dir=text_dir),
                                  registry, iris)
             replace: dict[str, list[pyoxigraph.Quad]] = {}
-            if summary.registry_changed or not store.has_graph(iris.registry_graph().value):
+            if summary.registry_changed or graph_name(REGISTRY_KEY) not in present:
                 replace[graph_name(REGISTRY_KEY)] = reg_quads
-            if anything_changed or not store.has_graph(iris.rankings_graph().value):
-                replace[iris.rankings_graph().value] = shared_quads[len(reg_quads):]
+            if rankings_changed or iris.rankings_graph().value not in present:
+                replace[iris.rankings_graph().value] = rankings_quads
             tick("store", 0, 1)
             store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
             # in runs: Oxigraph's bulk loader holds about a million quads per thread in memory before it writes
             for names, data in new_quads.chunks(STORE_BATCH_QUADS):
                 store.load_graphs(names, data)
-            store.write_state({"version": STATE_VERSION, "base": base, "graphs": graphs_state})
+            store.write_state(new_state)
             store.commit()   # the new version is live from here on
             tick("store", 1, 1)
             summary.notes = list(store.notes)
-            keys = {graph_name(k): digest for k, digest in hashes.items()}
-            return _finish(store, summary, hashes, base, out_dir, html, tick, keys, phases)
+            present = (present | expected) - {graph_name(k) for k in summary.removed}
+            done = _finish(store, summary, new_state, present, base, out_dir, html, tick, keys, phases)
+            sheets.save()
+            return done
     finally:
         phases.next(None)
+        if frozen:
+            gc.unfreeze()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         new_quads.close()
+
+
+def _as_stored(quads: list[pyoxigraph.Quad]) -> list[pyoxigraph.Quad]:
+    """``quads`` as a store gives them back (literals in their canonical form), for counting."""
+    store = pyoxigraph.Store()
+    store.extend(quads)
+    return list(store)
 
 
 @dataclass
@@ -430,11 +471,12 @@ def check_store_base(state: dict[str, Any], base: str, store_path: Path) -> None
 
 
 def _graphs_state(old_graphs: dict[str, GraphState], hashes: dict[str, str], editions: dict[str, list[EditionRow]],
-                  fresh: dict[str, list[ResultRecord]]) -> dict[str, GraphState]:
+                  fresh: dict[str, list[ResultRecord]], counts: dict[str, GraphCounts]) -> dict[str, GraphState]:
     graphs_state: dict[str, GraphState] = {}
     for key, digest in hashes.items():
         results = fresh[key] if key in fresh else old_graphs.get(key, {}).get("results", [])
-        graphs_state[key] = {"hash": digest, "results": results}
+        graphs_state[key] = {"hash": digest, "results": results,
+                             "counts": counts[key] if key in counts else old_graphs[key]["counts"]}
         if key != REGISTRY_KEY:
             graphs_state[key]["editions"] = editions[key]
     return graphs_state
@@ -452,13 +494,13 @@ def _report(graphs_state: dict[str, GraphState], store_path: Path) -> Validation
     return report
 
 
-def _finish(store: KgStore, summary: BuildSummary, hashes: dict[str, str], base: str, out_dir: Path | None,
-            html: bool, tick: Progress, keys: dict[str, str] | None = None,
+def _finish(store: KgStore, summary: BuildSummary, state: State, present: set[str], base: str,
+            out_dir: Path | None, html: bool, tick: Progress, keys: dict[str, str],
             phases: _Phases | None = None) -> BuildSummary:
-    summary.articles = len(hashes) - 1
+    summary.articles = len(state["graphs"]) - 1
     if phases is not None:
         phases.next("count")
-    _count(store, summary)
+    _count(store, summary, state, present)
     assert summary.report is not None, "build() sets the report before the store is written"
 
     # 4. outputs (the writer lock is still held: no other build writes them meanwhile)
@@ -467,7 +509,7 @@ def _finish(store: KgStore, summary: BuildSummary, hashes: dict[str, str], base:
             phases.next("export")
         remove_stale_temps(Path(out_dir), OUTPUT_FILES)
         summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html, progress=tick,
-                                        keys=keys)
+                                        keys=keys, graphs=sorted(present))
     return summary
 
 
@@ -481,7 +523,8 @@ STORE_BATCH_QUADS = 250_000   # quads per bulk load into the store
 def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
                          new_quads: dict[str, list[pyoxigraph.Quad]] | Mapped, tick: Progress,
                          engine: str = DEFAULT_ENGINE, *, pool: ProcessPoolExecutor | None = None,
-                         pieces: PieceSink | None = None) -> dict[str, list[ResultRecord]]:
+                         pieces: PieceSink | None = None,
+                         counts: dict[str, GraphCounts] | None = None) -> dict[str, list[ResultRecord]]:
     """Validate the changed article graphs with the registry graph; results are keyed by the graph that defines
     their focus node.
 
@@ -492,19 +535,21 @@ def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
     per core, ``KG_JOBS``). No shape relates two articles, and an article graph holds statements about its own
     nodes only, so batching changes nothing in the results (tests compare them with one batch).
 
-    ``pieces`` (base IRI, graph IRI -> build hash, store path): the fast engine also makes each validated graph's
-    export piece from its in-memory store (the same text the build loads) and caches it beside the store.
+    ``pieces`` (base IRI, graph IRI -> build hash, store path): each batch also makes each validated graph's
+    export piece from an in-memory store of the batch (the same text the build loads) and caches it beside the
+    store, and puts the graph's counts (kg.graphcounts) into ``counts`` (graph IRI -> counts).
     """
     mapped = new_quads if isinstance(new_quads, Mapped) else Mapped.of(new_quads)
     try:
-        return _validate_mapped(reg_quads, mapped, tick, engine, pool, pieces)
+        return _validate_mapped(reg_quads, mapped, tick, engine, pool, pieces, {} if counts is None else counts)
     finally:
         if mapped is not new_quads:
             mapped.close()
 
 
 def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: Progress, engine: str,
-                     shared_pool: ProcessPoolExecutor | None, pieces: PieceSink | None) -> dict[str, list[ResultRecord]]:
+                     shared_pool: ProcessPoolExecutor | None, pieces: PieceSink | None,
+                     counts: dict[str, GraphCounts]) -> dict[str, list[ResultRecord]]:
     limit = FAST_BATCH_QUADS if engine == "fast" else VALIDATION_BATCH_TRIPLES
     batches: list[list[str]] = [[]]
     size = 0
@@ -552,8 +597,9 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
     else:
         reports = (work(payload) for payload in payloads())
     try:
-        for number, (results, graphs) in enumerate(reports, start=1):
+        for number, (results, graphs, made) in enumerate(reports, start=1):
             tick("validate", number, len(batches))
+            counts.update(made)
             for result in results:
                 key = owner_of(result, graphs)
                 if key == REGISTRY_KEY:
@@ -612,64 +658,68 @@ def _batch_data(job: BatchJob) -> bytes:
 
 
 def _validate_pyshacl_batch(job: BatchJob) -> BatchResult:
-    """Validate one batch with pySHACL (picklable both ways: it can run in a worker process)."""
-    quads = pyoxigraph.parse(_batch_data(job), format=pyoxigraph.RdfFormat.N_QUADS)
-    return [asdict(result) for result in validate(graph_from_oxigraph(quads), engine="pyshacl").results], {}
+    """Validate one batch with pySHACL (picklable both ways: it can run in a worker process); the export pieces
+    and counts of the graphs the job names are made from the batch loaded into an in-memory store."""
+    from .validate import graph_from_oxigraph, validate   # pySHACL: imported only by the builds that use it
+    data = _batch_data(job)
+    quads = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_QUADS)
+    results = [asdict(result) for result in validate(graph_from_oxigraph(quads), engine="pyshacl").results]
+    counts: dict[str, GraphCounts] = {}
+    if job[3] is not None:
+        store = pyoxigraph.Store()
+        store.bulk_load(data, format=pyoxigraph.RdfFormat.N_QUADS)
+        counts = _batch_products(store, job[3])
+    return results, {}, counts
+
+
+def _batch_products(store: pyoxigraph.Store, sink: PieceSink) -> dict[str, GraphCounts]:
+    """Cache the export piece of each graph ``sink`` names, made from ``store`` (a batch as the store will hold
+    it: literals in their canonical form), and return the graphs' counts."""
+    base, piece_keys, store_path = sink
+    counts: dict[str, GraphCounts] = {}
+    for name, key in piece_keys.items():
+        quads = list(store.quads_for_pattern(None, None, None, NamedNode(name)))
+        save_piece(store_path, name, make_piece(quads, base, key))
+        counts[name] = graph_counts(quads)
+    return counts
 
 
 def _validate_fast_batch(job: BatchJob) -> BatchResult:
     """Validate one batch with the fast engine: its results and, per focus node, the graphs that hold statements
     about it. The export pieces of the graphs the job names are made from the batch's store and cached."""
+    from .validate import validate_oxigraph
     store = pyoxigraph.Store()
     store.bulk_load(_batch_data(job), format=pyoxigraph.RdfFormat.N_QUADS)
     graphs: dict[str, list[str]] = {}
     report = validate_oxigraph(store, graphs=graphs)
-    if job[3] is not None:
-        base, piece_keys, store_path = job[3]
-        for name, key in piece_keys.items():
-            quads = list(store.quads_for_pattern(None, None, None, NamedNode(name)))
-            save_piece(store_path, name, make_piece(quads, base, key))
-    return [asdict(result) for result in report.results], graphs
+    counts = _batch_products(store, job[3]) if job[3] is not None else {}
+    return [asdict(result) for result in report.results], graphs, counts
 
 
-_COUNTS = sparql_prologue("nkg", "schema", "owl") + """SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities)
-       (COUNT(DISTINCT ?unlinked) AS ?without_wikidata) WHERE {
-  { ?fact nkg:reportedIn ?a } UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?entity }
-  UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?unlinked .
-          FILTER NOT EXISTS { ?unlinked owl:sameAs ?item .
-                              FILTER(STRSTARTS(STR(?item), "http://www.wikidata.org/entity/Q")) } }
-}"""
-
-
-_DRAFT_COUNTS = sparql_prologue("nkg") + """SELECT (COUNT(DISTINCT ?article) AS ?articles) (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
-  ?article a nkg:Article ; nkg:draft true . OPTIONAL { ?fact nkg:reportedIn ?article }
-}"""
-
-
-def _number(row: dict[str, object], name: str) -> int:
-    """A COUNT of the counting queries above (an xsd:integer: records() gives it as an int)."""
-    value = row[name]
-    assert isinstance(value, int), (name, value)
-    return value
-
-
-def _count(store: KgStore, summary: BuildSummary) -> None:
-    (drafts,) = store.query(_DRAFT_COUNTS, source="kg.build (draft counts)").records()
-    summary.draft_articles = _number(drafts, "articles")
-    summary.draft_facts = _number(drafts, "facts")
-    (row,) = store.query(_COUNTS, source="kg.build (counts)").records()
-    summary.facts = _number(row, "facts")
-    summary.entities = _number(row, "entities")
-    summary.entities_without_wikidata = _number(row, "without_wikidata")
-    summary.triples = len(store)
+def _count(store: KgStore, summary: BuildSummary, state: State, present: set[str]) -> None:
+    """The summary's counts, added up from the counts the state keeps per graph (kg.graphcounts); graphs the
+    build did not make (written through the endpoint) and the default graph are counted from the store."""
+    kept = [entry["counts"] for entry in state["graphs"].values()] + [state["rankings"]["counts"]]
+    iris = Iris(state["base"])
+    made = {iris.rankings_graph().value, iris.registry_graph().value,
+            *(iris.article_graph(key).value for key in state["graphs"] if key != REGISTRY_KEY)}
+    others = [graph_counts(store.quads(name)) for name in sorted(present - made)]
+    others.append(graph_counts(store.db.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())))
+    total = totals([*kept, *others])
+    summary.facts, summary.entities = total.facts, total.entities
+    summary.entities_without_wikidata = total.entities_without_wikidata
+    summary.draft_articles, summary.draft_facts = total.draft_articles, total.draft_facts
+    summary.triples = total.quads
 
 
 def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base: str, *,
                   html: bool = True, progress: Progress | None = None,
-                  keys: dict[str, str] | None = None) -> list[Path]:
+                  keys: dict[str, str] | None = None, graphs: list[str] | None = None) -> list[Path]:
     """Write the outputs. With ``keys`` (graph IRI -> hash of what the graph was built from), the exports are
     assembled from per-graph pieces cached beside the store (kg.export.Pieces): only changed graphs are read
-    and canonicalised again; the files are the same bytes as a full export."""
+    and canonicalised again, unchanged parts are copied from the files the last build wrote, files that would not
+    change are not written; the files are the same bytes as a full export. ``graphs``: the store's graph IRIs,
+    when the caller knows them."""
     tick = progress or (lambda stage, done, total: None)
     steps = len(OUTPUT_FORMATS) + 1 + (1 if html else 0)
     tick("export", 0, steps)
@@ -681,11 +731,12 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
             written.append(out_dir / name)
             tick("export", number, steps)
     else:
-        pieces = Pieces(store, base, keys)
+        pieces = Pieces(store, base, keys, graphs)
         for number, (fmt, name) in enumerate(OUTPUT_FORMATS.items(), start=1):
             pieces.write(fmt, out_dir / name)
             written.append(out_dir / name)
             tick("export", number, steps)
+        pieces.save()
     write_text(out_dir / "validation.txt", report.to_text())
     write_text(out_dir / "validation.json", report.to_json())
     # the ontology beside the data, so the published files explain themselves (the shapes need it not)

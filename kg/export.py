@@ -11,16 +11,18 @@ that order, and the serialiser writes the requested format.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
-import io
+import json
 import os
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
-from itertools import groupby, islice
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, TypeVar, cast
+from typing import Any, TypeVar
 
 import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
@@ -31,9 +33,6 @@ from .errors import InputError, StoreError
 from .mapping import check_base
 from .store import KgStore
 from .vocab import ONTOLOGY_GRAPH, PREFIXES
-
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer, WriteableBuffer
 
 _Node = TypeVar("_Node", NamedNode, BlankNode, Literal, Triple)   # a quad's subject or object
 
@@ -119,8 +118,15 @@ def export(store: KgStore, fmt: str, base: str, path: Path | None = None,
 
 
 # ------------------------------------------------------------------------------------------------ per-graph pieces
-PIECES_VERSION = b"newskg-pieces 2 " + pyoxigraph.__version__.encode()
-_SECTIONS = ("ntriples", "trig", "jsonld")
+PIECES_VERSION = b"newskg-pieces 3 " + pyoxigraph.__version__.encode()
+_SECTIONS = ("ntriples", "trig", "jsonld", "turtle")
+MANIFEST = "manifest.json"
+COPY_CHUNK = 1 << 30          # bytes per copy_file_range call
+WRITE_BUFFER = 1 << 20        # bytes of new segments gathered before one write
+
+# one graph as the manifest keeps it: [key, first subject, last subject, TriG size, JSON-LD size, Turtle size]
+# (the subjects as "term " in N-Triples form, None for a graph without statements)
+Entry = list[Any]
 
 
 def pieces_dir(store_path: Path) -> Path:
@@ -128,23 +134,32 @@ def pieces_dir(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + ".pieces")
 
 
+def _split_header(data: bytes) -> tuple[bytes, bytes]:
+    """A Turtle or TriG text as (its ``@prefix`` lines, the rest)."""
+    at = 0
+    while data.startswith(b"@prefix ", at):
+        at = data.index(b"\n", at) + 1
+    return data[:at], data[at:]
+
+
 def _graph_sections(quads: list[Quad], base: str) -> dict[str, bytes]:
     """The canonical pieces of one graph: its N-Triples lines (sorted, distinct), its TriG block (no prefix
-    header) and its JSON-LD graph object (no surrounding brackets). Whole files are these pieces concatenated
-    in graph IRI order, byte for byte what ``Snapshot`` writes (tests/test_build.py compares them)."""
+    header), its JSON-LD graph object (no surrounding brackets) and its statements as Turtle (no prefix header).
+    Whole files are these pieces concatenated in order (TriG, JSON-LD: graph IRI order; Turtle: subject order,
+    see ``Pieces``), byte for byte what ``Snapshot`` writes (tests/test_build.py compares them)."""
     lines = sorted(serialized(quads, RdfFormat.N_QUADS).splitlines())
     ordered = list(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS)) if lines else []
     triples = sorted(set(serialized([q.triple for q in ordered], RdfFormat.N_TRIPLES).splitlines()))
-    trig = serialized(ordered, RdfFormat.TRIG, prefixes_for(base))
-    body = trig.split(b"\n")
-    start = 0
-    while start < len(body) and body[start].startswith(b"@prefix "):
-        start += 1
+    ntriples = b"".join(line + b"\n" for line in triples)
+    prefixes = prefixes_for(base)
+    header, trig = _split_header(serialized(ordered, RdfFormat.TRIG, prefixes))
+    turtle = b""
+    if triples:
+        parsed = pyoxigraph.parse(ntriples, format=RdfFormat.N_TRIPLES)
+        turtle = _split_header(serialized(parsed, RdfFormat.TURTLE, prefixes))[1]
     jsonld = serialized(ordered, RdfFormat.JSON_LD)
-    return {"ntriples": b"".join(line + b"\n" for line in triples),
-            "trig": b"\n".join(body[start:]),
-            "jsonld": jsonld[1:-1] if jsonld.startswith(b"[") else jsonld,
-            "header": b"".join(line + b"\n" for line in body[:start])}
+    return {"ntriples": ntriples, "trig": trig, "jsonld": jsonld[1:-1] if jsonld.startswith(b"[") else jsonld,
+            "turtle": turtle, "header": header}
 
 
 def _encode_piece(key: str, sections: dict[str, bytes]) -> bytes:
@@ -176,121 +191,282 @@ def _decode_piece(data: bytes, key: str) -> dict[str, bytes] | None:
     return out
 
 
-class Pieces:
-    """The store's graphs as cached canonical pieces: a graph whose key (``keys``: graph IRI → a digest of what
-    it was built from, e.g. the fact sheet's hash) is unchanged since the last build is read from
-    ``<store>.pieces/`` instead of the store; the others are read, canonicalised and cached. Graphs without a key
-    are always read from the store. Turtle, TriG and JSON-LD are then written by concatenating and merging pieces."""
+def _subject(line: bytes) -> str:
+    """The subject of an N-Triples line with the space after it: lines sort in the order of these keys, and the
+    lines of one subject are consecutive. A quoted triple (RDF-star) is not delimited by its first space: its
+    key is empty, which puts the graph's statements in one Turtle segment with every other graph's."""
+    if line.startswith(b"<<"):
+        return ""
+    return line[:line.index(b" ") + 1].decode("utf-8")
 
-    def __init__(self, store: KgStore, base: str, keys: dict[str, str]):
+
+def _entry(key: str, sections: dict[str, bytes]) -> Entry:
+    ntriples = sections["ntriples"]
+    first = last = None
+    if ntriples:
+        first = _subject(ntriples[:ntriples.index(b"\n")])
+        last = _subject(ntriples[ntriples.rfind(b"\n", 0, len(ntriples) - 1) + 1:])
+        if not first:
+            last = "\U0010ffff"   # a quoted triple: overlaps every other graph
+    return [key, first, last, len(sections["trig"]), len(sections["jsonld"]) + 1, len(sections["turtle"])]
+
+
+@dataclass
+class _Segment:
+    """A run of bytes of an output file: its id (content-addressed: the same id is the same bytes) and how to
+    make it when it cannot be copied from the file written last time."""
+    id: str
+    make: Callable[[], bytes]
+
+
+class Pieces:
+    """The store's graphs as cached canonical pieces, and the outputs assembled from them.
+
+    A graph whose key (``keys``: graph IRI → a digest of what it was built from, e.g. the fact sheet's hash) is
+    unchanged since the last build is not read from the store: its piece is cached in ``<store>.pieces/`` and
+    what the outputs need to know of it (sizes, first and last subject) in ``manifest.json`` there; the others
+    are read, canonicalised and cached. Graphs without a key are always read from the store.
+
+    Each output file is a sequence of segments (TriG and JSON-LD: one per graph in IRI order, with the ontology
+    graph last; Turtle: one per group of graphs whose subjects interleave, in subject order, each group's
+    statements serialised on their own). The manifest also records, per output file written, its segments and
+    its stat (size, mtime, ctime, inode): when the file on disk still has that stat, a segment of an unchanged
+    graph is copied from it (``os.copy_file_range``, in the kernel) instead of being read from its piece, and a
+    file whose segments are all the same is not written at all. A file changed by hand, or written by a build
+    killed before it updated the manifest, has another stat and is assembled from the pieces.
+    """
+
+    def __init__(self, store: KgStore, base: str, keys: dict[str, str], graphs: list[str] | None = None):
+        """``graphs``: the store's graph IRIs, sorted, when the caller has them (else they are read)."""
         self.base = base
-        folder = pieces_dir(store.path)
-        folder.mkdir(parents=True, exist_ok=True)
-        # per graph, in IRI order: the cached piece's file and key, or the sections themselves (graphs without a
-        # key); sections of cached pieces are read again when written, so memory holds one graph at a time
-        self.graphs: list[tuple[Path, str] | dict[str, bytes]] = []
-        self.firsts: list[bytes | None] = []   # per graph, its first N-Triples line (None: no statements)
-        used: set[str] = set()
-        for name in store.graphs():
+        self.store = store
+        self.folder = pieces_dir(store.path)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.manifest = _load_manifest(self.folder / MANIFEST, base)
+        known: dict[str, Entry] = self.manifest["graphs"]
+        self.entries: dict[str, Entry] = {}       # graph IRI -> its entry, in IRI order
+        self.loaded: dict[str, dict[str, bytes]] = {}   # sections in memory: changed graphs, graphs without a key
+        self.keys = keys
+        for name in store.graphs() if graphs is None else graphs:
             key = keys.get(name)
             if key is None:
-                sections = _graph_sections(_graph_quads(store, name), self.base)
-                self.firsts.append(_first_line(sections["ntriples"]))
-                self.graphs.append(sections)
+                sections = _graph_sections(store.quads(name), base)
+                digest = hashlib.sha256(b"".join(sections[n] for n in _SECTIONS)).hexdigest()
+                self.loaded[name] = sections
+                self.entries[name] = _entry(f"content:{digest}", sections)
                 continue
-            file = _piece_file(folder, name)
-            used.add(file.name)
-            cached = _read_piece(file, key)
-            if cached is None:
-                cached = _graph_sections(_graph_quads(store, name), self.base)
-                _write_piece(file, _encode_piece(key, cached))
-            self.firsts.append(_first_line(cached["ntriples"]))
-            self.graphs.append((file, key))
+            entry = known.get(name)
+            if entry is not None and entry[0] == key:
+                self.entries[name] = entry
+                continue
+            sections = self._sections(name)
+            self.loaded[name] = sections
+            self.entries[name] = _entry(key, sections)
+        self.manifest["graphs"] = self.entries
+        self.ids = {name: f"{name} {entry[0][-32:]}" for name, entry in self.entries.items()}
         self.ontology = _graph_sections(ontology_quads(), base)
+        self.ontology_id = "ontology " + hashlib.sha256(b"".join(self.ontology.values())).hexdigest()[:32]
+        self.turtle_header = _split_header(serialized(
+            [Triple(NamedNode("urn:x"), NamedNode("urn:x"), NamedNode("urn:x"))], RdfFormat.TURTLE,
+            prefixes_for(base)))[0]
         # pieces of graphs the store no longer has, and temporary files of an interrupted write
-        for stale in [*folder.glob("*.piece"), *folder.glob(".*.tmp")]:
-            if stale.name not in used:
-                stale.unlink(missing_ok=True)
+        used = {_piece_file(self.folder, name).name for name in self.entries}
+        with os.scandir(self.folder) as entries:
+            for found in entries:
+                if (found.name.endswith(".piece") and found.name not in used) or (
+                        found.name.startswith(".") and found.name.endswith(".tmp")):
+                    Path(found.path).unlink(missing_ok=True)
 
-    def _sections(self) -> Iterator[dict[str, bytes]]:
-        for index in range(len(self.graphs)):
-            yield self._section(index)
+    def _sections(self, name: str) -> dict[str, bytes]:
+        """A graph's sections: in memory, from its cached piece, or read from the store (and cached)."""
+        if name in self.loaded:
+            return self.loaded[name]
+        key = self.keys[name]
+        file = _piece_file(self.folder, name)
+        cached = _read_piece(file, key)
+        if cached is None:
+            cached = _graph_sections(self.store.quads(name), self.base)
+            _write_piece(file, _encode_piece(key, cached))
+        return cached
 
-    def _section(self, index: int) -> dict[str, bytes]:
-        graph = self.graphs[index]
-        if isinstance(graph, dict):
-            return graph
-        sections = _read_piece(*graph)
-        if sections is None:
-            raise StoreError(f"the export piece {graph[0]} changed while the outputs were written",
-                             hint="run 'kg build' again")
-        return sections
-
-    def _merged_lines(self) -> Iterator[bytes]:
-        """Every graph's N-Triples lines in byte order (duplicates included), merged lazily: a graph's lines are
-        read only when the merge reaches its first line and dropped when it is used up, so memory holds the
-        graphs whose line ranges overlap the current position (the registry and an article or two), not all."""
-        order = sorted((first, index) for index, first in enumerate(self.firsts) if first is not None)
-        heap: list[tuple[bytes, int, Iterator[bytes]]] = []
-        waiting = 0
-        while heap or waiting < len(order):
-            while waiting < len(order) and (not heap or order[waiting][0] <= heap[0][0]):
-                index = order[waiting][1]
-                waiting += 1
-                lines = iter(self._section(index)["ntriples"].splitlines(keepends=True))
-                first = next(lines, None)
-                if first is not None:
-                    heapq.heappush(heap, (first, index, lines))
-            line, index, lines = heap[0]
-            yield line
-            following = next(lines, None)
-            if following is None:
-                heapq.heappop(heap)
-            else:
-                heapq.heapreplace(heap, (following, index, lines))
-
-    def chunks(self, fmt: str) -> Iterator[bytes]:
-        """The bytes of one whole output file, in pieces (TriG, JSON-LD: graphs and the ontology; Turtle: the
-        union of the graphs' statements, re-serialised as it is merged from their sorted N-Triples lines)."""
+    def segments(self, fmt: str) -> list[_Segment]:
+        """The segments of one output file, in order."""
+        ids = self.ids
         if fmt == "trig":
-            yield self.ontology["header"]
-            for sections in self._sections():
-                yield sections["trig"]
-            yield self.ontology["trig"]
-        elif fmt == "jsonld":
-            yield b"["
-            for sections in self._sections():
-                yield sections["jsonld"] + b","
-            yield self.ontology["jsonld"] + b"]\n"
-        elif fmt == "turtle":
-            sink = _Tail()
-            self._turtle(sink)
-            yield from sink.chunks
-            if not sink.ends_with_newline:
-                yield b"\n"
-        else:
-            raise InputError(f"unknown export format {fmt!r}", hint="use one of: turtle, trig, jsonld")
+            return [_Segment("header", lambda: self.ontology["header"]),
+                    *(_Segment(ids[name], functools.partial(self._part, name, "trig")) for name in ids),
+                    _Segment(self.ontology_id, lambda: self.ontology["trig"])]
+        if fmt == "jsonld":
+            return [_Segment("[", lambda: b"["),
+                    *(_Segment(ids[name], functools.partial(self._part, name, "jsonld", b",")) for name in ids),
+                    _Segment(self.ontology_id, lambda: self.ontology["jsonld"] + b"]\n")]
+        if fmt == "turtle":
+            groups = self._turtle_groups()
+            if not groups:
+                return [_Segment("empty", lambda: b"\n")]
+            return [_Segment("header", lambda: self.turtle_header),
+                    *(_Segment(" | ".join(ids[name] for name in group),
+                               functools.partial(self._turtle, group)) for group in groups)]
+        raise InputError(f"unknown export format {fmt!r}", hint="use one of: turtle, trig, jsonld")
 
-    def _turtle(self, sink: _Tail) -> None:
-        """The union of the graphs' statements as Turtle, serialised while it is merged from their sorted
-        N-Triples lines (the same statements in the same order as ``Snapshot.triples``)."""
-        distinct = (line for line, _ in groupby(self._merged_lines()))
-        # a RawIOBase is a binary file object, though typeshed does not declare it an IO[bytes]
-        triples = pyoxigraph.parse(cast(IO[bytes], _LineReader(distinct)), format=RdfFormat.N_TRIPLES)
-        pyoxigraph.serialize(triples, cast(IO[bytes], sink), format=RdfFormat.TURTLE,
-                             prefixes=prefixes_for(self.base))
+    def _part(self, name: str, section: str, tail: bytes = b"") -> bytes:
+        return self._sections(name)[section] + tail
 
-    def write(self, fmt: str, path: Path) -> None:
-        """Write one output file atomically, piece by piece (the whole file is never held in memory)."""
-        with atomic_writer(path) as out:
-            if fmt == "turtle":
-                sink = _Tail(out)
-                self._turtle(sink)
-                if not sink.ends_with_newline:
-                    out.write(b"\n")
-                return
-            for chunk in self.chunks(fmt):
-                out.write(chunk)
+    def _turtle_groups(self) -> list[list[str]]:
+        """The graphs with statements, in groups whose subject ranges overlap (or touch: the same subject), in
+        subject order. Lines sort by subject, so the union's Turtle is each group's Turtle in this order."""
+        spans = sorted((entry[1], entry[2], name) for name, entry in self.entries.items() if entry[1] is not None)
+        groups: list[list[str]] = []
+        end = ""
+        for first, last, name in spans:
+            if groups and first <= end:
+                groups[-1].append(name)
+                end = max(end, last)
+            else:
+                groups.append([name])
+                end = last
+        return groups
+
+    def _turtle(self, group: list[str]) -> bytes:
+        if len(group) == 1:
+            return self._sections(group[0])["turtle"]
+        merged = heapq.merge(*(self._sections(name)["ntriples"].splitlines(keepends=True) for name in group))
+        distinct = b"".join(line for line, _ in groupby(merged))
+        triples = pyoxigraph.parse(distinct, format=RdfFormat.N_TRIPLES)
+        return _split_header(serialized(triples, RdfFormat.TURTLE, prefixes_for(self.base)))[1]
+
+    def write(self, fmt: str, path: Path) -> bool:
+        """Write one output file atomically, segment by segment (the whole file is never held in memory);
+        False when the file already held these segments and was left as it was."""
+        segments = self.segments(fmt)
+        ids = [segment.id for segment in segments]
+        place = os.path.abspath(path)
+        old = self.manifest["outputs"].get(place)
+        source: int | None = None
+        at: dict[str, tuple[int, int]] = {}
+        if isinstance(old, dict) and old.get("stat") == _stat(path):
+            if [item[0] for item in old["segments"]] == ids:
+                return False
+            offset = 0
+            for item_id, size in old["segments"]:
+                at[item_id] = (offset, size)
+                offset += size
+            try:
+                source = os.open(path, os.O_RDONLY)
+            except OSError:
+                at = {}
+        self.manifest["outputs"].pop(place, None)
+        sizes: list[list[Any]] = []
+        try:
+            with atomic_writer(path) as out:
+                writer = _Writer(out.fileno(), source)
+                for segment in segments:
+                    hit = at.get(segment.id)
+                    if hit is not None:
+                        writer.copy(*hit)
+                        sizes.append([segment.id, hit[1]])
+                    else:
+                        data = segment.make()
+                        writer.write(data)
+                        sizes.append([segment.id, len(data)])
+                writer.close()
+        finally:
+            if source is not None:
+                os.close(source)
+        self.manifest["outputs"][place] = {"stat": _stat(path), "segments": sizes}
+        return True
+
+    def save(self) -> None:
+        """Record the manifest (after the outputs: a file written since has another stat and is not trusted)."""
+        body = json.dumps(self.manifest, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        _write_piece(self.folder / MANIFEST, str(zlib.crc32(body)).encode() + b"\n" + body)
+
+
+class _Writer:
+    """Appends to a file descriptor: new bytes gathered in a buffer, ranges of ``source`` copied in the kernel
+    (consecutive ranges in one call)."""
+
+    def __init__(self, fd: int, source: int | None) -> None:
+        self.fd, self.source = fd, source
+        self.buffer = bytearray()
+        self.run: tuple[int, int] | None = None   # a pending copy: offset, length
+
+    def write(self, data: bytes) -> None:
+        self._copy()
+        self.buffer += data
+        if len(self.buffer) >= WRITE_BUFFER:
+            self._flush()
+
+    def copy(self, offset: int, length: int) -> None:
+        self._flush()
+        if self.run is not None and self.run[0] + self.run[1] == offset:
+            self.run = (self.run[0], self.run[1] + length)
+            return
+        self._copy()
+        self.run = (offset, length)
+
+    def close(self) -> None:
+        self._flush()
+        self._copy()
+        self._flush()
+
+    def _flush(self) -> None:
+        with memoryview(self.buffer) as whole:
+            view = whole
+            while view:
+                view = view[os.write(self.fd, view):]
+            view.release()
+        self.buffer.clear()
+
+    def _copy(self) -> None:
+        if self.run is None:
+            return
+        self._flush()
+        offset, length = self.run
+        self.run = None
+        assert self.source is not None
+        while length > 0:
+            try:
+                done = os.copy_file_range(self.source, self.fd, min(length, COPY_CHUNK), offset)
+            except (AttributeError, OSError):   # not Linux, or not between these files: copy through memory
+                done = len(chunk := os.pread(self.source, min(length, WRITE_BUFFER), offset))
+                self.buffer += chunk
+                self._flush()
+            if done == 0:
+                raise StoreError("an output file changed while the outputs were written", hint="run 'kg build' again")
+            offset += done
+            length -= done
+
+
+def _stat(path: Path) -> list[int] | None:
+    """What tells a file written by ``Pieces.write`` from any other: size, mtime, ctime, inode and device."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _load_manifest(file: Path, base: str) -> dict[str, Any]:
+    """The manifest of the pieces folder; an empty one when it is missing, damaged or of another version."""
+    empty: dict[str, Any] = {"version": PIECES_VERSION.decode(), "base": base, "graphs": {}, "outputs": {}}
+    try:
+        crc, _, body = file.read_bytes().partition(b"\n")
+        if crc != str(zlib.crc32(body)).encode():   # written without fsync: a crash may tear it
+            return empty
+        manifest = json.loads(body)
+    except (OSError, ValueError):
+        return empty
+    if not (isinstance(manifest, dict) and manifest.get("version") == empty["version"]
+            and manifest.get("base") == base and isinstance(manifest.get("graphs"), dict)
+            and isinstance(manifest.get("outputs"), dict)
+            and all(isinstance(e, list) and len(e) == 6 and isinstance(e[0], str)
+                    for e in manifest["graphs"].values())
+            and all(isinstance(o, dict) and isinstance(o.get("segments"), list)
+                    for o in manifest["outputs"].values())):
+        return empty
+    # written by this code (the CRC holds): the entries are not walked further
+    return manifest
 
 
 def _piece_file(folder: Path, graph: str) -> Path:
@@ -311,15 +487,9 @@ def save_piece(store_path: Path, graph: str, piece: bytes) -> None:
     _write_piece(_piece_file(folder, graph), piece)
 
 
-def _graph_quads(store: KgStore, name: str) -> list[Quad]:
-    return store.quads(name)
-
-
-def _first_line(ntriples: bytes) -> bytes | None:
-    if not ntriples:
-        return None
-    end = ntriples.find(b"\n")
-    return ntriples if end == -1 else ntriples[:end + 1]
+def write_cache_file(file: Path, data: bytes) -> None:
+    """Write a file of the cache beside the store (a piece, the manifest, kg.sheetcache's record)."""
+    _write_piece(file, data)
 
 
 def _write_piece(file: Path, data: bytes) -> None:
@@ -340,47 +510,3 @@ def _read_piece(file: Path, key: str) -> dict[str, bytes] | None:
         return _decode_piece(file.read_bytes(), key)
     except OSError:
         return None
-
-
-class _LineReader(io.RawIOBase):
-    """A binary stream over an iterator of byte lines (what pyoxigraph.parse reads from)."""
-
-    def __init__(self, lines: Iterator[bytes]):
-        self.lines = lines
-        self.pending = b""
-        self.at = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer, /) -> int:
-        if self.at >= len(self.pending):
-            self.pending, self.at = b"".join(islice(self.lines, 4096)), 0
-        with memoryview(buffer) as view:
-            size = min(len(view), len(self.pending) - self.at)
-            view[:size] = self.pending[self.at:self.at + size]
-        self.at += size
-        return size
-
-
-class _Tail(io.RawIOBase):
-    """A binary sink that passes what is written on to ``out`` (or keeps it as chunks when there is none) and
-    remembers whether it ended with a newline."""
-
-    def __init__(self, out: IO[bytes] | None = None) -> None:
-        self.out = out
-        self.chunks: list[bytes] = []
-        self.ends_with_newline = False
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: ReadableBuffer, /) -> int:
-        chunk = bytes(data)
-        if chunk:
-            if self.out is None:
-                self.chunks.append(chunk)
-            else:
-                self.out.write(chunk)
-            self.ends_with_newline = chunk.endswith(b"\n")
-        return len(chunk)

@@ -709,9 +709,10 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         if path.is_dir():
             if (path / "registries").is_dir() or (path / "articles").is_dir():
                 registry_dirs.append(path / "registries")
-                article_files.extend(sorted((path / "articles").glob("*.yaml")))
+                # by name: the same order as sorting the paths (one folder), without pathlib's slow comparison
+                article_files.extend(sorted((path / "articles").glob("*.yaml"), key=lambda p: p.name))
             else:
-                article_files.extend(sorted(path.glob("*.yaml")))
+                article_files.extend(sorted(path.glob("*.yaml"), key=lambda p: p.name))
                 registry_dirs.append(path.parent / "registries")
         elif path.is_file():
             article_files.append(path)
@@ -723,9 +724,18 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     for folder in registry_dirs:
         if folder.is_dir() and folder.resolve() not in {d.resolve() for d in unique_dirs}:
             unique_dirs.append(folder)
-    unique_files: dict[Path, Path] = {}
+    unique_files: dict[str, Path] = {}
     # `kg extract` writes <id>.proposed.yaml (suggested registry entries) beside a draft; it is not a fact sheet
     article_files = [p for p in article_files if not p.name.endswith(".proposed.yaml")]
+    folders: dict[str, str] = {}   # a folder -> its resolved path: one resolve per folder, not per file
     for path in article_files:
-        unique_files.setdefault(path.resolve(), path)
+        name = str(path)
+        if os.path.islink(name):
+            real = str(path.resolve())
+        else:
+            within = os.path.dirname(name)
+            if within not in folders:
+                folders[within] = str(Path(within).resolve())
+            real = os.path.join(folders[within], path.name)
+        unique_files.setdefault(real, path)
     return unique_dirs, list(unique_files.values())

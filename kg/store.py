@@ -32,7 +32,8 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, TypeVar
@@ -42,6 +43,7 @@ from pyoxigraph import NamedNode, Quad
 
 from .atomic import crash_point, fsync_dir, write_text
 from .errors import StoreError
+from .graphcounts import is_graph_counts
 from .query import Dataset, execute
 from .results import QueryResult
 from .terms import Term
@@ -57,7 +59,9 @@ _T = TypeVar("_T")
 State = dict[str, Any]   # a version's build state (state.json), as read and written
 
 DEFAULT_STORE = Path(SETTINGS["store"].default)
-STATE_VERSION = 3   # 2: per-article ranking editions; 3: classification editions, undated editions per article
+# 2: per-article ranking editions; 3: classification editions, undated editions per article; 4: counts per graph
+# (kg.graphcounts) and the rankings graph's hash
+STATE_VERSION = 4
 
 LIVE = "LIVE"
 WRITER_LOCK = "writer.lock"
@@ -73,6 +77,7 @@ _ROCKSDB = re.compile(r"(CURRENT|IDENTITY|LOCK|LOG|LOG\.old\.\d+|MANIFEST-\d+|OP
 CRASH_POINTS = ("store-locked", "version-created", "graph-written", "graphs-written", f"atomic:{STATE}",
                 "version-closed", f"atomic:{LIVE}", "switched", "cleaned")
 
+SMALL_LOAD = 1 << 20   # bytes of N-Quads below which load_graphs writes in one transaction, not by the bulk loader
 _DAMAGED_HINT = "delete that folder and run 'kg build' again to rebuild it from the fact sheets"
 
 
@@ -191,6 +196,20 @@ def _fsync_tree(folder: Path) -> None:
             finally:
                 os.close(fd)
         fsync_dir(root)
+
+
+@contextmanager
+def writer_lock(store_path: Path) -> Iterator[None]:
+    """Hold the store's writer lock without writing a version (a build with nothing to store still writes the
+    outputs, and no other build may write them meanwhile)."""
+    fd = _lock(store_path / WRITER_LOCK, shared=False)
+    if fd is None:
+        raise StoreError(f"another kg process is writing the store at {store_path}",
+                         hint="wait for the other build (or update) to finish")
+    try:
+        yield
+    finally:
+        _unlock(fd)
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -350,8 +369,7 @@ class KgStore(Store):
             raise StoreError("nothing to commit: this store was not opened for writing, or was closed")
         folder = self.version_path
         if self._state is not None:
-            sealed = {**self._state, "checksum": _checksum(self._state)}
-            write_text(folder / STATE, json.dumps(sealed, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+            write_text(folder / STATE, _sealed(self._state))
         elif self._cloned and self.base_version is not None and (self.path / self.base_version / STATE).is_file():
             shutil.copyfile(self.path / self.base_version / STATE, folder / STATE)  # an update keeps the state
         try:
@@ -472,7 +490,10 @@ class KgStore(Store):
             for name in names:
                 if self.db.contains_named_graph(NamedNode(name)):
                     self.db.remove_graph(NamedNode(name))
-            self.db.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+            if isinstance(nquads, bytes) and len(nquads) < SMALL_LOAD:
+                self.db.load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)   # the bulk loader's set-up costs more
+            else:
+                self.db.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
             for name in names:   # a graph without quads still exists, as replace_graphs makes it
                 if not self.db.contains_named_graph(NamedNode(name)):
                     self.db.add_graph(NamedNode(name))
@@ -509,10 +530,25 @@ class KgStore(Store):
         self._state = state
 
 
-def _checksum(state: State) -> str:
-    """SHA-256 of the state's canonical JSON: any change to a state file, by hand or by the disk, shows."""
+_SEAL = '{"checksum":"'
+
+
+def _sealed(state: State) -> str:
+    """The state file: the state's canonical JSON (compact, keys sorted: the encoder written in C, not the one an
+    indent needs) with a first key "checksum", the SHA-256 of that JSON, so any change to the file, by hand or by
+    the disk, shows; it is checked on the bytes, without encoding the state again."""
     canonical = json.dumps(state, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return f'{_SEAL}{digest}",{canonical[1:]}\n' if canonical != "{}" else f'{_SEAL}{digest}"}}\n'
+
+
+def _seal_holds(text: str) -> bool:
+    """Whether a state file's checksum matches the rest of it (see ``_sealed``)."""
+    digest, end = text[len(_SEAL):len(_SEAL) + 64], len(_SEAL) + 64
+    if not text.startswith(_SEAL) or text[end:end + 2] not in ('",', '"}'):
+        return False
+    canonical = "{" + text[end + 2:].rstrip("\n") if text[end:end + 2] == '",' else "{}"
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest() == digest
 
 
 def empty_state() -> State:
@@ -541,15 +577,21 @@ def _load_state(path: Path, store_path: Path) -> State:
         raise damaged("expected an object with 'version' and 'graphs'")
     if state.get("version") != STATE_VERSION:
         return state   # another release's state format: the build maps everything again (is_usable_state)
-    if state.pop("checksum", None) != _checksum(state):
+    if not _seal_holds(text):
         raise damaged("its checksum does not match its content (edited or corrupted)")
+    state.pop("checksum")
     for key, entry in state["graphs"].items():
         if not (isinstance(entry, dict) and isinstance(entry.get("hash"), str)
                 and isinstance(entry.get("results", []), list) and isinstance(entry.get("editions", []), list)
                 and all(isinstance(r, dict) for r in entry.get("results", []))
                 and all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
-                        and (e[1] is None or type(e[1]) is int) for e in entry.get("editions", []))):
+                        and (e[1] is None or type(e[1]) is int) for e in entry.get("editions", []))
+                and is_graph_counts(entry.get("counts"))):
             raise damaged(f"the entry for {key!r} is not a graph record")
+    rankings = state.get("rankings")
+    if not (isinstance(rankings, dict) and isinstance(rankings.get("hash"), str)
+            and is_graph_counts(rankings.get("counts"))):
+        raise damaged("'rankings' is not a graph record")
     return state
 
 

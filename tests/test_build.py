@@ -66,42 +66,105 @@ def test_two_builds_give_byte_identical_files(tmp_path):
     assert snapshot(tmp_path / "o1") == snapshot(tmp_path / "o2")
 
 
+COUNTS = """PREFIX nkg: <https://w3id.org/newskg/ontology#> PREFIX schema: <https://schema.org/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT (COUNT(DISTINCT ?fact) AS ?facts) (COUNT(DISTINCT ?entity) AS ?entities)
+       (COUNT(DISTINCT ?unlinked) AS ?without_wikidata) WHERE {
+  { ?fact nkg:reportedIn ?a } UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?entity }
+  UNION { ?x nkg:subject|nkg:attributedTo|schema:mentions ?unlinked .
+          FILTER NOT EXISTS { ?unlinked owl:sameAs ?item .
+                              FILTER(STRSTARTS(STR(?item), "http://www.wikidata.org/entity/Q")) } }
+}"""
+DRAFT_COUNTS = """PREFIX nkg: <https://w3id.org/newskg/ontology#>
+SELECT (COUNT(DISTINCT ?article) AS ?articles) (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
+  ?article a nkg:Article ; nkg:draft true . OPTIONAL { ?fact nkg:reportedIn ?article }
+}"""
+
+
+def counted(summary) -> tuple[int, ...]:
+    return (summary.facts, summary.entities, summary.entities_without_wikidata, summary.triples,
+            summary.draft_articles, summary.draft_facts)
+
+
+def queried(store_path) -> tuple[int, ...]:
+    """The counts a build reports, as queries over the whole store give them (what builds ran before the
+    counts were kept per graph)."""
+    with KgStore(store_path, read_only=True) as store:
+        (row,) = store.query(COUNTS).records()
+        (drafts,) = store.query(DRAFT_COUNTS).records()
+        return (row["facts"], row["entities"], row["without_wikidata"], len(store), drafts["articles"],
+                drafts["facts"])
+
+
+def files_state(out) -> dict:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.iterdir()}
+
+
 def test_one_sheet_rebuild_from_cached_pieces_is_byte_identical_to_a_clean_build(tmp_path):
     from bench.generate import generate
-    from kg.export import pieces_dir
+    from kg.export import Snapshot, pieces_dir
 
     data = tmp_path / "data"
     generate(data, 8, seed=3)
+    sheets = sorted((data / "articles").glob("*.yaml"))
+    draft = sheets[5]     # a draft among them: its counts too are kept per graph
+    draft_text = draft.read_text(encoding="utf-8")
+    assert "  draft: false\n" in draft_text
+    draft.write_text(draft_text.replace("  draft: false\n", "  draft: true\n", 1), encoding="utf-8")
     store, out = tmp_path / "store", tmp_path / "out"
-    build([data], out_dir=out, store_path=store, html=False)
+    first = build([data], out_dir=out, store_path=store, html=False)
+    assert first.draft_articles == 1 and first.draft_facts > 0
+    assert counted(first) == queried(store)
     pieces = sorted(pieces_dir(store).glob("*.piece"))
-    assert len(pieces) == 8 + 1        # every article graph and the registry graph (the shared rankings graph is
-    cached = {p.name: p.stat().st_mtime_ns for p in pieces}   # re-read each time)
+    assert len(pieces) == 8 + 2        # every article graph, the registry graph and the rankings graph
+    cached = {p.name: p.stat().st_mtime_ns for p in pieces}
 
-    sheet = sorted((data / "articles").glob("*.yaml"))[3]
+    # nothing changed: no new version of the store, and no output file is written again
+    version = (store / "LIVE").read_text()
+    before = files_state(out)
+    same = build([data], out_dir=out, store_path=store, html=False)
+    assert same.changed == [] and (store / "LIVE").read_text() == version
+    assert counted(same) == counted(first)
+    assert {k: v for k, v in files_state(out).items() if k.startswith("kg.")} == \
+        {k: v for k, v in before.items() if k.startswith("kg.")}
+
+    sheet = sheets[3]
     text = sheet.read_text(encoding="utf-8")
     changed = text.replace("approximate: false", "approximate: true", 1)
     assert changed != text
     sheet.write_text(changed, encoding="utf-8")
-    # a damaged piece is not trusted: it is read from the store again
+    again = build([data], out_dir=out, store_path=store, html=False)
+    assert again.changed == [sheet.stem]
+    rewritten = {p.name for p in pieces_dir(store).glob("*.piece") if p.stat().st_mtime_ns != cached.get(p.name)}
+    assert len(rewritten) == 1         # the changed article's piece, nothing else
+    clean = build([data], out_dir=tmp_path / "clean-out", store_path=tmp_path / "clean-store", html=False)
+    assert counted(again) == counted(clean) == queried(store)
+    assert snapshot(out) == snapshot(tmp_path / "clean-out")
+    assert set(snapshot(out)) >= {"kg.ttl", "kg.trig", "kg.jsonld", "validation.txt", "validation.json"}
+
+    # outputs not as the last build left them (edited by hand) and damaged pieces: the files are assembled from
+    # the pieces again, and a damaged piece is not trusted but read from the store again
+    pieces = sorted(pieces_dir(store).glob("*.piece"))
+    cached = {p.name: p.stat().st_mtime_ns for p in pieces}
     damaged = pieces[0]
     damaged.write_bytes(damaged.read_bytes()[:-40])
-    # pieces are written without fsync: a torn one of the right size is caught by its checksum
-    torn = pieces[1]
+    torn = pieces[1]            # pieces are written without fsync: a torn one of the right size is caught too
     content = bytearray(torn.read_bytes())
     content[-10] ^= 0x20
     torn.write_bytes(bytes(content))
-    again = build([data], out_dir=out, store_path=store, html=False)
-    assert again.changed == [sheet.stem]
-
+    for name in ("kg.ttl", "kg.trig", "kg.jsonld"):
+        edited = bytearray((out / name).read_bytes())
+        edited[len(edited) // 2] ^= 0x01          # same size
+        (out / name).write_bytes(bytes(edited))
+    sheet.write_text(text, encoding="utf-8")
+    third = build([data], out_dir=out, store_path=store, html=False)
+    assert third.changed == [sheet.stem]
     rewritten = {p.name for p in pieces_dir(store).glob("*.piece") if p.stat().st_mtime_ns != cached.get(p.name)}
-    assert len(rewritten) == 3         # the changed article's piece and the two damaged ones, nothing else
-    clean = build([data], out_dir=tmp_path / "clean-out", store_path=tmp_path / "clean-store", html=False)
-    assert clean.triples == again.triples
-    assert snapshot(out) == snapshot(tmp_path / "clean-out")
-    assert set(snapshot(out)) >= {"kg.ttl", "kg.trig", "kg.jsonld", "validation.txt", "validation.json"}
+    assert len(rewritten) == 3         # the changed article's piece and the two damaged ones
+    clean = build([data], out_dir=tmp_path / "clean-out-2", store_path=tmp_path / "clean-store-2", html=False)
+    assert counted(third) == counted(clean) == queried(store)
+    assert snapshot(out) == snapshot(tmp_path / "clean-out-2")
     # and the same bytes as the export that reads and sorts the whole store (kg export)
-    from kg.export import Snapshot
     with KgStore(store, read_only=True) as opened:
         whole = Snapshot(opened)
         for fmt, name in (("turtle", "kg.ttl"), ("trig", "kg.trig"), ("jsonld", "kg.jsonld")):

@@ -1,0 +1,112 @@
+"""Which fact sheets changed, told by their stat instead of their bytes: ``kg build`` reads a sheet (and its text)
+only when its stat differs from the one recorded when it was last read.
+
+The record is a cache beside the store (``<store>.pieces/sheets.json``, a CRC-32 on its first line): per article
+id, the stat of the sheet (path, size, mtime, ctime, inode) and of its text, with the SHA-256 of each file's
+bytes. A write changes mtime and ctime, a replace the inode, so the same stat means the same bytes, except for a
+second write within the clock tick of the first: a file changed less than ``RACY_NS`` before the build that read
+it is not recorded, and the next build reads it again. The record is written again only when more than a few
+entries are stale (``SMALL_CHANGE``, or one in 64): until then the few changed sheets are read by every build,
+which costs less than rewriting the record of every sheet. A missing, damaged or foreign record only costs
+reading every sheet once.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Location
+
+VERSION = "newskg-sheets 1"
+FILE = "sheets.json"
+RACY_NS = 2_000_000_000
+SMALL_CHANGE = 32   # sheets whose record may stay stale (read again by each build) before it is written again
+Stat = list[Any]     # path, size, mtime_ns, ctime_ns, inode; then the text's [size, mtime_ns, ctime_ns, inode] or None
+
+
+def _stat(sheet: Path, text: Path | None) -> tuple[Stat, int] | None:
+    """The stat of a sheet and its text, and the latest time either was changed; None when one cannot be read
+    (reading it then reports the error)."""
+    try:
+        st = os.stat(sheet)
+    except OSError:
+        return None
+    record: Stat = [str(sheet), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    newest = max(st.st_mtime_ns, st.st_ctime_ns)
+    if text is not None:
+        try:
+            tst = os.stat(text)
+        except FileNotFoundError:
+            record.append(None)
+        except OSError:
+            return None
+        else:
+            if not stat.S_ISREG(tst.st_mode):
+                return None
+            record.append([tst.st_size, tst.st_mtime_ns, tst.st_ctime_ns, tst.st_ino])
+            newest = max(newest, tst.st_mtime_ns, tst.st_ctime_ns)
+    return record, newest
+
+
+class SheetCache:
+    """The recorded stats and file hashes of a store's fact sheets (see the module docstring)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.file = folder / FILE
+        self.settled = time.time_ns() - RACY_NS
+        self.entries: dict[str, list[Any]] = {}   # article id -> [stat, sheet SHA-256, text SHA-256 or None]
+        self.changed = 0     # entries added, changed or dropped since the record was read
+        try:
+            crc, _, body = self.file.read_bytes().partition(b"\n")
+            if crc == str(zlib.crc32(body)).encode():
+                record = json.loads(body)
+                if isinstance(record, dict) and record.get("version") == VERSION \
+                        and isinstance(record.get("sheets"), dict):
+                    self.entries = record["sheets"]
+        except (OSError, ValueError):
+            pass
+        self.seen: set[str] = set()
+
+    def hashes(self, article_id: str, sheet: Path, text: Path | None) -> tuple[bytes, bytes]:
+        """The SHA-256 of the sheet's bytes and of its text's (of b"" without one), read only when the stat
+        differs from the recorded one."""
+        self.seen.add(article_id)
+        found = _stat(sheet, text)
+        entry = self.entries.get(article_id)
+        if (found is not None and isinstance(entry, list) and len(entry) == 3 and entry[0] == found[0]
+                and isinstance(entry[1], str) and isinstance(entry[2], str)):
+            try:
+                return bytes.fromhex(entry[1]), bytes.fromhex(entry[2])
+            except ValueError:
+                pass
+        try:
+            content = sheet.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", location=Location.of(sheet)) from exc
+        text_part = text.read_bytes() if text is not None and text.is_file() else b""
+        digests = hashlib.sha256(content).digest(), hashlib.sha256(text_part).digest()
+        if found is not None and found[1] < self.settled:
+            self.entries[article_id] = [found[0], digests[0].hex(), digests[1].hex()]
+            self.changed += 1
+        elif self.entries.pop(article_id, None) is not None:
+            self.changed += 1
+        return digests
+
+    def save(self) -> None:
+        """Record the entries of the sheets seen (atomically, without fsync: a torn file fails its CRC), unless
+        only a few changed: reading those few sheets again next time costs less than writing the record of all
+        (a build that changed one sheet would write it every time)."""
+        from .export import write_cache_file   # the pieces' writer (kg.export imports the store)
+        kept = {key: entry for key, entry in self.entries.items() if key in self.seen}
+        stale = self.changed + len(self.entries) - len(kept)
+        if stale == 0 or (self.file.exists() and stale < max(SMALL_CHANGE, len(kept) // 64)):
+            return
+        body = json.dumps({"version": VERSION, "sheets": kept}, separators=(",", ":")).encode("utf-8")
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        write_cache_file(self.file, str(zlib.crc32(body)).encode() + b"\n" + body)
