@@ -34,10 +34,10 @@ from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
 from .export import Pieces, Snapshot, export, make_piece, pieces_dir, save_piece, serialized
 from .graphcounts import GraphCounts, graph_counts, totals
-from .load import discover, load_article, load_registries
+from .load import discover, load_article, load_registries, registry_files
 from .mapping import Iris, article_editions, article_nquads, editions_quads, registry_quads
 from .model import Article, Registry
-from .sheetcache import SheetCache
+from .sheetcache import SheetCache, cached_registry
 from .report import DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine
 from .store import DEFAULT_STORE, STATE_VERSION, KgStore, State, is_usable_state, read_live_state, writer_lock
 from .vocab import DEFAULT_BASE
@@ -223,11 +223,21 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
 
     # 1. load and check everything; nothing is written before this completes
     registry_dirs, files = discover(paths)
-    registry = load_registries(registry_dirs)
-    reg_quads = registry_quads(registry, iris)
-    assets = ontology_path().read_bytes() + shapes_path().read_bytes()
-    reg_hash = _digest(serialized([q.triple for q in reg_quads], pyoxigraph.RdfFormat.N_TRIPLES),
-                       base.encode(), assets, __version__.encode())
+
+    def make_registry() -> tuple[Registry, bytes, str]:
+        registry = load_registries(registry_dirs)
+        reg_quads = registry_quads(registry, iris)
+        assets = ontology_path().read_bytes() + shapes_path().read_bytes()
+        reg_hash = _digest(serialized([q.triple for q in reg_quads], pyoxigraph.RdfFormat.N_TRIPLES),
+                           base.encode(), assets, __version__.encode())
+        return registry, _nquads(reg_quads), reg_hash
+
+    registry_inputs = [*registry_files(registry_dirs), ontology_path(), shapes_path(),
+                       *sorted(Path(__file__).parent.glob("*.py"))]
+    registry, reg_nquads, reg_hash = cached_registry(pieces_dir(store_path), registry_inputs,
+                                                     f"{base} {__version__}", make_registry)
+    reg_quads = list(pyoxigraph.parse(reg_nquads, format=pyoxigraph.RdfFormat.N_QUADS))
+    assert isinstance(registry, Registry), type(registry)
 
     base_version, state = read_live_state(store_path)
     check_store_base(state, base, store_path)

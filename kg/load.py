@@ -468,6 +468,11 @@ def load_registries(folders: list[Path]) -> Registry:
     return builder.finish()
 
 
+def registry_files(folders: list[Path]) -> list[Path]:
+    """The files ``load_registries(folders)`` reads (what a cached registry depends on)."""
+    return [path for folder in folders for path in sorted(folder.glob("*.yaml"))]
+
+
 # ------------------------------------------------------------------------------------------------ articles
 # Which keys each mapping may and must hold, and how each value is typed, is declared in kg.schema (ARTICLE, FACT,
 # EVIDENCE, EQUIVALENT); the reads below follow it, in the order that decides which of two problems is reported.
