@@ -436,3 +436,43 @@ def test_article_nquads_is_the_serialised_article_quads(tmp_path):
             for emitter in (as_text, as_quads):
                 emitter.add(subject, iris.entity("p"), literal)
             assert "".join(as_text.lines or []).encode() == serialized(as_quads.quads, pyoxigraph.RdfFormat.N_QUADS)
+
+
+def test_sheets_and_registry_unchanged_by_stat_are_not_read_and_any_write_is_seen(tmp_path, monkeypatch):
+    """The stat records (kg.sheetcache) stand for the files' bytes: with every file settled (no racy window),
+    a rebuild reads no sheet and does not load the registry, and a same-size edit of a sheet or of a registry
+    file is still seen."""
+    import kg.build as kg_build
+    import kg.sheetcache as sheetcache
+
+    monkeypatch.setattr(sheetcache, "RACY_NS", -10**12)   # every file counts as settled
+    data = make_corpus(tmp_path)
+    store = tmp_path / "store"
+    build([data], out_dir=None, store_path=store)
+    reads: list[str] = []
+    real_read = Path.read_bytes
+
+    def counting_read(self):
+        if self.suffix == ".yaml":
+            reads.append(self.name)
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting_read)
+    monkeypatch.setattr(kg_build, "load_registries", lambda dirs: pytest.fail("the registry was loaded again"))
+    again = build([data], out_dir=None, store_path=store)
+    assert again.changed == [] and reads == []
+
+    sheet = data / "articles" / "mini.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    assert "value: 35000" in text
+    sheet.write_text(text.replace("value: 35000", "value: 35001"), encoding="utf-8")   # the same size
+    edited = build([data], out_dir=None, store_path=store)
+    assert edited.changed == ["mini"] and set(reads) == {"mini.yaml"}   # hashed, then loaded
+
+    monkeypatch.undo()   # load_registries again, and the racy window back
+    monkeypatch.setattr(sheetcache, "RACY_NS", -10**12)
+    units = data / "registries" / "units.yaml"
+    with open(units, "a", encoding="utf-8") as fh:
+        fh.write("\n  test-widget: {label: {en: widgets}, kind: count}\n")
+    registry_edit = build([data], out_dir=None, store_path=store)
+    assert registry_edit.registry_changed and registry_edit.changed == ["mini"]
