@@ -245,7 +245,7 @@ class Pieces:
         self.manifest = _load_manifest(self.folder / MANIFEST, base)
         known: dict[str, Entry] = self.manifest["graphs"]
         self.entries: dict[str, Entry] = {}       # graph IRI -> its entry, in IRI order
-        self.loaded: dict[str, dict[str, bytes]] = {}   # sections in memory: changed graphs, graphs without a key
+        self.loaded: dict[str, dict[str, bytes]] = {}   # sections in memory: graphs without a key
         self.keys = keys
         for name in store.graphs() if graphs is None else graphs:
             key = keys.get(name)
@@ -259,9 +259,8 @@ class Pieces:
             if entry is not None and entry[0] == key:
                 self.entries[name] = entry
                 continue
-            sections = self._sections(name)
-            self.loaded[name] = sections
-            self.entries[name] = _entry(key, sections)
+            # not kept: a full build would hold every graph's sections (the size of the outputs) in memory
+            self.entries[name] = _entry(key, self._sections(name))
         self.manifest["graphs"] = self.entries
         self.ids = {name: f"{name} {entry[0][-32:]}" for name, entry in self.entries.items()}
         self.ontology = _graph_sections(ontology_quads(), base)
