@@ -328,14 +328,14 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
 
         if summary.registry_changed or "counts" not in old_graphs.get(REGISTRY_KEY, {}):
-            counts[graph_name(REGISTRY_KEY)] = graph_counts(_as_stored(reg_quads))
+            counts[graph_name(REGISTRY_KEY)] = graph_counts(_as_stored(reg_quads), base)
         graphs_state = _graphs_state(old_graphs, hashes, editions, fresh,
                                      {key: counts[graph_name(key)] for key in hashes if graph_name(key) in counts})
         for key, is_draft in drafts.items():
             if key in graphs_state:
                 graphs_state[key]["draft"] = is_draft
         summary.report = _report(graphs_state, store_path)
-        rankings_counts = graph_counts(_as_stored(rankings_quads)) if rankings_changed else old_rankings["counts"]
+        rankings_counts = graph_counts(_as_stored(rankings_quads), base) if rankings_changed else old_rankings["counts"]
         new_state: State = {"version": STATE_VERSION, "base": base, "graphs": graphs_state,
                             "rankings": {"hash": rankings_hash, "counts": rankings_counts}}
         keys = {graph_name(k): digest for k, digest in hashes.items()}
@@ -690,7 +690,7 @@ def _batch_products(store: pyoxigraph.Store, sink: PieceSink) -> dict[str, Graph
     for name, key in piece_keys.items():
         quads = list(store.quads_for_pattern(None, None, None, NamedNode(name)))
         save_piece(store_path, name, make_piece(quads, base, key))
-        counts[name] = graph_counts(quads)
+        counts[name] = graph_counts(quads, base)
     return counts
 
 
@@ -710,11 +710,12 @@ def _count(store: KgStore, summary: BuildSummary, state: State, present: set[str
     """The summary's counts, added up from the counts the state keeps per graph (kg.graphcounts); graphs the
     build did not make (written through the endpoint) and the default graph are counted from the store."""
     kept = [entry["counts"] for entry in state["graphs"].values()] + [state["rankings"]["counts"]]
-    iris = Iris(state["base"])
+    base = state["base"]
+    iris = Iris(base)
     made = {iris.rankings_graph().value, iris.registry_graph().value,
             *(iris.article_graph(key).value for key in state["graphs"] if key != REGISTRY_KEY)}
-    others = [graph_counts(store.quads(name)) for name in sorted(present - made)]
-    others.append(graph_counts(store.db.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())))
+    others = [graph_counts(store.quads(name), base) for name in sorted(present - made)]
+    others.append(graph_counts(store.db.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()), base))
     total = totals([*kept, *others])
     summary.facts, summary.entities = total.facts, total.entities
     summary.entities_without_wikidata = total.entities_without_wikidata

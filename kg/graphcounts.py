@@ -27,10 +27,11 @@ _BOOLEAN = NamedNode(f"{XSD}boolean")
 FIELDS = ("quads", "facts", "draft_articles", "draft_facts")
 
 
-def graph_counts(quads: Iterable[Quad]) -> GraphCounts:
+def graph_counts(quads: Iterable[Quad], base: str) -> GraphCounts:
     """The counts of one graph: quads, facts (distinct subjects of nkg:reportedIn), entities (objects of
     nkg:subject, nkg:attributedTo, schema:mentions) and those with an owl:sameAs to a Wikidata item, draft
-    articles (typed nkg:Article with nkg:draft true) and their facts."""
+    articles (typed nkg:Article with nkg:draft true) and their facts. Entities are kept as ``_key`` names them
+    (IRIs under ``base`` without it: most of the build state is these lists)."""
     total = 0
     reported: set[tuple[str, str]] = set()   # (fact, article it is reported in)
     entities: set[str] = set()
@@ -44,10 +45,10 @@ def graph_counts(quads: Iterable[Quad]) -> GraphCounts:
         if predicate == _REPORTED_IN:
             reported.add((str(quad.subject), str(obj)))
         elif predicate in _MENTIONS:
-            entities.add(str(obj))
+            entities.add(_key(obj, base))
         elif predicate == _SAME_AS:
             if isinstance(obj, NamedNode) and obj.value.startswith(WIKIDATA_ITEM):
-                linked.add(str(quad.subject))
+                linked.add(_key(quad.subject, base))
         elif predicate == _TYPE:
             if obj == _ARTICLE_NODE:
                 articles.add(str(quad.subject))
@@ -57,6 +58,14 @@ def graph_counts(quads: Iterable[Quad]) -> GraphCounts:
     return {"quads": total, "facts": len({fact for fact, _ in reported}), "draft_articles": len(draft_articles),
             "draft_facts": len({fact for fact, article in reported if article in draft_articles}),
             "entities": sorted(entities), "linked": sorted(linked)}
+
+
+def _key(term: object, base: str) -> str:
+    """A term as the counts keep it: "~" and the rest of an IRI under ``base``, any other IRI as it is, a blank
+    node or literal in N-Triples form (an absolute IRI starts with a letter, so the three never meet)."""
+    if isinstance(term, NamedNode):
+        return "~" + term.value[len(base):] if term.value.startswith(base) else term.value
+    return str(term)
 
 
 def is_graph_counts(value: object) -> bool:
