@@ -346,6 +346,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         gc.freeze()
         frozen = True
 
+        phases.next("store")
         if not (anything_changed or rankings_changed) and base_version is not None and graphs_state == old_graphs:
             # nothing to write into the store: the outputs are made from the live version (under the writer lock,
             # as a build's are), unless graphs went missing from it
@@ -356,7 +357,6 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                     sheets.save()
                     return done
 
-        phases.next("store")
         with KgStore(store_path, fresh=not usable) as store:
             if store.base_version != base_version:
                 raise StoreError(f"the store at {store_path} changed while this build was loading its input "
