@@ -14,10 +14,10 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from .vocab import NKG, OWL, RDF, SCHEMA, XSD
+from .vocab import NKG, OWL, RDF, SCHEMA, WIKIDATA_ENTITY, XSD
 
 GraphCounts = dict[str, Any]   # as the build state keeps them (JSON)
-WIKIDATA_ITEM = "http://www.wikidata.org/entity/Q"
+WIKIDATA_ITEM = WIKIDATA_ENTITY + "Q"
 _REPORTED_IN = f"{NKG}reportedIn"
 _MENTIONS = {f"{NKG}subject", f"{NKG}attributedTo", f"{SCHEMA}mentions"}
 _SAME_AS = f"{OWL}sameAs"
