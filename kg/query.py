@@ -310,30 +310,60 @@ def check_page(limit: int | None, offset: int) -> None:
 def page_text(text: str, limit: int | None, offset: int) -> str | None:
     """``text`` with ``LIMIT``/``OFFSET`` appended, or None when the query already ends in ``LIMIT``, ``OFFSET``
     or a trailing ``VALUES`` block (its rows are then cut while read). QueryError for a query that has no rows
-    to page (ASK, CONSTRUCT, DESCRIBE) and for a negative limit or offset."""
+    to page (ASK, CONSTRUCT, DESCRIBE) and for a negative limit or offset.
+
+    A query can name the rows its pages are made of: a sub-select whose only solution modifier is an ``ORDER BY``
+    that repeats the query's own (the *page anchor*) gets the ``LIMIT`` and ``OFFSET`` too, so the rest of the
+    query runs for that page's rows only, and the query itself gets just the ``LIMIT``. The query must then give
+    exactly one row per row of the anchor (docs/queries-performance.md)."""
 
     check_page(limit, offset)
     form = None
     depth = 0
     groups_closed = False
+    order: list[str] | None = None       # the query's own ORDER BY keys
+    anchors: list[tuple[list[str], int]] = []   # (ORDER BY keys, position of the closing brace) per sub-select
+    # open sub-selects: [depth of their group, WHERE closed?, modifier tokens]
+    selects: list[tuple[int, list[bool], list[str]]] = []
     for match in TOKEN.finditer(text):
         kind, token = match.lastgroup, match.group()
+        if kind in ("comment", "space"):
+            continue
+        if kind == "close" and selects and depth == selects[-1][0]:
+            _, _, modifiers = selects.pop()
+            anchors.append((modifiers, match.start()))
+        elif selects and depth == selects[-1][0] and selects[-1][1][0]:
+            selects[-1][2].append(token.upper() if kind == "name" else token)
         if kind == "open":
             depth += 1
         elif kind == "close":
             depth = max(depth - 1, 0)
             groups_closed = groups_closed or depth == 0
+            if selects and depth == selects[-1][0]:
+                selects[-1][1][0] = True
+        elif kind == "name" and depth > 0 and token.upper() == "SELECT":
+            selects.append((depth, [False], []))
+        elif depth == 0 and order is not None:
+            order.append(token.upper() if kind == "name" else token)
         elif kind == "name" and depth == 0:
             word = token.upper()
             if form is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
                 form = word
             elif groups_closed and word in ("LIMIT", "OFFSET", "VALUES"):
                 return None
+            elif groups_closed and word == "ORDER":
+                order = [word]
     if form != "SELECT":
         raise QueryError(f"a limit or offset pages the rows of a SELECT query; this is {form or 'not'} a query",
                          hint="drop --limit/--offset, or write LIMIT into the query")
+    if order is not None and any(t in ("LIMIT", "OFFSET", "VALUES") for t in order):
+        return None
     modifiers = (f" LIMIT {limit}" if limit is not None else "") + (f" OFFSET {offset}" if offset else "")
-    return f"{text}\n{modifiers.strip()}\n"
+    anchor = next((at for keys, at in anchors if order is not None and keys == order), None)
+    if anchor is None:
+        return f"{text}\n{modifiers.strip()}\n"
+    outer = f"LIMIT {limit}\n" if limit is not None else ""
+    return f"{text[:anchor]}{modifiers.strip()} {text[anchor:]}\n{outer}"
 
 
 def collect(result: QueryBoolean | QuerySolutions | QueryTriples,

@@ -15,7 +15,7 @@ from bench.generate import generate
 from kg import api
 from kg.build import build
 from kg.errors import QueryError
-from kg.query import page_text, run_saved
+from kg.query import page_text, run_saved, saved_queries
 from kg.store import KgStore
 from kgtest import run_cli
 
@@ -36,6 +36,38 @@ def test_a_page_of_a_saved_query_is_the_slice_of_the_whole(store_path, limit, of
         page = run_saved(store, "facts", limit=limit, offset=offset).rows
     assert len(whole) > 20
     assert page == whole[offset:None if limit is None else offset + limit]
+
+
+@pytest.mark.parametrize("name", sorted(saved_queries()))
+def test_every_saved_query_pages_as_a_slice_of_its_rows(store_path, name):
+    with KgStore(store_path, read_only=True) as store:
+        whole = run_saved(store, name).rows
+        for limit, offset in [(3, 0), (4, 2), (None, 1)]:
+            assert run_saved(store, name, limit=limit, offset=offset).rows == \
+                whole[offset:None if limit is None else offset + limit], (limit, offset)
+
+
+def test_a_page_anchor_gets_the_limit_and_offset():
+    text = """SELECT ?a ?b WHERE {
+      { SELECT ?a WHERE { ?a ?p ?o . { SELECT ?x WHERE { ?x ?y ?z } ORDER BY ?x } } ORDER BY DESC(?a) }
+      ?a <urn:p> ?b } ORDER BY desc(?a)"""
+    paged = page_text(text, 5, 2)
+    assert "ORDER BY DESC(?a) LIMIT 5 OFFSET 2 }" in paged and paged.rstrip().endswith("ORDER BY desc(?a)\nLIMIT 5")
+    assert "ORDER BY ?x }" in paged   # only the sub-select whose order is the query's
+    assert "OFFSET 2 }" in page_text(text, None, 2) and "LIMIT" not in page_text(text, None, 2)
+    unanchored = text.replace("ORDER BY DESC(?a) }", "}")
+    assert page_text(unanchored, 5, 2) == f"{unanchored}\nLIMIT 5 OFFSET 2\n"
+
+
+def test_an_anchored_page_is_the_slice_of_the_whole(store_path):
+    text = """SELECT ?f ?label WHERE {
+      { SELECT ?f WHERE { ?f a nkg:Observation } ORDER BY DESC(?f) }
+      ?f rdfs:label ?label } ORDER BY DESC(?f)"""
+    with KgStore(store_path, read_only=True) as store:
+        whole = store.query(text).rows
+        assert len(whole) > 10
+        assert store.query(text, limit=4, offset=3).rows == whole[3:7]
+        assert store.query(text, offset=5).rows == whole[5:]
 
 
 def test_a_query_with_its_own_limit_is_cut_while_read(store_path):
