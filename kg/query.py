@@ -29,7 +29,7 @@ from .assets import queries_dir
 from .errors import InputError, Location, QueryError, display_path
 from .results import QueryResult
 from .terms import Term
-from .sparql_text import TOKEN, bind_values
+from .sparql_text import TOKEN, bind_values, solution_modifiers
 from .vocab import PREFIXES, XSD
 
 if TYPE_CHECKING:
@@ -318,52 +318,18 @@ def page_text(text: str, limit: int | None, offset: int) -> str | None:
     exactly one row per row of the anchor (docs/queries-performance.md)."""
 
     check_page(limit, offset)
-    form = None
-    depth = 0
-    groups_closed = False
-    order: list[str] | None = None       # the query's own ORDER BY keys
-    anchors: list[tuple[list[str], int]] = []   # (ORDER BY keys, position of the closing brace) per sub-select
-    # open sub-selects: [depth of their group, WHERE closed?, modifier tokens]
-    selects: list[tuple[int, list[bool], list[str]]] = []
-    for match in TOKEN.finditer(text):
-        kind, token = match.lastgroup, match.group()
-        if kind in ("comment", "space"):
-            continue
-        if kind == "close" and selects and depth == selects[-1][0]:
-            _, _, modifiers = selects.pop()
-            anchors.append((modifiers, match.start()))
-        elif selects and depth == selects[-1][0] and selects[-1][1][0]:
-            selects[-1][2].append(token.upper() if kind == "name" else token)
-        if kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth = max(depth - 1, 0)
-            groups_closed = groups_closed or depth == 0
-            if selects and depth == selects[-1][0]:
-                selects[-1][1][0] = True
-        elif kind == "name" and depth > 0 and token.upper() == "SELECT":
-            selects.append((depth, [False], []))
-        elif depth == 0 and order is not None:
-            order.append(token.upper() if kind == "name" else token)
-        elif kind == "name" and depth == 0:
-            word = token.upper()
-            if form is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-                form = word
-            elif groups_closed and word in ("LIMIT", "OFFSET", "VALUES"):
-                return None
-            elif groups_closed and word == "ORDER":
-                order = [word]
-    if form != "SELECT":
-        raise QueryError(f"a limit or offset pages the rows of a SELECT query; this is {form or 'not'} a query",
-                         hint="drop --limit/--offset, or write LIMIT into the query")
-    if order is not None and any(t in ("LIMIT", "OFFSET", "VALUES") for t in order):
+    scan = solution_modifiers(text)
+    if scan.own_limit:
         return None
+    if scan.form != "SELECT":
+        raise QueryError(f"a limit or offset pages the rows of a SELECT query; this is {scan.form or 'not'} a query",
+                         hint="drop --limit/--offset, or write LIMIT into the query")
     modifiers = (f" LIMIT {limit}" if limit is not None else "") + (f" OFFSET {offset}" if offset else "")
-    anchor = next((at for keys, at in anchors if order is not None and keys == order), None)
-    if anchor is None:
+    if scan.anchor is None:
         return f"{text}\n{modifiers.strip()}\n"
+    at = scan.anchor.close
     outer = f"LIMIT {limit}\n" if limit is not None else ""
-    return f"{text[:anchor]}{modifiers.strip()} {text[anchor:]}\n{outer}"
+    return f"{text[:at]}{modifiers.strip()} {text[at:]}\n{outer}"
 
 
 def collect(result: QueryBoolean | QuerySolutions | QueryTriples,

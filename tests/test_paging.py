@@ -107,3 +107,20 @@ def test_the_api_pages_query_and_facts(store_path):
     assert api.query("facts-per-article", store=store_path, limit=2, offset=3).records() == whole[3:5]
     facts = api.facts(store=store_path)
     assert api.facts(store=store_path, limit=5, offset=1) == facts[1:6]
+
+
+def test_a_values_binding_reaches_into_the_page_anchor(store_path):
+    """Remote servers get parameters as a VALUES block; the anchor must see it, or it would order and cut the rows
+    of every country before the binding removes them."""
+    from pyoxigraph import Literal
+
+    from kg.sparql_text import bind_values
+
+    text = saved_queries()["country-profile"].text
+    with KgStore(store_path, read_only=True) as store:
+        whole = run_saved(store, "country-profile", {"country": "KR"}).rows
+        assert len(whole) > 4
+        bound = bind_values(text, {"country": Literal("KR")})
+        assert bound.count("VALUES (?country)") == 2
+        assert store.query(bound).rows == whole
+        assert store.query(bound, limit=3, offset=2).rows == whole[2:5]
