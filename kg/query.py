@@ -29,7 +29,7 @@ from .assets import queries_dir
 from .errors import InputError, Location, QueryError, display_path
 from .results import QueryResult
 from .terms import Term
-from .sparql_text import TOKEN, bind_values
+from .sparql_text import TOKEN, bind_values, solution_modifiers
 from .vocab import PREFIXES, XSD
 
 if TYPE_CHECKING:
@@ -310,30 +310,26 @@ def check_page(limit: int | None, offset: int) -> None:
 def page_text(text: str, limit: int | None, offset: int) -> str | None:
     """``text`` with ``LIMIT``/``OFFSET`` appended, or None when the query already ends in ``LIMIT``, ``OFFSET``
     or a trailing ``VALUES`` block (its rows are then cut while read). QueryError for a query that has no rows
-    to page (ASK, CONSTRUCT, DESCRIBE) and for a negative limit or offset."""
+    to page (ASK, CONSTRUCT, DESCRIBE) and for a negative limit or offset.
+
+    A query can name the rows its pages are made of: a sub-select whose only solution modifier is an ``ORDER BY``
+    that repeats the query's own (the *page anchor*) gets the ``LIMIT`` and ``OFFSET`` too, so the rest of the
+    query runs for that page's rows only, and the query itself gets just the ``LIMIT``. The query must then give
+    exactly one row per row of the anchor (docs/queries-performance.md)."""
 
     check_page(limit, offset)
-    form = None
-    depth = 0
-    groups_closed = False
-    for match in TOKEN.finditer(text):
-        kind, token = match.lastgroup, match.group()
-        if kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth = max(depth - 1, 0)
-            groups_closed = groups_closed or depth == 0
-        elif kind == "name" and depth == 0:
-            word = token.upper()
-            if form is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-                form = word
-            elif groups_closed and word in ("LIMIT", "OFFSET", "VALUES"):
-                return None
-    if form != "SELECT":
-        raise QueryError(f"a limit or offset pages the rows of a SELECT query; this is {form or 'not'} a query",
+    scan = solution_modifiers(text)
+    if scan.own_limit:
+        return None
+    if scan.form != "SELECT":
+        raise QueryError(f"a limit or offset pages the rows of a SELECT query; this is {scan.form or 'not'} a query",
                          hint="drop --limit/--offset, or write LIMIT into the query")
     modifiers = (f" LIMIT {limit}" if limit is not None else "") + (f" OFFSET {offset}" if offset else "")
-    return f"{text}\n{modifiers.strip()}\n"
+    if scan.anchor is None:
+        return f"{text}\n{modifiers.strip()}\n"
+    at = scan.anchor.close
+    outer = f"LIMIT {limit}\n" if limit is not None else ""
+    return f"{text[:at]}{modifiers.strip()} {text[at:]}\n{outer}"
 
 
 def collect(result: QueryBoolean | QuerySolutions | QueryTriples,

@@ -497,8 +497,9 @@ class RemoteStore:
 
         if limit is None and not offset:
             return run_remote_query(self.endpoint, text, params)
+        text = bind_values(text, params or {})   # before paging: the page anchor gets its own VALUES block
         paged = page_text(text, limit, offset)
-        result = run_remote_query(self.endpoint, paged if paged is not None else text, params)
+        result = run_remote_query(self.endpoint, paged if paged is not None else text)
         if paged is None:
             result.rows = result.rows[offset:None if limit is None else offset + limit]
         return result

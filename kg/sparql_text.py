@@ -121,8 +121,93 @@ def values_block(bindings: Mapping[str, Term]) -> str:
 
 
 def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
-    """``query`` with ``bindings`` as a VALUES block at the start of its outermost WHERE group."""
+    """``query`` with ``bindings`` as a VALUES block at the start of its outermost WHERE group, and again at the
+    start of its page anchor's WHERE group for the variables the anchor projects (a VALUES block outside a
+    sub-select does not reach into it, so the anchor would order and cut rows the binding then removes)."""
     if not bindings:
         return query
     at = where_group_start(query)
+    anchor = page_anchor(query)
+    inner = {name: term for name, term in bindings.items() if anchor is not None and name in anchor.variables}
+    if anchor is not None and inner:
+        query = f"{query[:anchor.where_start]} {values_block(inner)} {query[anchor.where_start:]}"
     return f"{query[:at]} {values_block(bindings)} {query[at:]}"
+
+
+@dataclass(frozen=True)
+class PageAnchor:
+    """A query's page anchor: a sub-select whose only solution modifier is an ORDER BY repeating the query's own
+    (docs/queries-performance.md). ``where_start``: index after the ``{`` of its WHERE group; ``close``: index of
+    the ``}`` that ends it; ``variables``: the plain variables it projects."""
+
+    where_start: int
+    close: int
+    variables: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SolutionModifiers:
+    """What ``page_text`` needs to know about a query: its form, whether it already ends in LIMIT, OFFSET or a
+    trailing VALUES block, and its page anchor."""
+
+    form: str | None
+    own_limit: bool
+    anchor: PageAnchor | None
+
+
+def _upper(kind: str | None, token: str) -> str:
+    return token.upper() if kind == "name" else token
+
+
+def solution_modifiers(text: str) -> SolutionModifiers:
+    """Scan ``text`` (comments, strings and IRIs skipped as whole tokens) for its form, its own LIMIT/OFFSET/
+    trailing VALUES, and the sub-select whose modifiers are exactly the query's ORDER BY."""
+    form = None
+    depth = 0
+    groups_closed = False
+    own_limit = False
+    order: list[str] | None = None
+    # open sub-selects: depth of their group, projected variables, where-start, WHERE closed?, modifier tokens
+    selects: list[tuple[int, set[str], list[int], list[str]]] = []
+    closed: list[tuple[list[str], PageAnchor]] = []
+    for match in TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("comment", "space"):
+            continue
+        top = selects[-1] if selects else None
+        if kind == "close" and top is not None and depth == top[0]:
+            selects.pop()
+            closed.append((top[3], PageAnchor(top[2][0], match.start(), frozenset(top[1]))))
+        elif top is not None and depth == top[0] and top[2][1]:
+            top[3].append(_upper(kind, token))
+        elif top is not None and depth == top[0] and top[2][0] == -1 and kind == "var":
+            top[1].add(token[1:])
+        if kind == "open":
+            depth += 1
+            if top is not None and depth == top[0] + 1 and top[2][0] == -1:
+                top[2][0] = match.end()
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+            groups_closed = groups_closed or depth == 0
+            if top is not None and top in selects and depth == top[0]:
+                top[2][1] = 1
+        elif kind == "name" and depth > 0 and token.upper() == "SELECT":
+            selects.append((depth, set(), [-1, 0], []))
+        elif depth == 0 and order is not None:
+            order.append(_upper(kind, token))
+            own_limit = own_limit or _upper(kind, token) in ("LIMIT", "OFFSET", "VALUES")
+        elif kind == "name" and depth == 0:
+            word = token.upper()
+            if form is None and word in _FORMS:
+                form = word
+            elif groups_closed and word in ("LIMIT", "OFFSET", "VALUES"):
+                own_limit = True
+            elif groups_closed and word == "ORDER":
+                order = [word]
+    anchor = next((a for keys, a in closed if order is not None and keys == order), None)
+    return SolutionModifiers(form, own_limit, anchor)
+
+
+def page_anchor(text: str) -> PageAnchor | None:
+    """The query's page anchor, or None."""
+    return solution_modifiers(text).anchor

@@ -15,7 +15,7 @@ from bench.generate import generate
 from kg import api
 from kg.build import build
 from kg.errors import QueryError
-from kg.query import page_text, run_saved
+from kg.query import page_text, run_saved, saved_queries
 from kg.store import KgStore
 from kgtest import run_cli
 
@@ -36,6 +36,38 @@ def test_a_page_of_a_saved_query_is_the_slice_of_the_whole(store_path, limit, of
         page = run_saved(store, "facts", limit=limit, offset=offset).rows
     assert len(whole) > 20
     assert page == whole[offset:None if limit is None else offset + limit]
+
+
+@pytest.mark.parametrize("name", sorted(saved_queries()))
+def test_every_saved_query_pages_as_a_slice_of_its_rows(store_path, name):
+    with KgStore(store_path, read_only=True) as store:
+        whole = run_saved(store, name).rows
+        for limit, offset in [(3, 0), (4, 2), (None, 1)]:
+            assert run_saved(store, name, limit=limit, offset=offset).rows == \
+                whole[offset:None if limit is None else offset + limit], (limit, offset)
+
+
+def test_a_page_anchor_gets_the_limit_and_offset():
+    text = """SELECT ?a ?b WHERE {
+      { SELECT ?a WHERE { ?a ?p ?o . { SELECT ?x WHERE { ?x ?y ?z } ORDER BY ?x } } ORDER BY DESC(?a) }
+      ?a <urn:p> ?b } ORDER BY desc(?a)"""
+    paged = page_text(text, 5, 2)
+    assert "ORDER BY DESC(?a) LIMIT 5 OFFSET 2 }" in paged and paged.rstrip().endswith("ORDER BY desc(?a)\nLIMIT 5")
+    assert "ORDER BY ?x }" in paged   # only the sub-select whose order is the query's
+    assert "OFFSET 2 }" in page_text(text, None, 2) and "LIMIT" not in page_text(text, None, 2)
+    unanchored = text.replace("ORDER BY DESC(?a) }", "}")
+    assert page_text(unanchored, 5, 2) == f"{unanchored}\nLIMIT 5 OFFSET 2\n"
+
+
+def test_an_anchored_page_is_the_slice_of_the_whole(store_path):
+    text = """SELECT ?f ?label WHERE {
+      { SELECT ?f WHERE { ?f a nkg:Observation } ORDER BY DESC(?f) }
+      ?f rdfs:label ?label } ORDER BY DESC(?f)"""
+    with KgStore(store_path, read_only=True) as store:
+        whole = store.query(text).rows
+        assert len(whole) > 10
+        assert store.query(text, limit=4, offset=3).rows == whole[3:7]
+        assert store.query(text, offset=5).rows == whole[5:]
 
 
 def test_a_query_with_its_own_limit_is_cut_while_read(store_path):
@@ -75,3 +107,20 @@ def test_the_api_pages_query_and_facts(store_path):
     assert api.query("facts-per-article", store=store_path, limit=2, offset=3).records() == whole[3:5]
     facts = api.facts(store=store_path)
     assert api.facts(store=store_path, limit=5, offset=1) == facts[1:6]
+
+
+def test_a_values_binding_reaches_into_the_page_anchor(store_path):
+    """Remote servers get parameters as a VALUES block; the anchor must see it, or it would order and cut the rows
+    of every country before the binding removes them."""
+    from pyoxigraph import Literal
+
+    from kg.sparql_text import bind_values
+
+    text = saved_queries()["country-profile"].text
+    with KgStore(store_path, read_only=True) as store:
+        whole = run_saved(store, "country-profile", {"country": "KR"}).rows
+        assert len(whole) > 4
+        bound = bind_values(text, {"country": Literal("KR")})
+        assert bound.count("VALUES (?country)") == 2
+        assert store.query(bound).rows == whole
+        assert store.query(bound, limit=3, offset=2).rows == whole[2:5]

@@ -593,6 +593,16 @@ SAVED_CASES = [(name, variant) for name in sorted(saved_queries()) or ["facts"]
 
 
 @pytest.mark.server
+@pytest.mark.parametrize("name", ["facts", "country-profile", "classification-groups"])
+def test_a_page_of_a_saved_query_on_the_server_is_the_slice_of_its_rows(loaded, name):
+    """The page anchor's LIMIT/OFFSET (kg.query.page_text) is sent as it is: the server pages the same way."""
+    store = RemoteStore(loaded.endpoint())
+    whole = run_saved(store, name).rows
+    assert len(whole) > 5
+    assert run_saved(store, name, limit=3, offset=2).rows == whole[2:5]
+
+
+@pytest.mark.server
 @pytest.mark.parametrize("name,variant", SAVED_CASES)
 def test_saved_queries_give_the_same_rows_locally_and_remotely(loaded, built, name, variant):
     server = loaded
