@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any, Protocol
 
 from ..model import Entity, Group, Indicator, RankingSeries, Registry, Unit
@@ -33,6 +32,7 @@ from .languages import LANGUAGES, LanguageSpec, alternatives
 from .propose import Proposals
 from .readers import READERS, Reader
 from .resolve import Gazetteer, Mention
+from .scoring import Rows, SentenceHits, Vocabulary, boundary_ok, compared
 from .weights import MEASURE
 
 __all__ = [
@@ -132,15 +132,6 @@ def _words(label: str, lang: str = "en") -> list[str]:
             if len(w) >= 2 and w.lower() not in stop and not re.fullmatch(r"[\d.,]+\w{0,3}", w)]
 
 
-def _contains(text: str, word: str, fold: bool) -> bool:
-    """``word`` in ``text``; for English on word boundaries ("of" is not in "offer", "GPU" is in "GPUs")."""
-    if word not in text:
-        return False
-    if not fold:
-        return True
-    return _boundary(word).search(text) is not None
-
-
 def _is_score_unit(unit: Unit | None) -> bool:
     """A unit of index scores (its label says points / 점), whatever its declared kind."""
     if unit is None:
@@ -186,11 +177,6 @@ def _group_pattern(group: Group, lang: str) -> tuple[re.Pattern[str], re.Pattern
                     alts |= spec.tier_forms(text, n)
     weak = "|".join(sorted(alts, key=len, reverse=True))
     return re.compile(strong, re.IGNORECASE), (re.compile(weak, re.IGNORECASE) if weak else None)
-
-
-@lru_cache(maxsize=4096)
-def _boundary(word: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(word))
 
 
 QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
@@ -258,9 +244,8 @@ class Engine:
         self._bound_words = {qual: (tuple(language.qualifier_words.get(qual, {}).get("before", [])),
                                     tuple(language.qualifier_words.get(qual, {}).get("after", [])))
                              for qual in ("upper-bound", "lower-bound")}
-        self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
-        self._fold_cache: dict[tuple[int, bool], tuple[list[tuple[str, list[tuple[str, float]]]],
-                                                       dict[str, list[int]]]] = {}
+        self._hits_cache: dict[tuple[int, str], SentenceHits] = {}
+        self._fold_cache: dict[tuple[int, bool], tuple[Rows, Vocabulary]] = {}
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
@@ -342,10 +327,10 @@ class Engine:
             par = parent.get(key)
             if par is None:
                 continue
-            own = [w for w in distinctive.get(key, []) if _contains(text, w.lower() if fold else w, fold)]
+            own = [w for w in distinctive.get(key, []) if boundary_ok(text, w.lower() if fold else w, fold)]
             if overall or not own:
                 out[par] = max(out.get(par, 0.0), out.pop(key))
-            elif any(_contains(close, w.lower() if fold else w, fold) for w in distinctive.get(key, [])):
+            elif any(boundary_ok(close, w.lower() if fold else w, fold) for w in distinctive.get(key, [])):
                 out[key] += MEASURE["narrower_own_words"]          # the narrower measure's own words are there: it is the more specific
         return out
 
@@ -395,55 +380,41 @@ class Engine:
         return out
 
     # ------------------------------------------------------------------------------------------ scoring
-    def _score(self, table: dict[str, list[tuple[str, float]]], contexts: list[tuple[str, float]]) -> dict[str, float]:
+    def _score(self, table: dict[str, list[tuple[str, float]]],
+               contexts: list[tuple[str, int, int | None, float]]) -> dict[str, float]:
+        """Keyword weight per key over windows ``text[start:end]`` (each weighted), keys in the order found."""
         scores: dict[str, float] = {}
-        for text, weight in contexts:
-            if not text:
-                continue
-            for key, raw in self._text_score(table, text).items():
+        for text, start, end, weight in contexts:
+            for key, raw in self.hits(table, text).score(start, end).items():
                 scores[key] = scores.get(key, 0.0) + raw * weight
         return scores
 
-    def _text_score(self, table: dict[str, list[tuple[str, float]]], text: str) -> dict[str, float]:
-        """Keyword weight found in one text per key (cached: a sentence is scored for each of its figures)."""
-        cache = self._score_cache
+    def hits(self, table: dict[str, list[tuple[str, float]]], text: str) -> SentenceHits:
+        """Where the table's words occur in a sentence (cached: each figure and rank of it scores a window)."""
+        cache = self._hits_cache
         ck = (id(table), text)
-        hit = cache.get(ck)
-        if hit is not None:
-            return hit
-        fold = self.language.fold_case
-        # Korean spacing varies ("AI 지수" / "AI지수", "운영 환경" / "운영환경"): in a language compared without case
-        # folding, words are compared without spaces
-        low = text.lower() if fold else text.replace(" ", "")
-        out: dict[str, float] = {}
-        rows, vocabulary = self._folded(table, fold)
-        present = [w for w in vocabulary if w in low]   # one pass over the table's words, then only the keys
-        if present:                                     # with a word in the text are looked at
-            for i in sorted({i for w in present for i in vocabulary[w]}):
-                key, words = rows[i]
-                total = 0.0
-                matched: list[str] = []
-                for lw, wt in words:   # longest first; a word inside a match counts once
-                    if lw in low and not any(lw in m for m in matched) and _contains(low, lw, fold):
-                        matched.append(lw)
-                        total += wt
-                if total > 0:
-                    out[key] = total
-        if len(cache) > 4096:
-            cache.clear()
-        cache[ck] = out
-        return out
+        found = cache.get(ck)
+        if found is None:
+            if len(cache) > 4096:
+                cache.clear()
+            fold = self.language.fold_case
+            rows, vocabulary = self._folded(table, fold)
+            found = cache[ck] = SentenceHits(rows, vocabulary, text, fold)
+        return found
 
-    def _folded(self, table: dict[str, list[tuple[str, float]]], fold: bool
-                ) -> tuple[list[tuple[str, list[tuple[str, float]]]], dict[str, list[int]]]:
+    def _text_score(self, table: dict[str, list[tuple[str, float]]], text: str) -> dict[str, float]:
+        """Keyword weight found in one text per key. Korean spacing varies ("AI 지수" / "AI지수", "운영 환경" /
+        "운영환경"): in a language compared without case folding, words are compared without spaces."""
+        return self.hits(table, text).score()
+
+    def _folded(self, table: dict[str, list[tuple[str, float]]], fold: bool) -> tuple[Rows, Vocabulary]:
         """The table's keywords as they are compared (lower-cased where case folds, else without spaces): per key
         its words, and for each word the rows (keys) that have it."""
         ck = (id(table), fold)
         folded = self._fold_cache.get(ck)
         if folded is None:
-            rows = [(key, [(w.lower() if fold else w.replace(" ", ""), wt) for w, wt in words])
-                    for key, words in table.items()]
-            vocabulary: dict[str, list[int]] = {}
+            rows = [(key, [(compared(w, fold), wt) for w, wt in words]) for key, words in table.items()]
+            vocabulary: Vocabulary = {}
             for i, (_, words) in enumerate(rows):
                 for w, _ in words:
                     vocabulary.setdefault(w, []).append(i)

@@ -127,9 +127,9 @@ class RankReader:
             src, attribution = source_at(r.start)
             seg = rules.segment_start(s.text, r.start)
             # the nearest evidence decides: the previous sentence only counts when this one names no ranking
-            scores = eng._score(eng.rank_keywords, [(s.text[win[0]:win[1]], MEASURE["rank_window"]),
-                                                     (s.text, MEASURE["rank_sentence"])]) \
-                or eng._score(eng.rank_keywords, [(st.prev_text, MEASURE["rank_previous_sentence"])])
+            scores = eng._score(eng.rank_keywords, [(s.text, win[0], win[1], MEASURE["rank_window"]),
+                                                     (s.text, 0, None, MEASURE["rank_sentence"])]) \
+                or eng._score(eng.rank_keywords, [(st.prev_text, 0, None, MEASURE["rank_previous_sentence"])])
             for key in list(scores):
                 pub = eng.registry.rankings[key].publisher
                 if pub and (pub == src or any(m.key == pub for m in mentions)):
@@ -289,9 +289,9 @@ class QuantityReader:
             src, attribution = source_at(q.start)
             seg = rules.segment_start(s.text, q.start)
             after = WINDOW["measure_after"]
-            contexts = [(s.text[seg:q.end + after], MEASURE["figure_segment"]), (s.text, MEASURE["sentence"]),
-                        (st.prev_text, MEASURE["previous_sentence"])]
-            scores = eng._score(eng.ind_keywords, contexts)
+            scores = eng._score(eng.ind_keywords, [(s.text, seg, q.end + after, MEASURE["figure_segment"]),
+                                                    (s.text, 0, None, MEASURE["sentence"]),
+                                                    (st.prev_text, 0, None, MEASURE["previous_sentence"])])
             near_end = q.end + after
             if eng.language.measure_after_figure:
                 # English names the measure after the figure too: "47% of the world's top AI researchers by
