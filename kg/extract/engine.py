@@ -245,6 +245,11 @@ class Engine:
                                     tuple(language.qualifier_words.get(qual, {}).get("after", [])))
                              for qual in ("upper-bound", "lower-bound")}
         self._hits_cache: dict[tuple[int, str], SentenceHits] = {}
+        self._series_of_publisher: dict[str, int] = {}      # how many ranking series each publisher has
+        for ranking in registry.rankings.values():
+            if ranking.publisher:
+                self._series_of_publisher[ranking.publisher] = self._series_of_publisher.get(ranking.publisher, 0) + 1
+        self._fit_cache: dict[tuple[str, str | None, str | None, str | None], tuple[bool, str | None]] = {}
         self._fold_cache: dict[tuple[int, bool], tuple[Rows, Vocabulary]] = {}
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
@@ -318,6 +323,8 @@ class Engine:
                    distinctive: dict[str, list[str]], nearest: str | None = None) -> dict[str, float]:
         """Drop narrower measures whose own words are not near the figure (their score goes to the broader one);
         a narrower measure whose own words are in ``nearest`` (default: ``near``) gets a bonus."""
+        if not any(key in parent for key in scores):
+            return dict(scores)          # no narrower measure among them
         fold = self.language.fold_case
         text = near.lower() if fold else near
         close = text if nearest is None else (nearest.lower() if fold else nearest)
@@ -423,7 +430,15 @@ class Engine:
         return folded
 
     def _unit_fits(self, indicator_key: str, q: Quantity, sentence_text: str) -> tuple[bool, str | None]:
-        """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None)."""
+        """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None). Decided by
+        the figure's unit, kind and counter alone, so asked once per engine for each of these."""
+        ck = (indicator_key, q.unit, q.kind, q.counter)
+        fit = self._fit_cache.get(ck)
+        if fit is None:
+            fit = self._fit_cache[ck] = self._unit_fit(indicator_key, q)
+        return fit
+
+    def _unit_fit(self, indicator_key: str, q: Quantity) -> tuple[bool, str | None]:
         ind = self.registry.indicators[indicator_key]
         unit = self.registry.units.get(ind.unit)
         kind = unit.kind if unit else "other"
@@ -639,7 +654,7 @@ class Engine:
         if self.language.sub_ranking is None:
             return None
         pub = self.registry.rankings[series].publisher
-        if pub is None or any(k != series and rk.publisher == pub for k, rk in self.registry.rankings.items()):
+        if pub is None or self._series_of_publisher.get(pub, 0) > 1:
             return None
         last = opened.get("last_rank")
         if last and last[0] is s and last[2] != series \
