@@ -149,8 +149,8 @@ def test_a_window_scores_what_its_text_scores_on_its_own(engines, registry, data
     start = data.draw(st.one_of(st.integers(0, len(text) + 2), st.sampled_from(edges)))
     end = data.draw(st.one_of(st.none(), st.integers(0, len(text) + 2)))
     fold = eng.language.fold_case
-    rows, vocabulary = eng._folded(table, fold)
+    keywords = eng.keyword_table(table)
     window = text[start:end]
-    expected = score_text(rows, vocabulary, compared(window, fold), fold)
+    expected = score_text(keywords.rows, keywords.vocabulary, compared(window, fold), fold)
     assert eng.hits(table, text).score(start, end) == expected
     assert list(eng.hits(table, text).score(start, end)) == list(expected)      # the same order of keys

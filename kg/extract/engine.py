@@ -32,7 +32,7 @@ from .languages import LANGUAGES, LanguageSpec, alternatives
 from .propose import Proposals
 from .readers import READERS, Reader
 from .resolve import Gazetteer, Mention
-from .scoring import Rows, SentenceHits, Vocabulary, boundary_ok, compared
+from .scoring import KeywordTable, SentenceHits, boundary_ok
 from .weights import MEASURE
 
 __all__ = [
@@ -250,7 +250,7 @@ class Engine:
             if ranking.publisher:
                 self._series_of_publisher[ranking.publisher] = self._series_of_publisher.get(ranking.publisher, 0) + 1
         self._fit_cache: dict[tuple[str, str | None, str | None, str | None], tuple[bool, str | None]] = {}
-        self._fold_cache: dict[tuple[int, bool], tuple[Rows, Vocabulary]] = {}
+        self._keyword_tables: dict[int, KeywordTable] = {}    # by the id of ind_keywords / rank_keywords
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
@@ -404,9 +404,7 @@ class Engine:
         if found is None:
             if len(cache) > 4096:
                 cache.clear()
-            fold = self.language.fold_case
-            rows, vocabulary = self._folded(table, fold)
-            found = cache[ck] = SentenceHits(rows, vocabulary, text, fold)
+            found = cache[ck] = self.keyword_table(table).hits(text)
         return found
 
     def _text_score(self, table: dict[str, list[tuple[str, float]]], text: str) -> dict[str, float]:
@@ -414,20 +412,12 @@ class Engine:
         "운영환경"): in a language compared without case folding, words are compared without spaces."""
         return self.hits(table, text).score()
 
-    def _folded(self, table: dict[str, list[tuple[str, float]]], fold: bool) -> tuple[Rows, Vocabulary]:
-        """The table's keywords as they are compared (lower-cased where case folds, else without spaces): per key
-        its words, and for each word the rows (keys) that have it."""
-        ck = (id(table), fold)
-        folded = self._fold_cache.get(ck)
-        if folded is None:
-            rows = [(key, [(compared(w, fold), wt) for w, wt in words]) for key, words in table.items()]
-            vocabulary: Vocabulary = {}
-            for i, (_, words) in enumerate(rows):
-                for w, _ in words:
-                    vocabulary.setdefault(w, []).append(i)
-            folded = rows, vocabulary
-            self._fold_cache[ck] = folded
-        return folded
+    def keyword_table(self, table: dict[str, list[tuple[str, float]]]) -> KeywordTable:
+        """The table's keywords as they are compared (``scoring.KeywordTable``), built once."""
+        found = self._keyword_tables.get(id(table))
+        if found is None:
+            found = self._keyword_tables[id(table)] = KeywordTable(table, self.language.fold_case)
+        return found
 
     def _unit_fits(self, indicator_key: str, q: Quantity, sentence_text: str) -> tuple[bool, str | None]:
         """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None). Decided by

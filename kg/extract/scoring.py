@@ -3,9 +3,9 @@
 A figure's measure is chosen from the keywords of the registry's indicators and rankings found in its segment, its
 sentence and the previous sentence (``Engine._score``), and a rank's from its window and its sentence. Every figure
 and rank of a sentence asks about another window of the same sentence, so the words of a keyword table are looked
-up in the sentence once (:class:`SentenceHits`) and a window is compared with those few words only. The scores are
-those of scoring the window's text on its own (``tests/test_extract_fast_paths.py`` checks this on random texts
-and windows):
+up in the sentence once (:class:`SentenceHits`: which words, and where) and a window is scored from the places of
+those few words. The scores are those of comparing the table with the window's text alone (:func:`score_text`;
+``tests/test_extract_fast_paths.py`` checks this on random texts and windows):
 
 - words are compared as the language compares them: lower-cased where case folds (English, on a word boundary
   before the word: "of" is not in "offer"), else with spaces removed (Korean: "AI 지수" / "AI지수");
@@ -22,6 +22,7 @@ Row = tuple[str, list[tuple[str, float]]]
 Rows = list[Row]
 #: word → the rows that have it
 Vocabulary = dict[str, list[int]]
+
 
 def boundary_ok(low: str, word: str, fold: bool) -> bool:
     """``word`` in ``low`` (already compared form); where case folds, with no letter or digit right before it."""
@@ -44,12 +45,11 @@ def _boundary(word: str) -> re.Pattern[str]:
     return pattern
 
 
-def score_text(rows: Rows | Mapping[int, Row], vocabulary: Vocabulary, low: str, fold: bool,
-               words: list[str] | None = None) -> dict[str, float]:
-    """The keyword weight found in one text (already in its compared form) per key, keys in table order.
-    ``words``: the only words of the vocabulary that can be in the text (default: all)."""
+def score_text(rows: Rows, vocabulary: Vocabulary, low: str, fold: bool) -> dict[str, float]:
+    """The keyword weight found in one text (already in its compared form) per key, keys in table order: the
+    table compared with the whole text (what :meth:`SentenceHits.score` gives for a window of a sentence)."""
     out: dict[str, float] = {}
-    present = [w for w in (vocabulary if words is None else words) if w in low]
+    present = [w for w in vocabulary if w in low]
     if present:                # only the keys with a word in the text are looked at
         for i in sorted({i for w in present for i in vocabulary[w]}):
             key, row = rows[i]
@@ -69,26 +69,58 @@ def compared(text: str, fold: bool) -> str:
     return text.lower() if fold else text.replace(" ", "")
 
 
+class KeywordTable:
+    """A keyword table as it is compared: per measure key its words (lower-cased where case folds, else without
+    spaces) with their weights, longest first; each word's rows; and for each word of a row the earlier (longer
+    or equal) words of the row that hold it, since a word inside a matched one counts once."""
+
+    def __init__(self, table: Mapping[str, list[tuple[str, float]]], fold: bool):
+        self.fold = fold
+        self.rows: Rows = [(key, [(compared(w, fold), wt) for w, wt in words]) for key, words in table.items()]
+        self.vocabulary: Vocabulary = {}
+        for i, (_, words) in enumerate(self.rows):
+            for w, _ in words:
+                self.vocabulary.setdefault(w, []).append(i)
+        self.held_by = [[(w, wt, tuple(o for o, _ in row[:j] if w in o)) for j, (w, wt) in enumerate(row)]
+                        for _, row in self.rows]
+
+    def hits(self, text: str) -> SentenceHits:
+        return SentenceHits(self, text)
+
+
+_WORD_CHAR = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
 class SentenceHits:
-    """The words of one keyword table that occur in one sentence, for the scores of windows of the sentence: a
-    window can only hold those, so each window is compared with them instead of the whole table."""
+    """The words of one keyword table that occur in one sentence, and where, for the scores of windows of the
+    sentence: a window can only hold those, so each window is scored from their places instead of comparing the
+    whole table with its text."""
 
-    __slots__ = ("_memo", "exact", "fold", "low", "rows", "rows_here", "text", "vocabulary", "words")
+    __slots__ = ("_memo", "exact", "fold", "low", "places", "rows", "rows_here", "text", "vocabulary", "words")
 
-    def __init__(self, rows: Rows, vocabulary: Vocabulary, text: str, fold: bool):
-        self.text, self.fold, self.rows, self.vocabulary = text, fold, rows, vocabulary
+    def __init__(self, table: KeywordTable, text: str):
+        fold, vocabulary = table.fold, table.vocabulary
+        self.text, self.fold, self.rows, self.vocabulary = text, fold, table.rows, vocabulary
         low = self.low = compared(text, fold)
         # lower-casing maps character to character unless a character expands ("İ") or depends on its context
         # (final sigma): then a window is compared on its own text instead
         self.exact = not fold or (len(low) == len(text) and "\u03a3" not in text)
         self.words = [w for w in vocabulary if w in low]
+        # every place of each word (overlapping ones too), and whether a word boundary comes before it
+        self.places: list[tuple[str, int, list[tuple[int, bool]]]] = []
+        for w in self.words:
+            found = []
+            p = low.find(w)
+            while p >= 0:
+                found.append((p, not fold or p == 0 or low[p - 1] not in _WORD_CHAR))
+                p = low.find(w, p + 1)
+            self.places.append((w, len(w), found))
         # the rows with a word here, with only their words here (in the row's order): no other word can be in a
         # window of the sentence
         here = set(self.words)
-        self.rows_here: dict[int, Row] = {}
-        for i in sorted({i for w in self.words for i in vocabulary[w]}):
-            key, row = rows[i]
-            self.rows_here[i] = (key, [(w, wt) for w, wt in row if w in here])
+        self.rows_here: dict[int, tuple[str, list[tuple[str, float, tuple[str, ...]]]]] = {
+            i: (table.rows[i][0], [x for x in table.held_by[i] if x[0] in here])
+            for i in sorted({i for w in self.words for i in vocabulary[w]})}
         self._memo: dict[tuple[int, int | None], dict[str, float]] = {}
 
     def score(self, start: int = 0, end: int | None = None) -> dict[str, float]:
@@ -100,22 +132,43 @@ class SentenceHits:
         return memo
 
     def _score(self, start: int, end: int | None) -> dict[str, float]:
-        if not self.exact:
+        if not self.exact or start < 0 or (end is not None and end < 0):
             # lowered alone, the window may differ from the sentence's lowered text: the whole table
             return score_text(self.rows, self.vocabulary, compared(self.text[start:end], self.fold), self.fold)
         if not self.words:
             return {}
-        if start < 0 or (end is not None and end < 0):
-            return score_text(self.rows_here, self.vocabulary, compared(self.text[start:end], self.fold), self.fold,
-                              self.words)
-        if start == 0 and end is None:
-            return score_text(self.rows_here, self.vocabulary, self.low, self.fold, self.words)
-        if self.fold:
-            window = self.low[start:end]
-        else:                       # the window in the text without its spaces
-            text = self.text
-            n = len(text)
-            stop = n if end is None else min(end, n)
-            a = min(start, n)
-            window = self.low[a - text.count(" ", 0, a):stop - text.count(" ", 0, stop)] if a < stop else ""
-        return score_text(self.rows_here, self.vocabulary, window, self.fold, self.words)
+        text = self.text
+        n = len(text)
+        stop = n if end is None else min(end, n)
+        a = min(start, n)
+        if a >= stop:
+            return {}
+        if not self.fold:           # the window in the text without its spaces
+            a, stop = a - text.count(" ", 0, a), stop - text.count(" ", 0, stop)
+        inside: list[str] = []      # words in the window
+        counted: set[str] = set()   # ... with a word boundary before them in the window
+        for w, size, found in self.places:
+            last = stop - size
+            for p, ok in found:
+                if p > last:
+                    break
+                if p >= a:
+                    if not inside or inside[-1] != w:
+                        inside.append(w)
+                    if ok or p == a:
+                        counted.add(w)
+                        break
+        out: dict[str, float] = {}
+        if inside:
+            vocabulary, rows_here = self.vocabulary, self.rows_here
+            for i in sorted({i for w in inside for i in vocabulary[w]}):
+                key, row = rows_here[i]
+                total = 0.0
+                matched: set[str] = set()
+                for lw, wt, containers in row:   # longest first; a word inside a match counts once
+                    if lw in counted and not (containers and any(c in matched for c in containers)):
+                        matched.add(lw)
+                        total += wt
+                if total > 0:
+                    out[key] = total
+        return out
