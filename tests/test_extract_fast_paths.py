@@ -23,6 +23,7 @@ from extracthelp import draft, keys
 from kg.extract import _engine
 from kg.extract.draft import dump_yaml, dump_yaml_python
 from kg.extract.resolve import trie_pattern
+from kg.extract.scoring import compared, score_text
 from kg.load import load_registries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,3 +115,42 @@ def test_a_sentence_analysed_before_gets_the_same_morphemes_at_its_new_place(reg
     rules.sentences(first, len(first))                  # the line's sentences analysed at other offsets
     assert rules.sentences(second, len(second)) == fresh
     assert any(s.text.startswith("코어위브") and s.proper_nouns for s in fresh)
+
+
+@pytest.fixture(scope="module")
+def engines(registry):
+    return {lang: _engine(registry, lang) for lang in ("ko", "en")}
+
+
+def _pieces(registry) -> list[str]:
+    """Keywords of both languages' tables, cut and joined with spaces, case changes and letters around them."""
+    out: set[str] = set()
+    for lang in ("ko", "en"):
+        eng = _engine(registry, lang)
+        for table in (eng.ind_keywords, eng.rank_keywords):
+            for words in table.values():
+                out |= {w for w, _ in words}
+    return sorted(out)
+
+
+@given(data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_a_window_scores_what_its_text_scores_on_its_own(engines, registry, data) -> None:
+    """Keyword hits are found once per sentence; any window's score equals scoring the window's text alone
+    (word boundaries at the window's edge, Korean spacing, case folding, characters that lower-case longer)."""
+    pieces = _pieces(registry)
+    parts = data.draw(st.lists(st.one_of(st.sampled_from(pieces), st.sampled_from(pieces).map(str.upper),
+                                         st.text("ab 1,.한국İΣ", max_size=4)), max_size=8))
+    text = "".join(parts)
+    edges = [len("".join(parts[:i])) for i in range(len(parts) + 1)]      # where a piece starts: a word's edge
+    lang = data.draw(st.sampled_from(["ko", "en"]))
+    eng = engines[lang]
+    table = data.draw(st.sampled_from([eng.ind_keywords, eng.rank_keywords]))
+    start = data.draw(st.one_of(st.integers(0, len(text) + 2), st.sampled_from(edges)))
+    end = data.draw(st.one_of(st.none(), st.integers(0, len(text) + 2)))
+    fold = eng.language.fold_case
+    keywords = eng.keyword_table(table)
+    window = text[start:end]
+    expected = score_text(keywords.rows, keywords.vocabulary, compared(window, fold), fold)
+    assert eng.hits(table, text).score(start, end) == expected
+    assert list(eng.hits(table, text).score(start, end)) == list(expected)      # the same order of keys

@@ -62,6 +62,7 @@ def test_what_a_unit_counts_comes_from_the_languages_unit_classes(monkeypatch):
     en = LANGUAGES["en"]
     classes = dict(en.unit_classes, person=re.compile("persons|people|heads"))
     monkeypatch.setitem(LANGUAGES, "en", dataclasses.replace(en, unit_classes=classes))
+    engine = Engine(registry, Gazetteer(registry), LANGUAGES["en"])    # an engine decides each fit once
     assert not engine._unit_fits("x-heads", gpus, "35,000 GPUs")[0]
 
 

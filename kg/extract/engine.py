@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any, Protocol
 
 from ..model import Entity, Group, Indicator, RankingSeries, Registry, Unit
@@ -33,6 +32,7 @@ from .languages import LANGUAGES, LanguageSpec, alternatives
 from .propose import Proposals
 from .readers import READERS, Reader
 from .resolve import Gazetteer, Mention
+from .scoring import KeywordTable, SentenceHits, boundary_ok
 from .weights import MEASURE
 
 __all__ = [
@@ -132,15 +132,6 @@ def _words(label: str, lang: str = "en") -> list[str]:
             if len(w) >= 2 and w.lower() not in stop and not re.fullmatch(r"[\d.,]+\w{0,3}", w)]
 
 
-def _contains(text: str, word: str, fold: bool) -> bool:
-    """``word`` in ``text``; for English on word boundaries ("of" is not in "offer", "GPU" is in "GPUs")."""
-    if word not in text:
-        return False
-    if not fold:
-        return True
-    return _boundary(word).search(text) is not None
-
-
 def _is_score_unit(unit: Unit | None) -> bool:
     """A unit of index scores (its label says points / 점), whatever its declared kind."""
     if unit is None:
@@ -186,11 +177,6 @@ def _group_pattern(group: Group, lang: str) -> tuple[re.Pattern[str], re.Pattern
                     alts |= spec.tier_forms(text, n)
     weak = "|".join(sorted(alts, key=len, reverse=True))
     return re.compile(strong, re.IGNORECASE), (re.compile(weak, re.IGNORECASE) if weak else None)
-
-
-@lru_cache(maxsize=4096)
-def _boundary(word: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(word))
 
 
 QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
@@ -258,9 +244,13 @@ class Engine:
         self._bound_words = {qual: (tuple(language.qualifier_words.get(qual, {}).get("before", [])),
                                     tuple(language.qualifier_words.get(qual, {}).get("after", [])))
                              for qual in ("upper-bound", "lower-bound")}
-        self._score_cache: dict[tuple[int, str], dict[str, float]] = {}
-        self._fold_cache: dict[tuple[int, bool], tuple[list[tuple[str, list[tuple[str, float]]]],
-                                                       dict[str, list[int]]]] = {}
+        self._hits_cache: dict[tuple[int, str], SentenceHits] = {}
+        self._series_of_publisher: dict[str, int] = {}      # how many ranking series each publisher has
+        for ranking in registry.rankings.values():
+            if ranking.publisher:
+                self._series_of_publisher[ranking.publisher] = self._series_of_publisher.get(ranking.publisher, 0) + 1
+        self._fit_cache: dict[tuple[str, str | None, str | None, str | None], tuple[bool, str | None]] = {}
+        self._keyword_tables: dict[int, KeywordTable] = {}    # by the id of ind_keywords / rank_keywords
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
                         for part in (registry.indicators, registry.rankings) for k, item in part.items()}
@@ -333,6 +323,8 @@ class Engine:
                    distinctive: dict[str, list[str]], nearest: str | None = None) -> dict[str, float]:
         """Drop narrower measures whose own words are not near the figure (their score goes to the broader one);
         a narrower measure whose own words are in ``nearest`` (default: ``near``) gets a bonus."""
+        if not any(key in parent for key in scores):
+            return dict(scores)          # no narrower measure among them
         fold = self.language.fold_case
         text = near.lower() if fold else near
         close = text if nearest is None else (nearest.lower() if fold else nearest)
@@ -342,10 +334,10 @@ class Engine:
             par = parent.get(key)
             if par is None:
                 continue
-            own = [w for w in distinctive.get(key, []) if _contains(text, w.lower() if fold else w, fold)]
+            own = [w for w in distinctive.get(key, []) if boundary_ok(text, w.lower() if fold else w, fold)]
             if overall or not own:
                 out[par] = max(out.get(par, 0.0), out.pop(key))
-            elif any(_contains(close, w.lower() if fold else w, fold) for w in distinctive.get(key, [])):
+            elif any(boundary_ok(close, w.lower() if fold else w, fold) for w in distinctive.get(key, [])):
                 out[key] += MEASURE["narrower_own_words"]          # the narrower measure's own words are there: it is the more specific
         return out
 
@@ -395,64 +387,48 @@ class Engine:
         return out
 
     # ------------------------------------------------------------------------------------------ scoring
-    def _score(self, table: dict[str, list[tuple[str, float]]], contexts: list[tuple[str, float]]) -> dict[str, float]:
+    def _score(self, table: dict[str, list[tuple[str, float]]],
+               contexts: list[tuple[str, int, int | None, float]]) -> dict[str, float]:
+        """Keyword weight per key over windows ``text[start:end]`` (each weighted), keys in the order found."""
         scores: dict[str, float] = {}
-        for text, weight in contexts:
-            if not text:
-                continue
-            for key, raw in self._text_score(table, text).items():
+        for text, start, end, weight in contexts:
+            for key, raw in self.hits(table, text).score(start, end).items():
                 scores[key] = scores.get(key, 0.0) + raw * weight
         return scores
 
-    def _text_score(self, table: dict[str, list[tuple[str, float]]], text: str) -> dict[str, float]:
-        """Keyword weight found in one text per key (cached: a sentence is scored for each of its figures)."""
-        cache = self._score_cache
+    def hits(self, table: dict[str, list[tuple[str, float]]], text: str) -> SentenceHits:
+        """Where the table's words occur in a sentence (cached: each figure and rank of it scores a window)."""
+        cache = self._hits_cache
         ck = (id(table), text)
-        hit = cache.get(ck)
-        if hit is not None:
-            return hit
-        fold = self.language.fold_case
-        # Korean spacing varies ("AI 지수" / "AI지수", "운영 환경" / "운영환경"): in a language compared without case
-        # folding, words are compared without spaces
-        low = text.lower() if fold else text.replace(" ", "")
-        out: dict[str, float] = {}
-        rows, vocabulary = self._folded(table, fold)
-        present = [w for w in vocabulary if w in low]   # one pass over the table's words, then only the keys
-        if present:                                     # with a word in the text are looked at
-            for i in sorted({i for w in present for i in vocabulary[w]}):
-                key, words = rows[i]
-                total = 0.0
-                matched: list[str] = []
-                for lw, wt in words:   # longest first; a word inside a match counts once
-                    if lw in low and not any(lw in m for m in matched) and _contains(low, lw, fold):
-                        matched.append(lw)
-                        total += wt
-                if total > 0:
-                    out[key] = total
-        if len(cache) > 4096:
-            cache.clear()
-        cache[ck] = out
-        return out
+        found = cache.get(ck)
+        if found is None:
+            if len(cache) > 4096:
+                cache.clear()
+            found = cache[ck] = self.keyword_table(table).hits(text)
+        return found
 
-    def _folded(self, table: dict[str, list[tuple[str, float]]], fold: bool
-                ) -> tuple[list[tuple[str, list[tuple[str, float]]]], dict[str, list[int]]]:
-        """The table's keywords as they are compared (lower-cased where case folds, else without spaces): per key
-        its words, and for each word the rows (keys) that have it."""
-        ck = (id(table), fold)
-        folded = self._fold_cache.get(ck)
-        if folded is None:
-            rows = [(key, [(w.lower() if fold else w.replace(" ", ""), wt) for w, wt in words])
-                    for key, words in table.items()]
-            vocabulary: dict[str, list[int]] = {}
-            for i, (_, words) in enumerate(rows):
-                for w, _ in words:
-                    vocabulary.setdefault(w, []).append(i)
-            folded = rows, vocabulary
-            self._fold_cache[ck] = folded
-        return folded
+    def _text_score(self, table: dict[str, list[tuple[str, float]]], text: str) -> dict[str, float]:
+        """Keyword weight found in one text per key. Korean spacing varies ("AI 지수" / "AI지수", "운영 환경" /
+        "운영환경"): in a language compared without case folding, words are compared without spaces."""
+        return self.hits(table, text).score()
+
+    def keyword_table(self, table: dict[str, list[tuple[str, float]]]) -> KeywordTable:
+        """The table's keywords as they are compared (``scoring.KeywordTable``), built once."""
+        found = self._keyword_tables.get(id(table))
+        if found is None:
+            found = self._keyword_tables[id(table)] = KeywordTable(table, self.language.fold_case)
+        return found
 
     def _unit_fits(self, indicator_key: str, q: Quantity, sentence_text: str) -> tuple[bool, str | None]:
-        """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None)."""
+        """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None). Decided by
+        the figure's unit, kind and counter alone, so asked once per engine for each of these."""
+        ck = (indicator_key, q.unit, q.kind, q.counter)
+        fit = self._fit_cache.get(ck)
+        if fit is None:
+            fit = self._fit_cache[ck] = self._unit_fit(indicator_key, q)
+        return fit
+
+    def _unit_fit(self, indicator_key: str, q: Quantity) -> tuple[bool, str | None]:
         ind = self.registry.indicators[indicator_key]
         unit = self.registry.units.get(ind.unit)
         kind = unit.kind if unit else "other"
@@ -668,7 +644,7 @@ class Engine:
         if self.language.sub_ranking is None:
             return None
         pub = self.registry.rankings[series].publisher
-        if pub is None or any(k != series and rk.publisher == pub for k, rk in self.registry.rankings.items()):
+        if pub is None or self._series_of_publisher.get(pub, 0) > 1:
             return None
         last = opened.get("last_rank")
         if last and last[0] is s and last[2] != series \

@@ -119,6 +119,7 @@ class RankReader:
         s, rules, out, mentions = ctx.s, eng.rules, st.out, ctx.mentions
         rank_list, others_for, followers_for = ctx.rank_list, ctx.others_for, ctx.followers_for
         subject_at, source_at = ctx.subject_at, ctx.source_at
+        named_here = {m.key for m in mentions}
         prev_rank_end = 0
         for i_rank, r in enumerate(rank_list):
             next_start = rank_list[i_rank + 1].start if i_rank + 1 < len(rank_list) else len(s.text)
@@ -127,12 +128,12 @@ class RankReader:
             src, attribution = source_at(r.start)
             seg = rules.segment_start(s.text, r.start)
             # the nearest evidence decides: the previous sentence only counts when this one names no ranking
-            scores = eng._score(eng.rank_keywords, [(s.text[win[0]:win[1]], MEASURE["rank_window"]),
-                                                     (s.text, MEASURE["rank_sentence"])]) \
-                or eng._score(eng.rank_keywords, [(st.prev_text, MEASURE["rank_previous_sentence"])])
+            scores = eng._score(eng.rank_keywords, [(s.text, win[0], win[1], MEASURE["rank_window"]),
+                                                     (s.text, 0, None, MEASURE["rank_sentence"])]) \
+                or eng._score(eng.rank_keywords, [(st.prev_text, 0, None, MEASURE["rank_previous_sentence"])])
             for key in list(scores):
                 pub = eng.registry.rankings[key].publisher
-                if pub and (pub == src or any(m.key == pub for m in mentions)):
+                if pub and (pub == src or pub in named_here):
                     scores[key] += MEASURE["publisher_named"]
             out_of = rules.out_of(s.text, r)
             if out_of is None and not ctx.sizes and st.ranked_size is not None and st.ranked_size >= r.rank:
@@ -195,10 +196,10 @@ class RankReader:
                                                          else set()),
                                   out_of or kept_size or eng.registry.rankings[series].size)
             pub = eng.registry.rankings[series].publisher if series in eng.registry.rankings else None
-            if pub and src != pub and any(m.key == pub for m in mentions):
+            if pub and src != pub and pub in named_here:
                 src, attribution = pub, "stated"
             if series and src is None:
-                if pub and any(m.key == pub for m in mentions):
+                if pub and pub in named_here:
                     src, attribution = pub, "stated"
                 elif pub and (st.carried == pub or carried_in):
                     src, attribution = pub, "implied"
@@ -258,6 +259,10 @@ class QuantityReader:
         subject_at, source_at = ctx.subject_at, ctx.source_at
         equivalents: set[int] = set()
         range_high, range_skip = eng._ranges(s.text, quantities)
+        # what every figure of the sentence asks alike: decided once
+        score_context: bool | None = None          # the sentence is about scores (for bare numbers)
+        market_named = eng.market_named(s.text)
+        required_here: dict[str, bool] = {}        # an indicator's required words are here or in the sentence before
         for found in quantities:
             if id(found) in range_skip:
                 continue          # the high end of a range, drafted with its low end
@@ -269,9 +274,11 @@ class QuantityReader:
             if id(q) in equivalents or rules.is_size_counter(q) \
                     or (q.kind == "count" and _SIZE_AFTER.match(s.text[q.end:q.end + 12])):
                 continue          # "38개 회원국 중", "188개국 가운데": how many are ranked, not a figure
-            if q.unit is None and not count_context and not (eng.score_indicators and
-                                                             _SCORE_CONTEXT.search(s.text)):
-                continue
+            if q.unit is None and not count_context:
+                if score_context is None:
+                    score_context = bool(eng.score_indicators) and _SCORE_CONTEXT.search(s.text) is not None
+                if not score_context:
+                    continue
             if any(0 <= q.start - gm.end() <= 1 for gm, _ in group_spans):
                 continue          # "1등급 국가 18곳", "AI pioneers, 5 countries": the size of the group
             if _SCORE_BOUND.match(s.text[q.end:q.end + 12]) or _OUT_OF_BEFORE.search(s.text, max(0, q.start - 20), q.start):
@@ -289,9 +296,9 @@ class QuantityReader:
             src, attribution = source_at(q.start)
             seg = rules.segment_start(s.text, q.start)
             after = WINDOW["measure_after"]
-            contexts = [(s.text[seg:q.end + after], MEASURE["figure_segment"]), (s.text, MEASURE["sentence"]),
-                        (st.prev_text, MEASURE["previous_sentence"])]
-            scores = eng._score(eng.ind_keywords, contexts)
+            scores = eng._score(eng.ind_keywords, [(s.text, seg, q.end + after, MEASURE["figure_segment"]),
+                                                    (s.text, 0, None, MEASURE["sentence"]),
+                                                    (st.prev_text, 0, None, MEASURE["previous_sentence"])])
             near_end = q.end + after
             if eng.language.measure_after_figure:
                 # English names the measure after the figure too: "47% of the world's top AI researchers by
@@ -304,27 +311,34 @@ class QuantityReader:
             if criterion in scores:
                 scores[criterion] += MEASURE["current"]  # the ranking the article is about orders by this measure
             fitting = {}
-            market_named = eng.market_named(s.text)
             change = q.unit == "percent" and rules.is_change(s.text, q)
             for key, score in scores.items():
                 fits, unit = eng._unit_fits(key, q, s.text)
+                if not fits:
+                    continue
                 if q.unit == "percent" and change != (key in eng.change_indicators):
-                    fits = False         # "12% 늘었다" is a growth rate, "a 12% share" is not
-                need = eng.required.get(key)
-                if need and not any(w in s.text or w in st.prev_text for w in need):
-                    fits = False
+                    continue             # "12% 늘었다" is a growth rate, "a 12% share" is not
+                if key in eng.required:
+                    ok = required_here.get(key)
+                    if ok is None:
+                        ok = required_here[key] = any(w in s.text or w in st.prev_text for w in eng.required[key])
+                    if not ok:
+                        continue
                 if key in eng.market_indicators and not market_named:
-                    fits = False         # a market's size is only read where a market is named
-                if fits:
-                    fitting[key] = (score, unit)
-            if not fitting and st.current_indicator is not None and eng._unit_fits(st.current_indicator, q, s.text)[0] \
-                    and (q.unit != "percent" or change == (st.current_indicator in eng.change_indicators)):
-                # the measure named earlier in the article ("미국은 97.1달러로 8위" after "시간당 노동생산성은 …")
-                fitting[st.current_indicator] = (0.0, eng._unit_fits(st.current_indicator, q, s.text)[1])
-                conf *= FACTOR["carried_measure"]
-            elif fitting and not s.headline:
-                st.current_indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -eng.breadth[k], k))
-            indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -eng.breadth[k], k)) if fitting else None
+                    continue             # a market's size is only read where a market is named
+                fitting[key] = (score, unit)
+            indicator = None
+            if not fitting and st.current_indicator is not None:
+                fits, carried_unit = eng._unit_fits(st.current_indicator, q, s.text)
+                if fits and (q.unit != "percent" or change == (st.current_indicator in eng.change_indicators)):
+                    # the measure named earlier in the article ("미국은 97.1달러로 8위" after "시간당 노동생산성은 …")
+                    fitting[st.current_indicator] = (0.0, carried_unit)
+                    indicator = st.current_indicator
+                    conf *= FACTOR["carried_measure"]
+            elif fitting:
+                indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -eng.breadth[k], k))
+                if not s.headline:
+                    st.current_indicator = indicator
             unit = fitting[indicator][1] if indicator else None
             if indicator in eng.market_indicators and not market_named:
                 indicator, unit = None, None          # a market's size is only read where a market is named
@@ -455,8 +469,12 @@ class JointHolderReader:
         s, rules, out, free = ctx.s, eng.rules, st.out, ctx.free
         if hasattr(rules, "joint_holders"):
             mine = [c for c in st.mine() if c.sentence is s and c.kind != "membership" and c.subject]
+            holders: dict[tuple[int, int], list[Mention]] = {}    # a rank's inferred places share its span
             for c in mine:
-                for m in rules.joint_holders(s.text, c.span, free):
+                found = holders.get(c.span)
+                if found is None:
+                    found = holders[c.span] = rules.joint_holders(s.text, c.span, free)
+                for m in found:
                     if m.key != c.subject and not any(o.sentence is s and o.span == c.span and o.subject == m.key
                                                       for o in st.mine()):
                         out.append(replace(c, subject=m.key, confidence=min(c.confidence, CONFIDENCE["joint_max"]),

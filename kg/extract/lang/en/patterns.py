@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
@@ -24,6 +25,18 @@ from ..shared import MAKER_OF
 from ..shared import chain as _chain
 from ..shared import equivalent as _equivalent
 from .numbers import NUMBER_WORDS, ORDINAL_RE, WORD_ORDINAL_RE, find_en_quantities, find_en_ranks
+
+
+@lru_cache(maxsize=256)
+def _quantities(text: str) -> tuple[Quantity, ...]:
+    """:func:`find_en_quantities`, cached per text: the sentence's context and its figures' checks both ask."""
+    return tuple(find_en_quantities(text))
+
+
+@lru_cache(maxsize=1024)
+def _says(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern`` found in the sentence ``text``: asked for each figure of it, searched once."""
+    return pattern.search(text) is not None
 
 _ABBREV = re.compile(r"(?:\b(?:U\.S|U\.K|U\.N|No|Mr|Mrs|Ms|Dr|Prof|Inc|Corp|Ltd|Co|St|vs|etc|e\.g|i\.e|Jan|Feb|Mar|"
                      r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$")
@@ -224,7 +237,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         return out
 
     def quantities(self, text: str) -> list[Quantity]:
-        return self.table_quantities(text, find_en_quantities(text))
+        return self.table_quantities(text, list(_quantities(text)))
 
     def ranks(self, text: str) -> list[RankMention]:
         out = [RankMention(1, m.start(g), m.end(g), m.group(g))
@@ -472,7 +485,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         after = text[q.end:q.end + 40]
         if q.kind == "currency" and not _SCALED.search(q.as_written) and q.value < 1000:
             # "$5.5 billion, … the U.S.' $7, Germany's $9.1 billion": a list's amount without its scale word
-            scaled = [o for o in find_en_quantities(text) if o.unit == q.unit and _SCALED.search(o.as_written)
+            scaled = [o for o in _quantities(text) if o.unit == q.unit and _SCALED.search(o.as_written)
                       and abs(o.start - q.start) < 120]
             if len(scaled) >= 2:
                 return "an amount written without the scale word the others of its list have; check it"
@@ -484,9 +497,10 @@ class EnglishRules(QuotedSpeakers, TableReader):
             return "a difference between two values, not a value"
         if _GOAL.search(text[max(0, q.start - 60):q.start]) or _GOAL_AFTER.match(text, q.end):
             return "a target or plan, not a value"          # "a target of $10 billion in sales" (money too)
-        if _FORECASTER.search(text) and not _TARGET.search(text) and not _GOAL.search(text[max(0, q.start - 60):q.start]):
+        if _says(_FORECASTER, text) and not _says(_TARGET, text) \
+                and not _GOAL.search(text[max(0, q.start - 60):q.start]):
             return None       # "Omdia forecasts the market will expand to $900 billion by 2030": a forecast
-        if _RAISE_TO.search(text[max(0, q.start - 80):q.start]) and _FUTURE.search(text):
+        if _RAISE_TO.search(text[max(0, q.start - 80):q.start]) and _says(_FUTURE, text):
             return "a target or plan, not a value"
         if q.kind != "currency":
             clause_start = max([0] + [m.end() for m in _CLAUSE.finditer(text, 0, q.start)])
