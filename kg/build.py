@@ -34,7 +34,7 @@ from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
 from .export import Pieces, Snapshot, export, make_piece, pieces_dir, save_piece, serialized
 from .graphcounts import GraphCounts, graph_counts, totals
-from .load import discover, load_article, load_registries, registry_files
+from .load import data_path, discover, load_article, load_registries, registry_files
 from .mapping import Iris, article_editions, article_nquads, editions_quads, registry_quads
 from .model import Article, Registry
 from .sheetcache import SheetCache, cached_registry
@@ -266,7 +266,9 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         paths_by_id[article_id] = path
         old = old_graphs.get(article_id, {})
         sheet_part, text_part = sheets.hashes(article_id, path, text_dir / f"{article_id}.txt" if text_dir else None)
-        digest = hashlib.sha256(sheet_part + reg_part + text_part).hexdigest()   # _digest(sheet, reg_hash, text)
+        # the sheet's bytes, the registry, the text, and the sheet's name as the graph records it (nkg:definedAt):
+        # a corpus moved or renamed gives its facts their new source path
+        digest = hashlib.sha256(sheet_part + reg_part + text_part + data_path(path).encode()).hexdigest()
         unchanged = old.get("hash") == digest and not summary.registry_changed
         needs = not unchanged or (reviewed_only and not isinstance(old.get("draft"), bool))
         entries.append((article_id, digest, unchanged, needs))

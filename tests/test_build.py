@@ -476,3 +476,23 @@ def test_sheets_and_registry_unchanged_by_stat_are_not_read_and_any_write_is_see
         fh.write("\n  test-widget: {label: {en: widgets}, kind: count}\n")
     registry_edit = build([data], out_dir=None, store_path=store)
     assert registry_edit.registry_changed and registry_edit.changed == ["mini"]
+
+
+def test_a_renamed_corpus_folder_gives_its_facts_their_new_source_path(tmp_path):
+    """A sheet's build hash covers its name as the graph records it (nkg:definedAt, the last three path parts),
+    so a rebuild after a folder of sheets is renamed (the registries staying where they were) rebuilds its
+    articles and no fact keeps the old path."""
+    data = make_corpus(tmp_path, article=None)               # the registries alone
+    batch = tmp_path / "batch" / "articles"
+    batch.mkdir(parents=True)
+    (batch / "mini.yaml").write_text(MINI_ARTICLE, encoding="utf-8")
+    store = tmp_path / "store"
+    build([data, batch.parent], out_dir=None, store_path=store)
+    moved = batch.parent.rename(tmp_path / "renamed")
+    again = build([data, moved], out_dir=None, store_path=store)
+    assert again.changed == ["mini"]
+    with KgStore(store, read_only=True) as opened:
+        paths = {str(row["where"]) for row in opened.query(
+            "PREFIX nkg: <https://w3id.org/newskg/ontology#> "
+            "SELECT DISTINCT ?where WHERE { ?fact nkg:reportedIn ?article ; nkg:definedAt ?where }").records()}
+    assert paths and all(p.startswith("renamed/articles/mini.yaml:") for p in paths), paths
