@@ -496,3 +496,26 @@ def test_a_renamed_corpus_folder_gives_its_facts_their_new_source_path(tmp_path)
             "PREFIX nkg: <https://w3id.org/newskg/ontology#> "
             "SELECT DISTINCT ?where WHERE { ?fact nkg:reportedIn ?article ; nkg:definedAt ?where }").records()}
     assert paths and all(p.startswith("renamed/articles/mini.yaml:") for p in paths), paths
+
+
+def test_a_sheet_is_named_by_its_resolved_path_s_last_three_parts(tmp_path, monkeypatch):
+    """kg.load.data_path resolves a sheet's folder once and appends the name; it must name every file as
+    resolving the whole path would, links to files and folders included."""
+    from kg.load import data_path
+
+    articles = tmp_path / "data" / "articles"
+    articles.mkdir(parents=True)
+    (articles / "a.yaml").write_text("x", encoding="utf-8")
+    other = tmp_path / "elsewhere" / "real"
+    other.mkdir(parents=True)
+    (other / "b.yaml").write_text("x", encoding="utf-8")
+    (articles / "link.yaml").symlink_to(other / "b.yaml")
+    (tmp_path / "folder-link").symlink_to(articles)
+    monkeypatch.chdir(tmp_path)
+    expected = {"data/articles/a.yaml": "data/articles/a.yaml",
+                "data/articles/../articles/a.yaml": "data/articles/a.yaml",
+                "folder-link/a.yaml": "data/articles/a.yaml",
+                "data/articles/link.yaml": "elsewhere/real/b.yaml",
+                str(articles / "link.yaml"): "elsewhere/real/b.yaml",
+                str(articles / "a.yaml"): "data/articles/a.yaml"}
+    assert {path: data_path(Path(path)) for path in expected} == expected
