@@ -15,9 +15,10 @@ before/after comparison in one run.
 
 Queries: a cheap COUNT; a typical saved query (``companies-by-country``) sent as text to both; and the same saved
 query by name, ``GET /saved/companies-by-country`` (kg serve only, compared with Oxigraph given the text).
-``--distinct`` makes every request's text different (a numbered comment), so no cache of any kind can answer
-it; ``kg serve`` keeps no result cache, so the figures are the same without it (``ab`` can only repeat one URL:
-``--distinct`` needs ``--client python``). docs/bench.md shows a run.
+``kg serve`` runs twice: with its answer cache (its default; a repeated request is answered without a worker)
+and with ``--cache 0`` (every request run by a worker, as Oxigraph runs every one). ``--distinct`` makes every
+request's text different (a numbered comment), so no cache of any kind can answer it (``ab`` can only repeat one
+URL: ``--distinct`` needs ``--client python``). docs/bench.md shows a run.
 """
 from __future__ import annotations
 
@@ -174,10 +175,11 @@ def cases() -> list[Case]:
             Case(f"{SAVED} (GET /saved/)", f"/saved/{SAVED}", f"/query?{saved}")]
 
 
-def _kg_serve(root: Path | None, store: Path, port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
+def _kg_serve(root: Path | None, store: Path, port: int, args: argparse.Namespace, extra: tuple[str, ...] = ()
+              ) -> subprocess.Popen[bytes]:
     """``kg serve`` of this tree, or of the checkout at ``root`` (its ``kg`` package, run from there)."""
     command = [sys.executable, "-m", "kg.cli", "serve", "--store", str(store.resolve()), "--port", str(port),
-               "--quiet", "--per-client", str(args.clients), "--max-waiting", str(4 * args.clients)]
+               "--quiet", "--per-client", str(args.clients), "--max-waiting", str(4 * args.clients), *extra]
     if args.workers:
         command += ["--workers", str(args.workers)]
     env = dict(os.environ)
@@ -211,15 +213,17 @@ def main(argv: list[str] | None = None) -> int:
     if version is None:
         parser.error(f"no built store at {args.store}")
     host = "127.0.0.1"
-    names = ["oxigraph serve", "kg serve"] + ([f"kg serve ({args.other.name})"] if args.other else [])
+    uncached = "kg serve --cache 0"
+    names = ["oxigraph serve", "kg serve", uncached] + ([f"kg serve ({args.other.name})"] if args.other else [])
     ports = {name: _free_port() for name in names}
     processes = {"oxigraph serve": subprocess.Popen(
         [binary, "serve-read-only", "--location", str(args.store / version / DB),
          "--bind", f"{host}:{ports['oxigraph serve']}", "--union-default-graph"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)}
     processes["kg serve"] = _kg_serve(None, args.store, ports["kg serve"], args)
+    processes[uncached] = _kg_serve(None, args.store, ports[uncached], args, ("--cache", "0"))
     if args.other:
-        processes[names[2]] = _kg_serve(args.other.resolve(), args.store, ports[names[2]], args)
+        processes[names[3]] = _kg_serve(args.other.resolve(), args.store, ports[names[3]], args)
     try:
         for name in names:
             path = "/query" if name == "oxigraph serve" else "/sparql"

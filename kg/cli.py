@@ -331,6 +331,8 @@ def push_command(endpoint: str, graph_store: str | None, auth: str | None, auth_
               help="Open connections, all clients together (503 beyond).")
 @click.option("--request-time", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds a client has to send a whole request.")
+@click.option("--cache", "cache_mb", default=64, show_default=True, type=click.IntRange(min=0),
+              help="MiB of answers kept for repeated queries while the store's version stays live (0: none).")
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
               help="Folder holding graph.html, served at /graph.")
 @_base_option
@@ -341,7 +343,8 @@ def push_command(endpoint: str, graph_store: str | None, auth: str | None, auth_
 def serve_command(host: str, port: int, store_path: str, timeout: float, max_results: int, max_request: int,
                   workers: int | None, allow_updates: bool, federation: bool, allow_service: tuple[str, ...],
                   per_client: int, max_waiting: int, short_time: float, worker_memory: int, max_connections: int,
-                  request_time: float, out_dir: Path, base: str, cors: str | None, quiet: bool) -> None:
+                  request_time: float, cache_mb: int, out_dir: Path, base: str, cors: str | None,
+                  quiet: bool) -> None:
     """Serve the stored graph over the SPARQL 1.1 Protocol, with a query workbench at / and entity pages at /id/.
 
     Read-only unless --allow-updates; no outbound request (SERVICE, LOAD) unless --federation. Stop with Ctrl-C.
@@ -353,7 +356,7 @@ def serve_command(host: str, port: int, store_path: str, timeout: float, max_res
                          federation=federation, allow_service=tuple(allow_service), per_client=per_client,
                          max_waiting=max_waiting, short_time=short_time, worker_memory_mb=worker_memory,
                          max_connections=max_connections, max_client_connections=max(1, max_connections // 4),
-                         request_time=request_time, base=base, cors=cors,
+                         request_time=request_time, cache_mb=cache_mb, base=base, cors=cors,
                          out_dir=out_dir, log=None if quiet else (lambda line: click.echo(line, err=True)))
     if workers:
         config.workers = workers

@@ -30,6 +30,7 @@ within ``request_time`` seconds. docs/serve.md and docs/security.md state the gu
 from __future__ import annotations
 
 import email.utils
+import gc
 import logging
 import hashlib
 import ipaddress
@@ -45,6 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .errors import InputError, KgError, QueryError, StoreError
 from .vocab import DEFAULT_BASE
+from .serve_cache import Prepared, PreparedTable, ResultCache, deterministic
 from .serve_cors import Cors, parse_origins
 from .serve_entity import EntityPages
 from .serve_federation import check_allow_list, refusal
@@ -86,6 +88,7 @@ class ServeConfig:
     queries_dir: Path | None = None   # saved queries; default: the package's queries/
     base: str = DEFAULT_BASE          # IRIs under it are served at /id/... (entity pages)
     cors: str | None = None           # None: no CORS; "*": any origin; else comma-separated allowed origins
+    cache_mb: int = 64                # answers kept per live store version, MiB (0: none; off with federation)
     log: Callable[[str], None] | None = None   # access log sink (the CLI passes stderr)
 
 
@@ -159,8 +162,9 @@ class SparqlServer:
         for name in ("per_client", "max_waiting", "max_connections", "max_client_connections"):
             if getattr(config, name) < 1:
                 raise InputError(f"{name.replace('_', '-')} must be at least 1, got {getattr(config, name)}")
-        if config.short_time <= 0 or config.request_time <= 0 or config.worker_memory_mb < 0:
-            raise InputError("--short-time and --request-time must be positive, --worker-memory at least 0")
+        if config.short_time <= 0 or config.request_time <= 0 or config.worker_memory_mb < 0 or config.cache_mb < 0:
+            raise InputError("--short-time and --request-time must be positive, --worker-memory and --cache at "
+                             "least 0")
         self.cors = Cors(parse_origins(config.cors))
         self.prefixes = _prefixes()
         self.entities = EntityPages(self, config.base, store)
@@ -171,6 +175,10 @@ class SparqlServer:
         self._started = f"{time.time_ns():x}"
         self._live: tuple[tuple[int, int, int] | None, str] = (None, "")   # LIVE's stamp and the version it named
         self._queries_json = _queries_json(self.saved_queries)
+        self._tags: dict[tuple[str, str, str], str] = {}   # ETags by (version, URL, Accept)
+        self.prepared = PreparedTable()
+        # a remote endpoint (federation) may answer differently each time: nothing is kept then
+        self.results = ResultCache(0 if config.federation else config.cache_mb * 2**20)
         self.loop = Loop()
         self.pool = WorkerPool(store, size=config.workers, admission=Admission(
             per_client=config.per_client, max_waiting=config.max_waiting, short_time=config.short_time,
@@ -203,6 +211,8 @@ class SparqlServer:
         return f"http://{host}:{self.port}/"
 
     def serve_forever(self) -> None:
+        # what is loaded by now lives as long as the server: the collector need not look at it again
+        gc.freeze()
         try:
             self.loop.run()
         finally:
@@ -252,15 +262,6 @@ class SparqlServer:
             return self.pool.run(job, self.config.timeout, client)
         except Exception as exc:  # noqa: BLE001 - the pool's refusals, each answered by its status
             return self.answer(exc)
-
-    def query_soon(self, text: str, done: Callable[[Reply], None], *, accept: str | None, fmt: str | None,
-                   substitutions: Mapping[str, Term] | None = None, client: str = "") -> None:
-        """Start a query from the loop's thread; ``done`` gets its answer (kg.serve_http's fast path)."""
-        job = self._job(text, accept, fmt, (), (), substitutions)
-        if isinstance(job, Reply):
-            return done(job)
-        self.pool.submit(job, self.config.timeout, client, lambda outcome: done(self.answer(outcome)))
-        return None
 
     def _job(self, text: str, accept: str | None, fmt: str | None, default_graphs: Sequence[str],
              named_graphs: Sequence[str], substitutions: Mapping[str, Term] | None) -> Job | Reply:
@@ -360,19 +361,63 @@ class SparqlServer:
         result = parse_json_results("the store", reply.body)
         return QueryResult(kind="select", variables=result.variables, rows=[tuple(r) for r in result.rows]).records()
 
-    def etag(self, target: str, accept: str | None) -> str | None:
-        """The ``ETag`` of a GET query's answer: the live version (checked with one ``stat``, see
-        kg.serve_pool), this server's start (the saved queries and limits it read) and the request."""
+    def live(self) -> str | None:
+        """The store's live version, checked with one ``stat`` of ``LIVE`` (read only when it changed, see
+        kg.serve_pool); None when it cannot be read."""
         stamp = live_stamp(self._store_text)
         if stamp is None:
             return None
-        if stamp != self._live[0]:
+        known = self._live
+        if stamp != known[0]:
             try:
-                self._live = (stamp, live_version(self.store_path) or "")
+                known = self._live = (stamp, live_version(self.store_path) or "")
             except StoreError:
                 return None
-        key = "\0".join((self._started, self._live[1], target, accept or ""))
-        return '"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32] + '"'
+        return known[1]
+
+    def etag(self, target: str, accept: str | None, version: str | None = None) -> str | None:
+        """The ``ETag`` of a GET query's answer: the live version (``version``, else ``live()``), this server's
+        start (the saved queries and limits it read) and the request."""
+        if version is None:
+            version = self.live()
+            if version is None:
+                return None
+        index = (version, target, accept or "")
+        tag = self._tags.get(index)
+        if tag is None:
+            key = "\0".join((self._started, version, target, accept or ""))
+            tag = '"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32] + '"'
+            if len(target) <= 8192:
+                if len(self._tags) >= 512:
+                    self._tags.clear()
+                self._tags[index] = tag
+        return tag
+
+    def prepare(self, text: str, accept: str | None, fmt: str | None,
+                substitutions: Mapping[str, Term] | None) -> Prepared | None:
+        """A query of the loop's fast path made ready for a worker (None: it needs the thread's checks)."""
+        job = self._job(text, accept, fmt, (), (), substitutions)
+        if isinstance(job, Reply):
+            return None
+        return Prepared(self.pool.payload(job), self.results.enabled and deterministic(text))
+
+    def run_prepared(self, prepared: Prepared, key: tuple[str, ...], client: str,
+                     done: Callable[[Reply], None]) -> None:
+        """Answer a prepared query from the loop's thread: from the cache when the live version's answer to
+        ``key`` is kept there, else by a worker (and kept when it may be, and the version stayed live)."""
+        version = self.live() if prepared.cacheable else None
+        if version is not None:
+            kept = self.results.get(version, key)
+            if kept is not None:
+                return done(kept)
+
+        def answered(outcome: Outcome) -> None:
+            reply = self.answer(outcome)
+            if version is not None and reply.status == 200 and self.live() == version:
+                self.results.put(version, key, reply)
+            done(reply)
+        self.pool.submit_payload(prepared.payload, self.config.timeout, client, answered)
+        return None
 
     def queries_json(self) -> Reply:
         return Reply(200, "application/json", self._queries_json)
@@ -563,30 +608,16 @@ class _Exchange:
             return self._post_fast(finish)
         if self.command != "GET" or len(self.path) > self.app.config.max_request_bytes:
             return False
-        path, params = self.split()
         accept = self.headers.get("Accept")
-        fmt = _first(params, "format") or _first(params, "output")
-        if path in ("/sparql", "/query", "/"):
-            queries = params.get("query")
-            if "update" in params or queries is None or not _one_query(queries, params):
+        key = (self.path, accept or "")
+        prepared = self.app.prepared.get(key)
+        if prepared is None:
+            prepared = self._prepare_get(accept)
+            if prepared is None:
                 return False
-            text, substitutions = queries[0], None
-        elif path.startswith("/saved/"):
-            given = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "limit", "offset")}
-
-            def no_lookup(_text: str) -> list[dict[str, object]]:
-                raise _NeedsThread()
-            try:
-                prepared = self.app.saved_job(path[len("/saved/"):], given, no_lookup, _first(params, "limit"),
-                                              _first(params, "offset"))
-            except _NeedsThread:
-                return False
-            if isinstance(prepared, Reply):
-                return False    # answered (a 400 or 404) in a thread, as before
-            text, substitutions = prepared
-        else:
-            return False
-        tag = self.app.etag(self.path, accept)
+            self.app.prepared.put(key, prepared)
+        version = self.app.live()
+        tag = self.app.etag(self.path, accept, version) if version is not None else None
         revalidate = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept"} if tag else {}
         if tag and tag in [t.strip().removeprefix("W/") for t in (self.headers.get("If-None-Match") or "").split(",")]:
             self.send(Reply(304, "", b"", revalidate))
@@ -598,36 +629,75 @@ class _Exchange:
                 reply.headers.update(revalidate)
             self.send(reply)
             finish()
-        self.app.query_soon(text, done, accept=accept, fmt=fmt, substitutions=substitutions, client=self.client)
+        self.app.run_prepared(prepared, ("GET", *key), self.client, done)
         return True
+
+    def _prepare_get(self, accept: str | None) -> Prepared | None:
+        """The fast path's GET request (a protocol query, a saved query whose parameters need no look-up) made
+        ready for a worker; None: answered in a thread."""
+        path, params = self.split()
+        fmt = _first(params, "format") or _first(params, "output")
+        if path in ("/sparql", "/query", "/"):
+            queries = params.get("query")
+            if "update" in params or queries is None or not _one_query(queries, params):
+                return None
+            text, substitutions = queries[0], None
+        elif path.startswith("/saved/"):
+            given = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "limit", "offset")}
+
+            def no_lookup(_text: str) -> list[dict[str, object]]:
+                raise _NeedsThread()
+            try:
+                saved = self.app.saved_job(path[len("/saved/"):], given, no_lookup, _first(params, "limit"),
+                                           _first(params, "offset"))
+            except _NeedsThread:
+                return None
+            if isinstance(saved, Reply):
+                return None    # answered (a 400 or 404) in a thread, as before
+            text, substitutions = saved
+        else:
+            return None
+        return self.app.prepare(text, accept, fmt, substitutions)
 
     def _post_fast(self, finish: Callable[[], None]) -> bool:
         """A protocol query by POST (what ``verb_post`` does for one, without a thread; no ETag, as there)."""
-        _, params = self.split()
         media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        accept = self.headers.get("Accept") or ""
+        key = ("POST", self.path, media, accept, self.body.decode("latin-1"))
+        prepared = self.app.prepared.get(key[1:])
+        if prepared is None:
+            prepared = self._prepare_post(media)
+            if prepared is None:
+                return False
+            self.app.prepared.put(key[1:], prepared)
+
+        def done(reply: Reply) -> None:
+            self.send(reply)
+            finish()
+        self.app.run_prepared(prepared, key, self.client, done)
+        return True
+
+    def _prepare_post(self, media: str) -> Prepared | None:
+        """A protocol query by POST made ready for a worker; None: answered in a thread (``verb_post``)."""
+        _, params = self.split()
         try:
             text = self.body.decode("utf-8")
         except UnicodeDecodeError:
-            return False
+            return None
         if media == "application/sparql-query":
             queries: list[str] | None = [text]
             merged = params
         elif media == _FORM:
             form = parse_qs(text, keep_blank_values=True)
             if "update" in form:
-                return False
+                return None
             queries, merged = form.get("query"), {**params, **form}
         else:
-            return False
+            return None
         if queries is None or not _one_query(queries, merged):
-            return False
-
-        def done(reply: Reply) -> None:
-            self.send(reply)
-            finish()
-        self.app.query_soon(queries[0], done, accept=self.headers.get("Accept"),
-                            fmt=_first(merged, "format") or _first(merged, "output"), client=self.client)
-        return True
+            return None
+        return self.app.prepare(queries[0], self.headers.get("Accept"),
+                                _first(merged, "format") or _first(merged, "output"), None)
 
     def body_length(self) -> int | None:
         """How many body bytes to read before answering (0 but for a POST); None when a POST is refused before

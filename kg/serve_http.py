@@ -186,19 +186,20 @@ class _Conn:
 
     # -- reading ---------------------------------------------------------------------------------------
     def _read(self) -> None:
+        buffer = self.loop.buffer
         try:
-            data = self.sock.recv(262_144)
+            size = self.sock.recv_into(buffer)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             return self.close()
-        if not data:
+        if not size:
             self.eof = True
             if not self.busy and not self.outbox:
                 return self.close()
             self._watch()
             return None
-        self.inbox += data
+        self.inbox += buffer[:size]
         if self.busy:
             if len(self.inbox) > _INBOX_LIMIT:
                 self._watch()

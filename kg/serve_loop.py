@@ -31,6 +31,11 @@ class Timer:
 
     def cancel(self) -> None:
         self.cancelled = True
+        self.fn = _nothing   # a cancelled timer stays in the heap until due: it must not keep its query alive
+
+
+def _nothing() -> None:
+    return None
 
 
 class Loop:
@@ -51,6 +56,9 @@ class Loop:
         self._watched: dict[int, tuple[int, Callable[[int], None]]] = {}
         self._stopping = False
         self.closed = False
+        # what the loop's handlers read into (then copy out of): reading into a fresh 256 KiB bytes object costs
+        # three system calls (mmap, mremap, munmap) and a consolidation of malloc's free lists per read
+        self.buffer = memoryview(bytearray(262_144))
 
     @property
     def running(self) -> bool:

@@ -11,6 +11,7 @@ made live only when the update succeeded).
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import pickle
@@ -85,6 +86,8 @@ class ShortLaneTimeout(Exception):
     busy with a long query; it was stopped so that short queries keep being answered."""
 
 
+READ_SIZE = 262_144   # bytes read from a socket at once
+
 # ------------------------------------------------------------------------------------------------ in the worker
 def _store_version(path: Path) -> str | None:
     """The live version of the store (changes exactly when a build or an update switched versions)."""
@@ -150,6 +153,9 @@ class _Channel:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.inbox = bytearray()
+        # read into one buffer: a recv of a fresh 256 KiB bytes object per job costs an mmap, an mremap and a
+        # munmap, and makes malloc consolidate its free lists each time (strace and perf of a busy worker)
+        self.buffer = memoryview(bytearray(READ_SIZE))
 
     def recv(self) -> object:
         """The next job (unpickled); EOFError when the server closed its end."""
@@ -164,10 +170,10 @@ class _Channel:
                     job = pickle.loads(self.inbox[start:start + size])
                     del self.inbox[:start + size]
                     return job
-            data = self.sock.recv(262_144)
-            if not data:
+            size = self.sock.recv_into(self.buffer)
+            if not size:
                 raise EOFError
-            self.inbox += data
+            self.inbox += self.buffer[:size]
 
     def send_reply(self, reply: Reply) -> None:
         head, body = _reply_head(reply), reply.body
@@ -191,6 +197,7 @@ def _worker_main(conn: _Channel, store_path: str) -> None:
     opened: KgStore | None = None   # the KgStore of the version this worker reads
     known: dict[str, str] | None = None   # the server's prefixes: sent once, with the start-up query
     stamp = None    # the LIVE file's stamp when that version was checked to be the live one
+    frozen = False
     while True:
         try:
             job = conn.recv()
@@ -227,6 +234,9 @@ def _worker_main(conn: _Channel, store_path: str) -> None:
             conn.send_reply(reply)
         except (OSError, ValueError):
             return
+        if not frozen:   # after the start-up query: what is loaded now stays, the collector need not revisit it
+            gc.freeze()
+            frozen = True
 
 
 def _update_main(conn: Connection, store_path: str, text: str, prefixes: dict[str, str]) -> None:
@@ -310,7 +320,8 @@ def _launch(mode: str, store_path: str, *, network: bool = False, memory_mb: int
 class _Worker:
     """A query worker process and the server's end of its socket (non-blocking, driven by the pool's loop)."""
 
-    def __init__(self, store_path: str, *, network: bool, memory_mb: int, prefixes: dict[str, str]) -> None:
+    def __init__(self, store_path: str, *, network: bool, memory_mb: int, prefixes: dict[str, str],
+                 buffer: memoryview | None = None) -> None:
         self.process, conn = _launch("query", store_path, network=network, memory_mb=memory_mb)
         # a first query at once, so the worker has started and opened the store before a client's query comes
         # (its answer is dropped: ``warming``); it brings the server's prefixes, which later jobs then omit
@@ -322,6 +333,7 @@ class _Worker:
         self.inbox = bytearray()      # bytes read from the worker, not yet a whole frame
         self.outbox = bytearray()     # bytes of a job not yet written to the worker
         self.ticket: _Ticket | None = None
+        self.buffer = buffer if buffer is not None else memoryview(bytearray(READ_SIZE))   # shared on the loop
         self.ready: Callable[[int], None] = lambda _mask: None   # its handler on the pool's loop
 
     def kill(self) -> None:
@@ -352,13 +364,14 @@ class _Worker:
 
     def frames(self) -> list[bytes] | None:
         """The whole frames readable now (None: the worker closed its end or died)."""
+        buffer = self.buffer
         try:
             while True:
-                data = self.sock.recv(262_144)
-                if not data:
+                size = self.sock.recv_into(buffer)
+                if not size:
                     return None
-                self.inbox += data
-                if len(data) < 262_144:
+                self.inbox += buffer[:size]
+                if size < len(buffer):
                     break
         except BlockingIOError:
             pass
@@ -515,7 +528,7 @@ class WorkerPool:
 
     def _new_worker(self) -> _Worker:
         worker = _Worker(self.store_path, network=self.admission.network, memory_mb=self.admission.memory_mb,
-                         prefixes=self.prefixes)
+                         prefixes=self.prefixes, buffer=self.loop.buffer)
 
         def ready(mask: int) -> None:
             if mask & selectors.EVENT_WRITE:
@@ -536,9 +549,13 @@ class WorkerPool:
         """Start ``job`` (from the loop's thread); ``done`` gets its outcome: a Reply, or ClientBusy (this
         client has too many queries in flight), PoolBusy (the waiting line is full, or no worker became free in
         time) or QueryTimeout/ShortLaneTimeout (the query ran too long and was stopped)."""
-        self._submit(_Ticket(client, self._payload(job), time.monotonic() + timeout, done))
+        self.submit_payload(self.payload(job), timeout, client, done)
 
-    def _payload(self, job: Job) -> bytes:
+    def submit_payload(self, payload: bytes, timeout: float, client: str, done: Callable[[Outcome], None]) -> None:
+        """``submit`` for a job already made into its ``payload`` (the server keeps those of repeated requests)."""
+        self._submit(_Ticket(client, payload, time.monotonic() + timeout, done))
+
+    def payload(self, job: Job) -> bytes:
         """The job as sent to a worker: pickled, without the prefixes when they are the ones it knows."""
         if not (self.prefixes and job.prefixes == self.prefixes):
             return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
@@ -553,7 +570,7 @@ class WorkerPool:
         the loop's; raises what ``submit`` would report."""
         if self.loop.in_loop():
             raise RuntimeError("WorkerPool.run would block the loop; use submit")
-        payload = self._payload(job)
+        payload = self.payload(job)
         finished = threading.Event()
         box: list[Outcome] = []
 
