@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -202,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distinct", action="store_true", help="a different query text for every request")
     parser.add_argument("--workers", type=int, default=0, help="kg serve --workers (0: its default)")
     parser.add_argument("--other", type=Path, help="also measure kg serve of this checkout (e.g. main, for before/after)")
+    parser.add_argument("--other-args", default="", metavar="ARGS",
+                        help="options for the other checkout's kg serve (e.g. '--cache 0' to compare two uncached)")
     parser.add_argument("--cheap-only", action="store_true", help="measure the cheap query only")
     args = parser.parse_args(argv)
     if args.distinct and args.client == "ab":
@@ -223,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     processes["kg serve"] = _kg_serve(None, args.store, ports["kg serve"], args)
     processes[uncached] = _kg_serve(None, args.store, ports[uncached], args, ("--cache", "0"))
     if args.other:
-        processes[names[3]] = _kg_serve(args.other.resolve(), args.store, ports[names[3]], args)
+        processes[names[3]] = _kg_serve(args.other.resolve(), args.store, ports[names[3]], args,
+                                        tuple(shlex.split(args.other_args)))
     try:
         for name in names:
             path = "/query" if name == "oxigraph serve" else "/sparql"

@@ -572,7 +572,7 @@ class _Exchange:
             if not colon:
                 continue
             last = name.strip().lower()
-            if last not in headers:
+            if not dict.__contains__(headers, last):
                 dict.__setitem__(headers, last, value.strip())
         self.headers = headers
         connection = headers.value("connection").lower()
