@@ -151,17 +151,18 @@ def _python_load(host: str, port: int, paths: list[str], clients: int, requests:
     return requests / (time.perf_counter() - started), bad[0]
 
 
-def _paths(path: str, distinct: bool, requests: int) -> list[str]:
-    """``path`` itself, or one variant per request with a numbered comment in the query (a miss for any cache)."""
+def _paths(path: str, distinct: bool, requests: int, first: int = 0) -> list[str]:
+    """``path`` itself, or one variant per request with a numbered comment in the query (a miss for any cache),
+    numbered from ``first`` (so that no two measurements of a run send the same request)."""
     if not distinct:
         return [path]
     base, _, query = path.partition("?")
     params = urllib.parse.parse_qs(query)
     if "query" not in params:   # a saved query by name: a distinct page size above its row count (kg serve
         # refuses parameters the query does not declare, so an ignored one would not do)
-        return [f"{path}{'&' if query else '?'}limit={1_000_000 + i}" for i in range(requests)]
+        return [f"{path}{'&' if query else '?'}limit={1_000_000 + i}" for i in range(first, first + requests)]
     text = params["query"][0]
-    return [base + "?" + urllib.parse.urlencode({"query": f"{text}\n# {i}"}) for i in range(requests)]
+    return [base + "?" + urllib.parse.urlencode({"query": f"{text}\n# {i}"}) for i in range(first, first + requests)]
 
 
 def cases() -> list[Case]:
@@ -244,14 +245,15 @@ def main(argv: list[str] | None = None) -> int:
             cpu: dict[str, tuple[float, float]] = {}   # per server: least CPU ms per request (itself, workers)
             failures = 0
             requests = args.requests if case.cheap else args.saved_requests
-            for _ in range(args.rounds):
+            for round_ in range(args.rounds):
                 for name in names:
                     path = case.oxigraph_path if name == "oxigraph serve" else case.kg_path
                     before = _cpu(processes[name].pid)
                     if args.client == "ab":
                         rate, bad = _ab(f"http://{host}:{ports[name]}{path}", args.clients, requests)
                     else:
-                        rate, bad = _python_load(host, ports[name], _paths(path, args.distinct, requests),
+                        rate, bad = _python_load(host, ports[name],
+                                                 _paths(path, args.distinct, requests, round_ * requests),
                                                  args.clients, requests)
                     after = _cpu(processes[name].pid)
                     spent = ((after[0] - before[0]) * 1000 / requests, (after[1] - before[1]) * 1000 / requests)
