@@ -7,9 +7,10 @@ Both servers read the live version of the store ``kg build`` wrote (Oxigraph ope
 the union of the named graphs as default graph, as ``kg serve`` queries it). Each query is sent by ``--clients``
 clients on kept-alive connections: ``ab -k`` (apache2-utils) when installed, else a small asyncio load generator
 here (``--client python``; it shares the CPU with the servers, so its figures are lower for both). The servers are
-measured in turns, ``--rounds`` times, and the best round of each is kept; the table gives the ratio. A second
-table gives each server's CPU time per request (from /proc; for ``kg serve`` its process, the HTTP front, and its
-query workers apart), steadier than the rates on a shared machine.
+measured in turns (every other round in the reverse order), ``--rounds`` times, and the best round of each is
+kept; the table gives the ratio. A second table gives each server's CPU time per request (from /proc; for
+``kg serve`` its process, the HTTP front, and its query workers apart), steadier than the rates on a shared
+machine.
 ``--other CHECKOUT`` measures the ``kg serve`` of another checkout (its ``kg`` package) in the same rounds, for a
 before/after comparison in one run.
 
@@ -246,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
             failures = 0
             requests = args.requests if case.cheap else args.saved_requests
             for round_ in range(args.rounds):
-                for name in names:
+                # every other round in the reverse order: a server measured right after another (the cache
+                # answering at full speed, say) does not always get the same position
+                for name in names if round_ % 2 == 0 else names[::-1]:
                     path = case.oxigraph_path if name == "oxigraph serve" else case.kg_path
                     before = _cpu(processes[name].pid)
                     if args.client == "ab":
