@@ -91,17 +91,25 @@ class ResultCache:
             self.hits += 1
         return Reply(reply.status, reply.content_type, reply.body, dict(reply.headers))
 
+    @property
+    def size(self) -> int:
+        """What the kept answers count against the bound, in bytes."""
+        return self._size
+
     def put(self, version: str, key: tuple[str, ...], reply: Reply) -> None:
-        """Keep ``reply`` (a 200) as the answer for ``key`` under ``version``."""
-        size = _cost(key, reply)
-        if not self.limit or reply.status != 200 or size > self.limit // 8:
+        """Keep ``reply`` (a 200) as the answer for ``key`` under ``version`` (one that is not kept replaces
+        nothing either: what was kept for ``key`` goes)."""
+        if not self.limit:
             return
+        size = _cost(key, reply)
         with self._lock:
             if version != self._version:
                 self._reset(version)
             old = self._entries.pop(key, None)
             if old is not None:
                 self._size -= _cost(key, old)
+            if reply.status != 200 or size > self.limit // 8:
+                return
             self._entries[key] = Reply(reply.status, reply.content_type, reply.body, dict(reply.headers))
             self._size += size
             while self._size > self.limit and self._entries:

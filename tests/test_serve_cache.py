@@ -11,6 +11,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.generate import generate
 from kg.build import build
@@ -170,3 +172,31 @@ def test_the_cache_is_bounded_and_emptied_for_another_version():
 ])
 def test_which_queries_may_be_kept(text, kept):
     assert deterministic(text) is kept
+
+
+_operations = st.lists(st.tuples(st.sampled_from(["put", "get"]), st.sampled_from(["v1", "v2", "v3"]),
+                                 st.integers(0, 12), st.integers(0, 3000)), max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_operations)
+def test_the_cache_gives_only_the_current_versions_answers_within_its_bound(operations):
+    """Against a model (a dict per version, emptied when another version is asked for): whatever is given back
+    was put for that key under that version since it became the current one, and the bound always holds."""
+    limit = 16_384
+    cache = ResultCache(limit)
+    model: dict[tuple[str, ...], bytes] = {}
+    current = ""
+    for action, version, number, size in operations:
+        key = ("GET", f"/sparql?query={number}", "")
+        if version != current:
+            model.clear()
+            current = version
+        if action == "put":
+            body = f"{version}:{number}:".encode() + b"x" * size
+            cache.put(version, key, Reply(200, "text/plain", body))
+            model[key] = body
+        else:
+            kept = cache.get(version, key)
+            assert kept is None or kept.body == model.get(key)
+        assert cache.size <= limit
