@@ -19,11 +19,12 @@ import multiprocessing
 import os
 import tempfile
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import IO, Any, TypedDict, TypeVar
+from urllib.parse import quote
 
 import pyoxigraph
 from pyoxigraph import NamedNode
@@ -33,7 +34,8 @@ from .assets import ontology_path, shapes_path
 from .atomic import remove_stale_temps, write_bytes, write_text
 from .errors import InputError, Location, StoreError
 from .export import Pieces, Snapshot, export, make_piece, pieces_dir, save_piece, serialized
-from .graphcounts import GraphCounts, graph_counts, totals
+from .graphcounts import GraphCounts, graph_counts
+from .graphstate import Entry, Sums, entry_body, entry_draft, entry_hash, has_results, make_entry, replaced
 from .load import data_path, discover, load_article, load_registries, registry_files
 from .mapping import Iris, article_editions, article_nquads, editions_quads, registry_quads
 from .model import Article, Registry
@@ -51,8 +53,6 @@ BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None"]
 ResultRecord = dict[str, Any]
 # results, focus node -> graphs holding it, graph IRI -> its counts (the graphs whose pieces the batch made)
 BatchResult = tuple[list[ResultRecord], dict[str, list[str]], dict[str, GraphCounts]]
-# one graph's entry in the build state (state.json "graphs"): its hash, validation results, editions and draft flag
-GraphState = dict[str, Any]
 EditionRow = list[Any]   # a kg.mapping.Edition as JSON keeps it: [series key, year or None]
 PieceSink = tuple[str, dict[str, str], Path]             # base, graph IRI -> build hash, store path
 T = TypeVar("T")
@@ -244,12 +244,15 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     # a state of another format says nothing reliable about the store: then everything is mapped again into an
     # empty new version
     usable = is_usable_state(state)
-    old_graphs: dict[str, GraphState] = state["graphs"] if usable else {}
-    summary = BuildSummary(registry_changed=old_graphs.get(REGISTRY_KEY, {}).get("hash") != reg_hash,
+    # one compact entry per graph (kg.graphstate): an unchanged graph's entry is carried over without decoding it
+    old_graphs: dict[str, Entry] = state["graphs"] if usable else {}
+    old_sums = _sums(state, store_path) if usable else Sums()
+    old_registry = old_graphs.get(REGISTRY_KEY)
+    summary = BuildSummary(registry_changed=old_registry is None or entry_hash(old_registry) != reg_hash,
                            timings=timings)
 
     new_quads = Mapped()              # the changed articles' graphs as N-Quads text
-    editions: dict[str, list[EditionRow]] = {}    # article id -> [[series key, year or None], ...]
+    editions: dict[str, list[EditionRow]] = {}    # changed article id -> [[series key, year or None], ...]
     hashes: dict[str, str] = {REGISTRY_KEY: reg_hash}
     paths_by_id: dict[str, Path] = {}
     drafts: dict[str, bool] = {}      # article id -> its sheet is a draft (kept in the build state)
@@ -264,14 +267,13 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             raise InputError(f"article id {article_id!r} is also used by {paths_by_id[article_id]}",
                              location=Location.of(path), hint="article ids must be unique")
         paths_by_id[article_id] = path
-        old = old_graphs.get(article_id, {})
+        old = old_graphs.get(article_id)
         sheet_part, text_part = sheets.hashes(article_id, path, text_dir / f"{article_id}.txt" if text_dir else None)
         # the sheet's bytes, the registry, the text, and the sheet's name as the graph records it (nkg:definedAt):
         # a corpus moved or renamed gives its facts their new source path
         digest = hashlib.sha256(sheet_part + reg_part + text_part + data_path(path).encode()).hexdigest()
-        unchanged = old.get("hash") == digest and not summary.registry_changed
-        needs = not unchanged or (reviewed_only and not isinstance(old.get("draft"), bool))
-        entries.append((article_id, digest, unchanged, needs))
+        unchanged = old is not None and entry_hash(old) == digest and not summary.registry_changed
+        entries.append((article_id, digest, unchanged, not unchanged))
     to_load = [paths_by_id[article_id] for article_id, _, _, needs in entries if needs]
     pool = _worker_pool(len(to_load), registry, base, text_dir)
     frozen = False
@@ -282,14 +284,13 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         for number, (article_id, digest, unchanged, needs) in enumerate(entries, start=1):
             tick("load", number, len(files))
             result = next(loaded) if needs else None
-            drafts[article_id] = result.draft if result is not None else bool(old_graphs[article_id].get("draft"))
+            drafts[article_id] = result.draft if result is not None else entry_draft(old_graphs[article_id])
             if reviewed_only and drafts[article_id]:
                 summary.left_out.append(article_id)
                 continue
             hashes[article_id] = digest
             if unchanged:
                 summary.unchanged.append(article_id)
-                editions[article_id] = old_graphs[article_id].get("editions", [])
                 continue
             assert result is not None
             new_quads.add(article_id, iris.article_graph(article_id).value, result.nquads, result.quads)
@@ -297,8 +298,17 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             summary.changed.append(article_id)
         summary.removed = sorted(k for k in old_graphs if k != REGISTRY_KEY and k not in hashes)
 
-        # the ranking editions graph is shared by all articles: rebuilt from every article's editions
-        all_editions = {(key, year) for used in editions.values() for key, year in used}
+        # the ranking editions graph is shared by all articles: rebuilt from every article's editions (the sums
+        # the state keeps, less the replaced entries' editions, plus the changed articles')
+        in_use = old_sums.editions.copy()
+        for key in (*summary.removed, *summary.changed):
+            if key in old_graphs:
+                for ref, year in _body(old_graphs[key], store_path).get("editions", []):
+                    in_use[(ref, year)] -= 1
+        for key in summary.changed:
+            for ref, year in editions[key]:
+                in_use[(ref, year)] += 1
+        all_editions = {edition for edition, users in in_use.items() if users > 0}
         unknown = sorted(ref for ref, _ in all_editions
                          if (ref.partition(":")[2] not in (registry.rankings if ref.startswith("ranking:")
                                                            else registry.classifications)))
@@ -326,20 +336,26 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                                          pieces=(base, piece_keys, store_path), counts=counts)
 
         # 3. store (opened only now: bad input above never touches it)
-        def graph_name(key: str) -> str:
-            return iris.registry_graph().value if key == REGISTRY_KEY else iris.article_graph(key).value
+        registry_name = iris.registry_graph().value
+        article_prefix = iris.article_graph("").value
 
-        if summary.registry_changed or "counts" not in old_graphs.get(REGISTRY_KEY, {}):
-            counts[graph_name(REGISTRY_KEY)] = graph_counts(_as_stored(reg_quads), base)
+        def graph_name(key: str) -> str:
+            # kg.mapping.Iris.article_graph without a NamedNode per call (thrice per sheet in a build)
+            return registry_name if key == REGISTRY_KEY else article_prefix + quote(key, safe="-_.~")
+
+        if summary.registry_changed:
+            counts[registry_name] = graph_counts(_as_stored(reg_quads), base)
         graphs_state = _graphs_state(old_graphs, hashes, editions, fresh,
-                                     {key: counts[graph_name(key)] for key in hashes if graph_name(key) in counts})
-        for key, is_draft in drafts.items():
-            if key in graphs_state:
-                graphs_state[key]["draft"] = is_draft
+                                     {key: counts[graph_name(key)] for key in (*editions, REGISTRY_KEY)
+                                      if graph_name(key) in counts}, drafts, store_path)
         summary.report = _report(graphs_state, store_path)
         rankings_counts = graph_counts(_as_stored(rankings_quads), base) if rankings_changed else old_rankings["counts"]
+        try:
+            sums = replaced(old_sums, old_graphs, graphs_state)
+        except ValueError:
+            raise _damaged_state(store_path) from None
         new_state: State = {"version": STATE_VERSION, "base": base, "graphs": graphs_state,
-                            "rankings": {"hash": rankings_hash, "counts": rankings_counts}}
+                            "rankings": {"hash": rankings_hash, "counts": rankings_counts}, "sums": sums.to_json()}
         keys = {graph_name(k): digest for k, digest in hashes.items()}
         keys[iris.rankings_graph().value] = rankings_hash
         expected = {*keys}
@@ -355,7 +371,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             with writer_lock(store_path), KgStore(store_path, read_only=True) as store:
                 present = set(store.graphs())
                 if store.version == base_version and expected <= present:
-                    done = _finish(store, summary, new_state, present, base, out_dir, html, tick, keys, phases)
+                    done = _finish(store, summary, new_state, sums, present, base, out_dir, html, tick, keys,
+                                   phases)
                     sheets.save()
                     return done
 
@@ -384,7 +401,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             tick("store", 1, 1)
             summary.notes = list(store.notes)
             present = (present | expected) - {graph_name(k) for k in summary.removed}
-            done = _finish(store, summary, new_state, present, base, out_dir, html, tick, keys, phases)
+            done = _finish(store, summary, new_state, sums, present, base, out_dir, html, tick, keys, phases)
             sheets.save()
             return done
     finally:
@@ -482,23 +499,57 @@ def check_store_base(state: dict[str, Any], base: str, store_path: Path) -> None
                          hint=f"build with --base {recorded}, or use another --store, or remove {store_path} first")
 
 
-def _graphs_state(old_graphs: dict[str, GraphState], hashes: dict[str, str], editions: dict[str, list[EditionRow]],
-                  fresh: dict[str, list[ResultRecord]], counts: dict[str, GraphCounts]) -> dict[str, GraphState]:
-    graphs_state: dict[str, GraphState] = {}
+def _graphs_state(old_graphs: dict[str, Entry], hashes: dict[str, str], editions: dict[str, list[EditionRow]],
+                  fresh: dict[str, list[ResultRecord]], counts: dict[str, GraphCounts], drafts: dict[str, bool],
+                  store_path: Path) -> dict[str, Entry]:
+    """The new state's entries: an unchanged graph's entry as it was (not decoded), the others made again from
+    what this build found (``fresh`` results, ``counts``, ``editions`` of the changed articles) and what the old
+    entry kept."""
+    graphs_state: dict[str, Entry] = {}
     for key, digest in hashes.items():
-        results = fresh[key] if key in fresh else old_graphs.get(key, {}).get("results", [])
-        graphs_state[key] = {"hash": digest, "results": results,
-                             "counts": counts[key] if key in counts else old_graphs[key]["counts"]}
-        if key != REGISTRY_KEY:
-            graphs_state[key]["editions"] = editions[key]
+        old = old_graphs.get(key)
+        if old is not None and key not in fresh and key not in counts and key not in editions \
+                and entry_hash(old) == digest:
+            graphs_state[key] = old
+            continue
+        body = _body(old, store_path) if old is not None else {}
+        graphs_state[key] = make_entry(
+            digest, None if key == REGISTRY_KEY else drafts[key],
+            fresh[key] if key in fresh else body.get("results", []),
+            None if key == REGISTRY_KEY else editions[key] if key in editions else body.get("editions", []),
+            counts[key] if key in counts else body["counts"])
     return graphs_state
 
 
-def _report(graphs_state: dict[str, GraphState], store_path: Path) -> ValidationReport:
-    """The validation report of the whole graph: fresh results for what changed, kept ones for the rest."""
+def _damaged_state(store_path: Path) -> StoreError:
+    return StoreError(f"the build state of {store_path} is damaged: a graph record cannot be read",
+                      hint=f"delete the store folder {store_path} and run 'kg build' again")
+
+
+def _body(entry: Entry, store_path: Path) -> dict[str, Any]:
+    """A state entry's body (kg.graphstate); a StoreError (exit 3) when it cannot be read."""
+    try:
+        return entry_body(entry)
+    except ValueError:
+        raise _damaged_state(store_path) from None
+
+
+def _sums(state: State, store_path: Path) -> Sums:
+    if "sums" not in state and not state["graphs"]:
+        return Sums()   # nothing built yet (kg.store.empty_state)
+    try:
+        return Sums.from_json(state.get("sums"))
+    except ValueError:
+        raise _damaged_state(store_path) from None
+
+
+def _report(graphs_state: dict[str, Entry], store_path: Path) -> ValidationReport:
+    """The validation report of the whole graph: fresh results for what changed, kept ones for the rest (only
+    the entries that hold results are decoded)."""
     try:
         report = ValidationReport.from_results(ValidationResult(**r) for key in sorted(graphs_state)
-                                               for r in graphs_state[key]["results"])
+                                               if has_results(graphs_state[key])
+                                               for r in _body(graphs_state[key], store_path)["results"])
         report.to_text()
     except (TypeError, ValueError, AttributeError, KeyError) as exc:  # results kept from a damaged state
         raise StoreError(f"the build state of {store_path} holds a malformed validation result ({exc})",
@@ -506,13 +557,13 @@ def _report(graphs_state: dict[str, GraphState], store_path: Path) -> Validation
     return report
 
 
-def _finish(store: KgStore, summary: BuildSummary, state: State, present: set[str], base: str,
+def _finish(store: KgStore, summary: BuildSummary, state: State, sums: Sums, present: set[str], base: str,
             out_dir: Path | None, html: bool, tick: Progress, keys: dict[str, str],
             phases: _Phases | None = None) -> BuildSummary:
     summary.articles = len(state["graphs"]) - 1
     if phases is not None:
         phases.next("count")
-    _count(store, summary, state, present)
+    _count(store, summary, state, sums, present, set(keys))
     assert summary.report is not None, "build() sets the report before the store is written"
 
     # 4. outputs (the writer lock is still held: no other build writes them meanwhile)
@@ -708,17 +759,15 @@ def _validate_fast_batch(job: BatchJob) -> BatchResult:
     return [asdict(result) for result in report.results], graphs, counts
 
 
-def _count(store: KgStore, summary: BuildSummary, state: State, present: set[str]) -> None:
-    """The summary's counts, added up from the counts the state keeps per graph (kg.graphcounts); graphs the
-    build did not make (written through the endpoint) and the default graph are counted from the store."""
-    kept = [entry["counts"] for entry in state["graphs"].values()] + [state["rankings"]["counts"]]
+def _count(store: KgStore, summary: BuildSummary, state: State, sums: Sums, present: set[str],
+           made: set[str]) -> None:
+    """The summary's counts: the sums the state keeps over its graphs (kg.graphstate) with the rankings graph's
+    counts; graphs the build did not make (``made``; others were written through the endpoint) and the default
+    graph are counted from the store."""
     base = state["base"]
-    iris = Iris(base)
-    made = {iris.rankings_graph().value, iris.registry_graph().value,
-            *(iris.article_graph(key).value for key in state["graphs"] if key != REGISTRY_KEY)}
     others = [graph_counts(store.quads(name), base) for name in sorted(present - made)]
     others.append(graph_counts(store.db.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()), base))
-    total = totals([*kept, *others])
+    total = sums.totals([state["rankings"]["counts"], *others])
     summary.facts, summary.entities = total.facts, total.entities
     summary.entities_without_wikidata = total.entities_without_wikidata
     summary.draft_articles, summary.draft_facts = total.draft_articles, total.draft_facts
@@ -745,10 +794,14 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
             tick("export", number, steps)
     else:
         pieces = Pieces(store, base, keys, graphs)
-        for number, (fmt, name) in enumerate(OUTPUT_FORMATS.items(), start=1):
-            pieces.write(fmt, out_dir / name)
-            written.append(out_dir / name)
-            tick("export", number, steps)
+        # one thread per file: after a small change, writing is mostly the kernel copying unchanged segments and
+        # fsync, which run outside the GIL, so the three files are written at the same time
+        with ThreadPoolExecutor(max_workers=len(OUTPUT_FORMATS)) as threads:
+            jobs = [threads.submit(pieces.write, fmt, out_dir / name) for fmt, name in OUTPUT_FORMATS.items()]
+            for number, (job, name) in enumerate(zip(jobs, OUTPUT_FORMATS.values(), strict=True), start=1):
+                job.result()
+                written.append(out_dir / name)
+                tick("export", number, steps)
         pieces.save()
     write_text(out_dir / "validation.txt", report.to_text())
     write_text(out_dir / "validation.json", report.to_json())

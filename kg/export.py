@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import array
 import heapq
-import json
+import marshal
 import os
 import tempfile
 import zlib
@@ -120,7 +121,9 @@ def export(store: KgStore, fmt: str, base: str, path: Path | None = None,
 # ------------------------------------------------------------------------------------------------ per-graph pieces
 PIECES_VERSION = b"newskg-pieces 3 " + pyoxigraph.__version__.encode()
 _SECTIONS = ("ntriples", "trig", "jsonld", "turtle")
-MANIFEST = "manifest.json"
+MANIFEST = "manifest.marshal"
+LEGACY = ("manifest.json", "sheets.json")   # the caches' files before they were marshalled: removed when seen
+_NO_SUBJECT = "\x00"   # the manifest's first/last subject of a graph without statements
 COPY_CHUNK = 1 << 30          # bytes per copy_file_range call
 WRITE_BUFFER = 1 << 20        # bytes of new segments gathered before one write
 
@@ -261,6 +264,7 @@ class Pieces:
                 continue
             # not kept: a full build would hold every graph's sections (the size of the outputs) in memory
             self.entries[name] = _entry(key, self._sections(name))
+        self.changed = self.entries != known    # the manifest must be written again
         self.manifest["graphs"] = self.entries
         self.ids = {name: f"{name} {entry[0][-32:]}" for name, entry in self.entries.items()}
         self.ontology = _graph_sections(ontology_quads(), base)
@@ -268,11 +272,17 @@ class Pieces:
         self.turtle_header = _split_header(serialized(
             [Triple(NamedNode("urn:x"), NamedNode("urn:x"), NamedNode("urn:x"))], RdfFormat.TURTLE,
             prefixes_for(base)))[0]
-        # pieces of graphs the store no longer has, and temporary files of an interrupted write
+        if self.entries.keys() != known.keys():
+            self._remove_unused()
+
+    def _remove_unused(self) -> None:
+        """Delete the pieces of graphs the store no longer has, temporary files of an interrupted write and the
+        caches' files of earlier releases (run when the set of graphs changed: only then can a piece fall out
+        of use; a build that stopped after caching pieces of new articles leaves them until then)."""
         used = {_piece_file(self.folder, name).name for name in self.entries}
         with os.scandir(self.folder) as entries:
             for found in entries:
-                if (found.name.endswith(".piece") and found.name not in used) or (
+                if (found.name.endswith(".piece") and found.name not in used) or found.name in LEGACY or (
                         found.name.startswith(".") and found.name.endswith(".tmp")):
                     Path(found.path).unlink(missing_ok=True)
 
@@ -338,16 +348,16 @@ class Pieces:
         """Write one output file atomically, segment by segment (the whole file is never held in memory);
         False when the file already held these segments and was left as it was."""
         segments = self.segments(fmt)
-        ids = [segment.id for segment in segments]
+        ids = "\n".join(segment.id for segment in segments)
         place = os.path.abspath(path)
         old = self.manifest["outputs"].get(place)
         source: int | None = None
         at: dict[str, tuple[int, int]] = {}
-        if isinstance(old, dict) and old.get("stat") == _stat(path):
-            if [item[0] for item in old["segments"]] == ids:
+        if old is not None and old[0] == _stat(path):
+            if old[1] == ids:
                 return False
             offset = 0
-            for item_id, size in old["segments"]:
+            for item_id, size in zip(old[1].split("\n"), array.array("q", old[2]), strict=True):
                 at[item_id] = (offset, size)
                 offset += size
             try:
@@ -355,7 +365,8 @@ class Pieces:
             except OSError:
                 at = {}
         self.manifest["outputs"].pop(place, None)
-        sizes: list[list[Any]] = []
+        self.changed = True
+        sizes = array.array("q")
         try:
             with atomic_writer(path) as out:
                 writer = _Writer(out.fileno(), source)
@@ -363,22 +374,23 @@ class Pieces:
                     hit = at.get(segment.id)
                     if hit is not None:
                         writer.copy(*hit)
-                        sizes.append([segment.id, hit[1]])
+                        sizes.append(hit[1])
                     else:
                         data = segment.make()
                         writer.write(data)
-                        sizes.append([segment.id, len(data)])
+                        sizes.append(len(data))
                 writer.close()
         finally:
             if source is not None:
                 os.close(source)
-        self.manifest["outputs"][place] = {"stat": _stat(path), "segments": sizes}
+        self.manifest["outputs"][place] = (_stat(path), ids, sizes.tobytes())
         return True
 
     def save(self) -> None:
-        """Record the manifest (after the outputs: a file written since has another stat and is not trusted)."""
-        body = json.dumps(self.manifest, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        _write_piece(self.folder / MANIFEST, str(zlib.crc32(body)).encode() + b"\n" + body)
+        """Record the manifest (after the outputs: a file written since has another stat and is not trusted),
+        unless nothing in it changed."""
+        if self.changed:
+            _save_manifest(self.folder / MANIFEST, self.manifest)
 
 
 class _Writer:
@@ -447,25 +459,54 @@ def _stat(path: Path) -> list[int] | None:
 
 
 def _load_manifest(file: Path, base: str) -> dict[str, Any]:
-    """The manifest of the pieces folder; an empty one when it is missing, damaged or of another version."""
+    """The manifest of the pieces folder (see ``_save_manifest``); an empty one when it is missing, damaged or
+    of another version."""
     empty: dict[str, Any] = {"version": PIECES_VERSION.decode(), "base": base, "graphs": {}, "outputs": {}}
     try:
         crc, _, body = file.read_bytes().partition(b"\n")
         if crc != str(zlib.crc32(body)).encode():   # written without fsync: a crash may tear it
             return empty
-        manifest = json.loads(body)
-    except (OSError, ValueError):
-        return empty
-    if not (isinstance(manifest, dict) and manifest.get("version") == empty["version"]
-            and manifest.get("base") == base and isinstance(manifest.get("graphs"), dict)
-            and isinstance(manifest.get("outputs"), dict)
-            and all(isinstance(e, list) and len(e) == 6 and isinstance(e[0], str)
-                    for e in manifest["graphs"].values())
-            and all(isinstance(o, dict) and isinstance(o.get("segments"), list)
-                    for o in manifest["outputs"].values())):
+        record = marshal.loads(body)
+        if not (isinstance(record, dict) and record.get("version") == empty["version"] and record.get("base") == base):
+            return empty
+        names, keys, firsts, lasts = (_split(record[column]) for column in ("names", "keys", "first", "last"))
+        sizes = array.array("q", record["sizes"])
+        graphs: dict[str, Entry] = {}
+        for at, (name, key, first, last) in enumerate(zip(names, keys, firsts, lasts, strict=True)):
+            graphs[name] = [key, None if first == _NO_SUBJECT else first, None if last == _NO_SUBJECT else last,
+                            *sizes[3 * at:3 * at + 3]]
+        outputs = record["outputs"]
+        if len(sizes) != 3 * len(graphs) or not (isinstance(outputs, dict) and all(
+                isinstance(o, tuple) and len(o) == 3 and isinstance(o[1], str) and isinstance(o[2], bytes)
+                for o in outputs.values())):
+            return empty
+    except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
         return empty
     # written by this code (the CRC holds): the entries are not walked further
-    return manifest
+    return {**empty, "graphs": graphs, "outputs": outputs}
+
+
+def _split(column: object) -> list[str]:
+    if not isinstance(column, str):
+        raise TypeError("not a column")
+    return column.split("\n") if column else []
+
+
+def _save_manifest(file: Path, manifest: dict[str, Any]) -> None:
+    """The manifest as columns (one string per field, the sizes as one array), marshalled: reading and writing
+    it costs a few milliseconds per 10,000 graphs, where a JSON object per graph cost a third of a second. Per
+    output file: its stat, its segments' ids (one string) and sizes (an array)."""
+    graphs: dict[str, Entry] = manifest["graphs"]
+    sizes = array.array("q")
+    for entry in graphs.values():
+        sizes.extend(entry[3:6])
+    record = {"version": manifest["version"], "base": manifest["base"], "names": "\n".join(graphs),
+              "keys": "\n".join(entry[0] for entry in graphs.values()),
+              "first": "\n".join(_NO_SUBJECT if entry[1] is None else entry[1] for entry in graphs.values()),
+              "last": "\n".join(_NO_SUBJECT if entry[2] is None else entry[2] for entry in graphs.values()),
+              "sizes": sizes.tobytes(), "outputs": manifest["outputs"]}
+    body = marshal.dumps(record)
+    _write_piece(file, str(zlib.crc32(body)).encode() + b"\n" + body)
 
 
 def _piece_file(folder: Path, graph: str) -> Path:

@@ -712,17 +712,30 @@ def _read_evidence(node: Node, what: str, text: str | None) -> Evidence:
 
 
 # ------------------------------------------------------------------------------------------------ corpus
+def _yaml_files(folder: Path, links: dict[str, bool]) -> list[Path]:
+    """The ``*.yaml`` entries of ``folder`` by name (the order of sorting their paths), as ``glob`` gives them;
+    ``links`` gets whether each is a symbolic link (known from the listing: no stat per file)."""
+    try:
+        with os.scandir(folder) as listing:
+            found = sorted((entry.name, entry.is_symlink()) for entry in listing if entry.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    files = [folder / name for name, _ in found]
+    links.update((str(path), link) for path, (_, link) in zip(files, found, strict=True))
+    return files
+
+
 def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     registry_dirs: list[Path] = []
     article_files: list[Path] = []
+    links: dict[str, bool] = {}   # a listed file -> whether it is a symbolic link
     for path in paths:
         if path.is_dir():
             if (path / "registries").is_dir() or (path / "articles").is_dir():
                 registry_dirs.append(path / "registries")
-                # by name: the same order as sorting the paths (one folder), without pathlib's slow comparison
-                article_files.extend(sorted((path / "articles").glob("*.yaml"), key=lambda p: p.name))
+                article_files.extend(_yaml_files(path / "articles", links))
             else:
-                article_files.extend(sorted(path.glob("*.yaml"), key=lambda p: p.name))
+                article_files.extend(_yaml_files(path, links))
                 registry_dirs.append(path.parent / "registries")
         elif path.is_file():
             article_files.append(path)
@@ -740,7 +753,7 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     folders: dict[str, str] = {}   # a folder -> its resolved path: one resolve per folder, not per file
     for path in article_files:
         name = str(path)
-        if os.path.islink(name):
+        if links[name] if name in links else os.path.islink(name):
             real = str(path.resolve())
         else:
             within = os.path.dirname(name)

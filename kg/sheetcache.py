@@ -1,7 +1,8 @@
 """Which fact sheets changed, told by their stat instead of their bytes: ``kg build`` reads a sheet (and its text)
 only when its stat differs from the one recorded when it was last read.
 
-The record is a cache beside the store (``<store>.pieces/sheets.json``, a CRC-32 on its first line): per article
+The record is a cache beside the store (``<store>.pieces/sheets.marshal``, a CRC-32 on its first line, then the
+record marshalled: read in a few milliseconds, where JSON took a tenth of a second at 10,000 sheets): per article
 id, the stat of the sheet (path, size, mtime, ctime, inode) and of its text, with the SHA-256 of each file's
 bytes. A write changes mtime and ctime, a replace the inode, so the same stat means the same bytes, except for a
 second write within the clock tick of the first: a file changed less than ``RACY_NS`` before the build that read
@@ -13,7 +14,7 @@ reading every sheet once.
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
 import pickle
 import stat
@@ -25,8 +26,8 @@ from typing import Any
 
 from .errors import InputError, Location
 
-VERSION = "newskg-sheets 1"
-FILE = "sheets.json"
+VERSION = "newskg-sheets 2"
+FILE = "sheets.marshal"
 RACY_NS = 2_000_000_000
 SMALL_CHANGE = 32   # sheets whose record may stay stale (read again by each build) before it is written again
 Stat = list[Any]     # path, size, mtime_ns, ctime_ns, inode; then the text's [size, mtime_ns, ctime_ns, inode] or None
@@ -67,11 +68,11 @@ class SheetCache:
         try:
             crc, _, body = self.file.read_bytes().partition(b"\n")
             if crc == str(zlib.crc32(body)).encode():
-                record = json.loads(body)
+                record = marshal.loads(body)
                 if isinstance(record, dict) and record.get("version") == VERSION \
                         and isinstance(record.get("sheets"), dict):
                     self.entries = record["sheets"]
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError, TypeError):
             pass
         self.seen: set[str] = set()
 
@@ -82,11 +83,8 @@ class SheetCache:
         found = _stat(sheet, text)
         entry = self.entries.get(article_id)
         if (found is not None and isinstance(entry, list) and len(entry) == 3 and entry[0] == found[0]
-                and isinstance(entry[1], str) and isinstance(entry[2], str)):
-            try:
-                return bytes.fromhex(entry[1]), bytes.fromhex(entry[2])
-            except ValueError:
-                pass
+                and isinstance(entry[1], bytes) and isinstance(entry[2], bytes)):
+            return entry[1], entry[2]
         try:
             content = sheet.read_bytes()
         except OSError as exc:
@@ -94,7 +92,7 @@ class SheetCache:
         text_part = text.read_bytes() if text is not None and text.is_file() else b""
         digests = hashlib.sha256(content).digest(), hashlib.sha256(text_part).digest()
         if found is not None and found[1] < self.settled:
-            self.entries[article_id] = [found[0], digests[0].hex(), digests[1].hex()]
+            self.entries[article_id] = [found[0], digests[0], digests[1]]
             self.changed += 1
         elif self.entries.pop(article_id, None) is not None:
             self.changed += 1
@@ -109,7 +107,7 @@ class SheetCache:
         stale = self.changed + len(self.entries) - len(kept)
         if stale == 0 or (self.file.exists() and stale < max(SMALL_CHANGE, len(kept) // 64)):
             return
-        body = json.dumps({"version": VERSION, "sheets": kept}, separators=(",", ":")).encode("utf-8")
+        body = marshal.dumps({"version": VERSION, "sheets": kept})
         self.file.parent.mkdir(parents=True, exist_ok=True)
         write_cache_file(self.file, str(zlib.crc32(body)).encode() + b"\n" + body)
 

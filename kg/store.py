@@ -44,6 +44,7 @@ from pyoxigraph import NamedNode, Quad
 from .atomic import crash_point, fsync_dir, write_text
 from .errors import StoreError
 from .graphcounts import is_graph_counts
+from .graphstate import Sums, is_entry
 from .query import Dataset, execute
 from .results import QueryResult
 from .terms import Term
@@ -60,8 +61,8 @@ State = dict[str, Any]   # a version's build state (state.json), as read and wri
 
 DEFAULT_STORE = Path(SETTINGS["store"].default)
 # 2: per-article ranking editions; 3: classification editions, undated editions per article; 4: counts per graph
-# (kg.graphcounts) and the rankings graph's hash
-STATE_VERSION = 4
+# (kg.graphcounts) and the rankings graph's hash; 5: one compact string per graph and their sums (kg.graphstate)
+STATE_VERSION = 5
 
 LIVE = "LIVE"
 WRITER_LOCK = "writer.lock"
@@ -580,14 +581,14 @@ def _load_state(path: Path, store_path: Path) -> State:
     if not _seal_holds(text):
         raise damaged("its checksum does not match its content (edited or corrupted)")
     state.pop("checksum")
+    # entries are checked in outline (their bodies when a build decodes them: kg.graphstate)
     for key, entry in state["graphs"].items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("hash"), str)
-                and isinstance(entry.get("results", []), list) and isinstance(entry.get("editions", []), list)
-                and all(isinstance(r, dict) for r in entry.get("results", []))
-                and all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
-                        and (e[1] is None or type(e[1]) is int) for e in entry.get("editions", []))
-                and is_graph_counts(entry.get("counts"))):
+        if not is_entry(entry):
             raise damaged(f"the entry for {key!r} is not a graph record")
+    try:
+        Sums.from_json(state.get("sums"))
+    except ValueError:
+        raise damaged("'sums' is not the sums of its graphs") from None
     rankings = state.get("rankings")
     if not (isinstance(rankings, dict) and isinstance(rankings.get("hash"), str)
             and is_graph_counts(rankings.get("counts"))):
