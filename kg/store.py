@@ -589,6 +589,10 @@ def _load_state(path: Path, store_path: Path) -> State:
         Sums.from_json(state.get("sums"))
     except ValueError:
         raise damaged("'sums' is not the sums of its graphs") from None
+    stored = state.get("stored", {"version": "", "others": []})
+    if not (isinstance(stored, dict) and isinstance(stored.get("version"), str) and isinstance(stored.get("others"), list)
+            and all(isinstance(name, str) for name in stored["others"])):
+        raise damaged("'stored' is not the version and graphs a build wrote")
     rankings = state.get("rankings")
     if not (isinstance(rankings, dict) and isinstance(rankings.get("hash"), str)
             and is_graph_counts(rankings.get("counts"))):

@@ -519,3 +519,59 @@ def test_a_sheet_is_named_by_its_resolved_path_s_last_three_parts(tmp_path, monk
                 str(articles / "link.yaml"): "elsewhere/real/b.yaml",
                 str(articles / "a.yaml"): "data/articles/a.yaml"}
     assert {path: data_path(Path(path)) for path in expected} == expected
+
+
+def test_kept_sums_and_stored_graphs_follow_edits_removals_and_graphs_written_outside_a_build(tmp_path):
+    """The state's sums (kg.graphstate) are updated by taking out the replaced entries and putting in the new
+    ones, and a build knows the graphs of a version its predecessor wrote without listing them: through sheets
+    added, edited and removed, a draft flag toggled and a graph written into a version outside any build (as an
+    update through the endpoint does), the counts a build reports are those queried from the whole store, the
+    sums are those of every entry decoded, and the outputs are a clean build's plus that graph."""
+    from bench.generate import generate
+    from kg.export import Snapshot
+    from kg.graphstate import sums_of
+    from kg.store import read_state
+
+    data = tmp_path / "data"
+    generate(data, 6, seed=5)
+    sheets = sorted((data / "articles").glob("*.yaml"))
+    store, out = tmp_path / "store", tmp_path / "out"
+    build([data], out_dir=out, store_path=store, html=False)
+
+    def check(summary) -> None:
+        state = read_state(store)
+        assert state["sums"] == sums_of(state["graphs"].values()).to_json()
+        assert counted(summary) == queried(store)
+        with KgStore(store, read_only=True) as opened:
+            assert state["stored"]["version"] == opened.version
+            whole = Snapshot(opened)
+            for fmt, name in (("turtle", "kg.ttl"), ("trig", "kg.trig"), ("jsonld", "kg.jsonld")):
+                assert whole.serialize(fmt, "https://w3id.org/newskg/id/") == (out / name).read_bytes(), name
+
+    removed = sheets[0].read_text(encoding="utf-8")
+    sheets[0].unlink()
+    text = sheets[2].read_text(encoding="utf-8")
+    assert "  draft: false\n" in text
+    sheets[2].write_text(text.replace("  draft: false\n", "  draft: true\n", 1), encoding="utf-8")
+    summary = build([data], out_dir=out, store_path=store, html=False)
+    assert summary.removed == [sheets[0].stem] and summary.changed == [sheets[2].stem]
+    assert summary.draft_articles == 1
+    check(summary)
+
+    # a graph written outside a build: a new version whose state is carried over (kg serve --allow-updates)
+    extra = "https://example.org/extra"
+    with KgStore(store) as writer:
+        writer.replace_graphs({extra: [pyoxigraph.Quad(pyoxigraph.NamedNode("https://example.org/s"),
+                                                       pyoxigraph.NamedNode("https://example.org/p"),
+                                                       pyoxigraph.Literal("o"), pyoxigraph.NamedNode(extra))]})
+    sheets[0].write_text(removed, encoding="utf-8")
+    summary = build([data], out_dir=out, store_path=store, html=False)
+    assert summary.changed == [sheets[0].stem]
+    check(summary)
+    assert read_state(store)["stored"]["others"] == [extra]
+    sheets[1].write_text(sheets[1].read_text(encoding="utf-8").replace("approximate: false", "approximate: true", 1),
+                         encoding="utf-8")
+    summary = build([data], out_dir=out, store_path=store, html=False)   # knows the extra graph from the state
+    assert summary.changed == [sheets[1].stem]
+    check(summary)
+    assert extra.encode() in (out / "kg.trig").read_bytes()
