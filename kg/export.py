@@ -267,13 +267,18 @@ class Pieces:
         self.changed = self.entries != known    # the manifest must be written again
         self.manifest["graphs"] = self.entries
         self.ids = {name: f"{name} {entry[0][-32:]}" for name, entry in self.entries.items()}
-        self.ontology = _graph_sections(ontology_quads(), base)
-        self.ontology_id = "ontology " + hashlib.sha256(b"".join(self.ontology.values())).hexdigest()[:32]
+        # the ontology's sections are a function of its file, the base and the pyoxigraph version (in
+        # PIECES_VERSION): named by those, and made only when a file is written
+        self.ontology_id = "ontology " + _digest(PIECES_VERSION, base.encode(), ontology_path().read_bytes())[:32]
         self.turtle_header = _split_header(serialized(
             [Triple(NamedNode("urn:x"), NamedNode("urn:x"), NamedNode("urn:x"))], RdfFormat.TURTLE,
             prefixes_for(base)))[0]
         if self.entries.keys() != known.keys():
             self._remove_unused()
+
+    @functools.cached_property
+    def ontology(self) -> dict[str, bytes]:
+        return _graph_sections(ontology_quads(), self.base)
 
     def _remove_unused(self) -> None:
         """Delete the pieces of graphs the store no longer has, temporary files of an interrupted write and the
@@ -507,6 +512,13 @@ def _save_manifest(file: Path, manifest: dict[str, Any]) -> None:
               "sizes": sizes.tobytes(), "outputs": manifest["outputs"]}
     body = marshal.dumps(record)
     _write_piece(file, str(zlib.crc32(body)).encode() + b"\n" + body)
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
 
 
 def _piece_file(folder: Path, graph: str) -> Path:
