@@ -809,6 +809,7 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
     steps = len(OUTPUT_FORMATS) + 1 + (1 if html else 0)
     tick("export", 0, steps)
     written = []
+    pieces: Pieces | None = None
     if keys is None:
         snapshot = Snapshot(store)
         for number, (fmt, name) in enumerate(OUTPUT_FORMATS.items(), start=1):
@@ -825,7 +826,6 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
                 job.result()
                 written.append(out_dir / name)
                 tick("export", number, steps)
-        pieces.save()
     write_text(out_dir / "validation.txt", report.to_text())
     write_text(out_dir / "validation.json", report.to_json())
     # the ontology beside the data, so the published files explain themselves (the shapes need it not)
@@ -834,10 +834,29 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
     tick("export", len(OUTPUT_FORMATS) + 1, steps)
     if html:
         from .viz import write_html  # here, not at the top: worker processes import this module and need no view
-        write_html(store, out_dir / "graph.html")
-        written.append(out_dir / "graph.html")
+        page = out_dir / "graph.html"
+        if pieces is None:
+            write_html(store, page)
+        else:
+            pieces.write_page(page, _viz_code(), lambda: write_html(store, page))
+        written.append(page)
         tick("export", steps, steps)
+    if pieces is not None:
+        pieces.save()
     return written
+
+
+def _viz_code() -> bytes:
+    """What the network page depends on besides the graphs: kg's modules, the files of kg.viz and the
+    vis-network script it inlines (each one's path, size and mtime)."""
+    from .viz.render import VIS_JS
+    here = Path(__file__).parent
+    stats = []
+    for path in [*sorted(here.glob("*.py")), *sorted(p for p in (here / "viz").rglob("*")
+                                                     if p.is_file() and "__pycache__" not in p.parts), VIS_JS]:
+        st = path.stat()
+        stats.append(f"{path} {st.st_size} {st.st_mtime_ns}")
+    return "\n".join(stats).encode()
 
 
 def validate_store(store: KgStore, shacl_engine: str | None = None) -> ValidationReport:
