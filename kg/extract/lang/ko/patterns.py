@@ -179,8 +179,11 @@ def analyse(words: list[str], texts: list[str]) -> list[Analysed]:
     if todo:
         if len(_ANALYSED) + len(todo) > _ANALYSED_MAX:
             _ANALYSED.clear()
-        for text, sents in zip(todo, analyser.split_into_sents(todo, return_tokens=True), strict=True):
-            got[text] = _ANALYSED[text] = [(x.start, x.end, [(t.start, t.len, t.form, t.tag) for t in x.tokens])
+        # ``tokenize(split_sents=True)`` is what ``split_into_sents`` runs, without building its Sentence objects
+        # and sub-sentences (unused); a sentence spans its first token's start to its last token's end, as there;
+        # a token unpacks as (form, tag, start, length)
+        for text, sents in zip(todo, analyser.tokenize(todo, split_sents=True), strict=True):
+            got[text] = _ANALYSED[text] = [(x[0].start, x[-1].end, [(t0, n, form, tag) for form, tag, t0, n in x])
                                            for x in sents]
     return [v for t in texts if (v := got[t]) is not None]
 
