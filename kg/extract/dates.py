@@ -31,6 +31,8 @@ _KOREAN = re.compile(r"(?:(?P<y>(?:19|20)\d\d)\s?년\s?)?(?P<m>\d{1,2})\s?월\s?
 _EN_MDY = re.compile(rf"\b{_MONTH}\s(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s(?P<y>(?:19|20)\d\d)\b)?{_TIME}")
 _EN_DMY = re.compile(rf"(?<![\d.,])(?P<d>\d{{1,2}})\s{_MONTH}\s(?P<y>(?:19|20)\d\d)\b")
 _DIGIT = re.compile(r"\d")
+# how every name of ``_MONTH`` begins
+_MONTH_START = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
 _CLOCK = re.compile(r"(?<![\d.:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 # a byline or dateline: "입력 2025-06-24 09:10", "Posted August. 11, 2008 06:49", "SEOUL, Oct. 17 (Yonhap) --"
 _BYLINE_WORD = re.compile(r"(?:입력|발행|등록|게재|송고|기사입력|최종\s?수정|수정|업데이트|Posted|Published|Updated|"
@@ -82,13 +84,16 @@ def find_dates(text: str) -> list[DateMention]:
 
     for m in _NUMERIC.finditer(text):
         add(m, m.group("y"), int(m.group("m")), int(m.group("d")))
-    for m in _EN_MDY.finditer(text):
+    # the searches below only where the words they need occur (skipping a search that finds nothing changes
+    # nothing): a month's name, 월, a colon
+    months = _MONTH_START.search(text) is not None
+    for m in _EN_MDY.finditer(text) if months else ():
         add(m, m.group("y"), _month(m.group("mon")), int(m.group("d")))
-    for m in _EN_DMY.finditer(text):
+    for m in _EN_DMY.finditer(text) if months else ():
         add(m, m.group("y"), _month(m.group("mon")), int(m.group("d")))
-    for m in _KOREAN.finditer(text):
+    for m in _KOREAN.finditer(text) if "월" in text else ():
         add(m, m.group("y"), int(m.group("m")), int(m.group("d")))
-    for m in _CLOCK.finditer(text):
+    for m in _CLOCK.finditer(text) if ":" in text else ():
         if not any(f.start <= m.start() < f.end for f in found):
             found.append(DateMention(m.start(), m.end(), None, 0, 0, m.group(0)))
     found.sort(key=lambda d: d.start)
