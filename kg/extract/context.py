@@ -162,6 +162,15 @@ class SentenceContext:
     group_spans: list[tuple[re.Match[str], Any]] = field(default_factory=list)
     last_subject: str | None = None            # the last subject a reader gave a figure or rank
     idle: bool = False                         # no rank, figure or group: the readers are not asked
+    segments: dict[int, int] = field(default_factory=dict)   # position → start of its segment (segment_at)
+
+    def segment_at(self, pos: int) -> int:
+        """``rules.segment_start`` of the sentence at ``pos``, once per position: the holder's search and the
+        readers' measure windows both ask for it."""
+        seg = self.segments.get(pos)
+        if seg is None:
+            seg = self.segments[pos] = self.rules.segment_start(self.s.text, pos)
+        return seg
 
     def source_at(self, pos: int) -> tuple[str | None, str]:
         """The source of what is at ``pos`` and how it is attributed (stated, implied, none)."""
@@ -203,7 +212,7 @@ class SentenceContext:
                                                            and m.type not in NOT_SUBJECT_TYPES])
             if after is not None:
                 return after.key, c["named_after"], None
-        seg = rules.segment_start(s.text, pos)
+        seg = self.segment_at(pos)
         inseg = [m for m in mentions if seg <= m.start and m.end <= pos and (m.start, m.end) not in excluded
                  and m.type not in NOT_SUBJECT_TYPES]
         if any(m in self.registered for m in inseg):

@@ -179,6 +179,33 @@ def _group_pattern(group: Group, lang: str) -> tuple[re.Pattern[str], re.Pattern
     return re.compile(strong, re.IGNORECASE), (re.compile(weak, re.IGNORECASE) if weak else None)
 
 
+# a lookaround with no bracket inside, not quantified: dropping it leaves a pattern that matches wherever the
+# original matches (and perhaps elsewhere)
+_LOOKAROUND = re.compile(r"\(\?<?[!=][^()]*\)(?![?*+{])")
+
+
+class Prefiltered:
+    """A pattern searched only where the same pattern without its lookarounds matches: an alternation whose
+    branches begin with a lookbehind is tried at every position of the text, the same branches without it are
+    found by the regex engine's scan for their first characters (several times faster on text that holds none,
+    which is most sentences)."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        loose = _LOOKAROUND.sub("", pattern.pattern)
+        self.loose: re.Pattern[str] | None = None
+        if loose != pattern.pattern and not re.search(r"\(\?<?[!=]", loose):
+            try:
+                self.loose = re.compile(loose, pattern.flags)
+            except re.error:
+                self.loose = None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.loose is not None and self.loose.search(text) is None:
+            return None
+        return self.pattern.search(text)
+
+
 QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
 
 
@@ -220,9 +247,10 @@ class Engine:
                 strong, weak = _group_pattern(g, lang)
                 self.groups.append((strong, weak, g.key, c.publisher, c.key))
         # one search tells whether a sentence names any group at all (most do not)
-        self.any_group = re.compile("|".join(f"(?:{g[0].pattern})" for g in self.groups) or r"(?!)", re.IGNORECASE)
-        self.any_weak_group = re.compile("|".join(f"(?:{g[1].pattern})" for g in self.groups if g[1] is not None)
-                                         or r"(?!)", re.IGNORECASE)
+        self.any_group = Prefiltered(re.compile("|".join(f"(?:{g[0].pattern})" for g in self.groups) or r"(?!)",
+                                                re.IGNORECASE))
+        self.any_weak_group = Prefiltered(re.compile("|".join(f"(?:{g[1].pattern})" for g in self.groups
+                                                              if g[1] is not None) or r"(?!)", re.IGNORECASE))
         self.unattributed = list(language.unattributed)
         counted = {(u.label.get("en") or "").lower() for u in registry.units.values() if u.kind == "count"}
         for ind in registry.indicators.values():      # "9,500 cobots": a keyword of an indicator of counts

@@ -126,7 +126,7 @@ class RankReader:
             win = rules.rank_window(s.text, r, prev_rank_end, next_start)
             subj, conf, unknown = subject_at(r.start, r.end)
             src, attribution = source_at(r.start)
-            seg = rules.segment_start(s.text, r.start)
+            seg = ctx.segment_at(r.start)
             # the nearest evidence decides: the previous sentence only counts when this one names no ranking
             scores = eng._score(eng.rank_keywords, [(s.text, win[0], win[1], MEASURE["rank_window"]),
                                                      (s.text, 0, None, MEASURE["rank_sentence"])]) \
@@ -294,7 +294,7 @@ class QuantityReader:
                 equivalents.add(id(eq))
             subj, conf, unknown = subject_at(q.start, q.end)
             src, attribution = source_at(q.start)
-            seg = rules.segment_start(s.text, q.start)
+            seg = ctx.segment_at(q.start)
             after = WINDOW["measure_after"]
             scores = eng._score(eng.ind_keywords, [(s.text, seg, q.end + after, MEASURE["figure_segment"]),
                                                     (s.text, 0, None, MEASURE["sentence"]),
