@@ -9,6 +9,7 @@ e.g. "점유율 6.0%", "67.7%의 점유율", "a 36% share of the DRAM market"; `
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .figures import Quantity, RankMention
@@ -381,6 +382,13 @@ def guess_type(name: str) -> str:
     return "organization" if _ORG_HEAD.search(name) else "company"
 
 
+@lru_cache(maxsize=512)
+def _written_inside(word: str, article: str) -> bool:
+    """``word`` is written inside a sentence of ``article`` (after a lower-case word or a comma): once per word
+    and article, not per sentence opening with it."""
+    return re.search(rf"[a-z,]\s+{re.escape(word)}\b", article) is not None
+
+
 def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], article: str) -> list[tuple[int, int, str]]:
     """Capitalised names the registries lack ("SK Hynix", "Lambda Labs"): not a word opening the sentence
     unless the article also writes it inside a sentence or it opens a list of names ("Google, Amazon …")."""
@@ -405,7 +413,7 @@ def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], artic
         if re.search(r"\b(?:in|at|near|from|to|into)\s+$", text[max(0, a - 6):a]):
             continue                      # "its cluster in Memphis": a place, not a holder
         initial = a == 0 or re.search(r"[.!?:\-–—\"“]\s*$", text[max(0, a - 3):a]) is not None
-        if initial and not (re.search(rf"[a-z,]\s+{re.escape(words[0])}\b", article)
+        if initial and not (_written_inside(words[0], article)
                             or re.match(r",\s[A-Z]|\sand\s[A-Z]|’s\s|'s\s", text[b:b + 6])):
             continue
         out.append((a, b, name))
