@@ -154,3 +154,66 @@ def test_a_window_scores_what_its_text_scores_on_its_own(engines, registry, data
     expected = score_text(keywords.rows, keywords.vocabulary, compared(window, fold), fold)
     assert eng.hits(table, text).score(start, end) == expected
     assert list(eng.hits(table, text).score(start, end)) == list(expected)      # the same order of keys
+
+
+KO_FIGURE_ALPHABET = "0123456789,. 만억조천백약여위명개대원달러%H가-:년월일\n"
+
+
+@given(text=st.text(KO_FIGURE_ALPHABET, max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_korean_figures_are_found_where_the_regex_alone_finds_them(text: str) -> None:
+    """The Korean figure scan tries the figure regex only where a run of digits begins: the same matches as the
+    regex searching every position; a number written in digits alone parses as the general parser parses it."""
+    from kg.extract.lang.ko import numbers
+
+    fast = [(m.span(), m.groupdict()) for m in numbers._quantity_matches(text)]
+    assert fast == [(m.span(), m.groupdict()) for m in numbers.QUANTITY_RE.finditer(text)]
+    for m in numbers.QUANTITY_RE.finditer(text):
+        num = m.group("num").strip()
+        if numbers._PLAIN.fullmatch(num):
+            assert numbers.parse_ko_number(num) == _general_parse(num)
+
+
+def _general_parse(num: str) -> Decimal:
+    """parse_ko_number's section loop on its own (no shortcut for digits alone)."""
+    from kg.extract.figures import normal
+    from kg.extract.lang.ko import numbers
+
+    total = Decimal(0)
+    for m in numbers._PART_RE.finditer(num):
+        total += Decimal(m.group(1).replace(",", ""))
+    return normal(Decimal(0) + total)
+
+
+@given(text=st.text("AIpioners tTiercountry123 선도국가등급안정적경쟁-first of three", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_group_names_are_found_where_the_full_pattern_finds_them(group_engines, text: str) -> None:
+    """A sentence is searched for group names only where the same pattern without its lookarounds matches:
+    whatever the text, the answer is the full pattern's."""
+    for eng in group_engines.values():
+        for gate in (eng.any_group, eng.any_weak_group):
+            assert gate.loose is not None                   # the shortcut is in use
+            assert (gate.search(text) is None) == (gate.pattern.search(text) is None)
+
+
+@pytest.fixture(scope="module")
+def group_engines():
+    """Engines of registries that hold groups (the evaluation sets' tiers besides the shipped ones)."""
+    both = load_registries([ROOT / "data" / "registries", ROOT / "eval" / "registries"])
+    assert both.classifications
+    return {lang: _engine(both, lang) for lang in ("ko", "en")}
+
+
+@given(text=st.text("0123456789 .:-/,JanJuneOctSeptMayDec월일년 (Yonhap)", max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_a_date_search_skipped_would_have_found_nothing(text: str) -> None:
+    """find_dates skips a search where the words it needs are absent (a month's name, 월, a colon): there, the
+    search finds nothing, so the dates are the same."""
+    from kg.extract import dates
+
+    if dates._MONTH_START.search(text) is None:
+        assert not list(dates._EN_MDY.finditer(text)) and not list(dates._EN_DMY.finditer(text))
+    if "월" not in text:
+        assert not list(dates._KOREAN.finditer(text))
+    if ":" not in text:
+        assert not list(dates._CLOCK.finditer(text))

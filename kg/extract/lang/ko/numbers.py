@@ -9,6 +9,7 @@ ages and decades ("20대", "2000년대"), ordinal groups ("2군"), years and dat
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
 
@@ -44,6 +45,7 @@ _PART_RE = re.compile(rf"\s?({_DIGITS})([천백]?)([조억만]?)")
 
 APPROX_BEFORE = ("약", "대략", "무려", "최대", "최소", "거의", "얼추")
 APPROX_BEFORE_HEDGE = {"약", "대략", "얼추", "거의"}
+_HEDGES_BEFORE = tuple(sorted(APPROX_BEFORE_HEDGE))     # str.endswith takes a tuple
 APPROX_AFTER_RE = re.compile(r"^\s?(정도|가량|여|안팎|남짓|내외|수준|쯤|이상|이하|미만|넘게|남짓)")
 HEDGES_AFTER = {"정도", "가량", "여", "안팎", "남짓", "내외", "쯤"}
 
@@ -51,6 +53,23 @@ QUANTITY_RE = re.compile(
     rf"(?P<num>{NUMBER_RE.pattern})(?P<gap>\s?)(?P<more>여\s?)?(?P<unit>{_COUNTER_RE})?"
 )
 HANGUL = re.compile(r"[가-힣]")
+_DIGIT_RUN = re.compile(r"\d+")
+_PLAIN = re.compile(_DIGITS)
+
+
+def _quantity_matches(text: str) -> Iterator[re.Match[str]]:
+    """``QUANTITY_RE.finditer(text)``, tried only where a run of digits begins: a figure begins with a digit that
+    follows no letter, digit or comma (``_BEFORE``), so no other place can start one; the regex alone tries its
+    lookbehinds at every character."""
+    end = 0
+    for run in _DIGIT_RUN.finditer(text):
+        start = run.start()
+        if start < end:
+            continue                # inside the figure found last ("3만5000", "1,000")
+        m = QUANTITY_RE.match(text, start)
+        if m is not None:
+            end = m.end()
+            yield m
 
 
 class NotANumber(ValueError):
@@ -60,6 +79,9 @@ class NotANumber(ValueError):
 def parse_ko_number(text: str) -> Decimal:
     """The exact value of a Korean figure ("3만5000" → 35000, "1조2000억" → 1200000000000, "44.4" → 44.4)."""
     s = text.strip()
+    if _PLAIN.fullmatch(s):
+        # digits alone ("2,500", "44.4"): one section, what the loop below makes of it
+        return _normal(Decimal(0) + Decimal(s.replace(",", "")))
     if not s or not _WHOLE_NUMBER_RE.fullmatch(s):
         raise NotANumber(f"not a Korean number: {text!r}")
     total = Decimal(0)
@@ -139,7 +161,7 @@ def find_ko_quantities(text: str) -> list[Quantity]:
     """Every figure with a counter or currency in ``text`` (bare numbers only when followed by no Hangul)."""
     out: list[Quantity] = []
     dates = date_spans(text)
-    for m in QUANTITY_RE.finditer(text):
+    for m in _quantity_matches(text):
         start = m.start()
         before = text[max(0, start - 1):start]
         if before and ((before.isalpha() and not HANGUL.match(before)) or before in "-/:"):
@@ -179,7 +201,7 @@ def find_ko_quantities(text: str) -> list[Quantity]:
             continue
         approx = bool(m.group("more"))
         prefix = text[max(0, start - 4):start].rstrip()
-        if any(prefix.endswith(w) for w in APPROX_BEFORE_HEDGE):
+        if prefix.endswith(_HEDGES_BEFORE):
             approx = True
         am = APPROX_AFTER_RE.match(text[end:end + 4])
         if am and am.group(1) in HEDGES_AFTER:
