@@ -217,3 +217,35 @@ def test_a_date_search_skipped_would_have_found_nothing(text: str) -> None:
         assert not list(dates._KOREAN.finditer(text))
     if ":" not in text:
         assert not list(dates._CLOCK.finditer(text))
+
+
+EN_FIGURE_ALPHABET = "0123456789,. $€£¥₩₹US$C$A$Rs.rsbnmkthousandmillionGPUs%points-a"
+
+
+@given(text=st.text(EN_FIGURE_ALPHABET, max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_english_figures_are_found_where_the_regex_alone_finds_them(text: str) -> None:
+    """The English figure scan tries the figure regex only just before and at each run of digits: the same
+    matches as the regex searching every position."""
+    from kg.extract.lang.en import numbers
+
+    fast = [(m.span(), m.groupdict()) for m in numbers._quantity_matches(text)]
+    assert fast == [(m.span(), m.groupdict()) for m in numbers.QUANTITY_RE.finditer(text)]
+
+
+@given(text=st.text("0123456789 .,NnoumberNo.stndrdth-a", max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_english_ordinals_are_found_where_the_regex_alone_finds_them(text: str) -> None:
+    from kg.extract.lang.en import numbers
+
+    assert [m.span() for m in numbers._ordinal_matches(text)] == [m.span() for m in numbers.ORDINAL_RE.finditer(text)]
+
+
+@given(text=st.text("0123456789 .,·~∼→->위안원가a", max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_korean_ranks_are_found_where_the_regexes_alone_find_them(text: str) -> None:
+    from kg.extract.lang.ko import numbers
+
+    for pattern in (numbers._RANK_PLACE, numbers._RANK_SPAN, numbers._RANK_BEFORE_CHANGE, numbers._RANK_PAIR_FIRST):
+        fast = [(m.span(), m.groups()) for m in numbers._at_digit_runs(pattern, text)]
+        assert fast == [(m.span(), m.groups()) for m in pattern.finditer(text)]

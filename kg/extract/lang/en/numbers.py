@@ -7,6 +7,7 @@ Model names ("H100", "A100") and years are not figures.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 from ...dates import date_spans
@@ -87,13 +88,46 @@ def _unit_word(unit: str) -> tuple[str, str]:
 
 
 _ANY_DIGIT = re.compile(r"\d")     # QUANTITY_RE and ORDINAL_RE need one (most sentences have none)
+_DIGIT_RUN = re.compile(r"\d+")
+# how far before its digits a figure may begin: a sign ("Rs. ", "US$") and a space
+_LEAD = 6
+_ORDINAL_LEAD = 8               # "Number ", "No. "
+
+
+def _matches_near_digits(pattern: re.Pattern[str], text: str, lead: int) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose matches all hold a number beginning where a run of digits
+    begins, at most ``lead`` characters after the match's start: only those places are tried (in order, the
+    first match winning, as a search does); the regex alone tries its leading lookbehind or word boundary at
+    every character."""
+    end = 0
+    for run in _DIGIT_RUN.finditer(text):
+        d = run.start()
+        if d < end:
+            continue                # inside the match found last
+        for p in range(max(end, d - lead), d + 1):
+            m = pattern.match(text, p)
+            if m is not None:
+                end = m.end()
+                yield m
+                break
+
+
+def _quantity_matches(text: str) -> Iterator[re.Match[str]]:
+    """``QUANTITY_RE.finditer(text)``: a figure's number begins where a run of digits does (no letter or digit
+    precedes it, or a sign or a space does), at most ``_LEAD`` characters after the figure's start."""
+    return _matches_near_digits(QUANTITY_RE, text, _LEAD)
+
+
+def _ordinal_matches(text: str) -> Iterator[re.Match[str]]:
+    """``ORDINAL_RE.finditer(text)``: an ordinal's digits begin a run of digits, after at most "number "."""
+    return _matches_near_digits(ORDINAL_RE, text, _ORDINAL_LEAD)
 
 
 def find_en_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     digits = _ANY_DIGIT.search(text) is not None
     dates = date_spans(text) if digits else ()
-    for m in QUANTITY_RE.finditer(text) if digits else ():
+    for m in _quantity_matches(text) if digits else ():
         if any(a <= m.start("num") < b for a, b in dates):
             continue          # "June 30, 2023", "Oct. 17", "Posted August. 11, 2008 06:49"
         sign, unit = m.group("sign"), m.group("unit")
@@ -181,7 +215,7 @@ def find_en_ranks(text: str) -> list[RankMention]:
     out = []
     digits = _ANY_DIGIT.search(text) is not None
     dates = date_spans(text) if digits else ()
-    for m in ORDINAL_RE.finditer(text) if digits else ():
+    for m in _ordinal_matches(text) if digits else ():
         n = int(m.group(1) or m.group(2) or m.group(3))
         if n > 0 and not _not_a_place(text, m.start(), m.end()) and not any(a <= m.start() < b for a, b in dates):
             out.append(RankMention(n, m.start(), m.end(), m.group(0)))

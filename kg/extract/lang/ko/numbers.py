@@ -57,19 +57,24 @@ _DIGIT_RUN = re.compile(r"\d+")
 _PLAIN = re.compile(_DIGITS)
 
 
-def _quantity_matches(text: str) -> Iterator[re.Match[str]]:
-    """``QUANTITY_RE.finditer(text)``, tried only where a run of digits begins: a figure begins with a digit that
-    follows no letter, digit or comma (``_BEFORE``), so no other place can start one; the regex alone tries its
-    lookbehinds at every character."""
+def _at_digit_runs(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern that begins with ``_BEFORE`` and a digit, tried only where a run
+    of digits begins: a digit that follows no letter, digit or comma, so no other place can start a match; the
+    regex alone tries its lookbehinds at every character."""
     end = 0
     for run in _DIGIT_RUN.finditer(text):
         start = run.start()
         if start < end:
-            continue                # inside the figure found last ("3만5000", "1,000")
-        m = QUANTITY_RE.match(text, start)
+            continue                # inside the match found last ("3만5000", "1,000")
+        m = pattern.match(text, start)
         if m is not None:
             end = m.end()
             yield m
+
+
+def _quantity_matches(text: str) -> Iterator[re.Match[str]]:
+    """``QUANTITY_RE.finditer(text)``: every figure begins with ``_BEFORE`` and a digit."""
+    return _at_digit_runs(QUANTITY_RE, text)
 
 
 class NotANumber(ValueError):
@@ -220,6 +225,12 @@ def find_ko_quantities(text: str) -> list[Quantity]:
 _SHARED_COUNTER_GAP = re.compile(r"\s?(?:[,·、]|와|과|및)\s?")
 
 
+_RANK_PLACE = re.compile(rf"{_BEFORE}(\d{{1,3}})\s?위")
+_RANK_SPAN = re.compile(rf"{_BEFORE}(\d{{1,3}})\s?[~∼～]\s?(\d{{1,3}})\s?위(?![안원치험기협상해])")
+_RANK_BEFORE_CHANGE = re.compile(rf"{_BEFORE}(\d{{1,3}})\s?(?:→|->|⇒)\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))")
+_RANK_PAIR_FIRST = re.compile(rf"{_BEFORE}(\d{{1,3}})\s?[·,]\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))")
+
+
 def find_ko_ranks(text: str) -> list[RankMention]:
     """Every "N위" in ``text`` ("33위", "4위지만"), skipping "위안" (yuan) and words such as "위원"."""
     return list(_ko_ranks(text))
@@ -232,7 +243,7 @@ def _ko_ranks(text: str) -> tuple[RankMention, ...]:
     if "위" not in text:
         return ()               # every form read here has a 위
     dates = date_spans(text)
-    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?위", text):
+    for m in _at_digit_runs(_RANK_PLACE, text):
         if any(a <= m.start() < b for a, b in dates):
             continue
         nxt = text[m.end():m.end() + 1]
@@ -244,17 +255,17 @@ def _ko_ranks(text: str) -> tuple[RankMention, ...]:
         out.append(RankMention(n, m.start(), m.end(), m.group(0)))
     # "2∼5위" (places 2 to 5, one for each name listed before): every place, each at its own character of the
     # span so that they can be told apart, all written "2∼5위"
-    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?[~∼～]\s?(\d{{1,3}})\s?위(?![안원치험기협상해])", text):
+    for m in _at_digit_runs(_RANK_SPAN, text):
         first, last = int(m.group(1)), int(m.group(2))
         if 0 < first < last and last - first + 1 <= m.end() - m.start() and not any(a <= m.start() < b for a, b in dates):
             out = [r for r in out if not (m.start() <= r.start < m.end())]
             out += [RankMention(n, m.start() + i, m.end(), m.group(0)) for i, n in enumerate(range(first, last + 1))]
     # "28→23위": the place before a change, written without 위
-    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?(?:→|->|⇒)\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))", text):
+    for m in _at_digit_runs(_RANK_BEFORE_CHANGE, text):
         if not any(a <= m.start() < b for a, b in dates):
             out.append(RankMention(int(m.group(1)), m.start(1), m.end(1), m.group(1)))
     # "2·3위", "2, 3위": two places written with one 위 (the first is a rank of its own)
-    for m in re.finditer(rf"{_BEFORE}(\d{{1,3}})\s?[·,]\s?(?=\d{{1,3}}\s?위(?![안원치험기협상해]))", text):
+    for m in _at_digit_runs(_RANK_PAIR_FIRST, text):
         following = re.match(r"\d+", text[m.end():])
         assert following is not None   # the lookahead above saw the digits
         first, second = int(m.group(1)), int(following.group(0))
