@@ -148,6 +148,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _same_name(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two proposals under one key name the same thing: their Korean labels when both have one (the English
+    one may be a romanisation), else their English labels, compared normalised."""
+    la, lb = a.get("label") or {}, b.get("label") or {}
+    lang = "ko" if "ko" in la and "ko" in lb else "en"
+    return normal(str(la.get(lang, ""))) == normal(str(lb.get(lang, "")))
+
+
 def merge_proposals(drafts: list[Draft], out_dir: Path) -> dict[str, int]:
     """Merge the drafts' proposals into ``out_dir/registries/<section>.yaml`` (kept: what is already there).
 
@@ -165,7 +173,7 @@ def merge_proposals(drafts: list[Draft], out_dir: Path) -> dict[str, int]:
                     merged[section][key] = entry
                     added[section] += 1
                     continue
-                if normal(str(have.get("label", {}).get("en", ""))) == normal(str(entry.get("label", {}).get("en", ""))):
+                if _same_name(have, entry):
                     continue
                 n = 2
                 while f"{key}-{n}" in merged[section] or f"{key}-{n}" in draft.proposals.get(section, {}):

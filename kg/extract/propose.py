@@ -197,5 +197,44 @@ class Proposals:
         entry = self.entries[section].get(key)
         return str(entry["label"]["en"]) if entry and "en" in entry["label"] else None
 
-    def to_dict(self) -> dict[str, dict[str, Entry]]:
-        return {s: dict(sorted(v.items())) for s, v in self.entries.items() if v}
+    def to_dict(self, text: str = "") -> dict[str, dict[str, Entry]]:
+        """The proposals as written, with English labels for the reader (:func:`english_label`): while the article
+        is read, a Korean proposal's ``label.en`` holds the Korean name (the readers compare names with it)."""
+        return {s: {k: _with_english_label(s, e, text) for k, e in sorted(v.items())}
+                for s, v in self.entries.items() if v}
+
+
+_HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
+# an English name or acronym in brackets right after a Korean one ("경제협력개발기구(OECD)") or the Korean one in
+# brackets right after it ("OECD(경제협력개발기구)"): letters, spaces, &.'- only (no digits: "(H100)" is a model)
+_LATIN_NAME = r"([A-Za-z][A-Za-z&.'’ -]{0,58}[A-Za-z.])"
+ROMANISED = "label.en romanises label.ko (the article gives no English name): translate it"
+
+
+def english_label(name: str, text: str) -> tuple[str, bool]:
+    """The English label of a proposal the article names ``name`` (Korean): the English name the article gives
+    beside it in brackets, else ``name`` romanised (Revised Romanisation, letter by letter; the Latin parts kept)
+    — and whether it was romanised."""
+    if text:
+        given = re.search(re.escape(name) + r"\s?\(\s?" + _LATIN_NAME + r"\s?\)", text) \
+            or re.search(_LATIN_NAME + r"\s?\(\s?" + re.escape(name) + r"\s?\)", text)
+        if given:
+            return given.group(1).strip(), False
+    return romanize(name), True
+
+
+def _with_english_label(section: str, entry: Entry, text: str) -> Entry:
+    """``entry`` with no Hangul in ``label.en``: the article's English name, else the romanised Korean label (and
+    its description says so)."""
+    label = entry.get("label") or {}
+    en = label.get("en")
+    if not isinstance(en, str) or not _HANGUL.search(en):
+        return entry
+    english, romanised = english_label(en, text)
+    out = {**entry, "label": {**label, "en": english} if "ko" in label else {**label, "en": english, "ko": en}}
+    if romanised and section != "units":          # a unit entry has no description
+        note = (entry.get("description") or {}).get("en")
+        out["description"] = {**(entry.get("description") or {}), "en": f"{note}; {ROMANISED}" if note else ROMANISED}
+        if "proposed" in out:
+            out["proposed"] = out.pop("proposed")   # last, as the registries write it
+    return out
