@@ -129,6 +129,26 @@ def test_a_korean_draft_builds_with_no_english_labels_and_the_facts_table_shows_
                  if "ko" in e["label"] and HANGUL.search(e["label"]["ko"])}
     # a romanisation is never shown as a name (the key, subject_id, is ASCII as always)
     assert not romanised & {v for r in rows for c, v in r.items() if c != "subject_id"}
+    # the saved queries fall back the same way: the proposed ranking's table, Korea's profile, the review queue
+    (ranking,) = [k for k, e in proposed["rankings"].items() if e["label"].get("ko") == "디지털정부지수"]
+    table = _query_csv(capsys, store, "ranking-table", f"ranking={ranking}")
+    assert {(r["title"], r["subject_id"], r["rank"]) for r in table} == {("디지털정부지수", "KR", "5")}
+    profile = _query_csv(capsys, store, "country-profile", "country=KR")
+    assert "디지털정부지수" in {r["measure"] for r in profile}
+    queue = {r["key"]: r["label"] for r in _query_csv(capsys, store, "review-queue")}
+    assert queue[ranking] == "디지털정부지수"
+    names = {r[c] for r in table for c in ("title", "subject", "publisher", "source")}
+    names |= {r[c] for r in profile for c in ("measure", "group", "source")} | set(queue.values())
+    assert not romanised & names
+
+
+def _query_csv(capsys, store: Path, name: str, *params: str) -> list[dict[str, str]]:
+    capsys.readouterr()
+    args = ["query", name, "--store", str(store), "--format", "csv"]
+    for param in params:
+        args += ["-p", param]
+    assert main(args) == 0
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
 
 
 def test_a_second_batch_reads_korean_proposals_without_english_labels(tmp_path):
