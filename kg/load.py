@@ -22,7 +22,7 @@ from babel import Locale
 from .errors import InputError, Location, display_path
 from .model import (ENTITY_TYPES, SCOPES, UNIT_KINDS, Article, ArticleMeta, Classification, Entity,
                     Equivalent, Evidence, Fact, Group, Indicator, Language, Origin, RankingSeries, Registry, Scope,
-                    Unit)
+                    Unit, romanised)
 from .schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, KIND_QUALIFIERS, QUALIFIERS, SHEET, Field
 from .yamlsource import Mapping, Node, Source, decode_utf8
 
@@ -95,11 +95,20 @@ def _aliases(node: Node | None, what: str) -> dict[str, list[str]]:
     return out
 
 
-def _english_labels(body: Mapping, what: str) -> dict[str, str]:
-    """The required ``label`` of a registry entry, which must have an English text."""
-    labels = _labels(body.require("label"), f"{what} label")
-    if "en" not in labels:
-        raise body.require("label").fail(f"{what} has no English label", hint="add label.en")
+def _entry_labels(body: Mapping, what: str, proposed: bool) -> dict[str, str]:
+    """The required ``label`` of a registry entry, which must have an English text. A proposed entry
+    (``proposed: true``) may instead carry only the names its article gave: at least one that is not a
+    romanisation (``ko-Latn``), since kg extract writes no English label the article did not give."""
+    node = body.require("label")
+    labels = _labels(node, f"{what} label")
+    if "en" in labels:
+        return labels
+    if not proposed:
+        raise node.fail(f"{what} has no English label",
+                        hint="add label.en (only an entry with proposed: true may go without one)")
+    if all(romanised(tag) for tag in labels):
+        raise node.fail(f"{what} (proposed) has neither an English label nor a name in another language",
+                        hint="add label.en or the name the article gives (label.ko, ...); a romanisation is not one")
     return labels
 
 
@@ -232,12 +241,13 @@ class _RegistryBuilder:
         if etype not in ENTITY_TYPES or etype == "country":
             allowed = ", ".join(t for t in ENTITY_TYPES if t != "country")
             raise type_node.fail(f"{what}: unknown type {etype!r}", hint=f"use one of: {allowed}")
-        label = _english_labels(body, what)
+        proposed = _proposed(body, what)
+        label = _entry_labels(body, what, proposed)
         entity = Entity(key=key, type=etype, label=label, origin=_origin(key_node),
                         aliases=_aliases(body.get("aliases"), f"{what} aliases"),
                         role=_labels(body.get("role"), f"{what} role"),
                         description=_labels(body.get("description"), f"{what} description"),
-                        proposed=_proposed(body, what), wikidata=_wikidata(body, what))
+                        proposed=proposed, wikidata=_wikidata(body, what))
         for ref, kind in (("country", "country"), ("parent", "entity"), ("employer", "entity")):
             node = body.get(ref)
             if node is not None:
@@ -260,8 +270,9 @@ class _RegistryBuilder:
         kind = kind_node.string(f"{what}.kind")
         if kind not in UNIT_KINDS:
             raise kind_node.fail(f"{what}: unknown kind {kind!r}", hint=f"use one of: {', '.join(UNIT_KINDS)}")
-        label = _english_labels(body, what)
-        self._put(self.registry.units, key, Unit(key, label, kind, _origin(key_node), _proposed(body, what),
+        proposed = _proposed(body, what)
+        label = _entry_labels(body, what, proposed)
+        self._put(self.registry.units, key, Unit(key, label, kind, _origin(key_node), proposed,
                                                  _wikidata(body, what)), key_node)
 
     def _read_indicators(self, key: str, key_node: Node, value: Node) -> None:
@@ -271,7 +282,8 @@ class _RegistryBuilder:
         body = value.mapping(what)
         body.check_keys({"label", "unit", "description", "non_negative", "keywords", "required", "proposed",
                          "wikidata"})
-        label = _english_labels(body, what)
+        proposed = _proposed(body, what)
+        label = _entry_labels(body, what, proposed)
         unit_node = body.require("unit")
         unit = unit_node.text_or_number(f"{what}.unit")
         self.pending_refs.append((unit_node, "unit", unit))
@@ -279,7 +291,7 @@ class _RegistryBuilder:
         self._put(self.registry.indicators, key, Indicator(
             key, label, unit, _origin(key_node), _labels(body.get("description"), f"{what} description"),
             nn.boolean(f"{what}.non_negative") if nn is not None else True,
-            _aliases(body.get("keywords"), f"{what} keywords"), _proposed(body, what), _wikidata(body, what),
+            _aliases(body.get("keywords"), f"{what} keywords"), proposed, _wikidata(body, what),
             _aliases(body.get("required"), f"{what} required")),
             key_node)
 
@@ -290,11 +302,12 @@ class _RegistryBuilder:
         body = value.mapping(what)
         body.check_keys({"label", "publisher", "criterion", "size", "description", "keywords", "proposed",
                          "wikidata", "one_edition"})
-        label = _english_labels(body, what)
+        proposed = _proposed(body, what)
+        label = _entry_labels(body, what, proposed)
         series = RankingSeries(key, label, None, _origin(key_node),
                                description=_labels(body.get("description"), f"{what} description"),
                                keywords=_aliases(body.get("keywords"), f"{what} keywords"),
-                               proposed=_proposed(body, what), wikidata=_wikidata(body, what))
+                               proposed=proposed, wikidata=_wikidata(body, what))
         if (node := body.get("publisher")) is not None:
             series.publisher = node.text_or_number(f"{what}.publisher")
             self.pending_refs.append((node, "entity", series.publisher))
@@ -313,10 +326,11 @@ class _RegistryBuilder:
         what = f"classification {key}"
         body = value.mapping(what)
         body.check_keys({"label", "publisher", "groups", "description", "proposed", "wikidata", "one_edition"})
-        label = _english_labels(body, what)
+        proposed = _proposed(body, what)
+        label = _entry_labels(body, what, proposed)
         scheme = Classification(key, label, None, _origin(key_node),
                                 description=_labels(body.get("description"), f"{what} description"),
-                                proposed=_proposed(body, what), wikidata=_wikidata(body, what))
+                                proposed=proposed, wikidata=_wikidata(body, what))
         if (node := body.get("one_edition")) is not None:
             scheme.one_edition = node.boolean(f"{what}.one_edition")
         if (node := body.get("publisher")) is not None:
@@ -328,12 +342,13 @@ class _RegistryBuilder:
             gwhat = f"group {key}/{gkey}"
             gbody = gvalue.mapping(gwhat)
             gbody.check_keys({"label", "tier", "keywords", "proposed", "wikidata"})
-            glabel = _english_labels(gbody, gwhat)
+            gproposed = scheme.proposed or _proposed(gbody, gwhat)
+            glabel = _entry_labels(gbody, gwhat, gproposed)
             tier = gbody.get("tier")
             scheme.groups[gkey] = Group(f"{key}/{gkey}", gkey, key, glabel, _origin(gkey_node),
                                         tier.integer(f"{gwhat}.tier", minimum=1) if tier is not None else None,
                                         _aliases(gbody.get("keywords"), f"{gwhat} keywords"),
-                                        scheme.proposed or _proposed(gbody, gwhat), _wikidata(gbody, gwhat))
+                                        gproposed, _wikidata(gbody, gwhat))
         self._put(self.registry.classifications, key, scheme, key_node)
 
     def _read_languages(self, key: str, key_node: Node, value: Node) -> None:

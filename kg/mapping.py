@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from .errors import InputError, Location
-from .model import Article, Entity, Fact, Registry
+from .model import Article, Entity, Fact, Registry, display_name
 
 from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
 
@@ -505,25 +505,26 @@ def _period_literal(fact: Fact) -> Literal:
 
 
 def fact_label(fact: Fact, registry: Registry) -> str:
-    """A one-line English label of a fact, e.g. "Tesla — NVIDIA H100 GPUs held: 35000 GPUs"."""
-    subject = registry.entities[fact.subject].label["en"]
+    """A one-line English label of a fact, e.g. "Tesla — NVIDIA H100 GPUs held: 35000 GPUs" (a proposed entry
+    without an English label is named in its article's language: :func:`kg.model.display_name`)."""
+    subject = display_name(registry.entities[fact.subject].label)
     approx = _QUALIFIER_WORDS[fact.qualifier] if fact.qualifier else ""
     approx += "about " if fact.approximate else ""
     if fact.kind == "observation":
-        unit = registry.units[_given(fact.unit, "unit", fact)].label["en"]
-        measure = registry.indicators[_given(fact.indicator, "indicator", fact)].label["en"]
+        unit = display_name(registry.units[_given(fact.unit, "unit", fact)].label)
+        measure = display_name(registry.indicators[_given(fact.indicator, "indicator", fact)].label)
         figure = format_decimal(_given(fact.value, "value", fact))
         if fact.value_high is not None:
             figure += "–" + format_decimal(fact.value_high)
         return f"{subject} — {measure}: {approx}{figure} {unit}"
     if fact.kind == "rank":
-        measure = registry.rankings[_given(fact.ranking, "ranking", fact)].label["en"]
+        measure = display_name(registry.rankings[_given(fact.ranking, "ranking", fact)].label)
         when = f" {fact.period.year}" if fact.period else ""
         of = f" of {fact.out_of}" if fact.out_of else ""
         return f"{subject} — {measure}{when}: rank {approx}{fact.rank}{of}"
     group = _given(registry.group(_given(fact.group, "group", fact)), "a known group", fact)
-    scheme = registry.classifications[group.classification].label["en"]
-    return f"{subject} — {scheme}: {approx}{group.label['en']}"
+    scheme = display_name(registry.classifications[group.classification].label)
+    return f"{subject} — {scheme}: {approx}{display_name(group.label)}"
 
 
 def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: Iris) -> None:

@@ -15,6 +15,21 @@ Labels = dict[str, str]          # language tag -> text
 Aliases = dict[str, list[str]]   # language tag -> names
 
 
+def romanised(tag: str) -> bool:
+    """Whether a label's language tag marks a romanisation (``ko-Latn``): a reading aid, not a name the source gave."""
+    return tag.lower().endswith("-latn")
+
+
+def display_name(labels: Labels, lang: str = "en") -> str:
+    """The name to show of a registry entry: its label in ``lang``, else English, else a label in another language
+    (a proposed entry may have no English label: the Korean name an article gave), a romanisation last."""
+    for tag in (lang, "en"):
+        if labels.get(tag):
+            return labels[tag]
+    names = sorted(labels, key=lambda tag: (romanised(tag), tag))
+    return labels[names[0]] if names else ""
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a registry entry or fact was defined: path as shown to users, and 1-based line."""

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
+from .model import display_name
 from .serve_pool import Reply
 from .vocab import RDF_TYPE
 
@@ -244,7 +245,7 @@ class EntityPages:
         e = html.escape
         labels = {s["o"].get("xml:lang", ""): s["o"]["value"] for s in statements
                   if s["p"]["value"] == "http://www.w3.org/2000/01/rdf-schema#label"}
-        title = labels.get(lang) or labels.get("en") or next(iter(labels.values()), None) or self._short(iri)
+        title = display_name(labels, lang) or self._short(iri)   # a romanisation (ko-Latn) only when alone
         types = [s["o"]["value"] for s in statements if s["p"]["value"] == RDF_TYPE]
         info = EntityInfo(iri=iri, label=title, types=types, lang=lang, store_path=self.store_path)
         charts = "".join(provider(info) for provider in CHART_SECTIONS)

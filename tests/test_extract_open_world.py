@@ -31,7 +31,10 @@ def test_an_unknown_measure_is_proposed_from_the_articles_words_ko(registry):
     d = draft(registry, "메타의 로봇 특허 출원은 1200건으로 집계됐다.", "ko")
     indicator = next(f["indicator"] for f in d.sheet["facts"] if Decimal(str(f["value"])) == 1200)
     entry = d.proposals["indicators"][indicator]
-    assert entry["proposed"] is True and "특허 출원" in entry["label"]["en"] and entry["label"]["ko"] == entry["label"]["en"]
+    assert entry["proposed"] is True and "특허 출원" in entry["label"]["ko"]
+    # no English name in the article: no English label, the Korean one romanised beside it, and the entry says so
+    assert "en" not in entry["label"] and entry["label"]["ko-Latn"] == romanize(entry["label"]["ko"])
+    assert "no English name" in entry["description"]["en"]
     assert d.proposals["units"][entry["unit"]]["proposed"] is True      # 건 (cases) is not in the registries
 
 

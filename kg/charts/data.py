@@ -174,7 +174,11 @@ def read_chart_data(store: Store, kind: str, name: str) -> ChartData:
     labels = {}
     for lang in LANGS:
         found = _records(store, "labels", {"n": ox.NamedNode(iri), "lang": ox.Literal(lang)})
-        labels[lang] = min((str(_text(r["l"])) for r in found), default=resolution.label or resolution.key)
+        labels[lang] = min((str(_text(r["l"])) for r in found), default="")
+    # a proposed entry may have no English label (the article named it in Korean): its label in the other language
+    for lang in LANGS:
+        labels[lang] = labels[lang] or next((labels[o] for o in LANGS if labels[o]), "") or resolution.label \
+            or resolution.key
     if not rows:
         what = {"indicator": "figures for the indicator", "country": "ranking positions of",
                 "ranking": "positions in the ranking"}[kind]

@@ -25,7 +25,7 @@ from ..yamlsource import read_plain
 from .draft import Draft, build_draft, dump_yaml, slugify
 from .engine import Engine
 from .languages import LANGUAGES
-from .propose import SECTIONS, normal
+from .propose import SECTIONS, normal, reading_names
 from .ranked_by import rank_by_figures
 from .resolve import Gazetteer
 from .text import ArticleText, article_files, read_article
@@ -148,6 +148,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _same_name(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two proposals under one key name the same thing: their Korean labels when both have one (a Korean
+    proposal may have no English label), else their English labels, compared normalised."""
+    la, lb = a.get("label") or {}, b.get("label") or {}
+    lang = "ko" if "ko" in la and "ko" in lb else "en"
+    return normal(str(la.get(lang, ""))) == normal(str(lb.get(lang, "")))
+
+
 def merge_proposals(drafts: list[Draft], out_dir: Path) -> dict[str, int]:
     """Merge the drafts' proposals into ``out_dir/registries/<section>.yaml`` (kept: what is already there).
 
@@ -165,7 +173,7 @@ def merge_proposals(drafts: list[Draft], out_dir: Path) -> dict[str, int]:
                     merged[section][key] = entry
                     added[section] += 1
                     continue
-                if normal(str(have.get("label", {}).get("en", ""))) == normal(str(entry.get("label", {}).get("en", ""))):
+                if _same_name(have, entry):
                     continue
                 n = 2
                 while f"{key}-{n}" in merged[section] or f"{key}-{n}" in draft.proposals.get(section, {}):
@@ -212,7 +220,8 @@ _WORKER: dict[str, Registry] = {}
 def _init_worker(registry_dirs: list[str]) -> None:
     from ..load import load_registries
 
-    _WORKER["registry"] = load_registries([Path(d) for d in registry_dirs])
+    # proposals of an earlier batch (out_dir/registries) may have no English label: read by their own names
+    _WORKER["registry"] = reading_names(load_registries([Path(d) for d in registry_dirs]))
 
 
 def _work(args: tuple[str, str, dt.date | None, str | None]) -> tuple[Draft, Path, bool]:

@@ -317,7 +317,7 @@ def build_draft(*, article_id: str, title: str, publisher: str, language: str, p
     sheet = SHEET.ordered({"article": ARTICLE.ordered(article), "facts": facts})
     pending_out = [pending_dict(c) for c in pending if c.kind != "observation" or c.as_written]
     _prune(proposals, sheet, pending_out)
-    return Draft(article_id, sheet, proposals.to_dict(), pending_out, text, warnings)
+    return Draft(article_id, sheet, proposals.to_dict(text), pending_out, text, warnings)
 
 
 def _prune(proposals: Proposals, sheet: Doc, pending: list[Doc]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from ..model import Registry
+from ..model import Registry, display_name
 
 # a proposed registry entry, in the registries' YAML shape (label, description, type, …)
 Entry = dict[str, Any]
@@ -197,5 +197,82 @@ class Proposals:
         entry = self.entries[section].get(key)
         return str(entry["label"]["en"]) if entry and "en" in entry["label"] else None
 
-    def to_dict(self) -> dict[str, dict[str, Entry]]:
-        return {s: dict(sorted(v.items())) for s, v in self.entries.items() if v}
+    def to_dict(self, text: str = "") -> dict[str, dict[str, Entry]]:
+        """The proposals as written (:func:`written_labels`): while the article is read, a Korean proposal's
+        ``label.en`` holds the Korean name (the readers compare names with it); no Hangul stays in it."""
+        return {s: {k: _written(s, e, text) for k, e in sorted(v.items())}
+                for s, v in self.entries.items() if v}
+
+
+_HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
+# an English name or acronym in brackets right after a Korean one ("경제협력개발기구(OECD)") or the Korean one in
+# brackets right after it ("OECD(경제협력개발기구)"): letters, spaces, &.'- only (no digits: "(H100)" is a model)
+_LATIN_NAME = r"([A-Za-z][A-Za-z&.'’ -]{0,58}[A-Za-z.])"
+ROMANISED = "ko-Latn"     # the language tag of a romanised Korean label
+NO_ENGLISH = "the article gives no English name: add label.en when accepting"
+
+
+def given_english(name: str, text: str) -> str | None:
+    """The English name the article gives in brackets beside ``name`` ("람다랩스(Lambda Labs)",
+    "OECD(경제협력개발기구)"), or None."""
+    if not text or not name:
+        return None
+    given = re.search(re.escape(name) + r"\s?\(\s?" + _LATIN_NAME + r"\s?\)", text) \
+        or re.search(_LATIN_NAME + r"\s?\(\s?" + re.escape(name) + r"\s?\)", text)
+    return given.group(1).strip() if given else None
+
+
+def written_labels(label: Mapping[str, str], text: str, *, acronyms: bool = True) -> dict[str, str]:
+    """The labels of a proposal as written: an English label only when it is English the article gives.
+
+    ``label`` is the proposal as read, whose ``en`` may hold the Korean name. Then ``ko`` is the article's name,
+    ``en`` the English name the article gives in brackets beside it (absent when it gives none; with
+    ``acronyms=False`` an all-capital one such as "IT" in "기술(IT)" glosses the word rather than names it, and does
+    not count) and ``ko-Latn`` the Korean name romanised (Revised Romanisation, letter by letter, Latin parts kept)
+    for readers of Latin script.
+    """
+    en = label.get("en")
+    if not isinstance(en, str) or not _HANGUL.search(en):
+        return dict(label)
+    ko = label.get("ko") or en
+    out = {k: v for k, v in label.items() if k != "en"}
+    out["ko"] = ko
+    english = given_english(ko, text) or (given_english(en, text) if en != ko else None)
+    if english and not acronyms and not re.search(r"[a-z]", english):
+        english = None
+    if english:
+        out["en"] = english
+    elif _HANGUL.search(ko):
+        out[ROMANISED] = romanize(ko)
+    return dict(sorted(out.items()))
+
+
+def _written(section: str, entry: Entry, text: str) -> Entry:
+    """``entry`` as written: its labels by :func:`written_labels`; with no English label, its description says
+    that a reviewer should add one."""
+    label = entry.get("label") or {}
+    # entities are often named by an acronym (BCG, OECD); a measure, ranking or classification is not
+    labels = written_labels(label, text, acronyms=section == "entities")
+    if labels == label:
+        return entry
+    out = {**entry, "label": labels}
+    if "en" not in labels and section != "units":          # a unit entry has no description
+        note = (entry.get("description") or {}).get("en")
+        out["description"] = {**(entry.get("description") or {}),
+                              "en": f"{note}; {NO_ENGLISH}" if note else NO_ENGLISH}
+    if "proposed" in out:
+        out["proposed"] = out.pop("proposed")   # last, as the registries write it
+    return out
+
+
+def reading_names(registry: Registry) -> Registry:
+    """``registry`` ready for reading articles: a proposed entry without an English label (a Korean proposal of an
+    earlier batch) gets its name in another language as ``label.en`` in memory, as the article's own proposals
+    have while it is read (the readers compare names with ``label.en``). Nothing of this is written."""
+    items: list[Any] = [*registry.entities.values(), *registry.units.values(), *registry.indicators.values(),
+                        *registry.rankings.values(), *registry.classifications.values()]
+    items += [g for c in registry.classifications.values() for g in c.groups.values()]
+    for item in items:
+        if "en" not in item.label:
+            item.label["en"] = display_name(item.label)
+    return registry

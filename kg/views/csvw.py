@@ -15,9 +15,9 @@ _PERIOD = r"\d{4}(-\d{2}(-\d{2})?)?"
 COLUMN_TYPES: dict[str, tuple[object, bool, str]] = {
     "article": ("string", True, "article id"),
     "kind": ({"base": "string", "format": "observation|rank|membership"}, True, "kind of fact"),
-    "subject": ("string", True, "English name of the subject"),
+    "subject": ("string", True, "English name of the subject (else its own)"),
     "subject_id": ("string", True, "ISO 3166-1 alpha-2 code of a country, else the registry key"),
-    "measure": ("string", True, "indicator, ranking or classification (English label)"),
+    "measure": ("string", True, "indicator, ranking or classification (English label; else its own)"),
     "value": ("decimal", False, "value in the unit's base (observations; the low end of a range)"),
     "unit": ("string", False, "unit code (observations)"),
     "rank": ({"base": "integer", "minimum": 1}, False, "position in the ranking (rank entries)"),
