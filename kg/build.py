@@ -13,12 +13,14 @@ Order matters for the guarantees we make:
 from __future__ import annotations
 
 import collections
+import contextlib
 import gc
 import hashlib
 import multiprocessing
 import os
 import re
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -185,23 +187,23 @@ class Mapped:
         return self._file.name
 
     def chunks(self, limit: int) -> Iterator[tuple[list[str], bytes]]:
-        """The graphs in the order they were added, in runs of about ``limit`` quads: (graph IRIs, N-Quads)."""
-        run: list[str] = []
+        """The graphs in the order they were added, in runs of about ``limit`` quads: (graph IRIs, N-Quads).
+        Read through a file handle of its own, so a thread can read while another uses the spool."""
+        runs: list[list[str]] = [[]]
         size = 0
         for key in list(self._at):
-            run.append(key)
+            runs[-1].append(key)
             size += self.quads(key)
             if size >= limit:
-                yield self._run(run)
-                run, size = [], 0
-        if run:
-            yield self._run(run)
-
-    def _run(self, keys: list[str]) -> tuple[list[str], bytes]:
-        start = self._at[keys[0]][1]
-        end = self._at[keys[-1]][1] + self._at[keys[-1]][2]
-        self._file.seek(start)
-        return [self.graph(key) for key in keys], self._file.read(end - start)
+                runs.append([])
+                size = 0
+        with open(self.path, "rb") as file:
+            for keys in runs:
+                if keys:
+                    start = self._at[keys[0]][1]
+                    end = self._at[keys[-1]][1] + self._at[keys[-1]][2]
+                    file.seek(start)
+                    yield [self.graph(key) for key in keys], file.read(end - start)
 
     def close(self) -> None:
         self._file.close()
@@ -325,18 +327,10 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         rankings_changed = old_rankings.get("hash") != rankings_hash
         anything_changed = bool(new_quads or summary.registry_changed or summary.removed)
 
-        # 2. validate what changed, together with the registry and editions it refers to
-        fresh: dict[str, list[ResultRecord]] = {}
-        phases.next("validate")
-        counts: dict[str, GraphCounts] = {}    # graph IRI -> its counts, for the graphs validated now
-        if anything_changed:
-            # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
-            # finds them cached and does not read those graphs back from the store)
-            piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads if k in hashes}
-            fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
-                                         pieces=(base, piece_keys, store_path), counts=counts)
-
-        # 3. store (opened only now: bad input above never touches it)
+        # 2. validate what changed, together with the registry and editions it refers to. Every input is loaded
+        # and checked by now, so the store's new version is opened and a thread bulk-loads the changed graphs into
+        # it meanwhile (pyoxigraph releases the GIL: the store and the validation workers share the cores); the
+        # version is discarded, the live one untouched, if anything below fails
         registry_name = iris.registry_graph().value
         article_prefix = iris.article_graph("").value
 
@@ -346,49 +340,75 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 return registry_name
             return article_prefix + (key if _PLAIN_KEY.fullmatch(key) else quote(key, safe="-_.~"))
 
-        if summary.registry_changed:
-            counts[registry_name] = graph_counts(_as_stored(reg_quads), base)
-        graphs_state = _graphs_state(old_graphs, hashes, editions, fresh,
-                                     {key: counts[graph_name(key)] for key in (*editions, REGISTRY_KEY)
-                                      if graph_name(key) in counts}, drafts, store_path)
-        summary.report = _report(graphs_state, store_path)
-        rankings_counts = graph_counts(_as_stored(rankings_quads), base) if rankings_changed else old_rankings["counts"]
-        try:
-            sums = replaced(old_sums, old_graphs, graphs_state)
-        except ValueError:
-            raise _damaged_state(store_path) from None
-        new_state: State = {"version": STATE_VERSION, "base": base, "graphs": graphs_state,
-                            "rankings": {"hash": rankings_hash, "counts": rankings_counts}, "sums": sums.to_json()}
-        keys = {graph_name(k): digest for k, digest in hashes.items()}
-        keys[iris.rankings_graph().value] = rankings_hash
-        expected = {*keys}
-        # The store calls gc.collect() to close RocksDB; with the objects made so far (the state) frozen it does not
-        # walk them (a tenth of a second per thousand articles otherwise). Unfrozen when the build ends.
-        gc.freeze()
-        frozen = True
+        fresh: dict[str, list[ResultRecord]] = {}
+        phases.next("validate")
+        counts: dict[str, GraphCounts] = {}    # graph IRI -> its counts, for the graphs validated now
+        with contextlib.ExitStack() as stack:
+            store: KgStore | None = None
+            loader: _StoreLoader | None = None
+            present: set[str] = set()
 
-        phases.next("store")
-        if not (anything_changed or rankings_changed) and base_version is not None and graphs_state == old_graphs:
-            # nothing to write into the store: the outputs are made from the live version (under the writer lock,
-            # as a build's are), unless graphs went missing from it
-            with writer_lock(store_path), KgStore(store_path, read_only=True) as store:
-                present = _stored_graphs(store, state, graph_name)
-                if store.version == base_version and expected <= present:
-                    done = _finish(store, summary, new_state, sums, present, base, out_dir, html, tick, keys,
-                                   phases)
-                    sheets.save()
-                    return done
+            def open_writer() -> tuple[KgStore, set[str], _StoreLoader]:
+                """The new version, the graphs it holds (copied from the live one) and its loader."""
+                opened = stack.enter_context(_open_writer(store_path, usable, base_version))
+                stored = _stored_graphs(opened, state, graph_name) if usable else set(opened.graphs())
+                # The state says these are stored; if the store lost them (deleted by hand), map them again.
+                lost = stack.enter_context(_lost_graphs(stored, summary.unchanged, graph_name, paths_by_id,
+                                                        registry, iris, text_dir))
+                return opened, stored, _StoreLoader(opened, new_quads, lost)
 
-        with KgStore(store_path, fresh=not usable) as store:
-            if store.base_version != base_version:
-                raise StoreError(f"the store at {store_path} changed while this build was loading its input "
-                                 "(another build finished meanwhile)", hint="run 'kg build' again")
-            present = _stored_graphs(store, state, graph_name) if usable else set(store.graphs())
-            # The state says these are stored; if the store lost them (deleted by hand), map them again.
-            for article_id in summary.unchanged:
-                if graph_name(article_id) not in present:
-                    _add_article(new_quads, load_article(paths_by_id[article_id], registry, text_dir=text_dir),
-                                 registry, iris)
+            if anything_changed:
+                store, present, loader = open_writer()
+                loader.start()
+                # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
+                # finds them cached and does not read those graphs back from the store)
+                piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads if k in hashes}
+                try:
+                    fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
+                                                 pieces=(base, piece_keys, store_path), counts=counts)
+                finally:
+                    loader.join()
+
+            # 3. the state, then the store
+            if summary.registry_changed:
+                counts[registry_name] = graph_counts(_as_stored(reg_quads), base)
+            graphs_state = _graphs_state(old_graphs, hashes, editions, fresh,
+                                         {key: counts[graph_name(key)] for key in (*editions, REGISTRY_KEY)
+                                          if graph_name(key) in counts}, drafts, store_path)
+            summary.report = _report(graphs_state, store_path)
+            rankings_counts = (graph_counts(_as_stored(rankings_quads), base) if rankings_changed
+                               else old_rankings["counts"])
+            try:
+                sums = replaced(old_sums, old_graphs, graphs_state)
+            except ValueError:
+                raise _damaged_state(store_path) from None
+            new_state: State = {"version": STATE_VERSION, "base": base, "graphs": graphs_state,
+                                "rankings": {"hash": rankings_hash, "counts": rankings_counts},
+                                "sums": sums.to_json()}
+            keys = {graph_name(k): digest for k, digest in hashes.items()}
+            keys[iris.rankings_graph().value] = rankings_hash
+            expected = {*keys}
+            # The store calls gc.collect() to close RocksDB; with the objects made so far (the state) frozen it
+            # does not walk them (a tenth of a second per thousand articles otherwise). Unfrozen when the build ends.
+            gc.freeze()
+            frozen = True
+
+            phases.next("store")
+            if store is None:
+                if not rankings_changed and base_version is not None and graphs_state == old_graphs:
+                    # nothing to write into the store: the outputs are made from the live version (under the
+                    # writer lock, as a build's are), unless graphs went missing from it
+                    with writer_lock(store_path), KgStore(store_path, read_only=True) as live:
+                        stored = _stored_graphs(live, state, graph_name)
+                        if live.version == base_version and expected <= stored:
+                            done = _finish(live, summary, new_state, sums, stored, base, out_dir, html, tick, keys,
+                                           phases)
+                            sheets.save()
+                            return done
+                store, present, loader = open_writer()
+                loader.run()
+            assert loader is not None
+            loader.check()
             replace: dict[str, list[pyoxigraph.Quad]] = {}
             if summary.registry_changed or graph_name(REGISTRY_KEY) not in present:
                 replace[graph_name(REGISTRY_KEY)] = reg_quads
@@ -396,9 +416,6 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 replace[iris.rankings_graph().value] = rankings_quads
             tick("store", 0, 1)
             store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
-            # in runs: Oxigraph's bulk loader holds about a million quads per thread in memory before it writes
-            for names, data in new_quads.chunks(STORE_BATCH_QUADS):
-                store.load_graphs(names, data)
             removed = {graph_name(k) for k in summary.removed}
             # what the next build needs to know the graphs of this version without listing them (_stored_graphs)
             new_state["stored"] = {"version": store.version, "others": sorted(present - expected - removed)}
@@ -434,6 +451,64 @@ def _stored_graphs(store: KgStore, state: State, graph_name: Callable[[str], str
         names.add(Iris(state["base"]).rankings_graph().value)
         return names | set(stored["others"])
     return set(store.graphs())
+
+
+@contextlib.contextmanager
+def _open_writer(store_path: Path, usable: bool, base_version: str | None) -> Iterator[KgStore]:
+    """The store's new version, open for writing (a copy of the live one, or empty when the live state is of
+    another format); stops when a build finished since this one read the live state."""
+    with KgStore(store_path, fresh=not usable) as store:
+        if store.base_version != base_version:
+            raise StoreError(f"the store at {store_path} changed while this build was loading its input "
+                             "(another build finished meanwhile)", hint="run 'kg build' again")
+        yield store
+
+
+@contextlib.contextmanager
+def _lost_graphs(present: set[str], unchanged: list[str], graph_name: Callable[[str], str],
+                 paths_by_id: dict[str, Path], registry: Registry, iris: Iris,
+                 text_dir: Path | None) -> Iterator[Mapped]:
+    """The unchanged articles whose graphs are not among ``present`` (the store lost them, deleted by hand: the
+    state says they are stored), mapped again."""
+    missing = Mapped()
+    try:
+        for article_id in unchanged:
+            if graph_name(article_id) not in present:
+                _add_article(missing, load_article(paths_by_id[article_id], registry, text_dir=text_dir),
+                             registry, iris)
+        yield missing
+    finally:
+        missing.close()
+
+
+class _StoreLoader(threading.Thread):
+    """Bulk-loads the changed graphs (then the lost ones) into the store's new version, in runs: Oxigraph's bulk
+    loader holds about a million quads per thread in memory before it writes. ``start()`` runs it beside the
+    validation (pyoxigraph releases the GIL while it loads), ``run()`` in the caller's thread; ``check()``
+    raises what it failed with.
+
+    The changed graphs are loaded leniently (IRIs not checked again): validation parses the same text strictly,
+    and a build whose validation fails never commits this version. The lost graphs are not validated again,
+    so they are checked as they load."""
+
+    def __init__(self, store: KgStore, changed: Mapped, lost: Mapped) -> None:
+        super().__init__(name="kg-store-load", daemon=True)
+        self.store, self.changed, self.lost = store, changed, lost
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for mapped, lenient in ((self.changed, True), (self.lost, False)):
+                for names, data in mapped.chunks(STORE_BATCH_QUADS):
+                    self.store.load_graphs(names, data, lenient=lenient)
+        except BaseException as exc:   # noqa: BLE001 - handed to the build's thread by check()
+            self.error = exc
+
+    def check(self) -> None:
+        if self.ident is not None:   # started as a thread
+            self.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _as_stored(quads: list[pyoxigraph.Quad]) -> list[pyoxigraph.Quad]:
