@@ -21,7 +21,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -150,16 +150,21 @@ def _graph_sections(quads: list[Quad], base: str) -> dict[str, bytes]:
     header), its JSON-LD graph object (no surrounding brackets) and its statements as Turtle (no prefix header).
     Whole files are these pieces concatenated in order (TriG, JSON-LD: graph IRI order; Turtle: subject order,
     see ``Pieces``), byte for byte what ``Snapshot`` writes (tests/test_build.py compares them)."""
-    lines = sorted(serialized(quads, RdfFormat.N_QUADS).splitlines())
-    ordered = list(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS)) if lines else []
-    triples = sorted(set(serialized([q.triple for q in ordered], RdfFormat.N_TRIPLES).splitlines()))
+    # in the order of their N-Quads lines: str() of a quad is its line without " ." (the serialiser writes that
+    # text), and UTF-8 bytes sort as the code points do; no serialising and parsing back (a third of a full
+    # build's time in pieces went there)
+    ordered = sorted(quads, key=str)
+    statements: Iterable[Triple] = [q.triple for q in ordered]
+    triples = serialized(statements, RdfFormat.N_TRIPLES).splitlines() if ordered else []
+    if any(a >= b for a, b in pairwise(triples)):   # a graph's triples are distinct
+        triples = sorted(set(triples))                                   # unless the quads repeat one
+        statements = pyoxigraph.parse(b"".join(line + b"\n" for line in triples), format=RdfFormat.N_TRIPLES)
     ntriples = b"".join(line + b"\n" for line in triples)
     prefixes = prefixes_for(base)
     header, trig = _split_header(serialized(ordered, RdfFormat.TRIG, prefixes))
     turtle = b""
     if triples:
-        parsed = pyoxigraph.parse(ntriples, format=RdfFormat.N_TRIPLES)
-        turtle = _split_header(serialized(parsed, RdfFormat.TURTLE, prefixes))[1]
+        turtle = _split_header(serialized(statements, RdfFormat.TURTLE, prefixes))[1]
     jsonld = serialized(ordered, RdfFormat.JSON_LD)
     return {"ntriples": ntriples, "trig": trig, "jsonld": jsonld[1:-1] if jsonld.startswith(b"[") else jsonld,
             "turtle": turtle, "header": header}
