@@ -383,6 +383,57 @@ def test_parallel_load_gives_the_same_outputs_and_a_bad_sheet_leaves_the_store_a
     assert snapshot(out) == outputs
 
 
+
+@pytest.mark.parametrize("failing", ["validation", "store load"])
+def test_a_build_failing_while_the_store_loads_beside_validation_leaves_the_store_as_it_was(tmp_path, monkeypatch,
+                                                                                           failing):
+    """The changed graphs are bulk-loaded into the new version while they are validated: when validation (here a
+    shape the fast engine cannot compile) or the loading thread fails, the build stops with that error and the
+    live version, its content, the other versions and the outputs stay as they were."""
+    import kg.validate
+    from bench.generate import generate
+    from kg.errors import InputError, StoreError
+    from kg.store import live_version
+
+    data, store, out = tmp_path / "data", tmp_path / "store", tmp_path / "out"
+    generate(data, 6, seed=3)
+    build([data], out_dir=out, store_path=store, html=False)
+
+    def content() -> tuple[str | None, list[str], list[str]]:
+        with KgStore(store, read_only=True) as opened:
+            quads = sorted(str(q) for g in opened.graphs() for q in opened.quads(g))
+        return live_version(store), sorted(p.name for p in store.iterdir()), quads
+
+    before, outputs = content(), snapshot(out)
+    sheet = sorted((data / "articles").glob("*.yaml"))[2]
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("approximate: false", "approximate: true"),
+                     encoding="utf-8")
+    loaded: list[list[str]] = []
+    original_load = KgStore.load_graphs
+    if failing == "validation":
+        shapes = tmp_path / "shapes.ttl"
+        shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+                          "<urn:s> sh:targetClass <urn:C> ; sh:xone ( <urn:a> <urn:b> ) ; sh:message \"m\" .\n",
+                          encoding="utf-8")
+        monkeypatch.setattr(kg.validate, "shapes_path", lambda: shapes)
+
+        def recording_load(self: KgStore, names, nquads, **kwargs):   # the changed graph did reach the version
+            loaded.append(list(names))
+            original_load(self, names, nquads, **kwargs)
+        monkeypatch.setattr(KgStore, "load_graphs", recording_load)
+        expected: type[Exception] = InputError
+    else:
+        def failing_load(self: KgStore, names, nquads, **kwargs):
+            raise StoreError("the disk is full (injected)")
+        monkeypatch.setattr(KgStore, "load_graphs", failing_load)
+        expected = StoreError
+    with pytest.raises(expected):
+        build([data], out_dir=out, store_path=store, html=False)
+    if failing == "validation":
+        assert loaded == [[BASE + "graph/article/" + sheet.stem]]
+    assert content() == before
+    assert snapshot(out) == outputs
+
 def test_timings_name_every_phase_of_a_build_in_order(tmp_path, capsys):
     """``kg build --timings`` prints each phase's wall time; a build with nothing changed still goes through
     every phase (the phases skip their work, not their place in the line)."""
