@@ -3,8 +3,11 @@
 Library entry points (no printing, errors as ``kg.errors`` exceptions):
 
 - :func:`extract_file` — one article file → a :class:`~kg.extract.draft.Draft` (``to_dict()``, ``to_yaml()``);
+- :func:`extract_many` — article files → drafts in order, the next article's Korean analysis running in
+  kiwipiepy's threads while the rules read the current one (the same drafts as :func:`extract_file` one by one);
 - :func:`extract_paths` — files and folders → drafts written to a folder, in parallel (one process per core, the
-  language model and registries loaded once per process).
+  language model and registries loaded once per process, each process drafting runs of files with
+  :func:`extract_many`).
 """
 from __future__ import annotations
 
@@ -16,10 +19,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from ..atomic import write_text
-from ..errors import InputError, Location
+from ..errors import InputError, KgError, Location
 from ..model import Registry
 from ..yamlsource import read_plain
 from .draft import Draft, build_draft, dump_yaml, slugify
@@ -30,7 +33,8 @@ from .ranked_by import rank_by_figures
 from .resolve import Gazetteer
 from .text import ArticleText, article_files, read_article
 
-__all__ = ["Draft", "ExtractResult", "extract_file", "extract_paths", "extract_text", "write_batch"]
+__all__ = ["Draft", "ExtractResult", "extract_file", "extract_many", "extract_paths", "extract_text", "prefetch",
+           "write_batch"]
 
 _GAZETTEERS: dict[int, Gazetteer] = {}
 
@@ -117,6 +121,40 @@ def extract_text(article: ArticleText, registry: Registry, *, article_id: str | 
                        published=article.published, published_note=article.published_note, url=article.url,
                        text=article.text, mentions=seen, candidates=candidates, proposals=proposals,
                        warnings=warnings)
+
+
+def prefetch(article: ArticleText, registry: Registry) -> None:
+    """Start what can run beside Python before ``article`` is drafted: its Korean sentences' analysis, which
+    kiwipiepy does in its own threads (without the GIL) while the rules read the article before it."""
+    start = getattr(_engine(registry, article.language).rules, "prefetch", None)
+    if start is not None:
+        start(article.text, article.body_end)
+
+
+def extract_many(paths: Iterable[str | Path], registry: Registry, *, lang: str = "auto", date: dt.date | None = None,
+                 publisher: str | None = None) -> Iterator[tuple[ArticleText, Draft]]:
+    """Draft article files in order, each as :func:`extract_file` would: the next file is read and its analysis
+    started (:func:`prefetch`) before the rules run on the current one, so the two overlap. An unreadable file
+    raises in its turn, after the drafts before it."""
+    files = iter(paths)
+
+    def read_next() -> ArticleText | KgError | None:
+        path = next(files, None)
+        if path is None:
+            return None
+        try:
+            article = read_article(Path(path), lang=lang or "auto", date=date)
+            prefetch(article, registry)
+        except KgError as e:
+            return e
+        return article
+
+    ahead = read_next()
+    while ahead is not None:
+        current, ahead = ahead, read_next()
+        if isinstance(current, KgError):
+            raise current
+        yield current, extract_text(current, registry, publisher=publisher)
 
 
 def extract_file(path: str | Path, registry: Registry, *, lang: str = "auto", date: dt.date | None = None,
@@ -224,11 +262,10 @@ def _init_worker(registry_dirs: list[str]) -> None:
     _WORKER["registry"] = reading_names(load_registries([Path(d) for d in registry_dirs]))
 
 
-def _work(args: tuple[str, str, dt.date | None, str | None]) -> tuple[Draft, Path, bool]:
-    path, lang, date, publisher = args
-    article = read_article(Path(path), lang=lang, date=date)
-    draft = extract_text(article, _WORKER["registry"], publisher=publisher)
-    return draft, Path(path), article.from_html
+def _work(args: tuple[list[str], str, dt.date | None, str | None]) -> list[tuple[Draft, Path, bool]]:
+    paths, lang, date, publisher = args
+    return [(draft, article.path, article.from_html)
+            for article, draft in extract_many(paths, _WORKER["registry"], lang=lang, date=date, publisher=publisher)]
 
 
 def extract_paths(paths: list[Path], *, data_dir: Path = Path("data"), out_dir: Path = Path("drafts"),
@@ -255,21 +292,24 @@ def extract_paths(paths: list[Path], *, data_dir: Path = Path("data"), out_dir: 
             raise InputError(f"two articles would get the id {aid!r} (also {ids[aid]})", location=Location.of(f),
                              hint="rename one of the files")
         ids[aid] = f
-    tasks = [(str(f), lang, date, publisher) for f in files]
     workers = min(jobs or os.cpu_count() or 1, len(files))
     drafts: list[tuple[Draft, Path, bool]] = []
     if workers <= 1:
         _init_worker(registry_dirs)
-        for task in tasks:
-            drafts.append(_work(task))
+        for article, draft in extract_many(files, _WORKER["registry"], lang=lang, date=date, publisher=publisher):
+            drafts.append((draft, article.path, article.from_html))
             if on_done:
-                on_done(drafts[-1][1])
+                on_done(article.path)
     else:
+        # a task is a run of files drafted by extract_many (the next one's analysis overlapping the current one)
+        size = max(1, len(files) // (workers * 8))
+        tasks = [([str(f) for f in files[i:i + size]], lang, date, publisher) for i in range(0, len(files), size)]
         # spawn, not fork: a forked child inherits kiwipiepy's worker threads mid-state and can hang forever
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(registry_dirs,),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
-            for item in pool.map(_work, tasks, chunksize=max(1, len(tasks) // (workers * 8))):
-                drafts.append(item)
-                if on_done:
-                    on_done(item[1])
+            for items in pool.map(_work, tasks):
+                for item in items:
+                    drafts.append(item)
+                    if on_done:
+                        on_done(item[1])
     return write_batch(drafts, out_dir)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from ....model import Registry
 from ...figures import Quantity, RankMention
 from ...resolve import Mention
-from ...tables import TableReader
+from ...tables import Row, TableReader
 from ..shared import MAKER_OF
 from ..shared import chain as _chain
 from ..shared import equivalent as _equivalent
@@ -152,6 +153,9 @@ def kiwi(words: list[str]) -> Any:
             analyser = Kiwi(num_workers=-1)
             for w in words:
                 analyser.add_user_word(w, "NNP", 0.0)
+            for started in list({id(b): b for b in _STARTED.values()}.values()):
+                started.results()           # finished with the analyser that started them, then dropped
+            _STARTED.clear()
             _KIWI, _KIWI_WORDS = analyser, frozenset(words)
             _ANALYSED.clear()
         return _KIWI
@@ -167,25 +171,91 @@ _ANALYSED_MAX = 20000
 
 
 def forget_analysed() -> None:
-    """Empty the cache of analysed sentence texts (a benchmark measuring text never seen before calls it)."""
+    """Empty the cache of analysed sentence texts (a benchmark measuring text never seen before calls it).
+    Analyses started ahead (:func:`start_analysis`) are kept: they are work for an article still to come."""
     _ANALYSED.clear()
 
 
+class _Started:
+    """A batch of texts given to kiwipiepy ahead of need: ``tokenize`` on a list returns at once and its worker
+    threads analyse the texts while Python runs the rules of the article before (they do not hold the GIL);
+    :meth:`results` waits for what is not finished yet."""
+
+    def __init__(self, texts: list[str], results: Any):
+        self.texts = texts
+        self._iter = results
+        self._got: dict[str, Analysed] | None = None
+
+    def results(self) -> dict[str, Analysed]:
+        if self._got is None:
+            self._got = {text: [(x[0].start, x[-1].end, [(t[2], t[3], t[0], t[1]) for t in x]) for x in sents]
+                         for text, sents in zip(self.texts, self._iter, strict=True)}
+            for text in self.texts:
+                _STARTED.pop(text, None)
+        return self._got
+
+
+# texts whose analysis has started and not been read yet (the next article of a batch: kg.extract.extract_many)
+_STARTED: dict[str, _Started] = {}
+_STARTED_MAX = 5000
+# how many sentence texts were given to kiwipiepy in this process (a benchmark checks that drafting ahead does
+# the same analysis work as drafting one by one)
+_COUNT = [0]
+
+
+def analysed_count() -> int:
+    """How many sentence texts this process has given to kiwipiepy so far."""
+    return _COUNT[0]
+
+
+def _tokenize(analyser: Any, texts: list[str]) -> Any:
+    _COUNT[0] += len(texts)
+    # ``tokenize(split_sents=True)`` is what ``split_into_sents`` runs, without building its Sentence objects and
+    # sub-sentences (unused); a sentence spans its first token's start to its last token's end, as there; a token
+    # indexes as (form, tag, start, length), read faster by index than by attribute or unpacking
+    return analyser.tokenize(texts, split_sents=True)
+
+
+def start_analysis(words: list[str], texts: list[str]) -> None:
+    """Give kiwipiepy the texts not analysed nor started yet, without waiting: :func:`analyse` reads the results."""
+    analyser = kiwi(words)
+    todo = list(dict.fromkeys(t for t in texts if t not in _ANALYSED and t not in _STARTED))
+    if not todo:
+        return
+    if len(_STARTED) + len(todo) > _STARTED_MAX:
+        for started in {id(b): b for b in _STARTED.values()}.values():
+            started.results()
+    started = _Started(todo, _tokenize(analyser, todo))
+    for text in todo:
+        _STARTED[text] = started
+
+
 def analyse(words: list[str], texts: list[str]) -> list[Analysed]:
-    """Sentences and morphemes of each text (offsets local to the text), through the cache."""
+    """Sentences and morphemes of each text (offsets local to the text), through the cache and the analyses
+    started ahead."""
     analyser = kiwi(words)
     got = {t: _ANALYSED.get(t) for t in texts}
+    waiting = {id(b): b for t, v in got.items() if v is None and (b := _STARTED.get(t)) is not None}
+    for started in waiting.values():        # each batch read whole (reading it takes its texts off _STARTED)
+        for text, result in started.results().items():
+            if text in got and got[text] is None:
+                got[text] = result
     todo = [t for t, v in got.items() if v is None]
+    new = [t for t in got if t not in _ANALYSED]
+    if new and len(_ANALYSED) + len(new) > _ANALYSED_MAX:
+        _ANALYSED.clear()
+    for text, have in got.items():
+        if have is not None:
+            _ANALYSED[text] = have
     if todo:
-        if len(_ANALYSED) + len(todo) > _ANALYSED_MAX:
-            _ANALYSED.clear()
-        # ``tokenize(split_sents=True)`` is what ``split_into_sents`` runs, without building its Sentence objects
-        # and sub-sentences (unused); a sentence spans its first token's start to its last token's end, as there;
-        # a token indexes as (form, tag, start, length), read faster by index than by attribute or unpacking
-        for text, sents in zip(todo, analyser.tokenize(todo, split_sents=True), strict=True):
+        for text, sents in zip(todo, _tokenize(analyser, todo), strict=True):
             got[text] = _ANALYSED[text] = [(x[0].start, x[-1].end, [(t[2], t[3], t[0], t[1]) for t in x])
                                            for x in sents]
     return [v for t in texts if (v := got[t]) is not None]
+
+
+# lines (offset, text), table rows by offset and by text, sentences (line, start, end), indexes of the sentences to analyse
+_Prepared = tuple[list[tuple[int, str]], dict[int, Row], Mapping[str, Row], list[tuple[int, int, int]], list[int]]
 
 
 class KoreanRules(QuotedSpeakers, TableReader):
@@ -195,6 +265,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
         self.user_words = user_words
         self.home_country: str | None = None
         self._home: re.Pattern[str] | None = None
+        self._prepared: dict[tuple[str, int], _Prepared] = {}     # by prefetch, for sentences
 
     def use_registry(self, registry: Registry) -> None:
         """The registry's facts about Korean articles: the home country and the words that mean it
@@ -206,14 +277,13 @@ class KoreanRules(QuotedSpeakers, TableReader):
             if words and self.home_country else None
 
     # -------------------------------------------------------------------------------------- sentences
-    def sentences(self, text: str, body_end: int) -> list[Sentence]:
-        """Sentences of the body, one paragraph per line. Lines are split at sentence-final punctuation; the
-        sentences with a digit (the only ones that can hold a figure or a rank) go through kiwipiepy, in one batch
-        per article, which may split them further and gives their morphemes. The others only carry context
-        (topics and attributions), and kiwipiepy costs about as much per character as all the rules together."""
+    def _prepare(self, text: str, body_end: int) -> _Prepared:
+        """The body's non-empty lines (offset, text), its table rows (by offset and by text), its sentences (line index, start, end) and
+        which of them go through kiwipiepy (those with a digit, outside tables)."""
         body = text[:body_end]
         lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", body) if m.group(0).strip()]
         rows = self.scan_tables(body)
+        by_text = self._rows
         pieces: list[tuple[int, int, int]] = []         # line index, start and end of a sentence in the line
         for i, (offset, line) in enumerate(lines):
             if offset in rows:
@@ -221,6 +291,25 @@ class KoreanRules(QuotedSpeakers, TableReader):
             else:
                 pieces.extend((i, a, b) for a, b in _regex_sentences(line))
         analysed = [j for j, (i, a, b) in enumerate(pieces) if lines[i][0] not in rows and _DIGIT.search(lines[i][1], a, b)]
+        return lines, rows, by_text, pieces, analysed
+
+    def prefetch(self, text: str, body_end: int) -> None:
+        """Start the analysis of an article to be read soon (:meth:`sentences` of the same text reads it): kiwipiepy
+        works on it in its own threads meanwhile. What is prepared here is kept for :meth:`sentences`."""
+        if len(self._prepared) >= 8:
+            self._prepared.clear()
+        lines, _, _, pieces, analysed = self._prepared[(text, body_end)] = self._prepare(text, body_end)
+        if analysed:
+            start_analysis(self.user_words, [lines[pieces[j][0]][1][pieces[j][1]:pieces[j][2]] for j in analysed])
+
+    def sentences(self, text: str, body_end: int) -> list[Sentence]:
+        """Sentences of the body, one paragraph per line. Lines are split at sentence-final punctuation; the
+        sentences with a digit (the only ones that can hold a figure or a rank) go through kiwipiepy, in one batch
+        per article, which may split them further and gives their morphemes. The others only carry context
+        (topics and attributions), and kiwipiepy costs about as much per character as all the rules together."""
+        prepared = self._prepared.pop((text, body_end), None)
+        lines, rows, by_text, pieces, analysed = prepared if prepared is not None else self._prepare(text, body_end)
+        self._rows = by_text            # the table rows of this article (a prefetch may have scanned another since)
         split: dict[int, list[tuple[int, int, list[Any]]]] = {}
         if analysed:
             batch = analyse(self.user_words, [lines[pieces[j][0]][1][pieces[j][1]:pieces[j][2]] for j in analysed])
