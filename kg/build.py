@@ -225,7 +225,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     phases = _Phases(timings, "read")
 
     # 1. load and check everything; nothing is written before this completes
-    registry_dirs, files = discover(paths)
+    links: dict[str, bool] = {}   # a listed sheet -> whether it is a symbolic link (data_path need not look)
+    registry_dirs, files = discover(paths, links)
 
     def make_registry() -> tuple[Registry, bytes, str]:
         registry = load_registries(registry_dirs)
@@ -274,7 +275,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         sheet_part, text_part = sheets.hashes(article_id, path, text_dir / f"{article_id}.txt" if text_dir else None)
         # the sheet's bytes, the registry, the text, and the sheet's name as the graph records it (nkg:definedAt):
         # a corpus moved or renamed gives its facts their new source path
-        digest = hashlib.sha256(sheet_part + reg_part + text_part + data_path(path).encode()).hexdigest()
+        digest = hashlib.sha256(sheet_part + reg_part + text_part
+                                + data_path(path, links.get(str(path))).encode()).hexdigest()
         unchanged = old is not None and entry_hash(old) == digest and not summary.registry_changed
         entries.append((article_id, digest, unchanged, not unchanged))
     to_load = [paths_by_id[article_id] for article_id, _, _, needs in entries if needs]

@@ -41,14 +41,15 @@ def country_name(code: str, lang: str) -> str | None:
     return Locale.parse(lang).territories.get(code)
 
 
-def data_path(path: Path) -> str:
+def data_path(path: Path, link: bool | None = None) -> str:
     """How the graph names a source file: its last three path parts ("data/articles/x.yaml").
 
     Independent of the working directory and of where the data folder lies, so builds from anywhere give the
-    same bytes; error messages use the full path instead (``display_path``) so the file can be opened."""
+    same bytes; error messages use the full path instead (``display_path``) so the file can be opened. ``link``:
+    whether the file is a symbolic link, when the caller knows it (``discover`` does), else looked up."""
     text = str(path)
     cwd = os.getcwd()
-    if os.path.islink(text):            # a link's own name may differ from its target's: resolve it all
+    if os.path.islink(text) if link is None else link:   # a link's name may differ from its target's: resolve all
         return "/".join(Path(cwd, text).resolve().parts[-3:])
     folder, name = os.path.split(text)
     return _folder_prefix(folder, cwd) + name
@@ -740,10 +741,12 @@ def _yaml_files(folder: Path, links: dict[str, bool]) -> list[Path]:
     return files
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+def discover(paths: list[Path], links: dict[str, bool] | None = None) -> tuple[list[Path], list[Path]]:
+    """The registry folders and the fact sheets ``paths`` name. ``links`` (when given) gets, for each listed
+    sheet (``str`` of its path), whether it is a symbolic link (known from the listing: no stat per file)."""
     registry_dirs: list[Path] = []
     article_files: list[Path] = []
-    links: dict[str, bool] = {}   # a listed file -> whether it is a symbolic link
+    links = {} if links is None else links   # a listed file -> whether it is a symbolic link
     for path in paths:
         if path.is_dir():
             if (path / "registries").is_dir() or (path / "articles").is_dir():

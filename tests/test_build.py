@@ -552,7 +552,7 @@ def test_a_renamed_corpus_folder_gives_its_facts_their_new_source_path(tmp_path)
 def test_a_sheet_is_named_by_its_resolved_path_s_last_three_parts(tmp_path, monkeypatch):
     """kg.load.data_path resolves a sheet's folder once and appends the name; it must name every file as
     resolving the whole path would, links to files and folders included."""
-    from kg.load import data_path
+    from kg.load import data_path, discover
 
     articles = tmp_path / "data" / "articles"
     articles.mkdir(parents=True)
@@ -570,6 +570,12 @@ def test_a_sheet_is_named_by_its_resolved_path_s_last_three_parts(tmp_path, monk
                 str(articles / "link.yaml"): "elsewhere/real/b.yaml",
                 str(articles / "a.yaml"): "data/articles/a.yaml"}
     assert {path: data_path(Path(path)) for path in expected} == expected
+    # and with what discover's listing says of each file (a build does not look again)
+    for folder in ("data/articles", "folder-link"):
+        links: dict[str, bool] = {}
+        _, files = discover([Path(folder)], links)
+        assert {str(p): data_path(p, links.get(str(p))) for p in files} == {
+            f"{folder}/a.yaml": "data/articles/a.yaml", f"{folder}/link.yaml": "elsewhere/real/b.yaml"}
 
 
 def test_kept_sums_and_stored_graphs_follow_edits_removals_and_graphs_written_outside_a_build(tmp_path):
