@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--seed-text", type=Path, default=Path("/work/shared/seed/seed-article.ko.txt"))
+    seed = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "seed-article.ko.txt"
+    parser.add_argument("--seed-text", type=Path, default=seed,
+                        help="the seed article (default: ../shared/seed/seed-article.ko.txt beside the repository)")
     args = parser.parse_args(argv)
 
     from kg.extract import extract_file, extract_many, extract_paths
