@@ -83,20 +83,3 @@ class Totals:
     entities_without_wikidata: int = 0
     draft_articles: int = 0
     draft_facts: int = 0
-
-
-def totals(counts: Iterable[GraphCounts]) -> Totals:
-    """The counts of the union of the graphs whose counts are given."""
-    out = Totals()
-    entities: set[str] = set()
-    linked: set[str] = set()
-    for one in counts:
-        out.quads += one["quads"]
-        out.facts += one["facts"]
-        out.draft_articles += one["draft_articles"]
-        out.draft_facts += one["draft_facts"]
-        entities.update(one["entities"])
-        linked.update(one["linked"])
-    out.entities = len(entities)
-    out.entities_without_wikidata = len(entities - linked)
-    return out
