@@ -42,13 +42,13 @@ class ValidationResult:
             _location_key(self.defined_at),
             self.focus,
             self.shape,
-            self.path or "",
-            self.value or "",
+            _optional_key(self.path),
+            _optional_key(self.value),
             self.message,
             # the rest makes the order total, so equal keys never fall back on input order
             self.severity,
             self.focus_label,
-            self.defined_at or "",
+            _optional_key(self.defined_at),
         )
 
     def to_line(self) -> str:
@@ -109,6 +109,11 @@ def _location_key(defined_at: str | None) -> tuple[int, str, int]:
     if head and tail.isdigit():
         return (0, head, int(tail))
     return (0, defined_at, 0)
+
+
+def _optional_key(text: str | None) -> tuple[bool, str]:
+    """Absent before present, so None and "" (which render differently) never tie."""
+    return (text is not None, text or "")
 
 
 def _plural(count: int, word: str) -> str:

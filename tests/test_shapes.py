@@ -341,6 +341,22 @@ def test_defined_at_sorts_by_line_number():
     assert [r.defined_at for r in report.results] == ["a.yaml:9", "a.yaml:10", "a.yaml:100"]
 
 
+def test_an_absent_value_and_an_empty_one_never_tie_in_the_order():
+    # They render differently ("[p]" and "[p=]"), so a tie would leave the text to the input order.
+    def result(path: str | None, value: str | None, defined_at: str | None) -> ValidationResult:
+        return ValidationResult("Warning", f"{ID}f", "f", path, value, "m", "nkgsh:S", defined_at)
+
+    pairs = [
+        (result("rdfs:label", None, None), result("rdfs:label", "", None)),
+        (result(None, "v", None), result("", "v", None)),
+        (result("p", "v", None), result("p", "v", "")),
+    ]
+    for absent, empty in pairs:
+        forward = ValidationReport.from_results([absent, empty])
+        backward = ValidationReport.from_results([empty, absent])
+        assert forward.results == backward.results == [absent, empty]
+
+
 _results = st.builds(
     ValidationResult,
     severity=st.sampled_from(["Violation", "Warning", "Info"]),
