@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from .errors import InputError, Location
-from .model import Article, Entity, Fact, Registry, display_name
+from .model import Article, Entity, Fact, Labels, Registry, display_name, romanised
 
 from .vocab import DCTERMS, DEFAULT_BASE, NKG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA_ENTITY, XSD
 
@@ -29,9 +29,31 @@ FACT_CLASS = {"observation": "Observation", "rank": "RankEntry", "membership": "
 ATTRIBUTION_INDIVIDUAL = {"stated": "Stated", "implied": "Implied", "none": "Unattributed"}
 QUALIFIER_INDIVIDUAL = {"lower-bound": "LowerBound", "upper-bound": "UpperBound", "range": "Range",
                         "target": "Target", "forecast": "Forecast", "estimate": "Estimate"}
-# How a qualified figure reads in a fact's label ("at least 10000 GPUs"); a range reads "10000–20000 GPUs".
-_QUALIFIER_WORDS = {"lower-bound": "at least ", "upper-bound": "at most ", "range": "", "target": "target ",
-                    "forecast": "forecast ", "estimate": "estimated "}
+
+
+@dataclass(frozen=True)
+class LabelWords:
+    """How a fact's label reads in one language, the names of its subject, measure and unit filled in."""
+
+    qualifiers: dict[str, str]   # before a qualified figure ("at least 10000 GPUs"; a range has no word)
+    about: str                   # before an approximate figure
+    dash: str                    # between the ends of a range
+    tight_units: bool            # a one-word unit name follows the figure with no space (3400대)
+    rank: str                    # a rank: {approx} {rank} {of}
+    of: str                      # the number of places ranked: {n}
+
+
+# The languages a fact's label can be written in (docs/model.md, "Fact labels"); English is the default.
+LABEL_WORDS = {
+    "en": LabelWords({"lower-bound": "at least ", "upper-bound": "at most ", "range": "", "target": "target ",
+                      "forecast": "forecast ", "estimate": "estimated "},
+                     "about ", "–", False, "rank {approx}{rank}{of}", " of {n}"),
+    "ko": LabelWords({"lower-bound": "최소 ", "upper-bound": "최대 ", "range": "", "target": "목표 ",
+                      "forecast": "전망 ", "estimate": "추정 "},
+                     "약 ", "~", True, "{of}{approx}{rank}위", "{n}개 중 "),
+}
+# The tag of a label with names in a language no LABEL_WORDS entry writes (the English words around them)
+MIXED_LANGUAGES = "mul"
 
 
 @functools.cache   # the vocabulary's few hundred terms, asked for on every quad
@@ -504,34 +526,66 @@ def _period_literal(fact: Fact) -> Literal:
     return Literal(p.iso(), datatype=NamedNode(XSD + datatype))
 
 
-def fact_label(fact: Fact, registry: Registry) -> str:
-    """A one-line English label of a fact, e.g. "Tesla — NVIDIA H100 GPUs held: 35000 GPUs" (a proposed entry
-    without an English label is named in its article's language: :func:`kg.model.display_name`)."""
-    subject = display_name(registry.entities[fact.subject].label)
-    approx = _QUALIFIER_WORDS[fact.qualifier] if fact.qualifier else ""
-    approx += "about " if fact.approximate else ""
+def _label_parts(fact: Fact, registry: Registry) -> list[Labels]:
+    """The labels of the registry entries a fact's label names: subject, then measure, unit or group."""
+    parts = [registry.entities[fact.subject].label]
     if fact.kind == "observation":
-        unit = display_name(registry.units[_given(fact.unit, "unit", fact)].label)
-        measure = display_name(registry.indicators[_given(fact.indicator, "indicator", fact)].label)
+        parts += [registry.indicators[_given(fact.indicator, "indicator", fact)].label,
+                  registry.units[_given(fact.unit, "unit", fact)].label]
+    elif fact.kind == "rank":
+        parts.append(registry.rankings[_given(fact.ranking, "ranking", fact)].label)
+    else:
+        group = _given(registry.group(_given(fact.group, "group", fact)), "a known group", fact)
+        parts += [registry.classifications[group.classification].label, group.label]
+    return parts
+
+
+def label_language(parts: list[Labels], article_language: str) -> str:
+    """The language a fact's label is written in: English when every entry it names has an English name; else the
+    article's language, or else a proposed entry's own one, when LABEL_WORDS writes it and every entry has a name in
+    it or in English; else MIXED_LANGUAGES (the English words with each entry's own name)."""
+    if all(part.get("en") for part in parts):
+        return "en"
+    own = [tag for part in parts if not part.get("en") for tag in sorted(part) if not romanised(tag)]
+    for lang in dict.fromkeys([article_language, *own]):
+        if lang in LABEL_WORDS and all(part.get(lang) or part.get("en") for part in parts):
+            return lang
+    return MIXED_LANGUAGES
+
+
+def fact_label(fact: Fact, registry: Registry, article_language: str = "en") -> tuple[str, str]:
+    """A one-line label of a fact and its language tag, e.g. ("Tesla — NVIDIA H100 GPUs held: 35000 GPUs", "en");
+    ("한빛로보틱스 — 로봇 특허 출원: 1200건", "ko") when an entry it names is a proposed one without an English name
+    (:func:`label_language`)."""
+    lang = label_language(_label_parts(fact, registry), article_language)
+    words = LABEL_WORDS.get(lang, LABEL_WORDS["en"])
+    name_in = lang if lang in LABEL_WORDS else "en"
+    subject = display_name(registry.entities[fact.subject].label, name_in)
+    approx = words.qualifiers[fact.qualifier] if fact.qualifier else ""
+    approx += words.about if fact.approximate else ""
+    if fact.kind == "observation":
+        unit = display_name(registry.units[_given(fact.unit, "unit", fact)].label, name_in)
+        measure = display_name(registry.indicators[_given(fact.indicator, "indicator", fact)].label, name_in)
         figure = format_decimal(_given(fact.value, "value", fact))
         if fact.value_high is not None:
-            figure += "–" + format_decimal(fact.value_high)
-        return f"{subject} — {measure}: {approx}{figure} {unit}"
+            figure += words.dash + format_decimal(fact.value_high)
+        space = "" if words.tight_units and " " not in unit else " "
+        return f"{subject} — {measure}: {approx}{figure}{space}{unit}", lang
     if fact.kind == "rank":
-        measure = display_name(registry.rankings[_given(fact.ranking, "ranking", fact)].label)
+        measure = display_name(registry.rankings[_given(fact.ranking, "ranking", fact)].label, name_in)
         when = f" {fact.period.year}" if fact.period else ""
-        of = f" of {fact.out_of}" if fact.out_of else ""
-        return f"{subject} — {measure}{when}: rank {approx}{fact.rank}{of}"
+        of = words.of.format(n=fact.out_of) if fact.out_of else ""
+        return f"{subject} — {measure}{when}: {words.rank.format(approx=approx, rank=fact.rank, of=of)}", lang
     group = _given(registry.group(_given(fact.group, "group", fact)), "a known group", fact)
-    scheme = display_name(registry.classifications[group.classification].label)
-    return f"{subject} — {scheme}: {approx}{display_name(group.label)}"
+    scheme = display_name(registry.classifications[group.classification].label, name_in)
+    return f"{subject} — {scheme}: {approx}{display_name(group.label, name_in)}", lang
 
 
 def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: Iris) -> None:
     s = iris.fact(article.id, fact.id)
     lang = article.meta.language
     e.add(s, TYPE, n(FACT_CLASS[fact.kind]))
-    e.add(s, LABEL, lit_lang(fact_label(fact, registry), "en"))
+    e.add(s, LABEL, lit_lang(*fact_label(fact, registry, lang)))
     e.add(s, n("subject"), iris.entity(fact.subject))
     e.add(s, n("reportedIn"), iris.article(article.id))
     if fact.source:
