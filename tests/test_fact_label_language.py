@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import yaml
+from pyld import jsonld
 
 from kg.cli import main
 from kg.mapping import MIXED_LANGUAGES, fact_label, label_language
@@ -119,6 +121,20 @@ def test_the_saved_queries_on_a_facts_label_keep_facts_labelled_in_korean(built,
         ("김민준", ids["patents"], EXPECTED["patents"], "stated"), ("김민준", ids["sales"], EXPECTED["sales"], "implied")}
     (provenance,) = _query(capsys, store, "fact-provenance", f"fact={ids['patents']}")
     assert provenance["label"] == EXPECTED["patents"] and provenance["source"] == "김민준"
+
+
+def test_the_schemaorg_export_names_proposed_entries_in_their_own_language(built, tmp_path):
+    store, ids = built
+    assert main(["export", "--store", str(store), "--format", "schemaorg", "-o", str(tmp_path / "s.jsonld")]) == 0
+    doc = json.loads((tmp_path / "s.jsonld").read_text(encoding="utf-8"))
+    nodes = {node["@id"]: node for node in doc["@graph"]}
+    assert nodes[ids["patents"]]["name"] == {"@value": EXPECTED["patents"], "@language": "ko"}
+    assert nodes[f"{BASE}entity/hanbitrobotikseu"]["name"] == {"@value": "한빛로보틱스", "@language": "ko"}
+    assert nodes[f"{BASE}entity/KR"]["name"] == "South Korea"          # an English name: the context's language
+    triples = jsonld.to_rdf(doc, {"format": "application/n-quads"})
+    assert f'<{ids["patents"]}> <https://schema.org/name> "{EXPECTED["patents"]}"@ko .' in triples
+    assert '<https://schema.org/name> "South Korea"@en .' in triples
+    assert "ko-latn" not in triples.lower()                               # never a romanisation
 
 
 def test_entity_pages_show_the_korean_label_of_a_fact_not_its_iri(built):
