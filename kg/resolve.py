@@ -41,14 +41,17 @@ SELECT DISTINCT ?key ?name ?strength ?en WHERE {{
   UNION {{ ?node rdfs:label ?label BIND(STR(?label) AS ?name) BIND(1 AS ?strength) }}
   UNION {{ ?node skos:altLabel ?alias BIND(STR(?alias) AS ?name) BIND(2 AS ?strength) }}
   UNION {{ ?node skos:hiddenLabel ?word BIND(STR(?word) AS ?name) BIND(3 AS ?strength) }}
-  OPTIONAL {{ ?node rdfs:label ?en FILTER(LANGMATCHES(LANG(?en), "en")) }}
+  OPTIONAL {{ ?node rdfs:label ?enLabel FILTER(LANGMATCHES(LANG(?enLabel), "en")) }}
+  OPTIONAL {{ ?node rdfs:label ?ownLabel FILTER(!BOUND(?enLabel) && !STRENDS(LCASE(LANG(?ownLabel)), "-latn")) }}
+  BIND(COALESCE(?enLabel, ?ownLabel) AS ?en)
 }}
 """
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """``param`` given as ``given`` was resolved to the registry key ``key``, whose English name is ``label``."""
+    """``param`` given as ``given`` was resolved to the registry key ``key``, whose English name is ``label`` (a
+    proposed entry without one: its own name, e.g. Korean; never a romanisation)."""
 
     param: str
     given: str

@@ -15,10 +15,13 @@ import pytest
 import yaml
 from pyld import jsonld
 
+from kg.charts.data import read_chart_data
 from kg.cli import main
 from kg.mapping import MIXED_LANGUAGES, fact_label, label_language
 from kg.model import Entity, Evidence, Fact, Indicator, Origin, RankingSeries, Registry, Unit
 from kg.store import KgStore
+from kg.viz.collect import Resource
+from kg.viz.project import label_of
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/newskg/id/"
@@ -146,6 +149,17 @@ def test_entity_pages_show_the_korean_label_of_a_fact_not_its_iri(built):
         rows = kg.query(text, {"entity": ox.NamedNode(f"{BASE}entity/hanbitrobotikseu"), "lang": ox.Literal("en")},
                         prefixes=prefixes).records()
         assert {(str(r["fact"]), str(r["label"])) for r in rows} == {(ids[key], EXPECTED[key]) for key in ("patents", "rank")}
+
+
+def test_charts_and_the_network_page_name_a_proposed_entry_in_korean_not_by_its_key(built):
+    store, _ = built
+    with KgStore(store, read_only=True) as kg:
+        chart = read_chart_data(kg, "indicator", "robot-teukheo-chulwon")
+    assert chart.labels["en"] == "로봇 특허 출원" and chart.resolution.label == "로봇 특허 출원"   # its name, not its key
+    assert [row["subject_en"] for row in chart.rows] == ["한빛로보틱스"]
+    person = Resource(f"{BASE}entity/gim-minjun")
+    person.labels.update({"ko-latn": "gim minjun", "ja": "キム・ミンジュン"})
+    assert label_of(person, person.iri, "en") == "キム・ミンジュン"          # a name before a romanisation
 
 
 HERE = Origin("t.yaml", 1)

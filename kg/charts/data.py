@@ -56,8 +56,9 @@ def _text(term: Term | None) -> str | None:
 
 
 def _label(row: Row, var: str, lang: str) -> str:
-    """The label of ``var`` in ``lang``, falling back to English, then the key."""
-    for name in (f"{var}_{lang}", f"{var}_en", f"{var}_id"):
+    """The label of ``var`` in ``lang``, falling back to English, then to the other language read (a proposed entry
+    may have only its Korean name), then the key."""
+    for name in (f"{var}_{lang}", f"{var}_en", *(f"{var}_{other}" for other in LANGS), f"{var}_id"):
         value = _text(row.get(name))
         if value:
             return value

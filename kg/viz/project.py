@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import networkx as nx
 
+from ..model import romanised
 from .collect import Fact, Resource, local_name
 from .numbers import scale_words, with_unit
 
@@ -42,8 +43,8 @@ def label_of(res: Resource | None, iri: str, lang: str) -> str:
         for key in (lang, "en", ""):
             if res.labels.get(key):
                 return res.labels[key]
-        if res.labels:
-            return res.labels[sorted(res.labels)[0]]
+        if res.labels:   # a proposed entry's own name (ko) before its romanisation (ko-Latn)
+            return res.labels[min(res.labels, key=lambda tag: (romanised(tag), tag))]
     return local_name(iri)
 
 
