@@ -42,15 +42,17 @@ from .graphstate import Entry, Sums, entry_body, entry_draft, entry_hash, has_re
 from .load import data_path, discover, load_article, load_registries, registry_files
 from .mapping import Iris, article_editions, article_nquads, editions_quads, registry_quads
 from .model import Article, Registry
+from .shacl_cache import compiled_queries, found_nothing, solve
 from .sheetcache import SheetCache, cached_registry
 from .report import DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine
 from .store import DEFAULT_STORE, STATE_VERSION, KgStore, State, is_usable_state, read_live_state, writer_lock
 from .vocab import DEFAULT_BASE
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
-# a validation batch: the shared graphs' N-Quads, the spool file and the (offset, length) of each graph in it, and
-# for the export pieces (or None) the base IRI, graph IRI -> build hash and the store whose pieces they are
-BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None"]
+# a validation batch: the shared graphs' N-Quads, the spool file and the (offset, length) of each graph in it,
+# for the export pieces (or None) the base IRI, graph IRI -> build hash and the store whose pieces they are, and
+# the fast engine's compiled queries when the caller has them (kg.shacl_cache)
+BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None", "tuple[str, ...] | None"]
 # a ValidationResult as dataclasses.asdict gives it: how results come back from worker processes and are kept in the
 # build state (JSON; ValidationResult(**record) checks one read back from there)
 ResultRecord = dict[str, Any]
@@ -365,9 +367,11 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
                 # finds them cached and does not read those graphs back from the store)
                 piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads if k in hashes}
+                queries = compiled_queries(pieces_dir(store_path)) if shacl_engine == "fast" else None
                 try:
                     fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
-                                                 pieces=(base, piece_keys, store_path), counts=counts)
+                                                 pieces=(base, piece_keys, store_path), counts=counts,
+                                                 queries=queries)
                 finally:
                     loader.join()
 
@@ -686,8 +690,8 @@ STORE_BATCH_QUADS = 250_000   # quads per bulk load into the store
 def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
                          new_quads: dict[str, list[pyoxigraph.Quad]] | Mapped, tick: Progress,
                          engine: str = DEFAULT_ENGINE, *, pool: ProcessPoolExecutor | None = None,
-                         pieces: PieceSink | None = None,
-                         counts: dict[str, GraphCounts] | None = None) -> dict[str, list[ResultRecord]]:
+                         pieces: PieceSink | None = None, counts: dict[str, GraphCounts] | None = None,
+                         queries: tuple[str, ...] | None = None) -> dict[str, list[ResultRecord]]:
     """Validate the changed article graphs with the registry graph; results are keyed by the graph that defines
     their focus node.
 
@@ -700,11 +704,14 @@ def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
 
     ``pieces`` (base IRI, graph IRI -> build hash, store path): each batch also makes each validated graph's
     export piece from an in-memory store of the batch (the same text the build loads) and caches it beside the
-    store, and puts the graph's counts (kg.graphcounts) into ``counts`` (graph IRI -> counts).
+    store, and puts the graph's counts (kg.graphcounts) into ``counts`` (graph IRI -> counts). ``queries``: the
+    fast engine's compiled queries (kg.shacl_cache.compiled_queries), so that a batch in which they find nothing
+    needs neither rdflib nor the shapes.
     """
     mapped = new_quads if isinstance(new_quads, Mapped) else Mapped.of(new_quads)
     try:
-        return _validate_mapped(reg_quads, mapped, tick, engine, pool, pieces, {} if counts is None else counts)
+        return _validate_mapped(reg_quads, mapped, tick, engine, pool, pieces, {} if counts is None else counts,
+                                queries)
     finally:
         if mapped is not new_quads:
             mapped.close()
@@ -712,7 +719,8 @@ def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
 
 def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: Progress, engine: str,
                      shared_pool: ProcessPoolExecutor | None, pieces: PieceSink | None,
-                     counts: dict[str, GraphCounts]) -> dict[str, list[ResultRecord]]:
+                     counts: dict[str, GraphCounts],
+                     queries: tuple[str, ...] | None = None) -> dict[str, list[ResultRecord]]:
     limit = FAST_BATCH_QUADS if engine == "fast" else VALIDATION_BATCH_TRIPLES
     batches: list[list[str]] = [[]]
     size = 0
@@ -733,7 +741,7 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
             if pieces is not None:
                 names = [new_quads.graph(key) for key in batch]
                 sink = (pieces[0], {name: pieces[1][name] for name in names if name in pieces[1]}, pieces[2])
-            yield shared, spool, [new_quads.span(key) for key in batch], sink
+            yield shared, spool, [new_quads.span(key) for key in batch], sink, queries
 
     graph_key = {new_quads.graph(key): key for key in new_quads}
     if engine == "fast":
@@ -811,7 +819,7 @@ def _validation_jobs(batches: int) -> int:
 
 
 def _batch_data(job: BatchJob) -> bytes:
-    shared, spool, spans, _ = job
+    shared, spool, spans = job[:3]
     parts = [shared]
     with open(spool, "rb") as file:
         for offset, length in spans:
@@ -849,14 +857,20 @@ def _batch_products(store: pyoxigraph.Store, sink: PieceSink) -> dict[str, Graph
 
 def _validate_fast_batch(job: BatchJob) -> BatchResult:
     """Validate one batch with the fast engine: its results and, per focus node, the graphs that hold statements
-    about it. The export pieces of the graphs the job names are made from the batch's store and cached."""
-    from .validate import validate_oxigraph
+    about it. The export pieces of the graphs the job names are made from the batch's store and cached.
+
+    With the compiled queries in the job, they run first; kg.validate (rdflib, the shapes parsed and compiled)
+    is needed only when one finds something, and makes the report from the same rows."""
     store = pyoxigraph.Store()
     store.bulk_load(_batch_data(job), format=pyoxigraph.RdfFormat.N_QUADS)
     graphs: dict[str, list[str]] = {}
-    report = validate_oxigraph(store, graphs=graphs)
+    solved = solve(job[4], store) if job[4] is not None else None
+    results: list[ResultRecord] = []
+    if solved is None or not found_nothing(solved):
+        from .validate import validate_oxigraph
+        results = [asdict(result) for result in validate_oxigraph(store, graphs=graphs, solved=solved).results]
     counts = _batch_products(store, job[3]) if job[3] is not None else {}
-    return [asdict(result) for result in report.results], graphs, counts
+    return results, graphs, counts
 
 
 def _count(store: KgStore, summary: BuildSummary, state: State, sums: Sums, present: set[str],

@@ -34,6 +34,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from .errors import InputError
+from .shacl_cache import Solved
 from .vocab import RDFS, SH
 
 _RDF_TYPE = f"<{RDF.type}>"
@@ -532,30 +533,35 @@ def _compile_sparql(compiler: _Compiler, shape: Node, constraint: Node, dom: str
 # running the plan
 
 
-def run(plan: Plan, store: pyoxigraph.Store) -> list[RawResult]:
-    """Run every check on the union of the graphs of ``store`` (read only)."""
+def run(plan: Plan, store: pyoxigraph.Store, solved: Solved | None = None) -> list[RawResult]:
+    """Run every check on the union of the graphs of ``store`` (read only). ``solved``: the rows of the plan's
+    queries found already (kg.shacl_cache.solve), used for each check whose query they hold."""
     results: list[RawResult] = []
-    for check in plan.checks:
-        try:
-            solutions = store.query(check.query, use_default_graph_as_union=True)
-        except (SyntaxError, ValueError, OSError) as err:
-            raise InputError(f"SHACL shape {_name(check.shape)}: its compiled query failed: "
-                             f"{' '.join(str(err).split())}") from err
-        assert isinstance(solutions, pyoxigraph.QuerySolutions)
+    for number, check in enumerate(plan.checks):
+        if solved is not None and number < len(solved) and solved[number][0] == check.query:
+            _, names, rows = solved[number]
+        else:
+            try:
+                solutions = store.query(check.query, use_default_graph_as_union=True)
+            except (SyntaxError, ValueError, OSError) as err:
+                raise InputError(f"SHACL shape {_name(check.shape)}: its compiled query failed: "
+                                 f"{' '.join(str(err).split())}") from err
+            assert isinstance(solutions, pyoxigraph.QuerySolutions)
+            names = [v.value for v in solutions.variables]
+            rows = list(solutions)
         if check.component == "sparql":
-            results.extend(_sparql_results(check, solutions))
+            results.extend(_sparql_results(check, names, rows))
             continue
-        for row in solutions:
+        for row in rows:
             focus = row["this"]
             value = row["value"] if check.has_value else None
             results.append(RawResult(check, focus, check.path, value, check.messages))
     return results
 
 
-def _sparql_results(check: Check, solutions: pyoxigraph.QuerySolutions) -> Iterator[RawResult]:
-    names = [v.value for v in solutions.variables]
+def _sparql_results(check: Check, names: list[str], rows: list[pyoxigraph.QuerySolution]) -> Iterator[RawResult]:
     seen: set[tuple[tuple[str, str], ...]] = set()
-    for row in solutions:
+    for row in rows:
         bound = {name: row[name] for name in names if row[name] is not None}
         key = tuple(sorted((k, str(v)) for k, v in bound.items()))
         if key in seen:

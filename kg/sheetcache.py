@@ -22,11 +22,12 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import InputError, Location
 
 VERSION = "newskg-sheets 2"
+T = TypeVar("T")
 FILE = "sheets.marshal"
 RACY_NS = 2_000_000_000
 SMALL_CHANGE = 32   # sheets whose record may stay stale (read again by each build) before it is written again
@@ -136,20 +137,38 @@ def cached_registry(folder: Path, inputs: list[Path], key: str, make: Callable[[
     ``key`` (base IRI and version), else ``make()`` (and recorded). Loading and mapping the registry takes a
     quarter of a second; reading it back a few milliseconds. The file is a cache the build writes (pickle: only
     ever read from the store's own folder, which the build trusts as it trusts the store)."""
+    def decode(data: bytes) -> Made:
+        record = pickle.loads(data)
+        if not (isinstance(record, tuple) and len(record) == 3 and isinstance(record[1], bytes)
+                and isinstance(record[2], str)):
+            raise ValueError("not a registry record")
+        return record[0], record[1], record[2]
+
+    return cached_file(folder, REGISTRY_FILE, inputs, key, make,
+                       lambda made: pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL), decode)
+
+
+def cached_file(folder: Path, name: str, inputs: list[Path], key: str, make: Callable[[], T],
+                encode: Callable[[T], bytes], decode: Callable[[bytes], T]) -> T:
+    """What ``make()`` gives, kept in ``folder/name`` (``encode``d) and read back (``decode``d) when none of
+    ``inputs`` changed (the same stat) since it was made with ``key``; a missing, damaged or stale file, or one
+    ``decode`` rejects (any exception), is made again. Not recorded while an input is younger than ``RACY_NS``
+    (a second change within the clock tick would keep its stat)."""
     found = _file_stats(inputs)
-    file = folder / REGISTRY_FILE
+    file = folder / name
     if found is not None:
         try:
-            with open(file, "rb") as handle:
-                record = pickle.load(handle)
-            if (isinstance(record, tuple) and len(record) == 4 and record[0] == [VERSION, key, found[0]]
-                    and isinstance(record[2], bytes) and isinstance(record[3], str)):
-                return record[1], record[2], record[3]
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            crc, _, body = file.read_bytes().partition(b"\n")
+            if crc == str(zlib.crc32(body)).encode():
+                header, data = marshal.loads(body)
+                if header == [VERSION, key, found[0]] and isinstance(data, bytes):
+                    return decode(data)
+        except Exception:  # noqa: BLE001 - a damaged or foreign cache file is made again, whatever it holds
             pass
     made = make()
     if found is not None and found[1] < time.time_ns() - RACY_NS:
         from .export import write_cache_file
         folder.mkdir(parents=True, exist_ok=True)
-        write_cache_file(file, pickle.dumps(([VERSION, key, found[0]], *made), protocol=pickle.HIGHEST_PROTOCOL))
+        body = marshal.dumps(([VERSION, key, found[0]], encode(made)))
+        write_cache_file(file, str(zlib.crc32(body)).encode() + b"\n" + body)
     return made

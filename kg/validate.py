@@ -36,6 +36,7 @@ from .assets import shapes_path
 from .errors import InputError, Location
 from .report import DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine
 from . import shacl_sparql
+from .shacl_cache import Solved
 from .shacl_sparql import Term
 
 SH = Namespace(vocab.SH)
@@ -119,15 +120,23 @@ def validate_nquads(data: bytes, *, shapes: GraphSource = None,
 
 
 def validate_oxigraph(store: pyoxigraph.Store, *, shapes: GraphSource = None,
-                      graphs: dict[str, list[str]] | None = None) -> ValidationReport:
+                      graphs: dict[str, list[str]] | None = None,
+                      solved: Solved | None = None) -> ValidationReport:
     """Validate what a pyoxigraph store holds (the union of its graphs) with the fast engine; ``graphs`` as in
-    :func:`validate_quads`."""
-    return _fast_report_with_graphs(store, shapes, graphs)
+    :func:`validate_quads`; ``solved``: rows the plan's queries found on ``store`` already
+    (kg.shacl_cache.solve), not run again."""
+    return _fast_report_with_graphs(store, shapes, graphs, solved)
+
+
+def default_plan() -> shacl_sparql.Plan:
+    """The default shapes (kg.assets.shapes_path) compiled (once per process)."""
+    return _plan(_resolve(None, shapes_path))
 
 
 def _fast_report_with_graphs(store: pyoxigraph.Store, shapes: GraphSource,
-                             graphs: dict[str, list[str]] | None) -> ValidationReport:
-    report = _fast_report(store, _resolve(shapes, shapes_path))
+                             graphs: dict[str, list[str]] | None,
+                             solved: Solved | None = None) -> ValidationReport:
+    report = _fast_report(store, _resolve(shapes, shapes_path), solved=solved)
     if graphs is not None:
         for result in report.results:
             if result.focus not in graphs and result.focus != "(blank node)":
@@ -138,7 +147,8 @@ def _fast_report_with_graphs(store: pyoxigraph.Store, shapes: GraphSource,
     return report
 
 
-def _fast_report(store: pyoxigraph.Store, shapes: Graph, original: Original | None = None) -> ValidationReport:
+def _fast_report(store: pyoxigraph.Store, shapes: Graph, original: Original | None = None,
+                 solved: Solved | None = None) -> ValidationReport:
     """Run the compiled shapes on ``store`` (its default graph) and build the report pySHACL's would give.
 
     ``original(focus, path, value)`` may give back the literal as the input wrote it: the store keeps literals
@@ -146,7 +156,7 @@ def _fast_report(store: pyoxigraph.Store, shapes: Graph, original: Original | No
     plan = _plan(shapes)
     cache: TermCache = {}
     results = []
-    for raw in shacl_sparql.run(plan, store):
+    for raw in shacl_sparql.run(plan, store, solved):
         focus = _term(raw.focus, cache)
         path = _term(raw.path, cache) if isinstance(raw.path, Term) else raw.path
         results.append(

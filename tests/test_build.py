@@ -390,6 +390,7 @@ def test_a_build_failing_while_the_store_loads_beside_validation_leaves_the_stor
     """The changed graphs are bulk-loaded into the new version while they are validated: when validation (here a
     shape the fast engine cannot compile) or the loading thread fails, the build stops with that error and the
     live version, its content, the other versions and the outputs stay as they were."""
+    import kg.shacl_cache
     import kg.validate
     from bench.generate import generate
     from kg.errors import InputError, StoreError
@@ -416,6 +417,7 @@ def test_a_build_failing_while_the_store_loads_beside_validation_leaves_the_stor
                           "<urn:s> sh:targetClass <urn:C> ; sh:xone ( <urn:a> <urn:b> ) ; sh:message \"m\" .\n",
                           encoding="utf-8")
         monkeypatch.setattr(kg.validate, "shapes_path", lambda: shapes)
+        monkeypatch.setattr(kg.shacl_cache, "shapes_path", lambda: shapes)   # the compiled queries' cache
 
         def recording_load(self: KgStore, names, nquads, **kwargs):   # the changed graph did reach the version
             loaded.append(list(names))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,62 @@ def test_a_value_the_store_rewrites_is_reported_as_written(context):
     graph.parse(CASES_DIR / "rank-as-decimal.ttl", format="turtle")
     values = {r.value for r in validate(graph, engine="fast").results}
     assert "33.0" in values
+
+
+def test_the_compiled_queries_kept_beside_the_store_give_the_same_report(injected, tmp_path):
+    """A build runs the queries kept in <store>.pieces/shapes.marshal first (kg.shacl_cache) and makes the report
+    from their rows: the results are those of the reference engine."""
+    from kg.build import REGISTRY_KEY, _validate_in_batches
+    from kg.shacl_cache import compiled_queries
+    from kg.validate import default_plan
+
+    graphs, (reference, _fast, _slow, _fast_time) = injected
+    queries = compiled_queries(tmp_path)
+    assert queries == tuple(check.query for check in default_plan().checks)
+    assert compiled_queries(tmp_path) == queries   # read back (or made again while kg's files are brand new)
+    articles = {key: quads for key, quads in graphs.items() if key != REGISTRY_KEY}
+    cached = _validate_in_batches(graphs[REGISTRY_KEY], articles, lambda *_: None, "fast", queries=queries)
+    assert cached == reference
+
+
+def test_the_kept_queries_follow_the_shapes(tmp_path, monkeypatch):
+    import kg.shacl_cache
+    import kg.validate
+    from kg.shacl_cache import compiled_queries
+
+    before = compiled_queries(tmp_path)
+    shapes = tmp_path / "shapes.ttl"
+    text = shapes_path().read_text(encoding="utf-8")
+    shapes.write_text(text.replace("sh:minCount 1", "sh:minCount 2", 1), encoding="utf-8")
+    monkeypatch.setattr(kg.validate, "shapes_path", lambda: shapes)
+    monkeypatch.setattr(kg.shacl_cache, "shapes_path", lambda: shapes)
+    after = compiled_queries(tmp_path)
+    assert after != before and len(after) == len(before)
+
+
+def test_a_rebuild_whose_queries_find_nothing_makes_no_report_through_kg_validate(tmp_path, monkeypatch):
+    """A changed article that breaks no shape is validated by the kept queries alone (no rdflib, no shapes
+    parsed); one that breaks a shape gets its result through kg.validate, from the same rows."""
+    import kg.validate
+    from bench.generate import generate
+    from kg.build import build
+
+    data, store, out = tmp_path / "data", tmp_path / "store", tmp_path / "out"
+    generate(data, 4, seed=5)
+    build([data], out_dir=out, store_path=store, html=False)
+    calls: list[object] = []
+    original = kg.validate.validate_oxigraph
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("solved"))
+        return original(*args, **kwargs)
+    monkeypatch.setattr(kg.validate, "validate_oxigraph", counting)
+    sheet = sorted((data / "articles").glob("*.yaml"))[1]
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "# touched\n", encoding="utf-8")
+    summary = build([data], out_dir=out, store_path=store, html=False)
+    assert summary.changed == [sheet.stem] and summary.conforms and calls == []
+    sheet.write_text(re.sub(r"\n  value: (\d)", r"\n  value: -\1", sheet.read_text(encoding="utf-8")),
+                     encoding="utf-8")   # negative values: NonNegativeValueShape
+    summary = build([data], out_dir=out, store_path=store, html=False)
+    assert summary.changed == [sheet.stem] and summary.report is not None and summary.report.results
+    assert len(calls) == 1 and calls[0] is not None
