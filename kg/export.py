@@ -29,7 +29,7 @@ import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
 from .assets import ontology_path
-from .atomic import atomic_writer, write_bytes
+from .atomic import atomic_writer, start_writeback, write_bytes
 from .errors import InputError, StoreError
 from .mapping import check_base
 from .store import KgStore
@@ -124,7 +124,8 @@ _SECTIONS = ("ntriples", "trig", "jsonld", "turtle")
 MANIFEST = "manifest.marshal"
 LEGACY = ("manifest.json", "sheets.json")   # the caches' files before they were marshalled: removed when seen
 _NO_SUBJECT = "\x00"   # the manifest's first/last subject of a graph without statements
-COPY_CHUNK = 1 << 30          # bytes per copy_file_range call
+COPY_CHUNK = 32 << 20         # bytes per copy_file_range call; the kernel is asked to write each chunk to disk
+                              # as soon as it is copied (kg.atomic.start_writeback), so the fsync waits less
 WRITE_BUFFER = 1 << 20        # bytes of new segments gathered before one write
 
 # one graph as the manifest keeps it: [key, first subject, last subject, TriG size, JSON-LD size, Turtle size]
@@ -421,12 +422,14 @@ class Pieces:
 
 class _Writer:
     """Appends to a file descriptor: new bytes gathered in a buffer, ranges of ``source`` copied in the kernel
-    (consecutive ranges in one call)."""
+    (consecutive ranges in one call); every ``COPY_CHUNK`` bytes appended, their writeback to disk is started."""
 
     def __init__(self, fd: int, source: int | None) -> None:
         self.fd, self.source = fd, source
         self.buffer = bytearray()
         self.run: tuple[int, int] | None = None   # a pending copy: offset, length
+        self.size = 0         # bytes appended to fd
+        self.started = 0      # bytes of fd whose writeback was started
 
     def write(self, data: bytes) -> None:
         self._copy()
@@ -453,7 +456,14 @@ class _Writer:
             while view:
                 view = view[os.write(self.fd, view):]
             view.release()
+        self._appended(len(self.buffer))
         self.buffer.clear()
+
+    def _appended(self, size: int) -> None:
+        self.size += size
+        if self.size - self.started >= COPY_CHUNK:
+            start_writeback(self.fd, self.started, self.size - self.started)
+            self.started = self.size
 
     def _copy(self) -> None:
         if self.run is None:
@@ -465,10 +475,12 @@ class _Writer:
         while length > 0:
             try:
                 done = os.copy_file_range(self.source, self.fd, min(length, COPY_CHUNK), offset)
+                if done:
+                    self._appended(done)
             except (AttributeError, OSError):   # not Linux, or not between these files: copy through memory
                 done = len(chunk := os.pread(self.source, min(length, WRITE_BUFFER), offset))
                 self.buffer += chunk
-                self._flush()
+                self._flush()   # counts what it writes
             if done == 0:
                 raise StoreError("an output file changed while the outputs were written", hint="run 'kg build' again")
             offset += done
