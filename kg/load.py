@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pycountry
 from babel import Locale
 
 from .errors import InputError, Location, display_path
@@ -32,7 +31,14 @@ UNIT_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 REGISTRY_SECTIONS = ("countries", "entities", "units", "indicators", "rankings", "classifications", "languages")
-ISO_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@functools.cache
+def iso_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes (pycountry's database is read when the registries are loaded, not when kg
+    starts: a rebuild whose registries are cached never needs it)."""
+    import pycountry
+    return frozenset(c.alpha_2 for c in pycountry.countries)
 _LABEL_LOCALES = ("en", "ko")
 
 
@@ -215,7 +221,7 @@ class _RegistryBuilder:
         self.registry.files.append(path)
 
     def _read_countries(self, key: str, key_node: Node, value: Node) -> None:
-        if key not in ISO_CODES:
+        if key not in iso_codes():
             raise key_node.fail(f"{key!r} is not an ISO 3166-1 alpha-2 country code",
                                 hint="countries are keyed by their two-letter code, e.g. KR, US")
         self._claim("countries", key, key_node)
@@ -403,7 +409,7 @@ class _RegistryBuilder:
     def finish(self) -> Registry:
         # Every ISO 3166-1 country is an entity, listed or not, so the registry graph never depends on which
         # countries the articles happen to name (and unchanged articles can be skipped on a rebuild).
-        for code in sorted(ISO_CODES - set(self.registry.entities)):
+        for code in sorted(iso_codes() - set(self.registry.entities)):
             self.registry.entities[code] = make_country(code, None)
         for node, kind, key in self.pending_refs:
             resolve(self.registry, node, kind, key)
@@ -440,9 +446,10 @@ def country_wikidata() -> dict[str, str]:
 
 
 def make_country(code: str, origin: Origin | None) -> Entity:
+    import pycountry
     label = {lang: name for lang in _LABEL_LOCALES if (name := country_name(code, lang))}
     country = pycountry.countries.get(alpha_2=code)
-    if country is None:  # pragma: no cover - callers pass codes of ISO_CODES only
+    if country is None:  # pragma: no cover - callers pass codes of iso_codes() only
         raise ValueError(f"{code} is not an ISO 3166-1 alpha-2 code")
     if "en" not in label:  # pragma: no cover - every ISO code has an English CLDR name
         label["en"] = country.name

@@ -112,10 +112,10 @@ def test_every_kind_of_registry_entry_takes_a_wikidata_id(tmp_path, capsys, file
 def test_every_iso_country_has_its_wikidata_item_from_the_data_package():
     import re
 
-    from kg.load import ISO_CODES, country_wikidata, make_country
+    from kg.load import country_wikidata, iso_codes, make_country
 
     table = country_wikidata()
-    assert set(table) >= ISO_CODES
-    assert all(re.fullmatch(r"Q[1-9][0-9]*", table[code]) for code in ISO_CODES)
-    assert len(set(table[code] for code in ISO_CODES)) == len(ISO_CODES)   # no two countries share an item
+    assert set(table) >= iso_codes()
+    assert all(re.fullmatch(r"Q[1-9][0-9]*", table[code]) for code in iso_codes())
+    assert len(set(table[code] for code in iso_codes())) == len(iso_codes())   # no two countries share an item
     assert make_country("KR", None).wikidata == "Q884" and make_country("US", None).wikidata == "Q30"
