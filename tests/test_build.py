@@ -112,10 +112,12 @@ def test_outputs_spliced_in_chunks_start_their_writeback_as_they_go(tmp_path, mo
     build([data], out_dir=out, store_path=store, html=False)
     sheet = sorted((data / "articles").glob("*.yaml"))[2]
     sheet.write_text(sheet.read_text(encoding="utf-8") + "# touched\n", encoding="utf-8")
-    started: dict[int, list[tuple[int, int]]] = {}
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to tell the files written apart")
+    started: dict[str, list[tuple[int, int]]] = {}   # the temporary file written -> the ranges started
     monkeypatch.setattr(kg.export, "COPY_CHUNK", 4096)
-    monkeypatch.setattr(kg.export, "start_writeback",
-                        lambda fd, offset, length: started.setdefault(fd, []).append((offset, length)))
+    monkeypatch.setattr(kg.export, "start_writeback", lambda fd, offset, length: started.setdefault(
+        os.readlink(f"/proc/self/fd/{fd}"), []).append((offset, length)))
     again = build([data], out_dir=out, store_path=store, html=False)
     assert again.changed == [sheet.stem]
     assert len(started) == 3        # kg.ttl, kg.trig, kg.jsonld
