@@ -735,16 +735,23 @@ def _read_evidence(node: Node, what: str, text: str | None) -> Evidence:
 
 
 # ------------------------------------------------------------------------------------------------ corpus
-def _yaml_files(folder: Path, links: dict[str, bool]) -> list[Path]:
-    """The ``*.yaml`` entries of ``folder`` by name (the order of sorting their paths), as ``glob`` gives them;
+def _yaml_files(folder: Path, links: dict[str, bool]) -> list[tuple[Path, str | None]]:
+    """The ``*.yaml`` entries of ``folder`` by name (the order of sorting their paths), as ``glob`` gives them,
+    each with its real path (its resolved folder and its name; None for a symbolic link, resolved by the caller);
     ``links`` gets whether each is a symbolic link (known from the listing: no stat per file)."""
     try:
         with os.scandir(folder) as listing:
-            found = sorted((entry.name, entry.is_symlink()) for entry in listing if entry.name.endswith(".yaml"))
+            found = {entry.name: entry.is_symlink() for entry in listing
+                     if entry.name.endswith(".yaml") and not entry.name.endswith(".proposed.yaml")}
     except (FileNotFoundError, NotADirectoryError):
         return []
-    files = [folder / name for name, _ in found]
-    links.update((str(path), link) for path, (_, link) in zip(files, found, strict=True))
+    real = str(folder.resolve())   # one resolve per folder, not per file
+    files: list[tuple[Path, str | None]] = []
+    for name in sorted(found):
+        path = folder / name
+        link = found[name]
+        links[str(path)] = link
+        files.append((path, None if link else os.path.join(real, name)))
     return files
 
 
@@ -752,7 +759,9 @@ def discover(paths: list[Path], links: dict[str, bool] | None = None) -> tuple[l
     """The registry folders and the fact sheets ``paths`` name. ``links`` (when given) gets, for each listed
     sheet (``str`` of its path), whether it is a symbolic link (known from the listing: no stat per file)."""
     registry_dirs: list[Path] = []
-    article_files: list[Path] = []
+    # each sheet with its real path when known (a listed sheet that is not a link); `kg extract` writes
+    # <id>.proposed.yaml (suggested registry entries) beside a draft: it is not a fact sheet
+    article_files: list[tuple[Path, str | None]] = []
     links = {} if links is None else links   # a listed file -> whether it is a symbolic link
     for path in paths:
         if path.is_dir():
@@ -763,7 +772,8 @@ def discover(paths: list[Path], links: dict[str, bool] | None = None) -> tuple[l
                 article_files.extend(_yaml_files(path, links))
                 registry_dirs.append(path.parent / "registries")
         elif path.is_file():
-            article_files.append(path)
+            if not path.name.endswith(".proposed.yaml"):
+                article_files.append((path, None))
             registry_dirs.append(path.parent.parent / "registries")
         else:
             raise InputError("no such file or folder", location=Location.of(path),
@@ -773,17 +783,17 @@ def discover(paths: list[Path], links: dict[str, bool] | None = None) -> tuple[l
         if folder.is_dir() and folder.resolve() not in {d.resolve() for d in unique_dirs}:
             unique_dirs.append(folder)
     unique_files: dict[str, Path] = {}
-    # `kg extract` writes <id>.proposed.yaml (suggested registry entries) beside a draft; it is not a fact sheet
-    article_files = [p for p in article_files if not p.name.endswith(".proposed.yaml")]
     folders: dict[str, str] = {}   # a folder -> its resolved path: one resolve per folder, not per file
-    for path in article_files:
-        name = str(path)
-        if links[name] if name in links else os.path.islink(name):
-            real = str(path.resolve())
-        else:
-            within = os.path.dirname(name)
-            if within not in folders:
-                folders[within] = str(Path(within).resolve())
-            real = os.path.join(folders[within], path.name)
+    for path, known in article_files:
+        real = known
+        if real is None:
+            name = str(path)
+            if links[name] if name in links else os.path.islink(name):
+                real = str(path.resolve())
+            else:
+                within = os.path.dirname(name)
+                if within not in folders:
+                    folders[within] = str(Path(within).resolve())
+                real = os.path.join(folders[within], path.name)
         unique_files.setdefault(real, path)
     return unique_dirs, list(unique_files.values())
