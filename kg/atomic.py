@@ -70,6 +70,18 @@ def write_text(path: str | Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+def write_bytes_if_changed(path: str | Path, data: bytes) -> bool:
+    """``write_bytes`` unless ``path`` already holds exactly ``data`` (then nothing is written: reading a small
+    file back costs less than writing and fsyncing it); whether it was written."""
+    try:
+        if os.path.getsize(path) == len(data) and Path(path).read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_bytes(path, data)
+    return True
+
+
 _SYNC_FILE_RANGE_WRITE = 2   # linux/fs.h: start writeback of the range's dirty pages, do not wait for it
 
 

@@ -34,7 +34,7 @@ from pyoxigraph import NamedNode
 
 from . import __version__, settings
 from .assets import ontology_path, shapes_path
-from .atomic import remove_stale_temps, write_bytes, write_text
+from .atomic import fsync_dir, remove_stale_temps, write_bytes_if_changed
 from .errors import InputError, Location, StoreError
 from .export import Pieces, Snapshot, export, make_piece, pieces_dir, save_piece, serialized
 from .graphcounts import GraphCounts, graph_counts
@@ -917,10 +917,11 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
                 job.result()
                 written.append(out_dir / name)
                 tick("export", number, steps)
-    write_text(out_dir / "validation.txt", report.to_text())
-    write_text(out_dir / "validation.json", report.to_json())
+    # the small files are written only when their bytes change (a rebuild rarely changes them)
+    write_bytes_if_changed(out_dir / "validation.txt", report.to_text().encode("utf-8"))
+    write_bytes_if_changed(out_dir / "validation.json", report.to_json().encode("utf-8"))
     # the ontology beside the data, so the published files explain themselves (the shapes need it not)
-    write_bytes(out_dir / "ontology.ttl", ontology_path().read_bytes())
+    write_bytes_if_changed(out_dir / "ontology.ttl", ontology_path().read_bytes())
     written += [out_dir / "validation.txt", out_dir / "validation.json", out_dir / "ontology.ttl"]
     tick("export", len(OUTPUT_FORMATS) + 1, steps)
     if html:
@@ -932,6 +933,8 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
             pieces.write_page(page, _viz_code(), lambda: write_html(store, page))
         written.append(page)
         tick("export", steps, steps)
+    # the renames above are durable once the folder is (each file was fsynced before its rename)
+    fsync_dir(out_dir)
     if pieces is not None:
         pieces.save()
     return written

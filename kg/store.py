@@ -33,6 +33,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -187,16 +188,32 @@ def _open_oxigraph(db: Path, store_path: Path, *, read_only: bool) -> pyoxigraph
 
 def _fsync_tree(folder: Path) -> None:
     """Make every file and folder below ``folder`` durable. Files with other links are the table files shared
-    with the version this one was copied from: they were synced when that version was committed."""
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            fd = os.open(os.path.join(root, name), os.O_RDONLY)
-            try:
-                if os.fstat(fd).st_nlink == 1:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
-        fsync_dir(root)
+    with the version this one was copied from: they were synced when that version was committed.
+
+    The files are synced in threads, then the folders: fsyncs issued together share the file system's journal
+    commits (20 small new files: about 0.01 s in threads against 0.1 s one after the other on ext4)."""
+    files: list[str] = []
+    folders: list[str] = []
+    for root, _dirs, names in os.walk(folder):
+        files.extend(os.path.join(root, name) for name in names)
+        folders.append(root)
+    with ThreadPoolExecutor(max_workers=FSYNC_THREADS) as threads:
+        for done in [threads.submit(_fsync_unshared, path) for path in files]:
+            done.result()
+        for done in [threads.submit(fsync_dir, path) for path in folders]:
+            done.result()
+
+
+FSYNC_THREADS = 16
+
+
+def _fsync_unshared(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if os.fstat(fd).st_nlink == 1:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextmanager

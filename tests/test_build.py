@@ -100,6 +100,30 @@ def files_state(out) -> dict:
     return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.iterdir()}
 
 
+def test_the_small_outputs_are_written_only_when_their_bytes_change(tmp_path):
+    """validation.txt, validation.json and ontology.ttl are left as they are (not even replaced by the same
+    bytes) when a rebuild would not change them, and written when it does."""
+    data = make_corpus(tmp_path)
+    store, out = tmp_path / "store", tmp_path / "out"
+    build([data], out_dir=out, store_path=store, html=False)
+    small = ("validation.txt", "validation.json", "ontology.ttl")
+    before = {k: v for k, v in files_state(out).items() if k in small}
+    sheet = data / "articles" / "mini.yaml"
+    sheet.write_text(MINI_ARTICLE.replace("value: 35000", "value: 35001"), encoding="utf-8")
+    again = build([data], out_dir=out, store_path=store, html=False)
+    assert again.changed == ["mini"] and again.conforms
+    assert {k: v for k, v in files_state(out).items() if k in small} == before
+    sheet.write_text(MINI_ARTICLE.replace("value: 35000", "value: -35000"), encoding="utf-8")
+    third = build([data], out_dir=out, store_path=store, html=False)
+    assert third.violations == 1
+    after = files_state(out)
+    assert after["ontology.ttl"] == before["ontology.ttl"]
+    assert after["validation.txt"] != before["validation.txt"] and after["validation.json"] != before["validation.json"]
+    assert "mini.yaml:9" in (out / "validation.txt").read_text(encoding="utf-8")
+    assert third.report is not None
+    assert (out / "validation.json").read_text(encoding="utf-8") == third.report.to_json()
+
+
 def test_outputs_spliced_in_chunks_start_their_writeback_as_they_go(tmp_path, monkeypatch):
     """Unchanged segments are copied in chunks of COPY_CHUNK bytes, and the kernel is asked to write each chunk
     to disk as soon as it is written (so the closing fsync waits less): the ranges follow each other from the
