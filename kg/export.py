@@ -451,6 +451,8 @@ class _Writer:
         self._flush()
 
     def _flush(self) -> None:
+        if not self.buffer:   # called before every copy: most calls have nothing to write
+            return
         with memoryview(self.buffer) as whole:
             view = whole
             while view:
