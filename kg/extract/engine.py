@@ -28,6 +28,7 @@ from . import phrases
 from .context import (NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, CurrentSeries, Opened, Sentence, Span,
                       Token, sentence_context)
 from .figures import Quantity, RankMention
+from .gates import Gated
 from .languages import LANGUAGES, LanguageSpec, alternatives
 from .propose import Proposals
 from .readers import READERS, Reader
@@ -192,6 +193,7 @@ class Prefiltered:
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern
+        self.gate = Gated(pattern)          # first: does the text hold a word a match begins with (gates.py)
         loose = _LOOKAROUND.sub("", pattern.pattern)
         self.loose: re.Pattern[str] | None = None
         if loose != pattern.pattern and not re.search(r"\(\?<?[!=]", loose):
@@ -201,6 +203,8 @@ class Prefiltered:
                 self.loose = None
 
     def search(self, text: str) -> re.Match[str] | None:
+        if not self.gate.may_match(text):
+            return None
         if self.loose is not None and self.loose.search(text) is None:
             return None
         return self.pattern.search(text)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from ...dates import date_spans
 from ...figures import Quantity, RankMention
+from ...gates import gated
 from ...figures import normal as _normal
 from ..words import package_units
 
@@ -45,7 +46,7 @@ ORDINAL_RE = re.compile(r"(?<![\w.,])(?:No\.\s?)?(\d{1,3})(?:st|nd|rd|th)\b|\bNo
                         r"\b(?:[Nn]umber|[Nn]o\.)\s(\d{1,2})\b")
 WORD_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
                  "eighth": 8, "ninth": 9, "tenth": 10}
-WORD_ORDINAL_RE = re.compile(r"\b(" + "|".join(WORD_ORDINALS) + r")\b", re.IGNORECASE)
+WORD_ORDINAL_RE = gated(r"\b(" + "|".join(WORD_ORDINALS) + r")\b", re.IGNORECASE)
 
 
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -56,7 +57,7 @@ NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7
 # or a unit right after it ("one" and "a" are left alone: "one of the", "a third"); "two-thirds" is a ratio.
 # a counted noun may follow after up to two modifiers ("six AI-related listed firms", "nine new data centers" is not:
 # only the nouns of COUNT_WORDS count)
-WORD_QUANTITY_RE = re.compile(
+WORD_QUANTITY_RE = gated(
     r"(?<![\w-])(?P<num>" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?![\w-])"
     r"(?P<scale>\s(?:thousand|million|billion|trillion)\b)?(?:(?P<mods>(?:\sof\s(?:the|its|their|these|those))?"
     r"(?:\s(?!(?:of|and|or|in|to|for|the)\b)[\w-]+){0,2}?)"

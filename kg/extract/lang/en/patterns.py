@@ -19,6 +19,7 @@ from typing import Any
 
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from ...figures import Quantity, RankMention
+from ...gates import Gated, gated
 from ...resolve import Mention
 from ...tables import TableReader
 from ..shared import MAKER_OF
@@ -34,7 +35,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _says(pattern: re.Pattern[str], text: str) -> bool:
+def _says(pattern: Gated, text: str) -> bool:
     """``pattern`` found in the sentence ``text``: asked for each figure of it, searched once."""
     return pattern.search(text) is not None
 
@@ -78,15 +79,15 @@ _EN_TITLES = (r"chief executive officer|chief executive|chief technology officer
 _STRONG = re.compile(r",?\s+(?:but|while|whereas|although)\s+|;")
 _NEAR_AFTER = re.compile(r"(?:\s+(?:place|position|spot))?(?:\s+overall\b|,?\s+(?:in|for|on)\s+(?:the\s+)?"
                          r"(?:[\w-]+(?:\s|$)){1,3})?")
-_BOUND_BEFORE = re.compile(r"\b(?:fewer than|less than|more than|over|at least|up to|under|as many as|as much as|"
+_BOUND_BEFORE = gated(r"\b(?:fewer than|less than|more than|over|at least|up to|under|as many as|as much as|"
                            r"topped|tops|top|exceeded|exceeds|exceed|surpassed|surpasses|passed|crossed|broke|"
                            r"upwards of|in excess of|below|above|exceeding|exceeds?|at most|no more than|"
                            r"not even)\s*$", re.IGNORECASE)
 _DIFF_AFTER = re.compile(r"^(?:\s[\w-]+){0,2}\s(?:more|less|fewer|higher|lower|longer|shorter|bigger|smaller|larger|"
                          r"greater|cheaper)\s(?:than)\b", re.IGNORECASE)
-_TARGET = re.compile(r"\b(?:aims?|aimed|targets?|targeted|goal|plans?|planned|wants?|seeks?|hopes?|intends?|"
+_TARGET = gated(r"\b(?:aims?|aimed|targets?|targeted|goal|plans?|planned|wants?|seeks?|hopes?|intends?|"
                      r"pledged?|vows?|vowed|promised?)\s(?:is\s)?to\b|\btarget of\b|\bgoal of\b", re.IGNORECASE)
-_TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|retained|retains|claimed|claims|"
+_TOP_SPOT = gated(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|retained|retains|claimed|claims|"
                        r"reclaimed|regained|secured|secures|won|wins|remained in|remains in|stayed in|stays in|"
                        r"achieve|achieved|achieves|grab|grabbed|grabs|seized|seize|seizes)\s+"
                        r"(?:the\s+|its\s+)?((?:top|first|number[\s-]one|No\.\s?1)\s+(?:spot|place|position))\b|"
@@ -97,12 +98,12 @@ _TOP_SPOT = re.compile(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|re
                        r"(?:[\w-]+\s+){0,5}?(?:ranking|rankings|list|table|index|league\s+table)\b")
 _RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|triple|cut|reduce|bring)\w*\b[^.;]{0,50}"
                        r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
-_FUTURE = re.compile(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
+_FUTURE = gated(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
                      r"\bby\s20\d\d\b", re.IGNORECASE)
-_FORECASTER = re.compile(r"\b(?:forecasts?|forecasted|projects|projected|predicts?|predicted|foresees|foresaw|"
+_FORECASTER = gated(r"\b(?:forecasts?|forecasted|projects|projected|predicts?|predicted|foresees|foresaw|"
                          r"expects|expected\s+to|is\s+expected|are\s+expected|anticipates|estimates\s+that)\b",
                          re.IGNORECASE)
-_SELF_SAID = re.compile(r",\s(?:the\s)?(?:company|firm|group|ministry|agency|institute|bank|chipmaker|"
+_SELF_SAID = gated(r",\s(?:the\s)?(?:company|firm|group|ministry|agency|institute|bank|chipmaker|"
                         r"government|organisation|organization)\s(?:said|says|reported|reports|estimated|added|noted)\b")
 _CHANGE_BEFORE = re.compile(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|rises|rising|fell|fall|falls|jumped|jumps|"
                             r"climbed|climbs|increased|increases|decreased|decreases|declined|declines|dropped|drops|"
@@ -119,7 +120,7 @@ _COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|
 _GAP_BEFORE = re.compile(r"\b(?:gap|difference|margin|lead|spread|disparity|differential)\s+(?:of|to|at|by)\s+"
                          r"(?:(?:over|more than|less than|under|about|around|roughly|nearly|almost|some|just|"
                          r"at least|only|a mere)\s+)*(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
-_BARE_WORD_NUMBER = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b))",
+_BARE_WORD_NUMBER = gated(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b))",
                                re.IGNORECASE)
 _ELLIPTICAL_BEFORE = re.compile(r"(?:^|[,;]\s+|\b(?:while|whereas|and|but)\s+)(?:the\s+)?[A-Z][\w.'’-]*"
                                 r"(?:\s+[A-Z][\w.'’-]*){0,2}\s+(?:only\s+)?(?:had|has|have|registered|recorded|"
@@ -127,11 +128,11 @@ _ELLIPTICAL_BEFORE = re.compile(r"(?:^|[,;]\s+|\b(?:while|whereas|and|but)\s+)(?
 _CLAUSE_END = re.compile(r"\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b)")
 # "in the areas of infrastructure and research, ranking fourth and seventh, respectively"
 _PILLAR_LIST = r"[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}"
-_PILLARS_RESPECTIVELY = re.compile(
+_PILLARS_RESPECTIVELY = gated(
     rf"\b(?:in|for|on)\s+(?:the\s+)?(?:(?:categories|areas|pillars|fields|sub-?indices|sub-?indexes|measures|"
     rf"criteria)\s+of\s+)?(?P<names>{_PILLAR_LIST}(?:,\s*{_PILLAR_LIST})*,?\s+and\s+{_PILLAR_LIST}),?\s+"
     rf"(?:ranking|ranked|placing|placed|coming|finishing)\s+(?P<ranks>[\w\s,]{{3,60}}?),?\s+respectively\b")
-_MOST_IN_TERMS = re.compile(r"\b(?:is|was|are|were|remains|remained|became|becomes)\s+(?:now\s+|still\s+)?the\s+"
+_MOST_IN_TERMS = gated(r"\b(?:is|was|are|were|remains|remained|became|becomes)\s+(?:now\s+|still\s+)?the\s+"
                             r"(?:most|best|highest|strongest|top)\s+(?:[\w-]+\s+){0,2}?in\s+terms\s+of\s+(?:its\s+|their\s+)?")
 _TERM = re.compile(r"([a-z][\w-]*(?:\s+(?!and\b)[a-z][\w-]*){0,2})(?:,\s*(?:and\s+)?|\s+and\s+|(?=[.;]|$))")
 
@@ -173,12 +174,12 @@ _VERB_AFTER_AND = re.compile(r"(?:then\s+|also\s+|later\s+)?(?:[a-z]+ed|fell|ros
                              r"made|grew|slid|sank|stood|sat|ran|became|remains|remained|is|was|has|had)\b")
 # "bought by Meta", "made by NVIDIA", "followed by Samsung with 34%": the agent of a passive verb is a holder, a
 # maker or the next holder in order, not a source
-_PASSIVE_BY = re.compile(r"\b(?:followed|trailed|bought|purchased|acquired|ordered|held|owned|operated|deployed|used|"
+_PASSIVE_BY = gated(r"\b(?:followed|trailed|bought|purchased|acquired|ordered|held|owned|operated|deployed|used|"
                          r"run|made|built|"
                          r"developed|produced|manufactured|designed|supplied|sold|shipped|installed)\s+by\s+(?:the\s+)?$")
-_SUPERLATIVE = re.compile(r"\b(?:had|has|have|is|was|are|were|posted|recorded|boasts|boasted)\s+the\s+"
+_SUPERLATIVE = gated(r"\b(?:had|has|have|is|was|are|were|posted|recorded|boasts|boasted)\s+the\s+"
                           r"((?:most|highest|largest|biggest|greatest)(?:\s+[a-z][\w-]*)?)")
-_NOT_FIRST = re.compile(r"\b(?:after|behind|except|apart from|other than|outside|second|third|among the)\b")
+_NOT_FIRST = gated(r"\b(?:after|behind|except|apart from|other than|outside|second|third|among the)\b")
 _FROM_BOTTOM = re.compile(r"[\s-]+(?:worst|lowest|from\s+(?:the\s+)?(?:bottom|last)|last\s+place)\b", re.IGNORECASE)
 # several years right after a rank: "in 2019 and 2020", "from 2011 to 2013", "between 2016 and 2017"
 _YEARS_AFTER = re.compile(r"\s*(?:place\s+|position\s+)?(?:in\s+(?P<a1>)|(?:from|between)\s+)?(?P<a>(?:19|20)\d\d)\s*"
@@ -190,7 +191,7 @@ _NAME_WITH = re.compile(r"\s+(?:with|at|on)\s+(?:about\s+|around\s+|some\s+|roug
 _JOINT_AFTER = re.compile(r"\s+(?:are\s+|were\s+|is\s+)?(?:now\s+)?(?:tied|jointly|both|together|all|equally|"
                           r"share|shared|sharing)\b")
 _EACH_AFTER = re.compile(r"(?:\s+[\w-]+){0,2}?\s+(?:each|apiece|a\s+piece)\b")
-_RATES_HIGHEST = re.compile(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|places)\s+(?:the\s+)?[A-Z][\w.]*"
+_RATES_HIGHEST = gated(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|places)\s+(?:the\s+)?[A-Z][\w.]*"
                             r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
 
 

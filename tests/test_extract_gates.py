@@ -1,0 +1,98 @@
+"""Literal gates (kg/extract/gates.py): a pattern searched only in texts holding one of its words finds what the
+pattern alone finds, whatever the pattern and the text (hypothesis), including the characters the regex engine
+folds to ASCII letters ("İ", "ı", "ſ", the Kelvin sign)."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kg.extract
+from kg.extract.gates import Gated, literal_words
+
+ODD = "İıſKK"                # fold to i, i, s, k case-insensitively
+
+
+def _all_gated() -> list[tuple[str, Gated]]:
+    """Every gated pattern at module level in kg.extract and its language packages."""
+    found = []
+    for info in pkgutil.walk_packages(kg.extract.__path__, "kg.extract."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, Gated):
+                found.append((f"{info.name}.{name}", value))
+    return found
+
+
+GATED = _all_gated()
+WORD_CHARS = "".join(sorted({ch for _, g in GATED for w in (g.words or ()) for ch in w + w.upper()}))
+
+
+def test_the_extractor_gates_its_patterns_and_most_have_words() -> None:
+    assert len(GATED) >= 15
+    assert sum(g.words is not None for _, g in GATED) >= 15
+
+
+@given(data=st.data())
+@settings(max_examples=400, deadline=None)
+def test_gated_patterns_of_the_extractor_find_what_the_patterns_find(data) -> None:
+    name, gate = data.draw(st.sampled_from(GATED))
+    words = list(gate.words or ("x",))
+    pieces = st.one_of(st.sampled_from(words), st.sampled_from([w.upper() for w in words]),
+                       st.sampled_from([w.title() for w in words]), st.text(WORD_CHARS + ODD + " ,.1", max_size=4))
+    text = "".join(data.draw(st.lists(pieces, max_size=8)))
+    plain = [(m.span(), m.groups()) for m in gate.pattern.finditer(text)]
+    assert [(m.span(), m.groups()) for m in gate.finditer(text)] == plain, name
+    assert (gate.search(text) is None) == (not plain), name
+    assert gate.findall(text) == gate.pattern.findall(text), name
+
+
+# random patterns from the shapes the extractor writes: words, alternations, optional and repeated groups,
+# word boundaries and lookarounds, with and without IGNORECASE
+LETTERS = "abkisAB가나 "
+word = st.text(LETTERS, min_size=1, max_size=3).map(re.escape)
+
+
+def _patterns() -> st.SearchStrategy[str]:
+    atom = st.one_of(word, st.just(r"\s+"), st.just(r"[ab]"), st.just(r"\d"), st.just("."))
+    leaf = st.lists(atom, min_size=1, max_size=3).map("".join)
+
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(?:" + "|".join(xs) + ")"),
+            inner.map(lambda x: f"(?:{x})?"), inner.map(lambda x: f"(?:{x})+"), inner.map(lambda x: f"({x})"),
+            inner.map(lambda x: rf"\b{x}\b"), inner.map(lambda x: rf"(?<![\w-]){x}(?!s)"),
+            st.lists(inner, min_size=2, max_size=3).map("".join))
+
+    return st.recursive(leaf, extend, max_leaves=6)
+
+
+@given(pattern=_patterns(), fold=st.booleans(), text=st.text(LETTERS + ODD + "1-_xyzKIS", max_size=24))
+@settings(max_examples=1500, deadline=None)
+def test_a_gate_never_skips_a_text_the_pattern_matches(pattern: str, fold: bool, text: str) -> None:
+    compiled = re.compile(pattern, re.IGNORECASE if fold else 0)
+    gate = Gated(compiled)
+    plain = [m.span() for m in compiled.finditer(text)]
+    assert [m.span() for m in gate.finditer(text)] == plain
+    if plain:
+        assert gate.may_match(text)
+
+
+def test_words_are_read_from_every_alternative_and_the_most_telling_run() -> None:
+    # "the" is too common to tell texts apart: one of the word sets of four letters or more
+    assert literal_words(re.compile(r"\b(?:took|held)\s+the\s+(?:top|first)\s+(?:spot|place)\b")) \
+        in {("held", "took"), ("spot", "place")}
+    assert literal_words(re.compile(r"\b(first|second)\b", re.IGNORECASE)) == ("first", "second")
+    assert literal_words(re.compile(r"(?:AI\ pioneers?|Tier\ 1)", re.IGNORECASE)) == ("tier 1", "ai pioneer")
+    assert literal_words(re.compile(r"[Aa]ccording|x?[yz]")) is None     # an alternative with no literal
+    assert literal_words(re.compile("Σ", re.IGNORECASE)) is None          # a cased letter outside ASCII
+
+
+def test_a_text_with_a_letter_the_engine_folds_to_ascii_is_searched() -> None:
+    gate = Gated(re.compile(r"\bfirst\b", re.IGNORECASE))
+    assert gate.search("the fİrst place") is not None
+    assert gate.search("the fırst place") is not None
+    assert gate.search("the second place") is None
