@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from extracthelp import draft, keys
 from kg.extract import _engine
 from kg.extract.draft import dump_yaml, dump_yaml_python
-from kg.extract.resolve import trie_pattern
+from kg.extract.resolve import Gazetteer, trie_parts, trie_pattern
 from kg.extract.scoring import compared, score_text
 from kg.load import load_registries
 
@@ -41,6 +41,37 @@ def test_trie_matches_the_longest_first_alternation(words: set[str], texts: list
         for pos in range(len(text) + 1):
             a, b = fast.search(text, pos), slow.search(text, pos)
             assert (a and a.span()) == (b and b.span())
+
+
+@given(words=st.sets(st.text(ALPHABET, min_size=1, max_size=6), min_size=1, max_size=12),
+       texts=st.lists(st.text(ALPHABET + "dx", max_size=30), min_size=1, max_size=5),
+       parts=st.integers(min_value=1, max_value=5))
+@settings(max_examples=300, deadline=None)
+def test_the_trie_split_by_first_character_finds_what_the_whole_trie_finds(words: set[str], texts: list[str],
+                                                                         parts: int) -> None:
+    whole = re.compile(trie_pattern(words))
+    split = trie_parts(words, parts)
+    for text in texts:
+        for pos in range(len(text) + 1):
+            found = [m for p in split if (m := p.search(text, pos)) is not None]
+            leftmost = min(found, key=lambda m: m.start()) if found else None
+            expected = whole.search(text, pos)
+            assert (leftmost and leftmost.span()) == (expected and expected.span())
+
+
+def test_names_are_found_as_the_whole_trie_finds_them(registry) -> None:
+    gaz = Gazetteer(registry)
+    whole = re.compile(trie_pattern(gaz.names))
+    text = "한국과 미국, 중국은 메타버스가 아닌 메타, 엔비디아와 NVIDIA, South Korea and the US, 韓 美中"
+    spans, pos = [], 0
+    while (m := whole.search(text, pos)) is not None:
+        if gaz._accept(text, m.start(), m.end(), m.group(0)):
+            spans.append(m.span())
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+    assert [(m.start, m.end) for m in gaz.find(text)] == spans
+    assert len(spans) >= 8
 
 
 def test_trie_of_no_words_matches_nothing() -> None:
@@ -219,7 +250,7 @@ def test_a_date_search_skipped_would_have_found_nothing(text: str) -> None:
         assert not list(dates._CLOCK.finditer(text))
 
 
-EN_FIGURE_ALPHABET = "0123456789,. $€£¥₩₹US$C$A$Rs.rsbnmkthousandmillionGPUs%points-a"
+EN_FIGURE_ALPHABET = "0123456789,. \u00a0\t$€£¥₩₹US$C$A$Rs.rsucbnmkthousandmillionGPUs%points-a"
 
 
 @given(text=st.text(EN_FIGURE_ALPHABET, max_size=40))
@@ -233,7 +264,7 @@ def test_english_figures_are_found_where_the_regex_alone_finds_them(text: str) -
     assert fast == [(m.span(), m.groupdict()) for m in numbers.QUANTITY_RE.finditer(text)]
 
 
-@given(text=st.text("0123456789 .,NnoumberNo.stndrdth-a", max_size=40))
+@given(text=st.text("0123456789 .,\u00a0NnoumberNo.stndrdth-a", max_size=40))
 @settings(max_examples=500, deadline=None)
 def test_english_ordinals_are_found_where_the_regex_alone_finds_them(text: str) -> None:
     from kg.extract.lang.en import numbers

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .figures import Quantity, RankMention
+from .gates import gated
 
 if TYPE_CHECKING:
     from .context import Token
@@ -285,6 +286,16 @@ _MARKER = r"(?:부문|항목|분야|순위|지표)"
 _FIGURE = r"(?:\([^()]{0,16}\)\s?)?"
 _PILLAR_PAIR = re.compile(rf"(?<![가-힣A-Za-z·])([가-힣A-Za-z][가-힣A-Za-z·]{{1,7}})(?:와|과)\s?({_PILLAR_WORD})\s?{_MARKER}"
                           rf"(?:에서는|에서|은|는|의)?\s((?<![\d])\d{{1,3}})\s?위(?:와|과|,\s?|·)\s?(\d{{1,3}})\s?위")
+# a pillar right before its rank (sub_ranking_ko), searched in the text before the rank: "인재(", "정부 부문에서 ",
+# "개발(55.1점) 부문에서 ", "상업생태계도 " (before "3위에서"), "정부 전략 " (in a list of "pillar N위")
+_PILLAR_LEAD = r"(?<![\d가-힣A-Za-z·])"
+_PILLAR_BRACKET = gated(rf"{_PILLAR_LEAD}({_PILLAR_WORD})\s?\($")
+_PILLAR_MARKED = gated(rf"{_PILLAR_LEAD}({_PILLAR_WORD})\s?{_FIGURE}{_MARKER}(?:에서는|에서|은|는|이|도|의)?\s"
+                       rf"(?:[^,.]|\d\.\d)*?(?:\(|\s)$")
+_PILLAR_MARKED_END = gated(rf"{_PILLAR_LEAD}({_PILLAR_WORD})\s?{_FIGURE}{_MARKER}(?:에서는|에서|은|는|이|도)?\s$")
+_PILLAR_TOPIC = gated(rf"{_PILLAR_LEAD}([가-힣A-Za-z][가-힣A-Za-z·]{{1,7}})(?:도|은|는)\s$")
+_PILLAR_LISTED = re.compile(rf"(?:^|,\s?|[가-힣A-Za-z]+(?:은|는)\s)({_PILLAR_WORD})\s$")
+_PILLAR_PLACES = gated(rf"{_PILLAR_WORD}\s\d{{1,3}}위")
 _NOT_NOUN_END = re.compile(r"(?:고|며|면|서|와|과|를|을|게|지|다|던|한|된|인|적)$")
 
 
@@ -336,17 +347,13 @@ def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
         return scope
     before = text[max(prev_end, rank.start - 60):rank.start]
     after = text[rank.end:rank.end + 4]
-    lead = r"(?<![\d가-힣A-Za-z·])"
-    m = re.search(rf"{lead}({_PILLAR_WORD})\s?\($", before) \
-        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_FIGURE}{_MARKER}(?:에서는|에서|은|는|이|도|의)?\s(?:[^,.]|\d\.\d)*?"
-                     rf"(?:\(|\s)$", before) \
-        or re.search(rf"{lead}({_PILLAR_WORD})\s?{_FIGURE}{_MARKER}(?:에서는|에서|은|는|이|도)?\s$", before)
-    if m is None and re.match(r"에서|→", after):
-        m = re.search(rf"{lead}([가-힣A-Za-z][가-힣A-Za-z·]{{1,7}})(?:도|은|는)\s$", before)   # "상업생태계도 3위에서"
+    m = _PILLAR_BRACKET.search(before) or _PILLAR_MARKED.search(before) or _PILLAR_MARKED_END.search(before)
+    if m is None and after.startswith(("에서", "→")):
+        m = _PILLAR_TOPIC.search(before)   # "상업생태계도 3위에서"
     if m is None:
         # "정부 전략 3위, 운영 환경 45위", also after the topic ("독일은 연구 4위, …")
-        listed = re.search(rf"(?:^|,\s?|[가-힣A-Za-z]+(?:은|는)\s)({_PILLAR_WORD})\s$", before)
-        pairs = re.findall(rf"{_PILLAR_WORD}\s\d{{1,3}}위", text)
+        listed = _PILLAR_LISTED.search(before)
+        pairs = _PILLAR_PLACES.findall(text)
         if listed and len(pairs) >= 2:
             m = listed
     if m is None:

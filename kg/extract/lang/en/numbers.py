@@ -95,17 +95,23 @@ _LEAD = 6
 _ORDINAL_LEAD = 8               # "Number ", "No. "
 
 
-def _matches_near_digits(pattern: re.Pattern[str], text: str, lead: int) -> Iterator[re.Match[str]]:
+def _matches_near_digits(pattern: re.Pattern[str], text: str, lead: int, starts: str,
+                         space: bool) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)`` for a pattern whose matches all hold a number beginning where a run of digits
     begins, at most ``lead`` characters after the match's start: only those places are tried (in order, the
     first match winning, as a search does); the regex alone tries its leading lookbehind or word boundary at
-    every character."""
+    every character. Before the digits, only a place holding one of ``starts`` (or whitespace, with ``space``)
+    can begin a match: the others are not tried."""
     end = 0
     for run in _DIGIT_RUN.finditer(text):
         d = run.start()
         if d < end:
             continue                # inside the match found last
         for p in range(max(end, d - lead), d + 1):
+            if p < d:
+                c = text[p]
+                if c not in starts and not (space and c.isspace()):
+                    continue
             m = pattern.match(text, p)
             if m is not None:
                 end = m.end()
@@ -113,15 +119,21 @@ def _matches_near_digits(pattern: re.Pattern[str], text: str, lead: int) -> Iter
                 break
 
 
+# what a figure may begin with before its digits: a currency sign ("US$", "C$", "A$", "Rs", either case) or a space
+_QUANTITY_STARTS = "UuCcAaRr$€£¥₩₹"
+# what an ordinal may begin with before its digits: "No. ", "number "
+_ORDINAL_STARTS = "Nn"
+
+
 def _quantity_matches(text: str) -> Iterator[re.Match[str]]:
     """``QUANTITY_RE.finditer(text)``: a figure's number begins where a run of digits does (no letter or digit
     precedes it, or a sign or a space does), at most ``_LEAD`` characters after the figure's start."""
-    return _matches_near_digits(QUANTITY_RE, text, _LEAD)
+    return _matches_near_digits(QUANTITY_RE, text, _LEAD, _QUANTITY_STARTS, True)
 
 
 def _ordinal_matches(text: str) -> Iterator[re.Match[str]]:
     """``ORDINAL_RE.finditer(text)``: an ordinal's digits begin a run of digits, after at most "number "."""
-    return _matches_near_digits(ORDINAL_RE, text, _ORDINAL_LEAD)
+    return _matches_near_digits(ORDINAL_RE, text, _ORDINAL_LEAD, _ORDINAL_STARTS, False)
 
 
 def find_en_quantities(text: str) -> list[Quantity]:
