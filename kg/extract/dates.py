@@ -19,13 +19,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .gates import gated
+
 MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
           "oct": 10, "nov": 11, "dec": 12}
 _MONTH = (r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
           r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 _TIME = r"(?:\s+(?:\d{1,2}:\d{2}(?::\d{2})?)(?:\s?(?:[AaPp]\.?[Mm]\.?|KST|GMT|UTC))?)?"
 
-_NUMERIC = re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)(?P<sep>[-./])\s?(?P<m>\d{{1,2}})(?P=sep)\s?(?P<d>\d{{1,2}})"
+_NUMERIC = gated(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)(?P<sep>[-./])\s?(?P<m>\d{{1,2}})(?P=sep)\s?(?P<d>\d{{1,2}})"
                       rf"(?![\d])\.?{_TIME}")
 _KOREAN = re.compile(r"(?:(?P<y>(?:19|20)\d\d)\s?년\s?)?(?P<m>\d{1,2})\s?월\s?(?P<d>\d{1,2})\s?일")
 _EN_MDY = re.compile(rf"\b{_MONTH}\s(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s(?P<y>(?:19|20)\d\d)\b)?{_TIME}")

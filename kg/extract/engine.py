@@ -560,6 +560,8 @@ class Engine:
     def _phrase(self, s: Sentence, q: Quantity, seg: int, mentions: list[Mention]) -> tuple[str, str] | None:
         return self.language.measure_phrase(s, q, seg, [(m.start, m.end) for m in mentions])
 
+    # between a holder and its figure: another clause, "respectively", a comparison ("than", "보다")
+    _NOT_JOINT = re.compile(r"[;.]|respectively|각각\s?\S+\s?,|\b(?:than|against|compared|versus|vs)\b|보다")
     _JOINT_SEP = re.compile(rf"\s*(?:{alternatives('list_separators')})\s*(?:the\s+)?")   # list_separators
 
     def _joint_holders(self, text: str, q: Quantity, subj: str, mentions: list[Mention], excluded: set[Span],
@@ -572,7 +574,7 @@ class Engine:
         if holder is None or any(m.start > holder.end for m in free):
             return []
         between = text[holder.end:q.start]
-        if re.search(r"[;.]|respectively|각각\s?\S+\s?,|\b(?:than|against|compared|versus|vs)\b|보다", between):
+        if self._NOT_JOINT.search(between):
             return []
         chain: list[str] = []
         first = holder

@@ -236,6 +236,11 @@ def measure_en(s: Sentence, q: Quantity, seg: int, names: list[tuple[int, int]])
     return None
 
 
+# a ranking's title: quoted ("'2024년 글로벌 AI지수'", "the \"Global AI Index\""), or capitalised words before
+# Index / Ranking ("the World Competitiveness Ranking 2024"); gated by those words (most sentences name no ranking)
+_KO_QUOTED_TITLE = gated(r"[‘'\"“「『]([^’'\"”」』]{2,40}?(?:지수|순위|평가|랭킹|인덱스|지표|보고서|조사))[’'\"”」』]")
+_EN_QUOTED_TITLE = gated(r"[\"“]([^\"”]{2,60}?(?:Index|Ranking|Rankings|Report|Survey|League Table))[\"”]")
+_EN_CAPITALISED_TITLE = gated(r"((?:[A-Z][\w&-]*\s+){1,5}(?:Index|Ranking|Rankings|League Table))\b")
 _KO_INDEX_HEAD = re.compile(r"(지수|순위|평가|랭킹|인덱스)(?:\s?(?:결과|조사))?\s?에서")
 _KO_WORDS_BEFORE = re.compile(r"((?:[A-Za-z가-힣]+\s?){1,3})$")
 
@@ -243,7 +248,7 @@ _KO_WORDS_BEFORE = re.compile(r"((?:[A-Za-z가-힣]+\s?){1,3})$")
 def ranking_ko(text: str, start: int, end: int) -> str | None:
     """The ranking a Korean rank belongs to, named by its title: "'2024년 글로벌 AI지수'", "IMD 국가경쟁력 평가에서"."""
     window = text[start:end]
-    found = list(re.finditer(r"[‘'\"“「『]([^’'\"”」』]{2,40}?(?:지수|순위|평가|랭킹|인덱스|지표|보고서|조사))[’'\"”」』]", window))
+    found = list(_KO_QUOTED_TITLE.finditer(window))
     m = found[-1] if found else None              # the title named last before the rank
     if m is not None:
         name = m.group(1)
@@ -267,9 +272,9 @@ def ranking_ko(text: str, start: int, end: int) -> str | None:
 def ranking_en(text: str, start: int, end: int) -> str | None:
     """"its "Global AI Index"", "the World Competitiveness Ranking 2024" → the title."""
     window = text[start:end]
-    found = list(re.finditer(r"[\"“]([^\"”]{2,60}?(?:Index|Ranking|Rankings|Report|Survey|League Table))[\"”]", window))
+    found = list(_EN_QUOTED_TITLE.finditer(window))
     if not found:
-        found = list(re.finditer(r"((?:[A-Z][\w&-]*\s+){1,5}(?:Index|Ranking|Rankings|League Table))\b", window))
+        found = list(_EN_CAPITALISED_TITLE.finditer(window))
     m = found[-1] if found else None              # the title named last
     if m is None:
         return None
@@ -353,8 +358,7 @@ def sub_ranking_ko(text: str, rank: RankMention, prev_end: int) -> str | None:
     if m is None:
         # "정부 전략 3위, 운영 환경 45위", also after the topic ("독일은 연구 4위, …")
         listed = _PILLAR_LISTED.search(before)
-        pairs = _PILLAR_PLACES.findall(text)
-        if listed and len(pairs) >= 2:
+        if listed and len(_PILLAR_PLACES.findall(text)) >= 2:
             m = listed
     if m is None:
         return None

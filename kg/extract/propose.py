@@ -53,7 +53,10 @@ def key_for(text: str, fallback: str = "proposed") -> str:
 
 def normal(text: str) -> str:
     """A name compared loosely: NFKC, case-folded, without spaces, punctuation or quotes."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 # English labels of the generic units the number readers give (the readers name them by these keys)

@@ -191,6 +191,19 @@ _NAME_WITH = re.compile(r"\s+(?:with|at|on)\s+(?:about\s+|around\s+|some\s+|roug
 _JOINT_AFTER = re.compile(r"\s+(?:are\s+|were\s+|is\s+)?(?:now\s+)?(?:tied|jointly|both|together|all|equally|"
                           r"share|shared|sharing)\b")
 _EACH_AFTER = re.compile(r"(?:\s+[\w-]+){0,2}?\s+(?:each|apiece|a\s+piece)\b")
+# "… respectively": names paired with figures or ranks in order
+_RESPECTIVELY = gated(r"\brespectively\b")
+# a figure compared with another (subject_after): "against 15", "compared with 172", "… and 161"
+_COMPARED_END = gated(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s+(?:about\s+|roughly\s+|some\s+)?$")
+_LIST_GOES_ON = re.compile(r"(?:,|\band)\s+(?:about\s+|roughly\s+|some\s+)?$")
+_COMPARED_WORD = gated(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s")
+# the holder after its figure: "20% for Micron", "15 from China", "the 580,000 in the United States"
+_HOLDER_FOR = re.compile(r"(?:\s+(?:[\w-]+\s+){0,2}?(?:share|stake))?\s+(?:for|from)\s+(?:the\s+)?")
+_HOLDER_FOR_IN = re.compile(r"(?:\s+(?:[\w-]+\s+){0,2}?(?:share|stake))?\s+(?:for|from|in)\s+(?:the\s+)?")
+# "first place went to Ireland", "… were bought by Meta"
+_WENT_TO = re.compile(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?|"
+                      r"\s+(?:[\w-]+\s+){0,3}?(?:were|was|are|is)?\s*(?:bought|purchased|acquired|ordered|held|owned|"
+                      r"operated|deployed|used|run)\s+by\s+(?:the\s+)?")
 _RATES_HIGHEST = gated(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|places)\s+(?:the\s+)?[A-Z][\w.]*"
                             r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
 
@@ -339,7 +352,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
                 if x.end < it[0] and (_NAME_WITH.fullmatch(text, x.end, it[0])
                                       or _POSSESSIVE_FIGURE.fullmatch(text, x.end, it[0])):
                     paired[it[0]] = x       # "Germany's $9.1 billion", "the U.S.' $7": the owner's figure
-        m = re.search(r"\brespectively\b", text)
+        m = _RESPECTIVELY.search(text)
         if not m:
             return paired
         before = [it for it in items if it[1] <= m.start()]
@@ -400,7 +413,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         clause_start = max([0] + [m.end() for m in re.finditer(r"[;:]\s|\.\s", text[:span[0]])])
         clause_end = min([m.start() for m in re.finditer(r"[;.]\s|[;.]$|,\s(?:while|but|whereas)\s", text[span[1]:])]
                          + [len(text) - span[1]]) + span[1]
-        if re.search(r"\brespectively\b", text[clause_start:clause_end]):
+        if _RESPECTIVELY.search(text[clause_start:clause_end]):
             return []
         before = [x for x in mentions if clause_start <= x.start and x.end <= span[0]]
         for k in range(len(before)):
@@ -452,22 +465,18 @@ class EnglishRules(QuotedSpeakers, TableReader):
         figure = text[start:end]
         is_amount = bool(re.search(r"\d", figure)) and not re.search(r"\d(?:st|nd|rd|th)$", figure)
         # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure
-        compared = re.search(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s+(?:about\s+|roughly\s+|some\s+)?$",
-                             text[max(0, start - 30):start])
+        compared = _COMPARED_END.search(text[max(0, start - 30):start])
         # "compared to 172 in the U.S. and 161 in China": the list goes on after "and"
-        compared = compared or (re.search(r"(?:,|\band)\s+(?:about\s+|roughly\s+|some\s+)?$", text[max(0, start - 12):start])
-                                and re.search(r"\b(?:against|compared\s+(?:with|to)|versus|vs\.?)\s", text[:start]))
-        prep = r"for|from|in" if is_amount and (re.search(r"\bthe\s+$", text[max(0, start - 5):start]) or compared) \
-            else r"for|from"
-        of = re.match(rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:share|stake))?\s+(?:{prep})\s+(?:the\s+)?", text[end:end + 40])
+        compared = compared or (_LIST_GOES_ON.search(text[max(0, start - 12):start])
+                                and _COMPARED_WORD.search(text[:start]))
+        wide = is_amount and (re.search(r"\bthe\s+$", text[max(0, start - 5):start]) or compared)
+        of = (_HOLDER_FOR_IN if wide else _HOLDER_FOR).match(text[end:end + 40])
         if of:
             # "compared with 20% for Micron", "against 15 from China"
             nxt = [x for x in mentions if x.start == end + of.end()]
             if nxt:
                 return nxt[0]
-        went = re.match(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?|"
-                        r"\s+(?:[\w-]+\s+){0,3}?(?:were|was|are|is)?\s*(?:bought|purchased|acquired|ordered|held|owned|"
-                        r"operated|deployed|used|run)\s+by\s+(?:the\s+)?", text[end:end + 60])
+        went = _WENT_TO.match(text[end:end + 60])
         if went:
             nxt = [x for x in mentions if x.start == end + went.end()]
             return nxt[0] if nxt else None

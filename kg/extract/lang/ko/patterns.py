@@ -20,6 +20,7 @@ from typing import Any
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from ....model import Registry
 from ...figures import Quantity, RankMention
+from ...gates import gated
 from ...resolve import Mention
 from ...tables import Row, TableReader
 from ..shared import MAKER_OF
@@ -45,7 +46,7 @@ def _regex_sentences(line: str) -> list[tuple[int, int]]:
     return spans
 _PAREN = re.compile(r"^\s?\([^()]{0,30}\)")
 _SEGMENT = re.compile(r"[,;，]|\bvs\.?|VS|…")
-_AFTER_RANK = re.compile(r"에\s?(?:이은|이어|이어서|뒤이은|뒤진|뒤져|이어진)\s*(?:세계\s*|전체\s*)?$")
+_AFTER_RANK = gated(r"에\s?(?:이은|이어|이어서|뒤이은|뒤진|뒤져|이어진)\s*(?:세계\s*|전체\s*)?$")
 _OUT_OF = re.compile(r"(\d+)\s?개\s?(?:국|국가|회원국|사|기업|대학|도시|업체)?\s?(?:가운데|중에서|중|에서)\s*"
                      r"(?:[^\d.,;…]{0,24}\s)?$")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s?년(?!대)|재작년|지난해|작년|올해|전년|금년")
@@ -53,26 +54,26 @@ _LIST_SEP = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
 _LIST_GAP = re.compile(r"^\s*(?:등\s?)?(?:\d+\s?개국|\d+\s?개\s?나라|\d+\s?곳|\d+\s?개사)?\s?(?:만|만이|은|는|이|가|도|이\s|모두)?\s*"
                        r"(?:모두\s*)?['‘\"“「『]?\s*$")
 _TOPIC_AFTER = re.compile(r"^(?:은|는|도|만)(?![가-힣])|^(?:이|가)(?![가-힣])|^(?:은|는)")
-_ACCORDING = re.compile(r"따르면|따른\s|의하면|(?:자료|보고서|조사|통계|집계|분석|결과)(?:를|을)\s?보면")
+_ACCORDING = gated(r"따르면|따른\s|의하면|(?:자료|보고서|조사|통계|집계|분석|결과)(?:를|을)\s?보면")
 _STATED_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가|은|는)?\s?(?:[^,.]{0,25}?)"
                         r"(?:밝혔다|발표했다|전했다|추산했다|집계했다|분석했다|전망했다|추정했다|내다봤다|말했다)")
 _FORWARD_BY = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:이|가)?\s?(?:발표한|내놓은|공개한|펴낸|집계한|조사한)")
 _BASIS = re.compile(r"^(?:\s?\([^()]{0,30}\))?\s?(?:기준|집계|통계|자료|조사)(?![가-힣])")
-_FRACTION = re.compile(r"분의\s?$")
+_FRACTION = gated(r"분의\s?$")
 _FRACTION_AFTER = re.compile(r"^\s?분의")
 _BOUND_AFTER = re.compile(r"^\s?(?:이|가|을|를|도|은|는)?\s?(?:채\s?|족히\s?|훨씬\s?)?"
                           r"(?:되지\s?않|되지\s?못|안\s?되|넘|웃돌|밑돌|웃도|밑도|이상|이하|미만|초과|넘게|못\s?되|돌파)")
 _PROPORTION = re.compile(r"^\s?(?:중|가운데)\s?\d")
-_DIFF_BEFORE = re.compile(r"보다\s?(?:약|대략|무려|겨우|불과)?\s?$")
+_DIFF_BEFORE = gated(r"보다\s?(?:약|대략|무려|겨우|불과)?\s?$")
 _DIFF_AFTER = re.compile(r"^\s?(?:더\s?)?(?:많|길|높|적|짧|낮|크|작|앞서|뒤처|뒤져|비싸|싸)")
 _TARGET_AFTER = re.compile(r"겠다|겠습니다|겠다는|목표(?:로|다|이다|를)|계획이다|[할릴일울낼]\s?계획|[할릴일울낼]\s?방침|키로\s?했다|기로\s?했다")
 _UNTIL = re.compile(r"((?:19|20)\d\d)\s?년\s?까지")
-_REPORTED_END = re.compile(r"(?:다|라|이라)고\s?(?:집계|분석|밝|발표|추산|추정|전망|평가|설명|말|전|보고)했다[.\s”\"]*$")
+_REPORTED_END = gated(r"(?:다|라|이라)고\s?(?:집계|분석|밝|발표|추산|추정|전망|평가|설명|말|전|보고)했다[.\s”\"]*$")
 # "KDI는 국내 연구자를 2300여명으로 추산했는데, …": a reporting verb ending a clause, not only the sentence
-_REPORTED_MID = re.compile(r"(?:으로|로|다고|라고|이라고)\s?(?:집계|분석|발표|추산|추정|전망|평가|보고)"
+_REPORTED_MID = gated(r"(?:으로|로|다고|라고|이라고)\s?(?:집계|분석|발표|추산|추정|전망|평가|보고)"
                            r"(?:했|하였)(?:는데|으며|고|지만|다)")
 _RANK_PAIR = re.compile(r"(?<![\d.,])\d{1,3}\s?[·,]\s?\d{1,3}\s?위")
-_SAME_GROUP = re.compile(r"(?:같은|동일한)\s?(?:그룹|군|등급|범주|부류|티어|그룹군)")
+_SAME_GROUP = gated(r"(?:같은|동일한)\s?(?:그룹|군|등급|범주|부류|티어|그룹군)")
 _SAME_GAP = re.compile(r"^\s*(?:도|역시|또한|는|은|이|가)?\s*(?:모두\s*)?$")
 _LIST_SEP_SAME = re.compile(r"^\s*(?:,|、|및|와|과|·|그리고)\s*$")
 _GOAL_AFTER = re.compile(r"[^.!?]{0,30}?(?:달성|목표(?![가-힣]{0,2}치를\s?(?:넘|웃))|도달하겠)")
@@ -92,15 +93,15 @@ _HOLDER_END = re.compile(r"(?:\s?\([^()]{0,24}\))?(?:\s?등)?(?:이|가|로|으�
                          r"\s?[,·]|\s?$|\s순(?:서|으로|이))")
 _APPOSITION_END = re.compile(r"(?:은|는|이|가|도)(?![가-힣])|\s?[,·、]|\s?$|\s?등|(?:였|이었)")
 # "세계 3대 지수", "국내 5대 그룹": the N biggest of a kind, not N machines
-_TOP_N_BEFORE = re.compile(r"(?:세계|국내|글로벌|주요|국내외|업계|아시아)\s?$")
+_TOP_N_BEFORE = gated(r"(?:세계|국내|글로벌|주요|국내외|업계|아시아)\s?$")
 _TOP_N_AFTER = re.compile(r"\s?[가-힣]{2}")
 # "가장 많았다", "가장 높은": the first place, when the clause states the figure
-_SUPERLATIVE = re.compile(r"가장\s?(?:많|높|크|앞서|우수)")
+_SUPERLATIVE = gated(r"가장\s?(?:많|높|크|앞서|우수)")
 # how many countries a ranking covers, named with the ranking: "93개국의 … 순위", "63개국을 대상으로 한 평가"
 _RANKED_COUNTRIES = re.compile(r"(\d+)\s?개\s?(?:국|국가|나라|회원국)(?:의|을|를)\s?[^.]{0,40}?(?:순위|평가|지수|인덱스|랭킹)")
 _DIGIT_RANK = re.compile(r"\d\s?위")
 # places "2∼5위" for the names listed before them, each name perhaps with its figure in brackets
-_RANK_RANGE = re.compile(r"(?<![\d.,])\d{1,3}\s?[~∼～]\s?\d{1,3}\s?위")
+_RANK_RANGE = gated(r"(?<![\d.,])\d{1,3}\s?[~∼～]\s?\d{1,3}\s?위")
 _BRACKETED_LIST_SEP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:,|、|및|와|과|·|그리고)\s*$")
 _BRACKETED_LIST_GAP = re.compile(r"^(?:\s?\([^()]{0,20}\))?\s*(?:이|가|은|는|도)?\s*(?:모두\s*)?$")
 # the earlier place of a change: "28→23위", "6위→4위", "7위에서 6위로"
@@ -125,10 +126,10 @@ _RATIO_LEVEL = re.compile(r"(?:\s?[,·]\s?[가-힣]{1,6}\s?\d[\d.]*\s?%)*\s?(?:�
 # a year as the base of a comparison: "지난해보다", "전년 대비", "작년에 비해", "지난해와 비교해", "지난해 같은 조사 때보다"
 _COMPARED_YEAR = re.compile(r"\s?(?:보다|대비|에\s?비해|에\s?비하면|(?:와|과)\s?(?:비교|견줘|대비)|같은\s?[가-힣]{1,4}\s?때보다)")
 # several years for one rank, right before it: "2019년과 2020년 ", "2016~2017년 ", "2011년부터 2013년까지 "
-_YEARS_BEFORE = re.compile(r"((?:19|20)\d\d)\s?년?\s?(?:(?P<pair>과|와|,|·|및)|~|∼|-|–|부터)\s?((?:19|20)\d\d)\s?년\s?(?:까지(?:는|도)?\s?)?"
+_YEARS_BEFORE = gated(r"((?:19|20)\d\d)\s?년?\s?(?:(?P<pair>과|와|,|·|및)|~|∼|-|–|부터)\s?((?:19|20)\d\d)\s?년\s?(?:까지(?:는|도)?\s?)?"
                            r"(?:에는\s?|에\s?|엔\s?)?$")
 # "캐나다(8위)·미국(10위) 등에 이어": names listed before a rank with places of their own
-_AFTER_OTHERS = re.compile(r"(?:\s?등)?에\s?(?:이어|이은|뒤이어|뒤진|뒤져)")
+_AFTER_OTHERS = gated(r"(?:\s?등)?에\s?(?:이어|이은|뒤이어|뒤진|뒤져)")
 _BRACKETED_SEP = re.compile(r"^\([^()]{0,12}\)\s?(?:[,·、]|와|과|및)\s?$")
 _BRACKETED_GAP = re.compile(r"^\([^()]{0,12}\)(?:\s?등)?$")
 # a country before a company written in Latin letters: "중국의 SMIC가" (the company is the subject)
