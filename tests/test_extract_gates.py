@@ -48,6 +48,14 @@ def test_gated_patterns_of_the_extractor_find_what_the_patterns_find(data) -> No
     assert [(m.span(), m.groups()) for m in gate.finditer(text)] == plain, name
     assert (gate.search(text) is None) == (not plain), name
     assert gate.findall(text) == gate.pattern.findall(text), name
+    # in a window, as the readers search before or after a figure (negative offsets as the regex engine reads them)
+    pos = data.draw(st.integers(min_value=-3, max_value=len(text) + 2))
+    endpos = data.draw(st.one_of(st.none(), st.integers(min_value=-3, max_value=len(text) + 2)))
+    for method in ("search", "match"):
+        found = getattr(gate, method)(text, pos, endpos)
+        plain_one = getattr(gate.pattern, method)(text, pos) if endpos is None \
+            else getattr(gate.pattern, method)(text, pos, endpos)
+        assert (found and (found.span(), found.groups())) == (plain_one and (plain_one.span(), plain_one.groups())), name
 
 
 # random patterns from the shapes the extractor writes: words, alternations, optional and repeated groups,
@@ -79,6 +87,11 @@ def test_a_gate_never_skips_a_text_the_pattern_matches(pattern: str, fold: bool,
     assert [m.span() for m in gate.finditer(text)] == plain
     if plain:
         assert gate.may_match(text)
+    for pos in range(-1, len(text) + 2):
+        for endpos in (None, pos + 3, len(text) - 1):
+            a = gate.search(text, pos, endpos)
+            b = compiled.search(text, pos) if endpos is None else compiled.search(text, pos, endpos)
+            assert (a and a.span()) == (b and b.span())
 
 
 def test_words_are_read_from_every_alternative_and_the_most_telling_run() -> None:
@@ -96,3 +109,13 @@ def test_a_text_with_a_letter_the_engine_folds_to_ascii_is_searched() -> None:
     assert gate.search("the fİrst place") is not None
     assert gate.search("the fırst place") is not None
     assert gate.search("the second place") is None
+
+
+@given(text=st.text(st.sampled_from(list("가힣각힢힣\ud7a4\ud7ffퟻ가나aAzZ[`@{ 1é€") + ["\U0001f600"]), max_size=40)
+       | st.text(max_size=40))
+@settings(max_examples=800, deadline=None)
+def test_letters_are_counted_on_bytes_as_the_regexes_count_them(text: str) -> None:
+    """kg.extract.text.letter_counts (the language of an article) counts what [가-힣] and [A-Za-z] find."""
+    from kg.extract.text import letter_counts
+
+    assert letter_counts(text) == (len(re.findall("[가-힣]", text)), len(re.findall("[A-Za-z]", text)))

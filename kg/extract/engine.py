@@ -28,7 +28,7 @@ from . import phrases
 from .context import (NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, CurrentSeries, Opened, Sentence, Span,
                       Token, sentence_context)
 from .figures import Quantity, RankMention
-from .gates import Gated
+from .gates import Gated, gated
 from .languages import LANGUAGES, LanguageSpec, alternatives
 from .propose import Proposals
 from .readers import READERS, Reader
@@ -293,7 +293,7 @@ class Engine:
         self.change_indicators = self._scoped(registry, "change")
         market_words = sorted({w for entry in registry.languages.values() if "market" in entry.scopes
                                for w in entry.scopes["market"].sentence})
-        self._market_named = re.compile("|".join(re.escape(w) for w in market_words), re.IGNORECASE) \
+        self._market_named = gated("|".join(re.escape(w) for w in market_words), re.IGNORECASE) \
             if market_words else None
         self.parent, self.distinctive = self._sub_series(registry.rankings, self.rank_keywords, "publisher")
         self.ind_parent, self.ind_distinctive = self._sub_series(registry.indicators, self.ind_keywords, "unit")

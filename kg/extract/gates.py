@@ -123,23 +123,38 @@ class Gated:
         self.words = literal_words(pattern)
         self.fold = bool(pattern.flags & re.IGNORECASE)
 
-    def may_match(self, text: str) -> bool:
-        """False only when no match can be in ``text``."""
+    def may_match(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
+        """False only when no match can be in ``text`` (between ``pos`` and ``endpos``, where a match of
+        ``search(text, pos, endpos)`` takes its characters)."""
         words = self.words
         if words is None:
             return True
         if self.fold:
             if not text.isascii() and _ODD_CASE.search(text):
                 return True
-            text = _lowered(text)
-        # a loop, not any(...): asked of every sentence, where a generator costs more than the tests themselves
-        for w in words:  # noqa: SIM110 - see the line above
-            if w in text:
+            text = _lowered(text)          # the same offsets: only "İ" changes length, and it is not here
+        if pos == 0 and endpos is None:
+            # a loop, not any(...): asked of every sentence, where a generator costs more than the tests themselves
+            for w in words:  # noqa: SIM110 - see the line above
+                if w in text:
+                    return True
+            return False
+        # the regex engine reads a negative pos or endpos as 0 (str.find would count from the end)
+        start, end = max(pos, 0), len(text) if endpos is None else max(endpos, 0)
+        for w in words:  # noqa: SIM110 - as above
+            if text.find(w, start, end) >= 0:
                 return True
         return False
 
-    def search(self, text: str) -> re.Match[str] | None:
-        return self.pattern.search(text) if self.may_match(text) else None
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        if not self.may_match(text, pos, endpos):
+            return None
+        return self.pattern.search(text, pos) if endpos is None else self.pattern.search(text, pos, endpos)
+
+    def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        if not self.may_match(text, pos, endpos):
+            return None
+        return self.pattern.match(text, pos) if endpos is None else self.pattern.match(text, pos, endpos)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         return self.pattern.finditer(text) if self.may_match(text) else iter(())

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from .context import ArticleState, Candidate, Sentence, SentenceContext
 from .figures import Quantity
+from .gates import gated
 from .languages import alternatives
 from .resolve import Mention
 from .weights import CONFIDENCE, FACTOR, MEASURE, WINDOW
@@ -47,7 +48,7 @@ _FIGURE_AFTER_RANK = re.compile(r"\s*(?:place|spot|position)?,?\s+(?:with|at|on)
 # the languages' ``score_context``, ``score_bound``, ``out_of_before`` (kg/extract/languages.py)
 _SCORE_CONTEXT = re.compile(alternatives("score_context"), re.IGNORECASE)
 _SCORE_BOUND = re.compile(alternatives("score_bound"), re.IGNORECASE)
-_OUT_OF_BEFORE = re.compile(alternatives("out_of_before"), re.IGNORECASE)
+_OUT_OF_BEFORE = gated(alternatives("out_of_before"), re.IGNORECASE)
 
 
 # differences in percentage points, ranges ("30%대", "in the 30s") and shortfalls ("10%에도 못 미친다"): not a level

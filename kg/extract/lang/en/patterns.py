@@ -68,10 +68,10 @@ _LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|sit|sits|sat
                        re.IGNORECASE)
 _ACCORDING = re.compile(r"\b(?:[Aa]ccording to|[Dd]ata from|[Ff]igures from|[Ee]stimates by|[Ee]stimates from|"
                         r"[Pp]er|[Cc]ited by|[Cc]ompiled by|[Pp]ublished by|[Rr]eleased by|[Bb]y)\s+(?:the\s+)?$")
-_SAID = re.compile(r"^(?:\s?\([^()]{0,30}\))?(?:(?:'s|’s)(?=\s[^\W\d][\w\s-]{0,30}?\s(?:said|says|reported|estimated|estimates|found)\b))?\s?(?:[^\W\d]|[\s,-]){0,50}?\s?(?<![\w-])(?:said|says|reported|reports|estimated|"
+_SAID = gated(r"^(?:\s?\([^()]{0,30}\))?(?:(?:'s|’s)(?=\s[^\W\d][\w\s-]{0,30}?\s(?:said|says|reported|estimated|estimates|found)\b))?\s?(?:[^\W\d]|[\s,-]){0,50}?\s?(?<![\w-])(?:said|says|reported|reports|estimated|"
                    r"estimates|found|finds|shows|showed|noted|notes|told|calculated|calculates|counted|counts|"
                    r"published|released)\b")
-_POSSESSIVE_DOC = re.compile(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index|survey|study|data|ranking|rankings|"
+_POSSESSIVE_DOC = gated(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index|survey|study|data|ranking|rankings|"
                              r"analysis|estimates?|figures|statistics|matrix|list)\b", re.IGNORECASE)
 _EN_TITLES = (r"chief executive officer|chief executive|chief technology officer|CEO|CTO|president|chairman|"
               r"chairwoman|chair|founder|co-founder|professor|minister|director|head|vice president|analyst|"
@@ -96,7 +96,7 @@ _TOP_SPOT = gated(r"\b(?:kept|keeps|keep|took|takes|take|held|holds|hold|retaine
                        r"\b(?:reached|reaches|climbed\s+to|rose\s+to|returned\s+to|moved\s+to|stayed\s+at|stays\s+at|"
                        r"remained\s+at|remains\s+at|is\s+at|was\s+at|sits\s+at|sat\s+at)\s+(the\s+top)\s+of\s+the\s+"
                        r"(?:[\w-]+\s+){0,5}?(?:ranking|rankings|list|table|index|league\s+table)\b")
-_RAISE_TO = re.compile(r"\b(?:raise|lift|increase|boost|expand|grow|double|triple|cut|reduce|bring)\w*\b[^.;]{0,50}"
+_RAISE_TO = gated(r"\b(?:raise|lift|increase|boost|expand|grow|double|triple|cut|reduce|bring)\w*\b[^.;]{0,50}"
                        r"\bto\s+(?:about\s+|around\s+|roughly\s+)?(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
 _FUTURE = gated(r"\b(?:plans?|planned|aims?|aimed|targets?|wants?|will|would|seeks?|intends?|hopes?|goal)\b|"
                      r"\bby\s20\d\d\b", re.IGNORECASE)
@@ -105,7 +105,7 @@ _FORECASTER = gated(r"\b(?:forecasts?|forecasted|projects|projected|predicts?|pr
                          re.IGNORECASE)
 _SELF_SAID = gated(r",\s(?:the\s)?(?:company|firm|group|ministry|agency|institute|bank|chipmaker|"
                         r"government|organisation|organization)\s(?:said|says|reported|reports|estimated|added|noted)\b")
-_CHANGE_BEFORE = re.compile(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|rises|rising|fell|fall|falls|jumped|jumps|"
+_CHANGE_BEFORE = gated(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|rises|rising|fell|fall|falls|jumped|jumps|"
                             r"climbed|climbs|increased|increases|decreased|decreases|declined|declines|dropped|drops|"
                             r"gained|gains|surged|surges|slipped|slid|shrank|shrinks|expanded|expands|growth of|"
                             r"increase of|rise of|decline of|drop of)\s+(?:by\s+)?(?:about\s+|around\s+|nearly\s+|"
@@ -113,11 +113,11 @@ _CHANGE_BEFORE = re.compile(r"\b(?:up|down|grew|grow|grows|growing|rose|rise|ris
 _CHANGE_AFTER = re.compile(r"\s+(?:increase|rise|growth|jump|gain|drop|decline|decrease|fall|surge|year-on-year|"
                            r"year on year|on the year|from a year)\b", re.IGNORECASE)
 _SELF_REPORT = re.compile(r"\s+(?:said|says|reported|reports|announced|announces|disclosed)\s+(?:that\s+)?(?:its|it)\b")
-_COMPARED = re.compile(r"\b(?:above|below|ahead of|behind|than|trailing|beating|overtaking|overtook|overtaken|"
+_COMPARED = gated(r"\b(?:above|below|ahead of|behind|than|trailing|beating|overtaking|overtook|overtaken|"
                        r"surpassing|surpassed|outranked|outranks|outranking|outpaced|outpaces|outperformed|"
                        r"outperforms|versus|vs\.?)\s+(?:the\s+)?$")
 # "a gap of over 10%", "a margin of about 3 points", "narrowing the lead to 2%": a difference between two values
-_GAP_BEFORE = re.compile(r"\b(?:gap|difference|margin|lead|spread|disparity|differential)\s+(?:of|to|at|by)\s+"
+_GAP_BEFORE = gated(r"\b(?:gap|difference|margin|lead|spread|disparity|differential)\s+(?:of|to|at|by)\s+"
                          r"(?:(?:over|more than|less than|under|about|around|roughly|nearly|almost|some|just|"
                          r"at least|only|a mere)\s+)*(?:US)?[$€£¥₩]?\s?$", re.IGNORECASE)
 _BARE_WORD_NUMBER = gated(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=\s*(?:[,.;]|$|\s+(?:while|and|but|whereas)\b))",
@@ -156,12 +156,12 @@ def _most_in_terms(text: str) -> list[tuple[int, int]]:
 _SCALED = re.compile(r"\d\s?(?:thousand|million|billion|trillion|bn|mn|tn|m|k)\b", re.IGNORECASE)
 _MARKET_AFTER = re.compile(r"\s*(?:place|spot|position)?\s+in\s+the\s+((?:(?:global|world|worldwide|domestic|"
                            r"Korean|Chinese|U\.S\.|US|European|Japanese)\s+)?(?:[\w-]+\s+){0,2}?market)\b")
-_GOAL = re.compile(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
+_GOAL = gated(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s+)?(?:US)?[$€£¥]?\s?$|"
                    r"\b(?:aims?|aiming|aimed|plans?|planning|wants?|seeks?|hopes?|goal is|target is|intends?)\s+"
                    r"(?:to achieve|to reach|to hit)\s+(?:about\s+|around\s+)?"
                    r"(?:sales|revenue|revenues|exports|output)?\s*(?:of\s+)?(?:US)?[$€£¥]?\s?$", re.IGNORECASE)
 _GOAL_AFTER = re.compile(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(?:met|hit|reached))", re.IGNORECASE)
-_NOT_RANK = re.compile(r"\b(?:no longer|not|never|lost|loses|lose|ceded|cedes|gave up|surrendered|relinquished)\s+"
+_NOT_RANK = gated(r"\b(?:no longer|not|never|lost|loses|lose|ceded|cedes|gave up|surrendered|relinquished)\s+"
                        r"(?:\w+\s+){0,2}$")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
 _BARE_UNIT = re.compile(r"^\s+(?:of\s+(?:the|its|their|these|those|[A-Z][\w.-]*(?:'s|’s))\s+)?(?:[\w-]+\s+){0,2}(?:GPUs|H100s|chips|processors|accelerators|companies|firms|startups|people|"
