@@ -280,3 +280,39 @@ def test_korean_ranks_are_found_where_the_regexes_alone_find_them(text: str) -> 
     for pattern in (numbers._RANK_PLACE, numbers._RANK_SPAN, numbers._RANK_BEFORE_CHANGE, numbers._RANK_PAIR_FIRST):
         fast = [(m.span(), m.groups()) for m in numbers._at_digit_runs(pattern, text)]
         assert fast == [(m.span(), m.groups()) for m in pattern.finditer(text)]
+
+
+@given(word=st.text("Abc. _é1", min_size=1, max_size=4), article=st.text("Abc. _é1,\n\t\u00a0xyzA", max_size=40))
+@settings(max_examples=800, deadline=None)
+def test_a_name_written_inside_a_sentence_is_found_as_the_regex_finds_it(word: str, article: str) -> None:
+    from kg.extract.phrases import _written_inside
+
+    expected = re.search(rf"[a-z,]\s+{re.escape(word)}\b", article) is not None
+    assert _written_inside.__wrapped__(word, article) == expected
+
+
+@given(name=st.text("OEC가나 ", min_size=1, max_size=3), text=st.text("OEC가나 ()Lab s.,", max_size=40))
+@settings(max_examples=800, deadline=None)
+def test_an_english_name_in_brackets_is_found_as_the_regexes_find_it(name: str, text: str) -> None:
+    from kg.extract.propose import _LATIN_NAME, given_english
+
+    given = re.search(re.escape(name) + r"\s?\(\s?" + _LATIN_NAME + r"\s?\)", text) \
+        or re.search(_LATIN_NAME + r"\s?\(\s?" + re.escape(name) + r"\s?\)", text)
+    assert given_english(name, text) == (given.group(1).strip() if given else None)
+
+
+@given(line=st.text(".!?다요\"”’')x \t\u00a0", max_size=12))
+@settings(max_examples=800, deadline=None)
+def test_headlines_are_told_as_the_regexes_tell_them(line: str) -> None:
+    from kg.extract.lang.en.patterns import EnglishRules
+    from kg.extract.lang.ko.patterns import KoreanRules
+
+    rules = KoreanRules([])
+    rules.scan_tables("")
+    for lang_rules, pattern, limit in ((rules, r"[.!?다요][\"”’']?\s*$", 80),
+                                      (EnglishRules(), r"[.!?][\"”’')]*\s*$", 120)):
+        text = "x\n" + line + "\n"
+        sentences = lang_rules.sentences(text, len(text)) if line.strip() else []
+        for s in sentences:
+            if s.start >= 2:
+                assert s.headline == (not re.search(pattern, line) and len(line) < limit), (line, s)

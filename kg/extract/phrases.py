@@ -395,9 +395,29 @@ def guess_type(name: str) -> str:
 
 @lru_cache(maxsize=512)
 def _written_inside(word: str, article: str) -> bool:
-    """``word`` is written inside a sentence of ``article`` (after a lower-case word or a comma): once per word
-    and article, not per sentence opening with it."""
-    return re.search(rf"[a-z,]\s+{re.escape(word)}\b", article) is not None
+    r"""``word`` is written inside a sentence of ``article`` (after a lower-case word or a comma): once per word
+    and article, not per sentence opening with it. What ``re.search(rf"[a-z,]\s+{re.escape(word)}\b", article)``
+    finds, looked for at each place the word is written (no regex compiled per word, no scan of every letter)."""
+    n = len(word)
+    i = article.find(word) if word else -1
+    while i >= 0:
+        j = i
+        while j > 0 and article[j - 1].isspace():          # \s+ before the word ...
+            j -= 1
+        if j < i and j > 0 and article[j - 1] in _LOWER_OR_COMMA:   # ... after a lower-case letter or a comma
+            e = i + n                                       # \b after the word
+            if (e < len(article) and _is_word(article[e])) != (e > 0 and _is_word(article[e - 1])):
+                return True
+        i = article.find(word, i + 1)
+    return False
+
+
+_LOWER_OR_COMMA = frozenset("abcdefghijklmnopqrstuvwxyz,")
+
+
+def _is_word(ch: str) -> bool:
+    """A character of \\w (Unicode): letters, digits, the underscore."""
+    return ch.isalnum() or ch == "_"
 
 
 def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], article: str) -> list[tuple[int, int, str]]:

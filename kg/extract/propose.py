@@ -220,6 +220,12 @@ def given_english(name: str, text: str) -> str | None:
     "OECD(경제협력개발기구)"), or None."""
     if not text or not name:
         return None
+    # both forms need a bracket right before or after the name (at most one space between): looked for first
+    n, i = len(name), text.find(name)
+    while i >= 0 and "(" not in text[i + n:i + n + 2] and "(" not in text[max(0, i - 2):i]:
+        i = text.find(name, i + 1)
+    if i < 0:
+        return None
     given = re.search(re.escape(name) + r"\s?\(\s?" + _LATIN_NAME + r"\s?\)", text) \
         or re.search(_LATIN_NAME + r"\s?\(\s?" + re.escape(name) + r"\s?\)", text)
     return given.group(1).strip() if given else None

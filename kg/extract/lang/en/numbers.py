@@ -65,6 +65,7 @@ WORD_QUANTITY_RE = gated(
     re.IGNORECASE)
 
 
+_YEAR = re.compile(r"(19|20)\d\d")
 _MONTH_BEFORE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s$")
 
 
@@ -155,7 +156,7 @@ def find_en_quantities(text: str) -> list[Quantity]:
         start = m.start("sign") if sign else nstart
         end = m.end()
         if not sign and not unit:
-            if re.fullmatch(r"(19|20)\d\d", m.group("num")):
+            if _YEAR.fullmatch(m.group("num")):
                 continue      # a year
             if _MONTH_BEFORE.search(text, max(0, nstart - 12), nstart):
                 continue      # a day of the month ("June 18")

@@ -204,6 +204,14 @@ _HOLDER_FOR_IN = re.compile(r"(?:\s+(?:[\w-]+\s+){0,2}?(?:share|stake))?\s+(?:fo
 _WENT_TO = re.compile(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belonged) to\s+(?:the\s+)?|"
                       r"\s+(?:[\w-]+\s+){0,3}?(?:were|was|are|is)?\s*(?:bought|purchased|acquired|ordered|held|owned|"
                       r"operated|deployed|used|run)\s+by\s+(?:the\s+)?")
+_FULL_STOPS = frozenset(".!?")
+_A_DIGIT = re.compile(r"\d")
+_ORDINAL_END = re.compile(r"\d(?:st|nd|rd|th)$")
+_THE_BEFORE = re.compile(r"\bthe\s+$")
+# the clause of a figure held jointly (joint_holders): from the last ";", ":" or full stop to the next
+_JOINT_CLAUSE_START = re.compile(r"[;:]\s|\.\s")
+_JOINT_CLAUSE_END = re.compile(r"[;.]\s|[;.]$|,\s(?:while|but|whereas)\s")
+_ACCORDING_TO = gated(r"\b[Aa]ccording to\b")
 _RATES_HIGHEST = gated(r"\b(?:rates?|rated|ranks?|ranked|puts?|placed|places)\s+(?:the\s+)?[A-Z][\w.]*"
                             r"(?:\s[A-Z][\w.]*){0,2}\s+(highest|top)\b(?!-)")
 
@@ -232,7 +240,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
                 continue
             if lm.start() in rows and para > 0 and out:
                 para -= 1               # a table row stays in its header's paragraph
-            headline = not re.search(r"[.!?][\"”’')]*\s*$", line) and len(line) < 120 and lm.start() not in rows
+            # not ending in [.!?] with closing quotes or brackets after it (the regex [.!?]["”’')]*\s*$, read backwards)
+            headline = line.rstrip().rstrip("\"”’')")[-1:] not in _FULL_STOPS and len(line) < 120 and lm.start() not in rows
             start = 0
             pieces = []
             for bm in ([] if lm.start() in rows else _BREAK.finditer(line)):
@@ -410,8 +419,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         """Names that hold one figure or rank together: "Meta and Microsoft are tied for first place with
         150,000 units", "Google, Amazon and Oracle jointly rank third", "A and B bought 20,000 units each". The
         list opens the clause of the figure; no other name stands between it and the figure."""
-        clause_start = max([0] + [m.end() for m in re.finditer(r"[;:]\s|\.\s", text[:span[0]])])
-        clause_end = min([m.start() for m in re.finditer(r"[;.]\s|[;.]$|,\s(?:while|but|whereas)\s", text[span[1]:])]
+        clause_start = max([0] + [m.end() for m in _JOINT_CLAUSE_START.finditer(text[:span[0]])])
+        clause_end = min([m.start() for m in _JOINT_CLAUSE_END.finditer(text[span[1]:])]
                          + [len(text) - span[1]]) + span[1]
         if _RESPECTIVELY.search(text[clause_start:clause_end]):
             return []
@@ -463,13 +472,13 @@ class EnglishRules(QuotedSpeakers, TableReader):
         if row is not None:
             return row
         figure = text[start:end]
-        is_amount = bool(re.search(r"\d", figure)) and not re.search(r"\d(?:st|nd|rd|th)$", figure)
+        is_amount = bool(_A_DIGIT.search(figure)) and not _ORDINAL_END.search(figure)
         # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure
         compared = _COMPARED_END.search(text[max(0, start - 30):start])
         # "compared to 172 in the U.S. and 161 in China": the list goes on after "and"
         compared = compared or (_LIST_GOES_ON.search(text[max(0, start - 12):start])
                                 and _COMPARED_WORD.search(text[:start]))
-        wide = is_amount and (re.search(r"\bthe\s+$", text[max(0, start - 5):start]) or compared)
+        wide = is_amount and (_THE_BEFORE.search(text[max(0, start - 5):start]) or compared)
         of = (_HOLDER_FOR_IN if wide else _HOLDER_FOR).match(text[end:end + 40])
         if of:
             # "compared with 20% for Micron", "against 15 from China"
@@ -541,7 +550,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
     def attribution_spans(self, text: str) -> list[tuple[int, int]]:
         """"according to an analysis of OECD data by the Korea Productivity Center": names there are sources."""
         spans = []
-        for m in re.finditer(r"\b[Aa]ccording to\b", text):
+        for m in _ACCORDING_TO.finditer(text):
             end = re.search(r"[,;.](?:\s|$)", text[m.end():])
             spans.append((m.start(), m.end() + (end.start() if end else len(text) - m.end())))
         return spans

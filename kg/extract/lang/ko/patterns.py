@@ -44,6 +44,8 @@ def _regex_sentences(line: str) -> list[tuple[int, int]]:
         start = m.end()
     spans.append((start, len(line)))
     return spans
+_LINE_ENDS = frozenset(".!?다요")
+_CLOSING_QUOTES = frozenset("\"”’'")
 _PAREN = re.compile(r"^\s?\([^()]{0,30}\)")
 _SEGMENT = re.compile(r"[,;，]|\bvs\.?|VS|…")
 _AFTER_RANK = gated(r"에\s?(?:이은|이어|이어서|뒤이은|뒤진|뒤져|이어진)\s*(?:세계\s*|전체\s*)?$")
@@ -327,7 +329,10 @@ class KoreanRules(QuotedSpeakers, TableReader):
                 last_line = i
                 if offset not in rows or para < 0:
                     para += 1               # a table row stays in its header's paragraph
-                headline = not re.search(r"[.!?다요][\"”’']?\s*$", line) and len(line) < 80 and offset not in rows
+                # not ending in [.!?다요] and perhaps one closing quote (the regex [.!?다요]["”’']?\s*$, read backwards)
+                end = line.rstrip()
+                headline = not (end[-1:] in _LINE_ENDS or (end[-1:] in _CLOSING_QUOTES and end[-2:-1] in _LINE_ENDS)) \
+                    and len(line) < 80 and offset not in rows
             for a, b, tokens in split.get(j, [(a0, b0, [])]):
                 seg = line[a:b]
                 lead = len(seg) - len(seg.lstrip())
