@@ -32,7 +32,7 @@ from urllib.parse import quote
 import pyoxigraph
 from pyoxigraph import NamedNode
 
-from . import __version__, settings
+from . import __version__, conflicts, settings
 from .assets import ontology_path, shapes_path
 from .atomic import fsync_dir, remove_stale_temps, write_bytes_if_changed
 from .errors import InputError, Location, StoreError
@@ -394,6 +394,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             keys = {graph_name(k): digest for k, digest in hashes.items()}
             keys[iris.rankings_graph().value] = rankings_hash
             expected = {*keys}
+            conflicts_name = iris.conflicts_graph().value
             # The store calls gc.collect() to close RocksDB; with the objects made so far (the state) frozen it
             # does not walk them (a tenth of a second per thousand articles otherwise). Unfrozen when the build ends.
             gc.freeze()
@@ -406,7 +407,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                     # writer lock, as a build's are), unless graphs went missing from it
                     with writer_lock(store_path), KgStore(store_path, read_only=True) as live:
                         stored = _stored_graphs(live, state, graph_name)
-                        if live.version == base_version and expected <= stored:
+                        if live.version == base_version and expected <= stored and conflicts_name in stored:
                             done = _finish(live, summary, new_state, sums, stored, base, out_dir, html, tick, keys,
                                            phases)
                             sheets.save()
@@ -422,9 +423,17 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 replace[iris.rankings_graph().value] = rankings_quads
             tick("store", 0, 1)
             store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
+            # the index of the cells in conflict, from the facts this version holds (kg.conflicts)
+            touched = [*summary.changed, *summary.removed]
+            conflicts.bring_up_to_date(store, iris, touched, [graph_name(k) for k in summary.changed],
+                                       whole=summary.registry_changed or conflicts_name not in present
+                                       or (len(touched) * 5 > len(hashes) + len(summary.removed) and len(touched) > 50))
+            present.add(conflicts_name)
             removed = {graph_name(k) for k in summary.removed}
             # what the next build needs to know the graphs of this version without listing them (_stored_graphs)
-            new_state["stored"] = {"version": store.version, "others": sorted(present - expected - removed)}
+            new_state["stored"] = {"version": store.version,
+                                   "others": sorted(present - expected - removed - {conflicts_name})}
+            new_state["conflicts"] = True   # this version holds the conflicts graph (_stored_graphs)
             store.write_state(new_state)
             store.commit()   # the new version is live from here on
             tick("store", 1, 1)
@@ -455,6 +464,8 @@ def _stored_graphs(store: KgStore, state: State, graph_name: Callable[[str], str
     if isinstance(stored, dict) and stored.get("version") == version and version is not None:
         names = {graph_name(key) for key in state["graphs"]}
         names.add(Iris(state["base"]).rankings_graph().value)
+        if state.get("conflicts") is True:
+            names.add(Iris(state["base"]).conflicts_graph().value)
         return names | set(stored["others"])
     return set(store.graphs())
 
@@ -667,7 +678,10 @@ def _finish(store: KgStore, summary: BuildSummary, state: State, sums: Sums, pre
     summary.articles = len(state["graphs"]) - 1
     if phases is not None:
         phases.next("count")
-    _count(store, summary, state, sums, present, set(keys))
+    index = Iris(base).conflicts_graph().value   # derived from the facts: its quads are counted, not exported
+    _count(store, summary, state, sums, present, {*keys, index})
+    if index in present:
+        summary.triples += sum(1 for _ in store.db.quads_for_pattern(None, None, None, NamedNode(index)))
     assert summary.report is not None, "build() sets the report before the store is written"
 
     # 4. outputs (the writer lock is still held: no other build writes them meanwhile)
@@ -676,7 +690,7 @@ def _finish(store: KgStore, summary: BuildSummary, state: State, sums: Sums, pre
             phases.next("export")
         remove_stale_temps(Path(out_dir), OUTPUT_FILES)
         summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html, progress=tick,
-                                        keys=keys, graphs=sorted(present))
+                                        keys=keys, graphs=sorted(present - {index}))
     return summary
 
 
@@ -963,6 +977,8 @@ def validate_store(store: KgStore, shacl_engine: str | None = None) -> Validatio
     for name in store.graphs():
         quads = store.quads(name)
         kind = iris.graph_kind(name)
+        if kind is not None and kind[0] == "conflicts":   # an index derived from the facts (kg.conflicts)
+            continue
         if kind is not None and kind[0] in ("registry", "rankings"):
             registry.extend(quads)
         else:

@@ -31,9 +31,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 from .assets import ontology_path
 from .atomic import atomic_writer, start_writeback, write_bytes
 from .errors import InputError, StoreError
-from .mapping import check_base
+from .mapping import Iris, check_base
 from .store import KgStore
-from .vocab import ONTOLOGY_GRAPH, PREFIXES
+from .vocab import DEFAULT_BASE, ONTOLOGY_GRAPH, PREFIXES
 
 _Node = TypeVar("_Node", NamedNode, BlankNode, Literal, Triple)   # a quad's subject or object
 
@@ -85,13 +85,20 @@ def ontology_quads() -> list[Quad]:
     return list(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS))
 
 
+def exported_graphs(store: KgStore) -> list[str]:
+    """The store's graphs an export holds: all but the index of conflicting cells (kg.conflicts), which is
+    derived from the facts the export holds."""
+    index = Iris(store.base or DEFAULT_BASE).conflicts_graph().value
+    return [name for name in store.graphs() if name != index]
+
+
 class Snapshot:
     """The store's content in canonical order, read once and shared by every format written from it."""
 
     def __init__(self, store: KgStore):
         self.quads: list[pyoxigraph.Quad] = []
         triple_lines: set[bytes] = set()
-        for name in store.graphs():
+        for name in exported_graphs(store):
             graph = store.quads(name)
             lines = sorted(serialized(graph, RdfFormat.N_QUADS).splitlines())
             self.quads.extend(pyoxigraph.parse(b"\n".join(lines) + b"\n", format=RdfFormat.N_QUADS))
@@ -256,7 +263,7 @@ class Pieces:
         self.entries: dict[str, Entry] = {}       # graph IRI -> its entry, in IRI order
         self.loaded: dict[str, dict[str, bytes]] = {}   # sections in memory: graphs without a key
         self.keys = keys
-        for name in store.graphs() if graphs is None else graphs:
+        for name in exported_graphs(store) if graphs is None else graphs:
             key = keys.get(name)
             if key is None:
                 sections = _graph_sections(store.quads(name), base)

@@ -203,18 +203,24 @@ class Iris:
     def rankings_graph(self) -> NamedNode:
         return self._iri("graph", "rankings")
 
+    def conflicts_graph(self) -> NamedNode:
+        """The store's index of the cells whose figures disagree (kg.conflicts): derived, never exported."""
+        return self._iri("graph", "conflicts")
+
     def graph_namespace(self) -> str:
         """The prefix every graph this base names starts with (``BASE graph/``)."""
         return self.base + "graph/"
 
     def graph_kind(self, name: str) -> tuple[str, str | None] | None:
         """What the graph named ``name`` holds, read from the IRI scheme rather than guessed from a suffix:
-        ("registry", None), ("rankings", None), ("article", article id), or None for a name this base did not
+        ("registry", None), ("rankings", None), ("conflicts", None), ("article", article id), or None for a name this base did not
         mint (another base's graph, the ontology graph, anything else on a server)."""
         if name == self.registry_graph().value:
             return ("registry", None)
         if name == self.rankings_graph().value:
             return ("rankings", None)
+        if name == self.conflicts_graph().value:
+            return ("conflicts", None)
         prefix = self._iri("graph", "article").value + "/"
         if name.startswith(prefix):
             local = name[len(prefix):]

@@ -241,6 +241,7 @@ def _worker_main(conn: _Channel, store_path: str) -> None:
 
 
 def _update_main(conn: Connection, store_path: str, text: str, prefixes: dict[str, str]) -> None:
+    from .conflicts import refresh as refresh_conflicts
     from .errors import StoreError
     from .store import KgStore
 
@@ -249,6 +250,8 @@ def _update_main(conn: Connection, store_path: str, text: str, prefixes: dict[st
         # a transaction: a new version copied from the live one, made live only if the update succeeds
         with KgStore(store_path) as store:
             store.db.update(text, prefixes=prefixes or None)
+            # the index of conflicting cells follows the facts the update changed (kg.conflicts)
+            refresh_conflicts(store)
         reply = Reply(204, "text/plain; charset=utf-8", b"")
     except SyntaxError as exc:
         reply = Reply.text(400, _syntax_message(exc))

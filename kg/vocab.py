@@ -9,6 +9,8 @@ from __future__ import annotations
 NKG = "https://w3id.org/newskg/ontology#"
 NKGSH = "https://w3id.org/newskg/shapes#"
 NKGQB = "https://w3id.org/newskg/ontology/cube#"
+# terms of the store's index graphs (kg.conflicts), derived from the facts and never exported
+NKGI = "https://w3id.org/newskg/index#"
 ONTOLOGY_GRAPH = "https://w3id.org/newskg/ontology"
 DEFAULT_BASE = "https://w3id.org/newskg/id/"
 

@@ -1,0 +1,411 @@
+"""The conflicts graph: every cell whose figures disagree, computed when the store is written, for the saved query
+`conflicting-figures` (docs/queries-performance.md says why).
+
+A *cell* is a kind (observation or rank entry), a subject, a measure (an indicator in one unit, or a ranking
+series in one edition: the *key*), a class (reported, target, forecast) and a period; a figure without a period
+belongs to every period of its subject, measure, key and class, and to a cell of its own (period ""). Every figure
+stands for an interval (a value v: [v, v]; a lower bound [v, +inf); an upper bound (-inf, v]; a range [v, high]),
+and a cell is in conflict when its highest low end lies above its lowest high end. Its row shows the fact whose
+high end is the lowest (a) and the one whose low end is the highest (b) (the last by fact IRI on a tie), the
+number of facts in the cell and the number of different figures: what the query's earlier text computed from the
+facts (``tests/golden/conflicting-figures-from-facts.rq``; ``tests/test_conflicts.py`` compares both).
+
+The graph (``<base>graph/conflicts``, terms in the ``nkgi:`` namespace, kg.vocab.NKGI) holds, per *block* (a kind,
+subject and measure: the rows that are neighbours in the query's order), a node with the block's members (one
+line per fact, ``nkgi:members``), the articles they come from (``nkgi:article``) and, when it has rows, its order
+number (``nkgi:order``, spaced ``ORDER_STEP`` apart when numbered afresh), its sort key and how many rows it has;
+and per row a node ``<block>/<n>`` with the row's values and its rank (order number * ``ROWS_PER_BLOCK`` + n), the
+one integer the query sorts on. ``Index.make`` computes it from every fact; ``Index.update`` computes again only
+the blocks the changed articles' facts were or are in (a new block takes an order number between its neighbours').
+It is an index derived from the facts: the exports leave it out, a build brings it up to date and an update
+through the endpoint computes it again (``refresh``), so it never describes facts the store no longer holds.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from decimal import Decimal, InvalidOperation
+
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode
+
+from .mapping import Iris
+from .vocab import DCTERMS, DEFAULT_BASE, NKG, NKGI, RDF_TYPE, XSD
+
+if TYPE_CHECKING:
+    from .store import KgStore
+
+# kind, subject, measure, key, class: the part of a cell shared by all its periods
+Group = tuple[str, str, str, str, str]
+# kind, subject, measure: the cells a build computes again together (their rows are neighbours in the order)
+Block = tuple[str, str, str]
+# a fact as the store gives it: kind, subject, measure, key, period ("" for none), fact, figure, qualifier IRI
+# ("" for none), high figure (None)
+Raw = tuple[str, str, str, str, str, str, Literal, str, Literal | None]
+INFINITY = Decimal("Infinity")
+ORDER_STEP = 1 << 20     # between two blocks' order numbers when they are numbered afresh
+ROWS_PER_BLOCK = 1 << 16  # a row's rank: its block's order number times this, plus its place in the block
+
+# Every observation and rank entry with what places it in a cell and its figure, one sub-select per pattern
+# (docs/queries-performance.md, rule 12: hash joins of whole index scans)
+MEMBERS = """
+PREFIX nkg: <https://w3id.org/newskg/ontology#>
+SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figureHigh WHERE {
+  {
+    { SELECT ?fact WHERE { ?fact a nkg:Observation } }
+    { SELECT ?fact ?measureNode WHERE { ?fact nkg:indicator ?measureNode } }
+    { SELECT ?fact ?key WHERE { ?fact nkg:unit ?key } }
+    { SELECT ?fact ?figure WHERE { ?fact nkg:value ?figure } }
+    { SELECT ?fact ?subjectNode WHERE { ?fact nkg:subject ?subjectNode } }
+    OPTIONAL { SELECT ?fact ?periodValue WHERE { ?fact nkg:period ?periodValue } }
+    BIND("observation" AS ?kind)
+  } UNION {
+    { SELECT ?fact WHERE { ?fact a nkg:RankEntry } }
+    { SELECT ?fact ?key WHERE { ?fact nkg:ranking ?key } }
+    { SELECT ?fact ?figure WHERE { ?fact nkg:rank ?figure } }
+    { SELECT ?fact ?subjectNode WHERE { ?fact nkg:subject ?subjectNode } }
+    { SELECT ?key ?measureNode WHERE { ?key nkg:rankingSeries ?measureNode } }
+    BIND("rank" AS ?kind)
+  }
+  OPTIONAL { SELECT ?fact ?q WHERE { ?fact nkg:qualifier ?q } }
+  OPTIONAL { SELECT ?fact ?figureHigh WHERE { ?fact nkg:valueHigh ?figureHigh } }
+}
+"""
+
+_CLASSES = {NKG + "Target": "target", NKG + "Forecast": "forecast"}
+_UPPER, _LOWER = NKG + "UpperBound", NKG + "LowerBound"
+_NUMERIC = {XSD + name for name in ("decimal", "integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                    "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong",
+                                    "unsignedInt", "unsignedShort", "unsignedByte", "double", "float")}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One fact as a member of the cells of its group."""
+    fact: str
+    period: str          # "" when the fact has none
+    figure: Literal
+    low: Decimal
+    high: Decimal
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell in conflict and the two facts the query shows for it."""
+    group: Group
+    period: str
+    fact_a: str
+    figure_a: Literal
+    fact_b: str
+    figure_b: Literal
+    facts: int
+    figures: int
+
+
+Row = tuple[Any, ...]
+
+
+def _number(term: object) -> Decimal | None:
+    if not isinstance(term, Literal) or term.datatype.value not in _NUMERIC:
+        return None
+    try:
+        return Decimal(term.value.strip().replace("INF", "Infinity"))
+    except InvalidOperation:
+        return None
+
+
+def scan(db: pyoxigraph.Store) -> list[Raw]:
+    """Every observation and rank entry of the store (its union graph)."""
+    solutions = db.query(MEMBERS, use_default_graph_as_union=True)
+    assert isinstance(solutions, pyoxigraph.QuerySolutions)
+    return [(str(kind.value), subject.value, measure.value, key.value, "" if period is None else period.value,
+             fact.value, figure, q.value if isinstance(q, NamedNode) else "", high if isinstance(high, Literal) else None)
+            for kind, subject, measure, key, period, fact, figure, q, high in solutions if isinstance(figure, Literal)]
+
+
+def graph_members(db: pyoxigraph.Store, graphs: Iterable[str]) -> list[Raw]:
+    """The observations and rank entries whose statements are in the named graphs ``graphs`` (a build's changed
+    article graphs), read with a few lookups per graph; a rank entry's edition may be in another graph."""
+    out: list[Raw] = []
+    series_of: dict[str, list[str]] = {}
+    for name in graphs:
+        facts: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        for quad in db.quads_for_pattern(None, None, None, NamedNode(name)):
+            if isinstance(quad.subject, NamedNode) and quad.predicate.value in _READ:
+                facts[quad.subject.value][quad.predicate.value].append(quad.object)
+        for fact, values in facts.items():
+            types = {t.value for t in values[_TYPE]}
+            for kind, measures in (("observation", values[NKG + "indicator"]), ("rank", values[NKG + "ranking"])):
+                if NKG + ("Observation" if kind == "observation" else "RankEntry") not in types:
+                    continue
+                keys = values[NKG + "unit"] if kind == "observation" else values[NKG + "ranking"]
+                figures = values[NKG + "value"] if kind == "observation" else values[NKG + "rank"]
+                periods = [p.value for p in values[NKG + "period"]] if kind == "observation" else []
+                for key in keys:
+                    if kind == "observation":
+                        pairs = [(measure.value, key.value) for measure in measures]
+                    else:
+                        if key.value not in series_of:
+                            series_of[key.value] = [_text(q.object) for q in db.quads_for_pattern(
+                                key, NamedNode(NKG + "rankingSeries"), None, None)]
+                        pairs = [(series, key.value) for series in series_of[key.value]]
+                    for measure, key_value in pairs:
+                        for subject in values[NKG + "subject"]:
+                            for figure in figures:
+                                for period in periods or [""]:
+                                    for q in values[NKG + "qualifier"] or [None]:
+                                        for high in values[NKG + "valueHigh"] or [None]:
+                                            if isinstance(figure, Literal):
+                                                out.append((kind, subject.value, measure, key_value, period, fact,
+                                                            figure, q.value if q is not None else "",
+                                                            high if isinstance(high, Literal) else None))
+    return out
+
+
+_TYPE = RDF_TYPE
+_READ = {_TYPE, *(NKG + p for p in ("indicator", "unit", "value", "subject", "period", "ranking", "rank",
+                                     "qualifier", "valueHigh"))}
+
+
+def _encode(raw: Raw) -> str:
+    kind, subject, measure, key, period, fact, figure, q, high = raw
+    return "\t".join((kind, subject, measure, key, period, fact, figure.value, figure.datatype.value, q,
+                      "" if high is None else high.value, "" if high is None else high.datatype.value))
+
+
+def _decode(line: str) -> Raw:
+    kind, subject, measure, key, period, fact, value, datatype, q, high, high_type = line.split("\t")
+    return (kind, subject, measure, key, period, fact, Literal(value, datatype=NamedNode(datatype)), q,
+            Literal(high, datatype=NamedNode(high_type)) if high_type else None)
+
+
+def by_group(raws: Iterable[Raw]) -> dict[Group, list[Member]]:
+    """The members of each group; facts whose figures are not numbers are left out (the shapes require them)."""
+    out: dict[Group, list[Member]] = defaultdict(list)
+    for kind, subject, measure, key, period, fact, figure, qualifier, high_term in raws:
+        figure_value = _number(figure)
+        high_value = _number(high_term) if high_term is not None else None
+        if figure_value is None or (high_term is not None and high_value is None):
+            continue
+        low = -INFINITY if qualifier == _UPPER else figure_value
+        high = INFINITY if qualifier == _LOWER else (high_value if high_value is not None else figure_value)
+        group = (kind, subject, measure, key, _CLASSES.get(qualifier, ""))
+        out[group].append(Member(fact, period, figure, low, high))
+    return out
+
+
+def cells(group: Group, facts: list[Member]) -> list[Cell]:
+    """The cells of one group that are in conflict."""
+    out = []
+    for period in sorted({m.period for m in facts}):
+        inside = [m for m in facts if m.period == period or m.period == ""]
+        lowest_high = min(m.high for m in inside)
+        highest_low = max(m.low for m in inside)
+        if not highest_low > lowest_high:
+            continue
+        a = max((m for m in inside if m.high == lowest_high), key=lambda m: m.fact)
+        b = max((m for m in inside if m.low == highest_low), key=lambda m: m.fact)
+        figures = {(m.figure.value, m.figure.datatype.value) for m in inside}
+        out.append(Cell(group, period, a.fact, a.figure, b.fact, b.figure, len({m.fact for m in inside}),
+                        len(figures)))
+    return out
+
+
+def _order_number(term: Literal) -> Decimal:
+    value = _number(term)
+    assert value is not None, "a member's figure is a number"
+    return value
+
+
+def block_rows(raws: Iterable[Raw], ids: dict[str, str]) -> list[Row]:
+    """The query's rows of one block's facts (none for a subject or measure without an identifier, as the
+    query's join), without duplicates, in the query's order: figure a, figure b, fact a, fact b, facts (the rest
+    only makes the order total)."""
+    out = set()
+    grouped = by_group(raws)
+    for group in grouped:
+        for cell in cells(group, grouped[group]):
+            _kind, subject, measure, _key, _class = cell.group
+            if subject in ids and measure in ids:
+                out.add((_order_number(cell.figure_a), _order_number(cell.figure_b), cell.fact_a, cell.fact_b,
+                         cell.facts, cell.figures, str(cell.figure_a), str(cell.figure_b), cell.figure_a,
+                         cell.figure_b))
+    return sorted(out, key=lambda row: row[:8])
+
+
+def identifiers(db: pyoxigraph.Store, nodes: Iterable[str] | None = None) -> dict[str, str]:
+    """The dcterms:identifier of every node (or of ``nodes``); kg.mapping gives each entry exactly one."""
+    predicate = NamedNode(DCTERMS + "identifier")
+    if nodes is None:
+        quads: Iterable[pyoxigraph.Quad] = db.quads_for_pattern(None, predicate, None, None)
+    else:
+        quads = (q for node in set(nodes) for q in db.quads_for_pattern(NamedNode(node), predicate, None, None))
+    out: dict[str, str] = {}
+    for quad in quads:
+        if isinstance(quad.subject, NamedNode) and isinstance(quad.object, Literal):
+            known = out.get(quad.subject.value)
+            out[quad.subject.value] = _text(quad.object) if known is None else min(known, _text(quad.object))
+    return out
+
+
+def _text(term: object) -> str:
+    """A term's value (an IRI, a literal's lexical form); a quoted triple, which kg never writes, as its text."""
+    return term.value if isinstance(term, (NamedNode, Literal, pyoxigraph.BlankNode)) else str(term)
+
+
+def _article(fact: str) -> str:
+    """The article node a fact belongs to (kg.mapping.Iris.fact: ``<article>/fact/<id>``)."""
+    return fact.rpartition("/fact/")[0]
+
+
+class Index:
+    """The conflicts graph of a store being written: made whole (``make``) or brought up to date for some
+    articles (``update``)."""
+
+    def __init__(self, db: pyoxigraph.Store, iris: Iris) -> None:
+        self.db = db
+        self.graph = iris.conflicts_graph()
+        self.node_base = iris.base + "conflict/"
+        self._predicates: dict[str, NamedNode] = {}
+
+    def _block_node(self, block: Block) -> NamedNode:
+        return NamedNode(self.node_base + hashlib.sha256("\x1f".join(block).encode()).hexdigest()[:32])
+
+    def _p(self, name: str) -> NamedNode:
+        known = self._predicates.get(name)
+        if known is None:
+            known = self._predicates[name] = NamedNode(NKGI + name)
+        return known
+
+    def _quads(self, block: Block, raws: list[Raw], rows: list[Row], order: int | None,
+               ids: dict[str, str]) -> list[pyoxigraph.Quad]:
+        node, graph, p = self._block_node(block), self.graph, self._p
+        kind, subject, measure = block
+        out = [pyoxigraph.Quad(node, p("members"), Literal("\n".join(sorted(_encode(r) for r in raws))), graph)]
+        out += [pyoxigraph.Quad(node, p("article"), NamedNode(a), graph) for a in sorted({_article(r[5]) for r in raws})]
+        if rows and order is not None:
+            out.append(pyoxigraph.Quad(node, p("order"), Literal(order), graph))
+            out.append(pyoxigraph.Quad(node, p("rows"), Literal(len(rows)), graph))
+            out.append(pyoxigraph.Quad(node, p("sortKey"), Literal("\t".join((kind, ids[subject], ids[measure]))),
+                                       graph))
+            for number, row in enumerate(rows, start=1):
+                fact_a, fact_b, facts, figures, figure_a, figure_b = row[2], row[3], row[4], row[5], row[8], row[9]
+                cell = NamedNode(f"{node.value}/{number}")
+                for predicate, value in (("rank", Literal(order * ROWS_PER_BLOCK + number)), ("kind", Literal(kind)),
+                                         ("subject", NamedNode(subject)), ("subjectId", Literal(ids[subject])),
+                                         ("measure", NamedNode(measure)), ("measureId", Literal(ids[measure])),
+                                         ("factA", NamedNode(fact_a)), ("figureA", figure_a),
+                                         ("factB", NamedNode(fact_b)), ("figureB", figure_b),
+                                         ("facts", Literal(facts)), ("figures", Literal(figures))):
+                    out.append(pyoxigraph.Quad(cell, p(predicate), value, graph))
+        return out
+
+    def make(self) -> list[pyoxigraph.Quad]:
+        """The whole graph, from every fact of the store."""
+        blocks: dict[Block, list[Raw]] = defaultdict(list)
+        for raw in scan(self.db):
+            blocks[raw[:3]].append(raw)
+        ids = identifiers(self.db)
+        made = {block: block_rows(raws, ids) for block, raws in blocks.items()}
+        keyed = sorted((block[0], ids[block[1]], ids[block[2]], block) for block, rows in made.items() if rows)
+        orders = {item[3]: (number + 1) * ORDER_STEP for number, item in enumerate(keyed)}
+        out = []
+        for block in sorted(blocks):
+            out += self._quads(block, blocks[block], made[block], orders.get(block), ids)
+        return out
+
+    def update(self, articles: Iterable[str], graphs: Iterable[str]) -> bool:
+        """Bring the graph up to date after the graphs of ``articles`` (article node IRIs: changed or removed)
+        were replaced by ``graphs`` (the changed ones, as the store now holds them): every block a fact of
+        theirs was or is in is computed again from its other members (kept in the graph) and theirs. False
+        (nothing written) when the blocks' order numbers leave no room for a new block: then ``make`` it."""
+        db, graph, p = self.db, self.graph, self._p
+        gone = set(articles)
+        fresh: dict[Block, list[Raw]] = defaultdict(list)
+        for raw in graph_members(db, graphs):
+            fresh[raw[:3]].append(raw)
+        nodes = {self._block_node(block): block for block in fresh}
+        touched: dict[str, list[Raw]] = {}   # block node -> its members now
+        for article in gone:
+            for quad in db.quads_for_pattern(None, p("article"), NamedNode(article), graph):
+                assert isinstance(quad.subject, NamedNode)
+                touched[quad.subject.value] = []
+        for node in nodes:
+            touched.setdefault(node.value, [])
+        old: dict[str, tuple[list[pyoxigraph.Quad], int | None, int]] = {}
+        for name in touched:
+            node = NamedNode(name)
+            quads = list(db.quads_for_pattern(node, None, None, graph))
+            order = rows = None
+            for quad in quads:
+                if quad.predicate == p("members") and _text(quad.object):
+                    touched[name] = [r for r in map(_decode, _text(quad.object).split("\n"))
+                                     if _article(r[5]) not in gone]
+                elif quad.predicate == p("order"):
+                    order = int(_text(quad.object))
+                elif quad.predicate == p("rows"):
+                    rows = int(_text(quad.object))
+            for number in range(1, (rows or 0) + 1):
+                quads += db.quads_for_pattern(NamedNode(f"{name}/{number}"), None, None, graph)
+            old[name] = (quads, order, rows or 0)
+        for node, block in nodes.items():
+            touched[node.value] += fresh[block]
+        blocks = {name: raws[0][:3] for name, raws in touched.items() if raws}
+        ids = identifiers(db, [n for block in blocks.values() for n in block[1:]])
+        made = {name: block_rows(raws, ids) for name, raws in touched.items() if raws}
+        orders: dict[str, int] = {}
+        new_blocks = [name for name, rows in made.items() if rows and old[name][1] is None]
+        if new_blocks:
+            placed = self._placed(exclude={name for name in touched if not made.get(name)})
+            for name in new_blocks:
+                block = blocks[name]
+                key = (block[0], ids[block[1]], ids[block[2]])
+                at = bisect.bisect(placed, (key, 0))
+                low = placed[at - 1][1] if at > 0 else 0
+                high = placed[at][1] if at < len(placed) else low + 2 * ORDER_STEP
+                if high - low < 2 or (high - 1) * ROWS_PER_BLOCK >= 1 << 62:
+                    return False
+                orders[name] = (low + high) // 2
+                placed.insert(at, (key, orders[name]))
+        for name, (_quads, order, _rows) in old.items():
+            if order is not None and made.get(name):
+                orders[name] = order
+        if any(len(rows) >= ROWS_PER_BLOCK for rows in made.values()):
+            return False
+        for quads, _order, _rows in old.values():
+            for quad in quads:
+                db.remove(quad)
+        for name, raws in touched.items():
+            if raws:
+                db.extend(self._quads(blocks[name], raws, made[name], orders.get(name), ids))
+        return True
+
+    def _placed(self, exclude: set[str]) -> list[tuple[tuple[str, ...], int]]:
+        """The blocks that have rows, as (sort key, order number), sorted (those in ``exclude`` left out)."""
+        keys = {_text(q.subject): tuple(_text(q.object).split("\t"))
+                for q in self.db.quads_for_pattern(None, self._p("sortKey"), None, self.graph)}
+        out = [(keys[_text(q.subject)], int(_text(q.object)))
+               for q in self.db.quads_for_pattern(None, self._p("order"), None, self.graph)
+               if _text(q.subject) in keys and _text(q.subject) not in exclude]
+        return sorted(out)
+
+
+def refresh(store: KgStore, iris: Iris | None = None) -> None:
+    """Compute the conflicts graph of a store being written (a build's or an update's new version) again from
+    every fact it holds now, replacing the one it holds."""
+    iris = iris or Iris(store.base or DEFAULT_BASE)
+    data = pyoxigraph.serialize(Index(store.db, iris).make(), format=pyoxigraph.RdfFormat.N_QUADS)
+    store.load_graphs([iris.conflicts_graph().value], data or b"", lenient=True)
+
+
+def bring_up_to_date(store: KgStore, iris: Iris, articles: list[str], graphs: list[str], *, whole: bool) -> None:
+    """After a build replaced the graphs of ``articles`` (ids; ``graphs``: the changed ones' graph IRIs): the
+    conflicts graph computed again for the blocks they touch, or whole (``whole``, or when there is none yet, or
+    when the order numbers need to be given afresh)."""
+    if whole or not store.has_graph(iris.conflicts_graph().value) or not Index(store.db, iris).update(
+            [iris.article(a).value for a in articles], graphs):
+        refresh(store, iris)
