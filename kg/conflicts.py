@@ -376,12 +376,13 @@ class Index:
                 orders[name] = order
         if any(len(rows) >= ROWS_PER_BLOCK for rows in made.values()):
             return False
-        for quads, _order, _rows in old.values():
-            for quad in quads:
-                db.remove(quad)
-        for name, raws in touched.items():
-            if raws:
-                db.extend(self._quads(blocks[name], raws, made[name], orders.get(name), ids))
+        # only what differs is written: rows before the first changed one keep their quads
+        before = {quad for quads, _order, _rows in old.values() for quad in quads}
+        after = {quad for name, raws in touched.items() if raws
+                 for quad in self._quads(blocks[name], raws, made[name], orders.get(name), ids)}
+        for quad in before - after:
+            db.remove(quad)
+        db.extend(after - before)
         return True
 
     def _placed(self, exclude: set[str]) -> list[tuple[tuple[str, ...], int]]:
