@@ -171,16 +171,36 @@ _READ = {_TYPE, *(NKG + p for p in ("indicator", "unit", "value", "subject", "pe
                                      "qualifier", "valueHigh"))}
 
 
-def _encode(raw: Raw) -> str:
-    kind, subject, measure, key, period, fact, figure, q, high = raw
-    return "\t".join((kind, subject, measure, key, period, fact, figure.value, figure.datatype.value, q,
-                      "" if high is None else high.value, "" if high is None else high.datatype.value))
+_DATATYPES = {XSD + "decimal": "", XSD + "integer": "i"}
+_DATATYPE_NAMES = {short: full for full, short in _DATATYPES.items()}
 
 
-def _decode(line: str) -> Raw:
-    kind, subject, measure, key, period, fact, value, datatype, q, high, high_type = line.split("\t")
-    return (kind, subject, measure, key, period, fact, Literal(value, datatype=NamedNode(datatype)), q,
-            Literal(high, datatype=NamedNode(high_type)) if high_type else None)
+def _datatype(name: str) -> NamedNode:
+    return NamedNode(_DATATYPE_NAMES.get(name, name))
+
+
+def _encode_members(block: Block, raws: Iterable[Raw]) -> str:
+    """A block's members as text: the block, then one line per fact (the usual datatypes and nkg: qualifiers
+    abbreviated: this text is most of the graph)."""
+    lines = []
+    for _kind, _subject, _measure, key, period, fact, figure, q, high in raws:
+        lines.append("\t".join((key, period, fact, figure.value, _DATATYPES.get(figure.datatype.value,
+                                                                                figure.datatype.value),
+                                q[len(NKG) - 1:] if q.startswith(NKG) else q, "" if high is None else high.value,
+                                "-" if high is None else _DATATYPES.get(high.datatype.value, high.datatype.value))))
+    return "\t".join(block) + "\n" + "\n".join(sorted(lines))
+
+
+def _decode_members(text: str) -> list[Raw]:
+    head, _, body = text.partition("\n")
+    kind, subject, measure = head.split("\t")
+    out: list[Raw] = []
+    for line in body.split("\n") if body else []:
+        key, period, fact, value, datatype, q, high, high_type = line.split("\t")
+        out.append((kind, subject, measure, key, period, fact, Literal(value, datatype=_datatype(datatype)),
+                    NKG[:-1] + q if q.startswith("#") else q,
+                    None if high_type == "-" else Literal(high, datatype=_datatype(high_type))))
+    return out
 
 
 def by_group(raws: Iterable[Raw]) -> dict[Group, list[Member]]:
@@ -285,7 +305,7 @@ class Index:
                ids: dict[str, str]) -> list[pyoxigraph.Quad]:
         node, graph, p = self._block_node(block), self.graph, self._p
         kind, subject, measure = block
-        out = [pyoxigraph.Quad(node, p("members"), Literal("\n".join(sorted(_encode(r) for r in raws))), graph)]
+        out = [pyoxigraph.Quad(node, p("members"), Literal(_encode_members(block, raws)), graph)]
         out += [pyoxigraph.Quad(node, p("article"), NamedNode(a), graph) for a in sorted({_article(r[5]) for r in raws})]
         if rows and order is not None:
             out.append(pyoxigraph.Quad(node, p("order"), Literal(order), graph))
@@ -343,8 +363,7 @@ class Index:
             order = rows = None
             for quad in quads:
                 if quad.predicate == p("members") and _text(quad.object):
-                    touched[name] = [r for r in map(_decode, _text(quad.object).split("\n"))
-                                     if _article(r[5]) not in gone]
+                    touched[name] = [r for r in _decode_members(_text(quad.object)) if _article(r[5]) not in gone]
                 elif quad.predicate == p("order"):
                     order = int(_text(quad.object))
                 elif quad.predicate == p("rows"):
