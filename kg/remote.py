@@ -1,7 +1,7 @@
 """External SPARQL 1.1 servers: push the named graphs there, and run queries there.
 
 Pushing uses the SPARQL 1.1 Graph Store HTTP Protocol: each named graph of the local store (the registry graph,
-the editions graph and one per article) and the ontology graph are sent with ``PUT`` (which replaces that graph, so pushing twice changes nothing); a graph
+the editions graph, one per article and the conflicts index) and the ontology graph are sent with ``PUT`` (which replaces that graph, so pushing twice changes nothing); a graph
 larger than the batch size is sent as one ``PUT`` followed by ``POST`` requests that add the remaining batches.
 
 Every upload is verified: a write counts as done only when the server answers 200, 201 or 204 (the successes
