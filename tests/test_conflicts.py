@@ -146,3 +146,21 @@ def test_an_update_through_the_endpoint_recomputes_the_cells(built, tmp_path):
     assert all(str(row[16]) != f"<{first['fact_b']}>" for row in new)
     with KgStore(store, read_only=True) as after:
         assert after.has_graph(Iris(DEFAULT_BASE).conflicts_graph().value)
+
+
+def test_a_store_without_the_index_gets_it_from_a_build_with_nothing_changed(corpus, built, tmp_path):
+    """A store written before the index existed (here: its graph dropped, and the state saying nothing of it)."""
+    store = tmp_path / "store"
+    shutil.copytree(built["store"], store)
+    name = Iris(DEFAULT_BASE).conflicts_graph().value
+    with KgStore(store) as writer:
+        state = writer.read_state()
+        state.pop("conflicts")
+        writer.replace_graphs({}, remove=[name])
+        writer.write_state(state)
+    with KgStore(store, read_only=True) as before:
+        assert not before.has_graph(name) and run_saved(before, "conflicting-figures").rows == []
+    summary = build([corpus], out_dir=None, store_path=store, html=False)
+    assert summary.changed == [] and summary.removed == []
+    new, old = _both(store)
+    assert new == old and len(new) > 20
