@@ -408,6 +408,9 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                     with writer_lock(store_path), KgStore(store_path, read_only=True) as live:
                         stored = _stored_graphs(live, state, graph_name)
                         if live.version == base_version and expected <= stored and conflicts_name in stored:
+                            known = _index_quads(state, base_version)
+                            if known is not None:
+                                new_state["conflicts"] = {"quads": known}
                             done = _finish(live, summary, new_state, sums, stored, base, out_dir, html, tick, keys,
                                            phases)
                             sheets.save()
@@ -425,15 +428,18 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
             # the index of the cells in conflict, from the facts this version holds (kg.conflicts)
             touched = [*summary.changed, *summary.removed]
-            conflicts.bring_up_to_date(store, iris, touched, [graph_name(k) for k in summary.changed],
-                                       whole=summary.registry_changed or conflicts_name not in present
-                                       or (len(touched) * 5 > len(hashes) + len(summary.removed) and len(touched) > 50))
+            index_quads = conflicts.bring_up_to_date(
+                store, iris, touched, [graph_name(k) for k in summary.changed],
+                whole=summary.registry_changed or conflicts_name not in present
+                or (len(touched) * 5 > len(hashes) + len(summary.removed) and len(touched) > 50),
+                known=_index_quads(state, base_version) if usable else None)
             present.add(conflicts_name)
             removed = {graph_name(k) for k in summary.removed}
             # what the next build needs to know the graphs of this version without listing them (_stored_graphs)
             new_state["stored"] = {"version": store.version,
                                    "others": sorted(present - expected - removed - {conflicts_name})}
-            new_state["conflicts"] = True   # this version holds the conflicts graph (_stored_graphs)
+            # this version holds the conflicts graph (_stored_graphs), of that many quads (the build's triples)
+            new_state["conflicts"] = {"quads": index_quads}
             store.write_state(new_state)
             store.commit()   # the new version is live from here on
             tick("store", 1, 1)
@@ -451,6 +457,16 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         new_quads.close()
 
 
+def _index_quads(state: State, base_version: str | None) -> int | None:
+    """The conflicts graph's number of quads as the state records it, when the version was written by the build
+    that wrote the state (an update through the endpoint carries the state over and may change the graph)."""
+    recorded, stored = state.get("conflicts"), state.get("stored")
+    if isinstance(recorded, dict) and type(recorded.get("quads")) is int and isinstance(stored, dict) \
+            and base_version is not None and stored.get("version") == base_version:
+        return int(recorded["quads"])
+    return None
+
+
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~-]+")   # an article id that kg.mapping.Iris does not percent-encode
 
 
@@ -464,7 +480,7 @@ def _stored_graphs(store: KgStore, state: State, graph_name: Callable[[str], str
     if isinstance(stored, dict) and stored.get("version") == version and version is not None:
         names = {graph_name(key) for key in state["graphs"]}
         names.add(Iris(state["base"]).rankings_graph().value)
-        if state.get("conflicts") is True:
+        if isinstance(state.get("conflicts"), dict):
             names.add(Iris(state["base"]).conflicts_graph().value)
         return names | set(stored["others"])
     return set(store.graphs())
@@ -681,7 +697,8 @@ def _finish(store: KgStore, summary: BuildSummary, state: State, sums: Sums, pre
     index = Iris(base).conflicts_graph().value   # derived from the facts: its quads are counted, not exported
     _count(store, summary, state, sums, present, {*keys, index})
     if index in present:
-        summary.triples += sum(1 for _ in store.db.quads_for_pattern(None, None, None, NamedNode(index)))
+        recorded = state.get("conflicts")
+        summary.triples += recorded["quads"] if isinstance(recorded, dict) else conflicts.count(store, Iris(base))
     assert summary.report is not None, "build() sets the report before the store is written"
 
     # 4. outputs (the writer lock is still held: no other build writes them meanwhile)

@@ -37,7 +37,7 @@ from .mapping import Iris
 from .vocab import DCTERMS, DEFAULT_BASE, NKG, NKGI, RDF_TYPE, XSD
 
 if TYPE_CHECKING:
-    from .store import KgStore
+    from .store import KgStore, Store
 
 # kind, subject, measure, key, class: the part of a cell shared by all its periods
 Group = tuple[str, str, str, str, str]
@@ -338,7 +338,7 @@ class Index:
             out += self._quads(block, blocks[block], made[block], orders.get(block), ids)
         return out
 
-    def update(self, articles: Iterable[str], graphs: Iterable[str]) -> bool:
+    def update(self, articles: Iterable[str], graphs: Iterable[str]) -> int | None:
         """Bring the graph up to date after the graphs of ``articles`` (article node IRIs: changed or removed)
         were replaced by ``graphs`` (the changed ones, as the store now holds them): every block a fact of
         theirs was or is in is computed again from its other members (kept in the graph) and theirs. False
@@ -387,22 +387,23 @@ class Index:
                 low = placed[at - 1][1] if at > 0 else 0
                 high = placed[at][1] if at < len(placed) else low + 2 * ORDER_STEP
                 if high - low < 2 or (high - 1) * ROWS_PER_BLOCK >= 1 << 62:
-                    return False
+                    return None
                 orders[name] = (low + high) // 2
                 placed.insert(at, (key, orders[name]))
         for name, (_quads, order, _rows) in old.items():
             if order is not None and made.get(name):
                 orders[name] = order
         if any(len(rows) >= ROWS_PER_BLOCK for rows in made.values()):
-            return False
+            return None
         # only what differs is written: rows before the first changed one keep their quads
         before = {quad for quads, _order, _rows in old.values() for quad in quads}
         after = {quad for name, raws in touched.items() if raws
                  for quad in self._quads(blocks[name], raws, made[name], orders.get(name), ids)}
-        for quad in before - after:
+        removed, added = before - after, after - before
+        for quad in removed:
             db.remove(quad)
-        db.extend(after - before)
-        return True
+        db.extend(added)
+        return len(added) - len(removed)
 
     def _placed(self, exclude: set[str]) -> list[tuple[tuple[str, ...], int]]:
         """The blocks that have rows, as (sort key, order number), sorted (those in ``exclude`` left out)."""
@@ -414,18 +415,32 @@ class Index:
         return sorted(out)
 
 
-def refresh(store: KgStore, iris: Iris | None = None) -> None:
+def refresh(store: KgStore, iris: Iris | None = None) -> int:
     """Compute the conflicts graph of a store being written (a build's or an update's new version) again from
-    every fact it holds now, replacing the one it holds."""
+    every fact it holds now, replacing the one it holds; its number of quads."""
     iris = iris or Iris(store.base or DEFAULT_BASE)
-    data = pyoxigraph.serialize(Index(store.db, iris).make(), format=pyoxigraph.RdfFormat.N_QUADS)
+    quads = Index(store.db, iris).make()
+    data = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
     store.load_graphs([iris.conflicts_graph().value], data or b"", lenient=True)
+    return len(quads)
 
 
-def bring_up_to_date(store: KgStore, iris: Iris, articles: list[str], graphs: list[str], *, whole: bool) -> None:
+def count(store: Store, iris: Iris) -> int:
+    """The conflicts graph's number of quads, counted by the store (0.2 s at 10,000 articles: a build keeps it
+    in its state instead)."""
+    result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iris.conflicts_graph().value}> {{ ?s ?p ?o }} }}")
+    value = result.rows[0][0]
+    return int(value.value) if isinstance(value, Literal) else 0
+
+
+def bring_up_to_date(store: KgStore, iris: Iris, articles: list[str], graphs: list[str], *, whole: bool,
+                     known: int | None) -> int:
     """After a build replaced the graphs of ``articles`` (ids; ``graphs``: the changed ones' graph IRIs): the
     conflicts graph computed again for the blocks they touch, or whole (``whole``, or when there is none yet, or
-    when the order numbers need to be given afresh)."""
-    if whole or not store.has_graph(iris.conflicts_graph().value) or not Index(store.db, iris).update(
-            [iris.article(a).value for a in articles], graphs):
-        refresh(store, iris)
+    when the order numbers need to be given afresh). Its number of quads (``known``: what it was, if known)."""
+    if whole or not store.has_graph(iris.conflicts_graph().value):
+        return refresh(store, iris)
+    delta = Index(store.db, iris).update([iris.article(a).value for a in articles], graphs)
+    if delta is None:
+        return refresh(store, iris)
+    return known + delta if known is not None else count(store, iris)
