@@ -164,3 +164,19 @@ def test_a_store_without_the_index_gets_it_from_a_build_with_nothing_changed(cor
     assert summary.changed == [] and summary.removed == []
     new, old = _both(store)
     assert new == old and len(new) > 20
+
+
+def test_entity_pages_do_not_show_the_index_pointing_at_them(built):
+    """The index's nodes point at subjects, measures, facts and articles; /page/ lists what points at an entity."""
+    with KgStore(built["store"], read_only=True) as store:
+        first = run_saved(store, "conflicting-figures").records()[0]
+        (subject,) = store.query(f"SELECT ?s WHERE {{ ?s <http://purl.org/dc/terms/identifier> "
+                                 f"'{first['subject_id']}' }}").rows[0]
+        pointing = store.query(f"ASK {{ ?node <{NKGI}subject> <{subject.value}> }}").boolean
+    assert pointing
+    path = subject.value[len(DEFAULT_BASE):]
+    config = ServeConfig(store_path=built["store"], port=0, timeout=30, workers=1)
+    with SparqlServer(config).start() as server, \
+            urllib.request.urlopen(f"{server.url}page/{path}", timeout=60) as response:
+        page = response.read().decode()
+    assert "/entity/" in page and "conflict/" not in page and NKGI not in page
