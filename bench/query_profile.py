@@ -30,7 +30,7 @@ def _time(run, repeat: int) -> tuple[float, object]:
 
 def main(argv: list[str] | None = None) -> int:
     from bench.run import SYNTHETIC_PARAMS
-    from kg.query import bind_params, saved_queries
+    from kg.query import bind_params, saved_queries, text_for
     from kg.store import KgStore
 
     parser = argparse.ArgumentParser(prog="python -m bench.query_profile", description=__doc__.split("\n\n")[0])
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             if only and name not in only:
                 continue
             bound = bind_params(query, SYNTHETIC_PARAMS.get(name, {}))
-            versions = [(name, query.text)]
+            text = text_for(query, lambda probe: bool(store.query(probe).rows))   # as kg query runs it
+            versions = [(name, text)]
             if name in others:
                 versions.append((f"{name} ({others[name]})", Path(others[name]).read_text(encoding="utf-8")))
             results = []

@@ -156,12 +156,12 @@ def raw_load(trig: Path, work: Path) -> dict:
 
 def query_jobs() -> list[dict]:
     """Every saved query with its parameters bound (N-Triples terms, so they can travel to the baseline)."""
-    from kg.query import bind_params, saved_queries
+    from kg.query import bind_params, indexed_text, saved_queries
 
     jobs = []
     for name, query in saved_queries().items():
         bound = bind_params(query, SYNTHETIC_PARAMS.get(name, {}))
-        jobs.append({"name": name, "text": query.text, "terms": bound,
+        jobs.append({"name": name, "text": query.text, "indexed": indexed_text(query), "terms": bound,
                      "params": {k: str(v) for k, v in bound.items()}})
     return jobs
 
@@ -190,7 +190,8 @@ def engine_latency(engine: str, path: Path, jobs: list[dict], *, repeat: int, li
             while pending:
                 job = pending.pop(0)
                 log(f"  {engine}: {job['name']}")
-                process.stdin.write(json.dumps({"name": job["name"], "text": job["text"], "params": job["params"],
+                process.stdin.write(json.dumps({"name": job["name"], "text": job["text"], "indexed": job["indexed"],
+                                                "params": job["params"],
                                                 "repeat": repeat, "page": PAGE if engine == "oxigraph" else None})
                                     + "\n")
                 process.stdin.flush()

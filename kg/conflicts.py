@@ -7,8 +7,9 @@ belongs to every period of its subject, measure, key and class, and to a cell of
 stands for an interval (a value v: [v, v]; a lower bound [v, +inf); an upper bound (-inf, v]; a range [v, high]),
 and a cell is in conflict when its highest low end lies above its lowest high end. Its row shows the fact whose
 high end is the lowest (a) and the one whose low end is the highest (b) (the last by fact IRI on a tie), the
-number of facts in the cell and the number of different figures: what the query's earlier text computed from the
-facts (``tests/golden/conflicting-figures-from-facts.rq``; ``tests/test_conflicts.py`` compares both).
+number of facts in the cell and the number of different figures: what the saved query's portable text
+(``queries/conflicting-figures.rq``) computes from the facts; its indexed text (``kg/index_queries/``) reads them
+from here (``tests/test_conflicts.py`` compares both).
 
 The graph (``<base>graph/conflicts``, terms in the ``nkgi:`` namespace, kg.vocab.NKGI) holds, per *block* (a kind,
 subject and measure: the rows that are neighbours in the query's order), a node with the block's members (one

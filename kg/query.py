@@ -10,6 +10,11 @@ A saved query is a ``.rq`` file whose leading comment lines describe it::
 
 Parameters are bound as RDF terms (pyoxigraph substitutions, SEP-0007), never pasted into the query text.
 The default graph of every query is the union of all named graphs.
+
+A shipped saved query may have an *indexed* text (``kg/index_queries/NAME.rq``) that reads an index a build
+keeps in the store (``conflicting-figures``: the graph of kg.conflicts). ``kg query``, the API and ``kg serve``
+run it when the store holds that index (:func:`text_for`); the text in ``queries/`` stays the portable one,
+computed from the facts alone, for a store loaded from an export. Both give the same rows.
 """
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ from .errors import InputError, Location, QueryError, display_path
 from .results import QueryResult
 from .terms import Term
 from .sparql_text import TOKEN, bind_values, solution_modifiers
-from .vocab import PREFIXES, XSD
+from .vocab import NKGI, PREFIXES, XSD
 
 if TYPE_CHECKING:
     from .resolve import Resolution
@@ -101,6 +106,26 @@ def saved_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
     for path in sorted(folder.glob("*.rq")):
         out[path.stem] = parse_header(path, path.read_text(encoding="utf-8"))
     return out
+
+
+_INDEXED_DIR = Path(__file__).resolve().parent / "index_queries"
+# A row of the index kg.conflicts keeps: a block node and its members exist once the store holds any fact
+HAS_INDEX = f"SELECT ?block WHERE {{ ?block <{NKGI}members> ?members }} LIMIT 1"
+
+
+def indexed_text(query: SavedQuery) -> str | None:
+    """The indexed text of a shipped saved query, or None (a query of the user's own, or none written)."""
+    if query.path.parent.resolve() != queries_dir().resolve():
+        return None
+    path = _INDEXED_DIR / f"{query.name}.rq"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def text_for(query: SavedQuery, has_rows: Callable[[str], bool]) -> str:
+    """The text to run for a saved query: its indexed text when there is one and the store holds the index
+    (``has_rows(HAS_INDEX)``, run on that store), else its own."""
+    indexed = indexed_text(query)
+    return indexed if indexed is not None and has_rows(HAS_INDEX) else query.text
 
 
 def find_query(name_or_file: str) -> SavedQuery:
@@ -371,7 +396,8 @@ def run_saved(store: Queryable, name_or_file: str, given: dict[str, str] | None 
     query = find_query(name_or_file)
     given, resolved = resolve_saved_params(query, given or {}, lambda text: store.query(text).records())
     params = bind_params(query, given)
-    result = store.query(query.text, params, source=display_path(query.path), limit=limit, offset=offset)
+    text = text_for(query, lambda probe: bool(store.query(probe).rows))
+    result = store.query(text, params, source=display_path(query.path), limit=limit, offset=offset)
     result.resolved = resolved
     return result
 

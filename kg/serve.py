@@ -341,7 +341,8 @@ class SparqlServer:
             page = _page(limit, offset)
             given, _ = kgquery.resolve_saved_params(query, params, records)
             bound = kgquery.bind_params(query, given)
-            text, substituted = kgquery.split_bindings(query.text, bound)
+            text, substituted = kgquery.split_bindings(kgquery.text_for(query, lambda probe: bool(records(probe))),
+                                                       bound)
             if page is not None:
                 text = kgquery.page_text(text, *page) or text
         except KgError as exc:

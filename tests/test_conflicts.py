@@ -1,6 +1,7 @@
-"""The conflicts graph (kg.conflicts) that `conflicting-figures` reads: the saved query gives exactly the rows the
-query's earlier text computed from the facts (tests/golden/conflicting-figures-from-facts.rq), after a build, an
-incremental build and an update through the endpoint; the exports leave the graph out."""
+"""The conflicts graph (kg.conflicts) that the indexed text of `conflicting-figures` reads
+(kg/index_queries/conflicting-figures.rq): it gives exactly the rows the saved query's portable text
+(queries/conflicting-figures.rq) computes from the facts, after a build, an incremental build and an update through
+the endpoint; kg runs the indexed text only where the index is; the exports leave the graph out."""
 from __future__ import annotations
 
 import re
@@ -13,12 +14,14 @@ import pytest
 from bench.generate import generate
 from kg.build import build
 from kg.mapping import Iris
-from kg.query import run_saved
+from kg.query import find_query, indexed_text, parse_header, run_saved, text_for
 from kg.serve import ServeConfig, SparqlServer
 from kg.store import KgStore
 from kg.vocab import DEFAULT_BASE, NKGI
 
-OLD_TEXT = (Path(__file__).parent / "golden" / "conflicting-figures-from-facts.rq").read_text(encoding="utf-8")
+SAVED = find_query("conflicting-figures")
+OLD_TEXT = SAVED.text                      # portable: computed from the facts
+INDEXED = indexed_text(SAVED) or ""        # from the conflicts graph
 QUALIFIERS = ["lower-bound", "upper-bound", "range", "target", "forecast", "estimate"]
 VALUE = re.compile(r"^  value: (\d+)\n", re.M)
 
@@ -62,7 +65,9 @@ def built(corpus, tmp_path_factory) -> dict[str, Path]:
 
 def _both(store_path: Path) -> tuple[list, list]:
     with KgStore(store_path, read_only=True) as store:
-        return run_saved(store, "conflicting-figures").rows, store.query(OLD_TEXT).rows
+        new = store.query(INDEXED).rows
+        assert run_saved(store, "conflicting-figures").rows == new
+        return new, store.query(OLD_TEXT).rows
 
 
 def test_the_rows_are_those_computed_from_the_facts(built):
@@ -159,11 +164,22 @@ def test_a_store_without_the_index_gets_it_from_a_build_with_nothing_changed(cor
         writer.replace_graphs({}, remove=[name])
         writer.write_state(state)
     with KgStore(store, read_only=True) as before:
-        assert not before.has_graph(name) and run_saved(before, "conflicting-figures").rows == []
+        # without the index kg runs the portable text: the same rows, computed from the facts
+        assert not before.has_graph(name) and before.query(INDEXED).rows == []
+        portable = run_saved(before, "conflicting-figures").rows
     summary = build([corpus], out_dir=None, store_path=store, html=False)
     assert summary.changed == [] and summary.removed == []
     new, old = _both(store)
-    assert new == old and len(new) > 20
+    assert new == old == portable and len(new) > 20
+
+
+def test_the_indexed_text_is_chosen_only_for_the_shipped_query_on_a_store_with_the_index(tmp_path):
+    assert INDEXED and INDEXED != OLD_TEXT and "nkgi:" in INDEXED and "nkgi:" not in OLD_TEXT
+    assert text_for(SAVED, lambda probe: True) == INDEXED
+    assert text_for(SAVED, lambda probe: False) == OLD_TEXT
+    own = tmp_path / "conflicting-figures.rq"             # a user's copy of the file is run as it is written
+    own.write_text(OLD_TEXT, encoding="utf-8")
+    assert text_for(parse_header(own, OLD_TEXT), lambda probe: True) == OLD_TEXT
 
 
 def test_entity_pages_do_not_show_the_index_pointing_at_them(built):
