@@ -233,6 +233,11 @@ class Engine:
         self.registry = registry
         self.gaz = gazetteer
         self.language = language
+        # the language's range patterns, compiled once (``_ranges`` asks them of every pair of figures)
+        rb = language.range_between
+        self._range_patterns = (re.compile(language.range_gap) if language.range_gap is not None else None,
+                                (re.compile(rb[0]), re.compile(rb[1])) if rb is not None else None,
+                                re.compile(language.range_not_after) if language.range_not_after else None)
         self.readers = readers
         # sentences with nothing to read get a short context and no reader, unless a reader asks to see them all
         self.skip_idle = all(getattr(r, "every_sentence", True) is False for r in readers)
@@ -540,17 +545,15 @@ class Engine:
 
     def _ranges(self, text: str, quantities: list[Quantity]) -> tuple[dict[int, Quantity], set[int]]:
         """"35,000~85,000명", "between $2 billion and $3 billion": the low figure → the high one."""
-        gap = self.language.range_gap
-        between = self.language.range_between
-        not_after = self.language.range_not_after
+        gap, between, not_after = self._range_patterns
         high: dict[int, Quantity] = {}
         skip: set[int] = set()
         for a, b in pairwise(quantities):
             lead = text[max(0, a.start - 40):a.start]
-            between_gap = between is not None and re.search(between[0], lead) \
-                and re.fullmatch(between[1], text[a.end:b.start])
-            plain = gap is not None and re.fullmatch(gap, text[a.end:b.start]) \
-                and not (not_after and re.search(not_after, lead))
+            between_gap = between is not None and between[0].search(lead) \
+                and between[1].fullmatch(text[a.end:b.start])
+            plain = gap is not None and gap.fullmatch(text[a.end:b.start]) \
+                and not (not_after and not_after.search(lead))
             if not (between_gap or plain) or a.unit not in (None, b.unit) or a.value >= b.value:
                 continue
             high[id(a)] = b

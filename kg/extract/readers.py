@@ -42,6 +42,8 @@ class Reader(Protocol):
 
 
 _RANK_CHANGE = re.compile(r"\s?(?:→|->|에서)\s?")
+# where an English figure's clause ends (its measure may be named after it)
+_CLAUSE_STOP = re.compile(r"[,;:]|\s(?:but|while|whereas|and)\s")
 # between a rank and the figure it is ranked by: "first place with a purchase volume of ", "third, at "
 _FIGURE_AFTER_RANK = re.compile(r"\s*(?:place|spot|position)?,?\s+(?:with|at|on)\b[^;:]{0,60}", re.IGNORECASE)
 
@@ -304,7 +306,7 @@ class QuantityReader:
             if eng.language.measure_after_figure:
                 # English names the measure after the figure too: "47% of the world's top AI researchers by
                 # undergraduate degree" (to the end of the clause)
-                stop = re.search(r"[,;:]|\s(?:but|while|whereas|and)\s", s.text[q.end:q.end + WINDOW["measure_after_clause"]])
+                stop = _CLAUSE_STOP.search(s.text[q.end:q.end + WINDOW["measure_after_clause"]])
                 near_end = q.end + (stop.start() if stop else WINDOW["measure_after_clause"])
             scores = eng._narrowest(scores, s.text[seg:near_end], eng.ind_parent, eng.ind_distinctive,
                                      s.text[seg:q.end + after])

@@ -8,6 +8,7 @@ from ..resolve import Mention
 
 # a company right before a model number ("NVIDIA's H100", "엔비디아의 H100", "Nvidia A100s") is the product's maker
 MAKER_OF = re.compile(r"(?:'s|’s|의)?\s?(?:[A-Za-z]+\s)?[A-Z]{1,3}\d{2,4}[A-Za-z]{0,2}(?![\w-])")
+_CLOSER = re.compile(r"^\s?[)\]]")      # a bracket closing right after a figure
 
 
 def chain(text: str, end: int, mentions: list[Mention], sep: re.Pattern[str], gap: re.Pattern[str]) -> list[Mention]:
@@ -30,7 +31,7 @@ def chain(text: str, end: int, mentions: list[Mention], sep: re.Pattern[str], ga
 def equivalent(text: str, q: Quantity, quantities: list[Quantity], opener: str) -> Quantity | None:
     for other in quantities:
         if other.start >= q.end and other.start - q.end <= 12:   # the first figure after q decides
-            if re.match(opener, text[q.end:other.start]) and re.match(r"^\s?[)\]]", text[other.end:other.end + 2]) \
+            if re.match(opener, text[q.end:other.start]) and _CLOSER.match(text[other.end:other.end + 2]) \
                     and (q.kind == "currency") == (other.kind == "currency"):
                 return other
             return None

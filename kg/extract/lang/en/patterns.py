@@ -206,6 +206,23 @@ _WENT_TO = re.compile(r"\s+(?:place|spot|position)?\s*(?:went|goes|belongs|belon
                       r"operated|deployed|used|run)\s+by\s+(?:the\s+)?")
 _FULL_STOPS = frozenset(".!?")
 _A_DIGIT = re.compile(r"\d")
+# compiled once: the rules below ask them of every figure or rank
+_FIGURE_OPENS = re.compile(r"\s*(?:[A-Z][a-z]+\s+){0,2}(?:\$|€|£|¥)?")
+_SENTENCE_OPENER = re.compile(r"\s*(?:[A-Z][a-z]+\s)?(?:the\s|The\s)?")
+_PERIOD_AFTER = re.compile(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year|a year earlier|"
+                           r"a year ago|the previous year|the year before)")
+_FOLLOWER_CLAUSE = re.compile(r"[;.]\s|\s(?:while|but|whereas)\s")
+_FOLLOWED_BY = re.compile(r",?\s+followed by\s+(?:the\s+)?")
+_RANK_VERB_BEFORE = re.compile(r"(rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came|comes|finished|sits|sat|stood|stands|"
+                               r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:(?:now|still|again|also|currently|"
+                               r"once again)\s+)?(?:the\s+)?$")
+_NAME_BEFORE_RANK = re.compile(r"(?:^|,\s|\bwith\s|\band\s)[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s$")
+_PUT_NAME_BEFORE = re.compile(r"\b(?:put|puts|placed|places|rated|rates|ranked|ranks|named|names)\s+"
+                              r"(?:the\s+)?[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2}\s$")
+_LIST_GAP_EN = re.compile(r",?\s+(?:and\s+)?")
+_PLACE_AFTER = re.compile(r"^\s*(?:place|position|spot)")
+_NOT_RANK_AFTER = re.compile(r"^\s*(?:century|anniversary|edition|time|quarter|generation)")
+_HYPHEN_SUPERLATIVE = re.compile(r"^-(?:largest|biggest|highest|most)")
 _ORDINAL_END = re.compile(r"\d(?:st|nd|rd|th)$")
 _THE_BEFORE = re.compile(r"\bthe\s+$")
 # the clause of a figure held jointly (joint_holders): from the last ";", ":" or full stop to the next
@@ -271,7 +288,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         # figure it is about is the first place (not "the largest … after the U.S.")
         for m in _SUPERLATIVE.finditer(text):
             clause = text[m.start():min([len(text)] + [c.start() + m.start() for c in _CLAUSE.finditer(text[m.start():])])]
-            if re.search(r"\d", clause) and not _NOT_FIRST.search(clause) \
+            if _A_DIGIT.search(clause) and not _NOT_FIRST.search(clause) \
                     and not any(t.start <= m.start(1) < t.end for t in out):
                 out.append(RankMention(1, m.start(1), m.end(1), m.group(1)))
         # "Germany is the most advanced economy in terms of research, talent and data infrastructure": the
@@ -283,20 +300,16 @@ class EnglishRules(QuotedSpeakers, TableReader):
             after = text[r.end:r.end + 30].lower()
             before = text[max(0, r.start - 30):r.start].lower()
             if r.as_written.isalpha():     # "first", "fifth": only as ranks ("ranked fifth", "fifth place")
-                if re.match(r"^-(?:largest|biggest|highest|most)", text[r.end:r.end + 10]):
+                if _HYPHEN_SUPERLATIVE.match(text[r.end:r.end + 10]):
                     out.append(r)
                     continue
-                if not (re.search(r"(rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came|comes|finished|sits|sat|stood|stands|"
-                                  r"was|is|to|from|at|climbed to|rose to|fell to)\s+(?:(?:now|still|again|also|currently|once again)\s+)?"
-                                  r"(?:the\s+)?$", before)
-                        or re.search(r"(?:^|,\s|\bwith\s|\band\s)[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s$",
-                                     text[max(0, r.start - 40):r.start])
-                        or re.search(r"\b(?:put|puts|placed|places|rated|rates|ranked|ranks|named|names)\s+"
-                                     r"(?:the\s+)?[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2}\s$", text[max(0, r.start - 50):r.start])
-                        or (out and re.fullmatch(r",?\s+(?:and\s+)?", text[out[-1].end:r.start]))
-                        or re.match(r"^\s*(?:place|position|spot)", after)):
+                if not (_RANK_VERB_BEFORE.search(before)
+                        or _NAME_BEFORE_RANK.search(text[max(0, r.start - 40):r.start])
+                        or _PUT_NAME_BEFORE.search(text[max(0, r.start - 50):r.start])
+                        or (out and _LIST_GAP_EN.fullmatch(text[out[-1].end:r.start]))
+                        or _PLACE_AFTER.match(after)):
                     continue
-            elif re.match(r"^\s*(?:century|anniversary|edition|time|quarter|generation)", after):
+            elif _NOT_RANK_AFTER.match(after):
                 continue
             if _FROM_BOTTOM.match(text, r.end):
                 continue          # "the fourth worst", "4th lowest": counted from the bottom, no place in the list
@@ -455,8 +468,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
 
     def followers_after_rank(self, text: str, rank: RankMention, mentions: list[Mention]) -> list[Mention]:
         """"Ireland ranked first …, followed by Norway and Luxembourg": the places after the rank, in order."""
-        clause_end = min([m.start() for m in re.finditer(r"[;.]\s|\s(?:while|but|whereas)\s", text[rank.end:])] + [len(text)])
-        m = re.search(r",?\s+followed by\s+(?:the\s+)?", text[rank.end:rank.end + clause_end])
+        clause_end = min([m.start() for m in _FOLLOWER_CLAUSE.finditer(text[rank.end:])] + [len(text)])
+        m = _FOLLOWED_BY.search(text[rank.end:rank.end + clause_end])
         if not m:
             return []
         begin = rank.end + m.end()
@@ -489,8 +502,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         if went:
             nxt = [x for x in mentions if x.start == end + went.end()]
             return nxt[0] if nxt else None
-        if not re.search(r"\d", text[start:end]) or not re.fullmatch(r"\s*(?:[A-Z][a-z]+\s+){0,2}(?:\$|€|£|¥)?",
-                                                                  text[:start]):
+        if not _A_DIGIT.search(text[start:end]) or not _FIGURE_OPENS.fullmatch(text[:start]):
             return None
         clause_end = min([m.start() for m in _CLAUSE.finditer(text, end)] + [len(text)])
         later = [x for x in mentions if end <= x.start < clause_end]
@@ -574,7 +586,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         if _TOPIC_AFTER.match(text[mention.end:mention.end + 40]):
             return True
         # the first words of a sentence or clause: "Korea, ...", "South Korea ranked ..."
-        return bool(re.fullmatch(r"\s*(?:[A-Z][a-z]+\s)?(?:the\s|The\s)?", text[max(0, mention.start - 12):mention.start])
+        return bool(_SENTENCE_OPENER.fullmatch(text[max(0, mention.start - 12):mention.start])
                     and (mention.start < 12 or text[max(0, mention.start - 14):mention.start].rstrip().endswith((",", ";"))))
 
     def segment_start(self, text: str, pos: int) -> int:
@@ -621,8 +633,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         several = _YEARS_AFTER.match(text, end)
         if several:
             return several.group("b"), None
-        m = re.match(r"^\s*(?:place\s+|position\s+)?(in\s+(?:19|20)\d\d\b|last year|this year|a year earlier|a year ago|"
-                     r"the previous year|the year before)", text[end:end + 30])
+        m = _PERIOD_AFTER.match(text[end:end + 30])
         if m:
             return _period(_YEAR.search(m.group(1)), year)
         found = list(_YEAR.finditer(text, window_start, start))

@@ -34,6 +34,11 @@ _LOCK = threading.Lock()
 
 _HANGUL = re.compile(r"[가-힣]")
 _DIGIT = re.compile(r"\d")
+# compiled once: the rules below ask them of every name or figure
+_COMPARED_AFTER = re.compile(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져|"
+                             r"(?:과|와)\s?(?:비교하면|비교해|견주면)|\s?대비\s|에\s?비해|에\s?비하면)")
+_OF_N_BEFORE = re.compile(r"\d\s?[명곳개]\s?(?:중|가운데)\s?$")
+_EACH = re.compile(r"각각")
 _SENT_END = re.compile(r"(?<=[가-힣\w”’\"')])[.!?](?=[”’\"']?\s)[”’\"']?\s+")
 
 
@@ -402,9 +407,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
         - yardsticks: "한국보다 여섯 계단 낮았다", "삼성전자를 제쳤다", "미국과 비교하면", "미국 대비";
         - the places before a rank, each with its own place in brackets: "캐나다(8위)·미국(10위) 등에 이어 8위";
         - a country named as the home of a company: "중국의 SMIC가", "대만의 UMC는"."""
-        out = [m for m in mentions if re.match(r"(?:\([^()]{0,30}\))?(?:보다|를 제치|을 제치|를 앞서|을 앞서|에 앞서|에 뒤처|에 뒤져|"
-                                               r"(?:과|와)\s?(?:비교하면|비교해|견주면)|\s?대비\s|에\s?비해|에\s?비하면)",
-                                               text[m.end:m.end + 36])]
+        out = [m for m in mentions if _COMPARED_AFTER.match(text[m.end:m.end + 36])]
         for after in _AFTER_OTHERS.finditer(text):
             chain = _chain(text, after.start(), mentions, _BRACKETED_SEP, _BRACKETED_GAP)
             if len(chain) >= 2 or (chain and _BRACKETED_GAP.match(text[chain[0].end:after.start()])):
@@ -423,7 +426,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
             places = [it for it in items if rng.start() <= it[0] < rng.end()]
             if len(chain) >= 2 and len(places) == len(chain):
                 return {it[0]: who for it, who in zip(places, chain, strict=True)}
-        m = re.search(r"각각", text) or _RANK_PAIR.search(text)   # "스위스와 덴마크가 2·3위로"
+        m = _EACH.search(text) or _RANK_PAIR.search(text)   # "스위스와 덴마크가 2·3위로"
         if not m:
             return {}
         chain = _chain(text, m.start(), mentions, _LIST_SEP,
@@ -522,7 +525,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
             return "the number of partners (\u201cN개 기관과\u201d), not a value"
         if _CLASS_THRESHOLD.match(text, q.end):
             return "the threshold of a class (\u201c…이상 국가\u201d), not a value"
-        if _PROPORTION.match(after) or re.search(r"\d\s?[명곳개]\s?(?:중|가운데)\s?$", before):
+        if _PROPORTION.match(after) or _OF_N_BEFORE.search(before):
             return "a proportion (N 중 M), not a value"
         if _BOUND_AFTER.match(after):
             return "a bound (more or less than the figure), not a value"
