@@ -119,3 +119,44 @@ def test_letters_are_counted_on_bytes_as_the_regexes_count_them(text: str) -> No
     from kg.extract.text import letter_counts
 
     assert letter_counts(text) == (len(re.findall("[가-힣]", text)), len(re.findall("[A-Za-z]", text)))
+
+
+def _plain_may_match(gate: Gated, text: str, pos: int, endpos: int | None) -> bool:
+    """The gate computed straight from its words, for every call on its own (no text remembered)."""
+    if gate.words is None:
+        return True
+    if gate.fold and re.search("[\u0130\u0131\u017f]", text):
+        return True
+    low = text.lower() if gate.fold else text
+    start, end = max(pos, 0), len(text) if endpos is None else max(endpos, 0)
+    return any(low.find(w, start, end) >= 0 for w in gate.words)
+
+
+@given(data=st.data())
+@settings(max_examples=400, deadline=None)
+def test_windows_asked_in_a_row_of_one_text_are_gated_as_each_alone(data) -> None:
+    """A gate remembers where its words are in the text it was last asked about in windows; windows of one text
+    asked in a row, of texts taken in turns (equal texts that are other objects too), are answered as each window
+    alone is, and the searches find what the plain pattern finds."""
+    name, gate = data.draw(st.sampled_from(GATED))
+    words = list(gate.words or ("x",))
+    pieces = st.one_of(st.sampled_from(words), st.sampled_from([w.upper() for w in words]),
+                       st.text(WORD_CHARS + ODD + " ,.1", max_size=4))
+    texts = data.draw(st.lists(st.lists(pieces, max_size=8).map("".join), min_size=1, max_size=3))
+    texts += ["".join(list(t)) for t in texts]          # equal texts, other objects
+    calls = data.draw(st.lists(st.tuples(st.sampled_from(range(len(texts))), st.integers(-3, 40),
+                                         st.one_of(st.none(), st.integers(-3, 40))), max_size=12))
+    for i, pos, endpos in calls:
+        text = texts[i]
+        assert gate.may_match(text, pos, endpos) == _plain_may_match(gate, text, pos, endpos), name
+        found = gate.search(text, pos, endpos)
+        plain = gate.pattern.search(text, pos) if endpos is None else gate.pattern.search(text, pos, endpos)
+        assert (found and (found.span(), found.groups())) == (plain and (plain.span(), plain.groups())), name
+
+
+@given(text=st.text(st.sampled_from(list("İıſKKiIsS가a ")), max_size=12) | st.text(max_size=20))
+@settings(max_examples=500, deadline=None)
+def test_odd_case_letters_are_found_as_the_regex_finds_them(text: str) -> None:
+    from kg.extract.gates import _ODD_CASE, _odd_case
+
+    assert _odd_case(text) == (_ODD_CASE.search(text) is not None)

@@ -30,6 +30,12 @@ _const: Any = importlib.import_module("re._constants")
 _ODD_CASE = re.compile("[\u0130\u0131\u017f]")
 
 
+def _odd_case(text: str) -> bool:
+    """``_ODD_CASE.search(text) is not None``, by ``str`` containment (the regex engine tries a character set at
+    every character)."""
+    return "\u0130" in text or "\u0131" in text or "\u017f" in text
+
+
 def _uncased(ch: str) -> bool:
     """A character that only matches itself, with or without ``re.IGNORECASE`` (Hangul, Han, digits, spaces …)."""
     return ch.isascii() or not (ch.lower() != ch or ch.upper() != ch or ch.casefold() != ch)
@@ -104,24 +110,31 @@ def literal_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     return tuple(kept)
 
 
-_LOWER: list[str] = ["", ""]        # the text lower-cased last (several gates ask about one sentence in a row)
+# the text lower-cased last: (text, lower-cased, whether it holds an odd-case letter); several gates ask about one
+# sentence in a row (one tuple, replaced whole: a thread never reads one text's lower case with another's)
+_LOWER: list[tuple[str, str, bool]] = [("", "", False)]
 
 
-def _lowered(text: str) -> str:
-    if _LOWER[0] is not text:
-        _LOWER[0], _LOWER[1] = text, text.lower()
-    return _LOWER[1]
+def _lowered(text: str) -> tuple[str, bool]:
+    """The text lower-cased, and whether it holds a letter the regex engine folds unlike ``str.lower``."""
+    last = _LOWER[0]
+    if last[0] is not text:
+        last = _LOWER[0] = (text, text.lower(), not text.isascii() and _odd_case(text))
+    return last[1], last[2]
 
 
 class Gated:
     """A compiled pattern searched only in texts that hold one of its :func:`literal_words`."""
 
-    __slots__ = ("fold", "pattern", "words")
+    __slots__ = ("_places", "fold", "pattern", "words")
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern
         self.words = literal_words(pattern)
         self.fold = bool(pattern.flags & re.IGNORECASE)
+        # the text asked about last in windows, and where its words are in it ((start, end) of each occurrence;
+        # one tuple, replaced whole)
+        self._places: tuple[str | None, list[tuple[int, int]] | None] = (None, [])
 
     def may_match(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
         """False only when no match can be in ``text`` (between ``pos`` and ``endpos``, where a match of
@@ -129,22 +142,48 @@ class Gated:
         words = self.words
         if words is None:
             return True
-        if self.fold:
-            if not text.isascii() and _ODD_CASE.search(text):
-                return True
-            text = _lowered(text)          # the same offsets: only "İ" changes length, and it is not here
         if pos == 0 and endpos is None:
+            low = text
+            if self.fold:
+                low, odd = _lowered(text)   # the same offsets: only "İ" changes length, and it is never searched
+                if odd:
+                    return True
             # a loop, not any(...): asked of every sentence, where a generator costs more than the tests themselves
             for w in words:  # noqa: SIM110 - see the line above
-                if w in text:
+                if w in low:
                     return True
             return False
+        # a window (before or after a figure, a name): several windows of one sentence are asked in a row, so the
+        # places of the words in the whole text are found once per text and each window compared with them
+        cached = self._places
+        if cached[0] is not text:
+            cached = self._places = (text, self._find_places(text))
+        places = cached[1]
+        if places is None:
+            return True                      # a letter the regex engine folds unlike str.lower: always searched
         # the regex engine reads a negative pos or endpos as 0 (str.find would count from the end)
         start, end = max(pos, 0), len(text) if endpos is None else max(endpos, 0)
-        for w in words:  # noqa: SIM110 - as above
-            if text.find(w, start, end) >= 0:
+        for a, b in places:  # noqa: SIM110 - as above
+            if a >= start and b <= end:
                 return True
         return False
+
+    def _find_places(self, text: str) -> list[tuple[int, int]] | None:
+        """(start, end) of every occurrence of the words in ``text`` (overlapping ones too), or None when the
+        text holds a letter the regex engine folds unlike ``str.lower``."""
+        low = text
+        if self.fold:
+            low, odd = _lowered(text)
+            if odd:
+                return None
+        places = []
+        for w in self.words or ():
+            n = len(w)
+            p = low.find(w)
+            while p >= 0:
+                places.append((p, p + n))
+                p = low.find(w, p + 1)
+        return places
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         if not self.may_match(text, pos, endpos):
