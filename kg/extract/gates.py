@@ -47,7 +47,7 @@ _COMMON = frozenset({"the", "of", "and", "in", "to", "a", "an", "is", "at", "on"
 
 def _score(words: list[str]) -> tuple[int, int, int]:
     shortest = min(len(w) for w in words)
-    return (shortest if not any(w.lower() in _COMMON for w in words) else 0, shortest, -len(words))
+    return (shortest if not any(w.strip().lower() in _COMMON for w in words) else 0, shortest, -len(words))
 
 
 def _required(items: list[tuple[Any, Any]]) -> list[str] | None:
