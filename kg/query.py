@@ -19,6 +19,7 @@ computed from the facts alone, for a store loaded from an export. Both give the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,12 +114,19 @@ _INDEXED_DIR = Path(__file__).resolve().parent / "index_queries"
 HAS_INDEX = f"SELECT ?block WHERE {{ ?block <{NKGI}members> ?members }} LIMIT 1"
 
 
+@functools.cache   # read once per process: kg serve asks on every saved-query request
+def _indexed_texts() -> tuple[Path, dict[str, str]]:
+    """The shipped queries' folder and the indexed texts by query name."""
+    texts = {path.stem: path.read_text(encoding="utf-8") for path in sorted(_INDEXED_DIR.glob("*.rq"))}
+    return queries_dir().resolve(), texts
+
+
 def indexed_text(query: SavedQuery) -> str | None:
     """The indexed text of a shipped saved query, or None (a query of the user's own, or none written)."""
-    if query.path.parent.resolve() != queries_dir().resolve():
+    shipped, texts = _indexed_texts()
+    if query.name not in texts or query.path.parent.resolve() != shipped:
         return None
-    path = _INDEXED_DIR / f"{query.name}.rq"
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    return texts[query.name]
 
 
 def text_for(query: SavedQuery, has_rows: Callable[[str], bool]) -> str:
