@@ -61,6 +61,52 @@ def atomic_writer(path: str | Path) -> Iterator[BinaryIO]:
         raise
 
 
+class StagedFile:
+    """An atomic write in two steps: the temporary file beside ``path`` is written and flushed to disk now
+    (``file``, then ``finish``), and renamed over ``path`` later (``install``) or removed (``discard``). A build
+    writes its outputs this way while the store is still being written, and renames them only after the store's
+    new version is live; a kill in between leaves a temporary file that ``remove_stale_temps`` deletes."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.target = Path(path)
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=_temp_prefix(self.target.name), suffix=".tmp",
+                                            dir=self.target.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot write {self.target}: {exc.strerror or exc}") from exc
+        self.file: BinaryIO = os.fdopen(fd, "wb")
+        self.done = False
+
+    def finish(self) -> None:
+        """Flush the file to disk (it is complete)."""
+        self.file.flush()
+        os.fsync(self.file.fileno())  # the data is on disk before the name points at it
+        self.file.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
+
+    def install(self) -> None:
+        """Rename the finished file over ``path`` (durable once the folder is fsynced)."""
+        try:
+            crash_point(f"atomic:{self.target.name}")
+            os.replace(self.tmp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        self.done = True
+
+    def discard(self) -> None:
+        """Remove the temporary file (nothing happens to ``path``); a no-op once installed or discarded."""
+        if self.done:
+            return
+        self.done = True
+        self.file.close()
+        with suppress(OSError):
+            os.unlink(self.tmp)
+
+
 def write_bytes(path: str | Path, data: bytes) -> None:
     with atomic_writer(path) as fh:
         fh.write(data)

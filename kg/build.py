@@ -36,7 +36,8 @@ from . import __version__, conflicts, settings
 from .assets import ontology_path, shapes_path
 from .atomic import fsync_dir, remove_stale_temps, write_bytes_if_changed
 from .errors import InputError, Location, StoreError
-from .export import Pieces, Snapshot, export, make_piece, pieces_dir, save_piece, serialized
+from .export import (Pieces, Snapshot, Speculation, export, exported_graphs, make_piece, pieces_dir, save_piece,
+                     serialized)
 from .graphcounts import GraphCounts, graph_counts
 from .graphstate import Entry, Sums, entry_body, entry_draft, entry_hash, has_results, make_entry, replaced
 from .load import data_path, discover, load_article, load_registries, registry_files
@@ -347,10 +348,13 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         fresh: dict[str, list[ResultRecord]] = {}
         phases.next("validate")
         counts: dict[str, GraphCounts] = {}    # graph IRI -> its counts, for the graphs validated now
+        conflicts_name = iris.conflicts_graph().value
+        spec: Speculation | None = None
         with contextlib.ExitStack() as stack:
             store: KgStore | None = None
             loader: _StoreLoader | None = None
             present: set[str] = set()
+            stack.callback(lambda: spec.discard() if spec is not None else None)
 
             def open_writer() -> tuple[KgStore, set[str], _StoreLoader]:
                 """The new version, the graphs it holds (copied from the live one) and its loader."""
@@ -374,6 +378,15 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                                                  queries=queries)
                 finally:
                     loader.join()
+                if out_dir is not None and not summary.registry_changed and not rankings_changed:
+                    # the pieces of the changed graphs are cached now: the outputs are staged from them while
+                    # the store's version is written (renamed into place after the switch, by _finish)
+                    remove_stale_temps(Path(out_dir), OUTPUT_FILES)
+                    spec_keys = _keys(hashes, graph_name, iris, rankings_hash)
+                    removed_names = {graph_name(k) for k in summary.removed}
+                    spec = Speculation(pieces_dir(store_path), base, spec_keys,
+                                       sorted((present | {*spec_keys}) - removed_names - {conflicts_name}),
+                                       {fmt: Path(out_dir) / name for fmt, name in OUTPUT_FORMATS.items()})
 
             # 3. the state, then the store
             if summary.registry_changed:
@@ -391,10 +404,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             new_state: State = {"version": STATE_VERSION, "base": base, "graphs": graphs_state,
                                 "rankings": {"hash": rankings_hash, "counts": rankings_counts},
                                 "sums": sums.to_json()}
-            keys = {graph_name(k): digest for k, digest in hashes.items()}
-            keys[iris.rankings_graph().value] = rankings_hash
+            keys = _keys(hashes, graph_name, iris, rankings_hash)
             expected = {*keys}
-            conflicts_name = iris.conflicts_graph().value
             # The store calls gc.collect() to close RocksDB; with the objects made so far (the state) frozen it
             # does not walk them (a tenth of a second per thousand articles otherwise). Unfrozen when the build ends.
             gc.freeze()
@@ -445,7 +456,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             tick("store", 1, 1)
             summary.notes = list(store.notes)
             present = (present | expected) - removed
-            done = _finish(store, summary, new_state, sums, present, base, out_dir, html, tick, keys, phases)
+            done = _finish(store, summary, new_state, sums, present, base, out_dir, html, tick, keys, phases, spec)
             sheets.save()
             return done
     finally:
@@ -455,6 +466,13 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         new_quads.close()
+
+
+def _keys(hashes: dict[str, str], graph_name: Callable[[str], str], iris: Iris, rankings_hash: str) -> dict[str, str]:
+    """Graph IRI -> the hash of what it was built from, for every graph the build made (kg.export.Pieces)."""
+    keys = {graph_name(k): digest for k, digest in hashes.items()}
+    keys[iris.rankings_graph().value] = rankings_hash
+    return keys
 
 
 def _index_quads(state: State, base_version: str | None) -> int | None:
@@ -690,7 +708,7 @@ def _report(graphs_state: dict[str, Entry], store_path: Path) -> ValidationRepor
 
 def _finish(store: KgStore, summary: BuildSummary, state: State, sums: Sums, present: set[str], base: str,
             out_dir: Path | None, html: bool, tick: Progress, keys: dict[str, str],
-            phases: _Phases | None = None) -> BuildSummary:
+            phases: _Phases | None = None, spec: Speculation | None = None) -> BuildSummary:
     summary.articles = len(state["graphs"]) - 1
     if phases is not None:
         phases.next("count")
@@ -705,9 +723,10 @@ def _finish(store: KgStore, summary: BuildSummary, state: State, sums: Sums, pre
     if out_dir is not None:
         if phases is not None:
             phases.next("export")
-        remove_stale_temps(Path(out_dir), OUTPUT_FILES)
+        if spec is None:   # else removed before the outputs were staged
+            remove_stale_temps(Path(out_dir), OUTPUT_FILES)
         summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html, progress=tick,
-                                        keys=keys, graphs=sorted(present - {index}))
+                                        keys=keys, graphs=sorted(present - {index}), speculation=spec)
     return summary
 
 
@@ -921,12 +940,14 @@ def _count(store: KgStore, summary: BuildSummary, state: State, sums: Sums, pres
 
 def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base: str, *,
                   html: bool = True, progress: Progress | None = None,
-                  keys: dict[str, str] | None = None, graphs: list[str] | None = None) -> list[Path]:
+                  keys: dict[str, str] | None = None, graphs: list[str] | None = None,
+                  speculation: Speculation | None = None) -> list[Path]:
     """Write the outputs. With ``keys`` (graph IRI -> hash of what the graph was built from), the exports are
     assembled from per-graph pieces cached beside the store (kg.export.Pieces): only changed graphs are read
     and canonicalised again, unchanged parts are copied from the files the last build wrote, files that would not
     change are not written; the files are the same bytes as a full export. ``graphs``: the store's graph IRIs,
-    when the caller knows them."""
+    when the caller knows them. ``speculation``: the files staged while the store was written
+    (kg.export.Speculation), used when they hold these graphs."""
     tick = progress or (lambda stage, done, total: None)
     steps = len(OUTPUT_FORMATS) + 1 + (1 if html else 0)
     tick("export", 0, steps)
@@ -939,15 +960,20 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
             written.append(out_dir / name)
             tick("export", number, steps)
     else:
-        pieces = Pieces(store, base, keys, graphs)
-        # one thread per file: after a small change, writing is mostly the kernel copying unchanged segments and
-        # fsync, which run outside the GIL, so the three files are written at the same time
-        with ThreadPoolExecutor(max_workers=len(OUTPUT_FORMATS)) as threads:
-            jobs = [threads.submit(pieces.write, fmt, out_dir / name) for fmt, name in OUTPUT_FORMATS.items()]
-            for number, (job, name) in enumerate(zip(jobs, OUTPUT_FORMATS.values(), strict=True), start=1):
-                job.result()
-                written.append(out_dir / name)
-                tick("export", number, steps)
+        graphs = exported_graphs(store) if graphs is None else graphs
+        taken = speculation.take(store, keys, graphs) if speculation is not None else None
+        pieces = taken or Pieces(store, base, keys, graphs)
+        try:
+            # one thread per file: after a small change, writing is mostly the kernel copying unchanged segments
+            # and fsync, which run outside the GIL, so the three files are written at the same time
+            with ThreadPoolExecutor(max_workers=len(OUTPUT_FORMATS)) as threads:
+                jobs = [threads.submit(pieces.write, fmt, out_dir / name) for fmt, name in OUTPUT_FORMATS.items()]
+                for number, (job, name) in enumerate(zip(jobs, OUTPUT_FORMATS.values(), strict=True), start=1):
+                    job.result()
+                    written.append(out_dir / name)
+                    tick("export", number, steps)
+        finally:
+            pieces.discard_prepared()
     # the small files are written only when their bytes change (a rebuild rarely changes them)
     write_bytes_if_changed(out_dir / "validation.txt", report.to_text().encode("utf-8"))
     write_bytes_if_changed(out_dir / "validation.json", report.to_json().encode("utf-8"))

@@ -18,8 +18,10 @@ import heapq
 import marshal
 import os
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import groupby, pairwise
 from pathlib import Path
@@ -29,8 +31,8 @@ import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
 from .assets import ontology_path
-from .atomic import atomic_writer, start_writeback, write_bytes
-from .errors import InputError, StoreError
+from .atomic import StagedFile, start_writeback, write_bytes
+from .errors import InputError, KgError, StoreError
 from .mapping import Iris, check_base
 from .store import KgStore
 from .vocab import DEFAULT_BASE, ONTOLOGY_GRAPH, PREFIXES
@@ -252,21 +254,33 @@ class Pieces:
     killed before it updated the manifest, has another stat and is assembled from the pieces.
     """
 
-    def __init__(self, store: KgStore, base: str, keys: dict[str, str], graphs: list[str] | None = None):
-        """``graphs``: the store's graph IRIs, sorted, when the caller has them (else they are read)."""
+    def __init__(self, store: KgStore | None, base: str, keys: dict[str, str], graphs: list[str] | None = None,
+                 folder: Path | None = None):
+        """``graphs``: the store's graph IRIs, sorted, when the caller has them (else they are read).
+
+        ``store`` None (with ``graphs`` and the pieces' ``folder``): the outputs of a store not written yet,
+        from cached pieces only; a graph whose piece is not cached raises ``NeedsStore`` (``Speculation``)."""
         self.base = base
         self.store = store
-        self.folder = pieces_dir(store.path)
+        if folder is None:
+            assert store is not None, "Pieces without a store need the pieces' folder"
+            folder = pieces_dir(store.path)
+        self.folder = folder
+        self.prepared: dict[str, _Staged] = {}   # format -> its file staged ahead (Speculation)
+        self.unused = False                      # pieces of removed graphs are still to be deleted
         self.folder.mkdir(parents=True, exist_ok=True)
         self.manifest = _load_manifest(self.folder / MANIFEST, base)
         known: dict[str, Entry] = self.manifest["graphs"]
         self.entries: dict[str, Entry] = {}       # graph IRI -> its entry, in IRI order
         self.loaded: dict[str, dict[str, bytes]] = {}   # sections in memory: graphs without a key
         self.keys = keys
-        for name in exported_graphs(store) if graphs is None else graphs:
+        if graphs is None:
+            assert store is not None, "Pieces without a store need its graphs"
+            graphs = exported_graphs(store)
+        for name in graphs:
             key = keys.get(name)
             if key is None:
-                sections = _graph_sections(store.quads(name), base)
+                sections = _graph_sections(self._store().quads(name), base)
                 digest = hashlib.sha256(b"".join(sections[n] for n in _SECTIONS)).hexdigest()
                 self.loaded[name] = sections
                 self.entries[name] = _entry(f"content:{digest}", sections)
@@ -287,16 +301,24 @@ class Pieces:
             [Triple(NamedNode("urn:x"), NamedNode("urn:x"), NamedNode("urn:x"))], RdfFormat.TURTLE,
             prefixes_for(base)))[0]
         if self.entries.keys() != known.keys():
-            self._remove_unused()
+            self.unused = True
+            if store is not None:
+                self.remove_unused()
+
+    def _store(self) -> KgStore:
+        if self.store is None:
+            raise NeedsStore()
+        return self.store
 
     @functools.cached_property
     def ontology(self) -> dict[str, bytes]:
         return _graph_sections(ontology_quads(), self.base)
 
-    def _remove_unused(self) -> None:
+    def remove_unused(self) -> None:
         """Delete the pieces of graphs the store no longer has, temporary files of an interrupted write and the
         caches' files of earlier releases (run when the set of graphs changed: only then can a piece fall out
         of use; a build that stopped after caching pieces of new articles leaves them until then)."""
+        self.unused = False
         used = {_piece_file(self.folder, name).name for name in self.entries}
         with os.scandir(self.folder) as entries:
             for found in entries:
@@ -312,7 +334,7 @@ class Pieces:
         file = _piece_file(self.folder, name)
         cached = _read_piece(file, key)
         if cached is None:
-            cached = _graph_sections(self.store.quads(name), self.base)
+            cached = _graph_sections(self._store().quads(name), self.base)
             _write_piece(file, _encode_piece(key, cached))
         return cached
 
@@ -364,16 +386,28 @@ class Pieces:
 
     def write(self, fmt: str, path: Path) -> bool:
         """Write one output file atomically, segment by segment (the whole file is never held in memory);
-        False when the file already held these segments and was left as it was."""
+        False when the file already held these segments and was left as it was. A file staged ahead
+        (``Speculation``) is used when the file it was made from is still the one on disk."""
+        prepared = self.prepared.pop(fmt, None)
+        if prepared is not None:
+            if prepared.source == _stat(path) or (prepared.source is None and prepared.file is not None):
+                return self._install(path, prepared)
+            if prepared.file is not None:
+                prepared.file.discard()
+        return self._install(path, self.stage(fmt, path))
+
+    def stage(self, fmt: str, path: Path) -> _Staged:
+        """The file ``fmt`` written beside ``path`` and flushed to disk but not renamed (nothing, when ``path``
+        already holds these segments); the manifest is not changed."""
         segments = self.segments(fmt)
         ids = "\n".join(segment.id for segment in segments)
-        place = os.path.abspath(path)
-        old = self.manifest["outputs"].get(place)
+        old = self.manifest["outputs"].get(os.path.abspath(path))
+        current = _stat(path)
         source: int | None = None
         at: dict[str, tuple[int, int]] = {}
-        if old is not None and old[0] == _stat(path):
+        if old is not None and old[0] == current:
             if old[1] == ids:
-                return False
+                return _Staged(None, ids, old[2], current)
             offset = 0
             for item_id, size in zip(old[1].split("\n"), array.array("q", old[2]), strict=True):
                 at[item_id] = (offset, size)
@@ -382,27 +416,47 @@ class Pieces:
                 source = os.open(path, os.O_RDONLY)
             except OSError:
                 at = {}
-        self.manifest["outputs"].pop(place, None)
-        self.changed = True
         sizes = array.array("q")
+        staged = StagedFile(path)
         try:
-            with atomic_writer(path) as out:
-                writer = _Writer(out.fileno(), source)
-                for segment in segments:
-                    hit = at.get(segment.id)
-                    if hit is not None:
-                        writer.copy(*hit)
-                        sizes.append(hit[1])
-                    else:
-                        data = segment.make()
-                        writer.write(data)
-                        sizes.append(len(data))
-                writer.close()
+            writer = _Writer(staged.file.fileno(), source)
+            for segment in segments:
+                hit = at.get(segment.id)
+                if hit is not None:
+                    writer.copy(*hit)
+                    sizes.append(hit[1])
+                else:
+                    data = segment.make()
+                    writer.write(data)
+                    sizes.append(len(data))
+            writer.close()
+            staged.finish()
+        except BaseException:
+            staged.discard()
+            raise
         finally:
             if source is not None:
                 os.close(source)
-        self.manifest["outputs"][place] = (_stat(path), ids, sizes.tobytes())
+        return _Staged(staged, ids, sizes.tobytes(), current if source is not None else None)
+
+    def _install(self, path: Path, staged: _Staged) -> bool:
+        """Rename a staged file into place and record it in the manifest; False when there was nothing to
+        write."""
+        if staged.file is None:
+            return False
+        place = os.path.abspath(path)
+        self.manifest["outputs"].pop(place, None)
+        self.changed = True
+        staged.file.install()
+        self.manifest["outputs"][place] = (_stat(path), staged.ids, staged.sizes)
         return True
+
+    def discard_prepared(self) -> None:
+        """Remove the staged files not used."""
+        for prepared in self.prepared.values():
+            if prepared.file is not None:
+                prepared.file.discard()
+        self.prepared.clear()
 
     def write_page(self, path: Path, code: bytes, make: Callable[[], object]) -> bool:
         """Write the network page with ``make()`` unless ``path`` is the page the last build wrote from the same
@@ -425,6 +479,79 @@ class Pieces:
         unless nothing in it changed."""
         if self.changed:
             _save_manifest(self.folder / MANIFEST, self.manifest)
+
+
+@dataclass
+class _Staged:
+    """An output file staged by ``Pieces.stage``: the temporary file (None: the file on disk already holds these
+    segments), its segments' ids and sizes, and the stat of the file on disk it copied from or found unchanged
+    (None: made from the pieces alone), which must still be the file's stat when it is used."""
+    file: StagedFile | None
+    ids: str
+    sizes: bytes
+    source: list[int] | None
+
+
+class NeedsStore(Exception):
+    """A graph's piece is not cached: the outputs need the store (``Pieces`` without one)."""
+
+
+class Speculation:
+    """The output files of a build assembled from cached pieces while the build is still writing its store
+    version: a thread stages each file (``Pieces.stage``: copying unchanged segments from the file on disk and
+    flushing it to disk, which is most of a small rebuild's export) from the graphs and keys the new version will
+    have. ``take`` hands them to the export when its graphs and keys are the ones staged (the files are then
+    only renamed into place); otherwise, or when a piece was missing, the export does its work as before, and
+    ``discard`` removes the staged files. Nothing is renamed before the store's new version is live, so a build
+    that fails leaves the outputs as they were."""
+
+    def __init__(self, folder: Path, base: str, keys: dict[str, str], graphs: list[str],
+                 outputs: dict[str, Path]) -> None:
+        self.keys, self.graphs = keys, graphs
+        self.pieces: Pieces | None = None
+        self.error: BaseException | None = None
+        self.discarded = False
+        self._thread = threading.Thread(target=self._run, args=(folder, base, outputs), daemon=True)
+        self._thread.start()
+
+    def _run(self, folder: Path, base: str, outputs: dict[str, Path]) -> None:
+        pieces: Pieces | None = None
+        try:
+            pieces = Pieces(None, base, self.keys, self.graphs, folder=folder)
+            with ThreadPoolExecutor(max_workers=len(outputs)) as threads:
+                jobs = {fmt: threads.submit(pieces.stage, fmt, path) for fmt, path in outputs.items()}
+                for fmt, job in jobs.items():   # every job is waited for, so none is left writing
+                    try:
+                        pieces.prepared[fmt] = job.result()
+                    except BaseException as exc:  # noqa: BLE001 - kept and handled in take(), after the others
+                        self.error = self.error or exc
+            if self.error is None:
+                self.pieces = pieces
+        except BaseException as exc:  # noqa: BLE001 - a thread's error is handed to the build by take()
+            self.error = exc
+        if self.pieces is None and pieces is not None:
+            pieces.discard_prepared()
+
+    def take(self, store: KgStore, keys: dict[str, str], graphs: list[str]) -> Pieces | None:
+        """The staged outputs' ``Pieces`` when the store's graphs and keys are the ones staged, else None."""
+        self._thread.join()
+        if self.error is not None and not isinstance(self.error, (NeedsStore, OSError, KgError)):
+            raise self.error   # a bug: not hidden by the export done again
+        pieces = self.pieces
+        if pieces is None or self.discarded or keys != self.keys or graphs != self.graphs:
+            self.discard()
+            return None
+        pieces.store = store
+        if pieces.unused:
+            pieces.remove_unused()
+        return pieces
+
+    def discard(self) -> None:
+        """Remove the staged files not used (idempotent; waits for the thread)."""
+        self._thread.join()
+        self.discarded = True
+        if self.pieces is not None:
+            self.pieces.discard_prepared()
 
 
 class _Writer:

@@ -230,6 +230,74 @@ def test_one_sheet_rebuild_from_cached_pieces_is_byte_identical_to_a_clean_build
             assert whole.serialize(fmt, "https://w3id.org/newskg/id/") == (out / name).read_bytes(), name
 
 
+def test_outputs_staged_while_the_store_is_written_are_used_only_when_still_right(tmp_path, monkeypatch):
+    """A one-sheet rebuild stages its output files from the cached pieces while it writes the store
+    (kg.export.Speculation) and only renames them at the end: byte-identical to a clean build; an output edited
+    by hand meanwhile makes the export assemble that file again; a build that fails after staging leaves the
+    outputs as they were and no temporary file."""
+    from bench.generate import generate
+    import kg.export
+    from kg.errors import StoreError
+
+    data = tmp_path / "data"
+    generate(data, 6, seed=5)
+    sheet = sorted((data / "articles").glob("*.yaml"))[2]
+    text = sheet.read_text(encoding="utf-8")
+    store, out = tmp_path / "store", tmp_path / "out"
+    build([data], out_dir=out, store_path=store, html=False)
+    taken: list[bool] = []
+    take = kg.export.Speculation.take
+
+    def spy(self, *args):
+        pieces = take(self, *args)
+        taken.append(pieces is not None and set(pieces.prepared) == {"turtle", "trig", "jsonld"})
+        return pieces
+
+    monkeypatch.setattr(kg.export.Speculation, "take", spy)
+
+    def clean(edit: str, name: str) -> dict[str, bytes]:
+        sheet.write_text(edit, encoding="utf-8")
+        build([data], out_dir=tmp_path / f"clean-{name}", store_path=tmp_path / f"clean-store-{name}", html=False)
+        return snapshot(tmp_path / f"clean-{name}")
+
+    first = text.replace("approximate: false", "approximate: true", 1)
+    assert first != text
+    sheet.write_text(first, encoding="utf-8")
+    assert build([data], out_dir=out, store_path=store, html=False).changed == [sheet.stem]
+    assert taken == [True]
+    assert snapshot(out) == clean(first, "1")
+
+    # a file edited by hand after it was staged: the staged file is not trusted, the export assembles it again
+    def edit_then_take(self, *args):
+        edited = bytearray((out / "kg.trig").read_bytes())
+        edited[len(edited) // 2] ^= 0x01
+        (out / "kg.trig").write_bytes(bytes(edited))
+        return spy(self, *args)
+
+    monkeypatch.setattr(kg.export.Speculation, "take", edit_then_take)
+    sheet.write_text(text, encoding="utf-8")
+    build([data], out_dir=out, store_path=store, html=False)
+    assert taken[-1] is True
+    assert snapshot(out) == clean(text, "2")
+
+    # the store's switch fails after the outputs were staged: outputs untouched, staged files removed
+    monkeypatch.setattr(kg.export.Speculation, "take", spy)
+    before = snapshot(out)
+
+    def fail(self):
+        raise StoreError("disk gone")
+
+    monkeypatch.setattr(KgStore, "commit", fail)
+    sheet.write_text(first, encoding="utf-8")
+    with pytest.raises(StoreError):
+        build([data], out_dir=out, store_path=store, html=False)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)
+    monkeypatch.undo()
+    build([data], out_dir=out, store_path=store, html=False)
+    assert snapshot(out) == clean(first, "3")
+
+
 def test_rebuild_replaces_exactly_the_edited_article(tmp_path):
     data = make_corpus(tmp_path)
     other = MINI_ARTICLE.replace("id: mini", "id: other").replace("value: 35000", "value: 36000") \
