@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING
 
 from . import settings
 from .errors import InputError
-from .facts import ARTICLE_COLUMNS, articles_rows, columns, facts_rows
-from .query import run_saved
 from .results import QueryResult
 from .store import KgStore
 
@@ -136,6 +134,8 @@ def run(saved: str | None = None, text: str | None = None, params: dict[str, str
         raise InputError("give a saved query name or file, or SPARQL text (not both)")
     if text is not None and params:
         raise InputError("parameters work with saved queries only", hint="write the values into the query text")
+    from .query import run_saved   # here: kg build, which imports this module, runs no saved query
+
     if endpoint is not None:
         target = remote_store(endpoint, auth=auth, auth_type=auth_type, timeout=timeout)
         return (target.query(text, limit=limit, offset=offset) if text is not None
@@ -166,6 +166,8 @@ def query(name_or_text: str, params: dict[str, str] | None = None, *, store: Pat
 def facts_table(article: str | None = None, *, store: PathLike | None = None, extended: bool = False,
                 limit: int | None = None, offset: int = 0) -> tuple[list[str], list[list[str]]]:
     """The flat facts table (``kg facts``): its column names and rows of text cells."""
+    from .facts import columns, facts_rows
+
     with open_store(store) as opened:
         return columns(extended), facts_rows(opened, article=article, extended=extended, limit=limit, offset=offset)
 
@@ -194,6 +196,8 @@ def facts(article: str | None = None, *, store: PathLike | None = None, as_frame
 
 def articles_table(*, store: PathLike | None = None) -> tuple[list[str], list[list[str]]]:
     """What ``kg articles`` prints: id, title, publication date, publisher, number of facts, draft or reviewed."""
+    from .facts import ARTICLE_COLUMNS, articles_rows
+
     with open_store(store) as opened:
         return list(ARTICLE_COLUMNS), articles_rows(opened)
 
@@ -205,7 +209,9 @@ def articles(*, store: PathLike | None = None, as_frame: bool = False) -> list[d
     if not as_frame:
         names, rows = articles_table(store=store)
         return [dict(zip(names, row, strict=True)) for row in rows]
+    from .facts import ARTICLE_COLUMNS
     from .frames import require_pandas
+    from .query import run_saved
 
     pandas = require_pandas()
     with open_store(store) as opened:

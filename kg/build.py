@@ -16,17 +16,16 @@ import collections
 import contextlib
 import gc
 import hashlib
-import multiprocessing
 import os
 import re
 import tempfile
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterator
-from typing import IO, Any, TypedDict, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypedDict, TypeVar
 from urllib.parse import quote
 
 import pyoxigraph
@@ -48,6 +47,9 @@ from .sheetcache import SheetCache, cached_registry
 from .report import DEFAULT_ENGINE, ValidationReport, ValidationResult, check_engine
 from .store import DEFAULT_STORE, STATE_VERSION, KgStore, State, is_usable_state, read_live_state, writer_lock
 from .vocab import DEFAULT_BASE
+
+if TYPE_CHECKING:   # imported when a pool is started: multiprocessing is a tenth of kg build's start-up
+    from concurrent.futures import ProcessPoolExecutor
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 # a validation batch: the shared graphs' N-Quads, the spool file and the (offset, length) of each graph in it,
@@ -599,9 +601,16 @@ def _worker_pool(articles: int, registry: Registry, base: str,
     jobs = _validation_jobs(articles)
     if jobs < 2 or articles < PARALLEL_MIN_ARTICLES:
         return None
-    # spawn: a forked child would inherit the parent's threads (store, tqdm) mid-state
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(registry, base, text_dir))
+    return _spawn_pool(jobs, initializer=_init_worker, initargs=(registry, base, text_dir))
+
+
+def _spawn_pool(jobs: int, **options: Any) -> ProcessPoolExecutor:
+    """Worker processes started with spawn (a forked child would inherit the parent's threads, store and tqdm,
+    mid-state); multiprocessing is imported only here."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), **options)
 
 
 def _init_worker(registry: Registry, base: str, text_dir: Path | None) -> None:
@@ -812,8 +821,7 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
     if jobs > 1 and shared_pool is not None:
         reports: Iterator[BatchResult] = _bounded_map(shared_pool, work, payloads(), jobs)
     elif jobs > 1:
-        # spawn: a forked child would inherit the parent's threads (store, tqdm) mid-state
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        pool = _spawn_pool(jobs)
         reports = _bounded_map(pool, work, payloads(), jobs)
     else:
         reports = (work(payload) for payload in payloads())

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
@@ -46,10 +46,12 @@ from .atomic import crash_point, fsync_dir, write_text
 from .errors import StoreError
 from .graphcounts import is_graph_counts
 from .graphstate import Sums, is_entry
-from .query import Dataset, execute
 from .results import QueryResult
 from .terms import Term
 from .settings import SETTINGS
+
+if TYPE_CHECKING:   # kg.query is imported by the first query (a build runs none: its start-up is shorter)
+    from .query import Dataset
 
 fcntl: ModuleType | None
 try:  # POSIX advisory locks; elsewhere the store works without them (one process at a time)
@@ -258,6 +260,8 @@ class Store:
         error messages (a file:line:column for a syntax error). ``dataset``, ``prefixes``, ``cap``: the
         endpoint's protocol graphs, its prefixes and its result limit (see kg.query.execute). QueryError when the
         query is bad or fails."""
+        from .query import execute
+
         return execute(self.db, text, params, source=source, limit=limit, offset=offset, dataset=dataset,
                        prefixes=prefixes, cap=cap)
 
