@@ -368,7 +368,14 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 return opened, stored, _StoreLoader(opened, new_quads, lost)
 
             if anything_changed:
+                # the store calls gc.collect() when it closes the version it copies from: with the objects made
+                # so far (the old state, the sheets' records) frozen it does not walk them
+                gc.freeze()
+                frozen = True
                 store, present, loader = open_writer()
+                # a build failing from here on unfreezes them before the version is closed and deleted: the
+                # error's traceback may hold the database in a cycle only a full collection breaks
+                stack.push(_unfreeze_on_error)
                 loader.start()
                 # the fast engine also makes the export pieces of the graphs it validates (kg.export.Pieces then
                 # finds them cached and does not read those graphs back from the store)
@@ -468,6 +475,13 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         new_quads.close()
+
+
+def _unfreeze_on_error(kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
+    """An ExitStack exit callback: ``gc.unfreeze()`` when an error is propagating (never suppresses it)."""
+    if kind is not None:
+        gc.unfreeze()
+    return False
 
 
 def _keys(hashes: dict[str, str], graph_name: Callable[[str], str], iris: Iris, rankings_hash: str) -> dict[str, str]:

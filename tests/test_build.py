@@ -283,6 +283,7 @@ def test_outputs_staged_while_the_store_is_written_are_used_only_when_still_righ
     # the store's switch fails after the outputs were staged: outputs untouched, staged files removed
     monkeypatch.setattr(kg.export.Speculation, "take", spy)
     before = snapshot(out)
+    versions = sorted(p.name for p in store.iterdir())
 
     def fail(self):
         raise StoreError("disk gone")
@@ -293,6 +294,7 @@ def test_outputs_staged_while_the_store_is_written_are_used_only_when_still_righ
         build([data], out_dir=out, store_path=store, html=False)
     assert snapshot(out) == before
     assert sorted(p.name for p in out.iterdir()) == sorted(before)
+    assert sorted(p.name for p in store.iterdir()) == versions   # the unfinished version deleted
     monkeypatch.undo()
     build([data], out_dir=out, store_path=store, html=False)
     assert snapshot(out) == clean(first, "3")
