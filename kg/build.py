@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import gc
 import hashlib
 import os
@@ -341,8 +342,10 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         registry_name = iris.registry_graph().value
         article_prefix = iris.article_graph("").value
 
+        @functools.cache
         def graph_name(key: str) -> str:
-            # kg.mapping.Iris.article_graph without a NamedNode per call (twice per sheet in a build)
+            # kg.mapping.Iris.article_graph without a NamedNode per call (asked three or four times per sheet in
+            # a build: made once)
             if key == REGISTRY_KEY:
                 return registry_name
             return article_prefix + (key if _PLAIN_KEY.fullmatch(key) else quote(key, safe="-_.~"))
@@ -413,7 +416,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             new_state: State = {"version": STATE_VERSION, "base": base, "graphs": graphs_state,
                                 "rankings": {"hash": rankings_hash, "counts": rankings_counts},
                                 "sums": sums.to_json()}
-            keys = _keys(hashes, graph_name, iris, rankings_hash)
+            keys = spec.keys if spec is not None else _keys(hashes, graph_name, iris, rankings_hash)
             expected = {*keys}
             # The store calls gc.collect() to close RocksDB; with the objects made so far (the state) frozen it
             # does not walk them (a tenth of a second per thousand articles otherwise). Unfrozen when the build ends.
