@@ -13,6 +13,7 @@ reading every sheet once.
 """
 from __future__ import annotations
 
+import array
 import hashlib
 import marshal
 import os
@@ -26,7 +27,8 @@ from typing import Any, TypeVar
 
 from .errors import InputError, Location
 
-VERSION = "newskg-sheets 2"
+VERSION = "newskg-sheets 2"   # of the cached files (cached_file)
+SHEETS_VERSION = "newskg-sheets 3"   # of the sheets' record (columns)
 T = TypeVar("T")
 FILE = "sheets.marshal"
 RACY_NS = 2_000_000_000
@@ -59,32 +61,83 @@ def _stat(sheet: Path, text: Path | None) -> tuple[Stat, int] | None:
 
 
 class SheetCache:
-    """The recorded stats and file hashes of a store's fact sheets (see the module docstring)."""
+    """The recorded stats and file hashes of a store's fact sheets (see the module docstring).
+
+    The record is kept as columns (article ids and paths as one string each, the sheets' size, mtime, ctime and
+    inode as one array, the digests as one byte string each, the texts' stats as a list): loading 10,000
+    sheets' records as a list per sheet took 40 ms, and comparing a sheet's stat with its row needs no list."""
 
     def __init__(self, folder: Path) -> None:
         self.file = folder / FILE
         self.settled = time.time_ns() - RACY_NS
-        self.entries: dict[str, list[Any]] = {}   # article id -> [stat, sheet SHA-256, text SHA-256 or None]
+        self.entries: dict[str, list[Any]] = {}   # article id -> [stat, sheet SHA-256, text SHA-256]: new records
+        self.dropped: set[str] = set()           # recorded rows no longer valid
         self.changed = 0     # entries added, changed or dropped since the record was read
+        self.rows: dict[str, int] = {}
+        self.paths: list[str] = []
+        self.stats = array.array("q")            # size, mtime, ctime, inode per row
+        self.texts: list[Any] = []               # per row: 0 (no text asked), None (no text file) or its stat
+        self.sheet_digests = b""
+        self.text_digests = b""
         try:
             crc, _, body = self.file.read_bytes().partition(b"\n")
             if crc == str(zlib.crc32(body)).encode():
-                record = marshal.loads(body)
-                if isinstance(record, dict) and record.get("version") == VERSION \
-                        and isinstance(record.get("sheets"), dict):
-                    self.entries = record["sheets"]
-        except (OSError, ValueError, EOFError, TypeError):
-            pass
+                self._load(marshal.loads(body))
+        except (OSError, ValueError, EOFError, TypeError, KeyError):
+            self.rows = {}
         self.seen: set[str] = set()
+
+    def _load(self, record: object) -> None:
+        if not (isinstance(record, dict) and record.get("version") == SHEETS_VERSION):
+            return
+        ids, paths, texts = record["ids"].split("\n"), record["paths"].split("\n"), record["texts"]
+        stats = array.array("q", record["stats"])
+        sheet_digests, text_digests = record["sheet"], record["text"]
+        if not record["ids"]:
+            return
+        rows = len(ids)
+        if not (len(paths) == rows and len(stats) == 4 * rows and isinstance(texts, list) and len(texts) == rows
+                and isinstance(sheet_digests, bytes) and len(sheet_digests) == 32 * rows
+                and isinstance(text_digests, bytes) and len(text_digests) == 32 * rows):
+            return
+        self.paths, self.stats, self.texts = paths, stats, texts
+        self.sheet_digests, self.text_digests = sheet_digests, text_digests
+        self.rows = {article_id: row for row, article_id in enumerate(ids)}
+
+    def _entry(self, article_id: str) -> list[Any] | None:
+        """The recorded [stat, sheet SHA-256, text SHA-256] of an article, or None."""
+        entry = self.entries.get(article_id)
+        if entry is not None:
+            return entry
+        row = self.rows.get(article_id)
+        if row is None or article_id in self.dropped:
+            return None
+        stat_record: Stat = [self.paths[row], *self.stats[4 * row:4 * row + 4]]
+        if self.texts[row] != 0:
+            stat_record.append(self.texts[row])
+        return [stat_record, self.sheet_digests[32 * row:32 * row + 32], self.text_digests[32 * row:32 * row + 32]]
 
     def hashes(self, article_id: str, sheet: Path, text: Path | None) -> tuple[bytes, bytes]:
         """The SHA-256 of the sheet's bytes and of its text's (of b"" without one), read only when the stat
         differs from the recorded one."""
         self.seen.add(article_id)
+        row = self.rows.get(article_id)
+        if text is None and row is not None and article_id not in self.entries and article_id not in self.dropped \
+                and self.texts[row] == 0:
+            # the usual case: the sheet's row compared with its stat field by field
+            try:
+                st = os.stat(sheet)
+            except OSError:
+                pass
+            else:
+                at = 4 * row
+                stats = self.stats
+                if (stats[at] == st.st_size and stats[at + 1] == st.st_mtime_ns and stats[at + 2] == st.st_ctime_ns
+                        and stats[at + 3] == st.st_ino and self.paths[row] == str(sheet)):
+                    return self.sheet_digests[32 * row:32 * row + 32], self.text_digests[32 * row:32 * row + 32]
         found = _stat(sheet, text)
-        entry = self.entries.get(article_id)
-        if (found is not None and isinstance(entry, list) and len(entry) == 3 and entry[0] == found[0]
-                and isinstance(entry[1], bytes) and isinstance(entry[2], bytes)):
+        entry = self._entry(article_id)
+        if found is not None and entry is not None and entry[0] == found[0]:
             return entry[1], entry[2]
         try:
             content = sheet.read_bytes()
@@ -95,7 +148,9 @@ class SheetCache:
         if found is not None and found[1] < self.settled:
             self.entries[article_id] = [found[0], digests[0], digests[1]]
             self.changed += 1
-        elif self.entries.pop(article_id, None) is not None:
+        elif entry is not None:
+            self.entries.pop(article_id, None)
+            self.dropped.add(article_id)
             self.changed += 1
         return digests
 
@@ -104,11 +159,28 @@ class SheetCache:
         only a few changed: reading those few sheets again next time costs less than writing the record of all
         (a build that changed one sheet would write it every time)."""
         from .export import write_cache_file   # the pieces' writer (kg.export imports the store)
-        kept = {key: entry for key, entry in self.entries.items() if key in self.seen}
-        stale = self.changed + len(self.entries) - len(kept)
+        recorded = (self.rows.keys() - self.dropped) | self.entries.keys()
+        kept = [key for key in (*self.rows, *self.entries) if key in self.seen and key in recorded]
+        kept = list(dict.fromkeys(kept))
+        stale = self.changed + len(recorded) - len(kept)
         if stale == 0 or (self.file.exists() and stale < max(SMALL_CHANGE, len(kept) // 64)):
             return
-        body = marshal.dumps({"version": VERSION, "sheets": kept})
+        paths: list[str] = []
+        stats = array.array("q")
+        texts: list[Any] = []
+        sheet_digests, text_digests = bytearray(), bytearray()
+        for key in kept:
+            entry = self._entry(key)
+            assert entry is not None
+            record, sheet_digest, text_digest = entry
+            paths.append(record[0])
+            stats.extend(record[1:5])
+            texts.append(record[5] if len(record) > 5 else 0)
+            sheet_digests += sheet_digest
+            text_digests += text_digest
+        body = marshal.dumps({"version": SHEETS_VERSION, "ids": "\n".join(kept), "paths": "\n".join(paths),
+                              "stats": stats.tobytes(), "texts": texts, "sheet": bytes(sheet_digests),
+                              "text": bytes(text_digests)})
         self.file.parent.mkdir(parents=True, exist_ok=True)
         write_cache_file(self.file, str(zlib.crc32(body)).encode() + b"\n" + body)
 
