@@ -67,9 +67,11 @@ def is_entry(value: object) -> bool:
     """Whether ``value`` has an entry's outline (the body is checked when decoded)."""
     if not isinstance(value, str):
         return False
-    parts = value.split(" ", 3)
-    return len(parts) == 4 and bool(parts[0]) and parts[1] in ("0", "1", "-") and parts[2].isdigit() \
-        and parts[3].startswith("{")
+    # the outline of value.split(" ", 3) without copying the body (10,000 entries are checked per build)
+    first = value.find(" ")
+    third = value.find(" ", first + 3)
+    return first > 0 and value[first + 2:first + 3] == " " and value[first + 1] in "01-" and third > 0 \
+        and value[first + 3:third].isdigit() and value.startswith("{", third + 1)
 
 
 @dataclass
