@@ -71,7 +71,6 @@ class SheetCache:
         self.file = folder / FILE
         self.settled = time.time_ns() - RACY_NS
         self.entries: dict[str, list[Any]] = {}   # article id -> [stat, sheet SHA-256, text SHA-256]: new records
-        self.dropped: set[str] = set()           # recorded rows no longer valid
         self.changed = 0     # entries added, changed or dropped since the record was read
         self.rows: dict[str, int] = {}
         self.paths: list[str] = []
@@ -79,6 +78,7 @@ class SheetCache:
         self.texts: list[Any] = []               # per row: 0 (no text asked), None (no text file) or its stat
         self.sheet_digests = b""
         self.text_digests = b""
+        self.plain = True      # no row has a text's stat (built without --text-dir)
         try:
             crc, _, body = self.file.read_bytes().partition(b"\n")
             if crc == str(zlib.crc32(body)).encode():
@@ -103,6 +103,7 @@ class SheetCache:
         self.paths, self.stats, self.texts = paths, stats, texts
         self.sheet_digests, self.text_digests = sheet_digests, text_digests
         self.rows = {article_id: row for row, article_id in enumerate(ids)}
+        self.plain = all(text == 0 for text in texts)
 
     def _entry(self, article_id: str) -> list[Any] | None:
         """The recorded [stat, sheet SHA-256, text SHA-256] of an article, or None."""
@@ -110,7 +111,7 @@ class SheetCache:
         if entry is not None:
             return entry
         row = self.rows.get(article_id)
-        if row is None or article_id in self.dropped:
+        if row is None:
             return None
         stat_record: Stat = [self.paths[row], *self.stats[4 * row:4 * row + 4]]
         if self.texts[row] != 0:
@@ -121,20 +122,19 @@ class SheetCache:
         """The SHA-256 of the sheet's bytes and of its text's (of b"" without one), read only when the stat
         differs from the recorded one."""
         self.seen.add(article_id)
-        row = self.rows.get(article_id)
-        if text is None and row is not None and article_id not in self.entries and article_id not in self.dropped \
-                and self.texts[row] == 0:
+        row = self.rows.get(article_id)   # rows replaced or dropped since the record was read are not in it
+        if row is not None and text is None and self.plain:
             # the usual case: the sheet's row compared with its stat field by field
             try:
                 st = os.stat(sheet)
             except OSError:
                 pass
             else:
-                at = 4 * row
-                stats = self.stats
-                if (stats[at] == st.st_size and stats[at + 1] == st.st_mtime_ns and stats[at + 2] == st.st_ctime_ns
-                        and stats[at + 3] == st.st_ino and self.paths[row] == str(sheet)):
-                    return self.sheet_digests[32 * row:32 * row + 32], self.text_digests[32 * row:32 * row + 32]
+                stats, at = self.stats, 4 * row
+                if (stats[at + 1] == st.st_mtime_ns and stats[at + 3] == st.st_ino and stats[at] == st.st_size
+                        and stats[at + 2] == st.st_ctime_ns and self.paths[row] == str(sheet)):
+                    at *= 8
+                    return self.sheet_digests[at:at + 32], self.text_digests[at:at + 32]
         found = _stat(sheet, text)
         entry = self._entry(article_id)
         if found is not None and entry is not None and entry[0] == found[0]:
@@ -147,10 +147,11 @@ class SheetCache:
         digests = hashlib.sha256(content).digest(), hashlib.sha256(text_part).digest()
         if found is not None and found[1] < self.settled:
             self.entries[article_id] = [found[0], digests[0], digests[1]]
+            self.rows.pop(article_id, None)
             self.changed += 1
         elif entry is not None:
             self.entries.pop(article_id, None)
-            self.dropped.add(article_id)
+            self.rows.pop(article_id, None)
             self.changed += 1
         return digests
 
@@ -159,10 +160,8 @@ class SheetCache:
         only a few changed: reading those few sheets again next time costs less than writing the record of all
         (a build that changed one sheet would write it every time)."""
         from .export import write_cache_file   # the pieces' writer (kg.export imports the store)
-        recorded = (self.rows.keys() - self.dropped) | self.entries.keys()
-        kept = [key for key in (*self.rows, *self.entries) if key in self.seen and key in recorded]
-        kept = list(dict.fromkeys(kept))
-        stale = self.changed + len(recorded) - len(kept)
+        kept = [key for key in (*self.rows, *self.entries) if key in self.seen]
+        stale = self.changed + len(self.rows) + len(self.entries) - len(kept)
         if stale == 0 or (self.file.exists() and stale < max(SMALL_CHANGE, len(kept) // 64)):
             return
         paths: list[str] = []
