@@ -390,9 +390,10 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                                                  queries=queries)
                 finally:
                     loader.join()
-                if out_dir is not None and not summary.registry_changed and not rankings_changed:
-                    # the pieces of the changed graphs are cached now: the outputs are staged from them while
-                    # the store's version is written (renamed into place after the switch, by _finish)
+                if out_dir is not None and queries is not None and not summary.registry_changed \
+                        and not rankings_changed:
+                    # the fast engine cached the pieces of the changed graphs: the outputs are staged from them
+                    # while the store's version is written (renamed into place after the switch, by _finish)
                     remove_stale_temps(Path(out_dir), OUTPUT_FILES)
                     spec_keys = _keys(hashes, graph_name, iris, rankings_hash)
                     removed_names = {graph_name(k) for k in summary.removed}
