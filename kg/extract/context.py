@@ -163,6 +163,8 @@ class SentenceContext:
     last_subject: str | None = None            # the last subject a reader gave a figure or rank
     idle: bool = False                         # no rank, figure or group: the readers are not asked
     segments: dict[int, int] = field(default_factory=dict)   # position → start of its segment (segment_at)
+    topical: dict[int, bool] = field(default_factory=dict)   # id of a name → rules.is_topic (is_topic)
+    registered_ids: set[int] = field(default_factory=set)    # ids of the registry names (``registered``)
 
     def segment_at(self, pos: int) -> int:
         """``rules.segment_start`` of the sentence at ``pos``, once per position: the holder's search and the
@@ -174,14 +176,16 @@ class SentenceContext:
 
     def source_at(self, pos: int) -> tuple[str | None, str]:
         """The source of what is at ``pos`` and how it is attributed (stated, implied, none)."""
-        forward = [m for p, m, scope in self.marks if scope == "forward" and p <= pos]
-        if forward:
-            return forward[-1].key, "stated"
+        if self.marks:                         # most sentences state no source
+            forward = [m for p, m, scope in self.marks if scope == "forward" and p <= pos]
+            if forward:
+                return forward[-1].key, "stated"
         if self.self_source is not None and self.self_source.start < pos:
             return self.self_source.key, "stated"
-        whole = [m for p, m, scope in self.marks if scope == "sentence"]
-        if whole:
-            return whole[0].key, "stated"
+        if self.marks:
+            whole = [m for p, m, scope in self.marks if scope == "sentence"]
+            if whole:
+                return whole[0].key, "stated"
         if self.speaker is not None and any(a <= pos < b for a, b in self.quotes):
             return self.speaker.key, "stated"
         if self.speaker is not None and not self.quotes:
@@ -194,9 +198,16 @@ class SentenceContext:
             return self.state.carried, "implied"
         return None, "none"
 
+    def is_topic(self, m: Mention) -> bool:
+        """``rules.is_topic`` of a name of the sentence, once per name: each figure's holder search asks it."""
+        found = self.topical.get(id(m))
+        if found is None:
+            found = self.topical[id(m)] = self.rules.is_topic(self.s.text, m)
+        return found
+
     def subject_at(self, pos: int, end: int | None = None) -> tuple[str | None, float, str | None]:
         """The holder of what is at ``pos``..``end``: (registry key, confidence, a name the registries lack)."""
-        s, rules, mentions, excluded = self.s, self.rules, self.mentions, self.excluded
+        s, rules, mentions = self.s, self.rules, self.mentions
         c = CONFIDENCE
         if pos in self.respective:                 # "미국과 중국이 각각 1위와 2위", "… respectively"
             return self.respective[pos].key, c["respectively"], None
@@ -206,28 +217,25 @@ class SentenceContext:
             named = [m for m in mentions if m.end == opener.start() and m.type not in NOT_SUBJECT_TYPES]
             if named:
                 return named[0].key, c["bracket"], None
+        free = self.free                       # the names that may hold a figure here
         if end is not None:
             # "1위는 미국이 차지했고", "About 42% of the researchers worked at US institutions"
-            after = rules.subject_after(s.text, pos, end, [m for m in mentions if (m.start, m.end) not in excluded
-                                                           and m.type not in NOT_SUBJECT_TYPES])
+            after = rules.subject_after(s.text, pos, end, free)
             if after is not None:
                 return after.key, c["named_after"], None
         seg = self.segment_at(pos)
-        inseg = [m for m in mentions if seg <= m.start and m.end <= pos and (m.start, m.end) not in excluded
-                 and m.type not in NOT_SUBJECT_TYPES]
-        if any(m in self.registered for m in inseg):
-            # a registered holder beats a name the registries lack ("xAI's Colossus cluster holds …"),
-            # unless that name is the topic ("중국의 SMIC가")
-            inseg = [m for m in inseg if m in self.registered or rules.is_topic(s.text, m)]
-        topical = [m for m in inseg if rules.is_topic(s.text, m)]
-        if topical:
-            return topical[-1].key, c["segment_topic"], None
+        inseg = [m for m in free if seg <= m.start and m.end <= pos]
         if inseg:
-            return inseg[-1].key, c["segment"], None
+            registered = self.registered_ids
+            if any(id(m) in registered for m in inseg):
+                # a registered holder beats a name the registries lack ("xAI's Colossus cluster holds …"),
+                # unless that name is the topic ("중국의 SMIC가")
+                inseg = [m for m in inseg if id(m) in registered or self.is_topic(m)]
+            topical = [m for m in inseg if self.is_topic(m)]
+            return (topical or inseg)[-1].key, c["segment_topic" if topical else "segment"], None
         if seg > 0:
             # an aside set off by commas: "Japan, at 12th, slipped"
-            lead = [m for m in mentions if m.end <= seg and (m.start, m.end) not in excluded
-                    and m.type not in NOT_SUBJECT_TYPES and _ASIDE_GAP.fullmatch(s.text[m.end:seg])]
+            lead = [m for m in free if m.end <= seg and _ASIDE_GAP.fullmatch(s.text[m.end:seg])]
             if lead:
                 # "Japan ranked 30th, three places above Korea, at $52.90": the name before the aside
                 aside = [m for m in lead if s.text[m.end:seg].count(",") >= 2]
@@ -247,8 +255,7 @@ class SentenceContext:
         home = rules.home_subject(s.text)
         if home:
             return home, c["home_country"], None
-        if st.article_subject and not any(m.type not in NOT_SUBJECT_TYPES and (m.start, m.end) not in excluded
-                                          for m in mentions):
+        if st.article_subject and not free:
             # a sentence naming no one continues the article's last subject across a paragraph break
             return st.article_subject, c["earlier_paragraph"], None
         return None, 0.0, None
@@ -284,11 +291,16 @@ def sentence_context(eng: Engine, s: Sentence, st: ArticleState) -> SentenceCont
             source_positions.add((speaker.start, speaker.end))
     if lang.org_after is not None:
         # "스위스 국제경영개발대학원(IMD)", "영국 옥스퍼드인사이츠": a country naming where an organisation is from
+        named_at = {o.start for o in mentions if o.type != "country"}
         for m in mentions:
-            if m.type == "country" and (any(o.start == m.end + 1 and o.type != "country" and s.text[m.end] == " "
-                                            for o in mentions) or lang.org_after.match(s.text, m.end)):
+            if m.type == "country" and ((m.end + 1 in named_at and s.text[m.end] == " ")
+                                        or lang.org_after.match(s.text, m.end)):
                 source_positions.add((m.start, m.end))
-    unattributed = any(w in s.text for w in eng.unattributed)
+    unattributed = False
+    for w in eng.unattributed:      # a loop, not any(...): asked of every sentence
+        if w in s.text:
+            unattributed = True
+            break
     topic = next((m for m in mentions if (m.start, m.end) not in source_positions
                   and m.type not in NOT_SUBJECT_TYPES and rules.is_topic(s.text, m)), None)
     # ranks first: "after others" lists must not be taken as subjects of figures
@@ -332,7 +344,9 @@ def sentence_context(eng: Engine, s: Sentence, st: ArticleState) -> SentenceCont
             excluded.update((m.start, m.end) for m in followers)
     ctx.quantities = quantities
     ctx.sizes = [q for q in quantities if rules.is_size_counter(q)]
+    # what subject_at searches (``excluded`` is complete from here on)
     ctx.free = free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES]
+    ctx.registered_ids = {id(m) for m in registered}
     ctx.respective.update(rules.respectively(s.text, free, [(r.start, r.end) for r in rank_list]))
     # names that follow a rank ("first, followed by Denmark and the US at 0.78 and 0.77 respectively")
     # still pair with figures

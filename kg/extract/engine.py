@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from ..model import Entity, Group, Indicator, RankingSeries, Registry, Unit
 from . import phrases
-from .context import (NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, CurrentSeries, Opened, Sentence, Span,
+from .context import (NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, CurrentSeries, Opened, Sentence,
                       Token, sentence_context)
 from .figures import Quantity, RankMention
 from .gates import Gated, gated
@@ -217,6 +217,8 @@ class QuotedSpeakers:
     """What both languages' rules share about quotations: where they are, and the registered person speaking."""
 
     def quote_spans(self, text: str) -> list[tuple[int, int]]:
+        if '"' not in text and "“" not in text:
+            return []                      # most sentences quote no one: no scan for a quotation mark
         return [(m.start(), m.end()) for m in QUOTE.finditer(text)]
 
     def speaker(self, text: str, mentions: list[Mention]) -> Mention | None:
@@ -567,12 +569,13 @@ class Engine:
     _NOT_JOINT = re.compile(r"[;.]|respectively|각각\s?\S+\s?,|\b(?:than|against|compared|versus|vs)\b|보다")
     _JOINT_SEP = re.compile(rf"\s*(?:{alternatives('list_separators')})\s*(?:the\s+)?")   # list_separators
 
-    def _joint_holders(self, text: str, q: Quantity, subj: str, mentions: list[Mention], excluded: set[Span],
+    def _joint_holders(self, text: str, q: Quantity, subj: str, holders: list[Mention],
                        quantities: list[Quantity], respective: Mapping[int, object]) -> list[str]:
+        """The other names of a list ending in the figure's holder ("Meta and Microsoft … 150,000 units");
+        ``holders``: the names of the sentence that may hold a figure (``SentenceContext.free``)."""
         if q.start in respective or any(o is not q and o.start < q.start and o.end > q.start - 120 for o in quantities):
             return []
-        free = [m for m in mentions if (m.start, m.end) not in excluded and m.type not in NOT_SUBJECT_TYPES
-                and m.end <= q.start]
+        free = [m for m in holders if m.end <= q.start]
         holder = next((m for m in reversed(free) if m.key == subj), None)
         if holder is None or any(m.start > holder.end for m in free):
             return []

@@ -257,7 +257,7 @@ class QuantityReader:
 
     def read(self, eng: Engine, ctx: SentenceContext, st: ArticleState) -> None:
         s, rules, out, mentions = ctx.s, eng.rules, st.out, ctx.mentions
-        quantities, excluded, respective = ctx.quantities, ctx.excluded, ctx.respective
+        quantities, respective = ctx.quantities, ctx.respective
         count_context, group_spans = ctx.count_context, ctx.group_spans
         subject_at, source_at = ctx.subject_at, ctx.source_at
         equivalents: set[int] = set()
@@ -282,7 +282,7 @@ class QuantityReader:
                     score_context = bool(eng.score_indicators) and _SCORE_CONTEXT.search(s.text) is not None
                 if not score_context:
                     continue
-            if any(0 <= q.start - gm.end() <= 1 for gm, _ in group_spans):
+            if group_spans and any(0 <= q.start - gm.end() <= 1 for gm, _ in group_spans):
                 continue          # "1등급 국가 18곳", "AI pioneers, 5 countries": the size of the group
             if _SCORE_BOUND.match(s.text[q.end:q.end + 12]) or _OUT_OF_BEFORE.search(s.text, max(0, q.start - 20), q.start):
                 continue          # "100점 만점", "out of 100": the scale, not a score
@@ -387,7 +387,7 @@ class QuantityReader:
             if subj and not problem:
                 # "Meta and Microsoft … 150,000 units", "Google, Amazon, Oracle, and Tencent jointly … 50,000":
                 # one figure for every name of the list that is its subject
-                for other in eng._joint_holders(s.text, q, subj, mentions, excluded, quantities, respective):
+                for other in eng._joint_holders(s.text, q, subj, ctx.free, quantities, respective):
                     out.append(Candidate(kind="observation", subject=other, measure=indicator, sentence=s,
                                          span=(q.start, q.end), confidence=conf * FACTOR["joint_holder"], value=q.value, unit=unit,
                                          as_written=q.as_written, equivalent=equivalent,

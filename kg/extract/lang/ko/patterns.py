@@ -547,6 +547,8 @@ class KoreanRules(QuotedSpeakers, TableReader):
     def source_marks(self, text: str, mentions: list[Mention]) -> list[tuple[int, Mention, str]]:
         marks: list[tuple[int, Mention, str]] = []
         sources = [m for m in mentions if m.type in SOURCE_TYPES]
+        if not sources:
+            return marks                       # every mark below is one of the sentence's possible sources
         for acc in _ACCORDING.finditer(text):
             before = [m for m in sources if m.end <= acc.start() and acc.start() - m.end <= 45]
             if before:
@@ -608,7 +610,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
         for m in _SEGMENT.finditer(text, 0, pos):
-            inside = text[:m.start()].count("(") > text[:m.start()].count(")")
+            inside = text.count("(", 0, m.start()) > text.count(")", 0, m.start())
             if not inside:
                 start = m.end()
         return start
