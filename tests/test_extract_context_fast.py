@@ -79,3 +79,14 @@ def test_holders_and_topics_are_those_of_the_sentence(registry, lang: str) -> No
                 checked += 1
             st.leave(ctx)
     assert checked >= 10
+
+
+@given(text=st.text("0129년해대 지난작올전금보다", max_size=30), data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_korean_years_are_found_where_the_regex_alone_finds_them(text: str, data: st.DataObject) -> None:
+    """A window holding neither 년 nor 해 is not searched for years: the same years as the search."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    slow = [y.span() for y in ko_patterns._YEAR.finditer(text, start, end)
+            if not ko_patterns._COMPARED_YEAR.match(text, y.end())]
+    assert [y.span() for y in ko_patterns._years(text, start, end)] == slow

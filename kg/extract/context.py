@@ -10,6 +10,7 @@ readers (``kg.extract.readers``) turn it into candidate facts.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -126,6 +127,15 @@ class ArticleState:
             self.ranked_size = int(ctx.sizes[-1].value)
 
 
+def holds_any(text: str, words: Iterable[str]) -> bool:
+    """Does ``text`` hold one of ``words``? (a loop, not ``any(w in text for w in words)``: asked of every sentence
+    and figure, where a generator costs more than the tests themselves)"""
+    for w in words:  # noqa: SIM110 - see the docstring
+        if w in text:
+            return True
+    return False
+
+
 # between a name and the clause it is the subject of: a comma, or an aside set off by commas
 # ("China, the second-largest AI economy, stayed …")
 _BRACKET_BEFORE = re.compile(r"\s?\(\s?$")
@@ -212,7 +222,8 @@ class SentenceContext:
         if pos in self.respective:                 # "미국과 중국이 각각 1위와 2위", "… respectively"
             return self.respective[pos].key, c["respectively"], None
         # "삼성전자(33.7%)", "SK Hynix (36%)": the name the bracket belongs to
-        opener = _BRACKET_BEFORE.search(s.text, max(0, pos - 3), pos)
+        # (searched only when a bracket is there: asked of every figure)
+        opener = _BRACKET_BEFORE.search(s.text, max(0, pos - 3), pos) if "(" in s.text[max(0, pos - 3):pos] else None
         if opener:
             named = [m for m in mentions if m.end == opener.start() and m.type not in NOT_SUBJECT_TYPES]
             if named:
@@ -296,11 +307,7 @@ def sentence_context(eng: Engine, s: Sentence, st: ArticleState) -> SentenceCont
             if m.type == "country" and ((m.end + 1 in named_at and s.text[m.end] == " ")
                                         or lang.org_after.match(s.text, m.end)):
                 source_positions.add((m.start, m.end))
-    unattributed = False
-    for w in eng.unattributed:      # a loop, not any(...): asked of every sentence
-        if w in s.text:
-            unattributed = True
-            break
+    unattributed = holds_any(s.text, eng.unattributed)
     topic = next((m for m in mentions if (m.start, m.end) not in source_positions
                   and m.type not in NOT_SUBJECT_TYPES and rules.is_topic(s.text, m)), None)
     # ranks first: "after others" lists must not be taken as subjects of figures

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from ..model import Entity, Group, Indicator, RankingSeries, Registry, Unit
 from . import phrases
 from .context import (NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, CurrentSeries, Opened, Sentence,
-                      Token, sentence_context)
+                      Token, holds_any, sentence_context)
 from .figures import Quantity, RankMention
 from .gates import Gated, gated
 from .languages import LANGUAGES, LanguageSpec, alternatives
@@ -525,7 +525,7 @@ class Engine:
         before = text[max(0, q.start - 24):q.start]
         after = text[q.end:q.end + 16]
         # a plain figure is only a bound with a bare upper-bound word before it
-        bare = reason is None and any(w in before for w in self.language.bare_upper_bound)
+        bare = reason is None and holds_any(before, self.language.bare_upper_bound)
         if (reason is not None and reason.startswith("a bound")) or bare:
             b = before.rstrip().lower()
             a1, a2 = after.lstrip("을를은는이가 ").lower(), after.lower()
@@ -541,7 +541,7 @@ class Engine:
         if reason is not None:
             return None
         clause = self.language.clause(text, q)
-        if any(w in clause for w in self.language.forecast):
+        if holds_any(clause, self.language.forecast):
             return "forecast"
         return None
 

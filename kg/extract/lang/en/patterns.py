@@ -432,6 +432,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
         """Names that hold one figure or rank together: "Meta and Microsoft are tied for first place with
         150,000 units", "Google, Amazon and Oracle jointly rank third", "A and B bought 20,000 units each". The
         list opens the clause of the figure; no other name stands between it and the figure."""
+        if sum(x.end <= span[0] for x in mentions) < 2:
+            return []                 # a list needs two names before the figure (most figures have fewer)
         clause_start = max([0] + [m.end() for m in _JOINT_CLAUSE_START.finditer(text[:span[0]])])
         clause_end = min([m.start() for m in _JOINT_CLAUSE_END.finditer(text[span[1]:])]
                          + [len(text) - span[1]]) + span[1]
@@ -486,12 +488,12 @@ class EnglishRules(QuotedSpeakers, TableReader):
             return row
         figure = text[start:end]
         is_amount = bool(_A_DIGIT.search(figure)) and not _ORDINAL_END.search(figure)
-        # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure
-        compared = _COMPARED_END.search(text[max(0, start - 30):start])
+        # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure;
         # "compared to 172 in the U.S. and 161 in China": the list goes on after "and"
-        compared = compared or (_LIST_GOES_ON.search(text[max(0, start - 12):start])
-                                and _COMPARED_WORD.search(text[:start]))
-        wide = is_amount and (_THE_BEFORE.search(text[max(0, start - 5):start]) or compared)
+        wide = is_amount and bool(_THE_BEFORE.search(text[max(0, start - 5):start])
+                                  or _COMPARED_END.search(text[max(0, start - 30):start])
+                                  or (_LIST_GOES_ON.search(text[max(0, start - 12):start])
+                                      and _COMPARED_WORD.search(text[:start])))
         of = (_HOLDER_FOR_IN if wide else _HOLDER_FOR).match(text[end:end + 40])
         if of:
             # "compared with 20% for Micron", "against 15 from China"

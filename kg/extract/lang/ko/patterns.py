@@ -266,6 +266,14 @@ def analyse(words: list[str], texts: list[str]) -> list[Analysed]:
 _Prepared = tuple[list[tuple[int, str]], dict[int, Row], Mapping[str, Row], list[tuple[int, int, int]], list[int]]
 
 
+def _years(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """The years named in ``text[start:end]`` that are not compared with ("전년보다"). Every form of ``_YEAR`` holds
+    년 or 해: a window with neither is not searched (the search tries each of its branches at every character)."""
+    if text.find("년", start, end) < 0 and text.find("해", start, end) < 0:
+        return []
+    return [y for y in _YEAR.finditer(text, start, end) if not _COMPARED_YEAR.match(text, y.end())]
+
+
 class KoreanRules(QuotedSpeakers, TableReader):
     lang = "ko"
 
@@ -635,7 +643,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def period_before(self, text: str, start: int, end: int, window_start: int, year: int) -> tuple[str, str | None] | None:
         # "전년보다 세 계단 오른 9위", "지난해와 비교해": the year compared with is not the figure's year
-        found = [y for y in _YEAR.finditer(text, window_start, start) if not _COMPARED_YEAR.match(text, y.end())]
+        found = _years(text, window_start, start)
         if _EARLIER_PLACE.match(text, end) and not (found and found[-1].end() >= start - 2):
             # "28→23위", "(6위→4위)", "7위에서 6위로": the earlier place of a change is the previous edition's
             later = int(_period(found[-1], year)[0]) if found else year
@@ -646,7 +654,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
         if not found and window_start > 0 and _FROM_VALUE.match(text, end):
             # "A는 지난해 4분기 5.1%에서 …, B는 3.2%에서 …": a clause parallel to the one before, whose starting
             # value is dated, shares its year
-            earlier = [y for y in _YEAR.finditer(text, 0, window_start) if not _COMPARED_YEAR.match(text, y.end())]
+            earlier = _years(text, 0, window_start)
             if earlier and _FROM_VALUE_AT.search(text, earlier[-1].end(), window_start):
                 period, note = _period(earlier[-1], year)
                 return period, (note + "; " if note else "") + "the year of the parallel clause before"
