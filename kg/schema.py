@@ -18,7 +18,7 @@ from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .errors import InputError, Location
 from .yamlsource import Mapping, Node
@@ -122,13 +122,30 @@ class Section:
     def ordered(self, values: AnyMapping[str, Any], kind: str | None = None) -> dict[str, Any]:
         """``values`` with its keys in the declared order (how drafts are written); a key the section does not
         allow (for that kind), or a missing required one, is a programming error (``ValueError``)."""
-        unknown = values.keys() - self.keys(kind)
-        missing = [k for k in self.required(kind) if k not in values]
-        if unknown or missing:
-            raise ValueError(f"{self.name}: " + "; ".join(
-                part for part in (f"unknown keys {sorted(unknown)}" if unknown else "",
-                                  f"missing keys {sorted(missing)}" if missing else "") if part))
-        return {name: values[name] for name in self._names if name in values}
+        # drafts write a few shapes of mapping thousands of times: each shape (kind and keys as given) is checked
+        # and put in order once
+        shape = (kind, tuple(values))
+        order = self._orders.get(shape)
+        if order is None:
+            unknown = values.keys() - self.keys(kind)
+            missing = [k for k in self.required(kind) if k not in values]
+            if unknown or missing:
+                raise ValueError(f"{self.name}: " + "; ".join(
+                    part for part in (f"unknown keys {sorted(unknown)}" if unknown else "",
+                                      f"missing keys {sorted(missing)}" if missing else "") if part))
+            if len(self._orders) > 4096:
+                self._orders.clear()
+            declared = tuple(name for name in self._names if name in values)
+            order = self._orders[shape] = () if declared == shape[1] else declared
+        if not order:
+            return dict(values)      # given in the declared order already (as the draft writer gives them)
+        return {name: values[name] for name in order}
+
+    @cached_property
+    def _orders(self) -> dict[tuple[str | None, tuple[str, ...]], tuple[str, ...]]:
+        """The declared order of the keys of each shape of mapping given to :meth:`ordered` (``()``: the order
+        they are given in)."""
+        return {}
 
     @cached_property
     def _names(self) -> tuple[str, ...]:
@@ -207,12 +224,12 @@ SECTIONS = (SHEET, ARTICLE, FACT, EVIDENCE, EQUIVALENT)
 
 
 # ------------------------------------------------------------------------------------------------ the fact key
-@dataclass(frozen=True, order=True)
-class FactKey:
+class FactKey(NamedTuple):
     """What makes two facts the same fact: kind, subject, measure (indicator, ranking or group) and amount.
 
     Evidence, period, source, attribution and approximateness are not part of it. ``amount`` is canonical decimal
-    text for values and ranks (so 35000, "35000.0" and 3.5E4 agree) and "" for memberships."""
+    text for values and ranks (so 35000, "35000.0" and 3.5E4 agree) and "" for memberships. A named tuple (made,
+    hashed and compared in C): the draft writer keys every figure it reads by one."""
 
     kind: str
     subject: str
@@ -225,8 +242,8 @@ class FactKey:
         """The key of a fact given by its parts; ``value`` counts for observations, ``rank`` for rank entries."""
         amount = canonical_amount(value) if kind == "observation" else canonical_amount(rank) if kind == "rank" \
             else ""
-        return cls(kind=kind, subject=str(subject if subject is not None else ""),
-                   measure=str(measure if measure is not None else ""), amount=amount)
+        return cls(kind, str(subject if subject is not None else ""), str(measure if measure is not None else ""),
+                   amount)
 
     def __str__(self) -> str:
         if self.kind == "observation":
@@ -244,17 +261,28 @@ def canonical_amount(value: Any) -> str:
     """
     if isinstance(value, bool) or value is None:
         return f"?{value!r}"
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        return f"?{value!r}"
+    if isinstance(value, Decimal):
+        number = value        # what its text reads back as (drafts ask with Decimals: no text round trip)
+    else:
+        if isinstance(value, float):
+            value = repr(value)
+        try:
+            number = Decimal(str(value).strip().replace(",", ""))
+        except (InvalidOperation, ValueError):
+            return f"?{value!r}"
     if not number.is_finite():
         return f"?{value!r}"
+    text = str(number)
+    if text.isdigit() and len(text) <= _PLAIN_DIGITS:
+        return text           # a whole number written with no exponent (most figures): already canonical
     if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
+        return str(number.quantize(_ONE))
     return format(number.normalize(), "f")
+
+
+_ONE = Decimal(1)
+# digits that a whole number may have for ``quantize`` (at the default precision) to keep it as it is
+_PLAIN_DIGITS = 28
 
 
 def fact_key(fact: AnyMapping[str, Any]) -> FactKey:

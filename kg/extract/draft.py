@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from ..schema import ARTICLE, EQUIVALENT, EVIDENCE, FACT, MEASURE_FIELD, SHEET, FactKey
-from ..yamlsource import MAX_INTEGER_DIGITS, decimal_problem
+from ..yamlsource import MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, decimal_problem
 from .engine import Candidate
 from .propose import Proposals
 
@@ -143,12 +143,23 @@ def fact_key(c: Candidate, year: int | None = None) -> DraftKey:
 
 def _within_limits(c: Candidate) -> bool:
     """Whether the loader will accept the candidate's numbers (kg.yamlsource's limits), so a draft always loads."""
-    numbers = [c.value, (c.equivalent or {}).get("value")]
-    try:
-        if any(decimal_problem(Decimal(str(n))) for n in numbers if n is not None):
+    for given in (c.value, (c.equivalent or {}).get("value")):
+        if given is None:
+            continue
+        if isinstance(given, Decimal):
+            # what its text reads back as; most figures have at most 18 decimal places as written and fewer than
+            # 20 digits before the point, with no need to count trailing zeros
+            exponent = given.as_tuple().exponent
+            if isinstance(exponent, int) and exponent >= -MAX_DECIMAL_PLACES and (not given or given.adjusted() < 20):
+                continue
+            number = given
+        else:
+            try:
+                number = Decimal(str(given))
+            except InvalidOperation:
+                return False
+        if decimal_problem(number):
             return False
-    except InvalidOperation:
-        return False
     return c.rank is None or abs(c.rank) < 10 ** MAX_INTEGER_DIGITS
 
 
@@ -211,8 +222,11 @@ def _figure(key: FactKey) -> tuple[str, str, str]:
     return key.subject, key.kind, key.amount
 
 
+_ID_PREFIX = {"observation": "obs", "rank": "rank", "membership": "member"}
+
+
 def _fact_id(c: Candidate, used: set[str]) -> str:
-    prefix = {"observation": "obs", "rank": "rank", "membership": "member"}[c.kind]
+    prefix = _ID_PREFIX[c.kind]
     measure = (c.measure or "").split("/")[-1]
     base = slugify(f"{prefix}-{c.subject}-{measure}", prefix)
     if c.kind == "rank" and c.period:

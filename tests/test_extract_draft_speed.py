@@ -1,0 +1,85 @@
+"""The draft writer's shortcuts for speed (issue 9) give what the plain way gave.
+
+- a Decimal figure is checked against the fact sheet's limits without counting its trailing zeros when its
+  written exponent already keeps it within them: the verdict must be ``kg.yamlsource.decimal_problem``'s;
+- ``kg.schema.canonical_amount`` reads a Decimal as it is (no text round trip): the same text as from its text;
+- ``Section.ordered`` checks and orders each shape of mapping once: the same mapping, the same errors.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import cast
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.extract.draft import _within_limits
+from kg.extract.context import Candidate
+from kg.schema import EVIDENCE, FACT, FactKey, canonical_amount
+from kg.yamlsource import decimal_problem
+
+DECIMALS = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.builds(lambda digits, exponent, sign: Decimal((sign, tuple(int(d) for d in digits), exponent)),
+              st.text("0123456789", min_size=1, max_size=25), st.integers(-40, 40), st.integers(0, 1)),
+)
+
+
+def _candidate(value: object, equivalent: object = None) -> Candidate:
+    return cast(Candidate, SimpleNamespace(value=value, equivalent=None if equivalent is None
+                                           else {"value": equivalent}, rank=None))
+
+
+@given(value=DECIMALS, equivalent=st.one_of(st.none(), DECIMALS))
+@settings(max_examples=1000, deadline=None)
+def test_a_decimal_figure_is_within_limits_exactly_when_the_loader_would_take_it(value: Decimal,
+                                                                                 equivalent: Decimal | None) -> None:
+    expected = not any(decimal_problem(Decimal(str(n))) for n in (value, equivalent) if n is not None)
+    assert _within_limits(_candidate(value, equivalent)) is expected
+
+
+@given(value=DECIMALS)
+@settings(max_examples=1000, deadline=None)
+def test_a_decimal_amount_is_the_amount_of_its_text(value: Decimal) -> None:
+    if not value.is_finite():        # not a number: named as given
+        assert canonical_amount(value) == f"?{value!r}"
+        return
+    try:                             # what canonical_amount made of any number before its shortcut
+        expected = str(value.quantize(Decimal(1))) if value == value.to_integral_value() \
+            else format(value.normalize(), "f")
+    except ArithmeticError:          # more digits than the context holds: then it raises as it did
+        with pytest.raises(ArithmeticError):
+            canonical_amount(value)
+        with pytest.raises(ArithmeticError):
+            canonical_amount(str(value))
+        return
+    assert canonical_amount(value) == canonical_amount(str(value)) == expected
+
+
+def test_a_fact_key_is_compared_and_hashed_by_its_four_parts() -> None:
+    a = FactKey.of("observation", "KR", "gpus", value=Decimal("3.5E4"))
+    b = FactKey.of("observation", "KR", "gpus", value=35000)
+    assert a == b and hash(a) == hash(b) and a.amount == "35000"
+    assert str(a) == "KR gpus = 35000" and repr(a) == \
+        "FactKey(kind='observation', subject='KR', measure='gpus', amount='35000')"
+    assert sorted([FactKey.of("rank", "US", "x", rank=2), FactKey.of("rank", "KR", "x", rank=3)])[0].subject == "KR"
+
+
+def test_each_shape_of_mapping_is_ordered_and_checked_as_the_first_time() -> None:
+    fact = {"kind": "rank", "id": "r", "ranking": "x", "subject": "KR", "rank": 3,
+            "evidence": {}, "attribution": "none"}
+    first = FACT.ordered(fact, "rank")
+    again = FACT.ordered(dict(fact, rank=4), "rank")
+    assert list(first) == list(again) == ["id", "kind", "subject", "ranking", "rank", "attribution", "evidence"]
+    assert again["rank"] == 4
+    with pytest.raises(ValueError, match="unknown keys"):
+        FACT.ordered(fact, "observation")          # the same keys, another kind
+    with pytest.raises(ValueError, match="missing keys"):
+        FACT.ordered({k: v for k, v in fact.items() if k != "rank"}, "rank")
+    assert list(EVIDENCE.ordered({"end": 3, "text": "abc", "start": 0})) == ["text", "start", "end"]
+    assert list(EVIDENCE.ordered({"end": 4, "text": "abcd", "start": 0})) == ["text", "start", "end"]
+    given = {"text": "abc", "start": 0, "end": 3}
+    ordered = EVIDENCE.ordered(given)
+    assert ordered == given and list(ordered) == list(given) and ordered is not given   # a mapping of its own
