@@ -1,13 +1,17 @@
-"""The draft writer's shortcuts for speed (issue 9) give what the plain way gave.
+"""The draft writer's and the name finder's shortcuts for speed (issue 9) give what the plain way gave.
 
 - a Decimal figure is checked against the fact sheet's limits without counting its trailing zeros when its
   written exponent already keeps it within them: the verdict must be ``kg.yamlsource.decimal_problem``'s;
 - ``kg.schema.canonical_amount`` reads a Decimal as it is (no text round trip): the same text as from its text;
-- ``Section.ordered`` checks and orders each shape of mapping once: the same mapping, the same errors.
+- ``Section.ordered`` checks and orders each shape of mapping once: the same mapping, the same errors;
+- the name finder searches its trie in parts and takes the leftmost of their matches: the names the whole trie
+  finds, in any text (tests/test_extract_fast_paths.py checks one text).
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
@@ -16,10 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.extract.draft import _within_limits
+from kg.extract.resolve import Gazetteer, trie_pattern
+from kg.load import load_registries
 from kg.extract.context import Candidate
 from kg.schema import EVIDENCE, FACT, FactKey, canonical_amount
 from kg.yamlsource import decimal_problem
 
+ROOT = Path(__file__).resolve().parent.parent
 DECIMALS = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True),
     st.builds(lambda digits, exponent, sign: Decimal((sign, tuple(int(d) for d in digits), exponent)),
@@ -83,3 +90,36 @@ def test_each_shape_of_mapping_is_ordered_and_checked_as_the_first_time() -> Non
     given = {"text": "abc", "start": 0, "end": 3}
     ordered = EVIDENCE.ordered(given)
     assert ordered == given and list(ordered) == list(given) and ordered is not given   # a mapping of its own
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer(load_registries([ROOT / "data" / "registries", ROOT / "eval" / "registries"]))
+
+
+PIECES = ["한국", "미국", "중국", "메타", "메타버스", "엔비디아", "NVIDIA", "South Korea", "Korea", "US", "韓", "美",
+          "中", "은 ", "는 ", "과 ", ", ", " and ", "the ", "x", "가", "Meta", "data", " "]
+
+
+@given(pieces=st.lists(st.sampled_from(PIECES), max_size=14))
+@settings(max_examples=400, deadline=None)
+def test_names_are_found_in_any_text_as_the_whole_trie_finds_them(gazetteer: Gazetteer, pieces: list[str]) -> None:
+    text = "".join(pieces)
+    whole = _whole_trie(gazetteer)
+    spans, pos = [], 0
+    while (m := whole.search(text, pos)) is not None:
+        if gazetteer._accept(text, m.start(), m.end(), m.group(0)):
+            spans.append(m.span())
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+    assert [(m.start, m.end) for m in gazetteer.find(text)] == spans
+
+
+_WHOLE: dict[int, re.Pattern[str]] = {}
+
+
+def _whole_trie(gazetteer: Gazetteer) -> re.Pattern[str]:
+    if id(gazetteer) not in _WHOLE:
+        _WHOLE[id(gazetteer)] = re.compile(trie_pattern(gazetteer.names))
+    return _WHOLE[id(gazetteer)]
