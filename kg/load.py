@@ -69,7 +69,10 @@ def _folder_prefix(folder: str, cwd: str) -> str:
 
 
 def _origin(node: Node) -> Origin:
-    return Origin(data_path(node.source.path), node.line)
+    source = node.source
+    if source.data_path is None:   # once per file, not per fact (it looks at the file system)
+        source.data_path = data_path(source.path)
+    return Origin(source.data_path, node.line)
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:

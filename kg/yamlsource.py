@@ -23,6 +23,8 @@ syntax errors.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -250,12 +252,30 @@ class Period:
         return "year" if self.month is None else "month" if self.day is None else "day"
 
 
+def _resolved(path: Path) -> str:
+    """``str(Path(path).resolve())`` with the folder resolved once (a path resolution looks at every part of the
+    path, a dozen ``lstat`` calls per fact sheet); a symbolic link is resolved in full."""
+    text = os.fspath(path)
+    if os.path.islink(text):
+        return str(Path(path).resolve())
+    folder, name = os.path.split(text)
+    if not name or name in (".", ".."):
+        return str(Path(path).resolve())
+    return os.path.join(_resolved_folder(folder, os.getcwd()), name)
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved_folder(folder: str, cwd: str) -> str:
+    return str(Path(cwd, folder).resolve())
+
+
 class Source:
     """One YAML file: its path (as shown to users) and its parsed node tree."""
 
     def __init__(self, path: Path, text: str | None = None):
         self.path = path
-        if _SURROGATES.search(str(Path(path).resolve())):  # undecodable bytes in the name (surrogateescape)
+        self.data_path: str | None = None   # how the graph names the file (kg.load.data_path), once asked
+        if _SURROGATES.search(_resolved(path)):  # undecodable bytes in the name (surrogateescape)
             raise InputError("the file name is not valid UTF-8", location=Location.of(path),
                              hint="rename it (its path is recorded in the graph as text)")
         if text is None:
