@@ -10,8 +10,10 @@ Hostile or broken files end in an ``InputError`` at file:line:column, never in a
 (``!foo``, ``!!binary``, ``!!python/...``) are refused while the file is composed.
 
 Speed: when PyYAML has its libyaml extension (0.2.5+), a file is composed by libyaml's C composer (same line and
-column marks, 2-3 times faster than PyYAML's pure-Python composer) and its node tree is then walked once for the
-checks above. Anything that path cannot decide exactly as the Python one is composed again by the Python composer,
+column marks, 2-3 times faster than PyYAML's pure-Python composer). The composer asks PyYAML's resolver for
+every node's tag: for a text with no tag and no alias written in it, the checks on each value are made there and
+plain scalars' tags are remembered (``_CheckingLoader``), and only the collections are walked afterwards (depth,
+and PyYAML's style of plain scalars); any other text's node tree is walked once for all the checks above. Anything that path cannot decide exactly as the Python one is composed again by the Python composer,
 which gives the error with its exact place, or the same tree: a YAML error, an alias, a tag outside the allow-list
 (or one the resolver gives a plain ``<<`` or ``=``), a value or a depth over the limits, a tab anywhere (libyaml
 accepts tabs where PyYAML refuses them), a byte-order mark after the start (libyaml counts it as a column, PyYAML
@@ -173,6 +175,49 @@ def _libyaml_usable() -> bool:
 USE_LIBYAML = _libyaml_usable()
 
 
+class _Undecided(Exception):
+    """Raised inside libyaml's composer (by ``_CheckingLoader.resolve``): the Python composer must decide."""
+
+
+_SEQ_TAG, _MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_PLAIN_TAGS: dict[str, str] = {}   # a short plain scalar -> the tag PyYAML's resolver gives it (an allowed one)
+_MAX_PLAIN_TAGS = 1 << 16
+_resolve = yaml.resolver.BaseResolver.resolve
+
+
+if getattr(yaml, "__with_libyaml__", False):   # PyYAML built with libyaml (else _compose_fast is not used)
+    class _CheckingLoader(yaml.CSafeLoader):
+        """libyaml's C composer, which calls ``resolve`` for every node it makes: the checks of ``_Loader`` on a
+        scalar's value happen there (``_Undecided`` when one fails), and a plain scalar's tag is PyYAML's resolver's,
+        remembered for the short values that repeat (keys, kinds, codes, numbers). The safe loader has no path
+        resolvers, so the composer's calls to descend into and ascend from a node have nothing to do."""
+
+        def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+            if kind is yaml.ScalarNode:
+                if len(value) > MAX_SCALAR_CHARS or _NOT_IN_VALUE.search(value):
+                    raise _Undecided
+                if not implicit[0]:   # quoted (or tagged with a bare '!'): a string, as PyYAML's resolver says
+                    return _STR_TAG
+                tag = _PLAIN_TAGS.get(value)
+                if tag is None:
+                    if not value:   # an empty node: libyaml and PyYAML put its mark in different places
+                        raise _Undecided
+                    # PyYAML's resolver (untyped in types-PyYAML)
+                    tag = str(_resolve(self, kind, value, implicit))  # type: ignore[no-untyped-call]
+                    if tag not in ALLOWED_TAGS:   # a plain '<<' or '=' (merge and value keys)
+                        raise _Undecided
+                    if len(value) <= 64 and len(_PLAIN_TAGS) < _MAX_PLAIN_TAGS:
+                        _PLAIN_TAGS[value] = tag
+                return tag
+            return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
+        def descend_resolver(self, current_node: yaml.Node | None, current_index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
+
 def _compose_fast(text: str) -> yaml.Node | Literal[False] | None:
     """The node tree libyaml's C composer makes of ``text``, or False when the Python composer must decide
     (any YAML error, an alias, or anything the checks in ``_Loader`` would refuse)."""
@@ -180,6 +225,10 @@ def _compose_fast(text: str) -> yaml.Node | Literal[False] | None:
     # places where PyYAML refuses them ("found character '\t' that cannot start any token")
     if text.find("\ufeff", 1) >= 0 or "\t" in text:
         return False
+    if "!" not in text and "*" not in text:
+        # no tag is written and no node is an alias: the checks on values and tags were made as the nodes were
+        # composed (_CheckingLoader); what is left is the depth and the plain scalars' style
+        return _compose_checked(text)
     loader = yaml.CSafeLoader(text)
     try:
         root = loader.get_single_node()
@@ -211,6 +260,39 @@ def _compose_fast(text: str) -> yaml.Node | Literal[False] | None:
             for key, value in reversed(node.value):
                 stack.append((value, depth + 1))
                 stack.append((key, depth + 1))
+    return root
+
+
+def _compose_checked(text: str) -> yaml.Node | Literal[False] | None:
+    """``_compose_fast`` for a text without tags or aliases (every tag is the resolver's: ``_CheckingLoader``)."""
+    loader = _CheckingLoader(text)
+    try:
+        root = loader.get_single_node()
+    except (yaml.YAMLError, _Undecided):
+        return False
+    finally:
+        loader.dispose()
+    if root is None:
+        return None
+    scalar = yaml.ScalarNode
+    if type(root) is scalar:
+        if not root.style:   # libyaml marks a plain scalar with '', PyYAML with None
+            root.style = None
+        return root
+    # the collections only, each with its depth: a scalar is finished where its parent is looked at
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    deepest = MAX_DEPTH - 1   # a collection this deep cannot have children
+    while stack:
+        node, depth = stack.pop()
+        if depth >= deepest and node.value:
+            return False
+        children = node.value if type(node) is yaml.SequenceNode else [n for pair in node.value for n in pair]
+        for child in children:
+            if type(child) is scalar:
+                if not child.style:
+                    child.style = None
+            else:
+                stack.append((child, depth + 1))
     return root
 
 

@@ -82,6 +82,24 @@ def test_what_the_c_path_cannot_decide_ends_as_on_the_python_path(text, words, m
         assert isinstance(result, str) and words in result and result.startswith("x.yaml:")
 
 
+@needs_libyaml
+@pytest.mark.parametrize("inner, accepted", [
+    ("[" * 62 + "x" + "]" * 62, True),     # a scalar 63 levels deep: the deepest allowed
+    ("[" * 63 + "]" * 63, True),           # an empty list 63 levels deep
+    ("[" * 63 + "x" + "]" * 63, False),    # a scalar 64 levels deep
+    ("{k: " * 62 + "x" + "}" * 62, True),
+    ("{k: " * 63 + "x" + "}" * 63, False),
+])
+@pytest.mark.parametrize("extra", ["", "b: 'hi!'\n", "b: &x 1\n"])   # with a '!' or an anchor: the full walk
+def test_the_depth_limit_is_the_same_on_both_paths(inner, accepted, extra, monkeypatch):
+    text = f"a: {inner}\n{extra}"
+    assert (_compose_fast(text) is not False) == accepted
+    result = same_both_ways(text, monkeypatch)
+    assert isinstance(result, str) != accepted
+    if not accepted:
+        assert "nested more than 64" in result
+
+
 _settings = settings(max_examples=150, deadline=None, database=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                             HealthCheck.function_scoped_fixture])
