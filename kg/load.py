@@ -527,7 +527,9 @@ def load_article(path: Path, registry: Registry, *, text_dir: Path | None = None
                 f"duplicate fact id {fact.id!r} (first at line {seen[fact.id]})", hint="fact ids must be unique")
         seen[fact.id] = fact.origin.line
         facts.append(fact)
-    return Article(meta=meta, facts=facts, path=path, content=source.text.encode("utf-8"))
+    # the bytes read (decoding valid UTF-8 and encoding it again gives them back), not the text encoded again
+    content = source.data if source.data is not None else source.text.encode("utf-8")
+    return Article(meta=meta, facts=facts, path=path, content=content)
 
 
 def _required(body: Mapping, field: Field) -> Node:

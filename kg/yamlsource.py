@@ -360,8 +360,10 @@ class Source:
         if _SURROGATES.search(_resolved(path)):  # undecodable bytes in the name (surrogateescape)
             raise InputError("the file name is not valid UTF-8", location=Location.of(path),
                              hint="rename it (its path is recorded in the graph as text)")
+        self.data: bytes | None = None   # the file's bytes, when they were read here (``text`` as UTF-8)
         if text is None:
-            text = read_text_file(path, MAX_FILE_BYTES, "fact sheets and registries")
+            self.data = read_file_bytes(path, MAX_FILE_BYTES, "fact sheets and registries")
+            text = decode_utf8(self.data, path)
         self.text = text
         bad = _NOT_IN_FILE.search(text)
         if bad:
@@ -405,6 +407,11 @@ def read_plain(path: Path, text: str | None = None) -> Any:
 def read_text_file(path: Path, limit: int, what: str) -> str:
     """The UTF-8 text of ``path``; InputError (with the line and column of a bad byte) when it cannot be read,
     is larger than ``limit`` bytes, or is not UTF-8."""
+    return decode_utf8(read_file_bytes(path, limit, what), path)
+
+
+def read_file_bytes(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path``; InputError when it cannot be read or is larger than ``limit`` bytes."""
     try:
         size = path.stat().st_size
         if size > limit:
@@ -413,7 +420,7 @@ def read_text_file(path: Path, limit: int, what: str) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", location=Location.of(path)) from None
-    return decode_utf8(data, path)
+    return data
 
 
 def decode_utf8(data: bytes, path: Path) -> str:
