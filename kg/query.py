@@ -35,7 +35,7 @@ from .assets import queries_dir
 from .errors import InputError, Location, QueryError, display_path
 from .results import QueryResult
 from .terms import Term
-from .sparql_text import TOKEN, bind_values, page_anchor, solution_modifiers
+from .sparql_text import TOKEN, bind_values, page_anchor, solution_modifiers, without_narrowers
 from .vocab import NKGI, PREFIXES, XSD
 
 if TYPE_CHECKING:
@@ -265,6 +265,8 @@ def execute(db: pyoxigraph.Store, text: str, params: dict[str, Term] | None = No
             window = (offset, limit)
         else:
             text = paged
+    else:
+        text = without_narrowers(text)
     try:
         graphs: dict[str, Any] = {"use_default_graph_as_union": True}
         if dataset is not None and dataset.default_graphs:
@@ -352,7 +354,10 @@ def page_text(text: str, limit: int | None, offset: int) -> str | None:
     A query can name the rows its pages are made of: a sub-select whose only solution modifier is an ``ORDER BY``
     that repeats the query's own (the *page anchor*) gets the ``LIMIT`` and ``OFFSET`` too, so the rest of the
     query runs for that page's rows only, and the query itself gets just the ``LIMIT``. The query must then give
-    exactly one row per row of the anchor (docs/queries-performance.md)."""
+    exactly one row per row of the anchor (docs/queries-performance.md). A sub-select inside the anchor whose only
+    solution modifier is an ``ORDER BY`` on the first keys of the query's own (a *page narrower*, one row per row of
+    the anchor) gets ``LIMIT offset + limit``: the anchor then reads only the rows whose first keys are among the
+    narrower's, which hold the page."""
 
     check_page(limit, offset)
     scan = solution_modifiers(text)
@@ -362,11 +367,19 @@ def page_text(text: str, limit: int | None, offset: int) -> str | None:
         raise QueryError(f"a limit or offset pages the rows of a SELECT query; this is {scan.form or 'not'} a query",
                          hint="drop --limit/--offset, or write LIMIT into the query")
     modifiers = (f" LIMIT {limit}" if limit is not None else "") + (f" OFFSET {offset}" if offset else "")
-    if scan.anchor is None:
+    anchor = scan.anchor
+    if anchor is not None and limit is None and anchor.narrowers:   # all rows from the offset on: no narrowing
+        text = without_narrowers(text)
+        anchor = page_anchor(text)
+    if anchor is None:
         return f"{text}\n{modifiers.strip()}\n"
-    at = scan.anchor.close
+    inserts = [(anchor.close, modifiers.strip())]
+    if limit is not None:
+        inserts += [(sub.close, f"LIMIT {offset + limit}") for sub in anchor.narrowers]
+    for at, words in sorted(inserts, reverse=True):
+        text = f"{text[:at]}{words} {text[at:]}"
     outer = f"LIMIT {limit}\n" if limit is not None else ""
-    return f"{text[:at]}{modifiers.strip()} {text[at:]}\n{outer}"
+    return f"{text}\n{outer}"
 
 
 def collect(result: QueryBoolean | QuerySolutions | QueryTriples,

@@ -123,26 +123,45 @@ def values_block(bindings: Mapping[str, Term]) -> str:
 def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
     """``query`` with ``bindings`` as a VALUES block at the start of its outermost WHERE group, and again at the
     start of its page anchor's WHERE group for the variables the anchor projects (a VALUES block outside a
-    sub-select does not reach into it, so the anchor would order and cut rows the binding then removes)."""
+    sub-select does not reach into it, so the anchor would order and cut rows the binding then removes), and of
+    each of the anchor's narrowers for the variables that narrower projects."""
     if not bindings:
         return query
     at = where_group_start(query)
     anchor = page_anchor(query)
-    inner = {name: term for name, term in bindings.items() if anchor is not None and name in anchor.variables}
-    if anchor is not None and inner:
-        query = f"{query[:anchor.where_start]} {values_block(inner)} {query[anchor.where_start:]}"
-    return f"{query[:at]} {values_block(bindings)} {query[at:]}"
+    inserts: list[tuple[int, str]] = [(at, values_block(bindings))]
+    for sub in ((anchor, *anchor.narrowers) if anchor is not None else ()):
+        inner = {name: term for name, term in bindings.items() if name in sub.variables}
+        if inner:
+            inserts.append((sub.where_start, values_block(inner)))
+    for position, block in sorted(inserts, reverse=True):
+        query = f"{query[:position]} {block} {query[position:]}"
+    return query
 
 
 @dataclass(frozen=True)
-class PageAnchor:
-    """A query's page anchor: a sub-select whose only solution modifier is an ORDER BY repeating the query's own
-    (docs/queries-performance.md). ``where_start``: index after the ``{`` of its WHERE group; ``close``: index of
-    the ``}`` that ends it; ``variables``: the plain variables it projects."""
+class SubSelect:
+    """A sub-select of a query: ``where_start``: index after the ``{`` of its WHERE group; ``close``: index of the
+    ``}`` that ends it; ``variables``: the plain variables it projects; ``where_close``: index of the ``}`` that
+    ends its WHERE group."""
 
     where_start: int
     close: int
     variables: frozenset[str]
+    where_close: int = -1
+
+
+@dataclass(frozen=True)
+class PageAnchor(SubSelect):
+    """A query's page anchor: a sub-select whose only solution modifier is an ORDER BY repeating the query's own
+    (docs/queries-performance.md). ``narrowers``: the sub-selects inside it whose only solution modifier is an
+    ORDER BY on the first keys of the query's own (a proper prefix); each gives one row per row of the anchor
+    and only restricts the anchor's rows to those whose keys it gives (the anchor gives the same rows with the
+    narrower's WHERE group emptied). A page of the anchor lies among the rows whose keys are at most those of
+    the narrower's row number offset + limit, so a page gives the narrower ``LIMIT offset + limit``; all rows
+    are read without it (:func:`without_narrowers`)."""
+
+    narrowers: tuple[SubSelect, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,9 +186,10 @@ def solution_modifiers(text: str) -> SolutionModifiers:
     groups_closed = False
     own_limit = False
     order: list[str] | None = None
-    # open sub-selects: depth of their group, projected variables, where-start, WHERE closed?, modifier tokens
+    # open sub-selects: depth of their group, projected variables, [where-start, WHERE closed?, where-close],
+    # modifier tokens
     selects: list[tuple[int, set[str], list[int], list[str]]] = []
-    closed: list[tuple[list[str], PageAnchor]] = []
+    closed: list[tuple[list[str], SubSelect]] = []
     for match in TOKEN.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind in ("comment", "space"):
@@ -177,7 +197,7 @@ def solution_modifiers(text: str) -> SolutionModifiers:
         top = selects[-1] if selects else None
         if kind == "close" and top is not None and depth == top[0]:
             selects.pop()
-            closed.append((top[3], PageAnchor(top[2][0], match.start(), frozenset(top[1]))))
+            closed.append((top[3], SubSelect(top[2][0], match.start(), frozenset(top[1]), top[2][2])))
         elif top is not None and depth == top[0] and top[2][1]:
             top[3].append(_upper(kind, token))
         elif top is not None and depth == top[0] and top[2][0] == -1 and kind == "var":
@@ -191,8 +211,9 @@ def solution_modifiers(text: str) -> SolutionModifiers:
             groups_closed = groups_closed or depth == 0
             if top is not None and top in selects and depth == top[0]:
                 top[2][1] = 1
+                top[2][2] = match.start()
         elif kind == "name" and depth > 0 and token.upper() == "SELECT":
-            selects.append((depth, set(), [-1, 0], []))
+            selects.append((depth, set(), [-1, 0, -1], []))
         elif depth == 0 and order is not None:
             order.append(_upper(kind, token))
             own_limit = own_limit or _upper(kind, token) in ("LIMIT", "OFFSET", "VALUES")
@@ -204,8 +225,27 @@ def solution_modifiers(text: str) -> SolutionModifiers:
                 own_limit = True
             elif groups_closed and word == "ORDER":
                 order = [word]
-    anchor = next((a for keys, a in closed if order is not None and keys == order), None)
-    return SolutionModifiers(form, own_limit, anchor)
+    found = next((a for keys, a in closed if order is not None and keys == order), None)
+    if found is None or order is None:
+        return SolutionModifiers(form, own_limit, None)
+    narrowers = tuple(sub for keys, sub in closed
+                      if 2 < len(keys) < len(order) and keys == order[:len(keys)]
+                      and found.where_start <= sub.where_start and sub.close < found.close)
+    return SolutionModifiers(form, own_limit, PageAnchor(found.where_start, found.close, found.variables,
+                                                         found.where_close, narrowers))
+
+
+def without_narrowers(text: str) -> str:
+    """``text`` with the WHERE group of each of its page anchor's narrowers emptied: the same rows, all of them,
+    without the narrower's own evaluation (which, with no page's LIMIT, would read every row's keys again)."""
+    anchor = page_anchor(text)
+    if anchor is None:
+        return text
+    outermost = [sub for sub in anchor.narrowers
+                 if not any(o.where_start < sub.where_start and sub.close < o.close for o in anchor.narrowers)]
+    for sub in sorted(outermost, key=lambda n: n.where_start, reverse=True):
+        text = f"{text[:sub.where_start]} {text[sub.where_close:]}"
+    return text
 
 
 def page_anchor(text: str) -> PageAnchor | None:

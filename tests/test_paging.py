@@ -16,6 +16,7 @@ from kg import api
 from kg.build import build
 from kg.errors import QueryError
 from kg.query import bind_params, page_text, run_saved, saved_queries
+from kg.sparql_text import page_anchor, without_narrowers
 from kg.store import KgStore
 from kgtest import run_cli
 
@@ -57,6 +58,36 @@ def test_a_page_anchor_gets_the_limit_and_offset():
     assert "OFFSET 2 }" in page_text(text, None, 2) and "LIMIT" not in page_text(text, None, 2)
     unanchored = text.replace("ORDER BY DESC(?a) }", "}")
     assert page_text(unanchored, 5, 2) == f"{unanchored}\nLIMIT 5 OFFSET 2\n"
+
+
+NARROWED = """SELECT ?f ?a WHERE {
+  { SELECT ?f ?a WHERE {
+      { SELECT DISTINCT ?a WHERE { { SELECT ?a WHERE { ?x nkg:reportedIn ?a } ORDER BY ?a } } }
+      ?f nkg:reportedIn ?a } ORDER BY ?a DESC(?f) }
+  { SELECT ?f WHERE { ?f nkg:subject ?s } ORDER BY ?f }
+} ORDER BY ?a DESC(?f)"""
+
+
+def test_a_page_narrower_gets_the_offset_plus_the_limit():
+    paged = page_text(NARROWED, 5, 2)
+    assert "WHERE { ?x nkg:reportedIn ?a } ORDER BY ?a LIMIT 7 }" in paged
+    assert "ORDER BY ?a DESC(?f) LIMIT 5 OFFSET 2 }" in paged
+    assert "ORDER BY ?f }" in paged   # a sub-select outside the anchor, or not ordered on its first keys: as it is
+    # all rows (from an offset on): the narrower's group is emptied, so it neither limits nor reads anything
+    rest = page_text(NARROWED, None, 2)
+    assert "SELECT ?a WHERE { } ORDER BY ?a }" in rest and "LIMIT" not in rest and "OFFSET 2 }" in rest
+
+
+@pytest.mark.parametrize("limit, offset", [(3, 0), (4, 7), (1, 12), (10, 5), (0, 3), (None, 6)])
+def test_a_narrowed_page_is_the_slice_of_the_whole(store_path, limit, offset):
+    """Many rows share the narrower's key (an article's facts), so a page needs the rows of every article among
+    the first offset + limit facts, not of the first offset + limit articles or facts after the offset."""
+    with KgStore(store_path, read_only=True) as store:
+        whole = store.query(NARROWED).rows
+        assert len(whole) > 20 and len({row[1] for row in whole[:13]}) > 1
+        assert store.query(without_narrowers(NARROWED)).rows == whole
+        assert store.query(NARROWED, limit=limit, offset=offset).rows == \
+            whole[offset:None if limit is None else offset + limit]
 
 
 def test_an_anchored_page_is_the_slice_of_the_whole(store_path):
@@ -142,4 +173,9 @@ def test_a_substituted_parameter_reaches_into_the_page_anchor(store_path, name):
         assert run_saved(store, name, {"article": article}).rows == expected
         assert run_saved(store, name, {"article": article}, limit=2, offset=1).rows == expected[1:3]
     text, substituted = split_bindings(query.text, bind_params(query, {"article": article}))
-    assert set(substituted) == {"article"} and text.count("VALUES (?article)") == 2
+    # at the top, in the anchor, and in each of the anchor's narrowers that projects the article (facts has one)
+    anchor = page_anchor(query.text)
+    assert anchor is not None
+    narrowed = sum("article" in sub.variables for sub in anchor.narrowers)
+    assert narrowed == (name == "facts")
+    assert set(substituted) == {"article"} and text.count("VALUES (?article)") == 2 + narrowed
