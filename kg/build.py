@@ -431,7 +431,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                     # writer lock, as a build's are), unless graphs went missing from it
                     with writer_lock(store_path), KgStore(store_path, read_only=True) as live:
                         stored = _stored_graphs(live, state, graph_name)
-                        if live.version == base_version and expected <= stored and conflicts_name in stored:
+                        if live.version == base_version and expected <= stored and conflicts_name in stored \
+                                and conflicts.current(live, iris):
                             known = _index_quads(state, base_version)
                             if known is not None:
                                 new_state["conflicts"] = {"quads": known}

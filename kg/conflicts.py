@@ -45,8 +45,10 @@ Group = tuple[str, str, str, str, str]
 # kind, subject, measure: the cells a build computes again together (their rows are neighbours in the order)
 Block = tuple[str, str, str]
 # a fact as the store gives it: kind, subject, measure, key, period ("" for none), fact, figure, qualifier IRI
-# ("" for none), high figure (None)
-Raw = tuple[str, str, str, str, str, str, Literal, str, Literal | None]
+# ("" for none), high figure (None), attribution IRI ("" for none). A group membership is a member of the block
+# (membership, subject, group) with key its group and an empty string as figure: it never makes a cell, but the
+# block tells whether an implied membership is backed by a stated one.
+Raw = tuple[str, str, str, str, str, str, Literal, str, Literal | None, str]
 INFINITY = Decimal("Infinity")
 ORDER_STEP = 1 << 20     # between two blocks' order numbers when they are numbered afresh
 ROWS_PER_BLOCK = 1 << 16  # a row's rank: its block's order number times this, plus its place in the block
@@ -55,7 +57,7 @@ ROWS_PER_BLOCK = 1 << 16  # a row's rank: its block's order number times this, p
 # (docs/queries-performance.md, rule 12: hash joins of whole index scans)
 MEMBERS = """
 PREFIX nkg: <https://w3id.org/newskg/ontology#>
-SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figureHigh WHERE {
+SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figureHigh ?attribution WHERE {
   {
     { SELECT ?fact WHERE { ?fact a nkg:Observation } }
     { SELECT ?fact ?measureNode WHERE { ?fact nkg:indicator ?measureNode } }
@@ -71,13 +73,25 @@ SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figur
     { SELECT ?fact ?subjectNode WHERE { ?fact nkg:subject ?subjectNode } }
     { SELECT ?key ?measureNode WHERE { ?key nkg:rankingSeries ?measureNode } }
     BIND("rank" AS ?kind)
+  } UNION {
+    { SELECT ?fact WHERE { ?fact a nkg:GroupMembership } }
+    { SELECT ?fact ?key WHERE { ?fact nkg:group ?key } }
+    { SELECT ?fact ?subjectNode WHERE { ?fact nkg:subject ?subjectNode } }
+    { SELECT ?fact ?attribution WHERE { ?fact nkg:attribution ?attribution
+                                        FILTER(?attribution = nkg:Implied || ?attribution = nkg:Stated) } }
+    BIND(?key AS ?measureNode)
+    BIND("" AS ?figure)
+    BIND("membership" AS ?kind)
   }
   OPTIONAL { SELECT ?fact ?q WHERE { ?fact nkg:qualifier ?q } }
   OPTIONAL { SELECT ?fact ?figureHigh WHERE { ?fact nkg:valueHigh ?figureHigh } }
+  OPTIONAL { SELECT ?fact ?attribution WHERE { ?fact nkg:attribution ?attribution } }
 }
 """
 
 _CLASSES = {NKG + "Target": "target", NKG + "Forecast": "forecast"}
+_IMPLIED, _STATED = NKG + "Implied", NKG + "Stated"
+INDEX_VERSION = 2   # the graph's layout: a build computes it whole when the store holds another
 _UPPER, _LOWER = NKG + "UpperBound", NKG + "LowerBound"
 _NUMERIC = {XSD + name for name in ("decimal", "integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                     "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong",
@@ -124,8 +138,10 @@ def scan(db: pyoxigraph.Store) -> list[Raw]:
     solutions = db.query(MEMBERS, use_default_graph_as_union=True)
     assert isinstance(solutions, pyoxigraph.QuerySolutions)
     return [(str(kind.value), subject.value, measure.value, key.value, "" if period is None else period.value,
-             fact.value, figure, q.value if isinstance(q, NamedNode) else "", high if isinstance(high, Literal) else None)
-            for kind, subject, measure, key, period, fact, figure, q, high in solutions if isinstance(figure, Literal)]
+             fact.value, figure, q.value if isinstance(q, NamedNode) else "", high if isinstance(high, Literal) else None,
+             attribution.value if isinstance(attribution, NamedNode) else "")
+            for kind, subject, measure, key, period, fact, figure, q, high, attribution in solutions
+            if isinstance(figure, Literal)]
 
 
 def graph_members(db: pyoxigraph.Store, graphs: Iterable[str]) -> list[Raw]:
@@ -140,6 +156,12 @@ def graph_members(db: pyoxigraph.Store, graphs: Iterable[str]) -> list[Raw]:
                 facts[quad.subject.value][quad.predicate.value].append(quad.object)
         for fact, values in facts.items():
             types = {t.value for t in values[_TYPE]}
+            attributions = [a.value for a in values[NKG + "attribution"] if isinstance(a, NamedNode)] or [""]
+            if NKG + "GroupMembership" in types:
+                for attribution in attributions:
+                    if attribution in (_IMPLIED, _STATED):
+                        out += [("membership", subject.value, group.value, group.value, "", fact, _EMPTY, "", None,
+                                 attribution) for group in values[NKG + "group"] for subject in values[NKG + "subject"]]
             for kind, measures in (("observation", values[NKG + "indicator"]), ("rank", values[NKG + "ranking"])):
                 if NKG + ("Observation" if kind == "observation" else "RankEntry") not in types:
                     continue
@@ -161,18 +183,22 @@ def graph_members(db: pyoxigraph.Store, graphs: Iterable[str]) -> list[Raw]:
                                     for q in values[NKG + "qualifier"] or [None]:
                                         for high in values[NKG + "valueHigh"] or [None]:
                                             if isinstance(figure, Literal):
-                                                out.append((kind, subject.value, measure, key_value, period, fact,
-                                                            figure, q.value if q is not None else "",
-                                                            high if isinstance(high, Literal) else None))
+                                                out += [(kind, subject.value, measure, key_value, period, fact,
+                                                         figure, q.value if q is not None else "",
+                                                         high if isinstance(high, Literal) else None, attribution)
+                                                        for attribution in attributions]
     return out
 
 
 _TYPE = RDF_TYPE
 _READ = {_TYPE, *(NKG + p for p in ("indicator", "unit", "value", "subject", "period", "ranking", "rank",
-                                     "qualifier", "valueHigh"))}
+                                     "qualifier", "valueHigh", "group", "attribution"))}
+_EMPTY = Literal("")
 
 
-_DATATYPES = {XSD + "decimal": "", XSD + "integer": "i"}
+_DATATYPES = {XSD + "decimal": "", XSD + "integer": "i", XSD + "string": "s"}
+_ATTRIBUTIONS = {_IMPLIED: "I", _STATED: "S", NKG + "Unattributed": "U", "": ""}
+_ATTRIBUTION_NAMES = {short: full for full, short in _ATTRIBUTIONS.items()}
 _DATATYPE_NAMES = {short: full for full, short in _DATATYPES.items()}
 
 
@@ -184,11 +210,12 @@ def _encode_members(block: Block, raws: Iterable[Raw]) -> str:
     """A block's members as text: the block, then one line per fact (the usual datatypes and nkg: qualifiers
     abbreviated: this text is most of the graph)."""
     lines = []
-    for _kind, _subject, _measure, key, period, fact, figure, q, high in raws:
+    for _kind, _subject, _measure, key, period, fact, figure, q, high, attribution in raws:
         lines.append("\t".join((key, period, fact, figure.value, _DATATYPES.get(figure.datatype.value,
                                                                                 figure.datatype.value),
                                 q[len(NKG) - 1:] if q.startswith(NKG) else q, "" if high is None else high.value,
-                                "-" if high is None else _DATATYPES.get(high.datatype.value, high.datatype.value))))
+                                "-" if high is None else _DATATYPES.get(high.datatype.value, high.datatype.value),
+                                _ATTRIBUTIONS.get(attribution, attribution))))
     return "\t".join(block) + "\n" + "\n".join(sorted(lines))
 
 
@@ -197,17 +224,18 @@ def _decode_members(text: str) -> list[Raw]:
     kind, subject, measure = head.split("\t")
     out: list[Raw] = []
     for line in body.split("\n") if body else []:
-        key, period, fact, value, datatype, q, high, high_type = line.split("\t")
+        key, period, fact, value, datatype, q, high, high_type, attribution = line.split("\t")
         out.append((kind, subject, measure, key, period, fact, Literal(value, datatype=_datatype(datatype)),
                     NKG[:-1] + q if q.startswith("#") else q,
-                    None if high_type == "-" else Literal(high, datatype=_datatype(high_type))))
+                    None if high_type == "-" else Literal(high, datatype=_datatype(high_type)),
+                    _ATTRIBUTION_NAMES.get(attribution, attribution)))
     return out
 
 
 def by_group(raws: Iterable[Raw]) -> dict[Group, list[Member]]:
     """The members of each group; facts whose figures are not numbers are left out (the shapes require them)."""
     out: dict[Group, list[Member]] = defaultdict(list)
-    for kind, subject, measure, key, period, fact, figure, qualifier, high_term in raws:
+    for kind, subject, measure, key, period, fact, figure, qualifier, high_term, _attribution in raws:
         figure_value = _number(figure)
         high_value = _number(high_term) if high_term is not None else None
         if figure_value is None or (high_term is not None and high_value is None):
@@ -234,6 +262,15 @@ def cells(group: Group, facts: list[Member]) -> list[Cell]:
         out.append(Cell(group, period, a.fact, a.figure, b.fact, b.figure, len({m.fact for m in inside}),
                         len(figures)))
     return out
+
+
+def implied_only(raws: Iterable[Raw]) -> list[str]:
+    """The implied facts of one block that no stated fact backs (what ``implied-only-facts`` lists): none of the
+    block's stated facts gives the same figure (value, rank or group) for the same key (unit, edition or group)."""
+    raws = list(raws)
+    stated = {(r[3], r[6]) for r in raws if r[9] == _STATED}
+    return sorted({r[5] for r in raws if r[9] == _IMPLIED} - {r[5] for r in raws if r[9] == _IMPLIED
+                                                                and (r[3], r[6]) in stated})
 
 
 def _order_number(term: Literal) -> Decimal:
@@ -323,7 +360,23 @@ class Index:
                                          ("factB", NamedNode(fact_b)), ("figureB", figure_b),
                                          ("facts", Literal(facts)), ("figures", Literal(figures))):
                     out.append(pyoxigraph.Quad(cell, p(predicate), value, graph))
+        # the implied facts no stated fact backs (implied-only-facts), with their article's identifier
+        implied = [(fact, ids[_article(fact)]) for fact in implied_only(raws) if _article(fact) in ids]
+        if implied:
+            out.append(pyoxigraph.Quad(node, p("impliedOnly"), Literal(len(implied)), graph))
+            for number, (fact, article) in enumerate(implied, start=1):
+                entry = NamedNode(f"{node.value}/i{number}")
+                out.append(pyoxigraph.Quad(entry, p("impliedFact"), NamedNode(fact), graph))
+                out.append(pyoxigraph.Quad(entry, p("articleId"), Literal(article), graph))
         return out
+
+    def _version(self) -> pyoxigraph.Quad:
+        return pyoxigraph.Quad(NamedNode(self.node_base + "index"), self._p("version"), Literal(INDEX_VERSION),
+                               self.graph)
+
+    def current(self) -> bool:
+        """Whether the store's graph has this code's layout (else it must be made whole)."""
+        return any(True for _ in self.db.quads_for_pattern(*self._version()))
 
     def make(self) -> list[pyoxigraph.Quad]:
         """The whole graph, from every fact of the store."""
@@ -334,7 +387,7 @@ class Index:
         made = {block: block_rows(raws, ids) for block, raws in blocks.items()}
         keyed = sorted((block[0], ids[block[1]], ids[block[2]], block) for block, rows in made.items() if rows)
         orders = {item[3]: (number + 1) * ORDER_STEP for number, item in enumerate(keyed)}
-        out = []
+        out = [self._version()]
         for block in sorted(blocks):
             out += self._quads(block, blocks[block], made[block], orders.get(block), ids)
         return out
@@ -362,6 +415,7 @@ class Index:
             node = NamedNode(name)
             quads = list(db.quads_for_pattern(node, None, None, graph))
             order = rows = None
+            implied = 0
             for quad in quads:
                 if quad.predicate == p("members") and _text(quad.object):
                     touched[name] = [r for r in _decode_members(_text(quad.object)) if _article(r[5]) not in gone]
@@ -369,13 +423,18 @@ class Index:
                     order = int(_text(quad.object))
                 elif quad.predicate == p("rows"):
                     rows = int(_text(quad.object))
+                elif quad.predicate == p("impliedOnly"):
+                    implied = int(_text(quad.object))
             for number in range(1, (rows or 0) + 1):
                 quads += db.quads_for_pattern(NamedNode(f"{name}/{number}"), None, None, graph)
+            for number in range(1, implied + 1):
+                quads += db.quads_for_pattern(NamedNode(f"{name}/i{number}"), None, None, graph)
             old[name] = (quads, order, rows or 0)
         for node, block in nodes.items():
             touched[node.value] += fresh[block]
         blocks = {name: raws[0][:3] for name, raws in touched.items() if raws}
-        ids = identifiers(db, [n for block in blocks.values() for n in block[1:]])
+        ids = identifiers(db, [*(n for block in blocks.values() for n in block[1:]),
+                               *(_article(r[5]) for raws in touched.values() for r in raws if r[9] == _IMPLIED)])
         made = {name: block_rows(raws, ids) for name, raws in touched.items() if raws}
         orders: dict[str, int] = {}
         new_blocks = [name for name, rows in made.items() if rows and old[name][1] is None]
@@ -426,6 +485,12 @@ def refresh(store: KgStore, iris: Iris | None = None) -> int:
     return len(quads)
 
 
+def current(store: Store, iris: Iris) -> bool:
+    """Whether the store's conflicts graph has this code's layout (``INDEX_VERSION``): a build computes one of
+    another layout whole."""
+    return Index(store.db, iris).current()
+
+
 def count(store: Store, iris: Iris) -> int:
     """The conflicts graph's number of quads, counted by the store (0.2 s at 10,000 articles: a build keeps it
     in its state instead)."""
@@ -439,7 +504,7 @@ def bring_up_to_date(store: KgStore, iris: Iris, articles: list[str], graphs: li
     """After a build replaced the graphs of ``articles`` (ids; ``graphs``: the changed ones' graph IRIs): the
     conflicts graph computed again for the blocks they touch, or whole (``whole``, or when there is none yet, or
     when the order numbers need to be given afresh). Its number of quads (``known``: what it was, if known)."""
-    if whole or not store.has_graph(iris.conflicts_graph().value):
+    if whole or not store.has_graph(iris.conflicts_graph().value) or not Index(store.db, iris).current():
         return refresh(store, iris)
     delta = Index(store.db, iris).update([iris.article(a).value for a in articles], graphs)
     if delta is None:
