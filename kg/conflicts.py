@@ -47,7 +47,7 @@ Block = tuple[str, str, str]
 # a fact as the store gives it: kind, subject, measure, key, period ("" for none), fact, figure, qualifier IRI
 # ("" for none), high figure (None), attribution IRI ("" for none). A group membership is a member of the block
 # (membership, subject, group) with key its group and an empty string as figure: it never makes a cell, but the
-# block tells whether an implied membership is backed by a stated one.
+# block tells whether an implied membership is backed by a stated one, and lists the unattributed ones.
 Raw = tuple[str, str, str, str, str, str, Literal, str, Literal | None, str]
 INFINITY = Decimal("Infinity")
 ORDER_STEP = 1 << 20     # between two blocks' order numbers when they are numbered afresh
@@ -77,8 +77,6 @@ SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figur
     { SELECT ?fact WHERE { ?fact a nkg:GroupMembership } }
     { SELECT ?fact ?key WHERE { ?fact nkg:group ?key } }
     { SELECT ?fact ?subjectNode WHERE { ?fact nkg:subject ?subjectNode } }
-    { SELECT ?fact ?attribution WHERE { ?fact nkg:attribution ?attribution
-                                        FILTER(?attribution = nkg:Implied || ?attribution = nkg:Stated) } }
     BIND(?key AS ?measureNode)
     BIND("" AS ?figure)
     BIND("membership" AS ?kind)
@@ -90,8 +88,8 @@ SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figur
 """
 
 _CLASSES = {NKG + "Target": "target", NKG + "Forecast": "forecast"}
-_IMPLIED, _STATED = NKG + "Implied", NKG + "Stated"
-INDEX_VERSION = 2   # the graph's layout: a build computes it whole when the store holds another
+_IMPLIED, _STATED, _UNATTRIBUTED = NKG + "Implied", NKG + "Stated", NKG + "Unattributed"
+INDEX_VERSION = 3   # the graph's layout: a build computes it whole when the store holds another
 _UPPER, _LOWER = NKG + "UpperBound", NKG + "LowerBound"
 _NUMERIC = {XSD + name for name in ("decimal", "integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                     "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong",
@@ -158,10 +156,9 @@ def graph_members(db: pyoxigraph.Store, graphs: Iterable[str]) -> list[Raw]:
             types = {t.value for t in values[_TYPE]}
             attributions = [a.value for a in values[NKG + "attribution"] if isinstance(a, NamedNode)] or [""]
             if NKG + "GroupMembership" in types:
-                for attribution in attributions:
-                    if attribution in (_IMPLIED, _STATED):
-                        out += [("membership", subject.value, group.value, group.value, "", fact, _EMPTY, "", None,
-                                 attribution) for group in values[NKG + "group"] for subject in values[NKG + "subject"]]
+                out += [("membership", subject.value, group.value, group.value, "", fact, _EMPTY, "", None,
+                         attribution) for attribution in attributions for group in values[NKG + "group"]
+                        for subject in values[NKG + "subject"]]
             for kind, measures in (("observation", values[NKG + "indicator"]), ("rank", values[NKG + "ranking"])):
                 if NKG + ("Observation" if kind == "observation" else "RankEntry") not in types:
                     continue
@@ -197,7 +194,7 @@ _EMPTY = Literal("")
 
 
 _DATATYPES = {XSD + "decimal": "", XSD + "integer": "i", XSD + "string": "s"}
-_ATTRIBUTIONS = {_IMPLIED: "I", _STATED: "S", NKG + "Unattributed": "U", "": ""}
+_ATTRIBUTIONS = {_IMPLIED: "I", _STATED: "S", _UNATTRIBUTED: "U", "": ""}
 _ATTRIBUTION_NAMES = {short: full for full, short in _ATTRIBUTIONS.items()}
 _DATATYPE_NAMES = {short: full for full, short in _DATATYPES.items()}
 
@@ -360,13 +357,17 @@ class Index:
                                          ("factB", NamedNode(fact_b)), ("figureB", figure_b),
                                          ("facts", Literal(facts)), ("figures", Literal(figures))):
                     out.append(pyoxigraph.Quad(cell, p(predicate), value, graph))
-        # the implied facts no stated fact backs (implied-only-facts), with their article's identifier
-        implied = [(fact, ids[_article(fact)]) for fact in implied_only(raws) if _article(fact) in ids]
-        if implied:
-            out.append(pyoxigraph.Quad(node, p("impliedOnly"), Literal(len(implied)), graph))
-            for number, (fact, article) in enumerate(implied, start=1):
-                entry = NamedNode(f"{node.value}/i{number}")
-                out.append(pyoxigraph.Quad(entry, p("impliedFact"), NamedNode(fact), graph))
+        # the implied facts no stated fact backs (implied-only-facts) and the unattributed facts (unsourced-facts),
+        # each with its article's identifier
+        for prefix, count, predicate, facts in (
+                ("i", "impliedOnly", "impliedFact", implied_only(raws)),
+                ("u", "unattributed", "unattributedFact", sorted({r[5] for r in raws if r[9] == _UNATTRIBUTED}))):
+            entries = [(fact, ids[_article(fact)]) for fact in facts if _article(fact) in ids]
+            if entries:
+                out.append(pyoxigraph.Quad(node, p(count), Literal(len(entries)), graph))
+            for number, (fact, article) in enumerate(entries, start=1):
+                entry = NamedNode(f"{node.value}/{prefix}{number}")
+                out.append(pyoxigraph.Quad(entry, p(predicate), NamedNode(fact), graph))
                 out.append(pyoxigraph.Quad(entry, p("articleId"), Literal(article), graph))
         return out
 
@@ -415,7 +416,7 @@ class Index:
             node = NamedNode(name)
             quads = list(db.quads_for_pattern(node, None, None, graph))
             order = rows = None
-            implied = 0
+            entries = {"i": 0, "u": 0}
             for quad in quads:
                 if quad.predicate == p("members") and _text(quad.object):
                     touched[name] = [r for r in _decode_members(_text(quad.object)) if _article(r[5]) not in gone]
@@ -424,17 +425,21 @@ class Index:
                 elif quad.predicate == p("rows"):
                     rows = int(_text(quad.object))
                 elif quad.predicate == p("impliedOnly"):
-                    implied = int(_text(quad.object))
+                    entries["i"] = int(_text(quad.object))
+                elif quad.predicate == p("unattributed"):
+                    entries["u"] = int(_text(quad.object))
             for number in range(1, (rows or 0) + 1):
                 quads += db.quads_for_pattern(NamedNode(f"{name}/{number}"), None, None, graph)
-            for number in range(1, implied + 1):
-                quads += db.quads_for_pattern(NamedNode(f"{name}/i{number}"), None, None, graph)
+            for prefix, entry_count in entries.items():
+                for number in range(1, entry_count + 1):
+                    quads += db.quads_for_pattern(NamedNode(f"{name}/{prefix}{number}"), None, None, graph)
             old[name] = (quads, order, rows or 0)
         for node, block in nodes.items():
             touched[node.value] += fresh[block]
         blocks = {name: raws[0][:3] for name, raws in touched.items() if raws}
         ids = identifiers(db, [*(n for block in blocks.values() for n in block[1:]),
-                               *(_article(r[5]) for raws in touched.values() for r in raws if r[9] == _IMPLIED)])
+                               *(_article(r[5]) for raws in touched.values() for r in raws
+                                 if r[9] in (_IMPLIED, _UNATTRIBUTED))])
         made = {name: block_rows(raws, ids) for name, raws in touched.items() if raws}
         orders: dict[str, int] = {}
         new_blocks = [name for name, rows in made.items() if rows and old[name][1] is None]

@@ -1,7 +1,7 @@
-"""The implied-only part of the conflicts graph (kg.conflicts) that the indexed text of `implied-only-facts` reads
-(kg/index_queries/implied-only-facts.rq): it gives exactly the rows the saved query's portable text
-(queries/implied-only-facts.rq) computes from the facts, after a build, an incremental build and an update through
-the endpoint, and a build brings an index of an older layout up to date."""
+"""The implied-only and unattributed entries of the conflicts graph (kg.conflicts) that the indexed texts of
+`implied-only-facts` and `unsourced-facts` read (kg/index_queries/): they give exactly the rows the saved queries'
+portable texts (queries/) compute from the facts, after a build, an incremental build and an update through the
+endpoint, and a build brings an index of an older layout up to date."""
 from __future__ import annotations
 
 import re
@@ -24,6 +24,7 @@ from kg.vocab import DEFAULT_BASE, NKG, NKGI
 SAVED = find_query("implied-only-facts")
 PORTABLE = SAVED.text
 INDEXED = indexed_text(SAVED) or ""
+UNSOURCED = find_query("unsourced-facts")
 FACT = re.compile(r"^- id: (\S+)\n(?:  .*\n|    .*\n)*", re.M)
 
 
@@ -77,25 +78,36 @@ def built(corpus, tmp_path_factory) -> Path:
 
 
 def _both(store_path: Path) -> tuple[list, list]:
-    """The indexed and the portable text's rows; kg runs the indexed one on this store, and its pages are
-    slices of its rows."""
+    """The indexed and the portable text's rows of implied-only-facts; kg runs the indexed one on this store, and
+    its pages are slices of its rows. The same holds for unsourced-facts, of every article and of three."""
     with KgStore(store_path, read_only=True) as store:
         new = store.query(INDEXED).rows
         assert run_saved(store, "implied-only-facts").rows == new
         assert run_saved(store, "implied-only-facts", limit=9, offset=4).rows == new[4:13]
+        unsourced = run_saved(store, "unsourced-facts").rows
+        assert len(unsourced) > 20 and store.query(UNSOURCED.text).rows == unsourced
+        assert store.query(indexed_text(UNSOURCED) or "").rows == unsourced
+        assert run_saved(store, "unsourced-facts", limit=9, offset=4).rows == unsourced[4:13]
+        for article in sorted({row[0].value for row in unsourced})[::15][:3]:
+            params = {"article": article}
+            one = run_saved(store, "unsourced-facts", params).rows
+            assert one and one == [row for row in unsourced if row[0].value == article]
+            assert one == store.query(UNSOURCED.text, {"article": pyoxigraph.Literal(article)}).rows
         return new, store.query(PORTABLE).rows
 
 
+ENTRIES = f"SELECT ?p ?f ?a WHERE {{ ?e ?p ?f ; <{NKGI}articleId> ?a FILTER(?p != <{NKGI}articleId>) }}"
+
+
 def _entries(store_path: Path) -> tuple[set, set]:
-    """The index's implied-only entries (fact, article id) as the store holds them, and as computed whole."""
+    """The index's entries (kind, fact, article id) as the store holds them, and as computed whole."""
     with KgStore(store_path, read_only=True) as store:
         iris = Iris(store.base or DEFAULT_BASE)
-        held = {(row[0].value, row[1].value) for row in store.query(
-            f"SELECT ?f ?a WHERE {{ ?e <{NKGI}impliedFact> ?f ; <{NKGI}articleId> ?a }}").rows}
+        held = {(row[0].value, row[1].value, row[2].value) for row in store.query(ENTRIES).rows}
         made = pyoxigraph.Store()
         made.extend(Index(store.db, iris).make())
-        whole = {(row["f"].value, row["a"].value) for row in made.query(
-            f"SELECT ?f ?a WHERE {{ ?e <{NKGI}impliedFact> ?f ; <{NKGI}articleId> ?a }}", use_default_graph_as_union=True)}
+        whole = {(row["p"].value, row["f"].value, row["a"].value)
+                 for row in made.query(ENTRIES, use_default_graph_as_union=True)}
         return held, whole
 
 
@@ -115,7 +127,7 @@ def test_the_rows_are_those_computed_from_the_facts(built):
     assert listed < implied
     assert _kinds(built, listed) == _kinds(built, implied - listed) == {"Observation", "RankEntry", "GroupMembership"}
     held, whole = _entries(built)
-    assert held == whole and len(held) == len(listed)
+    assert held == whole and {e[1] for e in held if e[0] == f"{NKGI}impliedFact"} == listed
 
 
 def _stated_backing(store_path: Path) -> tuple[str, str]:
