@@ -57,7 +57,7 @@ ROWS_PER_BLOCK = 1 << 16  # a row's rank: its block's order number times this, p
 # (docs/queries-performance.md, rule 12: hash joins of whole index scans)
 MEMBERS = """
 PREFIX nkg: <https://w3id.org/newskg/ontology#>
-SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figureHigh ?attribution WHERE {
+SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figureHigh ?attribution ?source WHERE {
   {
     { SELECT ?fact WHERE { ?fact a nkg:Observation } }
     { SELECT ?fact ?measureNode WHERE { ?fact nkg:indicator ?measureNode } }
@@ -84,12 +84,16 @@ SELECT ?kind ?subjectNode ?measureNode ?key ?periodValue ?fact ?figure ?q ?figur
   OPTIONAL { SELECT ?fact ?q WHERE { ?fact nkg:qualifier ?q } }
   OPTIONAL { SELECT ?fact ?figureHigh WHERE { ?fact nkg:valueHigh ?figureHigh } }
   OPTIONAL { SELECT ?fact ?attribution WHERE { ?fact nkg:attribution ?attribution } }
+  OPTIONAL { SELECT ?fact ?source WHERE { ?fact nkg:attributedTo ?source } }
 }
 """
 
 _CLASSES = {NKG + "Target": "target", NKG + "Forecast": "forecast"}
+NONE = NKG + "none"   # the source of the facts whose article names none (facts-per-source)
+# article node -> source (NONE for none) -> [facts, stated facts, implied facts]
+Counts = defaultdict[str, defaultdict[str, list[int]]]
 _IMPLIED, _STATED, _UNATTRIBUTED = NKG + "Implied", NKG + "Stated", NKG + "Unattributed"
-INDEX_VERSION = 3   # the graph's layout: a build computes it whole when the store holds another
+INDEX_VERSION = 4   # the graph's layout: a build computes it whole when the store holds another
 _UPPER, _LOWER = NKG + "UpperBound", NKG + "LowerBound"
 _NUMERIC = {XSD + name for name in ("decimal", "integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                     "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong",
@@ -131,15 +135,53 @@ def _number(term: object) -> Decimal | None:
         return None
 
 
-def scan(db: pyoxigraph.Store) -> list[Raw]:
-    """Every observation and rank entry of the store (its union graph)."""
+def scan(db: pyoxigraph.Store) -> tuple[list[Raw], Counts]:
+    """Every observation, rank entry and group membership of the store (its union graph), and the facts' counts
+    per article and source."""
     solutions = db.query(MEMBERS, use_default_graph_as_union=True)
     assert isinstance(solutions, pyoxigraph.QuerySolutions)
-    return [(str(kind.value), subject.value, measure.value, key.value, "" if period is None else period.value,
-             fact.value, figure, q.value if isinstance(q, NamedNode) else "", high if isinstance(high, Literal) else None,
-             attribution.value if isinstance(attribution, NamedNode) else "")
-            for kind, subject, measure, key, period, fact, figure, q, high, attribution in solutions
-            if isinstance(figure, Literal)]
+    raws: list[Raw] = []
+    seen: set[tuple[str, str, str]] = set()
+    counts: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    for kind, subject, measure, key, period, fact, figure, q, high, attribution, source in solutions:
+        if not isinstance(figure, Literal):
+            continue
+        attributed = attribution.value if isinstance(attribution, NamedNode) else ""
+        raws.append((str(kind.value), subject.value, measure.value, key.value, "" if period is None else period.value,
+                     fact.value, figure, q.value if isinstance(q, NamedNode) else "",
+                     high if isinstance(high, Literal) else None, attributed))
+        if attributed:
+            named = source.value if isinstance(source, NamedNode) else NONE
+            if (fact.value, attributed, named) not in seen:
+                seen.add((fact.value, attributed, named))
+                _count(counts, fact.value, attributed, named)
+    return raws, counts
+
+
+def _count(counts: Counts, fact: str, attribution: str, source: str) -> None:
+    row = counts[_article(fact)][source]
+    row[0] += 1
+    row[1] += attribution == _STATED
+    row[2] += attribution == _IMPLIED
+
+
+def graph_counts(db: pyoxigraph.Store, graphs: Iterable[str]) -> Counts:
+    """The facts' counts per article and source of the named graphs ``graphs`` (a build's changed article
+    graphs)."""
+    counts: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    attribution_p, source_p = NamedNode(NKG + "attribution"), NamedNode(NKG + "attributedTo")
+    for name in graphs:
+        attributions: dict[str, list[str]] = defaultdict(list)
+        sources: dict[str, list[str]] = defaultdict(list)
+        for quad in db.quads_for_pattern(None, attribution_p, None, NamedNode(name)):
+            attributions[_text(quad.subject)].append(_text(quad.object))
+        for quad in db.quads_for_pattern(None, source_p, None, NamedNode(name)):
+            sources[_text(quad.subject)].append(_text(quad.object))
+        for fact, kinds in attributions.items():
+            for attribution in kinds:
+                for source in sources.get(fact) or [NONE]:
+                    _count(counts, fact, attribution, source)
+    return counts
 
 
 def graph_members(db: pyoxigraph.Store, graphs: Iterable[str]) -> list[Raw]:
@@ -270,6 +312,19 @@ def implied_only(raws: Iterable[Raw]) -> list[str]:
                                                                 and (r[3], r[6]) in stated})
 
 
+def _totals(articles: Iterable[dict[str, list[int]]]) -> dict[str, list[int]]:
+    """Per source: facts, stated facts, implied facts, articles."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for counts in articles:
+        for source, (n, stated, implied) in counts.items():
+            row = totals[source]
+            row[0] += n
+            row[1] += stated
+            row[2] += implied
+            row[3] += 1
+    return totals
+
+
 def _order_number(term: Literal) -> Decimal:
     value = _number(term)
     assert value is not None, "a member's figure is a number"
@@ -382,8 +437,10 @@ class Index:
     def make(self) -> list[pyoxigraph.Quad]:
         """The whole graph, from every fact of the store."""
         blocks: dict[Block, list[Raw]] = defaultdict(list)
-        for raw in scan(self.db):
+        raws, counts = scan(self.db)
+        for raw in raws:
             blocks[raw[:3]].append(raw)
+        del raws
         ids = identifiers(self.db)
         made = {block: block_rows(raws, ids) for block, raws in blocks.items()}
         keyed = sorted((block[0], ids[block[1]], ids[block[2]], block) for block, rows in made.items() if rows)
@@ -391,7 +448,57 @@ class Index:
         out = [self._version()]
         for block in sorted(blocks):
             out += self._quads(block, blocks[block], made[block], orders.get(block), ids)
+        out += [quad for article in sorted(counts) for quad in self._article_quads(article, counts[article])]
+        out += self._source_quads(_totals(counts.values()))
         return out
+
+    def _article_quads(self, article: str, counts: dict[str, list[int]]) -> list[pyoxigraph.Quad]:
+        """An article's facts counted per source, kept so that a build can take them out of the totals."""
+        lines = "\n".join(f"{source}\t{n}\t{stated}\t{implied}" for source, (n, stated, implied) in sorted(counts.items()))
+        node = NamedNode(self.node_base + "counts/" + hashlib.sha256(article.encode()).hexdigest()[:32])
+        return [pyoxigraph.Quad(node, self._p("sourceCounts"), Literal(lines), self.graph)] if counts else []
+
+    def _source_quads(self, totals: dict[str, list[int]]) -> list[pyoxigraph.Quad]:
+        """Per source (NONE for none): its facts, stated facts, implied facts and articles (facts-per-source)."""
+        out = []
+        for source, values in sorted(totals.items()):
+            if values[0] <= 0:
+                continue
+            node = NamedNode(self.node_base + "source/" + hashlib.sha256(source.encode()).hexdigest()[:32])
+            out.append(pyoxigraph.Quad(node, self._p("countedSource"), NamedNode(source), self.graph))
+            for name, value in zip(("sourceFacts", "sourceStated", "sourceImplied", "sourceArticles"), values,
+                                   strict=True):
+                out.append(pyoxigraph.Quad(node, self._p(name), Literal(value), self.graph))
+        return out
+
+    def _update_counts(self, gone: set[str], graphs: Iterable[str]) -> tuple[set[pyoxigraph.Quad], set[pyoxigraph.Quad]]:
+        """The quads of the per-source counts before and after the articles ``gone`` were replaced by ``graphs``."""
+        before: set[pyoxigraph.Quad] = set()
+        old: dict[str, dict[str, list[int]]] = {}
+        for article in gone:
+            for quad in self._article_quads(article, {NONE: [0, 0, 0]}):
+                for held in self.db.quads_for_pattern(quad.subject, quad.predicate, None, self.graph):
+                    before.add(held)
+                    old[article] = {line.split("\t")[0]: [int(n) for n in line.split("\t")[1:]]
+                                    for line in _text(held.object).split("\n") if line}
+        totals: dict[str, list[int]] = {}
+        for counted in list(self.db.quads_for_pattern(None, self._p("countedSource"), None, self.graph)):
+            values: dict[str, Any] = {}
+            for quad in self.db.quads_for_pattern(counted.subject, None, None, self.graph):
+                before.add(quad)
+                values[quad.predicate.value[len(NKGI):]] = quad.object
+            totals[_text(counted.object)] = [int(_text(values[name])) for name in (
+                "sourceFacts", "sourceStated", "sourceImplied", "sourceArticles")]
+        fresh = graph_counts(self.db, graphs)
+        for sign, articles in ((-1, old), (1, fresh)):
+            for counts in articles.values():
+                for source, (n, stated, implied) in counts.items():
+                    row = totals.setdefault(source, [0, 0, 0, 0])
+                    for index, value in enumerate((n, stated, implied, 1)):
+                        row[index] += sign * value
+        after = set(self._source_quads(totals))
+        after.update(quad for article in fresh for quad in self._article_quads(article, fresh[article]))
+        return before, after
 
     def update(self, articles: Iterable[str], graphs: Iterable[str]) -> int | None:
         """Bring the graph up to date after the graphs of ``articles`` (article node IRIs: changed or removed)
@@ -399,7 +506,7 @@ class Index:
         theirs was or is in is computed again from its other members (kept in the graph) and theirs. False
         (nothing written) when the blocks' order numbers leave no room for a new block: then ``make`` it."""
         db, graph, p = self.db, self.graph, self._p
-        gone = set(articles)
+        gone, graphs = set(articles), list(graphs)
         fresh: dict[Block, list[Raw]] = defaultdict(list)
         for raw in graph_members(db, graphs):
             fresh[raw[:3]].append(raw)
@@ -461,9 +568,10 @@ class Index:
         if any(len(rows) >= ROWS_PER_BLOCK for rows in made.values()):
             return None
         # only what differs is written: rows before the first changed one keep their quads
-        before = {quad for quads, _order, _rows in old.values() for quad in quads}
-        after = {quad for name, raws in touched.items() if raws
-                 for quad in self._quads(blocks[name], raws, made[name], orders.get(name), ids)}
+        before, after = self._update_counts(gone, graphs)
+        before.update(quad for quads, _order, _rows in old.values() for quad in quads)
+        after.update(quad for name, raws in touched.items() if raws
+                     for quad in self._quads(blocks[name], raws, made[name], orders.get(name), ids))
         removed, added = before - after, after - before
         for quad in removed:
             db.remove(quad)

@@ -93,10 +93,14 @@ def _both(store_path: Path) -> tuple[list, list]:
             one = run_saved(store, "unsourced-facts", params).rows
             assert one and one == [row for row in unsourced if row[0].value == article]
             assert one == store.query(UNSOURCED.text, {"article": pyoxigraph.Literal(article)}).rows
+        per_source = run_saved(store, "facts-per-source").rows
+        assert len(per_source) > 5 and per_source == store.query(find_query("facts-per-source").text).rows
         return new, store.query(PORTABLE).rows
 
 
 ENTRIES = f"SELECT ?p ?f ?a WHERE {{ ?e ?p ?f ; <{NKGI}articleId> ?a FILTER(?p != <{NKGI}articleId>) }}"
+COUNTS = (f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o FILTER(STRSTARTS(STR(?p), '{NKGI}source') "
+          f"|| ?p = <{NKGI}countedSource>) }} }}")
 
 
 def _entries(store_path: Path) -> tuple[set, set]:
@@ -104,10 +108,12 @@ def _entries(store_path: Path) -> tuple[set, set]:
     with KgStore(store_path, read_only=True) as store:
         iris = Iris(store.base or DEFAULT_BASE)
         held = {(row[0].value, row[1].value, row[2].value) for row in store.query(ENTRIES).rows}
+        held |= {tuple(str(term) for term in row) for row in store.query(COUNTS).rows}
         made = pyoxigraph.Store()
         made.extend(Index(store.db, iris).make())
         whole = {(row["p"].value, row["f"].value, row["a"].value)
                  for row in made.query(ENTRIES, use_default_graph_as_union=True)}
+        whole |= {(str(row["s"]), str(row["p"]), str(row["o"])) for row in made.query(COUNTS)}
         return held, whole
 
 
@@ -128,6 +134,7 @@ def test_the_rows_are_those_computed_from_the_facts(built):
     assert _kinds(built, listed) == _kinds(built, implied - listed) == {"Observation", "RankEntry", "GroupMembership"}
     held, whole = _entries(built)
     assert held == whole and {e[1] for e in held if e[0] == f"{NKGI}impliedFact"} == listed
+    assert any(e[1] == f"<{NKGI}sourceArticles>" for e in held)
 
 
 def _stated_backing(store_path: Path) -> tuple[str, str]:
