@@ -141,20 +141,20 @@ def scan(db: pyoxigraph.Store) -> tuple[list[Raw], Counts]:
     solutions = db.query(MEMBERS, use_default_graph_as_union=True)
     assert isinstance(solutions, pyoxigraph.QuerySolutions)
     raws: list[Raw] = []
-    seen: set[tuple[str, str, str]] = set()
-    counts: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    attributed: dict[str, tuple[str, str]] = {}   # fact -> attribution, source
+    append = raws.append
     for kind, subject, measure, key, period, fact, figure, q, high, attribution, source in solutions:
         if not isinstance(figure, Literal):
             continue
-        attributed = attribution.value if isinstance(attribution, NamedNode) else ""
-        raws.append((str(kind.value), subject.value, measure.value, key.value, "" if period is None else period.value,
-                     fact.value, figure, q.value if isinstance(q, NamedNode) else "",
-                     high if isinstance(high, Literal) else None, attributed))
-        if attributed:
-            named = source.value if isinstance(source, NamedNode) else NONE
-            if (fact.value, attributed, named) not in seen:
-                seen.add((fact.value, attributed, named))
-                _count(counts, fact.value, attributed, named)
+        name = fact.value
+        how = "" if attribution is None else attribution.value
+        append((kind.value, subject.value, measure.value, key.value, "" if period is None else period.value, name,
+                figure, "" if q is None else q.value, high if isinstance(high, Literal) else None, how))
+        if how:
+            attributed[name] = (how, NONE if source is None else source.value)
+    counts: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    for name, (how, source) in attributed.items():
+        _count(counts, name, how, source)
     return raws, counts
 
 
@@ -312,6 +312,11 @@ def implied_only(raws: Iterable[Raw]) -> list[str]:
                                                                 and (r[3], r[6]) in stated})
 
 
+def _bucket(article: str) -> str:
+    """The bucket of an article's counts (256 of them)."""
+    return hashlib.sha256(article.encode()).hexdigest()[:2]
+
+
 def _totals(articles: Iterable[dict[str, list[int]]]) -> dict[str, list[int]]:
     """Per source: facts, stated facts, implied facts, articles."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -448,15 +453,22 @@ class Index:
         out = [self._version()]
         for block in sorted(blocks):
             out += self._quads(block, blocks[block], made[block], orders.get(block), ids)
-        out += [quad for article in sorted(counts) for quad in self._article_quads(article, counts[article])]
+        buckets: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(dict)
+        for article, by_source in counts.items():
+            buckets[_bucket(article)][article] = by_source
+        out += [self._bucket_quad(bucket, buckets[bucket]) for bucket in sorted(buckets)]
         out += self._source_quads(_totals(counts.values()))
         return out
 
-    def _article_quads(self, article: str, counts: dict[str, list[int]]) -> list[pyoxigraph.Quad]:
-        """An article's facts counted per source, kept so that a build can take them out of the totals."""
-        lines = "\n".join(f"{source}\t{n}\t{stated}\t{implied}" for source, (n, stated, implied) in sorted(counts.items()))
-        node = NamedNode(self.node_base + "counts/" + hashlib.sha256(article.encode()).hexdigest()[:32])
-        return [pyoxigraph.Quad(node, self._p("sourceCounts"), Literal(lines), self.graph)] if counts else []
+    def _bucket_node(self, bucket: str) -> NamedNode:
+        return NamedNode(self.node_base + "counts/" + bucket)
+
+    def _bucket_quad(self, bucket: str, articles: dict[str, dict[str, list[int]]]) -> pyoxigraph.Quad:
+        """The facts of a bucket's articles counted per article and source, kept so that a build can take an
+        article's part out of the totals (one node per bucket of articles: fewer quads than one per article)."""
+        lines = "\n".join(f"{article}\t{source}\t{n}\t{stated}\t{implied}" for article in sorted(articles)
+                          for source, (n, stated, implied) in sorted(articles[article].items()))
+        return pyoxigraph.Quad(self._bucket_node(bucket), self._p("sourceCounts"), Literal(lines), self.graph)
 
     def _source_quads(self, totals: dict[str, list[int]]) -> list[pyoxigraph.Quad]:
         """Per source (NONE for none): its facts, stated facts, implied facts and articles (facts-per-source)."""
@@ -474,13 +486,19 @@ class Index:
     def _update_counts(self, gone: set[str], graphs: Iterable[str]) -> tuple[set[pyoxigraph.Quad], set[pyoxigraph.Quad]]:
         """The quads of the per-source counts before and after the articles ``gone`` were replaced by ``graphs``."""
         before: set[pyoxigraph.Quad] = set()
-        old: dict[str, dict[str, list[int]]] = {}
-        for article in gone:
-            for quad in self._article_quads(article, {NONE: [0, 0, 0]}):
-                for held in self.db.quads_for_pattern(quad.subject, quad.predicate, None, self.graph):
-                    before.add(held)
-                    old[article] = {line.split("\t")[0]: [int(n) for n in line.split("\t")[1:]]
-                                    for line in _text(held.object).split("\n") if line}
+        old: dict[str, dict[str, list[int]]] = defaultdict(dict)   # the gone articles' counts
+        kept: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(dict)   # bucket -> the others'
+        fresh = graph_counts(self.db, graphs)
+        for bucket in sorted({_bucket(article) for article in gone | set(fresh)}):
+            kept[bucket] = {}
+            for held in self.db.quads_for_pattern(self._bucket_node(bucket), self._p("sourceCounts"), None,
+                                                  self.graph):
+                before.add(held)
+                for line in _text(held.object).split("\n"):
+                    if line:
+                        article, source, *numbers = line.split("\t")
+                        into = old if article in gone else kept[bucket]
+                        into.setdefault(article, {})[source] = [int(n) for n in numbers]
         totals: dict[str, list[int]] = {}
         for counted in list(self.db.quads_for_pattern(None, self._p("countedSource"), None, self.graph)):
             values: dict[str, Any] = {}
@@ -489,7 +507,6 @@ class Index:
                 values[quad.predicate.value[len(NKGI):]] = quad.object
             totals[_text(counted.object)] = [int(_text(values[name])) for name in (
                 "sourceFacts", "sourceStated", "sourceImplied", "sourceArticles")]
-        fresh = graph_counts(self.db, graphs)
         for sign, articles in ((-1, old), (1, fresh)):
             for counts in articles.values():
                 for source, (n, stated, implied) in counts.items():
@@ -497,7 +514,9 @@ class Index:
                     for index, value in enumerate((n, stated, implied, 1)):
                         row[index] += sign * value
         after = set(self._source_quads(totals))
-        after.update(quad for article in fresh for quad in self._article_quads(article, fresh[article]))
+        for article, by_source in fresh.items():
+            kept[_bucket(article)][article] = by_source
+        after.update(self._bucket_quad(bucket, articles) for bucket, articles in kept.items() if articles)
         return before, after
 
     def update(self, articles: Iterable[str], graphs: Iterable[str]) -> int | None:
