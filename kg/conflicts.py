@@ -20,6 +20,15 @@ one integer the query sorts on. ``Index.make`` computes it from every fact; ``In
 the blocks the changed articles' facts were or are in (a new block takes an order number between its neighbours').
 It is an index derived from the facts: the exports leave it out, a build brings it up to date and an update
 through the endpoint computes it again (``refresh``), so it never describes facts the store no longer holds.
+
+The same blocks (with a third kind, group memberships: subject and group) serve two other saved queries: a block
+node lists, as entries ``<block>/i<n>`` and ``<block>/u<n>`` (``nkgi:impliedFact`` or ``nkgi:unattributedFact``
+and ``nkgi:articleId``), its implied facts that no stated fact of the block backs (same key and figure:
+``implied-only-facts``) and its unattributed facts (``unsourced-facts``). And the facts are counted per source
+(``facts-per-source``): per source node (``nkg:none`` for none) its facts, stated and implied facts and articles
+(``<base>conflict/source/<hash>``), and per article and source in 256 buckets of articles
+(``<base>conflict/counts/<xx>``), from which a build takes its changed articles' part out of the totals. The graph's
+layout has a version (``INDEX_VERSION``); a build computes a graph of another layout whole.
 """
 from __future__ import annotations
 
@@ -460,6 +469,9 @@ class Index:
         out += self._source_quads(_totals(counts.values()))
         return out
 
+    def _source_node(self, source: str) -> NamedNode:
+        return NamedNode(self.node_base + "source/" + hashlib.sha256(source.encode()).hexdigest()[:32])
+
     def _bucket_node(self, bucket: str) -> NamedNode:
         return NamedNode(self.node_base + "counts/" + bucket)
 
@@ -476,7 +488,7 @@ class Index:
         for source, values in sorted(totals.items()):
             if values[0] <= 0:
                 continue
-            node = NamedNode(self.node_base + "source/" + hashlib.sha256(source.encode()).hexdigest()[:32])
+            node = self._source_node(source)
             out.append(pyoxigraph.Quad(node, self._p("countedSource"), NamedNode(source), self.graph))
             for name, value in zip(("sourceFacts", "sourceStated", "sourceImplied", "sourceArticles"), values,
                                    strict=True):
@@ -499,13 +511,13 @@ class Index:
                         article, source, *numbers = line.split("\t")
                         into = old if article in gone else kept[bucket]
                         into.setdefault(article, {})[source] = [int(n) for n in numbers]
-        totals: dict[str, list[int]] = {}
-        for counted in list(self.db.quads_for_pattern(None, self._p("countedSource"), None, self.graph)):
+        totals: dict[str, list[int]] = {}   # the sources these articles count facts of: their totals now
+        for source in sorted({source for articles in (old, fresh) for counts in articles.values() for source in counts}):
             values: dict[str, Any] = {}
-            for quad in self.db.quads_for_pattern(counted.subject, None, None, self.graph):
+            for quad in self.db.quads_for_pattern(self._source_node(source), None, None, self.graph):
                 before.add(quad)
                 values[quad.predicate.value[len(NKGI):]] = quad.object
-            totals[_text(counted.object)] = [int(_text(values[name])) for name in (
+            totals[source] = [int(_text(values[name])) if name in values else 0 for name in (
                 "sourceFacts", "sourceStated", "sourceImplied", "sourceArticles")]
         for sign, articles in ((-1, old), (1, fresh)):
             for counts in articles.values():
