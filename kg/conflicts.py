@@ -21,10 +21,11 @@ the blocks the changed articles' facts were or are in (a new block takes an orde
 It is an index derived from the facts: the exports leave it out, a build brings it up to date and an update
 through the endpoint computes it again (``refresh``), so it never describes facts the store no longer holds.
 
-The same blocks (with a third kind, group memberships: subject and group) serve two other saved queries: a block
-node lists, as entries ``<block>/i<n>`` and ``<block>/u<n>`` (``nkgi:impliedFact`` or ``nkgi:unattributedFact``
-and ``nkgi:articleId``), its implied facts that no stated fact of the block backs (same key and figure:
-``implied-only-facts``) and its unattributed facts (``unsourced-facts``). And the facts are counted per source
+The same blocks (with a third kind, group memberships: subject and group) serve other saved queries: a block's
+implied facts that no stated fact of the block backs (same key and figure: ``implied-only-facts``) and its
+unattributed facts (``unsourced-facts``) are entries ``<base>conflict/i/<hash of the fact>`` and ``…/u/<hash>``
+(``nkgi:impliedFact`` or ``nkgi:unattributedFact``, and ``nkgi:articleId``), computed again with the block and
+written only where they differ. And the facts are counted per source
 (``facts-per-source``): per source node (``nkg:none`` for none) its facts, stated and implied facts and articles
 (``<base>conflict/source/<hash>``), and per article and source in 256 buckets of articles
 (``<base>conflict/counts/<xx>``), from which a build takes its changed articles' part out of the totals. The graph's
@@ -102,7 +103,7 @@ NONE = NKG + "none"   # the source of the facts whose article names none (facts-
 # article node -> source (NONE for none) -> [facts, stated facts, implied facts]
 Counts = defaultdict[str, defaultdict[str, list[int]]]
 _IMPLIED, _STATED, _UNATTRIBUTED = NKG + "Implied", NKG + "Stated", NKG + "Unattributed"
-INDEX_VERSION = 4   # the graph's layout: a build computes it whole when the store holds another
+INDEX_VERSION = 5   # the graph's layout: a build computes it whole when the store holds another
 _UPPER, _LOWER = NKG + "UpperBound", NKG + "LowerBound"
 _NUMERIC = {XSD + name for name in ("decimal", "integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                     "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong",
@@ -133,6 +134,8 @@ class Cell:
 
 
 Row = tuple[Any, ...]
+# an entry of the index for implied-only-facts or unsourced-facts: its predicate's name and the fact
+Entry = tuple[str, str]
 
 
 def _number(term: object) -> Decimal | None:
@@ -339,6 +342,13 @@ def _totals(articles: Iterable[dict[str, list[int]]]) -> dict[str, list[int]]:
     return totals
 
 
+def entries(raws: Iterable[Raw]) -> set[Entry]:
+    """A block's entries: its implied facts no stated fact backs and its unattributed facts."""
+    raws = list(raws)
+    return {*(("impliedFact", fact) for fact in implied_only(raws)),
+            *(("unattributedFact", r[5]) for r in raws if r[9] == _UNATTRIBUTED)}
+
+
 def _order_number(term: Literal) -> Decimal:
     value = _number(term)
     assert value is not None, "a member's figure is a number"
@@ -426,18 +436,20 @@ class Index:
                                          ("factB", NamedNode(fact_b)), ("figureB", figure_b),
                                          ("facts", Literal(facts)), ("figures", Literal(figures))):
                     out.append(pyoxigraph.Quad(cell, p(predicate), value, graph))
-        # the implied facts no stated fact backs (implied-only-facts) and the unattributed facts (unsourced-facts),
-        # each with its article's identifier
-        for prefix, count, predicate, facts in (
-                ("i", "impliedOnly", "impliedFact", implied_only(raws)),
-                ("u", "unattributed", "unattributedFact", sorted({r[5] for r in raws if r[9] == _UNATTRIBUTED}))):
-            entries = [(fact, ids[_article(fact)]) for fact in facts if _article(fact) in ids]
-            if entries:
-                out.append(pyoxigraph.Quad(node, p(count), Literal(len(entries)), graph))
-            for number, (fact, article) in enumerate(entries, start=1):
-                entry = NamedNode(f"{node.value}/{prefix}{number}")
-                out.append(pyoxigraph.Quad(entry, p(predicate), NamedNode(fact), graph))
-                out.append(pyoxigraph.Quad(entry, p("articleId"), Literal(article), graph))
+        return out
+
+    def _entry_node(self, entry: Entry) -> NamedNode:
+        return NamedNode(self.node_base + entry[0][0] + "/" + hashlib.sha256(entry[1].encode()).hexdigest()[:32])
+
+    def _entry_quads(self, entries: Iterable[Entry], ids: dict[str, str]) -> list[pyoxigraph.Quad]:
+        """An entry of implied-only-facts or unsourced-facts: the fact and its article's identifier."""
+        out = []
+        for entry in sorted(entries):
+            article = ids.get(_article(entry[1]))
+            if article is not None:
+                node = self._entry_node(entry)
+                out.append(pyoxigraph.Quad(node, self._p(entry[0]), NamedNode(entry[1]), self.graph))
+                out.append(pyoxigraph.Quad(node, self._p("articleId"), Literal(article), self.graph))
         return out
 
     def _version(self) -> pyoxigraph.Quad:
@@ -462,6 +474,7 @@ class Index:
         out = [self._version()]
         for block in sorted(blocks):
             out += self._quads(block, blocks[block], made[block], orders.get(block), ids)
+        out += self._entry_quads({entry for raws in blocks.values() for entry in entries(raws)}, ids)
         buckets: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(dict)
         for article, by_source in counts.items():
             buckets[_bucket(article)][article] = by_source
@@ -550,34 +563,29 @@ class Index:
         for node in nodes:
             touched.setdefault(node.value, [])
         old: dict[str, tuple[list[pyoxigraph.Quad], int | None, int]] = {}
+        old_entries: set[Entry] = set()
         for name in touched:
             node = NamedNode(name)
             quads = list(db.quads_for_pattern(node, None, None, graph))
             order = rows = None
-            entries = {"i": 0, "u": 0}
             for quad in quads:
                 if quad.predicate == p("members") and _text(quad.object):
-                    touched[name] = [r for r in _decode_members(_text(quad.object)) if _article(r[5]) not in gone]
+                    members = _decode_members(_text(quad.object))
+                    old_entries |= entries(members)
+                    touched[name] = [r for r in members if _article(r[5]) not in gone]
                 elif quad.predicate == p("order"):
                     order = int(_text(quad.object))
                 elif quad.predicate == p("rows"):
                     rows = int(_text(quad.object))
-                elif quad.predicate == p("impliedOnly"):
-                    entries["i"] = int(_text(quad.object))
-                elif quad.predicate == p("unattributed"):
-                    entries["u"] = int(_text(quad.object))
             for number in range(1, (rows or 0) + 1):
                 quads += db.quads_for_pattern(NamedNode(f"{name}/{number}"), None, None, graph)
-            for prefix, entry_count in entries.items():
-                for number in range(1, entry_count + 1):
-                    quads += db.quads_for_pattern(NamedNode(f"{name}/{prefix}{number}"), None, None, graph)
             old[name] = (quads, order, rows or 0)
         for node, block in nodes.items():
             touched[node.value] += fresh[block]
         blocks = {name: raws[0][:3] for name, raws in touched.items() if raws}
+        new_entries = {entry for raws in touched.values() for entry in entries(raws)}
         ids = identifiers(db, [*(n for block in blocks.values() for n in block[1:]),
-                               *(_article(r[5]) for raws in touched.values() for r in raws
-                                 if r[9] in (_IMPLIED, _UNATTRIBUTED))])
+                               *(_article(fact) for _name, fact in new_entries - old_entries)])
         made = {name: block_rows(raws, ids) for name, raws in touched.items() if raws}
         orders: dict[str, int] = {}
         new_blocks = [name for name, rows in made.items() if rows and old[name][1] is None]
@@ -600,6 +608,10 @@ class Index:
             return None
         # only what differs is written: rows before the first changed one keep their quads
         before, after = self._update_counts(gone, graphs)
+        # the entries that came or went (an entry's node follows from its fact alone)
+        for entry in old_entries - new_entries:
+            before.update(db.quads_for_pattern(self._entry_node(entry), None, None, graph))
+        after.update(self._entry_quads(new_entries - old_entries, ids))
         before.update(quad for quads, _order, _rows in old.values() for quad in quads)
         after.update(quad for name, raws in touched.items() if raws
                      for quad in self._quads(blocks[name], raws, made[name], orders.get(name), ids))
