@@ -12,9 +12,10 @@ Parameters are bound as RDF terms (pyoxigraph substitutions, SEP-0007), never pa
 The default graph of every query is the union of all named graphs.
 
 A shipped saved query may have an *indexed* text (``kg/index_queries/NAME.rq``) that reads an index a build
-keeps in the store (``conflicting-figures``: the graph of kg.conflicts). ``kg query``, the API and ``kg serve``
-run it when the store holds that index (:func:`text_for`); the text in ``queries/`` stays the portable one,
-computed from the facts alone, for a store loaded from an export. Both give the same rows.
+keeps in the store (``conflicting-figures``, ``implied-only-facts``, ``unsourced-facts``, ``facts-per-source``:
+the graph of kg.conflicts). ``kg query``, the API and ``kg serve`` run it when the store holds that index in this
+code's layout (:func:`text_for`); the text in ``queries/`` stays the portable one, computed from the facts alone,
+for a store loaded from an export or built by other code. Both give the same rows.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ import pyoxigraph
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Triple, Variable
 
 from .assets import queries_dir
+from .conflicts import INDEX_VERSION
 from .errors import InputError, Location, QueryError, display_path
 from .results import QueryResult
 from .terms import Term
@@ -110,8 +112,9 @@ def saved_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
 
 
 _INDEXED_DIR = Path(__file__).resolve().parent / "index_queries"
-# A row of the index kg.conflicts keeps: a block node and its members exist once the store holds any fact
-HAS_INDEX = f"SELECT ?block WHERE {{ ?block <{NKGI}members> ?members }} LIMIT 1"
+# The layout version of the index kg.conflicts keeps, as this code writes it: a store whose index has another
+# layout (built by older code, not rebuilt since) runs the portable texts, which read the facts alone
+HAS_INDEX = f"SELECT ?index WHERE {{ ?index <{NKGI}version> {INDEX_VERSION} }} LIMIT 1"
 
 
 @functools.cache   # read once per process: kg serve asks on every saved-query request

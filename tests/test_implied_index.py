@@ -238,3 +238,19 @@ def test_the_indexed_text_is_chosen_on_a_store_with_the_index():
     assert INDEXED and INDEXED != PORTABLE and "nkgi:" in INDEXED and "nkgi:" not in PORTABLE
     assert text_for(SAVED, lambda probe: True) == INDEXED
     assert text_for(SAVED, lambda probe: False) == PORTABLE
+
+
+def test_a_store_whose_index_has_another_layout_runs_the_portable_texts(built, tmp_path):
+    """A store built by code that wrote another layout (here: the version taken out, and its entries) and not
+    rebuilt since: kg runs the portable texts there, so the rows are still those computed from the facts."""
+    store = tmp_path / "store"
+    shutil.copytree(built, store)
+    graph = Iris(DEFAULT_BASE).conflicts_graph()
+    with KgStore(store) as writer:
+        writer.db.update(f"DELETE WHERE {{ GRAPH <{graph.value}> {{ ?v <{NKGI}version> ?n }} }} ; "
+                         f"DELETE WHERE {{ GRAPH <{graph.value}> {{ ?e <{NKGI}unattributedFact> ?f }} }}")
+    with KgStore(store, read_only=True) as reader:
+        portable = reader.query(UNSOURCED.text).rows
+        assert len(portable) > 20 and reader.query(indexed_text(UNSOURCED) or "").rows != portable
+        assert run_saved(reader, "unsourced-facts").rows == portable
+        assert run_saved(reader, "implied-only-facts").rows == reader.query(PORTABLE).rows
