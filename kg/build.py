@@ -390,6 +390,11 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                                                  queries=queries)
                 finally:
                     loader.join()
+                if pool is not None:
+                    # the workers are done: their memory is given back before the store phase (the conflicts
+                    # index makes the parent's peak there)
+                    pool.shutdown(wait=False)
+                    pool = None
                 if out_dir is not None and queries is not None and not summary.registry_changed \
                         and not rankings_changed:
                     # the fast engine cached the pieces of the changed graphs: the outputs are staged from them
