@@ -5,7 +5,8 @@
 - ``kg.schema.canonical_amount`` reads a Decimal as it is (no text round trip): the same text as from its text;
 - ``Section.ordered`` checks and orders each shape of mapping once: the same mapping, the same errors;
 - the name finder searches its trie in parts and takes the leftmost of their matches: the names the whole trie
-  finds, in any text (tests/test_extract_fast_paths.py checks one text).
+  finds, in any text (tests/test_extract_fast_paths.py checks one text);
+- the publisher's names are looked for only in the lines that hold one: the mentions the whole text gives.
 """
 from __future__ import annotations
 
@@ -123,3 +124,18 @@ def _whole_trie(gazetteer: Gazetteer) -> re.Pattern[str]:
     if id(gazetteer) not in _WHOLE:
         _WHOLE[id(gazetteer)] = re.compile(trie_pattern(gazetteer.names))
     return _WHOLE[id(gazetteer)]
+
+
+PUBLISHER_PIECES = PIECES + ["\n", "\n", "매일경제", "매경", "MK", "Maeil Business", "Tortoise Media", "Tortoise",
+                             "한울일보", "The Eval Herald", "신문", "기자", "."]
+
+
+@given(pieces=st.lists(st.sampled_from(PUBLISHER_PIECES), max_size=16))
+@settings(max_examples=400, deadline=None)
+def test_the_names_of_a_type_are_found_line_by_line_as_in_the_whole_text(gazetteer: Gazetteer,
+                                                                        pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for etype in ("publisher", "country", "company"):
+        assert gazetteer.find_of_type(text, etype) == [m for m in gazetteer.find(text) if m.type == etype]
+        assert gazetteer.may_name(text, etype) is any(
+            n in text for n, k in gazetteer.names.items() if gazetteer.types.get(k, "country") == etype)
