@@ -6,7 +6,8 @@
 - ``Section.ordered`` checks and orders each shape of mapping once: the same mapping, the same errors;
 - the name finder searches its trie in parts and takes the leftmost of their matches: the names the whole trie
   finds, in any text (tests/test_extract_fast_paths.py checks one text);
-- the publisher's names are looked for only in the lines that hold one: the mentions the whole text gives.
+- the publisher's names are looked for only in the lines that hold one: the mentions the whole text gives;
+- a confidence's two-place text is made once per value: the same Decimal, a new object each time.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.extract.draft import _within_limits
+from kg.extract.draft import _confidence, _within_limits
 from kg.extract.resolve import Gazetteer, trie_pattern
 from kg.load import load_registries
 from kg.extract.context import Candidate
@@ -139,3 +140,12 @@ def test_the_names_of_a_type_are_found_line_by_line_as_in_the_whole_text(gazette
         assert gazetteer.find_of_type(text, etype) == [m for m in gazetteer.find(text) if m.type == etype]
         assert gazetteer.may_name(text, etype) is any(
             n in text for n, k in gazetteer.names.items() if gazetteer.types.get(k, "country") == etype)
+
+
+@given(value=st.floats(min_value=0, max_value=2))
+@settings(max_examples=300, deadline=None)
+def test_a_confidence_is_written_as_its_value_rounded_to_two_places(value: float) -> None:
+    for _ in range(2):               # converted, then from the memo: equal, and never the same object
+        first, second = _confidence(value), _confidence(value)
+        assert first == second == Decimal(str(round(value, 2))) and first is not second
+        assert str(first) == str(Decimal(str(round(value, 2))))
