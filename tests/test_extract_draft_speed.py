@@ -7,7 +7,9 @@
 - the name finder searches its trie in parts and takes the leftmost of their matches: the names the whole trie
   finds, in any text (tests/test_extract_fast_paths.py checks one text);
 - the publisher's names are looked for only in the lines that hold one: the mentions the whole text gives;
-- a confidence's two-place text is made once per value: the same Decimal, a new object each time.
+- a confidence's two-place text is made once per value: the same Decimal, a new object each time;
+- the unknown-name and ranking-title patterns skip places where they cannot match: the same matches as the plain
+  patterns.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kg.extract import phrases
 from kg.extract.draft import _confidence, _within_limits
 from kg.extract.resolve import Gazetteer, trie_pattern
 from kg.load import load_registries
@@ -149,3 +152,25 @@ def test_a_confidence_is_written_as_its_value_rounded_to_two_places(value: float
         first, second = _confidence(value), _confidence(value)
         assert first == second == Decimal(str(round(value, 2))) and first is not second
         assert str(first) == str(Decimal(str(round(value, 2))))
+
+
+_OLD_EN_NAME = re.compile(r"(?<![\w’'])((?:[A-Z][\w&’'-]*[A-Za-z0-9]|[A-Z])(?:\s+(?:[A-Z][\w&-]*[A-Za-z0-9]|[A-Z]))*)")
+
+
+@given(text=st.text("AZaz09 &’'-.\n가", max_size=40))
+@settings(max_examples=1000, deadline=None)
+def test_english_names_are_found_where_the_lookbehind_first_pattern_finds_them(text: str) -> None:
+    assert [(m.span(1), m.group(1)) for m in phrases._EN_NAME.finditer(text)] == \
+        [(m.span(1), m.group(1)) for m in _OLD_EN_NAME.finditer(text)]
+
+
+@given(text=st.text("ab가나 .\n(", max_size=50), lo=st.integers(0, 50), hi=st.integers(0, 50))
+@settings(max_examples=1000, deadline=None)
+def test_the_words_before_an_index_word_are_found_as_a_search_from_the_window_start_finds_them(
+        text: str, lo: int, hi: int) -> None:
+    lo, hi = min(lo, hi, len(text)), min(max(lo, hi), len(text))
+    start = phrases.words_from(text, lo, hi)
+    assert lo <= start <= hi
+    fast, slow = phrases._KO_WORDS_BEFORE.search(text, start, hi), phrases._KO_WORDS_BEFORE.search(text, lo, hi)
+    assert (fast and (fast.span(), fast.group(1))) == (slow and (slow.span(), slow.group(1)))
+
