@@ -5,7 +5,11 @@
 - ``kg.schema.canonical_amount`` reads a Decimal as it is (no text round trip): the same text as from its text;
 - ``Section.ordered`` checks and orders each shape of mapping once: the same mapping, the same errors;
 - the name finder searches its trie in parts and takes the leftmost of their matches: the names the whole trie
-  finds, in any text (tests/test_extract_fast_paths.py checks one text).
+  finds, in any text (tests/test_extract_fast_paths.py checks one text);
+- the publisher's names are looked for only in the lines that hold one: the mentions the whole text gives;
+- a confidence's two-place text is made once per value: the same Decimal, a new object each time;
+- the unknown-name and ranking-title patterns skip places where they cannot match: the same matches as the plain
+  patterns.
 """
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.extract.draft import _within_limits
+from kg.extract import phrases
+from kg.extract.draft import _confidence, _within_limits
 from kg.extract.resolve import Gazetteer, trie_pattern
 from kg.load import load_registries
 from kg.extract.context import Candidate
@@ -123,3 +128,49 @@ def _whole_trie(gazetteer: Gazetteer) -> re.Pattern[str]:
     if id(gazetteer) not in _WHOLE:
         _WHOLE[id(gazetteer)] = re.compile(trie_pattern(gazetteer.names))
     return _WHOLE[id(gazetteer)]
+
+
+PUBLISHER_PIECES = PIECES + ["\n", "\n", "매일경제", "매경", "MK", "Maeil Business", "Tortoise Media", "Tortoise",
+                             "한울일보", "The Eval Herald", "신문", "기자", "."]
+
+
+@given(pieces=st.lists(st.sampled_from(PUBLISHER_PIECES), max_size=16))
+@settings(max_examples=400, deadline=None)
+def test_the_names_of_a_type_are_found_line_by_line_as_in_the_whole_text(gazetteer: Gazetteer,
+                                                                        pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for etype in ("publisher", "country", "company"):
+        assert gazetteer.find_of_type(text, etype) == [m for m in gazetteer.find(text) if m.type == etype]
+        assert gazetteer.may_name(text, etype) is any(
+            n in text for n, k in gazetteer.names.items() if gazetteer.types.get(k, "country") == etype)
+
+
+@given(value=st.floats(min_value=0, max_value=2))
+@settings(max_examples=300, deadline=None)
+def test_a_confidence_is_written_as_its_value_rounded_to_two_places(value: float) -> None:
+    for _ in range(2):               # converted, then from the memo: equal, and never the same object
+        first, second = _confidence(value), _confidence(value)
+        assert first == second == Decimal(str(round(value, 2))) and first is not second
+        assert str(first) == str(Decimal(str(round(value, 2))))
+
+
+_OLD_EN_NAME = re.compile(r"(?<![\w’'])((?:[A-Z][\w&’'-]*[A-Za-z0-9]|[A-Z])(?:\s+(?:[A-Z][\w&-]*[A-Za-z0-9]|[A-Z]))*)")
+
+
+@given(text=st.text("AZaz09 &’'-.\n가", max_size=40))
+@settings(max_examples=1000, deadline=None)
+def test_english_names_are_found_where_the_lookbehind_first_pattern_finds_them(text: str) -> None:
+    assert [(m.span(1), m.group(1)) for m in phrases._EN_NAME.finditer(text)] == \
+        [(m.span(1), m.group(1)) for m in _OLD_EN_NAME.finditer(text)]
+
+
+@given(text=st.text("ab가나 .\n(", max_size=50), lo=st.integers(0, 50), hi=st.integers(0, 50))
+@settings(max_examples=1000, deadline=None)
+def test_the_words_before_an_index_word_are_found_as_a_search_from_the_window_start_finds_them(
+        text: str, lo: int, hi: int) -> None:
+    lo, hi = min(lo, hi, len(text)), min(max(lo, hi), len(text))
+    start = phrases.words_from(text, lo, hi)
+    assert lo <= start <= hi
+    fast, slow = phrases._KO_WORDS_BEFORE.search(text, start, hi), phrases._KO_WORDS_BEFORE.search(text, lo, hi)
+    assert (fast and (fast.span(), fast.group(1))) == (slow and (slow.span(), slow.group(1)))
+

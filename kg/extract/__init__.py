@@ -76,9 +76,7 @@ def _publisher(article: ArticleText, gaz: Gazetteer, publisher: str | None) -> t
                 return m.key, None
     counts: dict[str, int] = {}
     text = article.text
-    for m in gaz.find(text) if gaz.may_name(text, "publisher") else []:
-        if m.type != "publisher":
-            continue
+    for m in gaz.find_of_type(text, "publisher"):
         line_start = text.rfind("\n", 0, m.start) + 1
         line_end = text.find("\n", m.end)
         line = text[line_start:line_end if line_end >= 0 else len(text)]

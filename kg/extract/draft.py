@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -23,7 +24,10 @@ from .propose import Proposals
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)
 def slugify(text: str, fallback: str) -> str:
+    """``text`` as a key or an id: lower-case ASCII letters and digits, runs of anything else one hyphen (once per
+    text: a draft asks it of every fact's subject and measure)."""
     slug = _SLUG.sub("-", text.lower()).strip("-")
     return slug or fallback
 
@@ -238,6 +242,17 @@ def _fact_id(c: Candidate, used: set[str]) -> str:
     return fid
 
 
+def _confidence(value: float) -> Decimal:
+    """A confidence as the draft writes it, to two places. A new ``Decimal`` each time (the YAML writer would
+    write one object met twice as an alias), from text rounded once per value (a few dozen values recur)."""
+    return Decimal(_two_places(value))
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _two_places(value: float) -> str:
+    return str(round(value, 2))
+
+
 def fact_dict(c: Candidate, fid: str) -> Doc:
     """The fact as the draft writes it: these values, under the keys and in the order kg.schema declares."""
     s = c.sentence
@@ -268,7 +283,7 @@ def fact_dict(c: Candidate, fid: str) -> Doc:
         d["source"] = c.source
     d["attribution"] = c.attribution if c.source else "none"
     d["evidence"] = EVIDENCE.ordered({"text": s.text, "start": s.start, "end": s.end})
-    d["confidence"] = Decimal(str(round(c.confidence, 2)))
+    d["confidence"] = _confidence(c.confidence)
     if c.note:
         d["note"] = c.note
     return FACT.ordered(d, c.kind)

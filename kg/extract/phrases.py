@@ -245,6 +245,28 @@ _KO_INDEX_HEAD = re.compile(r"(지수|순위|평가|랭킹|인덱스)(?:\s?(?:�
 _KO_WORDS_BEFORE = re.compile(r"((?:[A-Za-z가-힣]+\s?){1,3})$")
 
 
+def words_from(text: str, lo: int, hi: int) -> int:
+    """Where a match of ``_KO_WORDS_BEFORE`` in ``text[lo:hi]`` can begin at the earliest: after the last character
+    before ``hi`` that is neither a letter nor a space, and not before the third run of letters counted back from
+    ``hi`` (a match is at most three words of letters, single spaces between). Searched from there, the regex finds
+    what it finds from ``lo``, without trying (and backtracking over) every place before (a test compares them)."""
+    runs, in_run = 0, False
+    i = hi
+    while i > lo:
+        ch = text[i - 1]
+        if "가" <= ch <= "힣" or "A" <= ch <= "Z" or "a" <= ch <= "z":
+            if not in_run:
+                runs, in_run = runs + 1, True
+                if runs > 3:
+                    return i
+        elif ch.isspace():
+            in_run = False
+        else:
+            return i
+        i -= 1
+    return lo
+
+
 def ranking_ko(text: str, start: int, end: int) -> str | None:
     """The ranking a Korean rank belongs to, named by its title: "'2024년 글로벌 AI지수'", "IMD 국가경쟁력 평가에서"."""
     window = text[start:end]
@@ -257,7 +279,8 @@ def ranking_ko(text: str, start: int, end: int) -> str | None:
         if "에서" in window:
             for head in _KO_INDEX_HEAD.finditer(window):
                 # the words before the index word ("IMD 국가경쟁력 평가에서"), found backwards from it
-                before = _KO_WORDS_BEFORE.search(window, max(0, head.start() - 40), head.start())
+                lo = max(0, head.start() - 40)
+                before = _KO_WORDS_BEFORE.search(window, words_from(window, lo, head.start()), head.start())
                 name = ((before.group(1) if before else "") + head.group(1)).strip()
     if not name:
         return None
@@ -383,7 +406,9 @@ _EN_NOT_NAMES = {"The", "A", "An", "It", "This", "That", "These", "Those", "Its"
                  "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                  "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                  "Sunday", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept"}
-_EN_NAME = re.compile(r"(?<![\w’'])((?:[A-Z][\w&’'-]*[A-Za-z0-9]|[A-Z])(?:\s+(?:[A-Z][\w&-]*[A-Za-z0-9]|[A-Z]))*)")
+# a capital not after a letter, digit or apostrophe (the lookbehind after the capital, so that the regex engine
+# skips to the next capital instead of trying every place), then letters; more capitalised words after spaces
+_EN_NAME = re.compile(r"([A-Z](?<![\w’'][A-Z])(?:[\w&’'-]*[A-Za-z0-9])?(?:\s+(?:[A-Z][\w&-]*[A-Za-z0-9]|[A-Z]))*)")
 _ORG_HEAD = re.compile(r"(?:Research|Institute|University|Agency|Bank|Association|Center|Centre|Foundation|"
                        r"Council|Ministry|Office|Commission|Forum|Group|Intelligence|Insights|대학교?|연구소|연구원|"
                        r"재단|협회|기관|본부|신문|일보|위원회|부|청)$")

@@ -139,15 +139,42 @@ class Gazetteer:
                     add(word, code, "country", weak=True)
         self.names = names
         self._parts = trie_parts(names)
-        self._of_type: dict[str, tuple[str, ...]] = {}
+        self._of_type: dict[str, re.Pattern[str]] = {}
+        # no name spans a line break, so :meth:`find` of a text is :meth:`find` of each of its lines
+        self._by_line = not any("\n" in n for n in names)
+
+    def _type_pattern(self, etype: str) -> re.Pattern[str]:
+        """A regex matching any name of an entity of type ``etype`` (built once per type)."""
+        pattern = self._of_type.get(etype)
+        if pattern is None:
+            pattern = self._of_type[etype] = re.compile(trie_pattern(
+                n for n, k in self.names.items() if self.types.get(k, "country") == etype))
+        return pattern
 
     def may_name(self, text: str, etype: str) -> bool:
         """Whether ``text`` holds a name of an entity of type ``etype`` at all (then :meth:`find` may find one;
-        if not, it finds none of that type): a whole article is searched for its publisher."""
-        words = self._of_type.get(etype)
-        if words is None:
-            words = self._of_type[etype] = tuple(n for n, k in self.names.items() if self.types.get(k, "country") == etype)
-        return any(w in text for w in words)
+        if not, it finds none of that type)."""
+        return self._type_pattern(etype).search(text) is not None
+
+    def find_of_type(self, text: str, etype: str) -> list[Mention]:
+        """The mentions of :meth:`find` that name an entity of type ``etype`` (a whole article is searched for
+        its publisher): ``find`` runs only on the lines holding one of their names. No name spans a line break,
+        and :meth:`_accept` reads a line break as it reads the end of the text, so ``find`` of a text is ``find``
+        of each of its lines (a test compares the two)."""
+        if not self._by_line:
+            return [m for m in self.find(text) if m.type == etype]
+        pattern = self._type_pattern(etype)
+        out: list[Mention] = []
+        hit = pattern.search(text)
+        while hit is not None:
+            start = text.rfind("\n", 0, hit.start()) + 1
+            end = text.find("\n", hit.end())
+            if end < 0:
+                end = len(text)
+            out.extend(Mention(m.key, m.type, m.start + start, m.end + start, m.text)
+                       for m in self.find(text[start:end]) if m.type == etype)
+            hit = pattern.search(text, end)
+        return out
 
     def korean_words(self) -> list[str]:
         """Names to add to the Korean analyser as proper nouns (no spaces, some Hangul)."""

@@ -68,8 +68,10 @@ def find_tables(text: str) -> list[Row]:
         j = i
         shapes: list[tuple[str, re.Match[str]]] = []
         while j < len(lines):
+            if len(lines[j][2]) > 80:        # a paragraph, not a row (most lines: no regex asked)
+                break
             found = _shape(lines[j][2])
-            if found is None or (shapes and found[0] != shapes[0][0]) or len(lines[j][2]) > 80:
+            if found is None or (shapes and found[0] != shapes[0][0]):
                 break
             shapes.append(found)
             j += 1
