@@ -195,8 +195,26 @@ class Gated:
             return None
         return self.pattern.match(text, pos) if endpos is None else self.pattern.match(text, pos, endpos)
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.pattern.finditer(text) if self.may_match(text) else iter(())
+    def search_in(self, text: str, start: int, end: int) -> re.Match[str] | None:
+        """``search(text[start:end])`` (the slice as its own text, matched as before), gated on the words' places
+        in the whole ``text``: a rule asking about windows of one sentence for each figure or name (a clause
+        before it, the words after it) finds the words in the sentence once instead of in every slice."""
+        start = max(start, 0)
+        if not self.may_match(text, start, end):
+            return None
+        return self.pattern.search(text[start:end])
+
+    def match_in(self, text: str, start: int, end: int) -> re.Match[str] | None:
+        """``match(text[start:end])``, gated as :meth:`search_in`."""
+        start = max(start, 0)
+        if not self.may_match(text, start, end):
+            return None
+        return self.pattern.match(text[start:end])
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
+        if not self.may_match(text, pos, endpos):
+            return iter(())
+        return self.pattern.finditer(text, pos) if endpos is None else self.pattern.finditer(text, pos, endpos)
 
     def findall(self, text: str) -> list[Any]:
         return self.pattern.findall(text) if self.may_match(text) else []
