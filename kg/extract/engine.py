@@ -284,11 +284,13 @@ class Engine:
                                     tuple(language.qualifier_words.get(qual, {}).get("after", [])))
                              for qual in ("upper-bound", "lower-bound")}
         self._hits_cache: dict[tuple[int, str], SentenceHits] = {}
+        # the pillars proposed in the article being read (``_pillar``): its proposals and (parent, pillar) → key
+        self._pillars: tuple[Proposals | None, dict[tuple[str, str], str]] = (None, {})
         self._series_of_publisher: dict[str, int] = {}      # how many ranking series each publisher has
         for ranking in registry.rankings.values():
             if ranking.publisher:
                 self._series_of_publisher[ranking.publisher] = self._series_of_publisher.get(ranking.publisher, 0) + 1
-        self._fit_cache: dict[tuple[str, str | None, str | None, str | None], tuple[bool, str | None]] = {}
+        self._fit_cache: dict[tuple[str | None, str | None, str | None], dict[str, tuple[bool, str | None]]] = {}
         self._keyword_tables: dict[int, KeywordTable] = {}    # by the id of ind_keywords / rank_keywords
         # on equal evidence the broader measure (fewer label words) is chosen, not the alphabetically last
         self.breadth = {k: len(_words(item.label.get("en", ""), "en"))
@@ -459,13 +461,17 @@ class Engine:
         return found
 
     def _unit_fits(self, indicator_key: str, q: Quantity, sentence_text: str) -> tuple[bool, str | None]:
-        """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None). Decided by
-        the figure's unit, kind and counter alone, so asked once per engine for each of these."""
-        ck = (indicator_key, q.unit, q.kind, q.counter)
-        fit = self._fit_cache.get(ck)
-        if fit is None:
-            fit = self._fit_cache[ck] = self._unit_fit(indicator_key, q)
-        return fit
+        """Does the figure's counter fit the indicator's unit? Returns (fits, explicit unit or None)."""
+        return self.unit_fits(q)[indicator_key]
+
+    def unit_fits(self, q: Quantity) -> dict[str, tuple[bool, str | None]]:
+        """``_unit_fits`` of the figure for every indicator: decided by the figure's unit, kind and counter alone,
+        so one table per engine for each of these (a figure's reader looks up every indicator its words name)."""
+        ck = (q.unit, q.kind, q.counter)
+        table = self._fit_cache.get(ck)
+        if table is None:
+            table = self._fit_cache[ck] = {key: self._unit_fit(key, q) for key in self.registry.indicators}
+        return table
 
     def _unit_fit(self, indicator_key: str, q: Quantity) -> tuple[bool, str | None]:
         ind = self.registry.indicators[indicator_key]
@@ -701,6 +707,17 @@ class Engine:
         return key
 
     def _pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
+        """The proposed ranking of a pillar of ``parent``; asked again for every rank of it, answered once per
+        article (the same name always gives the key it gave first)."""
+        memo = self._pillars
+        if memo[0] is not proposals:
+            memo = self._pillars = (proposals, {})
+        key = memo[1].get((parent, pillar))
+        if key is None:
+            key = memo[1][(parent, pillar)] = self._new_pillar(parent, pillar, proposals)
+        return key
+
+    def _new_pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
         note = "proposed by kg extract: a pillar of a ranking the article names; check the name"
         if parent in self.registry.rankings:
             p = self.registry.rankings[parent]

@@ -48,7 +48,7 @@ _CLAUSE_STOP = re.compile(r"[,;:]|\s(?:but|while|whereas|and)\s")
 _FIGURE_AFTER_RANK = re.compile(r"\s*(?:place|spot|position)?,?\s+(?:with|at|on)\b[^;:]{0,60}", re.IGNORECASE)
 
 # the languages' ``score_context``, ``score_bound``, ``out_of_before`` (kg/extract/languages.py)
-_SCORE_CONTEXT = re.compile(alternatives("score_context"), re.IGNORECASE)
+_SCORE_CONTEXT = gated(alternatives("score_context"), re.IGNORECASE)
 _SCORE_BOUND = re.compile(alternatives("score_bound"), re.IGNORECASE)
 _OUT_OF_BEFORE = gated(alternatives("out_of_before"), re.IGNORECASE)
 
@@ -57,6 +57,17 @@ _OUT_OF_BEFORE = gated(alternatives("out_of_before"), re.IGNORECASE)
 _POINTS_AFTER = re.compile(alternatives("points_after"), re.IGNORECASE)   # the languages' ``points_after``
 _RANGE_AFTER = re.compile(alternatives("range_after"))       # the languages' ``range_after``
 _SHORT_AFTER = re.compile(alternatives("short_after"))       # the languages' ``short_after``
+
+
+def best(scores: dict[str, float], breadth: dict[str, int]) -> str:
+    """The key of the highest score (to six decimals); on equal scores the broader measure (fewer label words),
+    then the alphabetically last key: ``max(scores, key=lambda k: (round(scores[k], 6), -breadth[k], k))``, with
+    the tie-break asked only of the keys that tie (most scores have one key on top)."""
+    top = round(max(scores.values()), 6)     # round is monotonic: the best rounded score is the best score rounded
+    tied = [k for k, v in scores.items() if round(v, 6) == top]
+    if len(tied) == 1:
+        return tied[0]
+    return max(tied, key=lambda k: (-breadth[k], k))
 
 
 class _RankBase(TypedDict):
@@ -163,7 +174,7 @@ class RankReader:
                 scores[current[0]] = scores.get(current[0], 0.0) + MEASURE["current"]
             scores = eng._narrowest(scores, s.text[win[0]:rules.near_end(s.text, r, win[1])], eng.parent,
                                      eng.distinctive)
-            series = max(scores, key=lambda k: (round(scores[k], 6), -eng.breadth[k], k)) if scores else None
+            series = best(scores, eng.breadth) if scores else None
             carried_in = False
             if fits_current and current is not None and series == current[0] and not own_words:
                 carried_in = True
@@ -315,8 +326,9 @@ class QuantityReader:
                 scores[criterion] += MEASURE["current"]  # the ranking the article is about orders by this measure
             fitting = {}
             change = q.unit == "percent" and rules.is_change(s.text, q)
+            unit_fits = eng.unit_fits(q)
             for key, score in scores.items():
-                fits, unit = eng._unit_fits(key, q, s.text)
+                fits, unit = unit_fits[key]
                 if not fits:
                     continue
                 if q.unit == "percent" and change != (key in eng.change_indicators):
@@ -339,7 +351,7 @@ class QuantityReader:
                     indicator = st.current_indicator
                     conf *= FACTOR["carried_measure"]
             elif fitting:
-                indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -eng.breadth[k], k))
+                indicator = best({k: v[0] for k, v in fitting.items()}, eng.breadth)
                 if not s.headline:
                     st.current_indicator = indicator
             unit = fitting[indicator][1] if indicator else None
