@@ -34,7 +34,8 @@ def _label(registry: Registry, proposals: Proposals, indicator: str, lang: str) 
 
 
 def _criterion(rank: Candidate, candidates: list[Candidate]) -> Candidate | None:
-    """The holder's figure in the rank's sentence: the first after the rank, else the nearest before it."""
+    """The holder's figure in the rank's sentence (``candidates``: the figures of that sentence): the first after
+    the rank, else the nearest before it."""
     own = [c for c in candidates if c.kind == "observation" and c.sentence is rank.sentence
            and c.subject == rank.subject and c.measure is not None and c.problem is None]
     after = [c for c in own if c.span[0] >= rank.span[1]]
@@ -53,7 +54,7 @@ _FIGURE_TO_RANK = re.compile(r"[^,;.\d]{0,30}")
 def _changed_criterion(rank: Candidate, candidates: list[Candidate], registry: Registry,
                        proposals: Proposals, lang: str) -> Candidate | None:
     """"상승률은 1.2%로 OECD 국가 중 9위": a rank stated right after its holder's rate of change ranks that rate,
-    not the level the registry ranking orders by."""
+    not the level the registry ranking orders by (``candidates``: the figures of the rank's sentence)."""
     series = registry.rankings.get(rank.measure or "")
     entry = proposals.entries["rankings"].get(rank.measure or "")
     if series is not None:
@@ -84,9 +85,14 @@ def _changed_criterion(rank: Candidate, candidates: list[Candidate], registry: R
 def rank_by_figures(candidates: list[Candidate], registry: Registry, proposals: Proposals, lang: str) -> None:
     """Give every rank left without a ranking the proposed ranking of its holder's figure, and a rank of a
     rate of change the ranking of that rate (in place)."""
+    # the figures of each sentence, in order: a rank looks only at its own sentence's (only ranks change below)
+    figures: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        if c.kind == "observation":
+            figures.setdefault(id(c.sentence), []).append(c)
     for rank in candidates:
         if rank.kind == "rank" and rank.problem is None and rank.subject is not None:
-            changed = _changed_criterion(rank, candidates, registry, proposals, lang)
+            changed = _changed_criterion(rank, figures.get(id(rank.sentence), []), registry, proposals, lang)
             label = _label(registry, proposals, changed.measure, lang) \
                 if changed is not None and changed.measure is not None else None
             if changed is not None and changed.measure is not None and label:
@@ -100,7 +106,7 @@ def rank_by_figures(candidates: list[Candidate], registry: Registry, proposals: 
             continue
         if rank.kind != "rank" or rank.problem != NO_SERIES or rank.subject is None:
             continue
-        figure = _criterion(rank, candidates)
+        figure = _criterion(rank, figures.get(id(rank.sentence), []))
         if figure is None or figure.measure is None:
             continue
         label = _label(registry, proposals, figure.measure, lang)
