@@ -145,28 +145,25 @@ class SentenceHits:
             return {}
         if not self.fold:           # the window in the text without its spaces
             a, stop = a - text.count(" ", 0, a), stop - text.count(" ", 0, stop)
-        inside: list[str] = []      # words in the window
-        counted: set[str] = set()   # ... with a word boundary before them in the window
+        # the words in the window with a word boundary before them there: only rows with one of them score
+        counted: set[str] = set()
         for w, size, found in self.places:
             last = stop - size
             for p, ok in found:
                 if p > last:
                     break
-                if p >= a:
-                    if not inside or inside[-1] != w:
-                        inside.append(w)
-                    if ok or p == a:
-                        counted.add(w)
-                        break
+                if p >= a and (ok or p == a):
+                    counted.add(w)
+                    break
         out: dict[str, float] = {}
-        if inside:
+        if counted:
             vocabulary, rows_here = self.vocabulary, self.rows_here
-            for i in sorted({i for w in inside for i in vocabulary[w]}):
+            for i in sorted({i for w in counted for i in vocabulary[w]}):
                 key, row = rows_here[i]
                 total = 0.0
                 matched: set[str] = set()
                 for lw, wt, containers in row:   # longest first; a word inside a match counts once
-                    if lw in counted and not (containers and any(c in matched for c in containers)):
+                    if lw in counted and (not containers or matched.isdisjoint(containers)):
                         matched.add(lw)
                         total += wt
                 if total > 0:
