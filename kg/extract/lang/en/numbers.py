@@ -44,6 +44,9 @@ QUANTITY_RE = re.compile(
 NUMBER_RE = re.compile(rf"(?P<num>{_DIGITS})(?P<scale>{_SCALE})?", re.IGNORECASE)
 ORDINAL_RE = re.compile(r"(?<![\w.,])(?:No\.\s?)?(\d{1,3})(?:st|nd|rd|th)\b|\bNo\.\s?(\d{1,3})\b|"
                         r"\b(?:[Nn]umber|[Nn]o\.)\s(\d{1,2})\b")
+# what every match of ORDINAL_RE holds: a digit with its suffix, "No." / "no." or "umber" (a cheap test of a sentence
+# before its runs of digits are tried one by one)
+_ORDINAL_HINT = re.compile(r"\d(?:st|nd|rd|th)|[Nn]o\.|umber")
 WORD_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
                  "eighth": 8, "ninth": 9, "tenth": 10}
 WORD_ORDINAL_RE = gated(r"\b(" + "|".join(WORD_ORDINALS) + r")\b", re.IGNORECASE)
@@ -229,7 +232,7 @@ def find_en_ranks(text: str) -> list[RankMention]:
     out = []
     digits = _ANY_DIGIT.search(text) is not None
     dates = date_spans(text) if digits else ()
-    for m in _ordinal_matches(text) if digits else ():
+    for m in _ordinal_matches(text) if digits and _ORDINAL_HINT.search(text) else ():
         n = int(m.group(1) or m.group(2) or m.group(3))
         if n > 0 and not _not_a_place(text, m.start(), m.end()) and not any(a <= m.start() < b for a, b in dates):
             out.append(RankMention(n, m.start(), m.end(), m.group(0)))

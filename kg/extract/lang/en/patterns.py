@@ -55,7 +55,7 @@ _OTHERS_AFTER = re.compile(r"^\s*(?:place|position|spot)?,?\s*(?:behind|after|tr
 _OTHERS_BEFORE = re.compile(r"(?:behind|after|trailing|following)\s+(?:only\s+)?$")
 _OUT_OF_AFTER = re.compile(r"^\s*(?:place|position|spot)?\s*(?:out\s+of|of|among)\s+(?:the\s+)?(\d+)")
 _OUT_OF_BEFORE = re.compile(r"\b(?:[Oo]f|[Aa]mong|[Oo]ut of)\s+(?:the\s+)?(\d+)\b[^.;]{0,40}$")
-_YEAR = re.compile(r"\b(?:in\s+|for\s+)?((?:19|20)\d\d)\b|\blast year\b|\bthis year\b|\ba year earlier\b|"
+_YEAR = gated(r"\b(?:in\s+|for\s+)?((?:19|20)\d\d)\b|\blast year\b|\bthis year\b|\ba year earlier\b|"
                    r"\bthe previous year\b|\ba year ago\b|\bthe year before\b")
 _LIST_SEP = re.compile(r"^\s*(?:,|,?\s*and|&|/)\s*(?:the\s+)?$")
 _LIST_GAP = re.compile(r"^\s*(?:—|–|-|\))?\s*(?:are|were|is|was|sit|sits|sat|remain|remained|qualify as|qualified as|count as|"
@@ -76,7 +76,7 @@ _POSSESSIVE_DOC = gated(r"^(?:'s|’s)\s+(?:[\w-]+\s+){0,4}?(?:report|index|surv
 _EN_TITLES = (r"chief executive officer|chief executive|chief technology officer|CEO|CTO|president|chairman|"
               r"chairwoman|chair|founder|co-founder|professor|minister|director|head|vice president|analyst|"
               r"senior analyst|researcher|spokesperson|spokesman|spokeswoman")
-_STRONG = re.compile(r",?\s+(?:but|while|whereas|although)\s+|;")
+_STRONG = gated(r",?\s+(?:but|while|whereas|although)\s+|;")
 _NEAR_AFTER = re.compile(r"(?:\s+(?:place|position|spot))?(?:\s+overall\b|,?\s+(?:in|for|on)\s+(?:the\s+)?"
                          r"(?:[\w-]+(?:\s|$)){1,3})?")
 _BOUND_BEFORE = gated(r"\b(?:fewer than|less than|more than|over|at least|up to|under|as many as|as much as|"
@@ -160,7 +160,8 @@ _GOAL = gated(r"\b(?:target|goal|ambition|aim) of\s+(?:about\s+|around\s+|some\s
                    r"\b(?:aims?|aiming|aimed|plans?|planning|wants?|seeks?|hopes?|goal is|target is|intends?)\s+"
                    r"(?:to achieve|to reach|to hit)\s+(?:about\s+|around\s+)?"
                    r"(?:sales|revenue|revenues|exports|output)?\s*(?:of\s+)?(?:US)?[$€£¥]?\s?$", re.IGNORECASE)
-_GOAL_AFTER = re.compile(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(?:met|hit|reached))", re.IGNORECASE)
+_BY_YEAR = re.compile(r"\b(?:by|until|through)\s((?:19|20)\d\d)\b")    # "by 2030": a year ahead
+_GOAL_AFTER = gated(r"[^.;]{0,30}?\b(?:target|goal)\b(?!\s+(?:was|were)\s+(?:met|hit|reached))", re.IGNORECASE)
 _NOT_RANK = gated(r"\b(?:no longer|not|never|lost|loses|lose|ceded|cedes|gave up|surrendered|relinquished)\s+"
                        r"(?:\w+\s+){0,2}$")
 _CLAUSE = re.compile(r"[;:]|,\s(?:but|while|and|whereas)\s")
@@ -491,7 +492,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
         # "the 580,000 in the United States"; "against 2.1 million in the European Union": a compared figure;
         # "compared to 172 in the U.S. and 161 in China": the list goes on after "and"
         wide = is_amount and bool(_THE_BEFORE.search(text[max(0, start - 5):start])
-                                  or _COMPARED_END.search(text[max(0, start - 30):start])
+                                  or _COMPARED_END.search_in(text, start - 30, start)
                                   or (_LIST_GOES_ON.search(text[max(0, start - 12):start])
                                       and _COMPARED_WORD.search(text[:start])))
         of = (_HOLDER_FOR_IN if wide else _HOLDER_FOR).match(text[end:end + 40])
@@ -524,23 +525,22 @@ class EnglishRules(QuotedSpeakers, TableReader):
                 return "an amount written without the scale word the others of its list have; check it"
         if _GAP_BEFORE.search(text, max(0, q.start - 50), q.start):
             return "a difference between two values (a gap or margin), not a value"
-        if _BOUND_BEFORE.search(before) and not re.search(r"\bjust\s+(?:over|under)\s*$", before, re.IGNORECASE):
+        if _BOUND_BEFORE.search_in(text, q.start - 24, q.start) and not re.search(r"\bjust\s+(?:over|under)\s*$", before, re.IGNORECASE):
             return "a bound (more or less than the figure), not a value"
         if _DIFF_AFTER.match(after):
             return "a difference between two values, not a value"
-        if _GOAL.search(text[max(0, q.start - 60):q.start]) or _GOAL_AFTER.match(text, q.end):
+        if _GOAL.search_in(text, q.start - 60, q.start) or _GOAL_AFTER.match(text, q.end):
             return "a target or plan, not a value"          # "a target of $10 billion in sales" (money too)
         if _says(_FORECASTER, text) and not _says(_TARGET, text) \
-                and not _GOAL.search(text[max(0, q.start - 60):q.start]):
+                and not _GOAL.search_in(text, q.start - 60, q.start):
             return None       # "Omdia forecasts the market will expand to $900 billion by 2030": a forecast
-        if _RAISE_TO.search(text[max(0, q.start - 80):q.start]) and _says(_FUTURE, text):
+        if _RAISE_TO.search_in(text, q.start - 80, q.start) and _says(_FUTURE, text):
             return "a target or plan, not a value"
         if q.kind != "currency":
             clause_start = max([0] + [m.end() for m in _CLAUSE.finditer(text, 0, q.start)])
-            clause = text[clause_start:]
-            if _TARGET.search(clause[:q.end - clause_start + 60]):
+            if _TARGET.search_in(text, clause_start, q.end + 60):      # the clause to 60 characters after
                 return "a target or plan, not a value"
-            by = re.search(r"\b(?:by|until|through)\s((?:19|20)\d\d)\b", text[q.end:q.end + 50])
+            by = _BY_YEAR.search(text[q.end:q.end + 50])
             if by and int(by.group(1)) > year:
                 return "a target or plan, not a value"
         return None
@@ -557,7 +557,9 @@ class EnglishRules(QuotedSpeakers, TableReader):
             tail = text[m.end:m.end + 60]
             if _SELF_REPORT.match(tail):
                 continue                      # "xAI said its cluster had reached …": subject and source (self_source)
-            if (_ACCORDING.search(head) and not _PASSIVE_BY.search(head)) or _POSSESSIVE_DOC.match(tail) or _SAID.match(tail):
+            # the gated patterns are asked about the slices through the sentence's words (found once per sentence)
+            if (_ACCORDING.search(head) and not _PASSIVE_BY.search_in(text, m.start - 30, m.start)) \
+                    or _POSSESSIVE_DOC.match_in(text, m.end, m.end + 60) or _SAID.match_in(text, m.end, m.end + 60):
                 marks.append((m.start, m, "sentence"))
         return marks
 
@@ -593,8 +595,9 @@ class EnglishRules(QuotedSpeakers, TableReader):
 
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
+        bracket = "(" in text                 # most sentences have none to be inside of
         for m in _SEGMENT.finditer(text, 0, pos):
-            if text.count("(", 0, m.start()) > text.count(")", 0, m.start()):
+            if bracket and text.count("(", 0, m.start()) > text.count(")", 0, m.start()):
                 continue
             if m.group(0).strip() == "and" and _VERB_AFTER_AND.match(text, m.end()):
                 continue        # "the Netherlands also experienced a decline and fell to ninth": one subject

@@ -326,13 +326,13 @@ class KoreanRules(QuotedSpeakers, TableReader):
         prepared = self._prepared.pop((text, body_end), None)
         lines, rows, by_text, pieces, analysed = prepared if prepared is not None else self._prepare(text, body_end)
         self._rows = by_text            # the table rows of this article (a prefetch may have scanned another since)
-        split: dict[int, list[tuple[int, int, list[Any]]]] = {}
+        # each analysed piece: kiwipiepy's sentences in it (start, end, morphemes at offsets in the piece) and the
+        # piece's start in its line
+        split: dict[int, tuple[list[tuple[int, int, list[Any]]], int]] = {}
         if analysed:
             batch = analyse(self.user_words, [lines[pieces[j][0]][1][pieces[j][1]:pieces[j][2]] for j in analysed])
             for j, sents in zip(analysed, batch, strict=True):
-                a = pieces[j][1]
-                split[j] = [(a + x0, a + x1, [(a + t0, n, form, tag) for t0, n, form, tag in tokens])
-                            for x0, x1, tokens in sents]
+                split[j] = (sents, pieces[j][1])
         out: list[Sentence] = []
         para = -1
         last_line = -1
@@ -346,14 +346,17 @@ class KoreanRules(QuotedSpeakers, TableReader):
                 end = line.rstrip()
                 headline = not (end[-1:] in _LINE_ENDS or (end[-1:] in _CLOSING_QUOTES and end[-2:-1] in _LINE_ENDS)) \
                     and len(line) < 80 and offset not in rows
-            for a, b, tokens in split.get(j, [(a0, b0, [])]):
+            sents, shift = split.get(j, ([(a0, b0, [])], 0))
+            for x0, x1, tokens in sents:
+                a, b = shift + x0, shift + x1
                 seg = line[a:b]
                 lead = len(seg) - len(seg.lstrip())
                 a2, b2 = a + lead, a + len(seg.rstrip())
                 if b2 <= a2:
                     continue
-                nouns = [(t0 - a2, t0 - a2 + n, form, tag) for t0, n, form, tag in tokens
-                         if a2 <= t0 and t0 + n <= b2]
+                # the morphemes inside the stripped sentence, at offsets in it (their offsets are in the piece)
+                lo, hi, d = a2 - shift, b2 - shift, shift - a2
+                nouns = [(t0 + d, t0 + d + n, form, tag) for t0, n, form, tag in tokens if lo <= t0 and t0 + n <= hi]
                 out.append(Sentence(offset + a2, offset + b2, line[a2:b2], para, headline, nouns))
         return out
 
@@ -572,10 +575,12 @@ class KoreanRules(QuotedSpeakers, TableReader):
             if first:
                 marks.append((first[0].start, first[0], "sentence"))
         for m in sources:
-            tail = text[m.end:m.end + 60]
-            if _BASIS.match(tail) or _PAREN_BY.match(tail) or _FORWARD_BY.match(tail):
+            # the 60 characters after the name, through the sentence's words (found once per sentence)
+            e, e60 = m.end, m.end + 60
+            if _BASIS.match_in(text, e, e60) or _PAREN_BY.match_in(text, e, e60) or _FORWARD_BY.match_in(text, e, e60):
                 marks.append((m.start, m, "forward"))
-            elif _STATED_BY.match(tail) and not tail.startswith("의") and not (final and first and m is not first[0]):
+            elif _STATED_BY.match_in(text, e, e60) and not text.startswith("의", e) \
+                    and not (final and first and m is not first[0]):
                 marks.append((m.start, m, "sentence"))
         marks.sort(key=lambda t: t[0])
         seen = set()
@@ -617,6 +622,10 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
+        if "(" not in text:                    # no bracket to be inside of (most sentences): the last mark
+            for m in _SEGMENT.finditer(text, 0, pos):
+                start = m.end()
+            return start
         for m in _SEGMENT.finditer(text, 0, pos):
             inside = text.count("(", 0, m.start()) > text.count(")", 0, m.start())
             if not inside:
