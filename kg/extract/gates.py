@@ -126,7 +126,7 @@ def _lowered(text: str) -> tuple[str, bool]:
 class Gated:
     """A compiled pattern searched only in texts that hold one of its :func:`literal_words`."""
 
-    __slots__ = ("_places", "fold", "pattern", "words")
+    __slots__ = ("_places", "_whole", "fold", "pattern", "words")
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern
@@ -135,6 +135,7 @@ class Gated:
         # the text asked about last in windows, and where its words are in it ((start, end) of each occurrence;
         # one tuple, replaced whole)
         self._places: tuple[str | None, list[tuple[int, int]] | None] = (None, [])
+        self._whole: tuple[str | None, bool] = (None, True)     # the text asked last whole, and may_match of it
 
     def may_match(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
         """False only when no match can be in ``text`` (between ``pos`` and ``endpos``, where a match of
@@ -196,20 +197,25 @@ class Gated:
         return self.pattern.match(text, pos) if endpos is None else self.pattern.match(text, pos, endpos)
 
     def search_in(self, text: str, start: int, end: int) -> re.Match[str] | None:
-        """``search(text[start:end])`` (the slice as its own text, matched as before), gated on the words' places
-        in the whole ``text``: a rule asking about windows of one sentence for each figure or name (a clause
-        before it, the words after it) finds the words in the sentence once instead of in every slice."""
-        start = max(start, 0)
-        if not self.may_match(text, start, end):
+        """``search(text[start:end])`` (the slice as its own text, matched as before), not tried when the whole
+        ``text`` holds none of the words: a rule asking about slices of one sentence for each figure or name (a
+        clause before it, the words after it) tests the sentence once instead of every slice."""
+        if not self.in_text(text):
             return None
-        return self.pattern.search(text[start:end])
+        return self.search(text[max(start, 0):end])
 
     def match_in(self, text: str, start: int, end: int) -> re.Match[str] | None:
         """``match(text[start:end])``, gated as :meth:`search_in`."""
-        start = max(start, 0)
-        if not self.may_match(text, start, end):
+        if not self.in_text(text):
             return None
-        return self.pattern.match(text[start:end])
+        return self.match(text[max(start, 0):end])
+
+    def in_text(self, text: str) -> bool:
+        """``may_match(text)``, remembered for the text asked last (one tuple, replaced whole)."""
+        last = self._whole
+        if last[0] is not text:
+            last = self._whole = (text, self.may_match(text))
+        return last[1]
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
         if not self.may_match(text, pos, endpos):
