@@ -2,7 +2,6 @@
 
 - a gated pattern asked about a slice of a sentence (``search_in`` / ``match_in``) finds what the pattern finds in
   that slice, and ``finditer`` in a window what the pattern finds there;
-- a measure is chosen as ``max`` with the full key chose it (``readers.best``);
 - English ordinals are looked for only in sentences holding a suffixed digit, "No." or "number": the same ranks;
 - a figure's unit fit is read from one table per unit, kind and counter: what the fit of each indicator says.
 """
@@ -23,7 +22,6 @@ from kg.extract import _engine
 from kg.extract.figures import Quantity
 from kg.extract.gates import Gated
 from kg.extract.lang.en import numbers as en_numbers
-from kg.extract.readers import best
 from kg.load import load_registries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,14 +61,6 @@ def test_slices_and_windows_of_a_sentence_find_what_the_pattern_finds(data) -> N
         found = gate.finditer(text, start) if endpos is None else gate.finditer(text, start, endpos)
         plain = gate.pattern.finditer(text, start) if endpos is None else gate.pattern.finditer(text, start, endpos)
         assert [(m.span(), m.groups()) for m in found] == [(m.span(), m.groups()) for m in plain], name
-
-
-@given(scores=st.dictionaries(st.sampled_from("abcdefg"), st.sampled_from([0.5, 1.0, 1.0000001, 2.25, 0.1 + 0.2, 0.3])
-                              | st.floats(0, 5, allow_nan=False), min_size=1),
-       breadth=st.fixed_dictionaries({k: st.integers(0, 3) for k in "abcdefg"}))
-@settings(max_examples=500, deadline=None)
-def test_the_best_measure_is_the_one_the_full_key_chooses(scores: dict[str, float], breadth: dict[str, int]) -> None:
-    assert best(scores, breadth) == max(scores, key=lambda k: (round(scores[k], 6), -breadth[k], k))
 
 
 @given(text=st.lists(st.sampled_from(["1st", "22nd", "3rd", "4th", "No. 5", "no. 6", "number 7", "Number 8", "th",

@@ -284,8 +284,6 @@ class Engine:
                                     tuple(language.qualifier_words.get(qual, {}).get("after", [])))
                              for qual in ("upper-bound", "lower-bound")}
         self._hits_cache: dict[tuple[int, str], SentenceHits] = {}
-        # the pillars proposed in the article being read (``_pillar``): its proposals and (parent, pillar) → key
-        self._pillars: tuple[Proposals | None, dict[tuple[str, str], str]] = (None, {})
         self._series_of_publisher: dict[str, int] = {}      # how many ranking series each publisher has
         for ranking in registry.rankings.values():
             if ranking.publisher:
@@ -707,17 +705,6 @@ class Engine:
         return key
 
     def _pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
-        """The proposed ranking of a pillar of ``parent``; asked again for every rank of it, answered once per
-        article (the same name always gives the key it gave first)."""
-        memo = self._pillars
-        if memo[0] is not proposals:
-            memo = self._pillars = (proposals, {})
-        key = memo[1].get((parent, pillar))
-        if key is None:
-            key = memo[1][(parent, pillar)] = self._new_pillar(parent, pillar, proposals)
-        return key
-
-    def _new_pillar(self, parent: str, pillar: str, proposals: Proposals) -> str:
         note = "proposed by kg extract: a pillar of a ranking the article names; check the name"
         if parent in self.registry.rankings:
             p = self.registry.rankings[parent]

@@ -59,17 +59,6 @@ _RANGE_AFTER = re.compile(alternatives("range_after"))       # the languages' ``
 _SHORT_AFTER = re.compile(alternatives("short_after"))       # the languages' ``short_after``
 
 
-def best(scores: dict[str, float], breadth: dict[str, int]) -> str:
-    """The key of the highest score (to six decimals); on equal scores the broader measure (fewer label words),
-    then the alphabetically last key: ``max(scores, key=lambda k: (round(scores[k], 6), -breadth[k], k))``, with
-    the tie-break asked only of the keys that tie (most scores have one key on top)."""
-    top = round(max(scores.values()), 6)     # round is monotonic: the best rounded score is the best score rounded
-    tied = [k for k, v in scores.items() if round(v, 6) == top]
-    if len(tied) == 1:
-        return tied[0]
-    return max(tied, key=lambda k: (-breadth[k], k))
-
-
 class _RankBase(TypedDict):
     """The fields a rank and the ranks inferred beside it share (Candidate's keywords)."""
 
@@ -174,7 +163,7 @@ class RankReader:
                 scores[current[0]] = scores.get(current[0], 0.0) + MEASURE["current"]
             scores = eng._narrowest(scores, s.text[win[0]:rules.near_end(s.text, r, win[1])], eng.parent,
                                      eng.distinctive)
-            series = best(scores, eng.breadth) if scores else None
+            series = max(scores, key=lambda k: (round(scores[k], 6), -eng.breadth[k], k)) if scores else None
             carried_in = False
             if fits_current and current is not None and series == current[0] and not own_words:
                 carried_in = True
@@ -351,7 +340,7 @@ class QuantityReader:
                     indicator = st.current_indicator
                     conf *= FACTOR["carried_measure"]
             elif fitting:
-                indicator = best({k: v[0] for k, v in fitting.items()}, eng.breadth)
+                indicator = max(fitting, key=lambda k: (round(fitting[k][0], 6), -eng.breadth[k], k))
                 if not s.headline:
                     st.current_indicator = indicator
             unit = fitting[indicator][1] if indicator else None

@@ -595,9 +595,8 @@ class EnglishRules(QuotedSpeakers, TableReader):
 
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
-        bracket = "(" in text                 # most sentences have none to be inside of
         for m in _SEGMENT.finditer(text, 0, pos):
-            if bracket and text.count("(", 0, m.start()) > text.count(")", 0, m.start()):
+            if text.count("(", 0, m.start()) > text.count(")", 0, m.start()):
                 continue
             if m.group(0).strip() == "and" and _VERB_AFTER_AND.match(text, m.end()):
                 continue        # "the Netherlands also experienced a decline and fell to ninth": one subject

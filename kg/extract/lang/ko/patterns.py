@@ -622,10 +622,6 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
-        if "(" not in text:                    # no bracket to be inside of (most sentences): the last mark
-            for m in _SEGMENT.finditer(text, 0, pos):
-                start = m.end()
-            return start
         for m in _SEGMENT.finditer(text, 0, pos):
             inside = text.count("(", 0, m.start()) > text.count(")", 0, m.start())
             if not inside:
