@@ -76,3 +76,17 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     if not folder.exists():
         return {}
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def update_through_endpoint(store: Path, update: str) -> None:
+    """Run a SPARQL update on ``store`` through ``kg serve --allow-updates`` (one worker), as a client would."""
+    import urllib.request
+
+    from kg.serve import ServeConfig, SparqlServer
+
+    config = ServeConfig(store_path=store, port=0, timeout=30, workers=1, allow_updates=True)
+    with SparqlServer(config).start() as server:
+        request = urllib.request.Request(server.url + "sparql", data=update.encode(),
+                                         headers={"Content-Type": "application/sparql-update"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 204

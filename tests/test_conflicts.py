@@ -18,6 +18,7 @@ from kg.query import find_query, indexed_text, parse_header, run_saved, text_for
 from kg.serve import ServeConfig, SparqlServer
 from kg.store import KgStore
 from kg.vocab import DEFAULT_BASE, NKGI
+from kgtest import update_through_endpoint
 
 SAVED = find_query("conflicting-figures")
 OLD_TEXT = SAVED.text                      # portable: computed from the facts
@@ -139,13 +140,7 @@ def test_an_update_through_the_endpoint_recomputes_the_cells(built, tmp_path):
     shutil.copytree(built["store"], store)
     with KgStore(store, read_only=True) as before:
         first = run_saved(before, "conflicting-figures").records()[0]
-    update = f"DELETE WHERE {{ GRAPH ?g {{ <{first['fact_b']}> ?p ?o }} }}".encode()
-    config = ServeConfig(store_path=store, port=0, timeout=30, workers=1, allow_updates=True)
-    with SparqlServer(config).start() as server:
-        request = urllib.request.Request(server.url + "sparql", data=update,
-                                         headers={"Content-Type": "application/sparql-update"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            assert response.status == 204
+    update_through_endpoint(store, f"DELETE WHERE {{ GRAPH ?g {{ <{first['fact_b']}> ?p ?o }} }}")
     new, old = _both(store)
     assert new == old
     assert all(str(row[16]) != f"<{first['fact_b']}>" for row in new)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import urllib.request
 from pathlib import Path
 
 import pyoxigraph
@@ -17,9 +16,9 @@ from kg.build import build
 from kg.conflicts import Index
 from kg.mapping import Iris
 from kg.query import find_query, indexed_text, run_saved, text_for
-from kg.serve import ServeConfig, SparqlServer
 from kg.store import KgStore
 from kg.vocab import DEFAULT_BASE, NKG, NKGI
+from kgtest import update_through_endpoint
 
 SAVED = find_query("implied-only-facts")
 PORTABLE = SAVED.text
@@ -123,6 +122,17 @@ def _kinds(store_path: Path, facts: set[str]) -> set[str]:
     return {t.value.rpartition("#")[2] for f, t in rows if f.value in facts}
 
 
+def _without_layout(built: Path, store: Path, entries: str) -> Path:
+    """A copy of ``built`` whose conflicts graph looks written by code of another layout: its version and its
+    ``nkgi:ENTRIES`` entries taken out."""
+    shutil.copytree(built, store)
+    graph = Iris(DEFAULT_BASE).conflicts_graph()
+    with KgStore(store) as writer:
+        writer.db.update(f"DELETE WHERE {{ GRAPH <{graph.value}> {{ ?e <{NKGI}{entries}> ?f }} }} ; "
+                         f"DELETE WHERE {{ GRAPH <{graph.value}> {{ ?v <{NKGI}version> ?n }} }}")
+    return store
+
+
 def test_the_rows_are_those_computed_from_the_facts(built):
     new, old = _both(built)
     assert new == old and len(new) > 20
@@ -197,13 +207,7 @@ def test_an_update_through_the_endpoint_recomputes_the_backing(built, tmp_path):
     store = tmp_path / "store"
     shutil.copytree(built, store)
     backing, backed = _stated_backing(store)
-    update = f"DELETE WHERE {{ GRAPH ?g {{ <{backing}> ?p ?o }} }}".encode()
-    config = ServeConfig(store_path=store, port=0, timeout=30, workers=1, allow_updates=True)
-    with SparqlServer(config).start() as server:
-        request = urllib.request.Request(server.url + "sparql", data=update,
-                                         headers={"Content-Type": "application/sparql-update"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            assert response.status == 204
+    update_through_endpoint(store, f"DELETE WHERE {{ GRAPH ?g {{ <{backing}> ?p ?o }} }}")
     new, old = _both(store)
     assert new == old and backed in {row[1].value for row in new}
     held, whole = _entries(store)
@@ -216,12 +220,7 @@ def test_a_build_makes_an_index_of_an_older_layout_whole(corpus, built, tmp_path
     copy = tmp_path / "corpus"
     shutil.copytree(corpus, copy)
     for changed in (False, True):
-        store = tmp_path / f"store-{changed}"
-        shutil.copytree(built, store)
-        graph = Iris(DEFAULT_BASE).conflicts_graph()
-        with KgStore(store) as writer:
-            writer.db.update(f"DELETE WHERE {{ GRAPH <{graph.value}> {{ ?e <{NKGI}impliedFact> ?f }} }} ; "
-                             f"DELETE WHERE {{ GRAPH <{graph.value}> {{ ?v <{NKGI}version> ?n }} }}")
+        store = _without_layout(built, tmp_path / f"store-{changed}", "impliedFact")
         with KgStore(store, read_only=True) as before:
             assert before.query(INDEXED).rows == []
         if changed:
@@ -243,12 +242,7 @@ def test_the_indexed_text_is_chosen_on_a_store_with_the_index():
 def test_a_store_whose_index_has_another_layout_runs_the_portable_texts(built, tmp_path):
     """A store built by code that wrote another layout (here: the version taken out, and its entries) and not
     rebuilt since: kg runs the portable texts there, so the rows are still those computed from the facts."""
-    store = tmp_path / "store"
-    shutil.copytree(built, store)
-    graph = Iris(DEFAULT_BASE).conflicts_graph()
-    with KgStore(store) as writer:
-        writer.db.update(f"DELETE WHERE {{ GRAPH <{graph.value}> {{ ?v <{NKGI}version> ?n }} }} ; "
-                         f"DELETE WHERE {{ GRAPH <{graph.value}> {{ ?e <{NKGI}unattributedFact> ?f }} }}")
+    store = _without_layout(built, tmp_path / "store", "unattributedFact")
     with KgStore(store, read_only=True) as reader:
         portable = reader.query(UNSOURCED.text).rows
         assert len(portable) > 20 and reader.query(indexed_text(UNSOURCED) or "").rows != portable
