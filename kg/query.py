@@ -262,14 +262,14 @@ def execute(db: pyoxigraph.Store, text: str, params: dict[str, Term] | None = No
     text, substituted = split_bindings(text, params or {})
     substitutions: dict[Variable, Term | Triple] = {Variable(k): v for k, v in substituted.items()}
     window: tuple[int, int | None] | None = None
+    if limit is None:   # every row (from the offset on): a page narrower would read every row's keys again
+        text = without_narrowers(text)
     if limit is not None or offset:
         paged = page_text(text, limit, offset)
         if paged is None:
             window = (offset, limit)
         else:
             text = paged
-    else:
-        text = without_narrowers(text)
     try:
         graphs: dict[str, Any] = {"use_default_graph_as_union": True}
         if dataset is not None and dataset.default_graphs:
@@ -360,7 +360,8 @@ def page_text(text: str, limit: int | None, offset: int) -> str | None:
     exactly one row per row of the anchor (docs/queries-performance.md). A sub-select inside the anchor whose only
     solution modifier is an ``ORDER BY`` on the first keys of the query's own (a *page narrower*, one row per row of
     the anchor) gets ``LIMIT offset + limit``: the anchor then reads only the rows whose first keys are among the
-    narrower's, which hold the page."""
+    narrower's, which hold the page. With no limit the narrower is left as it is: the same rows on every server
+    (the local store empties it first, :func:`execute`; an emptied group makes Virtuoso answer no rows)."""
 
     check_page(limit, offset)
     scan = solution_modifiers(text)
@@ -371,9 +372,6 @@ def page_text(text: str, limit: int | None, offset: int) -> str | None:
                          hint="drop --limit/--offset, or write LIMIT into the query")
     modifiers = (f" LIMIT {limit}" if limit is not None else "") + (f" OFFSET {offset}" if offset else "")
     anchor = scan.anchor
-    if anchor is not None and limit is None and anchor.narrowers:   # all rows from the offset on: no narrowing
-        text = without_narrowers(text)
-        anchor = page_anchor(text)
     if anchor is None:
         return f"{text}\n{modifiers.strip()}\n"
     inserts = [(anchor.close, modifiers.strip())]
