@@ -2,14 +2,14 @@
 over every graph kept beside them, so a build that changes one article reads and writes what that article
 changed, not a JSON object per article.
 
-An entry (``state.json`` "graphs": key -> entry) is ``"<hash> <draft> <results> <body>"``: the hash of what the
-graph was built from, ``1``/``0`` for a draft / reviewed article's sheet (``-`` for the registry graph), the
+An entry (the build state's "graphs": key -> entry; kg.store) is ``"<hash> <draft> <results> <body>"``: the hash
+of what the graph was built from, ``1``/``0`` for a draft / reviewed article's sheet (``-`` for the registry graph), the
 number of validation results the graph holds, and its body as compact JSON: ``{"counts": ..., "editions": ...,
 "results": ...}`` (kg.graphcounts counts, the ranking editions the article uses, its validation results). The
 hash, the draft flag and whether there are results are read without decoding the body.
 
-``Sums`` (``state.json`` "sums") adds up every entry's counts and editions, with how many graphs hold each entity
-and each edition, so a build subtracts the entries it replaces and adds the new ones instead of adding up all of
+``Sums`` (the build state's "sums") adds up every entry's counts and editions, with how many graphs hold each
+entity and each edition, so a build subtracts the entries it replaces and adds the new ones instead of adding up all of
 them (the totals a build reports, and the editions the shared rankings graph is made from).
 """
 from __future__ import annotations

@@ -6,7 +6,9 @@ rebuilds only ever see one complete build; damaged stores and states end in one 
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
 import os
 import shutil
 import signal
@@ -27,7 +29,7 @@ from kg.settings import SETTINGS
 from kg.build import OUTPUT_FORMATS, build
 from kg.export import export
 from kg.api import facts_table
-from kg.store import CRASH_POINTS, STATE_VERSION, KgStore, live_version, read_state
+from kg.store import CRASH_POINTS, STATE_VERSION, KgStore, _sealed, live_version, read_state
 from forkbuild import ForkedBuilds
 from kgtest import MINI_ARTICLE, ROOT, make_corpus, run_cli, snapshot
 
@@ -264,11 +266,16 @@ def one_line_exit_3(result) -> str:
 
 @pytest.mark.parametrize("damage", [b"\x00\xffgarbage", b"{not json",
                                     b'{"version": %d, "graphs": []}' % STATE_VERSION,
-                                    b'{"version": %d, "graphs": {"mini": "not a record"}}' % STATE_VERSION, b"[]"])
+                                    b'{"version": %d, "graphs": {"mini": "not a record"}}' % STATE_VERSION, b"[]",
+                                    # checksums that hold over contents no build writes
+                                    _sealed({"version": STATE_VERSION, "graphs": []}),
+                                    _sealed({"version": STATE_VERSION, "graphs": {"mini": "not a record"}}),
+                                    _sealed([]),
+                                    b"newskg-state " + hashlib.sha256(b"\x00junk").hexdigest().encode() + b"\n\x00junk"])
 def test_a_damaged_build_state_is_exit_3_with_one_line(built, tmp_path, capsys, damage):
     data, store = built
     facts_before = run_cli(capsys, "facts", "--store", store, "--format", "csv").out
-    states = [p for p in tmp_path.rglob("*state.json") if p.is_file()]
+    states = [p for p in tmp_path.rglob("state.marshal") if p.is_file()]
     assert states
     for path in states:
         path.write_bytes(damage)
@@ -276,6 +283,32 @@ def test_a_damaged_build_state_is_exit_3_with_one_line(built, tmp_path, capsys, 
     assert "build state" in line and "damaged" in line and str(store) in line
     # the data itself is intact and still readable
     assert run_cli(capsys, "facts", "--store", store, "--format", "csv").out == facts_before
+
+
+def test_a_build_state_of_the_earlier_json_encoding_is_read_and_replaced(built, tmp_path, capsys):
+    """A version written before the state was marshalled holds it as checksummed JSON (state.json): the next
+    build trusts it as it did (unchanged articles are not mapped again) and writes the new encoding."""
+    data, store = built
+    folder = store / live_version(store)
+    state = read_state(store)
+    canonical = json.dumps(state, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    (folder / "state.json").write_text(f'{{"checksum":"{digest}",{canonical[1:]}\n', encoding="utf-8")
+    (folder / "state.marshal").unlink()
+    assert read_state(store) == state
+    summary = build([data], store_path=store, out_dir=tmp_path / "out2", html=False)
+    assert summary.unchanged and not summary.changed   # the JSON state was trusted
+    sheet = next((data / "articles").glob("*.yaml"))
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    summary = build([data], store_path=store, out_dir=tmp_path / "out2", html=False)
+    assert summary.changed == [sheet.stem]
+    new = store / live_version(store)
+    assert (new / "state.marshal").is_file() and not (new / "state.json").exists()
+    # a JSON state whose checksum does not hold is refused as before
+    (folder / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    (store / "LIVE").write_text(f"{folder.name}\n")
+    line = one_line_exit_3(run_cli(capsys, "build", data, "--store", store, "-o", tmp_path / "out"))
+    assert "build state" in line and "checksum" in line
 
 
 def _garbage(path: Path) -> None:
@@ -402,15 +435,17 @@ def test_any_change_to_the_build_state_is_refused_or_repaired(built_once, tmp_pa
     work = tmp_path / f"w{len(list(tmp_path.iterdir()))}"
     shutil.copytree(built_once, work)
     store = work / "store"
-    path = store / live_version(store) / "state.json"
-    state = json.loads(path.read_text(encoding="utf-8"))
+    path = store / live_version(store) / "state.marshal"
+    header, _, body = path.read_bytes().partition(b"\n")
+    state = marshal.loads(body)
     place = data.draw(st.sampled_from(list(_places(state))[1:]), label="place")
     value = data.draw(JSON, label="value")
     target = state
     for step in place[:-1]:
         target = target[step]
     target[place[-1]] = value
-    path.write_text(json.dumps(state), encoding="utf-8")
+    # written back as a build would (its checksum holds), or with the checksum of the state it replaced
+    path.write_bytes(_sealed(state) if data.draw(st.booleans(), label="sealed") else header + b"\n" + marshal.dumps(state))
     before = run_cli(capsys, "facts", "--store", store, "--format", "csv").out
 
     result = run_cli(capsys, "build", work / "data", "--store", store, "-o", work / "out", "--no-html")
