@@ -40,7 +40,7 @@ from .export import (Pieces, Snapshot, Speculation, export, exported_graphs, mak
                      serialized)
 from .graphcounts import GraphCounts, graph_counts
 from .graphstate import Entry, Sums, entry_body, entry_draft, entry_hash, has_results, make_entry, replaced
-from .load import data_path, discover, load_article, load_registries, registry_files
+from .load import data_path, discover_names, load_article, load_registries, registry_files
 from .mapping import Iris, article_editions, article_nquads, editions_quads, registry_quads
 from .model import Article, Registry
 from .shacl_cache import compiled_queries, found_nothing, solve
@@ -232,7 +232,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
 
     # 1. load and check everything; nothing is written before this completes
     links: dict[str, bool] = {}   # a listed sheet -> whether it is a symbolic link (data_path need not look)
-    registry_dirs, files = discover(paths, links)
+    registry_dirs, files = discover_names(paths, links)   # each sheet's path as str: no Path per sheet
 
     def make_registry() -> tuple[Registry, bytes, str]:
         registry = load_registries(registry_dirs)
@@ -264,7 +264,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     new_quads = Mapped()              # the changed articles' graphs as N-Quads text
     editions: dict[str, list[EditionRow]] = {}    # changed article id -> [[series key, year or None], ...]
     hashes: dict[str, str] = {REGISTRY_KEY: reg_hash}
-    paths_by_id: dict[str, Path] = {}
+    paths_by_id: dict[str, str] = {}
     drafts: dict[str, bool] = {}      # article id -> its sheet is a draft (kept in the build state)
     # first the cheap part (read and hash every sheet), then load, check and map the sheets that changed:
     # in worker processes when there are many (results come back in order, as N-Quads text)
@@ -272,7 +272,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     sheets = SheetCache(pieces_dir(store_path))
     reg_part = hashlib.sha256(reg_hash.encode()).digest()
     for path in files:
-        article_id = path.stem
+        article_id = _stem(path)
         if article_id in paths_by_id:
             raise InputError(f"article id {article_id!r} is also used by {paths_by_id[article_id]}",
                              location=Location.of(path), hint="article ids must be unique")
@@ -282,10 +282,10 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         # the sheet's bytes, the registry, the text, and the sheet's name as the graph records it (nkg:definedAt):
         # a corpus moved or renamed gives its facts their new source path
         digest = hashlib.sha256(sheet_part + reg_part + text_part
-                                + data_path(path, links.get(str(path))).encode()).hexdigest()
+                                + data_path(path, links.get(path)).encode()).hexdigest()
         unchanged = old is not None and entry_hash(old) == digest and not summary.registry_changed
         entries.append((article_id, digest, unchanged, not unchanged))
-    to_load = [paths_by_id[article_id] for article_id, _, _, needs in entries if needs]
+    to_load = [Path(paths_by_id[article_id]) for article_id, _, _, needs in entries if needs]
     pool = _worker_pool(len(to_load), registry, base, text_dir)
     frozen = False
     try:
@@ -487,6 +487,13 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         new_quads.close()
 
 
+def _stem(path: str) -> str:
+    """``Path(path).stem`` of a path as discover_names gives it, without a Path per sheet."""
+    name = path.rpartition(os.sep)[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
 def _unfreeze_on_error(kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
     """An ExitStack exit callback: ``gc.unfreeze()`` when an error is propagating (never suppresses it)."""
     if kind is not None:
@@ -543,7 +550,7 @@ def _open_writer(store_path: Path, usable: bool, base_version: str | None) -> It
 
 @contextlib.contextmanager
 def _lost_graphs(present: set[str], unchanged: list[str], graph_name: Callable[[str], str],
-                 paths_by_id: dict[str, Path], registry: Registry, iris: Iris,
+                 paths_by_id: dict[str, str], registry: Registry, iris: Iris,
                  text_dir: Path | None) -> Iterator[Mapped]:
     """The unchanged articles whose graphs are not among ``present`` (the store lost them, deleted by hand: the
     state says they are stored), mapped again."""
@@ -551,7 +558,7 @@ def _lost_graphs(present: set[str], unchanged: list[str], graph_name: Callable[[
     try:
         for article_id in unchanged:
             if graph_name(article_id) not in present:
-                _add_article(missing, load_article(paths_by_id[article_id], registry, text_dir=text_dir),
+                _add_article(missing, load_article(Path(paths_by_id[article_id]), registry, text_dir=text_dir),
                              registry, iris)
         yield missing
     finally:

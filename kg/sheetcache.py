@@ -36,7 +36,7 @@ SMALL_CHANGE = 32   # sheets whose record may stay stale (read again by each bui
 Stat = list[Any]     # path, size, mtime_ns, ctime_ns, inode; then the text's [size, mtime_ns, ctime_ns, inode] or None
 
 
-def _stat(sheet: Path, text: Path | None) -> tuple[Stat, int] | None:
+def _stat(sheet: str | Path, text: Path | None) -> tuple[Stat, int] | None:
     """The stat of a sheet and its text, and the latest time either was changed; None when one cannot be read
     (reading it then reports the error)."""
     try:
@@ -118,9 +118,10 @@ class SheetCache:
             stat_record.append(self.texts[row])
         return [stat_record, self.sheet_digests[32 * row:32 * row + 32], self.text_digests[32 * row:32 * row + 32]]
 
-    def hashes(self, article_id: str, sheet: Path, text: Path | None) -> tuple[bytes, bytes]:
+    def hashes(self, article_id: str, sheet: str | Path, text: Path | None) -> tuple[bytes, bytes]:
         """The SHA-256 of the sheet's bytes and of its text's (of b"" without one), read only when the stat
-        differs from the recorded one."""
+        differs from the recorded one. ``sheet``: its path (a build gives ``str``, as kg.load.discover_names
+        lists them; the record keeps ``str`` of it)."""
         self.seen.add(article_id)
         row = self.rows.get(article_id)   # rows replaced or dropped since the record was read are not in it
         if row is not None and text is None and self.plain:
@@ -140,7 +141,7 @@ class SheetCache:
         if found is not None and entry is not None and entry[0] == found[0]:
             return entry[1], entry[2]
         try:
-            content = sheet.read_bytes()
+            content = Path(sheet).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}", location=Location.of(sheet)) from exc
         text_part = text.read_bytes() if text is not None and text.is_file() else b""
