@@ -40,7 +40,7 @@ from .export import (Pieces, Snapshot, Speculation, export, exported_graphs, mak
                      serialized)
 from .graphcounts import GraphCounts, graph_counts
 from .graphstate import Entry, Sums, entry_body, entry_draft, entry_hash, has_results, make_entry, replaced
-from .load import data_path, discover_names, load_article, load_registries, registry_files
+from .load import data_paths, discover_names, load_article, load_registries, registry_files
 from .mapping import Iris, article_editions, article_nquads, editions_quads, registry_quads
 from .model import Article, Registry
 from .shacl_cache import compiled_queries, found_nothing, solve
@@ -271,7 +271,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     entries: list[tuple[str, str, bool, bool]] = []   # article id, digest, unchanged, needs loading
     sheets = SheetCache(pieces_dir(store_path))
     reg_part = hashlib.sha256(reg_hash.encode()).digest()
-    for path in files:
+    for path, named in zip(files, data_paths(files, links), strict=True):
         article_id = _stem(path)
         if article_id in paths_by_id:
             raise InputError(f"article id {article_id!r} is also used by {paths_by_id[article_id]}",
@@ -282,7 +282,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         # the sheet's bytes, the registry, the text, and the sheet's name as the graph records it (nkg:definedAt):
         # a corpus moved or renamed gives its facts their new source path
         digest = hashlib.sha256(sheet_part + reg_part + text_part
-                                + data_path(path, links.get(path)).encode()).hexdigest()
+                                + named.encode()).hexdigest()
         unchanged = old is not None and entry_hash(old) == digest and not summary.registry_changed
         entries.append((article_id, digest, unchanged, not unchanged))
     to_load = [Path(paths_by_id[article_id]) for article_id, _, _, needs in entries if needs]

@@ -44,11 +44,12 @@ def entry_hash(entry: Entry) -> str:
 
 
 def entry_draft(entry: Entry) -> bool:
-    return entry.split(" ", 2)[1] == "1"
+    # read in place: splitting would copy the body (the state's outline is checked when it is read, kg.store)
+    return entry[entry.index(" ") + 1] == "1"
 
 
 def has_results(entry: Entry) -> bool:
-    return entry.split(" ", 3)[2] != "0"
+    return not entry.startswith("0 ", entry.index(" ") + 3)
 
 
 def entry_body(entry: Entry) -> Body:

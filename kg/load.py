@@ -61,6 +61,21 @@ def data_path(path: str | Path, link: bool | None = None) -> str:
     return _folder_prefix(folder, cwd) + name
 
 
+def data_paths(paths: list[str], links: dict[str, bool]) -> list[str]:
+    """``data_path`` of each of ``paths`` (``links`` as ``discover_names`` fills it), with the working directory
+    looked up once (a build names 10,000 sheets)."""
+    cwd = os.getcwd()
+    names: list[str] = []
+    for text in paths:
+        link = links.get(text)
+        if link is None or link:
+            names.append(data_path(text, link))
+        else:
+            folder, name = os.path.split(text)
+            names.append(_folder_prefix(folder, cwd) + name)
+    return names
+
+
 @functools.lru_cache(maxsize=256)
 def _folder_prefix(folder: str, cwd: str) -> str:
     # a build names every sheet (its hash covers the name) and every fact asks for its file's: resolving the
