@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from babel import Locale
-
 from .errors import InputError, Location, display_path
 from .model import (ENTITY_TYPES, SCOPES, UNIT_KINDS, Article, ArticleMeta, Classification, Entity,
                     Equivalent, Evidence, Fact, Group, Indicator, Language, Origin, RankingSeries, Registry, Scope,
@@ -44,6 +42,7 @@ _LABEL_LOCALES = ("en", "ko")
 
 def country_name(code: str, lang: str) -> str | None:
     """The CLDR name of an ISO country in ``lang`` (babel), or None."""
+    from babel import Locale   # only loading the registries needs it (a rebuild reads them from its cache)
     return Locale.parse(lang).territories.get(code)
 
 
