@@ -15,6 +15,7 @@ them (the totals a build reports, and the editions the shared rankings graph is 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -64,15 +65,23 @@ def entry_body(entry: Entry) -> Body:
     return body
 
 
+# an entry's outline: hash, draft flag, number of results (ASCII digits), the start of the body
+_OUTLINE = re.compile(r"[^ ]+ [01-] [0-9]+ \{")
+
+
 def is_entry(value: object) -> bool:
     """Whether ``value`` has an entry's outline (the body is checked when decoded)."""
-    if not isinstance(value, str):
-        return False
-    # the outline of value.split(" ", 3) without copying the body (10,000 entries are checked per build)
-    first = value.find(" ")
-    third = value.find(" ", first + 3)
-    return first > 0 and value[first + 2:first + 3] == " " and value[first + 1] in "01-" and third > 0 \
-        and value[first + 3:third].isdigit() and value.startswith("{", third + 1)
+    return isinstance(value, str) and _OUTLINE.match(value) is not None
+
+
+def first_non_entry(entries: dict[str, object]) -> str | None:
+    """The key of the first value of ``entries`` that has no entry's outline, or None (10,000 entries are
+    checked per build: matched in one loop, without copying a body)."""
+    match = _OUTLINE.match
+    for key, value in entries.items():
+        if type(value) is not str or match(value) is None:
+            return key
+    return None
 
 
 @dataclass

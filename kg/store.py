@@ -46,7 +46,7 @@ from pyoxigraph import NamedNode, Quad
 from .atomic import crash_point, fsync_dir, write_bytes, write_text
 from .errors import StoreError
 from .graphcounts import is_graph_counts
-from .graphstate import Sums, is_entry
+from .graphstate import Sums, first_non_entry
 from .results import QueryResult
 from .terms import Term
 from .settings import SETTINGS
@@ -654,9 +654,9 @@ def _load_json_state(path: Path, store_path: Path) -> State:
 def _checked(state: State, damaged: Callable[[str], StoreError]) -> State:
     """``state`` (of this format) when its parts have the shape a build wrote, else ``damaged(why)`` raised."""
     # entries are checked in outline (their bodies when a build decodes them: kg.graphstate)
-    for key, entry in state["graphs"].items():
-        if not is_entry(entry):
-            raise damaged(f"the entry for {key!r} is not a graph record")
+    bad = first_non_entry(state["graphs"])
+    if bad is not None:
+        raise damaged(f"the entry for {bad!r} is not a graph record")
     try:
         Sums.from_json(state.get("sums"))
     except ValueError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.graphstate import is_entry, make_entry
+from kg.graphstate import first_non_entry, is_entry, make_entry
 
 
 def split_outline(value: str) -> bool:
@@ -30,3 +30,11 @@ def test_entries_made_by_a_build_have_the_outline_and_damaged_ones_do_not():
     assert not is_entry(entry[:entry.index("{")])
     assert not is_entry(entry[entry.index(" "):])
     assert not is_entry(None) and not is_entry(["a", "0", "0", "{}"])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=" 01-29{}ax", max_size=12) | st.none() | st.integers(), max_size=6))
+def test_the_state_check_names_the_first_value_without_the_outline(values):
+    entries = {f"k{at}": value for at, value in enumerate(values)}
+    expected = next((key for key, value in entries.items() if not is_entry(value)), None)
+    assert first_non_entry(entries) == expected
