@@ -19,7 +19,7 @@ from typing import Any
 
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from ...figures import Quantity, RankMention
-from ...gates import Gated, gated
+from ...gates import Gated, PrefixMatches, gated
 from ...resolve import Mention
 from ...tables import TableReader
 from ..shared import MAKER_OF
@@ -51,6 +51,8 @@ _VERBS = (r"has|have|had|holds|held|hold|owns|owned|operates|operated|is|was|are
           r"estimates|regained|returned|improved|gained|lost|dropped|experienced")
 _TOPIC_AFTER = re.compile(rf"^(?:\s?\([^()]{{0,30}}\))?(?:'s|’s|\s(?:{_VERBS})\b)")
 _SEGMENT = re.compile(r"[,;](?!\s(?:which|who)\b)|\s(?:and|while|whereas|but|vs\.?|versus|compared with)\s")
+# its matches before each figure of a sentence (it reads at most 15 characters from where it is tried: " compared with ")
+_SEGMENTS = PrefixMatches(_SEGMENT, 16)
 _OTHERS_AFTER = re.compile(r"^\s*(?:place|position|spot)?,?\s*(?:behind|after|trailing|following)\s+(?:only\s+)?")
 _OTHERS_BEFORE = re.compile(r"(?:behind|after|trailing|following)\s+(?:only\s+)?$")
 _OUT_OF_AFTER = re.compile(r"^\s*(?:place|position|spot)?\s*(?:out\s+of|of|among)\s+(?:the\s+)?(\d+)")
@@ -595,7 +597,7 @@ class EnglishRules(QuotedSpeakers, TableReader):
 
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
-        for m in _SEGMENT.finditer(text, 0, pos):
+        for m in _SEGMENTS.before(text, pos):
             if text.count("(", 0, m.start()) > text.count(")", 0, m.start()):
                 continue
             if m.group(0).strip() == "and" and _VERB_AFTER_AND.match(text, m.end()):

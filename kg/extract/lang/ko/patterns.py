@@ -20,7 +20,7 @@ from typing import Any
 from ...engine import SOURCE_TYPES, QuotedSpeakers, Sentence
 from ....model import Registry
 from ...figures import Quantity, RankMention
-from ...gates import gated
+from ...gates import PrefixMatches, gated
 from ...resolve import Mention
 from ...tables import Row, TableReader
 from ..shared import MAKER_OF
@@ -53,6 +53,8 @@ _LINE_ENDS = frozenset(".!?다요")
 _CLOSING_QUOTES = frozenset("\"”’'")
 _PAREN = re.compile(r"^\s?\([^()]{0,30}\)")
 _SEGMENT = re.compile(r"[,;，]|\bvs\.?|VS|…")
+# its matches before each figure of a sentence (it reads at most 3 characters from where it is tried)
+_SEGMENTS = PrefixMatches(_SEGMENT, 4)
 _AFTER_RANK = gated(r"에\s?(?:이은|이어|이어서|뒤이은|뒤진|뒤져|이어진)\s*(?:세계\s*|전체\s*)?$")
 _OUT_OF = re.compile(r"(\d+)\s?개\s?(?:국|국가|회원국|사|기업|대학|도시|업체)?\s?(?:가운데|중에서|중|에서)\s*"
                      r"(?:[^\d.,;…]{0,24}\s)?$")
@@ -622,7 +624,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def segment_start(self, text: str, pos: int) -> int:
         start = 0
-        for m in _SEGMENT.finditer(text, 0, pos):
+        for m in _SEGMENTS.before(text, pos):
             inside = text.count("(", 0, m.start()) > text.count(")", 0, m.start())
             if not inside:
                 start = m.end()
