@@ -110,6 +110,81 @@ def literal_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     return tuple(kept)
 
 
+# zero-width at the place a match begins: a match of what follows begins at the same place
+_ZERO_WIDTH = (_const.AT, _const.ASSERT, _const.ASSERT_NOT)
+
+
+def _leading(items: list[tuple[Any, Any]]) -> list[str] | None:
+    """Words one of which every match of the sequence ``items`` begins with, or None."""
+    i = 0
+    while i < len(items) and items[i][0] in _ZERO_WIDTH:
+        i += 1
+    if i == len(items):
+        return None
+    op, av = items[i]
+    if op is _const.LITERAL:
+        run = []
+        while i < len(items) and items[i][0] is _const.LITERAL:
+            run.append(chr(items[i][1]))
+            i += 1
+        return ["".join(run)]
+    if op is _const.SUBPATTERN and not av[1] and not av[2]:      # a group without inline flags
+        return _leading(list(av[3].data))
+    if op is _const.BRANCH:
+        found: list[str] = []
+        for branch in av[1]:
+            words = _leading(list(branch.data))
+            if words is None:
+                return None
+            found += words
+        return found
+    if op in (_const.MAX_REPEAT, _const.MIN_REPEAT) and av[0] >= 1:   # "x+": begins with its first x
+        return _leading(list(av[2].data))
+    return None
+
+
+def _scanned_by_prefix(items: list[tuple[Any, Any]]) -> bool:
+    """Does the regex engine skip to where a match can begin (the sequence opens with a literal, or with an
+    alternation whose branches all do)? Then it needs no help finding those places."""
+    while items and items[0][0] is _const.SUBPATTERN and not items[0][1][1] and not items[0][1][2]:
+        items = list(items[0][1][3].data)
+    if not items:
+        return False
+    op, av = items[0]
+    if op is _const.LITERAL:
+        return True
+    return op is _const.BRANCH and all(b.data and b.data[0][0] is _const.LITERAL for b in av[1])
+
+
+def leading_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Words one of which every match of ``pattern`` begins with (lower-cased for a case-insensitive pattern), when
+    the regex engine would try the pattern at every character (it opens with a word boundary, a lookaround, or
+    words under ``re.IGNORECASE``); None otherwise. A word that begins with a shorter one is left out."""
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - whatever the private parser raises: then simply no shortcut
+        return None
+    flags = parsed.state.flags
+    if flags & (re.VERBOSE | re.LOCALE) or not isinstance(pattern.pattern, str):
+        return None
+    items = list(parsed.data)
+    fold = bool(flags & re.IGNORECASE)
+    if not fold and _scanned_by_prefix(items):
+        return None
+    found = _leading(items)
+    if not found:
+        return None
+    if fold:
+        if not all(_uncased(ch) for word in found for ch in word):
+            return None
+        found = [w.lower() for w in found]
+    kept: list[str] = []
+    for w in sorted(set(found), key=lambda w: (len(w), w)):
+        if not any(w.startswith(k) for k in kept):
+            kept.append(w)
+    return tuple(kept)
+
+
 # the text lower-cased last: (text, lower-cased, whether it holds an odd-case letter); several gates ask about one
 # sentence in a row (one tuple, replaced whole: a thread never reads one text's lower case with another's)
 _LOWER: list[tuple[str, str, bool]] = [("", "", False)]
@@ -126,12 +201,16 @@ def _lowered(text: str) -> tuple[str, bool]:
 class Gated:
     """A compiled pattern searched only in texts that hold one of its :func:`literal_words`."""
 
-    __slots__ = ("_places", "_whole", "fold", "pattern", "words")
+    __slots__ = ("_begins", "_places", "_whole", "fold", "pattern", "starts", "words")
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern
         self.words = literal_words(pattern)
         self.fold = bool(pattern.flags & re.IGNORECASE)
+        # the words every match begins with, when the regex engine would try every character (``leading_words``):
+        # then a search tries only where one of them begins
+        self.starts = leading_words(pattern) if self.words is not None else None
+        self._begins: tuple[str | None, list[int] | None] = (None, [])   # the text asked last and those places
         # the text asked about last in windows, and where its words are in it ((start, end) of each occurrence;
         # one tuple, replaced whole)
         self._places: tuple[str | None, list[tuple[int, int]] | None] = (None, [])
@@ -186,10 +265,47 @@ class Gated:
                 p = low.find(w, p + 1)
         return places
 
+    def _beginnings(self, text: str) -> list[int] | None:
+        """Where a match can begin in ``text``: the places of the words every match begins with, in order (None
+        when the pattern has no such words or the text holds a letter the regex engine folds unlike
+        ``str.lower``); remembered for the text asked last."""
+        starts = self.starts
+        if starts is None:
+            return None
+        cached = self._begins
+        if cached[0] is text:
+            return cached[1]
+        low, odd = _lowered(text) if self.fold else (text, False)
+        places: list[int] | None = None
+        if not odd:
+            places = []
+            for w in starts:
+                p = low.find(w)
+                while p >= 0:
+                    places.append(p)
+                    p = low.find(w, p + 1)
+            places.sort()
+        self._begins = (text, places)
+        return places
+
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         if not self.may_match(text, pos, endpos):
             return None
-        return self.pattern.search(text, pos) if endpos is None else self.pattern.search(text, pos, endpos)
+        places = self._beginnings(text)
+        if places is None:
+            return self.pattern.search(text, pos) if endpos is None else self.pattern.search(text, pos, endpos)
+        # the regex engine reads a negative pos or endpos as 0
+        start, end = max(pos, 0), len(text) if endpos is None else max(endpos, 0)
+        match = self.pattern.match
+        for p in places:
+            if p < start:
+                continue
+            if p >= end:
+                break
+            m = match(text, p) if endpos is None else match(text, p, endpos)
+            if m is not None:
+                return m
+        return None
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         if not self.may_match(text, pos, endpos):
@@ -220,7 +336,23 @@ class Gated:
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
         if not self.may_match(text, pos, endpos):
             return iter(())
-        return self.pattern.finditer(text, pos) if endpos is None else self.pattern.finditer(text, pos, endpos)
+        places = self._beginnings(text)
+        if places is None:
+            return self.pattern.finditer(text, pos) if endpos is None else self.pattern.finditer(text, pos, endpos)
+        # every match begins with one of the words, so holds one (never empty): the next is searched from its end
+        found = []
+        start, end = max(pos, 0), len(text) if endpos is None else max(endpos, 0)
+        match = self.pattern.match
+        for p in places:
+            if p < start:
+                continue
+            if p >= end:
+                break
+            m = match(text, p) if endpos is None else match(text, p, endpos)
+            if m is not None:
+                found.append(m)
+                start = m.end()
+        return iter(found)
 
     def findall(self, text: str) -> list[Any]:
         return self.pattern.findall(text) if self.may_match(text) else []
