@@ -18,6 +18,7 @@ that holds for every language is a new reader added to :data:`READERS` (docs/ext
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol, TypedDict
 
@@ -26,6 +27,7 @@ from .figures import Quantity
 from .gates import gated
 from .languages import alternatives
 from .resolve import Mention
+from .scoring import SentenceHits
 from .weights import CONFIDENCE, FACTOR, MEASURE, WINDOW
 
 if TYPE_CHECKING:
@@ -57,6 +59,16 @@ _OUT_OF_BEFORE = gated(alternatives("out_of_before"), re.IGNORECASE)
 _POINTS_AFTER = re.compile(alternatives("points_after"), re.IGNORECASE)   # the languages' ``points_after``
 _RANGE_AFTER = re.compile(alternatives("range_after"))       # the languages' ``range_after``
 _SHORT_AFTER = re.compile(alternatives("short_after"))       # the languages' ``short_after``
+
+
+def _weighted(parts: Iterable[tuple[dict[str, float], float]]) -> dict[str, float]:
+    """Keyword weight per key over windows already scored, each with its weight: ``Engine._score`` of the windows
+    (the same sums in the same order, keys in the order found)."""
+    scores: dict[str, float] = {}
+    for found, weight in parts:
+        for key, raw in found.items():
+            scores[key] = scores.get(key, 0.0) + raw * weight
+    return scores
 
 
 class _RankBase(TypedDict):
@@ -124,6 +136,10 @@ class RankReader:
         subject_at, source_at = ctx.subject_at, ctx.source_at
         named_here = {m.key for m in mentions}
         prev_rank_end = 0
+        # where the rankings' words are in the sentence, and the sentence's score (``Engine._score``'s window alike
+        # for every rank): found for the first rank
+        sentence_hits: SentenceHits | None = None
+        whole: tuple[dict[str, float], float] = ({}, 0.0)
         for i_rank, r in enumerate(rank_list):
             next_start = rank_list[i_rank + 1].start if i_rank + 1 < len(rank_list) else len(s.text)
             win = rules.rank_window(s.text, r, prev_rank_end, next_start)
@@ -131,9 +147,11 @@ class RankReader:
             src, attribution = source_at(r.start)
             seg = ctx.segment_at(r.start)
             # the nearest evidence decides: the previous sentence only counts when this one names no ranking
-            scores = eng._score(eng.rank_keywords, [(s.text, win[0], win[1], MEASURE["rank_window"]),
-                                                     (s.text, 0, None, MEASURE["rank_sentence"])]) \
-                or eng._score(eng.rank_keywords, [(st.prev_text, 0, None, MEASURE["rank_previous_sentence"])])
+            if sentence_hits is None:
+                sentence_hits = eng.hits(eng.rank_keywords, s.text)
+                whole = (sentence_hits.score(), MEASURE["rank_sentence"])
+            scores = _weighted(((sentence_hits.score(win[0], win[1]), MEASURE["rank_window"]), whole)) \
+                or _weighted(((eng.hits(eng.rank_keywords, st.prev_text).score(), MEASURE["rank_previous_sentence"]),))
             for key in list(scores):
                 pub = eng.registry.rankings[key].publisher
                 if pub and (pub == src or pub in named_here):
@@ -266,6 +284,10 @@ class QuantityReader:
         score_context: bool | None = None          # the sentence is about scores (for bare numbers)
         market_named = eng.market_named(s.text)
         required_here: dict[str, bool] = {}        # an indicator's required words are here or in the sentence before
+        # where the indicators' words are in the sentence, and the scores of the sentence and the one before
+        # (``Engine._score``'s windows alike for every figure): found for the first figure scored
+        sentence_hits: SentenceHits | None = None
+        whole: tuple[tuple[dict[str, float], float], ...] = ()
         for found in quantities:
             if id(found) in range_skip:
                 continue          # the high end of a range, drafted with its low end
@@ -299,9 +321,11 @@ class QuantityReader:
             src, attribution = source_at(q.start)
             seg = ctx.segment_at(q.start)
             after = WINDOW["measure_after"]
-            scores = eng._score(eng.ind_keywords, [(s.text, seg, q.end + after, MEASURE["figure_segment"]),
-                                                    (s.text, 0, None, MEASURE["sentence"]),
-                                                    (st.prev_text, 0, None, MEASURE["previous_sentence"])])
+            if sentence_hits is None:
+                sentence_hits = eng.hits(eng.ind_keywords, s.text)
+                whole = ((sentence_hits.score(), MEASURE["sentence"]),
+                         (eng.hits(eng.ind_keywords, st.prev_text).score(), MEASURE["previous_sentence"]))
+            scores = _weighted(((sentence_hits.score(seg, q.end + after), MEASURE["figure_segment"]),) + whole)
             near_end = q.end + after
             if eng.language.measure_after_figure:
                 # English names the measure after the figure too: "47% of the world's top AI researchers by
