@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import methodcaller
 
 from ..model import Registry
 
@@ -23,6 +24,7 @@ PARTICLE_START = set("은는이가을를의에와과도로으만보처까부및�
 HANJA_ABBREV = {"韓": "KR", "美": "US", "中": "CN", "佛": "FR", "英": "GB", "獨": "DE", "日": "JP", "加": "CA",
                 "露": "RU", "濠": "AU", "伊": "IT", "印": "IN"}
 _HANGUL = re.compile(r"[가-힣]")
+_START = methodcaller("start")
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ class Gazetteer:
                     add(word, code, "country", weak=True)
         self.names = names
         self._parts = trie_parts(names)
+        self._edges = {name: _edge_tests(name) for name in names}
         self._of_type: dict[str, re.Pattern[str]] = {}
         # no name spans a line break, so :meth:`find` of a text is :meth:`find` of each of its lines
         self._by_line = not any("\n" in n for n in names)
@@ -187,6 +190,31 @@ class Gazetteer:
         return _iso_names().get(key, {}).get(lang) or key
 
     def find(self, text: str) -> list[Mention]:
+        """The names of ``text``, left to right, none overlapping: :meth:`find_stepwise`'s mentions. Each part's
+        matches are found in one ``finditer`` and merged by start; as long as each starts after the one before
+        and is accepted (almost always), that is what the stepwise search finds (it searches a part again only
+        after an overlap or a rejected match: then it is run instead)."""
+        found = [m for part in self._parts for m in part.finditer(text)]
+        if len(found) > 1:
+            found.sort(key=_START)
+        out: list[Mention] = []
+        end, n = 0, len(text)
+        names, types, edges = self.names, self.types, self._edges
+        for m in found:
+            a, b = m.span()
+            name = m.group()
+            before, after = edges[name]
+            if a < end or (before is not None and a > 0 and before(text[a - 1])) \
+                    or (after is not None and b < n and after(text[b])):
+                return self.find_stepwise(text)
+            key = names[name]
+            out.append(Mention(key, types.get(key, "country"), a, b, name))
+            end = b
+        return out
+
+    def find_stepwise(self, text: str) -> list[Mention]:
+        """Non-overlapping mentions, left to right: from a place on, the leftmost match of the parts (the whole
+        trie's match there); a match :meth:`_accept` refuses is passed over one character on."""
         out: list[Mention] = []
         pos = 0
         parts = self._parts
@@ -225,6 +253,29 @@ class Gazetteer:
         if _is_latin(first) and before and _is_latin(before):
             return False
         return not (_is_latin(last) and after and _is_latin(after) and not name.endswith("."))
+
+
+def _edge_tests(name: str) -> tuple[Callable[[str], bool] | None, Callable[[str], bool] | None]:
+    """What :meth:`Gazetteer._accept` asks of the characters around ``name``, decided once per name: a test of
+    the character before it and one of the character after it that refuses the match (None: any character,
+    or none, is fine)."""
+    first, last = name[0], name[-1]
+    if len(name) == 1 and _is_han(first):
+        return _is_other_han, _is_other_han
+    before = _is_hangul if _is_hangul(first) else _is_latin if _is_latin(first) else None
+    after = _glues_hangul if _is_hangul(last) else \
+        _is_latin if _is_latin(last) and not name.endswith(".") else None
+    return before, after
+
+
+def _is_other_han(ch: str) -> bool:
+    """A Chinese character other than a country's abbreviation (a lone abbreviation must not be glued to one)."""
+    return _is_han(ch) and ch not in HANJA_ABBREV
+
+
+def _glues_hangul(ch: str) -> bool:
+    """Hangul after a Korean name that makes it part of a longer word (not a particle)."""
+    return _is_hangul(ch) and ch not in PARTICLE_START
 
 
 # one character each (the checks of ``Gazetteer._accept``, per match, without a regex call)
