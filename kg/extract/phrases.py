@@ -454,7 +454,8 @@ def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], artic
         words = m.group(1).split()
         while words and (words[0] in _EN_NOT_NAMES or words[0] in not_names or words[0].lower() in not_names):
             a = text.index(words[0], a) + len(words[0])
-            a = a + (len(text[a:]) - len(text[a:].lstrip()))
+            while a < len(text) and text[a].isspace():     # to the next word (what lstrip would skip)
+                a += 1
             words.pop(0)
         while words and (words[-1] in not_names or words[-1] in _EN_NOT_NAMES):
             words.pop()
@@ -462,7 +463,7 @@ def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], artic
             continue
         name = " ".join(words)
         b = a + len(name) if text[a:a + len(name)] == name else b
-        if text[a:b] != name or any(x < b and a < y for x, y in known):
+        if text[a:b] != name or _overlaps(known, a, b):
             continue
         if len(name) < 2 or (name.isupper() and len(name) <= 2) or any(ch.isdigit() for ch in name):
             continue                      # "H100", "B200": products, not holders
@@ -476,26 +477,41 @@ def names_en(text: str, known: list[tuple[int, int]], not_names: set[str], artic
     return out
 
 
+_NAME_TAGS = frozenset(("NNP", "SL"))     # kiwipiepy's tags of proper nouns and Latin-letter words
+_LATIN_NAME = re.compile(r"[A-Z][A-Za-z0-9&-]*[A-Za-z]")
+
+
+def _overlaps(spans: list[tuple[int, int]], a: int, b: int) -> bool:
+    """Does ``a``..``b`` overlap one of ``spans``? (a loop: asked of every name found, where a generator costs
+    more than the few comparisons)"""
+    for x, y in spans:  # noqa: SIM110 - see the docstring
+        if x < b and a < y:
+            return True
+    return False
+
+
 def names_ko(s: Sentence, known: list[tuple[int, int]], not_names: set[str]) -> list[tuple[int, int, str]]:
     """Proper nouns the registries lack ("SMIC가", "옥스퍼드인사이츠는"), as kiwipiepy tags them, followed by a
     particle."""
     out: list[tuple[int, int, str]] = []
     text = s.text
     tokens = s.proper_nouns
-    for i, (a, b, form, tag) in enumerate(tokens):
-        if tag not in ("NNP", "SL") or len(form) < 2 or form in not_names:
+    # the tokens a name can begin with (most tokens are other words and particles)
+    for i in [i for i, t in enumerate(tokens) if t[3] in _NAME_TAGS]:
+        a, b, form, tag = tokens[i]
+        if len(form) < 2 or form in not_names:
             continue
-        if tag == "SL" and not re.fullmatch(r"[A-Z][A-Za-z0-9&-]*[A-Za-z]", form):
+        if tag == "SL" and not _LATIN_NAME.fullmatch(form):
             continue
+        if i > 0 and tokens[i - 1][3] in _NAME_TAGS and a - tokens[i - 1][1] <= 1:
+            continue                      # inside a longer name, found from its first word
         # extend over adjacent proper nouns ("옥스퍼드 인사이츠")
         end = b
         j = i + 1
-        while j < len(tokens) and tokens[j][3] in ("NNP", "SL") and tokens[j][0] - end <= 1:
+        while j < len(tokens) and tokens[j][3] in _NAME_TAGS and tokens[j][0] - end <= 1:
             end = tokens[j][1]
             j += 1
-        if i > 0 and tokens[i - 1][3] in ("NNP", "SL") and a - tokens[i - 1][1] <= 1:
-            continue                      # inside a longer name, found from its first word
-        if any(x < end and a < y for x, y in known):
+        if _overlaps(known, a, end):
             continue
         nxt = tokens[j] if j < len(tokens) else None
         if (nxt is None or nxt[0] != end or nxt[3] not in ("JKS", "JX", "JKG", "JC", "JKB", "JKO", "VCP")) \
