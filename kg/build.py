@@ -32,7 +32,7 @@ from urllib.parse import quote
 import pyoxigraph
 from pyoxigraph import NamedNode
 
-from . import __version__, conflicts, settings
+from . import __version__, conflictruns, conflicts, settings
 from .assets import ontology_path, shapes_path
 from .atomic import fsync_dir, remove_stale_temps, write_bytes_if_changed
 from .errors import InputError, Location, StoreError
@@ -55,8 +55,9 @@ if TYPE_CHECKING:   # imported when a pool is started: multiprocessing is a tent
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 # a validation batch: the shared graphs' N-Quads, the spool file and the (offset, length) of each graph in it,
 # for the export pieces (or None) the base IRI, graph IRI -> build hash and the store whose pieces they are, and
-# the fast engine's compiled queries when the caller has them (kg.shacl_cache)
-BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None", "tuple[str, ...] | None"]
+# the fast engine's compiled queries when the caller has them (kg.shacl_cache), and where the batch writes the
+# conflicts index's runs (kg.conflictruns.Gathered.prefix) or None
+BatchJob = tuple[bytes, str, list[tuple[int, int]], "PieceSink | None", "tuple[str, ...] | None", str | None]
 # a ValidationResult as dataclasses.asdict gives it: how results come back from worker processes and are kept in the
 # build state (JSON; ValidationResult(**record) checks one read back from there)
 ResultRecord = dict[str, Any]
@@ -355,6 +356,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         counts: dict[str, GraphCounts] = {}    # graph IRI -> its counts, for the graphs validated now
         conflicts_name = iris.conflicts_graph().value
         spec: Speculation | None = None
+        gathered: conflictruns.Gathered | None = None   # the conflicts index made from the validation batches
         with contextlib.ExitStack() as stack:
             store: KgStore | None = None
             loader: _StoreLoader | None = None
@@ -384,17 +386,26 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 # finds them cached and does not read those graphs back from the store)
                 piece_keys = {new_quads.graph(k): hashes[k] for k in new_quads if k in hashes}
                 queries = compiled_queries(pieces_dir(store_path)) if shacl_engine == "fast" else None
+                if not summary.unchanged and _index_whole(summary, present, conflicts_name, len(hashes)):
+                    # every article is validated now: the batches also write the conflicts index's inputs as
+                    # sorted runs, merged block by block while the store loads (kg.conflictruns)
+                    gathered = conflictruns.Gathered()
+                    stack.callback(gathered.close)
                 try:
                     fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
                                                  pieces=(base, piece_keys, store_path), counts=counts,
-                                                 queries=queries)
+                                                 queries=queries, runs=gathered)
+                    if pool is not None:
+                        # the workers are done: their memory is given back before the merge and the store phase
+                        pool.shutdown(wait=False)
+                        pool = None
+                    if gathered is not None and _only_validated(present, new_quads, summary.removed, graph_name,
+                                                                {registry_name, iris.rankings_graph().value,
+                                                                 conflicts_name}):
+                        with contextlib.suppress(conflictruns.RunsDisagree):   # then computed from the store
+                            gathered.merge(iris)
                 finally:
                     loader.join()
-                if pool is not None:
-                    # the workers are done: their memory is given back before the store phase (the conflicts
-                    # index makes the parent's peak there)
-                    pool.shutdown(wait=False)
-                    pool = None
                 if out_dir is not None and queries is not None and not summary.registry_changed \
                         and not rankings_changed:
                     # the fast engine cached the pieces of the changed graphs: the outputs are staged from them
@@ -456,13 +467,16 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                 replace[iris.rankings_graph().value] = rankings_quads
             tick("store", 0, 1)
             store.replace_graphs(replace, remove=[graph_name(k) for k in summary.removed])
-            # the index of the cells in conflict, from the facts this version holds (kg.conflicts)
-            touched = [*summary.changed, *summary.removed]
-            index_quads = conflicts.bring_up_to_date(
-                store, iris, touched, [graph_name(k) for k in summary.changed],
-                whole=summary.registry_changed or conflicts_name not in present
-                or (len(touched) * 5 > len(hashes) + len(summary.removed) and len(touched) > 50),
-                known=_index_quads(state, base_version) if usable else None)
+            # the index of the cells in conflict, from the facts this version holds (kg.conflicts): merged from
+            # the validation batches' runs when they hold every fact, else from the store
+            whole = _index_whole(summary, present, conflicts_name, len(hashes))
+            if gathered is not None and gathered.quads is not None and whole and not any(
+                    True for _ in store.db.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())):
+                index_quads = gathered.load(store, iris)
+            else:
+                index_quads = conflicts.bring_up_to_date(
+                    store, iris, [*summary.changed, *summary.removed], [graph_name(k) for k in summary.changed],
+                    whole=whole, known=_index_quads(state, base_version) if usable else None)
             present.add(conflicts_name)
             removed = {graph_name(k) for k in summary.removed}
             # what the next build needs to know the graphs of this version without listing them (_stored_graphs)
@@ -492,6 +506,23 @@ def _stem(path: str) -> str:
     name = path.rpartition(os.sep)[2]
     dot = name.rfind(".")
     return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def _index_whole(summary: BuildSummary, present: set[str], conflicts_name: str, keys: int) -> bool:
+    """Whether the build computes the conflicts graph whole rather than the blocks its changes touch: the
+    registry changed, the version has none, or more than a fifth of the articles changed (``keys``: the build
+    state's keys, articles and the registry)."""
+    touched = len(summary.changed) + len(summary.removed)
+    return summary.registry_changed or conflicts_name not in present \
+        or (touched * 5 > keys + len(summary.removed) and touched > 50)
+
+
+def _only_validated(present: set[str], validated: Mapped, removed: list[str], graph_name: Callable[[str], str],
+                    shared: set[str]) -> bool:
+    """Whether the new version holds only the graphs the validation batches held (``shared``: the registry,
+    rankings and conflicts graphs), so that the conflicts index can be made from the batches: no graph written
+    through the endpoint, none kept from an earlier build."""
+    return not present - {validated.graph(key) for key in validated} - {graph_name(key) for key in removed} - shared
 
 
 def _unfreeze_on_error(kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
@@ -787,7 +818,8 @@ def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
                          new_quads: dict[str, list[pyoxigraph.Quad]] | Mapped, tick: Progress,
                          engine: str = DEFAULT_ENGINE, *, pool: ProcessPoolExecutor | None = None,
                          pieces: PieceSink | None = None, counts: dict[str, GraphCounts] | None = None,
-                         queries: tuple[str, ...] | None = None) -> dict[str, list[ResultRecord]]:
+                         queries: tuple[str, ...] | None = None,
+                         runs: conflictruns.Gathered | None = None) -> dict[str, list[ResultRecord]]:
     """Validate the changed article graphs with the registry graph; results are keyed by the graph that defines
     their focus node.
 
@@ -802,12 +834,13 @@ def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
     export piece from an in-memory store of the batch (the same text the build loads) and caches it beside the
     store, and puts the graph's counts (kg.graphcounts) into ``counts`` (graph IRI -> counts). ``queries``: the
     fast engine's compiled queries (kg.shacl_cache.compiled_queries), so that a batch in which they find nothing
-    needs neither rdflib nor the shapes.
+    needs neither rdflib nor the shapes. ``runs``: each batch with ``pieces`` also writes the conflicts index's
+    runs of its graphs there (kg.conflictruns).
     """
     mapped = new_quads if isinstance(new_quads, Mapped) else Mapped.of(new_quads)
     try:
         return _validate_mapped(reg_quads, mapped, tick, engine, pool, pieces, {} if counts is None else counts,
-                                queries)
+                                queries, runs)
     finally:
         if mapped is not new_quads:
             mapped.close()
@@ -815,8 +848,8 @@ def _validate_in_batches(reg_quads: list[pyoxigraph.Quad],
 
 def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: Progress, engine: str,
                      shared_pool: ProcessPoolExecutor | None, pieces: PieceSink | None,
-                     counts: dict[str, GraphCounts],
-                     queries: tuple[str, ...] | None = None) -> dict[str, list[ResultRecord]]:
+                     counts: dict[str, GraphCounts], queries: tuple[str, ...] | None = None,
+                     runs: conflictruns.Gathered | None = None) -> dict[str, list[ResultRecord]]:
     limit = FAST_BATCH_QUADS if engine == "fast" else VALIDATION_BATCH_TRIPLES
     batches: list[list[str]] = [[]]
     size = 0
@@ -832,12 +865,13 @@ def _validate_mapped(reg_quads: list[pyoxigraph.Quad], new_quads: Mapped, tick: 
 
     def payloads() -> Iterator[BatchJob]:
         spool = new_quads.path
-        for batch in batches:
+        for number, batch in enumerate(batches):
             sink = None
             if pieces is not None:
                 names = [new_quads.graph(key) for key in batch]
                 sink = (pieces[0], {name: pieces[1][name] for name in names if name in pieces[1]}, pieces[2])
-            yield shared, spool, [new_quads.span(key) for key in batch], sink, queries
+            yield (shared, spool, [new_quads.span(key) for key in batch], sink, queries,
+                   runs.prefix(number) if runs is not None and sink is not None else None)
 
     graph_key = {new_quads.graph(key): key for key in new_quads}
     if engine == "fast":
@@ -934,19 +968,25 @@ def _validate_pyshacl_batch(job: BatchJob) -> BatchResult:
     if job[3] is not None:
         store = pyoxigraph.Store()
         store.bulk_load(data, format=pyoxigraph.RdfFormat.N_QUADS)
-        counts = _batch_products(store, job[3])
+        counts = _batch_products(store, job[3], job[5])
     return results, {}, counts
 
 
-def _batch_products(store: pyoxigraph.Store, sink: PieceSink) -> dict[str, GraphCounts]:
+def _batch_products(store: pyoxigraph.Store, sink: PieceSink, runs: str | None) -> dict[str, GraphCounts]:
     """Cache the export piece of each graph ``sink`` names, made from ``store`` (a batch as the store will hold
-    it: literals in their canonical form), and return the graphs' counts."""
+    it: literals in their canonical form), and return the graphs' counts; with ``runs`` (a path prefix), write
+    the conflicts index's runs of those graphs (kg.conflictruns.BatchRuns) too."""
     base, piece_keys, store_path = sink
     counts: dict[str, GraphCounts] = {}
+    gathered = conflictruns.BatchRuns(store) if runs is not None else None
     for name, key in piece_keys.items():
         quads = list(store.quads_for_pattern(None, None, None, NamedNode(name)))
         save_piece(store_path, name, make_piece(quads, base, key))
         counts[name] = graph_counts(quads, base)
+        if gathered is not None:
+            gathered.add(quads)
+    if gathered is not None and runs is not None:
+        gathered.write(runs)
     return counts
 
 
@@ -964,7 +1004,7 @@ def _validate_fast_batch(job: BatchJob) -> BatchResult:
     if solved is None or not found_nothing(solved):
         from .validate import validate_oxigraph
         results = [asdict(result) for result in validate_oxigraph(store, graphs=graphs, solved=solved).results]
-    counts = _batch_products(store, job[3]) if job[3] is not None else {}
+    counts = _batch_products(store, job[3], job[5]) if job[3] is not None else {}
     return results, graphs, counts
 
 

@@ -396,12 +396,10 @@ def _article(fact: str) -> str:
     return fact.rpartition("/fact/")[0]
 
 
-class Index:
-    """The conflicts graph of a store being written: made whole (``make``) or brought up to date for some
-    articles (``update``)."""
+class Layout:
+    """The quads of the conflicts graph's nodes (kg.conflictruns writes a graph with them, block by block)."""
 
-    def __init__(self, db: pyoxigraph.Store, iris: Iris) -> None:
-        self.db = db
+    def __init__(self, iris: Iris) -> None:
         self.graph = iris.conflicts_graph()
         self.node_base = iris.base + "conflict/"
         self._predicates: dict[str, NamedNode] = {}
@@ -456,32 +454,6 @@ class Index:
         return pyoxigraph.Quad(NamedNode(self.node_base + "index"), self._p("version"), Literal(INDEX_VERSION),
                                self.graph)
 
-    def current(self) -> bool:
-        """Whether the store's graph has this code's layout (else it must be made whole)."""
-        return any(True for _ in self.db.quads_for_pattern(*self._version()))
-
-    def make(self) -> list[pyoxigraph.Quad]:
-        """The whole graph, from every fact of the store."""
-        blocks: dict[Block, list[Raw]] = defaultdict(list)
-        raws, counts = scan(self.db)
-        for raw in raws:
-            blocks[raw[:3]].append(raw)
-        del raws
-        ids = identifiers(self.db)
-        made = {block: block_rows(raws, ids) for block, raws in blocks.items()}
-        keyed = sorted((block[0], ids[block[1]], ids[block[2]], block) for block, rows in made.items() if rows)
-        orders = {item[3]: (number + 1) * ORDER_STEP for number, item in enumerate(keyed)}
-        out = [self._version()]
-        for block in sorted(blocks):
-            out += self._quads(block, blocks[block], made[block], orders.get(block), ids)
-        out += self._entry_quads({entry for raws in blocks.values() for entry in entries(raws)}, ids)
-        buckets: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(dict)
-        for article, by_source in counts.items():
-            buckets[_bucket(article)][article] = by_source
-        out += [self._bucket_quad(bucket, buckets[bucket]) for bucket in sorted(buckets)]
-        out += self._source_quads(_totals(counts.values()))
-        return out
-
     def _source_node(self, source: str) -> NamedNode:
         return NamedNode(self.node_base + "source/" + hashlib.sha256(source.encode()).hexdigest()[:32])
 
@@ -506,6 +478,41 @@ class Index:
             for name, value in zip(("sourceFacts", "sourceStated", "sourceImplied", "sourceArticles"), values,
                                    strict=True):
                 out.append(pyoxigraph.Quad(node, self._p(name), Literal(value), self.graph))
+        return out
+
+
+class Index(Layout):
+    """The conflicts graph of a store being written: made whole (``make``) or brought up to date for some
+    articles (``update``)."""
+
+    def __init__(self, db: pyoxigraph.Store, iris: Iris) -> None:
+        super().__init__(iris)
+        self.db = db
+
+    def current(self) -> bool:
+        """Whether the store's graph has this code's layout (else it must be made whole)."""
+        return any(True for _ in self.db.quads_for_pattern(*self._version()))
+
+    def make(self) -> list[pyoxigraph.Quad]:
+        """The whole graph, from every fact of the store."""
+        blocks: dict[Block, list[Raw]] = defaultdict(list)
+        raws, counts = scan(self.db)
+        for raw in raws:
+            blocks[raw[:3]].append(raw)
+        del raws
+        ids = identifiers(self.db)
+        made = {block: block_rows(raws, ids) for block, raws in blocks.items()}
+        keyed = sorted((block[0], ids[block[1]], ids[block[2]], block) for block, rows in made.items() if rows)
+        orders = {item[3]: (number + 1) * ORDER_STEP for number, item in enumerate(keyed)}
+        out = [self._version()]
+        for block in sorted(blocks):
+            out += self._quads(block, blocks[block], made[block], orders.get(block), ids)
+        out += self._entry_quads({entry for raws in blocks.values() for entry in entries(raws)}, ids)
+        buckets: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(dict)
+        for article, by_source in counts.items():
+            buckets[_bucket(article)][article] = by_source
+        out += [self._bucket_quad(bucket, buckets[bucket]) for bucket in sorted(buckets)]
+        out += self._source_quads(_totals(counts.values()))
         return out
 
     def _update_counts(self, gone: set[str], graphs: Iterable[str]) -> tuple[set[pyoxigraph.Quad], set[pyoxigraph.Quad]]:
@@ -633,12 +640,10 @@ class Index:
 
 def refresh(store: KgStore, iris: Iris | None = None) -> int:
     """Compute the conflicts graph of a store being written (a build's or an update's new version) again from
-    every fact it holds now, replacing the one it holds; its number of quads."""
-    iris = iris or Iris(store.base or DEFAULT_BASE)
-    quads = Index(store.db, iris).make()
-    data = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
-    store.load_graphs([iris.conflicts_graph().value], data or b"", lenient=True)
-    return len(quads)
+    every fact it holds now, replacing the one it holds, block by block from sorted runs (kg.conflictruns: memory
+    bounded by the largest block, not the store); its number of quads."""
+    from .conflictruns import refresh as from_runs   # kg.conflictruns builds on this module
+    return from_runs(store, iris or Iris(store.base or DEFAULT_BASE))
 
 
 def current(store: Store, iris: Iris) -> bool:
