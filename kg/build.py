@@ -399,15 +399,16 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                     fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
                                                  pieces=(base, piece_keys, store_path), counts=counts,
                                                  queries=queries, runs=gathered)
-                    if pool is not None:
-                        # the workers are done: their memory is given back before the merge and the store phase
-                        pool.shutdown(wait=False)
-                        pool = None
                     if gathered is not None and _only_validated(present, new_quads, summary.removed, graph_name,
                                                                 {registry_name, iris.rankings_graph().value,
                                                                  conflicts_name}):
+                        # merged in two parts by the workers, while the store loads
                         with contextlib.suppress(conflictruns.RunsDisagree):   # then computed from the store
-                            gathered.merge(iris)
+                            gathered.merge(iris, pool)
+                    if pool is not None:
+                        # the workers are done: their memory is given back before the store phase
+                        pool.shutdown(wait=False)
+                        pool = None
                 finally:
                     loader.join()
                 if out_dir is not None and queries is not None and not summary.registry_changed \

@@ -13,7 +13,9 @@ lines' order that of the fields.
 Two writers: a build's validation batches (``BatchRuns``: the facts of the batch's article graphs, read from the
 quads the batch lists for the export pieces, with the batch's in-memory store answering the editions' series and
 the identifiers; one run of each kind per batch, in the folder of a ``Gathered``), and ``store_runs`` from a whole
-store (its union graph, in runs of ``RUN_LINES``). ``write_index`` merges them and writes the graph's N-Quads."""
+store (its union graph, in runs of ``RUN_LINES``). ``write_part`` merges them and writes the graph's N-Quads but for
+the blocks' order numbers and ranks, which ``combine`` writes once every block with rows is known (a short tuple
+per such block); a build runs two parts, each taking the blocks of one half of a hash, in its worker processes."""
 from __future__ import annotations
 
 import contextlib
@@ -22,20 +24,24 @@ import itertools
 import re
 import shutil
 import tempfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode
 
-from .conflicts import (MEMBERS, NONE, ORDER_STEP, Block, Entry, Layout, Raw, _article, _bucket, block_rows,
+from .conflicts import (MEMBERS, NONE, ORDER_STEP, Block, Layout, Raw, _article, _bucket, block_rows,
                         count, entries, identifiers)
 from .mapping import Iris
 from .vocab import NKG, RDF_TYPE
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from .store import KgStore
 
 SEP = "\x00"
@@ -248,26 +254,48 @@ def _block_key(line: str) -> list[str]:
     return line.split(SEP, 5)[:5]
 
 
-def write_index(member_runs: list[Path], count_runs: list[Path], iris: Iris, out: IO[bytes]) -> int:
-    """Merge the runs and write the conflicts graph as N-Quads to ``out``, the quads of one block at a time: the
-    same quads as ``kg.conflicts.Index.make`` (the entries of a fact of several blocks once when the runs mark such
-    facts). The number of quads written. RunsDisagree when two runs give a node different identifiers."""
+# a block with rows: kind, subject identifier, measure identifier, subject, measure (the order of the order
+# numbers, as Index.make sorts them) and its number of rows
+Ranked = tuple[str, str, str, str, str, int]
+
+
+@dataclass
+class Part:
+    """What ``write_part`` wrote and what is left for ``combine``: the quads written, the blocks with rows, the
+    entries of facts of several blocks (kind, fact, article identifier: written once by ``combine``) and the
+    identifier of every subject and measure (checked across parts)."""
+    quads: int
+    ranked: list[Ranked]
+    entries: list[tuple[str, str, str]]
+    ids: dict[str, str]
+
+
+def _part_of(key: list[str], parts: int) -> int:
+    return zlib.crc32("\x00".join((key[0], key[3], key[4])).encode()) % parts if parts > 1 else 0
+
+
+def write_part(member_runs: list[Path], count_runs: list[Path], iris: Iris, out: IO[bytes], part: int = 0,
+               parts: int = 1) -> Part:
+    """Merge the runs and write, as N-Quads to ``out``, the quads of the blocks of part ``part`` of ``parts``
+    (blocks are given to parts by a hash of their kind, subject and measure; part 0 also writes the counts per
+    source), one block at a time, but for what needs every block's order (``combine`` writes it).
+    RunsDisagree when two runs give a node different identifiers."""
     layout = Layout(iris)
-    pending = [layout._version()]
-    written = 0
+    pending: list[pyoxigraph.Quad] = []
+    done = Part(0, [], [], {})
 
     def flush(limit: int) -> None:
-        nonlocal pending, written
+        nonlocal pending
         if len(pending) >= limit:
             out.write(pyoxigraph.serialize(pending, format=pyoxigraph.RdfFormat.N_QUADS) or b"")
-            written += len(pending)
+            done.quads += len(pending)
             pending = []
 
     with contextlib.ExitStack() as stack:
-        node_ids: dict[str, str] = {}   # subject or measure -> its identifier: each node has one in every run
-        order = 0
-        repeated: set[Entry] = set()    # entries of the facts of several blocks written so far
-        for _key, lines in itertools.groupby(_merged(member_runs, stack), key=_block_key):
+        node_ids = done.ids   # subject or measure -> its identifier: each node has one in every run
+        for key, lines in itertools.groupby(_merged(member_runs, stack), key=_block_key):
+            if _part_of(key, parts) != part:
+                continue
             raws: list[Raw] = []
             ids: dict[str, str] = {}
             articles: dict[str, str] = {}
@@ -276,14 +304,14 @@ def write_index(member_runs: list[Path], count_runs: list[Path], iris: Iris, out
                 fields = line[:-1].split(SEP)
                 if "\x01" in line:
                     fields = [_unescape(field) for field in fields]
-                (kind, subject_id, measure_id, subject, measure, key, period, fact, value, datatype, language, q,
-                 high_value, high_type, high_language, has_high, attribution, fact_article, multi) = fields
+                (kind, subject_id, measure_id, subject, measure, key_node, period, fact, value, datatype, language,
+                 q, high_value, high_type, high_language, has_high, attribution, fact_article, multi) = fields
                 for node, found in ((subject, subject_id), (measure, measure_id)):
                     if node_ids.setdefault(node, found) != found:
                         raise RunsDisagree(node)
                     if found:
                         ids[node] = found
-                raws.append((kind, subject, measure, key, period, fact, _literal(value, datatype, language), q,
+                raws.append((kind, subject, measure, key_node, period, fact, _literal(value, datatype, language), q,
                              _literal(high_value, high_type, high_language) if has_high else None, attribution))
                 if fact_article:
                     articles[_article(fact)] = fact_article
@@ -292,38 +320,83 @@ def write_index(member_runs: list[Path], count_runs: list[Path], iris: Iris, out
             block: Block = raws[0][:3]
             rows = block_rows(raws, ids)
             if rows:
-                order += 1
-            pending += layout._quads(block, raws, rows, order * ORDER_STEP if rows else None, ids)
+                done.ranked.append((block[0], ids[block[1]], ids[block[2]], block[1], block[2], len(rows)))
+            pending += layout._quads(block, raws, rows, None, ids, ranks=False)
             found_entries = entries(raws)
-            if several:
-                found_entries = {e for e in found_entries if e[1] not in several or e not in repeated}
-                repeated.update(e for e in found_entries if e[1] in several)
-            pending += layout._entry_quads(found_entries, articles)
+            done.entries += [(name, fact, articles.get(_article(fact), "")) for name, fact in found_entries
+                             if fact in several]
+            pending += layout._entry_quads({e for e in found_entries if e[1] not in several}, articles)
             flush(FLUSH_QUADS)
-        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        distinct = (line for line, _same in itertools.groupby(_merged(count_runs, stack)))
-        for bucket, lines in itertools.groupby(distinct, key=lambda line: line.partition(SEP)[0]):
-            counted: dict[str, dict[str, list[int]]] = {}
-            for line in lines:
-                fields = line[:-1].split(SEP)
-                if "\x01" in line:
-                    fields = [_unescape(field) for field in fields]
-                _bucket_name, article, source, _fact, attribution = fields
-                row = counted.setdefault(article, {}).setdefault(source, [0, 0, 0])
-                row[0] += 1
-                row[1] += attribution == _STATED
-                row[2] += attribution == _IMPLIED
-            pending.append(layout._bucket_quad(bucket, counted))
-            for by_source in counted.values():
-                for source, (n, stated, implied) in by_source.items():
-                    total = totals[source]
-                    total[0] += n
-                    total[1] += stated
-                    total[2] += implied
-                    total[3] += 1
-        pending += layout._source_quads(totals)
+        if part == 0:
+            pending += _count_quads(layout, _merged(count_runs, stack))
         flush(1)
-    return written
+    return done
+
+
+def _count_quads(layout: Layout, merged: Iterator[str]) -> list[pyoxigraph.Quad]:
+    """The counts per article and source in their buckets, and the totals per source, from the merged count runs
+    (a line repeated in two runs counted once)."""
+    out = []
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    distinct = (line for line, _same in itertools.groupby(merged))
+    for bucket, lines in itertools.groupby(distinct, key=lambda line: line.partition(SEP)[0]):
+        counted: dict[str, dict[str, list[int]]] = {}
+        for line in lines:
+            fields = line[:-1].split(SEP)
+            if "\x01" in line:
+                fields = [_unescape(field) for field in fields]
+            _bucket_name, article, source, _fact, attribution = fields
+            row = counted.setdefault(article, {}).setdefault(source, [0, 0, 0])
+            row[0] += 1
+            row[1] += attribution == _STATED
+            row[2] += attribution == _IMPLIED
+        out.append(layout._bucket_quad(bucket, counted))
+        for by_source in counted.values():
+            for source, (n, stated, implied) in by_source.items():
+                total = totals[source]
+                total[0] += n
+                total[1] += stated
+                total[2] += implied
+                total[3] += 1
+    return out + layout._source_quads(totals)
+
+
+def combine(parts: list[Part], iris: Iris, out: IO[bytes]) -> int:
+    """Write what the parts left to ``out``: the layout's version, every block's order number and its rows'
+    ranks (blocks numbered in the order of their kind, identifiers, subject and measure, as Index.make numbers
+    them) and the entries of facts of several blocks, once. The graph's number of quads, the parts' included.
+    RunsDisagree when two parts give a node different identifiers."""
+    layout = Layout(iris)
+    known: dict[str, str] = {}
+    for part in parts:
+        for node, found in part.ids.items():
+            if known.setdefault(node, found) != found:
+                raise RunsDisagree(node)
+    quads = [layout._version()]
+    ranked = sorted(block for part in parts for block in part.ranked)
+    for number, (kind, _subject_id, _measure_id, subject, measure, rows) in enumerate(ranked, start=1):
+        quads += layout._rank_quads((kind, subject, measure), number * ORDER_STEP, rows)
+    several = {(name, fact): article_id for part in parts for name, fact, article_id in part.entries}
+    quads += layout._entry_quads(several, {_article(fact): article_id
+                                           for (_name, fact), article_id in several.items() if article_id})
+    out.write(pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b"")
+    return len(quads) + sum(part.quads for part in parts)
+
+
+def write_index(member_runs: list[Path], count_runs: list[Path], iris: Iris, out: IO[bytes]) -> int:
+    """Merge the runs and write the conflicts graph as N-Quads to ``out``, one block at a time: the same quads as
+    ``kg.conflicts.Index.make`` (the entries of a fact of several blocks once when the runs mark such facts). The
+    number of quads written."""
+    return combine([write_part(member_runs, count_runs, iris, out)], iris, out)
+
+
+def merge_part(folder: str, part: int, parts: int, base: str) -> Part:
+    """``write_part`` of a ``Gathered`` folder's runs to ``part-<n>.nq`` in it (picklable: a build runs the parts
+    in its worker processes)."""
+    runs = Path(folder)
+    with open(runs / f"part-{part}.nq", "wb") as out:
+        return write_part(sorted(runs.glob("batch-*.m")), sorted(runs.glob("batch-*.c")), Iris(base), out, part,
+                          parts)
 
 
 class Gathered:
@@ -341,11 +414,19 @@ class Gathered:
     def index(self) -> Path:
         return self.folder / "index.nq"
 
-    def merge(self, iris: Iris) -> int:
-        """Write the graph from the runs; its number of quads."""
+    def merge(self, iris: Iris, pool: ProcessPoolExecutor | None = None, parts: int = 2) -> int:
+        """Write the graph from the runs, in ``parts`` parts run by ``pool``'s processes (else one, here); its
+        number of quads. RunsDisagree when the runs give a node two identifiers."""
+        if pool is None:
+            done = [merge_part(str(self.folder), 0, 1, iris.base)]
+        else:
+            futures = [pool.submit(merge_part, str(self.folder), part, parts, iris.base) for part in range(parts)]
+            done = [future.result() for future in futures]
         with open(self.index, "wb") as out:
-            self.quads = write_index(sorted(self.folder.glob("batch-*.m")), sorted(self.folder.glob("batch-*.c")),
-                                     iris, out)
+            for part in range(len(done)):
+                with open(self.folder / f"part-{part}.nq", "rb") as written:
+                    shutil.copyfileobj(written, out)
+            self.quads = combine(done, iris, out)
         return self.quads
 
     def load(self, store: KgStore, iris: Iris) -> int:

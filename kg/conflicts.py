@@ -414,26 +414,40 @@ class Layout:
         return known
 
     def _quads(self, block: Block, raws: list[Raw], rows: list[Row], order: int | None,
-               ids: dict[str, str]) -> list[pyoxigraph.Quad]:
+               ids: dict[str, str], *, ranks: bool = True) -> list[pyoxigraph.Quad]:
+        """A block's quads; its rows' when it has an ``order`` number. Without ``ranks`` its rows' quads but for
+        the order number and the rows' ranks (``_rank_quads``: kg.conflictruns writes them once every block's
+        order is known)."""
         node, graph, p = self._block_node(block), self.graph, self._p
         kind, subject, measure = block
         out = [pyoxigraph.Quad(node, p("members"), Literal(_encode_members(block, raws)), graph)]
         out += [pyoxigraph.Quad(node, p("article"), NamedNode(a), graph) for a in sorted({_article(r[5]) for r in raws})]
-        if rows and order is not None:
-            out.append(pyoxigraph.Quad(node, p("order"), Literal(order), graph))
+        if rows and (order is not None or not ranks):
+            if order is not None and ranks:
+                out += self._rank_quads(block, order, 0)
             out.append(pyoxigraph.Quad(node, p("rows"), Literal(len(rows)), graph))
             out.append(pyoxigraph.Quad(node, p("sortKey"), Literal("\t".join((kind, ids[subject], ids[measure]))),
                                        graph))
             for number, row in enumerate(rows, start=1):
                 fact_a, fact_b, facts, figures, figure_a, figure_b = row[2], row[3], row[4], row[5], row[8], row[9]
                 cell = NamedNode(f"{node.value}/{number}")
-                for predicate, value in (("rank", Literal(order * ROWS_PER_BLOCK + number)), ("kind", Literal(kind)),
+                if order is not None and ranks:
+                    out.append(pyoxigraph.Quad(cell, p("rank"), Literal(order * ROWS_PER_BLOCK + number), graph))
+                for predicate, value in (("kind", Literal(kind)),
                                          ("subject", NamedNode(subject)), ("subjectId", Literal(ids[subject])),
                                          ("measure", NamedNode(measure)), ("measureId", Literal(ids[measure])),
                                          ("factA", NamedNode(fact_a)), ("figureA", figure_a),
                                          ("factB", NamedNode(fact_b)), ("figureB", figure_b),
                                          ("facts", Literal(facts)), ("figures", Literal(figures))):
                     out.append(pyoxigraph.Quad(cell, p(predicate), value, graph))
+        return out
+
+    def _rank_quads(self, block: Block, order: int, rows: int) -> list[pyoxigraph.Quad]:
+        """A block's order number and the ranks of its first ``rows`` rows."""
+        node, graph, p = self._block_node(block), self.graph, self._p
+        out = [pyoxigraph.Quad(node, p("order"), Literal(order), graph)]
+        out += [pyoxigraph.Quad(NamedNode(f"{node.value}/{number}"), p("rank"),
+                                Literal(order * ROWS_PER_BLOCK + number), graph) for number in range(1, rows + 1)]
         return out
 
     def _entry_node(self, entry: Entry) -> NamedNode:

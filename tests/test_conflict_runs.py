@@ -43,10 +43,12 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def batched(corpus, tmp_path_factory) -> Path:
-    """A build whose validation runs in several batches (in this process), each writing its runs."""
+    """A build whose validation runs in several batches in two worker processes, each batch writing its runs,
+    merged in two parts by the same processes."""
     root = tmp_path_factory.mktemp("batched")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KG_JOBS", "1")
+        patch.setenv("KG_JOBS", "2")
+        patch.setattr(kg.build, "PARALLEL_MIN_ARTICLES", 1)
         patch.setattr(kg.build, "FAST_BATCH_QUADS", 2_000)
         loads: list[int] = []
         load = conflictruns.Gathered.load
@@ -67,6 +69,14 @@ def test_a_build_from_batches_runs_gives_the_graph_computed_from_every_fact(batc
     assert len(held) > 1_000
     assert held == made
     assert recorded == len(held)
+
+
+def test_a_build_in_one_process_gives_the_same_graph(corpus, batched, tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_JOBS", "1")   # one batch, its runs merged in one part here
+    summary = build([corpus], out_dir=None, store_path=tmp_path / "store", html=False)
+    assert summary.conforms
+    held, made, recorded = _held(tmp_path / "store")
+    assert held == made == _held(batched)[0] and recorded == len(held)
 
 
 def test_a_store_computed_again_through_small_runs_gives_the_same_graph(batched, tmp_path, monkeypatch):
