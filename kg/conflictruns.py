@@ -7,8 +7,8 @@ A *run* is a text file of lines sorted as strings, of one of two kinds. A *membe
 and article; it starts with the kind, the subject's and the measure's identifiers, the subject and the measure, so
 the merged runs give the blocks one after the other in the order their order numbers follow (what
 ``Index.make`` sorts on). A *count line* is a fact with its attribution and source, after its article's bucket.
-Fields are separated by NUL; control characters in a field are written as SOH followed by a letter, which keeps the
-lines' order that of the fields.
+Fields are separated (and ended) by NUL; control characters in a field are written as SOH followed by a letter, which
+keeps the lines' order that of the fields.
 
 Two writers: a build's validation batches (``BatchRuns``: the facts of the batch's article graphs, read from the
 quads the batch lists for the export pieces, with the batch's in-memory store answering the editions' series and
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .store import KgStore
 
 SEP = "\x00"
+END = SEP + "\n"       # a line's end: its last field is followed by a separator too, like the others
 RUN_LINES = 100_000     # member lines per run that store_runs sorts in memory
 FLUSH_QUADS = 20_000    # quads serialised at a time by write_index
 _ESCAPES = str.maketrans({code: "\x01" + chr(0x40 + code) for code in range(0x20)})
@@ -99,12 +100,12 @@ def member_line(kind: str, ids: tuple[str, str], subject: str, measure: str, key
     return SEP.join((kind, _escape(ids[0]), _escape(ids[1]), _escape(subject), _escape(measure), _escape(key),
                      _escape(period), _escape(fact), *_literal_fields(figure), _escape(qualifier),
                      *_literal_fields(high), "1" if high is not None else "", _escape(attribution),
-                     _escape(article_id), "1" if multi else "")) + "\n"
+                     _escape(article_id), "1" if multi else "")) + END
 
 
 def count_line(fact: str, attribution: str, source: str) -> str:
     article = _article(fact)
-    return SEP.join((_bucket(article), _escape(article), _escape(source), _escape(fact), _escape(attribution))) + "\n"
+    return SEP.join((_bucket(article), _escape(article), _escape(source), _escape(fact), _escape(attribution))) + END
 
 
 def _write(path: Path, lines: Iterable[str]) -> None:
@@ -301,7 +302,7 @@ def write_part(member_runs: list[Path], count_runs: list[Path], iris: Iris, out:
             articles: dict[str, str] = {}
             several: set[str] = set()
             for line in lines:
-                fields = line[:-1].split(SEP)
+                fields = line[:-2].split(SEP)
                 if "\x01" in line:
                     fields = [_unescape(field) for field in fields]
                 (kind, subject_id, measure_id, subject, measure, key_node, period, fact, value, datatype, language,
@@ -342,7 +343,7 @@ def _count_quads(layout: Layout, merged: Iterator[str]) -> list[pyoxigraph.Quad]
     for bucket, lines in itertools.groupby(distinct, key=lambda line: line.partition(SEP)[0]):
         counted: dict[str, dict[str, list[int]]] = {}
         for line in lines:
-            fields = line[:-1].split(SEP)
+            fields = line[:-2].split(SEP)
             if "\x01" in line:
                 fields = [_unescape(field) for field in fields]
             _bucket_name, article, source, _fact, attribution = fields

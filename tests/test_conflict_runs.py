@@ -17,7 +17,7 @@ import kg.build
 from bench.generate import generate
 from kg import conflictruns, conflicts
 from kg.build import build
-from kg.conflictruns import SEP, BatchRuns, _escape, write_index
+from kg.conflictruns import END, SEP, BatchRuns, _escape, write_index
 from kg.conflicts import Index
 from kg.mapping import Iris
 from kg.store import KgStore
@@ -71,9 +71,10 @@ def test_a_build_from_batches_runs_gives_the_graph_computed_from_every_fact(batc
     assert recorded == len(held)
 
 
-def test_a_build_in_one_process_gives_the_same_graph(corpus, batched, tmp_path, monkeypatch):
-    monkeypatch.setenv("KG_JOBS", "1")   # one batch, its runs merged in one part here
-    summary = build([corpus], out_dir=None, store_path=tmp_path / "store", html=False)
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+def test_a_build_in_one_process_gives_the_same_graph(corpus, batched, tmp_path, monkeypatch, engine):
+    monkeypatch.setenv("KG_JOBS", "1")   # its runs merged in one part here
+    summary = build([corpus], out_dir=None, store_path=tmp_path / "store", html=False, shacl_engine=engine)
     assert summary.conforms
     held, made, recorded = _held(tmp_path / "store")
     assert held == made == _held(batched)[0] and recorded == len(held)
@@ -146,5 +147,5 @@ FIELD = st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=6) | st.tex
 @given(st.lists(st.tuples(FIELD, FIELD, FIELD), max_size=12))
 def test_escaped_lines_sort_as_their_fields(rows):
     """Run lines are sorted as strings; that must be the order of their fields (control characters included)."""
-    lines = {SEP.join(_escape(field) for field in row) + "\n": row for row in rows}
+    lines = {SEP.join(_escape(field) for field in row) + END: row for row in rows}
     assert [lines[line] for line in sorted(lines)] == sorted(set(rows))
