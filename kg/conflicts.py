@@ -16,8 +16,11 @@ subject and measure: the rows that are neighbours in the query's order), a node 
 line per fact, ``nkgi:members``), the articles they come from (``nkgi:article``) and, when it has rows, its order
 number (``nkgi:order``, spaced ``ORDER_STEP`` apart when numbered afresh), its sort key and how many rows it has;
 and per row a node ``<block>/<n>`` with the row's values and its rank (order number * ``ROWS_PER_BLOCK`` + n), the
-one integer the query sorts on. ``Index.make`` computes it from every fact; ``Index.update`` computes again only
-the blocks the changed articles' facts were or are in (a new block takes an order number between its neighbours').
+one integer the query sorts on. Computed whole, it is written block by block from sorted runs of its inputs
+(kg.conflictruns: from the runs a build's validation batches write, or from the store's facts, ``refresh``), so
+memory is bounded by the largest block; ``Index.make`` computes the same quads from every fact at once (the
+reference the tests compare with); ``Index.update`` computes again only the blocks the changed articles' facts
+were or are in (a new block takes an order number between its neighbours').
 It is an index derived from the facts: the exports leave it out, a build brings it up to date and an update
 through the endpoint computes it again (``refresh``), so it never describes facts the store no longer holds.
 
