@@ -269,10 +269,6 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     drafts: dict[str, bool] = {}      # article id -> its sheet is a draft (kept in the build state)
     # first the cheap part (read and hash every sheet), then load, check and map the sheets that changed:
     # in worker processes when there are many (results come back in order, as N-Quads text)
-    # every sheet is loaded when there is no usable state or the registry changed: then the workers are started
-    # now, so that their start-up (imports, the registry) overlaps the hashing of the sheets
-    pool = _worker_pool(len(files), registry, base, text_dir, start=True) \
-        if not usable or summary.registry_changed else None
     entries: list[tuple[str, str, bool, bool]] = []   # article id, digest, unchanged, needs loading
     sheets = SheetCache(pieces_dir(store_path))
     reg_part = hashlib.sha256(reg_hash.encode()).digest()
@@ -291,7 +287,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         unchanged = old is not None and entry_hash(old) == digest and not summary.registry_changed
         entries.append((article_id, digest, unchanged, not unchanged))
     to_load = [Path(paths_by_id[article_id]) for article_id, _, _, needs in entries if needs]
-    pool = pool or _worker_pool(len(to_load), registry, base, text_dir)
+    pool = _worker_pool(len(to_load), registry, base, text_dir)
     frozen = False
     try:
         loaded = _load_articles(to_load, pool, registry, iris, text_dir)
@@ -662,20 +658,14 @@ class _WorkerSetup(TypedDict, total=False):
 _WORKER: _WorkerSetup = {}
 
 
-def _worker_pool(articles: int, registry: Registry, base: str, text_dir: Path | None, *,
-                 start: bool = False) -> ProcessPoolExecutor | None:
+def _worker_pool(articles: int, registry: Registry, base: str,
+                 text_dir: Path | None) -> ProcessPoolExecutor | None:
     """Worker processes (``_validation_jobs``: KG_JOBS, else one per core) to load, map and validate
-    ``articles`` changed sheets, or None when they are too few to pay for starting them. ``start``: every worker
-    is started now (a pool starts one per task submitted while none is idle); a pool dropped unused (an error
-    before the sheets are loaded) stops its workers when it is collected."""
+    ``articles`` changed sheets, or None when they are too few to pay for starting them."""
     jobs = _validation_jobs(articles)
     if jobs < 2 or articles < PARALLEL_MIN_ARTICLES:
         return None
-    pool = _spawn_pool(jobs, initializer=_init_worker, initargs=(registry, base, text_dir))
-    if start:
-        for _ in range(jobs):
-            pool.submit(int)
-    return pool
+    return _spawn_pool(jobs, initializer=_init_worker, initargs=(registry, base, text_dir))
 
 
 def _spawn_pool(jobs: int, **options: Any) -> ProcessPoolExecutor:
