@@ -300,18 +300,7 @@ class Gated:
         places = self._beginnings(text)
         if places is None:
             return self.pattern.search(text, pos) if endpos is None else self.pattern.search(text, pos, endpos)
-        # the regex engine reads a negative pos or endpos as 0
-        start, end = max(pos, 0), len(text) if endpos is None else max(endpos, 0)
-        match = self.pattern.match
-        for p in places:
-            if p < start:
-                continue
-            if p >= end:
-                break
-            m = match(text, p) if endpos is None else match(text, p, endpos)
-            if m is not None:
-                return m
-        return None
+        return next(self._at(places, text, pos, endpos), None)
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         if not self.may_match(text, pos, endpos):
@@ -345,8 +334,13 @@ class Gated:
         places = self._beginnings(text)
         if places is None:
             return self.pattern.finditer(text, pos) if endpos is None else self.pattern.finditer(text, pos, endpos)
-        # every match begins with one of the words, so holds one (never empty): the next is searched from its end
-        found = []
+        return iter(list(self._at(places, text, pos, endpos)))
+
+    def _at(self, places: list[int], text: str, pos: int, endpos: int | None) -> Iterator[re.Match[str]]:
+        """The matches starting at ``places`` (where the words every match begins with occur) within ``pos`` and
+        ``endpos``, each searched from the end of the one before: every match holds one of the words, so none
+        is empty."""
+        # the regex engine reads a negative pos or endpos as 0
         start, end = max(pos, 0), len(text) if endpos is None else max(endpos, 0)
         match = self.pattern.match
         for p in places:
@@ -356,9 +350,8 @@ class Gated:
                 break
             m = match(text, p) if endpos is None else match(text, p, endpos)
             if m is not None:
-                found.append(m)
+                yield m
                 start = m.end()
-        return iter(found)
 
     def findall(self, text: str) -> list[Any]:
         return self.pattern.findall(text) if self.may_match(text) else []
