@@ -34,7 +34,7 @@ from typing import IO, TYPE_CHECKING
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode
 
-from .conflicts import (MEMBERS, NONE, ORDER_STEP, Block, Layout, Raw, _article, _bucket, block_rows,
+from .conflicts import (MEMBERS, NONE, ORDER_STEP, Block, Layout, Raw, _article, _bucket, _totals, block_rows,
                         count, entries, identifiers)
 from .mapping import Iris
 from .vocab import NKG, RDF_TYPE
@@ -352,13 +352,7 @@ def _count_quads(layout: Layout, merged: Iterator[str]) -> list[pyoxigraph.Quad]
             row[1] += attribution == _STATED
             row[2] += attribution == _IMPLIED
         out.append(layout._bucket_quad(bucket, counted))
-        for by_source in counted.values():
-            for source, (n, stated, implied) in by_source.items():
-                total = totals[source]
-                total[0] += n
-                total[1] += stated
-                total[2] += implied
-                total[3] += 1
+        _totals(counted.values(), totals)
     return out + layout._source_quads(totals)
 
 

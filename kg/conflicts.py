@@ -332,9 +332,12 @@ def _bucket(article: str) -> str:
     return hashlib.sha256(article.encode()).hexdigest()[:2]
 
 
-def _totals(articles: Iterable[dict[str, list[int]]]) -> dict[str, list[int]]:
-    """Per source: facts, stated facts, implied facts, articles."""
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+def _totals(articles: Iterable[dict[str, list[int]]],
+            totals: dict[str, list[int]] | None = None) -> dict[str, list[int]]:
+    """Per source: facts, stated facts, implied facts, articles; added to ``totals`` when given (a caller counting
+    the articles bucket by bucket)."""
+    if totals is None:
+        totals = defaultdict(lambda: [0, 0, 0, 0])
     for counts in articles:
         for source, (n, stated, implied) in counts.items():
             row = totals[source]

@@ -90,20 +90,28 @@ def _required(items: list[tuple[Any, Any]]) -> list[str] | None:
     return max(options, key=_score) if options else None
 
 
+def _parsed(pattern: re.Pattern[str]) -> Any:
+    """The regex engine's parse of ``pattern`` (its private parser's tree), or None when it cannot be read for
+    words: the parser refuses it, or it is verbose, locale-dependent or not a text pattern."""
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - whatever the private parser raises: then simply no gate or shortcut
+        return None
+    if parsed.state.flags & (re.VERBOSE | re.LOCALE) or not isinstance(pattern.pattern, str):
+        return None
+    return parsed
+
+
 def literal_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     """Words one of which every match of ``pattern`` holds (lower-cased for a case-insensitive pattern), or None
     when the pattern has no such set. Shorter words that lie inside longer ones replace them."""
-    try:
-        parsed = _parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - whatever the private parser raises: then simply no gate
-        return None
-    flags = parsed.state.flags
-    if flags & (re.VERBOSE | re.LOCALE) or not isinstance(pattern.pattern, str):
+    parsed = _parsed(pattern)
+    if parsed is None:
         return None
     found = _required(list(parsed.data))
     if not found:
         return None
-    fold = bool(flags & re.IGNORECASE)
+    fold = bool(parsed.state.flags & re.IGNORECASE)
     if fold:
         if not all(_uncased(ch) for word in found for ch in word):
             return None
@@ -166,13 +174,10 @@ def leading_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     """Words one of which every match of ``pattern`` begins with (lower-cased for a case-insensitive pattern), when
     the regex engine would try the pattern at every character (it opens with a word boundary, a lookaround, or
     words under ``re.IGNORECASE``); None otherwise. A word that begins with a shorter one is left out."""
-    try:
-        parsed = _parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - whatever the private parser raises: then simply no shortcut
+    parsed = _parsed(pattern)
+    if parsed is None:
         return None
     flags = parsed.state.flags
-    if flags & (re.VERBOSE | re.LOCALE) or not isinstance(pattern.pattern, str):
-        return None
     items = list(parsed.data)
     fold = bool(flags & re.IGNORECASE)
     if not fold and _scanned_by_prefix(items):
