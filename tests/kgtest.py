@@ -5,9 +5,13 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.cli import main
 from sharedfiles import SEED_TEXT  # noqa: F401  (re-exported for the tests that import it from here)
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -90,3 +94,27 @@ def update_through_endpoint(store: Path, update: str) -> None:
                                          headers={"Content-Type": "application/sparql-update"})
         with urllib.request.urlopen(request, timeout=60) as response:
             assert response.status == 204
+
+
+def regex_patterns(letters: str, *, lookahead: bool = False) -> SearchStrategy[str]:
+    """Random regex patterns of the shapes the extractor writes, for comparing a gate or shortcut with the plain
+    search: words of ``letters``, classes, alternations, optional, repeated and capturing groups, word boundaries
+    and lookbehinds (and a leading lookahead when ``lookahead``)."""
+    import re
+
+    from hypothesis import strategies as st
+
+    word = st.text(letters, min_size=1, max_size=3).map(re.escape)
+    atom = st.one_of(word, st.just(r"\s+"), st.just(r"[ab]"), st.just(r"\d"), st.just("."))
+    leaf = st.lists(atom, min_size=1, max_size=3).map("".join)
+
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        shapes = [st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(?:" + "|".join(xs) + ")"),
+                  inner.map(lambda x: f"(?:{x})?"), inner.map(lambda x: f"(?:{x})+"), inner.map(lambda x: f"({x})"),
+                  inner.map(lambda x: rf"\b{x}\b"), inner.map(lambda x: rf"(?<![\w-]){x}(?!s)"),
+                  st.lists(inner, min_size=2, max_size=3).map("".join)]
+        if lookahead:
+            shapes.append(inner.map(lambda x: rf"(?=[ak]){x}"))
+        return st.one_of(*shapes)
+
+    return st.recursive(leaf, extend, max_leaves=6)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import kg.extract
 from kg.extract.gates import Gated, literal_words
+from kgtest import regex_patterns
 
 ODD = "İıſKK"                # fold to i, i, s, k case-insensitively
 
@@ -61,21 +62,8 @@ def test_gated_patterns_of_the_extractor_find_what_the_patterns_find(data) -> No
 # random patterns from the shapes the extractor writes: words, alternations, optional and repeated groups,
 # word boundaries and lookarounds, with and without IGNORECASE
 LETTERS = "abkisAB가나 "
-word = st.text(LETTERS, min_size=1, max_size=3).map(re.escape)
-
-
 def _patterns() -> st.SearchStrategy[str]:
-    atom = st.one_of(word, st.just(r"\s+"), st.just(r"[ab]"), st.just(r"\d"), st.just("."))
-    leaf = st.lists(atom, min_size=1, max_size=3).map("".join)
-
-    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        return st.one_of(
-            st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(?:" + "|".join(xs) + ")"),
-            inner.map(lambda x: f"(?:{x})?"), inner.map(lambda x: f"(?:{x})+"), inner.map(lambda x: f"({x})"),
-            inner.map(lambda x: rf"\b{x}\b"), inner.map(lambda x: rf"(?<![\w-]){x}(?!s)"),
-            st.lists(inner, min_size=2, max_size=3).map("".join))
-
-    return st.recursive(leaf, extend, max_leaves=6)
+    return regex_patterns(LETTERS)
 
 
 @given(pattern=_patterns(), fold=st.booleans(), text=st.text(LETTERS + ODD + "1-_xyzKIS", max_size=24))

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.extract.gates import Gated, PrefixMatches, leading_words
+from kgtest import regex_patterns
 from kg.extract.lang.en import patterns as en
 from kg.extract.lang.ko import patterns as ko
 
@@ -82,23 +83,8 @@ def test_segment_starts_are_those_of_the_text_cut_at_each_position(text: str) ->
 
 LETTERS = "abkisAB가나 "
 ODD = "İıſKK"                # fold to i, i, s, k case-insensitively
-_word = st.text(LETTERS, min_size=1, max_size=3).map(re.escape)
-
-
 def _patterns() -> st.SearchStrategy[str]:
-    """Patterns of the shapes the extractor writes, opening the ways the regex engine cannot skip ahead for:
-    a word boundary, a lookbehind, a lookahead, words under IGNORECASE."""
-    atom = st.one_of(_word, st.just(r"\s+"), st.just(r"[ab]"), st.just(r"\d"), st.just("."))
-    leaf = st.lists(atom, min_size=1, max_size=3).map("".join)
-
-    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        return st.one_of(
-            st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(?:" + "|".join(xs) + ")"),
-            inner.map(lambda x: f"(?:{x})?"), inner.map(lambda x: f"(?:{x})+"), inner.map(lambda x: f"({x})"),
-            inner.map(lambda x: rf"\b{x}\b"), inner.map(lambda x: rf"(?<![\w-]){x}(?!s)"),
-            inner.map(lambda x: rf"(?=[ak]){x}"), st.lists(inner, min_size=2, max_size=3).map("".join))
-
-    return st.recursive(leaf, extend, max_leaves=6)
+    return regex_patterns(LETTERS, lookahead=True)
 
 
 @given(pattern=_patterns(), fold=st.booleans(), text=st.text(LETTERS + ODD + "1-_xyzKIS", max_size=24))
