@@ -137,3 +137,33 @@ def test_a_small_rebuild_stages_its_outputs_before_validation_and_a_failure_ther
     assert sorted(p.name for p in store.iterdir()) == versions and (store / "LIVE").read_text() == live
     with KgStore(store, read_only=True) as opened:
         assert opened.version == live.strip()
+
+
+def test_old_versions_are_deleted_by_a_thread_and_gone_when_the_build_returns(tmp_path, monkeypatch):
+    """The versions a build replaces are moved out of sight at once and deleted by a thread (beside the export),
+    which the store joins when it closes: nothing of them is left when the build returns."""
+    import threading
+    import time
+
+    import kg.store
+
+    data, sheets = _generated(tmp_path, 3)
+    store = tmp_path / "store"
+    remove = kg.store._remove_trees
+    threads: list[str] = []
+
+    def slow_remove(folders):
+        threads.append(threading.current_thread().name)
+        time.sleep(0.3)   # a thread left running would leave them behind
+        remove(folders)
+
+    monkeypatch.setattr(kg.store, "_remove_trees", slow_remove)
+    for number in range(3):
+        sheet = sheets[number]
+        sheet.write_text(sheet.read_text(encoding="utf-8").replace("approximate: false", "approximate: true", 1),
+                         encoding="utf-8")
+        build([data], out_dir=None, store_path=store, html=False)
+        names = sorted(p.name for p in store.iterdir())
+        assert not [n for n in names if n.startswith(".trash-")], names
+        assert len([n for n in names if n.startswith("v")]) == min(number + 1, 2), names
+    assert threads and threading.main_thread().name not in threads
