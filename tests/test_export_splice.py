@@ -167,3 +167,24 @@ def test_old_versions_are_deleted_by_a_thread_and_gone_when_the_build_returns(tm
         assert not [n for n in names if n.startswith(".trash-")], names
         assert len([n for n in names if n.startswith("v")]) == min(number + 1, 2), names
     assert threads and threading.main_thread().name not in threads
+
+
+def test_a_rebuild_reports_progress_for_each_loaded_sheet_and_about_load_ticks_for_the_rest(tmp_path, monkeypatch):
+    """The load stage's progress: every sheet loaded, and about ``LOAD_TICKS`` calls over the unchanged ones (a
+    terminal's bar was redrawn for each of 10,000), rising to the total."""
+    import kg.build
+
+    data, sheets = _generated(tmp_path, 12)
+    store = tmp_path / "store"
+    build([data], out_dir=None, store_path=store, html=False)
+    monkeypatch.setattr(kg.build, "LOAD_TICKS", 3)
+    sheet = sheets[5]
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("approximate: false", "approximate: true", 1),
+                     encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    build([data], out_dir=None, store_path=store, html=False,
+          progress=lambda stage, done, total: calls.append((done, total)) if stage == "load" else None)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[0] == 0 and calls[-1] == (12, 12)
+    assert 6 in done                       # the changed sheet (the 6th) is reported
+    assert len(calls) <= 1 + 3 + 1 + 1     # the start, LOAD_TICKS of the rest, the changed one, the last
