@@ -293,8 +293,12 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         loaded = _load_articles(to_load, pool, registry, iris, text_dir)
         phases.next("load")
         tick("load", 0, len(files))
+        # a tick per loaded sheet, and about LOAD_TICKS over the rest: a terminal's progress bar redrawn for each
+        # of 10,000 unchanged sheets cost a tenth of a CPU-second
+        every = max(1, len(files) // LOAD_TICKS)
         for number, (article_id, digest, unchanged, needs) in enumerate(entries, start=1):
-            tick("load", number, len(files))
+            if needs or number % every == 0 or number == len(files):
+                tick("load", number, len(files))
             result = next(loaded) if needs else None
             drafts[article_id] = result.draft if result is not None else entry_draft(old_graphs[article_id])
             if reviewed_only and drafts[article_id]:
@@ -372,6 +376,17 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                                                         registry, iris, text_dir))
                 return opened, stored, _StoreLoader(opened, new_quads, lost)
 
+            def stage_outputs(present: set[str]) -> Speculation:
+                """The output files staged from the cached pieces of the new version's graphs (``present``: the
+                graphs it holds before the changed ones are added)."""
+                assert out_dir is not None
+                remove_stale_temps(Path(out_dir), OUTPUT_FILES)
+                spec_keys = _keys(hashes, graph_name, iris, rankings_hash)
+                removed_names = {graph_name(k) for k in summary.removed}
+                return Speculation(pieces_dir(store_path), base, spec_keys,
+                                   sorted((present | {*spec_keys}) - removed_names - {conflicts_name}),
+                                   {fmt: Path(out_dir) / name for fmt, name in OUTPUT_FORMATS.items()})
+
             if anything_changed:
                 # the store calls gc.collect() when it closes the version it copies from: with the objects made
                 # so far (the old state, the sheets' records) frozen it does not walk them
@@ -391,10 +406,21 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                     # sorted runs, merged block by block while the store loads (kg.conflictruns)
                     gathered = conflictruns.Gathered()
                     stack.callback(gathered.close)
+                staging = out_dir is not None and queries is not None and not summary.registry_changed \
+                    and not rankings_changed
+                sink: PieceSink | None = (base, piece_keys, store_path)
+                if staging and gathered is None and sum(new_quads.quads(k) for k in new_quads) <= FAST_BATCH_QUADS:
+                    # a small change (one validation batch, in this process): its pieces are made first, so the
+                    # outputs are staged while it is validated and the store written (the staged copy of the
+                    # unchanged segments is most of a one-sheet rebuild's time), not only after validation
+                    made = _early_pieces(new_quads, (base, piece_keys, store_path))
+                    if made is not None:
+                        counts.update(made)
+                        sink = None
+                        spec = stage_outputs(present)
                 try:
                     fresh = _validate_in_batches(shared_quads, new_quads, tick, shacl_engine, pool=pool,
-                                                 pieces=(base, piece_keys, store_path), counts=counts,
-                                                 queries=queries, runs=gathered)
+                                                 pieces=sink, counts=counts, queries=queries, runs=gathered)
                     if gathered is not None and _only_validated(present, new_quads, summary.removed, graph_name,
                                                                 {registry_name, iris.rankings_graph().value,
                                                                  conflicts_name}):
@@ -407,16 +433,10 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                         pool = None
                 finally:
                     loader.join()
-                if out_dir is not None and queries is not None and not summary.registry_changed \
-                        and not rankings_changed:
+                if staging and spec is None:
                     # the fast engine cached the pieces of the changed graphs: the outputs are staged from them
                     # while the store's version is written (renamed into place after the switch, by _finish)
-                    remove_stale_temps(Path(out_dir), OUTPUT_FILES)
-                    spec_keys = _keys(hashes, graph_name, iris, rankings_hash)
-                    removed_names = {graph_name(k) for k in summary.removed}
-                    spec = Speculation(pieces_dir(store_path), base, spec_keys,
-                                       sorted((present | {*spec_keys}) - removed_names - {conflicts_name}),
-                                       {fmt: Path(out_dir) / name for fmt, name in OUTPUT_FORMATS.items()})
+                    spec = stage_outputs(present)
 
             # 3. the state, then the store
             if summary.registry_changed:
@@ -643,6 +663,7 @@ class _Loaded:
     editions: list[EditionRow]
 
 
+LOAD_TICKS = 100              # progress calls of the load stage over the sheets not loaded (kg build's bar)
 WORKER_GC_THRESHOLD = 10_000   # allocations between two young-generation collections in a worker (Python: 700)
 LOAD_CHUNK = 16               # sheets a worker loads per task
 PARALLEL_MIN_ARTICLES = 200   # fewer sheets to load are not worth starting worker processes (a second or two each)
@@ -989,6 +1010,19 @@ def _batch_products(store: pyoxigraph.Store, sink: PieceSink, runs: str | None) 
     if gathered is not None and runs is not None:
         gathered.write(runs)
     return counts
+
+
+def _early_pieces(mapped: Mapped, sink: PieceSink) -> dict[str, GraphCounts] | None:
+    """Cache the export pieces of the graphs ``sink`` names (of ``mapped``) and return their counts, as a
+    validation batch does (``_batch_products``), before validation; None when the text does not load (then the
+    validation reports it)."""
+    store = pyoxigraph.Store()
+    try:
+        for key in mapped:
+            store.bulk_load(mapped.data(key), format=pyoxigraph.RdfFormat.N_QUADS)
+    except (SyntaxError, ValueError, OSError):
+        return None
+    return _batch_products(store, sink, None)
 
 
 def _validate_fast_batch(job: BatchJob) -> BatchResult:

@@ -340,22 +340,38 @@ class Pieces:
 
     def segments(self, fmt: str) -> list[_Segment]:
         """The segments of one output file, in order."""
+        ids, make = self.layout(fmt)
+        return [_Segment(item, functools.partial(make, number)) for number, item in enumerate(ids)]
+
+    def layout(self, fmt: str) -> tuple[list[str], Callable[[int], bytes]]:
+        """The ids of one output file's segments, in order, and what makes the segment at an index (no object
+        per segment: a rebuild copies runs of segments and makes only the few that changed)."""
         ids = self.ids
+        names = list(ids)
         if fmt == "trig":
-            return [_Segment("header", lambda: self.ontology["header"]),
-                    *(_Segment(ids[name], functools.partial(self._part, name, "trig")) for name in ids),
-                    _Segment(self.ontology_id, lambda: self.ontology["trig"])]
+            def trig(number: int) -> bytes:
+                if number == 0:
+                    return self.ontology["header"]
+                if number > len(names):
+                    return self.ontology["trig"]
+                return self._part(names[number - 1], "trig")
+            return ["header", *ids.values(), self.ontology_id], trig
         if fmt == "jsonld":
-            return [_Segment("[", lambda: b"["),
-                    *(_Segment(ids[name], functools.partial(self._part, name, "jsonld", b",")) for name in ids),
-                    _Segment(self.ontology_id, lambda: self.ontology["jsonld"] + b"]\n")]
+            def jsonld(number: int) -> bytes:
+                if number == 0:
+                    return b"["
+                if number > len(names):
+                    return self.ontology["jsonld"] + b"]\n"
+                return self._part(names[number - 1], "jsonld", b",")
+            return ["[", *ids.values(), self.ontology_id], jsonld
         if fmt == "turtle":
             groups = self._turtle_groups()
             if not groups:
-                return [_Segment("empty", lambda: b"\n")]
-            return [_Segment("header", lambda: self.turtle_header),
-                    *(_Segment(" | ".join(ids[name] for name in group),
-                               functools.partial(self._turtle, group)) for group in groups)]
+                return ["empty"], lambda number: b"\n"
+
+            def turtle(number: int) -> bytes:
+                return self.turtle_header if number == 0 else self._turtle(groups[number - 1])
+            return ["header", *(" | ".join(ids[name] for name in group) for group in groups)], turtle
         raise InputError(f"unknown export format {fmt!r}", hint="use one of: turtle, trig, jsonld")
 
     def _part(self, name: str, section: str, tail: bytes = b"") -> bytes:
@@ -398,37 +414,47 @@ class Pieces:
 
     def stage(self, fmt: str, path: Path) -> _Staged:
         """The file ``fmt`` written beside ``path`` and flushed to disk but not renamed (nothing, when ``path``
-        already holds these segments); the manifest is not changed."""
-        segments = self.segments(fmt)
-        ids = "\n".join(segment.id for segment in segments)
+        already holds these segments); the manifest is not changed.
+
+        When ``path`` is the file the manifest describes, the segments it shares with the new file at the start
+        and at the end (the common prefix and suffix of the two lists of ids) are copied from it as two runs,
+        and of the segments between, those it holds are copied and the others made."""
+        new_ids, make = self.layout(fmt)
+        ids = "\n".join(new_ids)
         old = self.manifest["outputs"].get(os.path.abspath(path))
         current = _stat(path)
         source: int | None = None
-        at: dict[str, tuple[int, int]] = {}
+        plan: list[tuple[int, int] | int] = []   # (offset, length) in the old file to copy, or a new segment's index
+        sizes = array.array("q")
         if old is not None and old[0] == current:
             if old[1] == ids:
                 return _Staged(None, ids, old[2], current)
-            offset = 0
-            for item_id, size in zip(old[1].split("\n"), array.array("q", old[2]), strict=True):
-                at[item_id] = (offset, size)
-                offset += size
             try:
                 source = os.open(path, os.O_RDONLY)
             except OSError:
-                at = {}
-        sizes = array.array("q")
+                source = None
+            else:
+                try:
+                    plan = _splice_plan(old[1].split("\n"), array.array("q", old[2]), new_ids, sizes)
+                except ValueError:   # a manifest entry whose ids and sizes disagree: made from the pieces
+                    os.close(source)
+                    source = None
+                    del sizes[:]
+        if source is None:
+            plan = list(range(len(new_ids)))
         staged = StagedFile(path)
         try:
             writer = _Writer(staged.file.fileno(), source)
-            for segment in segments:
-                hit = at.get(segment.id)
-                if hit is not None:
-                    writer.copy(*hit)
-                    sizes.append(hit[1])
+            for step in plan:
+                if isinstance(step, tuple):
+                    writer.copy(*step)
                 else:
-                    data = segment.make()
+                    data = make(step)
                     writer.write(data)
-                    sizes.append(len(data))
+                    if source is None:
+                        sizes.append(len(data))
+                    else:
+                        sizes[step] = len(data)
             writer.close()
             staged.finish()
         except BaseException:
@@ -463,7 +489,7 @@ class Pieces:
         graphs (every graph's key, the ontology) and ``code`` (what else the page depends on: kg.viz's files);
         False when it was left as it was. The page is made from the whole store (minutes at 10,000 articles), so
         a build in which nothing changed does not make it again."""
-        inputs = _digest(code, "\n".join(segment.id for segment in self.segments("trig")).encode())
+        inputs = _digest(code, "\n".join(self.layout("trig")[0]).encode())
         place = os.path.abspath(path)
         old = self.manifest["outputs"].get(place)
         if old is not None and old[0] == _stat(path) and old[1] == inputs:
@@ -621,6 +647,47 @@ class _Writer:
                 raise StoreError("an output file changed while the outputs were written", hint="run 'kg build' again")
             offset += done
             length -= done
+
+
+def _splice_plan(old_ids: list[str], old_sizes: array.array[int], new_ids: list[str],
+                 sizes: array.array[int]) -> list[tuple[int, int] | int]:
+    """How to write a file of segments ``new_ids`` from the old file of segments ``old_ids`` (of ``old_sizes``
+    bytes): runs of the old file to copy (offset, length) and the indexes of the new segments to make, in order.
+    ``sizes`` is filled with the new segments' sizes (those to make: 0, set when they are made)."""
+    count, old_count = len(new_ids), len(old_ids)
+    if len(old_sizes) != old_count:
+        raise ValueError("the manifest's sizes do not match its segments")
+    limit = min(count, old_count)
+    head = 0
+    while head < limit and old_ids[head] == new_ids[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old_ids[old_count - 1 - tail] == new_ids[count - 1 - tail]:
+        tail += 1
+    plan: list[tuple[int, int] | int] = []
+    head_bytes = sum(old_sizes[:head])
+    if head_bytes:
+        plan.append((0, head_bytes))
+    sizes.extend(old_sizes[:head])
+    # the old file's segments between its shared head and tail: copied where the new file has them too
+    at: dict[str, tuple[int, int]] = {}
+    offset = head_bytes
+    for item, size in zip(old_ids[head:old_count - tail], old_sizes[head:old_count - tail], strict=True):
+        at[item] = (offset, size)
+        offset += size
+    for number in range(head, count - tail):
+        hit = at.get(new_ids[number])
+        if hit is None:
+            plan.append(number)
+            sizes.append(0)
+        else:
+            plan.append(hit)
+            sizes.append(hit[1])
+    tail_bytes = sum(old_sizes[old_count - tail:])
+    if tail_bytes:
+        plan.append((offset, tail_bytes))
+    sizes.extend(old_sizes[old_count - tail:])
+    return plan
 
 
 def _stat(path: Path) -> list[int] | None:
