@@ -6,7 +6,9 @@ installs the project into it, then runs `kg build` or pytest from that environme
 are passed through (`python3 dev.py test -k shapes`, `python3 dev.py build --out elsewhere/`).
 `python3 dev.py test` runs the suite on every core (pytest-xdist); add `-n 0` to run it in one process.
 `python3 dev.py lint` runs ruff on the code and tests, then mypy (strict) on the package; it fails when either finds
-anything. `python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations,
+anything. `python3 dev.py native` compiles the extraction rules with mypyc (`kg compile`, a few minutes) for the
+current sources; `test` and `bench` do it first when no compiled rules exist in .venv yet (a fresh clone), and `bench`
+also when the sources changed since (NEWSKG_NATIVE=0: neither, and `kg extract` runs the rules as Python). `python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations,
 and the key tables of docs/fact-sheets.md from the fact-sheet schema (kg/schema.py).
 """
 from __future__ import annotations
@@ -53,12 +55,28 @@ def ensure_env() -> None:
         return
     print("dev.py: installing the project and its test and lint dependencies into .venv", file=sys.stderr)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run(pip + ["-e", f"{ROOT}[test,lint]"], check=True)
+    subprocess.run(pip + ["-e", f"{ROOT}[test,lint,native]"], check=True)
     STAMP.write_text(_fingerprint())
 
 
+def compile_rules(when: str) -> int:
+    """`kg compile` (kg/native.py) when asked (`always`), when the compiled rules are not those of the current sources
+    (`stale`), or when there are none at all (`missing`): an edited source then runs as Python in the tests."""
+    if os.environ.get("NEWSKG_NATIVE") == "0":
+        return 0
+    root = Path(os.environ.get("NEWSKG_NATIVE_DIR") or VENV / "share" / "newskg" / "native")
+    if when == "missing" and any(root.glob("*/manifest.json")):
+        return 0
+    if when == "stale":
+        status = subprocess.run([str(BIN / "kg"), "compile", "--status"], capture_output=True, text=True, check=False)
+        if status.returncode == 0 and status.stdout.startswith("compiled"):
+            return 0
+    print("dev.py: compiling the extraction rules with mypyc (kg compile; a few minutes)", file=sys.stderr)
+    return subprocess.call([str(BIN / "kg"), "compile"])
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"build", "test", "lint", "bench", "kg", "docs"}:
+    if not argv or argv[0] not in {"build", "test", "lint", "bench", "kg", "docs", "native"}:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
@@ -72,8 +90,12 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "python"), "-c", WRITE_DOCS])
     if command == "lint":
         return lint(rest)
+    if command == "native":
+        return compile_rules("always")
     if command == "bench":
-        return subprocess.call([str(BIN / "python"), "-m", "bench", *rest])
+        return compile_rules("stale") or subprocess.call([str(BIN / "python"), "-m", "bench", *rest])
+    if compile_rules("missing"):
+        return 1
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *_parallel(rest), *rest])
 
 

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the seed article (default: ../shared/seed/seed-article.ko.txt beside the repository)")
     args = parser.parse_args(argv)
 
-    from kg.extract import extract_file, extract_many, extract_paths
+    from kg.extract import RULES_STATUS, extract_file, extract_many, extract_paths
     from kg.extract.draft import dump_yaml
     from kg.extract.lang.ko.patterns import analysed_count, forget_analysed
     from kg.load import load_registries
@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         "single_process_with_yaml_articles_per_s": round(len(paths) / with_yaml, 1),
         "single_process_with_yaml_articles_per_cpu_s": round(len(paths) / with_yaml_cpu, 1),
         "parallel_jobs": args.jobs, "parallel_articles_per_s_incl_startup": round(len(paths) / parallel, 1),
+        "compiled_rules": RULES_STATUS.in_use,
     }
+    print(f"rules                 {RULES_STATUS.reason}")
     print(f"articles              {result['articles']} (mean {result['mean_chars']} chars, {facts} facts drafted)")
     print(f"model load + warm-up  {warm:.2f} s")
     print(f"one process           {result['single_process_articles_per_s']} articles/s, "

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from kg.extract import _engine
 from kg.extract.context import NOT_SUBJECT_TYPES, ArticleState, sentence_context
-from kg.extract.engine import QUOTE, QuotedSpeakers
+from kg.extract.engine import QUOTE
+from kg.extract.lang.en.patterns import EnglishRules
 from kg.extract.lang.en import patterns as en_patterns
 from kg.extract.lang.ko import patterns as ko_patterns
 from kg.extract.propose import Proposals
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @given(text=st.text("ab “”\"'., 한", max_size=30))
 @settings(max_examples=300, deadline=None)
 def test_quotations_are_found_where_the_regex_alone_finds_them(text: str) -> None:
-    assert QuotedSpeakers().quote_spans(text) == [(m.start(), m.end()) for m in QUOTE.finditer(text)]
+    assert EnglishRules().quote_spans(text) == [(m.start(), m.end()) for m in QUOTE.finditer(text)]
 
 
 def _segment_start_slow(pattern: re.Pattern[str], text: str, pos: int, english: bool) -> int:

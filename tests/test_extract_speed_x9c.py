@@ -73,7 +73,7 @@ def test_segment_starts_are_those_of_the_text_cut_at_each_position(text: str) ->
                 start = m.end()
         return start
 
-    en_rules, ko_rules = en.EnglishRules.__new__(en.EnglishRules), ko.KoreanRules.__new__(ko.KoreanRules)
+    en_rules, ko_rules = en.EnglishRules(), ko.KoreanRules([])
     for pos in range(len(text) + 1):
         assert en_rules.segment_start(text, pos) == slow_en(pos)
         assert ko_rules.segment_start(text, pos) == slow_ko(pos)

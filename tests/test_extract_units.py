@@ -31,7 +31,7 @@ def test_every_language_ships_units_whose_currencies_are_cldr_codes(code: str) -
 
 
 def test_the_number_readers_use_the_data_files() -> None:
-    ko = package_units(str(LANG_DIR / "ko" / "numbers.py"))
+    ko = package_units("ko")
     assert ko["달러"] == ("USD", "currency") and ko["개국"] == ("country", "count")
     [q] = find_ko_quantities("수출은 5000억 달러였다")
     assert (q.value, q.unit, q.kind) == (Decimal(500000000000), "USD", "currency")

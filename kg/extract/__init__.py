@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator
 
+# first: kg.native puts the compiled rules on the import path (when they are built for these sources) before any
+# module of kg.extract is imported
+from ..native import STATUS as RULES_STATUS
 from ..atomic import write_text
 from ..errors import InputError, KgError, Location
 from ..model import Registry
@@ -33,8 +36,8 @@ from .ranked_by import rank_by_figures
 from .resolve import Gazetteer
 from .text import ArticleText, article_files, read_article
 
-__all__ = ["Draft", "ExtractResult", "extract_file", "extract_many", "extract_paths", "extract_text", "prefetch",
-           "write_batch"]
+__all__ = ["RULES_STATUS", "Draft", "ExtractResult", "extract_file", "extract_many", "extract_paths", "extract_text",
+           "prefetch", "write_batch"]
 
 _GAZETTEERS: dict[int, Gazetteer] = {}
 

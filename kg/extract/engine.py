@@ -23,6 +23,8 @@ from itertools import pairwise
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from mypy_extensions import trait
+
 from ..model import Entity, Group, Indicator, RankingSeries, Registry, Unit
 from . import phrases
 from .context import (NOT_SUBJECT_TYPES, SOURCE_TYPES, ArticleState, Candidate, CurrentSeries, Opened, Sentence,
@@ -211,8 +213,12 @@ class Prefiltered:
 
 
 QUOTE = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
+# between a holder and its figure: another clause, "respectively", a comparison ("than", "보다")
+_NOT_JOINT = re.compile(r"[;.]|respectively|각각\s?\S+\s?,|\b(?:than|against|compared|versus|vs)\b|보다")
+_JOINT_SEP = re.compile(rf"\s*(?:{alternatives('list_separators')})\s*(?:the\s+)?")   # list_separators
 
 
+@trait          # a mixin of both languages' rules (mypyc compiles a class with two bases only when they are traits)
 class QuotedSpeakers:
     """What both languages' rules share about quotations: where they are, and the registered person speaking."""
 
@@ -569,9 +575,6 @@ class Engine:
     def _phrase(self, s: Sentence, q: Quantity, seg: int, mentions: list[Mention]) -> tuple[str, str] | None:
         return self.language.measure_phrase(s, q, seg, [(m.start, m.end) for m in mentions])
 
-    # between a holder and its figure: another clause, "respectively", a comparison ("than", "보다")
-    _NOT_JOINT = re.compile(r"[;.]|respectively|각각\s?\S+\s?,|\b(?:than|against|compared|versus|vs)\b|보다")
-    _JOINT_SEP = re.compile(rf"\s*(?:{alternatives('list_separators')})\s*(?:the\s+)?")   # list_separators
 
     def _joint_holders(self, text: str, q: Quantity, subj: str, holders: list[Mention],
                        quantities: list[Quantity], respective: Mapping[int, object]) -> list[str]:
@@ -584,12 +587,12 @@ class Engine:
         if holder is None or any(m.start > holder.end for m in free):
             return []
         between = text[holder.end:q.start]
-        if self._NOT_JOINT.search(between):
+        if _NOT_JOINT.search(between):
             return []
         chain: list[str] = []
         first = holder
         for m in reversed([m for m in free if m.end <= holder.start]):
-            if m.type != holder.type or not self._JOINT_SEP.fullmatch(text[m.end:first.start]):
+            if m.type != holder.type or not _JOINT_SEP.fullmatch(text[m.end:first.start]):
                 break
             chain.insert(0, m.key)
             first = m

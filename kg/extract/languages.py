@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
@@ -26,6 +25,7 @@ from . import phrases
 from .figures import Quantity, RankMention
 from .lang.en import groups as en_groups
 from .lang.ko import groups as ko_groups
+from .lang import LANG_DIR
 from .lang.words import package_words
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def _clause_en(text: str, q: Quantity) -> str:
 
 def _word_lists(code: str) -> dict[str, Any]:
     """The word-list fields of a language's entry, from its package's ``words.yaml`` (kg/extract/lang/words.py)."""
-    w = package_words(Path(__file__).with_name("lang") / code)
+    w = package_words(LANG_DIR / code)
     return {"unattributed": w.unattributed, "overall": w.overall, "qualifier_words": w.qualifiers,
             "forecast": w.forecast, "range_gap": w.range_gap, "range_between": w.range_between,
             "range_not_after": w.range_not_after, "not_pillar": w.not_pillar, "bare_upper_bound": w.bare_upper_bound,

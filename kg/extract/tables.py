@@ -18,9 +18,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-from types import MappingProxyType
 
 from typing import TYPE_CHECKING
+
+from mypy_extensions import trait
 
 from .figures import Quantity, RankMention
 
@@ -101,11 +102,13 @@ def find_tables(text: str) -> list[Row]:
     return rows
 
 
+@trait          # a mixin of both languages' rules (mypyc compiles a class with two bases only when they are traits)
 class TableReader:
     """What the language rules do with table rows (a mixin): ``scan_tables`` when splitting the body into sentences,
-    then the row's rank, holder and score when its sentence is read."""
+    then the row's rank, holder and score when its sentence is read. The rules start with no rows
+    (``self._rows = {}`` in their ``__init__``: a trait has no attribute defaults)."""
 
-    _rows: Mapping[str, Row] = MappingProxyType({})     # until scan_tables has read a body
+    _rows: Mapping[str, Row]
 
     def scan_tables(self, body: str) -> dict[int, Row]:
         """The table rows of ``body`` by line offset; remembered by their text for the readers below."""

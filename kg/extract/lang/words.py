@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from ...yamlsource import Node, Source
+from . import LANG_DIR
 
 QUANTITY_KINDS = ("count", "currency", "ratio", "score")
 _UNIT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -59,9 +60,9 @@ def read_units(path: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
-def package_units(package_file: str) -> dict[str, tuple[str, str]]:
-    """The unit words of the language package whose module file is ``package_file`` (its ``units.yaml``)."""
-    return read_units(Path(package_file).with_name("units.yaml"))
+def package_units(code: str) -> dict[str, tuple[str, str]]:
+    """The unit words of the language package ``code`` (its ``units.yaml``)."""
+    return read_units(LANG_DIR / code / "units.yaml")
 
 
 @dataclass(frozen=True)

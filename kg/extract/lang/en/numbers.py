@@ -22,7 +22,7 @@ SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩"
          "₹": "INR", "Rs": "INR"}
 # the unit words (units.yaml, checked by kg/extract/lang/words.py): currency words → ISO 4217 code, counted nouns →
 # unit key, and the kinds of the units that are not counts
-_UNITS = package_units(__file__)
+_UNITS = package_units("en")
 CURRENCY_WORDS = {word: unit for word, (unit, kind) in _UNITS.items() if kind == "currency"}
 COUNT_WORDS = {word: unit for word, (unit, kind) in _UNITS.items() if kind != "currency"}
 UNIT_KINDS = {unit: kind for unit, kind in _UNITS.values() if kind not in ("currency", "count")}

@@ -249,6 +249,9 @@ def _listed_from(text: str, mentions: list[Mention]) -> list[Mention]:
 class EnglishRules(QuotedSpeakers, TableReader):
     lang = "en"
 
+    def __init__(self) -> None:
+        self._rows = {}                 # the table rows of the article being read (TableReader.scan_tables)
+
     def sentences(self, text: str, body_end: int) -> list[Sentence]:
         body = text[:body_end]
         out: list[Sentence] = []

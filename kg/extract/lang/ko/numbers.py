@@ -22,7 +22,7 @@ MYRIADS = {"조": Decimal(10) ** 12, "억": Decimal(10) ** 8, "만": Decimal(10)
 SMALL = {"천": Decimal(1000), "백": Decimal(100)}
 
 # counters and currencies (units.yaml, checked by kg/extract/lang/words.py); value: (unit key, kind)
-COUNTERS: dict[str, tuple[str, str]] = package_units(__file__)
+COUNTERS: dict[str, tuple[str, str]] = package_units("ko")
 _COUNTER_RE = "|".join(re.escape(c) for c in sorted(COUNTERS, key=len, reverse=True))
 
 # a run of digits, with thousands separators or a decimal part

@@ -281,6 +281,7 @@ class KoreanRules(QuotedSpeakers, TableReader):
 
     def __init__(self, user_words: list[str]):
         self.user_words = user_words
+        self._rows = {}                 # the table rows of the article being read (TableReader.scan_tables)
         self.home_country: str | None = None
         self._home: re.Pattern[str] | None = None
         self._prepared: dict[tuple[str, int], _Prepared] = {}     # by prefetch, for sentences
