@@ -108,7 +108,7 @@ NONE = NKG + "none"   # the source of the facts whose article names none (facts-
 # article node -> source (NONE for none) -> [facts, stated facts, implied facts]
 Counts = defaultdict[str, defaultdict[str, list[int]]]
 _IMPLIED, _STATED, _UNATTRIBUTED = NKG + "Implied", NKG + "Stated", NKG + "Unattributed"
-INDEX_VERSION = 6   # the graph's layout: a build computes it whole when the store holds another
+INDEX_VERSION = 7   # the graph's layout: a build computes it whole when the store holds another
 _UPPER, _LOWER = NKG + "UpperBound", NKG + "LowerBound"
 _KIND_ORDER = {"observation": 1, "rank": 2, "membership": 3}   # country-profile's ?order of each kind
 _NUMERIC = {XSD + name for name in ("decimal", "integer", "int", "long", "short", "byte", "nonNegativeInteger",
@@ -485,7 +485,14 @@ class Layout:
                 node = self._entry_node(entry)
                 out.append(pyoxigraph.Quad(node, self._p(entry[0]), NamedNode(entry[1]), self.graph))
                 out.append(pyoxigraph.Quad(node, self._p("articleId"), Literal(article), self.graph))
+                out.append(self._entry_page_quad(node, entry, article))
         return out
+
+    def _entry_page_quad(self, node: NamedNode, entry: Entry, article: str) -> pyoxigraph.Quad:
+        """The entry's article identifier once more, under a predicate of its kind's own (``nkgi:impliedArticle``,
+        ``nkgi:unattributedArticle``): one index scan then lists the articles of one kind's entries, which the page
+        narrowers of ``implied-only-facts`` and ``unsourced-facts`` sort (docs/queries-performance.md)."""
+        return pyoxigraph.Quad(node, self._p(entry[0].removesuffix("Fact") + "Article"), Literal(article), self.graph)
 
     def _version(self) -> pyoxigraph.Quad:
         return pyoxigraph.Quad(NamedNode(self.node_base + "index"), self._p("version"), Literal(INDEX_VERSION),
