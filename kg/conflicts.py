@@ -32,7 +32,9 @@ written only where they differ. And the facts are counted per source
 (``facts-per-source``): per source node (``nkg:none`` for none) its facts, stated and implied facts and articles
 (``<base>conflict/source/<hash>``), and per article and source in 256 buckets of articles
 (``<base>conflict/counts/<xx>``), from which a build takes its changed articles' part out of the totals. The graph's
-layout has a version (``INDEX_VERSION``); a build computes a graph of another layout whole.
+layout has a version (``INDEX_VERSION``); a build computes a graph of another layout whole. Every block node also
+names its subject, kind, measure and facts (``Layout._profile_quads``), which ``country-profile``'s indexed text
+reads to find a country's facts of its first measures.
 """
 from __future__ import annotations
 
@@ -106,8 +108,9 @@ NONE = NKG + "none"   # the source of the facts whose article names none (facts-
 # article node -> source (NONE for none) -> [facts, stated facts, implied facts]
 Counts = defaultdict[str, defaultdict[str, list[int]]]
 _IMPLIED, _STATED, _UNATTRIBUTED = NKG + "Implied", NKG + "Stated", NKG + "Unattributed"
-INDEX_VERSION = 5   # the graph's layout: a build computes it whole when the store holds another
+INDEX_VERSION = 7   # the graph's layout: a build computes it whole when the store holds another
 _UPPER, _LOWER = NKG + "UpperBound", NKG + "LowerBound"
+_KIND_ORDER = {"observation": 1, "rank": 2, "membership": 3}   # country-profile's ?order of each kind
 _NUMERIC = {XSD + name for name in ("decimal", "integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                     "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong",
                                     "unsignedInt", "unsignedShort", "unsignedByte", "double", "float")}
@@ -428,6 +431,7 @@ class Layout:
         kind, subject, measure = block
         out = [pyoxigraph.Quad(node, p("members"), Literal(_encode_members(block, raws)), graph)]
         out += [pyoxigraph.Quad(node, p("article"), NamedNode(a), graph) for a in sorted({_article(r[5]) for r in raws})]
+        out += self._profile_quads(node, block, raws)
         if rows and (order is not None or not ranks):
             if order is not None and ranks:
                 out += self._rank_quads(block, order, 0)
@@ -446,6 +450,19 @@ class Layout:
                                          ("factB", NamedNode(fact_b)), ("figureB", figure_b),
                                          ("facts", Literal(facts)), ("figures", Literal(figures))):
                     out.append(pyoxigraph.Quad(cell, p(predicate), value, graph))
+        return out
+
+    def _profile_quads(self, node: NamedNode, block: Block, raws: list[Raw]) -> list[pyoxigraph.Quad]:
+        """What ``country-profile``'s indexed text reads of a block: its subject, its kind's place in the query's
+        order (``nkgi:kindOrder``: 1 observation, 2 rank, 3 membership), its measure (the group of a membership)
+        and each of its facts (``nkgi:member``), so that a first page finds the country's facts of its first
+        measures without reading every fact of the country (docs/queries-performance.md)."""
+        kind, subject, measure = block
+        graph, p = self.graph, self._p
+        out = [pyoxigraph.Quad(node, p("blockSubject"), NamedNode(subject), graph),
+               pyoxigraph.Quad(node, p("kindOrder"), Literal(_KIND_ORDER[kind]), graph),
+               pyoxigraph.Quad(node, p("blockMeasure"), NamedNode(measure), graph)]
+        out += [pyoxigraph.Quad(node, p("member"), NamedNode(fact), graph) for fact in sorted({r[5] for r in raws})]
         return out
 
     def _rank_quads(self, block: Block, order: int, rows: int) -> list[pyoxigraph.Quad]:
@@ -468,7 +485,14 @@ class Layout:
                 node = self._entry_node(entry)
                 out.append(pyoxigraph.Quad(node, self._p(entry[0]), NamedNode(entry[1]), self.graph))
                 out.append(pyoxigraph.Quad(node, self._p("articleId"), Literal(article), self.graph))
+                out.append(self._entry_page_quad(node, entry, article))
         return out
+
+    def _entry_page_quad(self, node: NamedNode, entry: Entry, article: str) -> pyoxigraph.Quad:
+        """The entry's article identifier once more, under a predicate of its kind's own (``nkgi:impliedArticle``,
+        ``nkgi:unattributedArticle``): one index scan then lists the articles of one kind's entries, which the page
+        narrowers of ``implied-only-facts`` and ``unsourced-facts`` sort (docs/queries-performance.md)."""
+        return pyoxigraph.Quad(node, self._p(entry[0].removesuffix("Fact") + "Article"), Literal(article), self.graph)
 
     def _version(self) -> pyoxigraph.Quad:
         return pyoxigraph.Quad(NamedNode(self.node_base + "index"), self._p("version"), Literal(INDEX_VERSION),

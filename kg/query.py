@@ -12,8 +12,8 @@ Parameters are bound as RDF terms (pyoxigraph substitutions, SEP-0007), never pa
 The default graph of every query is the union of all named graphs.
 
 A shipped saved query may have an *indexed* text (``kg/index_queries/NAME.rq``) that reads an index a build
-keeps in the store (``conflicting-figures``, ``implied-only-facts``, ``unsourced-facts``, ``facts-per-source``:
-the graph of kg.conflicts). ``kg query``, the API and ``kg serve`` run it when the store holds that index in this
+keeps in the store (``conflicting-figures``, ``implied-only-facts``, ``unsourced-facts``, ``facts-per-source``,
+``country-profile``: the graph of kg.conflicts). ``kg query``, the API and ``kg serve`` run it when the store holds that index in this
 code's layout (:func:`text_for`); the text in ``queries/`` stays the portable one, computed from the facts alone,
 for a store loaded from an export or built by other code. Both give the same rows.
 """
