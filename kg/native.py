@@ -35,8 +35,9 @@ from .errors import InputError, StoreError
 PACKAGE = Path(__file__).resolve().parent
 RULES = PACKAGE / "extract"
 # modules of kg/extract that stay Python: package __init__ files (kg/extract/__init__.py imports this module before
-# any compiled one) and the YAML writing of drafts (libyaml does that work; its Dumper subclass is made at import)
-INTERPRETED = frozenset({"kg.extract.draft"})
+# any compiled one) and the YAML writing of drafts (libyaml does that work; mypyc takes neither its Dumper class, made
+# only when PyYAML has libyaml, nor its regex of lone surrogates)
+INTERPRETED = frozenset({"kg.extract.yamlout"})
 MANIFEST = "manifest.json"
 GROUP = "kg_extract_rules"          # mypyc's shared library for the compiled modules: <GROUP>__mypyc
 ENV_SWITCH = "NEWSKG_NATIVE"        # "0": never use nor build the compiled modules

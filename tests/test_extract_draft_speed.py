@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
-from typing import cast
 
 import pytest
 from hypothesis import given, settings
@@ -27,7 +25,7 @@ from kg.extract import phrases
 from kg.extract.draft import _confidence, _within_limits
 from kg.extract.resolve import Gazetteer, trie_pattern
 from kg.load import load_registries
-from kg.extract.context import Candidate
+from kg.extract.context import Candidate, Sentence
 from kg.schema import EVIDENCE, FACT, FactKey, canonical_amount
 from kg.yamlsource import decimal_problem
 
@@ -39,9 +37,10 @@ DECIMALS = st.one_of(
 )
 
 
-def _candidate(value: object, equivalent: object = None) -> Candidate:
-    return cast(Candidate, SimpleNamespace(value=value, equivalent=None if equivalent is None
-                                           else {"value": equivalent}, rank=None))
+def _candidate(value: Decimal, equivalent: object = None) -> Candidate:
+    # a real Candidate: the compiled rules (kg compile) check the type of what they are given
+    return Candidate(kind="observation", subject=None, measure=None, sentence=Sentence(0, 0, "", 0), span=(0, 0),
+                     confidence=1.0, value=value, equivalent=None if equivalent is None else {"value": equivalent})
 
 
 @given(value=DECIMALS, equivalent=st.one_of(st.none(), DECIMALS))
