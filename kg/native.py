@@ -154,6 +154,9 @@ def build(root: Path | None = None) -> Path:
                          hint=f"set {ENV_DIR} to a writable folder") from err
     try:
         return _compile(work, folder)
+    except OSError as err:
+        raise StoreError(f"cannot write compiled rules under {root}: {err.strerror or err}",
+                         hint=f"set {ENV_DIR} to a writable folder") from err
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -192,5 +195,5 @@ def _compile(work: Path, folder: Path) -> Path:
         out.rename(folder)
     except OSError:
         if _read_manifest(folder) is None:       # not another build of the same key finishing first
-            raise
+            raise                                # build() says where, in one line
     return folder
