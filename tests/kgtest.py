@@ -11,6 +11,7 @@ from kg.cli import main
 from sharedfiles import SEED_TEXT  # noqa: F401  (re-exported for the tests that import it from here)
 
 if TYPE_CHECKING:
+    import pytest
     from hypothesis.strategies import SearchStrategy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +119,22 @@ def regex_patterns(letters: str, *, lookahead: bool = False) -> SearchStrategy[s
         return st.one_of(*shapes)
 
     return st.recursive(leaf, extend, max_leaves=6)
+
+
+def generated_corpus(tmp_path_factory: pytest.TempPathFactory, name: str, articles: int, seed: int) -> Path:
+    """A corpus of ``articles`` generated fact sheets (bench.generate, no article texts) in a new folder."""
+    from bench.generate import generate
+
+    folder = tmp_path_factory.mktemp(name) / "corpus"
+    generate(folder, articles, seed=seed, texts=False)
+    return folder
+
+
+def built_store(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new store holding a build of ``corpus`` that conforms (no outputs written)."""
+    from kg.build import build
+
+    root = tmp_path_factory.mktemp("built")
+    summary = build([corpus], out_dir=None, store_path=root / "store", html=False)
+    assert summary.conforms, summary.report.to_text()
+    return root / "store"

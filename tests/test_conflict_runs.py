@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from pyoxigraph import Literal, NamedNode, Quad
 
 import kg.build
-from bench.generate import generate
 from kg import conflictruns, conflicts
 from kg.build import build
 from kg.conflictruns import END, SEP, BatchRuns, _escape, write_index
@@ -22,6 +21,7 @@ from kg.conflicts import Index
 from kg.mapping import Iris
 from kg.store import KgStore
 from kg.vocab import DCTERMS, DEFAULT_BASE, NKG, RDF_TYPE, XSD
+from kgtest import generated_corpus
 
 IRIS = Iris(DEFAULT_BASE)
 
@@ -36,9 +36,7 @@ def _held(store_path: Path) -> tuple[set[Quad], set[Quad], int]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("runs") / "corpus"
-    generate(folder, 60, seed=20250130, texts=False)
-    return folder
+    return generated_corpus(tmp_path_factory, "runs", 60, seed=20250130)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from kg.mapping import Iris
 from kg.query import find_query, indexed_text, run_saved, text_for
 from kg.store import KgStore
 from kg.vocab import DEFAULT_BASE, NKG, NKGI
-from kgtest import update_through_endpoint
+from kgtest import built_store, update_through_endpoint
 
 SAVED = find_query("implied-only-facts")
 PORTABLE = SAVED.text
@@ -70,10 +70,7 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def built(corpus, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("built")
-    summary = build([corpus], out_dir=None, store_path=root / "store", html=False)
-    assert summary.conforms, summary.report.to_text()
-    return root / "store"
+    return built_store(corpus, tmp_path_factory)
 
 
 def _both(store_path: Path) -> tuple[list, list]:

@@ -11,13 +11,13 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from bench.generate import generate
 from kg.build import build
 from kg.conflicts import Index
 from kg.mapping import Iris
 from kg.query import bind_params, find_query, indexed_text, run_saved, text_for
 from kg.store import KgStore
 from kg.vocab import DEFAULT_BASE, NKGI
+from kgtest import built_store, generated_corpus
 
 SAVED = find_query("country-profile")
 PORTABLE = SAVED.text
@@ -30,17 +30,12 @@ BLOCKS = (f"SELECT ?b ?p ?o WHERE {{ ?b ?p ?o FILTER(?p IN (<{NKGI}blockSubject>
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("profile") / "corpus"
-    generate(folder, 80, seed=20250133, texts=False)
-    return folder
+    return generated_corpus(tmp_path_factory, "profile", 80, seed=20250133)
 
 
 @pytest.fixture(scope="module")
 def built(corpus, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("built")
-    summary = build([corpus], out_dir=None, store_path=root / "store", html=False)
-    assert summary.conforms, summary.report.to_text()
-    return root / "store"
+    return built_store(corpus, tmp_path_factory)
 
 
 def _rows(store_path: Path) -> dict[str, list]:
