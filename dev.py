@@ -7,9 +7,10 @@ are passed through (`python3 dev.py test -k shapes`, `python3 dev.py build --out
 `python3 dev.py test` runs the suite on every core (pytest-xdist); add `-n 0` to run it in one process.
 `python3 dev.py lint` runs ruff on the code and tests, then mypy (strict) on the package; it fails when either finds
 anything. `python3 dev.py native` compiles the extraction rules with mypyc (`kg compile`, a few minutes) for the
-current sources; `test` and `bench` do it first when no compiled rules exist in .venv yet (a fresh clone), and `bench`
-also when the sources changed since (NEWSKG_NATIVE=0: neither, and `kg extract` runs the rules as Python). `python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations,
-and the key tables of docs/fact-sheets.md from the fact-sheet schema (kg/schema.py).
+current sources; `test` does it first when .venv holds no compiled rules yet (a fresh clone), `bench` whenever they
+are not those of the current sources (NEWSKG_NATIVE=0: neither, and `kg extract` runs the rules as Python).
+`python3 dev.py docs` rewrites docs/cli.md and the README's command table from the CLI's own declarations, and the
+key tables of docs/fact-sheets.md from the fact-sheet schema (kg/schema.py).
 """
 from __future__ import annotations
 
