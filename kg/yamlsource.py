@@ -454,6 +454,8 @@ def decode_utf8(data: bytes, path: Path) -> str:
 class Node:
     """A YAML node with its place in the file and typed accessors that fail with file:line:column."""
 
+    __slots__ = ("source", "node")   # a sheet makes a few hundred
+
     def __init__(self, source: Source, node: yaml.Node):
         self.source = source
         self.node = node
@@ -580,6 +582,8 @@ class Node:
 
 class Mapping:
     """A YAML mapping: duplicate keys are rejected, unknown keys are reported with their place."""
+
+    __slots__ = ("node", "what", "_items")
 
     def __init__(self, node: Node, what: str):
         self.node = node
