@@ -454,7 +454,7 @@ def decode_utf8(data: bytes, path: Path) -> str:
 class Node:
     """A YAML node with its place in the file and typed accessors that fail with file:line:column."""
 
-    __slots__ = ("source", "node")   # a sheet makes a few hundred
+    __slots__ = ("node", "source")   # a sheet makes a few hundred
 
     def __init__(self, source: Source, node: yaml.Node):
         self.source = source
@@ -583,7 +583,7 @@ class Node:
 class Mapping:
     """A YAML mapping: duplicate keys are rejected, unknown keys are reported with their place."""
 
-    __slots__ = ("node", "what", "_items")
+    __slots__ = ("_items", "node", "what")
 
     def __init__(self, node: Node, what: str):
         self.node = node
