@@ -156,28 +156,60 @@ def _split_header(data: bytes) -> tuple[bytes, bytes]:
 
 
 def _graph_sections(quads: list[Quad], base: str) -> dict[str, bytes]:
-    """The canonical pieces of one graph: its N-Triples lines (sorted, distinct), its TriG block (no prefix
-    header), its JSON-LD graph object (no surrounding brackets) and its statements as Turtle (no prefix header).
-    Whole files are these pieces concatenated in order (TriG, JSON-LD: graph IRI order; Turtle: subject order,
-    see ``Pieces``), byte for byte what ``Snapshot`` writes (tests/test_build.py compares them)."""
+    """The canonical pieces of one graph (``quads``: the statements of one named graph): its N-Triples lines
+    (sorted, distinct), its TriG block (no prefix header), its JSON-LD graph object (no surrounding brackets) and
+    its statements as Turtle (no prefix header). Whole files are these pieces concatenated in order (TriG,
+    JSON-LD: graph IRI order; Turtle: subject order, see ``Pieces``), byte for byte what ``Snapshot`` writes
+    (tests/test_build.py compares them)."""
     # in the order of their N-Quads lines: str() of a quad is its line without " ." (the serialiser writes that
     # text), and UTF-8 bytes sort as the code points do; no serialising and parsing back (a third of a full
     # build's time in pieces went there)
-    ordered = sorted(quads, key=str)
-    statements: Iterable[Triple] = [q.triple for q in ordered]
-    triples = serialized(statements, RdfFormat.N_TRIPLES).splitlines() if ordered else []
-    if any(a >= b for a, b in pairwise(triples)):   # a graph's triples are distinct
-        triples = sorted(set(triples))                                   # unless the quads repeat one
-        statements = pyoxigraph.parse(b"".join(line + b"\n" for line in triples), format=RdfFormat.N_TRIPLES)
-    ntriples = b"".join(line + b"\n" for line in triples)
+    keys = [str(q) for q in quads]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    ordered = [quads[i] for i in order]
     prefixes = prefixes_for(base)
     header, trig = _split_header(serialized(ordered, RdfFormat.TRIG, prefixes))
-    turtle = b""
-    if triples:
-        turtle = _split_header(serialized(statements, RdfFormat.TURTLE, prefixes))[1]
+    triples = _triple_lines([keys[i] for i in order], ordered)
+    # a graph's triples are distinct and in the quads' order: its Turtle is its TriG block's statements
+    turtle = (_block_statements(trig) if triples else b"") \
+        if triples is not None and all(a < b for a, b in pairwise(triples)) else None
+    if triples is None or turtle is None:   # the quads repeat a triple, or are not one named graph's
+        statements: Iterable[Triple] = [q.triple for q in ordered]
+        lines = serialized(statements, RdfFormat.N_TRIPLES).splitlines() if ordered else []
+        triples = sorted(set(lines))
+        statements = pyoxigraph.parse(b"".join(line + b"\n" for line in triples), format=RdfFormat.N_TRIPLES)
+        turtle = _split_header(serialized(statements, RdfFormat.TURTLE, prefixes))[1] if triples else b""
+    ntriples = b"".join(line + b"\n" for line in triples)
     jsonld = serialized(ordered, RdfFormat.JSON_LD)
     return {"ntriples": ntriples, "trig": trig, "jsonld": jsonld[1:-1] if jsonld.startswith(b"[") else jsonld,
             "turtle": turtle, "header": header}
+
+
+def _triple_lines(keys: list[str], ordered: list[Quad]) -> list[bytes] | None:
+    """The N-Triples lines of ``ordered`` (one named graph's quads, ``keys`` their ``str()``): each key without
+    its graph term; None when the quads are not all in the first one's named graph."""
+    if not ordered:
+        return []
+    graph = ordered[0].graph_name
+    if type(graph) is not NamedNode:
+        return None
+    suffix = f" {graph}"
+    cut = -len(suffix)
+    if not all(key.endswith(suffix) for key in keys):
+        return None
+    return "\n".join(key[:cut] + " ." for key in keys).encode("utf-8").split(b"\n")
+
+
+def _block_statements(trig: bytes) -> bytes | None:
+    """The statements of a TriG block of one graph (``<graph> {``, each line indented by a tab, ``}``) as the
+    Turtle serialiser writes them: without the block and one tab; None for a block of another shape."""
+    start = trig.find(b" {\n") + 3
+    if start < 3 or not trig.endswith(b"\n}\n"):
+        return None
+    lines = trig[start:-2].split(b"\n")
+    if not all(line.startswith(b"\t") for line in lines[:-1]) or lines[-1]:
+        return None
+    return b"\n".join(line[1:] for line in lines)
 
 
 def _encode_piece(key: str, sections: dict[str, bytes]) -> bytes:

@@ -70,14 +70,18 @@ NOTE = NamedNode(SKOS + "note")
 IDENTIFIER = NamedNode(DCTERMS + "identifier")
 
 
-def lit_decimal(value: Decimal) -> Literal:
+def decimal_lexical(value: Decimal) -> str:
     """A canonical xsd:decimal lexical form: no exponent, no trailing zeros after the point."""
     text = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".") or "0"
     if text in ("-0", ""):
         text = "0"
-    return Literal(text, datatype=NamedNode(XSD + "decimal"))
+    return text
+
+
+def lit_decimal(value: Decimal) -> Literal:
+    return Literal(decimal_lexical(value), datatype=NamedNode(XSD + "decimal"))
 
 
 def lit_int(value: int, datatype: str = "integer") -> Literal:
@@ -97,7 +101,7 @@ def lit_lang(value: str, lang: str) -> Literal:
 
 
 def format_decimal(value: Decimal) -> str:
-    return lit_decimal(value).value
+    return decimal_lexical(value)
 
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -230,26 +234,37 @@ class Iris:
 
 
 Term = NamedNode | BlankNode | Literal
+# what an emitter is given: a term, or (an emitter writing text only) the N-Triples text of one
+Given = Term | str
 _TEXTS: dict[NamedNode, str] = {}   # N-Triples text of the IRIs written so far (bounded by _MAX_TEXTS)
 _MAX_TEXTS = 1 << 16
+# what the N-Triples form of a string literal escapes (pyoxigraph's str() of a Literal; tests/test_mapping.py
+# checks every code point), and lone surrogates, which a Literal refuses
+_ESCAPED = re.compile("[\x00-\x1f\"\\\\\x7f\ufffe\uffff\ud800-\udfff]")
+_LANG_SUFFIX: dict[str, str] = {}   # language tag -> '@' and the tag as a Literal writes it (lower case)
+_XSD_INTEGER, _XSD_BOOLEAN, _XSD_DECIMAL = (f"^^<{XSD}{name}>" for name in ("integer", "boolean", "decimal"))
 
 
-def _text(term: Term) -> str:
+def _text(term: Given) -> str:
     """``term`` as N-Triples text (what ``str`` of a pyoxigraph term gives), IRIs cached: most quads repeat the
-    same predicates, classes, entities and indicators."""
-    if type(term) is not NamedNode:
-        return str(term)
-    text = _TEXTS.get(term)
-    if text is None:
-        text = str(term)
-        if len(_TEXTS) < _MAX_TEXTS:
-            _TEXTS[term] = text
-    return text
+    same predicates, classes, entities and indicators; a ``str`` is that text already."""
+    if type(term) is NamedNode:
+        text = _TEXTS.get(term)
+        if text is None:
+            text = str(term)
+            if len(_TEXTS) < _MAX_TEXTS:
+                _TEXTS[term] = text
+        return text
+    return term if isinstance(term, str) else str(term)
 
 
 class _Emitter:
     """Collects the quads of one graph: as pyoxigraph quads, or (``text=True``) as N-Quads lines, which skips
-    making a Python object per quad (most of the mapping's time in a large build)."""
+    making a Python object per quad (most of the mapping's time in a large build).
+
+    ``node``, ``lang``, ``string``, ``integer``, ``boolean`` and ``decimal`` make the terms ``add`` is given: in
+    text mode, for the values that need no escaping, their N-Triples text straight away (what ``str`` of the
+    pyoxigraph term gives; a pyoxigraph term and its ``str`` cost about 1–2 µs per literal)."""
 
     def __init__(self, graph: NamedNode, text: bool = False):
         self.graph = graph
@@ -257,11 +272,41 @@ class _Emitter:
         self.lines: list[str] | None = [] if text else None
         self._end = f" {_text(graph)} .\n"
 
-    def add(self, s: NamedNode | BlankNode, p: NamedNode, o: Term) -> None:
+    def add(self, s: NamedNode | BlankNode | str, p: NamedNode, o: Given) -> None:
         if self.lines is not None:
             self.lines.append(f"{_text(s)} {_text(p)} {_text(o)}{self._end}")
         else:
+            assert not isinstance(s, str) and not isinstance(o, str), "terms as text are for text mode only"
             self.quads.append(Quad(s, p, o, self.graph))
+
+    def node(self, iri: NamedNode) -> NamedNode | str:
+        """A subject used for many statements (an article, a fact): in text mode its text, made once (and not
+        kept in the cache of IRIs that repeat across sheets)."""
+        return iri if self.lines is None else str(iri)
+
+    def lang(self, value: str, lang: str) -> Literal | str:
+        if self.lines is None or _ESCAPED.search(value):
+            return lit_lang(value, lang)
+        suffix = _LANG_SUFFIX.get(lang)
+        if suffix is None:
+            suffix = _LANG_SUFFIX[lang] = str(lit_lang("", lang))[2:]   # checks the tag as a Literal does
+        return f'"{value}"{suffix}'
+
+    def string(self, value: str) -> Literal | str:
+        if self.lines is None or _ESCAPED.search(value):
+            return lit_str(value)
+        return f'"{value}"'
+
+    def integer(self, value: int) -> Literal | str:
+        return lit_int(value) if self.lines is None else f'"{value}"{_XSD_INTEGER}'
+
+    def boolean(self, value: bool) -> Literal | str:
+        if self.lines is None:
+            return lit_bool(value)
+        return f'"true"{_XSD_BOOLEAN}' if value else f'"false"{_XSD_BOOLEAN}'
+
+    def decimal(self, value: Decimal) -> Literal | str:
+        return lit_decimal(value) if self.lines is None else f'"{decimal_lexical(value)}"{_XSD_DECIMAL}'
 
     def labels(self, s: NamedNode, labels: dict[str, str], predicate: NamedNode = LABEL) -> None:
         for lang in sorted(labels):
@@ -411,27 +456,27 @@ def article_nquads(article: Article, registry: Registry, iris: Iris) -> tuple[by
 
 def _article(e: _Emitter, article: Article, registry: Registry, iris: Iris) -> None:
     meta = article.meta
-    a = iris.article(meta.id)
+    a = e.node(iris.article(meta.id))
     e.add(a, TYPE, n("Article"))
-    e.add(a, IDENTIFIER, lit_str(meta.id))
-    e.add(a, NamedNode(DCTERMS + "title"), lit_lang(meta.title, meta.language))
+    e.add(a, IDENTIFIER, e.string(meta.id))
+    e.add(a, NamedNode(DCTERMS + "title"), e.lang(meta.title, meta.language))
     if meta.title_en:
-        e.add(a, NamedNode(DCTERMS + "title"), lit_lang(meta.title_en, "en"))
-    e.add(a, LABEL, lit_lang(meta.title_en or meta.title, "en" if meta.title_en else meta.language))
+        e.add(a, NamedNode(DCTERMS + "title"), e.lang(meta.title_en, "en"))
+    e.add(a, LABEL, e.lang(meta.title_en or meta.title, "en" if meta.title_en else meta.language))
     e.add(a, NamedNode(DCTERMS + "publisher"), iris.entity(meta.publisher))
-    e.add(a, NamedNode(DCTERMS + "language"), lit_str(meta.language))
+    e.add(a, NamedNode(DCTERMS + "language"), e.string(meta.language))
     e.add(a, NamedNode(DCTERMS + "issued"), Literal(meta.published.isoformat(), datatype=NamedNode(XSD + "date")))
     if meta.published_note:
-        e.add(a, n("dateNote"), lit_lang(meta.published_note, "en"))
+        e.add(a, n("dateNote"), e.lang(meta.published_note, "en"))
     if meta.url:
         e.add(a, NamedNode(SCHEMA + "url"), Literal(meta.url, datatype=NamedNode(XSD + "anyURI")))
     if meta.text_sha256:
-        e.add(a, n("textSha256"), lit_str(meta.text_sha256))
-    e.add(a, n("draft"), lit_bool(meta.draft))
+        e.add(a, n("textSha256"), e.string(meta.text_sha256))
+    e.add(a, n("draft"), e.boolean(meta.draft))
     for key in meta.mentions:
         e.add(a, NamedNode(SCHEMA + "mentions"), iris.entity(key))
-    e.add(a, n("definedIn"), lit_str(meta.origin.path))
-    e.add(a, n("definedAt"), lit_str(str(meta.origin)))
+    e.add(a, n("definedIn"), e.string(meta.origin.path))
+    e.add(a, n("definedAt"), e.string(str(meta.origin)))
 
     own = sorted({(ed[0], ed[1]) for f in article.facts
                   if (ed := fact_edition(f, registry)) is not None and not ed[3]})
@@ -588,27 +633,27 @@ def fact_label(fact: Fact, registry: Registry, article_language: str = "en") -> 
 
 
 def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: Iris) -> None:
-    s = iris.fact(article.id, fact.id)
+    s = e.node(iris.fact(article.id, fact.id))
     lang = article.meta.language
     e.add(s, TYPE, n(FACT_CLASS[fact.kind]))
-    e.add(s, LABEL, lit_lang(*fact_label(fact, registry, lang)))
+    e.add(s, LABEL, e.lang(*fact_label(fact, registry, lang)))
     e.add(s, n("subject"), iris.entity(fact.subject))
     e.add(s, n("reportedIn"), iris.article(article.id))
     if fact.source:
         e.add(s, n("attributedTo"), iris.entity(fact.source))
     e.add(s, n("attribution"), n(ATTRIBUTION_INDIVIDUAL[fact.attribution]))
-    e.add(s, n("evidence"), lit_lang(fact.evidence.text, lang))
+    e.add(s, n("evidence"), e.lang(fact.evidence.text, lang))
     if fact.evidence.start is not None:
-        e.add(s, n("evidenceStart"), lit_int(fact.evidence.start))
-        e.add(s, n("evidenceEnd"), lit_int(_given(fact.evidence.end, "evidence end", fact)))
-    e.add(s, n("approximate"), lit_bool(fact.approximate))
+        e.add(s, n("evidenceStart"), e.integer(fact.evidence.start))
+        e.add(s, n("evidenceEnd"), e.integer(_given(fact.evidence.end, "evidence end", fact)))
+    e.add(s, n("approximate"), e.boolean(fact.approximate))
     if fact.qualifier:
         e.add(s, n("qualifier"), n(QUALIFIER_INDIVIDUAL[fact.qualifier]))
     e.add(s, n("derivation"), n("Inferred" if fact.inferred else "ReadFromText"))
     if fact.inferred:
-        e.add(s, n("derivationNote"), lit_str(fact.inferred))
+        e.add(s, n("derivationNote"), e.string(fact.inferred))
     if article.meta.draft:
-        e.add(s, n("draft"), lit_bool(True))
+        e.add(s, n("draft"), e.boolean(True))
     # how and when the fact entered the graph: from a reviewed fact sheet or a `kg extract` draft, on the date
     # the fact sheet records (never the build's clock: rebuilds stay byte-identical)
     e.add(s, n("entryMethod"), n("ExtractDraft" if article.meta.draft else "ReviewedFactSheet"))
@@ -619,33 +664,33 @@ def _fact(e: _Emitter, article: Article, fact: Fact, registry: Registry, iris: I
     if fact.period and edition is None:   # an observation's period; a rank's or tier's year is its edition's
         e.add(s, n("period"), _period_literal(fact))
     if fact.period_note:
-        e.add(s, n("periodNote"), lit_lang(fact.period_note, "en"))
+        e.add(s, n("periodNote"), e.lang(fact.period_note, "en"))
     if fact.confidence is not None:
-        e.add(s, n("confidence"), lit_decimal(fact.confidence))
+        e.add(s, n("confidence"), e.decimal(fact.confidence))
     if fact.note:
-        e.add(s, NOTE, lit_lang(fact.note, "en"))
+        e.add(s, NOTE, e.lang(fact.note, "en"))
     if fact.as_written:
-        e.add(s, n("asWritten"), lit_lang(fact.as_written, lang))
-    e.add(s, n("definedAt"), lit_str(str(fact.origin)))
+        e.add(s, n("asWritten"), e.lang(fact.as_written, lang))
+    e.add(s, n("definedAt"), e.string(str(fact.origin)))
     if fact.kind == "observation":
         e.add(s, n("indicator"), iris.indicator(_given(fact.indicator, "indicator", fact)))
-        e.add(s, n("value"), lit_decimal(_given(fact.value, "value", fact)))
+        e.add(s, n("value"), e.decimal(_given(fact.value, "value", fact)))
         if fact.value_high is not None:
-            e.add(s, n("valueHigh"), lit_decimal(fact.value_high))
+            e.add(s, n("valueHigh"), e.decimal(fact.value_high))
         e.add(s, n("unit"), iris.unit(_given(fact.unit, "unit", fact)))
         if fact.equivalent:
-            e.add(s, n("equivalentValue"), lit_decimal(fact.equivalent.value))
+            e.add(s, n("equivalentValue"), e.decimal(fact.equivalent.value))
             e.add(s, n("equivalentUnit"), iris.unit(fact.equivalent.unit))
-            e.add(s, n("equivalentApproximate"), lit_bool(fact.equivalent.approximate))
+            e.add(s, n("equivalentApproximate"), e.boolean(fact.equivalent.approximate))
     elif edition is not None:
         kind, key, year, shared = edition
         node = edition_iri(kind, key, year, iris, None if shared else article.id)
         e.add(s, n("edition"), node)
         if fact.kind == "rank":
             e.add(s, n("ranking"), node)
-            e.add(s, n("rank"), lit_int(_given(fact.rank, "rank", fact)))
+            e.add(s, n("rank"), e.integer(_given(fact.rank, "rank", fact)))
             if fact.out_of:
-                e.add(s, n("outOf"), lit_int(fact.out_of))
+                e.add(s, n("outOf"), e.integer(fact.out_of))
         else:
             assert fact.group is not None, f"{fact.origin}: a membership without its group passed the loader"
             e.add(s, n("group"), iris.group(fact.group))

@@ -620,6 +620,33 @@ def test_article_nquads_is_the_serialised_article_quads(tmp_path):
             assert "".join(as_text.lines or []).encode() == serialized(as_quads.quads, pyoxigraph.RdfFormat.N_QUADS)
 
 
+def test_the_text_emitters_literals_are_what_pyoxigraph_writes_for_every_character():
+    """In text mode the emitter writes the literals that need no escaping itself: for every code point (alone
+    and inside other text), for mixed-case language tags, numbers and booleans, its text is ``str`` of the
+    pyoxigraph term the quads mode makes, and a language tag pyoxigraph refuses is refused the same way."""
+    from decimal import Decimal
+
+    from kg.mapping import Iris, _Emitter
+
+    iris = Iris(BASE)
+    as_text, as_quads = _Emitter(iris.registry_graph(), text=True), _Emitter(iris.registry_graph())
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        value = f"a{chr(code)}b"
+        assert str(as_text.string(value)) == str(as_quads.string(value)), hex(code)
+    for value, lang in [("한국어", "ko"), ('q"uote', "en"), ("x", "EN-us"), ("", "zh-Hant-TW")]:
+        assert str(as_text.lang(value, lang)) == str(as_quads.lang(value, lang))
+    for number in (0, 7, -12, 10**17):
+        assert as_text.integer(number) == str(as_quads.integer(number))
+    for flag in (True, False):
+        assert as_text.boolean(flag) == str(as_quads.boolean(flag))
+    for decimal in (Decimal("0"), Decimal("-0.0"), Decimal("35000"), Decimal("1E+3"), Decimal("44.40")):
+        assert as_text.decimal(decimal) == str(as_quads.decimal(decimal))
+    with pytest.raises(ValueError):
+        as_text.lang("x", "not a tag")
+
+
 def test_sheets_and_registry_unchanged_by_stat_are_not_read_and_any_write_is_seen(tmp_path, monkeypatch):
     """The stat records (kg.sheetcache) stand for the files' bytes: with every file settled (no racy window),
     a rebuild reads no sheet and does not load the registry, and a same-size edit of a sheet or of a registry

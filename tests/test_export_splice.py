@@ -188,3 +188,38 @@ def test_a_rebuild_reports_progress_for_each_loaded_sheet_and_about_load_ticks_f
     assert done == sorted(done) and done[0] == 0 and calls[-1] == (12, 12)
     assert 6 in done                       # the changed sheet (the 6th) is reported
     assert len(calls) <= 1 + 3 + 1 + 1     # the start, LOAD_TICKS of the rest, the changed one, the last
+
+
+_TERMS = st.sampled_from([
+    "<http://ex.org/a>", "<http://ex.org/b>", "<https://w3id.org/newskg/id/entity/KR>", "_:b1", "_:b12",
+    '"x"', '"x"@en', '"x"@en-us', '"x"^^<http://www.w3.org/2001/XMLSchema#integer>', '"say \\"hi\\"\\n{\\t}"',
+    '"한국어 }"@ko', '""'])
+_PREDICATES = st.sampled_from(["<http://ex.org/p>", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+                               "<https://w3id.org/newskg/ontology#value>"])
+_GRAPHS = st.sampled_from(["<http://ex.org/g>", "<http://ex.org/h>", ""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_TERMS.filter(lambda t: not t.startswith('"')), _PREDICATES, _TERMS, _GRAPHS),
+                max_size=12))
+def test_a_graphs_sections_are_what_serialising_its_sorted_statements_gives(rows):
+    """``_graph_sections`` cuts the N-Triples lines from the quads' sort keys and takes the Turtle from the TriG
+    block: the same bytes as serialising the sorted, distinct triples in each format, for one graph's quads and
+    (the slow path) for quads that repeat a triple in two graphs or lie in the default graph."""
+    import pyoxigraph
+    from pyoxigraph import RdfFormat
+
+    from kg.export import _graph_sections, _split_header, prefixes_for, serialized
+
+    base = "https://w3id.org/newskg/id/"
+    text = "".join(f"{s} {p} {o} {g} .\n".replace("  .", " .") for s, p, o, g in rows).encode()
+    quads = list(dict.fromkeys(pyoxigraph.parse(text, format=RdfFormat.N_QUADS)))   # distinct, as a store lists
+    for group in (quads, [q for q in quads if str(q.graph_name) == "<http://ex.org/g>"]):
+        ordered = sorted(group, key=str)
+        lines = sorted(set(serialized([q.triple for q in ordered], RdfFormat.N_TRIPLES).splitlines()))
+        triples = list(pyoxigraph.parse(b"".join(line + b"\n" for line in lines), format=RdfFormat.N_TRIPLES))
+        sections = _graph_sections(group, base)
+        assert sections["ntriples"] == b"".join(line + b"\n" for line in lines)
+        assert sections["trig"] == _split_header(serialized(ordered, RdfFormat.TRIG, prefixes_for(base)))[1]
+        assert sections["turtle"] == (_split_header(serialized(triples, RdfFormat.TURTLE, prefixes_for(base)))[1]
+                                      if triples else b"")
