@@ -31,7 +31,7 @@ import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
 from .assets import ontology_path
-from .atomic import StagedFile, start_writeback, write_bytes
+from .atomic import StagedFile, Superseded, start_writeback, write_bytes
 from .errors import InputError, KgError, StoreError
 from .mapping import Iris, check_base
 from .store import KgStore
@@ -267,6 +267,7 @@ class Pieces:
             folder = pieces_dir(store.path)
         self.folder = folder
         self.prepared: dict[str, _Staged] = {}   # format -> its file staged ahead (Speculation)
+        self.superseded: Superseded | None = None   # holds the files replaced, to be freed elsewhere
         self.unused = False                      # pieces of removed graphs are still to be deleted
         self.folder.mkdir(parents=True, exist_ok=True)
         self.manifest = _load_manifest(self.folder / MANIFEST, base)
@@ -473,6 +474,8 @@ class Pieces:
         place = os.path.abspath(path)
         self.manifest["outputs"].pop(place, None)
         self.changed = True
+        if self.superseded is not None:
+            self.superseded.hold(path)
         staged.file.install()
         self.manifest["outputs"][place] = (_stat(path), staged.ids, staged.sizes)
         return True
