@@ -24,6 +24,11 @@ from typing import Any, BinaryIO, cast
 from . import settings
 from .errors import StoreError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: replaced files are freed by the rename
+    fcntl = None  # type: ignore[assignment]
+
 
 
 def crash_point(name: str) -> None:
@@ -128,10 +133,14 @@ class Superseded:
 
     def hold(self, path: str | Path) -> None:
         """Keep the file at ``path`` (if any) open until ``release``: call it before renaming over ``path``."""
-        if not hasattr(os, "posix_spawn"):
+        if not hasattr(os, "posix_spawn") or fcntl is None:
             return
         with suppress(OSError):
-            self.fds.append(os.open(path, os.O_RDONLY))
+            fd = os.open(path, os.O_RDONLY)
+            try:   # above the descriptors a shell names with one digit (the helper's pipe is its 9)
+                self.fds.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10))
+            finally:
+                os.close(fd)
 
     def release(self) -> None:
         """Hand the held files to a helper process and close them here."""
@@ -151,15 +160,18 @@ class Superseded:
             self.pipe = os.pipe()
         reader = self.pipe[0]
         shared = [reader, *fds]
-        # only these reach the helper: any other descriptor this process let children inherit is closed in it
-        actions: list[tuple[Any, ...]] = [(os.POSIX_SPAWN_OPEN, number, os.devnull, flags, 0)
-                                          for number, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))]
-        actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inheritable_fds() if fd > 2 and fd not in shared]
+        # only these reach the helper: any other descriptor this process let children inherit is closed in it;
+        # the pipe is its descriptor 9 (the held files are above it)
+        actions: list[tuple[Any, ...]] = [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inheritable_fds()
+                                          if fd > 2 and fd not in shared]
+        actions += [(os.POSIX_SPAWN_OPEN, number, os.devnull, flags, 0)
+                    for number, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))]
+        actions.append((os.POSIX_SPAWN_DUP2, reader, 9))
         for fd in shared:
             os.set_inheritable(fd, True)
         try:
             # a non-interactive shell gives a background command /dev/null as input unless it is redirected
-            pid = os.posix_spawn(self.SHELL, ["sh", "-c", f"cat <&{reader} >/dev/null 2>&1 &"], os.environ,
+            pid = os.posix_spawn(self.SHELL, ["sh", "-c", "cat <&9 >/dev/null 2>&1 &"], os.environ,
                                  file_actions=actions, setsid=True)
             os.waitpid(pid, 0)   # the shell ends at once; its background cat is re-parented
             self.helpers += 1
