@@ -19,10 +19,15 @@ import tempfile
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from . import settings
 from .errors import StoreError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: replaced files are freed by the rename
+    fcntl = None  # type: ignore[assignment]
 
 
 
@@ -105,6 +110,98 @@ class StagedFile:
         self.file.close()
         with suppress(OSError):
             os.unlink(self.tmp)
+
+
+class Superseded:
+    """Files replaced by a rename, freed by a helper process instead of the renaming one.
+
+    Renaming a file over another frees the old file's blocks in the rename when nothing else holds it open: on
+    ext4 about 0.07 s for a 216 MB file, several times that while other files are being synced, and a rebuild
+    replacing its 393 MB of outputs waited for it (then its store's commit and clean-up waited for the file
+    system's journal). ``hold(path)``, before the rename, keeps the old file open, so the rename only unlinks it.
+    ``release()`` hands the open files to a helper (``cat`` reading a pipe, started through ``sh`` so that it
+    is nobody's child to reap) and closes them here; the helper ends, and the kernel frees the files, when
+    ``close()`` closes the pipe's other end or this process ends, whichever comes first: a crash frees them too.
+    Where no helper can be started (no ``/bin/sh``, not POSIX) the files are closed, and freed, in ``release``."""
+
+    SHELL = "/bin/sh"
+
+    def __init__(self) -> None:
+        self.fds: list[int] = []
+        self.pipe: tuple[int, int] | None = None    # the helpers read the first end until the second is closed
+        self.helpers = 0                # helpers started (tests)
+
+    def hold(self, path: str | Path) -> None:
+        """Keep the file at ``path`` (if any) open until ``release``: call it before renaming over ``path``."""
+        if not hasattr(os, "posix_spawn") or fcntl is None:
+            return
+        with suppress(OSError):
+            fd = os.open(path, os.O_RDONLY)
+            try:   # above the descriptors a shell names with one digit (the helper's pipe is its 9)
+                self.fds.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10))
+            finally:
+                os.close(fd)
+
+    def release(self) -> None:
+        """Hand the held files to a helper process and close them here."""
+        fds, self.fds = self.fds, []
+        if not fds:
+            return
+        try:
+            self._spawn(fds)
+        except OSError:
+            pass   # then closing them below frees them here
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def _spawn(self, fds: list[int]) -> None:
+        if self.pipe is None:
+            self.pipe = os.pipe()
+        reader = self.pipe[0]
+        shared = [reader, *fds]
+        # only these reach the helper: any other descriptor this process let children inherit is closed in it;
+        # the pipe is its descriptor 9 (the held files are above it)
+        actions: list[tuple[Any, ...]] = [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inheritable_fds()
+                                          if fd > 2 and fd not in shared]
+        actions += [(os.POSIX_SPAWN_OPEN, number, os.devnull, flags, 0)
+                    for number, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))]
+        actions.append((os.POSIX_SPAWN_DUP2, reader, 9))
+        for fd in shared:
+            os.set_inheritable(fd, True)
+        try:
+            # a non-interactive shell gives a background command /dev/null as input unless it is redirected
+            pid = os.posix_spawn(self.SHELL, ["sh", "-c", "cat <&9 >/dev/null 2>&1 &"], os.environ,
+                                 file_actions=actions, setsid=True)
+            os.waitpid(pid, 0)   # the shell ends at once; its background cat is re-parented
+            self.helpers += 1
+        finally:
+            for fd in shared:
+                os.set_inheritable(fd, False)
+
+    def close(self) -> None:
+        """Release what is still held and let the helpers end (they free the files)."""
+        self.release()
+        if self.pipe is not None:
+            for fd in self.pipe:
+                os.close(fd)
+            self.pipe = None
+
+
+def _inheritable_fds() -> list[int]:
+    """This process's file descriptors that a child would inherit (Linux: listed from /proc)."""
+    try:
+        numbers = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return []
+    found = []
+    for fd in numbers:
+        try:
+            if os.get_inheritable(fd):
+                found.append(fd)
+        except OSError:   # the listing's own descriptor, closed by now
+            pass
+    return found
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:

@@ -35,7 +35,7 @@ from pyoxigraph import NamedNode
 
 from . import __version__, conflictruns, conflicts, settings
 from .assets import ontology_path, shapes_path
-from .atomic import fsync_dir, remove_stale_temps, write_bytes_if_changed
+from .atomic import Superseded, fsync_dir, remove_stale_temps, write_bytes_if_changed
 from .errors import InputError, Location, StoreError
 from .export import (Pieces, Snapshot, Speculation, export, exported_graphs, make_piece, pieces_dir, save_piece,
                      serialized)
@@ -298,6 +298,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
     to_load = [Path(paths_by_id[article_id]) for article_id, _, _, needs in entries if needs]
     pool = _worker_pool(len(to_load), registry, base, text_dir)
     frozen = False
+    # the exports this build replaces are freed by a helper process when the build is done (kg.atomic)
+    superseded = Superseded()
     try:
         loaded = _load_articles(to_load, pool, registry, iris, text_dir)
         phases.next("load")
@@ -483,7 +485,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                             if known is not None:
                                 new_state["conflicts"] = {"quads": known}
                             done = _finish(live, summary, new_state, sums, stored, base, out_dir, html, tick, keys,
-                                           phases)
+                                           superseded, phases)
                             sheets.save()
                             return done
                 store, present, loader = open_writer()
@@ -519,7 +521,8 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             tick("store", 1, 1)
             summary.notes = list(store.notes)
             present = (present | expected) - removed
-            done = _finish(store, summary, new_state, sums, present, base, out_dir, html, tick, keys, phases, spec)
+            done = _finish(store, summary, new_state, sums, present, base, out_dir, html, tick, keys, superseded,
+                           phases, spec)
             sheets.save()
             return done
     finally:
@@ -529,6 +532,7 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         new_quads.close()
+        superseded.close()
 
 
 def _stem(path: str) -> str:
@@ -835,7 +839,7 @@ def _report(graphs_state: dict[str, Entry], store_path: Path) -> ValidationRepor
 
 
 def _finish(store: KgStore, summary: BuildSummary, state: State, sums: Sums, present: set[str], base: str,
-            out_dir: Path | None, html: bool, tick: Progress, keys: dict[str, str],
+            out_dir: Path | None, html: bool, tick: Progress, keys: dict[str, str], superseded: Superseded,
             phases: _Phases | None = None, spec: Speculation | None = None) -> BuildSummary:
     summary.articles = len(state["graphs"]) - 1
     if phases is not None:
@@ -854,7 +858,8 @@ def _finish(store: KgStore, summary: BuildSummary, state: State, sums: Sums, pre
         if spec is None:   # else removed before the outputs were staged
             remove_stale_temps(Path(out_dir), OUTPUT_FILES)
         summary.outputs = write_outputs(store, summary.report, Path(out_dir), base, html=html, progress=tick,
-                                        keys=keys, graphs=sorted(present - {index}), speculation=spec)
+                                        keys=keys, graphs=sorted(present - {index}), speculation=spec,
+                                        superseded=superseded)
     return summary
 
 
@@ -1093,13 +1098,19 @@ def _count(store: KgStore, summary: BuildSummary, state: State, sums: Sums, pres
 def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base: str, *,
                   html: bool = True, progress: Progress | None = None,
                   keys: dict[str, str] | None = None, graphs: list[str] | None = None,
-                  speculation: Speculation | None = None) -> list[Path]:
+                  speculation: Speculation | None = None, superseded: Superseded | None = None) -> list[Path]:
     """Write the outputs. With ``keys`` (graph IRI -> hash of what the graph was built from), the exports are
     assembled from per-graph pieces cached beside the store (kg.export.Pieces): only changed graphs are read
     and canonicalised again, unchanged parts are copied from the files the last build wrote, files that would not
     change are not written; the files are the same bytes as a full export. ``graphs``: the store's graph IRIs,
     when the caller knows them. ``speculation``: the files staged while the store was written
-    (kg.export.Speculation), used when they hold these graphs."""
+    (kg.export.Speculation), used when they hold these graphs. ``superseded``: where the replaced exports are
+    handed to be freed outside this process (kg.atomic.Superseded; the caller closes it when it is done: the
+    freeing then contends with nothing it still does); by default they are let go when this returns."""
+    if superseded is None:
+        with contextlib.closing(Superseded()) as own:
+            return write_outputs(store, report, out_dir, base, html=html, progress=progress, keys=keys,
+                                 graphs=graphs, speculation=speculation, superseded=own)
     tick = progress or (lambda stage, done, total: None)
     steps = len(OUTPUT_FORMATS) + 1 + (1 if html else 0)
     tick("export", 0, steps)
@@ -1115,6 +1126,7 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
         graphs = exported_graphs(store) if graphs is None else graphs
         taken = speculation.take(store, keys, graphs) if speculation is not None else None
         pieces = taken or Pieces(store, base, keys, graphs)
+        pieces.superseded = superseded
         try:
             # one thread per file: after a small change, writing is mostly the kernel copying unchanged segments
             # and fsync, which run outside the GIL, so the three files are written at the same time
@@ -1146,6 +1158,7 @@ def write_outputs(store: KgStore, report: ValidationReport, out_dir: Path, base:
     fsync_dir(out_dir)
     if pieces is not None:
         pieces.save()
+    superseded.release()
     return written
 
 

@@ -223,3 +223,94 @@ def test_a_graphs_sections_are_what_serialising_its_sorted_statements_gives(rows
         assert sections["trig"] == _split_header(serialized(ordered, RdfFormat.TRIG, prefixes_for(base)))[1]
         assert sections["turtle"] == (_split_header(serialized(triples, RdfFormat.TURTLE, prefixes_for(base)))[1]
                                       if triples else b"")
+
+
+def _holders(path) -> set[int]:
+    """The processes holding the file that was at ``path`` open after it was replaced (Linux /proc)."""
+    import os
+
+    wanted = f"{path} (deleted)"
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        if wanted in links:
+            found.add(int(pid))
+    return found
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_a_replaced_file_is_held_by_a_helper_process_until_close_and_freed_then(tmp_path):
+    """``Superseded``: the file a rename replaces is kept open by another process (the rename does not free it in
+    this one) until ``close``; then nothing holds it, and this process never kept it."""
+    import os
+    import time
+
+    from kg.atomic import Superseded
+
+    target, new = tmp_path / "out.ttl", tmp_path / "new.ttl"
+    target.write_bytes(b"old" * 1000)
+    new.write_bytes(b"new")
+    superseded = Superseded()
+    superseded.hold(target)
+    os.replace(new, target)
+    superseded.release()
+    deadline = time.monotonic() + 10
+    while not (holders := _holders(target)) and time.monotonic() < deadline:
+        time.sleep(0.02)   # the helper may be between fork and exec, its descriptors not listed
+    assert holders and os.getpid() not in holders and superseded.helpers == 1
+    assert target.read_bytes() == b"new"
+    superseded.close()
+    deadline = time.monotonic() + 10
+    while _holders(target) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _holders(target)
+
+
+def test_without_a_helper_the_replaced_files_are_closed_here(tmp_path, monkeypatch):
+    import os
+
+    from kg.atomic import Superseded
+
+    monkeypatch.setattr(Superseded, "SHELL", str(tmp_path / "no-such-shell"))
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old")
+    superseded = Superseded()
+    superseded.hold(target)
+    (tmp_path / "new").write_bytes(b"new")
+    os.replace(tmp_path / "new", target)
+    superseded.close()
+    assert superseded.helpers == 0 and not _holders(target)
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_a_rebuild_hands_the_three_replaced_exports_to_one_helper(tmp_path, monkeypatch):
+    """A one-sheet rebuild replaces kg.ttl, kg.trig and kg.jsonld: all three old files go to one helper process
+    (freed outside the build), none stays open in this process, and the outputs are a clean build's."""
+    import os
+
+    import kg.atomic
+
+    data, sheets = _generated(tmp_path, 4)
+    store, out = tmp_path / "store", tmp_path / "out"
+    build([data], out_dir=out, store_path=store, html=False)
+    released: list[int] = []
+    spawn = kg.atomic.Superseded._spawn
+
+    def spied(self, fds):
+        released.append(len(fds))
+        spawn(self, fds)
+
+    monkeypatch.setattr(kg.atomic.Superseded, "_spawn", spied)
+    sheet = sheets[2]
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("approximate: false", "approximate: true", 1),
+                     encoding="utf-8")
+    build([data], out_dir=out, store_path=store, html=False)
+    assert released == [3]
+    mine = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")]
+    assert not [link for link in mine if link.startswith(str(out))]
+    build([data], out_dir=tmp_path / "clean", store_path=tmp_path / "clean-store", html=False)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
