@@ -517,6 +517,10 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             # this version holds the conflicts graph (_stored_graphs), of that many quads (the build's triples)
             new_state["conflicts"] = {"quads": index_quads}
             store.write_state(new_state)
+            if _rewrites_most(summary, len(hashes) - 1):
+                # loaded in many bulk runs: compacted, or queries read the runs' overlapping table files (2-3x
+                # slower at 10,000 articles), and later rebuilds add to them (docs/bench.md)
+                store.compact()
             store.commit()   # the new version is live from here on
             tick("store", 1, 1)
             summary.notes = list(store.notes)
@@ -533,6 +537,14 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             pool.shutdown(cancel_futures=True)
         new_quads.close()
         superseded.close()
+
+
+def _rewrites_most(summary: BuildSummary, articles: int) -> bool:
+    """Whether the build wrote at least half of the store's article graphs again (a full build, a changed
+    registry): then its version is compacted before the commit (``KgStore.compact`` rewrites the whole
+    database: about a fifth of what bulk-loading it cost). A smaller change leaves a few small level-0 files,
+    which RocksDB's own compactions keep merging."""
+    return 2 * len(summary.changed) >= articles
 
 
 def _stem(path: str) -> str:
