@@ -387,16 +387,17 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
                                                         registry, iris, text_dir))
                 return opened, stored, _StoreLoader(opened, new_quads, lost)
 
-            def stage_outputs(present: set[str]) -> Speculation:
+            def stage_outputs(present: set[str], reader: KgStore | None = None) -> Speculation:
                 """The output files staged from the cached pieces of the new version's graphs (``present``: the
-                graphs it holds before the changed ones are added)."""
+                graphs it holds before the changed ones are added); ``reader``: the version, for the pieces not
+                cached (Speculation)."""
                 assert out_dir is not None
                 remove_stale_temps(Path(out_dir), OUTPUT_FILES)
                 spec_keys = _keys(hashes, graph_name, iris, rankings_hash)
                 removed_names = {graph_name(k) for k in summary.removed}
                 return Speculation(pieces_dir(store_path), base, spec_keys,
                                    sorted((present | {*spec_keys}) - removed_names - {conflicts_name}),
-                                   {fmt: Path(out_dir) / name for fmt, name in OUTPUT_FORMATS.items()})
+                                   {fmt: Path(out_dir) / name for fmt, name in OUTPUT_FORMATS.items()}, reader)
 
             if anything_changed:
                 # the store calls gc.collect() when it closes the version it copies from: with the objects made
@@ -518,9 +519,16 @@ def build(paths: list[Path] | None = None, *, out_dir: Path | None = Path("out")
             new_state["conflicts"] = {"quads": index_quads}
             store.write_state(new_state)
             if _rewrites_most(summary, len(hashes) - 1):
+                if out_dir is not None and spec is None:
+                    # the outputs are staged while the version is compacted (pyoxigraph lets the GIL go): from
+                    # the pieces the validation batches cached, the registry's and rankings' read from the
+                    # version; renamed into place after the switch, by _finish
+                    spec = stage_outputs(present, store)
                 # loaded in many bulk runs: compacted, or queries read the runs' overlapping table files (2-3x
                 # slower at 10,000 articles), and later rebuilds add to them (docs/bench.md)
                 store.compact()
+            if spec is not None and spec.reader is not None:
+                spec.wait()   # its staging reads this version: done before the version is committed
             store.commit()   # the new version is live from here on
             tick("store", 1, 1)
             summary.notes = list(store.notes)

@@ -287,11 +287,13 @@ class Pieces:
     """
 
     def __init__(self, store: KgStore | None, base: str, keys: dict[str, str], graphs: list[str] | None = None,
-                 folder: Path | None = None):
+                 folder: Path | None = None, *, tidy: bool = True):
         """``graphs``: the store's graph IRIs, sorted, when the caller has them (else they are read).
 
         ``store`` None (with ``graphs`` and the pieces' ``folder``): the outputs of a store not written yet,
-        from cached pieces only; a graph whose piece is not cached raises ``NeedsStore`` (``Speculation``)."""
+        from cached pieces only; a graph whose piece is not cached raises ``NeedsStore`` (``Speculation``).
+        ``tidy`` False: the pieces of graphs not in ``graphs`` are kept for now (``remove_unused``), as for a
+        version not yet committed."""
         self.base = base
         self.store = store
         if folder is None:
@@ -335,7 +337,7 @@ class Pieces:
             prefixes_for(base)))[0]
         if self.entries.keys() != known.keys():
             self.unused = True
-            if store is not None:
+            if store is not None and tidy:
                 self.remove_unused()
 
     def _store(self) -> KgStore:
@@ -567,8 +569,10 @@ class Speculation:
     that fails leaves the outputs as they were."""
 
     def __init__(self, folder: Path, base: str, keys: dict[str, str], graphs: list[str],
-                 outputs: dict[str, Path]) -> None:
-        self.keys, self.graphs = keys, graphs
+                 outputs: dict[str, Path], reader: KgStore | None = None) -> None:
+        """``reader``: the version being written, to read the graphs whose pieces are not cached from (the
+        caller lets nothing else touch it until ``wait`` returns); without it such a graph ends the staging."""
+        self.keys, self.graphs, self.reader = keys, graphs, reader
         self.pieces: Pieces | None = None
         self.error: BaseException | None = None
         self.discarded = False
@@ -578,7 +582,7 @@ class Speculation:
     def _run(self, folder: Path, base: str, outputs: dict[str, Path]) -> None:
         pieces: Pieces | None = None
         try:
-            pieces = Pieces(None, base, self.keys, self.graphs, folder=folder)
+            pieces = Pieces(self.reader, base, self.keys, self.graphs, folder=folder, tidy=False)
             with ThreadPoolExecutor(max_workers=len(outputs)) as threads:
                 jobs = {fmt: threads.submit(pieces.stage, fmt, path) for fmt, path in outputs.items()}
                 for fmt, job in jobs.items():   # every job is waited for, so none is left writing
@@ -592,6 +596,10 @@ class Speculation:
             self.error = exc
         if self.pieces is None and pieces is not None:
             pieces.discard_prepared()
+
+    def wait(self) -> None:
+        """Wait until the files are staged (the ``reader`` is then no longer read)."""
+        self._thread.join()
 
     def take(self, store: KgStore, keys: dict[str, str], graphs: list[str]) -> Pieces | None:
         """The staged outputs' ``Pieces`` when the store's graphs and keys are the ones staged, else None."""

@@ -13,9 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg import build as kgbuild
-from kg.build import Mapped, _StoreLoader, build
+from kg.build import OUTPUT_FORMATS, Mapped, _StoreLoader, build
+from kg.export import Speculation, export
 from kg import store as kgstore
 from kg.store import KgStore, live_version
+from kg.vocab import DEFAULT_BASE
 from kgtest import DATA, generated_corpus
 
 GRAPH = "https://example.org/graph/"
@@ -119,3 +121,33 @@ def test_a_full_build_commits_its_store_compacted(tmp_path, tmp_path_factory, mo
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     summary = build([corpus], out_dir=None, store_path=store_path, html=False)
     assert summary.changed == [sheet.stem] and compactions == []
+
+
+def test_a_full_build_stages_its_outputs_while_the_store_is_compacted(tmp_path, tmp_path_factory, monkeypatch):
+    """A full build writes its outputs while its version is compacted (staged from the validation batches'
+    pieces and, for the registry and rankings graphs, from the version itself; renamed after the switch): the
+    staging has finished before the commit, the export takes the staged files, and they are the bytes an
+    export of the built store gives."""
+    events: list[str] = []
+    compact, commit, take = KgStore.compact, KgStore.commit, Speculation.take
+    monkeypatch.setattr(KgStore, "compact", lambda self: (events.append("compact"), compact(self))[1])
+    monkeypatch.setattr(KgStore, "commit", lambda self: (events.append("commit"), commit(self))[1])
+
+    def staged(self, store, keys, graphs):
+        pieces = take(self, store, keys, graphs)
+        events.append("taken" if pieces is not None else "not taken")
+        return pieces
+
+    monkeypatch.setattr(Speculation, "take", staged)
+    waits = []
+    wait = Speculation.wait
+    monkeypatch.setattr(Speculation, "wait", lambda self: (wait(self), waits.append(self._thread.is_alive()))[0])
+    corpus = generated_corpus(tmp_path_factory, "staged", 12, seed=17)
+    out = tmp_path / "out"
+    build([corpus], out_dir=out, store_path=tmp_path / "store", html=False)
+    assert events == ["compact", "commit", "taken"]
+    assert waits == [False]
+    with KgStore(tmp_path / "store", read_only=True) as store:
+        for fmt, name in OUTPUT_FORMATS.items():
+            export(store, fmt, DEFAULT_BASE, tmp_path / name)
+            assert (out / name).read_bytes() == (tmp_path / name).read_bytes(), name
