@@ -611,13 +611,15 @@ def _stored_graphs(store: KgStore, state: State, graph_name: Callable[[str], str
     was written with that version by a build (the build's graphs, the rankings graph and the others it found,
     recorded under "stored"), else listed from the store (a version made by an update through the endpoint
     carries the state over unchanged, and its graphs may differ). Listing 10,000 graphs took a fifth of a second."""
-    stored = state.get("stored")
+    stored, base = state.get("stored"), state.get("base")
     version = store.version if store.read_only else store.base_version
-    if isinstance(stored, dict) and stored.get("version") == version and version is not None:
+    # a state without its base (damaged, or of a release that did not record it) names no graphs: they are listed
+    if isinstance(stored, dict) and stored.get("version") == version and version is not None \
+            and isinstance(base, str):
         names = {graph_name(key) for key in state["graphs"]}
-        names.add(Iris(state["base"]).rankings_graph().value)
+        names.add(Iris(base).rankings_graph().value)
         if isinstance(state.get("conflicts"), dict):
-            names.add(Iris(state["base"]).conflicts_graph().value)
+            names.add(Iris(base).conflicts_graph().value)
         return names | set(stored["others"])
     return set(store.graphs())
 

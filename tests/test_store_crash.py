@@ -484,3 +484,19 @@ def test_a_commit_makes_every_file_and_folder_of_the_new_version_durable(tmp_pat
     assert unshared and shared            # a new version holds both kinds
     assert unshared | folders <= synced
     assert not shared & synced
+
+
+def test_a_state_without_its_base_lists_the_stored_graphs(built_once, tmp_path, capsys):
+    """A sealed state whose base is missing (null) names no graphs: the build lists them from the store and
+    ends as a clean build (it used to fail with an internal error making the rankings graph's IRI)."""
+    work = tmp_path / "w"
+    shutil.copytree(built_once, work)
+    store = work / "store"
+    path = store / live_version(store) / "state.marshal"
+    state = marshal.loads(path.read_bytes().partition(b"\n")[2])
+    state["base"] = None
+    path.write_bytes(_sealed(state))
+    before = run_cli(capsys, "facts", "--store", store, "--format", "csv").out
+    result = run_cli(capsys, "build", work / "data", "--store", store, "-o", work / "out", "--no-html")
+    assert result.code == 0, result.err
+    assert run_cli(capsys, "facts", "--store", store, "--format", "csv").out == before
